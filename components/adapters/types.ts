@@ -1,0 +1,213 @@
+/**
+ * The cloud adapter seam. Components are cloud-agnostic: everything that differs between targets
+ * (object store, PostgreSQL, workload identity, encryption keys) sits behind `CloudAdapter`, with
+ * one implementation folder per target (`aws/`, `gcp/`, `local/`). A component asks the adapter
+ * for what it needs and never branches on the target itself.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type * as k8s from "@pulumi/kubernetes";
+import type { DatabaseSize } from "../shared/presets";
+
+/** Where a component's backing services run. */
+export const Target = {
+  /** Amazon Web Services: S3, RDS PostgreSQL, KMS, IAM (IRSA or EKS Pod Identity). */
+  aws: "aws",
+  /** Google Cloud: GCS, Cloud SQL PostgreSQL (private IP), Cloud KMS, Workload Identity. */
+  gcp: "gcp",
+  /** Any Kubernetes cluster from a kubeconfig (kind, k3d, ...): in-cluster PostgreSQL and MinIO. */
+  local: "local",
+} as const;
+export type Target = (typeof Target)[keyof typeof Target];
+export const TARGETS = Object.values(Target) as [Target, ...Target[]];
+
+/** How pods get AWS credentials without static keys. */
+export const AwsIdentityMode = {
+  /** IAM Roles for Service Accounts: an IAM role trusted by the cluster's OIDC provider. */
+  irsa: "irsa",
+  /** EKS Pod Identity: an IAM role trusted by pods.eks.amazonaws.com plus a PodIdentityAssociation. */
+  podIdentity: "podIdentity",
+} as const;
+export type AwsIdentityMode = (typeof AwsIdentityMode)[keyof typeof AwsIdentityMode];
+
+/** The cluster and network a component's AWS backing services attach to. */
+export interface AwsTargetArgs {
+  /** VPC of the EKS cluster. The database is placed in it. */
+  vpcId: pulumi.Input<string>;
+  /** CIDR block of the VPC; NetworkPolicy egress to the database is limited to it. */
+  vpcCidrBlock: pulumi.Input<string>;
+  /** Private subnets (at least two, in different AZs) for the database subnet group. */
+  privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** Security group of the cluster's nodes (or pods); only it may reach the database on 5432. */
+  nodeSecurityGroupId: pulumi.Input<string>;
+  /**
+   * How pods get AWS credentials.
+   * @default "irsa"
+   */
+  identityMode?: AwsIdentityMode;
+  /** ARN of the cluster's IAM OIDC provider. Required when `identityMode` is "irsa". */
+  oidcProviderArn?: pulumi.Input<string>;
+  /** Issuer URL of the cluster's OIDC provider (with or without https://). Required for "irsa". */
+  oidcProviderUrl?: pulumi.Input<string>;
+  /** EKS cluster name. Required when `identityMode` is "podIdentity". */
+  clusterName?: pulumi.Input<string>;
+}
+
+/** Whether the component creates the VPC's private services access (needed for Cloud SQL private IP). */
+export const GcpPrivateServiceAccess = {
+  /** Create the reserved range and the Service Networking connection on the network. */
+  create: "create",
+  /** The network already has a Service Networking connection (one per VPC). */
+  existing: "existing",
+} as const;
+export type GcpPrivateServiceAccess = (typeof GcpPrivateServiceAccess)[keyof typeof GcpPrivateServiceAccess];
+
+/** The project and network a component's Google Cloud backing services attach to. */
+export interface GcpTargetArgs {
+  /** Project ID; its Workload Identity pool is `<project>.svc.id.goog`. */
+  project: pulumi.Input<string>;
+  /** Region for the database, bucket and key ring (e.g. "europe-west4"). */
+  region: pulumi.Input<string>;
+  /** Self link or ID of the cluster's VPC network (`projects/<p>/global/networks/<n>`). */
+  network: pulumi.Input<string>;
+  /**
+   * Private services access for Cloud SQL private IP.
+   * @default "create"
+   */
+  privateServiceAccess?: GcpPrivateServiceAccess;
+  /**
+   * CIDR of the private services access range, used for NetworkPolicy egress to the database.
+   * With "create" it is also the reserved range's address.
+   * @default "10.100.0.0/16"
+   */
+  privateServiceAccessCidr?: string;
+}
+
+/** Settings for in-cluster backing services on any Kubernetes cluster. */
+export interface LocalTargetArgs {
+  /**
+   * StorageClass for the PostgreSQL and MinIO volumes; the cluster default when unset.
+   * @default undefined (cluster default)
+   */
+  storageClassName?: string;
+  /**
+   * Size of the MinIO volume in GiB.
+   * @default 10
+   */
+  objectStoreStorageGb?: number;
+}
+
+/** Everything an adapter needs to place children: their parent, names, cluster and tags. */
+export interface AdapterContext {
+  /** The component that owns every child the adapter creates (`{ parent }`). */
+  parent: pulumi.Resource;
+  /** The component's name; children are named `${name}-<role>`. */
+  name: string;
+  /** Provider of the Kubernetes cluster the workload runs on. */
+  k8sProvider: k8s.Provider;
+  /** Namespace the workload runs in (in-cluster services on `local` go there too). */
+  namespace: pulumi.Input<string>;
+  /** Tags (AWS) / labels (GCP) applied to every cloud resource. */
+  tags: Record<string, string>;
+  /** `protect` and `retainOnDelete` on stateful children (database, bucket, key). */
+  protect: boolean;
+  /** Options applied to resources that must depend on something outside (e.g. the namespace). */
+  dependsOn: pulumi.Resource[];
+}
+
+/** A customer-managed encryption key (none on `local`). */
+export interface EncryptionKey {
+  /** ARN (AWS) or ID `projects/.../cryptoKeys/...` (GCP). */
+  keyId: pulumi.Output<string>;
+  resource: pulumi.CustomResource;
+}
+
+export interface ObjectStoreArgs {
+  /** Encrypt objects with this key (SSE-KMS / CMEK). */
+  key?: EncryptionKey;
+  /** Keep object versions. */
+  versioning: boolean;
+  /** Allow `pulumi destroy` to delete a non-empty bucket. */
+  forceDestroy: boolean;
+}
+
+export interface ObjectStore {
+  /** Bucket name. */
+  bucketName: pulumi.Output<string>;
+  /** URI of the bucket root: `s3://<bucket>` or `gs://<bucket>`. */
+  uri: pulumi.Output<string>;
+  /** Non-secret environment a client process needs (e.g. `MLFLOW_S3_ENDPOINT_URL` on local). */
+  clientEnv: k8s.types.input.core.v1.EnvVar[];
+  /** NetworkPolicy egress rules a pod needs to reach the store. */
+  egress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
+  /** The bucket resource (for `dependsOn`). */
+  resource: pulumi.Resource;
+}
+
+export interface PostgresArgs {
+  /** Database name to create. */
+  databaseName: string;
+  /** Owner user name. */
+  username: string;
+  /** Owner password: a Pulumi secret, never a plain value. */
+  password: pulumi.Output<string>;
+  size: DatabaseSize;
+  storageGb: number;
+  highAvailability: boolean;
+  deletionProtection: boolean;
+  backupRetentionDays: number;
+  pointInTimeRecovery: boolean;
+  /** Encrypt storage with this key. */
+  key?: EncryptionKey;
+}
+
+export interface PostgresDatabase {
+  /** Host name or private IP reachable from the cluster. */
+  host: pulumi.Output<string>;
+  port: pulumi.Output<number>;
+  databaseName: pulumi.Output<string>;
+  username: pulumi.Output<string>;
+  /** libpq `sslmode` to connect with. */
+  sslMode: "require" | "disable";
+  /** NetworkPolicy egress rules a pod needs to reach the database. */
+  egress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
+  /** The database instance (for `dependsOn`). */
+  resource: pulumi.Resource;
+}
+
+export interface WorkloadIdentityArgs {
+  /** Name of the Kubernetes ServiceAccount to create in the context's namespace. */
+  serviceAccountName: string;
+  /** Buckets the workload may read and write (scoped to exactly these buckets). */
+  readWriteBuckets: ObjectStore[];
+  /** Labels for the ServiceAccount. */
+  labels: Record<string, string>;
+}
+
+export interface WorkloadIdentity {
+  /** The ServiceAccount the workload runs as (token automount off). */
+  serviceAccount: k8s.core.v1.ServiceAccount;
+  serviceAccountName: pulumi.Output<string>;
+  /** Cloud principal bound to it: IAM role ARN, GCP service account email, or the credentials Secret on local. */
+  principal: pulumi.Output<string>;
+  /** Environment the workload needs for its credentials (secret values only by `secretKeyRef`). */
+  env: k8s.types.input.core.v1.EnvVar[];
+  /** NetworkPolicy egress rules the credential exchange needs (STS, GKE metadata server). */
+  egress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
+}
+
+/** One target's implementation of the backing services. Create one per component instance. */
+export interface CloudAdapter {
+  readonly target: Target;
+  /** A customer-managed key for the component's data; `undefined` where the target has none (local). */
+  encryptionKey(role: string): EncryptionKey | undefined;
+  objectStore(role: string, args: ObjectStoreArgs): ObjectStore;
+  postgres(role: string, args: PostgresArgs): PostgresDatabase;
+  workloadIdentity(role: string, args: WorkloadIdentityArgs): WorkloadIdentity;
+}
+
+/** Per-target settings, as the component received them. */
+export interface TargetSettings {
+  aws?: AwsTargetArgs;
+  gcp?: GcpTargetArgs;
+  local?: LocalTargetArgs;
+}

@@ -1,0 +1,93 @@
+import type * as k8s from "@pulumi/kubernetes";
+
+type Container = k8s.types.input.core.v1.Container;
+type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
+type SecurityContext = k8s.types.input.core.v1.SecurityContext;
+
+/** Label keys every object of this toolkit carries (Kubernetes recommended labels). */
+export function standardLabels(component: string, instance: string, role: string): Record<string, string> {
+  return {
+    "app.kubernetes.io/name": component,
+    "app.kubernetes.io/instance": instance,
+    "app.kubernetes.io/component": role,
+    "app.kubernetes.io/part-of": "pulumi-mlops",
+    "app.kubernetes.io/managed-by": "pulumi",
+  };
+}
+
+/** The subset of `standardLabels` that selects pods (stable across upgrades). */
+export function selectorLabels(component: string, instance: string, role: string): Record<string, string> {
+  return {
+    "app.kubernetes.io/name": component,
+    "app.kubernetes.io/instance": instance,
+    "app.kubernetes.io/component": role,
+  };
+}
+
+/**
+ * Pod-level security context that meets the Pod Security Standards "restricted" profile
+ * (https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted).
+ */
+export function restrictedPodSecurityContext(uid: number, gid: number = uid): PodSecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: uid,
+    runAsGroup: gid,
+    fsGroup: gid,
+    fsGroupChangePolicy: "OnRootMismatch",
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}
+
+/** Container-level security context for the "restricted" profile, with a read-only root filesystem. */
+export function restrictedContainerSecurityContext(): SecurityContext {
+  return {
+    allowPrivilegeEscalation: false,
+    privileged: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}
+
+/** Pod Security admission labels that enforce, audit and warn on the "restricted" profile. */
+export function restrictedNamespaceLabels(): Record<string, string> {
+  return {
+    "pod-security.kubernetes.io/enforce": "restricted",
+    "pod-security.kubernetes.io/enforce-version": "latest",
+    "pod-security.kubernetes.io/audit": "restricted",
+    "pod-security.kubernetes.io/warn": "restricted",
+  };
+}
+
+/** Container resources: requests and limits are always both set. */
+export interface ContainerResources {
+  cpuRequest: string;
+  memoryRequest: string;
+  cpuLimit: string;
+  memoryLimit: string;
+}
+
+export function resources(r: ContainerResources): NonNullable<Container["resources"]> {
+  return {
+    requests: { cpu: r.cpuRequest, memory: r.memoryRequest },
+    limits: { cpu: r.cpuLimit, memory: r.memoryLimit },
+  };
+}
+
+/** Egress to the cluster DNS (kube-dns / CoreDNS in kube-system), which every pod needs. */
+export function dnsEgressRule(): k8s.types.input.networking.v1.NetworkPolicyEgressRule {
+  return {
+    to: [
+      {
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+        podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+      },
+    ],
+    ports: [
+      { protocol: "UDP", port: 53 },
+      { protocol: "TCP", port: 53 },
+    ],
+  };
+}
