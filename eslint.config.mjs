@@ -3,7 +3,7 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "dist/**", "**/dist/**", "coverage/**", ".tmp/**", "**/*.mjs"] },
+  { ignores: ["node_modules/**", "dist/**", "**/dist/**", "coverage/**", ".tmp/**", "**/*.mjs", "**/*.mts"] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

@@ -139,6 +139,8 @@ export interface ObjectStore {
   clientEnv: k8s.types.input.core.v1.EnvVar[];
   /** NetworkPolicy egress rules a pod needs to reach the store. */
   egress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
+  /** The key objects are encrypted with, when there is one (identity policies grant use of it). */
+  encryptionKey?: EncryptionKey;
   /** The bucket resource (for `dependsOn`). */
   resource: pulumi.Resource;
 }

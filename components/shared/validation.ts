@@ -31,6 +31,13 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       return `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}; remove them or check the spelling`;
     case "invalid_value":
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    case "invalid_type":
+      return /received undefined$/.test(issue.message)
+        ? `required (${issue.expected})`
+        : `must be ${article(issue.expected)} ${issue.expected}${/received (\w+)/.exec(issue.message)?.[1] ? `, got ${/received (\w+)/.exec(issue.message)![1]}` : ""}`;
+    case "too_small":
+    case "too_big":
+      return issue.message.replace(/^Too (small|big): expected \w+ to (be|have) /, "must be ");
     default:
       return issue.message;
   }
@@ -42,10 +49,12 @@ export function formatIssues(error: z.ZodError, prefix = ""): string[] {
   for (const issue of error.issues) {
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {
-        lines.push(formatIssue({ ...issue, path: [...issue.path, key], keys: [key] }, prefix).replace(
-          /unknown key\(s\) "[^"]*"/,
-          "unknown key",
-        ));
+        lines.push(
+          formatIssue({ ...issue, path: [...issue.path, key], keys: [key] }, prefix).replace(
+            /unknown key\(s\) "[^"]*"/,
+            "unknown key",
+          ),
+        );
       }
     } else {
       lines.push(formatIssue(issue, prefix));
@@ -67,10 +76,25 @@ export function validateArgs<S extends z.ZodType>(
   const result = schema.safeParse(args ?? {});
   if (result.success) return result.data;
   const lines = formatIssues(result.error, "args");
-  throw new pulumi.ResourceError(`invalid arguments for ${componentType}:\n  ${lines.join("\n  ")}`, resource);
+  throw new pulumi.ResourceError(
+    `invalid arguments for ${componentType}:\n  ${lines.join("\n  ")}`,
+    resource,
+  );
 }
 
 /** Throws a `pulumi.ResourceError` naming the argument when a combination of args makes no sense. */
-export function argError(resource: pulumi.Resource, componentType: string, key: string, message: string): never {
-  throw new pulumi.ResourceError(`invalid arguments for ${componentType}:\n  args.${key}: ${message}`, resource);
+export function argError(
+  resource: pulumi.Resource,
+  componentType: string,
+  key: string,
+  message: string,
+): never {
+  throw new pulumi.ResourceError(
+    `invalid arguments for ${componentType}:\n  args.${key}: ${message}`,
+    resource,
+  );
+}
+
+function article(word: string): string {
+  return /^[aeiou]/.test(word) ? "an" : "a";
 }

@@ -1,0 +1,105 @@
+/**
+ * The AWS cloud adapter: S3 buckets, RDS for PostgreSQL, KMS keys and IAM workload identity
+ * (IRSA or EKS Pod Identity) for components running on EKS. Secure by default: every bucket and
+ * database is private, KMS-encrypted and TLS-only, and every IAM policy is scoped to exactly the
+ * resources the workload uses.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type {
+  AdapterContext,
+  AwsTargetArgs,
+  CloudAdapter,
+  EncryptionKey,
+  ObjectStore,
+  ObjectStoreArgs,
+  PostgresArgs,
+  PostgresDatabase,
+  TargetSettings,
+  WorkloadIdentity,
+  WorkloadIdentityArgs,
+} from "../types";
+import { AwsIdentityMode, Target } from "../types";
+import { createWorkloadIdentity, type AwsIdentity } from "./identity";
+import { createKmsKey } from "./kms";
+import { createRdsPostgres } from "./rds";
+import { createS3Bucket } from "./s3";
+
+export type { AwsIdentity } from "./identity";
+
+function isSet(value: pulumi.Input<string> | undefined): value is pulumi.Input<string> {
+  return value !== undefined && value !== null && value !== "";
+}
+
+/**
+ * Checks that `target` has what its identity mode needs and returns the resolved identity.
+ * Throws one Error listing every problem as `args.aws.<key>: <what is wrong>`.
+ */
+export function resolveAwsIdentity(target: AwsTargetArgs, where: string): AwsIdentity {
+  // Default "irsa" (AwsTargetArgs.identityMode): it works on every EKS version and needs no add-on.
+  const mode = target.identityMode ?? AwsIdentityMode.irsa;
+  const problems: string[] = [];
+  const missing = (key: string) =>
+    problems.push(`args.aws.${key}: required when args.aws.identityMode is "${mode}"`);
+  let identity: AwsIdentity | undefined;
+  if (mode === AwsIdentityMode.irsa) {
+    const { oidcProviderArn, oidcProviderUrl } = target;
+    if (!isSet(oidcProviderArn)) missing("oidcProviderArn");
+    if (!isSet(oidcProviderUrl)) missing("oidcProviderUrl");
+    if (isSet(oidcProviderArn) && isSet(oidcProviderUrl))
+      identity = { mode, oidcProviderArn, oidcProviderUrl };
+  } else if (mode === AwsIdentityMode.podIdentity) {
+    const { clusterName } = target;
+    if (isSet(clusterName)) identity = { mode, clusterName };
+    else missing("clusterName");
+  } else {
+    problems.push(
+      `args.aws.identityMode: must be one of ${Object.values(AwsIdentityMode)
+        .map((m) => JSON.stringify(m))
+        .join(", ")}`,
+    );
+  }
+  if (identity === undefined || problems.length > 0) {
+    throw new Error(`invalid AWS target settings for ${where}:\n  ${problems.join("\n  ")}`);
+  }
+  return identity;
+}
+
+/**
+ * Creates the AWS adapter for one component instance. Every child is named `${ctx.name}-<role>-…`
+ * and parented to `ctx.parent`; keys, buckets and databases get `protect`/`retainOnDelete` from
+ * `ctx.protect`; `ctx.tags` go on every taggable resource.
+ *
+ * @throws Error when `settings.aws` is missing or lacks what its identity mode needs (checked here,
+ * before any child is created).
+ */
+export function createAwsAdapter(ctx: AdapterContext, settings: TargetSettings): CloudAdapter {
+  const target = settings.aws;
+  if (target === undefined) {
+    throw new Error(
+      `invalid AWS target settings for ${ctx.name}:\n  args.aws: required when target is "aws"`,
+    );
+  }
+  const identity = resolveAwsIdentity(target, ctx.name);
+
+  // The provider's region, read once and only when a child needs it.
+  let region: pulumi.Output<string> | undefined;
+  const awsRegion = (): pulumi.Output<string> =>
+    (region ??= aws.getRegionOutput({}, { parent: ctx.parent }).apply((r) => r.region));
+
+  return {
+    target: Target.aws,
+    encryptionKey(role: string): EncryptionKey {
+      return createKmsKey(ctx, role);
+    },
+    objectStore(role: string, args: ObjectStoreArgs): ObjectStore {
+      return createS3Bucket(ctx, role, args, awsRegion());
+    },
+    postgres(role: string, args: PostgresArgs): PostgresDatabase {
+      return createRdsPostgres(ctx, target, role, args);
+    },
+    workloadIdentity(role: string, args: WorkloadIdentityArgs): WorkloadIdentity {
+      return createWorkloadIdentity(ctx, identity, role, args, awsRegion());
+    },
+  };
+}

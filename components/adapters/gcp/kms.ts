@@ -1,0 +1,98 @@
+/**
+ * Cloud KMS: a customer-managed encryption key (CMEK) per role, usable by Cloud Storage and
+ * Cloud SQL through their service agents.
+ */
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import type { EncryptionKey } from "../types";
+import type { GcpAdapterScope } from "./common";
+
+/**
+ * Rotation period of the key: 90 days, the maximum CIS Google Cloud Platform Foundation
+ * Benchmark recommendation 1.10 ("Ensure KMS encryption keys are rotated within a period of 90
+ * days") allows.
+ */
+export const KEY_ROTATION_PERIOD = "7776000s";
+
+/** The IAM role a service agent needs to encrypt and decrypt with a key. */
+export const ENCRYPTER_DECRYPTER_ROLE = "roles/cloudkms.cryptoKeyEncrypterDecrypter";
+
+/** The grants that let the Google service agents use a key; users of the key depend on them. */
+export interface KeyGrants {
+  /** Cloud Storage service agent (`service-<number>@gs-project-accounts...`) on the key. */
+  storage: gcp.kms.CryptoKeyIAMMember;
+  /** Cloud SQL service agent (`service-<number>@gcp-sa-cloud-sql...`) on the key. */
+  cloudSql: gcp.kms.CryptoKeyIAMMember;
+}
+
+/** Keys created by this adapter, with their grants, looked up by the key resource. */
+export type KeyGrantRegistry = WeakMap<pulumi.Resource, KeyGrants>;
+
+/**
+ * Creates a key ring and an ENCRYPT_DECRYPT key in the target region, and grants the Cloud Storage
+ * and Cloud SQL service agents use of it. A bucket or instance is only created with CMEK once its
+ * agent can use the key, so both look the grants up in `registry`.
+ *
+ * Key rings cannot be deleted in Google Cloud; deleting a key destroys its versions after the
+ * scheduled-destruction period (30 days by default, `destroyScheduledDuration`). The key is
+ * stateful (`protect`/`retainOnDelete` from the context); the key ring is not, as deleting it only
+ * forgets it.
+ */
+export function createEncryptionKey(
+  scope: GcpAdapterScope,
+  role: string,
+  registry: KeyGrantRegistry,
+): EncryptionKey {
+  const { ctx, gcp: target, labels, opts, statefulOpts } = scope;
+  const prefix = `${ctx.name}-${role}`;
+
+  const keyRing = new gcp.kms.KeyRing(
+    `${prefix}-keyring`,
+    { project: target.project, location: target.region },
+    opts,
+  );
+  const key = new gcp.kms.CryptoKey(
+    `${prefix}-key`,
+    {
+      keyRing: keyRing.id,
+      purpose: "ENCRYPT_DECRYPT",
+      rotationPeriod: KEY_ROTATION_PERIOD,
+      labels,
+    },
+    statefulOpts,
+  );
+
+  // The Cloud Storage service agent exists in every project; the invoke returns its e-mail.
+  const storageAgent = gcp.storage.getProjectServiceAccountOutput(
+    { project: target.project },
+    { parent: ctx.parent },
+  );
+  // The Cloud SQL service agent is created on demand; ServiceIdentity makes sure it exists.
+  const sqlAgent = new gcp.projects.ServiceIdentity(
+    `${prefix}-sql-agent`,
+    { project: target.project, service: "sqladmin.googleapis.com" },
+    opts,
+  );
+
+  const storage = new gcp.kms.CryptoKeyIAMMember(
+    `${prefix}-gcs-agent-member`,
+    {
+      cryptoKeyId: key.id,
+      role: ENCRYPTER_DECRYPTER_ROLE,
+      member: pulumi.interpolate`serviceAccount:${storageAgent.emailAddress}`,
+    },
+    opts,
+  );
+  const cloudSql = new gcp.kms.CryptoKeyIAMMember(
+    `${prefix}-sql-agent-member`,
+    {
+      cryptoKeyId: key.id,
+      role: ENCRYPTER_DECRYPTER_ROLE,
+      member: pulumi.interpolate`serviceAccount:${sqlAgent.email}`,
+    },
+    opts,
+  );
+
+  registry.set(key, { storage, cloudSql });
+  return { keyId: key.id, resource: key };
+}

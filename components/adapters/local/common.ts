@@ -1,0 +1,165 @@
+/**
+ * Naming, resource options and other helpers shared by the `local` adapter's files.
+ *
+ * Every Kubernetes object the adapter creates has the same string as its Pulumi resource name and
+ * as its `metadata.name` (no auto-naming), so in-cluster DNS names are known before deployment:
+ * `${ctx.name}-<role>-<kind>`, lower-cased and cut to a DNS-1123 label.
+ */
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import type * as k8s from "@pulumi/kubernetes";
+import type { AdapterContext } from "../types";
+
+/** Longest DNS-1123 label (Service, Job and label-value limit). */
+export const MAX_NAME_LENGTH = 63;
+
+/**
+ * Longest StatefulSet name: the controller adds a `controller-revision-hash` label whose value is
+ * `<name>-<10-char hash>`, and label values are limited to 63 characters.
+ */
+export const MAX_STATEFULSET_NAME_LENGTH = 52;
+
+/** Short deterministic hash of `value` (8 hex characters of SHA-256). */
+function shortHash(value: string): string {
+  return createHash("sha256").update(value).digest("hex").slice(0, 8);
+}
+
+/**
+ * Cuts `name` to `maxLength`, replacing the tail by a hash of the full name so that two long names
+ * that share a prefix stay distinct. Deterministic: the same input always gives the same name.
+ */
+function fitLength(name: string, maxLength: number): string {
+  if (name.length <= maxLength) return name;
+  const head = name.slice(0, maxLength - 9).replace(/-+$/, "");
+  return `${head}-${shortHash(name)}`;
+}
+
+/**
+ * Lower-cases `raw` and replaces everything outside `[a-z0-9-]` by `-`, collapsing runs of `-` and
+ * trimming them at both ends.
+ */
+function sanitize(raw: string): string {
+  return raw
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/-+/g, "-")
+    .replace(/^-+|-+$/g, "");
+}
+
+/**
+ * The name of one object: `${ctx.name}-<role>-<kind>` as a DNS-1035 label (the strictest form,
+ * which Services need: lower-case alphanumerics and `-`, starting with a letter, at most
+ * `maxLength` characters). Used both as the Pulumi resource name and as `metadata.name`.
+ *
+ * @throws Error when the name does not start with a letter after sanitizing (a Service name must).
+ */
+export function objectName(
+  ctx: AdapterContext,
+  role: string,
+  kind: string,
+  maxLength = MAX_NAME_LENGTH,
+): string {
+  const name = sanitize(`${ctx.name}-${role}-${kind}`);
+  if (!/^[a-z]/.test(name)) {
+    throw new Error(
+      `local adapter: the component name "${ctx.name}" with role "${role}" gives the Kubernetes name ` +
+        `"${name}", which does not start with a letter; Kubernetes Service names (DNS-1035) must.`,
+    );
+  }
+  return fitLength(name, maxLength);
+}
+
+/**
+ * A bucket name for `${ctx.name}-<role>` that follows the S3 bucket naming rules MinIO applies
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html): 3-63 characters,
+ * lower-case letters, digits and `-` (no dots, so it is always a valid virtual-host label), starting
+ * and ending with a letter or digit, not starting with `xn--` or `sthree-`, not ending with
+ * `-s3alias` or `--ol-s3`.
+ */
+export function bucketName(ctx: AdapterContext, role: string): string {
+  let name = sanitize(`${ctx.name}-${role}`);
+  if (name.startsWith("xn--") || name.startsWith("sthree-")) name = `b-${name}`;
+  if (name.length < 3) name = `${name}-bucket`.replace(/^-/, "");
+  name = fitLength(name, 63);
+  if (name.endsWith("-s3alias") || name.endsWith("--ol-s3")) name = fitLength(`${name}-b`, 63);
+  return name;
+}
+
+/** A valid Kubernetes label value: at most 63 characters of `[A-Za-z0-9_.-]`, alphanumeric at both ends. */
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/**
+ * `ctx.name` as a label value for `app.kubernetes.io/instance`: unchanged when it is a valid label
+ * value, otherwise sanitized and cut (with a hash of the original) so that labels and selectors
+ * are accepted by the API server.
+ */
+export function instanceLabel(ctx: AdapterContext): string {
+  if (ctx.name.length <= MAX_NAME_LENGTH && LABEL_VALUE.test(ctx.name)) return ctx.name;
+  const head = ctx.name
+    .replace(/[^A-Za-z0-9_.-]+/g, "-")
+    .slice(0, MAX_NAME_LENGTH - 9)
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
+  return head ? `${head}-${shortHash(ctx.name)}` : shortHash(ctx.name);
+}
+
+/** Extra options for one child on top of the context's parent, provider and `dependsOn`. */
+export interface ChildOptions {
+  /** Children of this adapter the resource must wait for (added to `ctx.dependsOn`). */
+  dependsOn?: pulumi.Resource[];
+  /** Stateful (PVC, StatefulSet): `protect` and `retainOnDelete` follow `ctx.protect`. */
+  stateful?: boolean;
+  /** Values of these output properties are stored as secrets. */
+  additionalSecretOutputs?: string[];
+}
+
+/**
+ * Resource options for a Kubernetes child: `{ parent: ctx.parent, provider: ctx.k8sProvider,
+ * dependsOn: ctx.dependsOn }` plus `protect`/`retainOnDelete` for stateful children.
+ */
+export function childOptions(ctx: AdapterContext, extra: ChildOptions = {}): pulumi.CustomResourceOptions {
+  const opts: pulumi.CustomResourceOptions = {
+    parent: ctx.parent,
+    provider: ctx.k8sProvider,
+    dependsOn: [...ctx.dependsOn, ...(extra.dependsOn ?? [])],
+  };
+  if (extra.stateful) {
+    opts.protect = ctx.protect;
+    opts.retainOnDelete = ctx.protect;
+  }
+  if (extra.additionalSecretOutputs) opts.additionalSecretOutputs = extra.additionalSecretOutputs;
+  return opts;
+}
+
+/**
+ * Resource options for a non-Kubernetes child (random credentials): parent and `dependsOn` only,
+ * no Kubernetes provider.
+ */
+export function plainChildOptions(ctx: AdapterContext): pulumi.CustomResourceOptions {
+  return { parent: ctx.parent, dependsOn: [...ctx.dependsOn] };
+}
+
+/** A disk-backed `emptyDir` volume with a size limit (scratch space under a read-only root). */
+export function emptyDirVolume(name: string, sizeLimit: string): k8s.types.input.core.v1.Volume {
+  return { name, emptyDir: { sizeLimit } };
+}
+
+/**
+ * NetworkPolicy ingress rule that admits TCP `port` from any pod in the policy's own namespace
+ * (a `podSelector` without a `namespaceSelector` matches only the policy's namespace).
+ */
+export function sameNamespaceIngress(port: number): k8s.types.input.networking.v1.NetworkPolicyIngressRule {
+  return { from: [{ podSelector: {} }], ports: [{ protocol: "TCP", port }] };
+}
+
+/** NetworkPolicy egress rule to TCP `port` of pods with `matchLabels` in the policy's own namespace. */
+export function podEgress(
+  matchLabels: Record<string, string>,
+  port: number,
+): k8s.types.input.networking.v1.NetworkPolicyEgressRule {
+  return { to: [{ podSelector: { matchLabels: { ...matchLabels } } }], ports: [{ protocol: "TCP", port }] };
+}
+
+/** `<service>.<namespace>.svc.cluster.local`, the in-cluster DNS name of a Service. */
+export function serviceHost(service: string, namespace: pulumi.Input<string>): pulumi.Output<string> {
+  return pulumi.interpolate`${service}.${namespace}.svc.cluster.local`;
+}

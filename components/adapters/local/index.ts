@@ -1,0 +1,60 @@
+/**
+ * The `local` target: backing services inside any Kubernetes cluster reachable from a kubeconfig
+ * (kind, k3d, ...). Everything runs in the context's namespace as plain Kubernetes objects that
+ * meet the Pod Security "restricted" profile, each workload with its own ServiceAccount (no token)
+ * and NetworkPolicy:
+ *
+ * - object store: a single-node MinIO server per store (`./minio.ts`), dev only;
+ * - PostgreSQL: a single-instance StatefulSet of the official image (`./postgres.ts`);
+ * - workload identity: a ServiceAccount plus the store's credentials by `secretKeyRef` (`./identity.ts`);
+ * - encryption keys: none (there is no KMS in the cluster).
+ */
+import type {
+  AdapterContext,
+  CloudAdapter,
+  EncryptionKey,
+  ObjectStore,
+  ObjectStoreArgs,
+  PostgresArgs,
+  PostgresDatabase,
+  TargetSettings,
+  WorkloadIdentity,
+  WorkloadIdentityArgs,
+} from "../types";
+import { createWorkloadIdentity } from "./identity";
+import { createMinioObjectStore, type MinioStore } from "./minio";
+import { createPostgres } from "./postgres";
+
+export { MC_IMAGE, MINIO_IMAGE, MINIO_PORT, MINIO_SECRET_KEYS, MINIO_UID } from "./minio";
+export { POSTGRES_IMAGE, POSTGRES_PGDATA, POSTGRES_PORT, POSTGRES_RESOURCES, POSTGRES_UID } from "./postgres";
+
+/**
+ * Creates the `local` adapter for one component instance. `settings.local` (optional) picks the
+ * StorageClass and the MinIO volume size. The adapter remembers the stores it created so that
+ * `workloadIdentity` can reference their credentials Secret.
+ */
+export function createLocalAdapter(ctx: AdapterContext, settings: TargetSettings): CloudAdapter {
+  const local = settings.local;
+  const stores = new Map<ObjectStore, MinioStore>();
+  return {
+    target: "local",
+    /**
+     * Always `undefined`: a cluster has no KMS. Data at rest is as protected as the cluster's
+     * volumes (encrypt the node disks / StorageClass if that matters).
+     */
+    encryptionKey(_role: string): EncryptionKey | undefined {
+      return undefined;
+    },
+    objectStore(role: string, args: ObjectStoreArgs): ObjectStore {
+      const minio = createMinioObjectStore(ctx, local, role, args);
+      stores.set(minio.store, minio);
+      return minio.store;
+    },
+    postgres(role: string, args: PostgresArgs): PostgresDatabase {
+      return createPostgres(ctx, local, role, args);
+    },
+    workloadIdentity(role: string, args: WorkloadIdentityArgs): WorkloadIdentity {
+      return createWorkloadIdentity(ctx, stores, role, args);
+    },
+  };
+}

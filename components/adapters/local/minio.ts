@@ -1,0 +1,387 @@
+/**
+ * Object store on `local`: one single-node MinIO server per `objectStore(role)` call, in the
+ * context's namespace, plus a Job that creates the bucket.
+ *
+ * Children (all named `${ctx.name}-<role>-<kind>`, the same string as `metadata.name`):
+ *
+ * | Kind                         | Name suffix            | Notes                                          |
+ * | ---------------------------- | ---------------------- | ---------------------------------------------- |
+ * | random.RandomPassword (x2)   | `-minio-root-user`, `-minio-root-password` | root credentials          |
+ * | core/v1 Secret               | `-minio-credentials`   | `MINIO_ROOT_USER`, `MINIO_ROOT_PASSWORD`        |
+ * | core/v1 PersistentVolumeClaim| `-minio-data`          | stateful: protect + retainOnDelete             |
+ * | core/v1 ServiceAccount       | `-minio`               | token automount off                            |
+ * | apps/v1 Deployment           | `-minio`               | 1 replica, Recreate                            |
+ * | core/v1 Service              | `-minio`               | ClusterIP, port 9000                           |
+ * | networking/v1 NetworkPolicy  | `-minio`               | ingress 9000 from the namespace, no egress     |
+ * | core/v1 ServiceAccount       | `-minio-mb`            | for the bucket Job                             |
+ * | networking/v1 NetworkPolicy  | `-minio-mb`            | no ingress; egress DNS + MinIO 9000            |
+ * | batch/v1 Job                 | `-minio-mb`            | `mc mb --ignore-existing` (+ versioning)       |
+ *
+ * MinIO is for development only: the community edition stopped publishing images (see
+ * `MINIO_IMAGE`), the pinned last image carries a known CVE, and the workload gets the root
+ * credentials (there is no bucket-scoped user).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
+import {
+  dnsEgressRule,
+  resources,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  selectorLabels,
+  standardLabels,
+} from "../../shared/k8s";
+import type { AdapterContext, LocalTargetArgs, ObjectStore, ObjectStoreArgs } from "../types";
+import {
+  bucketName as makeBucketName,
+  childOptions,
+  emptyDirVolume,
+  instanceLabel,
+  objectName,
+  plainChildOptions,
+  podEgress,
+  sameNamespaceIngress,
+  serviceHost,
+} from "./common";
+
+/**
+ * MinIO server image: the last community image. MinIO stopped publishing community binaries and
+ * images in October 2025 (https://github.com/minio/minio/issues/21647) and the `minio/*` images were
+ * removed from Docker Hub in September 2026; quay.io still serves this last release
+ * (research: /work/research/mlflow.md section 6). Digest, for reference:
+ * sha256:14cea493d9a34af32f524e538b8346cf79f3321eff8e708c1e2960462bd8936e.
+ * It predates the October 2025 security release, which exists only as source: dev only.
+ */
+export const MINIO_IMAGE = "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z";
+
+/**
+ * MinIO client image used by the bucket Job; the pinned `mc` release from the same source
+ * (research: /work/research/mlflow.md section 6). Digest, for reference:
+ * sha256:a7fe349ef4bd8521fb8497f55c6042871b2ae640607cf99d9bede5e9bdf11727.
+ */
+export const MC_IMAGE = "quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z";
+
+/** S3 API port of MinIO (minio/minio Dockerfile.release: `EXPOSE 9000`). */
+export const MINIO_PORT = 9000;
+
+/**
+ * Non-root uid/gid MinIO and mc run as. The images have no `USER` line (they would run as root);
+ * any non-root uid works when `fsGroup` makes the volume writable (research section 6).
+ */
+export const MINIO_UID = 1000;
+
+/** Region MinIO reports by default (MinIO `MINIO_REGION` default is "us-east-1"). */
+export const MINIO_REGION = "us-east-1";
+
+/** Keys of the MinIO credentials Secret. */
+export const MINIO_SECRET_KEYS = {
+  /** MinIO root user; used as `AWS_ACCESS_KEY_ID` by clients. */
+  user: "MINIO_ROOT_USER",
+  /** MinIO root password; used as `AWS_SECRET_ACCESS_KEY` by clients. */
+  password: "MINIO_ROOT_PASSWORD",
+} as const;
+
+/** `app.kubernetes.io/name` of the MinIO server pods. */
+const MINIO_APP = "minio";
+/** `app.kubernetes.io/name` of the bucket Job's pods (must not match the server's selector). */
+const MINIO_MB_APP = "minio-mb";
+/** Alias of the MinIO server in the mc configuration (`MC_HOST_<alias>`). */
+const MC_ALIAS = "minio";
+
+/**
+ * What the adapter instance remembers about a MinIO store it created, so that `workloadIdentity`
+ * can reference its credentials Secret by `secretKeyRef`.
+ */
+export interface MinioStore {
+  /** The store returned to the component. */
+  store: ObjectStore;
+  /** `metadata.name` of the Secret holding `MINIO_ROOT_USER` / `MINIO_ROOT_PASSWORD`. */
+  credentialsSecretName: string;
+}
+
+/** `env` entry that reads `key` of Secret `secretName`. */
+function secretEnv(name: string, secretName: string, key: string): k8s.types.input.core.v1.EnvVar {
+  return { name, valueFrom: { secretKeyRef: { name: secretName, key } } };
+}
+
+/**
+ * Creates a MinIO server, its storage, credentials, Service and NetworkPolicy, and a Job that
+ * creates the bucket. `args.key` has no effect (no KMS on `local`); `args.forceDestroy` has no
+ * effect (objects live on the PVC, which goes with the stack unless `ctx.protect` retains it).
+ */
+export function createMinioObjectStore(
+  ctx: AdapterContext,
+  local: LocalTargetArgs | undefined,
+  role: string,
+  args: ObjectStoreArgs,
+): MinioStore {
+  const serverName = objectName(ctx, role, "minio");
+  const secretName = objectName(ctx, role, "minio-credentials");
+  const pvcName = objectName(ctx, role, "minio-data");
+  const mbName = objectName(ctx, role, "minio-mb");
+  const bucket = makeBucketName(ctx, role);
+  const instance = instanceLabel(ctx);
+  const labels = standardLabels(MINIO_APP, instance, role);
+  const selector = selectorLabels(MINIO_APP, instance, role);
+  const mbLabels = standardLabels(MINIO_MB_APP, instance, role);
+  const mbSelector = selectorLabels(MINIO_MB_APP, instance, role);
+  const host = serviceHost(serverName, ctx.namespace);
+  const endpoint = pulumi.interpolate`http://${host}:${MINIO_PORT}`;
+
+  // Root credentials. Alphanumeric only (special: false): the bucket Job puts them in an
+  // `MC_HOST_<alias>` URL. MinIO requires a user of >= 3 and a password of >= 8 characters.
+  const rootUser = new random.RandomPassword(
+    objectName(ctx, role, "minio-root-user"),
+    { length: 20, special: false, upper: false },
+    plainChildOptions(ctx),
+  );
+  const rootPassword = new random.RandomPassword(
+    objectName(ctx, role, "minio-root-password"),
+    { length: 40, special: false },
+    plainChildOptions(ctx),
+  );
+
+  const secret = new k8s.core.v1.Secret(
+    secretName,
+    {
+      metadata: { name: secretName, namespace: ctx.namespace, labels },
+      type: "Opaque",
+      stringData: {
+        [MINIO_SECRET_KEYS.user]: rootUser.result,
+        [MINIO_SECRET_KEYS.password]: rootPassword.result,
+      },
+    },
+    childOptions(ctx),
+  );
+
+  const pvc = new k8s.core.v1.PersistentVolumeClaim(
+    pvcName,
+    {
+      metadata: { name: pvcName, namespace: ctx.namespace, labels },
+      spec: {
+        accessModes: ["ReadWriteOnce"],
+        // Default 10 GiB: LocalTargetArgs.objectStoreStorageGb (components/adapters/types.ts).
+        resources: { requests: { storage: `${local?.objectStoreStorageGb ?? 10}Gi` } },
+        ...(local?.storageClassName !== undefined ? { storageClassName: local.storageClassName } : {}),
+      },
+    },
+    // The provider treats a Pending PVC of a WaitForFirstConsumer class (kind, k3d local-path) as
+    // ready, so the Deployment that binds it can depend on it (pulumi/pulumi-kubernetes#3130).
+    childOptions(ctx, { stateful: true }),
+  );
+
+  const serviceAccount = new k8s.core.v1.ServiceAccount(
+    serverName,
+    {
+      metadata: { name: serverName, namespace: ctx.namespace, labels },
+      automountServiceAccountToken: false,
+    },
+    childOptions(ctx),
+  );
+
+  // MinIO needs no egress in single-node mode; ingress only on the S3 port from this namespace.
+  const networkPolicy = new k8s.networking.v1.NetworkPolicy(
+    serverName,
+    {
+      metadata: { name: serverName, namespace: ctx.namespace, labels },
+      spec: {
+        podSelector: { matchLabels: selector },
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [sameNamespaceIngress(MINIO_PORT)],
+        egress: [],
+      },
+    },
+    childOptions(ctx),
+  );
+
+  const deployment = new k8s.apps.v1.Deployment(
+    serverName,
+    {
+      metadata: { name: serverName, namespace: ctx.namespace, labels },
+      spec: {
+        replicas: 1,
+        // The ReadWriteOnce volume cannot be attached to an old and a new pod at the same time.
+        strategy: { type: "Recreate" },
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: serverName,
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: restrictedPodSecurityContext(MINIO_UID),
+            containers: [
+              {
+                name: "minio",
+                image: MINIO_IMAGE,
+                imagePullPolicy: "IfNotPresent",
+                // Entrypoint docker-entrypoint.sh prepends `minio`. Certificates would default to
+                // ~/.minio/certs, which MinIO creates at start-up: point it at the /tmp emptyDir.
+                args: ["server", "--address", `:${MINIO_PORT}`, "--certs-dir", "/tmp/certs", "/data"],
+                ports: [{ name: "s3", containerPort: MINIO_PORT, protocol: "TCP" }],
+                env: [
+                  secretEnv(MINIO_SECRET_KEYS.user, secretName, MINIO_SECRET_KEYS.user),
+                  secretEnv(MINIO_SECRET_KEYS.password, secretName, MINIO_SECRET_KEYS.password),
+                  // No web console: only the S3 API is served.
+                  { name: "MINIO_BROWSER", value: "off" },
+                  { name: "HOME", value: "/tmp" },
+                ],
+                securityContext: restrictedContainerSecurityContext(),
+                // Dev-scale sizing chosen for this toolkit (no upstream default).
+                resources: resources({
+                  cpuRequest: "100m",
+                  memoryRequest: "256Mi",
+                  cpuLimit: "1",
+                  memoryLimit: "1Gi",
+                }),
+                // Health endpoints: https://min.io/docs/minio/linux/operations/monitoring/healthcheck-probe.html
+                readinessProbe: {
+                  httpGet: { path: "/minio/health/ready", port: "s3", scheme: "HTTP" },
+                  initialDelaySeconds: 5,
+                  periodSeconds: 10,
+                  timeoutSeconds: 5,
+                  failureThreshold: 3,
+                },
+                livenessProbe: {
+                  httpGet: { path: "/minio/health/live", port: "s3", scheme: "HTTP" },
+                  initialDelaySeconds: 15,
+                  periodSeconds: 20,
+                  timeoutSeconds: 5,
+                  failureThreshold: 3,
+                },
+                volumeMounts: [
+                  { name: "data", mountPath: "/data" },
+                  { name: "tmp", mountPath: "/tmp" },
+                ],
+              },
+            ],
+            volumes: [
+              { name: "data", persistentVolumeClaim: { claimName: pvcName } },
+              emptyDirVolume("tmp", "64Mi"),
+            ],
+          },
+        },
+      },
+    },
+    childOptions(ctx, { dependsOn: [secret, pvc, serviceAccount] }),
+  );
+
+  const service = new k8s.core.v1.Service(
+    serverName,
+    {
+      metadata: { name: serverName, namespace: ctx.namespace, labels },
+      spec: {
+        type: "ClusterIP",
+        selector,
+        ports: [{ name: "s3", port: MINIO_PORT, targetPort: "s3", protocol: "TCP" }],
+      },
+    },
+    childOptions(ctx),
+  );
+
+  // Bucket Job ------------------------------------------------------------------------------
+
+  const mbServiceAccount = new k8s.core.v1.ServiceAccount(
+    mbName,
+    {
+      metadata: { name: mbName, namespace: ctx.namespace, labels: mbLabels },
+      automountServiceAccountToken: false,
+    },
+    childOptions(ctx),
+  );
+
+  const mbNetworkPolicy = new k8s.networking.v1.NetworkPolicy(
+    mbName,
+    {
+      metadata: { name: mbName, namespace: ctx.namespace, labels: mbLabels },
+      spec: {
+        podSelector: { matchLabels: mbSelector },
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [],
+        egress: [dnsEgressRule(), podEgress(selector, MINIO_PORT)],
+      },
+    },
+    childOptions(ctx),
+  );
+
+  // mc reads the server and credentials from MC_HOST_<alias>; Kubernetes expands $(VAR) from the
+  // env entries defined before it, so the credentials never appear in the pod spec.
+  const mcEnv: k8s.types.input.core.v1.EnvVar[] = [
+    secretEnv("MINIO_ACCESS_KEY_ID", secretName, MINIO_SECRET_KEYS.user),
+    secretEnv("MINIO_SECRET_ACCESS_KEY", secretName, MINIO_SECRET_KEYS.password),
+    {
+      name: `MC_HOST_${MC_ALIAS}`,
+      value: pulumi.interpolate`http://$(MINIO_ACCESS_KEY_ID):$(MINIO_SECRET_ACCESS_KEY)@${host}:${MINIO_PORT}`,
+    },
+    { name: "HOME", value: "/tmp" },
+    { name: "MC_CONFIG_DIR", value: "/tmp/.mc" },
+  ];
+  const mcContainer = (name: string, mcArgs: string[]): k8s.types.input.core.v1.Container => ({
+    name,
+    image: MC_IMAGE,
+    imagePullPolicy: "IfNotPresent",
+    // The image's entrypoint is `mc`.
+    args: mcArgs,
+    env: mcEnv,
+    securityContext: restrictedContainerSecurityContext(),
+    resources: resources({
+      cpuRequest: "50m",
+      memoryRequest: "64Mi",
+      cpuLimit: "200m",
+      memoryLimit: "128Mi",
+    }),
+    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+  });
+  const target = `${MC_ALIAS}/${bucket}`;
+  const makeBucket = mcContainer("make-bucket", ["mb", "--ignore-existing", target]);
+  // Two steps without a shell: create (idempotent) in an init container, then enable versioning
+  // (idempotent) in the main container.
+  const containers = args.versioning
+    ? {
+        initContainers: [makeBucket],
+        containers: [mcContainer("enable-versioning", ["version", "enable", target])],
+      }
+    : { containers: [makeBucket] };
+
+  const job = new k8s.batch.v1.Job(
+    mbName,
+    {
+      metadata: { name: mbName, namespace: ctx.namespace, labels: mbLabels },
+      spec: {
+        // Retries with exponential back-off while MinIO comes up; the whole run is bounded.
+        backoffLimit: 6,
+        activeDeadlineSeconds: 600,
+        // The finished Job is removed after a day; `mc mb --ignore-existing` makes a re-run
+        // (after `pulumi refresh` notices it is gone) harmless.
+        ttlSecondsAfterFinished: 86400,
+        template: {
+          metadata: { labels: mbLabels },
+          spec: {
+            restartPolicy: "Never",
+            serviceAccountName: mbName,
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: restrictedPodSecurityContext(MINIO_UID),
+            ...containers,
+            volumes: [emptyDirVolume("tmp", "16Mi")],
+          },
+        },
+      },
+    },
+    childOptions(ctx, { dependsOn: [deployment, service, networkPolicy, mbServiceAccount, mbNetworkPolicy] }),
+  );
+
+  const store: ObjectStore = {
+    bucketName: pulumi.output(bucket),
+    uri: pulumi.output(`s3://${bucket}`),
+    clientEnv: [
+      { name: "MLFLOW_S3_ENDPOINT_URL", value: endpoint },
+      { name: "AWS_DEFAULT_REGION", value: MINIO_REGION },
+    ],
+    egress: [podEgress(selector, MINIO_PORT)],
+    // The bucket exists once the Job has completed.
+    resource: job,
+  };
+  return { store, credentialsSecretName: secretName };
+}

@@ -1,0 +1,376 @@
+/**
+ * The public contract of `mlops:index:ModelRegistry`: a hand-written, documented args interface
+ * and the zod schema that validates it at runtime (test/types.test.ts keeps the two in sync).
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import type { AwsTargetArgs, GcpTargetArgs, LocalTargetArgs } from "../adapters/types";
+import { AwsIdentityMode, GcpPrivateServiceAccess, Target, TARGETS } from "../adapters/types";
+import { DatabaseSize, ENVIRONMENTS, type Environment } from "../shared/presets";
+import { DNS_LABEL } from "../shared/names";
+import { input } from "../shared/validation";
+
+/**
+ * The official MLflow image, "-full" variant: the only official variant with the PostgreSQL
+ * driver (psycopg2), boto3 (S3) and google-cloud-storage (GCS); see mlflow/mlflow docker/README.md.
+ * 3.15.2 is the newest release (2026-08-25, https://mlflow.org/releases/3.15.2/).
+ */
+export const DEFAULT_MLFLOW_IMAGE = "ghcr.io/mlflow/mlflow:v3.15.2-full";
+
+/** Permission every authenticated user has on every experiment and model unless granted more. */
+export const MlflowPermission = {
+  READ: "READ",
+  EDIT: "EDIT",
+  MANAGE: "MANAGE",
+  NO_PERMISSIONS: "NO_PERMISSIONS",
+} as const;
+export type MlflowPermission = (typeof MlflowPermission)[keyof typeof MlflowPermission];
+
+/** CPU and memory for the MLflow container; requests and limits are always both set. */
+export interface ModelRegistryResources {
+  /** @default "250m" */
+  cpuRequest?: string;
+  /** @default "512Mi" */
+  memoryRequest?: string;
+  /** @default "1" */
+  cpuLimit?: string;
+  /** @default "2Gi" */
+  memoryLimit?: string;
+}
+
+/** The PostgreSQL backend store. Defaults come from the environment preset (components/shared/presets.ts). */
+export interface ModelRegistryDatabaseArgs {
+  /** Size class; each cloud maps it to an instance type. @default "small" in dev, "medium" in staging/prod */
+  size?: DatabaseSize;
+  /** Storage in GiB (AWS autoscaling up to twice this). @default 20 in dev, 50 in staging, 100 in prod */
+  storageGb?: number;
+  /** Multi-AZ (AWS) / regional (GCP). @default true in prod, else false */
+  highAvailability?: boolean;
+  /** Refuse deletion of the instance. @default true in staging/prod, false in dev */
+  deletionProtection?: boolean;
+  /** Days of automated backups (1–35). @default 1 in dev, 7 in staging, 14 in prod */
+  backupRetentionDays?: number;
+  /** Point-in-time recovery. @default true in staging/prod, false in dev */
+  pointInTimeRecovery?: boolean;
+}
+
+/** The artifact bucket. */
+export interface ModelRegistryBucketArgs {
+  /** Keep object versions. @default true */
+  versioning?: boolean;
+  /** Let `pulumi destroy` delete a non-empty bucket. @default true in dev, false in staging/prod */
+  forceDestroy?: boolean;
+}
+
+/** Exposing MLflow outside the cluster through an Ingress. Off by default. */
+export interface ModelRegistryIngressArgs {
+  /** Create the Ingress. @default false */
+  enabled?: boolean;
+  /** Host name, e.g. "mlflow.example.com". Required when enabled. */
+  host?: string;
+  /** IngressClass name. @default the cluster's default IngressClass */
+  className?: string;
+  /** Secret with the TLS certificate for `host`. Required when enabled: basic auth never travels in clear text. */
+  tlsSecretName?: string;
+  /** Namespace of the ingress controller, admitted by the NetworkPolicy. @default "ingress-nginx" */
+  controllerNamespace?: string;
+  /** Extra annotations for the Ingress (e.g. cert-manager issuer). @default {} */
+  annotations?: Record<string, string>;
+}
+
+/**
+ * MLflow's built-in basic-auth app (`mlflow server --app-name basic-auth`). Users and permissions
+ * live in the same PostgreSQL database (MLflow ≥ 3.6 keeps them under `alembic_version_auth`).
+ */
+export interface ModelRegistryAuthArgs {
+  /** Require a user name and password on every request except /health. @default true when the Ingress is enabled, else false */
+  enabled?: boolean;
+  /** Name of the initial admin user (its password is generated and exported as a secret). @default "admin" */
+  adminUsername?: string;
+  /** Permission of users on resources they were not granted. @default "READ" */
+  defaultPermission?: MlflowPermission;
+}
+
+export interface ModelRegistryArgs {
+  /** Where the backing services (database, bucket, identity, key) run. */
+  target: Target;
+  /** Environment preset that picks the defaults below. @default "dev" */
+  environment?: Environment;
+  /** Provider of the Kubernetes cluster MLflow runs on. */
+  kubernetesProvider: k8s.Provider;
+  /** Namespace for MLflow (created with Pod Security "restricted" unless `createNamespace` is false). @default "mlflow" */
+  namespace?: string;
+  /** Create the namespace, with a default-deny NetworkPolicy. @default true */
+  createNamespace?: boolean;
+  /** AWS cluster and network details. Required when `target` is "aws". */
+  aws?: AwsTargetArgs;
+  /** Google Cloud project and network details. Required when `target` is "gcp". */
+  gcp?: GcpTargetArgs;
+  /** Settings for in-cluster services. Used when `target` is "local". @default {} */
+  local?: LocalTargetArgs;
+  /** MLflow container image (pin a tag or digest). @default "ghcr.io/mlflow/mlflow:v3.15.2-full" */
+  image?: string;
+  /** MLflow server replicas (at least 2 in prod). @default 1 in dev, 2 in staging/prod */
+  replicas?: number;
+  /** Uvicorn worker processes per replica. @default 2 */
+  workers?: number;
+  /** A PodDisruptionBudget (minAvailable 1) when replicas ≥ 2. @default false in dev, true in staging/prod */
+  podDisruptionBudget?: boolean;
+  /** Container resources. @default requests 250m/512Mi, limits 1/2Gi */
+  resources?: ModelRegistryResources;
+  /** The PostgreSQL backend store. @default the environment preset */
+  database?: ModelRegistryDatabaseArgs;
+  /** The artifact bucket. @default versioned; force-destroy only in dev */
+  bucket?: ModelRegistryBucketArgs;
+  /** `protect` and retain-on-delete on the database, bucket and key. @default true in prod, else false */
+  protect?: boolean;
+  /** Ingress (off by default: MLflow is reachable only inside the cluster). */
+  ingress?: ModelRegistryIngressArgs;
+  /** Authentication. @default on when the Ingress is enabled */
+  auth?: ModelRegistryAuthArgs;
+  /**
+   * Labels of the namespaces whose pods may call MLflow (pods in MLflow's own namespace always may).
+   * @default { "mlops.pulumi.com/mlflow-client": "true" }
+   */
+  clientNamespaceLabels?: Record<string, string>;
+  /** Tags (AWS) / labels (GCP) for every cloud resource. @default {} */
+  tags?: Record<string, string>;
+}
+
+const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, {
+  message: 'must be a Kubernetes quantity such as "500m", "1", "512Mi" or "2Gi"',
+});
+const nonEmpty = z.string().min(1, { message: "must not be empty" });
+const labelMap = z.record(z.string(), z.string());
+
+const awsSchema = z
+  .object({
+    vpcId: input(nonEmpty),
+    vpcCidrBlock: input(
+      z
+        .string()
+        .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { message: 'must be a CIDR such as "10.0.0.0/16"' }),
+    ),
+    privateSubnetIds: input(
+      z.array(input(nonEmpty)).min(2, { message: "needs at least two subnets in different AZs" }),
+    ),
+    nodeSecurityGroupId: input(nonEmpty),
+    identityMode: z.enum([AwsIdentityMode.irsa, AwsIdentityMode.podIdentity]).optional(),
+    oidcProviderArn: input(nonEmpty).optional(),
+    oidcProviderUrl: input(nonEmpty).optional(),
+    clusterName: input(nonEmpty).optional(),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    const mode = v.identityMode ?? AwsIdentityMode.irsa;
+    if (mode === AwsIdentityMode.irsa) {
+      for (const key of ["oidcProviderArn", "oidcProviderUrl"] as const) {
+        if (v[key] === undefined) {
+          ctx.addIssue({ code: "custom", path: [key], message: 'required when identityMode is "irsa"' });
+        }
+      }
+    } else if (v.clusterName === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["clusterName"],
+        message: 'required when identityMode is "podIdentity"',
+      });
+    }
+  });
+
+const gcpSchema = z
+  .object({
+    project: input(nonEmpty),
+    region: input(nonEmpty),
+    network: input(nonEmpty),
+    privateServiceAccess: z
+      .enum([GcpPrivateServiceAccess.create, GcpPrivateServiceAccess.existing])
+      .optional(),
+    privateServiceAccessCidr: z
+      .string()
+      .regex(/^\d{1,3}(\.\d{1,3}){3}\/(1[6-9]|2[0-4])$/, {
+        message: 'must be a CIDR with a prefix from /16 to /24, such as "10.100.0.0/16"',
+      })
+      .optional(),
+  })
+  .strict();
+
+const localSchema = z
+  .object({
+    storageClassName: nonEmpty.optional(),
+    objectStoreStorageGb: z.number().int().min(1).max(10_000).optional(),
+  })
+  .strict();
+
+/** Field schemas of `ModelRegistryArgs`, without the cross-field rules (the stack config reuses them). */
+export const modelRegistryArgsObject = z
+  .object({
+    target: z.enum(TARGETS),
+    environment: z.enum(ENVIRONMENTS).optional(),
+    kubernetesProvider: z.custom<k8s.Provider>((v) => pulumi.ProviderResource.isInstance(v), {
+      message: "must be a kubernetes Provider (new k8s.Provider(...))",
+    }),
+    namespace: z
+      .string()
+      .regex(DNS_LABEL, { message: "must be a DNS-1123 label (lowercase letters, digits, '-')" })
+      .max(63)
+      .optional(),
+    createNamespace: z.boolean().optional(),
+    aws: awsSchema.optional(),
+    gcp: gcpSchema.optional(),
+    local: localSchema.optional(),
+    image: z
+      .string()
+      .regex(/^[^\s:@]+(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/, {
+        message: "must be an image reference",
+      })
+      .refine((v) => /@sha256:|:[\w][\w.-]*$/.test(v) && !/:latest$/.test(v), {
+        message: "must be pinned to a tag other than latest, or a digest",
+      })
+      .optional(),
+    replicas: z.number().int().min(1).max(20).optional(),
+    workers: z.number().int().min(1).max(16).optional(),
+    podDisruptionBudget: z.boolean().optional(),
+    resources: z
+      .object({
+        cpuRequest: quantity.optional(),
+        memoryRequest: quantity.optional(),
+        cpuLimit: quantity.optional(),
+        memoryLimit: quantity.optional(),
+      })
+      .strict()
+      .optional(),
+    database: z
+      .object({
+        size: z.enum([DatabaseSize.small, DatabaseSize.medium, DatabaseSize.large]).optional(),
+        storageGb: z.number().int().min(20).max(65_536).optional(),
+        highAvailability: z.boolean().optional(),
+        deletionProtection: z.boolean().optional(),
+        backupRetentionDays: z.number().int().min(1).max(35).optional(),
+        pointInTimeRecovery: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
+    bucket: z
+      .object({ versioning: z.boolean().optional(), forceDestroy: z.boolean().optional() })
+      .strict()
+      .optional(),
+    protect: z.boolean().optional(),
+    ingress: z
+      .object({
+        enabled: z.boolean().optional(),
+        host: z
+          .string()
+          .regex(/^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$/, {
+            message: 'must be a fully qualified host name such as "mlflow.example.com"',
+          })
+          .optional(),
+        className: nonEmpty.optional(),
+        tlsSecretName: z
+          .string()
+          .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: "must be a Kubernetes Secret name" })
+          .max(253)
+          .optional(),
+        controllerNamespace: z.string().regex(DNS_LABEL).optional(),
+        annotations: labelMap.optional(),
+      })
+      .strict()
+      .optional(),
+    auth: z
+      .object({
+        enabled: z.boolean().optional(),
+        adminUsername: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]{1,64}$/, { message: "must be 1–64 letters, digits, '_', '.' or '-'" })
+          .optional(),
+        defaultPermission: z
+          .enum([
+            MlflowPermission.READ,
+            MlflowPermission.EDIT,
+            MlflowPermission.MANAGE,
+            MlflowPermission.NO_PERMISSIONS,
+          ])
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    clientNamespaceLabels: labelMap.optional(),
+    tags: labelMap.optional(),
+  })
+  .strict();
+
+/** The args as far as the cross-field rules look at them. */
+type CheckedArgs = Omit<z.output<typeof modelRegistryArgsObject>, "kubernetesProvider">;
+
+/**
+ * Cross-field rules of `ModelRegistryArgs` (a block per target, TLS and auth with an Ingress,
+ * the prod floor). Exported so the stack config applies exactly the same rules before any
+ * resource is registered.
+ */
+export function checkModelRegistryArgs(v: CheckedArgs, ctx: z.RefinementCtx): void {
+  {
+    if (v.target === Target.aws && !v.aws) {
+      ctx.addIssue({ code: "custom", path: ["aws"], message: 'required when target is "aws"' });
+    }
+    if (v.target === Target.gcp && !v.gcp) {
+      ctx.addIssue({ code: "custom", path: ["gcp"], message: 'required when target is "gcp"' });
+    }
+    for (const other of TARGETS) {
+      if (other !== v.target && v[other] !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [other],
+          message: `only used when target is "${other}"; remove it`,
+        });
+      }
+    }
+    if (v.ingress?.enabled) {
+      if (!v.ingress.host)
+        ctx.addIssue({
+          code: "custom",
+          path: ["ingress", "host"],
+          message: "required when the Ingress is enabled",
+        });
+      if (!v.ingress.tlsSecretName) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["ingress", "tlsSecretName"],
+          message: "required when the Ingress is enabled (credentials never travel in clear text)",
+        });
+      }
+      if (v.auth?.enabled === false) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["auth", "enabled"],
+          message: "must not be false while the Ingress is enabled (no open endpoints)",
+        });
+      }
+    }
+    if ((v.environment ?? "dev") === "prod") {
+      if (v.replicas !== undefined && v.replicas < 2) {
+        ctx.addIssue({ code: "custom", path: ["replicas"], message: "must be at least 2 in prod" });
+      }
+      if (v.database?.backupRetentionDays !== undefined && v.database.backupRetentionDays < 7) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["database", "backupRetentionDays"],
+          message: "must be at least 7 in prod",
+        });
+      }
+      for (const key of ["deletionProtection", "pointInTimeRecovery", "highAvailability"] as const) {
+        if (v.database?.[key] === false) {
+          ctx.addIssue({ code: "custom", path: ["database", key], message: "must not be false in prod" });
+        }
+      }
+      if (v.protect === false)
+        ctx.addIssue({ code: "custom", path: ["protect"], message: "must not be false in prod" });
+    }
+  }
+}
+
+/** Runtime schema of `ModelRegistryArgs`. */
+export const modelRegistryArgsSchema = modelRegistryArgsObject.superRefine(checkModelRegistryArgs);
+
+/** Schemas of the per-target blocks, shared with the stack config. */
+export const targetSchemas = { aws: awsSchema, gcp: gcpSchema, local: localSchema };

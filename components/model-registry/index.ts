@@ -1,0 +1,203 @@
+/**
+ * `mlops:index:ModelRegistry`: an MLflow tracking server and model registry on Kubernetes, with
+ * its backend store on the target's PostgreSQL and its artifacts in the target's object store.
+ *
+ * Artifact access is proxied (`mlflow server --serve-artifacts --artifacts-destination ...`): only
+ * the MLflow server's own identity can reach the bucket; clients need no cloud credentials and the
+ * bucket policy stays scoped to one principal.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import {
+  createAdapter,
+  type ObjectStore,
+  type PostgresDatabase,
+  type WorkloadIdentity,
+} from "../adapters";
+import { PRESETS, type Environment } from "../shared/presets";
+import { dnsLabel } from "../shared/names";
+import { restrictedNamespaceLabels, standardLabels } from "../shared/k8s";
+import { validateArgs } from "../shared/validation";
+import { DEFAULT_MLFLOW_IMAGE, modelRegistryArgsSchema, type ModelRegistryArgs } from "./args";
+import { mlflowWorkload, MLFLOW_PORT, type MlflowSettings } from "./mlflow";
+
+export * from "./args";
+
+const TYPE = "mlops:index:ModelRegistry";
+
+/** MLflow tracking server and model registry (see the module comment). */
+export class ModelRegistry extends pulumi.ComponentResource {
+  /** In-cluster tracking URI, e.g. `http://mlflow.mlflow.svc.cluster.local:5000`. */
+  public readonly trackingUri: pulumi.Output<string>;
+  /** External URL when the Ingress is enabled, else undefined. */
+  public readonly externalUrl: pulumi.Output<string | undefined>;
+  /** Where artifacts are stored: `s3://<bucket>/mlflow-artifacts` or `gs://<bucket>/mlflow-artifacts`. */
+  public readonly artifactLocation: pulumi.Output<string>;
+  /** Artifact bucket name. */
+  public readonly bucketName: pulumi.Output<string>;
+  /** Namespace MLflow runs in. */
+  public readonly namespace: pulumi.Output<string>;
+  /** Name of the ServiceAccount MLflow runs as (bound to the cloud identity). */
+  public readonly serviceAccountName: pulumi.Output<string>;
+  /** Cloud principal of that ServiceAccount (IAM role ARN, GCP service account e-mail, or the local Secret). */
+  public readonly cloudPrincipal: pulumi.Output<string>;
+  /** Database endpoint `host:port` (secret). */
+  public readonly databaseEndpoint: pulumi.Output<string>;
+  /** Backend store URI with credentials (secret). */
+  public readonly backendStoreUri: pulumi.Output<string>;
+  /** Admin user name when auth is on, else undefined. */
+  public readonly adminUsername: pulumi.Output<string | undefined>;
+  /** Admin password when auth is on (secret), else undefined. */
+  public readonly adminPassword: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: ModelRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(TYPE, name, {}, opts);
+    const a = validateArgs(modelRegistryArgsSchema, args, this, TYPE);
+
+    const environment: Environment = a.environment ?? "dev";
+    const preset = PRESETS[environment];
+    const protect = a.protect ?? preset.protectStatefulResources;
+    const provider = a.kubernetesProvider;
+    const namespaceName = a.namespace ?? "mlflow";
+    const labels = standardLabels("mlflow", name, "model-registry");
+    const ingressEnabled = a.ingress?.enabled ?? false;
+    const authEnabled = a.auth?.enabled ?? ingressEnabled;
+    const k8sOpts = { parent: this, provider };
+
+    // Namespace with Pod Security "restricted" and a default-deny NetworkPolicy; every workload
+    // in it then admits exactly what it needs with its own NetworkPolicy.
+    const dependsOn: pulumi.Resource[] = [];
+    let namespace: pulumi.Output<string> = pulumi.output(namespaceName);
+    if (a.createNamespace ?? true) {
+      const ns = new k8s.core.v1.Namespace(
+        `${name}-namespace`,
+        { metadata: { name: namespaceName, labels: { ...labels, ...restrictedNamespaceLabels() } } },
+        k8sOpts,
+      );
+      namespace = ns.metadata.name;
+      const deny = new k8s.networking.v1.NetworkPolicy(
+        `${name}-default-deny`,
+        {
+          metadata: { name: "default-deny-all", namespace, labels },
+          spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+        },
+        k8sOpts,
+      );
+      dependsOn.push(ns, deny);
+    }
+
+    const adapter = createAdapter(
+      a.target,
+      { parent: this, name, k8sProvider: provider, namespace, tags: a.tags ?? {}, protect, dependsOn },
+      { aws: args.aws, gcp: args.gcp, local: args.local },
+    );
+
+    // Backing services, all behind the adapter seam.
+    const key = adapter.encryptionKey("data");
+    const bucket: ObjectStore = adapter.objectStore("artifacts", {
+      key,
+      versioning: a.bucket?.versioning ?? true,
+      forceDestroy: a.bucket?.forceDestroy ?? preset.forceDestroyBuckets,
+    });
+    const dbPassword = new random.RandomPassword(
+      `${name}-db-password`,
+      // Letters and digits only: the password goes into a connection URI unescaped.
+      { length: 32, special: false },
+      { parent: this, additionalSecretOutputs: ["result"] },
+    );
+    const database: PostgresDatabase = adapter.postgres("db", {
+      databaseName: "mlflow",
+      username: "mlflow",
+      password: pulumi.secret(dbPassword.result),
+      size: a.database?.size ?? preset.databaseSize,
+      storageGb: a.database?.storageGb ?? preset.databaseStorageGb,
+      highAvailability: a.database?.highAvailability ?? preset.highAvailability,
+      deletionProtection: a.database?.deletionProtection ?? preset.deletionProtection,
+      backupRetentionDays: a.database?.backupRetentionDays ?? preset.backupRetentionDays,
+      pointInTimeRecovery: a.database?.pointInTimeRecovery ?? preset.pointInTimeRecovery,
+      key,
+    });
+    const serviceAccountName = dnsLabel([name]);
+    const identity: WorkloadIdentity = adapter.workloadIdentity("server", {
+      serviceAccountName,
+      readWriteBuckets: [bucket],
+      labels,
+    });
+
+    const backendStoreUri = pulumi.secret(
+      pulumi.interpolate`postgresql+psycopg2://${database.username}:${dbPassword.result}@${database.host}:${database.port}/${database.databaseName}?sslmode=${database.sslMode}`,
+    );
+    const artifactLocation = pulumi.interpolate`${bucket.uri}/mlflow-artifacts`;
+
+    const settings: MlflowSettings = {
+      name,
+      namespace,
+      labels,
+      image: a.image ?? DEFAULT_MLFLOW_IMAGE,
+      replicas: a.replicas ?? preset.replicas,
+      workers: a.workers ?? 2,
+      podDisruptionBudget: a.podDisruptionBudget ?? preset.podDisruptionBudget,
+      spreadAcrossZones: environment !== "dev",
+      resources: {
+        cpuRequest: a.resources?.cpuRequest ?? "250m",
+        memoryRequest: a.resources?.memoryRequest ?? "512Mi",
+        cpuLimit: a.resources?.cpuLimit ?? "1",
+        memoryLimit: a.resources?.memoryLimit ?? "2Gi",
+      },
+      backendStoreUri,
+      artifactsDestination: artifactLocation,
+      identity,
+      env: [...bucket.clientEnv, ...identity.env],
+      egress: [...database.egress, ...bucket.egress, ...identity.egress],
+      clientNamespaceLabels: a.clientNamespaceLabels ?? { "mlops.pulumi.com/mlflow-client": "true" },
+      ingress: ingressEnabled
+        ? {
+            host: a.ingress!.host!,
+            className: a.ingress?.className,
+            tlsSecretName: a.ingress!.tlsSecretName!,
+            controllerNamespace: a.ingress?.controllerNamespace ?? "ingress-nginx",
+            annotations: a.ingress?.annotations ?? {},
+          }
+        : undefined,
+      auth: authEnabled
+        ? {
+            adminUsername: a.auth?.adminUsername ?? "admin",
+            defaultPermission: a.auth?.defaultPermission ?? "READ",
+          }
+        : undefined,
+      dependsOn: [...dependsOn, database.resource, bucket.resource, identity.serviceAccount],
+    };
+    const workload = mlflowWorkload(this, provider, settings);
+
+    this.namespace = namespace;
+    this.trackingUri = pulumi.interpolate`http://${workload.serviceName}.${namespace}.svc.cluster.local:${MLFLOW_PORT}`;
+    this.externalUrl = pulumi.output(settings.ingress ? `https://${settings.ingress.host}` : undefined);
+    this.artifactLocation = artifactLocation;
+    this.bucketName = bucket.bucketName;
+    this.serviceAccountName = identity.serviceAccountName;
+    this.cloudPrincipal = identity.principal;
+    this.databaseEndpoint = pulumi.secret(pulumi.interpolate`${database.host}:${database.port}`);
+    this.backendStoreUri = backendStoreUri;
+    this.adminUsername = pulumi.output(settings.auth?.adminUsername);
+    this.adminPassword = workload.adminPassword
+      ? pulumi.secret(workload.adminPassword)
+      : pulumi.output<string | undefined>(undefined);
+
+    this.registerOutputs({
+      trackingUri: this.trackingUri,
+      externalUrl: this.externalUrl,
+      artifactLocation: this.artifactLocation,
+      bucketName: this.bucketName,
+      namespace: this.namespace,
+      serviceAccountName: this.serviceAccountName,
+      cloudPrincipal: this.cloudPrincipal,
+      databaseEndpoint: this.databaseEndpoint,
+      backendStoreUri: this.backendStoreUri,
+      adminUsername: this.adminUsername,
+      adminPassword: this.adminPassword,
+    });
+  }
+}
+
+export { MLFLOW_PORT };

@@ -1,0 +1,313 @@
+/**
+ * The Kubernetes side of the model registry: the MLflow server's Secret, Deployment, Service,
+ * NetworkPolicy, PodDisruptionBudget and (optional) Ingress.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { WorkloadIdentity } from "../adapters/types";
+import {
+  dnsEgressRule,
+  resources,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  selectorLabels,
+  type ContainerResources,
+} from "../shared/k8s";
+import { dnsLabel } from "../shared/names";
+
+/** Port of the MLflow server (MLflow's default). */
+export const MLFLOW_PORT = 5000;
+/** uid/gid MLflow runs as: the official image sets no USER; MLflow's own Helm chart uses 1000. */
+export const MLFLOW_UID = 1000;
+const AUTH_CONFIG_DIR = "/etc/mlflow/auth";
+
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
+type IngressRule = k8s.types.input.networking.v1.NetworkPolicyIngressRule;
+
+export interface MlflowSettings {
+  name: string;
+  namespace: pulumi.Output<string>;
+  labels: Record<string, string>;
+  image: string;
+  replicas: number;
+  workers: number;
+  podDisruptionBudget: boolean;
+  /** Spread replicas across zones (staging/prod). */
+  spreadAcrossZones: boolean;
+  resources: ContainerResources;
+  backendStoreUri: pulumi.Output<string>;
+  artifactsDestination: pulumi.Output<string>;
+  identity: WorkloadIdentity;
+  env: EnvVar[];
+  egress: EgressRule[];
+  clientNamespaceLabels: Record<string, string>;
+  ingress?: {
+    host: string;
+    className?: string;
+    tlsSecretName: string;
+    controllerNamespace: string;
+    annotations: Record<string, string>;
+  };
+  auth?: { adminUsername: string; defaultPermission: string };
+  dependsOn: pulumi.Resource[];
+}
+
+export interface MlflowWorkload {
+  serviceName: pulumi.Output<string>;
+  adminPassword?: pulumi.Output<string>;
+}
+
+/** Host headers MLflow accepts (MLflow ≥ 3.5 rejects others with 403: DNS-rebinding protection). */
+export function allowedHosts(service: string, namespace: string, ingressHost?: string): string {
+  const names = [
+    service,
+    `${service}.${namespace}`,
+    `${service}.${namespace}.svc`,
+    `${service}.${namespace}.svc.cluster.local`,
+  ];
+  const hosts = names.flatMap((n) => [n, `${n}:${MLFLOW_PORT}`]);
+  // kubectl port-forward sends Host: localhost:<port>.
+  hosts.push("localhost", "localhost:*", "127.0.0.1", "127.0.0.1:*");
+  if (ingressHost) hosts.push(ingressHost);
+  return hosts.join(",");
+}
+
+export function mlflowWorkload(
+  parent: pulumi.Resource,
+  provider: k8s.Provider,
+  s: MlflowSettings,
+): MlflowWorkload {
+  const opts = { parent, provider };
+  const name = s.name;
+  const serviceName = dnsLabel([name]);
+  const selector = selectorLabels("mlflow", name, "model-registry");
+
+  let adminPassword: pulumi.Output<string> | undefined;
+  const secretData: Record<string, pulumi.Input<string>> = { "backend-store-uri": s.backendStoreUri };
+  if (s.auth) {
+    const admin = new random.RandomPassword(
+      `${name}-admin-password`,
+      { length: 32, special: false },
+      { parent, additionalSecretOutputs: ["result"] },
+    );
+    const flaskKey = new random.RandomPassword(
+      `${name}-flask-secret-key`,
+      { length: 48, special: false },
+      { parent, additionalSecretOutputs: ["result"] },
+    );
+    adminPassword = pulumi.secret(admin.result);
+    secretData["flask-secret-key"] = pulumi.secret(flaskKey.result);
+    // MLflow's basic-auth configuration (mlflow/server/auth/basic_auth.ini format). Users and
+    // permissions live in the backend database; MLflow ≥ 3.6 versions them in alembic_version_auth.
+    secretData["basic_auth.ini"] = pulumi.secret(
+      pulumi.interpolate`[mlflow]
+default_permission = ${s.auth.defaultPermission}
+database_uri = ${s.backendStoreUri}
+admin_username = ${s.auth.adminUsername}
+admin_password = ${admin.result}
+authorization_function = mlflow.server.auth:authenticate_request_basic_auth
+`,
+    );
+  }
+
+  const secret = new k8s.core.v1.Secret(
+    `${name}-server-config`,
+    {
+      metadata: { name: dnsLabel([name, "server-config"]), namespace: s.namespace, labels: s.labels },
+      type: "Opaque",
+      stringData: secretData,
+    },
+    { ...opts, dependsOn: s.dependsOn },
+  );
+  const secretName = secret.metadata.name;
+
+  const env: EnvVar[] = [
+    {
+      name: "MLFLOW_BACKEND_STORE_URI",
+      valueFrom: { secretKeyRef: { name: secretName, key: "backend-store-uri" } },
+    },
+    {
+      name: "MLFLOW_SERVER_ALLOWED_HOSTS",
+      value: s.namespace.apply((ns) => allowedHosts(serviceName, ns, s.ingress?.host)),
+    },
+    { name: "HOME", value: "/tmp" },
+    { name: "TMPDIR", value: "/tmp" },
+    ...s.env,
+  ];
+  if (s.ingress) {
+    env.push({ name: "MLFLOW_SERVER_CORS_ALLOWED_ORIGINS", value: `https://${s.ingress.host}` });
+  }
+  const args = [
+    "server",
+    "--host",
+    "0.0.0.0",
+    "--port",
+    String(MLFLOW_PORT),
+    "--workers",
+    String(s.workers),
+    "--serve-artifacts",
+    "--artifacts-destination",
+    s.artifactsDestination,
+    "--expose-prometheus",
+    "/tmp/prometheus",
+  ];
+  const volumes: k8s.types.input.core.v1.Volume[] = [{ name: "tmp", emptyDir: { sizeLimit: "2Gi" } }];
+  const mounts: k8s.types.input.core.v1.VolumeMount[] = [{ name: "tmp", mountPath: "/tmp" }];
+  if (s.auth) {
+    args.push("--app-name", "basic-auth");
+    env.push(
+      { name: "MLFLOW_AUTH_CONFIG_PATH", value: `${AUTH_CONFIG_DIR}/basic_auth.ini` },
+      {
+        name: "MLFLOW_FLASK_SERVER_SECRET_KEY",
+        valueFrom: { secretKeyRef: { name: secretName, key: "flask-secret-key" } },
+      },
+    );
+    volumes.push({
+      name: "auth-config",
+      secret: { secretName, items: [{ key: "basic_auth.ini", path: "basic_auth.ini" }], defaultMode: 0o440 },
+    });
+    mounts.push({ name: "auth-config", mountPath: AUTH_CONFIG_DIR, readOnly: true });
+  }
+
+  const probe = (path: string, extra: Record<string, number>): k8s.types.input.core.v1.Probe => ({
+    httpGet: { path, port: "http" },
+    timeoutSeconds: 5,
+    ...extra,
+  });
+
+  const deployment = new k8s.apps.v1.Deployment(
+    `${name}-server`,
+    {
+      metadata: { name: dnsLabel([name]), namespace: s.namespace, labels: s.labels },
+      spec: {
+        replicas: s.replicas,
+        selector: { matchLabels: selector },
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+        template: {
+          metadata: { labels: s.labels },
+          spec: {
+            serviceAccountName: s.identity.serviceAccountName,
+            automountServiceAccountToken: false,
+            securityContext: restrictedPodSecurityContext(MLFLOW_UID),
+            ...(s.spreadAcrossZones
+              ? {
+                  topologySpreadConstraints: [
+                    {
+                      maxSkew: 1,
+                      topologyKey: "topology.kubernetes.io/zone",
+                      whenUnsatisfiable: "ScheduleAnyway",
+                      labelSelector: { matchLabels: selector },
+                    },
+                  ],
+                }
+              : {}),
+            containers: [
+              {
+                name: "mlflow",
+                image: s.image,
+                imagePullPolicy: "IfNotPresent",
+                command: ["mlflow"],
+                args,
+                ports: [{ name: "http", containerPort: MLFLOW_PORT, protocol: "TCP" }],
+                env,
+                resources: resources(s.resources),
+                securityContext: restrictedContainerSecurityContext(),
+                volumeMounts: mounts,
+                // /health is the one endpoint that bypasses basic auth and the host check.
+                startupProbe: probe("/health", { periodSeconds: 10, failureThreshold: 30 }),
+                readinessProbe: probe("/health", { periodSeconds: 10, failureThreshold: 3 }),
+                livenessProbe: probe("/health", { periodSeconds: 20, failureThreshold: 3 }),
+              },
+            ],
+            volumes,
+          },
+        },
+      },
+    },
+    { ...opts, dependsOn: [...s.dependsOn, secret] },
+  );
+
+  const service = new k8s.core.v1.Service(
+    `${name}-service`,
+    {
+      metadata: { name: serviceName, namespace: s.namespace, labels: s.labels },
+      spec: {
+        type: "ClusterIP",
+        selector,
+        ports: [{ name: "http", port: MLFLOW_PORT, targetPort: "http", protocol: "TCP" }],
+      },
+    },
+    { ...opts, dependsOn: s.dependsOn },
+  );
+
+  const ingressFrom: IngressRule["from"] = [
+    { podSelector: {} },
+    { namespaceSelector: { matchLabels: s.clientNamespaceLabels } },
+  ];
+  if (s.ingress) {
+    ingressFrom.push({
+      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": s.ingress.controllerNamespace } },
+    });
+  }
+  new k8s.networking.v1.NetworkPolicy(
+    `${name}-server-network-policy`,
+    {
+      metadata: { name: dnsLabel([name, "server"]), namespace: s.namespace, labels: s.labels },
+      spec: {
+        podSelector: { matchLabels: selector },
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [{ from: ingressFrom, ports: [{ protocol: "TCP", port: MLFLOW_PORT }] }],
+        egress: [dnsEgressRule(), ...s.egress],
+      },
+    },
+    { ...opts, dependsOn: s.dependsOn },
+  );
+
+  if (s.podDisruptionBudget && s.replicas >= 2) {
+    new k8s.policy.v1.PodDisruptionBudget(
+      `${name}-server-pdb`,
+      {
+        metadata: { name: dnsLabel([name]), namespace: s.namespace, labels: s.labels },
+        spec: { minAvailable: 1, selector: { matchLabels: selector } },
+      },
+      { ...opts, dependsOn: s.dependsOn },
+    );
+  }
+
+  if (s.ingress) {
+    new k8s.networking.v1.Ingress(
+      `${name}-ingress`,
+      {
+        metadata: {
+          name: dnsLabel([name]),
+          namespace: s.namespace,
+          labels: s.labels,
+          annotations: s.ingress.annotations,
+        },
+        spec: {
+          ...(s.ingress.className ? { ingressClassName: s.ingress.className } : {}),
+          tls: [{ hosts: [s.ingress.host], secretName: s.ingress.tlsSecretName }],
+          rules: [
+            {
+              host: s.ingress.host,
+              http: {
+                paths: [
+                  {
+                    path: "/",
+                    pathType: "Prefix",
+                    backend: { service: { name: service.metadata.name, port: { name: "http" } } },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      },
+      { ...opts, dependsOn: [...s.dependsOn, deployment] },
+    );
+  }
+
+  return { serviceName: service.metadata.name, adminPassword };
+}

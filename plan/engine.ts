@@ -1,0 +1,339 @@
+/**
+ * The offline plan engine: runs a Pulumi program in-process under Pulumi's mock runtime and
+ * records every resource it registers, with the inputs, parent, provider, dependencies and
+ * resource options the engine would see. Tests, the `plan` CLI and users' CI share this engine.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+import { answerInvoke, computedOutputs, type InvokeAnswers, type MockDefaults } from "./mocks";
+import { maskValue, SECRET_MASK, unwrapValue } from "./values";
+import type { Plan, PlanResource } from "./types";
+
+export type { Plan, PlanResource, PolicyViolation } from "./types";
+
+export interface RunPlanOptions {
+  /** The program: a function that creates resources and may return stack outputs. */
+  program: () => unknown;
+  /** Pulumi project name. @default "project" */
+  project?: string;
+  /** Stack name. @default "stack" */
+  stack?: string;
+  /**
+   * Stack configuration. Keys are `namespace:key` (a key without a namespace gets the project's);
+   * values are strings, or objects/arrays/numbers/booleans, which are passed JSON-encoded as the
+   * Pulumi CLI passes structured config.
+   */
+  config?: Record<string, unknown>;
+  /** Config keys whose values are secrets. */
+  secretKeys?: string[];
+  /** Answers for invokes beyond the built-in ones, by token. */
+  invokes?: InvokeAnswers;
+  /** Outputs of StackReferences the program reads, by referenced stack name. */
+  stackReferences?: Record<string, Record<string, unknown>>;
+}
+
+/** An error raised by the program itself (as opposed to bad config or flags). */
+export class ProgramError extends Error {
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = "ProgramError";
+  }
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+  getProtect(): boolean;
+  getRetainondelete(): boolean;
+  getProvider(): string;
+  getDependenciesList(): string[];
+  getAdditionalsecretoutputsList(): string[];
+}
+
+interface RegisterOutputsRequest {
+  getUrn(): string;
+  getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+
+interface ReadRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getId(): string;
+  getProvider(): string;
+  getProperties(): { toJavaScript(): Record<string, unknown> } | undefined;
+  getDependenciesList(): string[];
+}
+
+type Callback = (err: unknown, resp: unknown) => void;
+
+interface MonitorLike {
+  registerResource(req: RegisterRequest, cb: Callback): void;
+  registerResourceOutputs(req: RegisterOutputsRequest, cb: Callback): void;
+  readResource(req: ReadRequest, cb: Callback): void;
+}
+
+interface ResponseWithUrn {
+  getUrn(): string;
+  getId?(): string;
+}
+
+const STACK_TYPE = "pulumi:pulumi:Stack";
+
+/** Keeps runs strictly sequential: the mock runtime is process-global. */
+let queue: Promise<unknown> = Promise.resolve();
+
+/** Runs `options.program` under mocks and returns the captured plan (policies not yet applied). */
+export function runPlan(options: RunPlanOptions): Promise<Plan> {
+  const run = queue.then(() => runPlanNow(options));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function runPlanNow(options: RunPlanOptions): Promise<Plan> {
+  const project = options.project ?? "project";
+  const stack = options.stack ?? "stack";
+  const config = normaliseConfig(options.config ?? {}, project);
+  const defaults: MockDefaults = {
+    awsRegion: stringConfig(config, "aws:region") ?? "us-east-1",
+    gcpProject: stringConfig(config, "gcp:project") ?? "mock-project",
+    gcpRegion: stringConfig(config, "gcp:region") ?? "us-central1",
+  };
+
+  const resources: PlanResource[] = [];
+  const byUrn = new Map<string, PlanResource>();
+  const secretOutputs = new Map<string, string[]>();
+  const warnings: string[] = [];
+  let stackOutputs: Record<string, unknown> = {};
+  const asyncErrors: unknown[] = [];
+
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args: pulumi.runtime.MockResourceArgs) => {
+        const inputs = args.inputs as Record<string, unknown>;
+        if (args.type === "pulumi:pulumi:StackReference") {
+          return stackReferenceState(args.name, inputs, options.stackReferences ?? {});
+        }
+        const fallbackId = args.id || `${args.name}-id`;
+        const computed = computedOutputs(args.type, {
+          name: args.name,
+          inputs,
+          id: fallbackId,
+          ...defaults,
+        });
+        // A type may compute its real id shape (e.g. a GCP key's full resource path).
+        const id = typeof computed["id"] === "string" ? computed["id"] : fallbackId;
+        const state: Record<string, unknown> = { ...inputs, ...computed };
+        delete state["id"];
+        for (const key of secretOutputs.get(`${args.type}::${args.name}`) ?? []) {
+          if (key in state) state[key] = pulumi.secret(state[key]);
+        }
+        return { id, state };
+      },
+      call: (args: pulumi.runtime.MockCallArgs) =>
+        answerInvoke(args.token, args.inputs as Record<string, unknown>, defaults, options.invokes ?? {}),
+    },
+    project,
+    stack,
+    false,
+  );
+  pulumi.runtime.setAllConfig(config, options.secretKeys ?? []);
+
+  const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
+  const originalRegister = monitor.registerResource.bind(monitor);
+  const originalOutputs = monitor.registerResourceOutputs.bind(monitor);
+  const originalRead = monitor.readResource.bind(monitor);
+
+  monitor.registerResource = (req, cb) => {
+    const type = req.getType();
+    const name = req.getName();
+    const additional = req.getAdditionalsecretoutputsList();
+    if (additional.length > 0) secretOutputs.set(`${type}::${name}`, additional);
+    const rawInputs = req.getObject()?.toJavaScript() ?? {};
+    originalRegister(req, (err, resp) => {
+      if (!err && resp) {
+        const r = resp as ResponseWithUrn;
+        const urn = r.getUrn();
+        const record: PlanResource = {
+          urn,
+          type,
+          name,
+          custom: req.getCustom(),
+          parent: req.getParent(),
+          provider: req.getProvider(),
+          dependencies: [...new Set(req.getDependenciesList())],
+          inputs: maskResourceInputs(type, rawInputs),
+          protect: req.getProtect(),
+          retainOnDelete: req.getRetainondelete(),
+        };
+        const secretInputs = secretPaths(rawInputs);
+        if (secretInputs.length > 0) record.secretInputs = secretInputs;
+        if (req.getCustom()) record.id = r.getId?.() ?? `${name}-id`;
+        resources.push(record);
+        byUrn.set(urn, record);
+      }
+      cb(err, resp);
+    });
+  };
+
+  monitor.registerResourceOutputs = (req, cb) => {
+    const urn = req.getUrn();
+    const outputs = maskValue(req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>;
+    const record = byUrn.get(urn);
+    if (record?.type === STACK_TYPE) stackOutputs = outputs;
+    else if (record) (record as PlanResource & { outputs?: Record<string, unknown> }).outputs = outputs;
+    originalOutputs(req, cb);
+  };
+
+  monitor.readResource = (req, cb) => {
+    const rawInputs = req.getProperties()?.toJavaScript() ?? {};
+    originalRead(req, (err, resp) => {
+      if (!err && resp) {
+        const urn = (resp as ResponseWithUrn).getUrn();
+        const record: PlanResource & { external: boolean } = {
+          urn,
+          type: req.getType(),
+          name: req.getName(),
+          custom: true,
+          parent: req.getParent(),
+          provider: req.getProvider(),
+          dependencies: [...new Set(req.getDependenciesList())],
+          inputs: maskValue(rawInputs) as Record<string, unknown>,
+          protect: false,
+          retainOnDelete: false,
+          id: req.getId(),
+          external: true,
+        };
+        resources.push(record);
+        byUrn.set(urn, record);
+      }
+      cb(err, resp);
+    });
+  };
+
+  const log = pulumi.log as { warn: typeof pulumi.log.warn; error: typeof pulumi.log.error };
+  const originalWarn = log.warn;
+  const originalError = log.error;
+  const errors: string[] = [];
+  log.warn = (msg: string) => {
+    warnings.push(msg);
+    return Promise.resolve();
+  };
+  log.error = (msg: string) => {
+    errors.push(msg);
+    return Promise.resolve();
+  };
+  const onRejection = (reason: unknown) => asyncErrors.push(reason);
+  process.on("unhandledRejection", onRejection);
+
+  try {
+    try {
+      await pulumi.runtime.runInPulumiStack(async () => {
+        const result = await options.program();
+        return isRecord(result) ? result : undefined;
+      });
+    } catch (err) {
+      // Let the rejections that the failed registrations raise surface while we listen.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      throw err;
+    }
+    await pulumi.runtime.disconnect();
+    // Give rejections raised in the last microtasks a chance to surface.
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off("unhandledRejection", onRejection);
+    log.warn = originalWarn;
+    log.error = originalError;
+  }
+
+  if (asyncErrors.length > 0) throw asyncErrors[0];
+  if (errors.length > 0) {
+    throw new ProgramError(
+      `the program logged ${errors.length} error(s):\n  ${errors.join("\n  ")}`,
+      undefined,
+    );
+  }
+
+  return {
+    planFormatVersion: 1,
+    stack,
+    project,
+    resources,
+    outputs: stackOutputs,
+    policyViolations: [],
+    warnings,
+  };
+}
+
+function stackReferenceState(
+  name: string,
+  inputs: Record<string, unknown>,
+  refs: Record<string, Record<string, unknown>>,
+): { id: string; state: Record<string, unknown> } {
+  const ref = typeof inputs["name"] === "string" ? inputs["name"] : name;
+  const outputs = refs[ref];
+  if (!outputs) {
+    throw new Error(
+      `StackReference "${ref}" has no mock outputs: provide them with --mocks <file> ` +
+        `({"stackReferences": {"${ref}": {...}}}) or the stackReferences option of runPlan.`,
+    );
+  }
+  return { id: ref, state: { name: ref, outputs, secretOutputNames: [] } };
+}
+
+/** Pulumi config keys without a namespace belong to the project; structured values are JSON. */
+function normaliseConfig(config: Record<string, unknown>, project: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(config)) {
+    const full = key.includes(":") ? key : `${project}:${key}`;
+    out[full] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return out;
+}
+
+function stringConfig(config: Record<string, string>, key: string): string | undefined {
+  return config[key];
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Kubernetes Secret data is masked whether or not the program marked it secret; its keys stay visible. */
+function maskResourceInputs(type: string, raw: Record<string, unknown>): Record<string, unknown> {
+  const inputs = maskValue(raw) as Record<string, unknown>;
+  if (type === "kubernetes:core/v1:Secret") {
+    for (const field of ["data", "stringData"]) {
+      const value = unwrapValue(raw[field]).value;
+      if (isRecord(value)) {
+        inputs[field] = Object.fromEntries(Object.keys(value).map((k) => [k, SECRET_MASK]));
+      }
+    }
+  }
+  return inputs;
+}
+
+/** Dotted paths of the secret values in a raw (serialized) property map. */
+function secretPaths(raw: Record<string, unknown>): string[] {
+  const paths: string[] = [];
+  const walk = (value: unknown, path: string): void => {
+    const unwrapped = unwrapValue(value);
+    if (unwrapped.secret) {
+      paths.push(path);
+      return;
+    }
+    const v = unwrapped.value;
+    if (Array.isArray(v)) v.forEach((item, i) => walk(item, `${path}[${i}]`));
+    else if (isRecord(v)) for (const [k, item] of Object.entries(v)) walk(item, path ? `${path}.${k}` : k);
+  };
+  walk(raw, "");
+  return paths;
+}
+
+/** A short deterministic hash, used for mock names. */
+export function shortHash(text: string, length = 8): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, length);
+}

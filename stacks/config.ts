@@ -1,0 +1,182 @@
+/**
+ * Stack configuration: every `mlops:*` key of `stacks/Pulumi.<stack>.yaml`, validated as a whole
+ * before any resource is registered. Every problem is reported at once as
+ * `<key path>: <what is wrong, what is allowed>`.
+ *
+ * The environment (`mlops:environment`) is the preset: it picks each component's defaults
+ * (components/shared/presets.ts); any explicit value overrides the preset.
+ */
+import { z } from "zod";
+import { TARGETS, type Target } from "../components/adapters/types";
+import { ENVIRONMENTS, type Environment } from "../components/shared/presets";
+import { StackConfigError } from "../components/shared/errors";
+import {
+  checkModelRegistryArgs,
+  modelRegistryArgsObject,
+  targetSchemas,
+} from "../components/model-registry/args";
+import { formatIssue } from "../components/shared/validation";
+
+export const PROJECT = "mlops";
+
+/** Classification of the data a stack holds (tag `data-classification`). */
+export const DataClassification = {
+  public: "public",
+  internal: "internal",
+  confidential: "confidential",
+  restricted: "restricted",
+} as const;
+
+const nonEmpty = z.string().min(1, { message: "must not be empty" });
+
+/** Required governance tags; more may be added. `environment` is set from `mlops:environment`. */
+const tagsSchema = z
+  .object({
+    owner: nonEmpty,
+    "cost-center": nonEmpty,
+    "data-classification": z.enum(Object.values(DataClassification) as [string, ...string[]]),
+  })
+  .catchall(z.string().max(256));
+
+const kubernetesSchema = z
+  .object({
+    /** kubeconfig context to use. @default the kubeconfig's current context */
+    context: nonEmpty.optional(),
+    /** Path to (or contents of) a kubeconfig. @default $KUBECONFIG or ~/.kube/config */
+    kubeconfig: nonEmpty.optional(),
+  })
+  .strict();
+
+/** `mlops:modelRegistry`: the ModelRegistry args that make sense in config (no provider, target, tags). */
+const modelRegistrySchema = modelRegistryArgsObject
+  .omit({
+    target: true,
+    environment: true,
+    kubernetesProvider: true,
+    aws: true,
+    gcp: true,
+    local: true,
+    tags: true,
+  })
+  .strict();
+
+const stackConfigObject = z
+  .object({
+    target: z.enum(TARGETS),
+    environment: z.enum(ENVIRONMENTS),
+    tags: tagsSchema,
+    kubernetes: kubernetesSchema.optional(),
+    aws: targetSchemas.aws.optional(),
+    gcp: targetSchemas.gcp.optional(),
+    local: targetSchemas.local.optional(),
+    modelRegistry: modelRegistrySchema.optional(),
+  })
+  .strict();
+
+export type StackConfig = z.output<typeof stackConfigObject>;
+
+/** Maps a path inside the ModelRegistry args to the config key it came from. */
+function registryPathToConfig(path: PropertyKey[]): PropertyKey[] {
+  const [head, ...rest] = path;
+  if (head === "target" || head === "environment" || head === "aws" || head === "gcp" || head === "local") {
+    return [head, ...rest];
+  }
+  return ["modelRegistry", ...path];
+}
+
+const stackConfigSchema = stackConfigObject.superRefine((cfg, ctx) => {
+  const registryArgs = {
+    ...(cfg.modelRegistry ?? {}),
+    target: cfg.target,
+    environment: cfg.environment,
+    aws: cfg.aws,
+    gcp: cfg.gcp,
+    local: cfg.local,
+  };
+  const issues: z.core.$ZodIssue[] = [];
+  const collect = {
+    addIssue: (issue: { path?: PropertyKey[]; message?: string }) =>
+      issues.push({
+        code: "custom",
+        input: undefined,
+        message: issue.message ?? "invalid",
+        path: issue.path ?? [],
+      }),
+  } as unknown as z.RefinementCtx;
+  checkModelRegistryArgs(registryArgs, collect);
+  for (const issue of issues) {
+    ctx.addIssue({ code: "custom", message: issue.message, path: registryPathToConfig(issue.path) });
+  }
+});
+
+/** Provider settings the chosen target needs, checked with the `mlops:` keys. */
+function providerProblems(target: Target, providerConfig: Record<string, string>): string[] {
+  const required: Record<Target, string[]> = {
+    aws: ["aws:region"],
+    gcp: ["gcp:project", "gcp:region"],
+    local: [],
+  };
+  return required[target]
+    .filter((key) => !providerConfig[key])
+    .map((key) => `${key}: required when mlops:target is "${target}"`);
+}
+
+/** Structured config arrives JSON-encoded (as the Pulumi CLI passes it); scalars as strings. */
+function decode(value: string): unknown {
+  const trimmed = value.trim();
+  if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+    try {
+      return JSON.parse(trimmed) as unknown;
+    } catch {
+      return value;
+    }
+  }
+  return value;
+}
+
+/**
+ * Validates the stack's config (`allConfig`: every `namespace:key` → string value) and returns it
+ * typed, or throws `StackConfigError` listing every problem.
+ */
+export function parseStackConfig(
+  allConfig: Record<string, string>,
+  source = "stack configuration",
+): StackConfig {
+  const prefix = `${PROJECT}:`;
+  const raw: Record<string, unknown> = {};
+  const providerConfig: Record<string, string> = {};
+  for (const [key, value] of Object.entries(allConfig)) {
+    if (key.startsWith(prefix)) raw[key.slice(prefix.length)] = decode(value);
+    else providerConfig[key] = value;
+  }
+  const result = stackConfigSchema.safeParse(raw);
+  const problems: string[] = [];
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      if (issue.code === "unrecognized_keys") {
+        for (const key of issue.keys) {
+          problems.push(`${configKey([...issue.path, key])}: unknown key; remove it or check the spelling`);
+        }
+      } else {
+        problems.push(
+          `${configKey(issue.path)}: ${formatIssue({ ...issue, path: [] }).replace(/^\(root\): /, "")}`,
+        );
+      }
+    }
+  }
+  if (typeof raw["target"] === "string" && (TARGETS as string[]).includes(raw["target"])) {
+    problems.push(...providerProblems(raw["target"] as Target, providerConfig));
+  }
+  if (problems.length > 0 || !result.success) throw new StackConfigError(problems, source);
+  return result.data;
+}
+
+/** `["modelRegistry", "database", "size"]` → `mlops:modelRegistry.database.size`. */
+function configKey(path: PropertyKey[]): string {
+  const [head, ...rest] = path;
+  let key = `${PROJECT}:${String(head ?? "")}`;
+  for (const part of rest) key += typeof part === "number" ? `[${part}]` : `.${String(part)}`;
+  return key;
+}
+
+export type { Environment, Target };
