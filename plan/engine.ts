@@ -109,6 +109,7 @@ async function runPlanNow(options: RunPlanOptions): Promise<Plan> {
   const warnings: string[] = [];
   let stackOutputs: Record<string, unknown> = {};
   const asyncErrors: unknown[] = [];
+  const invokeErrors: string[] = [];
 
   await pulumi.runtime.setMocks(
     {
@@ -133,8 +134,15 @@ async function runPlanNow(options: RunPlanOptions): Promise<Plan> {
         }
         return { id, state };
       },
-      call: (args: pulumi.runtime.MockCallArgs) =>
-        answerInvoke(args.token, args.inputs as Record<string, unknown>, defaults, options.invokes ?? {}),
+      call: (args: pulumi.runtime.MockCallArgs) => {
+        try {
+          return answerInvoke(args.token, args.inputs as Record<string, unknown>, defaults, options.invokes ?? {});
+        } catch (err) {
+          // The runtime re-wraps invoke errors without their message: keep it to report.
+          invokeErrors.push((err as Error).message);
+          throw err;
+        }
+      },
     },
     project,
     stack,
@@ -184,7 +192,7 @@ async function runPlanNow(options: RunPlanOptions): Promise<Plan> {
     const outputs = maskValue(req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>;
     const record = byUrn.get(urn);
     if (record?.type === STACK_TYPE) stackOutputs = outputs;
-    else if (record) (record as PlanResource & { outputs?: Record<string, unknown> }).outputs = outputs;
+    else if (record) record.outputs = outputs;
     originalOutputs(req, cb);
   };
 
@@ -193,7 +201,7 @@ async function runPlanNow(options: RunPlanOptions): Promise<Plan> {
     originalRead(req, (err, resp) => {
       if (!err && resp) {
         const urn = (resp as ResponseWithUrn).getUrn();
-        const record: PlanResource & { external: boolean } = {
+        const record: PlanResource = {
           urn,
           type: req.getType(),
           name: req.getName(),
@@ -238,6 +246,7 @@ async function runPlanNow(options: RunPlanOptions): Promise<Plan> {
     } catch (err) {
       // Let the rejections that the failed registrations raise surface while we listen.
       await new Promise((resolve) => setTimeout(resolve, 50));
+      if (invokeErrors.length > 0) throw new ProgramError(invokeErrors[0]!, err);
       throw err;
     }
     await pulumi.runtime.disconnect();
@@ -249,6 +258,7 @@ async function runPlanNow(options: RunPlanOptions): Promise<Plan> {
     log.error = originalError;
   }
 
+  if (invokeErrors.length > 0) throw new ProgramError(invokeErrors[0]!, asyncErrors[0]);
   if (asyncErrors.length > 0) throw asyncErrors[0];
   if (errors.length > 0) {
     throw new ProgramError(

@@ -1,26 +1,52 @@
 /**
- * The bridge from the offline plan to the policy pack (`policies/`): the same rules that
- * `pulumi preview --policy-pack policies` runs, applied to the captured resource graph.
+ * The bridge from the offline plan to the policy pack (`policies/`): the same rules, built by the
+ * same code, that `pulumi preview --policy-pack policies` runs, applied to the captured graph.
  */
+import { listPolicies as listPackPolicies, runPolicies, type PolicyListing } from "../policies/offline";
+import { isEnvironment, resolveConfig, type PackConfig } from "../policies/config";
+import { UsageError } from "./program";
 import type { Plan, PolicyViolation } from "./types";
 
 export interface PolicyOptions {
   /** Run the pack at all (`--no-policies` turns it off). */
   enabled: boolean;
-  /** Pack configuration, as given to `pulumi preview --policy-pack-config`. */
+  /** Pack configuration, as given to `--policy-pack-config` (validated here). */
   packConfig?: unknown;
-  /** The stack's config (namespaced keys), from which the environment is read when the pack config has none. */
+  /** The stack's config (namespaced keys): `<project>:environment` selects the environment when the pack config has none. */
   stackConfig: Record<string, unknown>;
   projectName: string;
 }
 
-/** Runs the policy pack over the plan and returns every violation. */
-export function applyPolicies(_plan: Plan, options: PolicyOptions): PolicyViolation[] {
-  if (!options.enabled) return [];
-  return [];
+/**
+ * The pack config for a plan: the given config, with `environment` taken from the stack's
+ * `<project>:environment` when the config does not set one (without either, the pack's default
+ * applies: prod levels, the strictest).
+ */
+export function packConfigFor(options: PolicyOptions): PackConfig {
+  const given = options.packConfig ?? {};
+  if (typeof given !== "object" || given === null || Array.isArray(given)) {
+    throw new UsageError("--policy-pack-config: must be a JSON object (see the README's policy configuration)");
+  }
+  const config = { ...(given as Record<string, unknown>) };
+  const stackEnvironment = options.stackConfig[`${options.projectName}:environment`];
+  if (config["environment"] === undefined && isEnvironment(stackEnvironment)) {
+    config["environment"] = stackEnvironment;
+  }
+  try {
+    resolveConfig(config);
+  } catch (err) {
+    throw new UsageError(`--policy-pack-config: ${(err as Error).message}`);
+  }
+  return config as PackConfig;
 }
 
-/** The pack's rules as JSON-able metadata. */
-export function listPolicies(): unknown[] {
-  return [];
+/** Runs the policy pack over the plan and returns every violation. */
+export function applyPolicies(plan: Plan, options: PolicyOptions): PolicyViolation[] {
+  if (!options.enabled) return [];
+  return runPolicies(plan, packConfigFor(options));
+}
+
+/** The pack's rules as JSON-able metadata (`--list-policies`). */
+export function listPolicies(): PolicyListing[] {
+  return listPackPolicies();
 }

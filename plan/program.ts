@@ -154,9 +154,18 @@ interface ModuleInternals {
 function redirectPulumiSdk(): () => void {
   const internals = Module as unknown as ModuleInternals;
   const original = internals._resolveFilename.bind(Module);
+  // Resolves as this module would: this package's copy of the SDK.
+  const ownRequire = Module.createRequire(__filename);
+  let resolving = false;
   internals._resolveFilename = (request, parent, isMain, options) => {
-    // Resolved as if this module had asked: this package's copy of the SDK.
-    if (PULUMI_PACKAGE.test(request)) return original(request, module, isMain, options);
+    if (!resolving && PULUMI_PACKAGE.test(request)) {
+      resolving = true;
+      try {
+        return ownRequire.resolve(request);
+      } finally {
+        resolving = false;
+      }
+    }
     return original(request, parent, isMain, options);
   };
   return () => {
@@ -173,6 +182,8 @@ export function programFromFile(entry: string): () => Promise<unknown> {
   return async () => {
     // The only way to see whether a CommonJS hook for .ts is installed (e.g. by `tsx`).
     const tsHooked = require.extensions[".ts"] !== undefined;
+    // Errors should point at the program's TypeScript lines (transpilers emit inline source maps).
+    process.setSourceMapsEnabled(true);
     if (!tsxRegistered && !tsHooked && /\.[cm]?tsx?$/.test(entry)) {
       const { register } = await import("tsx/cjs/api");
       register();

@@ -24,8 +24,12 @@ export interface PlanResource {
   retainOnDelete: boolean;
   /** Mock id (`<name>-id`); absent for components. */
   id?: string;
-  /** Input property names whose values are secret (masked in `inputs`). */
+  /** Input property paths whose values are secret (masked in `inputs`). */
   secretInputs?: string[];
+  /** Outputs a component registered (`registerOutputs`), secrets masked. */
+  outputs?: Record<string, unknown>;
+  /** `true` for resources read rather than managed (`.get`, StackReference). */
+  external?: boolean;
 }
 
 /** A policy violation found by the offline policy run. */

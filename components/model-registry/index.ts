@@ -17,7 +17,7 @@ import {
 } from "../adapters";
 import { PRESETS, type Environment } from "../shared/presets";
 import { dnsLabel } from "../shared/names";
-import { restrictedNamespaceLabels, standardLabels } from "../shared/k8s";
+import { governanceLabels, restrictedNamespaceLabels, standardLabels } from "../shared/k8s";
 import { validateArgs } from "../shared/validation";
 import { DEFAULT_MLFLOW_IMAGE, modelRegistryArgsSchema, type ModelRegistryArgs } from "./args";
 import { mlflowWorkload, MLFLOW_PORT, type MlflowSettings } from "./mlflow";
@@ -60,7 +60,7 @@ export class ModelRegistry extends pulumi.ComponentResource {
     const protect = a.protect ?? preset.protectStatefulResources;
     const provider = a.kubernetesProvider;
     const namespaceName = a.namespace ?? "mlflow";
-    const labels = standardLabels("mlflow", name, "model-registry");
+    const labels = { ...governanceLabels(a.tags ?? {}), ...standardLabels("mlflow", name, "model-registry") };
     const ingressEnabled = a.ingress?.enabled ?? false;
     const authEnabled = a.auth?.enabled ?? ingressEnabled;
     const k8sOpts = { parent: this, provider };

@@ -91,3 +91,22 @@ export function dnsEgressRule(): k8s.types.input.networking.v1.NetworkPolicyEgre
     ],
   };
 }
+
+/**
+ * Governance tags as Kubernetes labels (owner, cost-center, environment, data-classification, ...),
+ * so that in-cluster objects carry the same ownership data as cloud resources. Keys and values are
+ * made valid label syntax (values: ≤ 63 of [A-Za-z0-9-_.], alphanumeric at both ends); keys that
+ * cannot be made valid are skipped. Never use these in selectors: they may change.
+ */
+export function governanceLabels(tags: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(tags)) {
+    if (!/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(key)) continue;
+    const v = value
+      .replace(/[^A-Za-z0-9._-]+/g, "-")
+      .slice(0, 63)
+      .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
+    out[key] = v;
+  }
+  return out;
+}

@@ -5,8 +5,14 @@ import { z } from "zod";
  * A zod schema for a `pulumi.Input<T>`: a known value is validated by `schema`; an `Output` or a
  * `Promise` (not known until deployment) is accepted as it is and checked by the provider later.
  */
-export function input<S extends z.ZodType>(schema: S): z.ZodType<pulumi.Input<z.output<S>>> {
-  return z.custom<pulumi.Input<z.output<S>>>().superRefine((value, ctx) => {
+export function input<S extends z.ZodType>(
+  schema: S,
+): z.ZodType<pulumi.Input<z.output<S>>, pulumi.Input<z.input<S>>> {
+  const custom = z.custom<pulumi.Input<z.output<S>>>() as unknown as z.ZodType<
+    pulumi.Input<z.output<S>>,
+    pulumi.Input<z.input<S>>
+  >;
+  return custom.superRefine((value, ctx) => {
     if (pulumi.Output.isInstance(value) || value instanceof Promise) return;
     const result = schema.safeParse(value);
     if (result.success) return;

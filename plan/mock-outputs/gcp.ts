@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { ComputedOutputs, MockContext } from "./types";
 
 /**
@@ -24,6 +25,28 @@ function nameOf(ctx: MockContext): string {
   const name = ctx.inputs["name"];
   return typeof name === "string" && name !== "" ? name : ctx.name;
 }
+
+/** An object input, else `{}`. */
+function record(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+/** The address `offset` after the network address of an IPv4 CIDR ("10.0.0.0/20", 1 → "10.0.0.1"). */
+function firstHostPlus(cidr: string, offset: number): string {
+  const octets = cidr.split("/")[0]!.split(".").map(Number);
+  const value = octets.reduce((acc, o) => acc * 256 + o, 0) + offset;
+  return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join(".");
+}
+
+/** The public endpoint of every mock GKE cluster with a public endpoint (TEST-NET-3, RFC 5737). */
+export const MOCK_GKE_PUBLIC_ENDPOINT = "203.0.113.10";
+
+/** The base64 cluster CA of every mock GKE cluster (not a real certificate). */
+export const MOCK_GKE_CA_CERTIFICATE = Buffer.from(
+  "-----BEGIN CERTIFICATE-----\nbW9jay1na2UtY2x1c3Rlci1jYQ==\n-----END CERTIFICATE-----\n",
+).toString("base64");
 
 /** A string input, else the fallback. */
 function str(ctx: MockContext, key: string, fallback: string): string {
@@ -126,6 +149,95 @@ export const gcpOutputs: Record<string, ComputedOutputs> = {
   },
   /** peering: the VPC peering Service Networking creates. */
   "gcp:servicenetworking/connection:Connection": () => ({ peering: "servicenetworking-googleapis-com" }),
+  /** name (logical name when not given), id `projects/<project>/global/networks/<name>` (the provider's ID format), selfLink. */
+  "gcp:compute/network:Network": (ctx) => {
+    const name = nameOf(ctx);
+    const id = `projects/${projectOf(ctx)}/global/networks/${name}`;
+    return { name, id, selfLink: `https://www.googleapis.com/compute/v1/${id}` };
+  },
+  /**
+   * name, id `projects/<project>/regions/<region>/subnetworks/<name>`, selfLink, and gatewayAddress
+   * (the first host of `ipCidrRange`, as Compute Engine assigns it).
+   */
+  "gcp:compute/subnetwork:Subnetwork": (ctx) => {
+    const name = nameOf(ctx);
+    const id = `projects/${projectOf(ctx)}/regions/${str(ctx, "region", ctx.gcpRegion)}/subnetworks/${name}`;
+    return {
+      name,
+      id,
+      selfLink: `https://www.googleapis.com/compute/v1/${id}`,
+      gatewayAddress: firstHostPlus(str(ctx, "ipCidrRange", "10.0.0.0/20"), 1),
+    };
+  },
+  /** name, id `projects/<project>/regions/<region>/routers/<name>`, selfLink. */
+  "gcp:compute/router:Router": (ctx) => {
+    const name = nameOf(ctx);
+    const id = `projects/${projectOf(ctx)}/regions/${str(ctx, "region", ctx.gcpRegion)}/routers/${name}`;
+    return { name, id, selfLink: `https://www.googleapis.com/compute/v1/${id}` };
+  },
+  /** name, id `<project>/<region>/<router>/<name>`. */
+  "gcp:compute/routerNat:RouterNat": (ctx) => {
+    const name = nameOf(ctx);
+    return {
+      name,
+      id: `${projectOf(ctx)}/${str(ctx, "region", ctx.gcpRegion)}/${str(ctx, "router", "router")}/${name}`,
+    };
+  },
+  /**
+   * A GKE cluster: name, id `projects/<project>/locations/<location>/clusters/<name>`, selfLink;
+   * `endpoint` is the private endpoint (`masterIpv4CidrBlock` base + 2, where GKE puts it) when
+   * `privateClusterConfig.enablePrivateEndpoint` is true, else the documentation address
+   * `MOCK_GKE_PUBLIC_ENDPOINT`; `masterAuth.clusterCaCertificate` is `MOCK_GKE_CA_CERTIFICATE`; the
+   * DNS endpoint is `gke-<12 hex>-<project>.<location>.gke.goog`.
+   */
+  "gcp:container/cluster:Cluster": (ctx) => {
+    const name = nameOf(ctx);
+    const project = projectOf(ctx);
+    const location = str(ctx, "location", ctx.gcpRegion);
+    const id = `projects/${project}/locations/${location}/clusters/${name}`;
+    const pcc = record(ctx.inputs["privateClusterConfig"]);
+    const privateEndpoint = firstHostPlus(
+      typeof pcc["masterIpv4CidrBlock"] === "string" ? pcc["masterIpv4CidrBlock"] : "172.16.0.0/28",
+      2,
+    );
+    const endpoint = pcc["enablePrivateEndpoint"] === true ? privateEndpoint : MOCK_GKE_PUBLIC_ENDPOINT;
+    const cpec = record(ctx.inputs["controlPlaneEndpointsConfig"]);
+    const dns = record(cpec["dnsEndpointConfig"]);
+    const dnsHash = createHash("sha256").update(id).digest("hex").slice(0, 12);
+    return {
+      name,
+      id,
+      location,
+      selfLink: `https://container.googleapis.com/v1/${id}`,
+      endpoint,
+      masterAuth: {
+        ...record(ctx.inputs["masterAuth"]),
+        clusterCaCertificate: MOCK_GKE_CA_CERTIFICATE,
+      },
+      privateClusterConfig: {
+        ...pcc,
+        privateEndpoint,
+        publicEndpoint: pcc["enablePrivateEndpoint"] === true ? "" : MOCK_GKE_PUBLIC_ENDPOINT,
+        peeringName: `gke-n${dnsHash}-peer`,
+      },
+      controlPlaneEndpointsConfig: {
+        ...cpec,
+        dnsEndpointConfig: { ...dns, endpoint: `gke-${dnsHash}-${project}.${location}.gke.goog` },
+      },
+      effectiveLabels: ctx.inputs["resourceLabels"] ?? {},
+    };
+  },
+  /** name, id `projects/<project>/locations/<location>/clusters/<cluster>/nodePools/<name>`, no instance groups yet. */
+  "gcp:container/nodePool:NodePool": (ctx) => {
+    const name = nameOf(ctx);
+    const location = str(ctx, "location", ctx.gcpRegion);
+    return {
+      name,
+      id: `projects/${projectOf(ctx)}/locations/${location}/clusters/${str(ctx, "cluster", "cluster")}/nodePools/${name}`,
+      instanceGroupUrls: [],
+      managedInstanceGroupUrls: [],
+    };
+  },
 };
 
 /** Context for a mock invoke: the stack's project and region (or the engine's documented fallbacks). */

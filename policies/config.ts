@@ -1,0 +1,355 @@
+/**
+ * Pack configuration: environment, exemptions, disabled rules and the knobs individual rules read.
+ *
+ * Where it comes from:
+ * - offline: the `config` argument of `runPolicies` (the `npm run plan` CLI passes it);
+ * - `pulumi preview --policy-pack policies`: `index.ts` calls {@link loadPackConfigFromEnvironment}
+ *   (env `MLOPS_POLICY_CONFIG` = inline JSON or a path; else `mlops-policy-config.json` in the
+ *   pack directory; env `MLOPS_ENVIRONMENT` overrides the environment), and per-policy values from
+ *   `--policy-pack-config` are merged over it; the stack tag `environment` (when set) overrides the
+ *   environment at validation time.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { EnforcementLevel, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import { ENVIRONMENTS, type Environment, type Rule } from "./rules/types";
+
+/** A recorded exemption of resources (by logical name) from one rule, or from all (`policy: "*"`). */
+export interface Exemption {
+  /** Rule name, or a glob over rule names (`k8s-*`, `*`). */
+  policy: string;
+  /** Glob over the resource's logical name (`*`, `?`), or a regex written as `/.../flags`. */
+  resourceNamePattern: string;
+  /** Why the exemption is acceptable; recorded with every suppressed finding. Required. */
+  reason: string;
+}
+
+/**
+ * A scoped exemption from Pod Security checks for node-level system workloads (GPU device plugin,
+ * DCGM exporter, CSI drivers) which legitimately need privileges. It applies only when the
+ * workload's kind is listed and EVERY container image matches one of `imagePatterns`.
+ */
+export interface PodSecurityExemption {
+  name: string;
+  /** Pod security rule names this exemption covers. */
+  policies: string[];
+  /** Workload kinds (`DaemonSet`, ...). */
+  kinds: string[];
+  /** Globs over full image references (registry/repository[:tag][@digest]). */
+  imagePatterns: string[];
+  reason: string;
+}
+
+/** The pack's configuration. Every field is optional; see {@link DEFAULT_CONFIG}. */
+export interface PackConfig {
+  environment?: Environment;
+  exemptions?: Exemption[];
+  /** Rule names to switch off entirely. */
+  disabled?: string[];
+  /** Per-rule enforcement level overrides (win over the environment defaults). */
+  enforcementLevels?: Record<string, EnforcementLevel>;
+  /** Tag (AWS) / label (GCP, Kubernetes) keys every resource must carry. */
+  requiredTags?: string[];
+  /** Image registry globs (`ghcr.io`, `*.dkr.ecr.*.amazonaws.com`, `ghcr.io/my-org/*`). Empty: any registry. */
+  allowedRegistries?: string[];
+  /** Cloud regions resources may be created in. Empty: any region. */
+  allowedRegions?: string[];
+  /** AWS instance families / GCP machine families allowed for GPU nodes (`g5`, `p4d`, `g2`, `a2`). */
+  allowedGpuInstanceFamilies?: string[];
+  /** GCP accelerator types allowed on GKE node pools. */
+  allowedGpuAccelerators?: string[];
+  allowLoadBalancerServices?: boolean;
+  allowNodePortServices?: boolean;
+  /** Upper bound on nodes (EKS node group `maxSize`, GKE `maxNodeCount`) of one GPU pool. */
+  maxGpuNodesPerPool?: number;
+  /** Oldest EKS Kubernetes version still considered supported (`major.minor`). */
+  minEksVersion?: string;
+  podSecurityExemptions?: PodSecurityExemption[];
+}
+
+/** {@link PackConfig} with every default applied. */
+export type ResolvedPackConfig = Required<PackConfig>;
+
+/** Pod Security checks a GPU/CSI node agent may be exempted from. */
+export const NODE_AGENT_POD_SECURITY_POLICIES = [
+  "k8s-no-privileged-containers",
+  "k8s-no-privilege-escalation",
+  "k8s-no-host-namespaces",
+  "k8s-no-host-path-volumes",
+  "k8s-run-as-non-root",
+  "k8s-drop-all-capabilities",
+  "k8s-read-only-root-filesystem",
+];
+
+/** Default scoped exemptions: NVIDIA device plugin, DCGM exporter, GPU feature discovery, CSI node drivers. */
+export const DEFAULT_POD_SECURITY_EXEMPTIONS: PodSecurityExemption[] = [
+  {
+    name: "nvidia-gpu-node-agents",
+    policies: NODE_AGENT_POD_SECURITY_POLICIES,
+    kinds: ["DaemonSet"],
+    imagePatterns: [
+      "nvcr.io/nvidia/k8s-device-plugin*",
+      "nvcr.io/nvidia/k8s/dcgm-exporter*",
+      "nvcr.io/nvidia/k8s/container-toolkit*",
+      "nvcr.io/nvidia/gpu-feature-discovery*",
+      "nvcr.io/nvidia/cloud-native/*",
+      "registry.k8s.io/nfd/node-feature-discovery*",
+    ],
+    reason:
+      "NVIDIA device plugin / DCGM exporter / feature discovery must access host devices, /dev and /var/lib/kubelet to advertise and monitor GPUs (NVIDIA GPU Operator requirements).",
+  },
+  {
+    name: "csi-node-drivers",
+    policies: NODE_AGENT_POD_SECURITY_POLICIES,
+    kinds: ["DaemonSet"],
+    imagePatterns: [
+      "registry.k8s.io/sig-storage/*",
+      "public.ecr.aws/ebs-csi-driver/*",
+      "public.ecr.aws/efs-csi-driver/*",
+      "public.ecr.aws/eks-distro/kubernetes-csi/*",
+      "gke.gcr.io/*csi*",
+      "*/csi-*",
+    ],
+    reason:
+      "CSI node plugins mount volumes for pods: they need privileged mode, host networking and kubelet hostPath mounts.",
+  },
+];
+
+/** Defaults applied by {@link resolveConfig}. */
+export const DEFAULT_CONFIG: ResolvedPackConfig = {
+  // Secure by default: without an explicit environment the strictest (prod) levels apply.
+  environment: "prod",
+  exemptions: [],
+  disabled: [],
+  enforcementLevels: {},
+  requiredTags: ["owner", "cost-center", "environment", "data-classification"],
+  allowedRegistries: [
+    "docker.io",
+    "ghcr.io",
+    "quay.io",
+    "registry.k8s.io",
+    "nvcr.io",
+    "public.ecr.aws",
+    "gcr.io",
+    "*.gcr.io",
+    "*.pkg.dev",
+    "*.dkr.ecr.*.amazonaws.com",
+  ],
+  allowedRegions: [],
+  allowedGpuInstanceFamilies: ["g4dn", "g5", "g6", "g6e", "p4d", "p5", "g2", "a2", "a3"],
+  allowedGpuAccelerators: [
+    "nvidia-tesla-t4",
+    "nvidia-l4",
+    "nvidia-tesla-a100",
+    "nvidia-a100-80gb",
+    "nvidia-h100-80gb",
+  ],
+  allowLoadBalancerServices: false,
+  allowNodePortServices: false,
+  maxGpuNodesPerPool: 16,
+  minEksVersion: "1.31",
+  podSecurityExemptions: DEFAULT_POD_SECURITY_EXEMPTIONS,
+};
+
+const LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function stringList(v: unknown, key: string): string[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) {
+    throw new Error(`policy config '${key}' must be a list of strings`);
+  }
+  return v;
+}
+
+/** True when `value` names one of the environments. */
+export function isEnvironment(value: unknown): value is Environment {
+  return typeof value === "string" && (ENVIRONMENTS as readonly string[]).includes(value);
+}
+
+/**
+ * Validates untrusted config (JSON, policy-pack config) and fills defaults. Unknown keys are ignored
+ * (the engine passes per-policy keys through); wrong types throw with the key named.
+ */
+export function resolveConfig(input: unknown = {}): ResolvedPackConfig {
+  if (!isRecord(input)) throw new Error("policy config must be an object");
+  const out: ResolvedPackConfig = { ...DEFAULT_CONFIG };
+  if (input.environment !== undefined) {
+    if (!isEnvironment(input.environment))
+      throw new Error(`policy config 'environment' must be one of ${ENVIRONMENTS.join(", ")}`);
+    out.environment = input.environment;
+  }
+  if (input.exemptions !== undefined) {
+    if (!Array.isArray(input.exemptions)) throw new Error("policy config 'exemptions' must be a list");
+    out.exemptions = input.exemptions.map((e: unknown, i) => {
+      if (!isRecord(e) || typeof e.policy !== "string" || typeof e.resourceNamePattern !== "string") {
+        throw new Error(`policy config 'exemptions[${i}]' needs 'policy' and 'resourceNamePattern' strings`);
+      }
+      if (typeof e.reason !== "string" || e.reason.trim() === "") {
+        throw new Error(`policy config 'exemptions[${i}]' needs a non-empty 'reason'`);
+      }
+      compilePattern(e.resourceNamePattern); // fail early on a bad regex
+      return { policy: e.policy, resourceNamePattern: e.resourceNamePattern, reason: e.reason };
+    });
+  }
+  for (const key of [
+    "disabled",
+    "requiredTags",
+    "allowedRegistries",
+    "allowedRegions",
+    "allowedGpuInstanceFamilies",
+    "allowedGpuAccelerators",
+  ] as const) {
+    const list = stringList(input[key], key);
+    if (list) out[key] = list;
+  }
+  if (input.enforcementLevels !== undefined) {
+    if (!isRecord(input.enforcementLevels))
+      throw new Error("policy config 'enforcementLevels' must be an object");
+    const levels: Record<string, EnforcementLevel> = {};
+    for (const [k, v] of Object.entries(input.enforcementLevels)) {
+      if (!LEVELS.includes(v as EnforcementLevel))
+        throw new Error(`policy config 'enforcementLevels.${k}' must be one of ${LEVELS.join(", ")}`);
+      levels[k] = v as EnforcementLevel;
+    }
+    out.enforcementLevels = levels;
+  }
+  for (const key of ["allowLoadBalancerServices", "allowNodePortServices"] as const) {
+    const v = input[key];
+    if (v === undefined) continue;
+    if (typeof v !== "boolean") throw new Error(`policy config '${key}' must be a boolean`);
+    out[key] = v;
+  }
+  if (input.maxGpuNodesPerPool !== undefined) {
+    if (typeof input.maxGpuNodesPerPool !== "number" || input.maxGpuNodesPerPool < 0) {
+      throw new Error("policy config 'maxGpuNodesPerPool' must be a non-negative number");
+    }
+    out.maxGpuNodesPerPool = input.maxGpuNodesPerPool;
+  }
+  if (input.minEksVersion !== undefined) {
+    if (typeof input.minEksVersion !== "string" || !/^\d+\.\d+$/.test(input.minEksVersion)) {
+      throw new Error("policy config 'minEksVersion' must look like '1.31'");
+    }
+    out.minEksVersion = input.minEksVersion;
+  }
+  if (input.podSecurityExemptions !== undefined) {
+    if (!Array.isArray(input.podSecurityExemptions))
+      throw new Error("policy config 'podSecurityExemptions' must be a list");
+    out.podSecurityExemptions = input.podSecurityExemptions.map((e: unknown, i) => {
+      const where = `podSecurityExemptions[${i}]`;
+      if (
+        !isRecord(e) ||
+        typeof e.name !== "string" ||
+        typeof e.reason !== "string" ||
+        e.reason.trim() === ""
+      ) {
+        throw new Error(`policy config '${where}' needs 'name' and a non-empty 'reason'`);
+      }
+      return {
+        name: e.name,
+        reason: e.reason,
+        policies: stringList(e.policies, `${where}.policies`) ?? [],
+        kinds: stringList(e.kinds, `${where}.kinds`) ?? [],
+        imagePatterns: stringList(e.imagePatterns, `${where}.imagePatterns`) ?? [],
+      };
+    });
+  }
+  return out;
+}
+
+const patternCache = new Map<string, RegExp>();
+
+/** Compiles a glob (`*`, `?`) or a `/regex/flags` pattern into an anchored RegExp. */
+export function compilePattern(pattern: string): RegExp {
+  const cached = patternCache.get(pattern);
+  if (cached) return cached;
+  let re: RegExp;
+  const m = /^\/(.*)\/([a-z]*)$/.exec(pattern);
+  if (m) {
+    re = new RegExp(m[1] ?? "", m[2]);
+  } else {
+    const body = pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".");
+    re = new RegExp(`^${body}$`);
+  }
+  patternCache.set(pattern, re);
+  return re;
+}
+
+/** True when `value` matches the glob or regex `pattern`. */
+export function matchesPattern(value: string, pattern: string): boolean {
+  return compilePattern(pattern).test(value);
+}
+
+/** The first exemption covering (policy, resource name), if any. */
+export function findExemption(
+  config: ResolvedPackConfig,
+  policyName: string,
+  resourceName: string,
+): Exemption | undefined {
+  return config.exemptions.find(
+    (e) => matchesPattern(policyName, e.policy) && matchesPattern(resourceName, e.resourceNamePattern),
+  );
+}
+
+/** The enforcement level a rule runs at under `config` (disabled list → per-rule override → environment default). */
+export function effectiveEnforcementLevel(
+  rule: Pick<Rule, "name" | "enforcement">,
+  config: ResolvedPackConfig,
+  environment: Environment = config.environment,
+): EnforcementLevel {
+  if (config.disabled.includes(rule.name)) return "disabled";
+  return config.enforcementLevels[rule.name] ?? rule.enforcement[environment];
+}
+
+/** The environment named by the stack tag `environment` (also accepts `production`/`development`). */
+export function environmentFromStackTags(
+  tags: ReadonlyMap<string, string> | undefined,
+): Environment | undefined {
+  const raw = tags?.get("environment") ?? tags?.get("env");
+  if (raw === undefined) return undefined;
+  const v = raw.toLowerCase();
+  if (v === "production") return "prod";
+  if (v === "development") return "dev";
+  if (v === "stage") return "staging";
+  return isEnvironment(v) ? v : undefined;
+}
+
+/**
+ * The resolved pack config a rule sees. Inside the pack (and the offline runner) `getConfig()` returns
+ * the merged, resolved config; called on bare args it yields the defaults.
+ */
+export function ruleConfig(
+  args: Pick<ResourceValidationArgs | StackValidationArgs, "getConfig">,
+): ResolvedPackConfig {
+  return resolveConfig(args.getConfig<PackConfig>());
+}
+
+/**
+ * Loads the pack config for the CrossGuard entry point: env `MLOPS_POLICY_CONFIG` (inline JSON or a
+ * file path), else `mlops-policy-config.json` in `dir`; env `MLOPS_ENVIRONMENT` overrides `environment`.
+ */
+export function loadPackConfigFromEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+  dir: string = process.cwd(),
+): ResolvedPackConfig {
+  let raw: unknown = {};
+  const source = env.MLOPS_POLICY_CONFIG;
+  if (source && source.trim().startsWith("{")) {
+    raw = JSON.parse(source) as unknown;
+  } else {
+    const file = source ?? path.join(dir, "mlops-policy-config.json");
+    if (fs.existsSync(file)) raw = JSON.parse(fs.readFileSync(file, "utf8")) as unknown;
+    else if (source) throw new Error(`MLOPS_POLICY_CONFIG file not found: ${file}`);
+  }
+  if (env.MLOPS_ENVIRONMENT !== undefined) {
+    if (!isRecord(raw)) throw new Error("policy config must be an object");
+    raw = { ...raw, environment: env.MLOPS_ENVIRONMENT };
+  }
+  return resolveConfig(raw);
+}

@@ -1,0 +1,386 @@
+/**
+ * Offline policy runner: evaluates the pack over a captured plan without the Pulumi engine, calling
+ * the same wrapped validation functions with the same argument shapes @pulumi/policy's analyzer
+ * server builds (see node_modules/@pulumi/policy/server.js: makeAnalyzeRpcFun / makeAnalyzeStackRpcFun):
+ *
+ * - resource policies run once per resource with `{ type, props: inputs, urn, name, opts, provider,
+ *   stackTags, isType, asType, getConfig, notApplicable }`; a policy whose single validation carries a
+ *   `__pulumiType` is skipped for other types (the engine's fast path);
+ * - stack policies see every resource with `parent` and `dependencies` resolved to resource objects;
+ * - enforcement: `disabled` policies are skipped, `remediate` reports as `mandatory`;
+ * - `reportViolation(message)` yields `description + "\n" + message`; the object form is honoured.
+ *
+ * Resource options: `opts.protect` and `opts.parent` as the engine passes them, plus
+ * `retainOnDelete`, `provider` and `dependencies` (the engine's analyzer protocol does not carry
+ * retainOnDelete, so offline it is extra information rules may use). Secrets arrive masked as
+ * "[secret]"; rules treat them as present but unknown.
+ */
+import type {
+  EnforcementLevel,
+  PolicyProviderResource,
+  PolicyResource,
+  PolicyResourceOptions,
+  ReportViolation,
+  ResourceValidation,
+  ResourceValidationArgs,
+  StackValidationArgs,
+} from "@pulumi/policy";
+import type { PlanResource, PolicyViolation } from "../plan/types";
+import { POLICY_PACK_NAME, RULES } from "./catalog";
+import { effectiveEnforcementLevel, resolveConfig, type PackConfig } from "./config";
+import { buildPolicies, type RecordedExemption } from "./pack";
+import { attachedPulumiType, type Rule } from "./rules/types";
+
+/** What the runner needs from a plan. */
+export interface PolicyRunInput {
+  stack: string;
+  project: string;
+  resources: PlanResource[];
+  /** Stack tags (the engine passes them to policies; `environment` selects the environment). */
+  stackTags?: Record<string, string>;
+}
+
+/** A policy that declared itself not applicable to a resource (includes recorded exemptions). */
+export interface NotApplicableRecord {
+  policyName: string;
+  urn: string;
+  reason: string;
+}
+
+/** Everything an offline run produced. */
+export interface PolicyRunResult {
+  violations: PolicyViolation[];
+  /** Findings suppressed by name-pattern or scoped pod-security exemptions, with their reasons. */
+  exemptions: RecordedExemption[];
+  notApplicable: NotApplicableRecord[];
+}
+
+/** Options for {@link runPoliciesDetailed}. */
+export interface RunOptions {
+  /** Run only these rules (default: the whole catalog). */
+  rules?: readonly Rule[];
+}
+
+class NotApplicableError extends Error {
+  constructor(readonly reason: string | undefined) {
+    super(reason ?? "Policy does not apply");
+  }
+}
+
+function throwNotApplicable(reason?: string): never {
+  throw new NotApplicableError(reason);
+}
+
+function typeOfClass(resourceClass: unknown): string | undefined {
+  return attachedPulumiType(resourceClass);
+}
+
+/** Same semantics as the engine's isTypeOf: `__pulumiType` first, else the class's `isInstance`. */
+function isTypeOf(type: string, resourceClass: unknown): boolean {
+  const t = typeOfClass(resourceClass);
+  if (t !== undefined) return t === type;
+  const isInstance: unknown = (resourceClass as { isInstance?: unknown }).isInstance;
+  return (
+    typeof isInstance === "function" &&
+    (isInstance as (o: unknown) => unknown)({ __pulumiType: type }) === true
+  );
+}
+
+function cloneJson(v: Record<string, unknown>): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(v)) as Record<string, unknown>;
+}
+
+/** Resource options as the engine passes them, plus the extra fields the plan knows. */
+export interface OfflineResourceOptions extends PolicyResourceOptions {
+  retainOnDelete: boolean;
+  /** Provider reference `<urn>::<id>`, "" for the default provider. */
+  provider: string;
+  dependencies: string[];
+}
+
+function optionsOf(r: PlanResource): OfflineResourceOptions {
+  return {
+    protect: r.protect,
+    ignoreChanges: [],
+    aliases: [],
+    customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+    additionalSecretOutputs: [],
+    ...(r.parent ? { parent: r.parent } : {}),
+    retainOnDelete: r.retainOnDelete,
+    provider: r.provider,
+    dependencies: [...r.dependencies],
+  };
+}
+
+function providerOf(
+  r: PlanResource,
+  byUrn: ReadonlyMap<string, PlanResource>,
+): PolicyProviderResource | undefined {
+  if (!r.provider) return undefined;
+  const i = r.provider.lastIndexOf("::");
+  const urn = i >= 0 ? r.provider.slice(0, i) : r.provider;
+  const p = byUrn.get(urn);
+  if (!p) return undefined;
+  return { type: p.type, props: cloneJson(p.inputs), urn: p.urn, name: p.name };
+}
+
+function makeGetConfig(): <T extends object>() => T {
+  // The engine returns this policy's --policy-pack-config values; offline there are none, and the
+  // wrappers from buildPolicies supply the resolved pack config.
+  return <T extends object>() => ({}) as T;
+}
+
+function collectReport(
+  sink: PolicyViolation[],
+  policy: { name: string; description: string; severity?: string },
+  level: EnforcementLevel,
+  fixedUrn: string | undefined,
+): ReportViolation {
+  return (message: unknown, urn?: string) => {
+    if (typeof message === "object" && message !== null) {
+      const info = message as {
+        name?: string;
+        message?: string;
+        description?: string;
+        urn?: string;
+        enforcementLevel?: EnforcementLevel;
+        severity?: string;
+      };
+      sink.push({
+        policyName: info.name ?? policy.name,
+        enforcementLevel: info.enforcementLevel ?? level,
+        urn: fixedUrn ?? info.urn ?? "",
+        message: info.message ?? info.description ?? policy.description,
+        policyPackName: POLICY_PACK_NAME,
+        ...((info.severity ?? policy.severity) ? { severity: info.severity ?? policy.severity } : {}),
+      });
+      return;
+    }
+    const text =
+      typeof message === "string" && message ? `${policy.description}\n${message}` : policy.description;
+    sink.push({
+      policyName: policy.name,
+      enforcementLevel: level,
+      urn: fixedUrn ?? urn ?? "",
+      message: text,
+      policyPackName: POLICY_PACK_NAME,
+      ...(policy.severity ? { severity: policy.severity } : {}),
+    });
+  };
+}
+
+function ensureSync(result: unknown, policyName: string): void {
+  if (
+    typeof result === "object" &&
+    result !== null &&
+    typeof (result as { then?: unknown }).then === "function"
+  ) {
+    throw new Error(
+      `policy '${policyName}' returned a Promise; the offline runner only supports synchronous validations`,
+    );
+  }
+}
+
+function policyError(policyName: string, e: unknown): Error {
+  const msg = e instanceof Error ? e.message : String(e);
+  return new Error(
+    `Error validating resource with policy '${policyName}' from policy pack '${POLICY_PACK_NAME}': ${msg}`,
+    { cause: e },
+  );
+}
+
+/** Runs the pack over a plan and returns violations, recorded exemptions and not-applicable reasons. */
+export function runPoliciesDetailed(
+  plan: PolicyRunInput,
+  config: PackConfig = {},
+  options: RunOptions = {},
+): PolicyRunResult {
+  const resolved = resolveConfig(config);
+  const exemptions: RecordedExemption[] = [];
+  const policies = buildPolicies(
+    resolved,
+    { onExemption: (e) => exemptions.push(e) },
+    options.rules ?? RULES,
+  );
+  const violations: PolicyViolation[] = [];
+  const notApplicable: NotApplicableRecord[] = [];
+  const stackTags: ReadonlyMap<string, string> = new Map(Object.entries(plan.stackTags ?? {}));
+  const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
+
+  const levelOf = (p: { enforcementLevel?: EnforcementLevel }): EnforcementLevel => {
+    const l = p.enforcementLevel ?? "advisory";
+    return l === "remediate" ? "mandatory" : l;
+  };
+  const recordNa = (policyName: string, urn: string, e: NotApplicableError): void => {
+    const reason = e.reason ?? "Policy does not apply";
+    notApplicable.push({ policyName, urn, reason });
+    const m = /^exempted by pod security exemption '([^']+)': (.*?)(?: \(suppressed: (.*)\))?$/s.exec(reason);
+    if (m) {
+      exemptions.push({
+        policyName,
+        urn,
+        resourceName: byUrn.get(urn)?.name ?? urn,
+        pattern: m[1] ?? "",
+        reason: m[2] ?? "",
+        suppressed: m[3] ? m[3].split("; ") : [],
+      });
+    }
+  };
+
+  // Resource policies: the engine's Analyze call, once per resource.
+  for (const r of plan.resources) {
+    const type = r.type;
+    const opts = optionsOf(r);
+    const provider = providerOf(r, byUrn);
+    for (const p of policies) {
+      if (!("validateResource" in p) || p.validateResource === undefined) continue;
+      if (p.enforcementLevel === "disabled") continue;
+      const validations: ResourceValidation[] = Array.isArray(p.validateResource)
+        ? p.validateResource
+        : [p.validateResource];
+      if (!Array.isArray(p.validateResource)) {
+        const fast = attachedPulumiType(p.validateResource);
+        if (fast !== undefined && fast !== type) continue;
+      }
+      const report = collectReport(violations, p, levelOf(p), r.urn);
+      for (const validation of validations) {
+        const props = cloneJson(r.inputs);
+        const args: ResourceValidationArgs = {
+          type,
+          props,
+          urn: r.urn,
+          name: r.name,
+          opts,
+          stackTags,
+          isType: (cls) => isTypeOf(type, cls),
+          asType: ((cls: unknown) =>
+            isTypeOf(type, cls) ? props : undefined) as ResourceValidationArgs["asType"],
+          getConfig: makeGetConfig(),
+          notApplicable: throwNotApplicable,
+          ...(provider ? { provider } : {}),
+        };
+        try {
+          ensureSync(validation(args, report), p.name);
+        } catch (e) {
+          if (e instanceof NotApplicableError) recordNa(p.name, r.urn, e);
+          else throw policyError(p.name, e);
+        }
+      }
+    }
+  }
+
+  // Stack policies: the engine's AnalyzeStack call, with parents and dependencies resolved.
+  const stackPolicies = policies.filter((p) => "validateStack" in p && p.enforcementLevel !== "disabled");
+  if (stackPolicies.length > 0) {
+    const resources: PolicyResource[] = plan.resources.map((r) => {
+      const props = cloneJson(r.inputs);
+      const provider = providerOf(r, byUrn);
+      return {
+        type: r.type,
+        props,
+        urn: r.urn,
+        name: r.name,
+        opts: optionsOf(r),
+        dependencies: [],
+        propertyDependencies: {},
+        isType: (cls) => isTypeOf(r.type, cls),
+        asType: ((cls: unknown) => (isTypeOf(r.type, cls) ? props : undefined)) as PolicyResource["asType"],
+        ...(provider ? { provider } : {}),
+      };
+    });
+    const resByUrn = new Map(resources.map((r) => [r.urn, r]));
+    plan.resources.forEach((r, i) => {
+      const res = resources[i];
+      if (!res) return;
+      const parent = r.parent ? resByUrn.get(r.parent) : undefined;
+      if (parent) res.parent = parent;
+      res.dependencies = r.dependencies.flatMap((d) => {
+        const dep = resByUrn.get(d);
+        return dep ? [dep] : [];
+      });
+    });
+    for (const p of stackPolicies) {
+      if (!("validateStack" in p)) continue;
+      const fast = attachedPulumiType(p.validateStack);
+      if (fast !== undefined && !resources.some((r) => r.type === fast)) continue;
+      const args: StackValidationArgs = {
+        resources,
+        stackTags,
+        getConfig: makeGetConfig(),
+        notApplicable: throwNotApplicable,
+      };
+      try {
+        ensureSync(p.validateStack(args, collectReport(violations, p, levelOf(p), undefined)), p.name);
+      } catch (e) {
+        if (e instanceof NotApplicableError) recordNa(p.name, "", e);
+        else throw policyError(p.name, e);
+      }
+    }
+  }
+  return { violations, exemptions, notApplicable };
+}
+
+/** Runs the pack over a plan and returns the violations (the plan JSON's `policyViolations`). */
+export function runPolicies(plan: PolicyRunInput, config?: PackConfig): PolicyViolation[] {
+  return runPoliciesDetailed(plan, config).violations;
+}
+
+/** JSON-able metadata of one rule, as printed by `--list-policies`. */
+export interface PolicyListing {
+  name: string;
+  area: string;
+  kind: "resource" | "stack";
+  severity: string;
+  /** Level under the given (or default, i.e. prod) config. */
+  enforcementLevel: EnforcementLevel;
+  enforcementByEnvironment: Record<string, EnforcementLevel>;
+  resourceTypes: string[];
+  description: string;
+  reference: string;
+  remediation: string;
+  configKeys: string[];
+}
+
+/** The pack's rules as JSON-able metadata. */
+export function listPolicies(config?: PackConfig): PolicyListing[] {
+  const resolved = resolveConfig(config ?? {});
+  return RULES.map((r) => ({
+    name: r.name,
+    area: r.area,
+    kind: r.kind,
+    severity: r.severity,
+    enforcementLevel: effectiveEnforcementLevel(r, resolved),
+    enforcementByEnvironment: { ...r.enforcement },
+    resourceTypes: [...r.resourceTypes],
+    description: r.description,
+    reference: r.reference,
+    remediation: r.remediation,
+    configKeys: [...r.configKeys],
+  }));
+}
+
+function cell(s: string): string {
+  return s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+/** A Markdown table of every rule (for the README), generated from the rule metadata. */
+export function renderPolicyTable(): string {
+  const header =
+    "| Rule | Area | Severity | dev / staging / prod | Resource types | Description | Reference |\n|---|---|---|---|---|---|---|";
+  const short = (t: string): string =>
+    t
+      .replace(/^kubernetes:|^aws:|^gcp:/, "")
+      .replace(/^[a-z0-9]+\/[a-zA-Z0-9]+:/, (m) => m.split("/")[0] + ":");
+  const rows = RULES.map((r) => {
+    const types =
+      r.resourceTypes.length > 4
+        ? `${r.resourceTypes
+            .slice(0, 3)
+            .map((t) => `\`${short(t)}\``)
+            .join(", ")} +${r.resourceTypes.length - 3}`
+        : r.resourceTypes.map((t) => `\`${short(t)}\``).join(", ");
+    const levels = `${r.enforcement.dev} / ${r.enforcement.staging} / ${r.enforcement.prod}`;
+    return `| \`${r.name}\` | ${r.area} | ${r.severity} | ${levels} | ${cell(types)} | ${cell(r.description)} | ${cell(r.reference)} |`;
+  });
+  return `${header}\n${rows.join("\n")}\n`;
+}

@@ -1,0 +1,41 @@
+/** Helpers for stack rules: find resources by type and relate them through the dependency graph. */
+import type { PolicyResource } from "@pulumi/policy";
+import { rec, str } from "./util";
+
+/** Resources of the given type token. */
+export function ofType(resources: readonly PolicyResource[], type: string): PolicyResource[] {
+  return resources.filter((r) => r.type === type);
+}
+
+/**
+ * True when `dependent` refers to `target`: through its dependencies or property dependencies, or
+ * when one of `keys` in its props equals the target's name input (e.g. `bucket`).
+ */
+export function refersTo(
+  dependent: PolicyResource,
+  target: PolicyResource,
+  keys: readonly string[] = [],
+  targetKey?: string,
+): boolean {
+  if (dependent.dependencies.some((d) => d.urn === target.urn)) return true;
+  for (const deps of Object.values(dependent.propertyDependencies ?? {})) {
+    if (deps.some((d) => d.urn === target.urn)) return true;
+  }
+  if (targetKey) {
+    const targetValue = str(rec(target.props)?.[targetKey]);
+    if (targetValue !== undefined && keys.some((k) => str(rec(dependent.props)?.[k]) === targetValue))
+      return true;
+  }
+  return false;
+}
+
+/** The resources of `type` that refer to `target`. */
+export function attached(
+  resources: readonly PolicyResource[],
+  target: PolicyResource,
+  type: string,
+  keys: readonly string[] = ["bucket"],
+  targetKey = "bucket",
+): PolicyResource[] {
+  return ofType(resources, type).filter((r) => refersTo(r, target, keys, targetKey));
+}

@@ -1,0 +1,187 @@
+/**
+ * Rule metadata and the helpers every rule module uses to declare itself. Nothing here constructs a
+ * `PolicyPack`: rule modules stay importable from tests, the offline runner and documentation scripts.
+ */
+import type {
+  EnforcementLevel,
+  ResourceValidation,
+  ResourceValidationPolicy,
+  Severity,
+  StackValidation,
+  StackValidationPolicy,
+} from "@pulumi/policy";
+
+/** The area a rule belongs to; also the folder under `policies/rules/` it lives in. */
+export type RuleArea = "aws" | "gcp" | "kubernetes" | "governance" | "cost";
+
+/** The environments the pack distinguishes. */
+export type Environment = "dev" | "staging" | "prod";
+
+/** All known environments, in promotion order. */
+export const ENVIRONMENTS: readonly Environment[] = ["dev", "staging", "prod"];
+
+/** Default enforcement level of a rule in each environment. */
+export type EnvironmentEnforcement = Readonly<Record<Environment, EnforcementLevel>>;
+
+/** Mandatory everywhere: findings that are never acceptable (public data, admin wildcards). */
+export const ALWAYS_MANDATORY: EnvironmentEnforcement = {
+  dev: "mandatory",
+  staging: "mandatory",
+  prod: "mandatory",
+};
+/** Advisory in dev, mandatory in staging and prod. */
+export const MANDATORY_OUTSIDE_DEV: EnvironmentEnforcement = {
+  dev: "advisory",
+  staging: "mandatory",
+  prod: "mandatory",
+};
+/** Advisory in dev and staging, mandatory in prod. */
+export const MANDATORY_IN_PROD: EnvironmentEnforcement = {
+  dev: "advisory",
+  staging: "advisory",
+  prod: "mandatory",
+};
+/** Advisory everywhere (best practice, cost hints). */
+export const ALWAYS_ADVISORY: EnvironmentEnforcement = {
+  dev: "advisory",
+  staging: "advisory",
+  prod: "advisory",
+};
+
+/** Pack configuration keys a rule reads (declared so the engine accepts them as policy config). */
+export type RuleConfigKey =
+  | "requiredTags"
+  | "allowedRegistries"
+  | "allowedRegions"
+  | "allowedGpuInstanceFamilies"
+  | "allowedGpuAccelerators"
+  | "allowLoadBalancerServices"
+  | "allowNodePortServices"
+  | "maxGpuNodesPerPool"
+  | "minEksVersion"
+  | "podSecurityExemptions";
+
+/** Metadata every rule carries next to its logic. */
+export interface RuleMetadata {
+  /** Stable kebab-case name, prefixed by area (`aws-`, `gcp-`, `k8s-`, `gov-`, `cost-`). */
+  name: string;
+  /** One sentence: what the rule requires. */
+  description: string;
+  severity: Severity;
+  /** What to change to comply. */
+  remediation: string;
+  /** The standard the rule comes from (CIS section, Pod Security Standards control, Checkov/Kyverno id). */
+  reference: string;
+  area: RuleArea;
+  /** Pulumi type tokens the rule inspects. */
+  resourceTypes: readonly string[];
+  /** Default enforcement level per environment (before config overrides). */
+  enforcement: EnvironmentEnforcement;
+  /** Pack configuration keys the rule reads. */
+  configKeys: readonly RuleConfigKey[];
+}
+
+/** A rule that validates one resource at a time. It is a valid `ResourceValidationPolicy` on its own. */
+export interface ResourceRule extends ResourceValidationPolicy, RuleMetadata {
+  kind: "resource";
+  severity: Severity;
+  enforcementLevel: EnforcementLevel;
+  remediationSteps: string;
+  validateResource: ResourceValidation;
+}
+
+/** A rule that validates the whole stack (cross-resource checks, resource options). */
+export interface StackRule extends StackValidationPolicy, RuleMetadata {
+  kind: "stack";
+  severity: Severity;
+  enforcementLevel: EnforcementLevel;
+  remediationSteps: string;
+  validateStack: StackValidation;
+}
+
+/** Any rule of the pack. */
+export type Rule = ResourceRule | StackRule;
+
+/** Input of {@link resourceRule} / {@link stackRule}: metadata with defaults filled in. */
+export interface RuleSpec extends Omit<RuleMetadata, "enforcement" | "configKeys" | "resourceTypes"> {
+  /** Defaults from severity: critical → always mandatory, high → mandatory outside dev, medium → mandatory in prod, low → advisory. */
+  enforcement?: EnvironmentEnforcement;
+  configKeys?: readonly RuleConfigKey[];
+  /** Defaults to the type attached to a `validateResourceOfType` validation. */
+  resourceTypes?: readonly string[];
+}
+
+/** The enforcement preset a severity implies. */
+export function defaultEnforcement(severity: Severity): EnvironmentEnforcement {
+  switch (severity) {
+    case "critical":
+      return ALWAYS_MANDATORY;
+    case "high":
+      return MANDATORY_OUTSIDE_DEV;
+    case "medium":
+      return MANDATORY_IN_PROD;
+    case "low":
+      return ALWAYS_ADVISORY;
+  }
+}
+
+/** The Pulumi type token attached to a typed validation (`validateResourceOfType` sets `__pulumiType`). */
+export function attachedPulumiType(fn: unknown): string | undefined {
+  if (typeof fn !== "function") return undefined;
+  const t: unknown = (fn as { __pulumiType?: unknown }).__pulumiType;
+  return typeof t === "string" && t.length > 0 ? t : undefined;
+}
+
+/** The Pulumi type token of a resource class (the static `__pulumiType` SDK classes carry). */
+export function classPulumiType(cls: unknown): string {
+  const t: unknown = (cls as { __pulumiType?: unknown }).__pulumiType;
+  if (typeof t !== "string") throw new Error("resource class has no __pulumiType");
+  return t;
+}
+
+function metadata(spec: RuleSpec, resourceTypes: readonly string[]): RuleMetadata {
+  if (!/^(aws|gcp|k8s|gov|cost)-[a-z0-9]+(-[a-z0-9]+)*$/.test(spec.name)) {
+    throw new Error(`rule name '${spec.name}' is not a prefixed kebab-case name`);
+  }
+  return {
+    name: spec.name,
+    description: spec.description,
+    severity: spec.severity,
+    remediation: spec.remediation,
+    reference: spec.reference,
+    area: spec.area,
+    resourceTypes,
+    enforcement: spec.enforcement ?? defaultEnforcement(spec.severity),
+    configKeys: spec.configKeys ?? [],
+  };
+}
+
+/** Declares a resource rule. Use `validateResourceOfType(...)` (or a multi-kind dispatcher plus `resourceTypes`). */
+export function resourceRule(spec: RuleSpec, validateResource: ResourceValidation): ResourceRule {
+  const attached = attachedPulumiType(validateResource);
+  const resourceTypes = spec.resourceTypes ?? (attached ? [attached] : []);
+  if (resourceTypes.length === 0) throw new Error(`rule '${spec.name}' declares no resource types`);
+  const meta = metadata(spec, resourceTypes);
+  return {
+    ...meta,
+    kind: "resource",
+    enforcementLevel: meta.enforcement.prod,
+    remediationSteps: meta.remediation,
+    validateResource,
+  };
+}
+
+/** Declares a stack rule. */
+export function stackRule(
+  spec: RuleSpec & { resourceTypes: readonly string[] },
+  validateStack: StackValidation,
+): StackRule {
+  const meta = metadata(spec, spec.resourceTypes);
+  return {
+    ...meta,
+    kind: "stack",
+    enforcementLevel: meta.enforcement.prod,
+    remediationSteps: meta.remediation,
+    validateStack,
+  };
+}

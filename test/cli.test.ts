@@ -1,0 +1,171 @@
+/**
+ * The `plan` CLI's public contract: flags, exit codes, JSON, and running users' own programs.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { main, parseFlags, sourceLocation } from "../plan/cli";
+import type { Plan } from "../plan/types";
+
+const fixtures = path.join(__dirname, "fixtures", "programs");
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-cli-"));
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+function readPlan(file: string): Plan {
+  return JSON.parse(fs.readFileSync(file, "utf8")) as Plan;
+}
+
+describe("flags", () => {
+  it("parses --flag value and --flag=value", () => {
+    expect(parseFlags(["--stack", "dev", "--out=p.json", "--no-policies"])).toMatchObject({
+      stack: "dev",
+      out: "p.json",
+      policies: false,
+    });
+  });
+
+  const bad: [string[], string][] = [
+    [[], "--stack: required"],
+    [["--stack"], "--stack: needs a value"],
+    [["--stack", "--out", "x"], "--stack: needs a value"],
+    [["--stack", "dev", "--colour", "red"], "--colour: unknown flag"],
+    [["--stack", "dev/../x"], "stack names may contain only"],
+  ];
+  for (const [args, message] of bad) {
+    it(`exit 2 for ${JSON.stringify(args)}`, async () => {
+      const run = await cli(args);
+      expect(run.code).toBe(2);
+      expect(run.err).toContain(message);
+      expect(run.err).not.toMatch(/\n\s+at /);
+    });
+  }
+
+  it("exit 2 for a stack without a stack file, listing the available stacks", async () => {
+    const run = await cli(["--stack", "nope"]);
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(/--stack nope: no stack file stacks\/Pulumi\.nope\.yaml; available stacks: .*aws-dev/);
+  });
+
+  it("exit 2 for a missing or malformed --mocks file", async () => {
+    const bad = path.join(tmp, "bad-mocks.json");
+    fs.writeFileSync(bad, JSON.stringify({ invoke: {} }));
+    expect((await cli(["--stack", "local", "--mocks", path.join(tmp, "none.json")])).err).toContain("file not found");
+    const run = await cli(["--stack", "local", "--mocks", bad]);
+    expect(run.code).toBe(2);
+    expect(run.err).toContain("unknown key(s) invoke; allowed: invokes, stackReferences");
+  });
+
+  it("--help prints usage and exits 0", async () => {
+    const run = await cli(["--help"]);
+    expect(run.code).toBe(0);
+    expect(run.out).toContain("Exit codes: 0 ok, 1 program error, 2 bad flags or config, 3 mandatory policy violations.");
+  });
+});
+
+describe("--program runs any user program", () => {
+  it("a user's program with an insecure bucket: exit 3 in prod, mandatory violations named", async () => {
+    const out = path.join(tmp, "insecure-prod.json");
+    const run = await cli(["--program", path.join(fixtures, "insecure-bucket"), "--stack", "prod", "--out", out]);
+    expect(run.code).toBe(3);
+    const plan = readPlan(out);
+    expect(plan.project).toBe("user-app");
+    const bucket = plan.resources.find((r) => r.type === "aws:s3/bucket:Bucket")!;
+    expect(bucket.inputs).toEqual({ bucketPrefix: "data" });
+    const mandatory = plan.policyViolations.filter((v) => v.enforcementLevel === "mandatory").map((v) => v.policyName);
+    expect(mandatory).toEqual(expect.arrayContaining(["aws-s3-public-access-block", "aws-s3-sse-kms"]));
+    for (const v of plan.policyViolations) {
+      expect(v).toEqual({ policyName: expect.any(String), enforcementLevel: expect.any(String), urn: expect.any(String), message: expect.any(String), policyPackName: "mlops-policies", severity: expect.any(String) });
+    }
+    expect(run.out).toMatch(/Policy violations: \d+ mandatory, \d+ advisory/);
+    expect(run.out).toContain("[mandatory aws-s3-public-access-block]");
+  });
+
+  it("the same program in dev with its own config: violations advisory only where the pack says so", async () => {
+    const out = path.join(tmp, "insecure-dev.json");
+    const run = await cli(["--program", path.join(fixtures, "insecure-bucket", "index.ts"), "--stack", "dev", "--out", out, "--policy-pack-config", writeJson("dev.json", { environment: "dev" })]);
+    const plan = readPlan(out);
+    expect(plan.resources.find((r) => r.type === "aws:s3/bucket:Bucket")!.inputs["bucketPrefix"]).toBe("dev-data");
+    const levels = new Map(plan.policyViolations.map((v) => [v.policyName, v.enforcementLevel]));
+    expect(levels.get("aws-s3-access-logging")).toBe("advisory");
+    expect(run.code).toBe(plan.policyViolations.some((v) => v.enforcementLevel === "mandatory") ? 3 : 0);
+  });
+
+  it("--no-policies skips the pack: exit 0", async () => {
+    const run = await cli(["--program", path.join(fixtures, "insecure-bucket"), "--stack", "prod", "--no-policies", "--quiet"]);
+    expect(run.code).toBe(0);
+  });
+
+  it("a failing program: exit 1 with the message and the program's source location (as a process)", () => {
+    // A real process, as users run it: exit code, stderr, and source-mapped TypeScript locations.
+    const result = spawnSync(
+      process.execPath,
+      ["--import", "tsx", path.join(__dirname, "..", "bin", "plan.ts"), "--program", path.join(fixtures, "throws"), "--stack", "dev"],
+      { encoding: "utf8", cwd: path.join(__dirname, "..") },
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("error: the program failed: Missing required configuration variable 'throws:size'");
+    expect(result.stderr).toMatch(/\n  at test\/fixtures\/programs\/throws\/index\.ts:5:\d+/);
+    expect(result.stderr).not.toMatch(/node_modules/);
+  });
+
+  it("StackReferences and invokes are answered by documented mocks and --mocks", async () => {
+    const dir = path.join(fixtures, "reads-outside");
+    const out = path.join(tmp, "reads.json");
+    const run = await cli(["--program", dir, "--stack", "dev", "--mocks", path.join(dir, "mocks.json"), "--out", out]);
+    expect(run.err).toBe("");
+    expect(run.code).toBe(0);
+    expect(readPlan(out).outputs).toEqual({
+      vpcId: "vpc-0abc",
+      account: "123456789012",
+      zones: ["us-west-2a", "us-west-2b", "us-west-2c"],
+      amiId: "ami-0123456789abcdef0",
+    });
+  });
+
+  it("an invoke without an answer fails with a message naming it", async () => {
+    const run = await cli(["--program", path.join(fixtures, "unknown-invoke"), "--stack", "dev"]);
+    expect(run.code).toBe(1);
+    expect(run.err).toContain('no mock answer for invoke "aws:ec2/getAmi:getAmi"');
+    expect(run.err).toContain("--mocks");
+  });
+});
+
+describe("--list-policies", () => {
+  it("prints every rule's metadata as JSON", async () => {
+    const run = await cli(["--list-policies"]);
+    expect(run.code).toBe(0);
+    const rules = JSON.parse(run.out) as Record<string, unknown>[];
+    expect(rules.length).toBeGreaterThanOrEqual(60);
+    for (const rule of rules) {
+      for (const key of ["name", "severity", "enforcementLevel", "resourceTypes", "description", "reference"]) {
+        expect(rule, `${String(rule["name"])}.${key}`).toHaveProperty(key);
+      }
+    }
+  });
+});
+
+describe("sourceLocation", () => {
+  it("skips node_modules and the engine, and reports a path relative to cwd", () => {
+    const err = new Error("x");
+    err.stack = [
+      "Error: x",
+      `    at f (${path.join(process.cwd(), "node_modules", "@pulumi", "pulumi", "x.js")}:1:1)`,
+      `    at g (${path.join(process.cwd(), "stacks", "index.ts")}:12:7)`,
+    ].join("\n");
+    expect(sourceLocation(err)).toBe("stacks/index.ts:12:7");
+  });
+});
+
+function writeJson(name: string, value: unknown): string {
+  const file = path.join(tmp, name);
+  fs.writeFileSync(file, JSON.stringify(value));
+  return file;
+}

@@ -1,0 +1,108 @@
+/**
+ * The offline plan engine: what it records for each registered resource, and how it fails.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { describe, expect, it } from "vitest";
+import { runPlan } from "../../plan/engine";
+import { findResource, planOf } from "../helpers";
+
+class Widget extends pulumi.ComponentResource {
+  readonly url: pulumi.Output<string>;
+  constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+    super("mlops:index:Widget", name, {}, opts);
+    const password = new random.RandomPassword(`${name}-password`, { length: 16 }, { parent: this });
+    const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: "{}" }, { parent: this });
+    const secret = new k8s.core.v1.Secret(
+      `${name}-secret`,
+      { stringData: { password: password.result, user: "admin" } },
+      { parent: this, provider, protect: true, retainOnDelete: true, dependsOn: [password] },
+    );
+    this.url = pulumi.interpolate`https://${secret.metadata.name}`;
+    this.registerOutputs({ url: this.url, password: pulumi.secret(password.result) });
+  }
+}
+
+describe("runPlan records", () => {
+  it("type, name, parent, provider, dependencies, options and masked inputs", async () => {
+    const plan = await planOf(() => ({ url: new Widget("w").url }));
+    const component = findResource(plan, "mlops:index:Widget", "w");
+    const secret = findResource(plan, "kubernetes:core/v1:Secret", "w-secret");
+    const provider = findResource(plan, "pulumi:providers:kubernetes", "w-k8s");
+    const password = findResource(plan, "random:index/randomPassword:RandomPassword", "w-password");
+    expect(component.custom).toBe(false);
+    expect(secret).toMatchObject({
+      custom: true,
+      parent: component.urn,
+      provider: `${provider.urn}::w-k8s-id`,
+      protect: true,
+      retainOnDelete: true,
+      id: "w-secret-id",
+    });
+    expect(secret.dependencies).toContain(password.urn);
+    // Secret data keys stay visible; values never.
+    expect(secret.inputs["stringData"]).toEqual({ password: "[secret]", user: "[secret]" });
+    expect(secret.urn).toBe("urn:pulumi:test::mlops::mlops:index:Widget$kubernetes:core/v1:Secret::w-secret");
+    // Component outputs and stack outputs, with secrets masked; autonamed objects get a stable name.
+    expect(component.outputs).toEqual({ url: expect.stringMatching(/^https:\/\/w-secret-[0-9a-f]{8}$/), password: "[secret]" });
+    expect(plan.outputs["url"]).toBe(component.outputs?.["url"]);
+    expect(JSON.stringify(plan)).not.toMatch(/mock[0-9a-f]{28}/);
+  });
+
+  it("warnings the program logs", async () => {
+    const plan = await planOf(() => {
+      void pulumi.log.warn("careful");
+    });
+    expect(plan.warnings).toEqual(["careful"]);
+  });
+
+  it("stack config, with secret keys", async () => {
+    const plan = await planOf(
+      () => {
+        const config = new pulumi.Config();
+        return { size: config.requireNumber("size"), token: config.requireSecret("token"), obj: config.requireObject("obj") };
+      },
+      { config: { size: 3, token: "abc", obj: { a: [1] } }, secretKeys: ["mlops:token"] },
+    );
+    expect(plan.outputs).toEqual({ size: 3, token: "[secret]", obj: { a: [1] } });
+  });
+});
+
+describe("runPlan fails cleanly", () => {
+  it("a component error rejects the run; the next run in the same process works", async () => {
+    class Bad extends pulumi.ComponentResource {
+      constructor(name: string) {
+        super("mlops:index:Bad", name, {}, {});
+        throw new pulumi.ResourceError("args.size: must be positive", this);
+      }
+    }
+    await expect(runPlan({ program: () => void new Bad("b") })).rejects.toThrow("args.size: must be positive");
+    const plan = await planOf(() => void new Widget("ok"));
+    expect(plan.resources.map((r) => r.name)).toContain("ok-secret");
+  });
+
+  it("an error in an apply rejects the run", async () => {
+    await expect(
+      planOf(() => {
+        pulumi.output(1).apply(() => {
+          throw new Error("in apply");
+        });
+      }),
+    ).rejects.toThrow("in apply");
+  });
+
+  it("a StackReference without mock outputs names the stack", async () => {
+    await expect(planOf(() => ({ v: new pulumi.StackReference("org/net/prod").getOutput("vpcId") }))).rejects.toThrow(
+      'StackReference "org/net/prod" has no mock outputs',
+    );
+  });
+
+  it("an error the program logs fails the run", async () => {
+    await expect(
+      planOf(() => {
+        void pulumi.log.error("broken");
+      }),
+    ).rejects.toThrow("the program logged 1 error(s):\n  broken");
+  });
+});

@@ -1,0 +1,206 @@
+/**
+ * The shipped stacks, planned through the same CLI users run (`npm run plan -- --stack <s>`).
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { main } from "../plan/cli";
+import type { Plan, PlanResource } from "../plan/types";
+import { parseStackConfig } from "../stacks/config";
+import { StackConfigError } from "../components/shared/errors";
+
+const STACKS = ["local", "aws-dev", "aws-prod", "gcp-dev", "gcp-prod"] as const;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-stacks-"));
+
+interface CliRun {
+  code: number;
+  out: string;
+  err: string;
+}
+
+async function cli(args: string[]): Promise<CliRun> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+const plans = new Map<string, Plan>();
+const runs = new Map<string, CliRun>();
+
+beforeAll(async () => {
+  for (const stack of STACKS) {
+    const file = path.join(tmp, `${stack}.json`);
+    runs.set(stack, await cli(["--stack", stack, "--out", file, "--quiet"]));
+    if (fs.existsSync(file)) plans.set(stack, JSON.parse(fs.readFileSync(file, "utf8")) as Plan);
+  }
+}, 120_000);
+
+function one(plan: Plan, type: string, name?: string): PlanResource {
+  const found = plan.resources.filter((r) => r.type === type && (name === undefined || r.name === name));
+  expect(found, `${type} ${name ?? ""}`).toHaveLength(1);
+  return found[0]!;
+}
+
+function under(plan: Plan, ancestor: string, r: PlanResource): boolean {
+  const byUrn = new Map(plan.resources.map((x) => [x.urn, x]));
+  for (let p = byUrn.get(r.parent); p; p = byUrn.get(p.parent)) if (p.urn === ancestor) return true;
+  return false;
+}
+
+describe("every shipped stack plans offline", () => {
+  for (const stack of STACKS) {
+    it(`${stack}: exit 0, zero mandatory policy violations, the model registry with its children`, () => {
+      const run = runs.get(stack)!;
+      expect(run.err).toBe("");
+      expect(run.code).toBe(0);
+      const plan = plans.get(stack)!;
+      expect(plan.stack).toBe(stack);
+      expect(plan.project).toBe("mlops");
+      expect(plan.policyViolations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
+      const registry = one(plan, "mlops:index:ModelRegistry", "model-registry");
+      for (const [type, name] of [
+        ["kubernetes:apps/v1:Deployment", "model-registry-server"],
+        ["kubernetes:core/v1:Service", "model-registry-service"],
+      ] as const) {
+        expect(under(plan, registry.urn, one(plan, type, name)), name).toBe(true);
+      }
+      // The JSON has exactly the documented fields for each resource.
+      for (const r of plan.resources) {
+        for (const key of ["urn", "type", "name", "custom", "parent", "provider", "dependencies", "inputs", "protect", "retainOnDelete"]) {
+          expect(r, `${r.name}.${key}`).toHaveProperty(key);
+        }
+      }
+      // Secrets are never in clear.
+      expect(JSON.stringify(plan)).not.toMatch(/mock[0-9a-f]{28}/);
+    });
+  }
+
+  it("each target has its own database and object store", () => {
+    const expectations: Record<string, [string, string]> = {
+      local: ["kubernetes:apps/v1:StatefulSet", "kubernetes:batch/v1:Job"],
+      "aws-dev": ["aws:rds/instance:Instance", "aws:s3/bucket:Bucket"],
+      "gcp-dev": ["gcp:sql/databaseInstance:DatabaseInstance", "gcp:storage/bucket:Bucket"],
+    };
+    for (const [stack, types] of Object.entries(expectations)) {
+      const plan = plans.get(stack)!;
+      for (const type of types) expect(plan.resources.some((r) => r.type === type), `${stack} ${type}`).toBe(true);
+    }
+  });
+
+  it("aws-dev shows the security properties in the inputs", () => {
+    const plan = plans.get("aws-dev")!;
+    const pab = one(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "model-registry-artifacts-bucket-public-access");
+    expect(pab.inputs).toMatchObject({
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    const rds = one(plan, "aws:rds/instance:Instance");
+    expect(rds.inputs).toMatchObject({ storageEncrypted: true, publiclyAccessible: false, password: "[secret]" });
+    expect(rds.inputs["kmsKeyId"]).toMatch(/^arn:aws:kms:us-east-1:123456789012:key\//);
+  });
+
+  it("prod stacks protect stateful resources; dev stacks do not", () => {
+    for (const stack of ["aws-prod", "gcp-prod"]) {
+      const plan = plans.get(stack)!;
+      const db = plan.resources.find((r) => r.type.includes("rds/instance") || r.type.includes("sql/databaseInstance"))!;
+      expect(db.protect && db.retainOnDelete, stack).toBe(true);
+      expect(one(plan, "kubernetes:apps/v1:Deployment", "model-registry-server").inputs).toMatchObject({
+        spec: { replicas: stack === "aws-prod" ? 3 : 2 },
+      });
+      expect(plan.resources.some((r) => r.type === "kubernetes:policy/v1:PodDisruptionBudget"), stack).toBe(true);
+    }
+    for (const stack of ["local", "aws-dev", "gcp-dev"]) {
+      expect(plans.get(stack)!.resources.filter((r) => r.protect), stack).toEqual([]);
+    }
+  });
+
+  it("stack outputs are written, secrets masked", () => {
+    const plan = plans.get("aws-prod")!;
+    expect(plan.outputs["mlflowTrackingUri"]).toBe("http://model-registry.mlflow.svc.cluster.local:5000");
+    expect(plan.outputs["mlflowAdminPassword"]).toBe("[secret]");
+    expect(plan.outputs["mlflowDatabaseEndpoint"]).toBe("[secret]");
+    expect(plan.outputs["mlflowExternalUrl"]).toBe("https://mlflow.ml.example.com");
+  });
+});
+
+describe("bad stack config is rejected with exit 2, naming every key", () => {
+  function stackFile(name: string, config: Record<string, unknown>): string {
+    const file = path.join(tmp, `Pulumi.${name}.yaml`);
+    fs.writeFileSync(file, JSON.stringify({ config }));
+    return file;
+  }
+  const base = {
+    "mlops:target": "local",
+    "mlops:environment": "dev",
+    "mlops:tags": { owner: "a", "cost-center": "b", "data-classification": "internal" },
+  };
+
+  it("lists each problem as <key path>: <what is wrong>", async () => {
+    const file = stackFile("broken", {
+      ...base,
+      "mlops:environment": "production",
+      "mlops:colour": "blue",
+      "mlops:modelRegistry": { replicas: "two", databse: {} },
+      "mlops:tags": { owner: "a" },
+    });
+    const run = await cli(["--stack", "broken", "--stack-file", file, "--quiet"]);
+    expect(run.code).toBe(2);
+    expect(run.out).toBe("");
+    expect(run.err).toContain('mlops:environment: must be one of "dev", "staging", "prod"');
+    expect(run.err).toContain("mlops:colour: unknown key");
+    expect(run.err).toContain("mlops:modelRegistry.databse: unknown key");
+    expect(run.err).toMatch(/mlops:modelRegistry\.replicas: must be a number, got string/);
+    expect(run.err).toContain("mlops:tags.cost-center: required");
+    expect(run.err).not.toMatch(/\s+at .*\.ts:\d+/); // no stack trace
+  });
+
+  it("rejects combinations that make no sense", async () => {
+    const file = stackFile("combo", {
+      ...base,
+      "mlops:target": "aws",
+      "mlops:environment": "prod",
+      "mlops:gcp": { project: "p", region: "r", network: "n" },
+      "mlops:modelRegistry": { replicas: 1, ingress: { enabled: true, host: "m.example.com" } },
+    });
+    const run = await cli(["--stack", "combo", "--stack-file", file]);
+    expect(run.code).toBe(2);
+    expect(run.err).toContain('mlops:aws: required when target is "aws"');
+    expect(run.err).toContain('mlops:gcp: only used when target is "gcp"; remove it');
+    expect(run.err).toContain("mlops:modelRegistry.replicas: must be at least 2 in prod");
+    expect(run.err).toContain("mlops:modelRegistry.ingress.tlsSecretName: required when the Ingress is enabled");
+    expect(run.err).toContain('aws:region: required when mlops:target is "aws"');
+  });
+
+  it("rejects config before any resource is registered", () => {
+    let error: unknown;
+    try {
+      parseStackConfig({ "mlops:target": "nowhere" });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(StackConfigError);
+    expect((error as StackConfigError).problems).toEqual(
+      expect.arrayContaining([
+        'mlops:target: must be one of "aws", "gcp", "local"',
+        'mlops:environment: must be one of "dev", "staging", "prod"',
+        "mlops:tags: required (object)",
+      ]),
+    );
+  });
+
+  it("accepts a valid config and returns it typed", () => {
+    const cfg = parseStackConfig({
+      "mlops:target": "local",
+      "mlops:environment": "staging",
+      "mlops:tags": JSON.stringify({ owner: "a", "cost-center": "b", "data-classification": "restricted", team: "x" }),
+      "mlops:modelRegistry": JSON.stringify({ replicas: 3 }),
+    });
+    expect(cfg.environment).toBe("staging");
+    expect(cfg.modelRegistry?.replicas).toBe(3);
+    expect(cfg.tags["team"]).toBe("x");
+  });
+});

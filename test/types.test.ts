@@ -1,0 +1,14 @@
+/**
+ * Each component's hand-written args interface and its runtime zod schema describe the same
+ * shape: a field added to one and not the other fails type-checking (CI runs tsc over test/).
+ */
+import { describe, expectTypeOf, it } from "vitest";
+import type { z } from "zod";
+import { modelRegistryArgsSchema, type ModelRegistryArgs } from "../components";
+
+describe("args interfaces match their zod schemas", () => {
+  it("ModelRegistryArgs", () => {
+    expectTypeOf<z.input<typeof modelRegistryArgsSchema>>().toEqualTypeOf<ModelRegistryArgs>();
+    expectTypeOf<ModelRegistryArgs>().toEqualTypeOf<z.input<typeof modelRegistryArgsSchema>>();
+  });
+});
