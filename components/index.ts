@@ -24,3 +24,12 @@ export {
 } from "./adapters/types";
 export { Environment, ENVIRONMENTS, PRESETS, DatabaseSize, type EnvironmentPreset } from "./shared/presets";
 export { StackConfigError } from "./shared/errors";
+export {
+  TrainingJob,
+  TRAINING_JOB_TYPE,
+  QUEUE_NAME_LABEL,
+  trainingJobManifest,
+  type TrainingJobArgs,
+} from "./training-cluster/in-cluster/job-template";
+export { LOCAL_QUEUE_NAME, TEAM_SERVICE_ACCOUNT } from "./training-cluster/in-cluster/common";
+export { GPU_NODE_LABELS, GPU_TAINT, GpuType, CapacityType } from "./training-cluster/types";

@@ -26,7 +26,8 @@ registers, checks them with the policy pack, prints a summary and optionally wri
 
 Options:
   --stack <name>               stack whose config (Pulumi.<name>.yaml) to use (required)
-  --program <path>             program entry file or directory (default: this project's Pulumi.yaml main)
+  --program <path>             program entry file or directory (default: the main of
+                               the Pulumi.yaml in the current directory or above)
   --stack-file <file>          stack config file (default: <stackConfigDir>/Pulumi.<stack>.yaml)
   --out <file>                 write the plan as JSON
   --mocks <file>               JSON with extra mock answers: {"invokes": {...}, "stackReferences": {...}}
@@ -133,13 +134,6 @@ const consoleOutput: Output = {
   err: (line) => process.stderr.write(`${line}\n`),
 };
 
-/** The directory of this package (holding Pulumi.yaml and stacks/). */
-export function packageRoot(): string {
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, "package.json"))) dir = path.dirname(dir);
-  return dir;
-}
-
 /** Runs the CLI and returns its exit code. */
 export async function main(argv: string[], io: Output = consoleOutput): Promise<number> {
   let flags: Flags;
@@ -161,7 +155,8 @@ export async function main(argv: string[], io: Output = consoleOutput): Promise<
   let policyOptions: PolicyOptions;
   try {
     const entry = flags.program ? resolveEntry(path.resolve(flags.program)) : undefined;
-    const project = findProject(entry ?? packageRoot());
+    // Without --program: the Pulumi project in the current directory (or above it).
+    const project = findProject(entry ?? process.cwd());
     if (!project && !entry) throw new UsageError("no Pulumi.yaml found; pass --program <path>");
     const programEntry = entry ?? project!.main;
     const projectInfo = project ?? {

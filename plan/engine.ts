@@ -136,7 +136,12 @@ async function runPlanNow(options: RunPlanOptions): Promise<Plan> {
       },
       call: (args: pulumi.runtime.MockCallArgs) => {
         try {
-          return answerInvoke(args.token, args.inputs as Record<string, unknown>, defaults, options.invokes ?? {});
+          return answerInvoke(
+            args.token,
+            args.inputs as Record<string, unknown>,
+            defaults,
+            options.invokes ?? {},
+          );
         } catch (err) {
           // The runtime re-wraps invoke errors without their message: keep it to report.
           invokeErrors.push((err as Error).message);

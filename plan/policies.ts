@@ -25,7 +25,9 @@ export interface PolicyOptions {
 export function packConfigFor(options: PolicyOptions): PackConfig {
   const given = options.packConfig ?? {};
   if (typeof given !== "object" || given === null || Array.isArray(given)) {
-    throw new UsageError("--policy-pack-config: must be a JSON object (see the README's policy configuration)");
+    throw new UsageError(
+      "--policy-pack-config: must be a JSON object (see the README's policy configuration)",
+    );
   }
   const config = { ...(given as Record<string, unknown>) };
   const stackEnvironment = options.stackConfig[`${options.projectName}:environment`];
@@ -37,7 +39,9 @@ export function packConfigFor(options: PolicyOptions): PackConfig {
   } catch (err) {
     throw new UsageError(`--policy-pack-config: ${(err as Error).message}`);
   }
-  return config as PackConfig;
+  // Validated above; the runner resolves defaults itself.
+  const packConfig: PackConfig = config;
+  return packConfig;
 }
 
 /** Runs the policy pack over the plan and returns every violation. */

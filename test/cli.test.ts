@@ -51,13 +51,17 @@ describe("flags", () => {
   it("exit 2 for a stack without a stack file, listing the available stacks", async () => {
     const run = await cli(["--stack", "nope"]);
     expect(run.code).toBe(2);
-    expect(run.err).toMatch(/--stack nope: no stack file stacks\/Pulumi\.nope\.yaml; available stacks: .*aws-dev/);
+    expect(run.err).toMatch(
+      /--stack nope: no stack file stacks\/Pulumi\.nope\.yaml; available stacks: .*aws-dev/,
+    );
   });
 
   it("exit 2 for a missing or malformed --mocks file", async () => {
     const bad = path.join(tmp, "bad-mocks.json");
     fs.writeFileSync(bad, JSON.stringify({ invoke: {} }));
-    expect((await cli(["--stack", "local", "--mocks", path.join(tmp, "none.json")])).err).toContain("file not found");
+    expect((await cli(["--stack", "local", "--mocks", path.join(tmp, "none.json")])).err).toContain(
+      "file not found",
+    );
     const run = await cli(["--stack", "local", "--mocks", bad]);
     expect(run.code).toBe(2);
     expect(run.err).toContain("unknown key(s) invoke; allowed: invokes, stackReferences");
@@ -66,23 +70,41 @@ describe("flags", () => {
   it("--help prints usage and exits 0", async () => {
     const run = await cli(["--help"]);
     expect(run.code).toBe(0);
-    expect(run.out).toContain("Exit codes: 0 ok, 1 program error, 2 bad flags or config, 3 mandatory policy violations.");
+    expect(run.out).toContain(
+      "Exit codes: 0 ok, 1 program error, 2 bad flags or config, 3 mandatory policy violations.",
+    );
   });
 });
 
 describe("--program runs any user program", () => {
   it("a user's program with an insecure bucket: exit 3 in prod, mandatory violations named", async () => {
     const out = path.join(tmp, "insecure-prod.json");
-    const run = await cli(["--program", path.join(fixtures, "insecure-bucket"), "--stack", "prod", "--out", out]);
+    const run = await cli([
+      "--program",
+      path.join(fixtures, "insecure-bucket"),
+      "--stack",
+      "prod",
+      "--out",
+      out,
+    ]);
     expect(run.code).toBe(3);
     const plan = readPlan(out);
     expect(plan.project).toBe("user-app");
     const bucket = plan.resources.find((r) => r.type === "aws:s3/bucket:Bucket")!;
     expect(bucket.inputs).toEqual({ bucketPrefix: "data" });
-    const mandatory = plan.policyViolations.filter((v) => v.enforcementLevel === "mandatory").map((v) => v.policyName);
+    const mandatory = plan.policyViolations
+      .filter((v) => v.enforcementLevel === "mandatory")
+      .map((v) => v.policyName);
     expect(mandatory).toEqual(expect.arrayContaining(["aws-s3-public-access-block", "aws-s3-sse-kms"]));
     for (const v of plan.policyViolations) {
-      expect(v).toEqual({ policyName: expect.any(String), enforcementLevel: expect.any(String), urn: expect.any(String), message: expect.any(String), policyPackName: "mlops-policies", severity: expect.any(String) });
+      expect(v).toEqual({
+        policyName: expect.any(String),
+        enforcementLevel: expect.any(String),
+        urn: expect.any(String),
+        message: expect.any(String),
+        policyPackName: "mlops-policies",
+        severity: expect.any(String),
+      });
     }
     expect(run.out).toMatch(/Policy violations: \d+ mandatory, \d+ advisory/);
     expect(run.out).toContain("[mandatory aws-s3-public-access-block]");
@@ -90,16 +112,34 @@ describe("--program runs any user program", () => {
 
   it("the same program in dev with its own config: violations advisory only where the pack says so", async () => {
     const out = path.join(tmp, "insecure-dev.json");
-    const run = await cli(["--program", path.join(fixtures, "insecure-bucket", "index.ts"), "--stack", "dev", "--out", out, "--policy-pack-config", writeJson("dev.json", { environment: "dev" })]);
+    const run = await cli([
+      "--program",
+      path.join(fixtures, "insecure-bucket", "index.ts"),
+      "--stack",
+      "dev",
+      "--out",
+      out,
+      "--policy-pack-config",
+      writeJson("dev.json", { environment: "dev" }),
+    ]);
     const plan = readPlan(out);
-    expect(plan.resources.find((r) => r.type === "aws:s3/bucket:Bucket")!.inputs["bucketPrefix"]).toBe("dev-data");
+    expect(plan.resources.find((r) => r.type === "aws:s3/bucket:Bucket")!.inputs["bucketPrefix"]).toBe(
+      "dev-data",
+    );
     const levels = new Map(plan.policyViolations.map((v) => [v.policyName, v.enforcementLevel]));
     expect(levels.get("aws-s3-access-logging")).toBe("advisory");
     expect(run.code).toBe(plan.policyViolations.some((v) => v.enforcementLevel === "mandatory") ? 3 : 0);
   });
 
   it("--no-policies skips the pack: exit 0", async () => {
-    const run = await cli(["--program", path.join(fixtures, "insecure-bucket"), "--stack", "prod", "--no-policies", "--quiet"]);
+    const run = await cli([
+      "--program",
+      path.join(fixtures, "insecure-bucket"),
+      "--stack",
+      "prod",
+      "--no-policies",
+      "--quiet",
+    ]);
     expect(run.code).toBe(0);
   });
 
@@ -107,11 +147,21 @@ describe("--program runs any user program", () => {
     // A real process, as users run it: exit code, stderr, and source-mapped TypeScript locations.
     const result = spawnSync(
       process.execPath,
-      ["--import", "tsx", path.join(__dirname, "..", "bin", "plan.ts"), "--program", path.join(fixtures, "throws"), "--stack", "dev"],
+      [
+        "--import",
+        "tsx",
+        path.join(__dirname, "..", "bin", "plan.ts"),
+        "--program",
+        path.join(fixtures, "throws"),
+        "--stack",
+        "dev",
+      ],
       { encoding: "utf8", cwd: path.join(__dirname, "..") },
     );
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain("error: the program failed: Missing required configuration variable 'throws:size'");
+    expect(result.stderr).toContain(
+      "error: the program failed: Missing required configuration variable 'throws:size'",
+    );
     expect(result.stderr).toMatch(/\n  at test\/fixtures\/programs\/throws\/index\.ts:5:\d+/);
     expect(result.stderr).not.toMatch(/node_modules/);
   });
@@ -119,7 +169,16 @@ describe("--program runs any user program", () => {
   it("StackReferences and invokes are answered by documented mocks and --mocks", async () => {
     const dir = path.join(fixtures, "reads-outside");
     const out = path.join(tmp, "reads.json");
-    const run = await cli(["--program", dir, "--stack", "dev", "--mocks", path.join(dir, "mocks.json"), "--out", out]);
+    const run = await cli([
+      "--program",
+      dir,
+      "--stack",
+      "dev",
+      "--mocks",
+      path.join(dir, "mocks.json"),
+      "--out",
+      out,
+    ]);
     expect(run.err).toBe("");
     expect(run.code).toBe(0);
     expect(readPlan(out).outputs).toEqual({
@@ -145,7 +204,14 @@ describe("--list-policies", () => {
     const rules = JSON.parse(run.out) as Record<string, unknown>[];
     expect(rules.length).toBeGreaterThanOrEqual(60);
     for (const rule of rules) {
-      for (const key of ["name", "severity", "enforcementLevel", "resourceTypes", "description", "reference"]) {
+      for (const key of [
+        "name",
+        "severity",
+        "enforcementLevel",
+        "resourceTypes",
+        "description",
+        "reference",
+      ]) {
         expect(rule, `${String(rule["name"])}.${key}`).toHaveProperty(key);
       }
     }

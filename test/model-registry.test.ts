@@ -56,8 +56,20 @@ async function failure(overrides: Overrides): Promise<string> {
 }
 
 describe("ModelRegistry on each target", () => {
-  const cases: { target: "aws" | "gcp" | "local"; extra: Overrides; db: string; bucket: string; uri: RegExp }[] = [
-    { target: "aws", extra: { aws }, db: "aws:rds/instance:Instance", bucket: "aws:s3/bucket:Bucket", uri: /^s3:\/\// },
+  const cases: {
+    target: "aws" | "gcp" | "local";
+    extra: Overrides;
+    db: string;
+    bucket: string;
+    uri: RegExp;
+  }[] = [
+    {
+      target: "aws",
+      extra: { aws },
+      db: "aws:rds/instance:Instance",
+      bucket: "aws:s3/bucket:Bucket",
+      uri: /^s3:\/\//,
+    },
     {
       target: "gcp",
       extra: { gcp },
@@ -165,7 +177,11 @@ describe("ModelRegistry security posture", () => {
 
   it("the server NetworkPolicy admits clients on 5000 only and egress to DNS, database and store", async () => {
     const plan = await registryPlan({ target: "aws", aws });
-    const np = findResource(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "reg-server-network-policy");
+    const np = findResource(
+      plan,
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+      "reg-server-network-policy",
+    );
     expect(inputAt(np, "spec.podSelector.matchLabels")).toEqual({
       "app.kubernetes.io/name": "mlflow",
       "app.kubernetes.io/instance": "reg",
@@ -219,7 +235,9 @@ describe("ModelRegistry security posture", () => {
       ingress: { enabled: true, host: "mlflow.example.com", tlsSecretName: "mlflow-tls", className: "nginx" },
     });
     const ingress = findResource(plan, "kubernetes:networking.k8s.io/v1:Ingress");
-    expect(inputAt(ingress, "spec.tls")).toEqual([{ hosts: ["mlflow.example.com"], secretName: "mlflow-tls" }]);
+    expect(inputAt(ingress, "spec.tls")).toEqual([
+      { hosts: ["mlflow.example.com"], secretName: "mlflow-tls" },
+    ]);
     expect(inputAt(ingress, "spec.ingressClassName")).toBe("nginx");
     const args = mlflowContainer(plan)["args"] as string[];
     expect(args.slice(args.indexOf("--app-name"), args.indexOf("--app-name") + 2)).toEqual([
@@ -236,7 +254,11 @@ describe("ModelRegistry security posture", () => {
       "basic_auth.ini",
       "flask-secret-key",
     ]);
-    const np = findResource(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "reg-server-network-policy");
+    const np = findResource(
+      plan,
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+      "reg-server-network-policy",
+    );
     expect(inputAt(np, "spec.ingress[0].from[2]")).toEqual({
       namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } },
     });
@@ -261,7 +283,9 @@ describe("ModelRegistry environment presets", () => {
       allocatedStorage: 20,
     });
     expect(plan.resources.filter((r) => r.protect || r.retainOnDelete)).toEqual([]);
-    expect(findResource(plan, "aws:s3/bucket:Bucket", "reg-artifacts-bucket").inputs["forceDestroy"]).toBe(true);
+    expect(findResource(plan, "aws:s3/bucket:Bucket", "reg-artifacts-bucket").inputs["forceDestroy"]).toBe(
+      true,
+    );
   });
 
   it("prod: 2 replicas spread over zones, PDB, Multi-AZ protected database with 14-day backups", async () => {
@@ -285,7 +309,9 @@ describe("ModelRegistry environment presets", () => {
     expect(protectedTypes).toEqual(
       expect.arrayContaining(["aws:rds/instance:Instance", "aws:s3/bucket:Bucket", "aws:kms/key:Key"]),
     );
-    expect(findResource(plan, "aws:s3/bucket:Bucket", "reg-artifacts-bucket").inputs["forceDestroy"]).toBe(false);
+    expect(findResource(plan, "aws:s3/bucket:Bucket", "reg-artifacts-bucket").inputs["forceDestroy"]).toBe(
+      false,
+    );
   });
 
   it("prod on gcp: regional Cloud SQL with PITR and deletion protection", async () => {
@@ -318,12 +344,32 @@ describe("ModelRegistry rejects bad input before creating children", () => {
   const cases: [string, Overrides, RegExp][] = [
     ["aws target without aws block", { target: "aws" }, /args\.aws: required when target is "aws"/],
     ["block of another target", { target: "local", gcp }, /args\.gcp: only used when target is "gcp"/],
-    ["irsa without OIDC", { target: "aws", aws: { ...aws, oidcProviderArn: undefined } }, /args\.aws\.oidcProviderArn: required/],
-    ["one subnet", { target: "aws", aws: { ...aws, privateSubnetIds: ["subnet-a"] } }, /args\.aws\.privateSubnetIds: needs at least two/],
-    ["replicas 1 in prod", { environment: "prod", replicas: 1 }, /args\.replicas: must be at least 2 in prod/],
-    ["short backups in prod", { environment: "prod", database: { backupRetentionDays: 3 } }, /args\.database\.backupRetentionDays: must be at least 7 in prod/],
+    [
+      "irsa without OIDC",
+      { target: "aws", aws: { ...aws, oidcProviderArn: undefined } },
+      /args\.aws\.oidcProviderArn: required/,
+    ],
+    [
+      "one subnet",
+      { target: "aws", aws: { ...aws, privateSubnetIds: ["subnet-a"] } },
+      /args\.aws\.privateSubnetIds: needs at least two/,
+    ],
+    [
+      "replicas 1 in prod",
+      { environment: "prod", replicas: 1 },
+      /args\.replicas: must be at least 2 in prod/,
+    ],
+    [
+      "short backups in prod",
+      { environment: "prod", database: { backupRetentionDays: 3 } },
+      /args\.database\.backupRetentionDays: must be at least 7 in prod/,
+    ],
     ["latest image", { image: "ghcr.io/mlflow/mlflow:latest" }, /args\.image: must be pinned/],
-    ["ingress without TLS", { ingress: { enabled: true, host: "mlflow.example.com" } }, /args\.ingress\.tlsSecretName: required/],
+    [
+      "ingress without TLS",
+      { ingress: { enabled: true, host: "mlflow.example.com" } },
+      /args\.ingress\.tlsSecretName: required/,
+    ],
     [
       "ingress with auth off",
       { ingress: { enabled: true, host: "m.example.com", tlsSecretName: "t" }, auth: { enabled: false } },
@@ -331,7 +377,11 @@ describe("ModelRegistry rejects bad input before creating children", () => {
     ],
     ["bad namespace", { namespace: "ML_Flow" }, /args\.namespace: must be a DNS-1123 label/],
     ["unknown key", { replica: 2 } as Overrides, /args\.replica: unknown key/],
-    ["bad quantity", { resources: { cpuLimit: "lots" } }, /args\.resources\.cpuLimit: must be a Kubernetes quantity/],
+    [
+      "bad quantity",
+      { resources: { cpuLimit: "lots" } },
+      /args\.resources\.cpuLimit: must be a Kubernetes quantity/,
+    ],
   ];
   for (const [title, overrides, message] of cases) {
     it(title, async () => {

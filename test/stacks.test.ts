@@ -68,7 +68,18 @@ describe("every shipped stack plans offline", () => {
       }
       // The JSON has exactly the documented fields for each resource.
       for (const r of plan.resources) {
-        for (const key of ["urn", "type", "name", "custom", "parent", "provider", "dependencies", "inputs", "protect", "retainOnDelete"]) {
+        for (const key of [
+          "urn",
+          "type",
+          "name",
+          "custom",
+          "parent",
+          "provider",
+          "dependencies",
+          "inputs",
+          "protect",
+          "retainOnDelete",
+        ]) {
           expect(r, `${r.name}.${key}`).toHaveProperty(key);
         }
       }
@@ -85,13 +96,21 @@ describe("every shipped stack plans offline", () => {
     };
     for (const [stack, types] of Object.entries(expectations)) {
       const plan = plans.get(stack)!;
-      for (const type of types) expect(plan.resources.some((r) => r.type === type), `${stack} ${type}`).toBe(true);
+      for (const type of types)
+        expect(
+          plan.resources.some((r) => r.type === type),
+          `${stack} ${type}`,
+        ).toBe(true);
     }
   });
 
   it("aws-dev shows the security properties in the inputs", () => {
     const plan = plans.get("aws-dev")!;
-    const pab = one(plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "model-registry-artifacts-bucket-public-access");
+    const pab = one(
+      plan,
+      "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+      "model-registry-artifacts-bucket-public-access",
+    );
     expect(pab.inputs).toMatchObject({
       blockPublicAcls: true,
       blockPublicPolicy: true,
@@ -99,22 +118,34 @@ describe("every shipped stack plans offline", () => {
       restrictPublicBuckets: true,
     });
     const rds = one(plan, "aws:rds/instance:Instance");
-    expect(rds.inputs).toMatchObject({ storageEncrypted: true, publiclyAccessible: false, password: "[secret]" });
+    expect(rds.inputs).toMatchObject({
+      storageEncrypted: true,
+      publiclyAccessible: false,
+      password: "[secret]",
+    });
     expect(rds.inputs["kmsKeyId"]).toMatch(/^arn:aws:kms:us-east-1:123456789012:key\//);
   });
 
   it("prod stacks protect stateful resources; dev stacks do not", () => {
     for (const stack of ["aws-prod", "gcp-prod"]) {
       const plan = plans.get(stack)!;
-      const db = plan.resources.find((r) => r.type.includes("rds/instance") || r.type.includes("sql/databaseInstance"))!;
+      const db = plan.resources.find(
+        (r) => r.type.includes("rds/instance") || r.type.includes("sql/databaseInstance"),
+      )!;
       expect(db.protect && db.retainOnDelete, stack).toBe(true);
       expect(one(plan, "kubernetes:apps/v1:Deployment", "model-registry-server").inputs).toMatchObject({
         spec: { replicas: stack === "aws-prod" ? 3 : 2 },
       });
-      expect(plan.resources.some((r) => r.type === "kubernetes:policy/v1:PodDisruptionBudget"), stack).toBe(true);
+      expect(
+        plan.resources.some((r) => r.type === "kubernetes:policy/v1:PodDisruptionBudget"),
+        stack,
+      ).toBe(true);
     }
     for (const stack of ["local", "aws-dev", "gcp-dev"]) {
-      expect(plans.get(stack)!.resources.filter((r) => r.protect), stack).toEqual([]);
+      expect(
+        plans.get(stack)!.resources.filter((r) => r.protect),
+        stack,
+      ).toEqual([]);
     }
   });
 
@@ -171,7 +202,9 @@ describe("bad stack config is rejected with exit 2, naming every key", () => {
     expect(run.err).toContain('mlops:aws: required when target is "aws"');
     expect(run.err).toContain('mlops:gcp: only used when target is "gcp"; remove it');
     expect(run.err).toContain("mlops:modelRegistry.replicas: must be at least 2 in prod");
-    expect(run.err).toContain("mlops:modelRegistry.ingress.tlsSecretName: required when the Ingress is enabled");
+    expect(run.err).toContain(
+      "mlops:modelRegistry.ingress.tlsSecretName: required when the Ingress is enabled",
+    );
     expect(run.err).toContain('aws:region: required when mlops:target is "aws"');
   });
 
@@ -196,7 +229,12 @@ describe("bad stack config is rejected with exit 2, naming every key", () => {
     const cfg = parseStackConfig({
       "mlops:target": "local",
       "mlops:environment": "staging",
-      "mlops:tags": JSON.stringify({ owner: "a", "cost-center": "b", "data-classification": "restricted", team: "x" }),
+      "mlops:tags": JSON.stringify({
+        owner: "a",
+        "cost-center": "b",
+        "data-classification": "restricted",
+        team: "x",
+      }),
       "mlops:modelRegistry": JSON.stringify({ replicas: 3 }),
     });
     expect(cfg.environment).toBe("staging");

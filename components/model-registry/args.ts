@@ -134,7 +134,11 @@ export interface ModelRegistryArgs {
    * @default { "mlops.pulumi.com/mlflow-client": "true" }
    */
   clientNamespaceLabels?: Record<string, string>;
-  /** Tags (AWS) / labels (GCP) for every cloud resource. @default {} */
+  /**
+   * Tags (AWS) and labels (GCP, Kubernetes) for every resource the component creates; an
+   * `environment` tag is added from `environment` unless given here.
+   * @default {}
+   */
   tags?: Record<string, string>;
 }
 

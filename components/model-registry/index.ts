@@ -9,12 +9,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import {
-  createAdapter,
-  type ObjectStore,
-  type PostgresDatabase,
-  type WorkloadIdentity,
-} from "../adapters";
+import { createAdapter, type ObjectStore, type PostgresDatabase, type WorkloadIdentity } from "../adapters";
 import { PRESETS, type Environment } from "../shared/presets";
 import { dnsLabel } from "../shared/names";
 import { governanceLabels, restrictedNamespaceLabels, standardLabels } from "../shared/k8s";
@@ -60,7 +55,9 @@ export class ModelRegistry extends pulumi.ComponentResource {
     const protect = a.protect ?? preset.protectStatefulResources;
     const provider = a.kubernetesProvider;
     const namespaceName = a.namespace ?? "mlflow";
-    const labels = { ...governanceLabels(a.tags ?? {}), ...standardLabels("mlflow", name, "model-registry") };
+    // Every cloud resource and Kubernetes object carries the governance tags, `environment` included.
+    const tags = { environment, ...(a.tags ?? {}) };
+    const labels = { ...governanceLabels(tags), ...standardLabels("mlflow", name, "model-registry") };
     const ingressEnabled = a.ingress?.enabled ?? false;
     const authEnabled = a.auth?.enabled ?? ingressEnabled;
     const k8sOpts = { parent: this, provider };
@@ -89,7 +86,7 @@ export class ModelRegistry extends pulumi.ComponentResource {
 
     const adapter = createAdapter(
       a.target,
-      { parent: this, name, k8sProvider: provider, namespace, tags: a.tags ?? {}, protect, dependsOn },
+      { parent: this, name, k8sProvider: provider, namespace, tags, protect, dependsOn },
       { aws: args.aws, gcp: args.gcp, local: args.local },
     );
 

@@ -101,7 +101,8 @@ export function dnsEgressRule(): k8s.types.input.networking.v1.NetworkPolicyEgre
 export function governanceLabels(tags: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(tags)) {
-    if (!/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(key)) continue;
+    if (!/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(key))
+      continue;
     const v = value
       .replace(/[^A-Za-z0-9._-]+/g, "-")
       .slice(0, 63)

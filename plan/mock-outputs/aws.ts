@@ -103,6 +103,72 @@ export const awsOutputs: Record<string, ComputedOutputs> = {
     arn: `arn:aws:ec2:${ctx.awsRegion}:${MOCK_AWS_ACCOUNT_ID}:security-group/${ctx.id}`,
     ownerId: MOCK_AWS_ACCOUNT_ID,
   }),
+  /**
+   * EKS cluster: name = `name` input or the logical name; endpoint
+   * `https://<32 hex>.gr7.<region>.eks.amazonaws.com`; a base64 mock CA; the OIDC issuer
+   * `https://oidc.eks.<region>.amazonaws.com/id/<32 hex>`; the cluster security group `sg-<17 hex>`
+   * added to the `vpcConfig` input; status ACTIVE.
+   */
+  "aws:eks/cluster:Cluster": (ctx) => {
+    const name = physicalName(ctx);
+    const id = hex(`eks:${ctx.name}`, 32).toUpperCase();
+    const vpcConfig = ctx.inputs["vpcConfig"];
+    return {
+      name,
+      arn: `arn:aws:eks:${ctx.awsRegion}:${MOCK_AWS_ACCOUNT_ID}:cluster/${name}`,
+      clusterId: mockUuid(`eks:${ctx.name}`),
+      endpoint: `https://${id}.gr7.${ctx.awsRegion}.eks.amazonaws.com`,
+      certificateAuthority: { data: Buffer.from(`mock-ca:${name}`).toString("base64") },
+      identities: [{ oidcs: [{ issuer: `https://oidc.eks.${ctx.awsRegion}.amazonaws.com/id/${id}` }] }],
+      vpcConfig: {
+        ...(typeof vpcConfig === "object" && vpcConfig !== null ? vpcConfig : {}),
+        clusterSecurityGroupId: `sg-${hex(`eks-sg:${ctx.name}`, 17)}`,
+      },
+      platformVersion: "eks.1",
+      status: "ACTIVE",
+    };
+  },
+  /** Managed node group: name = `nodeGroupName`, else `<nodeGroupNamePrefix><8 hex>`, else the logical name. */
+  "aws:eks/nodeGroup:NodeGroup": (ctx) => {
+    const prefix = str(ctx, "nodeGroupNamePrefix");
+    const nodeGroupName =
+      str(ctx, "nodeGroupName") ?? (prefix ? `${prefix}${hex(`ng:${ctx.name}`, 8)}` : ctx.name);
+    const cluster = str(ctx, "clusterName") ?? "cluster";
+    return {
+      nodeGroupName,
+      arn: `arn:aws:eks:${ctx.awsRegion}:${MOCK_AWS_ACCOUNT_ID}:nodegroup/${cluster}/${nodeGroupName}/${mockUuid(`ng:${ctx.name}`)}`,
+      status: "ACTIVE",
+    };
+  },
+  /** IAM OIDC provider: `url` without the scheme (as IAM returns it); ARN `arn:aws:iam::<account>:oidc-provider/<url>`. */
+  "aws:iam/openIdConnectProvider:OpenIdConnectProvider": (ctx) => {
+    const url = (str(ctx, "url") ?? ctx.name).replace(/^https:\/\//, "");
+    return { url, arn: `arn:aws:iam::${MOCK_AWS_ACCOUNT_ID}:oidc-provider/${url}` };
+  },
+  /** Launch template: id `lt-<17 hex>`, latest and default version 1. */
+  "aws:ec2/launchTemplate:LaunchTemplate": (ctx) => {
+    const id = `lt-${hex(`lt:${ctx.name}`, 17)}`;
+    return {
+      id,
+      arn: `arn:aws:ec2:${ctx.awsRegion}:${MOCK_AWS_ACCOUNT_ID}:launch-template/${id}`,
+      latestVersion: 1,
+      defaultVersion: 1,
+    };
+  },
+  /** SQS queue: name = `name` input or the logical name; ARN and `https://sqs.<region>.amazonaws.com/<account>/<name>` URL. */
+  "aws:sqs/queue:Queue": (ctx) => {
+    const name = physicalName(ctx);
+    return {
+      name,
+      arn: `arn:aws:sqs:${ctx.awsRegion}:${MOCK_AWS_ACCOUNT_ID}:${name}`,
+      url: `https://sqs.${ctx.awsRegion}.amazonaws.com/${MOCK_AWS_ACCOUNT_ID}/${name}`,
+    };
+  },
+  /** EventBridge rule on the default bus: ARN `arn:aws:events:<region>:<account>:rule/<name>`. */
+  "aws:cloudwatch/eventRule:EventRule": (ctx) => {
+    const name = physicalName(ctx);
+    return { name, arn: `arn:aws:events:${ctx.awsRegion}:${MOCK_AWS_ACCOUNT_ID}:rule/${name}` };
+  },
   /** Pod Identity association id `a-<17 chars>`, ARN under the cluster's name. */
   "aws:eks/podIdentityAssociation:PodIdentityAssociation": (ctx) => {
     const associationId = `a-${hex(`pia:${ctx.name}`, 17)}`;

@@ -12,7 +12,17 @@ import type {
   PostgresArgs,
   TargetSettings,
 } from "../../components/adapters/types";
-import { childrenOf, findResource, planOf, resourcesOfType, type Plan, type PlanResource } from "../helpers";
+import { RULES } from "../../policies/catalog";
+import { runPolicies } from "../../policies/offline";
+import {
+  childrenOf,
+  findResource,
+  inputAt,
+  planOf,
+  resourcesOfType,
+  type Plan,
+  type PlanResource,
+} from "../helpers";
 
 const T = {
   key: "aws:kms/key:Key",
@@ -23,6 +33,8 @@ const T = {
   ownership: "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
   versioning: "aws:s3/bucketVersioning:BucketVersioning",
   bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
+  lifecycle: "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+  logging: "aws:s3/bucketLogging:BucketLogging",
   subnetGroup: "aws:rds/subnetGroup:SubnetGroup",
   sg: "aws:ec2/securityGroup:SecurityGroup",
   ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
@@ -34,7 +46,9 @@ const T = {
   sa: "kubernetes:core/v1:ServiceAccount",
 } as const;
 
-const TAGS = { "mlops:component": "test", "mlops:env": "prod" };
+const TAGS = { "mlops:component": "test", owner: "ml-platform", "cost-center": "ML 42" };
+/** `TAGS` as Kubernetes labels: keys that are not valid label keys are skipped, values sanitized. */
+const GOVERNANCE_LABELS = { owner: "ml-platform", "cost-center": "ML-42" };
 const ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
 const OIDC_ARN = `arn:aws:iam::123456789012:oidc-provider/${ISSUER}`;
 const NETWORK = {
@@ -165,6 +179,13 @@ describe("AWS adapter, IRSA, prod-like settings", () => {
         `${T.ownership} reg-artifacts-bucket-ownership`,
         `${T.versioning} reg-artifacts-bucket-versioning`,
         `${T.bucketPolicy} reg-artifacts-bucket-policy`,
+        `${T.logging} reg-artifacts-bucket-logging`,
+        `${T.bucket} reg-artifacts-logs`,
+        `${T.sse} reg-artifacts-logs-encryption`,
+        `${T.pab} reg-artifacts-logs-public-access`,
+        `${T.ownership} reg-artifacts-logs-ownership`,
+        `${T.bucketPolicy} reg-artifacts-logs-policy`,
+        `${T.lifecycle} reg-artifacts-logs-lifecycle`,
         `${T.subnetGroup} reg-backend-postgres-subnets`,
         `${T.sg} reg-backend-postgres-sg`,
         `${T.ingress} reg-backend-postgres-ingress`,
@@ -190,6 +211,7 @@ describe("AWS adapter, IRSA, prod-like settings", () => {
       .sort();
     expect(flagged).toEqual([
       "reg-artifacts-bucket true true",
+      "reg-artifacts-logs true true",
       "reg-backend-postgres true true",
       "reg-data-key true true",
     ]);
@@ -197,9 +219,15 @@ describe("AWS adapter, IRSA, prod-like settings", () => {
 
   it("tags every taggable resource", async () => {
     const p = await get();
-    for (const type of [T.key, T.bucket, T.subnetGroup, T.sg, T.ingress, T.params, T.db, T.role]) {
+    for (const type of [T.key, T.subnetGroup, T.sg, T.ingress, T.params, T.db, T.role]) {
       expect(findResource(p, type).inputs["tags"], type).toEqual(TAGS);
     }
+    expect(findResource(p, T.bucket, "reg-artifacts-bucket").inputs["tags"]).toEqual(TAGS);
+    // The log bucket is marked as such (the policy pack allows it SSE-S3 for that reason).
+    expect(findResource(p, T.bucket, "reg-artifacts-logs").inputs["tags"]).toEqual({
+      ...TAGS,
+      purpose: "logs",
+    });
   });
 
   it("creates a rotating KMS key with the default (account-root) policy and an alias", async () => {
@@ -214,29 +242,31 @@ describe("AWS adapter, IRSA, prod-like settings", () => {
 
   it("makes the bucket private, SSE-KMS with the key, owner-enforced and versioned", async () => {
     const p = await get();
-    const bucket = findResource(p, T.bucket);
+    const bucket = findResource(p, T.bucket, "reg-artifacts-bucket");
     expect(bucket.inputs["forceDestroy"]).toBe(false);
-    expect(findResource(p, T.pab).inputs).toMatchObject({
+    expect(findResource(p, T.pab, "reg-artifacts-bucket-public-access").inputs).toMatchObject({
       bucket: "reg-artifacts-bucket",
       blockPublicAcls: true,
       blockPublicPolicy: true,
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
     });
-    expect(findResource(p, T.sse).inputs["rules"]).toEqual([
+    expect(findResource(p, T.sse, "reg-artifacts-bucket-encryption").inputs["rules"]).toEqual([
       {
         applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: p.outputs["keyArn"] },
         bucketKeyEnabled: true,
         blockedEncryptionTypes: ["SSE-C"],
       },
     ]);
-    expect(findResource(p, T.ownership).inputs["rule"]).toEqual({ objectOwnership: "BucketOwnerEnforced" });
+    expect(findResource(p, T.ownership, "reg-artifacts-bucket-ownership").inputs["rule"]).toEqual({
+      objectOwnership: "BucketOwnerEnforced",
+    });
     expect(findResource(p, T.versioning).inputs["versioningConfiguration"]).toEqual({ status: "Enabled" });
   });
 
   it("denies every non-TLS request in the bucket policy", async () => {
     const p = await get();
-    expect(json(findResource(p, T.bucketPolicy), "policy")).toEqual({
+    expect(json(findResource(p, T.bucketPolicy, "reg-artifacts-bucket-policy"), "policy")).toEqual({
       Version: "2012-10-17",
       Statement: [
         {
@@ -249,6 +279,108 @@ describe("AWS adapter, IRSA, prod-like settings", () => {
         },
       ],
     });
+  });
+
+  it("logs server access of the data bucket to its own log bucket, once log delivery is allowed", async () => {
+    const p = await get();
+    const logging = findResource(p, T.logging, "reg-artifacts-bucket-logging");
+    expect(logging.inputs).toEqual({
+      bucket: "reg-artifacts-bucket",
+      targetBucket: "reg-artifacts-logs",
+      targetPrefix: "access-logs/",
+      targetObjectKeyFormat: { partitionedPrefix: { partitionDateSource: "EventTime" } },
+    });
+    // Logging is switched on only after the log bucket's policy, ownership, encryption and lifecycle.
+    for (const name of [
+      "reg-artifacts-logs-policy",
+      "reg-artifacts-logs-ownership",
+      "reg-artifacts-logs-encryption",
+      "reg-artifacts-logs-lifecycle",
+    ]) {
+      expect(logging.dependencies, name).toContain(p.resources.find((r) => r.name === name)?.urn);
+    }
+  });
+
+  it("makes the log bucket private, owner-enforced, SSE-S3 encrypted and expiring after 365 days", async () => {
+    const p = await get();
+    const logs = findResource(p, T.bucket, "reg-artifacts-logs");
+    expect(logs.inputs["forceDestroy"]).toBe(false);
+    expect(findResource(p, T.pab, "reg-artifacts-logs-public-access").inputs).toEqual({
+      bucket: "reg-artifacts-logs",
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    expect(findResource(p, T.ownership, "reg-artifacts-logs-ownership").inputs["rule"]).toEqual({
+      objectOwnership: "BucketOwnerEnforced",
+    });
+    // S3 supports only SSE-S3 as default encryption of a server access log target.
+    expect(findResource(p, T.sse, "reg-artifacts-logs-encryption").inputs["rules"]).toEqual([
+      { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, blockedEncryptionTypes: ["SSE-C"] },
+    ]);
+    expect(findResource(p, T.lifecycle, "reg-artifacts-logs-lifecycle").inputs).toEqual({
+      bucket: "reg-artifacts-logs",
+      rules: [
+        {
+          id: "expire-access-logs",
+          status: "Enabled",
+          filter: { prefix: "access-logs/" },
+          expiration: { days: 365 },
+        },
+      ],
+    });
+    // Log objects are written once and expire: no versioning, and no logging of the log bucket.
+    expect(resourcesOfType(p, T.versioning).map((r) => r.name)).toEqual(["reg-artifacts-bucket-versioning"]);
+    expect(resourcesOfType(p, T.logging)).toHaveLength(1);
+  });
+
+  it("lets only the S3 logging service write, only logs of the data bucket, only over TLS", async () => {
+    const p = await get();
+    const policy = findResource(p, T.bucketPolicy, "reg-artifacts-logs-policy");
+    expect(policy.dependencies).toEqual(
+      expect.arrayContaining([
+        findResource(p, T.pab, "reg-artifacts-logs-public-access").urn,
+        findResource(p, T.ownership, "reg-artifacts-logs-ownership").urn,
+      ]),
+    );
+    const logs = "arn:aws:s3:::reg-artifacts-logs";
+    expect(json(policy, "policy")).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "DenyInsecureTransport",
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:*",
+          Resource: [logs, `${logs}/*`],
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+        {
+          Sid: "S3ServerAccessLogsPolicy",
+          Effect: "Allow",
+          Principal: { Service: "logging.s3.amazonaws.com" },
+          Action: "s3:PutObject",
+          Resource: `${logs}/access-logs/*`,
+          Condition: {
+            ArnLike: { "aws:SourceArn": "arn:aws:s3:::reg-artifacts-bucket" },
+            StringEquals: { "aws:SourceAccount": "123456789012" },
+          },
+        },
+      ],
+    });
+  });
+
+  it("passes every S3 rule and the protection rule of the policy pack (prod)", async () => {
+    const p = await get();
+    const names = new Set(RULES.filter((r) => r.name.startsWith("aws-s3-")).map((r) => r.name));
+    expect(names.size).toBeGreaterThanOrEqual(6);
+    names.add("gov-stateful-resource-protection");
+    const violations = runPolicies(
+      { stack: "test", project: "mlops", resources: p.resources },
+      { environment: "prod" },
+    ).filter((v) => names.has(v.policyName));
+    expect(violations.map((v) => `${v.policyName}: ${v.message}`)).toEqual([]);
   });
 
   it("returns the bucket's URI, region env and an HTTPS egress that excludes the metadata service", async () => {
@@ -412,7 +544,8 @@ describe("AWS adapter, IRSA, prod-like settings", () => {
     expect(sa.inputs["metadata"]).toEqual({
       name: "mlflow",
       namespace: "mlops",
-      labels: { "app.kubernetes.io/name": "mlflow" },
+      // The governance labels from ctx.tags, plus the component's own labels.
+      labels: { ...GOVERNANCE_LABELS, "app.kubernetes.io/name": "mlflow" },
       annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/reg-server-role" },
     });
     expect(p.outputs).toMatchObject({
@@ -483,6 +616,10 @@ describe("AWS adapter, EKS Pod Identity, dev-like settings", () => {
     const p = await get();
     const sa = findResource(p, T.sa);
     expect(sa.inputs["automountServiceAccountToken"]).toBe(false);
+    expect(inputAt(sa, "metadata.labels")).toEqual({
+      ...GOVERNANCE_LABELS,
+      "app.kubernetes.io/name": "mlflow",
+    });
     expect((sa.inputs["metadata"] as Record<string, unknown>)["annotations"] ?? {}).toEqual({});
     expect(p.outputs["identityEgress"]).toEqual([
       {
@@ -498,12 +635,15 @@ describe("AWS adapter, EKS Pod Identity, dev-like settings", () => {
     expect(p.resources.filter((r) => r.protect || r.retainOnDelete).map((r) => r.name)).toEqual([]);
     expect(resourcesOfType(p, T.key)).toEqual([]);
     expect(resourcesOfType(p, T.versioning)).toEqual([]);
-    expect(findResource(p, T.bucket).inputs["forceDestroy"]).toBe(true);
+    expect(findResource(p, T.bucket, "reg-artifacts-bucket").inputs["forceDestroy"]).toBe(true);
+    // The log bucket follows the data bucket, and keeps logs for 90 days outside prod.
+    expect(findResource(p, T.bucket, "reg-artifacts-logs").inputs["forceDestroy"]).toBe(true);
+    expect(inputAt(findResource(p, T.lifecycle), "rules[0].expiration.days")).toBe(90);
   });
 
   it("falls back to SSE-KMS with the AWS-managed key and grants no KMS use", async () => {
     const p = await get();
-    expect(findResource(p, T.sse).inputs["rules"]).toEqual([
+    expect(findResource(p, T.sse, "reg-artifacts-bucket-encryption").inputs["rules"]).toEqual([
       {
         applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" },
         bucketKeyEnabled: true,

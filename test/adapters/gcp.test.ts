@@ -175,6 +175,9 @@ describe("GCP adapter: full platform (prod-like, protected)", () => {
     const stateful = p.resources.filter((r) => r.protect).map((r) => `${r.type} ${r.name}`);
     expect(stateful.sort()).toEqual(
       [
+        // Key rings cannot be deleted in Google Cloud; protecting the ring keeps the pack's
+        // stateful-resource rule simple and costs nothing.
+        `${T.keyRing} mlflow-data-keyring`,
         `${T.key} mlflow-data-key`,
         `${T.bucket} mlflow-artifacts-bucket`,
         `${T.instance} mlflow-db-instance`,
@@ -185,7 +188,9 @@ describe("GCP adapter: full platform (prod-like, protected)", () => {
         .filter((r) => r.retainOnDelete)
         .map((r) => r.name)
         .sort(),
-    ).toEqual(["mlflow-artifacts-bucket", "mlflow-data-key", "mlflow-db-instance"].sort());
+    ).toEqual(
+      ["mlflow-artifacts-bucket", "mlflow-data-key", "mlflow-data-keyring", "mlflow-db-instance"].sort(),
+    );
   });
 
   it("creates a rotated ENCRYPT_DECRYPT key in the region, usable by the GCS and Cloud SQL agents", async () => {
@@ -360,6 +365,13 @@ describe("GCP adapter: full platform (prod-like, protected)", () => {
         labels: { "app.kubernetes.io/name": "mlflow" },
         annotations: { "iam.gke.io/gcp-service-account": "mlflow-server@acme-ml.iam.gserviceaccount.com" },
       },
+    });
+    // Governance labels from ctx.tags (as valid label syntax), then the component's own labels.
+    expect(inputAt(ksa, "metadata.labels")).toEqual({
+      Team: "ML-Platform",
+      "app.kubernetes.io/part-of": "pulumi-mlops",
+      "1st": "X-Y",
+      "app.kubernetes.io/name": "mlflow",
     });
     const provider = findResource(p, "pulumi:providers:kubernetes");
     expect(ksa.provider.startsWith(`${provider.urn}::`)).toBe(true);

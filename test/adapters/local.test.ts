@@ -42,6 +42,22 @@ const T = {
 } as const;
 
 const WORKLOAD_TYPES = [T.deployment, T.statefulSet, T.job];
+
+/** Governance tags of the component: the last key is not a valid label key (skipped). */
+const TAGS = {
+  owner: "ml-platform",
+  "cost-center": "R&D 42",
+  environment: "dev",
+  "data-classification": "internal",
+  "mlops:component": "registry",
+};
+/** `TAGS` as Kubernetes labels (values made valid label syntax). */
+const GOVERNANCE_LABELS = {
+  owner: "ml-platform",
+  "cost-center": "R-D-42",
+  environment: "dev",
+  "data-classification": "internal",
+};
 const NS = "ml";
 const DB_PASSWORD = "not-a-real-password-7f3a";
 
@@ -116,7 +132,7 @@ function program(s: Scenario, seen: Seen = {}) {
       k8sProvider,
       // An Output, as a component passes it: names must be built with interpolate.
       namespace: ns.metadata.name,
-      tags: {},
+      tags: TAGS,
       protect: s.protect,
       dependsOn: [ns],
     };
@@ -267,6 +283,41 @@ describe("local adapter: children and their security settings", () => {
       expect(r.parent, r.name).toBe(hostOf(plan).urn);
       expect(r.dependencies, r.name).toContain(ns.urn);
     }
+  });
+
+  it("every Kubernetes child and pod template carries the governance labels, never in a selector", () => {
+    const kube = adapterChildren(plan).filter((r) => r.type.startsWith("kubernetes:"));
+    expect(kube.length).toBeGreaterThan(10);
+    for (const r of kube) expect(isSubset(GOVERNANCE_LABELS, meta(r).labels ?? {}), r.name).toBe(true);
+    const governanceKeys = Object.keys(GOVERNANCE_LABELS);
+    const noGovernanceKey = (labels: Record<string, string> | undefined, where: string) =>
+      expect(
+        Object.keys(labels ?? {}).filter((k) => governanceKeys.includes(k)),
+        where,
+      ).toEqual([]);
+    for (const w of kube.filter((r) => WORKLOAD_TYPES.includes(r.type as (typeof WORKLOAD_TYPES)[number]))) {
+      expect(isSubset(GOVERNANCE_LABELS, podLabelsOf(w)), `${w.name} pod template`).toBe(true);
+      // Standard labels still win, so the selector keeps matching the pods.
+      expect(podLabelsOf(w)["app.kubernetes.io/part-of"], w.name).toBe("pulumi-mlops");
+      if (w.type !== T.job) {
+        const selector = spec<DeploymentSpec | StatefulSetSpec>(w).selector.matchLabels;
+        noGovernanceKey(selector, `${w.name} selector`);
+        expect(isSubset(selector ?? {}, podLabelsOf(w)), w.name).toBe(true);
+      }
+    }
+    for (const svc of resourcesOfType(plan, T.service))
+      noGovernanceKey(spec<ServiceSpec>(svc).selector, svc.name);
+    for (const np of resourcesOfType(plan, T.netpol)) {
+      noGovernanceKey(spec<NetworkPolicySpec>(np).podSelector.matchLabels, np.name);
+      for (const rule of spec<NetworkPolicySpec>(np).egress ?? [])
+        for (const to of rule.to ?? []) noGovernanceKey(to.podSelector?.matchLabels, `${np.name} egress`);
+    }
+    // The PostgreSQL volumeClaimTemplate keeps the standard labels only: it cannot change in place,
+    // so a tag change must not replace the StatefulSet.
+    const [vct] = spec<StatefulSetSpec>(
+      byName(plan, T.statefulSet, "reg-backend-postgres"),
+    ).volumeClaimTemplates;
+    noGovernanceKey(vct!.metadata.labels, "volumeClaimTemplate");
   });
 
   it("random credentials have no Kubernetes provider and are alphanumeric (they go into a URL)", () => {
@@ -622,7 +673,7 @@ describe("local adapter: children and their security settings", () => {
   it("workload identity: ServiceAccount without token, MinIO credentials by secretKeyRef, no extra egress", () => {
     const sa = byName(plan, T.sa, "reg-server-sa");
     expect(meta(sa).name).toBe("mlflow");
-    expect(meta(sa).labels).toEqual({ "app.kubernetes.io/name": "mlflow" });
+    expect(meta(sa).labels).toEqual({ ...GOVERNANCE_LABELS, "app.kubernetes.io/name": "mlflow" });
     expect(sa.inputs["automountServiceAccountToken"]).toBe(false);
     expect(plan.outputs["serviceAccountName"]).toBe("mlflow");
     expect(plan.outputs["principal"]).toBe("reg-artifacts-minio-credentials");

@@ -45,7 +45,10 @@ describe("runPlan records", () => {
     expect(secret.inputs["stringData"]).toEqual({ password: "[secret]", user: "[secret]" });
     expect(secret.urn).toBe("urn:pulumi:test::mlops::mlops:index:Widget$kubernetes:core/v1:Secret::w-secret");
     // Component outputs and stack outputs, with secrets masked; autonamed objects get a stable name.
-    expect(component.outputs).toEqual({ url: expect.stringMatching(/^https:\/\/w-secret-[0-9a-f]{8}$/), password: "[secret]" });
+    expect(component.outputs).toEqual({
+      url: expect.stringMatching(/^https:\/\/w-secret-[0-9a-f]{8}$/),
+      password: "[secret]",
+    });
     expect(plan.outputs["url"]).toBe(component.outputs?.["url"]);
     expect(JSON.stringify(plan)).not.toMatch(/mock[0-9a-f]{28}/);
   });
@@ -61,7 +64,11 @@ describe("runPlan records", () => {
     const plan = await planOf(
       () => {
         const config = new pulumi.Config();
-        return { size: config.requireNumber("size"), token: config.requireSecret("token"), obj: config.requireObject("obj") };
+        return {
+          size: config.requireNumber("size"),
+          token: config.requireSecret("token"),
+          obj: config.requireObject("obj"),
+        };
       },
       { config: { size: 3, token: "abc", obj: { a: [1] } }, secretKeys: ["mlops:token"] },
     );
@@ -77,7 +84,9 @@ describe("runPlan fails cleanly", () => {
         throw new pulumi.ResourceError("args.size: must be positive", this);
       }
     }
-    await expect(runPlan({ program: () => void new Bad("b") })).rejects.toThrow("args.size: must be positive");
+    await expect(runPlan({ program: () => void new Bad("b") })).rejects.toThrow(
+      "args.size: must be positive",
+    );
     const plan = await planOf(() => void new Widget("ok"));
     expect(plan.resources.map((r) => r.name)).toContain("ok-secret");
   });
@@ -93,9 +102,9 @@ describe("runPlan fails cleanly", () => {
   });
 
   it("a StackReference without mock outputs names the stack", async () => {
-    await expect(planOf(() => ({ v: new pulumi.StackReference("org/net/prod").getOutput("vpcId") }))).rejects.toThrow(
-      'StackReference "org/net/prod" has no mock outputs',
-    );
+    await expect(
+      planOf(() => ({ v: new pulumi.StackReference("org/net/prod").getOutput("vpcId") })),
+    ).rejects.toThrow('StackReference "org/net/prod" has no mock outputs');
   });
 
   it("an error the program logs fails the run", async () => {

@@ -47,7 +47,11 @@ describe("aws-s3-sse-kms: SSE-S3 only on log buckets", () => {
     const inline = bucket(
       "inline-logs",
       { purpose: "logs" },
-      { serverSideEncryptionConfiguration: { rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } } } },
+      {
+        serverSideEncryptionConfiguration: {
+          rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+        },
+      },
     );
     expect(run(inline)).toEqual([]);
   });

@@ -5,6 +5,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { governanceLabels } from "../../shared/k8s";
 import type { AdapterContext, ObjectStore, WorkloadIdentity, WorkloadIdentityArgs } from "../types";
 import { httpsEgressRule, podIdentityAgentEgressRule } from "./network";
 
@@ -177,7 +178,13 @@ export function createWorkloadIdentity(
   const serviceAccount = new k8s.core.v1.ServiceAccount(
     `${name}-sa`,
     {
-      metadata: { name: sa, namespace: ctx.namespace, labels: args.labels, annotations },
+      // Governance labels from the tags, then the component's own labels (which win on a clash).
+      metadata: {
+        name: sa,
+        namespace: ctx.namespace,
+        labels: { ...governanceLabels(ctx.tags), ...args.labels },
+        annotations,
+      },
       // The API token is not mounted by default; IRSA and Pod Identity mount their own
       // audience-scoped projected tokens through the EKS webhook.
       automountServiceAccountToken: false,

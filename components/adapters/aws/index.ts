@@ -1,8 +1,9 @@
 /**
  * The AWS cloud adapter: S3 buckets, RDS for PostgreSQL, KMS keys and IAM workload identity
- * (IRSA or EKS Pod Identity) for components running on EKS. Secure by default: every bucket and
- * database is private, KMS-encrypted and TLS-only, and every IAM policy is scoped to exactly the
- * resources the workload uses.
+ * (IRSA or EKS Pod Identity) for components running on EKS. Secure by default: every data bucket
+ * and database is private, KMS-encrypted and TLS-only, every bucket logs server access to its own
+ * private, TLS-only, SSE-S3 log bucket (S3 supports no SSE-KMS on log targets), and every IAM
+ * policy is scoped to exactly the resources the workload uses.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -82,10 +83,13 @@ export function createAwsAdapter(ctx: AdapterContext, settings: TargetSettings):
   }
   const identity = resolveAwsIdentity(target, ctx.name);
 
-  // The provider's region, read once and only when a child needs it.
+  // The provider's region and account, read once and only when a child needs them.
   let region: pulumi.Output<string> | undefined;
   const awsRegion = (): pulumi.Output<string> =>
     (region ??= aws.getRegionOutput({}, { parent: ctx.parent }).apply((r) => r.region));
+  let accountId: pulumi.Output<string> | undefined;
+  const awsAccountId = (): pulumi.Output<string> =>
+    (accountId ??= aws.getCallerIdentityOutput({}, { parent: ctx.parent }).apply((c) => c.accountId));
 
   return {
     target: Target.aws,
@@ -93,7 +97,7 @@ export function createAwsAdapter(ctx: AdapterContext, settings: TargetSettings):
       return createKmsKey(ctx, role);
     },
     objectStore(role: string, args: ObjectStoreArgs): ObjectStore {
-      return createS3Bucket(ctx, role, args, awsRegion());
+      return createS3Bucket(ctx, role, args, awsRegion(), awsAccountId());
     },
     postgres(role: string, args: PostgresArgs): PostgresDatabase {
       return createRdsPostgres(ctx, target, role, args);

@@ -32,7 +32,7 @@ export interface GcpAdapterScope {
   labels: Record<string, string>;
   /** Resource options for every child (`{ parent }`). */
   opts: pulumi.CustomResourceOptions;
-  /** Resource options for stateful children (key, bucket, SQL instance): protect and retain on delete. */
+  /** Resource options for stateful children (key ring, key, bucket, SQL instance): protect and retain on delete. */
   statefulOpts: pulumi.CustomResourceOptions;
 }
 

@@ -6,6 +6,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { governanceLabels } from "../../shared/k8s";
 import type { WorkloadIdentity, WorkloadIdentityArgs } from "../types";
 import {
   GKE_METADATA_SERVER_DAEMON_CIDR,
@@ -115,7 +116,8 @@ export function createWorkloadIdentity(
       metadata: {
         name: args.serviceAccountName,
         namespace: ctx.namespace,
-        labels: args.labels,
+        // Governance labels from the tags, then the component's own labels (which win on a clash).
+        labels: { ...governanceLabels(ctx.tags), ...args.labels },
         annotations: { [GKE_SA_ANNOTATION]: account.email },
       },
       automountServiceAccountToken: false,

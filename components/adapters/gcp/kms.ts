@@ -34,9 +34,10 @@ export type KeyGrantRegistry = WeakMap<pulumi.Resource, KeyGrants>;
  * agent can use the key, so both look the grants up in `registry`.
  *
  * Key rings cannot be deleted in Google Cloud; deleting a key destroys its versions after the
- * scheduled-destruction period (30 days by default, `destroyScheduledDuration`). The key is
- * stateful (`protect`/`retainOnDelete` from the context); the key ring is not, as deleting it only
- * forgets it.
+ * scheduled-destruction period (30 days by default, `destroyScheduledDuration`). Both get
+ * `protect`/`retainOnDelete` from the context: the key because it is stateful; the key ring because
+ * `pulumi destroy` could only forget it anyway (so protecting it costs nothing) and the pack's
+ * stateful-resource rule then needs no exception for it.
  */
 export function createEncryptionKey(
   scope: GcpAdapterScope,
@@ -49,7 +50,7 @@ export function createEncryptionKey(
   const keyRing = new gcp.kms.KeyRing(
     `${prefix}-keyring`,
     { project: target.project, location: target.region },
-    opts,
+    statefulOpts,
   );
   const key = new gcp.kms.CryptoKey(
     `${prefix}-key`,

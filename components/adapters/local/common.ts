@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
+import { governanceLabels } from "../../shared/k8s";
 import type { AdapterContext } from "../types";
 
 /** Longest DNS-1123 label (Service, Job and label-value limit). */
@@ -100,6 +101,16 @@ export function instanceLabel(ctx: AdapterContext): string {
     .slice(0, MAX_NAME_LENGTH - 9)
     .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
   return head ? `${head}-${shortHash(ctx.name)}` : shortHash(ctx.name);
+}
+
+/**
+ * `metadata.labels` for an object of the adapter: the governance labels from `ctx.tags` (owner,
+ * cost-center, ... as valid label syntax) plus `labels`, which win on a clash so that the
+ * `app.kubernetes.io/*` labels selectors rely on cannot be overridden by a tag. Never use the
+ * result in a selector (`matchLabels`, Service `selector`): tags may change, selectors must not.
+ */
+export function objectLabels(ctx: AdapterContext, labels: Record<string, string>): Record<string, string> {
+  return { ...governanceLabels(ctx.tags), ...labels };
 }
 
 /** Extra options for one child on top of the context's parent, provider and `dependsOn`. */

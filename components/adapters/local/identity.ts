@@ -12,7 +12,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import type { AdapterContext, ObjectStore, WorkloadIdentity, WorkloadIdentityArgs } from "../types";
-import { childOptions, objectName } from "./common";
+import { childOptions, objectLabels, objectName } from "./common";
 import { MINIO_SECRET_KEYS, type MinioStore } from "./minio";
 
 /**
@@ -50,7 +50,11 @@ export function createWorkloadIdentity(
   const serviceAccount = new k8s.core.v1.ServiceAccount(
     objectName(ctx, role, "sa"),
     {
-      metadata: { name: args.serviceAccountName, namespace: ctx.namespace, labels: { ...args.labels } },
+      metadata: {
+        name: args.serviceAccountName,
+        namespace: ctx.namespace,
+        labels: objectLabels(ctx, args.labels),
+      },
       automountServiceAccountToken: false,
     },
     childOptions(ctx),

@@ -38,6 +38,7 @@ import {
   childOptions,
   emptyDirVolume,
   instanceLabel,
+  objectLabels,
   objectName,
   plainChildOptions,
   podEgress,
@@ -122,9 +123,10 @@ export function createMinioObjectStore(
   const mbName = objectName(ctx, role, "minio-mb");
   const bucket = makeBucketName(ctx, role);
   const instance = instanceLabel(ctx);
-  const labels = standardLabels(MINIO_APP, instance, role);
+  // Object and pod template labels carry the governance labels too; selectors only the stable ones.
+  const labels = objectLabels(ctx, standardLabels(MINIO_APP, instance, role));
   const selector = selectorLabels(MINIO_APP, instance, role);
-  const mbLabels = standardLabels(MINIO_MB_APP, instance, role);
+  const mbLabels = objectLabels(ctx, standardLabels(MINIO_MB_APP, instance, role));
   const mbSelector = selectorLabels(MINIO_MB_APP, instance, role);
   const host = serviceHost(serverName, ctx.namespace);
   const endpoint = pulumi.interpolate`http://${host}:${MINIO_PORT}`;

@@ -36,6 +36,7 @@ import {
   emptyDirVolume,
   MAX_STATEFULSET_NAME_LENGTH,
   instanceLabel,
+  objectLabels,
   objectName,
   podEgress,
   sameNamespaceIngress,
@@ -96,7 +97,9 @@ export function createPostgres(
   const headlessName = objectName(ctx, role, "postgres-hl");
   const secretName = objectName(ctx, role, "postgres-credentials");
   const instance = instanceLabel(ctx);
-  const labels = standardLabels(POSTGRES_APP, instance, role);
+  const standard = standardLabels(POSTGRES_APP, instance, role);
+  // Object and pod template labels carry the governance labels too; selectors only the stable ones.
+  const labels = objectLabels(ctx, standard);
   const selector = selectorLabels(POSTGRES_APP, instance, role);
 
   if (args.highAvailability) {
@@ -246,7 +249,9 @@ export function createPostgres(
         },
         volumeClaimTemplates: [
           {
-            metadata: { name: "data", labels },
+            // Standard labels only: volumeClaimTemplates cannot be changed in place, so a tag
+            // change would replace the database's StatefulSet (the PVCs are not Pulumi objects).
+            metadata: { name: "data", labels: standard },
             spec: {
               accessModes: ["ReadWriteOnce"],
               resources: { requests: { storage: `${args.storageGb}Gi` } },
