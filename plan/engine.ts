@@ -51,6 +51,9 @@ interface RegisterRequest {
   getProvider(): string;
   getDependenciesList(): string[];
   getAdditionalsecretoutputsList(): string[];
+  getPropertydependenciesMap(): {
+    forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void;
+  };
 }
 
 interface RegisterOutputsRequest {
@@ -182,6 +185,12 @@ async function runPlanNow(options: RunPlanOptions): Promise<Plan> {
           protect: req.getProtect(),
           retainOnDelete: req.getRetainondelete(),
         };
+        const propertyDependencies: Record<string, string[]> = {};
+        req.getPropertydependenciesMap().forEach((deps, key) => {
+          const urns = [...new Set(deps.getUrnsList())];
+          if (urns.length > 0) propertyDependencies[key] = urns;
+        });
+        if (Object.keys(propertyDependencies).length > 0) record.propertyDependencies = propertyDependencies;
         const secretInputs = secretPaths(rawInputs);
         if (secretInputs.length > 0) record.secretInputs = secretInputs;
         if (req.getCustom()) record.id = r.getId?.() ?? `${name}-id`;

@@ -18,6 +18,8 @@ export interface PlanResource {
   provider: string;
   /** URNs this resource depends on (explicit `dependsOn` plus input dependencies). */
   dependencies: string[];
+  /** For each input property, the URNs its value came from. */
+  propertyDependencies?: Record<string, string[]>;
   /** Inputs as the engine would see them; secret values are replaced by "[secret]". */
   inputs: Record<string, unknown>;
   protect: boolean;

@@ -298,6 +298,15 @@ export function runPoliciesDetailed(
         const dep = resByUrn.get(d);
         return dep ? [dep] : [];
       });
+      res.propertyDependencies = Object.fromEntries(
+        Object.entries(r.propertyDependencies ?? {}).map(([key, urns]) => [
+          key,
+          urns.flatMap((u) => {
+            const dep = resByUrn.get(u);
+            return dep ? [dep] : [];
+          }),
+        ]),
+      );
     });
     for (const p of stackPolicies) {
       if (!("validateStack" in p)) continue;

@@ -8,8 +8,10 @@ export function ofType(resources: readonly PolicyResource[], type: string): Poli
 }
 
 /**
- * True when `dependent` refers to `target`: through its dependencies or property dependencies, or
- * when one of `keys` in its props equals the target's name input (e.g. `bucket`).
+ * True when `dependent` refers to `target`. When the engine reports which resources the referring
+ * properties (`keys`, e.g. `bucket`) came from, only those count: a policy that merely mentions
+ * another bucket's ARN elsewhere does not attach to it. Otherwise any dependency counts. Also true
+ * when one of `keys` in its props equals the target's `targetKey` input (e.g. a literal bucket name).
  */
 export function refersTo(
   dependent: PolicyResource,
@@ -17,9 +19,11 @@ export function refersTo(
   keys: readonly string[] = [],
   targetKey?: string,
 ): boolean {
-  if (dependent.dependencies.some((d) => d.urn === target.urn)) return true;
-  for (const deps of Object.values(dependent.propertyDependencies ?? {})) {
-    if (deps.some((d) => d.urn === target.urn)) return true;
+  const byProperty = keys.flatMap((k) => dependent.propertyDependencies?.[k] ?? []);
+  if (byProperty.length > 0) {
+    if (byProperty.some((d) => d.urn === target.urn)) return true;
+  } else if (dependent.dependencies.some((d) => d.urn === target.urn)) {
+    return true;
   }
   if (targetKey) {
     const targetValue = str(rec(target.props)?.[targetKey]);

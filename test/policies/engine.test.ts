@@ -266,3 +266,44 @@ describe("catalog metadata", () => {
     expect(table.split("\n").filter((l) => l.startsWith("| `"))).toHaveLength(RULES.length);
   });
 });
+
+describe("stack rules follow property dependencies from a real plan", () => {
+  it("a policy that only mentions another bucket's ARN does not count as that bucket's policy", async () => {
+    const { planOf } = await import("../helpers");
+    const plan = await planOf(() => {
+      const data = new aws.s3.Bucket("data", {});
+      const logs = new aws.s3.Bucket("logs", {});
+      new aws.s3.BucketPolicy("logs-policy", {
+        bucket: logs.bucket,
+        policy: data.arn.apply((dataArn) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:*",
+                Resource: ["arn:aws:s3:::logs", "arn:aws:s3:::logs/*"],
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+              },
+              {
+                Effect: "Allow",
+                Principal: { Service: "logging.s3.amazonaws.com" },
+                Action: "s3:PutObject",
+                Resource: "arn:aws:s3:::logs/*",
+                Condition: { ArnLike: { "aws:SourceArn": dataArn } },
+              },
+            ],
+          }),
+        ),
+      });
+    });
+    const policy = plan.resources.find((r) => r.name === "logs-policy")!;
+    const logs = plan.resources.find((r) => r.name === "logs")!;
+    expect(policy.propertyDependencies?.["bucket"]).toEqual([logs.urn]);
+    const tls = runPolicies(plan, { environment: "prod" }).filter(
+      (v) => v.policyName === "aws-s3-tls-only-policy",
+    );
+    expect(tls.map((v) => v.urn.split("::").pop())).toEqual(["data"]);
+  });
+});
