@@ -32,4 +32,22 @@ export {
   type TrainingJobArgs,
 } from "./training-cluster/in-cluster/job-template";
 export { LOCAL_QUEUE_NAME, TEAM_SERVICE_ACCOUNT } from "./training-cluster/in-cluster/common";
-export { GPU_NODE_LABELS, GPU_TAINT, GpuType, CapacityType } from "./training-cluster/types";
+export {
+  GPU_NODE_LABELS,
+  GPU_TAINT,
+  GpuType,
+  CapacityType,
+  type ClusterHandle,
+} from "./training-cluster/types";
+export {
+  GpuTrainingCluster,
+  GPU_TRAINING_CLUSTER_TYPE,
+  gpuTrainingClusterArgsSchema,
+  defaultGpuPools,
+  type GpuTrainingClusterArgs,
+  type GpuPoolArgs,
+} from "./training-cluster";
+export type { AwsClusterArgs } from "./training-cluster/aws/args";
+export type { GcpClusterArgs } from "./training-cluster/gcp/args";
+export type { ExistingClusterArgs } from "./training-cluster/existing";
+export { GpuStack, type InClusterArgs, type TeamArgs } from "./training-cluster/in-cluster/args";

@@ -4,11 +4,21 @@
  */
 import { describe, expectTypeOf, it } from "vitest";
 import type { z } from "zod";
-import { modelRegistryArgsSchema, type ModelRegistryArgs } from "../components";
+import {
+  gpuTrainingClusterArgsSchema,
+  modelRegistryArgsSchema,
+  type GpuTrainingClusterArgs,
+  type ModelRegistryArgs,
+} from "../components";
 
 describe("args interfaces match their zod schemas", () => {
   it("ModelRegistryArgs", () => {
     expectTypeOf<z.input<typeof modelRegistryArgsSchema>>().toEqualTypeOf<ModelRegistryArgs>();
     expectTypeOf<ModelRegistryArgs>().toEqualTypeOf<z.input<typeof modelRegistryArgsSchema>>();
+  });
+
+  it("GpuTrainingClusterArgs", () => {
+    expectTypeOf<z.input<typeof gpuTrainingClusterArgsSchema>>().toEqualTypeOf<GpuTrainingClusterArgs>();
+    expectTypeOf<GpuTrainingClusterArgs>().toEqualTypeOf<z.input<typeof gpuTrainingClusterArgsSchema>>();
   });
 });

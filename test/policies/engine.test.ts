@@ -7,6 +7,7 @@ import { buildPolicies } from "../../policies/pack";
 import { classPulumiType as T } from "../../policies/rules/types";
 import { workload } from "./fixtures";
 import { runRule, runRuleDetailed, toPlan, type TestResource } from "./helpers";
+import { planOf } from "../helpers";
 
 const publicDb = {
   type: T(aws.rds.Instance),
@@ -269,7 +270,6 @@ describe("catalog metadata", () => {
 
 describe("stack rules follow property dependencies from a real plan", () => {
   it("a policy that only mentions another bucket's ARN does not count as that bucket's policy", async () => {
-    const { planOf } = await import("../helpers");
     const plan = await planOf(() => {
       const data = new aws.s3.Bucket("data", {});
       const logs = new aws.s3.Bucket("logs", {});

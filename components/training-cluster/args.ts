@@ -1,0 +1,207 @@
+/**
+ * The public contract of `mlops:index:GpuTrainingCluster`: a hand-written, documented args
+ * interface and the zod schema that validates it (test/types.test.ts keeps the two in sync).
+ */
+import { z } from "zod";
+import { Target, TARGETS } from "../adapters/types";
+import { ENVIRONMENTS, type Environment } from "../shared/presets";
+import { DNS_LABEL } from "../shared/names";
+import { awsClusterArgsObject, checkAwsClusterArgs, type AwsClusterArgs } from "./aws/args";
+import { checkGcpClusterArgs, gcpClusterArgsObject, type GcpClusterArgs } from "./gcp/args";
+import { existingClusterArgsSchema, type ExistingClusterArgs } from "./existing";
+import { checkInClusterArgs, inClusterArgsObject, type InClusterArgs } from "./in-cluster/args";
+import { CapacityType, GpuType } from "./types";
+
+/** One pool of GPU nodes that scales from zero. */
+export interface GpuPoolArgs {
+  /** DNS-1123 name, unique in the cluster (names the NodePool / node pool and the Kueue flavor). */
+  name: string;
+  /** GPU model of the pool's nodes. */
+  gpuType: GpuType;
+  /** Spot or on-demand nodes. @default "spot" in dev, "on-demand" in staging/prod */
+  capacityType?: CapacityType;
+  /** Most GPUs the pool may hold at once (Karpenter `limits`, GKE max nodes). */
+  maxGpus: number;
+  /** AWS only: EC2 instance families. @default by GPU type: L4 ["g6"], A10G ["g5"], L40S ["g6e"], A100 ["p4d", "p4de"], H100 ["p5"] */
+  instanceFamilies?: string[];
+  /** GCP only: machine type. @default by GPU type: L4 "g2-standard-8", A100 "a2-highgpu-1g", H100 "a3-highgpu-8g" */
+  machineType?: string;
+}
+
+/**
+ * Args of `GpuTrainingCluster`. The in-cluster parts (GPU stack, Kueue, teams) are the same on
+ * every target; `aws`, `gcp` or `existing` chooses how the cluster itself comes to be.
+ */
+export interface GpuTrainingClusterArgs extends InClusterArgs {
+  /** Where the cluster runs: "aws" (EKS + Karpenter), "gcp" (GKE), "local" (an existing kubeconfig). */
+  target: Target;
+  /** Environment preset that picks the defaults. @default "dev" */
+  environment?: Environment;
+  /** EKS settings (target "aws"). @default {} */
+  aws?: AwsClusterArgs;
+  /** GKE settings (target "gcp"). Required when `target` is "gcp" (project and region). */
+  gcp?: GcpClusterArgs;
+  /**
+   * Adopt an existing cluster instead of creating one (any target: kind, k3d, or your own EKS/GKE)
+   * and install only the in-cluster parts. @default the ambient kubeconfig when `target` is "local"
+   */
+  existing?: ExistingClusterArgs;
+  /**
+   * GPU pools; every pool scales to zero, is tainted `nvidia.com/gpu=present:NoSchedule` and has a
+   * GPU limit. @default dev: one spot L4 pool of 4 GPUs; staging: one on-demand L4 pool of 8;
+   * prod: on-demand L4 (16) and spot L4 (32); an adopted cluster: none
+   */
+  gpuPools?: GpuPoolArgs[];
+  /** `protect` and retain-on-delete on stateful children (cluster, keys). @default true in prod, else false */
+  protect?: boolean;
+  /** Tags (AWS) / labels (GCP, Kubernetes) for every resource; `environment` is added. @default {} */
+  tags?: Record<string, string>;
+}
+
+const poolSchema = z
+  .object({
+    name: z.string().regex(DNS_LABEL, { message: "must be a DNS-1123 label" }).max(40),
+    gpuType: z.enum(Object.values(GpuType) as [GpuType, ...GpuType[]]),
+    capacityType: z.enum(Object.values(CapacityType) as [CapacityType, ...CapacityType[]]).optional(),
+    maxGpus: z
+      .number()
+      .int()
+      .min(1, { message: "must be at least 1 (every pool needs a GPU limit)" })
+      .max(4096),
+    instanceFamilies: z
+      .array(z.string().regex(/^[a-z][a-z0-9-]*$/, { message: "must be an EC2 instance family such as g6" }))
+      .min(1)
+      .optional(),
+    machineType: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*$/, { message: "must be a GCE machine type such as g2-standard-8" })
+      .optional(),
+  })
+  .strict();
+
+/** Field schemas of `GpuTrainingClusterArgs` without the cross-field rules (the stack config reuses them). */
+export const gpuTrainingClusterArgsObject = inClusterArgsObject
+  .extend({
+    target: z.enum(TARGETS),
+    environment: z.enum(ENVIRONMENTS).optional(),
+    aws: awsClusterArgsObject.optional(),
+    gcp: gcpClusterArgsObject.optional(),
+    existing: existingClusterArgsSchema.optional(),
+    gpuPools: z.array(poolSchema).optional(),
+    protect: z.boolean().optional(),
+    tags: z.record(z.string(), z.string()).optional(),
+  })
+  .strict();
+
+type CheckedArgs = z.output<typeof gpuTrainingClusterArgsObject>;
+
+/** Runs a block's own cross-field rules with its issues placed under `key`. */
+function nested<T>(
+  value: T | undefined,
+  key: string,
+  check: (v: T, ctx: z.RefinementCtx) => void,
+  ctx: z.RefinementCtx,
+): void {
+  if (value === undefined) return;
+  const inner = {
+    addIssue: (issue: { path?: PropertyKey[]; message?: string }) =>
+      ctx.addIssue({
+        code: "custom",
+        message: issue.message ?? "invalid",
+        path: [key, ...(issue.path ?? [])],
+      }),
+  } as unknown as z.RefinementCtx;
+  check(value, inner);
+}
+
+/** Cross-field rules: the block each target needs, no block of another target, unique pools. */
+export function checkGpuTrainingClusterArgs(v: CheckedArgs, ctx: z.RefinementCtx): void {
+  checkInClusterArgs(v, ctx);
+  nested(v.aws, "aws", checkAwsClusterArgs, ctx);
+  nested(v.gcp, "gcp", checkGcpClusterArgs, ctx);
+  if (v.target === Target.gcp && !v.gcp && !v.existing) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["gcp"],
+      message: 'required when target is "gcp" (project and region)',
+    });
+  }
+  for (const other of [Target.aws, Target.gcp] as const) {
+    if (other !== v.target && v[other] !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: [other],
+        message: `only used when target is "${other}"; remove it`,
+      });
+    }
+  }
+  if (v.existing && (v.aws || v.gcp)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["existing"],
+      message: "adopts a cluster: remove the aws/gcp cluster settings (they create one)",
+    });
+  }
+  const seen = new Set<string>();
+  (v.gpuPools ?? []).forEach((pool, i) => {
+    if (seen.has(pool.name)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["gpuPools", i, "name"],
+        message: `"${pool.name}" is used by another pool`,
+      });
+    }
+    seen.add(pool.name);
+    if (pool.instanceFamilies && v.target !== Target.aws) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["gpuPools", i, "instanceFamilies"],
+        message: 'only used when target is "aws"',
+      });
+    }
+    if (pool.machineType && v.target !== Target.gcp) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["gpuPools", i, "machineType"],
+        message: 'only used when target is "gcp"',
+      });
+    }
+  });
+  for (const [i, team] of (v.teams ?? []).entries()) {
+    for (const pool of team.pools ?? []) {
+      if (!(v.gpuPools?.map((p) => p.name) ?? defaultPoolNames(v)).includes(pool)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["teams", i, "pools"],
+          message: `"${pool}" is not a GPU pool of the cluster`,
+        });
+      }
+    }
+  }
+}
+
+function defaultPoolNames(v: CheckedArgs): string[] {
+  return defaultGpuPools(v.environment ?? "dev", v.target, v.existing !== undefined).map((p) => p.name);
+}
+
+/** Runtime schema of `GpuTrainingClusterArgs`. */
+export const gpuTrainingClusterArgsSchema =
+  gpuTrainingClusterArgsObject.superRefine(checkGpuTrainingClusterArgs);
+
+/** The default GPU pools of an environment (none on an adopted cluster: its owner labels the nodes). */
+export function defaultGpuPools(environment: Environment, target: Target, adopted: boolean): GpuPoolArgs[] {
+  if (adopted || target === Target.local) return [];
+  switch (environment) {
+    case "dev":
+      return [{ name: "l4-spot", gpuType: GpuType.nvidiaL4, capacityType: CapacityType.spot, maxGpus: 4 }];
+    case "staging":
+      return [
+        { name: "l4-on-demand", gpuType: GpuType.nvidiaL4, capacityType: CapacityType.onDemand, maxGpus: 8 },
+      ];
+    case "prod":
+      return [
+        { name: "l4-on-demand", gpuType: GpuType.nvidiaL4, capacityType: CapacityType.onDemand, maxGpus: 16 },
+        { name: "l4-spot", gpuType: GpuType.nvidiaL4, capacityType: CapacityType.spot, maxGpus: 32 },
+      ];
+  }
+}

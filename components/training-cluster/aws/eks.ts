@@ -1,0 +1,325 @@
+/**
+ * The EKS control plane: its IAM role, the KMS key that envelope-encrypts Secrets, the control-plane
+ * log group, the cluster itself (private endpoint by default, API access entries only), admin
+ * access entries, the managed add-ons, and the kubeconfig / Kubernetes provider.
+ */
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { KMS_DELETION_WINDOW_DAYS } from "../../adapters/aws/kms";
+import { AwsIdentityMode } from "../../adapters/types";
+import type { ResolvedAwsClusterArgs } from "./args";
+import { serviceAccountTrustPolicy, type ClusterIdentity } from "./identity";
+import type { AwsClusterNetwork } from "./network";
+import type { AwsClusterScope } from "./scope";
+
+/** Every EKS control-plane log type (https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html). */
+export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+
+/** The EKS access policy that grants cluster-admin (https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html). */
+export const CLUSTER_ADMIN_ACCESS_POLICY = "AmazonEKSClusterAdminPolicy";
+
+/** KMS actions the cluster role needs on the Secrets key (as in the terraform-aws-eks module's cluster encryption policy). */
+export const CLUSTER_KMS_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"];
+
+/** Namespace and ServiceAccount of the EBS CSI controller (the add-on's fixed names). */
+export const EBS_CSI_SERVICE_ACCOUNT = { namespace: "kube-system", name: "ebs-csi-controller-sa" } as const;
+
+/**
+ * Add-on versions are left to EKS: without `addonVersion` EKS installs the default version for the
+ * cluster's Kubernetes version and keeps it until it is changed here. Pinning exact versions
+ * (e.g. "v1.20.4-eksbuild.1") would need `aws eks describe-addon-versions` for the chosen
+ * Kubernetes version, which this toolkit cannot verify offline.
+ */
+export const ADDON_VERSION_POLICY = "EKS default for the cluster version";
+
+/** The trust policy of the EKS cluster role. */
+export function clusterTrustPolicy(): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "EksControlPlane",
+        Effect: "Allow",
+        Principal: { Service: "eks.amazonaws.com" },
+        Action: "sts:AssumeRole",
+      },
+    ],
+  });
+}
+
+/** The cluster role's inline policy: use of exactly the Secrets key. */
+export function clusterKmsPolicy(keyArn: string): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "SecretsEnvelopeEncryption", Effect: "Allow", Action: CLUSTER_KMS_ACTIONS, Resource: keyArn },
+    ],
+  });
+}
+
+/**
+ * A kubeconfig that authenticates with `aws eks get-token` (AWS CLI v2 on the machine that runs
+ * Pulumi or kubectl); it holds no credentials itself.
+ */
+export function kubeconfigFor(clusterName: string, endpoint: string, caData: string, region: string): string {
+  return JSON.stringify({
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [{ name: clusterName, cluster: { server: endpoint, "certificate-authority-data": caData } }],
+    contexts: [{ name: clusterName, context: { cluster: clusterName, user: clusterName } }],
+    "current-context": clusterName,
+    preferences: {},
+    users: [
+      {
+        name: clusterName,
+        user: {
+          exec: {
+            apiVersion: "client.authentication.k8s.io/v1beta1",
+            command: "aws",
+            args: ["eks", "get-token", "--cluster-name", clusterName, "--region", region, "--output", "json"],
+            interactiveMode: "Never",
+          },
+        },
+      },
+    ],
+  });
+}
+
+/** The control plane and what hangs off it. */
+export interface EksControlPlane {
+  cluster: aws.eks.Cluster;
+  /** The key that envelope-encrypts Secrets. */
+  secretsKey: aws.kms.Key;
+  /** The security group EKS creates for the control plane and managed nodes. */
+  clusterSecurityGroupId: pulumi.Output<string>;
+}
+
+/** Creates the KMS key, log group, cluster role, cluster and admin access entries. */
+export function createControlPlane(
+  scope: AwsClusterScope,
+  args: ResolvedAwsClusterArgs,
+  network: AwsClusterNetwork,
+): EksControlPlane {
+  const { name, opts, clusterName } = scope;
+
+  // Secrets envelope encryption. The default key policy (account root) delegates use to IAM; the
+  // cluster role gets exactly this key below. Stateful: destroying it makes every Secret unreadable.
+  const secretsKey = new aws.kms.Key(
+    `${name}-secrets-key`,
+    {
+      description: `pulumi-mlops ${clusterName}: EKS Secrets envelope encryption`,
+      keyUsage: "ENCRYPT_DECRYPT",
+      customerMasterKeySpec: "SYMMETRIC_DEFAULT",
+      enableKeyRotation: true,
+      deletionWindowInDays: KMS_DELETION_WINDOW_DAYS,
+      tags: scope.tags,
+    },
+    { ...opts, protect: scope.protect, retainOnDelete: scope.protect },
+  );
+  new aws.kms.Alias(
+    `${name}-secrets-key-alias`,
+    { name: `alias/${clusterName}-eks-secrets`, targetKeyId: secretsKey.keyId },
+    opts,
+  );
+
+  // EKS writes control-plane logs to this group; creating it first sets a retention (EKS would
+  // create it with logs kept forever).
+  const logGroup = new aws.cloudwatch.LogGroup(
+    `${name}-control-plane-logs`,
+    { name: `/aws/eks/${clusterName}/cluster`, retentionInDays: args.logRetentionDays, tags: scope.tags },
+    opts,
+  );
+
+  const clusterRole = new aws.iam.Role(
+    `${name}-cluster-role`,
+    {
+      description: `pulumi-mlops ${clusterName}: EKS control plane`,
+      assumeRolePolicy: clusterTrustPolicy(),
+      tags: scope.tags,
+    },
+    opts,
+  );
+  const clusterPolicy = new aws.iam.RolePolicyAttachment(
+    `${name}-cluster-role-AmazonEKSClusterPolicy`,
+    {
+      role: clusterRole.name,
+      policyArn: pulumi.interpolate`arn:${scope.partition}:iam::aws:policy/AmazonEKSClusterPolicy`,
+    },
+    opts,
+  );
+  const clusterKms = new aws.iam.RolePolicy(
+    `${name}-cluster-role-kms`,
+    { role: clusterRole.name, policy: secretsKey.arn.apply(clusterKmsPolicy) },
+    opts,
+  );
+
+  const publicCidrs = args.endpointPublicAccessCidrs;
+  const cluster = new aws.eks.Cluster(
+    `${name}-eks`,
+    {
+      name: clusterName,
+      version: args.kubernetesVersion,
+      roleArn: clusterRole.arn,
+      vpcConfig: {
+        subnetIds: network.privateSubnetIds,
+        endpointPrivateAccess: true,
+        endpointPublicAccess: publicCidrs.length > 0,
+        ...(publicCidrs.length > 0 ? { publicAccessCidrs: publicCidrs } : {}),
+      },
+      // Access entries only (no aws-auth ConfigMap). The identity running Pulumi becomes admin:
+      // it installs Karpenter and the in-cluster parts through the Kubernetes API.
+      accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
+      encryptionConfig: { resources: ["secrets"], provider: { keyArn: secretsKey.arn } },
+      enabledClusterLogTypes: CONTROL_PLANE_LOG_TYPES,
+      // The add-ons below are EKS-managed (versioned, updatable); skip the unmanaged copies.
+      bootstrapSelfManagedAddons: false,
+      upgradePolicy: { supportType: args.supportType },
+      deletionProtection: args.deletionProtection,
+      tags: scope.tags,
+    },
+    { ...opts, protect: scope.protect, dependsOn: [logGroup, clusterPolicy, clusterKms] },
+  );
+
+  const adminPolicyArn = pulumi.interpolate`arn:${scope.partition}:eks::aws:cluster-access-policy/${CLUSTER_ADMIN_ACCESS_POLICY}`;
+  args.adminRoleArns.forEach((principalArn, i) => {
+    const entry = new aws.eks.AccessEntry(
+      `${name}-admin-${i}`,
+      { clusterName: cluster.name, principalArn, type: "STANDARD", tags: scope.tags },
+      opts,
+    );
+    new aws.eks.AccessPolicyAssociation(
+      `${name}-admin-${i}-policy`,
+      {
+        clusterName: cluster.name,
+        principalArn,
+        policyArn: adminPolicyArn,
+        accessScope: { type: "cluster" },
+      },
+      { ...opts, dependsOn: [entry] },
+    );
+  });
+
+  const clusterSecurityGroupId = cluster.vpcConfig.apply((v) => v.clusterSecurityGroupId);
+  return { cluster, secretsKey, clusterSecurityGroupId };
+}
+
+function addon(
+  scope: AwsClusterScope,
+  cluster: aws.eks.Cluster,
+  addonName: string,
+  extra: Partial<aws.eks.AddonArgs>,
+  dependsOn: pulumi.Resource[] = [],
+): aws.eks.Addon {
+  return new aws.eks.Addon(
+    `${scope.name}-${addonName}`,
+    {
+      clusterName: cluster.name,
+      addonName,
+      // Take over objects of the same name on create; keep manual changes on update.
+      resolveConflictsOnCreate: "OVERWRITE",
+      resolveConflictsOnUpdate: "PRESERVE",
+      tags: scope.tags,
+      ...extra,
+    },
+    { ...scope.opts, dependsOn },
+  );
+}
+
+/**
+ * Add-ons the nodes need to join and run pods: the VPC CNI (with NetworkPolicy enforcement on, so
+ * the default-deny policies of the team namespaces are enforced), kube-proxy, and the Pod Identity
+ * agent ("podIdentity" mode). They are DaemonSets, so they become ACTIVE before any node exists.
+ */
+export function createNodeAddons(
+  scope: AwsClusterScope,
+  cluster: aws.eks.Cluster,
+  mode: AwsIdentityMode,
+): aws.eks.Addon[] {
+  const addons = [
+    addon(scope, cluster, "vpc-cni", {
+      // https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html
+      configurationValues: JSON.stringify({ enableNetworkPolicy: "true" }),
+    }),
+    addon(scope, cluster, "kube-proxy", {}),
+  ];
+  if (mode === AwsIdentityMode.podIdentity) addons.push(addon(scope, cluster, "eks-pod-identity-agent", {}));
+  return addons;
+}
+
+/**
+ * Add-ons that run Deployments and so need nodes: CoreDNS, and the EBS CSI driver with its own
+ * role (AmazonEBSCSIDriverPolicy) through the cluster's identity mode.
+ */
+export function createWorkloadAddons(
+  scope: AwsClusterScope,
+  cluster: aws.eks.Cluster,
+  identity: ClusterIdentity,
+  nodes: pulumi.Resource[],
+): aws.eks.Addon[] {
+  const { name, opts } = scope;
+  const coredns = addon(scope, cluster, "coredns", {}, nodes);
+
+  const ebsRole = new aws.iam.Role(
+    `${name}-ebs-csi-role`,
+    {
+      description: `pulumi-mlops ${scope.clusterName}: EBS CSI controller (${identity.mode})`,
+      assumeRolePolicy: serviceAccountTrustPolicy(
+        identity,
+        EBS_CSI_SERVICE_ACCOUNT.namespace,
+        EBS_CSI_SERVICE_ACCOUNT.name,
+      ),
+      tags: scope.tags,
+    },
+    opts,
+  );
+  const ebsPolicy = new aws.iam.RolePolicyAttachment(
+    `${name}-ebs-csi-role-AmazonEBSCSIDriverPolicy`,
+    {
+      role: ebsRole.name,
+      policyArn: pulumi.interpolate`arn:${scope.partition}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy`,
+    },
+    opts,
+  );
+  const ebs = addon(
+    scope,
+    cluster,
+    "aws-ebs-csi-driver",
+    identity.mode === AwsIdentityMode.irsa
+      ? { serviceAccountRoleArn: ebsRole.arn }
+      : { podIdentityAssociations: [{ roleArn: ebsRole.arn, serviceAccount: EBS_CSI_SERVICE_ACCOUNT.name }] },
+    [...nodes, ebsPolicy],
+  );
+  return [coredns, ebs];
+}
+
+/** The kubeconfig (secret) and a Kubernetes provider for the cluster. */
+export function createKubernetesAccess(
+  scope: AwsClusterScope,
+  cluster: aws.eks.Cluster,
+): { kubeconfig: pulumi.Output<string>; provider: k8s.Provider } {
+  const kubeconfig = pulumi.secret(
+    pulumi
+      .all([cluster.name, cluster.endpoint, cluster.certificateAuthority, scope.region])
+      .apply(([clusterName, endpoint, ca, region]) => kubeconfigFor(clusterName, endpoint, ca.data, region)),
+  );
+  const provider = new k8s.Provider(
+    `${scope.name}-k8s`,
+    { kubeconfig, enableServerSideApply: true },
+    { parent: scope.parent },
+  );
+  return { kubeconfig, provider };
+}
+
+/** Tags the cluster security group so Karpenter's EC2NodeClass finds it by discovery tag. */
+export function tagClusterSecurityGroup(
+  scope: AwsClusterScope,
+  securityGroupId: pulumi.Output<string>,
+  key: string,
+): aws.ec2.Tag {
+  return new aws.ec2.Tag(
+    `${scope.name}-cluster-sg-discovery-tag`,
+    { resourceId: securityGroupId, key, value: scope.clusterName },
+    scope.opts,
+  );
+}

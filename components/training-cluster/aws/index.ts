@@ -1,0 +1,132 @@
+/**
+ * The EKS target of `mlops:index:GpuTrainingCluster`: `createAwsCluster` builds the VPC, the EKS
+ * control plane, the system node group, Karpenter and the GPU NodePools, and returns the
+ * `ClusterHandle` the in-cluster parts and other components use.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { AwsIdentityMode, type AwsTargetArgs } from "../../adapters/types";
+import { dnsLabel } from "../../shared/names";
+import type { ClusterHandle, ResolvedGpuPool } from "../types";
+import { resolveAwsClusterArgs, type AwsClusterArgs } from "./args";
+import {
+  createControlPlane,
+  createKubernetesAccess,
+  createNodeAddons,
+  createWorkloadAddons,
+  tagClusterSecurityGroup,
+} from "./eks";
+import { createClusterIdentity } from "./identity";
+import { createKarpenter } from "./karpenter";
+import { createNetwork, KARPENTER_DISCOVERY_TAG } from "./network";
+import { createSystemNodeGroup } from "./nodegroup";
+import { awsGpuPoolProblems, createGpuNodePools } from "./nodepools";
+import { createScope, type AwsClusterContext } from "./scope";
+
+export * from "./args";
+export { subnetLayout, ELB_ROLE_TAG, INTERNAL_ELB_ROLE_TAG, KARPENTER_DISCOVERY_TAG } from "./network";
+export { CONTROL_PLANE_LOG_TYPES, kubeconfigFor, clusterKmsPolicy } from "./eks";
+export { NODE_METADATA_OPTIONS, SYSTEM_NODE_LABEL } from "./nodegroup";
+export {
+  karpenterControllerPolicies,
+  interruptionQueuePolicy,
+  karpenterValues,
+  INTERRUPTION_EVENTS,
+  KARPENTER_NAMESPACE,
+  KARPENTER_SERVICE_ACCOUNT,
+} from "./karpenter";
+export {
+  AWS_GPU_INSTANCE_FAMILIES,
+  defaultAwsInstanceFamilies,
+  nodePoolManifest,
+  ec2NodeClassManifest,
+  awsGpuPoolProblems,
+  GPU_NODE_CLASS_NAME,
+  KARPENTER_DO_NOT_DISRUPT_ANNOTATION,
+  type NodePoolManifest,
+  type Ec2NodeClassManifest,
+  type NodePoolOptions,
+  type Ec2NodeClassOptions,
+} from "./nodepools";
+export type { AwsClusterContext } from "./scope";
+
+/** Type token used in validation messages. */
+const COMPONENT_TYPE = "mlops:index:GpuTrainingCluster";
+
+/** Longest EKS cluster name this target derives (the interruption queue appends "-karpenter"). */
+const MAX_CLUSTER_NAME = 40;
+
+/**
+ * Builds the EKS cluster for `ctx.parent`. Every child is named `${ctx.name}-<role>` and parented
+ * to `ctx.parent`; the physical cluster name is `ctx.name` as a DNS label (at most 40 characters).
+ *
+ * @throws pulumi.ResourceError naming every problem as `args.aws.<key>` (or `args.gpuPools[i]...`)
+ * before any child is created: environment rules (3 AZs and a NAT gateway per AZ in prod), system
+ * node group sizes, instance families that do not carry the pool's GPU model.
+ */
+export function createAwsCluster(
+  ctx: AwsClusterContext,
+  args: AwsClusterArgs,
+  pools: ResolvedGpuPool[],
+): ClusterHandle {
+  const { resolved, problems } = resolveAwsClusterArgs(args, ctx.environment);
+  const lines = [
+    ...problems.map((p) => `args.aws.${p.key}: ${p.message}`),
+    ...awsGpuPoolProblems(pools).map((p) => `args.${p.key}: ${p.message}`),
+  ];
+  if (lines.length > 0) {
+    throw new pulumi.ResourceError(
+      `invalid arguments for ${COMPONENT_TYPE}:\n  ${lines.join("\n  ")}`,
+      ctx.parent,
+    );
+  }
+
+  const scope = createScope(ctx, dnsLabel([ctx.name], MAX_CLUSTER_NAME));
+  const network = createNetwork(scope, resolved);
+  const { cluster, clusterSecurityGroupId } = createControlPlane(scope, resolved, network);
+  const identity = createClusterIdentity(scope, resolved.identityMode, cluster);
+  const sgTag = tagClusterSecurityGroup(scope, clusterSecurityGroupId, KARPENTER_DISCOVERY_TAG);
+
+  const nodeAddons = createNodeAddons(scope, cluster, resolved.identityMode);
+  const system = createSystemNodeGroup(scope, resolved, cluster, network.privateSubnetIds, [
+    ...network.ready,
+    ...nodeAddons,
+  ]);
+  const workloadAddons = createWorkloadAddons(scope, cluster, identity, [system.nodeGroup]);
+
+  const { kubeconfig, provider } = createKubernetesAccess(scope, cluster);
+  const karpenter = createKarpenter(scope, resolved, cluster, identity, provider, [
+    system.nodeGroup,
+    ...workloadAddons,
+  ]);
+  const gpu = createGpuNodePools(scope, resolved, pools, {
+    provider,
+    nodeRole: karpenter.nodeRole,
+    subnetIds: network.subnetsTaggedForDiscovery ? undefined : network.privateSubnetIds,
+    dependsOn: [karpenter.crds, karpenter.release, sgTag],
+  });
+
+  const oidc = identity.oidcProvider;
+  const aws: AwsTargetArgs = {
+    vpcId: network.vpcId,
+    vpcCidrBlock: network.vpcCidrBlock,
+    privateSubnetIds: network.privateSubnetIds,
+    // EKS attaches the cluster security group to managed and (by discovery tag) Karpenter nodes,
+    // so it is what a database admits.
+    nodeSecurityGroupId: clusterSecurityGroupId,
+    identityMode: resolved.identityMode,
+    clusterName: cluster.name,
+    ...(oidc && resolved.identityMode === AwsIdentityMode.irsa
+      ? { oidcProviderArn: oidc.arn, oidcProviderUrl: oidc.url }
+      : {}),
+  };
+
+  return {
+    provider,
+    kubeconfig,
+    clusterName: cluster.name,
+    endpoint: cluster.endpoint,
+    aws,
+    driversPreinstalled: true,
+    ready: [system.nodeGroup, ...workloadAddons, karpenter.release, gpu.nodeClass, ...gpu.nodePools],
+  };
+}

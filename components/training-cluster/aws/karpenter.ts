@@ -1,0 +1,521 @@
+/**
+ * Karpenter: the node role and its access entry, the controller's IAM role with the scoped
+ * policies of Karpenter's v1.14 CloudFormation reference, the SQS interruption queue with its
+ * EventBridge rules, and the pinned Helm releases (CRDs, controller) in kube-system.
+ *
+ * Policies follow aws/karpenter-provider-aws v1.14.1
+ * website/content/en/v1.14/getting-started/getting-started-with-karpenter/cloudformation.yaml
+ * (documented at https://karpenter.sh/v1.14/reference/cloudformation/). The zonal-shift policy is
+ * left out (zonal shift is not enabled) and so is the AmazonSSMManagedInstanceCore node policy (no
+ * shell access to nodes).
+ */
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { AwsIdentityMode } from "../../adapters/types";
+import { resources } from "../../shared/k8s";
+import type { ResolvedAwsClusterArgs } from "./args";
+import { IRSA_ROLE_ANNOTATION } from "../../adapters/aws/identity";
+import { createNodeRole, serviceAccountTrustPolicy, type ClusterIdentity } from "./identity";
+import { SYSTEM_NODE_LABEL } from "./nodegroup";
+import type { AwsClusterScope } from "./scope";
+
+/** Namespace Karpenter runs in (its guide's default for clusters without Fargate). */
+export const KARPENTER_NAMESPACE = "kube-system";
+/** Karpenter's ServiceAccount (and Helm release) name. */
+export const KARPENTER_SERVICE_ACCOUNT = "karpenter";
+/** The controller chart, from Karpenter's public ECR registry. */
+export const KARPENTER_CHART = "oci://public.ecr.aws/karpenter/karpenter";
+/**
+ * The CRD chart. Helm installs a chart's crds/ only on first install, never on upgrade; managing
+ * the CRDs as their own release upgrades them with the controller
+ * (https://karpenter.sh/v1.14/upgrading/upgrade-guide/, "CRD Upgrades").
+ */
+export const KARPENTER_CRD_CHART = "oci://public.ecr.aws/karpenter/karpenter-crd";
+
+/**
+ * Controller resources: 1 vCPU / 1 GiB requested and limited, as in Karpenter's getting-started
+ * guide (step08-apply-helm-chart.sh).
+ */
+export const KARPENTER_RESOURCES = {
+  cpuRequest: "1",
+  memoryRequest: "1Gi",
+  cpuLimit: "1",
+  memoryLimit: "1Gi",
+};
+
+/** Seconds SQS keeps an interruption message: 300, as in Karpenter's CloudFormation (a 2-minute spot notice is useless later). */
+export const INTERRUPTION_MESSAGE_RETENTION_SECONDS = 300;
+
+/** The EventBridge events Karpenter handles (its CloudFormation's five rules). */
+export const INTERRUPTION_EVENTS = [
+  { role: "spot-interruption", source: "aws.ec2", detailType: "EC2 Spot Instance Interruption Warning" },
+  { role: "rebalance", source: "aws.ec2", detailType: "EC2 Instance Rebalance Recommendation" },
+  { role: "instance-state-change", source: "aws.ec2", detailType: "EC2 Instance State-change Notification" },
+  { role: "scheduled-change", source: "aws.health", detailType: "AWS Health Event" },
+  {
+    role: "capacity-reservation-interruption",
+    source: "aws.ec2",
+    detailType: "EC2 Capacity Reservation Instance Interruption Warning",
+  },
+] as const;
+
+/** What the controller policies are scoped to. */
+export interface KarpenterPolicyScope {
+  partition: string;
+  region: string;
+  accountId: string;
+  clusterName: string;
+  nodeRoleArn: string;
+  queueArn: string;
+}
+
+interface Statement {
+  Sid: string;
+  Effect: "Allow";
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+/** A policy document. */
+export interface PolicyDocument {
+  Version: "2012-10-17";
+  Statement: Statement[];
+}
+
+const doc = (...Statement: Statement[]): PolicyDocument => ({ Version: "2012-10-17", Statement });
+
+/**
+ * The controller's policies, one document per concern, scoped to this cluster by tag conditions
+ * (`kubernetes.io/cluster/<name>: owned`, `eks:eks-cluster-name`) as in Karpenter's reference.
+ * No statement has a wildcard action; `Resource: "*"` appears only for read/describe actions
+ * without resource-level permissions (region-scoped) and pricing.
+ */
+export function karpenterControllerPolicies(s: KarpenterPolicyScope): Record<string, PolicyDocument> {
+  const ec2 = (kind: string) => `arn:${s.partition}:ec2:${s.region}:*:${kind}/*`;
+  const owned = `kubernetes.io/cluster/${s.clusterName}`;
+  const instanceProfiles = `arn:${s.partition}:iam::${s.accountId}:instance-profile/*`;
+  const launchable = [
+    "fleet",
+    "instance",
+    "volume",
+    "network-interface",
+    "launch-template",
+    "spot-instances-request",
+  ].map(ec2);
+  return {
+    "node-lifecycle": doc(
+      {
+        Sid: "AllowScopedEC2InstanceAccessActions",
+        Effect: "Allow",
+        Resource: [
+          `arn:${s.partition}:ec2:${s.region}::image/*`,
+          `arn:${s.partition}:ec2:${s.region}::snapshot/*`,
+          ...["security-group", "subnet", "capacity-reservation", "placement-group"].map(ec2),
+        ],
+        Action: ["ec2:RunInstances", "ec2:CreateFleet"],
+      },
+      {
+        Sid: "AllowScopedEC2LaunchTemplateAccessActions",
+        Effect: "Allow",
+        Resource: ec2("launch-template"),
+        Action: ["ec2:RunInstances", "ec2:CreateFleet"],
+        Condition: {
+          StringEquals: { [`aws:ResourceTag/${owned}`]: "owned" },
+          StringLike: { "aws:ResourceTag/karpenter.sh/nodepool": "*" },
+        },
+      },
+      {
+        Sid: "AllowScopedEC2InstanceActionsWithTags",
+        Effect: "Allow",
+        Resource: launchable,
+        Action: ["ec2:RunInstances", "ec2:CreateFleet", "ec2:CreateLaunchTemplate"],
+        Condition: {
+          StringEquals: {
+            [`aws:RequestTag/${owned}`]: "owned",
+            "aws:RequestTag/eks:eks-cluster-name": s.clusterName,
+          },
+          StringLike: { "aws:RequestTag/karpenter.sh/nodepool": "*" },
+        },
+      },
+      {
+        Sid: "AllowScopedResourceCreationTagging",
+        Effect: "Allow",
+        Resource: launchable,
+        Action: "ec2:CreateTags",
+        Condition: {
+          StringEquals: {
+            [`aws:RequestTag/${owned}`]: "owned",
+            "aws:RequestTag/eks:eks-cluster-name": s.clusterName,
+            "ec2:CreateAction": ["RunInstances", "CreateFleet", "CreateLaunchTemplate"],
+          },
+          StringLike: { "aws:RequestTag/karpenter.sh/nodepool": "*" },
+        },
+      },
+      {
+        Sid: "AllowScopedResourceTagging",
+        Effect: "Allow",
+        Resource: ec2("instance"),
+        Action: "ec2:CreateTags",
+        Condition: {
+          StringEquals: { [`aws:ResourceTag/${owned}`]: "owned" },
+          StringLike: { "aws:ResourceTag/karpenter.sh/nodepool": "*" },
+          StringEqualsIfExists: { "aws:RequestTag/eks:eks-cluster-name": s.clusterName },
+          "ForAllValues:StringEquals": {
+            "aws:TagKeys": ["eks:eks-cluster-name", "karpenter.sh/nodeclaim", "Name"],
+          },
+        },
+      },
+      {
+        Sid: "AllowScopedDeletion",
+        Effect: "Allow",
+        Resource: [ec2("instance"), ec2("launch-template")],
+        Action: ["ec2:TerminateInstances", "ec2:DeleteLaunchTemplate"],
+        Condition: {
+          StringEquals: { [`aws:ResourceTag/${owned}`]: "owned" },
+          StringLike: { "aws:ResourceTag/karpenter.sh/nodepool": "*" },
+        },
+      },
+    ),
+    "iam-integration": doc(
+      {
+        Sid: "AllowPassingInstanceRole",
+        Effect: "Allow",
+        Resource: s.nodeRoleArn,
+        Action: "iam:PassRole",
+        Condition: { StringEquals: { "iam:PassedToService": ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"] } },
+      },
+      {
+        Sid: "AllowScopedInstanceProfileCreationActions",
+        Effect: "Allow",
+        Resource: instanceProfiles,
+        Action: ["iam:CreateInstanceProfile"],
+        Condition: {
+          StringEquals: {
+            [`aws:RequestTag/${owned}`]: "owned",
+            "aws:RequestTag/eks:eks-cluster-name": s.clusterName,
+            "aws:RequestTag/topology.kubernetes.io/region": s.region,
+          },
+          StringLike: { "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*" },
+        },
+      },
+      {
+        Sid: "AllowScopedInstanceProfileTagActions",
+        Effect: "Allow",
+        Resource: instanceProfiles,
+        Action: ["iam:TagInstanceProfile"],
+        Condition: {
+          StringEquals: {
+            [`aws:ResourceTag/${owned}`]: "owned",
+            "aws:ResourceTag/topology.kubernetes.io/region": s.region,
+            [`aws:RequestTag/${owned}`]: "owned",
+            "aws:RequestTag/eks:eks-cluster-name": s.clusterName,
+            "aws:RequestTag/topology.kubernetes.io/region": s.region,
+          },
+          StringLike: {
+            "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*",
+            "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*",
+          },
+        },
+      },
+      {
+        Sid: "AllowScopedInstanceProfileActions",
+        Effect: "Allow",
+        Resource: instanceProfiles,
+        Action: [
+          "iam:AddRoleToInstanceProfile",
+          "iam:RemoveRoleFromInstanceProfile",
+          "iam:DeleteInstanceProfile",
+        ],
+        Condition: {
+          StringEquals: {
+            [`aws:ResourceTag/${owned}`]: "owned",
+            "aws:ResourceTag/topology.kubernetes.io/region": s.region,
+          },
+          StringLike: { "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*" },
+        },
+      },
+    ),
+    "eks-integration": doc({
+      Sid: "AllowAPIServerEndpointDiscovery",
+      Effect: "Allow",
+      Resource: `arn:${s.partition}:eks:${s.region}:${s.accountId}:cluster/${s.clusterName}`,
+      Action: "eks:DescribeCluster",
+    }),
+    interruption: doc({
+      Sid: "AllowInterruptionQueueActions",
+      Effect: "Allow",
+      Resource: s.queueArn,
+      Action: ["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"],
+    }),
+    "resource-discovery": doc(
+      {
+        Sid: "AllowRegionalReadActions",
+        Effect: "Allow",
+        Resource: "*",
+        Action: [
+          "ec2:DescribeCapacityReservations",
+          "ec2:DescribeImages",
+          "ec2:DescribeInstances",
+          "ec2:DescribeInstanceStatus",
+          "ec2:DescribeInstanceTypeOfferings",
+          "ec2:DescribeInstanceTypes",
+          "ec2:DescribeLaunchTemplates",
+          "ec2:DescribePlacementGroups",
+          "ec2:DescribeSecurityGroups",
+          "ec2:DescribeSpotPriceHistory",
+          "ec2:DescribeSubnets",
+        ],
+        Condition: { StringEquals: { "aws:RequestedRegion": s.region } },
+      },
+      {
+        Sid: "AllowSSMReadActions",
+        Effect: "Allow",
+        Resource: `arn:${s.partition}:ssm:${s.region}::parameter/aws/service/*`,
+        Action: "ssm:GetParameter",
+      },
+      { Sid: "AllowPricingReadActions", Effect: "Allow", Resource: "*", Action: "pricing:GetProducts" },
+      {
+        Sid: "AllowUnscopedInstanceProfileListAction",
+        Effect: "Allow",
+        Resource: "*",
+        Action: "iam:ListInstanceProfiles",
+      },
+      {
+        Sid: "AllowInstanceProfileReadActions",
+        Effect: "Allow",
+        Resource: instanceProfiles,
+        Action: "iam:GetInstanceProfile",
+      },
+    ),
+  };
+}
+
+/**
+ * The queue's resource policy: EventBridge may send only from this cluster's rules
+ * (`aws:SourceArn`), and anything without TLS is denied.
+ */
+export function interruptionQueuePolicy(queueArn: string, ruleArns: string[]): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Id: "EC2InterruptionPolicy",
+    Statement: [
+      {
+        Sid: "EventBridgeRules",
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: "sqs:SendMessage",
+        Resource: queueArn,
+        Condition: { ArnEquals: { "aws:SourceArn": ruleArns } },
+      },
+      {
+        Sid: "DenyHTTP",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "sqs:*",
+        Resource: queueArn,
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ],
+  });
+}
+
+/** What the Helm values depend on. */
+export interface KarpenterValuesScope {
+  clusterName: string;
+  clusterEndpoint: string;
+  queueName: string;
+  region: string;
+  /** The controller role for IRSA; undefined with Pod Identity (the association binds it). */
+  irsaRoleArn?: string;
+}
+
+/** Values of the Karpenter chart. */
+export function karpenterValues(v: KarpenterValuesScope): Record<string, unknown> {
+  return {
+    settings: {
+      clusterName: v.clusterName,
+      clusterEndpoint: v.clusterEndpoint,
+      interruptionQueue: v.queueName,
+    },
+    serviceAccount: {
+      create: true,
+      name: KARPENTER_SERVICE_ACCOUNT,
+      annotations: v.irsaRoleArn ? { [IRSA_ROLE_ANNOTATION]: v.irsaRoleArn } : {},
+    },
+    replicas: 2,
+    // On the system node group (the chart's affinity already keeps it off Karpenter's own nodes).
+    nodeSelector: { "kubernetes.io/os": "linux", [SYSTEM_NODE_LABEL.key]: SYSTEM_NODE_LABEL.value },
+    tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }],
+    controller: {
+      resources: resources(KARPENTER_RESOURCES),
+      // The region explicitly: the controller cannot read it from IMDS (hop limit 1).
+      env: [{ name: "AWS_REGION", value: v.region }],
+    },
+    logLevel: "info",
+  };
+}
+
+/** Karpenter's AWS side and its Helm releases. */
+export interface Karpenter {
+  nodeRole: aws.iam.Role;
+  controllerRole: aws.iam.Role;
+  queue: aws.sqs.Queue;
+  crds: k8s.helm.v3.Release;
+  release: k8s.helm.v3.Release;
+}
+
+/** Creates Karpenter's IAM, interruption handling and Helm releases. */
+export function createKarpenter(
+  scope: AwsClusterScope,
+  args: ResolvedAwsClusterArgs,
+  cluster: aws.eks.Cluster,
+  identity: ClusterIdentity,
+  provider: k8s.Provider,
+  dependsOn: pulumi.Resource[],
+): Karpenter {
+  const { name, opts, clusterName } = scope;
+
+  // Nodes: the role Karpenter passes to its instance profiles, and an EC2_LINUX access entry so
+  // nodes with it can join (no aws-auth ConfigMap).
+  const { role: nodeRole, attachments } = createNodeRole(
+    scope,
+    "karpenter-node",
+    "Karpenter-launched GPU nodes",
+  );
+  const nodeAccess = new aws.eks.AccessEntry(
+    `${name}-karpenter-node-access`,
+    { clusterName: cluster.name, principalArn: nodeRole.arn, type: "EC2_LINUX", tags: scope.tags },
+    { ...opts, dependsOn: attachments },
+  );
+
+  // Interruption handling.
+  const queue = new aws.sqs.Queue(
+    `${name}-karpenter-interruption`,
+    {
+      name: `${clusterName}-karpenter`,
+      messageRetentionSeconds: INTERRUPTION_MESSAGE_RETENTION_SECONDS,
+      sqsManagedSseEnabled: true,
+      tags: scope.tags,
+    },
+    opts,
+  );
+  const rules = INTERRUPTION_EVENTS.map((event) => {
+    const rule = new aws.cloudwatch.EventRule(
+      `${name}-karpenter-${event.role}`,
+      {
+        description: `pulumi-mlops ${clusterName}: ${event.detailType} to Karpenter`,
+        eventPattern: JSON.stringify({ source: [event.source], "detail-type": [event.detailType] }),
+        tags: scope.tags,
+      },
+      opts,
+    );
+    new aws.cloudwatch.EventTarget(
+      `${name}-karpenter-${event.role}-target`,
+      { rule: rule.name, targetId: "KarpenterInterruptionQueueTarget", arn: queue.arn },
+      opts,
+    );
+    return rule;
+  });
+  new aws.sqs.QueuePolicy(
+    `${name}-karpenter-interruption-policy`,
+    {
+      queueUrl: queue.url,
+      policy: pulumi
+        .all([queue.arn, pulumi.all(rules.map((r) => r.arn))])
+        .apply(([queueArn, ruleArns]) => interruptionQueuePolicy(queueArn, ruleArns)),
+    },
+    opts,
+  );
+
+  // Controller.
+  const controllerRole = new aws.iam.Role(
+    `${name}-karpenter-controller-role`,
+    {
+      description: `pulumi-mlops ${clusterName}: Karpenter controller (${identity.mode})`,
+      assumeRolePolicy: serviceAccountTrustPolicy(identity, KARPENTER_NAMESPACE, KARPENTER_SERVICE_ACCOUNT),
+      tags: scope.tags,
+    },
+    opts,
+  );
+  const policies = pulumi
+    .all([scope.partition, scope.region, scope.accountId, nodeRole.arn, queue.arn])
+    .apply(([partition, region, accountId, nodeRoleArn, queueArn]) =>
+      karpenterControllerPolicies({ partition, region, accountId, clusterName, nodeRoleArn, queueArn }),
+    );
+  const policyResources = [
+    "node-lifecycle",
+    "iam-integration",
+    "eks-integration",
+    "interruption",
+    "resource-discovery",
+  ].map(
+    (concern) =>
+      new aws.iam.RolePolicy(
+        `${name}-karpenter-controller-${concern}`,
+        {
+          role: controllerRole.name,
+          policy: policies.apply((p) => JSON.stringify(p[concern])),
+        },
+        opts,
+      ),
+  );
+
+  const binding: pulumi.Resource[] = [];
+  if (identity.mode === AwsIdentityMode.podIdentity) {
+    binding.push(
+      new aws.eks.PodIdentityAssociation(
+        `${name}-karpenter-pod-identity`,
+        {
+          clusterName: cluster.name,
+          namespace: KARPENTER_NAMESPACE,
+          serviceAccount: KARPENTER_SERVICE_ACCOUNT,
+          roleArn: controllerRole.arn,
+          tags: scope.tags,
+        },
+        opts,
+      ),
+    );
+  }
+
+  const k8sOpts = { parent: scope.parent, provider };
+  const crds = new k8s.helm.v3.Release(
+    `${name}-karpenter-crd`,
+    {
+      name: "karpenter-crd",
+      chart: KARPENTER_CRD_CHART,
+      version: args.karpenterVersion,
+      namespace: KARPENTER_NAMESPACE,
+      maxHistory: 10,
+    },
+    { ...k8sOpts, dependsOn },
+  );
+  const release = new k8s.helm.v3.Release(
+    `${name}-karpenter`,
+    {
+      name: "karpenter",
+      chart: KARPENTER_CHART,
+      version: args.karpenterVersion,
+      namespace: KARPENTER_NAMESPACE,
+      skipCrds: true,
+      values: pulumi
+        .all([cluster.endpoint, queue.name, scope.region, controllerRole.arn])
+        .apply(([clusterEndpoint, queueName, region, roleArn]) =>
+          karpenterValues({
+            clusterName,
+            clusterEndpoint,
+            queueName,
+            region,
+            irsaRoleArn: identity.mode === AwsIdentityMode.irsa ? roleArn : undefined,
+          }),
+        ),
+      timeout: 600,
+      cleanupOnFail: true,
+      maxHistory: 10,
+    },
+    { ...k8sOpts, dependsOn: [...dependsOn, crds, nodeAccess, ...policyResources, ...binding] },
+  );
+
+  return { nodeRole, controllerRole, queue, crds, release };
+}

@@ -1,0 +1,57 @@
+/**
+ * What every part of the EKS builder shares: the owning component, names, tags, and the
+ * provider's region, partition and account (read once).
+ */
+import * as aws from "@pulumi/aws";
+import type * as pulumi from "@pulumi/pulumi";
+import type { Environment } from "../../shared/presets";
+
+/** What the component hands to `createAwsCluster`. */
+export interface AwsClusterContext {
+  /** The component that owns every child (`{ parent }`). */
+  parent: pulumi.Resource;
+  /** The component's name; children are named `${name}-<role>`. */
+  name: string;
+  /** The resolved environment (picks the defaults of `args.aws`). */
+  environment: Environment;
+  /** Tags for every taggable AWS resource. */
+  tags: Record<string, string>;
+  /** `protect` and `retainOnDelete` on stateful children (the secrets KMS key, the cluster). */
+  protect: boolean;
+}
+
+/** The context plus what the builder derives once. */
+export interface AwsClusterScope extends AwsClusterContext {
+  /** Physical EKS cluster name (also the Karpenter discovery tag value). */
+  clusterName: string;
+  /** `{ parent }` for every child. */
+  opts: pulumi.CustomResourceOptions;
+  /** The provider's region, e.g. "eu-west-1". */
+  region: pulumi.Output<string>;
+  /** The partition, e.g. "aws". */
+  partition: pulumi.Output<string>;
+  /** Reverse DNS prefix of service names, e.g. "com.amazonaws". */
+  reverseDnsPrefix: pulumi.Output<string>;
+  /** The account id. */
+  accountId: pulumi.Output<string>;
+}
+
+/** Reads region, partition and account once, as children of the component. */
+export function createScope(ctx: AwsClusterContext, clusterName: string): AwsClusterScope {
+  const invokeOpts = { parent: ctx.parent };
+  const partition = aws.getPartitionOutput({}, invokeOpts);
+  return {
+    ...ctx,
+    clusterName,
+    opts: { parent: ctx.parent },
+    region: aws.getRegionOutput({}, invokeOpts).apply((r) => r.region),
+    partition: partition.apply((p) => p.partition),
+    reverseDnsPrefix: partition.apply((p) => p.reverseDnsPrefix),
+    accountId: aws.getCallerIdentityOutput({}, invokeOpts).apply((c) => c.accountId),
+  };
+}
+
+/** `tags` plus a Name tag. */
+export function named(scope: AwsClusterScope, name: string): Record<string, string> {
+  return { ...scope.tags, Name: name };
+}

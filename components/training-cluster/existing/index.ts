@@ -1,0 +1,102 @@
+/**
+ * The existing-cluster target (`local` and bring-your-own): adopts a kubeconfig (kind, k3d, or any
+ * conformant cluster) and creates nothing but the Kubernetes provider; the component then
+ * installs only the in-cluster parts on it.
+ *
+ * GPU nodes of an adopted cluster must carry the labels and the taint the in-cluster parts and job
+ * templates rely on (`GPU_NODE_LABELS`, `GPU_TAINT` in ../types.ts); the cluster's owner sets them.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import type { Environment } from "../../shared/presets";
+import { input } from "../../shared/validation";
+import type { ClusterHandle } from "../types";
+
+/** The cluster to adopt. */
+export interface ExistingClusterArgs {
+  /**
+   * Kubeconfig: a file path or the file's contents (YAML or JSON). Treated as a secret.
+   * @default the ambient kubeconfig ($KUBECONFIG, else ~/.kube/config), as kubectl would use it
+   */
+  kubeconfig?: pulumi.Input<string>;
+  /**
+   * Context of the kubeconfig to use.
+   * @default the kubeconfig's current-context
+   */
+  context?: string;
+  /**
+   * Whether the GPU nodes already have the NVIDIA driver and container toolkit (a GPU-ready kind
+   * or k3d node, a vendor image). Decides the default GPU stack: the device plugin alone when
+   * true, the GPU Operator (which installs them) when false.
+   * @default false
+   */
+  gpuDriversPreinstalled?: boolean;
+  /**
+   * Name reported as the cluster name.
+   * @default the context when given, else the component name
+   */
+  clusterName?: string;
+}
+
+export const existingClusterArgsSchema = z
+  .object({
+    kubeconfig: input(
+      z.string().min(1, { message: "must not be empty (omit it to use the ambient kubeconfig)" }),
+    ).optional(),
+    context: z.string().min(1, { message: "must not be empty" }).optional(),
+    gpuDriversPreinstalled: z.boolean().optional(),
+    clusterName: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._@:-]{0,252}$/, {
+        message: "must be 1–253 letters, digits, '.', '_', '-', '@' or ':'",
+      })
+      .optional(),
+  })
+  .strict();
+
+/** What a cluster builder is given by the component. */
+export interface ExistingClusterContext {
+  /** The component; parent of the provider. */
+  parent: pulumi.Resource;
+  /** The component's name; the provider is `${name}-k8s`. */
+  name: string;
+  environment: Environment;
+  tags: Record<string, string>;
+  protect: boolean;
+}
+
+/**
+ * Adopts the cluster behind a kubeconfig: a `k8s.Provider` with server-side apply, the kubeconfig
+ * as a secret output, no endpoint (not known without parsing the kubeconfig), nothing to wait for.
+ */
+export function adoptExistingCluster(
+  ctx: ExistingClusterContext,
+  args: ExistingClusterArgs = {},
+): ClusterHandle {
+  const kubeconfig = args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig);
+  const provider = new k8s.Provider(
+    `${ctx.name}-k8s`,
+    {
+      ...(kubeconfig !== undefined ? { kubeconfig } : {}),
+      ...(args.context !== undefined ? { context: args.context } : {}),
+      enableServerSideApply: true,
+    },
+    { parent: ctx.parent },
+  );
+  return {
+    provider,
+    kubeconfig: kubeconfig ?? pulumi.secret(pulumi.output("")),
+    clusterName: pulumi.output(args.clusterName ?? args.context ?? ctx.name),
+    endpoint: pulumi.output(""),
+    driversPreinstalled: args.gpuDriversPreinstalled ?? false,
+    ready: [],
+  };
+}
+
+// ---- type-level check: the interface and the schema describe the same shape ----------------
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Assert<T extends true> = T;
+export type _ExistingClusterArgsMatch = Assert<
+  Equals<z.input<typeof existingClusterArgsSchema>, ExistingClusterArgs>
+>;

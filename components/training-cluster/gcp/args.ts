@@ -1,0 +1,560 @@
+/**
+ * The public contract of the GKE target of `mlops:index:GpuTrainingCluster` (`args.gcp`): a
+ * hand-written, documented args interface, the zod schema that validates it, and the defaults
+ * resolver that applies the environment preset and the rules that need the environment.
+ */
+import { z } from "zod";
+import { PRESETS, type Environment } from "../../shared/presets";
+
+/** GKE release channels (https://cloud.google.com/kubernetes-engine/docs/concepts/release-channels). */
+export const GkeReleaseChannel = {
+  /** Newest versions, weeks after open-source GA; no SLA for the newest minor. */
+  rapid: "RAPID",
+  /** The GKE default: versions 2–3 months after RAPID, a balance of features and stability. */
+  regular: "REGULAR",
+  /** Versions 2–3 months after REGULAR, for clusters that change least. */
+  stable: "STABLE",
+} as const;
+export type GkeReleaseChannel = (typeof GkeReleaseChannel)[keyof typeof GkeReleaseChannel];
+
+/**
+ * Which NVIDIA driver GKE installs on GPU nodes (`gpuDriverInstallationConfig.gpuDriverVersion`,
+ * https://cloud.google.com/kubernetes-engine/docs/how-to/gpus#install-drivers). Both are drivers
+ * GKE tests and signs for the node's GKE version, so they load with secure boot on.
+ */
+export const GkeGpuDriverVersion = {
+  /** The default driver of the node's GKE version. */
+  default: "DEFAULT",
+  /** The newest driver available for the node's GKE version (newer CUDA). */
+  latest: "LATEST",
+} as const;
+export type GkeGpuDriverVersion = (typeof GkeGpuDriverVersion)[keyof typeof GkeGpuDriverVersion];
+
+/** Compute Engine accelerator names that node auto-provisioning can be given limits for. */
+export const GcpAccelerator = {
+  /** NVIDIA L4 24 GB (G2 machines). */
+  nvidiaL4: "nvidia-l4",
+  /** NVIDIA A100 40 GB (a2-highgpu-*, a2-megagpu-16g). */
+  nvidiaA100: "nvidia-tesla-a100",
+  /** NVIDIA A100 80 GB (a2-ultragpu-*). */
+  nvidiaA100x80gb: "nvidia-a100-80gb",
+  /** NVIDIA H100 80 GB (a3-highgpu-*, a3-edgegpu-8g). */
+  nvidiaH100x80gb: "nvidia-h100-80gb",
+  /** NVIDIA H100 80 GB Mega (a3-megagpu-8g). */
+  nvidiaH100Mega80gb: "nvidia-h100-mega-80gb",
+} as const;
+export type GcpAccelerator = (typeof GcpAccelerator)[keyof typeof GcpAccelerator];
+const GCP_ACCELERATORS = Object.values(GcpAccelerator) as [GcpAccelerator, ...GcpAccelerator[]];
+
+/** A network allowed to reach the control plane's IP endpoint. */
+export interface GcpMasterAuthorizedNetwork {
+  /** IPv4 CIDR, e.g. "203.0.113.0/24". Prefixes shorter than /8 (and so 0.0.0.0/0) are rejected. */
+  cidrBlock: string;
+  /** Name shown in the console, e.g. "office VPN". */
+  displayName: string;
+}
+
+/** The on-demand node pool for cluster add-ons and operators (Kueue, GPU operator, CoreDNS, ...). */
+export interface GcpSystemNodePoolArgs {
+  /**
+   * Machine type. e2-standard-4 (4 vCPU, 16 GiB) leaves room for the in-cluster parts after the
+   * per-node GKE reservations (about 0.1 vCPU and 2.6 GiB on a 16 GiB node,
+   * https://cloud.google.com/kubernetes-engine/docs/concepts/plan-node-sizes#memory_and_cpu_reservations);
+   * an e2-standard-2 would leave about 5 GiB for CoreDNS, konnectivity, GKE's DaemonSets and the
+   * operators. E2 supports Shielded VM secure boot.
+   * @default "e2-standard-4"
+   */
+  machineType?: string;
+  /**
+   * Minimum nodes per zone (GKE `minNodeCount` counts per zone of the pool).
+   * @default 1
+   */
+  minNodes?: number;
+  /**
+   * Maximum nodes per zone.
+   * @default 3
+   */
+  maxNodes?: number;
+  /**
+   * Boot disk size in GB (pd-balanced).
+   * @default 100
+   */
+  diskSizeGb?: number;
+}
+
+/** A GPU limit for node auto-provisioning. */
+export interface GcpAcceleratorLimit {
+  /** Compute Engine accelerator name (GcpAccelerator). */
+  acceleratorType: GcpAccelerator;
+  /** Most GPUs of this type that auto-provisioned nodes may have in total. */
+  maxGpus: number;
+}
+
+/**
+ * GKE node auto-provisioning (NAP): GKE creates node pools for pending pods within the cluster-wide
+ * limits below. Off by default: the GPU node pools from `gpuPools` cover the GPU types we offer,
+ * each with its own limit.
+ */
+export interface GcpNodeAutoProvisioningArgs {
+  /**
+   * Turn node auto-provisioning on.
+   * @default false
+   */
+  enabled?: boolean;
+  /**
+   * Cluster-wide maximum vCPUs (all nodes, including the pools above).
+   * @default 128
+   */
+  maxCpu?: number;
+  /**
+   * Cluster-wide maximum memory in GB.
+   * @default 512
+   */
+  maxMemoryGb?: number;
+  /**
+   * GPU limits per accelerator type. An accelerator type without a limit is never auto-provisioned.
+   * @default [] (no auto-provisioned GPUs)
+   */
+  gpuLimits?: GcpAcceleratorLimit[];
+}
+
+/** GKE settings of `mlops:index:GpuTrainingCluster` (target "gcp"). */
+export interface GcpClusterArgs {
+  /** Project ID, e.g. "acme-ml". The Workload Identity pool is `<project>.svc.id.goog`. */
+  project: string;
+  /** Region of the (regional) cluster, network, NAT and secrets key, e.g. "europe-west4". */
+  region: string;
+  /**
+   * Zones of the region the nodes run in (`nodeLocations`), e.g. ["europe-west4-a", "europe-west4-b"].
+   * The control plane is regional (replicated across zones) either way.
+   * @default GKE's choice of three zones of the region
+   */
+  zones?: string[];
+  /**
+   * Zones the GPU node pools run in. GPU models are offered in some zones only
+   * (https://cloud.google.com/compute/docs/gpus/gpu-regions-zones).
+   * @default `zones`
+   */
+  gpuZones?: string[];
+  /**
+   * Primary range of the node subnet. A /20 holds 4,092 nodes.
+   * @default "10.0.0.0/20"
+   */
+  nodesCidr?: string;
+  /**
+   * Secondary range for pods. A /14 is GKE's default cluster range: at the default 110 pods per
+   * node each node takes a /24, so a /14 fits 1,024 nodes
+   * (https://cloud.google.com/kubernetes-engine/docs/concepts/alias-ips#defaults_limits).
+   * @default "10.4.0.0/14"
+   */
+  podsCidr?: string;
+  /**
+   * Secondary range for Services. A /20 (4,096 Services) is GKE's default Service range.
+   * @default "10.8.0.0/20"
+   */
+  servicesCidr?: string;
+  /**
+   * The /28 for the control plane's private endpoint (must not overlap any range of the network).
+   * @default "172.16.0.0/28"
+   */
+  masterIpv4CidrBlock?: string;
+  /**
+   * Range reserved for private services access (Cloud SQL private IP). The cluster's network
+   * creates it and the Service Networking connection, and hands `privateServiceAccess: "existing"`
+   * to the adapters.
+   * @default "10.100.0.0/16"
+   */
+  privateServiceAccessCidr?: string;
+  /**
+   * Serve the control plane on its private IP only (`enablePrivateEndpoint`). Required in prod;
+   * `kubectl` and Pulumi must then run inside the VPC (or a peered/VPN network in
+   * `masterAuthorizedNetworks`), or use the DNS endpoint (`dnsEndpoint`).
+   * @default true in prod, false otherwise
+   */
+  privateEndpoint?: boolean;
+  /**
+   * Open the control plane's DNS-based endpoint (`gke-<hash>.<region>.gke.goog`) to callers
+   * outside the VPC. Every request is authorized by IAM (`container.clusters.connect`), no IP
+   * allow-list applies; the kubeconfig then uses it instead of the IP endpoint
+   * (https://cloud.google.com/kubernetes-engine/docs/concepts/network-isolation#dns-based_endpoint).
+   * @default false
+   */
+  dnsEndpoint?: boolean;
+  /**
+   * Networks allowed to reach the IP endpoint. Required (non-empty) when the endpoint is public;
+   * with a private endpoint only internal ranges make sense. Google Cloud public IPs (other
+   * customers' VMs, Cloud Shell) are never allowed.
+   * @default [] (nodes and pods of the cluster's subnet only)
+   */
+  masterAuthorizedNetworks?: GcpMasterAuthorizedNetwork[];
+  /**
+   * Release channel; GKE upgrades the control plane and nodes within it.
+   * @default "REGULAR"
+   */
+  releaseChannel?: GkeReleaseChannel;
+  /**
+   * Minimum control plane version (`minMasterVersion`), e.g. "1.33" or "1.33.4-gke.1036000". It
+   * must be offered in the release channel; GKE upgrades past it automatically.
+   * @default the release channel's default version
+   */
+  kubernetesVersion?: string;
+  /** The system node pool. @default e2-standard-4, 1–3 nodes per zone */
+  systemNodePool?: GcpSystemNodePoolArgs;
+  /**
+   * NVIDIA driver GKE installs on GPU nodes. LATEST, because training images on current CUDA 12
+   * releases need recent drivers.
+   * @default "LATEST"
+   */
+  gpuDriverVersion?: GkeGpuDriverVersion;
+  /**
+   * Boot disk size of GPU nodes in GB (pd-balanced); CUDA training images are often 10–20 GB.
+   * @default 200
+   */
+  gpuDiskSizeGb?: number;
+  /** Node auto-provisioning with GPU limits. @default off */
+  nodeAutoProvisioning?: GcpNodeAutoProvisioningArgs;
+  /**
+   * Enforce the project's Binary Authorization policy (`PROJECT_SINGLETON_POLICY_ENFORCE`).
+   * Off by default because the project needs a policy that admits the images we install.
+   * @default false
+   */
+  binaryAuthorization?: boolean;
+}
+
+/** Defaults of `GcpClusterArgs` that do not depend on the environment. */
+export const GCP_CLUSTER_DEFAULTS = {
+  nodesCidr: "10.0.0.0/20",
+  podsCidr: "10.4.0.0/14",
+  servicesCidr: "10.8.0.0/20",
+  masterIpv4CidrBlock: "172.16.0.0/28",
+  privateServiceAccessCidr: "10.100.0.0/16",
+  releaseChannel: GkeReleaseChannel.regular,
+  systemMachineType: "e2-standard-4",
+  systemMinNodes: 1,
+  systemMaxNodes: 3,
+  systemDiskSizeGb: 100,
+  gpuDriverVersion: GkeGpuDriverVersion.latest,
+  gpuDiskSizeGb: 200,
+  napMaxCpu: 128,
+  napMaxMemoryGb: 512,
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// CIDR helpers
+// ---------------------------------------------------------------------------------------------
+
+/** A parsed IPv4 CIDR with its first address and size. */
+export interface ParsedCidr {
+  cidr: string;
+  /** First address as an unsigned 32-bit number. */
+  start: number;
+  prefixLength: number;
+  /** Number of addresses. */
+  size: number;
+}
+
+/** Parses an IPv4 CIDR; `undefined` when it is not one or has host bits set. */
+export function parseCidr(cidr: string): ParsedCidr | undefined {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (!match) return undefined;
+  const octets = match.slice(1, 5).map(Number);
+  const prefixLength = Number(match[5]);
+  if (octets.some((o) => o > 255) || prefixLength > 32) return undefined;
+  const start = octets.reduce((acc, o) => acc * 256 + o, 0);
+  const size = 2 ** (32 - prefixLength);
+  if (start % size !== 0) return undefined;
+  return { cidr, start, prefixLength, size };
+}
+
+/** Whether two parsed CIDRs share any address. */
+export function cidrsOverlap(a: ParsedCidr, b: ParsedCidr): boolean {
+  return a.start < b.start + b.size && b.start < a.start + a.size;
+}
+
+function cidrSchema(minPrefix: number, maxPrefix: number, example: string): z.ZodType<string, string> {
+  return z.string().superRefine((value, ctx) => {
+    const parsed = parseCidr(value);
+    if (!parsed) {
+      ctx.addIssue({
+        code: "custom",
+        message: `"${value}" is not an IPv4 network address in CIDR form (host bits zero), such as "${example}"`,
+      });
+    } else if (parsed.prefixLength < minPrefix || parsed.prefixLength > maxPrefix) {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          minPrefix === maxPrefix
+            ? `"${value}" must be a /${minPrefix}`
+            : `"${value}" must have a prefix length from /${minPrefix} to /${maxPrefix}`,
+      });
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema
+// ---------------------------------------------------------------------------------------------
+
+const PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+const REGION = /^[a-z]+-[a-z]+[0-9]+$/;
+const ZONE = /^[a-z]+-[a-z]+[0-9]+-[a-z]$/;
+const MACHINE_TYPE = /^[a-z][a-z0-9]*-[a-z0-9-]+$/;
+/** "1.33", "1.33.4" or "1.33.4-gke.1036000". */
+const GKE_VERSION = /^1\.\d{2,}(\.\d+(-gke\.\d+)?)?$/;
+/** Authorized networks shorter than this are the Internet in all but name. */
+const MIN_AUTHORIZED_PREFIX = 8;
+
+const zones = z
+  .array(z.string().regex(ZONE, { message: 'must be a zone such as "europe-west4-a"' }))
+  .min(1, { message: "must list at least one zone" })
+  .refine((v) => new Set(v).size === v.length, { message: "must not list a zone twice" });
+
+const authorizedNetwork = z
+  .object({
+    cidrBlock: z.string().superRefine((value, ctx) => {
+      const parsed = parseCidr(value);
+      if (!parsed) {
+        ctx.addIssue({
+          code: "custom",
+          message: `"${value}" is not an IPv4 network address in CIDR form, such as "203.0.113.0/24"`,
+        });
+      } else if (parsed.prefixLength < MIN_AUTHORIZED_PREFIX) {
+        ctx.addIssue({
+          code: "custom",
+          message: `"${value}" opens the control plane to (a large part of) the Internet; list the networks that need access, each /${MIN_AUTHORIZED_PREFIX} or narrower`,
+        });
+      }
+    }),
+    displayName: z.string().min(1, { message: "must not be empty" }).max(100),
+  })
+  .strict();
+
+/** Field schemas of `GcpClusterArgs`, without the cross-field rules. */
+export const gcpClusterArgsObject = z
+  .object({
+    project: z
+      .string()
+      .regex(PROJECT_ID, { message: "must be a project ID: 6–30 lowercase letters, digits or '-'" }),
+    region: z.string().regex(REGION, { message: 'must be a region such as "europe-west4"' }),
+    zones: zones.optional(),
+    gpuZones: zones.optional(),
+    nodesCidr: cidrSchema(8, 29, GCP_CLUSTER_DEFAULTS.nodesCidr).optional(),
+    podsCidr: cidrSchema(8, 24, GCP_CLUSTER_DEFAULTS.podsCidr).optional(),
+    servicesCidr: cidrSchema(8, 27, GCP_CLUSTER_DEFAULTS.servicesCidr).optional(),
+    masterIpv4CidrBlock: cidrSchema(28, 28, GCP_CLUSTER_DEFAULTS.masterIpv4CidrBlock).optional(),
+    // Google requires at least a /24 for an allocated range (see adapters/gcp/common.ts).
+    privateServiceAccessCidr: cidrSchema(8, 24, GCP_CLUSTER_DEFAULTS.privateServiceAccessCidr).optional(),
+    privateEndpoint: z.boolean().optional(),
+    dnsEndpoint: z.boolean().optional(),
+    masterAuthorizedNetworks: z.array(authorizedNetwork).max(50).optional(),
+    releaseChannel: z
+      .enum([GkeReleaseChannel.rapid, GkeReleaseChannel.regular, GkeReleaseChannel.stable])
+      .optional(),
+    kubernetesVersion: z
+      .string()
+      .regex(GKE_VERSION, { message: 'must be a GKE version such as "1.33" or "1.33.4-gke.1036000"' })
+      .optional(),
+    systemNodePool: z
+      .object({
+        machineType: z
+          .string()
+          .regex(MACHINE_TYPE, { message: 'must be a machine type such as "e2-standard-4"' })
+          .optional(),
+        minNodes: z.number().int().min(0).max(100).optional(),
+        maxNodes: z.number().int().min(1).max(100).optional(),
+        diskSizeGb: z.number().int().min(20).max(65_536).optional(),
+      })
+      .strict()
+      .optional(),
+    gpuDriverVersion: z.enum([GkeGpuDriverVersion.default, GkeGpuDriverVersion.latest]).optional(),
+    gpuDiskSizeGb: z.number().int().min(50).max(65_536).optional(),
+    nodeAutoProvisioning: z
+      .object({
+        enabled: z.boolean().optional(),
+        maxCpu: z.number().int().min(1).optional(),
+        maxMemoryGb: z.number().int().min(1).optional(),
+        gpuLimits: z
+          .array(
+            z
+              .object({
+                acceleratorType: z.enum(GCP_ACCELERATORS),
+                maxGpus: z.number().int().min(1).max(10_000),
+              })
+              .strict(),
+          )
+          .refine((v) => new Set(v.map((l) => l.acceleratorType)).size === v.length, {
+            message: "must not list an acceleratorType twice",
+          })
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    binaryAuthorization: z.boolean().optional(),
+  })
+  .strict();
+
+type CheckedArgs = z.output<typeof gcpClusterArgsObject>;
+
+/**
+ * Cross-field rules that do not depend on the environment: zones in the region, a public endpoint
+ * only with authorized networks, min ≤ max, no overlapping ranges. Exported so the stack config
+ * applies the same rules.
+ */
+export function checkGcpClusterArgs(v: CheckedArgs, ctx: z.RefinementCtx): void {
+  for (const key of ["zones", "gpuZones"] as const) {
+    v[key]?.forEach((zone, index) => {
+      if (!zone.startsWith(`${v.region}-`)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [key, index],
+          message: `"${zone}" is not a zone of region "${v.region}"`,
+        });
+      }
+    });
+  }
+  if (v.privateEndpoint === false && (v.masterAuthorizedNetworks ?? []).length === 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["masterAuthorizedNetworks"],
+      message:
+        "required when privateEndpoint is false: list the CIDRs that may reach the public control plane endpoint",
+    });
+  }
+  const pool = v.systemNodePool;
+  if (pool?.minNodes !== undefined && pool.maxNodes !== undefined && pool.maxNodes < pool.minNodes) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["systemNodePool", "maxNodes"],
+      message: `must be at least minNodes (${pool.minNodes})`,
+    });
+  }
+  const ranges = (
+    ["nodesCidr", "podsCidr", "servicesCidr", "masterIpv4CidrBlock", "privateServiceAccessCidr"] as const
+  )
+    .map((key) => ({ key, parsed: parseCidr(v[key] ?? GCP_CLUSTER_DEFAULTS[key]) }))
+    .filter((r): r is { key: (typeof r)["key"]; parsed: ParsedCidr } => r.parsed !== undefined);
+  for (let i = 0; i < ranges.length; i++) {
+    for (let j = i + 1; j < ranges.length; j++) {
+      const a = ranges[i]!;
+      const b = ranges[j]!;
+      if (cidrsOverlap(a.parsed, b.parsed)) {
+        // Report on the key the user gave (the later one when both or neither were given).
+        const key = v[b.key] !== undefined || v[a.key] === undefined ? b.key : a.key;
+        const other = key === b.key ? a : b;
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: `${key === a.key ? a.parsed.cidr : b.parsed.cidr} overlaps ${other.key} (${other.parsed.cidr}); the ranges of the network must be disjoint`,
+        });
+      }
+    }
+  }
+}
+
+/** Runtime schema of `GcpClusterArgs` (unknown keys rejected). */
+export const gcpClusterArgsSchema = gcpClusterArgsObject.superRefine(checkGcpClusterArgs);
+
+// ---------------------------------------------------------------------------------------------
+// Resolution
+// ---------------------------------------------------------------------------------------------
+
+/** `GcpClusterArgs` with every default applied for one environment. */
+export interface ResolvedGcpClusterArgs {
+  project: string;
+  region: string;
+  zones: string[] | undefined;
+  gpuZones: string[] | undefined;
+  nodesCidr: string;
+  podsCidr: string;
+  servicesCidr: string;
+  masterIpv4CidrBlock: string;
+  privateServiceAccessCidr: string;
+  privateEndpoint: boolean;
+  dnsEndpoint: boolean;
+  masterAuthorizedNetworks: GcpMasterAuthorizedNetwork[];
+  releaseChannel: GkeReleaseChannel;
+  kubernetesVersion: string | undefined;
+  systemNodePool: Required<GcpSystemNodePoolArgs>;
+  gpuDriverVersion: GkeGpuDriverVersion;
+  gpuDiskSizeGb: number;
+  nodeAutoProvisioning: Required<GcpNodeAutoProvisioningArgs>;
+  binaryAuthorization: boolean;
+  /** API-side deletion protection of the cluster: the preset's `deletionProtection` (on in staging and prod). */
+  deletionProtection: boolean;
+}
+
+/** One problem with `args.gcp`: the key under `args.gcp` and the message. */
+export interface GcpArgsProblem {
+  key: string;
+  message: string;
+}
+
+/**
+ * Applies the defaults for `environment` to validated args and returns the problems that depend
+ * on the environment (an empty list when there are none):
+ * - prod: the IP endpoint must be private (`privateEndpoint: false` is rejected).
+ * - a public endpoint (the non-prod default) needs `masterAuthorizedNetworks`.
+ */
+export function resolveGcpClusterArgs(
+  args: GcpClusterArgs,
+  environment: Environment,
+): { resolved: ResolvedGcpClusterArgs; problems: GcpArgsProblem[] } {
+  const d = GCP_CLUSTER_DEFAULTS;
+  const problems: GcpArgsProblem[] = [];
+  const privateEndpoint = args.privateEndpoint ?? environment === "prod";
+  const masterAuthorizedNetworks = args.masterAuthorizedNetworks ?? [];
+  if (environment === "prod" && args.privateEndpoint === false) {
+    problems.push({
+      key: "privateEndpoint",
+      message:
+        "must not be false in prod: the control plane has a private IP endpoint only (use dnsEndpoint for IAM-authorized access from outside the VPC)",
+    });
+  } else if (!privateEndpoint && masterAuthorizedNetworks.length === 0) {
+    problems.push({
+      key: "masterAuthorizedNetworks",
+      message: `required when the control plane endpoint is public (the default in ${environment}): list the CIDRs that may reach it, or set privateEndpoint: true`,
+    });
+  }
+  const system = args.systemNodePool ?? {};
+  const minNodes = system.minNodes ?? d.systemMinNodes;
+  const maxNodes = system.maxNodes ?? Math.max(d.systemMaxNodes, minNodes);
+  if (maxNodes < minNodes) {
+    problems.push({ key: "systemNodePool.maxNodes", message: `must be at least minNodes (${minNodes})` });
+  }
+  const nap = args.nodeAutoProvisioning ?? {};
+  return {
+    problems,
+    resolved: {
+      project: args.project,
+      region: args.region,
+      zones: args.zones,
+      gpuZones: args.gpuZones ?? args.zones,
+      nodesCidr: args.nodesCidr ?? d.nodesCidr,
+      podsCidr: args.podsCidr ?? d.podsCidr,
+      servicesCidr: args.servicesCidr ?? d.servicesCidr,
+      masterIpv4CidrBlock: args.masterIpv4CidrBlock ?? d.masterIpv4CidrBlock,
+      privateServiceAccessCidr: args.privateServiceAccessCidr ?? d.privateServiceAccessCidr,
+      privateEndpoint,
+      dnsEndpoint: args.dnsEndpoint ?? false,
+      masterAuthorizedNetworks,
+      releaseChannel: args.releaseChannel ?? d.releaseChannel,
+      kubernetesVersion: args.kubernetesVersion,
+      systemNodePool: {
+        machineType: system.machineType ?? d.systemMachineType,
+        minNodes,
+        maxNodes,
+        diskSizeGb: system.diskSizeGb ?? d.systemDiskSizeGb,
+      },
+      gpuDriverVersion: args.gpuDriverVersion ?? d.gpuDriverVersion,
+      gpuDiskSizeGb: args.gpuDiskSizeGb ?? d.gpuDiskSizeGb,
+      nodeAutoProvisioning: {
+        enabled: nap.enabled ?? false,
+        maxCpu: nap.maxCpu ?? d.napMaxCpu,
+        maxMemoryGb: nap.maxMemoryGb ?? d.napMaxMemoryGb,
+        gpuLimits: nap.gpuLimits ?? [],
+      },
+      binaryAuthorization: args.binaryAuthorization ?? false,
+      deletionProtection: PRESETS[environment].deletionProtection,
+    },
+  };
+}

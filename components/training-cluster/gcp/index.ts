@@ -1,0 +1,104 @@
+/**
+ * The GKE target of `mlops:index:GpuTrainingCluster`: a VPC-native private GKE Standard cluster
+ * with a system node pool and GPU node pools that scale from zero. Each concern lives in its own
+ * file: args.ts (contract), network.ts, iam.ts, kms.ts, gke.ts, nodepools.ts, machines.ts,
+ * kubeconfig.ts.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { GcpPrivateServiceAccess } from "../../adapters/types";
+import type { ClusterHandle, ResolvedGpuPool } from "../types";
+import { resolveGcpClusterArgs, type GcpClusterArgs } from "./args";
+import { createGkeCluster } from "./gke";
+import { createNodeServiceAccount } from "./iam";
+import { createSecretsKey } from "./kms";
+import { clusterKubeconfig } from "./kubeconfig";
+import { gcpGpuPoolShape } from "./machines";
+import { createNetwork } from "./network";
+import { createGpuNodePools, createSystemNodePool } from "./nodepools";
+import { COMPONENT_TYPE, gcpClusterScope, type GcpClusterContext } from "./scope";
+
+export * from "./args";
+export {
+  DEFAULT_GCP_GPU_MACHINE_TYPE,
+  GCP_GPU_MACHINES,
+  GCP_GPU_TYPES,
+  gcpGpuMachine,
+  gcpGpuPoolShape,
+  maxNodesForGpus,
+  type GcpGpuPoolShape,
+  type GpuMachine,
+} from "./machines";
+export { gkeClusterName } from "./gke";
+export { NODE_SERVICE_ACCOUNT_ROLES } from "./iam";
+export { GKE_AUTH_PLUGIN, gkeKubeconfig } from "./kubeconfig";
+export { FLOW_LOGS, SECONDARY_RANGE_NAMES } from "./network";
+export { GKE_TAINT_EFFECT, SYSTEM_POOL_NAME, gpuNodeLabels, gpuNodePoolName } from "./nodepools";
+export { COMPONENT_TYPE, type GcpClusterContext } from "./scope";
+
+/**
+ * Builds the GKE target for validated `args` (`gcpClusterArgsSchema`) and resolved GPU pools.
+ * Environment rules and every GPU pool's shape are checked first: all problems are thrown at once
+ * as a `pulumi.ResourceError` naming `args.gcp.<key>` / the pool, before any child is created.
+ *
+ * Children (`${ctx.name}-<role>`, all parented to `ctx.parent`): network, nodes (subnet), router,
+ * nat, psa-range, psa-connection, nodes-sa (+ its role grants), secrets-keyring, secrets-key,
+ * secrets-key-gke-agent, gke, system-pool, gpu-<pool> per GPU pool, k8s (the provider).
+ *
+ * The handle's `gcp` block points the adapters at this cluster's project, region and network, with
+ * `privateServiceAccess: "existing"` (this builder made the Service Networking connection, and the
+ * network ID it hands out resolves only after that connection exists).
+ */
+export function createGcpCluster(
+  ctx: GcpClusterContext,
+  args: GcpClusterArgs,
+  pools: ResolvedGpuPool[],
+): ClusterHandle {
+  const { resolved, problems } = resolveGcpClusterArgs(args, ctx.environment);
+  const lines = problems.map((p) => `args.gcp.${p.key}: ${p.message}`);
+  for (const pool of pools) {
+    try {
+      gcpGpuPoolShape(pool);
+    } catch (error) {
+      lines.push(`args.gpuPools: ${(error as Error).message}`);
+    }
+  }
+  const names = new Set<string>();
+  for (const pool of pools) {
+    if (names.has(pool.name)) lines.push(`args.gpuPools: GPU pool "${pool.name}" is defined twice`);
+    names.add(pool.name);
+  }
+  if (lines.length > 0) {
+    throw new pulumi.ResourceError(
+      `invalid arguments for ${COMPONENT_TYPE}:\n  ${lines.join("\n  ")}`,
+      ctx.parent,
+    );
+  }
+
+  const scope = gcpClusterScope(ctx);
+  const net = createNetwork(scope, resolved);
+  const nodeSa = createNodeServiceAccount(scope, resolved);
+  const secrets = createSecretsKey(scope, resolved);
+  const cluster = createGkeCluster(scope, resolved, net, nodeSa, secrets);
+  const systemPool = createSystemNodePool(scope, resolved, { cluster, nodeSa });
+  const gpuPools = createGpuNodePools(scope, resolved, pools, { cluster, nodeSa });
+
+  const kubeconfig = clusterKubeconfig(cluster, resolved.project, resolved.region, resolved.dnsEndpoint);
+  const provider = new k8s.Provider(`${ctx.name}-k8s`, { kubeconfig }, { parent: ctx.parent });
+
+  return {
+    provider,
+    kubeconfig,
+    clusterName: cluster.name,
+    endpoint: cluster.endpoint,
+    gcp: {
+      project: resolved.project,
+      region: resolved.region,
+      network: net.networkIdAfterPrivateServiceAccess,
+      privateServiceAccess: GcpPrivateServiceAccess.existing,
+      privateServiceAccessCidr: resolved.privateServiceAccessCidr,
+    },
+    driversPreinstalled: true,
+    ready: [systemPool, ...gpuPools, net.nat],
+  };
+}

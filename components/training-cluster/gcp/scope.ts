@@ -1,0 +1,45 @@
+/**
+ * What every file of the GKE builder shares: the builder context, labels and resource options.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { gcpLabels } from "../../adapters/gcp/common";
+import type { Environment } from "../../shared/presets";
+
+/** The component type errors are reported for. */
+export const COMPONENT_TYPE = "mlops:index:GpuTrainingCluster";
+
+/** What the component hands the GKE builder. */
+export interface GcpClusterContext {
+  /** The component that owns every child (`{ parent }`). */
+  parent: pulumi.Resource;
+  /** The component's name; children are named `${name}-<role>`. */
+  name: string;
+  /** The resolved environment (picks defaults and the prod rules). */
+  environment: Environment;
+  /** Tags, applied as GCP labels (sanitized) to every labelable resource. */
+  tags: Record<string, string>;
+  /** `protect` on the cluster and the secrets key (also retain-on-delete on the key). */
+  protect: boolean;
+}
+
+/** Everything the builder's files need besides the args. */
+export interface GcpClusterScope {
+  ctx: GcpClusterContext;
+  /** `ctx.tags` sanitized to GCP label rules. */
+  labels: Record<string, string>;
+  /** Options for every child. */
+  opts: pulumi.CustomResourceOptions;
+  /** Options for stateful children (the secrets key): protect and retain on delete. */
+  statefulOpts: pulumi.CustomResourceOptions;
+}
+
+/** Builds the scope shared by the builder's files. */
+export function gcpClusterScope(ctx: GcpClusterContext): GcpClusterScope {
+  const opts: pulumi.CustomResourceOptions = { parent: ctx.parent };
+  return {
+    ctx,
+    labels: gcpLabels(ctx.tags),
+    opts,
+    statefulOpts: { ...opts, protect: ctx.protect, retainOnDelete: ctx.protect },
+  };
+}

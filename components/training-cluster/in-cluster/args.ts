@@ -1,0 +1,302 @@
+/**
+ * The public contract of the in-cluster parts of `mlops:index:GpuTrainingCluster` (issue 3): the
+ * GPU stack, Kueue, and the teams that share the GPUs. A hand-written, documented interface per
+ * block and the zod schema that validates it (`inClusterArgsSchema`); the type-level check at the
+ * end of this file keeps the two in sync.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { DNS_LABEL } from "../../shared/names";
+import type { Environment } from "../../shared/presets";
+
+/** How GPUs are exposed to Kubernetes. */
+export const GpuStack = {
+  /**
+   * The NVIDIA device plugin only (DaemonSet on GPU nodes). Needs NVIDIA drivers and the container
+   * toolkit already on the node image (EKS AL2023 NVIDIA AMI, Bottlerocket NVIDIA, GPU-ready kind).
+   */
+  devicePlugin: "devicePlugin",
+  /**
+   * The NVIDIA GPU Operator: device plugin, GPU feature discovery, DCGM exporter, and (when the
+   * node image lacks them) the driver and the container toolkit as containers.
+   */
+  gpuOperator: "gpuOperator",
+  /**
+   * Nothing: the platform already runs a device plugin (GKE with GKE-managed drivers deploys its
+   * own `nvidia-gpu-device-plugin` DaemonSet in kube-system; a second one would fight over the GPUs).
+   */
+  none: "none",
+} as const;
+export type GpuStack = (typeof GpuStack)[keyof typeof GpuStack];
+export const GPU_STACKS = Object.values(GpuStack) as [GpuStack, ...GpuStack[]];
+
+/**
+ * Which workloads a team may preempt to get back quota it lent to the cohort
+ * (Kueue `ClusterQueue.spec.preemption.reclaimWithinCohort`).
+ */
+export const ReclaimWithinCohort = {
+  never: "Never",
+  lowerPriority: "LowerPriority",
+  any: "Any",
+} as const;
+export type ReclaimWithinCohort = (typeof ReclaimWithinCohort)[keyof typeof ReclaimWithinCohort];
+
+/** Which of its own workloads a team's queue may preempt (Kueue `preemption.withinClusterQueue`). */
+export const WithinClusterQueue = {
+  never: "Never",
+  lowerPriority: "LowerPriority",
+  lowerOrNewerEqualPriority: "LowerOrNewerEqualPriority",
+} as const;
+export type WithinClusterQueue = (typeof WithinClusterQueue)[keyof typeof WithinClusterQueue];
+
+/** A team: its namespace, its Kueue queues and its share of the GPUs, CPU and memory. */
+export interface TeamArgs {
+  /**
+   * DNS-1123 label, unique among teams. Names the team's ClusterQueue and, unless `namespace` is
+   * set, its namespace.
+   * @example "vision"
+   */
+  name: string;
+  /**
+   * Namespace the team's jobs run in (created with Pod Security "restricted").
+   * @default the team `name`
+   */
+  namespace?: string;
+  /**
+   * GPUs guaranteed to the team in each GPU pool it may use (the `nominalQuota` of
+   * `nvidia.com/gpu` for each pool's ResourceFlavor). 0 means the team only borrows.
+   * @example 4
+   */
+  gpuQuota: number;
+  /**
+   * CPU guaranteed to the team, a Kubernetes quantity.
+   * @example "64"
+   */
+  cpuQuota: string;
+  /**
+   * Memory guaranteed to the team, a Kubernetes quantity.
+   * @example "256Gi"
+   */
+  memoryQuota: string;
+  /**
+   * Whether the team may borrow idle quota of the other teams in the cohort (Kueue
+   * `borrowingLimit` unset). When false, `borrowingLimit` is 0 for every resource.
+   * @default true
+   */
+  canBorrow?: boolean;
+  /**
+   * GPU pools the team may use, by pool name.
+   * @default every GPU pool of the cluster
+   */
+  pools?: string[];
+  /**
+   * Most pods in the team namespace at once (ResourceQuota `pods`).
+   * @default 200
+   */
+  maxPods?: number;
+  /**
+   * Annotations of the team ServiceAccount, for cloud workload identity, e.g.
+   * `{ "eks.amazonaws.com/role-arn": "arn:aws:iam::...:role/vision" }` (IRSA) or
+   * `{ "iam.gke.io/gcp-service-account": "vision@project.iam.gserviceaccount.com" }` (GKE).
+   * @default {}
+   */
+  serviceAccountAnnotations?: Record<string, string>;
+}
+
+/** Default requests and limits of containers that set none (the teams' LimitRange). */
+export interface ContainerDefaultsArgs {
+  /** @default "500m" */
+  cpuRequest?: string;
+  /** @default "1Gi" */
+  memoryRequest?: string;
+  /** @default "2" */
+  cpuLimit?: string;
+  /** @default "4Gi" */
+  memoryLimit?: string;
+}
+
+/** Kueue preemption settings, the same for every team's ClusterQueue. */
+export interface PreemptionArgs {
+  /**
+   * Which workloads may be preempted when a team reclaims the quota it lent to the cohort.
+   * "Any" guarantees every team its nominal quota back; borrowed GPUs are best effort.
+   * @default "Any"
+   */
+  reclaimWithinCohort?: ReclaimWithinCohort;
+  /**
+   * Which workloads of the same team may be preempted for a higher-priority one.
+   * @default "LowerPriority"
+   */
+  withinClusterQueue?: WithinClusterQueue;
+}
+
+/** The in-cluster parts: GPU stack, Kueue and teams. */
+export interface InClusterArgs {
+  /**
+   * How GPUs are exposed to Kubernetes.
+   * @default "devicePlugin" when the node image has the NVIDIA drivers (EKS AL2023 NVIDIA AMI, GKE), else "gpuOperator"
+   */
+  gpuStack?: GpuStack;
+  /**
+   * Export GPU metrics with NVIDIA DCGM exporter. With "gpuOperator" the operator's own exporter is
+   * used; with "devicePlugin" a standalone exporter is installed; with "none" nothing is installed.
+   * @default true
+   */
+  dcgmExporter?: boolean;
+  /**
+   * Create Prometheus-operator ServiceMonitors for Kueue and the DCGM exporter (needs the
+   * monitoring.coreos.com CRDs in the cluster).
+   * @default false
+   */
+  serviceMonitors?: boolean;
+  /**
+   * Kueue chart version (also the controller image tag, `v<version>`). The ClusterQueue,
+   * LocalQueue, ResourceFlavor and Cohort objects use the `kueue.x-k8s.io/v1beta2` API.
+   * @default "0.19.2"
+   */
+  kueueVersion?: string;
+  /**
+   * Kueue controller replicas (with a PodDisruptionBudget when more than 1).
+   * @default 1 in dev, 2 in staging/prod
+   */
+  kueueReplicas?: number;
+  /**
+   * The teams sharing the cluster's GPUs.
+   * @default []
+   */
+  teams?: TeamArgs[];
+  /** Kueue preemption. @default reclaim "Any", within a queue "LowerPriority" */
+  preemption?: PreemptionArgs;
+  /** Defaults for containers in team namespaces. @default requests 500m/1Gi, limits 2/4Gi */
+  containerDefaults?: ContainerDefaultsArgs;
+}
+
+/** Kueue chart and controller version the toolkit is tested with (see `kueue.ts`). */
+export const DEFAULT_KUEUE_VERSION = "0.19.2";
+
+/** Namespaces the platform owns; teams may not use them. */
+export const RESERVED_NAMESPACES = ["default", "gpu-system", "kueue-system"] as const;
+
+/** A Kubernetes quantity such as "500m", "2", "1.5", "512Mi", "64Gi", "1G". */
+export const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|Ki|Mi|Gi|Ti|Pi)?$/;
+
+const quantity = z.string().regex(QUANTITY, {
+  message: 'must be a Kubernetes quantity such as "500m", "2", "512Mi" or "64Gi"',
+});
+const dnsLabel = z
+  .string()
+  .max(63, { message: "must be at most 63 characters" })
+  .regex(DNS_LABEL, { message: "must be a DNS-1123 label (lowercase letters, digits, '-')" });
+
+export const teamArgsSchema = z
+  .object({
+    name: dnsLabel,
+    namespace: dnsLabel.optional(),
+    gpuQuota: z
+      .number()
+      .min(0, { message: "must be 0 or more GPUs" })
+      .max(4096)
+      .refine((n) => Number.isInteger(n), { message: "must be a whole number of GPUs" }),
+    cpuQuota: quantity,
+    memoryQuota: quantity,
+    canBorrow: z.boolean().optional(),
+    pools: z
+      .array(dnsLabel)
+      .min(1, { message: "must name at least one pool (omit it for every pool)" })
+      .optional(),
+    maxPods: z.number().int().min(1).max(10_000).optional(),
+    serviceAccountAnnotations: z.record(z.string(), z.string()).optional(),
+  })
+  .strict();
+
+const containerDefaultsSchema = z
+  .object({
+    cpuRequest: quantity.optional(),
+    memoryRequest: quantity.optional(),
+    cpuLimit: quantity.optional(),
+    memoryLimit: quantity.optional(),
+  })
+  .strict();
+
+const preemptionSchema = z
+  .object({
+    reclaimWithinCohort: z.enum(Object.values(ReclaimWithinCohort) as [ReclaimWithinCohort]).optional(),
+    withinClusterQueue: z.enum(Object.values(WithinClusterQueue) as [WithinClusterQueue]).optional(),
+  })
+  .strict();
+
+/** Field schemas of `InClusterArgs`, without the cross-field rules. */
+export const inClusterArgsObject = z
+  .object({
+    gpuStack: z.enum(GPU_STACKS).optional(),
+    dcgmExporter: z.boolean().optional(),
+    serviceMonitors: z.boolean().optional(),
+    kueueVersion: z
+      .string()
+      .regex(/^\d+\.\d+\.\d+$/, {
+        message: 'must be a released Kueue version such as "0.19.2" (no "v", no range)',
+      })
+      .optional(),
+    kueueReplicas: z.number().int().min(1).max(5).optional(),
+    teams: z.array(teamArgsSchema).optional(),
+    preemption: preemptionSchema.optional(),
+    containerDefaults: containerDefaultsSchema.optional(),
+  })
+  .strict();
+
+/** Cross-field rules: unique team names and namespaces, no platform namespaces. */
+export function checkInClusterArgs(v: z.output<typeof inClusterArgsObject>, ctx: z.RefinementCtx): void {
+  const names = new Map<string, number>();
+  const namespaces = new Map<string, number>();
+  (v.teams ?? []).forEach((team, i) => {
+    const first = names.get(team.name);
+    if (first !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["teams", i, "name"],
+        message: `duplicate team name "${team.name}" (also teams[${first}]); team names must be unique`,
+      });
+    } else names.set(team.name, i);
+    const ns = team.namespace ?? team.name;
+    const firstNs = namespaces.get(ns);
+    if (firstNs !== undefined && first === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["teams", i, "namespace"],
+        message: `namespace "${ns}" is already used by teams[${firstNs}]; each team needs its own namespace`,
+      });
+    } else namespaces.set(ns, i);
+    if ((RESERVED_NAMESPACES as readonly string[]).includes(ns) || ns.startsWith("kube-")) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["teams", i, team.namespace === undefined ? "name" : "namespace"],
+        message: `namespace "${ns}" is reserved for the platform (${RESERVED_NAMESPACES.join(", ")}, kube-*); pick another`,
+      });
+    }
+  });
+}
+
+/** Runtime schema of `InClusterArgs`. */
+export const inClusterArgsSchema = inClusterArgsObject.superRefine(checkInClusterArgs);
+
+/** `InClusterArgs` after validation. */
+export type ValidatedInClusterArgs = z.output<typeof inClusterArgsSchema>;
+
+/** What the in-cluster parts need from the component that installs them. */
+export interface InClusterContext {
+  /** The component; parent of every child. */
+  parent: pulumi.Resource;
+  /** The component's name; prefixes every child's Pulumi name and names the Kueue cohort. */
+  name: string;
+  environment: Environment;
+  /** Governance tags, copied as labels onto the namespaces. */
+  tags: Record<string, string>;
+  protect: boolean;
+}
+
+// ---- type-level check: the interfaces and the schemas describe the same shape ----------------
+
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Assert<T extends true> = T;
+export type _TeamArgsMatch = Assert<Equals<z.input<typeof teamArgsSchema>, TeamArgs>>;
+export type _InClusterArgsMatch = Assert<Equals<z.input<typeof inClusterArgsObject>, InClusterArgs>>;

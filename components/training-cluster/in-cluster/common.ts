@@ -1,0 +1,91 @@
+/**
+ * Names, labels and resource options shared by the in-cluster files.
+ *
+ * Kubernetes objects get a fixed `metadata.name` (no auto-naming), so that job templates, queues
+ * and policies can refer to them before deployment. Pulumi resource names are
+ * `${ctx.name}-<what>` so that two components in one stack never collide.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { ClusterHandle } from "../types";
+import { governanceLabels, standardLabels } from "../../shared/k8s";
+import type { InClusterContext } from "./args";
+
+/** `app.kubernetes.io/name` of everything the in-cluster parts create. */
+export const COMPONENT_LABEL = "gpu-training-cluster";
+
+/** Namespace of the GPU stack (device plugin or GPU Operator, DCGM exporter). */
+export const GPU_SYSTEM_NAMESPACE = "gpu-system";
+
+/** Namespace of the Kueue controller. */
+export const KUEUE_NAMESPACE = "kueue-system";
+
+/** Name of the LocalQueue in every team namespace: jobs set `kueue.x-k8s.io/queue-name: training`. */
+export const LOCAL_QUEUE_NAME = "training";
+
+/** Name of the ServiceAccount in every team namespace that training jobs run as. */
+export const TEAM_SERVICE_ACCOUNT = "training";
+
+/** Name of the ResourceFlavor for CPU and memory (no node labels: any node). */
+export const CPU_FLAVOR_NAME = "default-cpu";
+
+/** Extended resource name of NVIDIA GPUs. */
+export const GPU_RESOURCE = "nvidia.com/gpu";
+
+/** Label that makes a team namespace's pods admissible by its ClusterQueue. */
+export const TEAM_LABEL = "mlops.pulumi.com/team";
+
+/** Labels of an object of the in-cluster parts (`role` is e.g. "kueue", "team"). */
+export function labelsFor(ctx: InClusterContext, role: string): Record<string, string> {
+  return { ...governanceLabels(ctx.tags), ...standardLabels(COMPONENT_LABEL, ctx.name, role) };
+}
+
+/**
+ * Options for every in-cluster child: parented to the component, on the cluster's provider, after
+ * everything the cluster builder says must be ready (node groups, Karpenter), plus `extra`.
+ */
+export function childOptions(
+  ctx: InClusterContext,
+  handle: ClusterHandle,
+  extra: pulumi.Resource[] = [],
+): pulumi.CustomResourceOptions {
+  return { parent: ctx.parent, provider: handle.provider, dependsOn: [...handle.ready, ...extra] };
+}
+
+/** Multipliers of Kubernetes quantity suffixes. */
+const SUFFIX: Record<string, number> = {
+  "": 1,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+};
+
+/** A Kubernetes quantity ("500m", "2", "64Gi") as a number of base units (cores, bytes). */
+export function parseQuantity(q: string): number {
+  const m = /^([0-9]+(?:\.[0-9]+)?)(m|k|M|G|T|P|Ki|Mi|Gi|Ti|Pi)?$/.exec(q);
+  if (!m) throw new Error(`not a Kubernetes quantity: "${q}"`);
+  return Number(m[1]) * SUFFIX[m[2] ?? ""]!;
+}
+
+/** CPU cores as a quantity: whole cores as "N", else millicores "Nm". */
+export function formatCpu(cores: number): string {
+  const milli = Math.round(cores * 1000);
+  return milli % 1000 === 0 ? String(milli / 1000) : `${milli}m`;
+}
+
+/** Bytes as a quantity with the largest binary suffix that divides it, else plain bytes. */
+export function formatMemory(bytes: number): string {
+  const b = Math.round(bytes);
+  for (const s of ["Pi", "Ti", "Gi", "Mi", "Ki"]) {
+    const unit = SUFFIX[s]!;
+    if (b % unit === 0) return `${b / unit}${s}`;
+  }
+  return String(b);
+}

@@ -1,0 +1,236 @@
+/**
+ * The GPU stack: how GPUs become the schedulable `nvidia.com/gpu` resource, and GPU metrics.
+ *
+ * | gpuStack       | Helm releases (namespace `gpu-system`)                          |
+ * | -------------- | --------------------------------------------------------------- |
+ * | "devicePlugin" | nvidia-device-plugin, + dcgm-exporter when `dcgmExporter`        |
+ * | "gpuOperator"  | gpu-operator (its own DCGM exporter when `dcgmExporter`)         |
+ * | "none"         | nothing (the platform runs the device plugin, e.g. GKE)          |
+ *
+ * `gpu-system` is the only namespace with the Pod Security "privileged" profile: the device plugin
+ * mounts the kubelet's device-plugin socket directory (hostPath), the DCGM exporter runs as root
+ * with SYS_ADMIN, and the GPU Operator's driver and toolkit containers are privileged and change
+ * the host. Nothing else runs there; team namespaces are "restricted".
+ */
+import * as k8s from "@pulumi/kubernetes";
+import { GPU_NODE_LABELS, GPU_TAINT, type ClusterHandle } from "../types";
+import { GpuStack, type InClusterContext } from "./args";
+import { childOptions, GPU_SYSTEM_NAMESPACE, labelsFor } from "./common";
+
+/**
+ * NVIDIA device plugin chart (https://nvidia.github.io/k8s-device-plugin, chart
+ * `nvidia-device-plugin`), the newest release, v0.20.0 (2026-08-19; NVIDIA/k8s-device-plugin tag
+ * v0.20.0, deployments/helm/nvidia-device-plugin/Chart.yaml).
+ */
+export const DEVICE_PLUGIN_CHART = {
+  repo: "https://nvidia.github.io/k8s-device-plugin",
+  chart: "nvidia-device-plugin",
+  version: "0.20.0",
+} as const;
+
+/** Device plugin image, pinned to the chart's appVersion (chart default `v<appVersion>`, set explicitly). */
+export const DEVICE_PLUGIN_IMAGE = {
+  repository: "nvcr.io/nvidia/k8s-device-plugin",
+  tag: "v0.20.0",
+} as const;
+
+/**
+ * NVIDIA GPU Operator chart (https://helm.ngc.nvidia.com/nvidia, chart `gpu-operator`), the newest
+ * release, v26.7.0 (2026-08-20; NVIDIA/gpu-operator tag v26.7.0). NGC chart versions carry the
+ * leading "v". The operator's images default to the chart's appVersion; its operands (device
+ * plugin v0.20.0, DCGM exporter 4.6.0-4.8.3, container toolkit v1.20.0, driver 595.91.07) are
+ * pinned in that chart's values.yaml.
+ */
+export const GPU_OPERATOR_CHART = {
+  repo: "https://helm.ngc.nvidia.com/nvidia",
+  chart: "gpu-operator",
+  version: "v26.7.0",
+} as const;
+
+/**
+ * Standalone DCGM exporter chart (https://nvidia.github.io/dcgm-exporter/helm-charts, chart
+ * `dcgm-exporter`), the newest release, 4.8.2 (NVIDIA/dcgm-exporter tag 4.5.3-4.8.2,
+ * deployment/Chart.yaml). Used only with the plain device plugin: the GPU Operator ships its own.
+ */
+export const DCGM_EXPORTER_CHART = {
+  repo: "https://nvidia.github.io/dcgm-exporter/helm-charts",
+  chart: "dcgm-exporter",
+  version: "4.8.2",
+} as const;
+
+/** DCGM exporter image of that chart (deployment/values.yaml), set explicitly. */
+export const DCGM_EXPORTER_IMAGE = {
+  repository: "nvcr.io/nvidia/k8s/dcgm-exporter",
+  tag: "4.5.3-4.8.2-distroless",
+} as const;
+
+/** Pod Security admission labels of `gpu-system` (privileged; see the file comment for why). */
+export function privilegedNamespaceLabels(): Record<string, string> {
+  return {
+    "pod-security.kubernetes.io/enforce": "privileged",
+    "pod-security.kubernetes.io/enforce-version": "latest",
+    // Still report what would break "restricted", so the exception stays visible.
+    "pod-security.kubernetes.io/audit": "restricted",
+    "pod-security.kubernetes.io/warn": "restricted",
+  };
+}
+
+/** The `gpu-system` Namespace as a plain manifest. */
+export function gpuSystemNamespaceManifest(labels: Record<string, string>) {
+  return {
+    apiVersion: "v1" as const,
+    kind: "Namespace" as const,
+    metadata: {
+      name: GPU_SYSTEM_NAMESPACE,
+      labels: { ...labels, ...privilegedNamespaceLabels() },
+      annotations: {
+        "mlops.pulumi.com/privileged-reason":
+          "NVIDIA device plugin / GPU Operator / DCGM exporter need host access (hostPath device-plugin socket, privileged driver and toolkit containers, SYS_ADMIN for profiling metrics)",
+      },
+    },
+  };
+}
+
+/** Tolerations of GPU DaemonSets: the GPU taint (any value) and CriticalAddonsOnly. */
+function gpuDaemonSetTolerations() {
+  return [
+    { key: "CriticalAddonsOnly", operator: "Exists" },
+    { key: GPU_TAINT.key, operator: "Exists", effect: GPU_TAINT.effect },
+  ];
+}
+
+/** Runs only on our GPU nodes (every target labels them `GPU_NODE_LABELS.gpu: "true"`). */
+function gpuNodeSelector(): Record<string, string> {
+  return { [GPU_NODE_LABELS.gpu]: "true" };
+}
+
+/**
+ * Values of the device plugin chart. The chart's default node affinity requires Node Feature
+ * Discovery labels (`feature.node.kubernetes.io/pci-10de.present`, ...), which our clusters do not
+ * run; it is replaced by our GPU node label (Helm replaces lists, so the terms are ours alone).
+ */
+export function devicePluginValues() {
+  return {
+    image: { repository: DEVICE_PLUGIN_IMAGE.repository, tag: DEVICE_PLUGIN_IMAGE.tag },
+    nodeSelector: gpuNodeSelector(),
+    affinity: {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [
+            { matchExpressions: [{ key: GPU_NODE_LABELS.gpu, operator: "In", values: ["true"] }] },
+          ],
+        },
+      },
+    },
+    tolerations: gpuDaemonSetTolerations(),
+    // GPU feature discovery needs NFD; the pool labels we set are what jobs select on.
+    gfd: { enabled: false },
+    nfd: { enabled: false },
+  };
+}
+
+/** Values of the GPU Operator chart. */
+export function gpuOperatorValues(opts: {
+  driversPreinstalled: boolean;
+  dcgmExporter: boolean;
+  serviceMonitors: boolean;
+}) {
+  return {
+    // Drivers and toolkit as containers only where the node image lacks them.
+    driver: { enabled: !opts.driversPreinstalled },
+    toolkit: { enabled: !opts.driversPreinstalled },
+    devicePlugin: { enabled: true },
+    dcgmExporter: { enabled: opts.dcgmExporter, serviceMonitor: { enabled: opts.serviceMonitors } },
+    daemonsets: { tolerations: gpuDaemonSetTolerations() },
+    nfd: { enabled: true },
+  };
+}
+
+/** Values of the standalone DCGM exporter chart. */
+export function dcgmExporterValues(opts: { serviceMonitors: boolean }) {
+  return {
+    image: { repository: DCGM_EXPORTER_IMAGE.repository, tag: DCGM_EXPORTER_IMAGE.tag },
+    nodeSelector: gpuNodeSelector(),
+    tolerations: gpuDaemonSetTolerations(),
+    serviceMonitor: { enabled: opts.serviceMonitors },
+  };
+}
+
+export interface GpuStackResult {
+  namespace?: k8s.core.v1.Namespace;
+  releases: k8s.helm.v3.Release[];
+}
+
+/** Creates `gpu-system` and the releases of the chosen GPU stack. */
+export function installGpuStack(
+  ctx: InClusterContext,
+  handle: ClusterHandle,
+  opts: { gpuStack: GpuStack; dcgmExporter: boolean; serviceMonitors: boolean },
+): GpuStackResult {
+  if (opts.gpuStack === GpuStack.none) return { releases: [] };
+  const nsManifest = gpuSystemNamespaceManifest(labelsFor(ctx, "gpu"));
+  const namespace = new k8s.core.v1.Namespace(
+    `${ctx.name}-gpu-system`,
+    nsManifest,
+    childOptions(ctx, handle),
+  );
+  const releaseOpts = childOptions(ctx, handle, [namespace]);
+  const common = (
+    name: string,
+  ): Pick<
+    k8s.helm.v3.ReleaseArgs,
+    "name" | "namespace" | "createNamespace" | "atomic" | "cleanupOnFail"
+  > => ({
+    name,
+    namespace: namespace.metadata.name,
+    createNamespace: false,
+    atomic: true,
+    cleanupOnFail: true,
+  });
+  const releases: k8s.helm.v3.Release[] = [];
+  if (opts.gpuStack === GpuStack.devicePlugin) {
+    releases.push(
+      new k8s.helm.v3.Release(
+        `${ctx.name}-nvidia-device-plugin`,
+        {
+          ...common("nvidia-device-plugin"),
+          chart: DEVICE_PLUGIN_CHART.chart,
+          version: DEVICE_PLUGIN_CHART.version,
+          repositoryOpts: { repo: DEVICE_PLUGIN_CHART.repo },
+          values: devicePluginValues(),
+        },
+        releaseOpts,
+      ),
+    );
+    if (opts.dcgmExporter) {
+      releases.push(
+        new k8s.helm.v3.Release(
+          `${ctx.name}-dcgm-exporter`,
+          {
+            ...common("dcgm-exporter"),
+            chart: DCGM_EXPORTER_CHART.chart,
+            version: DCGM_EXPORTER_CHART.version,
+            repositoryOpts: { repo: DCGM_EXPORTER_CHART.repo },
+            values: dcgmExporterValues(opts),
+          },
+          releaseOpts,
+        ),
+      );
+    }
+  } else {
+    releases.push(
+      new k8s.helm.v3.Release(
+        `${ctx.name}-gpu-operator`,
+        {
+          ...common("gpu-operator"),
+          chart: GPU_OPERATOR_CHART.chart,
+          version: GPU_OPERATOR_CHART.version,
+          repositoryOpts: { repo: GPU_OPERATOR_CHART.repo },
+          values: gpuOperatorValues({ ...opts, driversPreinstalled: handle.driversPreinstalled }),
+        },
+        releaseOpts,
+      ),
+    );
+  }
+  return { namespace, releases };
+}

@@ -1,0 +1,308 @@
+/**
+ * `installInClusterParts`: everything the GPU training cluster installs inside Kubernetes, the same
+ * on every target (EKS, GKE, an adopted kubeconfig). It sees only the `ClusterHandle`.
+ *
+ * - the GPU stack (`gpu.ts`): device plugin or GPU Operator, DCGM exporter, in `gpu-system`;
+ * - Kueue (`kueue.ts`): the controller in `kueue-system`, a ResourceFlavor per GPU pool plus one
+ *   for CPU, a Cohort, a ClusterQueue per team;
+ * - per team (`teams.ts`): namespace, ResourceQuota, LimitRange, ServiceAccount,
+ *   NetworkPolicies, and the LocalQueue `training`;
+ * - the job template that submits to those queues is `job-template.ts` (`TrainingJob`).
+ *
+ * Every child: `{ parent: ctx.parent, provider: handle.provider, dependsOn: handle.ready }`.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import { dnsLabel } from "../../shared/names";
+import { argError } from "../../shared/validation";
+import type { ClusterHandle, ResolvedGpuPool } from "../types";
+import {
+  DEFAULT_KUEUE_VERSION,
+  GpuStack,
+  ReclaimWithinCohort,
+  WithinClusterQueue,
+  type InClusterContext,
+  type ValidatedInClusterArgs,
+} from "./args";
+import { childOptions, CPU_FLAVOR_NAME, labelsFor, LOCAL_QUEUE_NAME, TEAM_SERVICE_ACCOUNT } from "./common";
+import { installGpuStack } from "./gpu";
+import {
+  clusterQueueManifest,
+  cohortManifest,
+  cpuFlavorManifest,
+  gpuFlavorManifest,
+  installKueue,
+  kueueObject,
+  localQueueManifest,
+} from "./kueue";
+import {
+  limitRangeManifest,
+  resourceQuotaManifest,
+  teamCeilings,
+  teamNamespaceManifest,
+  teamNetworkPolicyManifests,
+  teamServiceAccountManifest,
+  workloadIdentityEgress,
+  type ResolvedContainerDefaults,
+  type ResolvedTeam,
+} from "./teams";
+
+export * from "./args";
+export {
+  COMPONENT_LABEL,
+  CPU_FLAVOR_NAME,
+  GPU_RESOURCE,
+  GPU_SYSTEM_NAMESPACE,
+  KUEUE_NAMESPACE,
+  LOCAL_QUEUE_NAME,
+  TEAM_LABEL,
+  TEAM_SERVICE_ACCOUNT,
+} from "./common";
+export {
+  DCGM_EXPORTER_CHART,
+  DCGM_EXPORTER_IMAGE,
+  DEVICE_PLUGIN_CHART,
+  DEVICE_PLUGIN_IMAGE,
+  GPU_OPERATOR_CHART,
+  dcgmExporterValues,
+  devicePluginValues,
+  gpuOperatorValues,
+  gpuSystemNamespaceManifest,
+} from "./gpu";
+export {
+  KUEUE_API_VERSION,
+  KUEUE_CHART,
+  KUEUE_IMAGE_REPOSITORY,
+  clusterQueueManifest,
+  cohortManifest,
+  cpuFlavorManifest,
+  gpuFlavorManifest,
+  kueueNamespaceManifest,
+  kueueValues,
+  localQueueManifest,
+  type ClusterQueueInput,
+} from "./kueue";
+export {
+  limitRangeManifest,
+  resourceQuotaManifest,
+  teamCeilings,
+  teamNamespaceManifest,
+  teamNetworkPolicyManifests,
+  teamServiceAccountManifest,
+  workloadIdentityEgress,
+  type ResolvedContainerDefaults,
+  type ResolvedTeam,
+  type TeamCeiling,
+} from "./teams";
+export {
+  QUEUE_NAME_LABEL,
+  TRAINING_JOB_TYPE,
+  TrainingJob,
+  resolveTrainingJob,
+  trainingJobArgsSchema,
+  trainingJobManifest,
+  type ResolvedTrainingJob,
+  type TrainingJobArgs,
+} from "./job-template";
+
+/** Type token used in argument errors (the in-cluster args are part of its args). */
+const COMPONENT_TYPE = "mlops:index:GpuTrainingCluster";
+
+/** The in-cluster args with every default applied. */
+export interface ResolvedInClusterArgs {
+  gpuStack: GpuStack;
+  dcgmExporter: boolean;
+  serviceMonitors: boolean;
+  kueueVersion: string;
+  kueueReplicas: number;
+  teams: ResolvedTeam[];
+  reclaimWithinCohort: ReclaimWithinCohort;
+  withinClusterQueue: WithinClusterQueue;
+  containerDefaults: ResolvedContainerDefaults;
+}
+
+/**
+ * Applies the defaults, and the rules that need the cluster: the device plugin alone needs drivers
+ * on the node image; team pools must exist; no pool may be called like the CPU flavor.
+ */
+export function resolveInClusterArgs(
+  ctx: InClusterContext,
+  handle: Pick<ClusterHandle, "driversPreinstalled">,
+  pools: ResolvedGpuPool[],
+  args: ValidatedInClusterArgs,
+): ResolvedInClusterArgs {
+  const gpuStack =
+    args.gpuStack ?? (handle.driversPreinstalled ? GpuStack.devicePlugin : GpuStack.gpuOperator);
+  if (gpuStack === GpuStack.devicePlugin && !handle.driversPreinstalled) {
+    argError(
+      ctx.parent,
+      COMPONENT_TYPE,
+      "gpuStack",
+      '"devicePlugin" needs the NVIDIA driver and container toolkit on the node image, and this cluster\'s nodes do not have them; use "gpuOperator" (installs them), or declare the drivers preinstalled for an existing cluster (gpuDriversPreinstalled: true)',
+    );
+  }
+  const poolNames = pools.map((p) => p.name);
+  const clash = poolNames.find((p) => p === CPU_FLAVOR_NAME);
+  if (clash) {
+    argError(
+      ctx.parent,
+      COMPONENT_TYPE,
+      "gpuPools",
+      `a GPU pool may not be named "${CPU_FLAVOR_NAME}" (the Kueue flavor for CPU and memory)`,
+    );
+  }
+  const teams = (args.teams ?? []).map((t, i): ResolvedTeam => {
+    const unknown = (t.pools ?? []).filter((p) => !poolNames.includes(p));
+    if (unknown.length > 0) {
+      argError(
+        ctx.parent,
+        COMPONENT_TYPE,
+        `teams[${i}].pools`,
+        `unknown GPU pool(s) ${unknown.map((p) => `"${p}"`).join(", ")}; the cluster's pools are ${poolNames.map((p) => `"${p}"`).join(", ") || "(none)"}`,
+      );
+    }
+    const allowed = t.pools ?? poolNames;
+    return {
+      name: t.name,
+      namespace: t.namespace ?? t.name,
+      gpuQuota: t.gpuQuota,
+      cpuQuota: t.cpuQuota,
+      memoryQuota: t.memoryQuota,
+      canBorrow: t.canBorrow ?? true,
+      pools: poolNames.filter((p) => allowed.includes(p)),
+      maxPods: t.maxPods ?? 200,
+      serviceAccountAnnotations: { ...(t.serviceAccountAnnotations ?? {}) },
+    };
+  });
+  return {
+    gpuStack,
+    dcgmExporter: args.dcgmExporter ?? true,
+    serviceMonitors: args.serviceMonitors ?? false,
+    kueueVersion: args.kueueVersion ?? DEFAULT_KUEUE_VERSION,
+    kueueReplicas: args.kueueReplicas ?? (ctx.environment === "dev" ? 1 : 2),
+    teams,
+    reclaimWithinCohort: args.preemption?.reclaimWithinCohort ?? ReclaimWithinCohort.any,
+    withinClusterQueue: args.preemption?.withinClusterQueue ?? WithinClusterQueue.lowerPriority,
+    containerDefaults: {
+      cpuRequest: args.containerDefaults?.cpuRequest ?? "500m",
+      memoryRequest: args.containerDefaults?.memoryRequest ?? "1Gi",
+      cpuLimit: args.containerDefaults?.cpuLimit ?? "2",
+      memoryLimit: args.containerDefaults?.memoryLimit ?? "4Gi",
+    },
+  };
+}
+
+/** What one team got. */
+export interface TeamParts {
+  /** The team namespace (where its jobs run). */
+  namespace: k8s.core.v1.Namespace;
+  /** The LocalQueue jobs submit to (`kueue.x-k8s.io/queue-name: training`). */
+  localQueueName: string;
+  /** The ServiceAccount jobs run as. */
+  serviceAccountName: string;
+  clusterQueue: k8s.apiextensions.CustomResource;
+  localQueue: k8s.apiextensions.CustomResource;
+}
+
+/** What the in-cluster parts created. */
+export interface InClusterParts {
+  /** The resolved args (defaults applied). */
+  resolved: ResolvedInClusterArgs;
+  /** Device plugin / GPU Operator / DCGM exporter releases. */
+  gpuReleases: k8s.helm.v3.Release[];
+  kueueRelease: k8s.helm.v3.Release;
+  /** The Kueue cohort name. */
+  cohortName: string;
+  /** Per team name. */
+  teams: Record<string, TeamParts>;
+}
+
+/** Installs the GPU stack, Kueue and the teams into the cluster behind `handle`. */
+export function installInClusterParts(
+  ctx: InClusterContext,
+  handle: ClusterHandle,
+  pools: ResolvedGpuPool[],
+  args: ValidatedInClusterArgs,
+): InClusterParts {
+  const r = resolveInClusterArgs(ctx, handle, pools, args);
+
+  const gpu = installGpuStack(ctx, handle, r);
+  const kueue = installKueue(ctx, handle, {
+    version: r.kueueVersion,
+    replicas: r.kueueReplicas,
+    serviceMonitors: r.serviceMonitors,
+  });
+
+  // ---- Kueue objects (after the release: CRDs and webhooks) ----
+  const kueueLabels = labelsFor(ctx, "kueue");
+  const afterKueue = childOptions(ctx, handle, [kueue.release]);
+  const flavors = [
+    kueueObject(`${ctx.name}-flavor-${CPU_FLAVOR_NAME}`, cpuFlavorManifest(kueueLabels), afterKueue),
+    ...pools.map((pool) =>
+      kueueObject(`${ctx.name}-flavor-${pool.name}`, gpuFlavorManifest(pool, kueueLabels), afterKueue),
+    ),
+  ];
+  const cohortName = dnsLabel([ctx.name]);
+  const cohort = kueueObject(`${ctx.name}-cohort`, cohortManifest(cohortName, kueueLabels), afterKueue);
+
+  // ---- teams ----
+  const ceilings = teamCeilings(r.teams);
+  const identityEgress = workloadIdentityEgress(handle);
+  const teams: Record<string, TeamParts> = {};
+  for (const team of r.teams) {
+    const labels = labelsFor(ctx, "team");
+    const prefix = `${ctx.name}-${team.name}`;
+    const namespace = new k8s.core.v1.Namespace(
+      `${prefix}-ns`,
+      teamNamespaceManifest(team, labels),
+      childOptions(ctx, handle),
+    );
+    const inNs = childOptions(ctx, handle, [namespace]);
+    new k8s.core.v1.ResourceQuota(
+      `${prefix}-quota`,
+      resourceQuotaManifest(team, ceilings.get(team.name)!, labels),
+      inNs,
+    );
+    new k8s.core.v1.LimitRange(
+      `${prefix}-limits`,
+      limitRangeManifest(team.namespace, r.containerDefaults, labels),
+      inNs,
+    );
+    new k8s.core.v1.ServiceAccount(`${prefix}-sa`, teamServiceAccountManifest(team, labels), inNs);
+    for (const policy of teamNetworkPolicyManifests(team.namespace, identityEgress, labels)) {
+      new k8s.networking.v1.NetworkPolicy(`${prefix}-${policy.metadata.name}`, policy, inNs);
+    }
+    const clusterQueue = kueueObject(
+      `${prefix}-cq`,
+      clusterQueueManifest(
+        {
+          name: team.name,
+          namespace: team.namespace,
+          cohort: cohortName,
+          cpuQuota: team.cpuQuota,
+          memoryQuota: team.memoryQuota,
+          gpuQuota: team.gpuQuota,
+          gpuFlavors: team.pools,
+          canBorrow: team.canBorrow,
+          reclaimWithinCohort: r.reclaimWithinCohort,
+          withinClusterQueue: r.withinClusterQueue,
+        },
+        kueueLabels,
+      ),
+      childOptions(ctx, handle, [kueue.release, cohort, ...flavors]),
+    );
+    const localQueue = kueueObject(
+      `${prefix}-lq`,
+      localQueueManifest(team.namespace, team.name, kueueLabels),
+      childOptions(ctx, handle, [kueue.release, namespace, clusterQueue]),
+    );
+    teams[team.name] = {
+      namespace,
+      localQueueName: LOCAL_QUEUE_NAME,
+      serviceAccountName: TEAM_SERVICE_ACCOUNT,
+      clusterQueue,
+      localQueue,
+    };
+  }
+
+  return { resolved: r, gpuReleases: gpu.releases, kueueRelease: kueue.release, cohortName, teams };
+}

@@ -1,0 +1,227 @@
+/**
+ * Kueue: the controller (Helm release in `kueue-system`) and the queueing objects.
+ *
+ * | Kind (kueue.x-k8s.io/v1beta2) | Name                  | Notes                                           |
+ * | ----------------------------- | --------------------- | ----------------------------------------------- |
+ * | ResourceFlavor (per GPU pool) | `<pool>`              | nodeLabels: pool label; tolerations: GPU taint  |
+ * | ResourceFlavor                | `default-cpu`         | CPU and memory on any node                      |
+ * | Cohort                        | `<component name>`    | the teams lend and borrow idle quota here       |
+ * | ClusterQueue (per team)       | `<team>`              | cpu/memory group + nvidia.com/gpu group         |
+ * | LocalQueue (per team)         | `training` in the team namespace | points at the team's ClusterQueue    |
+ *
+ * CPU/memory and GPUs are separate resource groups (the pattern of Kueue's ClusterQueue docs): a
+ * GPU pod takes CPU and memory from `default-cpu` and GPUs from one pool's flavor; Kueue merges the
+ * flavors' node labels, so the pod lands on that pool. The builders below return plain objects so
+ * that tests validate them against the upstream schemas.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { ClusterHandle, ResolvedGpuPool } from "../types";
+import { GPU_NODE_LABELS, GPU_TAINT } from "../types";
+import { restrictedNamespaceLabels } from "../../shared/k8s";
+import type { InClusterContext, ReclaimWithinCohort, WithinClusterQueue } from "./args";
+import {
+  childOptions,
+  CPU_FLAVOR_NAME,
+  GPU_RESOURCE,
+  KUEUE_NAMESPACE,
+  labelsFor,
+  LOCAL_QUEUE_NAME,
+} from "./common";
+
+/**
+ * Kueue chart: `oci://registry.k8s.io/kueue/charts/kueue` (kubernetes-sigs/kueue
+ * charts/kueue/README.md). The default version is 0.19.2, the newest release (2026-08-20); its CRDs
+ * (config/components/crd/bases) are identical to the upstream schemas our tests were written from
+ * for ClusterQueue, LocalQueue and Cohort, and differ for ResourceFlavor only in CEL
+ * immutability rules on `topologyName`, which we do not use.
+ */
+export const KUEUE_CHART = "oci://registry.k8s.io/kueue/charts/kueue";
+
+/**
+ * Kueue controller image repository. Released charts point at it (hack/helm-chart-package.sh sets
+ * `registry.k8s.io/kueue` for release tags); we set repository and tag explicitly so the pin is in
+ * our code, not only in the chart.
+ */
+export const KUEUE_IMAGE_REPOSITORY = "registry.k8s.io/kueue/kueue";
+
+/** API version of the Kueue objects (v1beta1 is deprecated since 0.15). */
+export const KUEUE_API_VERSION = "kueue.x-k8s.io/v1beta2";
+
+/** Values of the Kueue chart. */
+export function kueueValues(opts: { version: string; replicas: number; serviceMonitors: boolean }) {
+  return {
+    // ServiceMonitor only when asked: it needs the prometheus-operator CRDs.
+    enablePrometheus: opts.serviceMonitors,
+    enableCertManager: false,
+    enableKueueViz: false,
+    controllerManager: {
+      replicas: opts.replicas,
+      podDisruptionBudget: { enabled: opts.replicas > 1, minAvailable: 1 },
+      manager: {
+        image: { repository: KUEUE_IMAGE_REPOSITORY, tag: `v${opts.version}`, pullPolicy: "IfNotPresent" },
+      },
+    },
+  };
+}
+
+/** Object metadata of a cluster-scoped Kueue object. */
+function clusterMeta(name: string, labels: Record<string, string>) {
+  return { name, labels };
+}
+
+/** A ResourceFlavor for one GPU pool: its nodes carry the pool label and the GPU taint. */
+export function gpuFlavorManifest(pool: ResolvedGpuPool, labels: Record<string, string>) {
+  return {
+    apiVersion: KUEUE_API_VERSION,
+    kind: "ResourceFlavor",
+    metadata: clusterMeta(pool.name, labels),
+    spec: {
+      nodeLabels: { [GPU_NODE_LABELS.pool]: pool.name },
+      // Added to the pods Kueue admits on this flavor, so they can land on the tainted nodes.
+      tolerations: [{ key: GPU_TAINT.key, operator: "Exists", effect: GPU_TAINT.effect }],
+    },
+  };
+}
+
+/** The ResourceFlavor for CPU and memory: any node. */
+export function cpuFlavorManifest(labels: Record<string, string>) {
+  return {
+    apiVersion: KUEUE_API_VERSION,
+    kind: "ResourceFlavor",
+    metadata: clusterMeta(CPU_FLAVOR_NAME, labels),
+    spec: {},
+  };
+}
+
+/** The Cohort in which the teams' ClusterQueues lend and borrow. */
+export function cohortManifest(name: string, labels: Record<string, string>) {
+  return { apiVersion: KUEUE_API_VERSION, kind: "Cohort", metadata: clusterMeta(name, labels), spec: {} };
+}
+
+/** What a team's ClusterQueue is made of. */
+export interface ClusterQueueInput {
+  /** ClusterQueue name (the team name). */
+  name: string;
+  /** The team namespace; the only namespace whose workloads the queue admits. */
+  namespace: string;
+  cohort: string;
+  cpuQuota: string;
+  memoryQuota: string;
+  gpuQuota: number;
+  /** Pool names (= GPU flavor names), in preference order. Empty: the team gets no GPUs. */
+  gpuFlavors: string[];
+  canBorrow: boolean;
+  reclaimWithinCohort: ReclaimWithinCohort;
+  withinClusterQueue: WithinClusterQueue;
+}
+
+/** A team's ClusterQueue. */
+export function clusterQueueManifest(q: ClusterQueueInput, labels: Record<string, string>) {
+  const limit = (value: string | number) =>
+    q.canBorrow ? { nominalQuota: value } : { nominalQuota: value, borrowingLimit: 0 };
+  const resourceGroups: unknown[] = [
+    {
+      coveredResources: ["cpu", "memory"],
+      flavors: [
+        {
+          name: CPU_FLAVOR_NAME,
+          resources: [
+            { name: "cpu", ...limit(q.cpuQuota) },
+            { name: "memory", ...limit(q.memoryQuota) },
+          ],
+        },
+      ],
+    },
+  ];
+  if (q.gpuFlavors.length > 0) {
+    resourceGroups.push({
+      coveredResources: [GPU_RESOURCE],
+      flavors: q.gpuFlavors.map((flavor) => ({
+        name: flavor,
+        resources: [{ name: GPU_RESOURCE, ...limit(q.gpuQuota) }],
+      })),
+    });
+  }
+  return {
+    apiVersion: KUEUE_API_VERSION,
+    kind: "ClusterQueue",
+    metadata: clusterMeta(q.name, labels),
+    spec: {
+      cohortName: q.cohort,
+      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": q.namespace } },
+      queueingStrategy: "BestEffortFIFO",
+      resourceGroups,
+      preemption: {
+        reclaimWithinCohort: q.reclaimWithinCohort,
+        withinClusterQueue: q.withinClusterQueue,
+        // Borrowing never preempts another team's workloads; only reclaiming lent quota does.
+        borrowWithinCohort: { policy: "Never" },
+      },
+    },
+  };
+}
+
+/** The LocalQueue `training` in a team namespace. */
+export function localQueueManifest(namespace: string, clusterQueue: string, labels: Record<string, string>) {
+  return {
+    apiVersion: KUEUE_API_VERSION,
+    kind: "LocalQueue",
+    metadata: { name: LOCAL_QUEUE_NAME, namespace, labels },
+    spec: { clusterQueue },
+  };
+}
+
+/** The `kueue-system` Namespace (the Kueue controller meets the "restricted" profile). */
+export function kueueNamespaceManifest(labels: Record<string, string>) {
+  return {
+    apiVersion: "v1" as const,
+    kind: "Namespace" as const,
+    metadata: { name: KUEUE_NAMESPACE, labels: { ...labels, ...restrictedNamespaceLabels() } },
+  };
+}
+
+export interface KueueControllerResult {
+  namespace: k8s.core.v1.Namespace;
+  release: k8s.helm.v3.Release;
+}
+
+/** The `kueue-system` namespace and the Kueue release. */
+export function installKueue(
+  ctx: InClusterContext,
+  handle: ClusterHandle,
+  opts: { version: string; replicas: number; serviceMonitors: boolean },
+): KueueControllerResult {
+  const namespace = new k8s.core.v1.Namespace(
+    `${ctx.name}-kueue-system`,
+    kueueNamespaceManifest(labelsFor(ctx, "kueue")),
+    childOptions(ctx, handle),
+  );
+  const release = new k8s.helm.v3.Release(
+    `${ctx.name}-kueue`,
+    {
+      name: "kueue",
+      chart: KUEUE_CHART,
+      version: opts.version,
+      namespace: namespace.metadata.name,
+      createNamespace: false,
+      atomic: true,
+      cleanupOnFail: true,
+      values: kueueValues(opts),
+    },
+    childOptions(ctx, handle, [namespace]),
+  );
+  return { namespace, release };
+}
+
+/**
+ * Registers a Kueue object from its manifest (after the Kueue release: the CRDs and the
+ * validating webhooks must exist).
+ */
+export function kueueObject(
+  pulumiName: string,
+  manifest: { apiVersion: string; kind: string; metadata: Record<string, unknown>; spec: unknown },
+  opts: pulumi.CustomResourceOptions,
+): k8s.apiextensions.CustomResource {
+  return new k8s.apiextensions.CustomResource(pulumiName, manifest, opts);
+}

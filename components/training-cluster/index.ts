@@ -1,0 +1,139 @@
+/**
+ * `mlops:index:GpuTrainingCluster`: the Kubernetes platform every other component runs on, and
+ * where training jobs get GPUs. It creates an EKS cluster with Karpenter GPU NodePools (aws), a
+ * GKE cluster with GPU node pools (gcp), or adopts an existing cluster (local / bring-your-own),
+ * then installs the same in-cluster parts everywhere: the NVIDIA GPU stack, DCGM exporter, Kueue
+ * with a ClusterQueue per team, and team namespaces with quotas and NetworkPolicies.
+ *
+ * The cluster builder is picked from `CLUSTER_BUILDERS` by target; the component never branches
+ * on the cloud. Other components take their cluster from here: `provider`, plus `aws` / `gcp`
+ * (the details the model registry's adapters need).
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { AwsTargetArgs, GcpTargetArgs, Target } from "../adapters/types";
+import { PRESETS, type Environment } from "../shared/presets";
+import { validateArgs } from "../shared/validation";
+import {
+  defaultGpuPools,
+  gpuTrainingClusterArgsSchema,
+  type GpuPoolArgs,
+  type GpuTrainingClusterArgs,
+} from "./args";
+import { createAwsCluster, defaultAwsInstanceFamilies } from "./aws";
+import { adoptExistingCluster } from "./existing";
+import { createGcpCluster } from "./gcp";
+import { GpuStack, installInClusterParts, LOCAL_QUEUE_NAME } from "./in-cluster";
+import { CapacityType, type ClusterHandle, type ResolvedGpuPool } from "./types";
+
+export * from "./args";
+export * from "./types";
+
+export const GPU_TRAINING_CLUSTER_TYPE = "mlops:index:GpuTrainingCluster";
+
+type Validated = ReturnType<typeof gpuTrainingClusterArgsSchema.parse>;
+
+interface BuildContext {
+  parent: pulumi.Resource;
+  name: string;
+  environment: Environment;
+  tags: Record<string, string>;
+  protect: boolean;
+}
+
+/** How each target's cluster comes to be (an `existing` block adopts instead, on any target). */
+const CLUSTER_BUILDERS: Record<
+  Target,
+  (ctx: BuildContext, a: Validated, pools: ResolvedGpuPool[]) => ClusterHandle
+> = {
+  aws: (ctx, a, pools) => createAwsCluster(ctx, a.aws ?? {}, pools),
+  gcp: (ctx, a, pools) => createGcpCluster(ctx, a.gcp!, pools),
+  local: (ctx, a) => adoptExistingCluster(ctx, a.existing ?? {}),
+};
+
+/**
+ * The GPU stack a target's platform calls for when the args do not choose: GKE's managed drivers
+ * come with NVIDIA's device plugin (a second one would fight it); EKS's AL2023 NVIDIA AMI has the
+ * drivers, so the device plugin alone; an adopted cluster decides by its `gpuDriversPreinstalled`.
+ */
+const DEFAULT_GPU_STACK: Record<Target, GpuStack | undefined> = {
+  aws: undefined,
+  gcp: GpuStack.none,
+  local: undefined,
+};
+
+/** Resolves pools: the preset's when none are given; capacity type and families filled in. */
+export function resolveGpuPools(pools: GpuPoolArgs[], environment: Environment): ResolvedGpuPool[] {
+  return pools.map((p) => ({
+    name: p.name,
+    gpuType: p.gpuType,
+    capacityType: p.capacityType ?? (environment === "dev" ? CapacityType.spot : CapacityType.onDemand),
+    maxGpus: p.maxGpus,
+    instanceFamilies: p.instanceFamilies ?? defaultAwsInstanceFamilies(p.gpuType),
+    ...(p.machineType ? { machineType: p.machineType } : {}),
+  }));
+}
+
+/** A GPU training cluster (see the module comment). */
+export class GpuTrainingCluster extends pulumi.ComponentResource {
+  /** Provider for the cluster: pass it to the other components. */
+  public readonly provider: k8s.Provider;
+  /** Kubeconfig (secret). */
+  public readonly kubeconfig: pulumi.Output<string>;
+  public readonly clusterName: pulumi.Output<string>;
+  /** API server endpoint ("" for an adopted kubeconfig). */
+  public readonly endpoint: pulumi.Output<string>;
+  /** AWS details for the model registry's adapters (target "aws" with a created cluster). */
+  public readonly aws: AwsTargetArgs | undefined;
+  /** Google Cloud details for the model registry's adapters (target "gcp" with a created cluster). */
+  public readonly gcp: GcpTargetArgs | undefined;
+  /** The GPU pools, defaults applied. */
+  public readonly gpuPools: ResolvedGpuPool[];
+  /** Team name → namespace. */
+  public readonly teamNamespaces: pulumi.Output<Record<string, string>>;
+  /** Name of the LocalQueue in every team namespace (jobs set `kueue.x-k8s.io/queue-name` to it). */
+  public readonly localQueueName: string;
+
+  constructor(name: string, args: GpuTrainingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(GPU_TRAINING_CLUSTER_TYPE, name, {}, opts);
+    const a = validateArgs(gpuTrainingClusterArgsSchema, args, this, GPU_TRAINING_CLUSTER_TYPE);
+    const environment: Environment = a.environment ?? "dev";
+    const ctx: BuildContext = {
+      parent: this,
+      name,
+      environment,
+      tags: { environment, ...(a.tags ?? {}) },
+      protect: a.protect ?? PRESETS[environment].protectStatefulResources,
+    };
+    const adopted = a.existing !== undefined;
+    const pools = resolveGpuPools(a.gpuPools ?? defaultGpuPools(environment, a.target, adopted), environment);
+
+    const build = adopted ? CLUSTER_BUILDERS.local : CLUSTER_BUILDERS[a.target];
+    const handle = build(ctx, a, pools);
+    const { aws: _aws, gcp: _gcp, existing: _existing, gpuPools: _pools, target, ...inCluster } = a;
+    const parts = installInClusterParts(ctx, handle, pools, {
+      ...inCluster,
+      gpuStack: inCluster.gpuStack ?? (adopted ? undefined : DEFAULT_GPU_STACK[target]),
+    });
+
+    this.provider = handle.provider;
+    this.kubeconfig = pulumi.secret(handle.kubeconfig);
+    this.clusterName = handle.clusterName;
+    this.endpoint = handle.endpoint;
+    this.aws = handle.aws;
+    this.gcp = handle.gcp;
+    this.gpuPools = pools;
+    this.teamNamespaces = pulumi.all(
+      Object.fromEntries(Object.entries(parts.teams).map(([team, p]) => [team, p.namespace.metadata.name])),
+    );
+    this.localQueueName = LOCAL_QUEUE_NAME;
+    this.registerOutputs({
+      kubeconfig: this.kubeconfig,
+      clusterName: this.clusterName,
+      endpoint: this.endpoint,
+      gpuPools: this.gpuPools,
+      teamNamespaces: this.teamNamespaces,
+      localQueueName: this.localQueueName,
+    });
+  }
+}

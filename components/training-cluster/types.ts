@@ -1,0 +1,87 @@
+/**
+ * Contracts between the parts of `mlops:index:GpuTrainingCluster` (issue 3):
+ *
+ *   args.ts        the public args interface + zod schema (GpuTrainingClusterArgs)
+ *   index.ts       the component: validates args, picks the cluster builder for the target from
+ *                  CLUSTER_BUILDERS (no if-chains on the cloud), then installs the in-cluster parts
+ *   aws/           createAwsCluster: VPC, EKS, system node group, Karpenter + GPU NodePools
+ *   gcp/           createGcpCluster: VPC-native network, GKE, system + GPU node pools
+ *   existing/      adoptExistingCluster: a kubeconfig (kind, k3d, any cluster)
+ *   in-cluster/    installInClusterParts: GPU device plugin / operator, DCGM exporter, Kueue,
+ *                  team namespaces + quotas + queues, the training job template
+ *
+ * A cluster builder returns a `ClusterHandle`; the in-cluster parts only see the handle.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { AwsTargetArgs, GcpTargetArgs } from "../adapters/types";
+
+/** GPU models a pool can offer. Each cloud maps them to its instance types / accelerator names. */
+export const GpuType = {
+  /** NVIDIA L4 (AWS g6, GCP g2-standard-*). */
+  nvidiaL4: "nvidia-l4",
+  /** NVIDIA A10G (AWS g5). */
+  nvidiaA10g: "nvidia-a10g",
+  /** NVIDIA L40S (AWS g6e). */
+  nvidiaL40s: "nvidia-l40s",
+  /** NVIDIA A100 40/80 GB (AWS p4d/p4de, GCP a2-*). */
+  nvidiaA100: "nvidia-a100",
+  /** NVIDIA H100 80 GB (AWS p5, GCP a3-*). */
+  nvidiaH100: "nvidia-h100",
+} as const;
+export type GpuType = (typeof GpuType)[keyof typeof GpuType];
+
+/** How GPU nodes are bought. */
+export const CapacityType = {
+  spot: "spot",
+  onDemand: "on-demand",
+} as const;
+export type CapacityType = (typeof CapacityType)[keyof typeof CapacityType];
+
+/** Node labels every GPU node carries on every target; training templates select on them. */
+export const GPU_NODE_LABELS = {
+  /** "true" on every GPU node. */
+  gpu: "mlops.pulumi.com/gpu",
+  /** The pool name. */
+  pool: "mlops.pulumi.com/gpu-pool",
+  /** A GpuType value. */
+  gpuType: "mlops.pulumi.com/gpu-type",
+  /** A CapacityType value. */
+  capacityType: "mlops.pulumi.com/capacity-type",
+} as const;
+
+/** The taint every GPU node carries, so only pods that tolerate it land there. */
+export const GPU_TAINT = { key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" } as const;
+
+/** One GPU pool, as resolved from the args (all defaults applied). */
+export interface ResolvedGpuPool {
+  /** DNS-1123 name, unique in the cluster. */
+  name: string;
+  gpuType: GpuType;
+  capacityType: CapacityType;
+  /** Upper bound of GPUs in the pool (Karpenter `limits`, GKE max nodes × GPUs per node). */
+  maxGpus: number;
+  /** AWS instance families (e.g. ["g6", "g5"]); derived from gpuType when not given. */
+  instanceFamilies: string[];
+  /** GCP machine type (e.g. "g2-standard-8"); derived from gpuType when not given. */
+  machineType?: string;
+}
+
+/** What a cluster builder hands to the in-cluster parts and to other components. */
+export interface ClusterHandle {
+  /** Provider for the cluster, usable by other components (model registry, serving, ...). */
+  provider: k8s.Provider;
+  /** Kubeconfig (secret). */
+  kubeconfig: pulumi.Output<string>;
+  clusterName: pulumi.Output<string>;
+  /** API server endpoint ("" for an adopted kubeconfig whose endpoint is not known). */
+  endpoint: pulumi.Output<string>;
+  /** Details the AWS adapters need (aws target). */
+  aws?: AwsTargetArgs;
+  /** Details the GCP adapters need (gcp target). */
+  gcp?: GcpTargetArgs;
+  /** Whether the node image already has NVIDIA drivers + container toolkit (EKS AL2023 NVIDIA AMI, GKE-managed drivers). */
+  driversPreinstalled: boolean;
+  /** Resources the in-cluster parts must wait for (node groups, Karpenter, ...). */
+  ready: pulumi.Resource[];
+}

@@ -1,0 +1,76 @@
+/**
+ * A small training workload on the GPU training cluster: one PyTorch job that trains a tiny
+ * classifier on synthetic data on one GPU, submitted through the team's Kueue queue.
+ *
+ * The cluster stack (`GpuTrainingCluster`) created the team namespace "vision" with its LocalQueue
+ * `training` and ServiceAccount `training`; this program only submits the job. Point it at the
+ * cluster with `pulumi config set kubeContext <context>` (or `kubeconfig`, as a secret).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { TrainingJob } from "../../components";
+
+/**
+ * PyTorch 2.11.0 with CUDA 12.8 and cuDNN 9, runtime variant (no compiler toolchain), from the
+ * official pytorch/pytorch repository on Docker Hub. CUDA 12.8 runs on the 570+ drivers of the EKS
+ * AL2023 NVIDIA AMI and of GKE's managed drivers. Pin a digest for production runs.
+ */
+export const PYTORCH_IMAGE = "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime";
+
+/**
+ * The training script: a two-layer MLP on synthetic data, a few hundred steps, checks that a GPU
+ * is visible and that the loss goes down. Writes nothing but logs (the root filesystem is read-only;
+ * /tmp is the scratch volume).
+ */
+export const TRAIN_SCRIPT = `
+import torch, torch.nn as nn
+assert torch.cuda.is_available(), "no GPU visible: check the nvidia.com/gpu request and the device plugin"
+dev = torch.device("cuda")
+print("GPU:", torch.cuda.get_device_name(0), "torch", torch.__version__, flush=True)
+torch.manual_seed(0)
+x = torch.randn(4096, 32, device=dev)
+y = (x[:, :8].sum(dim=1) > 0).long()
+model = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 2)).to(dev)
+opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
+loss_fn = nn.CrossEntropyLoss()
+first = None
+for step in range(300):
+    opt.zero_grad()
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    opt.step()
+    first = first if first is not None else loss.item()
+    if step % 50 == 0:
+        print(f"step {step} loss {loss.item():.4f}", flush=True)
+acc = (model(x).argmax(dim=1) == y).float().mean().item()
+print(f"final loss {loss.item():.4f} (from {first:.4f}), accuracy {acc:.3f}", flush=True)
+assert loss.item() < first, "loss did not decrease"
+`;
+
+const config = new pulumi.Config();
+const kubeconfig = config.getSecret("kubeconfig");
+const cluster = new k8s.Provider("cluster", {
+  ...(kubeconfig !== undefined ? { kubeconfig } : {}),
+  context: config.get("kubeContext"),
+  enableServerSideApply: true,
+});
+
+const run = new TrainingJob(config.get("runName") ?? "mlp-smoke-001", {
+  kubernetesProvider: cluster,
+  namespace: config.get("team") ?? "vision",
+  image: PYTORCH_IMAGE,
+  command: ["python", "-c", TRAIN_SCRIPT],
+  gpus: 1,
+  gpuType: "nvidia-l4",
+  cpu: "4",
+  memory: "16Gi",
+  shmSize: "2Gi",
+  backoffLimit: 1,
+  ttlSecondsAfterFinished: 3600,
+  activeDeadlineSeconds: 1800,
+  labels: { "mlops.pulumi.com/experiment": "mlp-smoke" },
+});
+
+export const jobName = run.jobName;
+export const namespace = run.namespace;
+export const queue = run.queueName;

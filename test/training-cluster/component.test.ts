@@ -1,0 +1,249 @@
+/**
+ * `mlops:index:GpuTrainingCluster` end to end on each target: the cluster builder the target
+ * picks, the GPU pools (min 0, taint, GPU limit), the in-cluster parts, dev vs prod, bad input,
+ * and the Karpenter/Kueue objects it registers validated strictly against their schemas.
+ */
+import { describe, expect, it } from "vitest";
+import { NodePool } from "@kubernetes-models/karpenter/karpenter.sh/v1/NodePool";
+import { EC2NodeClass } from "@kubernetes-models/karpenter/karpenter.k8s.aws/v1/EC2NodeClass";
+import { GpuTrainingCluster, ModelRegistry, type GpuTrainingClusterArgs } from "../../components";
+import { findResource, inputAt, planOf, resourcesOfType, type Plan, type PlanResource } from "../helpers";
+import { validateKueue, validateStrict, type ModelClass } from "../schemas/validate";
+
+const teams: GpuTrainingClusterArgs["teams"] = [
+  { name: "vision", gpuQuota: 4, cpuQuota: "64", memoryQuota: "256Gi" },
+];
+const prodTeams: GpuTrainingClusterArgs["teams"] = [
+  ...teams,
+  { name: "nlp", gpuQuota: 8, cpuQuota: "128", memoryQuota: "512Gi", pools: ["l4-on-demand"] },
+];
+const gcp = { project: "acme-ml-prod", region: "europe-west4" };
+const config = { "aws:region": "us-east-1", "gcp:project": "acme-ml-prod", "gcp:region": "europe-west4" };
+
+function clusterPlan(
+  args: Partial<GpuTrainingClusterArgs> & Pick<GpuTrainingClusterArgs, "target">,
+): Promise<Plan> {
+  return planOf(
+    () => {
+      new GpuTrainingCluster("gpu", { teams, ...args });
+    },
+    { config },
+  );
+}
+
+async function failure(
+  args: Partial<GpuTrainingClusterArgs> & Pick<GpuTrainingClusterArgs, "target">,
+): Promise<string> {
+  try {
+    await clusterPlan(args);
+    return "";
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+function releases(plan: Plan): Record<string, PlanResource> {
+  // Keyed by chart name (an OCI chart reference ends with it).
+  return Object.fromEntries(
+    resourcesOfType(plan, "kubernetes:helm.sh/v3:Release").map((r): [string, PlanResource] => [
+      String(r.inputs["chart"]).split("/").pop() ?? "",
+      r,
+    ]),
+  );
+}
+
+/** The manifest a CustomResource registers: its inputs without Pulumi's extras. */
+function manifest(r: PlanResource): Record<string, unknown> {
+  const { apiVersion, kind, metadata, spec } = r.inputs;
+  return { apiVersion, kind, metadata, spec };
+}
+
+describe("GpuTrainingCluster on aws (EKS + Karpenter)", () => {
+  it("prod: GPU NodePools scale from zero with the GPU taint and a GPU limit; schemas validate strictly", async () => {
+    const plan = await clusterPlan({
+      target: "aws",
+      environment: "prod",
+      teams: prodTeams,
+      aws: { endpointPublicAccessCidrs: ["203.0.113.0/24"] },
+    });
+    const eks = findResource(plan, "aws:eks/cluster:Cluster");
+    expect(inputAt(eks, "vpcConfig.endpointPrivateAccess")).toBe(true);
+    expect(inputAt(eks, "vpcConfig.publicAccessCidrs")).toEqual(["203.0.113.0/24"]);
+    expect(resourcesOfType(plan, "aws:ec2/natGateway:NatGateway")).toHaveLength(3);
+    const pools = resourcesOfType(plan, "kubernetes:karpenter.sh/v1:NodePool");
+    expect(pools.map((p) => inputAt(p, "metadata.name")).sort()).toEqual(["l4-on-demand", "l4-spot"]);
+    for (const pool of pools) {
+      expect(inputAt(pool, "spec.template.spec.taints")).toEqual([
+        { key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" },
+      ]);
+      expect(inputAt(pool, "spec.limits")).toMatchObject({ "nvidia.com/gpu": expect.any(Number) });
+      expect(inputAt(pool, "spec.replicas")).toBeUndefined(); // no static minimum: scales to zero
+      expect(inputAt(pool, "spec.disruption.consolidationPolicy")).toBe("WhenEmpty");
+      expect(validateStrict(NodePool as unknown as ModelClass, manifest(pool))).toEqual([]);
+    }
+    const spot = pools.find((p) => inputAt(p, "metadata.name") === "l4-spot")!;
+    expect(inputAt(spot, "spec.limits")).toEqual({ "nvidia.com/gpu": 32 });
+    const nodeClass = findResource(plan, "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass");
+    expect(inputAt(nodeClass, "spec.metadataOptions.httpTokens")).toBe("required");
+    expect(validateStrict(EC2NodeClass as unknown as ModelClass, manifest(nodeClass))).toEqual([]);
+    // Every chart pinned; the device plugin alone (the AL2023 NVIDIA AMI has the drivers).
+    const charts = releases(plan);
+    expect(Object.keys(charts).sort()).toEqual([
+      "dcgm-exporter",
+      "karpenter",
+      "karpenter-crd",
+      "kueue",
+      "nvidia-device-plugin",
+    ]);
+    for (const release of Object.values(charts))
+      expect(release.inputs["version"]).toMatch(/^v?\d+\.\d+\.\d+$/);
+    for (const cq of resourcesOfType(plan, "kubernetes:kueue.x-k8s.io/v1beta2:ClusterQueue")) {
+      expect(validateKueue(manifest(cq))).toEqual([]);
+    }
+    expect(resourcesOfType(plan, "kubernetes:kueue.x-k8s.io/v1beta2:LocalQueue")).toHaveLength(2);
+    const component = findResource(plan, "mlops:index:GpuTrainingCluster");
+    expect(component.outputs?.["kubeconfig"]).toBe("[secret]");
+    expect(component.outputs?.["teamNamespaces"]).toEqual({ vision: "vision", nlp: "nlp" });
+  });
+
+  it("dev: one spot pool, one NAT gateway, private endpoint by default, nothing protected", async () => {
+    const plan = await clusterPlan({ target: "aws", environment: "dev" });
+    const pools = resourcesOfType(plan, "kubernetes:karpenter.sh/v1:NodePool");
+    expect(pools.map((p) => inputAt(p, "metadata.name"))).toEqual(["l4-spot"]);
+    expect(JSON.stringify(inputAt(pools[0]!, "spec.template.spec.requirements"))).toContain('"spot"');
+    expect(resourcesOfType(plan, "aws:ec2/natGateway:NatGateway")).toHaveLength(1);
+    expect(inputAt(findResource(plan, "aws:eks/cluster:Cluster"), "vpcConfig.endpointPublicAccess")).toBe(
+      false,
+    );
+    expect(plan.resources.filter((r) => r.protect)).toEqual([]);
+  });
+
+  it("gives the model registry its cluster: provider and AWS details from the handle", async () => {
+    const plan = await planOf(
+      () => {
+        const cluster = new GpuTrainingCluster("gpu", { target: "aws", environment: "dev" });
+        new ModelRegistry("reg", { target: "aws", kubernetesProvider: cluster.provider, aws: cluster.aws });
+      },
+      { config },
+    );
+    const deployment = findResource(plan, "kubernetes:apps/v1:Deployment", "reg-server");
+    const provider = findResource(plan, "pulumi:providers:kubernetes");
+    expect(deployment.provider.startsWith(provider.urn)).toBe(true);
+    const sgRule = findResource(
+      plan,
+      "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+      "reg-db-postgres-ingress",
+    );
+    expect(sgRule.inputs["referencedSecurityGroupId"]).toBeDefined();
+  });
+});
+
+describe("GpuTrainingCluster on gcp (GKE)", () => {
+  it("prod: GPU node pools from zero with taint, accelerator and a max; GKE's own device plugin", async () => {
+    const plan = await clusterPlan({ target: "gcp", environment: "prod", gcp });
+    const gke = findResource(plan, "gcp:container/cluster:Cluster");
+    expect(inputAt(gke, "privateClusterConfig.enablePrivateNodes")).toBe(true);
+    expect(inputAt(gke, "privateClusterConfig.enablePrivateEndpoint")).toBe(true);
+    expect(inputAt(gke, "workloadIdentityConfig.workloadPool")).toBe("acme-ml-prod.svc.id.goog");
+    const gpuPools = resourcesOfType(plan, "gcp:container/nodePool:NodePool").filter(
+      (p) => inputAt(p, "nodeConfig.guestAccelerators") !== undefined,
+    );
+    expect(gpuPools).toHaveLength(2);
+    for (const pool of gpuPools) {
+      expect(
+        inputAt(pool, "autoscaling.totalMinNodeCount") ?? inputAt(pool, "autoscaling.minNodeCount"),
+      ).toBe(0);
+      expect(inputAt(pool, "nodeConfig.taints")).toEqual([
+        { key: "nvidia.com/gpu", value: "present", effect: "NO_SCHEDULE" },
+      ]);
+      expect(inputAt(pool, "nodeConfig.shieldedInstanceConfig.enableSecureBoot")).toBe(true);
+    }
+    // GKE-managed drivers bring NVIDIA's device plugin: no second one.
+    expect(Object.keys(releases(plan))).not.toContain("nvidia-device-plugin");
+    expect(Object.keys(releases(plan))).not.toContain("gpu-operator");
+  });
+
+  it("requires the gcp block", async () => {
+    expect(await failure({ target: "gcp" })).toMatch(/args\.gcp: required when target is "gcp"/);
+  });
+});
+
+describe("GpuTrainingCluster on an existing cluster (local / bring-your-own)", () => {
+  it("adopts the kubeconfig and installs only the in-cluster parts", async () => {
+    const plan = await clusterPlan({ target: "local", existing: { context: "kind-mlops" } });
+    expect(plan.resources.filter((r) => r.type.startsWith("aws:") || r.type.startsWith("gcp:"))).toEqual([]);
+    expect(inputAt(findResource(plan, "pulumi:providers:kubernetes"), "context")).toBe("kind-mlops");
+    // No drivers declared: the GPU Operator installs them.
+    expect(Object.keys(releases(plan)).sort()).toEqual(["gpu-operator", "kueue"]);
+    const ns = resourcesOfType(plan, "kubernetes:core/v1:Namespace").find(
+      (n) => inputAt(n, "metadata.name") === "vision",
+    )!;
+    expect(inputAt(ns, "metadata.labels")).toMatchObject({
+      "pod-security.kubernetes.io/enforce": "restricted",
+    });
+  });
+});
+
+describe("GpuTrainingCluster rejects bad input before creating children", () => {
+  const cases: [string, Partial<GpuTrainingClusterArgs> & Pick<GpuTrainingClusterArgs, "target">, RegExp][] =
+    [
+      [
+        "an unknown GPU type",
+        { target: "aws", gpuPools: [{ name: "x", gpuType: "nvidia-t4" as never, maxGpus: 2 }] },
+        /args\.gpuPools\[0\]\.gpuType: must be one of/,
+      ],
+      [
+        "a pool without a GPU limit",
+        { target: "aws", gpuPools: [{ name: "x", gpuType: "nvidia-l4", maxGpus: 0 }] },
+        /args\.gpuPools\[0\]\.maxGpus: must be at least 1/,
+      ],
+      [
+        "a public endpoint open to the world",
+        { target: "aws", aws: { endpointPublicAccessCidrs: ["0.0.0.0/0"] } },
+        /args\.aws\.endpointPublicAccessCidrs/,
+      ],
+      [
+        "a max smaller than min",
+        { target: "aws", aws: { systemNodeGroup: { minSize: 3, maxSize: 2 } } },
+        /args\.aws\.systemNodeGroup\.maxSize: must be at least minSize/,
+      ],
+      [
+        "a public GKE endpoint without authorized networks",
+        { target: "gcp", gcp: { ...gcp, privateEndpoint: false } },
+        /args\.gcp\.masterAuthorizedNetworks: required/,
+      ],
+      [
+        "a team on an unknown pool",
+        {
+          target: "aws",
+          teams: [{ name: "a", gpuQuota: 1, cpuQuota: "1", memoryQuota: "1Gi", pools: ["h100"] }],
+        },
+        /args\.teams\[0\]\.pools: "h100" is not a GPU pool/,
+      ],
+      [
+        "duplicate pools",
+        {
+          target: "aws",
+          gpuPools: [
+            { name: "p", gpuType: "nvidia-l4", maxGpus: 1 },
+            { name: "p", gpuType: "nvidia-l4", maxGpus: 1 },
+          ],
+        },
+        /args\.gpuPools\[1\]\.name: "p" is used by another pool/,
+      ],
+      ["another target's block", { target: "aws", gcp }, /args\.gcp: only used when target is "gcp"/],
+      [
+        "a family that has no such GPU",
+        {
+          target: "aws",
+          gpuPools: [{ name: "p", gpuType: "nvidia-h100", maxGpus: 8, instanceFamilies: ["g5"] }],
+        },
+        /args\.gpuPools\[0\]/,
+      ],
+    ];
+  for (const [title, args, message] of cases) {
+    it(title, async () => {
+      expect(await failure(args)).toMatch(message);
+    });
+  }
+});

@@ -1,0 +1,619 @@
+/**
+ * The in-cluster parts of the GPU training cluster under the offline plan engine, on a fake
+ * cluster handle: exact children, pinned releases and their values, Kueue objects per team and
+ * pool, quotas, Pod Security labels, NetworkPolicies; the job template; the existing-cluster
+ * path; and bad input.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import { beforeAll, describe, expect, it } from "vitest";
+import { adoptExistingCluster, existingClusterArgsSchema } from "../../components/training-cluster/existing";
+import {
+  DCGM_EXPORTER_CHART,
+  DEVICE_PLUGIN_CHART,
+  GPU_OPERATOR_CHART,
+  inClusterArgsSchema,
+  installInClusterParts,
+  KUEUE_CHART,
+  QUEUE_NAME_LABEL,
+  teamCeilings,
+  TrainingJob,
+  type InClusterParts,
+} from "../../components/training-cluster/in-cluster";
+import { GPU_NODE_LABELS, GPU_TAINT, type ClusterHandle } from "../../components/training-cluster/types";
+import { formatIssues } from "../../components/shared/validation";
+import { childrenOf, findResource, planOf, resourcesOfType, type Plan, type PlanResource } from "../helpers";
+import { Host, inClusterProgram, POOLS, TEAMS } from "./fixtures";
+
+type JobSpec = k8s.types.output.batch.v1.JobSpec;
+type NetworkPolicySpec = k8s.types.output.networking.v1.NetworkPolicySpec;
+
+const T = {
+  namespace: "kubernetes:core/v1:Namespace",
+  quota: "kubernetes:core/v1:ResourceQuota",
+  limits: "kubernetes:core/v1:LimitRange",
+  sa: "kubernetes:core/v1:ServiceAccount",
+  netpol: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+  release: "kubernetes:helm.sh/v3:Release",
+  flavor: "kubernetes:kueue.x-k8s.io/v1beta2:ResourceFlavor",
+  cohort: "kubernetes:kueue.x-k8s.io/v1beta2:Cohort",
+  cq: "kubernetes:kueue.x-k8s.io/v1beta2:ClusterQueue",
+  lq: "kubernetes:kueue.x-k8s.io/v1beta2:LocalQueue",
+  job: "kubernetes:batch/v1:Job",
+  provider: "pulumi:providers:kubernetes",
+} as const;
+
+const meta = (r: PlanResource) =>
+  r.inputs["metadata"] as {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+const spec = <S>(r: PlanResource) => r.inputs["spec"] as S;
+const values = (r: PlanResource) => r.inputs["values"] as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const byMetaName = (plan: Plan, type: string, name: string, namespace?: string): PlanResource => {
+  const found = resourcesOfType(plan, type).filter(
+    (r) => meta(r).name === name && (namespace === undefined || meta(r).namespace === namespace),
+  );
+  expect(found, `${type} ${namespace ?? ""}/${name}`).toHaveLength(1);
+  return found[0]!;
+};
+
+describe("device plugin stack (drivers preinstalled), two pools, two teams", () => {
+  let plan: Plan;
+  const seen: { parts?: InClusterParts } = {};
+  beforeAll(async () => {
+    plan = await planOf(inClusterProgram({}, seen));
+  });
+
+  it("creates exactly the expected children, all under the component, on the cluster provider", () => {
+    const host = findResource(plan, "test:index:Host");
+    const children = childrenOf(plan, host.urn);
+    const count = (type: string) => children.filter((c) => c.type === type).length;
+    expect(count(T.namespace)).toBe(4); // gpu-system, kueue-system, vision, team-nlp
+    expect(count(T.release)).toBe(3); // device plugin, DCGM exporter, Kueue
+    expect(count(T.flavor)).toBe(3); // default-cpu + 2 pools
+    expect(count(T.cohort)).toBe(1);
+    expect(count(T.cq)).toBe(2);
+    expect(count(T.lq)).toBe(2);
+    expect(count(T.quota)).toBe(2);
+    expect(count(T.limits)).toBe(2);
+    expect(count(T.sa)).toBe(2);
+    expect(count(T.netpol)).toBe(8); // 4 per team (no workload-identity rule on a kubeconfig cluster)
+    expect(children).toHaveLength(4 + 3 + 3 + 1 + 2 + 2 + 2 + 2 + 2 + 8);
+    const provider = findResource(plan, T.provider, "cluster");
+    for (const c of children) expect(c.provider, c.name).toContain(provider.urn);
+  });
+
+  it("installs the device plugin, pinned, on GPU nodes only, tolerating the GPU taint", () => {
+    const r = byName(plan, T.release, "gtc-nvidia-device-plugin");
+    expect(r.inputs).toMatchObject({
+      chart: "nvidia-device-plugin",
+      version: "0.20.0",
+      repositoryOpts: { repo: "https://nvidia.github.io/k8s-device-plugin" },
+      namespace: "gpu-system",
+      createNamespace: false,
+    });
+    expect(DEVICE_PLUGIN_CHART.version).toBe("0.20.0");
+    const v = values(r);
+    expect(v["image"]).toEqual({ repository: "nvcr.io/nvidia/k8s-device-plugin", tag: "v0.20.0" });
+    expect(v["nodeSelector"]).toEqual({ [GPU_NODE_LABELS.gpu]: "true" });
+    expect(
+      v["affinity"].nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms,
+    ).toEqual([{ matchExpressions: [{ key: GPU_NODE_LABELS.gpu, operator: "In", values: ["true"] }] }]);
+    expect(v["tolerations"]).toContainEqual({
+      key: GPU_TAINT.key,
+      operator: "Exists",
+      effect: GPU_TAINT.effect,
+    });
+  });
+
+  it("installs a standalone DCGM exporter, pinned, without a ServiceMonitor; no GPU Operator", () => {
+    const r = byName(plan, T.release, "gtc-dcgm-exporter");
+    expect(r.inputs).toMatchObject({
+      chart: "dcgm-exporter",
+      version: DCGM_EXPORTER_CHART.version,
+      namespace: "gpu-system",
+    });
+    expect(values(r)["image"]).toEqual({
+      repository: "nvcr.io/nvidia/k8s/dcgm-exporter",
+      tag: "4.5.3-4.8.2-distroless",
+    });
+    expect(values(r)["serviceMonitor"]).toEqual({ enabled: false });
+    expect(values(r)["tolerations"]).toContainEqual({
+      key: GPU_TAINT.key,
+      operator: "Exists",
+      effect: GPU_TAINT.effect,
+    });
+    expect(resourcesOfType(plan, T.release).map((x) => x.inputs["chart"])).not.toContain("gpu-operator");
+  });
+
+  it("installs Kueue pinned from its OCI chart, image pinned, ServiceMonitor off, 1 replica in dev", () => {
+    const r = byName(plan, T.release, "gtc-kueue");
+    expect(r.inputs).toMatchObject({
+      chart: KUEUE_CHART,
+      version: "0.19.2",
+      namespace: "kueue-system",
+      createNamespace: false,
+    });
+    expect(KUEUE_CHART).toBe("oci://registry.k8s.io/kueue/charts/kueue");
+    const v = values(r);
+    expect(v["enablePrometheus"]).toBe(false);
+    expect(v["controllerManager"]).toEqual({
+      replicas: 1,
+      podDisruptionBudget: { enabled: false, minAvailable: 1 },
+      manager: {
+        image: { repository: "registry.k8s.io/kueue/kueue", tag: "v0.19.2", pullPolicy: "IfNotPresent" },
+      },
+    });
+  });
+
+  it("privileged Pod Security only in gpu-system (with the reason recorded); restricted elsewhere", () => {
+    const labelsOf = (name: string) => meta(byMetaName(plan, T.namespace, name)).labels!;
+    expect(labelsOf("gpu-system")["pod-security.kubernetes.io/enforce"]).toBe("privileged");
+    expect(
+      meta(byMetaName(plan, T.namespace, "gpu-system")).annotations!["mlops.pulumi.com/privileged-reason"],
+    ).toMatch(/device plugin/);
+    for (const ns of ["kueue-system", "vision", "team-nlp"]) {
+      expect(labelsOf(ns)).toMatchObject({
+        "pod-security.kubernetes.io/enforce": "restricted",
+        "pod-security.kubernetes.io/audit": "restricted",
+        "pod-security.kubernetes.io/warn": "restricted",
+      });
+    }
+    expect(labelsOf("vision")).toMatchObject({ "mlops.pulumi.com/team": "vision", owner: "ml-platform" });
+  });
+
+  it("a ResourceFlavor per GPU pool (pool label, GPU toleration) and one for CPU", () => {
+    for (const pool of POOLS) {
+      expect(spec(byMetaName(plan, T.flavor, pool.name))).toEqual({
+        nodeLabels: { [GPU_NODE_LABELS.pool]: pool.name },
+        tolerations: [{ key: GPU_TAINT.key, operator: "Exists", effect: GPU_TAINT.effect }],
+      });
+    }
+    expect(spec(byMetaName(plan, T.flavor, "default-cpu"))).toEqual({});
+    const release = byName(plan, T.release, "gtc-kueue");
+    for (const f of resourcesOfType(plan, T.flavor)) expect(f.dependencies).toContain(release.urn);
+  });
+
+  it("a ClusterQueue per team: quotas per flavor, cohort, namespace selector, preemption", () => {
+    expect(spec(byMetaName(plan, T.cq, "vision"))).toEqual({
+      cohortName: "gtc",
+      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "vision" } },
+      queueingStrategy: "BestEffortFIFO",
+      resourceGroups: [
+        {
+          coveredResources: ["cpu", "memory"],
+          flavors: [
+            {
+              name: "default-cpu",
+              resources: [
+                { name: "cpu", nominalQuota: "64" },
+                { name: "memory", nominalQuota: "256Gi" },
+              ],
+            },
+          ],
+        },
+        {
+          coveredResources: ["nvidia.com/gpu"],
+          flavors: [
+            { name: "l4-spot", resources: [{ name: "nvidia.com/gpu", nominalQuota: 4 }] },
+            { name: "a100-on-demand", resources: [{ name: "nvidia.com/gpu", nominalQuota: 4 }] },
+          ],
+        },
+      ],
+      preemption: {
+        reclaimWithinCohort: "Any",
+        withinClusterQueue: "LowerPriority",
+        borrowWithinCohort: { policy: "Never" },
+      },
+    });
+    // nlp: one pool, no borrowing
+    const nlp = spec<{ resourceGroups: unknown[] }>(byMetaName(plan, T.cq, "nlp"));
+    expect(nlp.resourceGroups[1]).toEqual({
+      coveredResources: ["nvidia.com/gpu"],
+      flavors: [
+        {
+          name: "a100-on-demand",
+          resources: [{ name: "nvidia.com/gpu", nominalQuota: 2, borrowingLimit: 0 }],
+        },
+      ],
+    });
+    expect(byMetaName(plan, T.cohort, "gtc")).toBeDefined();
+  });
+
+  it("a LocalQueue `training` in each team namespace, pointing at the team's ClusterQueue", () => {
+    expect(spec(byMetaName(plan, T.lq, "training", "vision"))).toEqual({ clusterQueue: "vision" });
+    expect(spec(byMetaName(plan, T.lq, "training", "team-nlp"))).toEqual({ clusterQueue: "nlp" });
+    expect(seen.parts!.teams["nlp"]!.localQueueName).toBe("training");
+  });
+
+  it("ResourceQuota = what the queue can admit: cohort totals when borrowing, nominal otherwise", () => {
+    expect(spec(byMetaName(plan, T.quota, "team-quota", "vision"))).toEqual({
+      // vision may borrow: l4 (4) + a100 (4 vision + 2 nlp); cpu 64 + 32.5; memory 256Gi + 128Gi
+      hard: {
+        "requests.cpu": "96500m",
+        "requests.memory": "384Gi",
+        "requests.nvidia.com/gpu": "10",
+        pods: "200",
+      },
+    });
+    expect(spec(byMetaName(plan, T.quota, "team-quota", "team-nlp"))).toEqual({
+      hard: {
+        "requests.cpu": "32500m",
+        "requests.memory": "128Gi",
+        "requests.nvidia.com/gpu": "2",
+        pods: "50",
+      },
+    });
+  });
+
+  it("LimitRange defaults and a ServiceAccount without token automount (annotations for identity)", () => {
+    expect(spec(byMetaName(plan, T.limits, "container-defaults", "vision"))).toEqual({
+      limits: [
+        {
+          type: "Container",
+          defaultRequest: { cpu: "500m", memory: "1Gi" },
+          default: { cpu: "2", memory: "4Gi" },
+        },
+      ],
+    });
+    const sa = byMetaName(plan, T.sa, "training", "team-nlp");
+    expect(sa.inputs["automountServiceAccountToken"]).toBe(false);
+    expect(meta(sa).annotations).toEqual({
+      "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/nlp",
+    });
+    expect(meta(byMetaName(plan, T.sa, "training", "vision")).annotations).toBeUndefined();
+  });
+
+  it("NetworkPolicies: default deny, DNS, same namespace both ways, HTTPS egress without link-local", () => {
+    const np = (name: string) => spec<NetworkPolicySpec>(byMetaName(plan, T.netpol, name, "vision"));
+    expect(np("default-deny")).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+    expect(np("allow-dns").egress[0]!.ports).toEqual([
+      { protocol: "UDP", port: 53 },
+      { protocol: "TCP", port: 53 },
+    ]);
+    expect(np("allow-same-namespace")).toEqual({
+      podSelector: {},
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [{ from: [{ podSelector: {} }] }],
+      egress: [{ to: [{ podSelector: {} }] }],
+    });
+    expect(np("allow-https-egress").egress).toEqual([
+      {
+        to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["169.254.0.0/16"] } }],
+        ports: [{ protocol: "TCP", port: 443 }],
+      },
+    ]);
+  });
+});
+
+describe("GPU Operator stack", () => {
+  it("drivers not preinstalled: operator installs driver and toolkit, its own DCGM exporter, no device plugin release", async () => {
+    const plan = await planOf(inClusterProgram({ driversPreinstalled: false, environment: "prod" }));
+    const releases = resourcesOfType(plan, T.release);
+    expect(releases.map((r) => r.inputs["chart"]).sort()).toEqual([KUEUE_CHART, "gpu-operator"].sort());
+    const op = byName(plan, T.release, "gtc-gpu-operator");
+    expect(op.inputs).toMatchObject({
+      version: "v26.7.0",
+      repositoryOpts: { repo: "https://helm.ngc.nvidia.com/nvidia" },
+      namespace: "gpu-system",
+    });
+    expect(GPU_OPERATOR_CHART.version).toBe("v26.7.0");
+    expect(values(op)).toMatchObject({
+      driver: { enabled: true },
+      toolkit: { enabled: true },
+      devicePlugin: { enabled: true },
+      dcgmExporter: { enabled: true, serviceMonitor: { enabled: false } },
+    });
+    // prod: 2 Kueue replicas with a PDB
+    expect(values(byName(plan, T.release, "gtc-kueue"))["controllerManager"]).toMatchObject({
+      replicas: 2,
+      podDisruptionBudget: { enabled: true, minAvailable: 1 },
+    });
+  });
+
+  it("drivers preinstalled + gpuOperator: driver and toolkit off; DCGM off when asked", async () => {
+    const plan = await planOf(
+      inClusterProgram({
+        driversPreinstalled: true,
+        args: { gpuStack: "gpuOperator", dcgmExporter: false, teams: TEAMS },
+      }),
+    );
+    expect(values(byName(plan, T.release, "gtc-gpu-operator"))).toMatchObject({
+      driver: { enabled: false },
+      toolkit: { enabled: false },
+      dcgmExporter: { enabled: false },
+    });
+    expect(resourcesOfType(plan, T.release)).toHaveLength(2);
+  });
+
+  it('gpuStack "none" (GKE-managed device plugin): no gpu-system, no GPU releases; GKE identity egress', async () => {
+    const plan = await planOf(
+      inClusterProgram({ args: { gpuStack: "none", teams: TEAMS }, handle: { gcp: {} as never } }),
+    );
+    expect(resourcesOfType(plan, T.release).map((r) => r.inputs["chart"])).toEqual([KUEUE_CHART]);
+    expect(resourcesOfType(plan, T.namespace).map((r) => meta(r).name)).not.toContain("gpu-system");
+    const wi = spec<NetworkPolicySpec>(byMetaName(plan, T.netpol, "allow-workload-identity", "vision"));
+    expect(wi.egress.map((e) => e.to[0]!.ipBlock.cidr)).toEqual([
+      "169.254.169.254/32",
+      "169.254.169.252/32",
+      "127.0.0.1/32",
+    ]);
+  });
+
+  it("EKS Pod Identity: egress to the Pod Identity Agent only", async () => {
+    const plan = await planOf(
+      inClusterProgram({ handle: { aws: { identityMode: "podIdentity" } as never } }),
+    );
+    const wi = spec<NetworkPolicySpec>(byMetaName(plan, T.netpol, "allow-workload-identity", "vision"));
+    expect(wi.egress).toEqual([
+      { to: [{ ipBlock: { cidr: "169.254.170.23/32" } }], ports: [{ protocol: "TCP", port: 80 }] },
+    ]);
+  });
+
+  it("no GPU pools: ClusterQueues have only the CPU/memory group", async () => {
+    const plan = await planOf(
+      inClusterProgram({
+        pools: [],
+        args: { teams: [{ name: "vision", gpuQuota: 0, cpuQuota: "8", memoryQuota: "32Gi" }] },
+      }),
+    );
+    expect(resourcesOfType(plan, T.flavor).map((r) => meta(r).name)).toEqual(["default-cpu"]);
+    expect(spec<{ resourceGroups: unknown[] }>(byMetaName(plan, T.cq, "vision")).resourceGroups).toHaveLength(
+      1,
+    );
+  });
+});
+
+describe("training job template", () => {
+  let plan: Plan;
+  beforeAll(async () => {
+    plan = await planOf(() => import("../../examples/training-job/index.js"));
+  });
+
+  it("the example submits one Job through Kueue: queue label, suspended, skipAwait", () => {
+    const job = findResource(plan, T.job);
+    expect(findResource(plan, "mlops:index:TrainingJob").urn).toBe(job.parent);
+    expect(meta(job)).toMatchObject({ name: "mlp-smoke-001", namespace: "vision" });
+    expect(meta(job).labels![QUEUE_NAME_LABEL]).toBe("training");
+    expect(meta(job).annotations).toEqual({ "pulumi.com/skipAwait": "true" });
+    const s = spec<JobSpec>(job);
+    expect(s).toMatchObject({
+      suspend: true,
+      backoffLimit: 1,
+      ttlSecondsAfterFinished: 3600,
+      activeDeadlineSeconds: 1800,
+    });
+  });
+
+  it("requests GPUs, tolerates the GPU taint, selects GPU nodes, runs as the team ServiceAccount", () => {
+    const pod = spec<JobSpec>(findResource(plan, T.job)).template.spec;
+    const c = pod.containers[0]!;
+    expect(c.image).toBe("pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime");
+    expect(c.resources).toEqual({
+      requests: { cpu: "4", memory: "16Gi", "nvidia.com/gpu": "1" },
+      limits: { cpu: "4", memory: "16Gi", "nvidia.com/gpu": "1" },
+    });
+    expect(pod.tolerations).toEqual([{ key: GPU_TAINT.key, operator: "Exists", effect: GPU_TAINT.effect }]);
+    expect(pod.nodeSelector).toEqual({
+      [GPU_NODE_LABELS.gpu]: "true",
+      [GPU_NODE_LABELS.gpuType]: "nvidia-l4",
+    });
+    expect(pod.serviceAccountName).toBe("training");
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.restartPolicy).toBe("Never");
+  });
+
+  it("Pod Security restricted: non-root, seccomp, drop ALL, read-only root + /tmp and memory /dev/shm", () => {
+    const pod = spec<JobSpec>(findResource(plan, T.job)).template.spec;
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    const c = pod.containers[0]!;
+    expect(c.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    expect(c.volumeMounts).toEqual([
+      { name: "tmp", mountPath: "/tmp" },
+      { name: "dshm", mountPath: "/dev/shm" },
+    ]);
+    expect(pod.volumes).toEqual([
+      { name: "tmp", emptyDir: { sizeLimit: "10Gi" } },
+      { name: "dshm", emptyDir: { medium: "Memory", sizeLimit: "2Gi" } },
+    ]);
+  });
+
+  it("rejects an unpinned image, zero GPUs and an unknown GPU type, naming the argument", async () => {
+    const attempt = (args: Record<string, unknown>) =>
+      planOf(() => {
+        const provider = new k8s.Provider("p", { kubeconfig: "x" });
+        new TrainingJob("bad", {
+          kubernetesProvider: provider,
+          namespace: "vision",
+          image: "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime",
+          command: ["python"],
+          ...args,
+        });
+      });
+    await expect(attempt({ image: "pytorch/pytorch:latest" })).rejects.toThrow(/args\.image: must be pinned/);
+    await expect(attempt({ gpus: 0 })).rejects.toThrow(/args\.gpus: must be at least 1/);
+    await expect(attempt({ gpuType: "nvidia-t4" })).rejects.toThrow(/args\.gpuType: must be one of/);
+    await expect(attempt({ gpu: 1 })).rejects.toThrow(/args\.gpu: unknown key/);
+  });
+});
+
+describe("existing cluster target", () => {
+  it("adopts a kubeconfig: provider with SSA and the context, secret kubeconfig, nothing to wait for, drivers off by default", async () => {
+    let handle: ClusterHandle | undefined;
+    const plan = await planOf(() => {
+      const parent = new Host("gtc");
+      handle = adoptExistingCluster(
+        { parent, name: "gtc", environment: "dev", tags: {}, protect: false },
+        existingClusterArgsSchema.parse({
+          kubeconfig: "apiVersion: v1\nkind: Config\n",
+          context: "kind-mlops",
+        }),
+      );
+      return { kubeconfig: handle.kubeconfig, clusterName: handle.clusterName, endpoint: handle.endpoint };
+    });
+    const provider = findResource(plan, T.provider, "gtc-k8s");
+    expect(provider.inputs).toMatchObject({ context: "kind-mlops", enableServerSideApply: "true" });
+    expect(provider.parent).toBe(findResource(plan, "test:index:Host").urn);
+    expect(handle!.driversPreinstalled).toBe(false);
+    expect(handle!.ready).toEqual([]);
+    expect(plan.outputs["clusterName"]).toBe("kind-mlops");
+    expect(plan.outputs["endpoint"]).toBe("");
+    expect(JSON.stringify(plan.outputs["kubeconfig"])).not.toContain("kind: Config");
+  });
+
+  it("installs only the in-cluster parts: the GPU Operator by default, device plugin when drivers are declared", async () => {
+    const run = (gpuDriversPreinstalled?: boolean) =>
+      planOf(() => {
+        const parent = new Host("gtc");
+        const ctx = { parent, name: "gtc", environment: "dev" as const, tags: {}, protect: false };
+        const handle = adoptExistingCluster(ctx, { context: "kind-mlops", gpuDriversPreinstalled });
+        installInClusterPartsFor(ctx, handle);
+      });
+    const charts = (plan: Plan) =>
+      resourcesOfType(plan, T.release)
+        .map((r) => r.inputs["chart"])
+        .sort();
+    expect(charts(await run())).toEqual(["gpu-operator", KUEUE_CHART].sort());
+    expect(charts(await run(true))).toEqual(["dcgm-exporter", "nvidia-device-plugin", KUEUE_CHART].sort());
+  });
+
+  it("rejects unknown keys and an empty kubeconfig", () => {
+    const r = existingClusterArgsSchema.safeParse({ kubeconfig: "", kubeContext: "x" });
+    expect(r.success).toBe(false);
+    const lines = formatIssues(r.error!, "args").sort();
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^args\.kubeContext: unknown key/);
+    expect(lines[1]).toBe("args.kubeconfig: must not be empty (omit it to use the ambient kubeconfig)");
+  });
+});
+
+describe("bad input", () => {
+  const issues = (args: unknown) => {
+    const r = inClusterArgsSchema.safeParse(args);
+    return r.success ? [] : formatIssues(r.error, "args");
+  };
+
+  it("duplicate team names and namespaces, reserved namespaces", () => {
+    const team = { gpuQuota: 1, cpuQuota: "1", memoryQuota: "1Gi" };
+    expect(
+      issues({
+        teams: [
+          { name: "a", ...team },
+          { name: "a", ...team },
+        ],
+      }),
+    ).toEqual(['args.teams[1].name: duplicate team name "a" (also teams[0]); team names must be unique']);
+    expect(
+      issues({
+        teams: [
+          { name: "a", ...team },
+          { name: "b", namespace: "a", ...team },
+        ],
+      }),
+    ).toEqual([
+      'args.teams[1].namespace: namespace "a" is already used by teams[0]; each team needs its own namespace',
+    ]);
+    expect(
+      issues({
+        teams: [
+          { name: "kube-public", ...team },
+          { name: "x", namespace: "kueue-system", ...team },
+        ],
+      }),
+    ).toHaveLength(2);
+  });
+
+  it("negative or fractional quotas, bad quantities, unknown gpu stack, unknown keys", () => {
+    expect(issues({ teams: [{ name: "a", gpuQuota: -1, cpuQuota: "1", memoryQuota: "1Gi" }] })).toEqual([
+      "args.teams[0].gpuQuota: must be 0 or more GPUs",
+    ]);
+    expect(issues({ teams: [{ name: "a", gpuQuota: 1.5, cpuQuota: "1", memoryQuota: "1Gi" }] })).toEqual([
+      "args.teams[0].gpuQuota: must be a whole number of GPUs",
+    ]);
+    expect(issues({ teams: [{ name: "a", gpuQuota: 1, cpuQuota: "-2", memoryQuota: "lots" }] })).toEqual([
+      'args.teams[0].cpuQuota: must be a Kubernetes quantity such as "500m", "2", "512Mi" or "64Gi"',
+      'args.teams[0].memoryQuota: must be a Kubernetes quantity such as "500m", "2", "512Mi" or "64Gi"',
+    ]);
+    expect(issues({ gpuStack: "cuda" })).toEqual([
+      'args.gpuStack: must be one of "devicePlugin", "gpuOperator", "none"',
+    ]);
+    expect(issues({ kueueVersion: "v0.19.2" })[0]).toMatch(
+      /^args\.kueueVersion: must be a released Kueue version/,
+    );
+    expect(
+      issues({ teams: [{ name: "a", gpuQuota: 1, cpuQuota: "1", memoryQuota: "1Gi", gpus: 2 }] }),
+    ).toEqual([expect.stringMatching(/^args\.teams\[0\]\.gpus: unknown key/)]);
+    expect(
+      issues({ teams: [{ name: "Vision", gpuQuota: 1, cpuQuota: "1", memoryQuota: "1Gi" }] })[0],
+    ).toMatch(/DNS-1123/);
+  });
+
+  it("rules that need the cluster: device plugin without drivers, unknown team pool", async () => {
+    await expect(
+      planOf(inClusterProgram({ driversPreinstalled: false, args: { gpuStack: "devicePlugin" } })),
+    ).rejects.toThrow(/args\.gpuStack: "devicePlugin" needs the NVIDIA driver/);
+    await expect(
+      planOf(
+        inClusterProgram({
+          args: {
+            teams: [{ name: "a", gpuQuota: 1, cpuQuota: "1", memoryQuota: "1Gi", pools: ["h100-spot"] }],
+          },
+        }),
+      ),
+    ).rejects.toThrow(
+      /args\.teams\[0\]\.pools: unknown GPU pool\(s\) "h100-spot"; the cluster's pools are "l4-spot", "a100-on-demand"/,
+    );
+  });
+
+  it("ceilings add quantities exactly", () => {
+    const t = (name: string, cpu: string, mem: string) => ({
+      name,
+      namespace: name,
+      gpuQuota: 1,
+      cpuQuota: cpu,
+      memoryQuota: mem,
+      canBorrow: true,
+      pools: ["p"],
+      maxPods: 1,
+      serviceAccountAnnotations: {},
+    });
+    expect(teamCeilings([t("a", "1500m", "512Mi"), t("b", "0.5", "1Gi")]).get("a")).toEqual({
+      gpus: 2,
+      cpu: "2",
+      memory: "1536Mi",
+    });
+  });
+});
+
+// ---- helpers -------------------------------------------------------------------------------------
+
+function byName(plan: Plan, type: string, name: string): PlanResource {
+  return findResource(plan, type, name);
+}
+
+/** Installs the in-cluster parts with two teams on an adopted cluster (no GPU pools declared). */
+function installInClusterPartsFor(
+  ctx: { parent: Host; name: string; environment: "dev"; tags: Record<string, string>; protect: boolean },
+  handle: ClusterHandle,
+): void {
+  installInClusterParts(
+    ctx,
+    handle,
+    [],
+    inClusterArgsSchema.parse({
+      teams: [{ name: "vision", gpuQuota: 0, cpuQuota: "8", memoryQuota: "32Gi" }],
+    }),
+  );
+}
