@@ -233,8 +233,10 @@ function isConfigError(err: unknown): err is ConfigErrorLike {
 
 function reportUsage(err: unknown, io: Output): number {
   const e = err as { message: string; problems?: string[] };
-  io.err(`error: ${e.message}`);
-  for (const p of e.problems ?? []) io.err(`  ${p}`);
+  const problems = e.problems ?? [];
+  // A config error's message already lists its problems: print its headline once, then each problem.
+  io.err(`error: ${problems.length > 0 ? (e.message.split("\n")[0] ?? e.message) : e.message}`);
+  for (const p of problems) io.err(`  ${p}`);
   return EXIT_USAGE;
 }
 

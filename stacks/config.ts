@@ -16,6 +16,12 @@ import {
   targetSchemas,
 } from "../components/model-registry/args";
 import { formatIssue } from "../components/shared/validation";
+import {
+  checkGpuTrainingClusterArgs,
+  gpuTrainingClusterArgsObject,
+} from "../components/training-cluster/args";
+import { resolveAwsClusterArgs } from "../components/training-cluster/aws/args";
+import { resolveGcpClusterArgs } from "../components/training-cluster/gcp/args";
 
 export const PROJECT = "mlops";
 
@@ -38,13 +44,12 @@ const tagsSchema = z
   })
   .catchall(z.string().max(256));
 
-const kubernetesSchema = z
-  .object({
-    /** kubeconfig context to use. @default the kubeconfig's current context */
-    context: nonEmpty.optional(),
-    /** Path to (or contents of) a kubeconfig. @default $KUBECONFIG or ~/.kube/config */
-    kubeconfig: nonEmpty.optional(),
-  })
+/**
+ * `mlops:cluster`: the GpuTrainingCluster args that make sense in config (target, environment and
+ * tags come from their own keys). `aws` / `gcp` create the cluster; `existing` adopts one.
+ */
+const clusterSchema = gpuTrainingClusterArgsObject
+  .omit({ target: true, environment: true, tags: true })
   .strict();
 
 /** `mlops:modelRegistry`: the ModelRegistry args that make sense in config (no provider, target, tags). */
@@ -65,7 +70,7 @@ const stackConfigObject = z
     target: z.enum(TARGETS),
     environment: z.enum(ENVIRONMENTS),
     tags: tagsSchema,
-    kubernetes: kubernetesSchema.optional(),
+    cluster: clusterSchema.optional(),
     aws: targetSchemas.aws.optional(),
     gcp: targetSchemas.gcp.optional(),
     local: targetSchemas.local.optional(),
@@ -84,7 +89,40 @@ function registryPathToConfig(path: PropertyKey[]): PropertyKey[] {
   return ["modelRegistry", ...path];
 }
 
+/** Runs a component's cross-field rules, placing each issue under the config key it came from. */
+function collect(
+  check: (ctx: z.RefinementCtx) => void,
+  toConfigPath: (path: PropertyKey[]) => PropertyKey[],
+  ctx: z.RefinementCtx,
+): void {
+  const inner = {
+    addIssue: (issue: { path?: PropertyKey[]; message?: string }) =>
+      ctx.addIssue({
+        code: "custom",
+        message: issue.message ?? "invalid",
+        path: toConfigPath(issue.path ?? []),
+      }),
+  } as unknown as z.RefinementCtx;
+  check(inner);
+}
+
 const stackConfigSchema = stackConfigObject.superRefine((cfg, ctx) => {
+  const cluster = cfg.cluster ?? {};
+  // A cluster this stack creates (aws/gcp without `existing`) supplies the registry's cloud details.
+  const createsCluster = cfg.target !== "local" && cluster.existing === undefined;
+  if (createsCluster) {
+    for (const key of ["aws", "gcp"] as const) {
+      if (key === cfg.target && cfg[key] !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message:
+            "comes from the cluster this stack creates; remove it (or adopt a cluster with mlops:cluster.existing)",
+        });
+      }
+    }
+  }
+  const fromCluster = createsCluster ? { [cfg.target]: {} } : {};
   const registryArgs = {
     ...(cfg.modelRegistry ?? {}),
     target: cfg.target,
@@ -92,20 +130,25 @@ const stackConfigSchema = stackConfigObject.superRefine((cfg, ctx) => {
     aws: cfg.aws,
     gcp: cfg.gcp,
     local: cfg.local,
+    ...fromCluster,
   };
-  const issues: z.core.$ZodIssue[] = [];
-  const collect = {
-    addIssue: (issue: { path?: PropertyKey[]; message?: string }) =>
-      issues.push({
-        code: "custom",
-        input: undefined,
-        message: issue.message ?? "invalid",
-        path: issue.path ?? [],
-      }),
-  } as unknown as z.RefinementCtx;
-  checkModelRegistryArgs(registryArgs, collect);
-  for (const issue of issues) {
-    ctx.addIssue({ code: "custom", message: issue.message, path: registryPathToConfig(issue.path) });
+  collect((inner) => checkModelRegistryArgs(registryArgs, inner), registryPathToConfig, ctx);
+  const clusterArgs = { ...cluster, target: cfg.target, environment: cfg.environment };
+  collect(
+    (inner) => checkGpuTrainingClusterArgs(clusterArgs, inner),
+    (path) => ["cluster", ...path],
+    ctx,
+  );
+  // The rules that depend on the environment (e.g. 3 AZs in prod), as the cluster builders apply them.
+  if (cfg.target === "aws" && !cluster.existing) {
+    for (const p of resolveAwsClusterArgs(cluster.aws ?? {}, cfg.environment).problems) {
+      ctx.addIssue({ code: "custom", path: ["cluster", "aws", ...p.key.split(".")], message: p.message });
+    }
+  }
+  if (cfg.target === "gcp" && cluster.gcp && !cluster.existing) {
+    for (const p of resolveGcpClusterArgs(cluster.gcp, cfg.environment).problems) {
+      ctx.addIssue({ code: "custom", path: ["cluster", "gcp", ...p.key.split(".")], message: p.message });
+    }
   }
 });
 
@@ -167,7 +210,7 @@ export function parseStackConfig(
   if (typeof raw["target"] === "string" && (TARGETS as string[]).includes(raw["target"])) {
     problems.push(...providerProblems(raw["target"] as Target, providerConfig));
   }
-  if (problems.length > 0 || !result.success) throw new StackConfigError(problems, source);
+  if (problems.length > 0 || !result.success) throw new StackConfigError([...new Set(problems)], source);
   return result.data;
 }
 

@@ -1,11 +1,11 @@
 /**
  * The pulumi-mlops stack program: reads and validates `stacks/Pulumi.<stack>.yaml`, then composes
- * the components. Run with `pulumi up -s <stack>` (Pulumi.yaml points here) or offline with
+ * the components: the GPU training cluster (created on aws/gcp, adopted on local) and the model
+ * registry on it. Run with `pulumi up -s <stack>` (Pulumi.yaml points here) or offline with
  * `npm run plan -- --stack <stack>`.
  */
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ModelRegistry } from "../components";
+import { GpuTrainingCluster, ModelRegistry } from "../components";
 import { parseStackConfig, PROJECT } from "./config";
 
 export default function main(): Record<string, pulumi.Output<unknown>> {
@@ -22,26 +22,33 @@ export default function main(): Record<string, pulumi.Output<unknown>> {
     "pulumi-stack": pulumi.getStack(),
   };
 
-  // The cluster the workloads run on. Until a stack creates its own cluster, this is an existing
-  // one reached through a kubeconfig context.
-  const cluster = new k8s.Provider("cluster", {
-    context: cfg.kubernetes?.context,
-    kubeconfig: cfg.kubernetes?.kubeconfig,
-    enableServerSideApply: true,
-  });
-
-  const registry = new ModelRegistry("model-registry", {
-    ...cfg.modelRegistry,
+  const cluster = new GpuTrainingCluster("gpu-cluster", {
+    ...cfg.cluster,
     target: cfg.target,
     environment: cfg.environment,
-    kubernetesProvider: cluster,
-    aws: cfg.aws,
-    gcp: cfg.gcp,
-    local: cfg.local,
     tags,
   });
 
+  const registry = new ModelRegistry(
+    "model-registry",
+    {
+      ...cfg.modelRegistry,
+      target: cfg.target,
+      environment: cfg.environment,
+      kubernetesProvider: cluster.provider,
+      // An adopted cluster's network comes from config; a created cluster supplies its own.
+      aws: cfg.aws ?? cluster.aws,
+      gcp: cfg.gcp ?? cluster.gcp,
+      local: cfg.local,
+      tags,
+    },
+    { dependsOn: [cluster] },
+  );
+
   const outputs: Record<string, pulumi.Output<unknown>> = {
+    clusterName: cluster.clusterName,
+    kubeconfig: cluster.kubeconfig,
+    teamNamespaces: cluster.teamNamespaces,
     mlflowTrackingUri: registry.trackingUri,
     mlflowArtifactLocation: registry.artifactLocation,
     mlflowServiceAccount: registry.serviceAccountName,

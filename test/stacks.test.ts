@@ -11,6 +11,15 @@ import { parseStackConfig } from "../stacks/config";
 import { StackConfigError } from "../components/shared/errors";
 
 const STACKS = ["local", "aws-dev", "aws-prod", "gcp-dev", "gcp-prod"] as const;
+/** A valid mlops:aws block (for an adopted cluster). */
+const aws = {
+  vpcId: "vpc-1",
+  vpcCidrBlock: "10.0.0.0/16",
+  privateSubnetIds: ["subnet-1", "subnet-2"],
+  nodeSecurityGroupId: "sg-1",
+  identityMode: "podIdentity",
+  clusterName: "eks",
+};
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-stacks-"));
 
 interface CliRun {
@@ -195,6 +204,7 @@ describe("bad stack config is rejected with exit 2, naming every key", () => {
       "mlops:target": "aws",
       "mlops:environment": "prod",
       "mlops:gcp": { project: "p", region: "r", network: "n" },
+      "mlops:cluster": { existing: { context: "eks-prod" }, aws: { availabilityZoneCount: 2 } },
       "mlops:modelRegistry": { replicas: 1, ingress: { enabled: true, host: "m.example.com" } },
     });
     const run = await cli(["--stack", "combo", "--stack-file", file]);
@@ -206,6 +216,47 @@ describe("bad stack config is rejected with exit 2, naming every key", () => {
       "mlops:modelRegistry.ingress.tlsSecretName: required when the Ingress is enabled",
     );
     expect(run.err).toContain('aws:region: required when mlops:target is "aws"');
+    expect(run.err).toContain(
+      "mlops:cluster.existing: adopts a cluster: remove the aws/gcp cluster settings",
+    );
+    expect(run.err.split("\n").length).toBe(new Set(run.err.split("\n")).size); // each problem once
+  });
+
+  it("checks the cluster against the environment before anything is registered", async () => {
+    const file = stackFile("cluster", {
+      ...base,
+      "mlops:target": "aws",
+      "mlops:environment": "prod",
+      "aws:region": "us-east-1",
+      "mlops:cluster": {
+        aws: { endpointPublicAccessCidrs: ["0.0.0.0/0"] },
+        gpuPools: [{ name: "a", gpuType: "nvidia-t4", maxGpus: 0 }],
+        teams: [{ name: "x", gpuQuota: -1, cpuQuota: "1", memoryQuota: "1Gi" }],
+      },
+    });
+    const run = await cli(["--stack", "cluster", "--stack-file", file]);
+    expect(run.code).toBe(2);
+    expect(run.err).toMatch(
+      /mlops:cluster\.aws\.endpointPublicAccessCidrs\[0\]: "0\.0\.0\.0\/0" opens the Kubernetes API/,
+    );
+    expect(run.err).toMatch(/mlops:cluster\.gpuPools\[0\]\.gpuType: must be one of/);
+    expect(run.err).toMatch(/mlops:cluster\.gpuPools\[0\]\.maxGpus: must be at least 1/);
+    expect(run.err).toMatch(/mlops:cluster\.teams\[0\]\.gpuQuota: /);
+
+    // Once the fields are valid, the rules that depend on the environment and on other keys.
+    const file2 = stackFile("cluster2", {
+      ...base,
+      "mlops:target": "aws",
+      "mlops:environment": "prod",
+      "aws:region": "us-east-1",
+      "mlops:aws": aws,
+      "mlops:cluster": { aws: { availabilityZoneCount: 2, natGateways: "single" } },
+    });
+    const run2 = await cli(["--stack", "cluster2", "--stack-file", file2]);
+    expect(run2.code).toBe(2);
+    expect(run2.err).toContain("mlops:aws: comes from the cluster this stack creates");
+    expect(run2.err).toContain("mlops:cluster.aws.availabilityZoneCount: must be 3 in prod");
+    expect(run2.err).toContain('mlops:cluster.aws.natGateways: must be "perAz" in prod');
   });
 
   it("rejects config before any resource is registered", () => {

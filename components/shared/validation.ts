@@ -17,7 +17,7 @@ export function input<S extends z.ZodType>(
     const result = schema.safeParse(value);
     if (result.success) return;
     for (const issue of result.error.issues) {
-      ctx.addIssue({ code: "custom", message: issue.message, path: issue.path });
+      ctx.addIssue({ code: "custom", message: describeIssue(issue), path: issue.path });
     }
   });
 }
@@ -31,7 +31,8 @@ export function formatIssue(issue: z.core.$ZodIssue, prefix = ""): string {
   return `${path || "(root)"}: ${describeIssue(issue)}`;
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+/** What is wrong, in words a user acts on ("required (string)", "must be one of ..."). */
+export function describeIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case "unrecognized_keys":
       return `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}; remove them or check the spelling`;

@@ -21,7 +21,15 @@ import {
 } from "../../components/training-cluster/in-cluster";
 import { GPU_NODE_LABELS, GPU_TAINT, type ClusterHandle } from "../../components/training-cluster/types";
 import { formatIssues } from "../../components/shared/validation";
-import { childrenOf, findResource, planOf, resourcesOfType, type Plan, type PlanResource } from "../helpers";
+import {
+  childrenOf,
+  findResource,
+  inputAt,
+  planOf,
+  resourcesOfType,
+  type Plan,
+  type PlanResource,
+} from "../helpers";
 import { Host, inClusterProgram, POOLS, TEAMS } from "./fixtures";
 
 type JobSpec = k8s.types.output.batch.v1.JobSpec;
@@ -79,10 +87,32 @@ describe("device plugin stack (drivers preinstalled), two pools, two teams", () 
     expect(count(T.quota)).toBe(2);
     expect(count(T.limits)).toBe(2);
     expect(count(T.sa)).toBe(2);
-    expect(count(T.netpol)).toBe(8); // 4 per team (no workload-identity rule on a kubeconfig cluster)
-    expect(children).toHaveLength(4 + 3 + 3 + 1 + 2 + 2 + 2 + 2 + 2 + 8);
+    // 4 per team (no workload-identity rule on a kubeconfig cluster) + one per platform namespace
+    expect(count(T.netpol)).toBe(10);
+    expect(children).toHaveLength(4 + 3 + 3 + 1 + 2 + 2 + 2 + 2 + 2 + 10);
     const provider = findResource(plan, T.provider, "cluster");
     for (const c of children) expect(c.provider, c.name).toContain(provider.urn);
+  });
+
+  it("platform namespaces admit only webhook and metrics ports, and reach only DNS and the API", () => {
+    const kueue = byMetaName(plan, T.netpol, "platform", "kueue-system");
+    expect(inputAt(kueue, "spec.ingress")).toEqual([
+      { from: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 9443 }] },
+      { from: [{ namespaceSelector: {} }], ports: [{ protocol: "TCP", port: 8443 }] },
+    ]);
+    const gpu = byMetaName(plan, T.netpol, "platform", "gpu-system");
+    expect(inputAt(gpu, "spec.ingress")).toEqual([
+      { from: [{ namespaceSelector: {} }], ports: [{ protocol: "TCP", port: 9400 }] },
+    ]);
+    for (const np of [kueue, gpu]) {
+      expect(inputAt(np, "spec.podSelector")).toEqual({});
+      expect(inputAt(np, "spec.egress[1]")).toEqual({
+        ports: [
+          { protocol: "TCP", port: 443 },
+          { protocol: "TCP", port: 6443 },
+        ],
+      });
+    }
   });
 
   it("installs the device plugin, pinned, on GPU nodes only, tolerating the GPU taint", () => {

@@ -275,8 +275,9 @@ describe("registered objects (inputs from the plan)", () => {
 
   it("every core object validates strictly", () => {
     const core = plan.resources.filter((r) => CORE_MODELS[r.type]);
-    // gpu-system + kueue-system, and per team: namespace, quota, limits, SA, 5 NetworkPolicies
-    expect(core).toHaveLength(2 + 2 * 9);
+    // gpu-system + kueue-system with a NetworkPolicy each, and per team: namespace, quota, limits,
+    // SA, 5 NetworkPolicies
+    expect(core).toHaveLength(2 * 2 + 2 * 9);
     for (const r of core) expect(validateStrict(CORE_MODELS[r.type]!, r.inputs), r.name).toEqual([]);
   });
 

@@ -28,7 +28,8 @@ export function createSecretsKey(scope: GcpClusterScope, args: ResolvedGcpCluste
   const keyRing = new gcp.kms.KeyRing(
     `${ctx.name}-secrets-keyring`,
     { project: args.project, location: args.region },
-    opts,
+    // Key rings cannot be deleted in GCP; protecting it keeps the prod stateful-resource rule simple.
+    statefulOpts,
   );
   const key = new gcp.kms.CryptoKey(
     `${ctx.name}-secrets-key`,

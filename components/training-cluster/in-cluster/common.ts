@@ -5,9 +5,10 @@
  * and policies can refer to them before deployment. Pulumi resource names are
  * `${ctx.name}-<what>` so that two components in one stack never collide.
  */
+import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ClusterHandle } from "../types";
-import { governanceLabels, standardLabels } from "../../shared/k8s";
+import { dnsEgressRule, governanceLabels, standardLabels } from "../../shared/k8s";
 import type { InClusterContext } from "./args";
 
 /** `app.kubernetes.io/name` of everything the in-cluster parts create. */
@@ -88,4 +89,44 @@ export function formatMemory(bytes: number): string {
     if (b % unit === 0) return `${b / unit}${s}`;
   }
   return String(b);
+}
+
+/**
+ * The NetworkPolicy of a platform namespace (`kueue-system`, `gpu-system`): every pod there may
+ * reach DNS and the Kubernetes API (TCP 443/6443; the control plane's address is not known in
+ * advance on EKS/GKE), and is reachable only on the listed ports (webhooks, metrics). Traffic from
+ * the node itself (kubelet probes) is always allowed by Kubernetes.
+ */
+export function platformNamespacePolicy(
+  ctx: InClusterContext,
+  handle: ClusterHandle,
+  namespace: k8s.core.v1.Namespace,
+  role: string,
+  ingressPorts: { port: number; fromAnywhere: boolean }[],
+): k8s.networking.v1.NetworkPolicy {
+  return new k8s.networking.v1.NetworkPolicy(
+    `${ctx.name}-${role}-network-policy`,
+    {
+      metadata: { name: "platform", namespace: namespace.metadata.name, labels: labelsFor(ctx, role) },
+      spec: {
+        podSelector: {},
+        policyTypes: ["Ingress", "Egress"],
+        ingress: ingressPorts.map((p) => ({
+          // Admission webhooks are called by the API server, which is outside the pod network.
+          from: p.fromAnywhere ? [{ ipBlock: { cidr: "0.0.0.0/0" } }] : [{ namespaceSelector: {} }],
+          ports: [{ protocol: "TCP", port: p.port }],
+        })),
+        egress: [
+          dnsEgressRule(),
+          {
+            ports: [
+              { protocol: "TCP", port: 443 },
+              { protocol: "TCP", port: 6443 },
+            ],
+          },
+        ],
+      },
+    },
+    childOptions(ctx, handle, [namespace]),
+  );
 }

@@ -15,7 +15,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import { GPU_NODE_LABELS, GPU_TAINT, type ClusterHandle } from "../types";
 import { GpuStack, type InClusterContext } from "./args";
-import { childOptions, GPU_SYSTEM_NAMESPACE, labelsFor } from "./common";
+import { childOptions, GPU_SYSTEM_NAMESPACE, labelsFor, platformNamespacePolicy } from "./common";
 
 /**
  * NVIDIA device plugin chart (https://nvidia.github.io/k8s-device-plugin, chart
@@ -174,6 +174,8 @@ export function installGpuStack(
     nsManifest,
     childOptions(ctx, handle),
   );
+  // DCGM exporter metrics (9400) for Prometheus; the GPU Operator's webhook-free operands need only the API.
+  platformNamespacePolicy(ctx, handle, namespace, "gpu-system", [{ port: 9400, fromAnywhere: false }]);
   const releaseOpts = childOptions(ctx, handle, [namespace]);
   const common = (
     name: string,

@@ -27,6 +27,7 @@ import {
   KUEUE_NAMESPACE,
   labelsFor,
   LOCAL_QUEUE_NAME,
+  platformNamespacePolicy,
 } from "./common";
 
 /**
@@ -211,6 +212,11 @@ export function installKueue(
     },
     childOptions(ctx, handle, [namespace]),
   );
+  // Kueue's admission webhook (9443) is called by the API server; metrics (8443) by Prometheus.
+  platformNamespacePolicy(ctx, handle, namespace, "kueue-system", [
+    { port: 9443, fromAnywhere: true },
+    { port: 8443, fromAnywhere: false },
+  ]);
   return { namespace, release };
 }
 
