@@ -167,6 +167,80 @@ describe("every shipped stack plans offline", () => {
   });
 });
 
+describe("the cloud stacks create their GPU training clusters", () => {
+  const GPU_TAINT = { key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" };
+
+  for (const stack of ["aws-dev", "aws-prod"]) {
+    it(`${stack}: EKS, system node group, Karpenter, EC2NodeClass and GPU NodePools from zero with taint and limit`, () => {
+      const plan = plans.get(stack)!;
+      const cluster = one(plan, "mlops:index:GpuTrainingCluster", "gpu-cluster");
+      for (const type of [
+        "aws:eks/cluster:Cluster",
+        "aws:eks/nodeGroup:NodeGroup",
+        "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass",
+      ]) {
+        expect(under(plan, cluster.urn, one(plan, type)), type).toBe(true);
+      }
+      const charts = plan.resources
+        .filter((r) => r.type === "kubernetes:helm.sh/v3:Release")
+        .map((r) => String(r.inputs["chart"]).split("/").pop());
+      expect(charts).toEqual(expect.arrayContaining(["karpenter", "nvidia-device-plugin", "kueue"]));
+      const pools = plan.resources.filter((r) => r.type === "kubernetes:karpenter.sh/v1:NodePool");
+      expect(pools.length).toBeGreaterThan(0);
+      for (const pool of pools) {
+        const spec = pool.inputs["spec"] as {
+          limits?: Record<string, unknown>;
+          replicas?: unknown;
+          template: { spec: { taints: unknown[] } };
+        };
+        expect(spec.template.spec.taints, pool.name).toEqual([GPU_TAINT]);
+        expect(spec.limits?.["nvidia.com/gpu"], pool.name).toBeGreaterThan(0);
+        expect(spec.replicas, pool.name).toBeUndefined();
+      }
+    });
+  }
+
+  for (const stack of ["gcp-dev", "gcp-prod"]) {
+    it(`${stack}: GKE and GPU node pools from zero with taint and a max`, () => {
+      const plan = plans.get(stack)!;
+      one(plan, "gcp:container/cluster:Cluster");
+      const gpuPools = plan.resources.filter(
+        (r) =>
+          r.type === "gcp:container/nodePool:NodePool" &&
+          JSON.stringify(r.inputs).includes("guestAccelerators"),
+      );
+      expect(gpuPools.length).toBeGreaterThan(0);
+      for (const pool of gpuPools) {
+        const autoscaling = pool.inputs["autoscaling"] as Record<string, number>;
+        expect(autoscaling["totalMinNodeCount"] ?? autoscaling["minNodeCount"], pool.name).toBe(0);
+        expect((autoscaling["totalMaxNodeCount"] ?? autoscaling["maxNodeCount"])!, pool.name).toBeGreaterThan(
+          0,
+        );
+        expect((pool.inputs["nodeConfig"] as { taints: unknown[] }).taints, pool.name).toEqual([
+          { ...GPU_TAINT, effect: "NO_SCHEDULE" },
+        ]);
+      }
+    });
+  }
+
+  for (const stack of STACKS) {
+    it(`${stack}: Kueue queues and team namespaces`, () => {
+      const plan = plans.get(stack)!;
+      const cqs = plan.resources.filter((r) => r.type === "kubernetes:kueue.x-k8s.io/v1beta2:ClusterQueue");
+      const lqs = plan.resources.filter((r) => r.type === "kubernetes:kueue.x-k8s.io/v1beta2:LocalQueue");
+      expect(cqs.length).toBeGreaterThan(0);
+      expect(lqs).toHaveLength(cqs.length);
+      const teamNamespaces = plan.outputs["teamNamespaces"] as Record<string, string>;
+      expect(Object.keys(teamNamespaces).length).toBe(cqs.length);
+      for (const q of lqs) {
+        expect(Object.values(teamNamespaces)).toContain(
+          (q.inputs["metadata"] as { namespace: string }).namespace,
+        );
+      }
+    });
+  }
+});
+
 describe("bad stack config is rejected with exit 2, naming every key", () => {
   function stackFile(name: string, config: Record<string, unknown>): string {
     const file = path.join(tmp, `Pulumi.${name}.yaml`);
