@@ -12,6 +12,7 @@ import {
   type GcpAdapterScope,
 } from "./common";
 import type { KeyGrantRegistry } from "./kms";
+import { createPrivateServiceAccess } from "./private-service-access";
 
 /** PostgreSQL major version of new instances (the research notes, /work/research/mlflow.md §7: valid in both editions). */
 export const POSTGRES_VERSION = "POSTGRES_17";
@@ -90,29 +91,9 @@ export function createPostgres(
   const instanceDeps: pulumi.Resource[] = [];
   let allocatedIpRange: pulumi.Output<string> | undefined;
   if (mode === "create") {
-    const range = new gcp.compute.GlobalAddress(
-      `${prefix}-psa-range`,
-      {
-        project: target.project,
-        purpose: "VPC_PEERING",
-        addressType: "INTERNAL",
-        address: psa.address,
-        prefixLength: psa.prefixLength,
-        network: target.network,
-        labels,
-      },
-      opts,
-    );
-    const connection = new gcp.servicenetworking.Connection(
-      `${prefix}-psa-connection`,
-      {
-        network: target.network,
-        service: "servicenetworking.googleapis.com",
-        reservedPeeringRanges: [range.name],
-        // Deleting the peering fails while any producer (this or another instance) still uses it,
-        // and would cut every other private service on the VPC: abandon it on delete instead.
-        deletionPolicy: "ABANDON",
-      },
+    const { range, connection } = createPrivateServiceAccess(
+      prefix,
+      { project: target.project, network: target.network, cidr: psa.cidr, labels },
       opts,
     );
     instanceDeps.push(connection);

@@ -5,7 +5,7 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { parsePrivateServiceAccessCidr } from "../../adapters/gcp/common";
+import { createPrivateServiceAccess } from "../../adapters/gcp/private-service-access";
 import type { ResolvedGcpClusterArgs } from "./args";
 import type { GcpClusterScope } from "./scope";
 
@@ -112,30 +112,9 @@ export function createNetwork(scope: GcpClusterScope, args: ResolvedGcpClusterAr
     opts,
   );
 
-  const psa = parsePrivateServiceAccessCidr(args.privateServiceAccessCidr);
-  const range = new gcp.compute.GlobalAddress(
-    `${prefix}-psa-range`,
-    {
-      project: args.project,
-      purpose: "VPC_PEERING",
-      addressType: "INTERNAL",
-      address: psa.address,
-      prefixLength: psa.prefixLength,
-      network: network.id,
-      labels,
-    },
-    opts,
-  );
-  const privateServiceAccess = new gcp.servicenetworking.Connection(
-    `${prefix}-psa-connection`,
-    {
-      network: network.id,
-      service: "servicenetworking.googleapis.com",
-      reservedPeeringRanges: [range.name],
-      // Deleting the peering fails while a producer (a Cloud SQL instance) still uses it: abandon
-      // it on delete; deleting the network removes it.
-      deletionPolicy: "ABANDON",
-    },
+  const { connection: privateServiceAccess } = createPrivateServiceAccess(
+    prefix,
+    { project: args.project, network: network.id, cidr: args.privateServiceAccessCidr, labels },
     opts,
   );
 

@@ -1,0 +1,58 @@
+/**
+ * Private services access: the reserved internal range and the Service Networking peering that
+ * Cloud SQL private IP needs (one per VPC). Shared by the model registry's adapter (when it
+ * creates the access itself) and the GKE cluster's network (which creates it for its VPC).
+ */
+import * as gcp from "@pulumi/gcp";
+import type * as pulumi from "@pulumi/pulumi";
+import { parsePrivateServiceAccessCidr } from "./common";
+
+export interface PrivateServiceAccessArgs {
+  project: pulumi.Input<string>;
+  /** Self link or id of the VPC network. */
+  network: pulumi.Input<string>;
+  /** The reserved range, e.g. "10.100.0.0/16". */
+  cidr: string;
+  labels: Record<string, string>;
+}
+
+export interface PrivateServiceAccess {
+  range: gcp.compute.GlobalAddress;
+  connection: gcp.servicenetworking.Connection;
+}
+
+/** Creates `${prefix}-psa-range` and `${prefix}-psa-connection`. */
+export function createPrivateServiceAccess(
+  prefix: string,
+  args: PrivateServiceAccessArgs,
+  opts: pulumi.CustomResourceOptions,
+): PrivateServiceAccess {
+  const psa = parsePrivateServiceAccessCidr(args.cidr);
+  const range = new gcp.compute.GlobalAddress(
+    `${prefix}-psa-range`,
+    {
+      project: args.project,
+      purpose: "VPC_PEERING",
+      addressType: "INTERNAL",
+      address: psa.address,
+      prefixLength: psa.prefixLength,
+      network: args.network,
+      labels: args.labels,
+    },
+    opts,
+  );
+  const connection = new gcp.servicenetworking.Connection(
+    `${prefix}-psa-connection`,
+    {
+      network: args.network,
+      service: "servicenetworking.googleapis.com",
+      reservedPeeringRanges: [range.name],
+      // Deleting the peering fails while any producer (a Cloud SQL instance) still uses it, and
+      // would cut every other private service on the VPC: abandon it on delete instead (deleting
+      // the network removes it).
+      deletionPolicy: "ABANDON",
+    },
+    opts,
+  );
+  return { range, connection };
+}
