@@ -24,7 +24,10 @@ describe("the policy pack as the Pulumi CLI runs it", () => {
       });
       require(path.resolve("index.ts"));
     `;
-    const child = spawn(process.execPath, ["-e", script], { cwd: packDir, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["-e", script], {
+      cwd: packDir,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     const port = await new Promise<string>((resolve, reject) => {
