@@ -68,7 +68,14 @@ const run = new TrainingJob(config.get("runName") ?? "mlp-smoke-001", {
   backoffLimit: 1,
   ttlSecondsAfterFinished: 3600,
   activeDeadlineSeconds: 1800,
-  labels: { "mlops.pulumi.com/experiment": "mlp-smoke" },
+  // Governance labels (the policy pack requires owner, cost-center, environment, data-classification).
+  labels: {
+    "mlops.pulumi.com/experiment": "mlp-smoke",
+    owner: config.get("team") ?? "vision",
+    "cost-center": config.get("costCenter") ?? "ml-research",
+    environment: config.get("environment") ?? "dev",
+    "data-classification": "internal",
+  },
 });
 
 export const jobName = run.jobName;
