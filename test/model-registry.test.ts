@@ -121,6 +121,21 @@ describe("ModelRegistry on each target", () => {
     });
   }
 
+  it("every target: each env var and each egress rule appears once (server-side apply rejects duplicate names)", async () => {
+    for (const c of cases) {
+      const plan = await registryPlan({ target: c.target, ...c.extra });
+      const names = (mlflowContainer(plan)["env"] as { name: string }[]).map((e) => e.name);
+      expect(names.length, c.target).toBe(new Set(names).size);
+      const np = findResource(
+        plan,
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+        "reg-server-network-policy",
+      );
+      const rules = (inputAt(np, "spec.egress") as unknown[]).map((r) => JSON.stringify(r));
+      expect(rules.length, c.target).toBe(new Set(rules).size);
+    }
+  });
+
   it("aws: backend store goes over TLS, the server runs as the IRSA-annotated ServiceAccount", async () => {
     const plan = await registryPlan({ target: "aws", aws });
     const sa = findResource(plan, "kubernetes:core/v1:ServiceAccount");

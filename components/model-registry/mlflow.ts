@@ -74,6 +74,40 @@ export function allowedHosts(service: string, namespace: string, ingressHost?: s
   return hosts.join(",");
 }
 
+/**
+ * Env vars by name, first one wins. Adapters may each contribute the same variable (e.g. the
+ * region for both the bucket and the identity); a container with a duplicate name is rejected by
+ * server-side apply.
+ */
+export function uniqueEnv(env: EnvVar[]): EnvVar[] {
+  const seen = new Set<string>();
+  return env.filter((e) => {
+    if (typeof e.name !== "string") return true;
+    if (seen.has(e.name)) return false;
+    seen.add(e.name);
+    return true;
+  });
+}
+
+/** Egress rules without repeats (rules holding values not known until deployment are kept as they are). */
+export function uniqueRules(rules: EgressRule[]): EgressRule[] {
+  const seen = new Set<string>();
+  return rules.filter((rule) => {
+    if (containsOutput(rule)) return true;
+    const key = JSON.stringify(rule);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function containsOutput(value: unknown): boolean {
+  if (pulumi.Output.isInstance(value) || value instanceof Promise) return true;
+  if (Array.isArray(value)) return value.some(containsOutput);
+  if (typeof value === "object" && value !== null) return Object.values(value).some(containsOutput);
+  return false;
+}
+
 export function mlflowWorkload(
   parent: pulumi.Resource,
   provider: k8s.Provider,
@@ -211,7 +245,7 @@ authorization_function = mlflow.server.auth:authenticate_request_basic_auth
                 command: ["mlflow"],
                 args,
                 ports: [{ name: "http", containerPort: MLFLOW_PORT, protocol: "TCP" }],
-                env,
+                env: uniqueEnv(env),
                 resources: resources(s.resources),
                 securityContext: restrictedContainerSecurityContext(),
                 volumeMounts: mounts,
@@ -259,7 +293,7 @@ authorization_function = mlflow.server.auth:authenticate_request_basic_auth
         podSelector: { matchLabels: selector },
         policyTypes: ["Ingress", "Egress"],
         ingress: [{ from: ingressFrom, ports: [{ protocol: "TCP", port: MLFLOW_PORT }] }],
-        egress: [dnsEgressRule(), ...s.egress],
+        egress: uniqueRules([dnsEgressRule(), ...s.egress]),
       },
     },
     { ...opts, dependsOn: s.dependsOn },

@@ -415,7 +415,7 @@ describe("AWS adapter, IRSA, prod-like settings", () => {
       skipFinalSnapshot: false,
       finalSnapshotIdentifier: "reg-backend-postgres-final",
       copyTagsToSnapshot: true,
-      iamDatabaseAuthenticationEnabled: true,
+      iamDatabaseAuthenticationEnabled: false,
       performanceInsightsEnabled: true,
       performanceInsightsKmsKeyId: p.outputs["keyArn"],
       dbName: "mlflow",
@@ -735,5 +735,18 @@ describe("AWS adapter input validation", () => {
     expect(
       await failureOf({ aws: IRSA }, { ...PROD_DB, backupRetentionDays: 0, pointInTimeRecovery: true }),
     ).toMatch(/backupRetentionDays must be at least 1/);
+  });
+});
+
+describe("rdsIdentifier", () => {
+  it("makes a valid RDS identifier from any component name", async () => {
+    const { rdsIdentifier } = await import("../../components/adapters/aws/rds");
+    expect(rdsIdentifier(["reg-backend", "postgres-final"])).toBe("reg-backend-postgres-final");
+    expect(rdsIdentifier(["ml_registry", "postgres-final"])).toBe("ml-registry-postgres-final");
+    expect(rdsIdentifier(["1reg", "postgres-final"])).toBe("db-1reg-postgres-final");
+    for (const id of [rdsIdentifier(["a--b__", "x"]), rdsIdentifier(["9".repeat(300)])]) {
+      expect(id).toMatch(/^[a-z](-?[a-z0-9])*$/);
+      expect(id.length).toBeLessThanOrEqual(255);
+    }
   });
 });

@@ -331,7 +331,8 @@ describe("GCP adapter: full platform (prod-like, protected)", () => {
       sslMode: "require",
       databaseName: "mlflow",
       username: "mlflow",
-      dbEgress: [{ to: [{ ipBlock: { cidr: "10.100.0.0/16" } }], ports: [{ protocol: "TCP", port: 5432 }] }],
+      // Egress to exactly the instance's private IP (the mock's 10.100.0.3), not a whole range.
+      dbEgress: [{ to: [{ ipBlock: { cidr: "10.100.0.3/32" } }], ports: [{ protocol: "TCP", port: 5432 }] }],
     });
   });
 
@@ -485,8 +486,9 @@ describe("GCP adapter: existing private services access", () => {
     const instance = findResource(p, T.instance);
     expect(inputAt(instance, "settings.ipConfiguration.privateNetwork")).toBe(NETWORK);
     expect(inputAt(instance, "settings.ipConfiguration.allocatedIpRange")).toBeUndefined();
+    // Cloud SQL may take its IP from any range peered to the VPC: egress follows the instance's IP.
     expect(p.outputs["dbEgress"]).toEqual([
-      { to: [{ ipBlock: { cidr: "10.50.0.0/20" } }], ports: [{ protocol: "TCP", port: 5432 }] },
+      { to: [{ ipBlock: { cidr: "10.100.0.3/32" } }], ports: [{ protocol: "TCP", port: 5432 }] },
     ]);
   });
 });

@@ -2,6 +2,7 @@
  * RDS for PostgreSQL for the AWS adapter: private, encrypted, TLS-only.
  */
 import * as aws from "@pulumi/aws";
+import { dnsLabel } from "../../shared/names";
 import type { DatabaseSize } from "../../shared/presets";
 import type { AdapterContext, AwsTargetArgs, PostgresArgs, PostgresDatabase } from "../types";
 
@@ -161,9 +162,11 @@ export function createRdsPostgres(
       // Keep automated backups after deleting a protected database (RDS default: delete them).
       deleteAutomatedBackups: !args.deletionProtection,
       skipFinalSnapshot: !args.deletionProtection,
-      finalSnapshotIdentifier: args.deletionProtection ? `${name}-postgres-final` : undefined,
+      // RDS identifiers: a letter first, then letters, digits and single hyphens.
+      finalSnapshotIdentifier: args.deletionProtection ? rdsIdentifier([name, "postgres-final"]) : undefined,
       copyTagsToSnapshot: true,
-      iamDatabaseAuthenticationEnabled: true,
+      // MLflow authenticates with its generated password; IAM database auth would only widen who can log in.
+      iamDatabaseAuthenticationEnabled: false,
       performanceInsightsEnabled: insights,
       performanceInsightsKmsKeyId: insights ? args.key?.keyId : undefined,
       performanceInsightsRetentionPeriod: insights ? PERFORMANCE_INSIGHTS_RETENTION_DAYS : undefined,
@@ -189,4 +192,10 @@ export function createRdsPostgres(
     ],
     resource: instance,
   };
+}
+
+/** An RDS identifier (letter first; letters, digits, single hyphens; at most 255 characters) from `parts`. */
+export function rdsIdentifier(parts: string[]): string {
+  const label = dnsLabel(parts, 255);
+  return /^[a-z]/.test(label) ? label : `db-${label}`.slice(0, 255);
 }

@@ -171,7 +171,14 @@ export function createPostgres(
     databaseName: database.name,
     username: user.name,
     sslMode: "require",
-    egress: [{ to: [{ ipBlock: { cidr: psa.cidr } }], ports: [{ protocol: "TCP", port: 5432 }] }],
+    // Exactly the instance's private IP: with an existing private services access, Cloud SQL may
+    // allocate from any range peered to the VPC, not only `privateServiceAccessCidr`.
+    egress: [
+      {
+        to: [{ ipBlock: { cidr: pulumi.interpolate`${instance.privateIpAddress}/32` } }],
+        ports: [{ protocol: "TCP", port: 5432 }],
+      },
+    ],
     resource: instance,
   };
 }
