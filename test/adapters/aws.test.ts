@@ -4,6 +4,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { rdsIdentifier } from "../../components/adapters/aws/rds";
 import { describe, expect, it } from "vitest";
 import { createAwsAdapter } from "../../components/adapters/aws";
 import type {
@@ -739,8 +740,7 @@ describe("AWS adapter input validation", () => {
 });
 
 describe("rdsIdentifier", () => {
-  it("makes a valid RDS identifier from any component name", async () => {
-    const { rdsIdentifier } = await import("../../components/adapters/aws/rds");
+  it("makes a valid RDS identifier from any component name", () => {
     expect(rdsIdentifier(["reg-backend", "postgres-final"])).toBe("reg-backend-postgres-final");
     expect(rdsIdentifier(["ml_registry", "postgres-final"])).toBe("ml-registry-postgres-final");
     expect(rdsIdentifier(["1reg", "postgres-final"])).toBe("db-1reg-postgres-final");

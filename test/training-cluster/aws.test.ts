@@ -174,7 +174,11 @@ interface Statement {
 }
 const list = (v: string | string[]): string[] => (Array.isArray(v) ? v : [v]);
 
-const DEV: Scenario = { environment: "dev", args: {}, withAdapter: true };
+const DEV: Scenario = {
+  environment: "dev",
+  args: { endpointPublicAccessCidrs: ["203.0.113.0/24"] },
+  withAdapter: true,
+};
 const PROD: Scenario = {
   environment: "prod",
   args: {
@@ -182,10 +186,22 @@ const PROD: Scenario = {
     adminRoleArns: ["arn:aws:iam::123456789012:role/platform-admin"],
   },
 };
-const PROD_PRIVATE: Scenario = { environment: "prod", args: {} };
+/** A private-only endpoint: an adopted VPC that the deploy runners reach (10.200.0.0/16). */
+const PROD_PRIVATE: Scenario = {
+  environment: "prod",
+  args: {
+    existingVpc: {
+      vpcId: "vpc-0123456789abcdef0",
+      vpcCidrBlock: "10.20.0.0/16",
+      privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb", "subnet-0dddddddddddddddd"],
+      publicSubnetIds: ["subnet-0cccccccccccccccc"],
+    },
+    endpointPrivateAccessCidrs: ["10.200.0.0/16"],
+  },
+};
 const IRSA: Scenario = {
   environment: "staging",
-  args: { identityMode: "irsa", availabilityZoneCount: 2 },
+  args: { identityMode: "irsa", availabilityZoneCount: 2, endpointPublicAccessCidrs: ["203.0.113.0/24"] },
   withAdapter: true,
 };
 const EXISTING: Scenario = {
@@ -197,6 +213,7 @@ const EXISTING: Scenario = {
       privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"],
       publicSubnetIds: ["subnet-0cccccccccccccccc"],
     },
+    endpointPrivateAccessCidrs: ["10.20.0.0/16"],
   },
 };
 
@@ -281,7 +298,7 @@ describe("EKS target, dev defaults (Pod Identity)", () => {
     });
   });
 
-  it("creates a private-endpoint EKS 1.36 cluster with API access entries, KMS-encrypted Secrets and all five log types", async () => {
+  it("creates an EKS 1.36 cluster (public endpoint limited to the listed CIDRs) with API access entries, KMS-encrypted Secrets and all five log types", async () => {
     const p = await get();
     const cluster = findResource(p, T.cluster);
     expect(cluster.inputs).toMatchObject({
@@ -298,7 +315,8 @@ describe("EKS target, dev defaults (Pod Identity)", () => {
     expect(cluster.inputs["vpcConfig"]).toEqual({
       subnetIds: ["ml-dev-private-0-id", "ml-dev-private-1-id", "ml-dev-private-2-id"],
       endpointPrivateAccess: true,
-      endpointPublicAccess: false,
+      endpointPublicAccess: true,
+      publicAccessCidrs: ["203.0.113.0/24"],
     });
     const key = named(p, T.key, "ml-dev-secrets-key");
     expect(key.inputs["enableKeyRotation"]).toBe(true);
@@ -709,13 +727,34 @@ describe("EKS target, prod", () => {
     });
   });
 
-  it("keeps the endpoint private when no CIDRs are given", async () => {
+  it("keeps the endpoint private when no public CIDRs are given, open on 443 to the listed networks only", async () => {
     const p = await planFor(PROD_PRIVATE);
     expect(findResource(p, T.cluster).inputs["vpcConfig"]).toEqual({
-      subnetIds: ["ml-prod-private-0-id", "ml-prod-private-1-id", "ml-prod-private-2-id"],
+      subnetIds: ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb", "subnet-0dddddddddddddddd"],
       endpointPrivateAccess: true,
       endpointPublicAccess: false,
     });
+    const rules = p.resources.filter((r) => r.name.startsWith("ml-prod-api-access-"));
+    expect(rules.map((r) => r.inputs)).toEqual([
+      expect.objectContaining({ ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "10.200.0.0/16" }),
+    ]);
+  });
+
+  it("rejects an API endpoint that nobody running `pulumi up` could reach", () => {
+    const schemaProblems = (args: AwsClusterArgs): string[] => {
+      const r = awsClusterArgsSchema.safeParse(args);
+      return r.success ? [] : formatIssues(r.error, "args.aws");
+    };
+    expect(schemaProblems({})).toEqual([
+      expect.stringMatching(
+        /^args\.aws\.endpointPublicAccessCidrs: required when the cluster creates its own VPC/,
+      ),
+    ]);
+    expect(schemaProblems({ existingVpc: PROD_PRIVATE.args.existingVpc })).toEqual([
+      expect.stringMatching(/^args\.aws\.endpointPrivateAccessCidrs: required for a private-only endpoint/),
+    ]);
+    expect(schemaProblems(PROD_PRIVATE.args)).toEqual([]);
+    expect(schemaProblems(PROD.args)).toEqual([]);
   });
 
   it("protects the cluster and its key, enables deletion protection and sizes the system group per AZ", async () => {
@@ -902,9 +941,12 @@ describe("EKS target input validation", () => {
   });
 
   it("rejects a system group whose max is below its min, and duplicate pool names", async () => {
-    expect(schemaProblems({ systemNodeGroup: { minSize: 4, maxSize: 3 } })).toEqual([
-      "args.aws.systemNodeGroup.maxSize: must be at least minSize (4)",
-    ]);
+    expect(
+      schemaProblems({
+        endpointPublicAccessCidrs: ["203.0.113.0/24"],
+        systemNodeGroup: { minSize: 4, maxSize: 3 },
+      }),
+    ).toEqual(["args.aws.systemNodeGroup.maxSize: must be at least minSize (4)"]);
     const message = await failureOf("dev", { systemNodeGroup: { minSize: 4, maxSize: 3 } }, [
       POOLS[0]!,
       POOLS[0]!,
@@ -920,7 +962,9 @@ describe("EKS target input validation", () => {
       privateSubnetIds: ["subnet-0aaaaaaaaaaaaaaaa"],
       publicSubnetIds: [],
     };
-    expect(schemaProblems({ existingVpc, vpcCidr: "10.1.0.0/16" })).toEqual([
+    expect(
+      schemaProblems({ existingVpc, vpcCidr: "10.1.0.0/16", endpointPrivateAccessCidrs: ["10.0.0.0/16"] }),
+    ).toEqual([
       "args.aws.existingVpc.privateSubnetIds: needs at least two subnets in different AZs (EKS requires two)",
       "args.aws.vpcCidr: is not used with existingVpc (the VPC exists already); remove it",
     ]);
@@ -928,6 +972,7 @@ describe("EKS target input validation", () => {
 
   it("rejects unpinned or unsupported versions, bad CIDRs, AZ counts and unknown keys", () => {
     const problems = schemaProblems({
+      endpointPublicAccessCidrs: ["203.0.113.0/24"],
       kubernetesVersion: "1.30",
       karpenterVersion: "latest",
       amiRelease: "latest",
@@ -945,9 +990,10 @@ describe("EKS target input validation", () => {
       'args.aws.karpenterVersion: must be an exact Karpenter 1.x release from 1.14.0 on, such as "1.14.1"',
       'args.aws.amiRelease: must be an EKS AMI release such as "v20260714" ("latest" drifts)',
     ]);
-    expect(schemaProblems({ vpcCidr: "10.0.0.0/24" })).toEqual([
+    const reach = { endpointPublicAccessCidrs: ["203.0.113.0/24"] };
+    expect(schemaProblems({ ...reach, vpcCidr: "10.0.0.0/24" })).toEqual([
       "args.aws.vpcCidr: must have a prefix from /16 to /20",
     ]);
-    expect(schemaProblems({})).toEqual([]);
+    expect(schemaProblems(reach)).toEqual([]);
   });
 });

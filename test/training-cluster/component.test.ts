@@ -106,22 +106,30 @@ describe("GpuTrainingCluster on aws (EKS + Karpenter)", () => {
     expect(component.outputs?.["teamNamespaces"]).toEqual({ vision: "vision", nlp: "nlp" });
   });
 
-  it("dev: one spot pool, one NAT gateway, private endpoint by default, nothing protected", async () => {
-    const plan = await clusterPlan({ target: "aws", environment: "dev" });
+  it("dev: one spot pool, one NAT gateway, public endpoint only for the listed CIDRs, nothing protected", async () => {
+    const plan = await clusterPlan({
+      target: "aws",
+      environment: "dev",
+      aws: { endpointPublicAccessCidrs: ["203.0.113.0/24"] },
+    });
     const pools = resourcesOfType(plan, "kubernetes:karpenter.sh/v1:NodePool");
     expect(pools.map((p) => inputAt(p, "metadata.name"))).toEqual(["l4-spot"]);
     expect(JSON.stringify(inputAt(pools[0]!, "spec.template.spec.requirements"))).toContain('"spot"');
     expect(resourcesOfType(plan, "aws:ec2/natGateway:NatGateway")).toHaveLength(1);
-    expect(inputAt(findResource(plan, "aws:eks/cluster:Cluster"), "vpcConfig.endpointPublicAccess")).toBe(
-      false,
-    );
+    expect(inputAt(findResource(plan, "aws:eks/cluster:Cluster"), "vpcConfig.publicAccessCidrs")).toEqual([
+      "203.0.113.0/24",
+    ]);
     expect(plan.resources.filter((r) => r.protect)).toEqual([]);
   });
 
   it("gives the model registry its cluster: provider and AWS details from the handle", async () => {
     const plan = await planOf(
       () => {
-        const cluster = new GpuTrainingCluster("gpu", { target: "aws", environment: "dev" });
+        const cluster = new GpuTrainingCluster("gpu", {
+          target: "aws",
+          environment: "dev",
+          aws: { endpointPublicAccessCidrs: ["203.0.113.0/24"] },
+        });
         new ModelRegistry("reg", { target: "aws", kubernetesProvider: cluster.provider, aws: cluster.aws });
       },
       { config },
@@ -232,6 +240,11 @@ describe("GpuTrainingCluster rejects bad input before creating children", () => 
         /args\.gpuPools\[1\]\.name: "p" is used by another pool/,
       ],
       ["another target's block", { target: "aws", gcp }, /args\.gcp: only used when target is "gcp"/],
+      [
+        "a private endpoint nobody can reach",
+        { target: "aws", environment: "prod" },
+        /args\.aws\.endpointPublicAccessCidrs: required when the cluster creates its own VPC/,
+      ],
       [
         "a family that has no such GPU",
         {

@@ -197,7 +197,8 @@ describe("GKE target: prod", () => {
       cidrBlocks: [],
       gcpPublicCidrsAccessEnabled: false,
     });
-    expect(inputAt(c, "controlPlaneEndpointsConfig.dnsEndpointConfig.allowExternalTraffic")).toBe(false);
+    // Private IP endpoint in prod: the IAM-authorized DNS endpoint is how the deploy reaches the API.
+    expect(inputAt(c, "controlPlaneEndpointsConfig.dnsEndpointConfig.allowExternalTraffic")).toBe(true);
     expect(c.inputs).toMatchObject({
       networkingMode: "VPC_NATIVE",
       ipAllocationPolicy: { clusterSecondaryRangeName: "pods", servicesSecondaryRangeName: "services" },
@@ -337,12 +338,15 @@ describe("GKE target: prod", () => {
     }
   });
 
-  it("hands out a secret kubeconfig using gke-gcloud-auth-plugin, the private endpoint and the adapters' settings", async () => {
+  it("hands out a secret kubeconfig using gke-gcloud-auth-plugin, the DNS endpoint (private IP endpoint in prod) and the adapters' settings", async () => {
     const p = await get();
     expect(p.outputs["kubeconfig"]).toBe("[secret]");
     const kubeconfig = JSON.parse(String(p.outputs["kubeconfigText"]));
-    expect(kubeconfig.clusters[0].cluster.server).toBe("https://172.16.0.2");
-    expect(kubeconfig.clusters[0].cluster["certificate-authority-data"]).toMatch(/^[A-Za-z0-9+/=]+$/);
+    expect(kubeconfig.clusters[0].cluster.server).toMatch(
+      /^https:\/\/gke-[0-9a-f]{12}-acme-ml\.europe-west4\.gke\.goog$/,
+    );
+    // The DNS endpoint presents a publicly trusted certificate: no cluster CA in the kubeconfig.
+    expect(kubeconfig.clusters[0].cluster["certificate-authority-data"]).toBeUndefined();
     expect(kubeconfig.users[0].user.exec).toMatchObject({
       command: "gke-gcloud-auth-plugin",
       apiVersion: "client.authentication.k8s.io/v1beta1",
@@ -641,6 +645,20 @@ describe("GKE target: bad input", () => {
     expect(problems).toEqual([
       { key: "privateEndpoint", message: expect.stringMatching(/^must not be false in prod/) },
     ]);
+  });
+
+  it("rejects a private endpoint without the DNS endpoint (nothing could reach the new VPC's API)", () => {
+    const { problems, resolved } = resolveGcpClusterArgs(
+      { project: PROJECT, region: REGION, dnsEndpoint: false },
+      "prod",
+    );
+    expect(problems).toEqual([
+      { key: "dnsEndpoint", message: expect.stringMatching(/^must not be false with a private endpoint/) },
+    ]);
+    expect(resolved.dnsEndpoint).toBe(false);
+    expect(resolveGcpClusterArgs({ project: PROJECT, region: REGION }, "prod").resolved.dnsEndpoint).toBe(
+      true,
+    );
   });
 
   it("rejects overlapping ranges, a master range that is not a /28 and zones of another region", () => {

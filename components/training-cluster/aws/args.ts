@@ -151,6 +151,14 @@ export interface AwsClusterArgs {
    */
   endpointPublicAccessCidrs?: string[];
   /**
+   * CIDRs (inside the VPC or connected to it by VPN, peering or Transit Gateway) whose hosts may
+   * reach the private API endpoint: a TCP 443 rule on the cluster security group each. The hosts
+   * that run `pulumi up` must be among them (or in `endpointPublicAccessCidrs`): the same run
+   * installs Karpenter and the in-cluster parts through the API.
+   * @default [] (only the cluster's own nodes)
+   */
+  endpointPrivateAccessCidrs?: string[];
+  /**
    * IAM role ARNs that get cluster-admin through EKS access entries (AmazonEKSClusterAdminPolicy).
    * The identity that runs `pulumi up` is admin too (it has to install Karpenter).
    * @default []
@@ -298,6 +306,10 @@ export const awsClusterArgsObject = z
       .array(publicAccessCidr)
       .min(1, { message: "must list at least one CIDR; leave it out for a private endpoint" })
       .optional(),
+    endpointPrivateAccessCidrs: z
+      .array(publicAccessCidr)
+      .min(1, { message: "must list at least one CIDR; leave it out when none is needed" })
+      .optional(),
     adminRoleArns: z
       .array(
         z.string().regex(/^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]+$/, {
@@ -365,6 +377,8 @@ export interface ResolvedAwsClusterArgs {
   kubernetesVersion: string;
   /** Empty: the API endpoint is private only. */
   endpointPublicAccessCidrs: string[];
+  /** Sources admitted to the private endpoint on 443 besides the nodes. */
+  endpointPrivateAccessCidrs: string[];
   adminRoleArns: string[];
   systemNodeGroup: Required<AwsSystemNodeGroupArgs>;
   karpenterVersion: string;
@@ -381,6 +395,23 @@ export interface ResolvedAwsClusterArgs {
 
 function crossFieldProblems(v: AwsClusterArgs): AwsArgsProblem[] {
   const problems: AwsArgsProblem[] = [];
+  // The same `pulumi up` that creates the cluster installs Karpenter and the in-cluster parts
+  // through its API: whoever runs it must be able to reach the endpoint.
+  if (!v.endpointPublicAccessCidrs?.length) {
+    if (!v.existingVpc) {
+      problems.push({
+        key: "endpointPublicAccessCidrs",
+        message:
+          "required when the cluster creates its own VPC: nothing outside a new VPC reaches a private-only endpoint during the same `pulumi up`. List your deploy runners' CIDRs (e.g. CI egress IPs), or adopt a VPC they reach (existingVpc) and list them in endpointPrivateAccessCidrs",
+      });
+    } else if (!v.endpointPrivateAccessCidrs?.length) {
+      problems.push({
+        key: "endpointPrivateAccessCidrs",
+        message:
+          "required for a private-only endpoint: the CIDRs (in or connected to the VPC) that run `pulumi up`; the cluster security group admits only the nodes otherwise",
+      });
+    }
+  }
   if (v.existingVpc) {
     for (const key of ["availabilityZoneCount", "vpcCidr", "natGateways"] as const) {
       if (v[key] !== undefined)
@@ -454,6 +485,7 @@ export function resolveAwsClusterArgs(
         (PRESETS[environment].highAvailability ? NatGatewayMode.perAz : NatGatewayMode.single),
       kubernetesVersion: args.kubernetesVersion ?? d.kubernetesVersion,
       endpointPublicAccessCidrs: args.endpointPublicAccessCidrs ?? [],
+      endpointPrivateAccessCidrs: args.endpointPrivateAccessCidrs ?? [],
       adminRoleArns: args.adminRoleArns ?? [],
       systemNodeGroup: {
         instanceTypes: s.instanceTypes ?? [...d.systemInstanceTypes],

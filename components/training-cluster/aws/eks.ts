@@ -201,6 +201,23 @@ export function createControlPlane(
   });
 
   const clusterSecurityGroupId = cluster.vpcConfig.apply((v) => v.clusterSecurityGroupId);
+  // The private endpoint's ENIs carry the cluster security group, which admits only its members:
+  // open 443 to the listed deploy/admin networks.
+  args.endpointPrivateAccessCidrs.forEach((cidr, i) => {
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-api-access-${i}`,
+      {
+        securityGroupId: clusterSecurityGroupId,
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        cidrIpv4: cidr,
+        description: "Kubernetes API (private endpoint) from a deploy/admin network",
+        tags: scope.tags,
+      },
+      opts,
+    );
+  });
   return { cluster, secretsKey, clusterSecurityGroupId };
 }
 

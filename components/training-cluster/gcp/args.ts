@@ -177,7 +177,9 @@ export interface GcpClusterArgs {
    * outside the VPC. Every request is authorized by IAM (`container.clusters.connect`), no IP
    * allow-list applies; the kubeconfig then uses it instead of the IP endpoint
    * (https://cloud.google.com/kubernetes-engine/docs/concepts/network-isolation#dns-based_endpoint).
-   * @default false
+   * With a private endpoint it is the only way the deploying `pulumi up` reaches the API of a
+   * cluster whose VPC it creates, so it must not be turned off then.
+   * @default true when the endpoint is private (prod), else false
    */
   dnsEndpoint?: boolean;
   /**
@@ -509,6 +511,14 @@ export function resolveGcpClusterArgs(
       message:
         "must not be false in prod: the control plane has a private IP endpoint only (use dnsEndpoint for IAM-authorized access from outside the VPC)",
     });
+  } else if (privateEndpoint && args.dnsEndpoint === false) {
+    // The builder creates the VPC: in the same `pulumi up` nothing outside it reaches the private
+    // IP endpoint, and the in-cluster parts are installed through the API.
+    problems.push({
+      key: "dnsEndpoint",
+      message:
+        "must not be false with a private endpoint: the cluster's VPC is created by the same `pulumi up`, so only the IAM-authorized DNS endpoint can reach the API to install the in-cluster parts",
+    });
   } else if (!privateEndpoint && masterAuthorizedNetworks.length === 0) {
     problems.push({
       key: "masterAuthorizedNetworks",
@@ -535,7 +545,8 @@ export function resolveGcpClusterArgs(
       masterIpv4CidrBlock: args.masterIpv4CidrBlock ?? d.masterIpv4CidrBlock,
       privateServiceAccessCidr: args.privateServiceAccessCidr ?? d.privateServiceAccessCidr,
       privateEndpoint,
-      dnsEndpoint: args.dnsEndpoint ?? false,
+      // A private IP endpoint in a VPC this stack creates is reachable only through the DNS endpoint.
+      dnsEndpoint: args.dnsEndpoint ?? privateEndpoint,
       masterAuthorizedNetworks,
       releaseChannel: args.releaseChannel ?? d.releaseChannel,
       kubernetesVersion: args.kubernetesVersion,
