@@ -281,6 +281,26 @@ describe("ModelRegistry security posture", () => {
     expect(component.outputs?.["adminPassword"]).toBe("[secret]");
     expect(component.outputs?.["externalUrl"]).toBe("https://mlflow.example.com");
   });
+
+  it("a GKE (gce) Ingress: selected by annotation, and the NetworkPolicy admits Google's load balancer ranges", async () => {
+    const plan = await registryPlan({
+      ingress: { enabled: true, host: "mlflow.example.com", tlsSecretName: "mlflow-tls", className: "gce" },
+    });
+    const ingress = findResource(plan, "kubernetes:networking.k8s.io/v1:Ingress");
+    expect(inputAt(ingress, "metadata.annotations")).toEqual({ "kubernetes.io/ingress.class": "gce" });
+    expect(inputAt(ingress, "spec.ingressClassName")).toBeUndefined();
+    const np = findResource(
+      plan,
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+      "reg-server-network-policy",
+    );
+    expect(inputAt(np, "spec.ingress[0].from")).toEqual(
+      expect.arrayContaining([
+        { ipBlock: { cidr: "130.211.0.0/22" } },
+        { ipBlock: { cidr: "35.191.0.0/16" } },
+      ]),
+    );
+  });
 });
 
 describe("ModelRegistry environment presets", () => {

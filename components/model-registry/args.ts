@@ -77,6 +77,13 @@ export interface ModelRegistryIngressArgs {
   controllerNamespace?: string;
   /** Extra annotations for the Ingress (e.g. cert-manager issuer). @default {} */
   annotations?: Record<string, string>;
+  /**
+   * CIDRs the load balancer reaches the pods from, admitted by the NetworkPolicy (for load
+   * balancers that connect to pod IPs directly rather than through an in-cluster controller).
+   * @default for className "gce": Google's front-end and health-check ranges 130.211.0.0/22 and
+   * 35.191.0.0/16 (https://cloud.google.com/load-balancing/docs/health-check-concepts#ip-ranges); otherwise []
+   */
+  sourceCidrs?: string[];
 }
 
 /**
@@ -278,6 +285,15 @@ export const modelRegistryArgsObject = z
           .optional(),
         controllerNamespace: z.string().regex(DNS_LABEL).optional(),
         annotations: labelMap.optional(),
+        sourceCidrs: z
+          .array(
+            z
+              .string()
+              .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, {
+                message: 'must be a CIDR such as "130.211.0.0/22"',
+              }),
+          )
+          .optional(),
       })
       .strict()
       .optional(),

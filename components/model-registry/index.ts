@@ -15,7 +15,7 @@ import { dnsLabel } from "../shared/names";
 import { governanceLabels, restrictedNamespaceLabels, standardLabels } from "../shared/k8s";
 import { validateArgs } from "../shared/validation";
 import { DEFAULT_MLFLOW_IMAGE, modelRegistryArgsSchema, type ModelRegistryArgs } from "./args";
-import { mlflowWorkload, MLFLOW_PORT, type MlflowSettings } from "./mlflow";
+import { DEFAULT_INGRESS_SOURCES, mlflowWorkload, MLFLOW_PORT, type MlflowSettings } from "./mlflow";
 
 export * from "./args";
 
@@ -155,6 +155,7 @@ export class ModelRegistry extends pulumi.ComponentResource {
             tlsSecretName: a.ingress!.tlsSecretName!,
             controllerNamespace: a.ingress?.controllerNamespace ?? "ingress-nginx",
             annotations: a.ingress?.annotations ?? {},
+            sourceCidrs: a.ingress?.sourceCidrs ?? DEFAULT_INGRESS_SOURCES[a.ingress?.className ?? ""] ?? [],
           }
         : undefined,
       auth: authEnabled

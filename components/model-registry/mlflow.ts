@@ -49,6 +49,7 @@ export interface MlflowSettings {
     tlsSecretName: string;
     controllerNamespace: string;
     annotations: Record<string, string>;
+    sourceCidrs: string[];
   };
   auth?: { adminUsername: string; defaultPermission: string };
   dependsOn: pulumi.Resource[];
@@ -58,6 +59,21 @@ export interface MlflowWorkload {
   serviceName: pulumi.Output<string>;
   adminPassword?: pulumi.Output<string>;
 }
+
+/**
+ * Where load balancers that connect to pod IPs directly come from, by IngressClass name. GKE's
+ * Ingress (class "gce") uses container-native load balancing: Google Front Ends and health checkers
+ * reach the pods from these ranges (https://cloud.google.com/load-balancing/docs/health-check-concepts#ip-ranges).
+ */
+export const DEFAULT_INGRESS_SOURCES: Record<string, string[]> = {
+  gce: ["130.211.0.0/22", "35.191.0.0/16"],
+};
+
+/**
+ * Ingress classes selected with the `kubernetes.io/ingress.class` annotation rather than
+ * `spec.ingressClassName`: GKE's controller documents the annotation and ships no IngressClass.
+ */
+const ANNOTATION_INGRESS_CLASSES = new Set(["gce", "gce-internal"]);
 
 /** Host headers MLflow accepts (MLflow ≥ 3.5 rejects others with 403: DNS-rebinding protection). */
 export function allowedHosts(service: string, namespace: string, ingressHost?: string): string {
@@ -284,6 +300,7 @@ authorization_function = mlflow.server.auth:authenticate_request_basic_auth
     ingressFrom.push({
       namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": s.ingress.controllerNamespace } },
     });
+    for (const cidr of s.ingress.sourceCidrs) ingressFrom.push({ ipBlock: { cidr } });
   }
   new k8s.networking.v1.NetworkPolicy(
     `${name}-server-network-policy`,
@@ -318,10 +335,17 @@ authorization_function = mlflow.server.auth:authenticate_request_basic_auth
           name: dnsLabel([name]),
           namespace: s.namespace,
           labels: s.labels,
-          annotations: s.ingress.annotations,
+          annotations: {
+            ...(s.ingress.className && ANNOTATION_INGRESS_CLASSES.has(s.ingress.className)
+              ? { "kubernetes.io/ingress.class": s.ingress.className }
+              : {}),
+            ...s.ingress.annotations,
+          },
         },
         spec: {
-          ...(s.ingress.className ? { ingressClassName: s.ingress.className } : {}),
+          ...(s.ingress.className && !ANNOTATION_INGRESS_CLASSES.has(s.ingress.className)
+            ? { ingressClassName: s.ingress.className }
+            : {}),
           tls: [{ hosts: [s.ingress.host], secretName: s.ingress.tlsSecretName }],
           rules: [
             {
