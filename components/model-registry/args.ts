@@ -287,11 +287,9 @@ export const modelRegistryArgsObject = z
         annotations: labelMap.optional(),
         sourceCidrs: z
           .array(
-            z
-              .string()
-              .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, {
-                message: 'must be a CIDR such as "130.211.0.0/22"',
-              }),
+            z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, {
+              message: 'must be a CIDR such as "130.211.0.0/22"',
+            }),
           )
           .optional(),
       })
