@@ -299,8 +299,11 @@ function printSummary(plan: Plan, io: Output, flags: Flags): void {
     }
     for (const [key, items] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
       io.out(`  [${key}] (${items.length})`);
-      for (const v of items)
-        io.out(`    - ${v.urn ? `${v.urn.split("::").pop()}: ` : ""}${v.message.split("\n")[0]}`);
+      // The engine prefixes each message with the rule's description: show the finding itself.
+      for (const v of items) {
+        const finding = v.message.trim().split("\n").pop() ?? v.message;
+        io.out(`    - ${v.urn ? `${v.urn.split("::").pop()}: ` : ""}${finding}`);
+      }
     }
   } else if (!flags.quiet) {
     io.out("Policy violations: none");

@@ -82,6 +82,7 @@ interface MonitorLike {
 interface ResponseWithUrn {
   getUrn(): string;
   getId?(): string;
+  getObject?(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 
 const STACK_TYPE = "pulumi:pulumi:Stack";
@@ -193,7 +194,13 @@ async function runPlanNow(options: RunPlanOptions): Promise<Plan> {
         if (Object.keys(propertyDependencies).length > 0) record.propertyDependencies = propertyDependencies;
         const secretInputs = secretPaths(rawInputs);
         if (secretInputs.length > 0) record.secretInputs = secretInputs;
-        if (req.getCustom()) record.id = r.getId?.() ?? `${name}-id`;
+        if (req.getCustom()) {
+          record.id = r.getId?.() ?? `${name}-id`;
+          // The resource's state after the (mock) create: inputs plus what the provider computes.
+          // Stack policies see these, as the engine's AnalyzeStack does.
+          const state = r.getObject?.()?.toJavaScript();
+          if (state) record.outputs = maskResourceInputs(type, state);
+        }
         resources.push(record);
         byUrn.set(urn, record);
       }
@@ -331,7 +338,9 @@ function maskResourceInputs(type: string, raw: Record<string, unknown>): Record<
   const inputs = maskValue(raw) as Record<string, unknown>;
   if (type === "kubernetes:core/v1:Secret") {
     for (const field of ["data", "stringData"]) {
-      const value = unwrapValue(raw[field]).value;
+      // Unwrap every level of secret/output wrapping (provider state may nest them).
+      let value = raw[field];
+      for (let u = unwrapValue(value); u.value !== value; u = unwrapValue(value)) value = u.value;
       if (isRecord(value)) {
         inputs[field] = Object.fromEntries(Object.keys(value).map((k) => [k, SECRET_MASK]));
       }

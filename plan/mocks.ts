@@ -20,6 +20,18 @@ export type InvokeAnswers = Record<
   Record<string, unknown> | ((inputs: Record<string, unknown>) => Record<string, unknown>)
 >;
 
+/** AWS services without a region (no `region` output in @pulumi/aws 7). */
+const GLOBAL_AWS_MODULES = new Set([
+  "iam",
+  "route53",
+  "cloudfront",
+  "organizations",
+  "globalaccelerator",
+  "budgets",
+  "shield",
+  "waf",
+]);
+
 function hash(text: string): string {
   return createHash("sha256").update(text).digest("hex");
 }
@@ -61,6 +73,11 @@ export function computedOutputs(type: string, ctx: MockContext): Record<string, 
   const pkg = type.split(":")[0];
   let out: Record<string, unknown> = {};
   if (pkg === "aws" && ctx.inputs["arn"] === undefined) out["arn"] = genericAwsArn(type, ctx);
+  // @pulumi/aws 7 resources carry their region as an output; global services do not.
+  const awsModule = type.split(/[:/]/)[1] ?? "";
+  if (pkg === "aws" && ctx.inputs["region"] === undefined && !GLOBAL_AWS_MODULES.has(awsModule)) {
+    out["region"] = ctx.awsRegion;
+  }
   if (pkg === "kubernetes") out = { ...out, ...kubernetesAutoname(ctx) };
   const specific = awsOutputs[type] ?? gcpOutputs[type] ?? kubernetesOutputs[type] ?? randomOutputs[type];
   if (specific) out = { ...out, ...specific(ctx) };

@@ -9,6 +9,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Module from "node:module";
+import { pathToFileURL } from "node:url";
 import { parse as parseYaml } from "yaml";
 
 /** Bad flags, a missing stack file or invalid config: the CLI exits 2. */
@@ -173,6 +174,28 @@ function redirectPulumiSdk(): () => void {
   };
 }
 
+let esmHookRegistered = false;
+
+/**
+ * The same redirect for ES module resolution (`import()` and ESM programs), which does not go
+ * through `Module._resolveFilename`: an ESM resolve hook resolves `@pulumi/pulumi[/...]` as if
+ * this module had imported it. Registered once per process (ESM hooks cannot be removed); it only
+ * touches that one package.
+ */
+function redirectPulumiSdkForEsm(): void {
+  if (esmHookRegistered) return;
+  esmHookRegistered = true;
+  const parentURL = JSON.stringify(pathToFileURL(__filename).href);
+  const hook = `
+    export async function resolve(specifier, context, nextResolve) {
+      if (specifier === "@pulumi/pulumi" || specifier.startsWith("@pulumi/pulumi/")) {
+        return nextResolve(specifier, { ...context, parentURL: ${parentURL} });
+      }
+      return nextResolve(specifier, context);
+    }`;
+  Module.register(`data:text/javascript,${encodeURIComponent(hook)}`);
+}
+
 /**
  * Returns a program function for `runPlan` that loads `entry` as Pulumi's Node.js host does:
  * a default-exported function is called and its result is the stack's outputs; otherwise the
@@ -189,6 +212,7 @@ export function programFromFile(entry: string): () => Promise<unknown> {
       register();
       tsxRegistered = true;
     }
+    redirectPulumiSdkForEsm();
     const unhook = redirectPulumiSdk();
     try {
       // A program's own modules are loaded anew on every run; libraries stay cached.

@@ -28,7 +28,10 @@ export interface PlanResource {
   id?: string;
   /** Input property paths whose values are secret (masked in `inputs`). */
   secretInputs?: string[];
-  /** Outputs a component registered (`registerOutputs`), secrets masked. */
+  /**
+   * Outputs, secrets masked: for a component what it registered (`registerOutputs`); for a
+   * provider resource its state after the mock create (inputs plus computed outputs).
+   */
   outputs?: Record<string, unknown>;
   /** `true` for resources read rather than managed (`.get`, StackReference). */
   external?: boolean;

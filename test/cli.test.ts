@@ -108,6 +108,8 @@ describe("--program runs any user program", () => {
     }
     expect(run.out).toMatch(/Policy violations: \d+ mandatory, \d+ advisory/);
     expect(run.out).toContain("[mandatory aws-s3-public-access-block]");
+    // Each violation line names the resource and the finding (not just the rule's description).
+    expect(run.out).toMatch(/- data: Bucket 'data' has no BucketOwnershipControls/);
   });
 
   it("the same program in dev with its own config: violations advisory only where the pack says so", async () => {
@@ -194,6 +196,58 @@ describe("--program runs any user program", () => {
     expect(run.code).toBe(1);
     expect(run.err).toContain('no mock answer for invoke "aws:ec2/getAmi:getAmi"');
     expect(run.err).toContain("--mocks");
+  });
+});
+
+describe("one @pulumi/pulumi for the user's program", () => {
+  it("an import() of the SDK resolves to the copy holding the mocks, not the program's own", async () => {
+    // A user project with its own (here: poisoned) copy of the SDK, imported dynamically.
+    const dir = fs.mkdtempSync(path.join(tmp, "esm-"));
+    const sdk = path.join(dir, "node_modules", "@pulumi", "pulumi");
+    fs.mkdirSync(sdk, { recursive: true });
+    fs.writeFileSync(
+      path.join(sdk, "package.json"),
+      JSON.stringify({ name: "@pulumi/pulumi", version: "3.0.0", main: "index.js" }),
+    );
+    fs.writeFileSync(
+      path.join(sdk, "index.js"),
+      'throw new Error("a second copy of @pulumi/pulumi was loaded");',
+    );
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: esm-prog\nruntime: nodejs\n");
+    fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config: {}\n");
+    fs.writeFileSync(
+      path.join(dir, "index.ts"),
+      [
+        "export default async function main() {",
+        '  const pulumi = await import("@pulumi/pulumi");',
+        '  const c = new pulumi.ComponentResource("test:index:C", "c", {}, {});',
+        "  return { urn: c.urn };",
+        "}",
+      ].join("\n"),
+    );
+    // A real process: ESM resolution hooks behave as they do for users.
+    const out = path.join(dir, "plan.json");
+    const result = spawnSync(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        path.join(__dirname, "..", "bin", "plan.ts"),
+        "--program",
+        dir,
+        "--stack",
+        "dev",
+        "--out",
+        out,
+        "--quiet",
+      ],
+      { encoding: "utf8", cwd: path.join(__dirname, "..") },
+    );
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(readPlan(out).outputs["urn"]).toBe(
+      "urn:pulumi:dev::esm-prog::pulumi:pulumi:Stack$test:index:C::c",
+    );
   });
 });
 

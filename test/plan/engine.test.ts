@@ -1,12 +1,13 @@
 /**
  * The offline plan engine: what it records for each registered resource, and how it fails.
  */
+import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { describe, expect, it } from "vitest";
 import { runPlan } from "../../plan/engine";
-import { findResource, planOf } from "../helpers";
+import { findResource, inputAt, planOf } from "../helpers";
 
 class Widget extends pulumi.ComponentResource {
   readonly url: pulumi.Output<string>;
@@ -51,6 +52,30 @@ describe("runPlan records", () => {
     });
     expect(plan.outputs["url"]).toBe(component.outputs?.["url"]);
     expect(JSON.stringify(plan)).not.toMatch(/mock[0-9a-f]{28}/);
+  });
+
+  it("each provider resource's state after the mock create: inputs plus computed outputs, secrets masked", async () => {
+    const plan = await planOf(
+      () => {
+        new Widget("w");
+        new aws.s3.Bucket("data", { forceDestroy: true });
+        new aws.iam.Role("role", { assumeRolePolicy: "{}" });
+      },
+      { config: { "aws:region": "eu-west-1" } },
+    );
+    const secret = findResource(plan, "kubernetes:core/v1:Secret", "w-secret");
+    expect(secret.outputs).toMatchObject({ stringData: { password: "[secret]", user: "[secret]" } });
+    expect(inputAt(secret, "metadata")).toBeUndefined();
+    expect(secret.outputs?.["metadata"]).toEqual({ name: expect.stringMatching(/^w-secret-[0-9a-f]{8}$/) });
+    const bucket = findResource(plan, "aws:s3/bucket:Bucket", "data");
+    expect(bucket.inputs).toEqual({ forceDestroy: true });
+    expect(bucket.outputs).toMatchObject({
+      forceDestroy: true,
+      region: "eu-west-1",
+      arn: expect.stringContaining("arn:aws:s3"),
+    });
+    // IAM is global: no region.
+    expect(findResource(plan, "aws:iam/role:Role").outputs?.["region"]).toBeUndefined();
   });
 
   it("warnings the program logs", async () => {

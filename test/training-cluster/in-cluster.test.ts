@@ -87,11 +87,23 @@ describe("device plugin stack (drivers preinstalled), two pools, two teams", () 
     expect(count(T.quota)).toBe(2);
     expect(count(T.limits)).toBe(2);
     expect(count(T.sa)).toBe(2);
-    // 4 per team (no workload-identity rule on a kubeconfig cluster) + one per platform namespace
-    expect(count(T.netpol)).toBe(10);
-    expect(children).toHaveLength(4 + 3 + 3 + 1 + 2 + 2 + 2 + 2 + 2 + 10);
+    // 5 per team (no workload-identity rule on a kubeconfig cluster) + one per platform namespace
+    expect(count(T.netpol)).toBe(12);
+    expect(children).toHaveLength(4 + 3 + 3 + 1 + 2 + 2 + 2 + 2 + 2 + 12);
     const provider = findResource(plan, T.provider, "cluster");
     for (const c of children) expect(c.provider, c.name).toContain(provider.urn);
+  });
+
+  it("team namespaces are model-registry clients, and their jobs may reach MLflow on 5000", () => {
+    const ns = byMetaName(plan, T.namespace, "vision", undefined);
+    expect(inputAt(ns, "metadata.labels")).toMatchObject({ "mlops.pulumi.com/mlflow-client": "true" });
+    const np = byMetaName(plan, T.netpol, "allow-model-registry", "vision");
+    expect(inputAt(np, "spec.egress")).toEqual([
+      {
+        to: [{ namespaceSelector: {}, podSelector: { matchLabels: { "app.kubernetes.io/name": "mlflow" } } }],
+        ports: [{ protocol: "TCP", port: 5000 }],
+      },
+    ]);
   });
 
   it("platform namespaces admit only webhook and metrics ports, and reach only DNS and the API", () => {

@@ -276,8 +276,8 @@ describe("registered objects (inputs from the plan)", () => {
   it("every core object validates strictly", () => {
     const core = plan.resources.filter((r) => CORE_MODELS[r.type]);
     // gpu-system + kueue-system with a NetworkPolicy each, and per team: namespace, quota, limits,
-    // SA, 5 NetworkPolicies
-    expect(core).toHaveLength(2 * 2 + 2 * 9);
+    // SA, 6 NetworkPolicies
+    expect(core).toHaveLength(2 * 2 + 2 * 10);
     for (const r of core) expect(validateStrict(CORE_MODELS[r.type]!, r.inputs), r.name).toEqual([]);
   });
 

@@ -89,14 +89,31 @@ export function teamCeilings(teams: ResolvedTeam[]): Map<string, TeamCeiling> {
   return out;
 }
 
-/** The team Namespace: Pod Security "restricted", labelled with the team. */
+/**
+ * Label of namespaces whose pods may call the model registry (MLflow's NetworkPolicy admits them;
+ * `ModelRegistryArgs.clientNamespaceLabels` defaults to it).
+ */
+export const MLFLOW_CLIENT_LABEL = "mlops.pulumi.com/mlflow-client";
+
+/** Port of the MLflow tracking server, which training jobs log to. */
+export const MLFLOW_PORT = 5000;
+
+/**
+ * The team Namespace: Pod Security "restricted", labelled with the team and as a client of the
+ * model registry (training jobs log runs and models to MLflow).
+ */
 export function teamNamespaceManifest(team: ResolvedTeam, labels: Record<string, string>) {
   return {
     apiVersion: "v1" as const,
     kind: "Namespace" as const,
     metadata: {
       name: team.namespace,
-      labels: { ...labels, [TEAM_LABEL]: team.name, ...restrictedNamespaceLabels() },
+      labels: {
+        ...labels,
+        [TEAM_LABEL]: team.name,
+        [MLFLOW_CLIENT_LABEL]: "true",
+        ...restrictedNamespaceLabels(),
+      },
     },
   };
 }
@@ -212,6 +229,18 @@ export function teamNetworkPolicyManifests(
       policyTypes: ["Ingress", "Egress"],
       ingress: [{ from: [{ podSelector: {} }] }],
       egress: [{ to: [{ podSelector: {} }] }],
+    }),
+    // The model registry (MLflow pods in any namespace), where jobs log runs and models.
+    policy("allow-model-registry", {
+      policyTypes: ["Egress"],
+      egress: [
+        {
+          to: [
+            { namespaceSelector: {}, podSelector: { matchLabels: { "app.kubernetes.io/name": "mlflow" } } },
+          ],
+          ports: [{ protocol: "TCP", port: MLFLOW_PORT }],
+        },
+      ],
     }),
     // Datasets, model hubs, registries and cloud APIs over TLS; never the node-local link range
     // (instance metadata), which only the identity rule below opens, port by port.
