@@ -200,7 +200,7 @@ describe("--program runs any user program", () => {
 });
 
 describe("one @pulumi/pulumi for the user's program", () => {
-  it("an import() of the SDK resolves to the copy holding the mocks, not the program's own", async () => {
+  it("an import() of the SDK resolves to the copy holding the mocks, not the program's own", () => {
     // A user project with its own (here: poisoned) copy of the SDK, imported dynamically.
     const dir = fs.mkdtempSync(path.join(tmp, "esm-"));
     const sdk = path.join(dir, "node_modules", "@pulumi", "pulumi");
