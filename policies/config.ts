@@ -6,8 +6,10 @@
  * - `pulumi preview --policy-pack policies`: `index.ts` calls {@link loadPackConfigFromEnvironment}
  *   (env `MLOPS_POLICY_CONFIG` = inline JSON or a path; else `mlops-policy-config.json` in the
  *   pack directory; env `MLOPS_ENVIRONMENT` overrides the environment), and per-policy values from
- *   `--policy-pack-config` are merged over it; the stack tag `environment` (when set) overrides the
- *   environment at validation time.
+ *   `--policy-pack-config` are merged over it at validation time (the engine's per-policy config wins).
+ *
+ * The offline `--policy-pack-config` file takes the pack's flat keys plus the shape
+ * `pulumi preview --policy-pack-config` takes (`all`, `<policy-name>`); see {@link parsePolicyPackConfig}.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -35,7 +37,11 @@ export interface PodSecurityExemption {
   policies: string[];
   /** Workload kinds (`DaemonSet`, ...). */
   kinds: string[];
-  /** Globs over full image references (registry/repository[:tag][@digest]). */
+  /**
+   * Image globs (see {@link matchesImagePattern}): `*` and `?` stay within one path segment, `**`
+   * spans segments; matched against the image as written and against `registry/repository`
+   * (tag and digest stripped), so `nvcr.io/nvidia/k8s-device-plugin` covers every tag.
+   */
   imagePatterns: string[];
   reason: string;
 }
@@ -50,7 +56,11 @@ export interface PackConfig {
   enforcementLevels?: Record<string, EnforcementLevel>;
   /** Tag (AWS) / label (GCP, Kubernetes) keys every resource must carry. */
   requiredTags?: string[];
-  /** Image registry globs (`ghcr.io`, `*.dkr.ecr.*.amazonaws.com`, `ghcr.io/my-org/*`). Empty: any registry. */
+  /**
+   * Image registry globs (`ghcr.io`, `*.dkr.ecr.*.amazonaws.com`, `ghcr.io/my-org/**`). A glob with a
+   * `/` matches `registry/repository`, where `*` stays within one segment and `**` spans segments.
+   * Empty: any registry.
+   */
   allowedRegistries?: string[];
   /** Cloud regions resources may be created in. Empty: any region. */
   allowedRegions?: string[];
@@ -81,19 +91,24 @@ export const NODE_AGENT_POD_SECURITY_POLICIES = [
   "k8s-read-only-root-filesystem",
 ];
 
-/** Default scoped exemptions: NVIDIA device plugin, DCGM exporter, GPU feature discovery, CSI node drivers. */
+/**
+ * Default scoped exemptions: NVIDIA device plugin, DCGM exporter, GPU feature discovery, CSI node
+ * drivers. Each pattern names a repository (or a namespace of repositories) that only its vendor can
+ * push to; `*` never crosses a `/`, so a look-alike image elsewhere (`ghcr.io/x/csi-miner`) is not covered.
+ */
 export const DEFAULT_POD_SECURITY_EXEMPTIONS: PodSecurityExemption[] = [
   {
     name: "nvidia-gpu-node-agents",
     policies: NODE_AGENT_POD_SECURITY_POLICIES,
     kinds: ["DaemonSet"],
     imagePatterns: [
-      "nvcr.io/nvidia/k8s-device-plugin*",
-      "nvcr.io/nvidia/k8s/dcgm-exporter*",
-      "nvcr.io/nvidia/k8s/container-toolkit*",
-      "nvcr.io/nvidia/gpu-feature-discovery*",
+      "nvcr.io/nvidia/k8s-device-plugin",
+      "nvcr.io/nvidia/gpu-feature-discovery",
+      // NVIDIA's Kubernetes components: dcgm-exporter, container-toolkit, ...
+      "nvcr.io/nvidia/k8s/*",
+      // GPU Operator operands: driver manager, validator, MIG manager, ...
       "nvcr.io/nvidia/cloud-native/*",
-      "registry.k8s.io/nfd/node-feature-discovery*",
+      "registry.k8s.io/nfd/node-feature-discovery",
     ],
     reason:
       "NVIDIA device plugin / DCGM exporter / feature discovery must access host devices, /dev and /var/lib/kubelet to advertise and monitor GPUs (NVIDIA GPU Operator requirements).",
@@ -103,12 +118,18 @@ export const DEFAULT_POD_SECURITY_EXEMPTIONS: PodSecurityExemption[] = [
     policies: NODE_AGENT_POD_SECURITY_POLICIES,
     kinds: ["DaemonSet"],
     imagePatterns: [
+      // Kubernetes CSI sidecars (node-driver-registrar, livenessprobe) and upstream drivers.
       "registry.k8s.io/sig-storage/*",
+      "registry.k8s.io/provider-aws/aws-ebs-csi-driver",
+      "registry.k8s.io/cloud-provider-gcp/gcp-compute-persistent-disk-csi-driver",
+      // AWS EBS/EFS CSI drivers and their EKS Distro sidecars (public ECR).
       "public.ecr.aws/ebs-csi-driver/*",
       "public.ecr.aws/efs-csi-driver/*",
       "public.ecr.aws/eks-distro/kubernetes-csi/*",
+      // The same images from the EKS add-on registry (account 602401143452, one region label).
+      "/^602401143452\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com\\/eks\\/[a-z0-9._-]+$/",
+      // GKE's CSI drivers (Persistent Disk, Filestore, GCS FUSE) and sidecars.
       "gke.gcr.io/*csi*",
-      "*/csi-*",
     ],
     reason:
       "CSI node plugins mount volumes for pods: they need privileged mode, host networking and kubelet hostPath mounts.",
@@ -260,30 +281,167 @@ export function resolveConfig(input: unknown = {}): ResolvedPackConfig {
   return out;
 }
 
+/** The pack's own (flat) configuration keys. */
+export const PACK_CONFIG_KEYS: readonly (keyof PackConfig)[] = [
+  "environment",
+  "exemptions",
+  "disabled",
+  "enforcementLevels",
+  "requiredTags",
+  "allowedRegistries",
+  "allowedRegions",
+  "allowedGpuInstanceFamilies",
+  "allowedGpuAccelerators",
+  "allowLoadBalancerServices",
+  "allowNodePortServices",
+  "maxGpuNodesPerPool",
+  "minEksVersion",
+  "podSecurityExemptions",
+];
+
+/** One policy's entry in a `pulumi preview --policy-pack-config` file. */
+export interface PolicySettings {
+  /** The policy's level, as the engine applies it (wins over `all` and the pack's level). */
+  enforcementLevel?: EnforcementLevel;
+  /** What the engine returns from that policy's `getConfig()` (everything but `enforcementLevel`). */
+  properties: Record<string, unknown>;
+}
+
+/** A policy pack config file split into the pack's flat keys and the engine's per-policy shape. */
+export interface ParsedPolicyPackConfig {
+  /** The pack's flat keys (environment, exemptions, ...): the static pack config. */
+  pack: PackConfig;
+  /** `all`: the level for every policy without its own `enforcementLevel`. */
+  all?: EnforcementLevel;
+  /** `<policy-name>` entries. */
+  policies: Record<string, PolicySettings>;
+}
+
+function level(v: unknown, where: string): EnforcementLevel {
+  if (typeof v !== "string" || !LEVELS.includes(v as EnforcementLevel)) {
+    throw new Error(`policy config '${where}' must be one of ${LEVELS.join(", ")}`);
+  }
+  return v as EnforcementLevel;
+}
+
+/**
+ * Parses a policy pack config file: the pack's flat keys ({@link PACK_CONFIG_KEYS}) and the file
+ * `pulumi preview --policy-pack-config` takes, `{"all": "<level>" | {"enforcementLevel"}, "<policy>":
+ * "<level>" | {"enforcementLevel"?, ...properties}}`. Any other top-level key (a typo, a rule this
+ * pack does not have) is rejected, naming it. `policyNames` are the pack's policy names.
+ */
+export function parsePolicyPackConfig(
+  input: unknown,
+  policyNames: readonly string[],
+): ParsedPolicyPackConfig {
+  if (!isRecord(input)) throw new Error("policy config must be an object");
+  const names = new Set(policyNames);
+  const pack: Record<string, unknown> = {};
+  const policies: Record<string, PolicySettings> = {};
+  let all: EnforcementLevel | undefined;
+  const unknown: string[] = [];
+  for (const [key, value] of Object.entries(input)) {
+    if ((PACK_CONFIG_KEYS as readonly string[]).includes(key)) {
+      pack[key] = value;
+    } else if (key === "all") {
+      if (isRecord(value)) {
+        const extra = Object.keys(value).filter((k) => k !== "enforcementLevel");
+        if (extra.length > 0) {
+          throw new Error(`policy config 'all' takes only 'enforcementLevel' (got '${extra.join("', '")}')`);
+        }
+        if (value.enforcementLevel !== undefined) all = level(value.enforcementLevel, "all.enforcementLevel");
+      } else all = level(value, "all");
+    } else if (names.has(key)) {
+      if (isRecord(value)) {
+        const { enforcementLevel, ...properties } = value;
+        try {
+          resolveConfig(properties);
+        } catch (err) {
+          throw new Error(`policy config '${key}': ${(err as Error).message}`, { cause: err });
+        }
+        policies[key] = {
+          ...(enforcementLevel !== undefined
+            ? { enforcementLevel: level(enforcementLevel, `${key}.enforcementLevel`) }
+            : {}),
+          properties,
+        };
+      } else policies[key] = { enforcementLevel: level(value, key), properties: {} };
+    } else unknown.push(key);
+  }
+  if (unknown.length > 0) {
+    throw new Error(
+      `unknown policy config key${unknown.length > 1 ? "s" : ""} '${unknown.join("', '")}': ` +
+        `not a pack setting (${PACK_CONFIG_KEYS.join(", ")}), "all", or a policy of this pack`,
+    );
+  }
+  resolveConfig(pack);
+  return { pack, ...(all !== undefined ? { all } : {}), policies };
+}
+
 const patternCache = new Map<string, RegExp>();
 
-/** Compiles a glob (`*`, `?`) or a `/regex/flags` pattern into an anchored RegExp. */
-export function compilePattern(pattern: string): RegExp {
-  const cached = patternCache.get(pattern);
+function globBody(pattern: string, segments: boolean): string {
+  let body = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === "*") {
+      if (segments && pattern[i + 1] === "*") {
+        body += ".*";
+        i++;
+      } else body += segments ? "[^/]*" : ".*";
+    } else if (c === "?") body += segments ? "[^/]" : ".";
+    else body += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  }
+  return body;
+}
+
+/**
+ * Compiles a glob or a `/regex/flags` pattern into an anchored RegExp. By default `*` matches any
+ * text and `?` one character (resource and policy names); with `segments` (image and registry globs)
+ * `*` and `?` stay within one `/`-separated segment and `**` matches across segments.
+ */
+export function compilePattern(pattern: string, options: { segments?: boolean } = {}): RegExp {
+  const segments = options.segments === true;
+  const key = `${segments ? "s" : "n"}:${pattern}`;
+  const cached = patternCache.get(key);
   if (cached) return cached;
   let re: RegExp;
   const m = /^\/(.*)\/([a-z]*)$/.exec(pattern);
-  if (m) {
-    re = new RegExp(m[1] ?? "", m[2]);
-  } else {
-    const body = pattern
-      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-      .replace(/\*/g, ".*")
-      .replace(/\?/g, ".");
-    re = new RegExp(`^${body}$`);
-  }
-  patternCache.set(pattern, re);
+  if (m) re = new RegExp(m[1] ?? "", m[2]);
+  else re = new RegExp(`^${globBody(pattern, segments)}$`);
+  patternCache.set(key, re);
   return re;
 }
 
-/** True when `value` matches the glob or regex `pattern`. */
+/** True when `value` matches the glob or regex `pattern` (`*` matches any text). */
 export function matchesPattern(value: string, pattern: string): boolean {
   return compilePattern(pattern).test(value);
+}
+
+/** True when `value` matches the segment-aware glob (`*` within a segment, `**` across) or regex. */
+export function matchesPathPattern(value: string, pattern: string): boolean {
+  return compilePattern(pattern, { segments: true }).test(value);
+}
+
+/** `[registry/]repository[:tag][@digest]` reduced to `registry/repository` (Docker Hub: `docker.io/library/x`). */
+export function imageRepository(image: string): string {
+  const [nameTag = ""] = image.split("@", 1);
+  const slash = nameTag.indexOf("/");
+  const first = slash >= 0 ? nameTag.slice(0, slash) : "";
+  const hasRegistry = slash >= 0 && (first.includes(".") || first.includes(":") || first === "localhost");
+  let rest = hasRegistry ? nameTag.slice(slash + 1) : nameTag;
+  const colon = rest.lastIndexOf(":");
+  if (colon > rest.lastIndexOf("/")) rest = rest.slice(0, colon);
+  if (!hasRegistry && !rest.includes("/")) rest = `library/${rest}`;
+  return `${hasRegistry ? first : "docker.io"}/${rest}`;
+}
+
+/**
+ * True when an image reference matches an image pattern: segment-aware (`*` does not cross `/`,
+ * `**` does), against the reference as written or its `registry/repository`.
+ */
+export function matchesImagePattern(image: string, pattern: string): boolean {
+  return matchesPathPattern(image, pattern) || matchesPathPattern(imageRepository(image), pattern);
 }
 
 /** The first exemption covering (policy, resource name), if any. */
@@ -305,19 +463,6 @@ export function effectiveEnforcementLevel(
 ): EnforcementLevel {
   if (config.disabled.includes(rule.name)) return "disabled";
   return config.enforcementLevels[rule.name] ?? rule.enforcement[environment];
-}
-
-/** The environment named by the stack tag `environment` (also accepts `production`/`development`). */
-export function environmentFromStackTags(
-  tags: ReadonlyMap<string, string> | undefined,
-): Environment | undefined {
-  const raw = tags?.get("environment") ?? tags?.get("env");
-  if (raw === undefined) return undefined;
-  const v = raw.toLowerCase();
-  if (v === "production") return "prod";
-  if (v === "development") return "dev";
-  if (v === "stage") return "staging";
-  return isEnvironment(v) ? v : undefined;
 }
 
 /**

@@ -7,7 +7,13 @@
  *   stackTags, isType, asType, getConfig, notApplicable }`; a policy whose single validation carries a
  *   `__pulumiType` is skipped for other types (the engine's fast path);
  * - stack policies see every resource with `parent` and `dependencies` resolved to resource objects;
- * - enforcement: `disabled` policies are skipped, `remediate` reports as `mandatory`;
+ * - enforcement: the level is the config file's `<policy>.enforcementLevel`, else its `all`, else
+ *   the policy's own (server.js: `policyPackConfig[p.name].enforcementLevel || p.enforcementLevel`);
+ *   `disabled` policies are skipped, `remediate` reports as `mandatory`;
+ * - `getConfig()` returns the policy's entry of the config file without `enforcementLevel`, as the
+ *   engine's does (the wrappers merge it over the pack config);
+ * - resource policies see inputs (Analyze); stack policies see each custom resource's state after
+ *   the mock create, inputs plus computed outputs (AnalyzeStack runs on outputs), components their inputs;
  * - `reportViolation(message)` yields `description + "\n" + message`; the object form is honoured.
  *
  * Resource options: `opts.protect` and `opts.parent` as the engine passes them, plus
@@ -27,7 +33,13 @@ import type {
 } from "@pulumi/policy";
 import type { PlanResource, PolicyViolation } from "../plan/types";
 import { POLICY_PACK_NAME, RULES } from "./catalog";
-import { effectiveEnforcementLevel, resolveConfig, type PackConfig } from "./config";
+import {
+  effectiveEnforcementLevel,
+  parsePolicyPackConfig,
+  resolveConfig,
+  type PackConfig,
+  type PolicySettings,
+} from "./config";
 import { buildPolicies, type RecordedExemption } from "./pack";
 import { attachedPulumiType, type Rule } from "./rules/types";
 
@@ -36,7 +48,7 @@ export interface PolicyRunInput {
   stack: string;
   project: string;
   resources: PlanResource[];
-  /** Stack tags (the engine passes them to policies; `environment` selects the environment). */
+  /** Stack tags (passed to policies as the engine does; they do not select the environment). */
   stackTags?: Record<string, string>;
 }
 
@@ -124,10 +136,15 @@ function providerOf(
   return { type: p.type, props: cloneJson(p.inputs), urn: p.urn, name: p.name };
 }
 
-function makeGetConfig(): <T extends object>() => T {
-  // The engine returns this policy's --policy-pack-config values; offline there are none, and the
-  // wrappers from buildPolicies supply the resolved pack config.
-  return <T extends object>() => ({}) as T;
+/**
+ * A policy pack config file: the pack's flat keys ({@link PackConfig}) and/or the shape `pulumi
+ * preview --policy-pack-config` takes (`all`, `<policy-name>`); see `parsePolicyPackConfig`.
+ */
+export type PolicyPackConfigInput = PackConfig | Record<string, unknown>;
+
+function makeGetConfig(settings: PolicySettings | undefined): <T extends object>() => T {
+  // As the engine: this policy's --policy-pack-config values without `enforcementLevel`.
+  return <T extends object>() => cloneJson(settings?.properties ?? {}) as T;
 }
 
 function collectReport(
@@ -192,10 +209,14 @@ function policyError(policyName: string, e: unknown): Error {
 /** Runs the pack over a plan and returns violations, recorded exemptions and not-applicable reasons. */
 export function runPoliciesDetailed(
   plan: PolicyRunInput,
-  config: PackConfig = {},
+  config: PolicyPackConfigInput = {},
   options: RunOptions = {},
 ): PolicyRunResult {
-  const resolved = resolveConfig(config);
+  const parsed = parsePolicyPackConfig(
+    config,
+    RULES.map((r) => r.name),
+  );
+  const resolved = resolveConfig(parsed.pack);
   const exemptions: RecordedExemption[] = [];
   const policies = buildPolicies(
     resolved,
@@ -207,8 +228,11 @@ export function runPoliciesDetailed(
   const stackTags: ReadonlyMap<string, string> = new Map(Object.entries(plan.stackTags ?? {}));
   const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
 
-  const levelOf = (p: { enforcementLevel?: EnforcementLevel }): EnforcementLevel => {
-    const l = p.enforcementLevel ?? "advisory";
+  // The engine's level: the policy's config entry, else `all`, else the policy's own.
+  const configuredLevel = (p: { name: string; enforcementLevel?: EnforcementLevel }): EnforcementLevel =>
+    parsed.policies[p.name]?.enforcementLevel ?? parsed.all ?? p.enforcementLevel ?? "advisory";
+  const levelOf = (p: { name: string; enforcementLevel?: EnforcementLevel }): EnforcementLevel => {
+    const l = configuredLevel(p);
     return l === "remediate" ? "mandatory" : l;
   };
   const recordNa = (policyName: string, urn: string, e: NotApplicableError): void => {
@@ -234,7 +258,7 @@ export function runPoliciesDetailed(
     const provider = providerOf(r, byUrn);
     for (const p of policies) {
       if (!("validateResource" in p) || p.validateResource === undefined) continue;
-      if (p.enforcementLevel === "disabled") continue;
+      if (configuredLevel(p) === "disabled") continue;
       const validations: ResourceValidation[] = Array.isArray(p.validateResource)
         ? p.validateResource
         : [p.validateResource];
@@ -255,7 +279,7 @@ export function runPoliciesDetailed(
           isType: (cls) => isTypeOf(type, cls),
           asType: ((cls: unknown) =>
             isTypeOf(type, cls) ? props : undefined) as ResourceValidationArgs["asType"],
-          getConfig: makeGetConfig(),
+          getConfig: makeGetConfig(parsed.policies[p.name]),
           notApplicable: throwNotApplicable,
           ...(provider ? { provider } : {}),
         };
@@ -270,10 +294,12 @@ export function runPoliciesDetailed(
   }
 
   // Stack policies: the engine's AnalyzeStack call, with parents and dependencies resolved.
-  const stackPolicies = policies.filter((p) => "validateStack" in p && p.enforcementLevel !== "disabled");
+  const stackPolicies = policies.filter((p) => "validateStack" in p && configuredLevel(p) !== "disabled");
   if (stackPolicies.length > 0) {
     const resources: PolicyResource[] = plan.resources.map((r) => {
-      const props = cloneJson(r.inputs);
+      // AnalyzeStack runs on each resource's final state; a component's `outputs` are what it
+      // registered, so components keep their inputs.
+      const props = cloneJson(r.custom ? (r.outputs ?? r.inputs) : r.inputs);
       const provider = providerOf(r, byUrn);
       return {
         type: r.type,
@@ -315,7 +341,7 @@ export function runPoliciesDetailed(
       const args: StackValidationArgs = {
         resources,
         stackTags,
-        getConfig: makeGetConfig(),
+        getConfig: makeGetConfig(parsed.policies[p.name]),
         notApplicable: throwNotApplicable,
       };
       try {
@@ -330,7 +356,7 @@ export function runPoliciesDetailed(
 }
 
 /** Runs the pack over a plan and returns the violations (the plan JSON's `policyViolations`). */
-export function runPolicies(plan: PolicyRunInput, config?: PackConfig): PolicyViolation[] {
+export function runPolicies(plan: PolicyRunInput, config?: PolicyPackConfigInput): PolicyViolation[] {
   return runPoliciesDetailed(plan, config).violations;
 }
 

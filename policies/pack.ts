@@ -1,11 +1,16 @@
 /**
  * Turns catalog rules into the `Policy` objects the engine (and the offline runner) execute:
- * enforcement level from the environment, per-resource exemptions with recorded reasons, the stack
- * tag `environment`, and the merged pack config exposed through `args.getConfig()`.
- * Does not construct a `PolicyPack`.
+ * enforcement level from the environment, per-resource exemptions with recorded reasons, and the
+ * merged pack config exposed through `args.getConfig()`. Does not construct a `PolicyPack`.
+ *
+ * Config precedence at validation time: the engine's per-policy config (`getConfig()`, from
+ * `--policy-pack-config`) over the pack's static config (`MLOPS_POLICY_CONFIG` / `MLOPS_ENVIRONMENT`
+ * / `mlops-policy-config.json`, or the offline flat keys) over the defaults (prod). The enforcement
+ * level is the engine's: the policy's static level unless `--policy-pack-config` sets one. The
+ * wrappers never report at another level (they only use the documented `reportViolation(message,
+ * urn)`); an engine-config `environment` or `disabled` that switches a rule off makes it not applicable.
  */
 import type {
-  EnforcementLevel,
   Policies,
   PolicyConfigSchema,
   ReportViolation,
@@ -18,14 +23,12 @@ import type {
 import { RULES } from "./catalog";
 import {
   effectiveEnforcementLevel,
-  environmentFromStackTags,
   findExemption,
   resolveConfig,
   type Exemption,
   type ResolvedPackConfig,
 } from "./config";
 import { attachedPulumiType, type Rule, type RuleConfigKey } from "./rules/types";
-import type { Environment } from "./rules/types";
 
 /** A finding suppressed by an exemption, with the recorded reason. */
 export interface RecordedExemption {
@@ -50,53 +53,29 @@ export function nameFromUrn(urn: string): string {
   return i >= 0 ? urn.slice(i + 2) : urn;
 }
 
-type ObjectReport = (info: { message: string; enforcementLevel: EnforcementLevel; urn?: string }) => void;
-
-/**
- * Reports a violation. When the environment differs from the pack's static one (stack tag), the level
- * is overridden through the object form of `reportViolation` that @pulumi/policy supports.
- */
-function emit(
-  report: ReportViolation,
-  rule: Rule,
-  message: string,
-  urn: string | undefined,
-  level: EnforcementLevel | undefined,
-): void {
-  if (level === undefined) {
-    report(message, urn);
-    return;
-  }
-  (report as unknown as ObjectReport)({
-    message: `${rule.description}\n${message}`,
-    enforcementLevel: level === "remediate" ? "mandatory" : level,
-    ...(urn ? { urn } : {}),
-  });
-}
-
 interface RunContext {
   config: ResolvedPackConfig;
-  environment: Environment;
-  /** Level override when the stack tag selects another environment than the static config. */
-  level: EnforcementLevel | undefined;
+  /** Set when the engine's per-policy config (not the static one) switches the rule off. */
+  disabledBy: string | undefined;
 }
 
-function context(
-  rule: Rule,
-  base: ResolvedPackConfig,
-  stackTags: ReadonlyMap<string, string> | undefined,
-  engineConfig: object,
-): RunContext {
-  const tagged = environmentFromStackTags(stackTags);
-  const environment = tagged ?? base.environment;
-  const hasEngineConfig = Object.keys(engineConfig).length > 0;
-  const config =
-    !hasEngineConfig && environment === base.environment
-      ? base
-      : resolveConfig({ ...base, ...engineConfig, environment });
-  const level =
-    environment === base.environment ? undefined : effectiveEnforcementLevel(rule, config, environment);
-  return { config, environment, level };
+function context(rule: Rule, base: ResolvedPackConfig, engineConfig: object): RunContext {
+  if (Object.keys(engineConfig).length === 0) return { config: base, disabledBy: undefined };
+  // The engine's per-policy values (including `environment`) win over the static pack config.
+  const config = resolveConfig({ ...base, ...engineConfig });
+  // Only a change made by the engine config disables the rule here: when the static level was
+  // already "disabled" and the engine still runs the policy, the user enabled it explicitly.
+  const disabled =
+    effectiveEnforcementLevel(rule, config) === "disabled" &&
+    effectiveEnforcementLevel(rule, base) !== "disabled";
+  return {
+    config,
+    disabledBy: disabled
+      ? config.disabled.includes(rule.name)
+        ? "disabled by the policy pack config"
+        : `disabled in ${config.environment}`
+      : undefined,
+  };
 }
 
 function isThenable(v: unknown): v is PromiseLike<void> {
@@ -120,13 +99,13 @@ function wrapResource(
   hooks: PackHooks,
 ): ResourceValidation {
   const wrapped: ResourceValidation = (args, report) => {
-    const ctx = context(rule, base, args.stackTags, args.getConfig<object>());
-    if (ctx.level === "disabled") return args.notApplicable(`disabled in ${ctx.environment}`);
+    const ctx = context(rule, base, args.getConfig<object>());
+    if (ctx.disabledBy) return args.notApplicable(ctx.disabledBy);
     const exemption = findExemption(ctx.config, rule.name, args.name);
     const suppressed: string[] = [];
     const inner: ReportViolation = (message) => {
       if (exemption) suppressed.push(message);
-      else emit(report, rule, message, undefined, ctx.level);
+      else report(message);
     };
     const innerArgs: ResourceValidationArgs = {
       ...args,
@@ -153,12 +132,12 @@ function wrapStack(
   hooks: PackHooks,
 ): StackValidation {
   return (args, report) => {
-    const ctx = context(rule, base, args.stackTags, args.getConfig<object>());
-    if (ctx.level === "disabled") return args.notApplicable(`disabled in ${ctx.environment}`);
+    const ctx = context(rule, base, args.getConfig<object>());
+    if (ctx.disabledBy) return args.notApplicable(ctx.disabledBy);
     const inner: ReportViolation = (message, urn) => {
       const exemption = urn ? findExemption(ctx.config, rule.name, nameFromUrn(urn)) : undefined;
       if (exemption && urn) hooks.onExemption?.(exemptionRecord(rule, urn, exemption, [message]));
-      else emit(report, rule, message, urn, ctx.level);
+      else report(message, urn);
     };
     return rule.validateStack(
       { ...args, getConfig: <T extends object>() => ctx.config as unknown as T },

@@ -47,17 +47,6 @@ describe("enforcement by environment", () => {
     );
   });
 
-  it("lets the stack tag 'environment' override the configured environment", () => {
-    const r = runRuleDetailed(
-      "aws-rds-instance-encrypted",
-      unencryptedDb,
-      { environment: "prod" },
-      { environment: "dev" },
-    );
-    expect(r.violations[0]?.enforcementLevel).toBe("advisory");
-    expect(r.violations[0]?.message).toContain("storageEncrypted");
-  });
-
   it("honours per-rule enforcement overrides", () => {
     const v = runRule("aws-rds-instance-encrypted", unencryptedDb, {
       environment: "dev",

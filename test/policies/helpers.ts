@@ -1,8 +1,11 @@
 /** Test helpers: run one rule against plain resources through the offline runner. */
 import type { PlanResource, PolicyViolation } from "../../plan/types";
 import { ruleByName } from "../../policies/catalog";
-import type { PackConfig } from "../../policies/config";
-import { runPoliciesDetailed, type PolicyRunResult } from "../../policies/offline";
+import {
+  runPoliciesDetailed,
+  type PolicyPackConfigInput,
+  type PolicyRunResult,
+} from "../../policies/offline";
 
 /** A resource in a test: type token, inputs and options. */
 export interface TestResource {
@@ -45,7 +48,7 @@ export function toPlan(resources: TestResource[]): PlanResource[] {
 export function runRuleDetailed(
   ruleName: string,
   resources: TestResource | TestResource[],
-  config: PackConfig = {},
+  config: PolicyPackConfigInput = {},
   stackTags?: Record<string, string>,
 ): PolicyRunResult {
   const rule = ruleByName(ruleName);
@@ -62,7 +65,7 @@ export function runRuleDetailed(
 export function runRule(
   ruleName: string,
   resources: TestResource | TestResource[],
-  config: PackConfig = {},
+  config: PolicyPackConfigInput = {},
 ): PolicyViolation[] {
   return runRuleDetailed(ruleName, resources, config).violations;
 }
@@ -71,7 +74,7 @@ export function runRule(
 export function hasViolation(
   ruleName: string,
   resources: TestResource | TestResource[],
-  config?: PackConfig,
+  config?: PolicyPackConfigInput,
 ): boolean {
   return runRule(ruleName, resources, config).length > 0;
 }
@@ -80,7 +83,7 @@ export function hasViolation(
 export function noViolations(
   ruleName: string,
   resources: TestResource | TestResource[],
-  config?: PackConfig,
+  config?: PolicyPackConfigInput,
 ): boolean {
   return runRule(ruleName, resources, config).length === 0;
 }

@@ -4,7 +4,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import type { ReportViolation, ResourceValidation, ResourceValidationArgs } from "@pulumi/policy";
-import { matchesPattern, ruleConfig, type ResolvedPackConfig } from "../../config";
+import { matchesImagePattern, ruleConfig, type ResolvedPackConfig } from "../../config";
 import { classPulumiType, resourceRule, type ResourceRule, type RuleSpec } from "../types";
 import { arr, dig, rec, recs, str } from "../util";
 
@@ -66,6 +66,8 @@ export interface NamedContainer {
   /** `containers[0] (app)` style label for messages. */
   label: string;
   init: boolean;
+  /** An ephemeral (debug) container: the API forbids `resources` on these. */
+  ephemeral: boolean;
   c: Record<string, unknown>;
 }
 
@@ -74,7 +76,12 @@ export function containersOf(spec: Record<string, unknown>): NamedContainer[] {
   const out: NamedContainer[] = [];
   for (const field of ["containers", "initContainers", "ephemeralContainers"]) {
     recs(spec[field]).forEach((c, i) =>
-      out.push({ label: `${field}[${i}] (${str(c.name) ?? "?"})`, init: field !== "containers", c }),
+      out.push({
+        label: `${field}[${i}] (${str(c.name) ?? "?"})`,
+        init: field !== "containers",
+        ephemeral: field === "ephemeralContainers",
+        c,
+      }),
     );
   }
   return out;
@@ -128,7 +135,7 @@ export function podSecurityExemption(
     (e) =>
       e.policies.includes(ruleName) &&
       e.kinds.includes(w.kind) &&
-      images.every((img) => e.imagePatterns.some((p) => matchesPattern(img ?? "", p))),
+      images.every((img) => e.imagePatterns.some((p) => matchesImagePattern(img ?? "", p))),
   );
 }
 

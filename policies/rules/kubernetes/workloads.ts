@@ -1,5 +1,5 @@
 /** Resource requests/limits (incl. nvidia.com/gpu) and image rules on every pod-bearing kind. */
-import { matchesPattern } from "../../config";
+import { matchesPathPattern } from "../../config";
 import { MANDATORY_OUTSIDE_DEV, type ResourceRule } from "../types";
 import { dig, present, rec, str } from "../util";
 import { containersOf, parseImage, workloadRule } from "./workload";
@@ -20,7 +20,8 @@ export const containerResources: ResourceRule = workloadRule(
   },
   ({ workload }) => {
     const out: string[] = [];
-    for (const { label, c } of containersOf(workload.spec)) {
+    // Ephemeral containers cannot set resources (the API rejects them): nothing to check.
+    for (const { label, c } of containersOf(workload.spec).filter((x) => !x.ephemeral)) {
       const requests = rec(dig(c, "resources", "requests")) ?? {};
       const limits = rec(dig(c, "resources", "limits")) ?? {};
       const missing = [
@@ -48,7 +49,7 @@ export const gpuResources: ResourceRule = workloadRule(
   ({ workload }) => {
     const out: string[] = [];
     let usesGpu = false;
-    for (const { label, c } of containersOf(workload.spec)) {
+    for (const { label, c } of containersOf(workload.spec).filter((x) => !x.ephemeral)) {
       const req = dig(c, "resources", "requests", GPU);
       const lim = dig(c, "resources", "limits", GPU);
       if (!present(req) && !present(lim)) continue;
@@ -115,7 +116,7 @@ export const imageAllowedRegistry: ResourceRule = workloadRule(
       const ref = parseImage(image);
       const full = `${ref.registry}/${ref.repository}`;
       const ok = config.allowedRegistries.some((p) =>
-        p.includes("/") ? matchesPattern(full, p) : matchesPattern(ref.registry, p),
+        p.includes("/") ? matchesPathPattern(full, p) : matchesPathPattern(ref.registry, p),
       );
       return ok
         ? []
