@@ -91,6 +91,12 @@ export class GpuTrainingCluster extends pulumi.ComponentResource {
   public readonly gpuPools: ResolvedGpuPool[];
   /** Team name → namespace. */
   public readonly teamNamespaces: pulumi.Output<Record<string, string>>;
+  /**
+   * The IngressClass this component installed a controller for: "alb" on AWS (the AWS Load
+   * Balancer Controller, unless `aws.loadBalancerController` is false); undefined on GCP and on an
+   * adopted cluster. Pass it as the model registry's `ingress.className`.
+   */
+  public readonly ingressClassName: string | undefined;
   /** Name of the LocalQueue in every team namespace (jobs set `kueue.x-k8s.io/queue-name` to it). */
   public readonly localQueueName: string;
 
@@ -127,6 +133,7 @@ export class GpuTrainingCluster extends pulumi.ComponentResource {
       Object.fromEntries(Object.entries(parts.teams).map(([team, p]) => [team, p.namespace.metadata.name])),
     );
     this.localQueueName = LOCAL_QUEUE_NAME;
+    this.ingressClassName = handle.ingressClassName;
     this.registerOutputs({
       kubeconfig: this.kubeconfig,
       clusterName: this.clusterName,
@@ -134,6 +141,7 @@ export class GpuTrainingCluster extends pulumi.ComponentResource {
       gpuPools: this.gpuPools,
       teamNamespaces: this.teamNamespaces,
       localQueueName: this.localQueueName,
+      ingressClassName: this.ingressClassName,
     });
   }
 }

@@ -80,6 +80,12 @@ export interface ClusterHandle {
   aws?: AwsTargetArgs;
   /** Details the GCP adapters need (gcp target). */
   gcp?: GcpTargetArgs;
+  /**
+   * The IngressClass the cluster builder installed a controller for ("alb" on EKS with the AWS
+   * Load Balancer Controller); undefined when it installed none (GKE's built-in "gce" class is
+   * not an IngressClass object, and an adopted cluster brings its own).
+   */
+  ingressClassName?: string;
   /** Whether the node image already has NVIDIA drivers + container toolkit (EKS AL2023 NVIDIA AMI, GKE-managed drivers). */
   driversPreinstalled: boolean;
   /** Resources the in-cluster parts must wait for (node groups, Karpenter, ...). */

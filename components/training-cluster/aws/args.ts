@@ -152,15 +152,18 @@ export interface AwsClusterArgs {
   endpointPublicAccessCidrs?: string[];
   /**
    * CIDRs (inside the VPC or connected to it by VPN, peering or Transit Gateway) whose hosts may
-   * reach the private API endpoint: a TCP 443 rule on the cluster security group each. The hosts
+   * reach the private API endpoint: a TCP 443 rule each on the cluster's dedicated control-plane
+   * security group (attached to the API endpoint's ENIs only, not to nodes or pods). The hosts
    * that run `pulumi up` must be among them (or in `endpointPublicAccessCidrs`): the same run
    * installs Karpenter and the in-cluster parts through the API.
    * @default [] (only the cluster's own nodes)
    */
   endpointPrivateAccessCidrs?: string[];
   /**
-   * IAM role ARNs that get cluster-admin through EKS access entries (AmazonEKSClusterAdminPolicy).
-   * The identity that runs `pulumi up` is admin too (it has to install Karpenter).
+   * IAM role ARNs that get cluster-admin through EKS access entries (AmazonEKSClusterAdminPolicy),
+   * each listed once. The identity that creates the cluster (the first `pulumi up`) is admin
+   * already: EKS gives it its own access entry (`bootstrapClusterCreatorAdminPermissions`), so do
+   * not list that role here: a second entry for it fails with ResourceInUseException.
    * @default []
    */
   adminRoleArns?: string[];
@@ -188,6 +191,15 @@ export interface AwsClusterArgs {
   identityMode?: AwsIdentityMode;
   /** Encrypted gp3 root volume of the GPU nodes in GiB (container images of CUDA stacks are large). @default 200 */
   gpuNodeDiskSizeGb?: number;
+  /**
+   * Install the AWS Load Balancer Controller (pinned chart 3.5.0, its own least-privilege IAM role)
+   * and its IngressClass "alb", which the model registry's Ingress uses on AWS. Load balancers it
+   * creates are internal unless an Ingress asks otherwise. Turn it off only when the cluster gets
+   * its ingress controller elsewhere (then set the registry's `ingress.className`). AWS only: an
+   * adopted (`existing`) or GKE cluster rejects the whole `aws` block.
+   * @default true
+   */
+  loadBalancerController?: boolean;
 }
 
 /** Defaults that do not depend on the environment. */
@@ -198,6 +210,7 @@ export const AWS_CLUSTER_DEFAULTS = {
   karpenterVersion: DEFAULT_KARPENTER_VERSION,
   amiRelease: DEFAULT_AMI_RELEASE,
   identityMode: AwsIdentityMode.podIdentity,
+  loadBalancerController: true,
   systemInstanceTypes: ["m7i.xlarge", "m6i.xlarge"],
   systemDiskSizeGb: 50,
   gpuNodeDiskSizeGb: 200,
@@ -344,6 +357,7 @@ export const awsClusterArgsObject = z
       .optional(),
     identityMode: z.enum([AwsIdentityMode.irsa, AwsIdentityMode.podIdentity]).optional(),
     gpuNodeDiskSizeGb: z.number().int().min(50).max(16_384).optional(),
+    loadBalancerController: z.boolean().optional(),
   })
   .strict();
 
@@ -385,6 +399,8 @@ export interface ResolvedAwsClusterArgs {
   amiRelease: string;
   identityMode: AwsIdentityMode;
   gpuNodeDiskSizeGb: number;
+  /** Whether the AWS Load Balancer Controller is installed. */
+  loadBalancerController: boolean;
   /** EKS upgrade policy: "STANDARD" in dev (no extended-support charges), "EXTENDED" elsewhere. */
   supportType: string;
   /** Days the control-plane log group keeps logs: 30 in dev, 365 in staging and prod. */
@@ -418,6 +434,15 @@ function crossFieldProblems(v: AwsClusterArgs): AwsArgsProblem[] {
         problems.push({ key, message: "is not used with existingVpc (the VPC exists already); remove it" });
     }
   }
+  // EKS keeps one access entry per principal: a second CreateAccessEntry for the same ARN fails
+  // with ResourceInUseException (https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateAccessEntry.html).
+  (v.adminRoleArns ?? []).forEach((arn, i, all) => {
+    if (all.indexOf(arn) !== i)
+      problems.push({
+        key: `adminRoleArns[${i}]`,
+        message: `"${arn}" is listed twice; EKS allows one access entry per principal`,
+      });
+  });
   const s = v.systemNodeGroup;
   if (s) {
     if (s.minSize !== undefined && s.maxSize !== undefined && s.maxSize < s.minSize)
@@ -498,6 +523,7 @@ export function resolveAwsClusterArgs(
       amiRelease: args.amiRelease ?? d.amiRelease,
       identityMode: args.identityMode ?? d.identityMode,
       gpuNodeDiskSizeGb: args.gpuNodeDiskSizeGb ?? d.gpuNodeDiskSizeGb,
+      loadBalancerController: args.loadBalancerController ?? d.loadBalancerController,
       supportType: environment === "dev" ? "STANDARD" : "EXTENDED",
       logRetentionDays: environment === "dev" ? 30 : 365,
       deletionProtection: PRESETS[environment].deletionProtection,

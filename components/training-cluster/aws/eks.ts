@@ -93,6 +93,11 @@ export interface EksControlPlane {
   secretsKey: aws.kms.Key;
   /** The security group EKS creates for the control plane and managed nodes. */
   clusterSecurityGroupId: pulumi.Output<string>;
+  /**
+   * The additional security group of the control plane (`vpcConfig.securityGroupIds`): EKS puts
+   * it on the API endpoint's ENIs only, so the `endpointPrivateAccessCidrs` rules live here.
+   */
+  controlPlaneSecurityGroup: aws.ec2.SecurityGroup;
 }
 
 /** Creates the KMS key, log group, cluster role, cluster and admin access entries. */
@@ -154,6 +159,24 @@ export function createControlPlane(
     opts,
   );
 
+  // The cluster security group EKS creates is attached to the control-plane ENIs *and* to every
+  // managed and Karpenter node (so to every pod ENI): a 443 rule there would open the nodes too.
+  // Additional security groups in `vpcConfig.securityGroupIds` go on the control-plane ENIs only
+  // (https://docs.aws.amazon.com/eks/latest/userguide/sec-group-reqs.html), so the API access
+  // rules live on this one. Always created, so adding CIDRs later never touches the cluster. No
+  // inline rules (they would fight the SecurityGroupIngressRule resources below) and no egress:
+  // the provider removes AWS's default allow-all egress rule on create, and the cluster security
+  // group already allows the control plane's egress.
+  const controlPlaneSecurityGroup = new aws.ec2.SecurityGroup(
+    `${name}-control-plane-sg`,
+    {
+      vpcId: network.vpcId,
+      description: `pulumi-mlops ${clusterName}: EKS API endpoint ENIs (private API access)`,
+      tags: { ...scope.tags, Name: `${clusterName}-control-plane` },
+    },
+    opts,
+  );
+
   const publicCidrs = args.endpointPublicAccessCidrs;
   const cluster = new aws.eks.Cluster(
     `${name}-eks`,
@@ -163,12 +186,25 @@ export function createControlPlane(
       roleArn: clusterRole.arn,
       vpcConfig: {
         subnetIds: network.privateSubnetIds,
+        securityGroupIds: [controlPlaneSecurityGroup.id],
         endpointPrivateAccess: true,
         endpointPublicAccess: publicCidrs.length > 0,
         ...(publicCidrs.length > 0 ? { publicAccessCidrs: publicCidrs } : {}),
       },
-      // Access entries only (no aws-auth ConfigMap). The identity running Pulumi becomes admin:
-      // it installs Karpenter and the in-cluster parts through the Kubernetes API.
+      // Access entries only (no aws-auth ConfigMap). The identity that creates the cluster gets
+      // an admin access entry from EKS itself (bootstrapClusterCreatorAdminPermissions): the same
+      // `pulumi up` installs Karpenter and the in-cluster parts through the Kubernetes API, before
+      // any access entry this program could create would exist. Settled (issue 7): EKS keeps one
+      // access entry per principal, so `adminRoleArns` must not repeat that creator role, or
+      // CreateAccessEntry fails with ResourceInUseException ("The specified access entry resource
+      // is already in use on this cluster"; https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html,
+      // https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateAccessEntry.html; the same
+      // report: pulumi/pulumi-eks#2373, terraform-aws-modules/terraform-aws-eks#2969). The
+      // creator is not known before deployment (nor stable: it is whoever ran the first `up`), so
+      // it is documented on `adminRoleArns` rather than filtered; duplicates within the list are
+      // rejected. Turning the bootstrap off instead would need an explicit entry for the deployer
+      // and every Kubernetes resource to wait for it, and a second `up` by another admin would
+      // then revoke the first deployer's access.
       accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
       encryptionConfig: { resources: ["secrets"], provider: { keyArn: secretsKey.arn } },
       enabledClusterLogTypes: CONTROL_PLANE_LOG_TYPES,
@@ -201,13 +237,13 @@ export function createControlPlane(
   });
 
   const clusterSecurityGroupId = cluster.vpcConfig.apply((v) => v.clusterSecurityGroupId);
-  // The private endpoint's ENIs carry the cluster security group, which admits only its members:
-  // open 443 to the listed deploy/admin networks.
+  // Open 443 on the private endpoint to the listed deploy/admin networks, on the control-plane
+  // security group only (never on the cluster security group, which every node carries).
   args.endpointPrivateAccessCidrs.forEach((cidr, i) => {
     new aws.vpc.SecurityGroupIngressRule(
       `${name}-api-access-${i}`,
       {
-        securityGroupId: clusterSecurityGroupId,
+        securityGroupId: controlPlaneSecurityGroup.id,
         ipProtocol: "tcp",
         fromPort: 443,
         toPort: 443,
@@ -218,7 +254,7 @@ export function createControlPlane(
       opts,
     );
   });
-  return { cluster, secretsKey, clusterSecurityGroupId };
+  return { cluster, secretsKey, clusterSecurityGroupId, controlPlaneSecurityGroup };
 }
 
 function addon(

@@ -17,6 +17,7 @@ import {
 } from "./eks";
 import { createClusterIdentity } from "./identity";
 import { createKarpenter } from "./karpenter";
+import { createLoadBalancerController } from "./load-balancer-controller";
 import { createNetwork, KARPENTER_DISCOVERY_TAG } from "./network";
 import { createSystemNodeGroup } from "./nodegroup";
 import { awsGpuPoolProblems, createGpuNodePools } from "./nodepools";
@@ -47,6 +48,19 @@ export {
   type NodePoolOptions,
   type Ec2NodeClassOptions,
 } from "./nodepools";
+export {
+  loadBalancerControllerPolicy,
+  loadBalancerControllerValues,
+  ALB_INGRESS_CLASS,
+  LOAD_BALANCER_CONTROLLER_CHART,
+  LOAD_BALANCER_CONTROLLER_CHART_VERSION,
+  LOAD_BALANCER_CONTROLLER_IMAGE,
+  LOAD_BALANCER_CONTROLLER_NAMESPACE,
+  LOAD_BALANCER_CONTROLLER_REPO,
+  LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT,
+  type LoadBalancerControllerPolicyScope,
+  type LoadBalancerControllerValuesScope,
+} from "./load-balancer-controller";
 export type { AwsClusterContext } from "./scope";
 
 /** Type token used in validation messages. */
@@ -98,6 +112,20 @@ export function createAwsCluster(
     system.nodeGroup,
     ...workloadAddons,
   ]);
+  // The chart's Service webhook fails closed (a `type: LoadBalancer` Service must never fall
+  // back to a public Classic LB), so no other release may create a Service while the
+  // controller's first pods start: it comes after Karpenter and before the in-cluster parts (it
+  // is in `ready`). The model registry's Ingress needs its IngressClass and Ingress webhook.
+  const lbController = resolved.loadBalancerController
+    ? createLoadBalancerController(scope, {
+        cluster,
+        identity,
+        provider,
+        vpcId: network.vpcId,
+        vpcCidrBlock: network.vpcCidrBlock,
+        dependsOn: [system.nodeGroup, ...nodeAddons, ...workloadAddons, karpenter.release],
+      })
+    : undefined;
   const gpu = createGpuNodePools(scope, resolved, pools, {
     provider,
     nodeRole: karpenter.nodeRole,
@@ -127,6 +155,14 @@ export function createAwsCluster(
     endpoint: cluster.endpoint,
     aws,
     driversPreinstalled: true,
-    ready: [system.nodeGroup, ...workloadAddons, karpenter.release, gpu.nodeClass, ...gpu.nodePools],
+    ...(lbController ? { ingressClassName: lbController.ingressClassName } : {}),
+    ready: [
+      system.nodeGroup,
+      ...workloadAddons,
+      karpenter.release,
+      gpu.nodeClass,
+      ...gpu.nodePools,
+      ...(lbController ? [lbController.release] : []),
+    ],
   };
 }
