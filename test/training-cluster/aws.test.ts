@@ -18,6 +18,7 @@ import {
 import type { ResolvedGpuPool } from "../../components/training-cluster/types";
 import type { Environment } from "../../components/shared/presets";
 import { formatIssues } from "../../components/shared/validation";
+import { documentFindings, parsePolicyDocument } from "../../policies/rules/aws/iam-document";
 import { findResource, inputAt, planOf, resourcesOfType, type Plan, type PlanResource } from "../helpers";
 
 const T = {
@@ -51,6 +52,8 @@ const T = {
   release: "kubernetes:helm.sh/v3:Release",
   nodeClass: "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass",
   nodePool: "kubernetes:karpenter.sh/v1:NodePool",
+  namespace: "kubernetes:core/v1:Namespace",
+  networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
   rds: "aws:rds/instance:Instance",
 } as const;
 
@@ -142,6 +145,7 @@ function program(s: Scenario) {
       kubeconfig: handle.kubeconfig,
       aws: handle.aws,
       driversPreinstalled: handle.driversPreinstalled,
+      ingressClassName: handle.ingressClassName,
       ready: handle.ready.map((r) => (r as unknown as { urn: pulumi.Output<string> }).urn),
     };
   };
@@ -314,6 +318,7 @@ describe("EKS target, dev defaults (Pod Identity)", () => {
     });
     expect(cluster.inputs["vpcConfig"]).toEqual({
       subnetIds: ["ml-dev-private-0-id", "ml-dev-private-1-id", "ml-dev-private-2-id"],
+      securityGroupIds: ["ml-dev-control-plane-sg-id"],
       endpointPrivateAccess: true,
       endpointPublicAccess: true,
       publicAccessCidrs: ["203.0.113.0/24"],
@@ -497,7 +502,7 @@ describe("EKS target, dev defaults (Pod Identity)", () => {
         if (list(s.Resource).includes("*"))
           for (const a of list(s.Action))
             expect(a, `${rp.name} ${s.Sid}`).toMatch(
-              /^(ec2:Describe\w+|pricing:GetProducts|iam:ListInstanceProfiles)$/,
+              /^((ec2|elasticloadbalancing):Describe\w+|pricing:GetProducts|iam:ListInstanceProfiles|acm:ListCertificates|wafv2:ListWebACLs)$/,
             );
       }
     }
@@ -731,6 +736,7 @@ describe("EKS target, prod", () => {
     const p = await planFor(PROD_PRIVATE);
     expect(findResource(p, T.cluster).inputs["vpcConfig"]).toEqual({
       subnetIds: ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb", "subnet-0dddddddddddddddd"],
+      securityGroupIds: ["ml-prod-control-plane-sg-id"],
       endpointPrivateAccess: true,
       endpointPublicAccess: false,
     });
@@ -738,6 +744,38 @@ describe("EKS target, prod", () => {
     expect(rules.map((r) => r.inputs)).toEqual([
       expect.objectContaining({ ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "10.200.0.0/16" }),
     ]);
+  });
+
+  it("puts the private API rules on a dedicated control-plane security group, never on the cluster security group every node and pod ENI carries", async () => {
+    const p = await planFor(PROD_PRIVATE);
+    const sg = named(p, T.sg, "ml-prod-control-plane-sg");
+    // No inline rules (they would fight the rule resources); the provider drops AWS's default egress.
+    expect(sg.inputs).toEqual({
+      vpcId: "vpc-0123456789abcdef0",
+      description: "pulumi-mlops ml-prod: EKS API endpoint ENIs (private API access)",
+      tags: { ...TAGS, Name: "ml-prod-control-plane" },
+    });
+    expect(findResource(p, T.cluster).dependencies).toContain(sg.urn);
+    expect(named(p, T.ingress, "ml-prod-api-access-0").inputs).toEqual({
+      securityGroupId: "ml-prod-control-plane-sg-id",
+      ipProtocol: "tcp",
+      fromPort: 443,
+      toPort: 443,
+      cidrIpv4: "10.200.0.0/16",
+      description: "Kubernetes API (private endpoint) from a deploy/admin network",
+      tags: TAGS,
+    });
+    // Nothing CIDR-based lands on the cluster (node) security group.
+    const nodeSg = (p.outputs["aws"] as Record<string, unknown>)["nodeSecurityGroupId"];
+    expect(nodeSg).toMatch(/^sg-/);
+    const onNodeSg = resourcesOfType(p, T.ingress).filter((r) => r.inputs["securityGroupId"] === nodeSg);
+    expect(onNodeSg.filter((r) => r.inputs["cidrIpv4"] !== undefined)).toEqual([]);
+    // Created even without private CIDRs, so adding some later does not touch the cluster.
+    const dev = await planFor(DEV);
+    expect(inputAt(findResource(dev, T.cluster), "vpcConfig.securityGroupIds")).toEqual([
+      "ml-dev-control-plane-sg-id",
+    ]);
+    expect(dev.resources.filter((r) => r.name.startsWith("ml-dev-api-access-"))).toEqual([]);
   });
 
   it("rejects an API endpoint that nobody running `pulumi up` could reach", () => {
@@ -846,6 +884,268 @@ describe("EKS target, adopted VPC", () => {
       { id: "subnet-0bbbbbbbbbbbbbbbb" },
     ]);
     expect(p.outputs["aws"]).toMatchObject({ vpcId: "vpc-0123456789abcdef0", vpcCidrBlock: "10.20.0.0/16" });
+  });
+});
+
+describe("EKS target, AWS Load Balancer Controller", () => {
+  const get = () => planFor(DEV);
+  const ROLE = "arn:aws:iam::123456789012:role/ml-dev-lb-controller-role";
+
+  it("installs the pinned chart 3.5.0 from eks-charts in its own namespace with explicit cluster, region and VPC (no IMDS)", async () => {
+    const p = await get();
+    const release = named(p, T.release, "ml-dev-lb-controller");
+    expect(release.provider).toMatch(/::ml-dev-k8s::/);
+    expect(release.inputs).toMatchObject({
+      name: "aws-load-balancer-controller",
+      chart: "aws-load-balancer-controller",
+      repositoryOpts: { repo: "https://aws.github.io/eks-charts" },
+      version: "3.5.0",
+      namespace: "aws-load-balancer-controller",
+      createNamespace: false,
+      atomic: true,
+    });
+    expect(release.inputs["values"]).toEqual({
+      clusterName: "ml-dev",
+      region: REGION,
+      vpcId: "ml-dev-vpc-id",
+      image: {
+        repository: "public.ecr.aws/eks/aws-load-balancer-controller",
+        tag: "v3.5.0",
+        pullPolicy: "IfNotPresent",
+      },
+      replicaCount: 2,
+      podDisruptionBudget: { maxUnavailable: 1 },
+      serviceAccount: { create: true, name: "aws-load-balancer-controller", annotations: {} },
+      podSecurityContext: {
+        runAsNonRoot: true,
+        runAsUser: 65532,
+        runAsGroup: 65532,
+        fsGroup: 65532,
+        seccompProfile: { type: "RuntimeDefault" },
+      },
+      securityContext: {
+        allowPrivilegeEscalation: false,
+        privileged: false,
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+        capabilities: { drop: ["ALL"] },
+        seccompProfile: { type: "RuntimeDefault" },
+      },
+      resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+      nodeSelector: { "kubernetes.io/os": "linux", "mlops.pulumi.com/node-role": "system" },
+      tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }],
+      ingressClass: "alb",
+      createIngressClassResource: true,
+      ingressClassParams: { create: false },
+      ingressClassConfig: { default: false },
+      defaultLoadBalancerScheme: "internal",
+      defaultTargetType: "ip",
+      enableServiceMutatorWebhook: true,
+      enableWaf: false,
+      enableWafv2: true,
+      enableShield: false,
+      defaultTags: TAGS,
+      keepTLSSecret: true,
+      clusterSecretsPermissions: { allowAllSecrets: false },
+      logLevel: "info",
+    });
+    expect(named(p, T.namespace, "ml-dev-lb-controller-ns").inputs["metadata"]).toMatchObject({
+      name: "aws-load-balancer-controller",
+      labels: {
+        "pod-security.kubernetes.io/enforce": "restricted",
+        "pod-security.kubernetes.io/enforce-version": "latest",
+        "app.kubernetes.io/component": "load-balancer-controller",
+      },
+    });
+    // The IngressClass "alb" exists once the cluster is up; other components wait on `ready`.
+    expect(p.outputs["ingressClassName"]).toBe("alb");
+    expect(p.outputs["ready"] as string[]).toContain(release.urn);
+  });
+
+  it("binds its own role through Pod Identity to exactly its ServiceAccount, before the release", async () => {
+    const p = await get();
+    const trust = json(named(p, T.role, "ml-dev-lb-controller-role"), "assumeRolePolicy") as {
+      Statement: Statement[];
+    };
+    expect(trust.Statement).toHaveLength(1);
+    expect(trust.Statement[0]).toMatchObject({
+      Principal: { Service: "pods.eks.amazonaws.com" },
+      Condition: {
+        StringEquals: {
+          "aws:RequestTag/kubernetes-namespace": "aws-load-balancer-controller",
+          "aws:RequestTag/kubernetes-service-account": "aws-load-balancer-controller",
+        },
+      },
+    });
+    const pia = named(p, T.pia, "ml-dev-lb-controller-pod-identity");
+    expect(pia.inputs).toEqual({
+      clusterName: "ml-dev",
+      namespace: "aws-load-balancer-controller",
+      serviceAccount: "aws-load-balancer-controller",
+      roleArn: ROLE,
+      tags: TAGS,
+    });
+    const release = named(p, T.release, "ml-dev-lb-controller");
+    expect(release.dependencies).toEqual(
+      expect.arrayContaining([
+        pia.urn,
+        named(p, T.rolePolicy, "ml-dev-lb-controller-policy").urn,
+        named(p, T.namespace, "ml-dev-lb-controller-ns").urn,
+        named(p, T.networkPolicy, "ml-dev-lb-controller-network-policy").urn,
+        findResource(p, T.nodeGroup).urn,
+        // After Karpenter: the chart's Service webhook fails closed while its first pods start.
+        named(p, T.release, "ml-dev-karpenter").urn,
+      ]),
+    );
+  });
+
+  it("admits the API server to the webhook (9443) from the VPC only and lets the pods reach DNS, HTTPS and the Pod Identity agent", async () => {
+    const p = await get();
+    const np = named(p, T.networkPolicy, "ml-dev-lb-controller-network-policy");
+    expect(np.inputs["metadata"]).toMatchObject({
+      name: "platform",
+      namespace: "aws-load-balancer-controller",
+    });
+    expect(np.inputs["spec"]).toEqual({
+      podSelector: {},
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [
+        { from: [{ ipBlock: { cidr: "10.0.0.0/16" } }], ports: [{ protocol: "TCP", port: 9443 }] },
+        { from: [{ namespaceSelector: {} }], ports: [{ protocol: "TCP", port: 8080 }] },
+      ],
+      egress: [
+        {
+          to: [
+            {
+              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+              podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+            },
+          ],
+          ports: [
+            { protocol: "UDP", port: 53 },
+            { protocol: "TCP", port: 53 },
+          ],
+        },
+        {
+          to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["169.254.169.254/32"] } }],
+          ports: [{ protocol: "TCP", port: 443 }],
+        },
+        { to: [{ ipBlock: { cidr: "169.254.170.23/32" } }], ports: [{ protocol: "TCP", port: 80 }] },
+      ],
+    });
+  });
+
+  it("scopes the IAM policy to this cluster's tag, VPC, region and account, and passes the pack's least-privilege checks", async () => {
+    const p = await get();
+    const policy = json(named(p, T.rolePolicy, "ml-dev-lb-controller-policy"), "policy") as {
+      Statement: Statement[];
+    };
+    // Inline policies are checked like managed ones: no admin, wildcard action, "*" on a
+    // resource-scopable action, or escalation on all resources.
+    expect(documentFindings(parsePolicyDocument(policy)!)).toEqual({
+      admin: [],
+      wildcardActions: [],
+      wildcardResources: [],
+      escalation: [],
+    });
+    const by = (sid: string) => policy.Statement.find((s) => s.Sid === sid)!;
+    const arns = policy.Statement.flatMap((s) => list(s.Resource)).filter((r) => r !== "*");
+    for (const arn of arns)
+      expect(arn).toMatch(
+        /^arn:aws:(ec2|elasticloadbalancing|acm|wafv2):eu-west-1:123456789012:|^arn:aws:iam::123456789012:/,
+      );
+    expect(by("CreateElbServiceLinkedRole")).toEqual({
+      Sid: "CreateElbServiceLinkedRole",
+      Effect: "Allow",
+      Action: "iam:CreateServiceLinkedRole",
+      Resource:
+        "arn:aws:iam::123456789012:role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing",
+      Condition: { StringEquals: { "iam:AWSServiceName": "elasticloadbalancing.amazonaws.com" } },
+    });
+    expect(by("RegionalReadActions").Condition).toEqual({ StringEquals: { "aws:RequestedRegion": REGION } });
+    // Creation only with this cluster's tag; changes and deletes only on what carries it.
+    expect(by("CreateTaggedLoadBalancers").Condition).toEqual({
+      StringEquals: { "aws:RequestTag/elbv2.k8s.aws/cluster": "ml-dev" },
+    });
+    expect(by("ModifyOwnLoadBalancers").Condition).toEqual({
+      StringEquals: { "aws:ResourceTag/elbv2.k8s.aws/cluster": "ml-dev" },
+    });
+    expect(list(by("ModifyOwnLoadBalancers").Action)).toContain("elasticloadbalancing:DeleteLoadBalancer");
+    expect(by("DeleteOwnSecurityGroups")).toMatchObject({
+      Action: "ec2:DeleteSecurityGroup",
+      Resource: "arn:aws:ec2:eu-west-1:123456789012:security-group/*",
+      Condition: { StringEquals: { "aws:ResourceTag/elbv2.k8s.aws/cluster": "ml-dev" } },
+    });
+    expect(by("CreateSecurityGroupsInClusterVpc").Resource).toEqual([
+      "arn:aws:ec2:eu-west-1:123456789012:vpc/ml-dev-vpc-id",
+      "arn:aws:ec2:eu-west-1:123456789012:security-group/*",
+    ]);
+    expect(by("EditSecurityGroupRulesInClusterVpc").Condition).toEqual({
+      ArnEquals: { "ec2:Vpc": "arn:aws:ec2:eu-west-1:123456789012:vpc/ml-dev-vpc-id" },
+    });
+    // WAF Classic and Shield Advanced are off in the chart values, and not granted.
+    const actions = policy.Statement.flatMap((s) => list(s.Action));
+    expect(actions.filter((a) => /^(waf-regional|shield|cognito-idp):/.test(a))).toEqual([]);
+    expect(
+      (named(p, T.rolePolicy, "ml-dev-lb-controller-policy").inputs["policy"] as string).length,
+    ).toBeLessThan(10_240);
+  });
+
+  it("uses IRSA when the cluster does: annotated ServiceAccount, OIDC trust, no Pod Identity association or agent egress", async () => {
+    const p = await planFor(IRSA);
+    const release = named(p, T.release, "ml-staging-lb-controller");
+    expect(inputAt(release, "values.serviceAccount.annotations")).toEqual({
+      "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/ml-staging-lb-controller-role",
+    });
+    const host = (findResource(p, T.oidc).inputs["url"] as string).replace("https://", "");
+    const trust = json(named(p, T.role, "ml-staging-lb-controller-role"), "assumeRolePolicy") as {
+      Statement: Statement[];
+    };
+    expect(trust.Statement[0]!.Condition).toEqual({
+      StringEquals: {
+        [`${host}:sub`]: "system:serviceaccount:aws-load-balancer-controller:aws-load-balancer-controller",
+        [`${host}:aud`]: "sts.amazonaws.com",
+      },
+    });
+    expect(resourcesOfType(p, T.pia).filter((r) => r.name.startsWith("ml-staging-lb"))).toEqual([]);
+    const egress = inputAt(
+      named(p, T.networkPolicy, "ml-staging-lb-controller-network-policy"),
+      "spec.egress",
+    );
+    expect(JSON.stringify(egress)).not.toContain("169.254.170.23");
+  });
+
+  it("is not installed with loadBalancerController: false (no class to offer downstream)", async () => {
+    const p = await planFor({
+      ...DEV,
+      args: { ...DEV.args, loadBalancerController: false },
+      withAdapter: false,
+    });
+    expect(p.resources.filter((r) => r.name.startsWith("ml-dev-lb-controller"))).toEqual([]);
+    expect(p.outputs["ingressClassName"]).toBeUndefined();
+    expect(findResource(p, T.cluster).inputs["name"]).toBe("ml-dev");
+  });
+});
+
+describe("EKS admin access entries", () => {
+  it("rejects a role listed twice (EKS keeps one access entry per principal)", () => {
+    const admin = "arn:aws:iam::123456789012:role/platform-admin";
+    const r = awsClusterArgsSchema.safeParse({ ...PROD.args, adminRoleArns: [admin, admin] });
+    expect(r.success ? [] : formatIssues(r.error, "args.aws")).toEqual([
+      `args.aws.adminRoleArns[1]: "${admin}" is listed twice; EKS allows one access entry per principal`,
+    ]);
+  });
+
+  it("keeps EKS's own admin entry for the cluster creator and adds exactly one entry per listed role", async () => {
+    const p = await planFor(PROD);
+    expect(inputAt(findResource(p, T.cluster), "accessConfig")).toEqual({
+      authenticationMode: "API",
+      bootstrapClusterCreatorAdminPermissions: true,
+    });
+    const admins = resourcesOfType(p, T.accessEntry).filter((r) => r.inputs["type"] === "STANDARD");
+    expect(admins.map((r) => r.inputs["principalArn"])).toEqual([
+      "arn:aws:iam::123456789012:role/platform-admin",
+    ]);
   });
 });
 

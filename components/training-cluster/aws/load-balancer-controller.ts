@@ -506,17 +506,15 @@ export function createLoadBalancerController(
       version: LOAD_BALANCER_CONTROLLER_CHART_VERSION,
       namespace: namespace.metadata.name,
       createNamespace: false,
-      values: pulumi
-        .all([scope.region, inputs.vpcId, role.arn])
-        .apply(([region, vpcId, roleArn]) =>
-          loadBalancerControllerValues({
-            clusterName,
-            region,
-            vpcId,
-            tags: scope.tags,
-            irsaRoleArn: identity.mode === AwsIdentityMode.irsa ? roleArn : undefined,
-          }),
-        ),
+      values: pulumi.all([scope.region, inputs.vpcId, role.arn]).apply(([region, vpcId, roleArn]) =>
+        loadBalancerControllerValues({
+          clusterName,
+          region,
+          vpcId,
+          tags: scope.tags,
+          irsaRoleArn: identity.mode === AwsIdentityMode.irsa ? roleArn : undefined,
+        }),
+      ),
       timeout: 600,
       atomic: true,
       cleanupOnFail: true,
