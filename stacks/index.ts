@@ -42,6 +42,9 @@ export default function main(): Record<string, pulumi.Output<unknown>> {
       local: cfg.local,
       tags,
     },
+    // On the cluster component, so on every child of it: the registry's Ingress comes after the
+    // AWS Load Balancer Controller and its IngressClass "alb" (aws), and on destroy goes first,
+    // while the controller can still delete its ALB.
     { dependsOn: [cluster] },
   );
 

@@ -198,6 +198,22 @@ describe("the cloud stacks create their GPU training clusters", () => {
         expect(spec.replicas, pool.name).toBeUndefined();
       }
     });
+
+    it(`${stack}: the AWS Load Balancer Controller (IngressClass "alb") is up before the model registry and goes after it`, () => {
+      const plan = plans.get(stack)!;
+      const cluster = one(plan, "mlops:index:GpuTrainingCluster", "gpu-cluster");
+      const controller = one(plan, "kubernetes:helm.sh/v3:Release", "gpu-cluster-lb-controller");
+      expect(under(plan, cluster.urn, controller)).toBe(true);
+      expect(controller.inputs).toMatchObject({ chart: "aws-load-balancer-controller", version: "3.5.0" });
+      expect(cluster.outputs?.["ingressClassName"]).toBe("alb");
+      // The registry depends on the cluster component, so on every child of it: its Ingress is
+      // created once the class and webhook exist, and destroyed while the controller can still
+      // delete the ALB.
+      const registry = one(plan, "mlops:index:ModelRegistry", "model-registry");
+      expect(registry.dependencies).toContain(controller.urn);
+      const ingresses = plan.resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress");
+      for (const ingress of ingresses) expect(under(plan, registry.urn, ingress), ingress.name).toBe(true);
+    });
   }
 
   for (const stack of ["gcp-dev", "gcp-prod"]) {

@@ -89,6 +89,7 @@ describe("GpuTrainingCluster on aws (EKS + Karpenter)", () => {
     // Every chart pinned; the device plugin alone (the AL2023 NVIDIA AMI has the drivers).
     const charts = releases(plan);
     expect(Object.keys(charts).sort()).toEqual([
+      "aws-load-balancer-controller",
       "dcgm-exporter",
       "karpenter",
       "karpenter-crd",
@@ -104,6 +105,8 @@ describe("GpuTrainingCluster on aws (EKS + Karpenter)", () => {
     const component = findResource(plan, "mlops:index:GpuTrainingCluster");
     expect(component.outputs?.["kubeconfig"]).toBe("[secret]");
     expect(component.outputs?.["teamNamespaces"]).toEqual({ vision: "vision", nlp: "nlp" });
+    // The AWS Load Balancer Controller's IngressClass, for the model registry's Ingress.
+    expect(component.outputs?.["ingressClassName"]).toBe("alb");
   });
 
   it("dev: one spot pool, one NAT gateway, public endpoint only for the listed CIDRs, nothing protected", async () => {
@@ -169,6 +172,11 @@ describe("GpuTrainingCluster on gcp (GKE)", () => {
     // GKE-managed drivers bring NVIDIA's device plugin: no second one.
     expect(Object.keys(releases(plan))).not.toContain("nvidia-device-plugin");
     expect(Object.keys(releases(plan))).not.toContain("gpu-operator");
+    // No AWS Load Balancer Controller and no IngressClass claimed on GKE.
+    expect(Object.keys(releases(plan))).not.toContain("aws-load-balancer-controller");
+    expect(
+      findResource(plan, "mlops:index:GpuTrainingCluster").outputs?.["ingressClassName"],
+    ).toBeUndefined();
   });
 
   it("requires the gcp block", async () => {
@@ -240,6 +248,27 @@ describe("GpuTrainingCluster rejects bad input before creating children", () => 
         /args\.gpuPools\[1\]\.name: "p" is used by another pool/,
       ],
       ["another target's block", { target: "aws", gcp }, /args\.gcp: only used when target is "gcp"/],
+      // The AWS Load Balancer Controller switch is AWS-only: never silently ignored elsewhere.
+      [
+        "the load balancer controller switch on GKE",
+        { target: "gcp", gcp, aws: { loadBalancerController: false } },
+        /args\.aws: only used when target is "aws"/,
+      ],
+      [
+        "the load balancer controller switch on an adopted cluster",
+        { target: "aws", existing: { context: "kind-mlops" }, aws: { loadBalancerController: true } },
+        /args\.existing: adopts a cluster: remove the aws\/gcp cluster settings/,
+      ],
+      [
+        "the load balancer controller switch on the local target",
+        { target: "local", aws: { loadBalancerController: false } },
+        /args\.aws: only used when target is "aws"/,
+      ],
+      [
+        "a load balancer controller switch that is not a boolean",
+        { target: "aws", aws: { loadBalancerController: "yes" as never } },
+        /args\.aws\.loadBalancerController/,
+      ],
       [
         "a private endpoint nobody can reach",
         { target: "aws", environment: "prod" },

@@ -14,6 +14,7 @@ import { LimitRange } from "kubernetes-models/v1/LimitRange";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { Job } from "kubernetes-models/batch/v1/Job";
+import { Pod } from "kubernetes-models/v1/Pod";
 import { NodePool } from "@kubernetes-models/karpenter/karpenter.sh/v1/NodePool";
 import { EC2NodeClass } from "@kubernetes-models/karpenter/karpenter.k8s.aws/v1/EC2NodeClass";
 import {
@@ -36,6 +37,8 @@ import {
   type ResolvedTeam,
 } from "../../components/training-cluster/in-cluster";
 import { GPU_NODE_LABELS, GPU_TAINT } from "../../components/training-cluster/types";
+import { GpuTrainingCluster } from "../../components";
+import { loadBalancerControllerValues } from "../../components/training-cluster/aws";
 import { planOf, type Plan } from "../helpers";
 import {
   kueueSchema,
@@ -320,5 +323,58 @@ describe("registered objects (inputs from the plan)", () => {
       const covered = spec.resourceGroups.flatMap((g) => g.coveredResources);
       expect(new Set(covered).size).toBe(covered.length);
     }
+  });
+});
+
+// ---- the AWS Load Balancer Controller (EKS target) ---------------------------------------------
+
+describe("AWS Load Balancer Controller objects", () => {
+  it("its Namespace and NetworkPolicy validate strictly", async () => {
+    const plan = await planOf(
+      () => {
+        new GpuTrainingCluster("gpu", {
+          target: "aws",
+          aws: { endpointPublicAccessCidrs: ["203.0.113.0/24"] },
+        });
+      },
+      { config: { "aws:region": "us-east-1" } },
+    );
+    const objects = plan.resources.filter(
+      (r) => r.name.startsWith("gpu-lb-controller") && CORE_MODELS[r.type] !== undefined,
+    );
+    expect(objects.map((r) => r.type).sort()).toEqual([
+      "kubernetes:core/v1:Namespace",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+    ]);
+    for (const r of objects) expect(validateStrict(CORE_MODELS[r.type]!, r.inputs), r.name).toEqual([]);
+  });
+
+  it("the pod fields of its chart values (security contexts, resources, scheduling) validate as a Pod", () => {
+    const values = loadBalancerControllerValues({
+      clusterName: "c",
+      region: "us-east-1",
+      vpcId: "vpc-0123456789abcdef0",
+      tags: {},
+    });
+    const pod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "aws-load-balancer-controller" },
+      spec: {
+        securityContext: values["podSecurityContext"],
+        nodeSelector: values["nodeSelector"],
+        tolerations: values["tolerations"],
+        containers: [
+          {
+            name: "aws-load-balancer-controller",
+            image: "public.ecr.aws/eks/aws-load-balancer-controller:v3.5.0",
+            securityContext: values["securityContext"],
+            resources: values["resources"],
+          },
+        ],
+      },
+    };
+    expect(validateStrict(Pod, pod)).toEqual([]);
+    expect(validateStrict(Pod, withField(pod, "spec.securityContext.runAsNonRot", true))).not.toEqual([]);
   });
 });
