@@ -103,7 +103,10 @@ export const LOAD_BALANCER_CONTROLLER_CLUSTER_TAG = "elbv2.k8s.aws/cluster";
  *   switch off (`enableWaf`, `enableShield`). WAFv2 stays: attach a web ACL to an ALB with the
  *   `alb.ingress.kubernetes.io/wafv2-acl-arn` annotation;
  * - `iam:CreateServiceLinkedRole` names the ELB service-linked role, not "*".
- * `Resource: "*"` remains only for Describe/List actions, which have no resource-level permissions.
+ * `Resource: "*"` remains only for Describe/List actions (no resource-level permissions), limited
+ * to this region. One read action is added: `wafv2:ListWebACLs`, which v3.5.0 calls to resolve the
+ * `alb.ingress.kubernetes.io/wafv2-acl-name` annotation (pkg/ingress/model_builder.go) but
+ * upstream's file omits.
  */
 export function loadBalancerControllerPolicy(s: LoadBalancerControllerPolicyScope): PolicyDocument {
   const elb = (kind: string) => `arn:${s.partition}:elasticloadbalancing:${s.region}:${s.accountId}:${kind}`;
