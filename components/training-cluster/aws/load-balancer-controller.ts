@@ -25,6 +25,7 @@ import {
   restrictedNamespaceLabels,
   standardLabels,
 } from "../../shared/k8s";
+import { COMPONENT_LABEL } from "../in-cluster/common";
 import { serviceAccountTrustPolicy, type ClusterIdentity } from "./identity";
 import type { PolicyDocument } from "./karpenter";
 import { SYSTEM_NODE_LABEL } from "./nodegroup";
@@ -456,7 +457,7 @@ export function createLoadBalancerController(
 
   const labels = {
     ...governanceLabels(scope.tags),
-    ...standardLabels("gpu-training-cluster", name, "load-balancer-controller"),
+    ...standardLabels(COMPONENT_LABEL, name, "load-balancer-controller"),
   };
   const k8sOpts = { parent: scope.parent, provider };
   const namespace = new k8s.core.v1.Namespace(
@@ -478,7 +479,9 @@ export function createLoadBalancerController(
         policyTypes: ["Ingress", "Egress"],
         ingress: [
           // Admission webhooks, called by the API server through the EKS control-plane ENIs in the
-          // cluster's subnets (inside the VPC CIDR).
+          // cluster's private subnets, which lie in the VPC's primary CIDR (as `existingVpc`
+          // documents; the team namespaces' egress makes the same assumption). The nodes' and
+          // pods' security group admits nothing from outside the cluster on this port anyway.
           {
             from: [{ ipBlock: { cidr: inputs.vpcCidrBlock } }],
             ports: [{ protocol: "TCP", port: LOAD_BALANCER_CONTROLLER_WEBHOOK_PORT }],
