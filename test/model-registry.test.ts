@@ -749,7 +749,7 @@ describe("ModelRegistry schema migration runs once, before any replica", () => {
       [
         "set -eu",
         "python -c 'import os; from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore; " +
-          'SqlAlchemyStore(os.environ["MLFLOW_BACKEND_STORE_URI"], "/tmp/unused")\' || mlflow db upgrade "$MLFLOW_BACKEND_STORE_URI"',
+          'SqlAlchemyStore(os.environ["MLFLOW_BACKEND_STORE_URI"], "mlflow-artifacts:/")\' || mlflow db upgrade "$MLFLOW_BACKEND_STORE_URI"',
       ].join("\n"),
     );
     expect(migrationScript(true)).toBe(

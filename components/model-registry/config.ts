@@ -117,13 +117,19 @@ export function inClusterIngressAnnotations(className: string): Record<string, s
  *   (https://mlflow.org/docs/latest/cli.html#mlflow-db) migrates it;
  * - with basic auth, the auth store's `init_db` migrates the users and permissions tables
  *   (mlflow/server/auth/sqlalchemy_store.py), which the server would otherwise also race.
+ * The store is constructed with the server's own default artifact root: on a fresh database it
+ * also creates the Default experiment (id 0) at `<root>/0`, which must be where the server puts
+ * it; `mlflow server --serve-artifacts` without `--default-artifact-root` uses
+ * `mlflow-artifacts:/` (DEFAULT_ARTIFACTS_URI in mlflow/store/tracking/__init__.py).
  * The URI comes from the environment (a Secret), never from the command line.
  */
+export const SERVED_ARTIFACTS_ROOT = "mlflow-artifacts:/";
+
 export function migrationScript(auth: boolean): string {
   const lines = [
     "set -eu",
     "python -c 'import os; from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore; " +
-      'SqlAlchemyStore(os.environ["MLFLOW_BACKEND_STORE_URI"], "/tmp/unused")\' ' +
+      `SqlAlchemyStore(os.environ["MLFLOW_BACKEND_STORE_URI"], "${SERVED_ARTIFACTS_ROOT}")' ` +
       '|| mlflow db upgrade "$MLFLOW_BACKEND_STORE_URI"',
   ];
   if (auth) {
