@@ -67,8 +67,11 @@ export function albIngressAnnotations(args: {
 
 /**
  * The AWS exposure: "alb" by default. In IP target mode the ALB's nodes connect to pod IPs from
- * their own ENIs in the VPC's subnets, so the NetworkPolicy admits the VPC CIDR (a VPC with
- * secondary CIDRs for the ALB subnets needs `ingress.sourceCidrs`).
+ * their own ENIs in the VPC's subnets, whose addresses are not known before the ALB exists, so
+ * the NetworkPolicy admits the VPC CIDR (a VPC with secondary CIDRs for the ALB subnets needs
+ * `ingress.sourceCidrs`). Trade-off, by choice: with the VPC CNI, pods draw their IPs from the
+ * same VPC ranges, so this also admits in-VPC sources on MLflow's port (basic auth still applies
+ * to every request); with dedicated load-balancer subnets, list only those in `ingress.sourceCidrs`.
  */
 export function awsIngressExposure(target: AwsTargetArgs): IngressExposure {
   return {
