@@ -1,6 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { ModelRegistry, type ModelRegistryArgs } from "../components";
+import { DEFAULT_INGRESS_CLASS } from "../components/adapters";
+import { LOCAL_INGRESS } from "../components/adapters/local";
+import { backendStoreUri, basicAuthIni, migrationScript } from "../components/model-registry/config";
 import { allowedHosts } from "../components/model-registry/mlflow";
 import { descendantsOf, findResource, inputAt, planOf, resourcesOfType, type Plan } from "./helpers";
 
@@ -281,26 +285,6 @@ describe("ModelRegistry security posture", () => {
     expect(component.outputs?.["adminPassword"]).toBe("[secret]");
     expect(component.outputs?.["externalUrl"]).toBe("https://mlflow.example.com");
   });
-
-  it("a GKE (gce) Ingress: selected by annotation, and the NetworkPolicy admits Google's load balancer ranges", async () => {
-    const plan = await registryPlan({
-      ingress: { enabled: true, host: "mlflow.example.com", tlsSecretName: "mlflow-tls", className: "gce" },
-    });
-    const ingress = findResource(plan, "kubernetes:networking.k8s.io/v1:Ingress");
-    expect(inputAt(ingress, "metadata.annotations")).toEqual({ "kubernetes.io/ingress.class": "gce" });
-    expect(inputAt(ingress, "spec.ingressClassName")).toBeUndefined();
-    const np = findResource(
-      plan,
-      "kubernetes:networking.k8s.io/v1:NetworkPolicy",
-      "reg-server-network-policy",
-    );
-    expect(inputAt(np, "spec.ingress[0].from")).toEqual(
-      expect.arrayContaining([
-        { ipBlock: { cidr: "130.211.0.0/22" } },
-        { ipBlock: { cidr: "35.191.0.0/16" } },
-      ]),
-    );
-  });
 });
 
 describe("ModelRegistry environment presets", () => {
@@ -454,3 +438,464 @@ describe("ModelRegistry rejects bad input before creating children", () => {
     ]);
   });
 });
+
+const CERT_ARN = "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8877-665544332211";
+const CLIENTS = { namespaceSelector: { matchLabels: { "mlops.pulumi.com/mlflow-client": "true" } } };
+
+function serverPolicy(plan: Plan) {
+  return findResource(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "reg-server-network-policy");
+}
+
+describe("ModelRegistry Ingress per class (HTTPS only, artifact-sized limits, load balancer sources)", () => {
+  it("aws: an internal ALB by default, HTTPS:443 only with the ACM certificate, pod IPs admitted from the VPC", async () => {
+    const plan = await registryPlan({
+      target: "aws",
+      aws,
+      ingress: { enabled: true, host: "mlflow.example.com", certificateArn: CERT_ARN },
+    });
+    const ingress = findResource(plan, "kubernetes:networking.k8s.io/v1:Ingress");
+    expect(inputAt(ingress, "spec.ingressClassName")).toBe("alb");
+    expect(inputAt(ingress, "metadata.annotations")).toEqual({
+      "alb.ingress.kubernetes.io/scheme": "internal",
+      "alb.ingress.kubernetes.io/target-type": "ip",
+      "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS":443}]',
+      "alb.ingress.kubernetes.io/certificate-arn": CERT_ARN,
+      "alb.ingress.kubernetes.io/ssl-policy": "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+      "alb.ingress.kubernetes.io/backend-protocol": "HTTP",
+      "alb.ingress.kubernetes.io/healthcheck-path": "/health",
+      "alb.ingress.kubernetes.io/success-codes": "200",
+      "alb.ingress.kubernetes.io/load-balancer-attributes":
+        "idle_timeout.timeout_seconds=600,routing.http.drop_invalid_header_fields.enabled=true",
+    });
+    // TLS comes from ACM: no Secret.
+    expect(inputAt(ingress, "spec.tls")).toEqual([{ hosts: ["mlflow.example.com"] }]);
+    // The ALB reaches pod IPs from its ENIs in the VPC; no controller namespace is admitted.
+    expect(inputAt(serverPolicy(plan), "spec.ingress")).toEqual([
+      {
+        from: [{ podSelector: {} }, CLIENTS, { ipBlock: { cidr: "10.0.0.0/16" } }],
+        ports: [{ protocol: "TCP", port: 5000 }],
+      },
+    ]);
+    expect(
+      inputAt(findResource(plan, "kubernetes:core/v1:Service", "reg-service"), "metadata.annotations"),
+    ).toBe(undefined);
+  });
+
+  it("gcp: GKE's internal load balancer by default, HTTPS only, NEGs, a BackendConfig with the artifact timeout", async () => {
+    const plan = await registryPlan({
+      target: "gcp",
+      gcp: { ...gcp, proxyOnlySubnetCidr: "10.129.0.0/23" },
+      ingress: { enabled: true, host: "mlflow.example.com", tlsSecretName: "mlflow-tls" },
+    });
+    const ingress = findResource(plan, "kubernetes:networking.k8s.io/v1:Ingress");
+    expect(inputAt(ingress, "metadata.annotations")).toEqual({
+      "kubernetes.io/ingress.class": "gce-internal",
+      "kubernetes.io/ingress.allow-http": "false",
+    });
+    expect(inputAt(ingress, "spec.ingressClassName")).toBeUndefined();
+    expect(inputAt(ingress, "spec.tls")).toEqual([
+      { hosts: ["mlflow.example.com"], secretName: "mlflow-tls" },
+    ]);
+    const backendConfig = findResource(
+      plan,
+      "kubernetes:cloud.google.com/v1:BackendConfig",
+      "reg-backend-config",
+    );
+    expect(inputAt(backendConfig, "metadata.name")).toBe("reg");
+    expect(inputAt(backendConfig, "spec")).toEqual({
+      timeoutSec: 3600,
+      healthCheck: { type: "HTTP", requestPath: "/health", port: 5000 },
+    });
+    const service = findResource(plan, "kubernetes:core/v1:Service", "reg-service");
+    expect(inputAt(service, "spec.type")).toBe("ClusterIP");
+    expect(inputAt(service, "metadata.annotations")).toEqual({
+      "cloud.google.com/neg": '{"ingress":true}',
+      "cloud.google.com/backend-config": '{"default":"reg"}',
+    });
+    expect(service.dependencies).toContain(backendConfig.urn);
+    expect(inputAt(serverPolicy(plan), "spec.ingress[0].from")).toEqual([
+      { podSelector: {} },
+      CLIENTS,
+      { ipBlock: { cidr: "130.211.0.0/22" } },
+      { ipBlock: { cidr: "35.191.0.0/16" } },
+      { ipBlock: { cidr: "10.129.0.0/23" } },
+    ]);
+  });
+
+  it('gcp: class "gce" (external) admits Google front-end and health-check ranges only', async () => {
+    const plan = await registryPlan({
+      target: "gcp",
+      gcp,
+      ingress: { enabled: true, host: "mlflow.example.com", tlsSecretName: "mlflow-tls", className: "gce" },
+    });
+    const ingress = findResource(plan, "kubernetes:networking.k8s.io/v1:Ingress");
+    expect(inputAt(ingress, "metadata.annotations")).toEqual({
+      "kubernetes.io/ingress.class": "gce",
+      "kubernetes.io/ingress.allow-http": "false",
+    });
+    expect(inputAt(serverPolicy(plan), "spec.ingress[0].from")).toEqual([
+      { podSelector: {} },
+      CLIENTS,
+      { ipBlock: { cidr: "130.211.0.0/22" } },
+      { ipBlock: { cidr: "35.191.0.0/16" } },
+    ]);
+  });
+
+  it("nginx (the local default): HTTPS redirect, 5 GiB bodies streamed, 600 s proxy timeouts, its namespace admitted", async () => {
+    const plan = await registryPlan({
+      ingress: { enabled: true, host: "mlflow.example.com", tlsSecretName: "mlflow-tls" },
+    });
+    const ingress = findResource(plan, "kubernetes:networking.k8s.io/v1:Ingress");
+    expect(inputAt(ingress, "spec.ingressClassName")).toBe("nginx");
+    expect(inputAt(ingress, "metadata.annotations")).toEqual({
+      "nginx.ingress.kubernetes.io/ssl-redirect": "true",
+      "nginx.ingress.kubernetes.io/force-ssl-redirect": "true",
+      "nginx.ingress.kubernetes.io/proxy-body-size": "5g",
+      "nginx.ingress.kubernetes.io/proxy-request-buffering": "off",
+      "nginx.ingress.kubernetes.io/proxy-read-timeout": "600",
+      "nginx.ingress.kubernetes.io/proxy-send-timeout": "600",
+    });
+    expect(inputAt(serverPolicy(plan), "spec.ingress[0].from")).toEqual([
+      { podSelector: {} },
+      CLIENTS,
+      { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } },
+    ]);
+  });
+
+  it("a bring-your-own class on a cloud: its class name, the caller's annotations, its controller namespace", async () => {
+    const plan = await registryPlan({
+      target: "aws",
+      aws,
+      ingress: {
+        enabled: true,
+        host: "mlflow.example.com",
+        tlsSecretName: "mlflow-tls",
+        className: "traefik",
+        controllerNamespace: "traefik",
+        annotations: { "traefik.ingress.kubernetes.io/router.tls": "true" },
+      },
+    });
+    const ingress = findResource(plan, "kubernetes:networking.k8s.io/v1:Ingress");
+    expect(inputAt(ingress, "spec.ingressClassName")).toBe("traefik");
+    expect(inputAt(ingress, "metadata.annotations")).toEqual({
+      "traefik.ingress.kubernetes.io/router.tls": "true",
+    });
+    expect(inputAt(serverPolicy(plan), "spec.ingress[0].from")).toEqual([
+      { podSelector: {} },
+      CLIENTS,
+      { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } } },
+    ]);
+  });
+
+  it("the caller's annotations and source CIDRs win over the class's own", async () => {
+    const plan = await registryPlan({
+      target: "aws",
+      aws,
+      ingress: {
+        enabled: true,
+        host: "mlflow.example.com",
+        certificateArn: CERT_ARN,
+        annotations: { "alb.ingress.kubernetes.io/group.name": "ml" },
+        sourceCidrs: ["10.0.64.0/20"],
+      },
+    });
+    const ingress = findResource(plan, "kubernetes:networking.k8s.io/v1:Ingress");
+    expect(inputAt(ingress, "metadata.annotations")).toMatchObject({
+      "alb.ingress.kubernetes.io/scheme": "internal",
+      "alb.ingress.kubernetes.io/group.name": "ml",
+    });
+    expect(inputAt(serverPolicy(plan), "spec.ingress[0].from")).toEqual([
+      { podSelector: {} },
+      CLIENTS,
+      { ipBlock: { cidr: "10.0.64.0/20" } },
+    ]);
+  });
+
+  const bad: [string, Overrides, RegExp][] = [
+    [
+      "alb without a certificate",
+      { target: "aws", aws, ingress: { enabled: true, host: "m.example.com" } },
+      /args\.ingress\.certificateArn: required for IngressClass "alb"/,
+    ],
+    [
+      "alb with a TLS Secret",
+      {
+        target: "aws",
+        aws,
+        ingress: { enabled: true, host: "m.example.com", certificateArn: CERT_ARN, tlsSecretName: "t" },
+      },
+      /args\.ingress\.tlsSecretName: not used by IngressClass "alb"/,
+    ],
+    [
+      "a certificate ARN with another class",
+      { ingress: { enabled: true, host: "m.example.com", tlsSecretName: "t", certificateArn: CERT_ARN } },
+      /args\.ingress\.certificateArn: only used by IngressClass "alb", not "nginx"/,
+    ],
+    [
+      "alb on gcp",
+      {
+        target: "gcp",
+        gcp,
+        ingress: { enabled: true, host: "m.example.com", className: "alb", certificateArn: CERT_ARN },
+      },
+      /args\.ingress\.className: "alb" is served only on target "aws", not on "gcp"/,
+    ],
+    [
+      "gce on local",
+      { ingress: { enabled: true, host: "m.example.com", tlsSecretName: "t", className: "gce" } },
+      /args\.ingress\.className: "gce" is served only on target "gcp", not on "local"/,
+    ],
+    [
+      "a controller namespace for a cloud load balancer",
+      {
+        target: "gcp",
+        gcp,
+        ingress: {
+          enabled: true,
+          host: "m.example.com",
+          tlsSecretName: "t",
+          className: "gce",
+          controllerNamespace: "kube-system",
+        },
+      },
+      /args\.ingress\.controllerNamespace: not used by IngressClass "gce"/,
+    ],
+    [
+      "gce-internal without the proxy-only subnet",
+      { target: "gcp", gcp, ingress: { enabled: true, host: "m.example.com", tlsSecretName: "t" } },
+      /args\.gcp\.proxyOnlySubnetCidr: required for IngressClass "gce-internal"/,
+    ],
+    [
+      "a malformed certificate ARN",
+      {
+        target: "aws",
+        aws,
+        ingress: { enabled: true, host: "m.example.com", certificateArn: "arn:aws:iam::1:role/x" },
+      },
+      /args\.ingress\.certificateArn: must be an ACM certificate ARN/,
+    ],
+  ];
+  for (const [title, overrides, message] of bad) {
+    it(`rejects ${title}`, async () => {
+      expect(await failure(overrides)).toMatch(message);
+    });
+  }
+
+  it("each target's default class is the one its adapter serves", () => {
+    expect(DEFAULT_INGRESS_CLASS).toEqual({ aws: "alb", gcp: "gce-internal", local: "nginx" });
+    expect(LOCAL_INGRESS.defaultClassName).toBe(DEFAULT_INGRESS_CLASS.local);
+  });
+});
+
+describe("ModelRegistry schema migration runs once, before any replica", () => {
+  it("a restricted Job of the same image migrates the database; the Deployment waits for it", async () => {
+    const plan = await registryPlan({
+      target: "aws",
+      aws,
+      ingress: { enabled: true, host: "m.example.com", certificateArn: CERT_ARN },
+    });
+    const job = findResource(plan, "kubernetes:batch/v1:Job", "reg-db-migrate");
+    expect(inputAt(job, "metadata.name")).toBeUndefined(); // generated: a changed Job is replaced under a new name
+    expect(inputAt(job, "spec.backoffLimit")).toBe(4);
+    const pod = inputAt(job, "spec.template.spec") as Record<string, unknown>;
+    expect(pod["restartPolicy"]).toBe("Never");
+    expect(pod["automountServiceAccountToken"]).toBe(false);
+    expect(pod["securityContext"]).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    const c = inputAt(job, "spec.template.spec.containers[0]") as Record<string, unknown>;
+    expect(c["image"]).toBe(mlflowContainer(plan)["image"]);
+    expect(c["command"]).toEqual(["/bin/sh", "-c"]);
+    expect(c["args"]).toEqual([migrationScript(true)]);
+    expect(c["env"]).toEqual([
+      {
+        name: "MLFLOW_BACKEND_STORE_URI",
+        valueFrom: { secretKeyRef: { name: "reg-server-config", key: "backend-store-uri" } },
+      },
+      { name: "HOME", value: "/tmp" },
+      { name: "TMPDIR", value: "/tmp" },
+    ]);
+    expect(c["securityContext"]).toEqual(mlflowContainer(plan)["securityContext"]);
+    expect(c["resources"]).toEqual({
+      requests: { cpu: "250m", memory: "512Mi" },
+      limits: { cpu: "1", memory: "2Gi" },
+    });
+    // The Job's pods are not the Service's endpoints.
+    expect(inputAt(job, "spec.template.metadata.labels")).toMatchObject({
+      "app.kubernetes.io/component": "db-migration",
+    });
+    expect(deployment(plan).dependencies).toContain(job.urn);
+    // Its own NetworkPolicy: nothing in, DNS and the database out.
+    const np = findResource(
+      plan,
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+      "reg-db-migrate-network-policy",
+    );
+    expect(inputAt(np, "spec.podSelector.matchLabels")).toEqual({
+      "app.kubernetes.io/name": "mlflow",
+      "app.kubernetes.io/instance": "reg",
+      "app.kubernetes.io/component": "db-migration",
+    });
+    expect(inputAt(np, "spec.ingress")).toEqual([]);
+    const egress = inputAt(np, "spec.egress") as { ports: { port: number }[] }[];
+    expect(egress.map((r) => r.ports.map((p) => p.port))).toEqual([[53, 53], [5432]]);
+    expect(job.dependencies).toContain(np.urn);
+  });
+
+  it("the script initializes a fresh database, upgrades an old one, and migrates the auth tables only with auth", () => {
+    expect(migrationScript(false)).toBe(
+      [
+        "set -eu",
+        "python -c 'import os; from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore; " +
+          'SqlAlchemyStore(os.environ["MLFLOW_BACKEND_STORE_URI"], "mlflow-artifacts:/")\' || mlflow db upgrade "$MLFLOW_BACKEND_STORE_URI"',
+      ].join("\n"),
+    );
+    expect(migrationScript(true)).toBe(
+      `${migrationScript(false)}\npython -c 'import os; from mlflow.server.auth.sqlalchemy_store import SqlAlchemyStore; ` +
+        `SqlAlchemyStore().init_db(os.environ["MLFLOW_BACKEND_STORE_URI"])'`,
+    );
+    expect(migrationScript(true)).not.toMatch(/postgresql/);
+  });
+});
+
+describe("ModelRegistry waits for its cloud identity", () => {
+  it("aws podIdentity: the Deployment depends on the Pod Identity association and the role policy", async () => {
+    const plan = await registryPlan({
+      target: "aws",
+      aws: {
+        ...aws,
+        identityMode: "podIdentity",
+        clusterName: "ml-cluster",
+        oidcProviderArn: undefined,
+        oidcProviderUrl: undefined,
+      },
+    });
+    const association = findResource(plan, "aws:eks/podIdentityAssociation:PodIdentityAssociation");
+    const policy = findResource(plan, "aws:iam/rolePolicy:RolePolicy");
+    expect(deployment(plan).dependencies).toEqual(expect.arrayContaining([association.urn, policy.urn]));
+  });
+
+  it("aws irsa: the Deployment depends on the role policy", async () => {
+    const plan = await registryPlan({ target: "aws", aws });
+    const policy = findResource(plan, "aws:iam/rolePolicy:RolePolicy");
+    expect(deployment(plan).dependencies).toContain(policy.urn);
+  });
+});
+
+describe("ModelRegistry rendered configuration", () => {
+  const settings = {
+    defaultPermission: "READ",
+    databaseUri: "postgresql+psycopg2://mlflow:secret@db.internal:5432/mlflow?sslmode=require",
+    adminUsername: "admin",
+    adminPassword: "Zx9".repeat(11),
+  };
+
+  it("basic_auth.ini: exactly MLflow's keys, with the given permission and credentials", () => {
+    expect(basicAuthIni(settings)).toBe(
+      [
+        "[mlflow]",
+        "default_permission = READ",
+        "database_uri = postgresql+psycopg2://mlflow:secret@db.internal:5432/mlflow?sslmode=require",
+        "admin_username = admin",
+        `admin_password = ${"Zx9".repeat(11)}`,
+        "authorization_function = mlflow.server.auth:authenticate_request_basic_auth",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("basic_auth.ini: refuses MLflow's published admin password, short passwords and line breaks; escapes %", () => {
+    expect(() => basicAuthIni({ ...settings, adminPassword: "password1234" })).toThrow(/published default/);
+    expect(() => basicAuthIni({ ...settings, adminPassword: "short" })).toThrow(/at least 16/);
+    expect(() => basicAuthIni({ ...settings, adminUsername: "admin\nadmin_password = x" })).toThrow(
+      /single line/,
+    );
+    expect(basicAuthIni({ ...settings, databaseUri: "postgresql://u:p%40ss@h/db" })).toContain(
+      "database_uri = postgresql://u:p%%40ss@h/db\n",
+    );
+  });
+
+  it("the backend store URI percent-encodes the credentials", () => {
+    expect(
+      backendStoreUri({
+        username: "mlflow",
+        password: "a/b@c",
+        host: "db",
+        port: 5432,
+        databaseName: "mlflow",
+        sslMode: "require",
+      }),
+    ).toBe("postgresql+psycopg2://mlflow:a%2Fb%40c@db:5432/mlflow?sslmode=require");
+  });
+
+  it("the component renders basic_auth.ini with READ for everyone, the generated admin password and the backend store", async () => {
+    const data = await renderedServerConfig({
+      ingress: { enabled: true, host: "m.example.com", tlsSecretName: "t" },
+    });
+    const password = data.passwords["reg-admin-password"]!;
+    const dbPassword = data.passwords["reg-db-password"]!;
+    const uri = `postgresql+psycopg2://mlflow:${dbPassword}@reg-db-postgres.mlflow.svc.cluster.local:5432/mlflow?sslmode=disable`;
+    expect(data.stringData["backend-store-uri"]).toBe(uri);
+    expect(data.stringData["basic_auth.ini"]).toBe(
+      basicAuthIni({
+        defaultPermission: "READ",
+        databaseUri: uri,
+        adminUsername: "admin",
+        adminPassword: password,
+      }),
+    );
+    expect(data.stringData["basic_auth.ini"]).toMatch(/^default_permission = READ$/m);
+    expect(password).not.toBe("password1234");
+  });
+});
+
+/**
+ * Builds the registry under plain Pulumi mocks (whose resource inputs carry secret values in
+ * clear, unlike the plan, which masks them) and returns the server Secret's data and the generated
+ * passwords.
+ */
+async function renderedServerConfig(
+  overrides: Overrides,
+): Promise<{ stringData: Record<string, string>; passwords: Record<string, string> }> {
+  const passwords: Record<string, string> = {};
+  let resolveData: (d: Record<string, string>) => void = () => undefined;
+  const data = new Promise<Record<string, string>>((resolve) => (resolveData = resolve));
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        const state: Record<string, unknown> = { ...args.inputs };
+        if (args.type === "random:index/randomPassword:RandomPassword") {
+          passwords[args.name] = `${args.name.replace(/[^a-z]/g, "")}${"7".repeat(24)}`;
+          state["result"] = passwords[args.name];
+        }
+        if (args.type === "kubernetes:core/v1:Secret" && args.name === "reg-server-config") {
+          // Mocks see secrets as { <signature key>: <secret signature>, value }.
+          const raw = args.inputs["stringData"] as { value?: Record<string, string> };
+          resolveData(raw.value ?? (raw as Record<string, string>));
+        }
+        if (args.type.startsWith("kubernetes:")) {
+          state["metadata"] = {
+            ...(args.inputs["metadata"] as object),
+            name: (args.inputs["metadata"] as { name?: string })?.name ?? args.name,
+          };
+        }
+        return { id: `${args.name}-id`, state };
+      },
+      call: (args) => args.inputs as Record<string, unknown>,
+    },
+    "mlops",
+    "test",
+    false,
+  );
+  const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
+  new ModelRegistry("reg", { target: "local", tags, ...overrides, kubernetesProvider: provider });
+  const stringData = await Promise.race([
+    data,
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error("the server Secret was never registered")), 10_000),
+    ),
+  ]);
+  return { stringData, passwords };
+}

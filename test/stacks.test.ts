@@ -135,6 +135,53 @@ describe("every shipped stack plans offline", () => {
     expect(rds.inputs["kmsKeyId"]).toMatch(/^arn:aws:kms:us-east-1:123456789012:key\//);
   });
 
+  it("prod Ingresses: an internal ALB on aws-prod, GKE's internal load balancer on gcp-prod, HTTPS only", () => {
+    const aws = one(plans.get("aws-prod")!, "kubernetes:networking.k8s.io/v1:Ingress");
+    expect(aws.inputs["spec"]).toMatchObject({ ingressClassName: "alb" });
+    expect(aws.inputs["metadata"]).toMatchObject({
+      annotations: {
+        "alb.ingress.kubernetes.io/scheme": "internal",
+        "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS":443}]',
+        "alb.ingress.kubernetes.io/certificate-arn":
+          "arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8877-665544332211",
+      },
+    });
+    const awsPolicy = one(
+      plans.get("aws-prod")!,
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+      "model-registry-server-network-policy",
+    );
+    expect(JSON.stringify(awsPolicy.inputs)).toContain('{"ipBlock":{"cidr":"10.30.0.0/16"}}');
+    expect(JSON.stringify(awsPolicy.inputs)).not.toContain("ingress-nginx");
+
+    const gcpPlan = plans.get("gcp-prod")!;
+    const gcp = one(gcpPlan, "kubernetes:networking.k8s.io/v1:Ingress");
+    expect(gcp.inputs["metadata"]).toMatchObject({
+      annotations: {
+        "kubernetes.io/ingress.class": "gce-internal",
+        "kubernetes.io/ingress.allow-http": "false",
+      },
+    });
+    one(gcpPlan, "kubernetes:cloud.google.com/v1:BackendConfig");
+    const proxyOnly = one(gcpPlan, "gcp:compute/subnetwork:Subnetwork", "gpu-cluster-proxy-only");
+    expect(proxyOnly.inputs).toMatchObject({ purpose: "REGIONAL_MANAGED_PROXY", role: "ACTIVE" });
+    const gcpPolicy = one(
+      gcpPlan,
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+      "model-registry-server-network-policy",
+    );
+    expect(JSON.stringify(gcpPolicy.inputs)).toContain(
+      `{"ipBlock":{"cidr":"${String(proxyOnly.inputs["ipCidrRange"])}"}}`,
+    );
+    for (const stack of ["aws-prod", "gcp-prod"]) {
+      const plan = plans.get(stack)!;
+      const job = one(plan, "kubernetes:batch/v1:Job", "model-registry-db-migrate");
+      expect(one(plan, "kubernetes:apps/v1:Deployment", "model-registry-server").dependencies).toContain(
+        job.urn,
+      );
+    }
+  });
+
   it("prod stacks protect stateful resources; dev stacks do not", () => {
     for (const stack of ["aws-prod", "gcp-prod"]) {
       const plan = plans.get(stack)!;
@@ -302,9 +349,7 @@ describe("bad stack config is rejected with exit 2, naming every key", () => {
     expect(run.err).toContain('mlops:aws: required when target is "aws"');
     expect(run.err).toContain('mlops:gcp: only used when target is "gcp"; remove it');
     expect(run.err).toContain("mlops:modelRegistry.replicas: must be at least 2 in prod");
-    expect(run.err).toContain(
-      "mlops:modelRegistry.ingress.tlsSecretName: required when the Ingress is enabled",
-    );
+    expect(run.err).toContain('mlops:modelRegistry.ingress.certificateArn: required for IngressClass "alb"');
     expect(run.err).toContain('aws:region: required when mlops:target is "aws"');
     expect(run.err).toContain(
       "mlops:cluster.existing: adopts a cluster: remove the aws/gcp cluster settings",

@@ -2,10 +2,10 @@
  * The one place that maps a target to its adapter: components call `createAdapter` and never
  * branch on the target themselves.
  */
-import { createAwsAdapter } from "./aws";
-import { createGcpAdapter } from "./gcp";
-import { createLocalAdapter } from "./local";
-import type { AdapterContext, CloudAdapter, Target, TargetSettings } from "./types";
+import { ALB_INGRESS_CLASS, AWS_INGRESS_CLASSES, createAwsAdapter } from "./aws";
+import { createGcpAdapter, GCE_INTERNAL_INGRESS_CLASS, GCP_INGRESS_CLASSES } from "./gcp";
+import { createLocalAdapter, LOCAL_INGRESS } from "./local";
+import type { AdapterContext, CloudAdapter, CloudIngressClass, Target, TargetSettings } from "./types";
 
 export * from "./types";
 
@@ -24,3 +24,19 @@ const FACTORIES: Record<Target, Factory> = {
 export function createAdapter(target: Target, ctx: AdapterContext, settings: TargetSettings): CloudAdapter {
   return FACTORIES[target](ctx, settings);
 }
+
+/**
+ * IngressClass each target uses when a component's args name none (the adapters'
+ * `ingress.defaultClassName`, available before an adapter exists, for argument checks).
+ */
+export const DEFAULT_INGRESS_CLASS: Record<Target, string> = {
+  aws: ALB_INGRESS_CLASS,
+  gcp: GCE_INTERNAL_INGRESS_CLASS,
+  local: LOCAL_INGRESS.defaultClassName,
+};
+
+/** IngressClasses served by one target's own load balancers; every other class name is an in-cluster controller. */
+export const CLOUD_INGRESS_CLASSES: Record<string, CloudIngressClass> = {
+  ...AWS_INGRESS_CLASSES,
+  ...GCP_INGRESS_CLASSES,
+};

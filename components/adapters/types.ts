@@ -80,6 +80,13 @@ export interface GcpTargetArgs {
    * @default "10.100.0.0/16"
    */
   privateServiceAccessCidr?: string;
+  /**
+   * CIDR of the region's proxy-only subnet (purpose REGIONAL_MANAGED_PROXY), from which GKE's
+   * internal Application Load Balancer (IngressClass "gce-internal") connects to pods; admitted by
+   * the NetworkPolicy. Required for an Ingress of class "gce-internal" (the default on GCP); a
+   * cluster created by this toolkit supplies it.
+   */
+  proxyOnlySubnetCidr?: pulumi.Input<string>;
 }
 
 /** Settings for in-cluster backing services on any Kubernetes cluster. */
@@ -195,6 +202,75 @@ export interface WorkloadIdentity {
   env: k8s.types.input.core.v1.EnvVar[];
   /** NetworkPolicy egress rules the credential exchange needs (STS, GKE metadata server). */
   egress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
+  /**
+   * What a pod running as the ServiceAccount must wait for to get working credentials (EKS Pod
+   * Identity association, the role's policy): pods created before it start without credentials
+   * or permissions. Workloads put these in their `dependsOn`. Empty when nothing is pending.
+   */
+  ready: pulumi.Resource[];
+}
+
+/** How the Ingress gets its TLS certificate. */
+export const IngressTls = {
+  /** A Kubernetes Secret named by `tlsSecretName` (in-cluster controllers, GKE Ingress). */
+  secret: "secret",
+  /** An AWS Certificate Manager certificate named by `certificateArn` (AWS Load Balancer Controller). */
+  certificateArn: "certificateArn",
+} as const;
+export type IngressTls = (typeof IngressTls)[keyof typeof IngressTls];
+
+/** An IngressClass served by a target's own load balancer (not by an in-cluster controller). */
+export interface CloudIngressClass {
+  /** The only target the class exists on. */
+  target: Target;
+  /** Where its certificate comes from. */
+  tls: IngressTls;
+}
+
+/** What a target's load balancer needs to expose one Service through an Ingress. */
+export interface LoadBalancerIngressArgs {
+  /** IngressClass name (one of the target's cloud classes). */
+  className: string;
+  /** Name of the Service behind the Ingress (`metadata.name`). */
+  serviceName: string;
+  /** Container port the Service targets; load balancers that reach pod IPs connect to it. */
+  port: number;
+  /** HTTP path the load balancer health-checks (answers 200 without credentials). */
+  healthCheckPath: string;
+  /** Seconds a whole request/response may take (load balancers with a response timeout). */
+  requestTimeoutSeconds: number;
+  /** Seconds a connection may stay idle (load balancers with an idle timeout). */
+  idleTimeoutSeconds: number;
+  /** ACM certificate ARN, for classes whose `tls` is "certificateArn". */
+  certificateArn?: string;
+  /** Labels for companion objects. */
+  labels: Record<string, string>;
+}
+
+/** What the component puts on its Ingress and Service for a target's own load balancer. */
+export interface LoadBalancerIngress {
+  /** `spec.ingressClassName`; undefined when the class is chosen by annotation (GKE). */
+  ingressClassName?: string;
+  /** Annotations on the Ingress (scheme, listeners, TLS policy, health check, timeouts). */
+  ingressAnnotations: Record<string, pulumi.Input<string>>;
+  /** Annotations on the Service (e.g. GKE's NEG and BackendConfig). */
+  serviceAnnotations: Record<string, pulumi.Input<string>>;
+  /** Where the load balancer connects to pod IPs from (NetworkPolicy `ipBlock` peers). */
+  sourceCidrs: pulumi.Input<string>[];
+  /** Companion objects the Ingress needs before it is created (e.g. GKE BackendConfig). */
+  resources: pulumi.Resource[];
+}
+
+/** How a target exposes a Service outside the cluster. */
+export interface IngressExposure {
+  /** IngressClass used when the component's args name none. */
+  readonly defaultClassName: string;
+  /**
+   * Ingress and Service settings for one of the target's own load-balancer classes (and any
+   * companion object, created here); undefined for every other class, which an in-cluster
+   * controller serves.
+   */
+  loadBalancer(args: LoadBalancerIngressArgs): LoadBalancerIngress | undefined;
 }
 
 /** One target's implementation of the backing services. Create one per component instance. */
@@ -205,6 +281,8 @@ export interface CloudAdapter {
   objectStore(role: string, args: ObjectStoreArgs): ObjectStore;
   postgres(role: string, args: PostgresArgs): PostgresDatabase;
   workloadIdentity(role: string, args: WorkloadIdentityArgs): WorkloadIdentity;
+  /** How a Service is exposed through an Ingress on this target. */
+  readonly ingress: IngressExposure;
 }
 
 /** Per-target settings, as the component received them. */

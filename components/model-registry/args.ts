@@ -6,7 +6,8 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { AwsTargetArgs, GcpTargetArgs, LocalTargetArgs } from "../adapters/types";
-import { AwsIdentityMode, GcpPrivateServiceAccess, Target, TARGETS } from "../adapters/types";
+import { CLOUD_INGRESS_CLASSES, DEFAULT_INGRESS_CLASS } from "../adapters";
+import { AwsIdentityMode, GcpPrivateServiceAccess, IngressTls, Target, TARGETS } from "../adapters/types";
 import { DatabaseSize, ENVIRONMENTS, type Environment } from "../shared/presets";
 import { DNS_LABEL } from "../shared/names";
 import { input } from "../shared/validation";
@@ -63,25 +64,49 @@ export interface ModelRegistryBucketArgs {
   forceDestroy?: boolean;
 }
 
-/** Exposing MLflow outside the cluster through an Ingress. Off by default. */
+/**
+ * Exposing MLflow outside the cluster through an Ingress. Off by default. On the clouds it is the
+ * target's own load balancer, internal by default: an internal ALB (AWS Load Balancer Controller,
+ * class "alb") on AWS, GKE's internal Application Load Balancer ("gce-internal") on Google Cloud;
+ * any other class is a bring-your-own in-cluster controller (e.g. "nginx"). Every class serves
+ * HTTPS only, with a body size and timeouts that fit model artifacts.
+ */
 export interface ModelRegistryIngressArgs {
   /** Create the Ingress. @default false */
   enabled?: boolean;
   /** Host name, e.g. "mlflow.example.com". Required when enabled. */
   host?: string;
-  /** IngressClass name. @default the cluster's default IngressClass */
+  /**
+   * IngressClass: "alb" (AWS only), "gce-internal" or "gce" (Google Cloud only), or the class of an
+   * in-cluster controller ("nginx" gets ingress-nginx's HTTPS, body size and timeout annotations;
+   * other classes only `annotations`).
+   * @default "alb" on aws, "gce-internal" on gcp, "nginx" on local
+   */
   className?: string;
-  /** Secret with the TLS certificate for `host`. Required when enabled: basic auth never travels in clear text. */
+  /**
+   * ARN of the AWS Certificate Manager certificate for `host`. Required for class "alb" (the
+   * ALB's only listener is HTTPS:443); not used by other classes.
+   */
+  certificateArn?: string;
+  /**
+   * Secret with the TLS certificate for `host`. Required for every class except "alb": basic
+   * auth never travels in clear text.
+   */
   tlsSecretName?: string;
-  /** Namespace of the ingress controller, admitted by the NetworkPolicy. @default "ingress-nginx" */
+  /**
+   * Namespace of an in-cluster ingress controller, admitted by the NetworkPolicy. Not used by the
+   * cloud classes ("alb", "gce", "gce-internal"), whose load balancers reach pod IPs directly.
+   * @default "ingress-nginx"
+   */
   controllerNamespace?: string;
-  /** Extra annotations for the Ingress (e.g. cert-manager issuer). @default {} */
+  /** Extra annotations for the Ingress (e.g. cert-manager issuer); they win over the class's own. @default {} */
   annotations?: Record<string, string>;
   /**
-   * CIDRs the load balancer reaches the pods from, admitted by the NetworkPolicy (for load
-   * balancers that connect to pod IPs directly rather than through an in-cluster controller).
-   * @default for className "gce": Google's front-end and health-check ranges 130.211.0.0/22 and
-   * 35.191.0.0/16 (https://cloud.google.com/load-balancing/docs/health-check-concepts#ip-ranges); otherwise []
+   * CIDRs the load balancer reaches the pods from, admitted by the NetworkPolicy; replaces the
+   * class's own ranges.
+   * @default "alb": the VPC CIDR (`aws.vpcCidrBlock`); "gce": Google's front-end and health-check
+   * ranges 130.211.0.0/22 and 35.191.0.0/16 (https://cloud.google.com/load-balancing/docs/health-check-concepts#ip-ranges);
+   * "gce-internal": those plus the proxy-only subnet (`gcp.proxyOnlySubnetCidr`); otherwise []
    */
   sourceCidrs?: string[];
 }
@@ -204,6 +229,11 @@ const gcpSchema = z
         message: 'must be a CIDR with a prefix from /16 to /24, such as "10.100.0.0/16"',
       })
       .optional(),
+    proxyOnlySubnetCidr: input(
+      z
+        .string()
+        .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { message: 'must be a CIDR such as "10.129.0.0/23"' }),
+    ).optional(),
   })
   .strict();
 
@@ -277,7 +307,18 @@ export const modelRegistryArgsObject = z
             message: 'must be a fully qualified host name such as "mlflow.example.com"',
           })
           .optional(),
-        className: nonEmpty.optional(),
+        className: z
+          .string()
+          .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: "must be an IngressClass name" })
+          .max(253)
+          .optional(),
+        certificateArn: z
+          .string()
+          .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, {
+            message:
+              'must be an ACM certificate ARN such as "arn:aws:acm:us-east-1:123456789012:certificate/<id>"',
+          })
+          .optional(),
         tlsSecretName: z
           .string()
           .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: "must be a Kubernetes Secret name" })
@@ -350,13 +391,7 @@ export function checkModelRegistryArgs(v: CheckedArgs, ctx: z.RefinementCtx): vo
           path: ["ingress", "host"],
           message: "required when the Ingress is enabled",
         });
-      if (!v.ingress.tlsSecretName) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["ingress", "tlsSecretName"],
-          message: "required when the Ingress is enabled (credentials never travel in clear text)",
-        });
-      }
+      checkIngressClass(v.target, v.ingress, ctx);
       if (v.auth?.enabled === false) {
         ctx.addIssue({
           code: "custom",
@@ -384,6 +419,51 @@ export function checkModelRegistryArgs(v: CheckedArgs, ctx: z.RefinementCtx): vo
       if (v.protect === false)
         ctx.addIssue({ code: "custom", path: ["protect"], message: "must not be false in prod" });
     }
+  }
+}
+
+/**
+ * The Ingress rules that depend on its class (the target's default unless given): a cloud class
+ * only on its own target; TLS from an ACM certificate for "alb", from a Secret for every other
+ * class; no controller namespace for a cloud load balancer.
+ */
+function checkIngressClass(
+  target: Target,
+  ingress: NonNullable<CheckedArgs["ingress"]>,
+  ctx: z.RefinementCtx,
+): void {
+  const className = ingress.className ?? DEFAULT_INGRESS_CLASS[target];
+  const cloud = CLOUD_INGRESS_CLASSES[className];
+  const issue = (key: string, message: string) =>
+    ctx.addIssue({ code: "custom", path: ["ingress", key], message });
+  if (cloud && cloud.target !== target) {
+    issue("className", `"${className}" is served only on target "${cloud.target}", not on "${target}"`);
+    return;
+  }
+  const tlsFromAcm = cloud?.tls === IngressTls.certificateArn;
+  if (tlsFromAcm) {
+    if (!ingress.certificateArn) {
+      issue("certificateArn", `required for IngressClass "${className}" (its only listener is HTTPS)`);
+    }
+    if (ingress.tlsSecretName !== undefined) {
+      issue(
+        "tlsSecretName",
+        `not used by IngressClass "${className}" (TLS comes from certificateArn); remove it`,
+      );
+    }
+  } else {
+    if (!ingress.tlsSecretName) {
+      issue("tlsSecretName", "required when the Ingress is enabled (credentials never travel in clear text)");
+    }
+    if (ingress.certificateArn !== undefined) {
+      issue("certificateArn", `only used by IngressClass "alb", not "${className}"; remove it`);
+    }
+  }
+  if (cloud && ingress.controllerNamespace !== undefined) {
+    issue(
+      "controllerNamespace",
+      `not used by IngressClass "${className}" (its load balancer reaches pod IPs directly); remove it`,
+    );
   }
 }
 

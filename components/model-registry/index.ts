@@ -9,13 +9,24 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { createAdapter, type ObjectStore, type PostgresDatabase, type WorkloadIdentity } from "../adapters";
+import {
+  createAdapter,
+  type CloudAdapter,
+  type ObjectStore,
+  type PostgresDatabase,
+  type WorkloadIdentity,
+} from "../adapters";
 import { PRESETS, type Environment } from "../shared/presets";
 import { dnsLabel } from "../shared/names";
 import { governanceLabels, restrictedNamespaceLabels, standardLabels } from "../shared/k8s";
 import { validateArgs } from "../shared/validation";
 import { DEFAULT_MLFLOW_IMAGE, modelRegistryArgsSchema, type ModelRegistryArgs } from "./args";
-import { DEFAULT_INGRESS_SOURCES, mlflowWorkload, MLFLOW_PORT, type MlflowSettings } from "./mlflow";
+import {
+  ARTIFACT_IDLE_TIMEOUT_SECONDS,
+  ARTIFACT_REQUEST_TIMEOUT_SECONDS,
+  backendStoreUri as renderBackendStoreUri,
+} from "./config";
+import { mlflowWorkload, MLFLOW_PORT, type MlflowSettings } from "./mlflow";
 
 export * from "./args";
 
@@ -90,6 +101,10 @@ export class ModelRegistry extends pulumi.ComponentResource {
       { aws: args.aws, gcp: args.gcp, local: args.local },
     );
 
+    // The Ingress's class settings first: a class the target cannot serve fails before any
+    // backing service is registered.
+    const ingress = ingressEnabled ? this.ingressSettings(name, a, adapter, labels) : undefined;
+
     // Backing services, all behind the adapter seam.
     const key = adapter.encryptionKey("data");
     const bucket: ObjectStore = adapter.objectStore("artifacts", {
@@ -123,7 +138,11 @@ export class ModelRegistry extends pulumi.ComponentResource {
     });
 
     const backendStoreUri = pulumi.secret(
-      pulumi.interpolate`postgresql+psycopg2://${database.username}:${dbPassword.result}@${database.host}:${database.port}/${database.databaseName}?sslmode=${database.sslMode}`,
+      pulumi
+        .all([database.username, dbPassword.result, database.host, database.port, database.databaseName])
+        .apply(([username, password, host, port, databaseName]) =>
+          renderBackendStoreUri({ username, password, host, port, databaseName, sslMode: database.sslMode }),
+        ),
     );
     const artifactLocation = pulumi.interpolate`${bucket.uri}/mlflow-artifacts`;
 
@@ -148,16 +167,8 @@ export class ModelRegistry extends pulumi.ComponentResource {
       env: [...bucket.clientEnv, ...identity.env],
       egress: [...database.egress, ...bucket.egress, ...identity.egress],
       clientNamespaceLabels: a.clientNamespaceLabels ?? { "mlops.pulumi.com/mlflow-client": "true" },
-      ingress: ingressEnabled
-        ? {
-            host: a.ingress!.host!,
-            className: a.ingress?.className,
-            tlsSecretName: a.ingress!.tlsSecretName!,
-            controllerNamespace: a.ingress?.controllerNamespace ?? "ingress-nginx",
-            annotations: a.ingress?.annotations ?? {},
-            sourceCidrs: a.ingress?.sourceCidrs ?? DEFAULT_INGRESS_SOURCES[a.ingress?.className ?? ""] ?? [],
-          }
-        : undefined,
+      migrationEgress: database.egress,
+      ingress,
       auth: authEnabled
         ? {
             adminUsername: a.auth?.adminUsername ?? "admin",
@@ -195,6 +206,48 @@ export class ModelRegistry extends pulumi.ComponentResource {
       adminUsername: this.adminUsername,
       adminPassword: this.adminPassword,
     });
+  }
+
+  /**
+   * The Ingress settings: the class (the target's default unless given), and for the target's
+   * own load-balancer classes the adapter's annotations, Service annotations, source ranges and
+   * companion objects (created here). Adapter errors become a ResourceError naming the argument.
+   */
+  private ingressSettings(
+    name: string,
+    a: ModelRegistryArgs,
+    adapter: CloudAdapter,
+    labels: Record<string, string>,
+  ): NonNullable<MlflowSettings["ingress"]> {
+    const ingress = a.ingress ?? {};
+    const className = ingress.className ?? adapter.ingress.defaultClassName;
+    let loadBalancer;
+    try {
+      loadBalancer = adapter.ingress.loadBalancer({
+        className,
+        serviceName: dnsLabel([name]),
+        port: MLFLOW_PORT,
+        healthCheckPath: "/health",
+        requestTimeoutSeconds: ARTIFACT_REQUEST_TIMEOUT_SECONDS,
+        idleTimeoutSeconds: ARTIFACT_IDLE_TIMEOUT_SECONDS,
+        certificateArn: ingress.certificateArn,
+        labels,
+      });
+    } catch (err) {
+      throw new pulumi.ResourceError(
+        `invalid arguments for ${TYPE}:\n  args.${(err as Error).message}`,
+        this,
+      );
+    }
+    return {
+      host: ingress.host!,
+      className,
+      tlsSecretName: ingress.tlsSecretName,
+      loadBalancer,
+      controllerNamespace: ingress.controllerNamespace ?? "ingress-nginx",
+      annotations: ingress.annotations ?? {},
+      sourceCidrs: ingress.sourceCidrs,
+    };
   }
 }
 

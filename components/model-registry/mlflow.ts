@@ -1,11 +1,11 @@
 /**
- * The Kubernetes side of the model registry: the MLflow server's Secret, Deployment, Service,
- * NetworkPolicy, PodDisruptionBudget and (optional) Ingress.
+ * The Kubernetes side of the model registry: the MLflow server's Secret, schema-migration Job,
+ * Deployment, Service, NetworkPolicies, PodDisruptionBudget and (optional) Ingress.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { WorkloadIdentity } from "../adapters/types";
+import type { LoadBalancerIngress, WorkloadIdentity } from "../adapters/types";
 import {
   dnsEgressRule,
   resources,
@@ -15,6 +15,7 @@ import {
   type ContainerResources,
 } from "../shared/k8s";
 import { dnsLabel } from "../shared/names";
+import { basicAuthIni, inClusterIngressAnnotations, migrationScript } from "./config";
 
 /** Port of the MLflow server (MLflow's default). */
 export const MLFLOW_PORT = 5000;
@@ -42,14 +43,21 @@ export interface MlflowSettings {
   identity: WorkloadIdentity;
   env: EnvVar[];
   egress: EgressRule[];
+  /** Egress the schema-migration Job needs (the database only). */
+  migrationEgress: EgressRule[];
   clientNamespaceLabels: Record<string, string>;
   ingress?: {
     host: string;
-    className?: string;
-    tlsSecretName: string;
+    className: string;
+    /** TLS Secret; undefined when the load balancer takes its certificate elsewhere (ACM). */
+    tlsSecretName?: string;
+    /** The target's own load balancer for `className`; undefined for an in-cluster controller. */
+    loadBalancer?: LoadBalancerIngress;
+    /** Namespace of the in-cluster controller (unused with a cloud load balancer). */
     controllerNamespace: string;
     annotations: Record<string, string>;
-    sourceCidrs: string[];
+    /** Explicit load-balancer source CIDRs; undefined to use the load balancer's own. */
+    sourceCidrs?: string[];
   };
   auth?: { adminUsername: string; defaultPermission: string };
   dependsOn: pulumi.Resource[];
@@ -59,21 +67,6 @@ export interface MlflowWorkload {
   serviceName: pulumi.Output<string>;
   adminPassword?: pulumi.Output<string>;
 }
-
-/**
- * Where load balancers that connect to pod IPs directly come from, by IngressClass name. GKE's
- * Ingress (class "gce") uses container-native load balancing: Google Front Ends and health checkers
- * reach the pods from these ranges (https://cloud.google.com/load-balancing/docs/health-check-concepts#ip-ranges).
- */
-export const DEFAULT_INGRESS_SOURCES: Record<string, string[]> = {
-  gce: ["130.211.0.0/22", "35.191.0.0/16"],
-};
-
-/**
- * Ingress classes selected with the `kubernetes.io/ingress.class` annotation rather than
- * `spec.ingressClassName`: GKE's controller documents the annotation and ships no IngressClass.
- */
-const ANNOTATION_INGRESS_CLASSES = new Set(["gce", "gce-internal"]);
 
 /** Host headers MLflow accepts (MLflow ≥ 3.5 rejects others with 403: DNS-rebinding protection). */
 export function allowedHosts(service: string, namespace: string, ingressHost?: string): string {
@@ -151,14 +144,13 @@ export function mlflowWorkload(
     secretData["flask-secret-key"] = pulumi.secret(flaskKey.result);
     // MLflow's basic-auth configuration (mlflow/server/auth/basic_auth.ini format). Users and
     // permissions live in the backend database; MLflow ≥ 3.6 versions them in alembic_version_auth.
+    const { adminUsername, defaultPermission } = s.auth;
     secretData["basic_auth.ini"] = pulumi.secret(
-      pulumi.interpolate`[mlflow]
-default_permission = ${s.auth.defaultPermission}
-database_uri = ${s.backendStoreUri}
-admin_username = ${s.auth.adminUsername}
-admin_password = ${admin.result}
-authorization_function = mlflow.server.auth:authenticate_request_basic_auth
-`,
+      pulumi
+        .all([s.backendStoreUri, admin.result])
+        .apply(([databaseUri, adminPassword]) =>
+          basicAuthIni({ defaultPermission, databaseUri, adminUsername, adminPassword }),
+        ),
     );
   }
 
@@ -227,6 +219,66 @@ authorization_function = mlflow.server.auth:authenticate_request_basic_auth
     ...extra,
   });
 
+  // The schema migration, once per rollout and before any replica starts (see migrationScript).
+  // Pulumi waits for a Job to complete (pulumi-kubernetes await logic for batch/v1 Job), and a
+  // changed image replaces the Job (its pod template is immutable) under a new generated name,
+  // so the migration reruns before the Deployment rolls to the new version.
+  const migrationSelector = selectorLabels("mlflow", name, "db-migration");
+  const migrationLabels = { ...s.labels, "app.kubernetes.io/component": "db-migration" };
+  const migrationPolicy = new k8s.networking.v1.NetworkPolicy(
+    `${name}-db-migrate-network-policy`,
+    {
+      metadata: { name: dnsLabel([name, "db-migrate"]), namespace: s.namespace, labels: migrationLabels },
+      spec: {
+        podSelector: { matchLabels: migrationSelector },
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [],
+        egress: uniqueRules([dnsEgressRule(), ...s.migrationEgress]),
+      },
+    },
+    { ...opts, dependsOn: s.dependsOn },
+  );
+  const migration = new k8s.batch.v1.Job(
+    `${name}-db-migrate`,
+    {
+      metadata: { namespace: s.namespace, labels: migrationLabels },
+      spec: {
+        backoffLimit: 4,
+        activeDeadlineSeconds: 1800,
+        template: {
+          metadata: { labels: migrationLabels },
+          spec: {
+            restartPolicy: "Never",
+            automountServiceAccountToken: false,
+            securityContext: restrictedPodSecurityContext(MLFLOW_UID),
+            containers: [
+              {
+                name: "migrate",
+                image: s.image,
+                imagePullPolicy: "IfNotPresent",
+                command: ["/bin/sh", "-c"],
+                args: [migrationScript(s.auth !== undefined)],
+                env: [
+                  {
+                    name: "MLFLOW_BACKEND_STORE_URI",
+                    valueFrom: { secretKeyRef: { name: secretName, key: "backend-store-uri" } },
+                  },
+                  { name: "HOME", value: "/tmp" },
+                  { name: "TMPDIR", value: "/tmp" },
+                ],
+                resources: resources(s.resources),
+                securityContext: restrictedContainerSecurityContext(),
+                volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+              },
+            ],
+            volumes: [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }],
+          },
+        },
+      },
+    },
+    { ...opts, dependsOn: [...s.dependsOn, secret, migrationPolicy] },
+  );
+
   const deployment = new k8s.apps.v1.Deployment(
     `${name}-server`,
     {
@@ -276,20 +328,30 @@ authorization_function = mlflow.server.auth:authenticate_request_basic_auth
         },
       },
     },
-    { ...opts, dependsOn: [...s.dependsOn, secret] },
+    // The identity's pending pieces (EKS Pod Identity association, role policy): pods created
+    // before them start without credentials.
+    { ...opts, dependsOn: [...s.dependsOn, secret, migration, ...s.identity.ready] },
   );
 
+  const lb = s.ingress?.loadBalancer;
   const service = new k8s.core.v1.Service(
     `${name}-service`,
     {
-      metadata: { name: serviceName, namespace: s.namespace, labels: s.labels },
+      metadata: {
+        name: serviceName,
+        namespace: s.namespace,
+        labels: s.labels,
+        ...(lb && Object.keys(lb.serviceAnnotations).length > 0
+          ? { annotations: lb.serviceAnnotations }
+          : {}),
+      },
       spec: {
         type: "ClusterIP",
         selector,
         ports: [{ name: "http", port: MLFLOW_PORT, targetPort: "http", protocol: "TCP" }],
       },
     },
-    { ...opts, dependsOn: s.dependsOn },
+    { ...opts, dependsOn: [...s.dependsOn, ...(lb?.resources ?? [])] },
   );
 
   const ingressFrom: IngressRule["from"] = [
@@ -297,10 +359,15 @@ authorization_function = mlflow.server.auth:authenticate_request_basic_auth
     { namespaceSelector: { matchLabels: s.clientNamespaceLabels } },
   ];
   if (s.ingress) {
-    ingressFrom.push({
-      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": s.ingress.controllerNamespace } },
-    });
-    for (const cidr of s.ingress.sourceCidrs) ingressFrom.push({ ipBlock: { cidr } });
+    // A cloud load balancer connects to pod IPs from its own ranges; an in-cluster controller
+    // from its namespace (explicit sourceCidrs are admitted in both cases).
+    if (!lb) {
+      ingressFrom.push({
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": s.ingress.controllerNamespace } },
+      });
+    }
+    for (const cidr of s.ingress.sourceCidrs ?? lb?.sourceCidrs ?? [])
+      ingressFrom.push({ ipBlock: { cidr } });
   }
   new k8s.networking.v1.NetworkPolicy(
     `${name}-server-network-policy`,
@@ -328,6 +395,7 @@ authorization_function = mlflow.server.auth:authenticate_request_basic_auth
   }
 
   if (s.ingress) {
+    const ing = s.ingress;
     new k8s.networking.v1.Ingress(
       `${name}-ingress`,
       {
@@ -335,21 +403,22 @@ authorization_function = mlflow.server.auth:authenticate_request_basic_auth
           name: dnsLabel([name]),
           namespace: s.namespace,
           labels: s.labels,
+          // The class's own settings (HTTPS only, body size, timeouts), then the caller's.
           annotations: {
-            ...(s.ingress.className && ANNOTATION_INGRESS_CLASSES.has(s.ingress.className)
-              ? { "kubernetes.io/ingress.class": s.ingress.className }
-              : {}),
-            ...s.ingress.annotations,
+            ...(lb ? lb.ingressAnnotations : inClusterIngressAnnotations(ing.className)),
+            ...ing.annotations,
           },
         },
         spec: {
-          ...(s.ingress.className && !ANNOTATION_INGRESS_CLASSES.has(s.ingress.className)
-            ? { ingressClassName: s.ingress.className }
-            : {}),
-          tls: [{ hosts: [s.ingress.host], secretName: s.ingress.tlsSecretName }],
+          ...(lb
+            ? lb.ingressClassName !== undefined
+              ? { ingressClassName: lb.ingressClassName }
+              : {}
+            : { ingressClassName: ing.className }),
+          tls: [{ hosts: [ing.host], ...(ing.tlsSecretName ? { secretName: ing.tlsSecretName } : {}) }],
           rules: [
             {
-              host: s.ingress.host,
+              host: ing.host,
               http: {
                 paths: [
                   {
@@ -363,7 +432,7 @@ authorization_function = mlflow.server.auth:authenticate_request_basic_auth
           ],
         },
       },
-      { ...opts, dependsOn: [...s.dependsOn, deployment] },
+      { ...opts, dependsOn: [...s.dependsOn, deployment, ...(lb?.resources ?? [])] },
     );
   }
 

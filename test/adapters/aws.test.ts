@@ -6,7 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { rdsIdentifier } from "../../components/adapters/aws/rds";
 import { describe, expect, it } from "vitest";
-import { createAwsAdapter } from "../../components/adapters/aws";
+import { albIngressAnnotations, createAwsAdapter } from "../../components/adapters/aws";
 import type {
   AdapterContext,
   AwsTargetArgs,
@@ -144,9 +144,24 @@ function program(s: Scenario) {
       serviceAccountName: identity.serviceAccountName,
       identityEnv: identity.env,
       identityEgress: identity.egress,
+      identityReady: identity.ready.map((r) => (r as pulumi.CustomResource).urn),
+      defaultIngressClass: adapter.ingress.defaultClassName,
+      alb: adapter.ingress.loadBalancer({ ...LB_ARGS, className: "alb" }),
+      nginx: adapter.ingress.loadBalancer({ ...LB_ARGS, className: "nginx" }) ?? "in-cluster",
     };
   };
 }
+
+const CERT = "arn:aws:acm:us-east-1:123456789012:certificate/abc";
+const LB_ARGS = {
+  serviceName: "mlflow",
+  port: 5000,
+  healthCheckPath: "/health",
+  requestTimeoutSeconds: 3600,
+  idleTimeoutSeconds: 600,
+  certificateArn: CERT,
+  labels: {},
+};
 
 function host(plan: Plan): PlanResource {
   return findResource(plan, "test:index:Host", "reg");
@@ -611,6 +626,45 @@ describe("AWS adapter, EKS Pod Identity, dev-like settings", () => {
       roleArn: "arn:aws:iam::123456789012:role/reg-server-role",
       tags: TAGS,
     });
+  });
+
+  it("hands the workload the association and the role policy to wait for (pods created earlier get no credentials)", async () => {
+    const p = await get();
+    expect(p.outputs["identityReady"]).toEqual([
+      findResource(p, T.rolePolicy).urn,
+      findResource(p, T.pia, "reg-server-pod-identity").urn,
+    ]);
+  });
+
+  it("exposes through an internal ALB (HTTPS only, the ACM certificate, VPC sources); other classes are in-cluster", async () => {
+    const p = await get();
+    expect(p.outputs["defaultIngressClass"]).toBe("alb");
+    expect(p.outputs["alb"]).toEqual({
+      ingressClassName: "alb",
+      ingressAnnotations: albIngressAnnotations({
+        certificateArn: CERT,
+        healthCheckPath: "/health",
+        idleTimeoutSeconds: 600,
+      }),
+      serviceAnnotations: {},
+      sourceCidrs: ["10.0.0.0/16"],
+      resources: [],
+    });
+    expect(
+      albIngressAnnotations({ certificateArn: CERT, healthCheckPath: "/health", idleTimeoutSeconds: 600 }),
+    ).toEqual({
+      "alb.ingress.kubernetes.io/scheme": "internal",
+      "alb.ingress.kubernetes.io/target-type": "ip",
+      "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS":443}]',
+      "alb.ingress.kubernetes.io/certificate-arn": CERT,
+      "alb.ingress.kubernetes.io/ssl-policy": "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
+      "alb.ingress.kubernetes.io/backend-protocol": "HTTP",
+      "alb.ingress.kubernetes.io/healthcheck-path": "/health",
+      "alb.ingress.kubernetes.io/success-codes": "200",
+      "alb.ingress.kubernetes.io/load-balancer-attributes":
+        "idle_timeout.timeout_seconds=600,routing.http.drop_invalid_header_fields.enabled=true",
+    });
+    expect(p.outputs["nginx"]).toBe("in-cluster");
   });
 
   it("does not annotate the ServiceAccount and allows egress to the Pod Identity agent", async () => {

@@ -493,6 +493,69 @@ describe("GCP adapter: existing private services access", () => {
   });
 });
 
+describe("GCP adapter: Ingress exposure", () => {
+  const lbArgs = {
+    serviceName: "mlflow",
+    port: 5000,
+    healthCheckPath: "/health",
+    requestTimeoutSeconds: 3600,
+    idleTimeoutSeconds: 600,
+    labels: { "app.kubernetes.io/name": "mlflow" },
+  };
+
+  it("gce-internal (the default): HTTPS only, NEGs, a BackendConfig, Google's ranges plus the proxy-only subnet", async () => {
+    const p = await planOf(
+      program({
+        gcp: { ...GCP, proxyOnlySubnetCidr: "10.10.0.0/23" },
+        run: (adapter) => {
+          const lb = adapter.ingress.loadBalancer({ ...lbArgs, className: adapter.ingress.defaultClassName });
+          return {
+            defaultClassName: adapter.ingress.defaultClassName,
+            ingressAnnotations: lb?.ingressAnnotations,
+            serviceAnnotations: lb?.serviceAnnotations,
+            sourceCidrs: lb?.sourceCidrs,
+            ingressClassName: lb?.ingressClassName ?? "by annotation",
+            nginx: adapter.ingress.loadBalancer({ ...lbArgs, className: "nginx" }) ?? "in-cluster",
+          };
+        },
+      }),
+    );
+    expect(p.outputs).toEqual({
+      defaultClassName: "gce-internal",
+      ingressAnnotations: {
+        "kubernetes.io/ingress.class": "gce-internal",
+        "kubernetes.io/ingress.allow-http": "false",
+      },
+      serviceAnnotations: {
+        "cloud.google.com/neg": '{"ingress":true}',
+        "cloud.google.com/backend-config": '{"default":"mlflow"}',
+      },
+      sourceCidrs: ["130.211.0.0/22", "35.191.0.0/16", "10.10.0.0/23"],
+      ingressClassName: "by annotation",
+      nginx: "in-cluster",
+    });
+    const bc = findResource(p, "kubernetes:cloud.google.com/v1:BackendConfig", "mlflow-backend-config");
+    expect(bc.parent).toBe(hostUrn(p));
+    expect(bc.inputs["spec"]).toEqual({
+      timeoutSec: 3600,
+      healthCheck: { type: "HTTP", requestPath: "/health", port: 5000 },
+    });
+    expect(inputAt(bc, "metadata.namespace")).toBe("mlops");
+  });
+
+  it("gce-internal needs the proxy-only subnet's CIDR", async () => {
+    await expect(
+      planOf(
+        program({
+          run: (adapter) => {
+            adapter.ingress.loadBalancer({ ...lbArgs, className: "gce-internal" });
+          },
+        }),
+      ),
+    ).rejects.toThrow(/gcp\.proxyOnlySubnetCidr: required for IngressClass "gce-internal"/);
+  });
+});
+
 describe("GCP adapter: service account IDs", () => {
   const VALID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 

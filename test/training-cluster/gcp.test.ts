@@ -125,7 +125,7 @@ describe("GKE target: prod", () => {
     }
     expect(counts).toEqual({
       [T.network]: 1,
-      [T.subnet]: 1,
+      [T.subnet]: 2,
       [T.router]: 1,
       [T.nat]: 1,
       [T.address]: 1,
@@ -147,7 +147,7 @@ describe("GKE target: prod", () => {
       project: PROJECT,
       autoCreateSubnetworks: false,
     });
-    const subnet = findResource(p, T.subnet);
+    const subnet = findResource(p, T.subnet, "train-nodes");
     expect(subnet.inputs).toMatchObject({
       region: REGION,
       ipCidrRange: "10.0.0.0/20",
@@ -183,6 +183,20 @@ describe("GKE target: prod", () => {
     expect(findResource(p, T.connection).inputs).toMatchObject({
       service: "servicenetworking.googleapis.com",
       reservedPeeringRanges: ["train-psa-range"],
+    });
+  });
+
+  it("adds the region's proxy-only subnet that GKE's internal load balancer (the registry's Ingress) needs", async () => {
+    const p = await get();
+    expect(findResource(p, T.subnet, "train-proxy-only").inputs).toEqual({
+      project: PROJECT,
+      region: REGION,
+      network: `projects/${PROJECT}/global/networks/train-network`,
+      ipCidrRange: "10.10.0.0/23",
+      purpose: "REGIONAL_MANAGED_PROXY",
+      role: "ACTIVE",
+      description:
+        "Proxy-only subnet of the internal Application Load Balancers in front of GKE cluster train",
     });
   });
 
@@ -364,6 +378,7 @@ describe("GKE target: prod", () => {
         network: `projects/${PROJECT}/global/networks/train-network`,
         privateServiceAccess: "existing",
         privateServiceAccessCidr: "10.100.0.0/16",
+        proxyOnlySubnetCidr: "10.10.0.0/23",
       },
     });
     const ready = p.outputs["ready"] as string[];
@@ -667,6 +682,12 @@ describe("GKE target: bad input", () => {
     ]);
     expect(issues({ privateServiceAccessCidr: "10.8.0.0/16" })).toEqual([
       expect.stringMatching(/^args\.gcp\.privateServiceAccessCidr: .*overlaps servicesCidr/),
+    ]);
+    expect(issues({ proxyOnlySubnetCidr: "10.0.8.0/23" })).toEqual([
+      expect.stringMatching(/^args\.gcp\.proxyOnlySubnetCidr: 10\.0\.8\.0\/23 overlaps nodesCidr/),
+    ]);
+    expect(issues({ proxyOnlySubnetCidr: "10.10.0.0/27" })).toEqual([
+      expect.stringMatching(/^args\.gcp\.proxyOnlySubnetCidr: /),
     ]);
     expect(issues({ masterIpv4CidrBlock: "172.16.0.0/24" })).toEqual([
       expect.stringMatching(/^args\.gcp\.masterIpv4CidrBlock: "172\.16\.0\.0\/24" must be a \/28/),

@@ -157,10 +157,13 @@ export function createWorkloadIdentity(
     opts,
   );
 
+  // Pods started before these exist get no credentials (Pod Identity) or no permissions (both
+  // modes); the workload waits for them (`WorkloadIdentity.ready`).
+  const ready: pulumi.Resource[] = [];
   if (args.readWriteBuckets.length > 0) {
     const bucketArns = args.readWriteBuckets.map(bucketArn);
     const keyArns = args.readWriteBuckets.flatMap((s) => (s.encryptionKey ? [s.encryptionKey.keyId] : []));
-    new aws.iam.RolePolicy(
+    const policy = new aws.iam.RolePolicy(
       `${name}-role-policy`,
       {
         role: iamRole.name,
@@ -170,6 +173,7 @@ export function createWorkloadIdentity(
       },
       opts,
     );
+    ready.push(policy);
   }
 
   const annotations: Record<string, pulumi.Input<string>> = identity.mode === "irsa"
@@ -194,7 +198,10 @@ export function createWorkloadIdentity(
 
   const egress = [httpsEgressRule()];
   if (identity.mode === "podIdentity") {
-    new aws.eks.PodIdentityAssociation(
+    // The EKS Pod Identity webhook injects credentials only into pods created after the
+    // association exists; earlier pods run without credentials until restarted
+    // (https://docs.aws.amazon.com/eks/latest/userguide/pod-id-association.html).
+    const association = new aws.eks.PodIdentityAssociation(
       `${name}-pod-identity`,
       {
         clusterName: identity.clusterName,
@@ -205,6 +212,7 @@ export function createWorkloadIdentity(
       },
       opts,
     );
+    ready.push(association);
     egress.push(podIdentityAgentEgressRule());
   }
 
@@ -214,5 +222,6 @@ export function createWorkloadIdentity(
     principal: iamRole.arn,
     env: [{ name: "AWS_REGION", value: region }],
     egress,
+    ready,
   };
 }

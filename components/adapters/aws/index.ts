@@ -22,11 +22,13 @@ import type {
 } from "../types";
 import { AwsIdentityMode, Target } from "../types";
 import { createWorkloadIdentity, type AwsIdentity } from "./identity";
+import { awsIngressExposure } from "./ingress";
 import { createKmsKey } from "./kms";
 import { createRdsPostgres } from "./rds";
 import { createS3Bucket } from "./s3";
 
 export type { AwsIdentity } from "./identity";
+export { ALB_INGRESS_CLASS, ALB_SSL_POLICY, AWS_INGRESS_CLASSES, albIngressAnnotations } from "./ingress";
 
 function isSet(value: pulumi.Input<string> | undefined): value is pulumi.Input<string> {
   return value !== undefined && value !== null && value !== "";
@@ -105,5 +107,6 @@ export function createAwsAdapter(ctx: AdapterContext, settings: TargetSettings):
     workloadIdentity(role: string, args: WorkloadIdentityArgs): WorkloadIdentity {
       return createWorkloadIdentity(ctx, identity, role, args, awsRegion());
     },
+    ingress: awsIngressExposure(target),
   };
 }

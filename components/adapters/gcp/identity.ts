@@ -144,5 +144,7 @@ export function createWorkloadIdentity(
       },
       googleApisEgressRule(),
     ],
+    // The ServiceAccount itself waits for the IAM binding and grants.
+    ready: [],
   };
 }

@@ -7,6 +7,7 @@ import { createPostgres } from "./cloudsql";
 import { gcpScope } from "./common";
 import { createObjectStore, type StoreRoleRegistry } from "./gcs";
 import { createWorkloadIdentity } from "./identity";
+import { gcpIngressExposure } from "./ingress";
 import { createEncryptionKey, type KeyGrantRegistry } from "./kms";
 
 export { CLOUD_SQL_TIERS, POSTGRES_VERSION, transactionLogRetentionDays } from "./cloudsql";
@@ -24,6 +25,16 @@ export {
   serviceAccountId,
 } from "./identity";
 export { ENCRYPTER_DECRYPTER_ROLE, KEY_ROTATION_PERIOD } from "./kms";
+export {
+  BACKEND_CONFIG_ANNOTATION,
+  GCE_INGRESS_CLASS,
+  GCE_INTERNAL_INGRESS_CLASS,
+  GCP_INGRESS_CLASSES,
+  GOOGLE_LOAD_BALANCER_CIDRS,
+  NEG_ANNOTATION,
+  backendConfigSpec,
+  gkeIngressAnnotations,
+} from "./ingress";
 
 /**
  * Creates the Google Cloud adapter for one component instance. `settings.gcp` (project, region,
@@ -42,5 +53,6 @@ export function createGcpAdapter(ctx: AdapterContext, settings: TargetSettings):
     objectStore: (role, args) => createObjectStore(scope, role, args, keys, stores),
     postgres: (role, args) => createPostgres(scope, role, args, keys),
     workloadIdentity: (role, args) => createWorkloadIdentity(scope, role, args, stores),
+    ingress: gcpIngressExposure(ctx, scope.gcp),
   };
 }

@@ -85,5 +85,6 @@ export function createWorkloadIdentity(
     env,
     // Reaching MinIO is covered by the store's own `egress`; no credential exchange is needed.
     egress: [],
+    ready: [],
   };
 }

@@ -11,6 +11,7 @@
  */
 import type {
   AdapterContext,
+  IngressExposure,
   CloudAdapter,
   EncryptionKey,
   ObjectStore,
@@ -33,6 +34,15 @@ export { POSTGRES_IMAGE, POSTGRES_PGDATA, POSTGRES_PORT, POSTGRES_RESOURCES, POS
  * StorageClass and the MinIO volume size. The adapter remembers the stores it created so that
  * `workloadIdentity` can reference their credentials Secret.
  */
+/**
+ * Exposure on `local`: an in-cluster ingress controller, by default ingress-nginx's class "nginx"
+ * (kind's and most dev clusters' controller); there is no cloud load balancer.
+ */
+export const LOCAL_INGRESS: IngressExposure = {
+  defaultClassName: "nginx",
+  loadBalancer: () => undefined,
+};
+
 export function createLocalAdapter(ctx: AdapterContext, settings: TargetSettings): CloudAdapter {
   const local = settings.local;
   const stores = new Map<ObjectStore, MinioStore>();
@@ -56,5 +66,6 @@ export function createLocalAdapter(ctx: AdapterContext, settings: TargetSettings
     workloadIdentity(role: string, args: WorkloadIdentityArgs): WorkloadIdentity {
       return createWorkloadIdentity(ctx, stores, role, args);
     },
+    ingress: LOCAL_INGRESS,
   };
 }

@@ -166,6 +166,14 @@ export interface GcpClusterArgs {
    */
   privateServiceAccessCidr?: string;
   /**
+   * The region's proxy-only subnet (purpose REGIONAL_MANAGED_PROXY), which GKE's internal
+   * Application Load Balancer (IngressClass "gce-internal", the model registry's default on GCP)
+   * needs; its Envoy proxies connect to pods from it. A /23 is Google's recommended size
+   * (https://cloud.google.com/load-balancing/docs/proxy-only-subnets#proxy_only_subnet_size).
+   * @default "10.10.0.0/23"
+   */
+  proxyOnlySubnetCidr?: string;
+  /**
    * Serve the control plane on its private IP only (`enablePrivateEndpoint`). Required in prod;
    * `kubectl` and Pulumi must then run inside the VPC (or a peered/VPN network in
    * `masterAuthorizedNetworks`), or use the DNS endpoint (`dnsEndpoint`).
@@ -230,6 +238,7 @@ export const GCP_CLUSTER_DEFAULTS = {
   servicesCidr: "10.8.0.0/20",
   masterIpv4CidrBlock: "172.16.0.0/28",
   privateServiceAccessCidr: "10.100.0.0/16",
+  proxyOnlySubnetCidr: "10.10.0.0/23",
   releaseChannel: GkeReleaseChannel.regular,
   systemMachineType: "e2-standard-4",
   systemMinNodes: 1,
@@ -346,6 +355,8 @@ export const gcpClusterArgsObject = z
     masterIpv4CidrBlock: cidrSchema(28, 28, GCP_CLUSTER_DEFAULTS.masterIpv4CidrBlock).optional(),
     // Google requires at least a /24 for an allocated range (see adapters/gcp/common.ts).
     privateServiceAccessCidr: cidrSchema(8, 24, GCP_CLUSTER_DEFAULTS.privateServiceAccessCidr).optional(),
+    // Proxy-only subnets are /26 or larger (https://cloud.google.com/load-balancing/docs/proxy-only-subnets).
+    proxyOnlySubnetCidr: cidrSchema(8, 26, GCP_CLUSTER_DEFAULTS.proxyOnlySubnetCidr).optional(),
     privateEndpoint: z.boolean().optional(),
     dnsEndpoint: z.boolean().optional(),
     masterAuthorizedNetworks: z.array(authorizedNetwork).max(50).optional(),
@@ -431,7 +442,14 @@ export function checkGcpClusterArgs(v: CheckedArgs, ctx: z.RefinementCtx): void 
     });
   }
   const ranges = (
-    ["nodesCidr", "podsCidr", "servicesCidr", "masterIpv4CidrBlock", "privateServiceAccessCidr"] as const
+    [
+      "nodesCidr",
+      "podsCidr",
+      "servicesCidr",
+      "masterIpv4CidrBlock",
+      "privateServiceAccessCidr",
+      "proxyOnlySubnetCidr",
+    ] as const
   )
     .map((key) => ({ key, parsed: parseCidr(v[key] ?? GCP_CLUSTER_DEFAULTS[key]) }))
     .filter((r): r is { key: (typeof r)["key"]; parsed: ParsedCidr } => r.parsed !== undefined);
@@ -471,6 +489,7 @@ export interface ResolvedGcpClusterArgs {
   servicesCidr: string;
   masterIpv4CidrBlock: string;
   privateServiceAccessCidr: string;
+  proxyOnlySubnetCidr: string;
   privateEndpoint: boolean;
   dnsEndpoint: boolean;
   masterAuthorizedNetworks: GcpMasterAuthorizedNetwork[];
@@ -544,6 +563,7 @@ export function resolveGcpClusterArgs(
       servicesCidr: args.servicesCidr ?? d.servicesCidr,
       masterIpv4CidrBlock: args.masterIpv4CidrBlock ?? d.masterIpv4CidrBlock,
       privateServiceAccessCidr: args.privateServiceAccessCidr ?? d.privateServiceAccessCidr,
+      proxyOnlySubnetCidr: args.proxyOnlySubnetCidr ?? d.proxyOnlySubnetCidr,
       privateEndpoint,
       // A private IP endpoint in a VPC this stack creates is reachable only through the DNS endpoint.
       dnsEndpoint: args.dnsEndpoint ?? privateEndpoint,

@@ -97,6 +97,8 @@ export function createGcpCluster(
       network: net.networkIdAfterPrivateServiceAccess,
       privateServiceAccess: GcpPrivateServiceAccess.existing,
       privateServiceAccessCidr: resolved.privateServiceAccessCidr,
+      // Resolved once the subnet exists, so an internal load balancer never precedes it.
+      proxyOnlySubnetCidr: net.proxyOnlySubnet.ipCidrRange,
     },
     driversPreinstalled: true,
     ready: [systemPool, ...gpuPools, net.nat],

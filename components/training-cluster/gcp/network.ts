@@ -28,6 +28,8 @@ export const FLOW_LOGS = {
 export interface GcpClusterNetwork {
   network: gcp.compute.Network;
   subnet: gcp.compute.Subnetwork;
+  /** The region's proxy-only subnet for GKE's internal Application Load Balancer. */
+  proxyOnlySubnet: gcp.compute.Subnetwork;
   router: gcp.compute.Router;
   nat: gcp.compute.RouterNat;
   /** The Service Networking connection for Cloud SQL private IP. */
@@ -88,6 +90,24 @@ export function createNetwork(scope: GcpClusterScope, args: ResolvedGcpClusterAr
     opts,
   );
 
+  // Envoy-based regional load balancers (GKE's internal Application Load Balancer, "gce-internal")
+  // need one ACTIVE proxy-only subnet per region and network; no VM or pod gets an address in it
+  // (https://cloud.google.com/load-balancing/docs/proxy-only-subnets). The GKE Ingress controller
+  // opens its own firewall rule from this range to the backends (kubernetes/ingress-gce#2186).
+  const proxyOnlySubnet = new gcp.compute.Subnetwork(
+    `${prefix}-proxy-only`,
+    {
+      project: args.project,
+      region: args.region,
+      network: network.id,
+      ipCidrRange: args.proxyOnlySubnetCidr,
+      purpose: "REGIONAL_MANAGED_PROXY",
+      role: "ACTIVE",
+      description: `Proxy-only subnet of the internal Application Load Balancers in front of GKE cluster ${ctx.name}`,
+    },
+    opts,
+  );
+
   const router = new gcp.compute.Router(
     `${prefix}-router`,
     { project: args.project, region: args.region, network: network.id },
@@ -122,5 +142,13 @@ export function createNetwork(scope: GcpClusterScope, args: ResolvedGcpClusterAr
     .all([network.id, privateServiceAccess.id])
     .apply(([id]) => id);
 
-  return { network, subnet, router, nat, privateServiceAccess, networkIdAfterPrivateServiceAccess };
+  return {
+    network,
+    subnet,
+    proxyOnlySubnet,
+    router,
+    nat,
+    privateServiceAccess,
+    networkIdAfterPrivateServiceAccess,
+  };
 }
