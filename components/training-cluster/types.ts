@@ -82,6 +82,12 @@ export interface ClusterHandle {
   gcp?: GcpTargetArgs;
   /** Whether the node image already has NVIDIA drivers + container toolkit (EKS AL2023 NVIDIA AMI, GKE-managed drivers). */
   driversPreinstalled: boolean;
+  /**
+   * Whether the platform itself exports DCGM GPU metrics (GKE managed DCGM); the in-cluster parts
+   * then install no DCGM exporter of their own (two DCGM host engines on a GPU would compete).
+   * @default false
+   */
+  managedGpuMetrics?: boolean;
   /** Resources the in-cluster parts must wait for (node groups, Karpenter, ...). */
   ready: pulumi.Resource[];
 }

@@ -138,8 +138,11 @@ export interface InClusterArgs {
    */
   gpuStack?: GpuStack;
   /**
-   * Export GPU metrics with NVIDIA DCGM exporter. With "gpuOperator" the operator's own exporter is
-   * used; with "devicePlugin" a standalone exporter is installed; with "none" nothing is installed.
+   * Export GPU metrics with NVIDIA DCGM exporter. On a GKE cluster this component creates, GKE's
+   * managed DCGM metrics are turned on (whatever the `gpuStack`); elsewhere, with "gpuOperator" the
+   * operator's own exporter is used and with "devicePlugin" a standalone exporter is installed.
+   * `true` with `gpuStack: "none"` on a cluster without managed DCGM (nothing could export the
+   * metrics) is an error.
    * @default true
    */
   dcgmExporter?: boolean;
@@ -170,6 +173,9 @@ export interface InClusterArgs {
   /** Defaults for containers in team namespaces. @default requests 500m/1Gi, limits 2/4Gi */
   containerDefaults?: ContainerDefaultsArgs;
 }
+
+/** Default of `dcgmExporter`. */
+export const DEFAULT_DCGM_EXPORTER = true;
 
 /** Kueue chart and controller version the toolkit is tested with (see `kueue.ts`). */
 export const DEFAULT_KUEUE_VERSION = "0.19.2";
