@@ -22,9 +22,9 @@ export interface GpuPoolArgs {
   capacityType?: CapacityType;
   /** Most GPUs the pool may hold at once (Karpenter `limits`, GKE max nodes). */
   maxGpus: number;
-  /** AWS only: EC2 instance families. @default by GPU type: L4 ["g6"], A10G ["g5"], L40S ["g6e"], A100 ["p4d", "p4de"], H100 ["p5"] */
+  /** AWS only: EC2 instance families. @default by GPU type: L4 ["g6"], A10G ["g5"], L40S ["g6e"], A100 ["p4d"], H100 ["p5"], H200 ["p5e"], B200 ["p6-b200"] */
   instanceFamilies?: string[];
-  /** GCP only: machine type. @default by GPU type: L4 "g2-standard-8", A100 "a2-highgpu-1g", H100 "a3-highgpu-8g" */
+  /** GCP only: machine type. @default by GPU type: L4 "g2-standard-8", A100 "a2-highgpu-1g", H100 "a3-highgpu-8g", H200 "a3-ultragpu-8g", B200 "a4-highgpu-8g" */
   machineType?: string;
 }
 
