@@ -339,6 +339,21 @@ describe("GpuTrainingCluster rejects bad input before creating children", () => 
       ],
       ["another target's block", { target: "aws", gcp }, /args\.gcp: only used when target is "gcp"/],
       [
+        "protect on an adopted cluster (nothing stateful to protect)",
+        { target: "local", existing: { context: "kind" }, protect: true },
+        /args\.protect: an adopted cluster gets no stateful children/,
+      ],
+      [
+        "a second device plugin on GKE",
+        { target: "gcp", gcp, gpuStack: "devicePlugin" },
+        /args\.gpuStack: "devicePlugin" cannot run on the GKE cluster this component creates/,
+      ],
+      [
+        "the GPU Operator on GKE",
+        { target: "gcp", gcp, gpuStack: "gpuOperator" },
+        /args\.gpuStack: "gpuOperator" cannot run on the GKE cluster/,
+      ],
+      [
         "a DCGM exporter that nothing would run (no GPU stack, no managed DCGM)",
         { target: "local", existing: { context: "kind" }, gpuStack: "none", dcgmExporter: true },
         /args\.dcgmExporter: true needs a GPU stack/,
@@ -357,6 +372,10 @@ describe("GpuTrainingCluster rejects bad input before creating children", () => 
         /args\.gpuPools\[0\]/,
       ],
     ];
+  it("accepts what each target can honour: protect: false on an adopted cluster, gpuStack none on GKE", async () => {
+    expect(await failure({ target: "local", existing: { context: "kind" }, protect: false })).toBe("");
+    expect(await failure({ target: "gcp", environment: "prod", gcp, gpuStack: "none" })).toBe("");
+  });
   for (const [title, args, message] of cases) {
     it(title, async () => {
       expect(await failure(args)).toMatch(message);

@@ -133,8 +133,9 @@ export interface PreemptionArgs {
 /** The in-cluster parts: GPU stack, Kueue and teams. */
 export interface InClusterArgs {
   /**
-   * How GPUs are exposed to Kubernetes.
-   * @default "devicePlugin" when the node image has the NVIDIA drivers (EKS AL2023 NVIDIA AMI, GKE), else "gpuOperator"
+   * How GPUs are exposed to Kubernetes. On a GKE cluster this component creates, only "none" (GKE
+   * runs NVIDIA's device plugin with its managed drivers); anything else there is an error.
+   * @default "none" on a created GKE cluster; else "devicePlugin" when the node image has the NVIDIA drivers (EKS AL2023 NVIDIA AMI), else "gpuOperator"
    */
   gpuStack?: GpuStack;
   /**
@@ -147,8 +148,8 @@ export interface InClusterArgs {
    */
   dcgmExporter?: boolean;
   /**
-   * Create Prometheus-operator ServiceMonitors for Kueue and the DCGM exporter (needs the
-   * monitoring.coreos.com CRDs in the cluster).
+   * Create Prometheus-operator ServiceMonitors for Kueue and the DCGM exporter we install (needs
+   * the monitoring.coreos.com CRDs in the cluster). GKE's managed DCGM is collected by GKE itself.
    * @default false
    */
   serviceMonitors?: boolean;
