@@ -9,7 +9,7 @@ import { DNS_LABEL } from "../shared/names";
 import { awsClusterArgsObject, checkAwsClusterArgs, type AwsClusterArgs } from "./aws/args";
 import { checkGcpClusterArgs, gcpClusterArgsObject, type GcpClusterArgs } from "./gcp/args";
 import { existingClusterArgsSchema, type ExistingClusterArgs } from "./existing";
-import { checkInClusterArgs, inClusterArgsObject, type InClusterArgs } from "./in-cluster/args";
+import { checkInClusterArgs, GpuStack, inClusterArgsObject, type InClusterArgs } from "./in-cluster/args";
 import { CapacityType, GpuType } from "./types";
 
 /** One pool of GPU nodes that scales from zero. */
@@ -22,9 +22,9 @@ export interface GpuPoolArgs {
   capacityType?: CapacityType;
   /** Most GPUs the pool may hold at once (Karpenter `limits`, GKE max nodes). */
   maxGpus: number;
-  /** AWS only: EC2 instance families. @default by GPU type: L4 ["g6"], A10G ["g5"], L40S ["g6e"], A100 ["p4d", "p4de"], H100 ["p5"] */
+  /** AWS only: EC2 instance families. @default by GPU type: L4 ["g6"], A10G ["g5"], L40S ["g6e"], A100 ["p4d"], H100 ["p5"], H200 ["p5e"], B200 ["p6-b200"] */
   instanceFamilies?: string[];
-  /** GCP only: machine type. @default by GPU type: L4 "g2-standard-8", A100 "a2-highgpu-1g", H100 "a3-highgpu-8g" */
+  /** GCP only: machine type. @default by GPU type: L4 "g2-standard-8", A100 "a2-highgpu-1g", H100 "a3-highgpu-8g", H200 "a3-ultragpu-8g", B200 "a4-highgpu-8g" */
   machineType?: string;
 }
 
@@ -52,7 +52,11 @@ export interface GpuTrainingClusterArgs extends InClusterArgs {
    * prod: on-demand L4 (16) and spot L4 (32); an adopted cluster: none
    */
   gpuPools?: GpuPoolArgs[];
-  /** `protect` and retain-on-delete on stateful children (cluster, keys). @default true in prod, else false */
+  /**
+   * `protect` and retain-on-delete on stateful children (cluster, keys). An adopted cluster
+   * (`existing`, target "local") creates none, so `true` there is an error rather than a promise
+   * nothing keeps. @default true in prod (ignored on an adopted cluster), else false
+   */
   protect?: boolean;
   /** Tags (AWS) / labels (GCP, Kubernetes) for every resource; `environment` is added. @default {} */
   tags?: Record<string, string>;
@@ -134,6 +138,27 @@ export function checkGpuTrainingClusterArgs(v: CheckedArgs, ctx: z.RefinementCtx
         message: `only used when target is "${other}"; remove it`,
       });
     }
+  }
+  // Args a target cannot honour are errors, never silent no-ops.
+  const adopted = v.existing !== undefined || v.target === Target.local;
+  if (adopted && v.protect === true) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["protect"],
+      message:
+        "an adopted cluster gets no stateful children from this component (the cluster and its keys belong to its owner), so there is nothing to protect; remove it",
+    });
+  }
+  // GKE nodes with GKE-managed drivers (COS) run GKE's own NVIDIA device plugin: a second device
+  // plugin would fight it over the GPUs, and the GPU Operator needs GKE's driver installation off
+  // and Ubuntu nodes (NVIDIA GPU Operator docs, "Google Kubernetes Engine"), which this builder
+  // never creates.
+  if (v.target === Target.gcp && !adopted && v.gpuStack !== undefined && v.gpuStack !== GpuStack.none) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["gpuStack"],
+      message: `"${v.gpuStack}" cannot run on the GKE cluster this component creates: GKE installs the NVIDIA driver and runs its own device plugin on every GPU pool; omit gpuStack (or use "none")`,
+    });
   }
   if (v.existing && (v.aws || v.gcp)) {
     ctx.addIssue({

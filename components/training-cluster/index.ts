@@ -23,7 +23,7 @@ import {
 import { createAwsCluster, defaultAwsInstanceFamilies } from "./aws";
 import { adoptExistingCluster } from "./existing";
 import { createGcpCluster } from "./gcp";
-import { GpuStack, installInClusterParts, LOCAL_QUEUE_NAME } from "./in-cluster";
+import { DEFAULT_DCGM_EXPORTER, GpuStack, installInClusterParts, LOCAL_QUEUE_NAME } from "./in-cluster";
 import { CapacityType, type ClusterHandle, type ResolvedGpuPool } from "./types";
 
 export * from "./args";
@@ -47,7 +47,10 @@ const CLUSTER_BUILDERS: Record<
   (ctx: BuildContext, a: Validated, pools: ResolvedGpuPool[]) => ClusterHandle
 > = {
   aws: (ctx, a, pools) => createAwsCluster(ctx, a.aws ?? {}, pools),
-  gcp: (ctx, a, pools) => createGcpCluster(ctx, a.gcp!, pools),
+  // `dcgmExporter` on GKE is GKE's managed DCGM: the platform runs the exporter on its managed
+  // drivers, and the in-cluster parts install none (see ClusterHandle.managedGpuMetrics).
+  gcp: (ctx, a, pools) =>
+    createGcpCluster(ctx, a.gcp!, pools, { managedDcgm: a.dcgmExporter ?? DEFAULT_DCGM_EXPORTER }),
   local: (ctx, a) => adoptExistingCluster(ctx, a.existing ?? {}),
 };
 

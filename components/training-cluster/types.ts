@@ -28,6 +28,10 @@ export const GpuType = {
   nvidiaA100: "nvidia-a100",
   /** NVIDIA H100 80 GB (AWS p5, GCP a3-*). */
   nvidiaH100: "nvidia-h100",
+  /** NVIDIA H200 141 GB (AWS p5e/p5en, GCP a3-ultragpu-8g). */
+  nvidiaH200: "nvidia-h200",
+  /** NVIDIA B200 180 GB (AWS p6-b200, GCP a4-highgpu-8g). */
+  nvidiaB200: "nvidia-b200",
 } as const;
 export type GpuType = (typeof GpuType)[keyof typeof GpuType];
 
@@ -88,6 +92,12 @@ export interface ClusterHandle {
   ingressClassName?: string;
   /** Whether the node image already has NVIDIA drivers + container toolkit (EKS AL2023 NVIDIA AMI, GKE-managed drivers). */
   driversPreinstalled: boolean;
+  /**
+   * Whether the platform itself exports DCGM GPU metrics (GKE managed DCGM); the in-cluster parts
+   * then install no DCGM exporter of their own (two DCGM host engines on a GPU would compete).
+   * @default false
+   */
+  managedGpuMetrics?: boolean;
   /** Resources the in-cluster parts must wait for (node groups, Karpenter, ...). */
   ready: pulumi.Resource[];
 }

@@ -7,6 +7,10 @@ import { describe, expect, it } from "vitest";
 import { NodePool } from "@kubernetes-models/karpenter/karpenter.sh/v1/NodePool";
 import { EC2NodeClass } from "@kubernetes-models/karpenter/karpenter.k8s.aws/v1/EC2NodeClass";
 import { GpuTrainingCluster, ModelRegistry, type GpuTrainingClusterArgs } from "../../components";
+import { AWS_GPU_INSTANCE_FAMILIES } from "../../components/training-cluster/aws";
+import { GCP_GPU_MACHINES } from "../../components/training-cluster/gcp";
+import { GpuType } from "../../components/training-cluster/types";
+import { DEFAULT_CONFIG } from "../../policies/config";
 import { findResource, inputAt, planOf, resourcesOfType, type Plan, type PlanResource } from "../helpers";
 import { validateKueue, validateStrict, type ModelClass } from "../schemas/validate";
 
@@ -179,8 +183,102 @@ describe("GpuTrainingCluster on gcp (GKE)", () => {
     ).toBeUndefined();
   });
 
+  it("GKE managed DCGM is what dcgmExporter means on GKE (no second exporter), and the control plane reaches Kueue's webhooks", async () => {
+    const plan = await clusterPlan({ target: "gcp", environment: "prod", gcp });
+    const gke = findResource(plan, "gcp:container/cluster:Cluster");
+    expect(inputAt(gke, "monitoringConfig")).toEqual({
+      enableComponents: ["SYSTEM_COMPONENTS", "APISERVER", "CONTROLLER_MANAGER", "SCHEDULER", "DCGM"],
+      managedPrometheus: { enabled: true },
+    });
+    expect(Object.keys(releases(plan))).not.toContain("dcgm-exporter");
+    const fw = findResource(plan, "gcp:compute/firewall:Firewall", "gpu-control-plane-webhooks");
+    expect(inputAt(fw, "sourceRanges")).toEqual([inputAt(gke, "privateClusterConfig.masterIpv4CidrBlock")]);
+    expect(inputAt(fw, "allows")).toEqual([{ protocol: "tcp", ports: ["8082", "9443"] }]);
+    // Kueue (whose webhooks the API server calls during the release) waits for the rule.
+    expect(releases(plan)["kueue"]!.dependencies).toContain(fw.urn);
+    // And Kueue admits only the team namespaces.
+    const config = JSON.parse(
+      (
+        releases(plan)["kueue"]!.inputs["values"] as {
+          managerConfig: { controllerManagerConfigYaml: string };
+        }
+      ).managerConfig.controllerManagerConfigYaml,
+    );
+    expect(config.managedJobsNamespaceSelector).toEqual({
+      matchExpressions: [{ key: "mlops.pulumi.com/team", operator: "Exists" }],
+    });
+  });
+
+  it("dcgmExporter: false turns GKE's managed DCGM off", async () => {
+    const plan = await clusterPlan({ target: "gcp", environment: "prod", gcp, dcgmExporter: false });
+    expect(
+      inputAt(findResource(plan, "gcp:container/cluster:Cluster"), "monitoringConfig.enableComponents"),
+    ).toEqual(["SYSTEM_COMPONENTS", "APISERVER", "CONTROLLER_MANAGER", "SCHEDULER"]);
+  });
+
+  it("H200 and B200 pools: A3 Ultra and A4 machines with their accelerators", async () => {
+    const plan = await clusterPlan({
+      target: "gcp",
+      environment: "prod",
+      gcp,
+      teams: [],
+      gpuPools: [
+        { name: "h200", gpuType: "nvidia-h200", maxGpus: 16 },
+        { name: "b200", gpuType: "nvidia-b200", maxGpus: 8 },
+      ],
+    });
+    const pool = (name: string) => findResource(plan, "gcp:container/nodePool:NodePool", `gpu-gpu-${name}`);
+    expect(inputAt(pool("h200"), "nodeConfig.machineType")).toBe("a3-ultragpu-8g");
+    expect(inputAt(pool("h200"), "nodeConfig.guestAccelerators[0].type")).toBe("nvidia-h200-141gb");
+    expect(inputAt(pool("h200"), "autoscaling.totalMaxNodeCount")).toBe(2);
+    expect(inputAt(pool("b200"), "nodeConfig.machineType")).toBe("a4-highgpu-8g");
+    expect(inputAt(pool("b200"), "nodeConfig.guestAccelerators[0].type")).toBe("nvidia-b200");
+  });
+
   it("requires the gcp block", async () => {
     expect(await failure({ target: "gcp" })).toMatch(/args\.gcp: required when target is "gcp"/);
+  });
+});
+
+describe("GpuTrainingCluster: H200 and B200 on aws", () => {
+  it("P5e for H200 and P6-B200 for B200 by default; P5en allowed", async () => {
+    const plan = await clusterPlan({
+      target: "aws",
+      environment: "dev",
+      teams: [],
+      aws: { endpointPublicAccessCidrs: ["203.0.113.0/24"] },
+      gpuPools: [
+        { name: "h200", gpuType: "nvidia-h200", maxGpus: 16 },
+        { name: "h200en", gpuType: "nvidia-h200", maxGpus: 16, instanceFamilies: ["p5en"] },
+        { name: "b200", gpuType: "nvidia-b200", maxGpus: 8 },
+      ],
+    });
+    const families = (name: string) => {
+      const pool = resourcesOfType(plan, "kubernetes:karpenter.sh/v1:NodePool").find(
+        (p) => inputAt(p, "metadata.name") === name,
+      )!;
+      const reqs = inputAt(pool, "spec.template.spec.requirements") as { key: string; values: string[] }[];
+      return reqs.find((r) => r.key === "karpenter.k8s.aws/instance-family")!.values;
+    };
+    expect(families("h200")).toEqual(["p5e"]);
+    expect(families("h200en")).toEqual(["p5en"]);
+    expect(families("b200")).toEqual(["p6-b200"]);
+  });
+});
+
+describe("the policy pack allows every GPU family and accelerator the component can create", () => {
+  it("AWS families and GCP machine families / accelerators are in the pack's defaults", () => {
+    const awsFamilies = Object.values(AWS_GPU_INSTANCE_FAMILIES).flat();
+    const gcpMachines = Object.values(GCP_GPU_MACHINES).flatMap((table) => Object.entries(table ?? {}));
+    const gcpFamilies = gcpMachines.map(([machine]) => machine.split("-")[0]!);
+    const accelerators = gcpMachines.map(([, m]) => m.acceleratorType);
+    for (const f of [...awsFamilies, ...gcpFamilies])
+      expect(DEFAULT_CONFIG.allowedGpuInstanceFamilies, f).toContain(f);
+    for (const a of accelerators) expect(DEFAULT_CONFIG.allowedGpuAccelerators, a).toContain(a);
+    // Every GPU type is offered somewhere.
+    for (const t of Object.values(GpuType)) {
+      expect(AWS_GPU_INSTANCE_FAMILIES[t].length + (GCP_GPU_MACHINES[t] ? 1 : 0), t).toBeGreaterThan(0);
+    }
   });
 });
 
@@ -270,6 +368,26 @@ describe("GpuTrainingCluster rejects bad input before creating children", () => 
         /args\.aws\.loadBalancerController/,
       ],
       [
+        "protect on an adopted cluster (nothing stateful to protect)",
+        { target: "local", existing: { context: "kind" }, protect: true },
+        /args\.protect: an adopted cluster gets no stateful children/,
+      ],
+      [
+        "a second device plugin on GKE",
+        { target: "gcp", gcp, gpuStack: "devicePlugin" },
+        /args\.gpuStack: "devicePlugin" cannot run on the GKE cluster this component creates/,
+      ],
+      [
+        "the GPU Operator on GKE",
+        { target: "gcp", gcp, gpuStack: "gpuOperator" },
+        /args\.gpuStack: "gpuOperator" cannot run on the GKE cluster/,
+      ],
+      [
+        "a DCGM exporter that nothing would run (no GPU stack, no managed DCGM)",
+        { target: "local", existing: { context: "kind" }, gpuStack: "none", dcgmExporter: true },
+        /args\.dcgmExporter: true needs a GPU stack/,
+      ],
+      [
         "a private endpoint nobody can reach",
         { target: "aws", environment: "prod" },
         /args\.aws\.endpointPublicAccessCidrs: required when the cluster creates its own VPC/,
@@ -283,6 +401,10 @@ describe("GpuTrainingCluster rejects bad input before creating children", () => 
         /args\.gpuPools\[0\]/,
       ],
     ];
+  it("accepts what each target can honour: protect: false on an adopted cluster, gpuStack none on GKE", async () => {
+    expect(await failure({ target: "local", existing: { context: "kind" }, protect: false })).toBe("");
+    expect(await failure({ target: "gcp", environment: "prod", gcp, gpuStack: "none" })).toBe("");
+  });
   for (const [title, args, message] of cases) {
     it(title, async () => {
       expect(await failure(args)).toMatch(message);

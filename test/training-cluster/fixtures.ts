@@ -51,7 +51,7 @@ export interface Scenario {
   driversPreinstalled?: boolean;
   pools?: ResolvedGpuPool[];
   args?: InClusterArgs;
-  handle?: Partial<Pick<ClusterHandle, "aws" | "gcp">>;
+  handle?: Partial<Pick<ClusterHandle, "aws" | "gcp" | "managedGpuMetrics">>;
 }
 
 /** A program that installs the in-cluster parts on a fake handle; `seen.parts` gets the result. */

@@ -3,6 +3,7 @@ import { describe, expect, expectTypeOf, it } from "vitest";
 import type { z } from "zod";
 import { createGcpAdapter } from "../../components/adapters/gcp";
 import {
+  controlPlaneWebhookPorts,
   createGcpCluster,
   gcpClusterArgsSchema,
   gcpGpuMachine,
@@ -12,7 +13,9 @@ import {
   maxNodesForGpus,
   resolveGcpClusterArgs,
   type GcpClusterArgs,
+  type GcpClusterFeatures,
 } from "../../components/training-cluster/gcp";
+import { API_SERVER_CALLBACK_PORTS } from "../../components/training-cluster/in-cluster";
 import {
   GPU_NODE_LABELS,
   type ClusterHandle,
@@ -36,6 +39,7 @@ const T = {
   keyMember: "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember",
   cluster: "gcp:container/cluster:Cluster",
   nodePool: "gcp:container/nodePool:NodePool",
+  firewall: "gcp:compute/firewall:Firewall",
   sqlInstance: "gcp:sql/databaseInstance:DatabaseInstance",
   k8sProvider: "pulumi:providers:kubernetes",
 } as const;
@@ -70,11 +74,12 @@ interface Build {
   args?: Partial<GcpClusterArgs>;
   pools?: ResolvedGpuPool[];
   protect?: boolean;
+  features?: GcpClusterFeatures;
   after?: (handle: ClusterHandle, host: Host) => Record<string, unknown>;
 }
 
 /** A program that builds the GKE target inside a Host component, validating args like the component does. */
-function program({ environment = "prod", args = {}, pools = POOLS, protect, after }: Build) {
+function program({ environment = "prod", args = {}, pools = POOLS, protect, features, after }: Build) {
   return () => {
     const host = new Host("train");
     const parsed = gcpClusterArgsSchema.safeParse({ project: PROJECT, region: REGION, ...args });
@@ -89,6 +94,7 @@ function program({ environment = "prod", args = {}, pools = POOLS, protect, afte
       },
       parsed.data,
       pools,
+      features,
     );
     return {
       kubeconfig: handle.kubeconfig,
@@ -97,6 +103,7 @@ function program({ environment = "prod", args = {}, pools = POOLS, protect, afte
       endpoint: handle.endpoint,
       gcp: handle.gcp,
       driversPreinstalled: handle.driversPreinstalled,
+      managedGpuMetrics: handle.managedGpuMetrics,
       ready: handle.ready.map((r) => (r as pulumi.CustomResource).urn),
       ...(after?.(handle, host) ?? {}),
     };
@@ -137,8 +144,47 @@ describe("GKE target: prod", () => {
       [T.keyMember]: 1,
       [T.cluster]: 1,
       [T.nodePool]: 1 + POOLS.length,
+      [T.firewall]: 1,
       [T.k8sProvider]: 1,
     });
+  });
+
+  it("lets the control plane reach Kueue's webhook (9443) and visibility API (8082) on the nodes, and nothing more", async () => {
+    const p = await get();
+    const fw = findResource(p, T.firewall, "train-control-plane-webhooks");
+    const { description, ...inputs } = fw.inputs;
+    expect(inputs).toEqual({
+      project: PROJECT,
+      network: `projects/${PROJECT}/global/networks/train-network`,
+      direction: "INGRESS",
+      priority: 1000,
+      // The private cluster's control-plane range (the cluster's masterIpv4CidrBlock).
+      sourceRanges: ["172.16.0.0/28"],
+      // Exactly the cluster's nodes: every node pool runs as the node service account.
+      targetServiceAccounts: [NODE_SA_EMAIL],
+      allows: [{ protocol: "tcp", ports: ["8082", "9443"] }],
+    });
+    expect(description).toMatch(/9443 Kueue admission webhooks, 8082 Kueue visibility APIService/);
+    expect(inputAt(findResource(p, T.cluster), "privateClusterConfig.masterIpv4CidrBlock")).toBe(
+      "172.16.0.0/28",
+    );
+    // The same list the kueue-system NetworkPolicy admits from outside the pod network.
+    expect(controlPlaneWebhookPorts()).toEqual(
+      [...API_SERVER_CALLBACK_PORTS]
+        .map((x) => x.port)
+        .sort((a, b) => a - b)
+        .map(String),
+    );
+    // Every node pool, and the temporary default pool, runs as that account.
+    for (const pool of pools(p)) expect(inputAt(pool, "nodeConfig.serviceAccount")).toBe(NODE_SA_EMAIL);
+    expect(inputAt(findResource(p, T.cluster), "nodeConfig.serviceAccount")).toBe(NODE_SA_EMAIL);
+    // The in-cluster parts wait for the rule.
+    expect(p.outputs["ready"]).toContain(fw.urn);
+  });
+
+  it("follows a custom control-plane range", async () => {
+    const p = await planOf(program({ args: { masterIpv4CidrBlock: "172.20.0.16/28" } }));
+    expect(inputAt(findResource(p, T.firewall), "sourceRanges")).toEqual(["172.20.0.16/28"]);
   });
 
   it("builds a custom-mode VPC with a VPC-native subnet, flow logs, Cloud NAT and private services access", async () => {
@@ -246,7 +292,10 @@ describe("GKE target: prod", () => {
     expect(c.inputs["loggingConfig"]).toEqual({
       enableComponents: ["SYSTEM_COMPONENTS", "WORKLOADS", "APISERVER", "CONTROLLER_MANAGER", "SCHEDULER"],
     });
-    expect(inputAt(c, "monitoringConfig.enableComponents")).toContain("SYSTEM_COMPONENTS");
+    expect(inputAt(c, "monitoringConfig")).toEqual({
+      enableComponents: ["SYSTEM_COMPONENTS", "APISERVER", "CONTROLLER_MANAGER", "SCHEDULER"],
+      managedPrometheus: { enabled: true },
+    });
     expect(c.protect).toBe(true);
     expect(inputAt(c, "clusterAutoscaling.enabled")).toBe(false);
     // The cluster is only created once the GKE service agent may use the key.
@@ -382,7 +431,7 @@ describe("GKE target: prod", () => {
       },
     });
     const ready = p.outputs["ready"] as string[];
-    expect(ready).toHaveLength(1 + POOLS.length + 1);
+    expect(ready).toHaveLength(1 + POOLS.length + 1 + 1);
     for (const pool of pools(p)) expect(ready).toContain(pool.urn);
   });
 });
@@ -545,6 +594,37 @@ describe("GKE target: dev vs prod", () => {
   });
 });
 
+describe("GKE target: GPU metrics", () => {
+  it("managed DCGM adds DCGM to the monitored components, with managed Prometheus, and tells the in-cluster parts", async () => {
+    const p = await planOf(
+      program({
+        environment: "dev",
+        args: { masterAuthorizedNetworks: [OFFICE] },
+        features: { managedDcgm: true },
+      }),
+    );
+    expect(inputAt(findResource(p, T.cluster), "monitoringConfig")).toEqual({
+      enableComponents: ["SYSTEM_COMPONENTS", "DCGM"],
+      managedPrometheus: { enabled: true },
+    });
+    expect(p.outputs["managedGpuMetrics"]).toBe(true);
+    // GKE's managed DCGM needs GKE-managed drivers: every GPU pool has them.
+    for (const pool of POOLS) {
+      expect(
+        inputAt(gpuPool(p, pool.name), "nodeConfig.guestAccelerators[0].gpuDriverInstallationConfig"),
+      ).toEqual({ gpuDriverVersion: "LATEST" });
+    }
+  });
+
+  it("without it, no DCGM component", async () => {
+    const p = await planOf(program({ environment: "dev", args: { masterAuthorizedNetworks: [OFFICE] } }));
+    expect(inputAt(findResource(p, T.cluster), "monitoringConfig.enableComponents")).toEqual([
+      "SYSTEM_COMPONENTS",
+    ]);
+    expect(p.outputs["managedGpuMetrics"]).toBe(false);
+  });
+});
+
 describe("GKE target: GPU machine helpers", () => {
   it("maps each GPU type to its default machine, accelerator and GPUs per machine", () => {
     expect(gcpGpuMachine("nvidia-l4")).toEqual({
@@ -568,6 +648,17 @@ describe("GKE target: GPU machine helpers", () => {
       gpusPerMachine: 2,
     });
     expect(gcpGpuMachine("nvidia-h100", "a3-megagpu-8g").acceleratorType).toBe("nvidia-h100-mega-80gb");
+    // A3 Ultra (H200) and A4 (B200): one 8-GPU shape each.
+    expect(gcpGpuMachine("nvidia-h200")).toEqual({
+      machineType: "a3-ultragpu-8g",
+      acceleratorType: "nvidia-h200-141gb",
+      gpusPerMachine: 8,
+    });
+    expect(gcpGpuMachine("nvidia-b200")).toEqual({
+      machineType: "a4-highgpu-8g",
+      acceleratorType: "nvidia-b200",
+      gpusPerMachine: 8,
+    });
   });
 
   it("rejects GPU types Google Cloud does not offer and machines without that GPU", () => {

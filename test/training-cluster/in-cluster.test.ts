@@ -13,8 +13,11 @@ import {
   GPU_OPERATOR_CHART,
   inClusterArgsSchema,
   installInClusterParts,
+  API_SERVER_CALLBACK_PORTS,
   KUEUE_CHART,
+  KUEUE_FRAMEWORKS,
   QUEUE_NAME_LABEL,
+  TEAM_LABEL,
   teamCeilings,
   TrainingJob,
   type InClusterParts,
@@ -106,11 +109,19 @@ describe("device plugin stack (drivers preinstalled), two pools, two teams", () 
     ]);
   });
 
-  it("platform namespaces admit only webhook and metrics ports, and reach only DNS and the API", () => {
+  it("platform namespaces admit only webhook, APIService and metrics ports, and reach only DNS and the API", () => {
     const kueue = byMetaName(plan, T.netpol, "platform", "kueue-system");
+    // The API server (outside the pod network) calls the webhooks on 9443 and the visibility
+    // APIService on 8082; without 8082 the APIService is unavailable and namespace deletion hangs.
     expect(inputAt(kueue, "spec.ingress")).toEqual([
       { from: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 9443 }] },
+      { from: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 8082 }] },
       { from: [{ namespaceSelector: {} }], ports: [{ protocol: "TCP", port: 8443 }] },
+    ]);
+    // The same ports the GKE firewall opens from the control plane (one list).
+    expect(API_SERVER_CALLBACK_PORTS.map((p) => [p.port, p.namespace])).toEqual([
+      [9443, "kueue-system"],
+      [8082, "kueue-system"],
     ]);
     const gpu = byMetaName(plan, T.netpol, "platform", "gpu-system");
     expect(inputAt(gpu, "spec.ingress")).toEqual([
@@ -188,6 +199,44 @@ describe("device plugin stack (drivers preinstalled), two pools, two teams", () 
         image: { repository: "registry.k8s.io/kueue/kueue", tag: "v0.19.2", pullPolicy: "IfNotPresent" },
       },
     });
+    // The webhook Service targets the port the manager serves webhooks on.
+    expect(v["webhookService"]).toEqual({ ports: [{ port: 443, protocol: "TCP", targetPort: 9443 }] });
+  });
+
+  it("scopes Kueue to the team namespaces and to batch/job, in the manager config the chart reads", () => {
+    const v = values(byName(plan, T.release, "gtc-kueue"));
+    const yaml = v["managerConfig"].controllerManagerConfigYaml as string;
+    // JSON is YAML: the chart parses it with fromYaml (templates/manager/manager-config.yaml).
+    const config = JSON.parse(yaml);
+    expect(config).toEqual({
+      apiVersion: "config.kueue.x-k8s.io/v1beta2",
+      kind: "Configuration",
+      health: { healthProbeBindAddress: ":8081" },
+      metrics: { bindAddress: ":8443" },
+      webhook: { port: 9443 },
+      leaderElection: { leaderElect: true, resourceName: "c1f6bfd2.kueue.x-k8s.io" },
+      controller: {
+        groupKindConcurrency: {
+          "Job.batch": 5,
+          Pod: 5,
+          "Workload.kueue.x-k8s.io": 10,
+          "LocalQueue.kueue.x-k8s.io": 5,
+          "ClusterQueue.kueue.x-k8s.io": 5,
+          "ResourceFlavor.kueue.x-k8s.io": 1,
+        },
+      },
+      clientConnection: { qps: 300, burst: 500 },
+      // Copied by the chart onto every job webhook's namespaceSelector: only team namespaces.
+      managedJobsNamespaceSelector: { matchExpressions: [{ key: TEAM_LABEL, operator: "Exists" }] },
+      // Not pod/deployment/statefulset: their webhooks then fail open (failurePolicy Ignore).
+      integrations: { frameworks: ["batch/job"] },
+    });
+    // Every team namespace carries the label the selector matches.
+    for (const ns of ["vision", "team-nlp"]) {
+      expect(Object.keys(meta(byMetaName(plan, T.namespace, ns)).labels!)).toContain(TEAM_LABEL);
+    }
+    // The training job template submits exactly that framework.
+    expect(KUEUE_FRAMEWORKS).toEqual(["batch/job"]);
   });
 
   it("privileged Pod Security only in gpu-system (with the reason recorded); restricted elsewhere", () => {
@@ -348,6 +397,18 @@ describe("GPU Operator stack", () => {
       devicePlugin: { enabled: true },
       dcgmExporter: { enabled: true, serviceMonitor: { enabled: false } },
     });
+    // The driver container apt-gets kernel headers from the distribution's HTTP mirrors.
+    const driverEgress = byMetaName(plan, T.netpol, "gpu-driver-packages", "gpu-system");
+    expect(driverEgress.inputs["spec"]).toEqual({
+      podSelector: { matchLabels: { "app.kubernetes.io/component": "nvidia-driver" } },
+      policyTypes: ["Egress"],
+      egress: [
+        {
+          to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["169.254.0.0/16"] } }],
+          ports: [{ protocol: "TCP", port: 80 }],
+        },
+      ],
+    });
     // prod: 2 Kueue replicas with a PDB
     expect(values(byName(plan, T.release, "gtc-kueue"))["controllerManager"]).toMatchObject({
       replicas: 2,
@@ -368,6 +429,8 @@ describe("GPU Operator stack", () => {
       dcgmExporter: { enabled: false },
     });
     expect(resourcesOfType(plan, T.release)).toHaveLength(2);
+    // No driver container: no port 80 egress.
+    expect(resourcesOfType(plan, T.netpol).map((r) => meta(r).name)).not.toContain("gpu-driver-packages");
   });
 
   it('gpuStack "none" (GKE-managed device plugin): no gpu-system, no GPU releases; GKE identity egress', async () => {
@@ -600,6 +663,41 @@ describe("bad input", () => {
     expect(
       issues({ teams: [{ name: "Vision", gpuQuota: 1, cpuQuota: "1", memoryQuota: "1Gi" }] })[0],
     ).toMatch(/DNS-1123/);
+  });
+
+  it("dcgmExporter: true with nothing to export it is an error, not a silent no-op", async () => {
+    await expect(
+      planOf(inClusterProgram({ args: { gpuStack: "none", dcgmExporter: true, teams: TEAMS } })),
+    ).rejects.toThrow(
+      /args\.dcgmExporter: true needs a GPU stack to export the metrics, and gpuStack is "none"/,
+    );
+    // The default (not asked for) stays quiet; so does a platform with managed DCGM.
+    await planOf(inClusterProgram({ args: { gpuStack: "none", teams: TEAMS } }));
+    await planOf(
+      inClusterProgram({
+        args: { gpuStack: "none", dcgmExporter: true, teams: TEAMS },
+        handle: { managedGpuMetrics: true },
+      }),
+    );
+  });
+
+  it("a platform with managed DCGM (GKE) gets no second exporter, whatever the GPU stack", async () => {
+    const dp = await planOf(inClusterProgram({ handle: { managedGpuMetrics: true } }));
+    expect(
+      resourcesOfType(dp, T.release)
+        .map((r) => r.inputs["chart"])
+        .sort(),
+    ).toEqual(["nvidia-device-plugin", KUEUE_CHART].sort());
+    const op = await planOf(
+      inClusterProgram({
+        args: { gpuStack: "gpuOperator", teams: TEAMS },
+        handle: { managedGpuMetrics: true },
+      }),
+    );
+    expect(values(byName(op, T.release, "gtc-gpu-operator"))["dcgmExporter"]).toEqual({
+      enabled: false,
+      serviceMonitor: { enabled: false },
+    });
   });
 
   it("rules that need the cluster: device plugin without drivers, unknown team pool", async () => {

@@ -21,6 +21,7 @@ import {
   clusterQueueManifest,
   cohortManifest,
   cpuFlavorManifest,
+  gpuDriverEgressPolicyManifest,
   gpuFlavorManifest,
   gpuSystemNamespaceManifest,
   kueueNamespaceManifest,
@@ -225,6 +226,10 @@ describe("manifest builders", () => {
     }
     expect(validateStrict(Namespace, gpuSystemNamespaceManifest(LABELS))).toEqual([]);
     expect(validateStrict(Namespace, kueueNamespaceManifest(LABELS))).toEqual([]);
+  });
+
+  it("the GPU Operator driver pods' package-mirror egress policy validates (core, strict)", () => {
+    expect(validateStrict(NetworkPolicy, gpuDriverEgressPolicyManifest(LABELS))).toEqual([]);
   });
 
   it("Kueue objects validate (project subset schemas)", () => {

@@ -20,8 +20,11 @@ import { AL2023_ROOT_DEVICE } from "./nodegroup";
 import type { AwsClusterScope } from "./scope";
 
 /**
- * EC2 instance families per GPU model (https://aws.amazon.com/ec2/instance-types/#Accelerated_Computing).
- * The first family of each list is the default when a pool names none.
+ * EC2 instance families per GPU model (https://aws.amazon.com/ec2/instance-types/#Accelerated_Computing;
+ * P5e/P5en: https://aws.amazon.com/ec2/instance-types/p5/, P6-B200: https://aws.amazon.com/ec2/instance-types/p6/).
+ * The first family of each list is the default when a pool names none. Karpenter's
+ * `karpenter.k8s.aws/instance-family` is the part of the instance type before the ".", so
+ * p6-b200.48xlarge is family "p6-b200".
  */
 export const AWS_GPU_INSTANCE_FAMILIES: Record<GpuType, readonly string[]> = {
   /** G6: NVIDIA L4 24 GB; Gr6: L4 with 8 GiB memory per vCPU. */
@@ -32,8 +35,12 @@ export const AWS_GPU_INSTANCE_FAMILIES: Record<GpuType, readonly string[]> = {
   [GpuType.nvidiaL40s]: ["g6e"],
   /** P4d: 8 × A100 40 GB; P4de: 8 × A100 80 GB. */
   [GpuType.nvidiaA100]: ["p4d", "p4de"],
-  /** P5: H100 80 GB (p5.4xlarge: 1, p5.48xlarge: 8). P5e/P5en are H200 and not listed. */
+  /** P5: H100 80 GB (p5.4xlarge: 1, p5.48xlarge: 8). */
   [GpuType.nvidiaH100]: ["p5"],
+  /** P5e: 8 × H200 141 GB (p5e.48xlarge); P5en: the same GPUs with EFAv3 and PCIe Gen5 hosts (p5en.48xlarge). */
+  [GpuType.nvidiaH200]: ["p5e", "p5en"],
+  /** P6-B200: 8 × B200 (p6-b200.48xlarge). */
+  [GpuType.nvidiaB200]: ["p6-b200"],
 };
 
 /** The default instance families of a GPU model on AWS. */

@@ -42,6 +42,10 @@ export const GcpAccelerator = {
   nvidiaH100x80gb: "nvidia-h100-80gb",
   /** NVIDIA H100 80 GB Mega (a3-megagpu-8g). */
   nvidiaH100Mega80gb: "nvidia-h100-mega-80gb",
+  /** NVIDIA H200 141 GB (a3-ultragpu-8g). */
+  nvidiaH200x141gb: "nvidia-h200-141gb",
+  /** NVIDIA B200 (a4-highgpu-8g). */
+  nvidiaB200: "nvidia-b200",
 } as const;
 export type GcpAccelerator = (typeof GcpAccelerator)[keyof typeof GcpAccelerator];
 const GCP_ACCELERATORS = Object.values(GcpAccelerator) as [GcpAccelerator, ...GcpAccelerator[]];

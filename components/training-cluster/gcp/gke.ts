@@ -20,6 +20,15 @@ export const CONTROL_PLANE_LOGGING_COMPONENTS = ["APISERVER", "CONTROLLER_MANAGE
 export const BASE_MONITORING_COMPONENTS = ["SYSTEM_COMPONENTS"];
 /** Control plane metrics added in staging and prod. */
 export const CONTROL_PLANE_MONITORING_COMPONENTS = ["APISERVER", "CONTROLLER_MANAGER", "SCHEDULER"];
+/**
+ * GKE managed DCGM metrics ("Collect and view DCGM metrics",
+ * https://cloud.google.com/kubernetes-engine/docs/how-to/dcgm-metrics): GKE runs NVIDIA's DCGM
+ * exporter on GPU nodes with GKE-managed drivers (every GPU pool here sets
+ * `gpuDriverInstallationConfig`) and collects it with a ClusterPodMonitoring. It needs system
+ * metrics and Managed Service for Prometheus, which this cluster always enables. The value is one
+ * of the `monitoringConfig.enableComponents` values of @pulumi/gcp's `container.Cluster`.
+ */
+export const DCGM_MONITORING_COMPONENT = "DCGM";
 
 /**
  * Node settings every node pool (and auto-provisioned pools) shares: Container-Optimized OS with
@@ -58,7 +67,7 @@ export function gkeClusterName(name: string): string {
  *   security"); basic auth no longer exists in the API.
  * - Secrets encrypted with the Cloud KMS key (application-layer Secrets encryption).
  * - System, workload (and in staging/prod control plane) logs and metrics; Managed Service for
- *   Prometheus.
+ *   Prometheus; GKE managed DCGM GPU metrics when `features.managedDcgm`.
  * - The GCS FUSE CSI driver, so training jobs can mount datasets from Cloud Storage.
  * - Deletion protection in the API from the environment preset, `protect` from the context.
  * - Node auto-provisioning when enabled: cluster-wide CPU, memory and per-accelerator GPU limits,
@@ -70,10 +79,12 @@ export function createGkeCluster(
   net: GcpClusterNetwork,
   nodeSa: NodeServiceAccount,
   secrets: SecretsKey,
+  features: { managedDcgm: boolean } = { managedDcgm: false },
 ): gcp.container.Cluster {
   const { ctx, labels, opts } = scope;
   const controlPlaneLogs = ctx.environment === "dev" ? [] : CONTROL_PLANE_LOGGING_COMPONENTS;
   const controlPlaneMetrics = ctx.environment === "dev" ? [] : CONTROL_PLANE_MONITORING_COMPONENTS;
+  const gpuMetrics = features.managedDcgm ? [DCGM_MONITORING_COMPONENT] : [];
   const nap = args.nodeAutoProvisioning;
 
   const clusterAutoscaling: gcp.types.input.container.ClusterClusterAutoscaling = nap.enabled
@@ -172,7 +183,8 @@ export function createGkeCluster(
 
       loggingConfig: { enableComponents: [...BASE_LOGGING_COMPONENTS, ...controlPlaneLogs] },
       monitoringConfig: {
-        enableComponents: [...BASE_MONITORING_COMPONENTS, ...controlPlaneMetrics],
+        enableComponents: [...BASE_MONITORING_COMPONENTS, ...controlPlaneMetrics, ...gpuMetrics],
+        // Always on; GKE managed DCGM metrics also require it.
         managedPrometheus: { enabled: true },
       },
       addonsConfig: {

@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { GcpPrivateServiceAccess } from "../../adapters/types";
 import type { ClusterHandle, ResolvedGpuPool } from "../types";
 import { resolveGcpClusterArgs, type GcpClusterArgs } from "./args";
+import { createControlPlaneWebhookFirewall } from "./firewall";
 import { createGkeCluster } from "./gke";
 import { createNodeServiceAccount } from "./iam";
 import { createSecretsKey } from "./kms";
@@ -29,7 +30,8 @@ export {
   type GcpGpuPoolShape,
   type GpuMachine,
 } from "./machines";
-export { gkeClusterName } from "./gke";
+export { controlPlaneWebhookPorts } from "./firewall";
+export { DCGM_MONITORING_COMPONENT, gkeClusterName } from "./gke";
 export { NODE_SERVICE_ACCOUNT_ROLES } from "./iam";
 export { GKE_AUTH_PLUGIN, gkeKubeconfig } from "./kubeconfig";
 export { FLOW_LOGS, SECONDARY_RANGE_NAMES } from "./network";
@@ -42,17 +44,28 @@ export { COMPONENT_TYPE, type GcpClusterContext } from "./scope";
  * as a `pulumi.ResourceError` naming `args.gcp.<key>` / the pool, before any child is created.
  *
  * Children (`${ctx.name}-<role>`, all parented to `ctx.parent`): network, nodes (subnet), router,
- * nat, psa-range, psa-connection, nodes-sa (+ its role grants), secrets-keyring, secrets-key,
- * secrets-key-gke-agent, gke, system-pool, gpu-<pool> per GPU pool, k8s (the provider).
+ * nat, psa-range, psa-connection, nodes-sa (+ its role grants), control-plane-webhooks (firewall),
+ * secrets-keyring, secrets-key, secrets-key-gke-agent, gke, system-pool, gpu-<pool> per GPU pool,
+ * k8s (the provider).
+ *
+ * `features.managedDcgm` turns on GKE's managed DCGM metrics (the component passes its
+ * `dcgmExporter` arg); the handle then says the platform exports GPU metrics itself.
  *
  * The handle's `gcp` block points the adapters at this cluster's project, region and network, with
  * `privateServiceAccess: "existing"` (this builder made the Service Networking connection, and the
  * network ID it hands out resolves only after that connection exists).
  */
+/** Cluster features the component derives from its own (target-independent) args. */
+export interface GcpClusterFeatures {
+  /** GKE managed DCGM metrics (`monitoringConfig.enableComponents` gets "DCGM"). @default false */
+  managedDcgm?: boolean;
+}
+
 export function createGcpCluster(
   ctx: GcpClusterContext,
   args: GcpClusterArgs,
   pools: ResolvedGpuPool[],
+  features: GcpClusterFeatures = {},
 ): ClusterHandle {
   const { resolved, problems } = resolveGcpClusterArgs(args, ctx.environment);
   const lines = problems.map((p) => `args.gcp.${p.key}: ${p.message}`);
@@ -79,7 +92,9 @@ export function createGcpCluster(
   const net = createNetwork(scope, resolved);
   const nodeSa = createNodeServiceAccount(scope, resolved);
   const secrets = createSecretsKey(scope, resolved);
-  const cluster = createGkeCluster(scope, resolved, net, nodeSa, secrets);
+  const firewall = createControlPlaneWebhookFirewall(scope, resolved, net, nodeSa);
+  const managedDcgm = features.managedDcgm ?? false;
+  const cluster = createGkeCluster(scope, resolved, net, nodeSa, secrets, { managedDcgm });
   const systemPool = createSystemNodePool(scope, resolved, { cluster, nodeSa });
   const gpuPools = createGpuNodePools(scope, resolved, pools, { cluster, nodeSa });
 
@@ -101,6 +116,8 @@ export function createGcpCluster(
       proxyOnlySubnetCidr: net.proxyOnlySubnet.ipCidrRange,
     },
     driversPreinstalled: true,
-    ready: [systemPool, ...gpuPools, net.nat],
+    managedGpuMetrics: managedDcgm,
+    // The firewall before any in-cluster part: Kueue's release and objects call its webhooks.
+    ready: [systemPool, ...gpuPools, net.nat, firewall],
   };
 }

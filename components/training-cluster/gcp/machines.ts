@@ -29,6 +29,8 @@ const A100 = GcpAccelerator.nvidiaA100;
 const A100_80 = GcpAccelerator.nvidiaA100x80gb;
 const H100 = GcpAccelerator.nvidiaH100x80gb;
 const H100_MEGA = GcpAccelerator.nvidiaH100Mega80gb;
+const H200 = GcpAccelerator.nvidiaH200x141gb;
+const B200 = GcpAccelerator.nvidiaB200;
 
 /**
  * Known GPU machine types per GpuType offered on Google Cloud. A10G and L40S are not offered on
@@ -67,6 +69,14 @@ export const GCP_GPU_MACHINES: Partial<Record<GpuType, MachineTable>> = {
     "a3-edgegpu-8g": { acceleratorType: H100, gpus: 8 },
     "a3-megagpu-8g": { acceleratorType: H100_MEGA, gpus: 8 },
   },
+  // A3 Ultra (H200 141 GB): one shape, 8 GPUs ("A3 Ultra machine types").
+  [GpuType.nvidiaH200]: {
+    "a3-ultragpu-8g": { acceleratorType: H200, gpus: 8 },
+  },
+  // A4 (B200): one shape, 8 GPUs ("A4 machine types").
+  [GpuType.nvidiaB200]: {
+    "a4-highgpu-8g": { acceleratorType: B200, gpus: 8 },
+  },
 };
 
 /**
@@ -78,11 +88,16 @@ export const GCP_GPU_MACHINES: Partial<Record<GpuType, MachineTable>> = {
  *   `maxGpus` maps one-to-one to nodes. Use a2-ultragpu-* for the 80 GB part.
  * - H100 → a3-highgpu-8g: the A3 High shape offered on demand; the 1g/2g/4g shapes are offered
  *   only as Spot or through Flex-start (Compute Engine "A3 High machine types").
+ * - H200 → a3-ultragpu-8g and B200 → a4-highgpu-8g: the only shapes of A3 Ultra and A4. Both are
+ *   mostly sold through reservations, Flex-start or Spot; `maxGpus` must be a multiple of 8 to
+ *   use every node.
  */
 export const DEFAULT_GCP_GPU_MACHINE_TYPE: Partial<Record<GpuType, string>> = {
   [GpuType.nvidiaL4]: "g2-standard-8",
   [GpuType.nvidiaA100]: "a2-highgpu-1g",
   [GpuType.nvidiaH100]: "a3-highgpu-8g",
+  [GpuType.nvidiaH200]: "a3-ultragpu-8g",
+  [GpuType.nvidiaB200]: "a4-highgpu-8g",
 };
 
 /** GpuTypes that have a machine type on Google Cloud. */

@@ -133,19 +133,23 @@ export interface PreemptionArgs {
 /** The in-cluster parts: GPU stack, Kueue and teams. */
 export interface InClusterArgs {
   /**
-   * How GPUs are exposed to Kubernetes.
-   * @default "devicePlugin" when the node image has the NVIDIA drivers (EKS AL2023 NVIDIA AMI, GKE), else "gpuOperator"
+   * How GPUs are exposed to Kubernetes. On a GKE cluster this component creates, only "none" (GKE
+   * runs NVIDIA's device plugin with its managed drivers); anything else there is an error.
+   * @default "none" on a created GKE cluster; else "devicePlugin" when the node image has the NVIDIA drivers (EKS AL2023 NVIDIA AMI), else "gpuOperator"
    */
   gpuStack?: GpuStack;
   /**
-   * Export GPU metrics with NVIDIA DCGM exporter. With "gpuOperator" the operator's own exporter is
-   * used; with "devicePlugin" a standalone exporter is installed; with "none" nothing is installed.
+   * Export GPU metrics with NVIDIA DCGM exporter. On a GKE cluster this component creates, GKE's
+   * managed DCGM metrics are turned on (whatever the `gpuStack`); elsewhere, with "gpuOperator" the
+   * operator's own exporter is used and with "devicePlugin" a standalone exporter is installed.
+   * `true` with `gpuStack: "none"` on a cluster without managed DCGM (nothing could export the
+   * metrics) is an error.
    * @default true
    */
   dcgmExporter?: boolean;
   /**
-   * Create Prometheus-operator ServiceMonitors for Kueue and the DCGM exporter (needs the
-   * monitoring.coreos.com CRDs in the cluster).
+   * Create Prometheus-operator ServiceMonitors for Kueue and the DCGM exporter we install (needs
+   * the monitoring.coreos.com CRDs in the cluster). GKE's managed DCGM is collected by GKE itself.
    * @default false
    */
   serviceMonitors?: boolean;
@@ -170,6 +174,9 @@ export interface InClusterArgs {
   /** Defaults for containers in team namespaces. @default requests 500m/1Gi, limits 2/4Gi */
   containerDefaults?: ContainerDefaultsArgs;
 }
+
+/** Default of `dcgmExporter`. */
+export const DEFAULT_DCGM_EXPORTER = true;
 
 /** Kueue chart and controller version the toolkit is tested with (see `kueue.ts`). */
 export const DEFAULT_KUEUE_VERSION = "0.19.2";

@@ -156,6 +156,50 @@ export function dcgmExporterValues(opts: { serviceMonitors: boolean }) {
   };
 }
 
+/**
+ * `app.kubernetes.io/component` of the GPU Operator's driver pods, whether the ClusterPolicy or an
+ * NVIDIADriver resource deploys them (NVIDIA/gpu-operator tag v26.7.0,
+ * assets/state-driver/0500_daemonset.yaml and the golden files of internal/state/).
+ */
+export const GPU_OPERATOR_DRIVER_COMPONENT = "nvidia-driver";
+
+/**
+ * Egress of the GPU Operator's driver pods to package mirrors on tcp 80, only where the operator
+ * installs the driver (the node image lacks it: an adopted cluster with
+ * `gpuDriversPreinstalled: false`).
+ *
+ * Why: the driver container compiles the kernel module at start. Its entrypoint runs
+ * `apt-get update`, `apt-get install linux-headers-${KERNEL_VERSION}` and `apt-get download
+ * linux-image-… linux-modules-…` (NVIDIA/gpu-driver-container, ubuntu24.04/nvidia-driver,
+ * `_update_package_cache` / `_install_prerequisites`; the RHEL variants use dnf likewise), and
+ * the distribution mirrors of the Ubuntu base image are plain HTTP (archive.ubuntu.com,
+ * security.ubuntu.com; packages are verified by the archive's GPG signatures, not TLS). The
+ * platform policy of `gpu-system` allows only DNS and tcp 443/6443, so without this rule the driver
+ * pod fails with "Failed to update package cache" and no GPU on the node ever becomes allocatable.
+ * Precompiled driver images (`driver.usePrecompiled`) avoid the download but exist only for some
+ * Ubuntu kernels, so they are not the default.
+ *
+ * The rule selects the driver pods only, and excludes the link-local range (169.254.0.0/16): the
+ * node's instance metadata service also listens on tcp 80 and must stay out of reach.
+ */
+export function gpuDriverEgressPolicyManifest(labels: Record<string, string>) {
+  return {
+    apiVersion: "networking.k8s.io/v1" as const,
+    kind: "NetworkPolicy" as const,
+    metadata: { name: "gpu-driver-packages", namespace: GPU_SYSTEM_NAMESPACE, labels },
+    spec: {
+      podSelector: { matchLabels: { "app.kubernetes.io/component": GPU_OPERATOR_DRIVER_COMPONENT } },
+      policyTypes: ["Egress"],
+      egress: [
+        {
+          to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["169.254.0.0/16"] } }],
+          ports: [{ protocol: "TCP", port: 80 }],
+        },
+      ],
+    },
+  };
+}
+
 export interface GpuStackResult {
   namespace?: k8s.core.v1.Namespace;
   releases: k8s.helm.v3.Release[];
@@ -220,6 +264,13 @@ export function installGpuStack(
       );
     }
   } else {
+    if (!handle.driversPreinstalled) {
+      new k8s.networking.v1.NetworkPolicy(
+        `${ctx.name}-gpu-driver-network-policy`,
+        gpuDriverEgressPolicyManifest(labelsFor(ctx, "gpu")),
+        releaseOpts,
+      );
+    }
     releases.push(
       new k8s.helm.v3.Release(
         `${ctx.name}-gpu-operator`,

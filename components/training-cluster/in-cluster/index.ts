@@ -16,6 +16,7 @@ import { dnsLabel } from "../../shared/names";
 import { argError } from "../../shared/validation";
 import type { ClusterHandle, ResolvedGpuPool } from "../types";
 import {
+  DEFAULT_DCGM_EXPORTER,
   DEFAULT_KUEUE_VERSION,
   GpuStack,
   ReclaimWithinCohort,
@@ -63,7 +64,9 @@ export {
   DEVICE_PLUGIN_CHART,
   DEVICE_PLUGIN_IMAGE,
   GPU_OPERATOR_CHART,
+  GPU_OPERATOR_DRIVER_COMPONENT,
   dcgmExporterValues,
+  gpuDriverEgressPolicyManifest,
   devicePluginValues,
   gpuOperatorValues,
   gpuSystemNamespaceManifest,
@@ -76,11 +79,21 @@ export {
   cohortManifest,
   cpuFlavorManifest,
   gpuFlavorManifest,
+  kueueManagedNamespaceSelector,
+  kueueManagerConfig,
   kueueNamespaceManifest,
   kueueValues,
+  KUEUE_FRAMEWORKS,
   localQueueManifest,
   type ClusterQueueInput,
 } from "./kueue";
+export {
+  API_SERVER_CALLBACK_PORTS,
+  KUEUE_METRICS_PORT,
+  KUEUE_VISIBILITY_PORT,
+  KUEUE_WEBHOOK_PORT,
+  type ApiServerCallbackPort,
+} from "./ports";
 export {
   limitRangeManifest,
   resourceQuotaManifest,
@@ -110,6 +123,7 @@ const COMPONENT_TYPE = "mlops:index:GpuTrainingCluster";
 /** The in-cluster args with every default applied. */
 export interface ResolvedInClusterArgs {
   gpuStack: GpuStack;
+  /** Whether the in-cluster parts install a DCGM exporter (false where the platform exports GPU metrics). */
   dcgmExporter: boolean;
   serviceMonitors: boolean;
   kueueVersion: string;
@@ -126,7 +140,7 @@ export interface ResolvedInClusterArgs {
  */
 export function resolveInClusterArgs(
   ctx: InClusterContext,
-  handle: Pick<ClusterHandle, "driversPreinstalled">,
+  handle: Pick<ClusterHandle, "driversPreinstalled" | "managedGpuMetrics">,
   pools: ResolvedGpuPool[],
   args: ValidatedInClusterArgs,
 ): ResolvedInClusterArgs {
@@ -138,6 +152,16 @@ export function resolveInClusterArgs(
       COMPONENT_TYPE,
       "gpuStack",
       '"devicePlugin" needs the NVIDIA driver and container toolkit on the node image, and this cluster\'s nodes do not have them; use "gpuOperator" (installs them), or declare the drivers preinstalled for an existing cluster (gpuDriversPreinstalled: true)',
+    );
+  }
+  // An arg the cluster cannot honour is an error, never a silent no-op: with no GPU stack there is
+  // no exporter to install, and only a platform with managed DCGM (GKE) exports the metrics.
+  if (args.dcgmExporter === true && gpuStack === GpuStack.none && !handle.managedGpuMetrics) {
+    argError(
+      ctx.parent,
+      COMPONENT_TYPE,
+      "dcgmExporter",
+      'true needs a GPU stack to export the metrics, and gpuStack is "none" on a cluster without managed DCGM metrics; use gpuStack "devicePlugin" or "gpuOperator", or set dcgmExporter: false',
     );
   }
   const poolNames = pools.map((p) => p.name);
@@ -175,7 +199,8 @@ export function resolveInClusterArgs(
   });
   return {
     gpuStack,
-    dcgmExporter: args.dcgmExporter ?? true,
+    // The platform's managed DCGM replaces ours (two DCGM host engines on one GPU compete).
+    dcgmExporter: (args.dcgmExporter ?? DEFAULT_DCGM_EXPORTER) && !handle.managedGpuMetrics,
     serviceMonitors: args.serviceMonitors ?? false,
     kueueVersion: args.kueueVersion ?? DEFAULT_KUEUE_VERSION,
     kueueReplicas: args.kueueReplicas ?? (ctx.environment === "dev" ? 1 : 2),

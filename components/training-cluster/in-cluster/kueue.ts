@@ -28,7 +28,9 @@ import {
   labelsFor,
   LOCAL_QUEUE_NAME,
   platformNamespacePolicy,
+  TEAM_LABEL,
 } from "./common";
+import { API_SERVER_CALLBACK_PORTS, KUEUE_METRICS_PORT, KUEUE_WEBHOOK_PORT } from "./ports";
 
 /**
  * Kueue chart: `oci://registry.k8s.io/kueue/charts/kueue` (kubernetes-sigs/kueue
@@ -49,6 +51,58 @@ export const KUEUE_IMAGE_REPOSITORY = "registry.k8s.io/kueue/kueue";
 /** API version of the Kueue objects (v1beta1 is deprecated since 0.15). */
 export const KUEUE_API_VERSION = "kueue.x-k8s.io/v1beta2";
 
+/**
+ * The Kueue frameworks the toolkit submits: the training job template is a `batch/v1` Job
+ * (job-template.ts). Every other integration stays off, so Kueue's Pod, Deployment and StatefulSet
+ * webhooks are not in the admission path with `failurePolicy: Fail` (the chart sets `Fail` only for
+ * the integrations listed here: charts/kueue/templates/webhook/manifests.yaml at v0.19.2, e.g.
+ * `mpod.kb.io` / `mdeployment.kb.io` use `{{- if has "pod" $integrationsConfig.frameworks }}`).
+ * Names from apis/config/v1beta2/configuration_types.go (`Integrations.Frameworks`).
+ */
+export const KUEUE_FRAMEWORKS = ["batch/job"] as const;
+
+/**
+ * The namespaces Kueue manages: the team namespaces (labelled `TEAM_LABEL`). The chart copies this
+ * selector onto every job webhook (`namespaceSelector` of `mjob.kb.io`, `vjob.kb.io`, ... in
+ * templates/webhook/manifests.yaml, replacing its default "not kube-system / kueue-system"), so
+ * pods and Deployments elsewhere (MLflow, add-ons) never reach Kueue's webhooks.
+ */
+export function kueueManagedNamespaceSelector() {
+  return { matchExpressions: [{ key: TEAM_LABEL, operator: "Exists" }] };
+}
+
+/**
+ * Kueue's manager configuration (`config.kueue.x-k8s.io/v1beta2` Configuration). The chart takes
+ * it as one YAML document (`managerConfig.controllerManagerConfigYaml`, charts/kueue/values.yaml
+ * at v0.19.2), replacing the chart's default as a whole; so this is the chart default of v0.19.2
+ * (health, metrics, webhook, leader election, controller concurrency, client QPS) with our
+ * `managedJobsNamespaceSelector` and `integrations.frameworks`. The chart's template adds
+ * `internalCertManagement` (templates/manager/manager-config.yaml).
+ */
+export function kueueManagerConfig() {
+  return {
+    apiVersion: "config.kueue.x-k8s.io/v1beta2",
+    kind: "Configuration",
+    health: { healthProbeBindAddress: ":8081" },
+    metrics: { bindAddress: `:${KUEUE_METRICS_PORT}` },
+    webhook: { port: KUEUE_WEBHOOK_PORT },
+    leaderElection: { leaderElect: true, resourceName: "c1f6bfd2.kueue.x-k8s.io" },
+    controller: {
+      groupKindConcurrency: {
+        "Job.batch": 5,
+        Pod: 5,
+        "Workload.kueue.x-k8s.io": 10,
+        "LocalQueue.kueue.x-k8s.io": 5,
+        "ClusterQueue.kueue.x-k8s.io": 5,
+        "ResourceFlavor.kueue.x-k8s.io": 1,
+      },
+    },
+    clientConnection: { qps: 300, burst: 500 },
+    managedJobsNamespaceSelector: kueueManagedNamespaceSelector(),
+    integrations: { frameworks: [...KUEUE_FRAMEWORKS] },
+  };
+}
+
 /** Values of the Kueue chart. */
 export function kueueValues(opts: { version: string; replicas: number; serviceMonitors: boolean }) {
   return {
@@ -63,6 +117,10 @@ export function kueueValues(opts: { version: string; replicas: number; serviceMo
         image: { repository: KUEUE_IMAGE_REPOSITORY, tag: `v${opts.version}`, pullPolicy: "IfNotPresent" },
       },
     },
+    // JSON is YAML: the chart reads it with `fromYaml`.
+    managerConfig: { controllerManagerConfigYaml: JSON.stringify(kueueManagerConfig(), null, 2) },
+    // The webhook Service targets the port the manager listens on (API_SERVER_CALLBACK_PORTS).
+    webhookService: { ports: [{ port: 443, protocol: "TCP", targetPort: KUEUE_WEBHOOK_PORT }] },
   };
 }
 
@@ -212,10 +270,15 @@ export function installKueue(
     },
     childOptions(ctx, handle, [namespace]),
   );
-  // Kueue's admission webhook (9443) is called by the API server; metrics (8443) by Prometheus.
+  // The API server calls the admission webhooks (9443) and the visibility APIService (8082): it is
+  // outside the pod network. Without 8082 the APIService is unavailable, and namespace deletion
+  // (which lists every API group) hangs. Metrics (8443) only from inside the cluster (Prometheus).
   platformNamespacePolicy(ctx, handle, namespace, "kueue-system", [
-    { port: 9443, fromAnywhere: true },
-    { port: 8443, fromAnywhere: false },
+    ...API_SERVER_CALLBACK_PORTS.filter((p) => p.namespace === KUEUE_NAMESPACE).map((p) => ({
+      port: p.port,
+      fromAnywhere: true,
+    })),
+    { port: KUEUE_METRICS_PORT, fromAnywhere: false },
   ]);
   return { namespace, release };
 }

@@ -1,0 +1,52 @@
+/**
+ * Ports on pods that the Kubernetes API server itself connects to: admission webhooks and
+ * aggregated APIs (APIService) of the charts the in-cluster parts install. One list, used by
+ *
+ * - the `kueue-system` NetworkPolicy (kueue.ts), which admits these ports from outside the pod
+ *   network (the API server is not a pod), and the Kueue chart values (webhook port);
+ * - the GKE builder's firewall rule (gcp/firewall.ts): a private GKE cluster's control plane
+ *   reaches the nodes only on tcp 443/10250 through GKE's own rule, so every other port the API
+ *   server calls needs a rule from the control-plane range, or the webhooks time out.
+ *
+ * Changing a chart that adds a webhook or an APIService means adding its port here, and both the
+ * NetworkPolicy and the firewall follow.
+ *
+ * Charts audited for webhooks and APIServices (only Kueue has any):
+ * - Kueue 0.19.2 (kubernetes-sigs/kueue tag v0.19.2): charts/kueue/templates/webhook/service.yaml
+ *   and values.yaml `webhookService.ports` (Service 443 → pod 9443, the `webhook.port` of the
+ *   manager config); charts/kueue/templates/visibility/service.yaml (Service 443 → pod 8082,
+ *   fixed in the chart) behind the APIServices in templates/visibility/apiservice_v1beta{1,2}.yaml.
+ * - NVIDIA device plugin 0.20.0 (NVIDIA/k8s-device-plugin tag v0.20.0,
+ *   deployments/helm/nvidia-device-plugin/templates/): DaemonSets, RBAC, ConfigMap; no webhook,
+ *   no APIService.
+ * - NVIDIA GPU Operator v26.7.0 (NVIDIA/gpu-operator tag v26.7.0, deployments/gpu-operator/templates/
+ *   and its node-feature-discovery subchart): operator Deployment, ClusterPolicy, NFD; no webhook,
+ *   no APIService.
+ * - DCGM exporter 4.8.2 (NVIDIA/dcgm-exporter tag 4.5.3-4.8.2, deployment/templates/): DaemonSet,
+ *   Service (9400, scraped by Prometheus, not called by the API server); no webhook, no APIService.
+ */
+import { KUEUE_NAMESPACE } from "./common";
+
+/** Kueue's webhook server port in the pod (manager config `webhook.port`; the chart's default). */
+export const KUEUE_WEBHOOK_PORT = 9443;
+
+/** Kueue's visibility API server port in the pod (fixed in the chart's visibility Service). */
+export const KUEUE_VISIBILITY_PORT = 8082;
+
+/** Kueue's metrics port (manager config `metrics.bindAddress`), scraped from inside the cluster. */
+export const KUEUE_METRICS_PORT = 8443;
+
+/** A pod port the API server calls. */
+export interface ApiServerCallbackPort {
+  port: number;
+  /** Namespace of the pods listening there (its NetworkPolicy admits the port from anywhere). */
+  namespace: string;
+  /** What listens there (for comments and rule descriptions). */
+  what: string;
+}
+
+/** Every pod port the API server calls, for every chart the in-cluster parts can install (see above). */
+export const API_SERVER_CALLBACK_PORTS: readonly ApiServerCallbackPort[] = [
+  { port: KUEUE_WEBHOOK_PORT, namespace: KUEUE_NAMESPACE, what: "Kueue admission webhooks" },
+  { port: KUEUE_VISIBILITY_PORT, namespace: KUEUE_NAMESPACE, what: "Kueue visibility APIService" },
+];
