@@ -25,14 +25,15 @@ interface ModuleInternals {
 /** Runs `fn` with `require("pulumi-mlops[/plan]")` resolving to this repository's sources. */
 export async function withPackageFromSource<T>(fn: () => Promise<T>): Promise<T> {
   const internals = Module as unknown as ModuleInternals;
-  const original = internals._resolveFilename;
-  internals._resolveFilename = function (request, parent, isMain, options) {
-    return original.call(Module, EXPORTS[request] ?? request, parent, isMain, options);
-  };
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- restored as it was
+  const restore = internals._resolveFilename;
+  const original = restore.bind(Module);
+  internals._resolveFilename = (request, parent, isMain, options) =>
+    original(EXPORTS[request] ?? request, parent, isMain, options);
   try {
     return await fn();
   } finally {
-    internals._resolveFilename = original;
+    internals._resolveFilename = restore;
   }
 }
 
