@@ -74,24 +74,24 @@ describe("Pulumi examples", () => {
 
     describe(name, () => {
       it("is standalone: imports only pulumi-mlops and its package.json dependencies", () => {
-        const pkg = JSON.parse(read("package.json")) as {
+        const example = JSON.parse(read("package.json")) as {
           name: string;
           dependencies: Record<string, string>;
           scripts: Record<string, string>;
         };
-        expect(pkg.name).toBe(project);
-        expect(pkg.dependencies["pulumi-mlops"]).toBe(`^${pkg.version}`);
+        expect(example.name).toBe(project);
+        expect(example.dependencies["pulumi-mlops"]).toBe(`^${pkg.version}`);
         // The package's peer dependencies, and tsx for the runtime's `nodeargs: --import tsx`.
-        expect(Object.keys(pkg.dependencies).sort()).toEqual(
+        expect(Object.keys(example.dependencies).sort()).toEqual(
           [...Object.keys(pkg.peerDependencies), "pulumi-mlops", "tsx"].sort(),
         );
-        expect(pkg.scripts["plan"]).toBe(`mlops-plan --program . --stack ${stacks[0]}`);
+        expect(example.scripts["plan"]).toBe(`mlops-plan --program . --stack ${stacks[0]}`);
         const imports = [...read("index.ts").matchAll(/from "([^"]+)"/g)].map((m) => m[1]!);
         expect(imports).toContain("pulumi-mlops");
         for (const spec of imports) {
           expect(spec.startsWith("."), `${name}/index.ts imports ${spec}`).toBe(false);
           if (spec !== "pulumi-mlops")
-            expect(Object.keys(pkg.dependencies)).toContain(
+            expect(Object.keys(example.dependencies)).toContain(
               spec.replace(/^(@[^/]+\/[^/]+|[^@/][^/]*).*$/, "$1"),
             );
         }
