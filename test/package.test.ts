@@ -76,6 +76,8 @@ describe("npm pack", () => {
       expect.arrayContaining([
         "package.json",
         "README.md",
+        "CHANGELOG.md",
+        "docs/policies.md",
         "dist/components/index.js",
         "dist/components/index.d.ts",
         "dist/plan/index.js",
