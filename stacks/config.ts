@@ -80,6 +80,37 @@ const stackConfigObject = z
 
 export type StackConfig = z.output<typeof stackConfigObject>;
 
+/**
+ * What each `mlops:<key>` of a stack file holds. The README's configuration table is generated
+ * from this (`npm run docs`) and the type requires an entry for every key the schema accepts, so
+ * the table can neither miss an accepted key nor document a rejected one.
+ */
+export const STACK_CONFIG_DOCS: Record<keyof z.input<typeof stackConfigObject>, string> = {
+  target: "`aws`, `gcp` or `local` (required)",
+  environment:
+    "`dev`, `staging` or `prod` (required): the preset of every component, and the policy pack's enforcement levels",
+  tags: "`owner`, `cost-center`, `data-classification` (public/internal/confidential/restricted) required; more allowed. Every resource gets them, plus `environment`, `managed-by`, `pulumi-project` and `pulumi-stack`",
+  cluster:
+    "the `GpuTrainingCluster` args except target, environment and tags: `aws` or `gcp` (create the cluster) or `existing` (adopt one: `context` / `kubeconfig`), `gpuPools`, `teams`, `gpuStack`, `dcgmExporter`, `protect`, ...",
+  aws: "the registry's AWS network and identity (`AwsTargetArgs`) when the cluster is adopted (`cluster.existing`); a created EKS cluster supplies it (and setting it is an error)",
+  gcp: "the registry's GCP project and network (`GcpTargetArgs`) when the cluster is adopted; a created GKE cluster supplies it (and setting it is an error)",
+  local: "the local target's block (`LocalTargetArgs`: `storageClassName`, `objectStoreStorageGb`)",
+  modelRegistry:
+    "any `ModelRegistryArgs` field except target, environment, kubernetesProvider, the cloud blocks and tags: `namespace`, `replicas`, `database`, `bucket`, `ingress`, `auth`, ...",
+};
+
+/** Provider settings each target needs (checked together with the `mlops:` keys). */
+export const REQUIRED_PROVIDER_CONFIG: Record<Target, string[]> = {
+  aws: ["aws:region"],
+  gcp: ["gcp:project", "gcp:region"],
+  local: [],
+};
+
+/** The `mlops:<key>` names the schema accepts. */
+export function stackConfigKeys(): string[] {
+  return Object.keys(stackConfigObject.shape);
+}
+
 /** Maps a path inside the ModelRegistry args to the config key it came from. */
 function registryPathToConfig(path: PropertyKey[]): PropertyKey[] {
   const [head, ...rest] = path;
@@ -154,12 +185,7 @@ const stackConfigSchema = stackConfigObject.superRefine((cfg, ctx) => {
 
 /** Provider settings the chosen target needs, checked with the `mlops:` keys. */
 function providerProblems(target: Target, providerConfig: Record<string, string>): string[] {
-  const required: Record<Target, string[]> = {
-    aws: ["aws:region"],
-    gcp: ["gcp:project", "gcp:region"],
-    local: [],
-  };
-  return required[target]
+  return REQUIRED_PROVIDER_CONFIG[target]
     .filter((key) => !providerConfig[key])
     .map((key) => `${key}: required when mlops:target is "${target}"`);
 }

@@ -1,11 +1,14 @@
 /**
- * The examples are part of the product: the GitHub Actions workflow runs both policy checks the
- * README promises, with commands that exist in this repository.
+ * The examples are part of the product: every Pulumi example is a standalone project (imports
+ * `pulumi-mlops` by name, has its own package.json and a README with run steps) that plans clean
+ * from its own folder with its own stack files; the GitHub Actions workflow runs both policy checks
+ * the README promises, with commands that exist in this repository.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { planFromFolder } from "./package-from-source";
 
 interface Step {
   run?: string;
@@ -22,7 +25,9 @@ const workflow = parse(
   fs.readFileSync(path.join(root, "examples", "github-actions", "mlops-checks.yml"), "utf8"),
 ) as Workflow;
 const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as {
+  version: string;
   scripts: Record<string, string>;
+  peerDependencies: Record<string, string>;
 };
 
 describe("examples/github-actions/mlops-checks.yml", () => {
@@ -46,4 +51,80 @@ describe("examples/github-actions/mlops-checks.yml", () => {
     expect(step.env).toHaveProperty("MLOPS_ENVIRONMENT");
     expect(fs.existsSync(path.join(root, "policies", "PulumiPolicy.yaml"))).toBe(true);
   });
+});
+
+/** Every folder of examples/ that is a Pulumi program. */
+const programs = fs
+  .readdirSync(path.join(root, "examples"))
+  .filter((name) => fs.existsSync(path.join(root, "examples", name, "Pulumi.yaml")));
+
+describe("Pulumi examples", () => {
+  it("are the model registry and the training job", () => {
+    expect(programs).toEqual(["model-registry", "training-job"]);
+  });
+
+  for (const name of programs) {
+    const dir = path.join(root, "examples", name);
+    const read = (file: string): string => fs.readFileSync(path.join(dir, file), "utf8");
+    const project = (parse(read("Pulumi.yaml")) as { name: string }).name;
+    const stacks = fs
+      .readdirSync(dir)
+      .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+      .filter((s): s is string => s !== undefined);
+
+    describe(name, () => {
+      it("is standalone: imports only pulumi-mlops and its package.json dependencies", () => {
+        const example = JSON.parse(read("package.json")) as {
+          name: string;
+          dependencies: Record<string, string>;
+          scripts: Record<string, string>;
+        };
+        expect(example.name).toBe(project);
+        expect(example.dependencies["pulumi-mlops"]).toBe(`^${pkg.version}`);
+        // The package's peer dependencies, and tsx for the runtime's `nodeargs: --import tsx`.
+        expect(Object.keys(example.dependencies).sort()).toEqual(
+          [...Object.keys(pkg.peerDependencies), "pulumi-mlops", "tsx"].sort(),
+        );
+        expect(example.scripts["plan"]).toBe(`mlops-plan --program . --stack ${stacks[0]}`);
+        const imports = [...read("index.ts").matchAll(/from "([^"]+)"/g)].map((m) => m[1]!);
+        expect(imports).toContain("pulumi-mlops");
+        for (const spec of imports) {
+          expect(spec.startsWith("."), `${name}/index.ts imports ${spec}`).toBe(false);
+          if (spec !== "pulumi-mlops")
+            expect(Object.keys(example.dependencies)).toContain(
+              spec.replace(/^(@[^/]+\/[^/]+|[^@/][^/]*).*$/, "$1"),
+            );
+        }
+      });
+
+      it("has a README whose run steps match its folder and stack files", () => {
+        const readme = read("README.md");
+        expect(readme).toContain(`cd examples/${name}\nnpm install`);
+        expect(readme).toContain("npm run plan");
+        expect(readme).toContain("pulumi up");
+        for (const stack of stacks) expect(readme).toContain(`pulumi stack init ${stack}`);
+        // Every config key the stack files set is documented, and every documented key is read.
+        const program = read("index.ts");
+        for (const stack of stacks) {
+          const config = (parse(read(`Pulumi.${stack}.yaml`)) as { config: Record<string, unknown> }).config;
+          for (const key of Object.keys(config)) {
+            const short = key.replace(`${project}:`, "");
+            expect(readme, `${key} in README.md`).toContain(`| \`${short}\``);
+            expect(program, `${key} in index.ts`).toMatch(new RegExp(`config\\.\\w+\\("${short}"\\)`));
+          }
+        }
+      });
+
+      for (const stack of stacks) {
+        it(`plans from its own folder (stack ${stack}): exit 0, no mandatory policy violation`, async () => {
+          const run = await planFromFolder(dir, ["--stack", stack]);
+          expect(run.err).toBe("");
+          expect(run.code).toBe(0);
+          expect(run.plan!.project).toBe(project);
+          expect(run.plan!.policyViolations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
+          expect(run.plan!.resources.some((r) => r.type.startsWith("mlops:index:"))).toBe(true);
+        });
+      }
+    });
+  }
 });

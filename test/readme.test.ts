@@ -1,21 +1,122 @@
 /**
- * README.md is documentation users rely on: its generated policy table matches the rules, and
- * every built-in mock answer of the offline plan is documented.
+ * README.md and docs/ are documentation users rely on: every TypeScript snippet plans clean as
+ * written, the generated tables (stack config keys, policy rules) match their sources, every
+ * component output and every built-in mock answer of the offline plan is documented.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { renderReadme } from "../bin/update-readme";
+import { renderConfigTable, renderPoliciesDoc, renderReadme } from "../bin/update-readme";
 import { awsInvokes } from "../plan/mock-outputs/aws";
 import { gcpInvokes } from "../plan/mock-outputs/gcp";
 import { RULES } from "../policies/catalog";
+import { parseStackConfig, REQUIRED_PROVIDER_CONFIG, stackConfigKeys } from "../stacks/config";
+import { planFromFolder } from "./package-from-source";
 
-const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+const root = path.join(__dirname, "..");
+const read = (file: string): string => fs.readFileSync(path.join(root, file), "utf8");
+const readme = read("README.md");
+const policiesDoc = read("docs/policies.md");
+
+/** The body of the Markdown section that starts with `heading` (up to the next heading of any level). */
+function section(text: string, heading: string): string {
+  const start = text.indexOf(`\n${heading}\n`);
+  if (start < 0) throw new Error(`no section ${heading}`);
+  const body: string[] = [];
+  let fenced = false;
+  for (const line of text.slice(start + heading.length + 2).split("\n")) {
+    if (/^ *```/.test(line)) fenced = !fenced;
+    else if (!fenced && /^#{1,6} /.test(line)) break;
+    body.push(line);
+  }
+  return body.join("\n");
+}
+
+/** The first-column code names of the Markdown table rows in `text`. */
+function tableKeys(text: string): string[] {
+  return [...text.matchAll(/^\| `([^`]+)` +\|/gm)].map((m) => m[1]!);
+}
 
 describe("README.md", () => {
-  it("has the policy table generated from the current rule metadata (npm run docs)", async () => {
+  it("has its generated sections up to date (npm run docs)", async () => {
     expect(await renderReadme(readme)).toBe(readme);
-    for (const rule of RULES) expect(readme).toMatch(new RegExp(`\\| \`${rule.name}\` +\\|`));
+  });
+
+  it("documents exactly the stack config keys the program accepts (mlops:cluster, not mlops:kubernetes)", () => {
+    const documented = tableKeys(section(readme, "## Stacks and configuration"));
+    expect(documented).toEqual([
+      ...stackConfigKeys().map((k) => `mlops:${k}`),
+      ...new Set(Object.values(REQUIRED_PROVIDER_CONFIG).flat()),
+    ]);
+    expect(documented).toContain("mlops:cluster");
+    expect(documented).not.toContain("mlops:kubernetes");
+    // What the table says is what the program does: an undocumented key is rejected.
+    expect(() =>
+      parseStackConfig({
+        "mlops:target": "local",
+        "mlops:environment": "dev",
+        "mlops:tags": JSON.stringify({ owner: "a", "cost-center": "b", "data-classification": "internal" }),
+        "mlops:kubernetes": JSON.stringify({ context: "kind" }),
+      }),
+    ).toThrow("mlops:kubernetes: unknown key");
+    expect(renderConfigTable()).toContain("| `mlops:cluster` |");
+  });
+
+  it("links the policy rules (docs/policies.md) instead of carrying the table", () => {
+    expect(readme).toContain("](docs/policies.md)");
+    for (const rule of RULES) expect(readme).not.toMatch(new RegExp(`^\\| \`${rule.name}\` +\\|`, "m"));
+    expect(Buffer.byteLength(readme)).toBeLessThan(60_000);
+  });
+
+  it("has the sections users ask for", () => {
+    for (const heading of [
+      "## Prerequisites",
+      "## Install in your own project",
+      "## Reaching MLflow after deploy",
+      "## Idle cost of the shipped stacks",
+      "## Teardown of a prod stack",
+      "## Upgrades",
+    ]) {
+      expect(readme).toContain(`\n${heading}\n`);
+    }
+    // An idle cost for every shipped stack.
+    const costs = tableKeys(section(readme, "## Idle cost of the shipped stacks"));
+    const stacks = fs
+      .readdirSync(path.join(root, "stacks"))
+      .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+      .filter((s): s is string => s !== undefined);
+    expect(costs.sort()).toEqual(stacks.sort());
+    // The install section names every peer dependency.
+    const pkg = JSON.parse(read("package.json")) as { peerDependencies: Record<string, string> };
+    const install = section(readme, "## Install in your own project");
+    for (const peer of Object.keys(pkg.peerDependencies)) expect(install).toContain(peer);
+    expect(install).toContain("npm install pulumi-mlops");
+    // The teardown steps name the commands that lift each protection.
+    const teardown = section(readme, "## Teardown of a prod stack");
+    for (const step of [
+      "pulumi state unprotect",
+      "deletionProtection' false",
+      "--no-deletion-protection",
+      "schedule-key-deletion",
+    ]) {
+      expect(teardown).toContain(step);
+    }
+  });
+
+  it("has an outputs table per component listing exactly its public outputs", () => {
+    const components: [string, string][] = [
+      ["ModelRegistry", "components/model-registry/index.ts"],
+      ["GpuTrainingCluster", "components/training-cluster/index.ts"],
+      ["TrainingJob", "components/training-cluster/in-cluster/job-template.ts"],
+    ];
+    for (const [name, file] of components) {
+      const source = read(file);
+      const body = source.slice(source.indexOf(`export class ${name} `));
+      const classBody = body.slice(0, body.indexOf("constructor("));
+      const outputs = [...classBody.matchAll(/^ {2}(?:public )?readonly (\w+)/gm)].map((m) => m[1]!);
+      expect(outputs.length, name).toBeGreaterThan(0);
+      expect(tableKeys(section(readme, `#### Outputs of \`${name}\``)), name).toEqual(outputs);
+    }
   });
 
   it("documents every built-in invoke answer of the offline plan", () => {
@@ -31,6 +132,65 @@ describe("README.md", () => {
   it("gives the two fresh-machine commands that CI runs", () => {
     expect(readme).toContain("npm ci && npm run plan -- --stack local");
     expect(readme).toContain("```sh\nnpm test\n```");
-    expect(fs.readFileSync(path.join(__dirname, "..", ".ci", "run"), "utf8")).toMatch(/^npm test$/m);
+    expect(read(".ci/run")).toMatch(/^npm test$/m);
+  });
+});
+
+describe("README.md TypeScript snippets plan as written", () => {
+  const snippets = [...readme.matchAll(/^( *)```(?:ts|typescript)\n([\s\S]*?)^\1```$/gm)].map((m) =>
+    m[2]!.replace(new RegExp(`^${m[1]!}`, "gm"), ""),
+  );
+
+  it("there are snippets for every component", () => {
+    const all = snippets.join("\n");
+    for (const name of ["ModelRegistry", "GpuTrainingCluster", "TrainingJob"]) {
+      expect(all).toContain(`new ${name}(`);
+    }
+  });
+
+  snippets.forEach((code, i) => {
+    const firstLine = code.split("\n").find((l) => !l.startsWith("import") && l.trim() !== "") ?? "";
+    it(`snippet ${i + 1} (${firstLine.trim().slice(0, 60)}): exit 0, no mandatory policy violation`, async () => {
+      // A Pulumi project holding the snippet verbatim; `pulumi-mlops` resolves to this repository.
+      const dir = path.join(root, ".tmp", "readme-snippets", String(i + 1));
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, "index.ts"), code);
+      fs.writeFileSync(
+        path.join(dir, "Pulumi.yaml"),
+        "name: readme-snippet\nruntime: nodejs\nmain: index.ts\n",
+      );
+      // The policy pack checks at the level of the environment the snippet deploys (prod if none).
+      const environment = /environment: "(dev|staging|prod)"/.exec(code)?.[1] ?? "prod";
+      fs.writeFileSync(
+        path.join(dir, "Pulumi.readme.yaml"),
+        `config:\n  aws:region: us-east-1\n  readme-snippet:environment: ${environment}\n`,
+      );
+      const run = await planFromFolder(dir, ["--stack", "readme"]);
+      expect(run.err).toBe("");
+      expect(run.code).toBe(0);
+      expect(run.plan!.policyViolations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
+    });
+  });
+});
+
+describe("docs/policies.md", () => {
+  it("has the policy table generated from the current rule metadata (npm run docs)", async () => {
+    expect(await renderPoliciesDoc(policiesDoc)).toBe(policiesDoc);
+    expect(tableKeys(policiesDoc)).toEqual(RULES.map((r) => r.name));
+  });
+});
+
+describe("CHANGELOG.md", () => {
+  it("keeps a changelog: an Unreleased section and the released version of package.json", () => {
+    const changelog = read("CHANGELOG.md");
+    const { version } = JSON.parse(read("package.json")) as { version: string };
+    expect(changelog).toContain("https://keepachangelog.com/en/1.1.0/");
+    const headings = [...changelog.matchAll(/^## \[([^\]]+)\]/gm)].map((m) => m[1]!);
+    expect(headings[0]).toBe("Unreleased");
+    expect(headings).toContain(version);
+    expect(changelog).toMatch(
+      new RegExp(`^## \\[${version.replace(/\./g, "\\.")}\\] - \\d{4}-\\d{2}-\\d{2}$`, "m"),
+    );
   });
 });

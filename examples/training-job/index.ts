@@ -2,27 +2,28 @@
  * A small training workload on the GPU training cluster: one PyTorch job that trains a tiny
  * classifier on synthetic data on one GPU, submitted through the team's Kueue queue.
  *
- * The cluster stack (`GpuTrainingCluster`) created the team namespace "vision" with its LocalQueue
- * `training` and ServiceAccount `training`; this program only submits the job. Point it at the
- * cluster with `pulumi config set kubeContext <context>` (or `kubeconfig`, as a secret).
+ * The cluster stack (`GpuTrainingCluster`) created the team namespace (`team`, e.g. "research" in
+ * every shipped stack) with its LocalQueue `training` and ServiceAccount `training`; this program
+ * only submits the job. Point it at the cluster with `pulumi config set kubeContext <context>` (or
+ * `kubeconfig`, as a secret). See README.md for the run steps.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { TrainingJob } from "../../components";
+import { TrainingJob } from "pulumi-mlops";
 
 /**
  * PyTorch 2.11.0 with CUDA 12.8 and cuDNN 9, runtime variant (no compiler toolchain), from the
  * official pytorch/pytorch repository on Docker Hub. CUDA 12.8 runs on the 570+ drivers of the EKS
  * AL2023 NVIDIA AMI and of GKE's managed drivers. Pin a digest for production runs.
  */
-export const PYTORCH_IMAGE = "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime";
+const PYTORCH_IMAGE = "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime";
 
 /**
  * The training script: a two-layer MLP on synthetic data, a few hundred steps, checks that a GPU
  * is visible and that the loss goes down. Writes nothing but logs (the root filesystem is read-only;
  * /tmp is the scratch volume).
  */
-export const TRAIN_SCRIPT = `
+const TRAIN_SCRIPT = `
 import torch, torch.nn as nn
 assert torch.cuda.is_available(), "no GPU visible: check the nvidia.com/gpu request and the device plugin"
 dev = torch.device("cuda")
@@ -48,6 +49,12 @@ assert loss.item() < first, "loss did not decrease"
 `;
 
 const config = new pulumi.Config();
+// The team whose namespace and Kueue queue the job runs in (a team of the cluster stack).
+const team = config.require("team");
+// A new name per run: a finished Job is deleted after ttlSecondsAfterFinished (see README.md).
+const runName = config.require("runName");
+// dev | staging | prod: the governance label (and the policy pack's enforcement levels offline).
+const environment = config.get("environment") ?? "dev";
 const kubeconfig = config.getSecret("kubeconfig");
 const cluster = new k8s.Provider("cluster", {
   ...(kubeconfig !== undefined ? { kubeconfig } : {}),
@@ -55,9 +62,9 @@ const cluster = new k8s.Provider("cluster", {
   enableServerSideApply: true,
 });
 
-const run = new TrainingJob(config.get("runName") ?? "mlp-smoke-001", {
+const run = new TrainingJob(runName, {
   kubernetesProvider: cluster,
-  namespace: config.get("team") ?? "vision",
+  namespace: team,
   image: PYTORCH_IMAGE,
   command: ["python", "-c", TRAIN_SCRIPT],
   gpus: 1,
@@ -71,9 +78,9 @@ const run = new TrainingJob(config.get("runName") ?? "mlp-smoke-001", {
   // Governance labels (the policy pack requires owner, cost-center, environment, data-classification).
   labels: {
     "mlops.pulumi.com/experiment": "mlp-smoke",
-    owner: config.get("team") ?? "vision",
+    owner: team,
     "cost-center": config.get("costCenter") ?? "ml-research",
-    environment: config.get("environment") ?? "dev",
+    environment,
     "data-classification": "internal",
   },
 });

@@ -4,6 +4,7 @@
  * pool, quotas, Pod Security labels, NetworkPolicies; the job template; the existing-cluster
  * path; and bad input.
  */
+import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import { beforeAll, describe, expect, it } from "vitest";
 import { adoptExistingCluster, existingClusterArgsSchema } from "../../components/training-cluster/existing";
@@ -34,6 +35,7 @@ import {
   type PlanResource,
 } from "../helpers";
 import { Host, inClusterProgram, POOLS, TEAMS } from "./fixtures";
+import { planFromFolder } from "../package-from-source";
 
 type JobSpec = k8s.types.output.batch.v1.JobSpec;
 type NetworkPolicySpec = k8s.types.output.networking.v1.NetworkPolicySpec;
@@ -474,13 +476,16 @@ describe("GPU Operator stack", () => {
 describe("training job template", () => {
   let plan: Plan;
   beforeAll(async () => {
-    plan = await planOf(() => import("../../examples/training-job/index.js"));
+    // The example as a user runs it: from its own folder, with its Pulumi.dev.yaml.
+    plan = (
+      await planFromFolder(path.join(__dirname, "..", "..", "examples", "training-job"), ["--stack", "dev"])
+    ).plan!;
   });
 
   it("the example submits one Job through Kueue: queue label, suspended, skipAwait", () => {
     const job = findResource(plan, T.job);
     expect(findResource(plan, "mlops:index:TrainingJob").urn).toBe(job.parent);
-    expect(meta(job)).toMatchObject({ name: "mlp-smoke-001", namespace: "vision" });
+    expect(meta(job)).toMatchObject({ name: "mlp-smoke-001", namespace: "research" });
     expect(meta(job).labels![QUEUE_NAME_LABEL]).toBe("training");
     expect(meta(job).annotations).toEqual({ "pulumi.com/skipAwait": "true" });
     const s = spec<JobSpec>(job);
