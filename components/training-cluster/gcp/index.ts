@@ -29,7 +29,6 @@ export {
   type GcpGpuPoolShape,
   type GpuMachine,
 } from "./machines";
-export { gkeClusterName } from "./gke";
 export { NODE_SERVICE_ACCOUNT_ROLES } from "./iam";
 export { GKE_AUTH_PLUGIN, gkeKubeconfig } from "./kubeconfig";
 export { FLOW_LOGS, SECONDARY_RANGE_NAMES } from "./network";
