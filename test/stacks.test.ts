@@ -9,6 +9,7 @@ import { main } from "../plan/cli";
 import type { Plan, PlanResource } from "../plan/types";
 import { parseStackConfig } from "../stacks/config";
 import { StackConfigError } from "../components/shared/errors";
+import { accountScopedPhysicalNames, sharedPhysicalNames } from "./helpers";
 
 const STACKS = ["local", "aws-dev", "aws-prod", "gcp-dev", "gcp-prod"] as const;
 /** A valid mlops:aws block (for an adopted cluster). */
@@ -237,6 +238,66 @@ describe("the cloud stacks create their GPU training clusters", () => {
           (q.inputs["metadata"] as { namespace: string }).namespace,
         );
       }
+    });
+  }
+});
+
+describe("stacks of one program in one account/project share no physical name", () => {
+  // The same stack file planned under a second stack name: every explicitly named resource of
+  // the stack exists twice, as it would for a second stack (or a developer's own) in one account.
+  const copies = new Map<string, Plan>();
+  beforeAll(async () => {
+    for (const stack of ["aws-prod", "gcp-prod"]) {
+      const file = path.join(tmp, `${stack}-copy.json`);
+      const run = await cli([
+        "--stack",
+        `${stack}-copy`,
+        "--stack-file",
+        path.join(__dirname, "..", "stacks", `Pulumi.${stack}.yaml`),
+        "--out",
+        file,
+        "--quiet",
+      ]);
+      expect(run.err).toBe("");
+      copies.set(stack, JSON.parse(fs.readFileSync(file, "utf8")) as Plan);
+    }
+  }, 120_000);
+
+  it("finds the explicitly named cloud resources (names with the stack in them)", () => {
+    const names = (stack: string) =>
+      accountScopedPhysicalNames(plans.get(stack)!).map((u) => `${u.type} ${u.key}=${u.value}`);
+    expect(names("aws-prod").sort()).toEqual([
+      "aws:cloudwatch/logGroup:LogGroup name=/aws/eks/gpu-cluster-aws-prod/cluster",
+      "aws:eks/cluster:Cluster name=gpu-cluster-aws-prod",
+      "aws:kms/alias:Alias name=alias/gpu-cluster-aws-prod-eks-secrets",
+      "aws:kms/alias:Alias name=alias/model-registry-aws-prod-data",
+      "aws:rds/instance:Instance finalSnapshotIdentifier=model-registry-aws-prod-db-postgres-final",
+      "aws:sqs/queue:Queue name=gpu-cluster-aws-prod-karpenter",
+    ]);
+    expect(names("gcp-prod").sort()).toEqual([
+      "gcp:container/cluster:Cluster name=gpu-cluster-gcp-prod",
+      "gcp:serviceaccount/account:Account accountId=gpu-cluster-gcp-prod-gke-nodes",
+      "gcp:serviceaccount/account:Account accountId=model-registry-gcp-prod-server",
+    ]);
+  });
+
+  for (const [a, b] of [
+    ["aws-dev", "aws-prod"],
+    ["gcp-dev", "gcp-prod"],
+  ] as const) {
+    it(`${a} and ${b}`, () => {
+      expect(accountScopedPhysicalNames(plans.get(a)!).length).toBeGreaterThan(0);
+      expect(sharedPhysicalNames(plans.get(a)!, plans.get(b)!)).toEqual([]);
+    });
+  }
+
+  for (const stack of ["aws-prod", "gcp-prod"]) {
+    it(`${stack} and the same program as stack ${stack}-copy`, () => {
+      const copy = copies.get(stack)!;
+      expect(accountScopedPhysicalNames(copy)).toHaveLength(
+        accountScopedPhysicalNames(plans.get(stack)!).length,
+      );
+      expect(sharedPhysicalNames(plans.get(stack)!, copy)).toEqual([]);
     });
   }
 });
