@@ -4,6 +4,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { main } from "../plan/cli";
 import type { Plan, PlanResource } from "../plan/types";
@@ -291,6 +292,37 @@ describe("stacks of one program in one account/project share no physical name", 
     });
   }
 
+  it("mlops:cluster.clusterName names the cluster as given (e.g. to keep the names of an existing deployment)", async () => {
+    const doc = parseYaml(
+      fs.readFileSync(path.join(__dirname, "..", "stacks", "Pulumi.aws-dev.yaml"), "utf8"),
+    ) as { config: Record<string, unknown> };
+    const cluster = doc.config["mlops:cluster"] as Record<string, unknown>;
+    const file = path.join(tmp, "Pulumi.named.yaml");
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        config: { ...doc.config, "mlops:cluster": { ...cluster, clusterName: "gpu-cluster" } },
+      }),
+    );
+    const out = path.join(tmp, "named.json");
+    const run = await cli(["--stack", "named", "--stack-file", file, "--out", out, "--quiet"]);
+    expect(run.err).toBe("");
+    expect(run.code).toBe(0);
+    const plan = JSON.parse(fs.readFileSync(out, "utf8")) as Plan;
+    expect(
+      accountScopedPhysicalNames(plan)
+        .filter((u) => u.resource.startsWith("gpu-cluster-"))
+        .map((u) => u.value)
+        .sort(),
+    ).toEqual([
+      "/aws/eks/gpu-cluster/cluster",
+      "alias/gpu-cluster-eks-secrets",
+      "gpu-cluster",
+      "gpu-cluster-karpenter",
+    ]);
+    expect(plan.outputs["clusterName"]).toBe("gpu-cluster");
+  }, 120_000);
+
   for (const stack of ["aws-prod", "gcp-prod"]) {
     it(`${stack} and the same program as stack ${stack}-copy`, () => {
       const copy = copies.get(stack)!;
@@ -392,6 +424,48 @@ describe("bad stack config is rejected with exit 2, naming every key", () => {
     expect(run2.err).toContain("mlops:aws: comes from the cluster this stack creates");
     expect(run2.err).toContain("mlops:cluster.aws.availabilityZoneCount: must be 3 in prod");
     expect(run2.err).toContain('mlops:cluster.aws.natGateways: must be "perAz" in prod');
+  });
+
+  it("checks mlops:cluster.clusterName: the GKE/EKS name rules, and only for a cluster the stack creates", () => {
+    const problems = (config: Record<string, string>): string[] => {
+      try {
+        parseStackConfig({
+          "mlops:environment": "dev",
+          "mlops:tags": JSON.stringify(base["mlops:tags"]),
+          ...config,
+        });
+        return [];
+      } catch (err) {
+        return (err as StackConfigError).problems;
+      }
+    };
+    expect(
+      problems({
+        "mlops:target": "aws",
+        "aws:region": "us-east-1",
+        "mlops:cluster": JSON.stringify({
+          clusterName: "ml-eks",
+          aws: { endpointPublicAccessCidrs: ["203.0.113.0/24"] },
+        }),
+      }),
+    ).toEqual([]);
+    expect(
+      problems({
+        "mlops:target": "aws",
+        "aws:region": "us-east-1",
+        "mlops:cluster": JSON.stringify({
+          clusterName: "ML-EKS-",
+          aws: { endpointPublicAccessCidrs: ["203.0.113.0/24"] },
+        }),
+      }),
+    ).toEqual([
+      expect.stringMatching(/^mlops:cluster\.clusterName: must be a lowercase letter, then up to 39/),
+    ]);
+    expect(
+      problems({ "mlops:target": "local", "mlops:cluster": JSON.stringify({ clusterName: "kind" }) }),
+    ).toEqual([
+      'mlops:cluster.clusterName: names a cluster this component creates; target "local" adopts one (use existing.clusterName)',
+    ]);
   });
 
   it("rejects config before any resource is registered", () => {
