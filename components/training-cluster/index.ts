@@ -82,6 +82,10 @@ export class GpuTrainingCluster extends pulumi.ComponentResource {
   public readonly provider: k8s.Provider;
   /** Kubeconfig (secret). */
   public readonly kubeconfig: pulumi.Output<string>;
+  /**
+   * Physical cluster name: `args.clusterName`, else `<component name>-<stack>` for a cluster this
+   * component creates; `existing.clusterName` (else the context or component name) for an adopted one.
+   */
   public readonly clusterName: pulumi.Output<string>;
   /** API server endpoint ("" for an adopted kubeconfig). */
   public readonly endpoint: pulumi.Output<string>;

@@ -31,9 +31,10 @@ export const WORKLOAD_IDENTITY_USER_ROLE = "roles/iam.workloadIdentityUser";
 export const GKE_SA_ANNOTATION = "iam.gke.io/gcp-service-account";
 
 /**
- * Creates the Google service account (id `<name>-<stack>-<role>`, unique per stack in the project,
- * cut and hashed to the 30-character limit by `physicalName`), its bucket-scoped object grants, the Workload Identity
- * binding for `serviceAccount:<project>.svc.id.goog[<namespace>/<ksa>]`, and the Kubernetes
+ * Creates the Google service account (id `<name>-<stack>-<role>`, unique per stack in the
+ * project, cut and hashed to the 30-character limit by `physicalName`), its bucket-scoped object
+ * grants, the Workload Identity binding for
+ * `serviceAccount:<project>.svc.id.goog[<namespace>/<ksa>]`, and the Kubernetes
  * ServiceAccount annotated with the Google account's e-mail (token automount off). The
  * ServiceAccount waits for the IAM grants, so pods using it never start without permissions.
  *
