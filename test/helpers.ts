@@ -56,3 +56,82 @@ export function inputAt(resource: PlanResource, path: string): unknown {
   }
   return value;
 }
+
+/**
+ * Input keys that hold a resource's own physical name (the name the cloud addresses it by), as
+ * opposed to its logical name: `name`/`namePrefix` (most AWS and Google Cloud resources),
+ * `accountId` (Google service accounts), `identifier`/`finalSnapshotIdentifier` (RDS),
+ * `bucket`/`bucketPrefix` (S3), `nodeGroupName`/`nodeGroupNamePrefix` (EKS node groups).
+ */
+export const PHYSICAL_NAME_KEYS = [
+  "name",
+  "namePrefix",
+  "accountId",
+  "identifier",
+  "identifierPrefix",
+  "finalSnapshotIdentifier",
+  "bucket",
+  "bucketPrefix",
+  "nodeGroupName",
+  "nodeGroupNamePrefix",
+] as const;
+
+/**
+ * Types whose physical name is unique only inside a parent resource (its cluster, instance, role
+ * or rule), never in the account/project: two stacks can only clash on them through the parent,
+ * whose own name is either checked (explicitly named) or auto-named (unique). Anything not listed
+ * here is treated as account/project-scoped, so a new explicitly named resource is checked.
+ */
+export const PARENT_SCOPED_TYPES = new Set([
+  "aws:eks/nodeGroup:NodeGroup",
+  "aws:eks/addon:Addon",
+  "aws:iam/rolePolicy:RolePolicy",
+  "aws:cloudwatch/eventTarget:EventTarget",
+  "gcp:container/nodePool:NodePool",
+  "gcp:sql/database:Database",
+  "gcp:sql/user:User",
+]);
+
+/** Packages whose resources live outside the account/project (inside the cluster) or are not cloud resources. */
+const NOT_ACCOUNT_SCOPED_PACKAGES = new Set(["kubernetes", "pulumi", "random", "tls", "command"]);
+
+/** One explicitly set physical name of a planned resource. */
+export interface PhysicalNameUse {
+  type: string;
+  /** Logical name of the resource. */
+  resource: string;
+  key: string;
+  value: string;
+}
+
+/**
+ * Every account/project-scoped physical name the plan sets explicitly: inputs under
+ * `PHYSICAL_NAME_KEYS` of managed cloud resources (not Kubernetes objects, components, providers
+ * or read resources; not `PARENT_SCOPED_TYPES`). Auto-named resources set no such input and are
+ * unique by their random suffix, so they never appear. A value that is another resource's output
+ * (a BucketPolicy's `bucket`) refers to that resource rather than naming this one, and is skipped.
+ */
+export function accountScopedPhysicalNames(plan: Plan): PhysicalNameUse[] {
+  const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
+  const uses: PhysicalNameUse[] = [];
+  for (const r of plan.resources) {
+    if (!r.custom || r.external || PARENT_SCOPED_TYPES.has(r.type)) continue;
+    if (NOT_ACCOUNT_SCOPED_PACKAGES.has(r.type.split(":")[0]!)) continue;
+    for (const key of PHYSICAL_NAME_KEYS) {
+      const value = r.inputs[key];
+      if (typeof value !== "string" || value === "") continue;
+      const isReference = (r.propertyDependencies?.[key] ?? []).some((urn) =>
+        Object.values(byUrn.get(urn)?.outputs ?? {}).includes(value),
+      );
+      if (!isReference) uses.push({ type: r.type, resource: r.name, key, value });
+    }
+  }
+  return uses;
+}
+
+/** The physical names (`<type> <value>`) two plans both set: each is a resource the stacks would fight over. */
+export function sharedPhysicalNames(a: Plan, b: Plan): string[] {
+  const of = (p: Plan) => new Set(accountScopedPhysicalNames(p).map((u) => `${u.type} ${u.value}`));
+  const inB = of(b);
+  return [...of(a)].filter((n) => inB.has(n)).sort();
+}

@@ -4,11 +4,13 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { main } from "../plan/cli";
 import type { Plan, PlanResource } from "../plan/types";
 import { parseStackConfig } from "../stacks/config";
 import { StackConfigError } from "../components/shared/errors";
+import { accountScopedPhysicalNames, sharedPhysicalNames } from "./helpers";
 
 const STACKS = ["local", "aws-dev", "aws-prod", "gcp-dev", "gcp-prod"] as const;
 /** A valid mlops:aws block (for an adopted cluster). */
@@ -304,6 +306,97 @@ describe("the cloud stacks create their GPU training clusters", () => {
   }
 });
 
+describe("stacks of one program in one account/project share no physical name", () => {
+  // The same stack file planned under a second stack name: every explicitly named resource of
+  // the stack exists twice, as it would for a second stack (or a developer's own) in one account.
+  const copies = new Map<string, Plan>();
+  beforeAll(async () => {
+    for (const stack of ["aws-prod", "gcp-prod"]) {
+      const file = path.join(tmp, `${stack}-copy.json`);
+      const run = await cli([
+        "--stack",
+        `${stack}-copy`,
+        "--stack-file",
+        path.join(__dirname, "..", "stacks", `Pulumi.${stack}.yaml`),
+        "--out",
+        file,
+        "--quiet",
+      ]);
+      expect(run.err).toBe("");
+      copies.set(stack, JSON.parse(fs.readFileSync(file, "utf8")) as Plan);
+    }
+  }, 120_000);
+
+  it("finds the explicitly named cloud resources (names with the stack in them)", () => {
+    const names = (stack: string) =>
+      accountScopedPhysicalNames(plans.get(stack)!).map((u) => `${u.type} ${u.key}=${u.value}`);
+    expect(names("aws-prod").sort()).toEqual([
+      "aws:cloudwatch/logGroup:LogGroup name=/aws/eks/gpu-cluster-aws-prod/cluster",
+      "aws:eks/cluster:Cluster name=gpu-cluster-aws-prod",
+      "aws:kms/alias:Alias name=alias/gpu-cluster-aws-prod-eks-secrets",
+      "aws:kms/alias:Alias name=alias/model-registry-aws-prod-data",
+      "aws:rds/instance:Instance finalSnapshotIdentifier=model-registry-aws-prod-db-postgres-final",
+      "aws:sqs/queue:Queue name=gpu-cluster-aws-prod-karpenter",
+    ]);
+    expect(names("gcp-prod").sort()).toEqual([
+      "gcp:container/cluster:Cluster name=gpu-cluster-gcp-prod",
+      "gcp:serviceaccount/account:Account accountId=gpu-cluster-gcp-prod-gke-nodes",
+      "gcp:serviceaccount/account:Account accountId=model-registry-gcp-prod-server",
+    ]);
+  });
+
+  for (const [a, b] of [
+    ["aws-dev", "aws-prod"],
+    ["gcp-dev", "gcp-prod"],
+  ] as const) {
+    it(`${a} and ${b}`, () => {
+      expect(accountScopedPhysicalNames(plans.get(a)!).length).toBeGreaterThan(0);
+      expect(sharedPhysicalNames(plans.get(a)!, plans.get(b)!)).toEqual([]);
+    });
+  }
+
+  it("mlops:cluster.clusterName names the cluster as given (e.g. to keep the names of an existing deployment)", async () => {
+    const doc = parseYaml(
+      fs.readFileSync(path.join(__dirname, "..", "stacks", "Pulumi.aws-dev.yaml"), "utf8"),
+    ) as { config: Record<string, unknown> };
+    const cluster = doc.config["mlops:cluster"] as Record<string, unknown>;
+    const file = path.join(tmp, "Pulumi.named.yaml");
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        config: { ...doc.config, "mlops:cluster": { ...cluster, clusterName: "gpu-cluster" } },
+      }),
+    );
+    const out = path.join(tmp, "named.json");
+    const run = await cli(["--stack", "named", "--stack-file", file, "--out", out, "--quiet"]);
+    expect(run.err).toBe("");
+    expect(run.code).toBe(0);
+    const plan = JSON.parse(fs.readFileSync(out, "utf8")) as Plan;
+    expect(
+      accountScopedPhysicalNames(plan)
+        .filter((u) => u.resource.startsWith("gpu-cluster-"))
+        .map((u) => u.value)
+        .sort(),
+    ).toEqual([
+      "/aws/eks/gpu-cluster/cluster",
+      "alias/gpu-cluster-eks-secrets",
+      "gpu-cluster",
+      "gpu-cluster-karpenter",
+    ]);
+    expect(plan.outputs["clusterName"]).toBe("gpu-cluster");
+  }, 120_000);
+
+  for (const stack of ["aws-prod", "gcp-prod"]) {
+    it(`${stack} and the same program as stack ${stack}-copy`, () => {
+      const copy = copies.get(stack)!;
+      expect(accountScopedPhysicalNames(copy)).toHaveLength(
+        accountScopedPhysicalNames(plans.get(stack)!).length,
+      );
+      expect(sharedPhysicalNames(plans.get(stack)!, copy)).toEqual([]);
+    });
+  }
+});
+
 describe("bad stack config is rejected with exit 2, naming every key", () => {
   function stackFile(name: string, config: Record<string, unknown>): string {
     const file = path.join(tmp, `Pulumi.${name}.yaml`);
@@ -392,6 +485,48 @@ describe("bad stack config is rejected with exit 2, naming every key", () => {
     expect(run2.err).toContain("mlops:aws: comes from the cluster this stack creates");
     expect(run2.err).toContain("mlops:cluster.aws.availabilityZoneCount: must be 3 in prod");
     expect(run2.err).toContain('mlops:cluster.aws.natGateways: must be "perAz" in prod');
+  });
+
+  it("checks mlops:cluster.clusterName: the GKE/EKS name rules, and only for a cluster the stack creates", () => {
+    const problems = (config: Record<string, string>): string[] => {
+      try {
+        parseStackConfig({
+          "mlops:environment": "dev",
+          "mlops:tags": JSON.stringify(base["mlops:tags"]),
+          ...config,
+        });
+        return [];
+      } catch (err) {
+        return (err as StackConfigError).problems;
+      }
+    };
+    expect(
+      problems({
+        "mlops:target": "aws",
+        "aws:region": "us-east-1",
+        "mlops:cluster": JSON.stringify({
+          clusterName: "ml-eks",
+          aws: { endpointPublicAccessCidrs: ["203.0.113.0/24"] },
+        }),
+      }),
+    ).toEqual([]);
+    expect(
+      problems({
+        "mlops:target": "aws",
+        "aws:region": "us-east-1",
+        "mlops:cluster": JSON.stringify({
+          clusterName: "ML-EKS-",
+          aws: { endpointPublicAccessCidrs: ["203.0.113.0/24"] },
+        }),
+      }),
+    ).toEqual([
+      expect.stringMatching(/^mlops:cluster\.clusterName: must be a lowercase letter, then up to 39/),
+    ]);
+    expect(
+      problems({ "mlops:target": "local", "mlops:cluster": JSON.stringify({ clusterName: "kind" }) }),
+    ).toEqual([
+      'mlops:cluster.clusterName: names a cluster this component creates; target "local" adopts one (use existing.clusterName)',
+    ]);
   });
 
   it("rejects config before any resource is registered", () => {

@@ -5,6 +5,11 @@
  * Artifact access is proxied (`mlflow server --serve-artifacts --artifacts-destination ...`): only
  * the MLflow server's own identity can reach the bucket; clients need no cloud credentials and the
  * bucket policy stays scoped to one principal.
+ *
+ * Cloud resources are auto-named by Pulumi (logical name plus a random suffix). The few whose
+ * name must be set (the KMS alias, the Google service account id, RDS's final snapshot) are
+ * `<name>-<stack>-<role>` (components/shared/names.ts), so two stacks in one account/project never
+ * share one.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";

@@ -37,6 +37,19 @@ export interface GpuTrainingClusterArgs extends InClusterArgs {
   target: Target;
   /** Environment preset that picks the defaults. @default "dev" */
   environment?: Environment;
+  /**
+   * Physical name of the EKS / GKE cluster this component creates (a lowercase letter, then up to
+   * 39 lowercase letters, digits and '-', not ending in '-'). It also prefixes the other names that
+   * must be unique in the account/project: the control-plane log group
+   * `/aws/eks/<clusterName>/cluster`, the KMS alias `alias/<clusterName>-eks-secrets`, the
+   * interruption queue `<clusterName>-karpenter`, the GKE node service account
+   * `<clusterName>-gke-nodes` (cut and hashed where a limit requires). Give it to keep a name you
+   * already have; you then keep it unique yourself. Not used when adopting a cluster (`existing`
+   * has its own `clusterName`) or on target "local".
+   * @default `<component name>-<stack>` (e.g. `gpu-cluster-aws-prod`), so that stacks of one
+   * program in one account/project never share a physical name
+   */
+  clusterName?: string;
   /** EKS settings (target "aws"). @default {} */
   aws?: AwsClusterArgs;
   /** GKE settings (target "gcp"). Required when `target` is "gcp" (project and region). */
@@ -88,6 +101,13 @@ export const gpuTrainingClusterArgsObject = inClusterArgsObject
   .extend({
     target: z.enum(TARGETS),
     environment: z.enum(ENVIRONMENTS).optional(),
+    clusterName: z
+      .string()
+      .regex(/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/, {
+        message:
+          "must be a lowercase letter, then up to 39 lowercase letters, digits or '-', not ending in '-' (the GKE and EKS name rules this toolkit applies)",
+      })
+      .optional(),
     aws: awsClusterArgsObject.optional(),
     gcp: gcpClusterArgsObject.optional(),
     existing: existingClusterArgsSchema.optional(),
@@ -158,6 +178,15 @@ export function checkGpuTrainingClusterArgs(v: CheckedArgs, ctx: z.RefinementCtx
       code: "custom",
       path: ["gpuStack"],
       message: `"${v.gpuStack}" cannot run on the GKE cluster this component creates: GKE installs the NVIDIA driver and runs its own device plugin on every GPU pool; omit gpuStack (or use "none")`,
+    });
+  }
+  if (v.clusterName !== undefined && (v.existing !== undefined || v.target === Target.local)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["clusterName"],
+      message: v.existing
+        ? "names a cluster this component creates; an adopted cluster's name is existing.clusterName"
+        : 'names a cluster this component creates; target "local" adopts one (use existing.clusterName)',
     });
   }
   if (v.existing && (v.aws || v.gcp)) {

@@ -36,6 +36,8 @@ type Validated = ReturnType<typeof gpuTrainingClusterArgsSchema.parse>;
 interface BuildContext {
   parent: pulumi.Resource;
   name: string;
+  /** The explicit physical cluster name (`args.clusterName`), if any. */
+  clusterName?: string;
   environment: Environment;
   tags: Record<string, string>;
   protect: boolean;
@@ -83,6 +85,10 @@ export class GpuTrainingCluster extends pulumi.ComponentResource {
   public readonly provider: k8s.Provider;
   /** Kubeconfig (secret). */
   public readonly kubeconfig: pulumi.Output<string>;
+  /**
+   * Physical cluster name: `args.clusterName`, else `<component name>-<stack>` for a cluster this
+   * component creates; `existing.clusterName` (else the context or component name) for an adopted one.
+   */
   public readonly clusterName: pulumi.Output<string>;
   /** API server endpoint ("" for an adopted kubeconfig). */
   public readonly endpoint: pulumi.Output<string>;
@@ -110,6 +116,7 @@ export class GpuTrainingCluster extends pulumi.ComponentResource {
     const ctx: BuildContext = {
       parent: this,
       name,
+      ...(a.clusterName !== undefined ? { clusterName: a.clusterName } : {}),
       environment,
       tags: { environment, ...(a.tags ?? {}) },
       protect: a.protect ?? PRESETS[environment].protectStatefulResources,
@@ -119,7 +126,15 @@ export class GpuTrainingCluster extends pulumi.ComponentResource {
 
     const build = adopted ? CLUSTER_BUILDERS.local : CLUSTER_BUILDERS[a.target];
     const handle = build(ctx, a, pools);
-    const { aws: _aws, gcp: _gcp, existing: _existing, gpuPools: _pools, target, ...inCluster } = a;
+    const {
+      aws: _aws,
+      gcp: _gcp,
+      existing: _existing,
+      gpuPools: _pools,
+      clusterName: _clusterName,
+      target,
+      ...inCluster
+    } = a;
     const parts = installInClusterParts(ctx, handle, pools, {
       ...inCluster,
       gpuStack: inCluster.gpuStack ?? (adopted ? undefined : DEFAULT_GPU_STACK[target]),

@@ -4,7 +4,6 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { rdsIdentifier } from "../../components/adapters/aws/rds";
 import { describe, expect, it } from "vitest";
 import { albIngressAnnotations, createAwsAdapter } from "../../components/adapters/aws";
 import type {
@@ -252,7 +251,8 @@ describe("AWS adapter, IRSA, prod-like settings", () => {
     expect(key.inputs["enableKeyRotation"]).toBe(true);
     expect(key.inputs["deletionWindowInDays"]).toBe(30);
     expect(key.inputs["policy"]).toBeUndefined();
-    expect(findResource(p, T.alias).inputs["name"]).toBe("alias/reg-data");
+    // Aliases are unique per account and region: the stack ("test") is part of the name.
+    expect(findResource(p, T.alias).inputs["name"]).toBe("alias/reg-test-data");
     expect(p.outputs["keyArn"]).toMatch(/^arn:aws:kms:eu-west-1:123456789012:key\/[0-9a-f-]{36}$/);
   });
 
@@ -429,7 +429,7 @@ describe("AWS adapter, IRSA, prod-like settings", () => {
       deletionProtection: true,
       backupRetentionPeriod: 14,
       skipFinalSnapshot: false,
-      finalSnapshotIdentifier: "reg-backend-postgres-final",
+      finalSnapshotIdentifier: "reg-test-backend-postgres-final",
       copyTagsToSnapshot: true,
       iamDatabaseAuthenticationEnabled: false,
       performanceInsightsEnabled: true,
@@ -790,17 +790,5 @@ describe("AWS adapter input validation", () => {
     expect(
       await failureOf({ aws: IRSA }, { ...PROD_DB, backupRetentionDays: 0, pointInTimeRecovery: true }),
     ).toMatch(/backupRetentionDays must be at least 1/);
-  });
-});
-
-describe("rdsIdentifier", () => {
-  it("makes a valid RDS identifier from any component name", () => {
-    expect(rdsIdentifier(["reg-backend", "postgres-final"])).toBe("reg-backend-postgres-final");
-    expect(rdsIdentifier(["ml_registry", "postgres-final"])).toBe("ml-registry-postgres-final");
-    expect(rdsIdentifier(["1reg", "postgres-final"])).toBe("db-1reg-postgres-final");
-    for (const id of [rdsIdentifier(["a--b__", "x"]), rdsIdentifier(["9".repeat(300)])]) {
-      expect(id).toMatch(/^[a-z](-?[a-z0-9])*$/);
-      expect(id.length).toBeLessThanOrEqual(255);
-    }
   });
 });

@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { createGcpAdapter, gcpLabels, serviceAccountId } from "../../components/adapters/gcp";
+import { createGcpAdapter, gcpLabels } from "../../components/adapters/gcp";
+import { physicalName, PhysicalNameKind } from "../../components/shared/names";
 import type {
   AdapterContext,
   CloudAdapter,
@@ -339,12 +340,12 @@ describe("GCP adapter: full platform (prod-like, protected)", () => {
   it("grants the workload's Google service account object access on its bucket only", async () => {
     const p = await get();
     const account = findResource(p, T.account);
-    expect(account.inputs).toMatchObject({ project: "acme-ml", accountId: "mlflow-server" });
+    expect(account.inputs).toMatchObject({ project: "acme-ml", accountId: "mlflow-test-server" });
     const member = findResource(p, T.bucketMember);
     expect(member.inputs).toEqual({
       bucket: "mlflow-artifacts-bucket",
       role: "roles/storage.objectUser",
-      member: "serviceAccount:mlflow-server@acme-ml.iam.gserviceaccount.com",
+      member: "serviceAccount:mlflow-test-server@acme-ml.iam.gserviceaccount.com",
     });
   });
 
@@ -352,7 +353,7 @@ describe("GCP adapter: full platform (prod-like, protected)", () => {
     const p = await get();
     const binding = findResource(p, T.saMember);
     expect(binding.inputs).toEqual({
-      serviceAccountId: "projects/acme-ml/serviceAccounts/mlflow-server@acme-ml.iam.gserviceaccount.com",
+      serviceAccountId: "projects/acme-ml/serviceAccounts/mlflow-test-server@acme-ml.iam.gserviceaccount.com",
       role: "roles/iam.workloadIdentityUser",
       member: "serviceAccount:acme-ml.svc.id.goog[mlops/mlflow]",
     });
@@ -364,7 +365,9 @@ describe("GCP adapter: full platform (prod-like, protected)", () => {
         name: "mlflow",
         namespace: "mlops",
         labels: { "app.kubernetes.io/name": "mlflow" },
-        annotations: { "iam.gke.io/gcp-service-account": "mlflow-server@acme-ml.iam.gserviceaccount.com" },
+        annotations: {
+          "iam.gke.io/gcp-service-account": "mlflow-test-server@acme-ml.iam.gserviceaccount.com",
+        },
       },
     });
     // Governance labels from ctx.tags (as valid label syntax), then the component's own labels.
@@ -381,7 +384,7 @@ describe("GCP adapter: full platform (prod-like, protected)", () => {
     );
 
     expect(p.outputs).toMatchObject({
-      principal: "mlflow-server@acme-ml.iam.gserviceaccount.com",
+      principal: "mlflow-test-server@acme-ml.iam.gserviceaccount.com",
       ksaName: "mlflow",
       wiEnv: [{ name: "GOOGLE_CLOUD_PROJECT", value: "acme-ml" }],
       wiEgress: [
@@ -559,20 +562,8 @@ describe("GCP adapter: Ingress exposure", () => {
 describe("GCP adapter: service account IDs", () => {
   const VALID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 
-  it("keeps a readable ID when it fits", () => {
-    expect(serviceAccountId("mlflow", "server")).toBe("mlflow-server");
-    expect(serviceAccountId("ML_Flow", "Server")).toBe("ml-flow-server");
-  });
-
-  it("truncates long names and appends a deterministic hash", async () => {
+  it("is <name>-<stack>-<role>, cut to 30 characters with a deterministic hash", async () => {
     const name = "very-long-component-name-for-the-platform";
-    const id = serviceAccountId(name, "training-worker");
-    expect(id).toMatch(VALID);
-    expect(id).toHaveLength(30);
-    expect(id).toMatch(/^very-long-component-nam-[0-9a-f]{6}$/);
-    expect(serviceAccountId(name, "training-worker")).toBe(id);
-    expect(serviceAccountId(name, "training-driver")).not.toBe(id);
-
     const p = await planOf(
       program({
         name,
@@ -585,18 +576,19 @@ describe("GCP adapter: service account IDs", () => {
         },
       }),
     );
-    expect(findResource(p, T.account).inputs["accountId"]).toBe(id);
+    const id = findResource(p, T.account).inputs["accountId"];
+    expect(id).toMatch(VALID);
+    expect(id).toHaveLength(30);
+    expect(id).toMatch(/^very-long-component-nam-[0-9a-f]{6}$/);
+    // The plan's stack is "test".
+    expect(id).toBe(physicalName(PhysicalNameKind.gcpServiceAccountId, `${name}-test`, "training-worker"));
+    expect(id).not.toBe(
+      physicalName(PhysicalNameKind.gcpServiceAccountId, `${name}-prod`, "training-worker"),
+    );
     expect(resourcesOfType(p, T.bucketMember)).toHaveLength(0);
     expect(findResource(p, T.saMember).inputs["member"]).toBe(
       "serviceAccount:acme-ml.svc.id.goog[mlops/trainer]",
     );
-  });
-
-  it("pads short IDs to the 6-character minimum with the hash", () => {
-    const id = serviceAccountId("ml", "db");
-    expect(id).toMatch(VALID);
-    expect(id).toMatch(/^ml-db-[0-9a-f]{6}$/);
-    expect(serviceAccountId("9", "x")).toMatch(/^x-[0-9a-f]{6}$/);
   });
 });
 

@@ -19,7 +19,15 @@ import type { ResolvedGpuPool } from "../../components/training-cluster/types";
 import type { Environment } from "../../components/shared/presets";
 import { formatIssues } from "../../components/shared/validation";
 import { documentFindings, parsePolicyDocument } from "../../policies/rules/aws/iam-document";
-import { findResource, inputAt, planOf, resourcesOfType, type Plan, type PlanResource } from "../helpers";
+import {
+  accountScopedPhysicalNames,
+  findResource,
+  inputAt,
+  planOf,
+  resourcesOfType,
+  type Plan,
+  type PlanResource,
+} from "../helpers";
 
 const T = {
   vpc: "aws:ec2/vpc:Vpc",
@@ -33,6 +41,7 @@ const T = {
   ingress: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
   tag: "aws:ec2/tag:Tag",
   key: "aws:kms/key:Key",
+  alias: "aws:kms/alias:Alias",
   cluster: "aws:eks/cluster:Cluster",
   addon: "aws:eks/addon:Addon",
   accessEntry: "aws:eks/accessEntry:AccessEntry",
@@ -255,7 +264,7 @@ describe("EKS target, dev defaults (Pod Identity)", () => {
     for (const s of priv) {
       expect(s.inputs["tags"]).toMatchObject({
         "kubernetes.io/role/internal-elb": "1",
-        "karpenter.sh/discovery": "ml-dev",
+        "karpenter.sh/discovery": "ml-dev-test",
       });
       expect(s.inputs["tags"]).not.toHaveProperty(["kubernetes.io/role/elb"]);
     }
@@ -306,7 +315,7 @@ describe("EKS target, dev defaults (Pod Identity)", () => {
     const p = await get();
     const cluster = findResource(p, T.cluster);
     expect(cluster.inputs).toMatchObject({
-      name: "ml-dev",
+      name: "ml-dev-test",
       version: "1.36",
       roleArn: "arn:aws:iam::123456789012:role/ml-dev-cluster-role",
       accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
@@ -325,6 +334,10 @@ describe("EKS target, dev defaults (Pod Identity)", () => {
     });
     const key = named(p, T.key, "ml-dev-secrets-key");
     expect(key.inputs["enableKeyRotation"]).toBe(true);
+    expect(named(p, T.alias, "ml-dev-secrets-key-alias").inputs).toEqual({
+      name: "alias/ml-dev-test-eks-secrets",
+      targetKeyId: key.outputs?.["keyId"],
+    });
     const keyArn = inputAt(cluster, "encryptionConfig.provider.keyArn") as string;
     expect(keyArn).toMatch(/^arn:aws:kms:eu-west-1:123456789012:key\/[0-9a-f-]{36}$/);
     expect(cluster.inputs["encryptionConfig"]).toEqual({ resources: ["secrets"], provider: { keyArn } });
@@ -341,7 +354,7 @@ describe("EKS target, dev defaults (Pod Identity)", () => {
       },
     ]);
     expect(named(p, T.logGroup, "ml-dev-control-plane-logs").inputs).toMatchObject({
-      name: "/aws/eks/ml-dev/cluster",
+      name: "/aws/eks/ml-dev-test/cluster",
       retentionInDays: 30,
     });
     expect(cluster.dependencies).toContain(named(p, T.logGroup, "ml-dev-control-plane-logs").urn);
@@ -391,7 +404,7 @@ describe("EKS target, dev defaults (Pod Identity)", () => {
     expect(lt.inputs["vpcSecurityGroupIds"]).toBeUndefined();
     const ng = findResource(p, T.nodeGroup);
     expect(ng.inputs).toMatchObject({
-      clusterName: "ml-dev",
+      clusterName: "ml-dev-test",
       capacityType: "ON_DEMAND",
       amiType: "AL2023_x86_64_STANDARD",
       instanceTypes: ["m7i.xlarge", "m6i.xlarge"],
@@ -423,9 +436,9 @@ describe("EKS target, dev defaults (Pod Identity)", () => {
     });
     const values = release.inputs["values"] as Record<string, unknown>;
     expect(values["settings"]).toEqual({
-      clusterName: "ml-dev",
+      clusterName: "ml-dev-test",
       clusterEndpoint: p.outputs["endpoint"],
-      interruptionQueue: "ml-dev-karpenter",
+      interruptionQueue: "ml-dev-test-karpenter",
     });
     expect(values["serviceAccount"]).toEqual({ create: true, name: "karpenter", annotations: {} });
     expect(values["tolerations"]).toEqual([{ key: "CriticalAddonsOnly", operator: "Exists" }]);
@@ -442,7 +455,7 @@ describe("EKS target, dev defaults (Pod Identity)", () => {
       ]),
     );
     expect(named(p, T.pia, "ml-dev-karpenter-pod-identity").inputs).toMatchObject({
-      clusterName: "ml-dev",
+      clusterName: "ml-dev-test",
       namespace: "kube-system",
       serviceAccount: "karpenter",
       roleArn: "arn:aws:iam::123456789012:role/ml-dev-karpenter-controller-role",
@@ -458,7 +471,7 @@ describe("EKS target, dev defaults (Pod Identity)", () => {
     const p = await get();
     const queue = findResource(p, T.queue);
     expect(queue.inputs).toMatchObject({
-      name: "ml-dev-karpenter",
+      name: "ml-dev-test-karpenter",
       sqsManagedSseEnabled: true,
       messageRetentionSeconds: 300,
     });
@@ -470,7 +483,7 @@ describe("EKS target, dev defaults (Pod Identity)", () => {
       { source: ["aws.health"], "detail-type": ["AWS Health Event"] },
       { source: ["aws.ec2"], "detail-type": ["EC2 Capacity Reservation Instance Interruption Warning"] },
     ]);
-    const queueArn = `arn:aws:sqs:${REGION}:123456789012:ml-dev-karpenter`;
+    const queueArn = `arn:aws:sqs:${REGION}:123456789012:ml-dev-test-karpenter`;
     for (const t of resourcesOfType(p, T.target)) expect(t.inputs["arn"]).toBe(queueArn);
     const policy = json(findResource(p, T.queuePolicy), "policy") as { Statement: Statement[] };
     expect(policy.Statement[0]).toEqual({
@@ -531,7 +544,7 @@ describe("EKS target, dev defaults (Pod Identity)", () => {
     ) as { Statement: Statement[] };
     const deletion = lifecycle.Statement.find((s) => s.Sid === "AllowScopedDeletion")!;
     expect(deletion.Condition).toEqual({
-      StringEquals: { "aws:ResourceTag/kubernetes.io/cluster/ml-dev": "owned" },
+      StringEquals: { "aws:ResourceTag/kubernetes.io/cluster/ml-dev-test": "owned" },
       StringLike: { "aws:ResourceTag/karpenter.sh/nodepool": "*" },
     });
     // Trust: Karpenter's ServiceAccount on this cluster only (Pod Identity session tags).
@@ -540,7 +553,7 @@ describe("EKS target, dev defaults (Pod Identity)", () => {
     };
     expect(trust.Statement[0]!.Condition).toEqual({
       StringEquals: {
-        "aws:RequestTag/eks-cluster-name": "ml-dev",
+        "aws:RequestTag/eks-cluster-name": "ml-dev-test",
         "aws:RequestTag/kubernetes-namespace": "kube-system",
         "aws:RequestTag/kubernetes-service-account": "karpenter",
       },
@@ -552,7 +565,7 @@ describe("EKS target, dev defaults (Pod Identity)", () => {
     expect(findResource(p, T.tag).inputs).toEqual({
       resourceId: (p.outputs["aws"] as Record<string, unknown>)["nodeSecurityGroupId"],
       key: "karpenter.sh/discovery",
-      value: "ml-dev",
+      value: "ml-dev-test",
     });
   });
 
@@ -565,8 +578,8 @@ describe("EKS target, dev defaults (Pod Identity)", () => {
     expect(nc.inputs["spec"]).toEqual({
       role: "ml-dev-karpenter-node-role",
       amiSelectorTerms: [{ alias: "al2023@v20260714" }],
-      subnetSelectorTerms: [{ tags: { "karpenter.sh/discovery": "ml-dev" } }],
-      securityGroupSelectorTerms: [{ tags: { "karpenter.sh/discovery": "ml-dev" } }],
+      subnetSelectorTerms: [{ tags: { "karpenter.sh/discovery": "ml-dev-test" } }],
+      securityGroupSelectorTerms: [{ tags: { "karpenter.sh/discovery": "ml-dev-test" } }],
       associatePublicIPAddress: false,
       metadataOptions: {
         httpEndpoint: "enabled",
@@ -654,7 +667,7 @@ describe("EKS target, dev defaults (Pod Identity)", () => {
       privateSubnetIds: ["ml-dev-private-0-id", "ml-dev-private-1-id", "ml-dev-private-2-id"],
       nodeSecurityGroupId: expect.stringMatching(/^sg-[0-9a-f]{17}$/),
       identityMode: "podIdentity",
-      clusterName: "ml-dev",
+      clusterName: "ml-dev-test",
     });
     expect(p.outputs["driversPreinstalled"]).toBe(true);
     expect(
@@ -666,14 +679,14 @@ describe("EKS target, dev defaults (Pod Identity)", () => {
     ).toMatchObject({
       referencedSecurityGroupId: aws["nodeSecurityGroupId"],
     });
-    expect(findResource(p, T.pia, "reg-server-pod-identity").inputs["clusterName"]).toBe("ml-dev");
+    expect(findResource(p, T.pia, "reg-server-pod-identity").inputs["clusterName"]).toBe("ml-dev-test");
   });
 
   it("returns a secret exec kubeconfig, the endpoint and the resources to wait for", async () => {
     const p = await get();
     expect(p.outputs["kubeconfig"]).toBe("[secret]");
     expect(p.outputs["endpoint"]).toMatch(/^https:\/\/[0-9A-F]{32}\.gr7\.eu-west-1\.eks\.amazonaws\.com$/);
-    expect(p.outputs["clusterName"]).toBe("ml-dev");
+    expect(p.outputs["clusterName"]).toBe("ml-dev-test");
     const provider = findResource(p, "pulumi:providers:kubernetes", "ml-dev-k8s");
     expect(provider.secretInputs).toContain("kubeconfig");
     const ready = p.outputs["ready"] as string[];
@@ -861,7 +874,7 @@ describe("EKS target, IRSA in staging with 2 AZs", () => {
   it("hands the adapter the OIDC provider, which it trusts for the workload role", async () => {
     const p = await get();
     const aws = p.outputs["aws"] as Record<string, string>;
-    expect(aws).toMatchObject({ identityMode: "irsa", clusterName: "ml-staging" });
+    expect(aws).toMatchObject({ identityMode: "irsa", clusterName: "ml-staging-test" });
     expect(aws["oidcProviderArn"]).toMatch(
       /^arn:aws:iam::123456789012:oidc-provider\/oidc\.eks\.eu-west-1\.amazonaws\.com\/id\//,
     );
@@ -1146,6 +1159,63 @@ describe("EKS admin access entries", () => {
     expect(admins.map((r) => r.inputs["principalArn"])).toEqual([
       "arn:aws:iam::123456789012:role/platform-admin",
     ]);
+  });
+});
+
+describe("EKS target physical names", () => {
+  async function physicalNames(stack: string, clusterName?: string): Promise<string[]> {
+    const plan = await planOf(
+      () => {
+        const parent = new Host("gpu");
+        createAwsCluster(
+          {
+            parent,
+            name: "gpu-cluster",
+            ...(clusterName ? { clusterName } : {}),
+            environment: "dev",
+            tags: TAGS,
+            protect: false,
+          },
+          awsClusterArgsSchema.parse(DEV.args),
+          POOLS,
+        );
+      },
+      { config, stack },
+    );
+    return accountScopedPhysicalNames(plan)
+      .map((u) => `${u.type} ${u.value}`)
+      .sort();
+  }
+
+  it("puts the stack into every name that is unique per account/region: cluster, log group, KMS alias, queue", async () => {
+    expect(await physicalNames("team-a.dev")).toEqual([
+      "aws:cloudwatch/logGroup:LogGroup /aws/eks/gpu-cluster-team-a-dev/cluster",
+      "aws:eks/cluster:Cluster gpu-cluster-team-a-dev",
+      "aws:kms/alias:Alias alias/gpu-cluster-team-a-dev-eks-secrets",
+      "aws:sqs/queue:Queue gpu-cluster-team-a-dev-karpenter",
+    ]);
+  });
+
+  it("uses an explicit clusterName as it is (e.g. to keep an existing cluster's names)", async () => {
+    expect(await physicalNames("team-a.dev", "gpu-cluster")).toEqual([
+      "aws:cloudwatch/logGroup:LogGroup /aws/eks/gpu-cluster/cluster",
+      "aws:eks/cluster:Cluster gpu-cluster",
+      "aws:kms/alias:Alias alias/gpu-cluster-eks-secrets",
+      "aws:sqs/queue:Queue gpu-cluster-karpenter",
+    ]);
+  });
+
+  it("cuts a long stack name to the 40-character cluster limit with a hash that keeps stacks apart", async () => {
+    const [a, b] = await Promise.all([
+      physicalNames("a-very-long-stack-name-for-the-production-account-1"),
+      physicalNames("a-very-long-stack-name-for-the-production-account-2"),
+    ]);
+    const cluster = (names: string[]) =>
+      names.find((n) => n.startsWith("aws:eks/cluster:Cluster "))!.split(" ")[1]!;
+    expect(cluster(a)).toMatch(/^gpu-cluster-a-very-long-stack-nam-[0-9a-f]{6}$/);
+    expect(cluster(a)).toHaveLength(40);
+    expect(cluster(a)).not.toBe(cluster(b));
+    expect(a.filter((n) => b.includes(n))).toEqual([]);
   });
 });
 

@@ -127,6 +127,23 @@ describe("GpuTrainingCluster on aws (EKS + Karpenter)", () => {
       "203.0.113.0/24",
     ]);
     expect(plan.resources.filter((r) => r.protect)).toEqual([]);
+    // The physical name is unique per stack ("test") in the account.
+    expect(findResource(plan, "aws:eks/cluster:Cluster").inputs["name"]).toBe("gpu-test");
+  });
+
+  it("names the EKS cluster and what derives from it after an explicit clusterName", async () => {
+    const plan = await clusterPlan({
+      target: "aws",
+      clusterName: "ml-eks",
+      aws: { endpointPublicAccessCidrs: ["203.0.113.0/24"] },
+    });
+    expect(findResource(plan, "aws:eks/cluster:Cluster").inputs["name"]).toBe("ml-eks");
+    expect(findResource(plan, "aws:cloudwatch/logGroup:LogGroup").inputs["name"]).toBe(
+      "/aws/eks/ml-eks/cluster",
+    );
+    expect(findResource(plan, "aws:kms/alias:Alias").inputs["name"]).toBe("alias/ml-eks-eks-secrets");
+    expect(findResource(plan, "aws:sqs/queue:Queue").inputs["name"]).toBe("ml-eks-karpenter");
+    expect(findResource(plan, "mlops:index:GpuTrainingCluster").outputs?.["clusterName"]).toBe("ml-eks");
   });
 
   it("gives the model registry its cluster: provider and AWS details from the handle", async () => {
@@ -233,6 +250,14 @@ describe("GpuTrainingCluster on gcp (GKE)", () => {
     expect(inputAt(pool("h200"), "autoscaling.totalMaxNodeCount")).toBe(2);
     expect(inputAt(pool("b200"), "nodeConfig.machineType")).toBe("a4-highgpu-8g");
     expect(inputAt(pool("b200"), "nodeConfig.guestAccelerators[0].type")).toBe("nvidia-b200");
+  });
+
+  it("names the GKE cluster and its node service account after an explicit clusterName", async () => {
+    const plan = await clusterPlan({ target: "gcp", environment: "prod", gcp, clusterName: "ml-gke" });
+    expect(findResource(plan, "gcp:container/cluster:Cluster").inputs["name"]).toBe("ml-gke");
+    expect(findResource(plan, "gcp:serviceaccount/account:Account").inputs["accountId"]).toBe(
+      "ml-gke-gke-nodes",
+    );
   });
 
   it("requires the gcp block", async () => {
@@ -386,6 +411,26 @@ describe("GpuTrainingCluster rejects bad input before creating children", () => 
         "a DCGM exporter that nothing would run (no GPU stack, no managed DCGM)",
         { target: "local", existing: { context: "kind" }, gpuStack: "none", dcgmExporter: true },
         /args\.dcgmExporter: true needs a GPU stack/,
+      ],
+      [
+        "a cluster name GKE/EKS would refuse",
+        { target: "aws", clusterName: "ML_Cluster" },
+        /args\.clusterName: must be a lowercase letter, then up to 39/,
+      ],
+      [
+        "a cluster name over 40 characters",
+        { target: "gcp", gcp, clusterName: "a".repeat(41) },
+        /args\.clusterName/,
+      ],
+      [
+        "a cluster name for an adopted cluster",
+        { target: "aws", clusterName: "ml", existing: { context: "eks" } },
+        /args\.clusterName: names a cluster this component creates; an adopted cluster's name is existing\.clusterName/,
+      ],
+      [
+        "a cluster name on target local",
+        { target: "local", clusterName: "ml" },
+        /args\.clusterName: names a cluster this component creates; target "local" adopts one/,
       ],
       [
         "a private endpoint nobody can reach",

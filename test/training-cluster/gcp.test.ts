@@ -8,7 +8,6 @@ import {
   gcpClusterArgsSchema,
   gcpGpuMachine,
   gcpGpuPoolShape,
-  gkeClusterName,
   gpuNodePoolName,
   maxNodesForGpus,
   resolveGcpClusterArgs,
@@ -23,7 +22,15 @@ import {
 } from "../../components/training-cluster/types";
 import type { Environment } from "../../components/shared/presets";
 import { formatIssues } from "../../components/shared/validation";
-import { findResource, inputAt, planOf, resourcesOfType, type Plan, type PlanResource } from "../helpers";
+import {
+  accountScopedPhysicalNames,
+  findResource,
+  inputAt,
+  planOf,
+  resourcesOfType,
+  type Plan,
+  type PlanResource,
+} from "../helpers";
 
 const T = {
   network: "gcp:compute/network:Network",
@@ -46,7 +53,7 @@ const T = {
 
 const PROJECT = "acme-ml";
 const REGION = "europe-west4";
-const NODE_SA_EMAIL = "train-gke-nodes@acme-ml.iam.gserviceaccount.com";
+const NODE_SA_EMAIL = "train-test-gke-nodes@acme-ml.iam.gserviceaccount.com";
 const OFFICE = { cidrBlock: "203.0.113.0/24", displayName: "office VPN" };
 
 const POOLS: ResolvedGpuPool[] = [
@@ -75,11 +82,21 @@ interface Build {
   pools?: ResolvedGpuPool[];
   protect?: boolean;
   features?: GcpClusterFeatures;
+  /** The explicit physical cluster name (the component's `clusterName`). */
+  clusterName?: string;
   after?: (handle: ClusterHandle, host: Host) => Record<string, unknown>;
 }
 
 /** A program that builds the GKE target inside a Host component, validating args like the component does. */
-function program({ environment = "prod", args = {}, pools = POOLS, protect, features, after }: Build) {
+function program({
+  environment = "prod",
+  args = {},
+  pools = POOLS,
+  protect,
+  features,
+  clusterName,
+  after,
+}: Build) {
   return () => {
     const host = new Host("train");
     const parsed = gcpClusterArgsSchema.safeParse({ project: PROJECT, region: REGION, ...args });
@@ -88,6 +105,7 @@ function program({ environment = "prod", args = {}, pools = POOLS, protect, feat
       {
         parent: host,
         name: "train",
+        ...(clusterName ? { clusterName } : {}),
         environment,
         tags: { Team: "ML Platform", env: environment },
         protect: protect ?? environment === "prod",
@@ -270,7 +288,7 @@ describe("GKE target: prod", () => {
     const c = findResource(p, T.cluster);
     const key = findResource(p, T.key);
     expect(c.inputs).toMatchObject({
-      name: "train",
+      name: "train-test",
       location: REGION,
       nodeLocations: [`${REGION}-a`, `${REGION}-b`],
       workloadIdentityConfig: { workloadPool: `${PROJECT}.svc.id.goog` },
@@ -312,7 +330,7 @@ describe("GKE target: prod", () => {
   it("runs every node (the temporary default pool too) as a dedicated least-privilege service account", async () => {
     const p = await get();
     const account = findResource(p, T.account);
-    expect(account.inputs["accountId"]).toBe("train-gke-nodes");
+    expect(account.inputs["accountId"]).toBe("train-test-gke-nodes");
     expect(
       resourcesOfType(p, T.projectMember)
         .map((m) => m.inputs)
@@ -346,7 +364,7 @@ describe("GKE target: prod", () => {
     const p = await get();
     const system = findResource(p, T.nodePool, "train-system-pool");
     expect(system.inputs).toMatchObject({
-      cluster: "train",
+      cluster: "train-test",
       location: REGION,
       name: "system",
       autoscaling: { minNodeCount: 1, maxNodeCount: 3 },
@@ -418,7 +436,7 @@ describe("GKE target: prod", () => {
     const provider = findResource(p, T.k8sProvider);
     expect(provider.inputs["kubeconfig"]).toBe("[secret]");
     expect(p.outputs).toMatchObject({
-      clusterName: "train",
+      clusterName: "train-test",
       endpoint: "172.16.0.2",
       driversPreinstalled: true,
       gcp: {
@@ -692,8 +710,49 @@ describe("GKE target: GPU machine helpers", () => {
   it("keeps GKE names within 40 characters", () => {
     expect(gpuNodePoolName("l4-spot")).toBe("gpu-l4-spot");
     expect(gpuNodePoolName("a".repeat(60)).length).toBeLessThanOrEqual(40);
-    expect(gkeClusterName("x".repeat(60)).length).toBeLessThanOrEqual(40);
-    expect(gkeClusterName("1st")).toMatch(/^gke-1st/);
+  });
+});
+
+describe("GKE target: physical names", () => {
+  async function physicalNames(stack: string, clusterName?: string): Promise<string[]> {
+    const plan = await planOf(
+      program({
+        environment: "dev",
+        args: { masterAuthorizedNetworks: [OFFICE] },
+        pools: [POOLS[0]!],
+        ...(clusterName ? { clusterName } : {}),
+      }),
+      { stack },
+    );
+    return accountScopedPhysicalNames(plan)
+      .map((u) => `${u.type} ${u.value}`)
+      .sort();
+  }
+
+  it("puts the stack into every name that is unique per project: the cluster and the node service account", async () => {
+    expect(await physicalNames("team-a.dev")).toEqual([
+      "gcp:container/cluster:Cluster train-team-a-dev",
+      "gcp:serviceaccount/account:Account train-team-a-dev-gke-nodes",
+    ]);
+  });
+
+  it("uses an explicit clusterName as it is", async () => {
+    expect(await physicalNames("team-a.dev", "ml-gke")).toEqual([
+      "gcp:container/cluster:Cluster ml-gke",
+      "gcp:serviceaccount/account:Account ml-gke-gke-nodes",
+    ]);
+  });
+
+  it("keeps the service account id within 30 characters, with a hash that keeps stacks apart", async () => {
+    const [a, b] = await Promise.all([
+      physicalNames("production-europe-west4"),
+      physicalNames("production-europe-west1"),
+    ]);
+    const account = (names: string[]) => names.find((n) => n.includes(":Account "))!.split(" ")[1]!;
+    expect(account(a)).toMatch(/^train-production-europe-[0-9a-f]{6}$/);
+    expect(account(a)).toHaveLength(30);
+    expect(account(a)).not.toBe(account(b));
+    expect(a.filter((n) => b.includes(n))).toEqual([]);
   });
 });
 

@@ -2,6 +2,7 @@
  * Customer-managed KMS keys for the AWS adapter.
  */
 import * as aws from "@pulumi/aws";
+import { physicalName, physicalNameBase, PhysicalNameKind } from "../../shared/names";
 import type { AdapterContext, EncryptionKey } from "../types";
 
 /**
@@ -13,7 +14,8 @@ export const KMS_DELETION_WINDOW_DAYS = 30;
 
 /**
  * Creates a symmetric customer-managed key with yearly automatic rotation, plus the alias
- * `alias/<name>-<role>`.
+ * `alias/<name>-<stack>-<role>` (aliases are unique per account and region, so the stack is part
+ * of it; see `physicalName`).
  *
  * No `policy` is set, so KMS applies its default key policy: the account root principal gets
  * `kms:*`, which delegates access to IAM policies in the account (no wildcard principal). See
@@ -42,7 +44,10 @@ export function createKmsKey(ctx: AdapterContext, role: string): EncryptionKey {
 
   new aws.kms.Alias(
     `${ctx.name}-${role}-key-alias`,
-    { name: `alias/${ctx.name}-${role}`, targetKeyId: key.keyId },
+    {
+      name: physicalName(PhysicalNameKind.kmsAlias, physicalNameBase(ctx.name), role),
+      targetKeyId: key.keyId,
+    },
     { parent: ctx.parent },
   );
 

@@ -2,7 +2,7 @@
  * RDS for PostgreSQL for the AWS adapter: private, encrypted, TLS-only.
  */
 import * as aws from "@pulumi/aws";
-import { dnsLabel } from "../../shared/names";
+import { physicalName, physicalNameBase, PhysicalNameKind } from "../../shared/names";
 import type { DatabaseSize } from "../../shared/presets";
 import type { AdapterContext, AwsTargetArgs, PostgresArgs, PostgresDatabase } from "../types";
 
@@ -162,8 +162,10 @@ export function createRdsPostgres(
       // Keep automated backups after deleting a protected database (RDS default: delete them).
       deleteAutomatedBackups: !args.deletionProtection,
       skipFinalSnapshot: !args.deletionProtection,
-      // RDS identifiers: a letter first, then letters, digits and single hyphens.
-      finalSnapshotIdentifier: args.deletionProtection ? rdsIdentifier([name, "postgres-final"]) : undefined,
+      // Snapshot identifiers are unique per account and region: `<name>-<stack>-<role>-postgres-final`.
+      finalSnapshotIdentifier: args.deletionProtection
+        ? physicalName(PhysicalNameKind.rdsSnapshot, physicalNameBase(ctx.name), role, "postgres-final")
+        : undefined,
       copyTagsToSnapshot: true,
       // MLflow authenticates with its generated password; IAM database auth would only widen who can log in.
       iamDatabaseAuthenticationEnabled: false,
@@ -192,10 +194,4 @@ export function createRdsPostgres(
     ],
     resource: instance,
   };
-}
-
-/** An RDS identifier (letter first; letters, digits, single hyphens; at most 255 characters) from `parts`. */
-export function rdsIdentifier(parts: string[]): string {
-  const label = dnsLabel(parts, 255);
-  return /^[a-z]/.test(label) ? label : `db-${label}`.slice(0, 255);
 }

@@ -1,8 +1,7 @@
 /**
  * Helpers shared by the Google Cloud adapter's files: settings access, label sanitizing, CIDR
- * parsing, deterministic short hashes and the egress rule for Google APIs.
+ * parsing and the egress rule for Google APIs.
  */
-import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import type { AdapterContext, GcpTargetArgs, TargetSettings } from "../types";
@@ -118,11 +117,6 @@ export function parsePrivateServiceAccessCidr(cidr: string): Ipv4Cidr {
   if (value % hostBits !== 0)
     return fail(`is not a network address (host bits must be zero for /${prefixLength})`);
   return { address: octets.join("."), prefixLength, cidr };
-}
-
-/** First `length` hex characters of the SHA-256 of `input`: short, deterministic, stable across runs. */
-export function shortHash(input: string, length = 6): string {
-  return createHash("sha256").update(input).digest("hex").slice(0, length);
 }
 
 /**

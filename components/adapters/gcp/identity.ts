@@ -7,12 +7,12 @@ import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { governanceLabels } from "../../shared/k8s";
+import { physicalName, physicalNameBase, PhysicalNameKind } from "../../shared/names";
 import type { WorkloadIdentity, WorkloadIdentityArgs } from "../types";
 import {
   GKE_METADATA_SERVER_DAEMON_CIDR,
   METADATA_SERVER_CIDR,
   googleApisEgressRule,
-  shortHash,
   type GcpAdapterScope,
 } from "./common";
 import type { StoreRoleRegistry } from "./gcs";
@@ -30,33 +30,11 @@ export const WORKLOAD_IDENTITY_USER_ROLE = "roles/iam.workloadIdentityUser";
 /** Annotation that binds a Kubernetes ServiceAccount to a Google service account on GKE. */
 export const GKE_SA_ANNOTATION = "iam.gke.io/gcp-service-account";
 
-const ACCOUNT_ID_MIN = 6;
-const ACCOUNT_ID_MAX = 30;
-const HASH_LENGTH = 6;
-
 /**
- * Derives a service account ID from the component name and role. IDs must be 6–30 characters,
- * match `[a-z][a-z0-9-]*[a-z0-9]` (https://cloud.google.com/iam/docs/service-accounts-create#creating).
- * The readable form `<name>-<role>` (lowercased, other characters as `-`) is used when it fits;
- * otherwise it is cut and `-<6 hex of sha256(name/role)>` appended, so long names stay unique and
- * the same name always gives the same ID.
- */
-export function serviceAccountId(name: string, role: string): string {
-  const readable = `${name}-${role}`
-    .toLowerCase()
-    .replace(/[^a-z0-9-]/g, "-")
-    .replace(/-+/g, "-")
-    .replace(/^[^a-z]+/, "")
-    .replace(/-+$/, "");
-  if (readable.length >= ACCOUNT_ID_MIN && readable.length <= ACCOUNT_ID_MAX) return readable;
-  const hash = shortHash(`${name}/${role}`, HASH_LENGTH);
-  const head = readable.slice(0, ACCOUNT_ID_MAX - HASH_LENGTH - 1).replace(/-+$/, "") || "wi";
-  return `${head}-${hash}`;
-}
-
-/**
- * Creates the Google service account, its bucket-scoped object grants, the Workload Identity
- * binding for `serviceAccount:<project>.svc.id.goog[<namespace>/<ksa>]`, and the Kubernetes
+ * Creates the Google service account (id `<name>-<stack>-<role>`, unique per stack in the
+ * project, cut and hashed to the 30-character limit by `physicalName`), its bucket-scoped object
+ * grants, the Workload Identity binding for
+ * `serviceAccount:<project>.svc.id.goog[<namespace>/<ksa>]`, and the Kubernetes
  * ServiceAccount annotated with the Google account's e-mail (token automount off). The
  * ServiceAccount waits for the IAM grants, so pods using it never start without permissions.
  *
@@ -83,7 +61,7 @@ export function createWorkloadIdentity(
     `${prefix}-gsa`,
     {
       project: target.project,
-      accountId: serviceAccountId(ctx.name, role),
+      accountId: physicalName(PhysicalNameKind.gcpServiceAccountId, physicalNameBase(ctx.name), role),
       displayName: `${ctx.name} ${role} (Workload Identity)`.slice(0, 100),
       description: `Workload Identity for Kubernetes ServiceAccount ${args.serviceAccountName}; managed by pulumi-mlops`,
     },

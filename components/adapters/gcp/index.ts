@@ -18,12 +18,7 @@ export {
   gcpLabels,
   parsePrivateServiceAccessCidr,
 } from "./common";
-export {
-  BUCKET_OBJECT_ROLE,
-  GKE_SA_ANNOTATION,
-  WORKLOAD_IDENTITY_USER_ROLE,
-  serviceAccountId,
-} from "./identity";
+export { BUCKET_OBJECT_ROLE, GKE_SA_ANNOTATION, WORKLOAD_IDENTITY_USER_ROLE } from "./identity";
 export { ENCRYPTER_DECRYPTER_ROLE, KEY_ROTATION_PERIOD } from "./kms";
 export {
   BACKEND_CONFIG_ANNOTATION,

@@ -8,6 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KMS_DELETION_WINDOW_DAYS } from "../../adapters/aws/kms";
 import { AwsIdentityMode } from "../../adapters/types";
+import { physicalName, PhysicalNameKind } from "../../shared/names";
 import type { ResolvedAwsClusterArgs } from "./args";
 import { serviceAccountTrustPolicy, type ClusterIdentity } from "./identity";
 import type { AwsClusterNetwork } from "./network";
@@ -32,6 +33,15 @@ export const EBS_CSI_SERVICE_ACCOUNT = { namespace: "kube-system", name: "ebs-cs
  * Kubernetes version, which this toolkit cannot verify offline.
  */
 export const ADDON_VERSION_POLICY = "EKS default for the cluster version";
+
+/**
+ * The log group EKS writes control-plane logs to: the name is fixed by EKS
+ * (https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html), so it is unique
+ * because the cluster name is.
+ */
+export function controlPlaneLogGroupName(clusterName: string): string {
+  return `/aws/eks/${clusterName}/cluster`;
+}
 
 /** The trust policy of the EKS cluster role. */
 export function clusterTrustPolicy(): string {
@@ -124,7 +134,10 @@ export function createControlPlane(
   );
   new aws.kms.Alias(
     `${name}-secrets-key-alias`,
-    { name: `alias/${clusterName}-eks-secrets`, targetKeyId: secretsKey.keyId },
+    {
+      name: physicalName(PhysicalNameKind.kmsAlias, clusterName, "eks-secrets"),
+      targetKeyId: secretsKey.keyId,
+    },
     opts,
   );
 
@@ -132,7 +145,11 @@ export function createControlPlane(
   // create it with logs kept forever).
   const logGroup = new aws.cloudwatch.LogGroup(
     `${name}-control-plane-logs`,
-    { name: `/aws/eks/${clusterName}/cluster`, retentionInDays: args.logRetentionDays, tags: scope.tags },
+    {
+      name: controlPlaneLogGroupName(clusterName),
+      retentionInDays: args.logRetentionDays,
+      tags: scope.tags,
+    },
     opts,
   );
 

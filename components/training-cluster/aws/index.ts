@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AwsIdentityMode, type AwsTargetArgs } from "../../adapters/types";
-import { dnsLabel } from "../../shared/names";
+import { physicalName, physicalNameBase, PhysicalNameKind } from "../../shared/names";
 import type { ClusterHandle, ResolvedGpuPool } from "../types";
 import { resolveAwsClusterArgs, type AwsClusterArgs } from "./args";
 import {
@@ -25,7 +25,7 @@ import { createScope, type AwsClusterContext } from "./scope";
 
 export * from "./args";
 export { subnetLayout, ELB_ROLE_TAG, INTERNAL_ELB_ROLE_TAG, KARPENTER_DISCOVERY_TAG } from "./network";
-export { CONTROL_PLANE_LOG_TYPES, kubeconfigFor, clusterKmsPolicy } from "./eks";
+export { CONTROL_PLANE_LOG_TYPES, kubeconfigFor, clusterKmsPolicy, controlPlaneLogGroupName } from "./eks";
 export { NODE_METADATA_OPTIONS, SYSTEM_NODE_LABEL } from "./nodegroup";
 export {
   karpenterControllerPolicies,
@@ -66,12 +66,11 @@ export type { AwsClusterContext } from "./scope";
 /** Type token used in validation messages. */
 const COMPONENT_TYPE = "mlops:index:GpuTrainingCluster";
 
-/** Longest EKS cluster name this target derives (the interruption queue appends "-karpenter"). */
-const MAX_CLUSTER_NAME = 40;
-
 /**
  * Builds the EKS cluster for `ctx.parent`. Every child is named `${ctx.name}-<role>` and parented
- * to `ctx.parent`; the physical cluster name is `ctx.name` as a DNS label (at most 40 characters).
+ * to `ctx.parent`. The physical cluster name is `ctx.clusterName` when given, else
+ * `<ctx.name>-<stack>` (at most 40 characters, see `physicalName`); the names derived from it
+ * (log group, KMS alias, interruption queue) are therefore unique per stack in the account.
  *
  * @throws pulumi.ResourceError naming every problem as `args.aws.<key>` (or `args.gpuPools[i]...`)
  * before any child is created: environment rules (3 AZs and a NAT gateway per AZ in prod), system
@@ -94,7 +93,8 @@ export function createAwsCluster(
     );
   }
 
-  const scope = createScope(ctx, dnsLabel([ctx.name], MAX_CLUSTER_NAME));
+  const clusterName = physicalName(PhysicalNameKind.eksCluster, physicalNameBase(ctx.name, ctx.clusterName));
+  const scope = createScope(ctx, clusterName);
   const network = createNetwork(scope, resolved);
   const { cluster, clusterSecurityGroupId } = createControlPlane(scope, resolved, network);
   const identity = createClusterIdentity(scope, resolved.identityMode, cluster);

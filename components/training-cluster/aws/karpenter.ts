@@ -14,6 +14,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AwsIdentityMode } from "../../adapters/types";
 import { resources } from "../../shared/k8s";
+import { physicalName, PhysicalNameKind } from "../../shared/names";
 import type { ResolvedAwsClusterArgs } from "./args";
 import { IRSA_ROLE_ANNOTATION } from "../../adapters/aws/identity";
 import { createNodeRole, serviceAccountTrustPolicy, type ClusterIdentity } from "./identity";
@@ -394,7 +395,7 @@ export function createKarpenter(
   const queue = new aws.sqs.Queue(
     `${name}-karpenter-interruption`,
     {
-      name: `${clusterName}-karpenter`,
+      name: physicalName(PhysicalNameKind.sqsQueue, clusterName, "karpenter"),
       messageRetentionSeconds: INTERRUPTION_MESSAGE_RETENTION_SECONDS,
       sqsManagedSseEnabled: true,
       tags: scope.tags,

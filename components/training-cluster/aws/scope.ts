@@ -12,6 +12,11 @@ export interface AwsClusterContext {
   parent: pulumi.Resource;
   /** The component's name; children are named `${name}-<role>`. */
   name: string;
+  /**
+   * Physical EKS cluster name chosen by the user (the component's `clusterName` arg).
+   * @default `<name>-<stack>` (see `physicalNameBase`)
+   */
+  clusterName?: string;
   /** The resolved environment (picks the defaults of `args.aws`). */
   environment: Environment;
   /** Tags for every taggable AWS resource. */

@@ -9,7 +9,7 @@ import type { ResolvedGcpClusterArgs } from "./args";
 import { NODE_OAUTH_SCOPES, type NodeServiceAccount } from "./iam";
 import type { SecretsKey } from "./kms";
 import { SECONDARY_RANGE_NAMES, type GcpClusterNetwork } from "./network";
-import { dnsLabel } from "../../shared/names";
+import { physicalName, PhysicalNameKind } from "../../shared/names";
 import type { GcpClusterScope } from "./scope";
 
 /** Logs sent to Cloud Logging in every environment. */
@@ -42,12 +42,6 @@ export const NODE_IMAGE_TYPE = "COS_CONTAINERD";
 export const SHIELDED_INSTANCE = { enableSecureBoot: true, enableIntegrityMonitoring: true } as const;
 export const WORKLOAD_METADATA = { mode: "GKE_METADATA" } as const;
 export const KUBELET_READONLY_PORT_OFF = "FALSE";
-
-/** GKE cluster names: at most 40 characters, lowercase letters, digits and '-', starting with a letter. */
-export function gkeClusterName(name: string): string {
-  const label = dnsLabel([name], 40);
-  return /^[a-z]/.test(label) ? label : dnsLabel(["gke", name], 40);
-}
 
 /**
  * Creates the cluster. Security and operations settings, with where each comes from:
@@ -122,7 +116,8 @@ export function createGkeCluster(
     `${ctx.name}-gke`,
     {
       project: args.project,
-      name: gkeClusterName(ctx.name),
+      // Unique per stack in the project: `clusterName`, else `<component name>-<stack>`.
+      name: physicalName(PhysicalNameKind.gkeCluster, scope.nameBase),
       location: args.region,
       nodeLocations: args.zones,
       description: `GPU training cluster ${ctx.name}; managed by pulumi-mlops`,

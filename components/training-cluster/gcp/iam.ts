@@ -4,7 +4,7 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { serviceAccountId } from "../../adapters/gcp/identity";
+import { physicalName, PhysicalNameKind } from "../../shared/names";
 import type { ResolvedGcpClusterArgs } from "./args";
 import type { GcpClusterScope } from "./scope";
 
@@ -42,7 +42,7 @@ export function createNodeServiceAccount(
     `${ctx.name}-nodes-sa`,
     {
       project: args.project,
-      accountId: serviceAccountId(ctx.name, "gke-nodes"),
+      accountId: physicalName(PhysicalNameKind.gcpServiceAccountId, scope.nameBase, "gke-nodes"),
       displayName: `${ctx.name} GKE nodes`.slice(0, 100),
       description: `Node service account of GKE cluster ${ctx.name} (logging, monitoring, image pulls only); managed by pulumi-mlops`,
     },

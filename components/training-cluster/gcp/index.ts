@@ -31,7 +31,7 @@ export {
   type GpuMachine,
 } from "./machines";
 export { controlPlaneWebhookPorts } from "./firewall";
-export { DCGM_MONITORING_COMPONENT, gkeClusterName } from "./gke";
+export { DCGM_MONITORING_COMPONENT } from "./gke";
 export { NODE_SERVICE_ACCOUNT_ROLES } from "./iam";
 export { GKE_AUTH_PLUGIN, gkeKubeconfig } from "./kubeconfig";
 export { FLOW_LOGS, SECONDARY_RANGE_NAMES } from "./network";

@@ -3,6 +3,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { gcpLabels } from "../../adapters/gcp/common";
+import { physicalNameBase } from "../../shared/names";
 import type { Environment } from "../../shared/presets";
 
 /** The component type errors are reported for. */
@@ -14,6 +15,11 @@ export interface GcpClusterContext {
   parent: pulumi.Resource;
   /** The component's name; children are named `${name}-<role>`. */
   name: string;
+  /**
+   * Physical GKE cluster name chosen by the user (the component's `clusterName` arg).
+   * @default `<name>-<stack>` (see `physicalNameBase`)
+   */
+  clusterName?: string;
   /** The resolved environment (picks defaults and the prod rules). */
   environment: Environment;
   /** Tags, applied as GCP labels (sanitized) to every labelable resource. */
@@ -27,6 +33,11 @@ export interface GcpClusterScope {
   ctx: GcpClusterContext;
   /** `ctx.tags` sanitized to GCP label rules. */
   labels: Record<string, string>;
+  /**
+   * What makes the project-scoped physical names (GKE cluster, node service account) unique:
+   * `ctx.clusterName` when given, else `<ctx.name>-<stack>` (see `physicalName`).
+   */
+  nameBase: string;
   /** Options for every child. */
   opts: pulumi.CustomResourceOptions;
   /** Options for stateful children (the secrets key): protect and retain on delete. */
@@ -39,6 +50,7 @@ export function gcpClusterScope(ctx: GcpClusterContext): GcpClusterScope {
   return {
     ctx,
     labels: gcpLabels(ctx.tags),
+    nameBase: physicalNameBase(ctx.name, ctx.clusterName),
     opts,
     statefulOpts: { ...opts, protect: ctx.protect, retainOnDelete: ctx.protect },
   };
