@@ -765,8 +765,8 @@ describe("EKS target, prod", () => {
     // No inline rules (they would fight the rule resources); the provider drops AWS's default egress.
     expect(sg.inputs).toEqual({
       vpcId: "vpc-0123456789abcdef0",
-      description: "pulumi-mlops ml-prod: EKS API endpoint ENIs (private API access)",
-      tags: { ...TAGS, Name: "ml-prod-control-plane" },
+      description: "pulumi-mlops ml-prod-test: EKS API endpoint ENIs (private API access)",
+      tags: { ...TAGS, Name: "ml-prod-test-control-plane" },
     });
     expect(findResource(p, T.cluster).dependencies).toContain(sg.urn);
     expect(named(p, T.ingress, "ml-prod-api-access-0").inputs).toEqual({
@@ -918,7 +918,7 @@ describe("EKS target, AWS Load Balancer Controller", () => {
       atomic: true,
     });
     expect(release.inputs["values"]).toEqual({
-      clusterName: "ml-dev",
+      clusterName: "ml-dev-test",
       region: REGION,
       vpcId: "ml-dev-vpc-id",
       image: {
@@ -992,7 +992,7 @@ describe("EKS target, AWS Load Balancer Controller", () => {
     });
     const pia = named(p, T.pia, "ml-dev-lb-controller-pod-identity");
     expect(pia.inputs).toEqual({
-      clusterName: "ml-dev",
+      clusterName: "ml-dev-test",
       namespace: "aws-load-balancer-controller",
       serviceAccount: "aws-load-balancer-controller",
       roleArn: ROLE,
@@ -1078,16 +1078,16 @@ describe("EKS target, AWS Load Balancer Controller", () => {
     expect(by("RegionalReadActions").Condition).toEqual({ StringEquals: { "aws:RequestedRegion": REGION } });
     // Creation only with this cluster's tag; changes and deletes only on what carries it.
     expect(by("CreateTaggedLoadBalancers").Condition).toEqual({
-      StringEquals: { "aws:RequestTag/elbv2.k8s.aws/cluster": "ml-dev" },
+      StringEquals: { "aws:RequestTag/elbv2.k8s.aws/cluster": "ml-dev-test" },
     });
     expect(by("ModifyOwnLoadBalancers").Condition).toEqual({
-      StringEquals: { "aws:ResourceTag/elbv2.k8s.aws/cluster": "ml-dev" },
+      StringEquals: { "aws:ResourceTag/elbv2.k8s.aws/cluster": "ml-dev-test" },
     });
     expect(list(by("ModifyOwnLoadBalancers").Action)).toContain("elasticloadbalancing:DeleteLoadBalancer");
     expect(by("DeleteOwnSecurityGroups")).toMatchObject({
       Action: "ec2:DeleteSecurityGroup",
       Resource: "arn:aws:ec2:eu-west-1:123456789012:security-group/*",
-      Condition: { StringEquals: { "aws:ResourceTag/elbv2.k8s.aws/cluster": "ml-dev" } },
+      Condition: { StringEquals: { "aws:ResourceTag/elbv2.k8s.aws/cluster": "ml-dev-test" } },
     });
     expect(by("CreateSecurityGroupsInClusterVpc").Resource).toEqual([
       "arn:aws:ec2:eu-west-1:123456789012:vpc/ml-dev-vpc-id",
@@ -1136,7 +1136,7 @@ describe("EKS target, AWS Load Balancer Controller", () => {
     });
     expect(p.resources.filter((r) => r.name.startsWith("ml-dev-lb-controller"))).toEqual([]);
     expect(p.outputs["ingressClassName"]).toBeUndefined();
-    expect(findResource(p, T.cluster).inputs["name"]).toBe("ml-dev");
+    expect(findResource(p, T.cluster).inputs["name"]).toBe("ml-dev-test");
   });
 });
 
