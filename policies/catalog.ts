@@ -7,6 +7,7 @@ import { s3Rules } from "./rules/aws/s3";
 import { dataStoreRules } from "./rules/aws/data-stores";
 import { iamRules } from "./rules/aws/iam";
 import { computeRules } from "./rules/aws/compute";
+import { eksNodeRules } from "./rules/aws/eks-nodes";
 import { sagemakerRules } from "./rules/aws/sagemaker";
 import { gkeRules } from "./rules/gcp/gke";
 import { gcpDataRules } from "./rules/gcp/data";
@@ -27,6 +28,7 @@ export const RULES: readonly Rule[] = [
   ...dataStoreRules,
   ...iamRules,
   ...computeRules,
+  ...eksNodeRules,
   ...sagemakerRules,
   ...gkeRules,
   ...gcpDataRules,

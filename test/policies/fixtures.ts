@@ -59,11 +59,24 @@ const tlsPolicy = JSON.stringify({
   ],
 });
 
+/** A TLS-only bucket policy for bucket `data` with one statement's fields overridden. */
+const tlsDeny = (over: Record<string, unknown>): string =>
+  JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      { ...(JSON.parse(tlsPolicy) as { Statement: Record<string, unknown>[] }).Statement[0], ...over },
+    ],
+  });
+
 // ---------- IAM ----------
 const doc = (...statements: Record<string, unknown>[]): string =>
   JSON.stringify({ Version: "2012-10-17", Statement: statements });
 const scoped = { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: "arn:aws:s3:::data/*" };
 const iamPolicy = (policy: string): TestResource => ({ type: T(aws.iam.Policy), props: { policy } });
+const inlinePolicy = (policy: string): TestResource => ({
+  type: T(aws.iam.RolePolicy),
+  props: { role: "r", policy },
+});
 
 // ---------- EKS / EC2 ----------
 const eks = (props: Record<string, unknown>): TestResource => ({
@@ -120,6 +133,28 @@ const nodeGroup = (props: Record<string, unknown>): TestResource => ({
     scalingConfig: { minSize: 0, maxSize: 4, desiredSize: 0 },
     ...props,
   },
+});
+
+/** A Karpenter EC2NodeClass with the given spec.metadataOptions (none when undefined). */
+const nodeClass = (metadataOptions: Record<string, unknown> | undefined, name = "gpu"): TestResource => ({
+  type: "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass",
+  name,
+  props: {
+    apiVersion: "karpenter.k8s.aws/v1",
+    kind: "EC2NodeClass",
+    metadata: { name },
+    spec: {
+      role: "node-role",
+      amiSelectorTerms: [{ alias: "al2023@latest" }],
+      ...(metadataOptions ? { metadataOptions } : {}),
+    },
+  },
+});
+/** The VPC CNI add-on of cluster `c` with the given configuration values. */
+const vpcCni = (values: Record<string, unknown>): TestResource => ({
+  type: T(aws.eks.Addon),
+  name: "vpc-cni",
+  props: { clusterName: "c", addonName: "vpc-cni", configurationValues: JSON.stringify(values) },
 });
 
 // ---------- GCP ----------
@@ -275,17 +310,8 @@ export const FIXTURES: Record<string, Fixture> = {
   },
   "aws-s3-tls-only-policy": {
     good: [bucket(), onBucket(T(aws.s3.BucketPolicy), { policy: tlsPolicy })],
-    bad: [
-      bucket(),
-      onBucket(T(aws.s3.BucketPolicy), {
-        policy: doc({
-          Effect: "Allow",
-          Principal: { AWS: "arn:aws:iam::1:root" },
-          Action: "s3:GetObject",
-          Resource: "*",
-        }),
-      }),
-    ],
+    // Denies only s3:GetObject without TLS: uploads, deletes and listings still work over HTTP.
+    bad: [bucket(), onBucket(T(aws.s3.BucketPolicy), { policy: tlsDeny({ Action: "s3:GetObject" }) })],
   },
   "aws-s3-acls-disabled": {
     good: [
@@ -382,14 +408,17 @@ export const FIXTURES: Record<string, Fixture> = {
     bad: iamPolicy(doc({ Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::data/*" })),
   },
   "aws-iam-no-wildcard-resource": {
-    good: iamPolicy(
-      doc(scoped, {
-        Effect: "Allow",
-        Action: ["ecr:GetAuthorizationToken", "ec2:DescribeInstances"],
-        Resource: "*",
-      }),
-    ),
-    bad: iamPolicy(doc({ Effect: "Allow", Action: ["s3:GetObject"], Resource: "*" })),
+    good: [
+      iamPolicy(
+        doc(scoped, {
+          Effect: "Allow",
+          Action: ["ecr:GetAuthorizationToken", "ec2:DescribeInstances"],
+          Resource: "*",
+        }),
+      ),
+      inlinePolicy(doc(scoped, { Effect: "Allow", Action: "pricing:GetProducts", Resource: "*" })),
+    ],
+    bad: inlinePolicy(doc({ Effect: "Allow", Action: ["s3:GetObject"], Resource: "*" })),
   },
   "aws-iam-no-privilege-escalation": {
     good: iamPolicy(
@@ -442,6 +471,17 @@ export const FIXTURES: Record<string, Fixture> = {
   "aws-ec2-launch-template-imdsv2": {
     good: lt({}),
     bad: lt({ metadataOptions: { httpTokens: "optional" } }),
+  },
+  "aws-karpenter-nodeclass-imdsv2": {
+    good: [
+      nodeClass({ httpTokens: "required", httpPutResponseHopLimit: 1 }),
+      nodeClass(undefined, "defaults"),
+    ],
+    bad: nodeClass({ httpTokens: "optional", httpPutResponseHopLimit: 2 }),
+  },
+  "aws-eks-network-policy-enforced": {
+    good: [eks({ name: "c" }), vpcCni({ enableNetworkPolicy: "true" })],
+    bad: [eks({ name: "c" }), vpcCni({})],
   },
   "aws-ec2-instance-imdsv2": { good: instance({}), bad: instance({ metadataOptions: undefined }) },
   "aws-ec2-launch-template-encrypted-volumes": {

@@ -1,5 +1,6 @@
 /** Parsing and predicates for AWS IAM policy documents (JSON string or object). */
 import { arr, isMasked, rec, str, strs } from "../util";
+import { lacksResourceLevelPermissions } from "./iam-unscoped-actions";
 
 /** One normalized IAM statement. */
 export interface IamStatement {
@@ -63,28 +64,42 @@ export function allResources(s: IamStatement): boolean {
   return s.notResources || s.resources.includes("*");
 }
 
-/** Actions that do not support resource-level permissions and so may legitimately use `Resource: "*"`. */
-const UNRESTRICTABLE_ACTION_PATTERNS: RegExp[] = [
-  /^[a-z0-9-]+:(Describe|List)[A-Za-z0-9*]*$/i,
-  /^sts:GetCallerIdentity$/i,
-  /^ecr:GetAuthorizationToken$/i,
-  /^cloudwatch:(PutMetricData|GetMetricData|GetMetricStatistics)$/i,
-  /^xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)$/i,
-  /^logs:(CreateLogGroup|DescribeLogGroups)$/i,
-  /^ec2:(CreateTags|CreateNetworkInterface|DeleteNetworkInterface|AssignPrivateIpAddresses|UnassignPrivateIpAddresses)$/i,
-  /^pricing:GetProducts$/i,
-  /^tag:GetResources$/i,
-  /^s3:ListAllMyBuckets$/i,
-  /^kms:(CreateKey|ListAliases|ListKeys)$/i,
-  /^sagemaker:(Search|ListModels)$/i,
-  /^autoscaling:Describe[A-Za-z*]*$/i,
-  /^iam:(ListRoles|ListPolicies|GetAccountSummary)$/i,
-];
-
-/** True when `action` can be scoped to specific resources (so `Resource: "*"` over-grants). */
+/**
+ * True when `action` can be scoped to specific resources, so granting it on `Resource: "*"`
+ * over-grants: every action the Service Authorization Reference lists with resource types, every
+ * action this pack does not know, and every wildcard action (see {@link lacksResourceLevelPermissions}).
+ */
 export function isRestrictable(action: string): boolean {
-  if (action.includes("*") && !/^[a-z0-9-]+:(Describe|List)\*?$/i.test(action)) return true;
-  return !UNRESTRICTABLE_ACTION_PATTERNS.some((re) => re.test(action));
+  return !lacksResourceLevelPermissions(action);
+}
+
+/** Condition keys on tags: `aws:ResourceTag/<key>`, `<service>:ResourceTag/<key>`, `aws:RequestTag/<key>`. */
+const TAG_CONDITION_KEY = /^[a-z0-9-]+:(ResourceTag|RequestTag)\/./i;
+/** Operators that only match the listed values (no `...IfExists`, no negation, no set operators). */
+const MATCHING_OPERATORS: readonly string[] = ["StringEquals", "StringEqualsIgnoreCase", "StringLike"];
+
+/**
+ * True when the statement is scoped by tags instead of ARNs (attribute-based access control): a
+ * StringEquals/StringLike condition on a resource or request tag with concrete values, e.g.
+ * `StringEquals: { "aws:ResourceTag/elbv2.k8s.aws/cluster": "<cluster>" }`. Such a statement grants
+ * its actions only on resources carrying that tag (or, for creations, only when the request sets
+ * it); a request whose action has no such key fails the condition, so nothing more is granted. A
+ * condition that only requires the tag to exist (`Null: false`, `StringLike: "*"`) does not count:
+ * it matches the same tag of every other cluster or team in the account.
+ */
+export function scopedByTags(s: IamStatement): boolean {
+  return Object.entries(s.condition ?? {}).some(
+    ([operator, block]) =>
+      MATCHING_OPERATORS.includes(operator) &&
+      Object.entries(rec(block) ?? {}).some(([key, value]) => {
+        const values = arr(value).map((v) => str(v));
+        return (
+          TAG_CONDITION_KEY.test(key) &&
+          values.length > 0 &&
+          values.every((v) => v !== undefined && !/^[*?]*$/.test(v))
+        );
+      }),
+  );
 }
 
 /** IAM actions that let a principal grant itself more privileges. */
@@ -141,7 +156,7 @@ export function documentFindings(statements: IamStatement[]): DocumentFindings {
     const wild = s.notActions ? ["NotAction"] : s.actions.filter(isServiceWildcard);
     if (wild.length > 0)
       f.wildcardActions.push(`statement ${s.sid} allows wildcard actions ${wild.join(", ")}`);
-    if (allResources(s) && !grantsAllActions(s)) {
+    if (allResources(s) && !grantsAllActions(s) && !scopedByTags(s)) {
       const restrictable = s.actions.filter(isRestrictable);
       if (restrictable.length > 0)
         f.wildcardResources.push(`statement ${s.sid} grants ${restrictable.join(", ")} on Resource "*"`);

@@ -1,10 +1,62 @@
-/** AWS IAM least-privilege rules on managed policies, inline role policies and role trust policies. */
+/**
+ * AWS IAM least-privilege rules on managed policies, inline policies (role, user and group policies,
+ * and a role's `inlinePolicies`) and role trust policies.
+ */
 import * as aws from "@pulumi/aws";
-import { validateResourceOfType, type ReportViolation } from "@pulumi/policy";
-import { ALWAYS_MANDATORY, MANDATORY_OUTSIDE_DEV, resourceRule, type ResourceRule } from "../types";
-import { arr, rec, str, strs } from "../util";
+import { validateResourceOfType, type ResourceValidation, type ReportViolation } from "@pulumi/policy";
+import {
+  ALWAYS_MANDATORY,
+  MANDATORY_OUTSIDE_DEV,
+  classPulumiType,
+  resourceRule,
+  type ResourceRule,
+} from "../types";
+import { arr, rec, recs, str, strs } from "../util";
 import { documentFindings, parsePolicyDocument, type DocumentFindings } from "./iam-document";
 import { isWildcardPrincipal } from "./data-stores";
+
+const MANAGED_POLICY = classPulumiType(aws.iam.Policy);
+const ROLE = classPulumiType(aws.iam.Role);
+/** Resources that carry one inline policy document in `policy`. */
+const INLINE_POLICY_TYPES: readonly string[] = [
+  classPulumiType(aws.iam.RolePolicy),
+  classPulumiType(aws.iam.UserPolicy),
+  classPulumiType(aws.iam.GroupPolicy),
+];
+/** Every resource type with an inline policy document: the three above and a role's `inlinePolicies`. */
+export const INLINE_POLICY_CARRIERS: readonly string[] = [...INLINE_POLICY_TYPES, ROLE];
+
+/** A policy document a resource carries, with the label findings are prefixed with. */
+interface CarriedDocument {
+  /** "" for the resource's only document; `Inline policy '<name>': ` for a role's `inlinePolicies`. */
+  label: string;
+  policy: unknown;
+}
+
+/** The policy documents of a managed or inline policy resource (none for other types). */
+function policyDocumentsOf(type: string, props: unknown, types: readonly string[]): CarriedDocument[] {
+  if (!types.includes(type)) return [];
+  if (type === ROLE)
+    return recs(rec(props)?.inlinePolicies).map((p, i) => ({
+      label: `Inline policy '${str(p.name) ?? `#${i}`}': `,
+      policy: p.policy,
+    }));
+  return [{ label: "", policy: rec(props)?.policy }];
+}
+
+/** A validation that runs `pick` over the findings of every document the resource types carry. */
+function checkDocuments(
+  types: readonly string[],
+  pick: (f: DocumentFindings) => string[],
+): ResourceValidation {
+  return (args, report: ReportViolation) => {
+    for (const { label, policy } of policyDocumentsOf(args.type, args.props, types)) {
+      const doc = parsePolicyDocument(policy);
+      if (!doc) continue; // unknown (secret) or absent document
+      for (const finding of pick(documentFindings(doc))) report(`${label}${finding}`);
+    }
+  };
+}
 
 function checkManaged(
   policy: unknown,
@@ -47,21 +99,25 @@ export const iamNoWildcardActions: ResourceRule = resourceRule(
   ),
 );
 
-/** No `Resource: "*"` for actions that support resource-level permissions. */
+/**
+ * No `Resource: "*"` for actions that support resource-level permissions, in managed and inline
+ * policies alike (the components write only inline policies).
+ */
 export const iamNoWildcardResource: ResourceRule = resourceRule(
   {
     name: "aws-iam-no-wildcard-resource",
     area: "aws",
-    description: 'IAM policies do not grant resource-scopable actions on Resource "*".',
+    description:
+      'IAM policies (managed, and inline on roles, users and groups) grant actions with resource-level permissions only on specific resources, not on Resource "*" (unless scoped by a resource or request tag condition).',
     severity: "medium",
     enforcement: MANDATORY_OUTSIDE_DEV,
     remediation:
-      'Scope Resource to the ARNs of the buckets, keys, repositories, ... the workload uses; "*" is fine only for actions without resource-level permissions (Describe*, List*, ecr:GetAuthorizationToken).',
-    reference: "Checkov CKV_AWS_355 / CKV_AWS_290",
+      'Scope Resource to the ARNs of the buckets, keys, queues, roles, ... the workload uses, or add a StringEquals condition on aws:ResourceTag/<key> (aws:RequestTag/<key> for creations) with a concrete value. "*" is fine only for actions whose "Resource types" column in the AWS Service Authorization Reference is empty (ec2:DescribeInstances, pricing:GetProducts, sts:GetCallerIdentity, ...); list such actions explicitly rather than as a wildcard (ec2:Describe* also matches scopable actions), and exempt an action of a service the pack does not list.',
+    reference:
+      "Checkov CKV_AWS_355 / CKV_AWS_356; AWS Service Authorization Reference (Resource types column); AWS IAM best practices (least privilege)",
+    resourceTypes: [MANAGED_POLICY, ...INLINE_POLICY_CARRIERS],
   },
-  validateResourceOfType(aws.iam.Policy, (p, _args, report) =>
-    checkManaged(p.policy, (f) => f.wildcardResources, report),
-  ),
+  checkDocuments([MANAGED_POLICY, ...INLINE_POLICY_CARRIERS], (f) => f.wildcardResources),
 );
 
 /** No privilege-escalation actions on all resources. */
@@ -82,21 +138,20 @@ export const iamNoPrivilegeEscalation: ResourceRule = resourceRule(
   ),
 );
 
-/** Inline role policies get the same least-privilege checks. */
+/** Inline policies (role, user and group policies, a role's `inlinePolicies`) get the same least-privilege checks. */
 export const iamInlineRolePolicy: ResourceRule = resourceRule(
   {
     name: "aws-iam-inline-policy-least-privilege",
     area: "aws",
     description:
-      'Inline IAM role policies pass the least-privilege checks (no *:*, no wildcard actions, no escalation on "*").',
+      'Inline IAM policies (role, user and group policies, and a role\'s inlinePolicies) pass the least-privilege checks (no *:*, no wildcard actions, no escalation on "*").',
     severity: "high",
     remediation:
       "Apply the same scoping as for managed policies: specific actions, specific resources, no escalation actions.",
     reference: "Checkov CKV_AWS_62 / CKV_AWS_286 / CKV_AWS_290",
+    resourceTypes: INLINE_POLICY_CARRIERS,
   },
-  validateResourceOfType(aws.iam.RolePolicy, (p, _args, report) =>
-    checkManaged(p.policy, (f) => [...f.admin, ...f.wildcardActions, ...f.escalation], report),
-  ),
+  checkDocuments(INLINE_POLICY_CARRIERS, (f) => [...f.admin, ...f.wildcardActions, ...f.escalation]),
 );
 
 const SUB_KEY = /:sub$/;

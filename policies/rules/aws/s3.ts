@@ -2,8 +2,9 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { stackRule, ALWAYS_MANDATORY, MANDATORY_OUTSIDE_DEV, type StackRule } from "../types";
 import { attached, ofType, refersTo } from "../stack";
-import { bool, dig, rec, recs, str, stringMap } from "../util";
-import { parsePolicyDocument } from "./iam-document";
+import { arr, bool, dig, rec, recs, str, stringMap } from "../util";
+import { parsePolicyDocument, type IamStatement } from "./iam-document";
+import { isWildcardPrincipal } from "./data-stores";
 
 const BUCKET = "aws:s3/bucket:Bucket";
 const PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";
@@ -138,37 +139,89 @@ export const s3SseKms: StackRule = stackRule(
   },
 );
 
-function hasTlsDeny(policy: unknown): boolean | undefined {
-  const doc = parsePolicyDocument(policy);
-  if (!doc) return undefined;
-  return doc.some((s) => {
-    if (s.effect !== "Deny") return false;
-    const secure = rec(s.condition?.Bool)?.["aws:SecureTransport"];
-    return secure === false || secure === "false" || (Array.isArray(secure) && secure.includes("false"));
-  });
+/** Matches `value` against an IAM wildcard pattern (`*`, `?`), case-sensitively as ARNs match. */
+function globMatches(pattern: string, value: string): boolean {
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
+  return new RegExp(`^${re}$`).test(value);
 }
 
-/** Every bucket policy denies non-TLS requests. */
+/** True when the statement's `aws:SecureTransport` Bool condition is "false" (requests without TLS). */
+function onInsecureTransport(s: IamStatement): boolean {
+  const secure = rec(s.condition?.Bool)?.["aws:SecureTransport"];
+  return arr(secure).some((v) => v === false || v === "false");
+}
+
+/**
+ * True when `resources` cover both the bucket and every object in it. With the bucket name known,
+ * the ARNs `arn:<partition>:s3:::<name>` and `arn:<partition>:s3:::<name>/*` must both match a
+ * listed pattern; otherwise (name computed at deploy time) a bucket-level and an object-level
+ * (`.../*`) S3 ARN, or "*", must be listed: S3 rejects a bucket policy naming another bucket's ARNs,
+ * so these are the bucket's own.
+ */
+function coversBucketAndObjects(resources: string[], bucketName: string | undefined): boolean {
+  if (resources.includes("*")) return true;
+  if (bucketName !== undefined) {
+    // Compare partition-free: arn:aws:..., arn:aws-cn:... and arn:*:... all cover the bucket.
+    const patterns = resources.map((r) => r.replace(/^arn:[^:]*:/, "arn:p:"));
+    const covers = (target: string) => patterns.some((p) => globMatches(p, target));
+    return covers(`arn:p:s3:::${bucketName}`) && covers(`arn:p:s3:::${bucketName}/*`);
+  }
+  const s3 = resources.filter((r) => /^arn:[^:]*:s3:::[^/]+/.test(r));
+  return s3.some((r) => !r.includes("/")) && s3.some((r) => r.endsWith("/*"));
+}
+
+/**
+ * Whether the policy denies every S3 action to everyone on the bucket and its objects without TLS:
+ * a Deny statement with `Principal: "*"`, `Action: "s3:*"` (or "*"), Resource covering the bucket
+ * and its objects, and `Bool: { "aws:SecureTransport": "false" }`, as AWS recommends
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html, "Enforce
+ * encryption of data in transit"; AWS Config rule s3-bucket-ssl-requests-only). A deny of one
+ * action (s3:GetObject) leaves uploads, deletes and listings open over plain HTTP, and a deny on
+ * the objects alone leaves the bucket's own API (listing, policy, ACL) open. Undefined when the
+ * policy text is unknown (secret).
+ */
+function hasTlsDeny(policy: unknown, bucketName: string | undefined): boolean | undefined {
+  const doc = parsePolicyDocument(policy);
+  if (!doc) return undefined;
+  return doc.some(
+    (s) =>
+      s.effect === "Deny" &&
+      !s.notActions &&
+      !s.notResources &&
+      isWildcardPrincipal(s.principal) &&
+      s.actions.some((a) => a === "*" || a.toLowerCase() === "s3:*") &&
+      coversBucketAndObjects(s.resources, bucketName) &&
+      onInsecureTransport(s),
+  );
+}
+
+/** Every bucket policy denies non-TLS requests for all S3 actions on the bucket and its objects. */
 export const s3TlsOnly: StackRule = stackRule(
   {
     name: "aws-s3-tls-only-policy",
     area: "aws",
-    description: "Every S3 bucket has a bucket policy denying requests where aws:SecureTransport is false.",
+    description:
+      'Every S3 bucket has a bucket policy that denies all S3 actions ("s3:*") to all principals on the bucket and its objects when aws:SecureTransport is false.',
     severity: "high",
     remediation:
-      'Attach an aws.s3.BucketPolicy with a Deny statement for all principals and actions on the bucket when Condition Bool aws:SecureTransport is "false".',
-    reference: "CIS AWS Foundations 2.1.2; Checkov CKV2_AWS_69 equivalent",
+      'Attach an aws.s3.BucketPolicy with a statement { Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [<bucket ARN>, "<bucket ARN>/*"], Condition: { Bool: { "aws:SecureTransport": "false" } } }.',
+    reference:
+      "CIS AWS Foundations 2.1.2; AWS Config s3-bucket-ssl-requests-only; Checkov CKV2_AWS_69 equivalent",
     resourceTypes: [BUCKET, POLICY],
   },
   (args, report) => {
     for (const bucket of ofType(args.resources, BUCKET)) {
-      const inline = hasTlsDeny(rec(bucket.props)?.policy);
+      const name = str(rec(bucket.props)?.bucket);
+      const inline = hasTlsDeny(rec(bucket.props)?.policy, name);
       if (inline === true) continue;
       const policies = attached(args.resources, bucket, POLICY);
-      const verdicts = policies.map((p) => hasTlsDeny(rec(p.props)?.policy));
+      const verdicts = policies.map((p) => hasTlsDeny(rec(p.props)?.policy, name));
       if (verdicts.some((v) => v !== false)) continue; // compliant, or unknown (secret) policy text
       report(
-        `Bucket '${bucket.name}' has no policy denying non-TLS (aws:SecureTransport=false) access.`,
+        `Bucket '${bucket.name}' has no policy denying all S3 actions ("s3:*", principal "*", bucket and object ARNs) without TLS (aws:SecureTransport=false).`,
         bucket.urn,
       );
     }

@@ -1,0 +1,148 @@
+/**
+ * The rules must see the resources the components really plan: the aws-prod stack is planned through
+ * the CLI, passes, and a copy with one security default weakened fails with a mandatory violation.
+ * A rule that matched a type token, property path or resource kind the components do not use
+ * would pass the fixtures and never fire on a real stack.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { main } from "../../plan/cli";
+import type { Plan, PlanResource } from "../../plan/types";
+import { ruleByName } from "../../policies/catalog";
+import { runPoliciesDetailed } from "../../policies/offline";
+import type { Rule } from "../../policies/rules/types";
+
+const RULE_NAMES = [
+  "aws-iam-no-wildcard-resource",
+  "aws-iam-inline-policy-least-privilege",
+  "aws-s3-tls-only-policy",
+  "aws-karpenter-nodeclass-imdsv2",
+  "aws-eks-network-policy-enforced",
+] as const;
+const rules: Rule[] = RULE_NAMES.map((n) => ruleByName(n)!);
+
+let plan: Plan;
+beforeAll(async () => {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mlops-weakened-")), "aws-prod.json");
+  const code = await main(["--stack", "aws-prod", "--out", out, "--quiet"], { out: () => {}, err: () => {} });
+  expect(code).toBe(0);
+  plan = JSON.parse(fs.readFileSync(out, "utf8")) as Plan;
+}, 120_000);
+
+/** Mandatory violations of the rules above in `resources` (prod), as [rule, resource name]. */
+function violations(resources: PlanResource[]): [string, string][] {
+  const result = runPoliciesDetailed(
+    { stack: plan.stack, project: plan.project, resources },
+    { environment: "prod" },
+    { rules },
+  );
+  return result.violations
+    .filter((v) => v.enforcementLevel === "mandatory")
+    .map((v) => [v.policyName, v.urn.split("::").pop() ?? ""]);
+}
+
+/**
+ * A copy of the plan's resources with the one named `name` changed by `edit`, in its inputs (what
+ * resource rules see) and its outputs (the final state stack rules see, as in the engine).
+ */
+function weakened(name: string, edit: (props: Record<string, unknown>) => void): PlanResource[] {
+  return plan.resources.map((r) => {
+    if (r.name !== name) return r;
+    const inputs = structuredClone(r.inputs);
+    edit(inputs);
+    if (r.outputs === undefined) return { ...r, inputs };
+    const outputs = structuredClone(r.outputs);
+    edit(outputs);
+    return { ...r, inputs, outputs };
+  });
+}
+
+/** Edits the JSON policy document in `props.policy`. */
+function editPolicy(edit: (statements: Record<string, unknown>[]) => void) {
+  return (props: Record<string, unknown>) => {
+    const doc = JSON.parse(String(props.policy)) as { Statement: Record<string, unknown>[] };
+    edit(doc.Statement);
+    props.policy = JSON.stringify(doc);
+  };
+}
+
+function one(type: string, name: string): PlanResource {
+  const found = plan.resources.filter((r) => r.type === type && r.name === name);
+  expect(found, `${type} ${name}`).toHaveLength(1);
+  return found[0]!;
+}
+
+describe("aws-prod: the rules fire on the planned resources when a default is weakened", () => {
+  it("passes as shipped", () => {
+    expect(violations(plan.resources)).toEqual([]);
+  });
+
+  it("inline role policy granting a scopable action on '*' (Karpenter's discovery statement)", () => {
+    one("aws:iam/rolePolicy:RolePolicy", "gpu-cluster-karpenter-controller-resource-discovery");
+    const resources = weakened(
+      "gpu-cluster-karpenter-controller-resource-discovery",
+      editPolicy((s) => {
+        (s[0]!.Action as string[]).push("ec2:CreateTags");
+      }),
+    );
+    expect(violations(resources)).toEqual([
+      ["aws-iam-no-wildcard-resource", "gpu-cluster-karpenter-controller-resource-discovery"],
+    ]);
+  });
+
+  it("inline role policy of the MLflow server opened to every bucket", () => {
+    one("aws:iam/rolePolicy:RolePolicy", "model-registry-server-role-policy");
+    const resources = weakened(
+      "model-registry-server-role-policy",
+      editPolicy((s) => {
+        s[1]!.Resource = "*";
+      }),
+    );
+    expect(violations(resources)).toEqual([
+      ["aws-iam-no-wildcard-resource", "model-registry-server-role-policy"],
+    ]);
+  });
+
+  it("TLS-only bucket policy narrowed to object reads", () => {
+    one("aws:s3/bucketPolicy:BucketPolicy", "model-registry-artifacts-bucket-policy");
+    const resources = weakened(
+      "model-registry-artifacts-bucket-policy",
+      editPolicy((s) => {
+        s[0]!.Action = "s3:GetObject";
+      }),
+    );
+    expect(violations(resources)).toEqual([["aws-s3-tls-only-policy", "model-registry-artifacts-bucket"]]);
+  });
+
+  it("EC2NodeClass with IMDSv1 or a hop limit of 2", () => {
+    const nodeClass = one("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass", "gpu-cluster-gpu-nodeclass");
+    expect((nodeClass.inputs.spec as Record<string, unknown>).metadataOptions).toEqual({
+      httpEndpoint: "enabled",
+      httpProtocolIPv6: "disabled",
+      httpPutResponseHopLimit: 1,
+      httpTokens: "required",
+    });
+    for (const change of [{ httpTokens: "optional" }, { httpPutResponseHopLimit: 2 }]) {
+      const resources = weakened("gpu-cluster-gpu-nodeclass", (inputs) => {
+        const spec = inputs.spec as { metadataOptions: Record<string, unknown> };
+        spec.metadataOptions = { ...spec.metadataOptions, ...change };
+      });
+      expect(violations(resources), JSON.stringify(change)).toEqual([
+        ["aws-karpenter-nodeclass-imdsv2", "gpu-cluster-gpu-nodeclass"],
+      ]);
+    }
+  });
+
+  it("VPC CNI without its network policy agent, or no VPC CNI add-on", () => {
+    const cni = one("aws:eks/addon:Addon", "gpu-cluster-vpc-cni");
+    expect(cni.inputs.configurationValues).toBe(JSON.stringify({ enableNetworkPolicy: "true" }));
+    expect(
+      violations(weakened("gpu-cluster-vpc-cni", (inputs) => delete inputs.configurationValues)),
+    ).toEqual([["aws-eks-network-policy-enforced", "gpu-cluster-vpc-cni"]]);
+    expect(violations(plan.resources.filter((r) => r.name !== "gpu-cluster-vpc-cni"))).toEqual([
+      ["aws-eks-network-policy-enforced", "gpu-cluster-eks"],
+    ]);
+  });
+});
