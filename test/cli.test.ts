@@ -199,6 +199,75 @@ describe("--program runs any user program", () => {
   });
 });
 
+describe("an unmocked value passed into a component", () => {
+  // The failed value leaves the component's children pending forever: without the fix the plan
+  // never finishes and the process ends with only "N promises were still active".
+  const dir = path.join(fixtures, "unmocked-into-component");
+
+  it("an invoke without an answer: exit 1 naming the invoke and --mocks (as a process)", () => {
+    const result = spawnSync(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        path.join(__dirname, "..", "bin", "plan.ts"),
+        "--program",
+        dir,
+        "--stack",
+        "invoke",
+      ],
+      { encoding: "utf8", cwd: path.join(__dirname, ".."), timeout: 60_000 },
+    );
+    expect(result.stderr).not.toContain("promises were still active");
+    expect(result.stderr).toContain(
+      'error: the program failed: the offline plan has no mock answer for invoke "aws:ec2/getVpc:getVpc"; ' +
+        'add one with --mocks <file> ({"invokes": {"aws:ec2/getVpc:getVpc": {...result}}})',
+    );
+    expect(result.status).toBe(1);
+  });
+
+  it("a StackReference without mock outputs: exit 1 naming the reference and --mocks", async () => {
+    const run = await cli(["--program", dir, "--stack", "reference"]);
+    expect(run.code).toBe(1);
+    expect(run.err).toContain(
+      'error: the program failed: StackReference "acme/network/prod" has no mock outputs: provide them with ' +
+        '--mocks <file> ({"stackReferences": {"acme/network/prod": {...}}})',
+    );
+  });
+
+  it("a StackReference output the mocks lack: exit 1 naming the output, the reference and --mocks", async () => {
+    const mocks = writeJson("ref-without-vpc.json", {
+      stackReferences: { "acme/network/prod": { subnetIds: ["subnet-1"] } },
+    });
+    const run = await cli(["--program", dir, "--stack", "reference", "--mocks", mocks]);
+    expect(run.code).toBe(1);
+    expect(run.err).toContain("Required output 'vpcId' does not exist on stack 'acme/network/prod'.");
+    expect(run.err).toContain('--mocks <file> ({"stackReferences": {"acme/network/prod": {"vpcId": ...}}})');
+  });
+
+  it("with the mock answered the same program plans", async () => {
+    const mocks = writeJson("ref-with-vpc.json", {
+      stackReferences: { "acme/network/prod": { vpcId: "vpc-0abc" } },
+    });
+    const out = path.join(tmp, "unmocked-answered.json");
+    const run = await cli([
+      "--program",
+      dir,
+      "--stack",
+      "reference",
+      "--mocks",
+      mocks,
+      "--no-policies",
+      "--out",
+      out,
+    ]);
+    expect(run.err).toBe("");
+    expect(run.code).toBe(0);
+    const sg = readPlan(out).resources.find((r) => r.type === "aws:ec2/securityGroup:SecurityGroup");
+    expect(sg?.inputs["vpcId"]).toBe("vpc-0abc");
+  });
+});
+
 describe("one @pulumi/pulumi for the user's program", () => {
   it("an import() of the SDK resolves to the copy holding the mocks, not the program's own", () => {
     // A user project with its own (here: poisoned) copy of the SDK, imported dynamically.

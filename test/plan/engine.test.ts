@@ -132,6 +132,28 @@ describe("runPlan fails cleanly", () => {
     ).rejects.toThrow('StackReference "org/net/prod" has no mock outputs');
   });
 
+  it("an unanswered invoke whose value flows into a component's children rejects the run, naming it", async () => {
+    // The children's registrations would wait forever on the failed value; the run must not hang.
+    class Holder extends pulumi.ComponentResource {
+      constructor(name: string, vpcId: pulumi.Input<string>) {
+        super("mlops:index:Holder", name, {}, {});
+        const sg = new aws.ec2.SecurityGroup(`${name}-sg`, { vpcId }, { parent: this });
+        new aws.ec2.SecurityGroupRule(
+          `${name}-rule`,
+          { securityGroupId: sg.id, type: "egress", protocol: "-1", fromPort: 0, toPort: 0 },
+          { parent: this },
+        );
+      }
+    }
+    await expect(
+      planOf(() => void new Holder("h", aws.ec2.getVpcOutput({ default: true }).id)),
+    ).rejects.toThrow('no mock answer for invoke "aws:ec2/getVpc:getVpc"');
+    const plan = await planOf(() => void new Holder("h", aws.ec2.getVpcOutput({ default: true }).id), {
+      invokes: { "aws:ec2/getVpc:getVpc": { id: "vpc-1" } },
+    });
+    expect(findResource(plan, "aws:ec2/securityGroup:SecurityGroup").inputs["vpcId"]).toBe("vpc-1");
+  }, 15_000);
+
   it("an error the program logs fails the run", async () => {
     await expect(
       planOf(() => {
