@@ -213,6 +213,8 @@ async function runPlanNow(options: RunPlanOptions): Promise<Plan> {
           inputs: maskResourceInputs(type, rawInputs),
           protect: req.getProtect(),
           retainOnDelete: req.getRetainondelete(),
+          // Registered, so managed by this program (read resources are recorded below).
+          external: false,
         };
         const propertyDependencies: Record<string, string[]> = {};
         req.getPropertydependenciesMap().forEach((deps, key) => {
@@ -368,7 +370,7 @@ function stackReferenceState(
 }
 
 /** Pulumi config keys without a namespace belong to the project; structured values are JSON. */
-function normaliseConfig(config: Record<string, unknown>, project: string): Record<string, string> {
+export function normaliseConfig(config: Record<string, unknown>, project: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(config)) {
     const full = key.includes(":") ? key : `${project}:${key}`;
