@@ -39,7 +39,7 @@ Runs a Pulumi TypeScript program offline under Pulumi's mock runtime, records ev
 registers, checks them with the policy pack, prints a summary and optionally writes JSON.
 
 Options:
-  --stack <name>               stack whose config (Pulumi.<name>.yaml) to use (required)
+  -s, --stack <name>           stack whose config (Pulumi.<name>.yaml) to use (required)
   --program <path>             program entry file or directory (default: the main of
                                the Pulumi.yaml in the current directory or above)
   --stack-file <file>          stack config file (default: <stackConfigDir>/Pulumi.<stack>.yaml)

@@ -78,7 +78,7 @@ describe("flags", () => {
   it("--help documents every flag the parser takes", async () => {
     const run = await cli(["--help"]);
     for (const flag of [
-      "--stack <name>",
+      "-s, --stack <name>",
       "--program <path>",
       "--stack-file <file>",
       "--out <file>",
