@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** Entry point of `npm run plan` / `mlops-plan`: see plan/cli.ts for flags and exit codes. */
-import { main } from "../plan/cli";
+import { invokedAs, main } from "../plan/cli";
 
 // `mlops-plan ... | head` closes stdout early: that is not an error of the plan.
 process.stdout.on("error", (err: NodeJS.ErrnoException) => {
@@ -8,7 +8,7 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-main(process.argv.slice(2)).then(
+main(process.argv.slice(2), undefined, invokedAs(process.argv[1], process.env)).then(
   (code) => {
     process.exitCode = code;
   },

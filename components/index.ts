@@ -11,7 +11,7 @@ export type {
   ModelRegistryIngressArgs,
   ModelRegistryResources,
 } from "./model-registry";
-export { DEFAULT_MLFLOW_IMAGE, MlflowPermission, modelRegistryArgsSchema } from "./model-registry";
+export { DEFAULT_MLFLOW_IMAGE, MlflowPermission } from "./model-registry";
 export {
   Target,
   TARGETS,
@@ -42,7 +42,6 @@ export {
 export {
   GpuTrainingCluster,
   GPU_TRAINING_CLUSTER_TYPE,
-  gpuTrainingClusterArgsSchema,
   defaultGpuPools,
   type GpuTrainingClusterArgs,
   type GpuPoolArgs,
@@ -51,3 +50,12 @@ export type { AwsClusterArgs } from "./training-cluster/aws/args";
 export type { GcpClusterArgs } from "./training-cluster/gcp/args";
 export type { ExistingClusterArgs } from "./training-cluster/existing";
 export { GpuStack, type InClusterArgs, type TeamArgs } from "./training-cluster/in-cluster/args";
+/**
+ * The args' runtime zod schemas. Exported for JavaScript and for this repository's type tests,
+ * but kept out of the published declarations (stripInternal): zod's declarations fail to compile
+ * for a consumer with `moduleResolution: node` and no `esModuleInterop` (TS1259).
+ * @internal
+ */
+export { modelRegistryArgsSchema } from "./model-registry";
+/** @internal see modelRegistryArgsSchema */
+export { gpuTrainingClusterArgsSchema } from "./training-cluster";

@@ -1,5 +1,5 @@
 /**
- * `npm run plan -- --stack <name> [--program <path>] [--out <file>] ...`
+ * `mlops-plan --stack <name> [--program <path>] [--out <file>] ...` (in this repository: `npm run plan -- ...`)
  *
  * Exit codes (a public contract):
  *   0  the program planned and no mandatory policy was violated
@@ -12,32 +12,48 @@ import * as path from "node:path";
 import { runPlan, type Plan } from "./engine";
 import type { InvokeAnswers } from "./mocks";
 import { findProject, programFromFile, readStackConfig, resolveEntry, UsageError } from "./program";
-import { applyPolicies, listPolicies, type PolicyOptions } from "./policies";
+import { applyPolicyCheck, describePolicyEnvironment, listPolicies, type PolicyOptions } from "./policies";
 
 export const EXIT_OK = 0;
 export const EXIT_PROGRAM_ERROR = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_MANDATORY_VIOLATIONS = 3;
 
-const USAGE = `Usage: npm run plan -- --stack <name> [options]
+/**
+ * How the user invoked the CLI, for the usage line: `npm run <script> --` when an npm script runs
+ * it (this repository's `npm run plan`, or a consumer's script calling `mlops-plan`), else the bin
+ * name it was started by (`mlops-plan`; also for `node .../dist/bin/plan.js`).
+ */
+export function invokedAs(script: string | undefined, env: NodeJS.ProcessEnv): string {
+  const event = env["npm_lifecycle_event"];
+  const command = env["npm_lifecycle_script"] ?? "";
+  if (event && /(^|[\s/])(mlops-plan|bin\/plan\.[jt]s)(\s|$)/.test(command)) return `npm run ${event} --`;
+  const base = script ? path.basename(script).replace(/\.[cm]?[jt]s$/, "") : "";
+  return base && base !== "plan" ? base : "mlops-plan";
+}
+
+export function usage(command = "mlops-plan"): string {
+  return `Usage: ${command} --stack <name> [options]
 
 Runs a Pulumi TypeScript program offline under Pulumi's mock runtime, records every resource it
 registers, checks them with the policy pack, prints a summary and optionally writes JSON.
 
 Options:
-  --stack <name>               stack whose config (Pulumi.<name>.yaml) to use (required)
+  -s, --stack <name>           stack whose config (Pulumi.<name>.yaml) to use (required)
   --program <path>             program entry file or directory (default: the main of
                                the Pulumi.yaml in the current directory or above)
   --stack-file <file>          stack config file (default: <stackConfigDir>/Pulumi.<stack>.yaml)
   --out <file>                 write the plan as JSON
   --mocks <file>               JSON with extra mock answers: {"invokes": {...}, "stackReferences": {...}}
-  --policy-pack-config <file>  policy pack configuration JSON (as for pulumi preview)
+  --policy-pack-config <file>  policy pack configuration JSON (as for pulumi preview; also
+                               sets the levels --list-policies shows)
   --no-policies                do not run the policy pack
   --list-policies              print the policy pack's rules as JSON and exit
-  --quiet                      print only problems
+  -q, --quiet                  print only problems
   -h, --help                   show this help
 
 Exit codes: 0 ok, 1 program error, 2 bad flags or config, 3 mandatory policy violations.`;
+}
 
 interface Flags {
   stack?: string;
@@ -134,8 +150,12 @@ const consoleOutput: Output = {
   err: (line) => process.stderr.write(`${line}\n`),
 };
 
-/** Runs the CLI and returns its exit code. */
-export async function main(argv: string[], io: Output = consoleOutput): Promise<number> {
+/** Runs the CLI and returns its exit code. `command` is how the usage line names it (see {@link invokedAs}). */
+export async function main(
+  argv: string[],
+  io: Output = consoleOutput,
+  command = "mlops-plan",
+): Promise<number> {
   let flags: Flags;
   try {
     flags = parseFlags(argv);
@@ -143,11 +163,19 @@ export async function main(argv: string[], io: Output = consoleOutput): Promise<
     return reportUsage(err, io);
   }
   if (flags.help) {
-    io.out(USAGE);
+    io.out(usage(command));
     return EXIT_OK;
   }
   if (flags.listPolicies) {
-    io.out(JSON.stringify(listPolicies(), null, 2));
+    try {
+      const packConfig = flags.policyPackConfig
+        ? readJson(flags.policyPackConfig, "--policy-pack-config")
+        : undefined;
+      io.out(JSON.stringify(listPolicies(packConfig), null, 2));
+    } catch (err) {
+      if (err instanceof UsageError) return reportUsage(err, io);
+      throw err;
+    }
     return EXIT_OK;
   }
 
@@ -198,7 +226,7 @@ export async function main(argv: string[], io: Output = consoleOutput): Promise<
 
   let violationsExit = EXIT_OK;
   try {
-    plan.policyViolations = applyPolicies(plan, policyOptions);
+    applyPolicyCheck(plan, policyOptions);
   } catch (err) {
     if (err instanceof UsageError) return reportUsage(err, io);
     throw err;
@@ -211,7 +239,7 @@ export async function main(argv: string[], io: Output = consoleOutput): Promise<
     fs.mkdirSync(path.dirname(path.resolve(flags.out)), { recursive: true });
     fs.writeFileSync(flags.out, `${JSON.stringify(plan, null, 2)}\n`);
   }
-  printSummary(plan, io, flags);
+  printSummary(plan, io, flags, policyOptions.projectName);
   return violationsExit;
 }
 
@@ -263,7 +291,17 @@ export function sourceLocation(err: Error): string | undefined {
   return undefined;
 }
 
-function printSummary(plan: Plan, io: Output, flags: Flags): void {
+/** `<name> (<type>)`: two resources of one name (a Role and a Policy `x-irsa`) stay apart. */
+function resourceLabel(plan: Plan, urn: string): string {
+  const resource = plan.resources.find((r) => r.urn === urn);
+  // urn:pulumi:<stack>::<project>::<parent types$type>::<name>
+  const parts = urn.split("::");
+  const type = resource?.type ?? parts[2]?.split("$").pop() ?? "";
+  const name = resource?.name ?? (parts.length > 3 ? parts.slice(3).join("::") : urn);
+  return `${name}${type ? ` (${type})` : ""}`;
+}
+
+function printSummary(plan: Plan, io: Output, flags: Flags, projectName: string): void {
   const mandatory = plan.policyViolations.filter((v) => v.enforcementLevel === "mandatory");
   const advisory = plan.policyViolations.filter((v) => v.enforcementLevel !== "mandatory");
   if (!flags.quiet) {
@@ -289,6 +327,19 @@ function printSummary(plan: Plan, io: Output, flags: Flags): void {
       io.out(`Warnings (${plan.warnings.length}):`);
       for (const w of plan.warnings) io.out(`  - ${w}`);
     }
+    io.out(
+      plan.policyEnvironment && plan.policyEnvironmentSource
+        ? `Policy environment: ${describePolicyEnvironment(plan.policyEnvironment, plan.policyEnvironmentSource, projectName)}`
+        : "Policy environment: none (--no-policies)",
+    );
+    const exemptions = plan.policyExemptions ?? [];
+    if (exemptions.length > 0) {
+      io.out(`Policy exemptions applied (${exemptions.length}):`);
+      for (const e of exemptions) {
+        const by = e.kind === "podSecurity" ? `pod security exemption '${e.exemption}'` : `'${e.exemption}'`;
+        io.out(`  - [${e.policyName}] ${resourceLabel(plan, e.urn)}: exempted by ${by}: ${e.reason}`);
+      }
+    }
   }
   if (plan.policyViolations.length > 0) {
     io.out(`Policy violations: ${mandatory.length} mandatory, ${advisory.length} advisory`);
@@ -302,7 +353,7 @@ function printSummary(plan: Plan, io: Output, flags: Flags): void {
       // The engine prefixes each message with the rule's description: show the finding itself.
       for (const v of items) {
         const finding = v.message.trim().split("\n").pop() ?? v.message;
-        io.out(`    - ${v.urn ? `${v.urn.split("::").pop()}: ` : ""}${finding}`);
+        io.out(`    - ${v.urn ? `${resourceLabel(plan, v.urn)}: ` : ""}${finding}`);
       }
     }
   } else if (!flags.quiet) {

@@ -113,14 +113,42 @@ async function runPlanNow(options: RunPlanOptions): Promise<Plan> {
   const warnings: string[] = [];
   let stackOutputs: Record<string, unknown> = {};
   const asyncErrors: unknown[] = [];
-  const invokeErrors: string[] = [];
+  // Invokes without an answer and StackReferences without outputs, each message naming what to mock.
+  const mockErrors: string[] = [];
+
+  // A value that failed (an unanswered invoke, a StackReference without outputs, an error in an
+  // apply) and flowed into a resource's inputs leaves that registration, and everything waiting on
+  // it (a component's children, the stack), pending forever: the run would never finish and the
+  // Pulumi runtime would print only "N promises were still active" at exit. Pulumi's language host
+  // ends a program on its first unhandled rejection; the plan does the same, after a short grace
+  // period in which the error that caused it (and any mock error) is collected.
+  let abortRun: (err: unknown) => void = () => undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    abortRun = reject;
+  });
+  aborted.catch(() => undefined);
+  let abortTimer: NodeJS.Timeout | undefined;
+  const firstFailure = (): unknown =>
+    mockErrors.length > 0 ? new ProgramError(mockErrors[0]!, asyncErrors[0]) : explainFailure(asyncErrors[0]);
+  const scheduleAbort = (): void => {
+    abortTimer ??= setTimeout(() => abortRun(firstFailure()), 50);
+  };
+  const mockError = (err: unknown): void => {
+    mockErrors.push((err as Error).message);
+    scheduleAbort();
+  };
 
   await pulumi.runtime.setMocks(
     {
       newResource: (args: pulumi.runtime.MockResourceArgs) => {
         const inputs = args.inputs as Record<string, unknown>;
         if (args.type === "pulumi:pulumi:StackReference") {
-          return stackReferenceState(args.name, inputs, options.stackReferences ?? {});
+          try {
+            return stackReferenceState(args.name, inputs, options.stackReferences ?? {});
+          } catch (err) {
+            mockError(err);
+            throw err;
+          }
         }
         const fallbackId = args.id || `${args.name}-id`;
         const computed = computedOutputs(args.type, {
@@ -148,7 +176,7 @@ async function runPlanNow(options: RunPlanOptions): Promise<Plan> {
           );
         } catch (err) {
           // The runtime re-wraps invoke errors without their message: keep it to report.
-          invokeErrors.push((err as Error).message);
+          mockError(err);
           throw err;
         }
       },
@@ -185,6 +213,8 @@ async function runPlanNow(options: RunPlanOptions): Promise<Plan> {
           inputs: maskResourceInputs(type, rawInputs),
           protect: req.getProtect(),
           retainOnDelete: req.getRetainondelete(),
+          // Registered, so managed by this program (read resources are recorded below).
+          external: false,
         };
         const propertyDependencies: Record<string, string[]> = {};
         req.getPropertydependenciesMap().forEach((deps, key) => {
@@ -255,32 +285,39 @@ async function runPlanNow(options: RunPlanOptions): Promise<Plan> {
     errors.push(msg);
     return Promise.resolve();
   };
-  const onRejection = (reason: unknown) => asyncErrors.push(reason);
+  const onRejection = (reason: unknown): void => {
+    asyncErrors.push(reason);
+    scheduleAbort();
+  };
   process.on("unhandledRejection", onRejection);
 
   try {
     try {
-      await pulumi.runtime.runInPulumiStack(async () => {
-        const result = await options.program();
-        return isRecord(result) ? result : undefined;
-      });
+      await Promise.race([
+        pulumi.runtime.runInPulumiStack(async () => {
+          const result = await options.program();
+          return isRecord(result) ? result : undefined;
+        }),
+        aborted,
+      ]);
     } catch (err) {
       // Let the rejections that the failed registrations raise surface while we listen.
       await new Promise((resolve) => setTimeout(resolve, 50));
-      if (invokeErrors.length > 0) throw new ProgramError(invokeErrors[0]!, err);
-      throw err;
+      if (mockErrors.length > 0) throw new ProgramError(mockErrors[0]!, err);
+      throw explainFailure(err);
     }
-    await pulumi.runtime.disconnect();
+    await Promise.race([pulumi.runtime.disconnect(), aborted]);
     // Give rejections raised in the last microtasks a chance to surface.
     await new Promise((resolve) => setImmediate(resolve));
   } finally {
+    clearTimeout(abortTimer);
     process.off("unhandledRejection", onRejection);
     log.warn = originalWarn;
     log.error = originalError;
   }
 
-  if (invokeErrors.length > 0) throw new ProgramError(invokeErrors[0]!, asyncErrors[0]);
-  if (asyncErrors.length > 0) throw asyncErrors[0];
+  if (mockErrors.length > 0) throw new ProgramError(mockErrors[0]!, asyncErrors[0]);
+  if (asyncErrors.length > 0) throw explainFailure(asyncErrors[0]);
   if (errors.length > 0) {
     throw new ProgramError(
       `the program logged ${errors.length} error(s):\n  ${errors.join("\n  ")}`,
@@ -297,6 +334,23 @@ async function runPlanNow(options: RunPlanOptions): Promise<Plan> {
     policyViolations: [],
     warnings,
   };
+}
+
+/**
+ * A StackReference output the mocks do not have (`requireOutput`) fails with the SDK's message;
+ * add how to mock it. Any other error is returned as it is.
+ */
+function explainFailure(err: unknown): unknown {
+  if (err instanceof ProgramError) return err;
+  const message = err instanceof Error ? err.message : "";
+  const missing = /Required output '([^']+)' does not exist on stack '([^']+)'/.exec(message);
+  if (!missing) return err;
+  const [, key, ref] = missing;
+  return new ProgramError(
+    `${message} Add it to the mock outputs of that StackReference with --mocks <file> ` +
+      `({"stackReferences": {"${ref}": {"${key}": ...}}}) or the stackReferences option of runPlan.`,
+    err,
+  );
 }
 
 function stackReferenceState(
@@ -316,7 +370,7 @@ function stackReferenceState(
 }
 
 /** Pulumi config keys without a namespace belong to the project; structured values are JSON. */
-function normaliseConfig(config: Record<string, unknown>, project: string): Record<string, string> {
+export function normaliseConfig(config: Record<string, unknown>, project: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(config)) {
     const full = key.includes(":") ? key : `${project}:${key}`;

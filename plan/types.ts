@@ -33,7 +33,10 @@ export interface PlanResource {
    * provider resource its state after the mock create (inputs plus computed outputs).
    */
   outputs?: Record<string, unknown>;
-  /** `true` for resources read rather than managed (`.get`, StackReference). */
+  /**
+   * `true` for resources read rather than managed (`.get`, StackReference), `false` for every
+   * resource the program registers. Optional in the type only for plans written before it was set.
+   */
   external?: boolean;
 }
 
@@ -50,6 +53,37 @@ export interface PolicyViolation {
   severity?: string;
 }
 
+/** A policy exemption that suppressed findings on one resource. */
+export interface PolicyExemption {
+  policyName: string;
+  /** URN of the exempted resource. */
+  urn: string;
+  /** Type token of the exempted resource ("" when the URN is not in the plan). */
+  resourceType: string;
+  /** Logical name of the exempted resource. */
+  resourceName: string;
+  /**
+   * `resourceName`: an `exemptions` entry of the pack config; `podSecurity`: a scoped
+   * `podSecurityExemptions` entry (privileged node agents from trusted images).
+   */
+  kind: "resourceName" | "podSecurity";
+  /** The `resourceNamePattern` of the exemption, or the name of the pod security exemption. */
+  exemption: string;
+  /** The reason recorded with the exemption. */
+  reason: string;
+  /** The findings it suppressed. */
+  suppressed: string[];
+}
+
+/** The environment whose enforcement levels the policy pack used. */
+export type PolicyEnvironment = "dev" | "staging" | "prod";
+
+/**
+ * Where the policy environment came from: the policy pack config's `environment`, the stack's
+ * `<project>:environment`, or the pack's default (prod, the strictest).
+ */
+export type PolicyEnvironmentSource = "policy-pack-config" | "stack-config" | "default";
+
 export interface Plan {
   /** Version of this JSON shape. */
   planFormatVersion: 1;
@@ -59,6 +93,15 @@ export interface Plan {
   /** Stack outputs; secret values are replaced by "[secret]". */
   outputs: Record<string, unknown>;
   policyViolations: PolicyViolation[];
-  /** Warnings the program logged (`pulumi.log.warn`). */
+  /**
+   * Warnings: what the program logged (`pulumi.log.warn`), then the plan's own (a policy
+   * environment that differs from the components' environment).
+   */
   warnings: string[];
+  /** The environment the policy pack ran with; absent when policies did not run. */
+  policyEnvironment?: PolicyEnvironment;
+  /** Where {@link Plan.policyEnvironment} came from; absent when policies did not run. */
+  policyEnvironmentSource?: PolicyEnvironmentSource;
+  /** Every exemption that suppressed a finding, with its reason ([] when none, or no policies ran). */
+  policyExemptions?: PolicyExemption[];
 }

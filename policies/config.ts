@@ -397,7 +397,56 @@ export function parsePolicyPackConfig(
     );
   }
   resolveConfig(pack);
+  const problems = [
+    ...unknownRuleNames(pack, policyNames),
+    ...Object.entries(policies).flatMap(([name, settings]) =>
+      unknownRuleNames(settings.properties, policyNames, `${name}.`),
+    ),
+  ];
+  if (problems.length > 0) throw new Error(problems.join("; "));
   return { pack, ...(all !== undefined ? { all } : {}), policies };
+}
+
+/**
+ * Rule names in `disabled`, `enforcementLevels` and `exemptions[].policy` that name no rule of the
+ * pack, one problem each (empty when all are known). A typo there would otherwise switch nothing
+ * off and exempt nothing, silently. An exemption's `policy` is a glob: it must match some rule.
+ */
+export function unknownRuleNames(
+  config: Record<string, unknown>,
+  policyNames: readonly string[],
+  prefix = "",
+): string[] {
+  const names = new Set(policyNames);
+  const problems: string[] = [];
+  const hint = "not a rule of this pack (see --list-policies)";
+  const disabled = config["disabled"];
+  if (Array.isArray(disabled)) {
+    disabled.forEach((name, i) => {
+      if (typeof name === "string" && !names.has(name)) {
+        problems.push(`policy config '${prefix}disabled[${i}]': '${name}' is ${hint}`);
+      }
+    });
+  }
+  const levels = config["enforcementLevels"];
+  if (isRecord(levels)) {
+    for (const name of Object.keys(levels)) {
+      if (!names.has(name))
+        problems.push(`policy config '${prefix}enforcementLevels.${name}': '${name}' is ${hint}`);
+    }
+  }
+  const exemptions = config["exemptions"];
+  if (Array.isArray(exemptions)) {
+    exemptions.forEach((e: unknown, i) => {
+      const policy = isRecord(e) ? e["policy"] : undefined;
+      if (typeof policy === "string" && !policyNames.some((n) => matchesPattern(n, policy))) {
+        problems.push(
+          `policy config '${prefix}exemptions[${i}].policy': '${policy}' matches no rule of this pack (see --list-policies)`,
+        );
+      }
+    });
+  }
+  return problems;
 }
 
 const patternCache = new Map<string, RegExp>();
@@ -500,10 +549,12 @@ export function ruleConfig(
 /**
  * Loads the pack config for the CrossGuard entry point: env `MLOPS_POLICY_CONFIG` (inline JSON or a
  * file path), else `mlops-policy-config.json` in `dir`; env `MLOPS_ENVIRONMENT` overrides `environment`.
+ * With `policyNames`, a rule name there that the pack does not have is an error (see {@link unknownRuleNames}).
  */
 export function loadPackConfigFromEnvironment(
   env: NodeJS.ProcessEnv = process.env,
   dir: string = process.cwd(),
+  policyNames?: readonly string[],
 ): ResolvedPackConfig {
   let raw: unknown = {};
   const source = env.MLOPS_POLICY_CONFIG;
@@ -518,5 +569,8 @@ export function loadPackConfigFromEnvironment(
     if (!isRecord(raw)) throw new Error("policy config must be an object");
     raw = { ...raw, environment: env.MLOPS_ENVIRONMENT };
   }
-  return resolveConfig(raw);
+  const resolved = resolveConfig(raw);
+  const problems = policyNames && isRecord(raw) ? unknownRuleNames(raw, policyNames) : [];
+  if (problems.length > 0) throw new Error(problems.join("; "));
+  return resolved;
 }

@@ -4,11 +4,16 @@
  * so nothing else may import it — tests and the offline runner use `catalog.ts` / `offline.ts`.
  */
 import { PolicyPack } from "@pulumi/policy";
-import { POLICY_PACK_NAME } from "./catalog";
+import { POLICY_PACK_NAME, RULES } from "./catalog";
 import { loadPackConfigFromEnvironment } from "./config";
 import { buildPolicies } from "./pack";
 
-const config = loadPackConfigFromEnvironment();
+// A rule name the pack does not have (a typo in `disabled` or an exemption) fails the pack's start.
+const config = loadPackConfigFromEnvironment(
+  process.env,
+  process.cwd(),
+  RULES.map((r) => r.name),
+);
 
 new PolicyPack(POLICY_PACK_NAME, {
   description: "Security, governance and GPU cost guardrails for MLOps platforms on AWS, GCP and Kubernetes.",

@@ -59,11 +59,17 @@ export interface NotApplicableRecord {
   reason: string;
 }
 
+/** An exemption that suppressed findings: by resource name pattern, or a scoped pod-security one. */
+export interface AppliedExemption extends RecordedExemption {
+  /** `resourceName`: an `exemptions` entry (`pattern` is its `resourceNamePattern`); `podSecurity`: a `podSecurityExemptions` entry (`pattern` is its name). */
+  kind: "resourceName" | "podSecurity";
+}
+
 /** Everything an offline run produced. */
 export interface PolicyRunResult {
   violations: PolicyViolation[];
   /** Findings suppressed by name-pattern or scoped pod-security exemptions, with their reasons. */
-  exemptions: RecordedExemption[];
+  exemptions: AppliedExemption[];
   notApplicable: NotApplicableRecord[];
 }
 
@@ -217,10 +223,10 @@ export function runPoliciesDetailed(
     RULES.map((r) => r.name),
   );
   const resolved = resolveConfig(parsed.pack);
-  const exemptions: RecordedExemption[] = [];
+  const exemptions: AppliedExemption[] = [];
   const policies = buildPolicies(
     resolved,
-    { onExemption: (e) => exemptions.push(e) },
+    { onExemption: (e) => exemptions.push({ ...e, kind: "resourceName" }) },
     options.rules ?? RULES,
   );
   const violations: PolicyViolation[] = [];
@@ -247,6 +253,7 @@ export function runPoliciesDetailed(
         pattern: m[1] ?? "",
         reason: m[2] ?? "",
         suppressed: m[3] ? m[3].split("; ") : [],
+        kind: "podSecurity",
       });
     }
   };
@@ -366,7 +373,7 @@ export interface PolicyListing {
   area: string;
   kind: "resource" | "stack";
   severity: string;
-  /** Level under the given (or default, i.e. prod) config. */
+  /** Level under the given config (its `<rule>` level, `all`, `disabled`, `enforcementLevels`, `environment`; default: prod). */
   enforcementLevel: EnforcementLevel;
   enforcementByEnvironment: Record<string, EnforcementLevel>;
   resourceTypes: string[];
@@ -376,15 +383,24 @@ export interface PolicyListing {
   configKeys: string[];
 }
 
-/** The pack's rules as JSON-able metadata. */
-export function listPolicies(config?: PackConfig): PolicyListing[] {
-  const resolved = resolveConfig(config ?? {});
+/**
+ * The pack's rules as JSON-able metadata, with each rule's level under `config` (a policy pack
+ * config file, validated as {@link runPoliciesDetailed} does: the level the engine would apply).
+ */
+export function listPolicies(config: PolicyPackConfigInput = {}): PolicyListing[] {
+  const parsed = parsePolicyPackConfig(
+    config,
+    RULES.map((r) => r.name),
+  );
+  const resolved = resolveConfig(parsed.pack);
   return RULES.map((r) => ({
     name: r.name,
     area: r.area,
     kind: r.kind,
     severity: r.severity,
-    enforcementLevel: effectiveEnforcementLevel(r, resolved),
+    // As the runner: the rule's config entry, else `all`, else the pack's level for the config.
+    enforcementLevel:
+      parsed.policies[r.name]?.enforcementLevel ?? parsed.all ?? effectiveEnforcementLevel(r, resolved),
     enforcementByEnvironment: { ...r.enforcement },
     resourceTypes: [...r.resourceTypes],
     description: r.description,

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { main, parseFlags, sourceLocation } from "../plan/cli";
+import { invokedAs, main, parseFlags, sourceLocation } from "../plan/cli";
 import type { Plan } from "../plan/types";
 
 const fixtures = path.join(__dirname, "fixtures", "programs");
@@ -74,6 +74,67 @@ describe("flags", () => {
       "Exit codes: 0 ok, 1 program error, 2 bad flags or config, 3 mandatory policy violations.",
     );
   });
+
+  it("--help documents every flag the parser takes", async () => {
+    const run = await cli(["--help"]);
+    for (const flag of [
+      "-s, --stack <name>",
+      "--program <path>",
+      "--stack-file <file>",
+      "--out <file>",
+      "--mocks <file>",
+      "--policy-pack-config <file>",
+      "--no-policies",
+      "--list-policies",
+      "-q, --quiet",
+      "-h, --help",
+    ]) {
+      expect(run.out).toContain(`  ${flag}`);
+    }
+  });
+
+  it("--help names the command as the user invoked it", () => {
+    expect(invokedAs("/app/node_modules/.bin/mlops-plan", {})).toBe("mlops-plan");
+    expect(invokedAs("/app/node_modules/pulumi-mlops/dist/bin/plan.js", {})).toBe("mlops-plan");
+    // This repository's `npm run plan`, and a consumer's own script calling the bin.
+    expect(
+      invokedAs("/repo/bin/plan.ts", {
+        npm_lifecycle_event: "plan",
+        npm_lifecycle_script: "tsx bin/plan.ts",
+      }),
+    ).toBe("npm run plan --");
+    expect(
+      invokedAs("/app/node_modules/.bin/mlops-plan", {
+        npm_lifecycle_event: "check",
+        npm_lifecycle_script: "mlops-plan --stack dev",
+      }),
+    ).toBe("npm run check --");
+    // Another script that happens to run under npm (a test runner) does not make it `npm run test`.
+    expect(
+      invokedAs("/app/node_modules/.bin/mlops-plan", {
+        npm_lifecycle_event: "test",
+        npm_lifecycle_script: "vitest run",
+      }),
+    ).toBe("mlops-plan");
+  });
+
+  it("--help as a process: `mlops-plan` when started directly, `npm run plan --` through npm", () => {
+    const direct = spawnSync(
+      process.execPath,
+      ["--import", "tsx", path.join(__dirname, "..", "bin", "plan.ts"), "-h"],
+      {
+        encoding: "utf8",
+        cwd: path.join(__dirname, ".."),
+        env: { ...process.env, npm_lifecycle_event: "", npm_lifecycle_script: "" },
+      },
+    );
+    expect(direct.stdout).toMatch(/^Usage: mlops-plan --stack <name> \[options\]$/m);
+    const viaNpm = spawnSync("npm", ["run", "-s", "plan", "--", "--help"], {
+      encoding: "utf8",
+      cwd: path.join(__dirname, ".."),
+    });
+    expect(viaNpm.stdout).toMatch(/^Usage: npm run plan -- --stack <name> \[options\]$/m);
+  });
 });
 
 describe("--program runs any user program", () => {
@@ -108,8 +169,208 @@ describe("--program runs any user program", () => {
     }
     expect(run.out).toMatch(/Policy violations: \d+ mandatory, \d+ advisory/);
     expect(run.out).toContain("[mandatory aws-s3-public-access-block]");
-    // Each violation line names the resource and the finding (not just the rule's description).
-    expect(run.out).toMatch(/- data: Bucket 'data' has no BucketOwnershipControls/);
+    // Each violation line names the resource, its type and the finding (not the rule's description).
+    expect(run.out).toContain(
+      "    - data (aws:s3/bucket:Bucket): Bucket 'data' has no BucketOwnershipControls",
+    );
+  });
+
+  it("violation lines tell apart two resources of one name by their type", async () => {
+    const out = path.join(tmp, "same-name.json");
+    const run = await cli(["--program", path.join(fixtures, "same-name"), "--stack", "prod", "--out", out]);
+    expect(run.code).toBe(3);
+    const lines = run.out.split("\n").filter((l) => l.startsWith("    - shared "));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^ {4}- shared \(aws:s3\/bucket:Bucket\): /),
+        expect.stringMatching(/^ {4}- shared \(aws:kms\/key:Key\): /),
+      ]),
+    );
+  });
+
+  it("every resource the program registers is external: false; read ones external: true", async () => {
+    const out = path.join(tmp, "external.json");
+    const dir = path.join(fixtures, "reads-outside");
+    const run = await cli([
+      "--program",
+      dir,
+      "--stack",
+      "dev",
+      "--mocks",
+      path.join(dir, "mocks.json"),
+      "--out",
+      out,
+    ]);
+    expect(run.code).toBe(0);
+    const plan = readPlan(out);
+    expect(plan.resources.find((r) => r.type === "pulumi:pulumi:StackReference")?.external).toBe(true);
+    const managed = path.join(tmp, "external-managed.json");
+    await cli([
+      "--program",
+      path.join(fixtures, "insecure-bucket"),
+      "--stack",
+      "prod",
+      "--out",
+      managed,
+      "--quiet",
+    ]);
+    const insecure = readPlan(managed);
+    expect(insecure.resources.map((r) => r.type)).toEqual(["pulumi:pulumi:Stack", "aws:s3/bucket:Bucket"]);
+    for (const r of insecure.resources) expect(r.external, r.urn).toBe(false);
+  });
+
+  it("the policy environment is printed and written; a default (prod) that differs from the components' is a warning", async () => {
+    const out = path.join(tmp, "insecure-prod.json");
+    const run = await cli([
+      "--program",
+      path.join(fixtures, "insecure-bucket"),
+      "--stack",
+      "prod",
+      "--out",
+      out,
+    ]);
+    const plan = readPlan(out);
+    expect(plan.policyEnvironment).toBe("prod");
+    expect(plan.policyEnvironmentSource).toBe("default");
+    const warning =
+      "policy environment prod (the pack's default, the strictest; neither the policy pack config nor the stack config sets one) " +
+      "differs from the components' environment dev (their default; the stack config sets no environment): " +
+      'set user-app:environment in the stack config, or "environment" in the policy pack config';
+    expect(plan.warnings).toEqual([warning]);
+    expect(run.out).toContain(`  - ${warning}`);
+    expect(run.out).toContain(
+      "Policy environment: prod (the pack's default, the strictest; neither the policy pack config nor the stack config sets one)",
+    );
+  });
+
+  it("the policy environment from the stack config: no warning; from the pack config over the stack's: a warning", async () => {
+    const out = path.join(tmp, "env-staging.json");
+    const stackFile = path.join(tmp, "Pulumi.staging.yaml");
+    fs.writeFileSync(stackFile, "config:\n  aws:region: eu-west-1\n  user-app:environment: staging\n");
+    const dir = path.join(fixtures, "insecure-bucket");
+    const run = await cli(["--program", dir, "--stack", "staging", "--stack-file", stackFile, "--out", out]);
+    expect(run.out).toContain("Policy environment: staging (user-app:environment)");
+    expect(readPlan(out)).toMatchObject({
+      policyEnvironment: "staging",
+      policyEnvironmentSource: "stack-config",
+      warnings: [],
+    });
+    const devPack = writeJson("env-dev.json", { environment: "dev" });
+    await cli([
+      "--program",
+      dir,
+      "--stack",
+      "staging",
+      "--stack-file",
+      stackFile,
+      "--out",
+      out,
+      "--policy-pack-config",
+      devPack,
+    ]);
+    const plan = readPlan(out);
+    expect(plan).toMatchObject({ policyEnvironment: "dev", policyEnvironmentSource: "policy-pack-config" });
+    expect(plan.warnings).toEqual([
+      "policy environment dev (set by the policy pack config) differs from the components' environment staging " +
+        '(user-app:environment): set user-app:environment in the stack config, or "environment" in the policy pack config',
+    ]);
+  });
+
+  it("--no-policies: no policy environment in the JSON, and the console says so", async () => {
+    const out = path.join(tmp, "no-policies.json");
+    const run = await cli([
+      "--program",
+      path.join(fixtures, "insecure-bucket"),
+      "--stack",
+      "prod",
+      "--no-policies",
+      "--out",
+      out,
+    ]);
+    expect(run.out).toContain("Policy environment: none (--no-policies)");
+    const plan = readPlan(out);
+    expect(plan.policyEnvironment).toBeUndefined();
+    expect(plan.policyExemptions).toEqual([]);
+    expect(plan.policyViolations).toEqual([]);
+  });
+
+  it("each applied exemption is reported with rule, resource and reason, in the console and the JSON", async () => {
+    const out = path.join(tmp, "exempted.json");
+    const config = writeJson("exempt.json", {
+      exemptions: [
+        { policy: "aws-s3-versioning", resourceNamePattern: "dat?", reason: "scratch data, rebuilt nightly" },
+      ],
+    });
+    const run = await cli([
+      "--program",
+      path.join(fixtures, "insecure-bucket"),
+      "--stack",
+      "prod",
+      "--policy-pack-config",
+      config,
+      "--out",
+      out,
+    ]);
+    const plan = readPlan(out);
+    expect(plan.policyViolations.map((v) => v.policyName)).not.toContain("aws-s3-versioning");
+    const bucket = plan.resources.find((r) => r.type === "aws:s3/bucket:Bucket")!;
+    expect(plan.policyExemptions).toEqual([
+      {
+        policyName: "aws-s3-versioning",
+        urn: bucket.urn,
+        resourceType: "aws:s3/bucket:Bucket",
+        resourceName: "data",
+        kind: "resourceName",
+        exemption: "dat?",
+        reason: "scratch data, rebuilt nightly",
+        suppressed: ["Data bucket 'data' has no BucketVersioning."],
+      },
+    ]);
+    expect(run.out).toContain("Policy exemptions applied (1):");
+    expect(run.out).toContain(
+      "  - [aws-s3-versioning] data (aws:s3/bucket:Bucket): exempted by 'dat?': scratch data, rebuilt nightly",
+    );
+  });
+
+  it("an unknown rule name in exemptions, disabled or enforcementLevels: exit 2 naming it", async () => {
+    const config = writeJson("typo.json", {
+      disabled: ["aws-s3-acess-logging"],
+      enforcementLevels: { "aws-s3-sse": "advisory" },
+      exemptions: [{ policy: "k8s-nope-*", resourceNamePattern: "*", reason: "typo" }],
+      "k8s-service-no-external-exposure": { disabled: ["gov-nope"] },
+    });
+    const run = await cli([
+      "--program",
+      path.join(fixtures, "insecure-bucket"),
+      "--stack",
+      "prod",
+      "--policy-pack-config",
+      config,
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.err).toContain(
+      "'disabled[0]': 'aws-s3-acess-logging' is not a rule of this pack (see --list-policies)",
+    );
+    expect(run.err).toContain("'enforcementLevels.aws-s3-sse': 'aws-s3-sse' is not a rule of this pack");
+    expect(run.err).toContain("'exemptions[0].policy': 'k8s-nope-*' matches no rule of this pack");
+    expect(run.err).toContain(
+      "'k8s-service-no-external-exposure.disabled[0]': 'gov-nope' is not a rule of this pack",
+    );
+    // Globs that match some rule, and known names, are fine.
+    const ok = writeJson("known.json", {
+      disabled: ["aws-s3-access-logging"],
+      exemptions: [{ policy: "aws-s3-*", resourceNamePattern: "data", reason: "ok" }],
+    });
+    const known = await cli([
+      "--program",
+      path.join(fixtures, "insecure-bucket"),
+      "--stack",
+      "prod",
+      "--policy-pack-config",
+      ok,
+      "--quiet",
+    ]);
+    expect(known.err).toBe("");
   });
 
   it("the same program in dev with its own config: violations advisory only where the pack says so", async () => {
@@ -199,6 +460,75 @@ describe("--program runs any user program", () => {
   });
 });
 
+describe("an unmocked value passed into a component", () => {
+  // The failed value leaves the component's children pending forever: without the fix the plan
+  // never finishes and the process ends with only "N promises were still active".
+  const dir = path.join(fixtures, "unmocked-into-component");
+
+  it("an invoke without an answer: exit 1 naming the invoke and --mocks (as a process)", () => {
+    const result = spawnSync(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        path.join(__dirname, "..", "bin", "plan.ts"),
+        "--program",
+        dir,
+        "--stack",
+        "invoke",
+      ],
+      { encoding: "utf8", cwd: path.join(__dirname, ".."), timeout: 60_000 },
+    );
+    expect(result.stderr).not.toContain("promises were still active");
+    expect(result.stderr).toContain(
+      'error: the program failed: the offline plan has no mock answer for invoke "aws:ec2/getVpc:getVpc"; ' +
+        'add one with --mocks <file> ({"invokes": {"aws:ec2/getVpc:getVpc": {...result}}})',
+    );
+    expect(result.status).toBe(1);
+  });
+
+  it("a StackReference without mock outputs: exit 1 naming the reference and --mocks", async () => {
+    const run = await cli(["--program", dir, "--stack", "reference"]);
+    expect(run.code).toBe(1);
+    expect(run.err).toContain(
+      'error: the program failed: StackReference "acme/network/prod" has no mock outputs: provide them with ' +
+        '--mocks <file> ({"stackReferences": {"acme/network/prod": {...}}})',
+    );
+  });
+
+  it("a StackReference output the mocks lack: exit 1 naming the output, the reference and --mocks", async () => {
+    const mocks = writeJson("ref-without-vpc.json", {
+      stackReferences: { "acme/network/prod": { subnetIds: ["subnet-1"] } },
+    });
+    const run = await cli(["--program", dir, "--stack", "reference", "--mocks", mocks]);
+    expect(run.code).toBe(1);
+    expect(run.err).toContain("Required output 'vpcId' does not exist on stack 'acme/network/prod'.");
+    expect(run.err).toContain('--mocks <file> ({"stackReferences": {"acme/network/prod": {"vpcId": ...}}})');
+  });
+
+  it("with the mock answered the same program plans", async () => {
+    const mocks = writeJson("ref-with-vpc.json", {
+      stackReferences: { "acme/network/prod": { vpcId: "vpc-0abc" } },
+    });
+    const out = path.join(tmp, "unmocked-answered.json");
+    const run = await cli([
+      "--program",
+      dir,
+      "--stack",
+      "reference",
+      "--mocks",
+      mocks,
+      "--no-policies",
+      "--out",
+      out,
+    ]);
+    expect(run.err).toBe("");
+    expect(run.code).toBe(0);
+    const sg = readPlan(out).resources.find((r) => r.type === "aws:ec2/securityGroup:SecurityGroup");
+    expect(sg?.inputs["vpcId"]).toBe("vpc-0abc");
+  });
+});
+
 describe("one @pulumi/pulumi for the user's program", () => {
   it("an import() of the SDK resolves to the copy holding the mocks, not the program's own", () => {
     // A user project with its own (here: poisoned) copy of the SDK, imported dynamically.
@@ -252,6 +582,37 @@ describe("one @pulumi/pulumi for the user's program", () => {
 });
 
 describe("--list-policies", () => {
+  it("shows the levels under --policy-pack-config", async () => {
+    const config = writeJson("list.json", {
+      environment: "dev",
+      disabled: ["aws-s3-versioning"],
+      "aws-s3-sse-kms": "advisory",
+    });
+    const run = await cli(["--list-policies", "--policy-pack-config", config]);
+    expect(run.code).toBe(0);
+    const levels = new Map(
+      (
+        JSON.parse(run.out) as {
+          name: string;
+          enforcementLevel: string;
+          enforcementByEnvironment: Record<string, string>;
+        }[]
+      ).map((r) => [r.name, r]),
+    );
+    expect(levels.get("aws-s3-versioning")?.enforcementLevel).toBe("disabled");
+    expect(levels.get("aws-s3-sse-kms")?.enforcementLevel).toBe("advisory");
+    const logging = levels.get("aws-s3-access-logging")!;
+    expect(logging.enforcementLevel).toBe(logging.enforcementByEnvironment["dev"]);
+    expect(logging.enforcementByEnvironment["dev"]).not.toBe(logging.enforcementByEnvironment["prod"]);
+    const bad = await cli([
+      "--list-policies",
+      "--policy-pack-config",
+      writeJson("list-bad.json", { disabled: ["nope"] }),
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("'nope' is not a rule of this pack");
+  });
+
   it("prints every rule's metadata as JSON", async () => {
     const run = await cli(["--list-policies"]);
     expect(run.code).toBe(0);

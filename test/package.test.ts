@@ -1,6 +1,9 @@
 /**
- * The published package: `npm pack` produces a tarball that another Pulumi program installs and
- * imports by name (examples/model-registry), and whose `mlops-plan` bin plans that program.
+ * The published package: `npm pack` on a fresh clone (no dist/) builds it (prepack) and produces a
+ * tarball that another Pulumi program installs and imports by name (examples/model-registry),
+ * whose declarations compile for a consumer with Pulumi's template tsconfig (no esModuleInterop,
+ * no skipLibCheck) under every moduleResolution, whose `mlops-plan` bin plans that program, and
+ * which ships the policy pack with its lockfile.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -17,6 +20,7 @@ const examples = fs
   .readdirSync(path.join(root, "examples"))
   .filter((name) => fs.existsSync(path.join(root, "examples", name, "Pulumi.yaml")));
 let tarball = "";
+const CONSUMER_TYPESCRIPT = "5.9.3";
 let files: string[] = [];
 
 function npm(args: string[], cwd: string): string {
@@ -24,10 +28,9 @@ function npm(args: string[], cwd: string): string {
 }
 
 beforeAll(() => {
-  npm(["run", "-s", "build"], root);
-  const packed = JSON.parse(
-    npm(["pack", "--json", "--ignore-scripts", "--pack-destination", work], root),
-  ) as {
+  // As on a fresh clone: no dist/. `npm pack` must build it (prepack).
+  fs.rmSync(path.join(root, "dist"), { recursive: true, force: true });
+  const packed = JSON.parse(npm(["pack", "--json", "--pack-destination", work], root)) as {
     filename: string;
     files: { path: string }[];
   }[];
@@ -60,6 +63,10 @@ beforeAll(() => {
           : (rootPkg.devDependencies[dep] ?? rootPkg.dependencies[dep])!;
     }
   }
+  // A TypeScript consumer: TypeScript 5 (6 no longer lets esModuleInterop be off, so it would not
+  // show what a consumer on 5.x sees) and Node types.
+  dependencies["typescript"] = CONSUMER_TYPESCRIPT;
+  dependencies["@types/node"] = rootPkg.devDependencies["@types/node"]!;
   fs.writeFileSync(
     path.join(project, "package.json"),
     JSON.stringify({ name: "user-projects", private: true, dependencies }, null, 2),
@@ -82,6 +89,7 @@ describe("npm pack", () => {
         "dist/components/index.d.ts",
         "dist/plan/index.js",
         "dist/bin/plan.js",
+        "dist/plan/index.d.ts",
       ]),
     );
     expect(
@@ -99,6 +107,16 @@ describe("npm pack", () => {
       { cwd: project, encoding: "utf8" },
     );
     expect(out.trim()).toBe("function aws function");
+  });
+
+  it("its mlops-plan bin names itself in --help", () => {
+    const bin = path.join(project, "node_modules", ".bin", "mlops-plan");
+    const result = spawnSync(bin, ["--help"], {
+      cwd: project,
+      encoding: "utf8",
+      env: { ...process.env, npm_lifecycle_event: "", npm_lifecycle_script: "" },
+    });
+    expect(result.stdout).toMatch(/^Usage: mlops-plan --stack <name> \[options\]$/m);
   });
 
   function planExample(name: string): { status: number | null; stderr: string; plan: Plan } {
@@ -135,5 +153,79 @@ describe("npm pack", () => {
     expect(plan.project).toBe("training-job-example");
     expect(plan.resources.find((r) => r.type === "mlops:index:TrainingJob")?.name).toBe("mlp-smoke-001");
     expect(plan.outputs["namespace"]).toBe("research");
+  });
+});
+
+describe("a TypeScript consumer", () => {
+  // Pulumi's TypeScript template tsconfig: strict, no esModuleInterop, no skipLibCheck.
+  const base = {
+    strict: true,
+    target: "es2020",
+    noEmit: true,
+    types: ["node"],
+    forceConsistentCasingInFileNames: true,
+  };
+  const settings: [string, Record<string, unknown>][] = [
+    ["node", { module: "commonjs", moduleResolution: "node" }],
+    ["node16", { module: "node16", moduleResolution: "node16" }],
+    ["bundler", { module: "esnext", moduleResolution: "bundler" }],
+  ];
+
+  beforeAll(() => {
+    fs.writeFileSync(
+      path.join(project, "consumer.ts"),
+      [
+        'import { GpuTrainingCluster, ModelRegistry, type ModelRegistryArgs } from "pulumi-mlops";',
+        'import { runPlan, type Plan, type PolicyExemption } from "pulumi-mlops/plan";',
+        'export const args: Partial<ModelRegistryArgs> = { namespace: "mlflow" };',
+        "export const components = [GpuTrainingCluster, ModelRegistry];",
+        "export async function check(): Promise<PolicyExemption[] | undefined> {",
+        "  const plan: Plan = await runPlan({ program: () => undefined });",
+        "  return plan.policyExemptions;",
+        "}",
+      ].join("\n"),
+    );
+  });
+
+  for (const [name, options] of settings) {
+    it(`compiles against the package with moduleResolution ${name}`, () => {
+      const tsconfig = `tsconfig.${name}.json`;
+      fs.writeFileSync(
+        path.join(project, tsconfig),
+        JSON.stringify({ compilerOptions: { ...base, ...options }, files: ["consumer.ts"] }),
+      );
+      const tsc = path.join(project, "node_modules", "typescript", "bin", "tsc");
+      const result = spawnSync(process.execPath, [tsc, "-p", tsconfig], { cwd: project, encoding: "utf8" });
+      expect(result.stdout + result.stderr).toBe("");
+      expect(result.status).toBe(0);
+    });
+  }
+});
+
+describe("the policy pack in the package", () => {
+  it("ships the pack's sources, PulumiPolicy.yaml, tsconfig and a lockfile in sync with its package.json", () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        "policies/PulumiPolicy.yaml",
+        "policies/package.json",
+        "policies/package-lock.json",
+        "policies/tsconfig.json",
+        "policies/index.ts",
+        "policies/pack.ts",
+        "policies/catalog.ts",
+        "policies/config.ts",
+      ]),
+    );
+    expect(files.filter((f) => f.startsWith("policies/node_modules/"))).toEqual([]);
+    // What a consumer does (the TypeScript pack cannot run from node_modules: Pulumi's ts-node
+    // does not compile files there): copy it out and install it from its lockfile.
+    const pack = path.join(work, "mlops-policies");
+    fs.cpSync(path.join(project, "node_modules", "pulumi-mlops", "policies"), pack, { recursive: true });
+    const ci = spawnSync("npm", ["ci", "--dry-run", "--no-audit", "--no-fund"], {
+      cwd: pack,
+      encoding: "utf8",
+    });
+    expect(ci.stderr).not.toMatch(/npm error/);
+    expect(ci.status).toBe(0);
   });
 });

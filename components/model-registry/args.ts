@@ -244,7 +244,7 @@ const localSchema = z
   })
   .strict();
 
-/** Field schemas of `ModelRegistryArgs`, without the cross-field rules (the stack config reuses them). */
+/** Field schemas of `ModelRegistryArgs`, without the cross-field rules (the stack config reuses them).  @internal */
 export const modelRegistryArgsObject = z
   .object({
     target: z.enum(TARGETS),
@@ -359,13 +359,14 @@ export const modelRegistryArgsObject = z
   })
   .strict();
 
-/** The args as far as the cross-field rules look at them. */
+/** The args as far as the cross-field rules look at them.  @internal */
 type CheckedArgs = Omit<z.output<typeof modelRegistryArgsObject>, "kubernetesProvider">;
 
 /**
  * Cross-field rules of `ModelRegistryArgs` (a block per target, TLS and auth with an Ingress,
  * the prod floor). Exported so the stack config applies exactly the same rules before any
  * resource is registered.
+ * @internal
  */
 export function checkModelRegistryArgs(v: CheckedArgs, ctx: z.RefinementCtx): void {
   {
@@ -467,8 +468,8 @@ function checkIngressClass(
   }
 }
 
-/** Runtime schema of `ModelRegistryArgs`. */
+/** Runtime schema of `ModelRegistryArgs`.  @internal */
 export const modelRegistryArgsSchema = modelRegistryArgsObject.superRefine(checkModelRegistryArgs);
 
-/** Schemas of the per-target blocks, shared with the stack config. */
+/** Schemas of the per-target blocks, shared with the stack config.  @internal */
 export const targetSchemas = { aws: awsSchema, gcp: gcpSchema, local: localSchema };

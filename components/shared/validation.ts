@@ -4,6 +4,7 @@ import { z } from "zod";
 /**
  * A zod schema for a `pulumi.Input<T>`: a known value is validated by `schema`; an `Output` or a
  * `Promise` (not known until deployment) is accepted as it is and checked by the provider later.
+ * @internal
  */
 export function input<S extends z.ZodType>(
   schema: S,
@@ -22,7 +23,7 @@ export function input<S extends z.ZodType>(
   });
 }
 
-/** Formats one zod issue as `<key path>: <what is wrong>`. */
+/** Formats one zod issue as `<key path>: <what is wrong>`.  @internal */
 export function formatIssue(issue: z.core.$ZodIssue, prefix = ""): string {
   const path = [prefix, ...issue.path.map((p) => (typeof p === "number" ? `[${p}]` : String(p)))]
     .filter((p) => p !== "")
@@ -31,7 +32,7 @@ export function formatIssue(issue: z.core.$ZodIssue, prefix = ""): string {
   return `${path || "(root)"}: ${describeIssue(issue)}`;
 }
 
-/** What is wrong, in words a user acts on ("required (string)", "must be one of ..."). */
+/** What is wrong, in words a user acts on ("required (string)", "must be one of ...").  @internal */
 export function describeIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case "unrecognized_keys":
@@ -50,7 +51,7 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
   }
 }
 
-/** All issues of a zod error as `<key path>: <message>` lines, unknown keys expanded per key. */
+/** All issues of a zod error as `<key path>: <message>` lines, unknown keys expanded per key.  @internal */
 export function formatIssues(error: z.ZodError, prefix = ""): string[] {
   const lines: string[] = [];
   for (const issue of error.issues) {
@@ -73,6 +74,7 @@ export function formatIssues(error: z.ZodError, prefix = ""): string[] {
 /**
  * Validates a component's args against its schema before any child is created. Every problem is
  * reported at once as `args.<key>: <what is wrong, what is allowed>` in a `pulumi.ResourceError`.
+ * @internal
  */
 export function validateArgs<S extends z.ZodType>(
   schema: S,

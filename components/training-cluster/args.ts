@@ -96,7 +96,7 @@ const poolSchema = z
   })
   .strict();
 
-/** Field schemas of `GpuTrainingClusterArgs` without the cross-field rules (the stack config reuses them). */
+/** Field schemas of `GpuTrainingClusterArgs` without the cross-field rules (the stack config reuses them).  @internal */
 export const gpuTrainingClusterArgsObject = inClusterArgsObject
   .extend({
     target: z.enum(TARGETS),
@@ -117,6 +117,7 @@ export const gpuTrainingClusterArgsObject = inClusterArgsObject
   })
   .strict();
 
+/** @internal zod schema: kept out of the published declarations (stripInternal). */
 type CheckedArgs = z.output<typeof gpuTrainingClusterArgsObject>;
 
 /** Runs a block's own cross-field rules with its issues placed under `key`. */
@@ -138,7 +139,7 @@ function nested<T>(
   check(value, inner);
 }
 
-/** Cross-field rules: the block each target needs, no block of another target, unique pools. */
+/** Cross-field rules: the block each target needs, no block of another target, unique pools.  @internal */
 export function checkGpuTrainingClusterArgs(v: CheckedArgs, ctx: z.RefinementCtx): void {
   checkInClusterArgs(v, ctx);
   nested(v.aws, "aws", checkAwsClusterArgs, ctx);
@@ -238,7 +239,7 @@ function defaultPoolNames(v: CheckedArgs): string[] {
   return defaultGpuPools(v.environment ?? "dev", v.target, v.existing !== undefined).map((p) => p.name);
 }
 
-/** Runtime schema of `GpuTrainingClusterArgs`. */
+/** Runtime schema of `GpuTrainingClusterArgs`.  @internal */
 export const gpuTrainingClusterArgsSchema =
   gpuTrainingClusterArgsObject.superRefine(checkGpuTrainingClusterArgs);
 

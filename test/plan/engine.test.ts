@@ -5,8 +5,13 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { main } from "../../plan/cli";
 import { runPlan } from "../../plan/engine";
+import * as published from "../../plan/index";
 import { findResource, inputAt, planOf } from "../helpers";
 
 class Widget extends pulumi.ComponentResource {
@@ -26,6 +31,23 @@ class Widget extends pulumi.ComponentResource {
 }
 
 describe("runPlan records", () => {
+  it("external: false for every registered resource, true for read ones (.get, StackReference)", async () => {
+    const plan = await planOf(
+      () => {
+        const vpc = aws.ec2.Vpc.get("existing", "vpc-123");
+        new aws.s3.Bucket("b", { bucket: vpc.id });
+        return { x: new pulumi.StackReference("acme/net/prod").getOutput("a") };
+      },
+      { stackReferences: { "acme/net/prod": { a: 1 } } },
+    );
+    expect(plan.resources.map((r) => [r.type, r.external])).toEqual([
+      ["pulumi:pulumi:Stack", false],
+      ["aws:ec2/vpc:Vpc", true],
+      ["pulumi:pulumi:StackReference", true],
+      ["aws:s3/bucket:Bucket", false],
+    ]);
+  });
+
   it("type, name, parent, provider, dependencies, options and masked inputs", async () => {
     const plan = await planOf(() => ({ url: new Widget("w").url }));
     const component = findResource(plan, "mlops:index:Widget", "w");
@@ -132,11 +154,77 @@ describe("runPlan fails cleanly", () => {
     ).rejects.toThrow('StackReference "org/net/prod" has no mock outputs');
   });
 
+  it("an unanswered invoke whose value flows into a component's children rejects the run, naming it", async () => {
+    // The children's registrations would wait forever on the failed value; the run must not hang.
+    class Holder extends pulumi.ComponentResource {
+      constructor(name: string, vpcId: pulumi.Input<string>) {
+        super("mlops:index:Holder", name, {}, {});
+        const sg = new aws.ec2.SecurityGroup(`${name}-sg`, { vpcId }, { parent: this });
+        new aws.ec2.SecurityGroupRule(
+          `${name}-rule`,
+          { securityGroupId: sg.id, type: "egress", protocol: "-1", fromPort: 0, toPort: 0 },
+          { parent: this },
+        );
+      }
+    }
+    await expect(
+      planOf(() => void new Holder("h", aws.ec2.getVpcOutput({ default: true }).id)),
+    ).rejects.toThrow('no mock answer for invoke "aws:ec2/getVpc:getVpc"');
+    const plan = await planOf(() => void new Holder("h", aws.ec2.getVpcOutput({ default: true }).id), {
+      invokes: { "aws:ec2/getVpc:getVpc": { id: "vpc-1" } },
+    });
+    expect(findResource(plan, "aws:ec2/securityGroup:SecurityGroup").inputs["vpcId"]).toBe("vpc-1");
+  }, 15_000);
+
   it("an error the program logs fails the run", async () => {
     await expect(
       planOf(() => {
         void pulumi.log.error("broken");
       }),
     ).rejects.toThrow("the program logged 1 error(s):\n  broken");
+  });
+});
+
+describe("runPlan as published (pulumi-mlops/plan)", () => {
+  const entry = path.join(__dirname, "..", "fixtures", "programs", "insecure-bucket", "index.ts");
+
+  it("returns the same plan the CLI writes: violations, policy environment, exemptions", async () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mlops-lib-")), "plan.json");
+    const code = await main(["--program", entry, "--stack", "prod", "--out", out, "--quiet"], {
+      out: () => undefined,
+      err: () => undefined,
+    });
+    expect(code).toBe(3);
+    const fromCli = JSON.parse(fs.readFileSync(out, "utf8")) as unknown;
+    const plan = await published.runPlan({
+      program: published.programFromFile(entry),
+      project: "user-app",
+      stack: "prod",
+      config: { "aws:region": "eu-west-1" },
+    });
+    expect(plan.policyViolations.map((v) => v.policyName)).toContain("aws-s3-public-access-block");
+    expect(plan.policyEnvironment).toBe("prod");
+    expect(JSON.parse(JSON.stringify(plan))).toEqual(fromCli);
+  });
+
+  it("takes the policy pack config, or runs no policies with policies: false", async () => {
+    const program = (): void => void new aws.s3.Bucket("data", {});
+    const dev = await published.runPlan({
+      program,
+      config: { environment: "dev" },
+      policyPackConfig: {
+        exemptions: [{ policy: "aws-s3-*", resourceNamePattern: "data", reason: "scratch" }],
+      },
+    });
+    expect(dev).toMatchObject({
+      policyEnvironment: "dev",
+      policyEnvironmentSource: "stack-config",
+      warnings: [],
+    });
+    expect(dev.policyViolations.filter((v) => v.policyName.startsWith("aws-s3-"))).toEqual([]);
+    expect(dev.policyExemptions?.map((e) => e.policyName)).toContain("aws-s3-public-access-block");
+    const off = await published.runPlan({ program, policies: false });
+    expect(off.policyViolations).toEqual([]);
+    expect(off.policyEnvironment).toBeUndefined();
   });
 });

@@ -7,8 +7,9 @@ import type { ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy
 import { describe, expect, it, vi } from "vitest";
 import { packConfigFor } from "../../plan/policies";
 import type { PlanResource } from "../../plan/types";
-import { ruleByName } from "../../policies/catalog";
+import { RULES, ruleByName } from "../../policies/catalog";
 import {
+  loadPackConfigFromEnvironment,
   matchesImagePattern,
   matchesPathPattern,
   matchesPattern,
@@ -348,5 +349,33 @@ describe("minor: ephemeral containers are not checked for resources (the API for
     expect(
       runRule("k8s-gpu-resources", workload("Pod", { containers: [app, gpuDebug] })).length,
     ).toBeGreaterThan(0);
+  });
+});
+
+describe("unknown rule names in the pack config are errors, not silent no-ops", () => {
+  const names = RULES.map((r) => r.name);
+
+  it("the pulumi preview path (MLOPS_POLICY_CONFIG) names each unknown rule", () => {
+    const env = {
+      MLOPS_POLICY_CONFIG: JSON.stringify({
+        disabled: ["aws-s3-versioning", "aws-s3-versoning"],
+        exemptions: [{ policy: "gcp-*-nope", resourceNamePattern: "*", reason: "typo" }],
+      }),
+    };
+    expect(() => loadPackConfigFromEnvironment(env, "/nonexistent", names)).toThrow(
+      "policy config 'disabled[1]': 'aws-s3-versoning' is not a rule of this pack (see --list-policies); " +
+        "policy config 'exemptions[0].policy': 'gcp-*-nope' matches no rule of this pack (see --list-policies)",
+    );
+    const ok = { MLOPS_POLICY_CONFIG: JSON.stringify({ disabled: ["aws-s3-versioning"] }) };
+    expect(loadPackConfigFromEnvironment(ok, "/nonexistent", names).disabled).toEqual(["aws-s3-versioning"]);
+  });
+
+  it("the offline runner rejects them before running", () => {
+    expect(() =>
+      runPoliciesDetailed(
+        { stack: "s", project: "p", resources: [] },
+        { enforcementLevels: { "k8s-nope": "advisory" } },
+      ),
+    ).toThrow("policy config 'enforcementLevels.k8s-nope': 'k8s-nope' is not a rule of this pack");
   });
 });

@@ -297,7 +297,7 @@ const instanceType = z
   .string()
   .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { message: 'must be an EC2 instance type such as "m7i.xlarge"' });
 
-/** Field schemas of `AwsClusterArgs`, without the cross-field rules. */
+/** Field schemas of `AwsClusterArgs`, without the cross-field rules.  @internal */
 export const awsClusterArgsObject = z
   .object({
     availabilityZoneCount: z.number().int().min(2).max(3).optional(),
@@ -361,15 +361,16 @@ export const awsClusterArgsObject = z
   })
   .strict();
 
+/** @internal zod schema: kept out of the published declarations (stripInternal). */
 type CheckedArgs = z.output<typeof awsClusterArgsObject>;
 
-/** Cross-field rules of `AwsClusterArgs` that do not need the environment. */
+/** Cross-field rules of `AwsClusterArgs` that do not need the environment.  @internal */
 export function checkAwsClusterArgs(v: CheckedArgs, ctx: z.RefinementCtx): void {
   for (const p of crossFieldProblems(v))
     ctx.addIssue({ code: "custom", path: p.key.split("."), message: p.message });
 }
 
-/** Runtime schema of `AwsClusterArgs`. */
+/** Runtime schema of `AwsClusterArgs`.  @internal */
 export const awsClusterArgsSchema = awsClusterArgsObject.superRefine(checkAwsClusterArgs);
 
 // ---------------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ export interface ExistingClusterArgs {
   clusterName?: string;
 }
 
+/** @internal zod schema: kept out of the published declarations (stripInternal). */
 export const existingClusterArgsSchema = z
   .object({
     kubeconfig: input(
@@ -97,6 +98,7 @@ export function adoptExistingCluster(
 // ---- type-level check: the interface and the schema describe the same shape ----------------
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Assert<T extends true> = T;
+/** @internal zod schema: kept out of the published declarations (stripInternal). */
 export type _ExistingClusterArgsMatch = Assert<
   Equals<z.input<typeof existingClusterArgsSchema>, ExistingClusterArgs>
 >;

@@ -344,7 +344,7 @@ const authorizedNetwork = z
   })
   .strict();
 
-/** Field schemas of `GcpClusterArgs`, without the cross-field rules. */
+/** Field schemas of `GcpClusterArgs`, without the cross-field rules.  @internal */
 export const gcpClusterArgsObject = z
   .object({
     project: z
@@ -410,12 +410,14 @@ export const gcpClusterArgsObject = z
   })
   .strict();
 
+/** @internal zod schema: kept out of the published declarations (stripInternal). */
 type CheckedArgs = z.output<typeof gcpClusterArgsObject>;
 
 /**
  * Cross-field rules that do not depend on the environment: zones in the region, a public endpoint
  * only with authorized networks, min ≤ max, no overlapping ranges. Exported so the stack config
  * applies the same rules.
+ * @internal
  */
 export function checkGcpClusterArgs(v: CheckedArgs, ctx: z.RefinementCtx): void {
   for (const key of ["zones", "gpuZones"] as const) {
@@ -475,7 +477,7 @@ export function checkGcpClusterArgs(v: CheckedArgs, ctx: z.RefinementCtx): void 
   }
 }
 
-/** Runtime schema of `GcpClusterArgs` (unknown keys rejected). */
+/** Runtime schema of `GcpClusterArgs` (unknown keys rejected).  @internal */
 export const gcpClusterArgsSchema = gcpClusterArgsObject.superRefine(checkGcpClusterArgs);
 
 // ---------------------------------------------------------------------------------------------

@@ -195,6 +195,7 @@ const dnsLabel = z
   .max(63, { message: "must be at most 63 characters" })
   .regex(DNS_LABEL, { message: "must be a DNS-1123 label (lowercase letters, digits, '-')" });
 
+/** @internal zod schema: kept out of the published declarations (stripInternal). */
 export const teamArgsSchema = z
   .object({
     name: dnsLabel,
@@ -232,7 +233,7 @@ const preemptionSchema = z
   })
   .strict();
 
-/** Field schemas of `InClusterArgs`, without the cross-field rules. */
+/** Field schemas of `InClusterArgs`, without the cross-field rules.  @internal */
 export const inClusterArgsObject = z
   .object({
     gpuStack: z.enum(GPU_STACKS).optional(),
@@ -251,7 +252,7 @@ export const inClusterArgsObject = z
   })
   .strict();
 
-/** Cross-field rules: unique team names and namespaces, no platform namespaces. */
+/** Cross-field rules: unique team names and namespaces, no platform namespaces.  @internal */
 export function checkInClusterArgs(v: z.output<typeof inClusterArgsObject>, ctx: z.RefinementCtx): void {
   const names = new Map<string, number>();
   const namespaces = new Map<string, number>();
@@ -283,10 +284,10 @@ export function checkInClusterArgs(v: z.output<typeof inClusterArgsObject>, ctx:
   });
 }
 
-/** Runtime schema of `InClusterArgs`. */
+/** Runtime schema of `InClusterArgs`.  @internal */
 export const inClusterArgsSchema = inClusterArgsObject.superRefine(checkInClusterArgs);
 
-/** `InClusterArgs` after validation. */
+/** `InClusterArgs` after validation.  @internal */
 export type ValidatedInClusterArgs = z.output<typeof inClusterArgsSchema>;
 
 /** What the in-cluster parts need from the component that installs them. */
@@ -305,5 +306,7 @@ export interface InClusterContext {
 
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Assert<T extends true> = T;
+/** @internal zod schema: kept out of the published declarations (stripInternal). */
 export type _TeamArgsMatch = Assert<Equals<z.input<typeof teamArgsSchema>, TeamArgs>>;
+/** @internal zod schema: kept out of the published declarations (stripInternal). */
 export type _InClusterArgsMatch = Assert<Equals<z.input<typeof inClusterArgsObject>, InClusterArgs>>;

@@ -94,6 +94,7 @@ const quantity = z
   .string()
   .regex(QUANTITY, { message: 'must be a Kubernetes quantity such as "4" or "16Gi"' });
 
+/** @internal zod schema: kept out of the published declarations (stripInternal). */
 export const trainingJobArgsSchema = z
   .object({
     kubernetesProvider: z.custom<k8s.Provider>((v) => pulumi.ProviderResource.isInstance(v), {
