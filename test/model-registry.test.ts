@@ -674,6 +674,46 @@ describe("ModelRegistry Ingress per class (HTTPS only, artifact-sized limits, lo
       },
       /args\.ingress\.certificateArn: must be an ACM certificate ARN/,
     ],
+    [
+      "an annotation that lets a GKE Ingress serve plain HTTP",
+      {
+        target: "gcp",
+        gcp: { ...gcp, proxyOnlySubnetCidr: "10.129.0.0/23" },
+        ingress: {
+          enabled: true,
+          host: "m.example.com",
+          tlsSecretName: "t",
+          annotations: { "kubernetes.io/ingress.allow-http": "true" },
+        },
+      },
+      /args\.ingress\.annotations\.kubernetes\.io\/ingress\.allow-http: is set by the component to keep the Ingress HTTPS-only/,
+    ],
+    [
+      "an annotation that adds an HTTP listener to the ALB",
+      {
+        target: "aws",
+        aws,
+        ingress: {
+          enabled: true,
+          host: "m.example.com",
+          certificateArn: CERT_ARN,
+          annotations: { "alb.ingress.kubernetes.io/listen-ports": '[{"HTTP":80},{"HTTPS":443}]' },
+        },
+      },
+      /args\.ingress\.annotations\.alb\.ingress\.kubernetes\.io\/listen-ports: is set by the component/,
+    ],
+    [
+      "an annotation that turns nginx's HTTPS redirect off",
+      {
+        ingress: {
+          enabled: true,
+          host: "m.example.com",
+          tlsSecretName: "t",
+          annotations: { "nginx.ingress.kubernetes.io/force-ssl-redirect": "false" },
+        },
+      },
+      /args\.ingress\.annotations\.nginx\.ingress\.kubernetes\.io\/force-ssl-redirect: is set by the component/,
+    ],
   ];
   for (const [title, overrides, message] of bad) {
     it(`rejects ${title}`, async () => {

@@ -175,6 +175,16 @@ describe("every shipped stack plans offline", () => {
     expect(JSON.stringify(gcpPolicy.inputs)).toContain(
       `{"ipBlock":{"cidr":"${String(proxyOnly.inputs["ipCidrRange"])}"}}`,
     );
+    // The VPC firewall admits the proxies to the GKE nodes (by their service account) on 5000.
+    const proxyFirewall = one(gcpPlan, "gcp:compute/firewall:Firewall", "model-registry-lb-proxy-firewall");
+    expect(proxyFirewall.inputs).toMatchObject({
+      direction: "INGRESS",
+      sourceRanges: [proxyOnly.inputs["ipCidrRange"]],
+      targetServiceAccounts: [
+        one(gcpPlan, "gcp:serviceaccount/account:Account", "gpu-cluster-nodes-sa").outputs?.["email"],
+      ],
+      allows: [{ protocol: "tcp", ports: ["5000"] }],
+    });
     for (const stack of ["aws-prod", "gcp-prod"]) {
       const plan = plans.get(stack)!;
       const job = one(plan, "kubernetes:batch/v1:Job", "model-registry-db-migrate");

@@ -87,6 +87,14 @@ export interface GcpTargetArgs {
    * cluster created by this toolkit supplies it.
    */
   proxyOnlySubnetCidr?: pulumi.Input<string>;
+  /**
+   * E-mail of the service account the cluster's nodes run as. With an Ingress of class
+   * "gce-internal", the firewall rule that admits the load balancer's proxies to the pods targets
+   * exactly these nodes; without it, the rule targets every VM of the network (still only from the
+   * proxy-only subnet and only on the serving port). A cluster created by this toolkit supplies it.
+   * @default undefined (every VM of the network)
+   */
+  nodeServiceAccount?: pulumi.Input<string>;
 }
 
 /** Settings for in-cluster backing services on any Kubernetes cluster. */

@@ -99,7 +99,12 @@ export interface ModelRegistryIngressArgs {
    * @default "ingress-nginx"
    */
   controllerNamespace?: string;
-  /** Extra annotations for the Ingress (e.g. cert-manager issuer); they win over the class's own. @default {} */
+  /**
+   * Extra annotations for the Ingress (e.g. cert-manager issuer, a WAF ACL); they win over the
+   * class's own, except the annotations that keep the Ingress HTTPS-only
+   * (`HTTPS_ONLY_INGRESS_ANNOTATIONS`), which are rejected.
+   * @default {}
+   */
   annotations?: Record<string, string>;
   /**
    * CIDRs the load balancer reaches the pods from, admitted by the NetworkPolicy; replaces the
@@ -233,6 +238,11 @@ const gcpSchema = z
       z
         .string()
         .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { message: 'must be a CIDR such as "10.129.0.0/23"' }),
+    ).optional(),
+    nodeServiceAccount: input(
+      z.string().regex(/^[^@\s]+@[^@\s]+\.iam\.gserviceaccount\.com$/, {
+        message: 'must be a service account e-mail such as "nodes@my-project.iam.gserviceaccount.com"',
+      }),
     ).optional(),
   })
   .strict();
@@ -428,6 +438,19 @@ export function checkModelRegistryArgs(v: CheckedArgs, ctx: z.RefinementCtx): vo
  * only on its own target; TLS from an ACM certificate for "alb", from a Secret for every other
  * class; no controller namespace for a cloud load balancer.
  */
+/**
+ * Annotations that decide whether an Ingress also serves plain HTTP: the component sets them per
+ * class (GKE `allow-http: "false"`, the ALB's single HTTPS listener, nginx's redirects), and a
+ * caller's annotation would silently undo that (basic-auth passwords in clear text).
+ */
+export const HTTPS_ONLY_INGRESS_ANNOTATIONS = [
+  "kubernetes.io/ingress.allow-http",
+  "alb.ingress.kubernetes.io/listen-ports",
+  "alb.ingress.kubernetes.io/ssl-redirect",
+  "nginx.ingress.kubernetes.io/ssl-redirect",
+  "nginx.ingress.kubernetes.io/force-ssl-redirect",
+] as const;
+
 function checkIngressClass(
   target: Target,
   ingress: NonNullable<CheckedArgs["ingress"]>,
@@ -437,6 +460,16 @@ function checkIngressClass(
   const cloud = CLOUD_INGRESS_CLASSES[className];
   const issue = (key: string, message: string) =>
     ctx.addIssue({ code: "custom", path: ["ingress", key], message });
+  for (const key of HTTPS_ONLY_INGRESS_ANNOTATIONS) {
+    if (ingress.annotations?.[key] !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ingress", "annotations", key],
+        message:
+          "is set by the component to keep the Ingress HTTPS-only (no credentials in clear text); remove it",
+      });
+    }
+  }
   if (cloud && cloud.target !== target) {
     issue("className", `"${className}" is served only on target "${cloud.target}", not on "${target}"`);
     return;

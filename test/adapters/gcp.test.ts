@@ -544,6 +544,46 @@ describe("GCP adapter: Ingress exposure", () => {
       healthCheck: { type: "HTTP", requestPath: "/health", port: 5000 },
     });
     expect(inputAt(bc, "metadata.namespace")).toBe("mlops");
+    // GKE's Ingress controller does not open the VPC firewall to the proxies: the adapter does,
+    // from the proxy-only subnet only, on the serving port only; without the nodes' service
+    // account it cannot narrow the targets further.
+    const fw = findResource(p, "gcp:compute/firewall:Firewall", "mlflow-lb-proxy-firewall");
+    expect(fw.parent).toBe(hostUrn(p));
+    expect(fw.inputs).toEqual({
+      project: GCP.project,
+      network: NETWORK,
+      description:
+        "GKE internal Application Load Balancer proxies to mlflow on tcp 5000; managed by pulumi-mlops",
+      direction: "INGRESS",
+      priority: 1000,
+      sourceRanges: ["10.10.0.0/23"],
+      allows: [{ protocol: "tcp", ports: ["5000"] }],
+    });
+  });
+
+  it("gce-internal: the proxy firewall targets the cluster's nodes by service account when known; gce needs none", async () => {
+    const nodes = "gpu-nodes@proj.iam.gserviceaccount.com";
+    const p = await planOf(
+      program({
+        gcp: { ...GCP, proxyOnlySubnetCidr: "10.10.0.0/23", nodeServiceAccount: nodes },
+        run: (adapter) => {
+          adapter.ingress.loadBalancer({ ...lbArgs, className: "gce-internal" });
+        },
+      }),
+    );
+    const fw = findResource(p, "gcp:compute/firewall:Firewall", "mlflow-lb-proxy-firewall");
+    expect(fw.inputs["targetServiceAccounts"]).toEqual([nodes]);
+    expect(fw.inputs["sourceRanges"]).toEqual(["10.10.0.0/23"]);
+
+    const external = await planOf(
+      program({
+        gcp: { ...GCP, proxyOnlySubnetCidr: "10.10.0.0/23", nodeServiceAccount: nodes },
+        run: (adapter) => {
+          adapter.ingress.loadBalancer({ ...lbArgs, className: "gce" });
+        },
+      }),
+    );
+    expect(resourcesOfType(external, "gcp:compute/firewall:Firewall")).toEqual([]);
   });
 
   it("gce-internal needs the proxy-only subnet's CIDR", async () => {

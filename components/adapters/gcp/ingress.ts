@@ -4,6 +4,7 @@
  * balancing (NEGs: the load balancer connects to pod IPs), HTTPS only, and a BackendConfig that
  * sets the backend timeout and the health check.
  */
+import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type {
@@ -78,6 +79,39 @@ export function backendConfigSpec(args: {
 }
 
 /**
+ * The VPC firewall rule that lets the internal Application Load Balancer's Envoy proxies reach the
+ * pods: GKE's Ingress controller opens the health-check ranges itself but "does not create a
+ * firewall rule to allow connections from the load balancer proxies in the proxy-only subnet. You
+ * must create this firewall rule manually"
+ * (https://cloud.google.com/kubernetes-engine/docs/how-to/internal-load-balance-ingress, "Create a
+ * firewall rule"). Ingress from the proxy-only subnet only, on the serving port only, to the
+ * cluster's nodes (their service account; their pod alias ranges are covered) when known.
+ */
+export function proxyOnlySubnetFirewall(
+  ctx: AdapterContext,
+  target: GcpTargetArgs,
+  proxyOnlySubnetCidr: pulumi.Input<string>,
+  port: number,
+): gcp.compute.Firewall {
+  return new gcp.compute.Firewall(
+    `${ctx.name}-lb-proxy-firewall`,
+    {
+      project: target.project,
+      network: target.network,
+      description: `GKE internal Application Load Balancer proxies to ${ctx.name} on tcp ${port}; managed by pulumi-mlops`,
+      direction: "INGRESS",
+      priority: 1000,
+      sourceRanges: [proxyOnlySubnetCidr],
+      ...(target.nodeServiceAccount !== undefined
+        ? { targetServiceAccounts: [target.nodeServiceAccount] }
+        : {}),
+      allows: [{ protocol: "tcp", ports: [String(port)] }],
+    },
+    { parent: ctx.parent },
+  );
+}
+
+/**
  * The Google Cloud exposure: "gce-internal" by default. A model registry with basic auth is an
  * internal tool; an internal load balancer keeps it off the internet, like the internal ALB on
  * AWS (choose "gce" for a public endpoint). The internal load balancer's Envoy proxies connect to
@@ -90,6 +124,7 @@ export function gcpIngressExposure(ctx: AdapterContext, target: GcpTargetArgs): 
     loadBalancer(args: LoadBalancerIngressArgs): LoadBalancerIngress | undefined {
       if (!(args.className in GCP_INGRESS_CLASSES)) return undefined;
       const sourceCidrs: pulumi.Input<string>[] = [...GOOGLE_LOAD_BALANCER_CIDRS];
+      const resources: pulumi.Resource[] = [];
       if (args.className === GCE_INTERNAL_INGRESS_CLASS) {
         if (target.proxyOnlySubnetCidr === undefined) {
           throw new Error(
@@ -98,6 +133,7 @@ export function gcpIngressExposure(ctx: AdapterContext, target: GcpTargetArgs): 
           );
         }
         sourceCidrs.push(target.proxyOnlySubnetCidr);
+        resources.push(proxyOnlySubnetFirewall(ctx, target, target.proxyOnlySubnetCidr, args.port));
       }
       const backendConfig = new k8s.apiextensions.CustomResource(
         `${ctx.name}-backend-config`,
@@ -118,7 +154,7 @@ export function gcpIngressExposure(ctx: AdapterContext, target: GcpTargetArgs): 
           ),
         },
         sourceCidrs,
-        resources: [backendConfig],
+        resources: [...resources, backendConfig],
       };
     },
   };

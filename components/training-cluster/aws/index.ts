@@ -51,7 +51,6 @@ export {
 export {
   loadBalancerControllerPolicy,
   loadBalancerControllerValues,
-  ALB_INGRESS_CLASS,
   LOAD_BALANCER_CONTROLLER_CHART,
   LOAD_BALANCER_CONTROLLER_CHART_VERSION,
   LOAD_BALANCER_CONTROLLER_IMAGE,

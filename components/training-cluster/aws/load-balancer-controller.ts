@@ -30,6 +30,9 @@ import { serviceAccountTrustPolicy, type ClusterIdentity } from "./identity";
 import type { PolicyDocument } from "./karpenter";
 import { SYSTEM_NODE_LABEL } from "./nodegroup";
 import type { AwsClusterScope } from "./scope";
+// The IngressClass the chart creates (`ingressClass` / `createIngressClassResource`) is the one
+// the AWS adapter serves Ingresses with: one constant for both.
+import { ALB_INGRESS_CLASS } from "../../adapters/aws";
 
 /** Helm repository of the chart (https://aws.github.io/eks-charts, the repo of aws/eks-charts). */
 export const LOAD_BALANCER_CONTROLLER_REPO = "https://aws.github.io/eks-charts";
@@ -50,8 +53,6 @@ export const LOAD_BALANCER_CONTROLLER_IMAGE = {
 export const LOAD_BALANCER_CONTROLLER_NAMESPACE = "aws-load-balancer-controller";
 /** ServiceAccount (and Helm release) name; the IAM role trusts exactly this ServiceAccount. */
 export const LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT = "aws-load-balancer-controller";
-/** The IngressClass the chart creates (`ingressClass` / `createIngressClassResource`). */
-export const ALB_INGRESS_CLASS = "alb";
 /** Port of the controller's admission webhooks (the chart's `webhookBindPort` default). */
 export const LOAD_BALANCER_CONTROLLER_WEBHOOK_PORT = 9443;
 /** Port of the controller's Prometheus metrics (the chart's `metricsBindAddr` default ":8080"). */

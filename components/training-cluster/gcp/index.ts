@@ -114,6 +114,7 @@ export function createGcpCluster(
       privateServiceAccessCidr: resolved.privateServiceAccessCidr,
       // Resolved once the subnet exists, so an internal load balancer never precedes it.
       proxyOnlySubnetCidr: net.proxyOnlySubnet.ipCidrRange,
+      nodeServiceAccount: nodeSa.email,
     },
     driversPreinstalled: true,
     managedGpuMetrics: managedDcgm,
