@@ -89,6 +89,7 @@ describe("every shipped stack plans offline", () => {
       for (const r of plan.resources) {
         for (const key of [
           "urn",
+          "stateUrn",
           "type",
           "name",
           "custom",
