@@ -54,7 +54,31 @@ interface RegisterRequest {
   getPropertydependenciesMap(): {
     forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void;
   };
+  /** Structured aliases (the mock monitor, like current engines, supports alias specs). */
+  getAliasesList(): AliasMessage[];
+  /** Aliases as URNs (what the SDK sends to an engine without alias specs). */
+  getAliasurnsList(): string[];
 }
+
+/** `pulumirpc.Alias`: a URN, or a spec whose empty fields default to the resource's own. */
+interface AliasMessage {
+  getUrn(): string;
+  getSpec():
+    | {
+        getName(): string;
+        getType(): string;
+        getStack(): string;
+        getProject(): string;
+        getParenturn(): string;
+        getNoparent(): boolean;
+      }
+    | undefined;
+}
+
+/** An alias as the program declared it, read off the request. */
+type DeclaredAlias =
+  | { urn: string }
+  | { name: string; type: string; stack: string; project: string; parentUrn: string; noParent: boolean };
 
 interface RegisterOutputsRequest {
   getUrn(): string;
@@ -110,6 +134,7 @@ async function runPlanNow(options: RunPlanOptions): Promise<Plan> {
   const resources: PlanResource[] = [];
   const byUrn = new Map<string, PlanResource>();
   const secretOutputs = new Map<string, string[]>();
+  const declaredAliases = new Map<string, DeclaredAlias[]>();
   const warnings: string[] = [];
   let stackOutputs: Record<string, unknown> = {};
   const asyncErrors: unknown[] = [];
@@ -198,6 +223,7 @@ async function runPlanNow(options: RunPlanOptions): Promise<Plan> {
     const additional = req.getAdditionalsecretoutputsList();
     if (additional.length > 0) secretOutputs.set(`${type}::${name}`, additional);
     const rawInputs = req.getObject()?.toJavaScript() ?? {};
+    const aliases = declaredAliasesOf(req);
     originalRegister(req, (err, resp) => {
       if (!err && resp) {
         const r = resp as ResponseWithUrn;
@@ -231,6 +257,7 @@ async function runPlanNow(options: RunPlanOptions): Promise<Plan> {
           const state = r.getObject?.()?.toJavaScript();
           if (state) record.outputs = maskResourceInputs(type, state);
         }
+        if (aliases.length > 0) declaredAliases.set(urn, aliases);
         resources.push(record);
         byUrn.set(urn, record);
       }
@@ -325,6 +352,8 @@ async function runPlanNow(options: RunPlanOptions): Promise<Plan> {
     );
   }
 
+  recordStateUrns(resources, declaredAliases, project, stack);
+
   return {
     planFormatVersion: 1,
     stack,
@@ -334,6 +363,122 @@ async function runPlanNow(options: RunPlanOptions): Promise<Plan> {
     policyViolations: [],
     warnings,
   };
+}
+
+function declaredAliasesOf(req: RegisterRequest): DeclaredAlias[] {
+  const out: DeclaredAlias[] = req.getAliasurnsList().map((urn) => ({ urn }));
+  for (const alias of req.getAliasesList()) {
+    const spec = alias.getSpec();
+    if (!spec) out.push({ urn: alias.getUrn() });
+    else
+      out.push({
+        name: spec.getName(),
+        type: spec.getType(),
+        stack: spec.getStack(),
+        project: spec.getProject(),
+        parentUrn: spec.getParenturn(),
+        noParent: spec.getNoparent(),
+      });
+  }
+  return out;
+}
+
+/** The parts of `urn:pulumi:<stack>::<project>::<qualified type>::<name>` (a name may contain `::`). */
+function urnParts(urn: string): { qualifiedType: string; type: string; name: string } {
+  const parts = urn.split("::");
+  const qualifiedType = parts[2] ?? "";
+  return { qualifiedType, type: qualifiedType.split("$").pop()!, name: parts.slice(3).join("::") };
+}
+
+/** The URN of a resource of `type` named `name` under `parent` (a URN; "" or the stack: top level). */
+function createUrn(name: string, type: string, parent: string, project: string, stack: string): string {
+  const parentType = parent ? urnParts(parent).qualifiedType : "";
+  const qualified = parentType && parentType !== STACK_TYPE ? `${parentType}$${type}` : type;
+  return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
+}
+
+/**
+ * Sets each resource's {@link PlanResource.stateUrn} (the mock runtime's `urn` names only the
+ * immediate parent's type; the engine's has the whole chain) and {@link PlanResource.aliases}:
+ * every URN the engine would look for in the stack's state when the resource's own is not there.
+ * This follows the engine's `generateAliases` (pkg/resource/deploy/step_generator.go): each
+ * declared alias collapsed to a URN (empty spec fields default to the resource's name, type,
+ * parent, project and stack; an alias parent that is itself aliased also counts under its old
+ * URNs), then each alias of the parent combined with the child's name and type and with each of
+ * the child's own aliases (a child named `<parent name>-x` follows a renamed parent, as in
+ * `inheritedChildAlias`). The engine inherits only the parent alias that matched the old state;
+ * without a state, the plan lists all of them.
+ */
+function recordStateUrns(
+  resources: PlanResource[],
+  declared: Map<string, DeclaredAlias[]>,
+  project: string,
+  stack: string,
+): void {
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  const stateUrns = new Map<string, string>();
+  /** The engine's URN of the resource whose mock URN is `urn` (an unknown URN stays as it is). */
+  const stateUrnOf = (urn: string): string => {
+    const known = stateUrns.get(urn);
+    if (known !== undefined) return known;
+    const r = byUrn.get(urn);
+    if (!r) return urn;
+    stateUrns.set(urn, urn); // parents register first, so there is no cycle; guard anyway
+    const parent = r.parent && byUrn.has(r.parent) ? stateUrnOf(r.parent) : "";
+    const result = createUrn(r.name, r.type, parent, project, stack);
+    stateUrns.set(urn, result);
+    return result;
+  };
+  const aliasMemo = new Map<string, string[]>();
+  const aliasesOf = (urn: string): string[] => {
+    const known = aliasMemo.get(urn);
+    if (known) return known;
+    aliasMemo.set(urn, []);
+    const r = byUrn.get(urn);
+    const out = new Set<string>();
+    if (r) {
+      const own: string[] = [];
+      for (const alias of declared.get(urn) ?? []) {
+        if ("urn" in alias) {
+          own.push(alias.urn);
+          continue;
+        }
+        const name = alias.name || r.name;
+        const type = alias.type || r.type;
+        const aliasProject = alias.project || project;
+        const aliasStack = alias.stack || stack;
+        const parent = alias.noParent ? "" : alias.parentUrn || r.parent;
+        const parents =
+          parent && parent !== r.parent ? [stateUrnOf(parent), ...aliasesOf(parent)] : [stateUrnOf(parent)];
+        for (const p of parents) own.push(createUrn(name, type, p, aliasProject, aliasStack));
+      }
+      for (const a of own) out.add(a);
+      if (r.parent) {
+        const parentName = urnParts(r.parent).name;
+        for (const parentAlias of aliasesOf(r.parent)) {
+          const inherit = (type: string, name: string): string =>
+            createUrn(
+              name.startsWith(parentName) ? urnParts(parentAlias).name + name.slice(parentName.length) : name,
+              type,
+              parentAlias,
+              project,
+              stack,
+            );
+          out.add(inherit(r.type, r.name));
+          for (const a of own) out.add(inherit(urnParts(a).type, urnParts(a).name));
+        }
+      }
+      out.delete(stateUrnOf(urn));
+    }
+    const list = [...out];
+    aliasMemo.set(urn, list);
+    return list;
+  };
+  for (const r of resources) {
+    r.stateUrn = stateUrnOf(r.urn);
+    const aliases = aliasesOf(r.urn);
+    if (aliases.length > 0) r.aliases = aliases;
+  }
 }
 
 /**

@@ -5,7 +5,19 @@
 
 /** One registered resource, shaped like a resource in `pulumi stack export`. */
 export interface PlanResource {
+  /**
+   * The resource's URN in the plan: `parent`, `dependencies`, policy violations and exemptions refer
+   * to resources by it. It is the mock runtime's, whose type part names only the immediate
+   * parent's type; {@link PlanResource.stateUrn} is the one a deployment records.
+   */
   urn: string;
+  /**
+   * The URN the Pulumi engine gives the resource, as in the stack's state (`pulumi stack export`):
+   * `urn:pulumi:<stack>::<project>::<ancestor types, outermost first, joined by $>$<type>::<name>`
+   * (a top-level resource has no ancestor types). Optional in the type only for plans written
+   * before it was set.
+   */
+  stateUrn?: string;
   /** Type token, e.g. `aws:s3/bucket:Bucket` or `mlops:index:ModelRegistry`. */
   type: string;
   /** Logical name. */
@@ -24,6 +36,14 @@ export interface PlanResource {
   inputs: Record<string, unknown>;
   protect: boolean;
   retainOnDelete: boolean;
+  /**
+   * URNs (in the form of {@link PlanResource.stateUrn}) the resource may have had before: its
+   * `aliases` option (and its provider's built-in aliases for renamed types) collapsed to URNs,
+   * plus those it inherits from its parent's aliases, as the engine computes them. When the stack's
+   * state has no resource at `stateUrn`, the engine adopts the one at the first of these instead
+   * of creating a new one. Absent when the resource has none.
+   */
+  aliases?: string[];
   /** Mock id (`<name>-id`); absent for components. */
   id?: string;
   /** Input property paths whose values are secret (masked in `inputs`). */

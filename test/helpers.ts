@@ -95,38 +95,84 @@ export const PARENT_SCOPED_TYPES = new Set([
 /** Packages whose resources live outside the account/project (inside the cluster) or are not cloud resources. */
 const NOT_ACCOUNT_SCOPED_PACKAGES = new Set(["kubernetes", "pulumi", "random", "tls", "command"]);
 
+/** Packages whose resources have no physical name anywhere (providers, generated values). */
+const UNNAMED_PACKAGES = new Set(["pulumi", "random", "tls", "command"]);
+
+/** Where a physical name must be unique. */
+export const NameScope = {
+  /** The AWS account and region, or the Google Cloud project. */
+  account: "account",
+  /** A parent resource (`PARENT_SCOPED_TYPES`). */
+  parent: "parent",
+  /** A Kubernetes cluster (a namespace in it, for namespaced objects). */
+  cluster: "cluster",
+} as const;
+export type NameScope = (typeof NameScope)[keyof typeof NameScope];
+
 /** One explicitly set physical name of a planned resource. */
 export interface PhysicalNameUse {
   type: string;
   /** Logical name of the resource. */
   resource: string;
+  /** Input that holds it (`metadata.name` for a Kubernetes object). */
   key: string;
+  /** The name; `<namespace>/<name>` for a namespaced Kubernetes object or Helm release. */
   value: string;
 }
 
+/** A physical name with where it must be unique. */
+export interface ScopedPhysicalName extends PhysicalNameUse {
+  scope: NameScope;
+}
+
 /**
- * Every account/project-scoped physical name the plan sets explicitly: inputs under
- * `PHYSICAL_NAME_KEYS` of managed cloud resources (not Kubernetes objects, components, providers
- * or read resources; not `PARENT_SCOPED_TYPES`). Auto-named resources set no such input and are
- * unique by their random suffix, so they never appear. A value that is another resource's output
- * (a BucketPolicy's `bucket`) refers to that resource rather than naming this one, and is skipped.
+ * Every physical name the plan sets explicitly on a resource it manages: inputs under
+ * `PHYSICAL_NAME_KEYS` of cloud resources, and `metadata.name` (`name` for a Helm release) of
+ * Kubernetes objects, with their namespace. Components, providers, read resources and auto-named
+ * resources (no such input; unique by their random suffix) never appear. A value that is another
+ * resource's output (a BucketPolicy's `bucket`) refers to that resource rather than naming this
+ * one, and is skipped.
  */
-export function accountScopedPhysicalNames(plan: Plan): PhysicalNameUse[] {
+export function explicitPhysicalNames(plan: Plan): ScopedPhysicalName[] {
   const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
-  const uses: PhysicalNameUse[] = [];
+  const uses: ScopedPhysicalName[] = [];
   for (const r of plan.resources) {
-    if (!r.custom || r.external || PARENT_SCOPED_TYPES.has(r.type)) continue;
-    if (NOT_ACCOUNT_SCOPED_PACKAGES.has(r.type.split(":")[0]!)) continue;
+    if (!r.custom || r.external) continue;
+    const pkg = r.type.split(":")[0]!;
+    if (UNNAMED_PACKAGES.has(pkg)) continue;
+    if (pkg === "kubernetes") {
+      const metadata = r.inputs["metadata"] as { name?: unknown; namespace?: unknown } | undefined;
+      const [key, name, namespace] =
+        typeof metadata?.name === "string"
+          ? ["metadata.name", metadata.name, metadata.namespace]
+          : ["name", r.inputs["name"], r.inputs["namespace"]];
+      if (typeof name !== "string" || name === "") continue;
+      const value = typeof namespace === "string" && namespace !== "" ? `${namespace}/${name}` : name;
+      uses.push({ type: r.type, resource: r.name, key, value, scope: NameScope.cluster });
+      continue;
+    }
+    const scope = PARENT_SCOPED_TYPES.has(r.type) ? NameScope.parent : NameScope.account;
     for (const key of PHYSICAL_NAME_KEYS) {
       const value = r.inputs[key];
       if (typeof value !== "string" || value === "") continue;
       const isReference = (r.propertyDependencies?.[key] ?? []).some((urn) =>
         Object.values(byUrn.get(urn)?.outputs ?? {}).includes(value),
       );
-      if (!isReference) uses.push({ type: r.type, resource: r.name, key, value });
+      if (!isReference) uses.push({ type: r.type, resource: r.name, key, value, scope });
     }
   }
   return uses;
+}
+
+/**
+ * Every account/project-scoped physical name the plan sets explicitly: the
+ * {@link explicitPhysicalNames} of managed cloud resources (not Kubernetes objects; not
+ * `PARENT_SCOPED_TYPES`). Two stacks in one account/project fight over each of these.
+ */
+export function accountScopedPhysicalNames(plan: Plan): PhysicalNameUse[] {
+  return explicitPhysicalNames(plan)
+    .filter((u) => u.scope === NameScope.account && !NOT_ACCOUNT_SCOPED_PACKAGES.has(u.type.split(":")[0]!))
+    .map(({ type, resource, key, value }) => ({ type, resource, key, value }));
 }
 
 /** The physical names (`<type> <value>`) two plans both set: each is a resource the stacks would fight over. */

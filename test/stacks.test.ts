@@ -11,8 +11,16 @@ import type { Plan, PlanResource } from "../plan/types";
 import { parseStackConfig } from "../stacks/config";
 import { StackConfigError } from "../components/shared/errors";
 import { accountScopedPhysicalNames, sharedPhysicalNames } from "./helpers";
+import {
+  BASELINE_DIR,
+  compareWithBaseline,
+  describeBaselineDiff,
+  NO_DIFFERENCE,
+  readBaseline,
+  SHIPPED_STACKS,
+} from "./baseline";
 
-const STACKS = ["local", "aws-dev", "aws-prod", "gcp-dev", "gcp-prod"] as const;
+const STACKS = SHIPPED_STACKS;
 /** A valid mlops:aws block (for an adopted cluster). */
 const aws = {
   vpcId: "vpc-1",
@@ -81,6 +89,7 @@ describe("every shipped stack plans offline", () => {
       for (const r of plan.resources) {
         for (const key of [
           "urn",
+          "stateUrn",
           "type",
           "name",
           "custom",
@@ -312,6 +321,27 @@ describe("the cloud stacks create their GPU training clusters", () => {
           (q.inputs["metadata"] as { namespace: string }).namespace,
         );
       }
+    });
+  }
+});
+
+describe("nothing deployed moves: each stack plans the resources and physical names of its baseline", () => {
+  it("every stack file is shipped and has a baseline (test/fixtures/baseline, `npm run baseline`)", () => {
+    const stackFiles = fs
+      .readdirSync(path.join(__dirname, "..", "stacks"))
+      .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+      .filter((s) => s !== undefined);
+    expect(stackFiles.sort()).toEqual([...STACKS].sort());
+    expect(fs.readdirSync(BASELINE_DIR).sort()).toEqual(STACKS.map((s) => `${s}.json`).sort());
+  });
+
+  for (const stack of STACKS) {
+    it(`${stack}: the same resources (state URNs, or aliases of them) and physical names`, () => {
+      const baseline = readBaseline(stack);
+      expect(baseline.stack).toBe(stack);
+      expect(baseline.urns.length).toBeGreaterThan(0);
+      const diff = compareWithBaseline(baseline, plans.get(stack)!);
+      expect(diff, describeBaselineDiff(stack, diff)).toEqual(NO_DIFFERENCE);
     });
   }
 });

@@ -100,6 +100,76 @@ describe("runPlan records", () => {
     expect(findResource(plan, "aws:iam/role:Role").outputs?.["region"]).toBeUndefined();
   });
 
+  it("aliases: each declared alias as a URN, and those a child inherits from its parent's, as the engine resolves them", async () => {
+    class Group extends pulumi.ComponentResource {
+      constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+        super("mlops:index:Group", name, {}, opts);
+        // Moved from the Widget (its old parent) into this group.
+        new aws.sns.Topic(`${name}-data`, {}, { parent: this, aliases: [{ parent: opts?.parent }] });
+        this.registerOutputs({});
+      }
+    }
+    class Renamed extends pulumi.ComponentResource {
+      constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+        // Was `mlops:index:Old` named "old"; its children follow it (`old-key`, `old-role`).
+        super(
+          "mlops:index:Renamed",
+          name,
+          {},
+          { ...opts, aliases: [{ type: "mlops:index:Old", name: "old" }] },
+        );
+        new aws.kms.Key(`${name}-key`, {}, { parent: this });
+        new aws.iam.Role(
+          `${name}-role`,
+          { assumeRolePolicy: "{}" },
+          { parent: this, aliases: [{ name: `${name}-r` }] },
+        );
+        this.registerOutputs({});
+      }
+    }
+    const plan = await planOf(() => {
+      const widget = new Widget("w");
+      new Group("w-group", { parent: widget });
+      new Renamed("new");
+      // Moved from the top level into the widget; and an alias given as a URN.
+      new aws.ecr.Repository("t", {}, { parent: widget, aliases: [{ parent: pulumi.rootStackResource }] });
+      new aws.sqs.Queue("q", {}, { aliases: ["urn:pulumi:test::mlops::aws:sqs/queue:Queue::old-q"] });
+      new aws.s3.Bucket("b", {}, { parent: widget });
+    });
+    const prefix = "urn:pulumi:test::mlops::";
+    const aliasesOf = (type: string, name: string) => findResource(plan, type, name).aliases;
+    // The URNs a deployment records: the whole chain of parent types.
+    expect(findResource(plan, "aws:sns/topic:Topic", "w-group-data").stateUrn).toBe(
+      `${prefix}mlops:index:Widget$mlops:index:Group$aws:sns/topic:Topic::w-group-data`,
+    );
+    expect(findResource(plan, "mlops:index:Widget", "w").stateUrn).toBe(`${prefix}mlops:index:Widget::w`);
+    expect(findResource(plan, "pulumi:pulumi:Stack").stateUrn).toBe(
+      `${prefix}pulumi:pulumi:Stack::mlops-test`,
+    );
+    expect(aliasesOf("aws:sns/topic:Topic", "w-group-data")).toEqual([
+      `${prefix}mlops:index:Widget$aws:sns/topic:Topic::w-group-data`,
+    ]);
+    expect(aliasesOf("mlops:index:Renamed", "new")).toEqual([`${prefix}mlops:index:Old::old`]);
+    expect(aliasesOf("aws:kms/key:Key", "new-key")).toEqual([
+      `${prefix}mlops:index:Old$aws:kms/key:Key::old-key`,
+    ]);
+    expect(aliasesOf("aws:iam/role:Role", "new-role")).toEqual([
+      `${prefix}mlops:index:Renamed$aws:iam/role:Role::new-r`,
+      `${prefix}mlops:index:Old$aws:iam/role:Role::old-role`,
+      `${prefix}mlops:index:Old$aws:iam/role:Role::old-r`,
+    ]);
+    expect(aliasesOf("aws:ecr/repository:Repository", "t")).toEqual([
+      `${prefix}aws:ecr/repository:Repository::t`,
+    ]);
+    // A provider's own aliases for a renamed type are aliases too (aws:s3/bucketV2:BucketV2 became Bucket).
+    expect(aliasesOf("aws:s3/bucket:Bucket", "b")).toEqual([
+      `${prefix}mlops:index:Widget$aws:s3/bucketV2:BucketV2::b`,
+    ]);
+    expect(aliasesOf("aws:sqs/queue:Queue", "q")).toEqual([`${prefix}aws:sqs/queue:Queue::old-q`]);
+    // A resource without aliases has no field.
+    expect(findResource(plan, "mlops:index:Widget", "w")).not.toHaveProperty("aliases");
+  });
+
   it("warnings the program logs", async () => {
     const plan = await planOf(() => {
       void pulumi.log.warn("careful");
