@@ -65,7 +65,8 @@ describe("README.md", () => {
   it("links the policy rules (docs/policies.md) instead of carrying the table", () => {
     expect(readme).toContain("](docs/policies.md)");
     for (const rule of RULES) expect(readme).not.toMatch(new RegExp(`^\\| \`${rule.name}\` +\\|`, "m"));
-    expect(Buffer.byteLength(readme)).toBeLessThan(60_000);
+    // The table alone is over 50 KB: a README near this size has grown a table back (or needs a page in docs/).
+    expect(Buffer.byteLength(readme)).toBeLessThan(64_000);
   });
 
   it("has the sections users ask for", () => {
