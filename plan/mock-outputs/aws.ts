@@ -97,6 +97,11 @@ export const awsOutputs: Record<string, ComputedOutputs> = {
       hostedZoneId: "Z2R2ITUGPM61AM",
     };
   },
+  /** ElastiCache subnet group: name = `name` input or the logical name, lowercased (as ElastiCache stores it). */
+  "aws:elasticache/subnetGroup:SubnetGroup": (ctx) => {
+    const name = physicalName(ctx).toLowerCase();
+    return { name, arn: `arn:aws:elasticache:${ctx.awsRegion}:${MOCK_AWS_ACCOUNT_ID}:subnetgroup:${name}` };
+  },
   /**
    * ElastiCache replication group: id = `replicationGroupId` input or the logical name (lowercased);
    * primary endpoint `master.<id>.<6 hex>.<region>.cache.amazonaws.com` (the in-transit encryption

@@ -62,21 +62,13 @@ export function createElastiCacheValkey(
   const opts = { parent: ctx.parent };
   const name = `${ctx.name}-${role}`;
   const token = keyValuePassword(`${name}-valkey-auth`, opts);
+  const securityGroup = nodeOnlySecurityGroup(ctx, target, name, ["valkey", "Valkey", KEY_VALUE_PORT]);
+  const subnets = { description: `pulumi-mlops ${name} Valkey subnets`, subnetIds: target.privateSubnetIds };
   const subnetGroup = new aws.elasticache.SubnetGroup(
     `${name}-valkey-subnets`,
-    {
-      description: `pulumi-mlops ${name} Valkey subnets`,
-      subnetIds: target.privateSubnetIds,
-      tags: ctx.tags,
-    },
+    { ...subnets, tags: ctx.tags },
     opts,
   );
-  const securityGroup = nodeOnlySecurityGroup(ctx, target, {
-    prefix: `${name}-valkey`,
-    owner: name,
-    service: "Valkey",
-    port: KEY_VALUE_PORT,
-  });
 
   const ha = args.highAvailability;
   const group = new aws.elasticache.ReplicationGroup(

@@ -41,20 +41,12 @@ export function podIdentityAgentEgressRule(): EgressRule {
   };
 }
 
-/** What `nodeOnlySecurityGroup` needs to describe a private service. */
-export interface NodeOnlyServiceArgs {
-  /** Prefix of the two children's names: `<prefix>-sg` and `<prefix>-ingress`. */
-  prefix: string;
-  /** The owning child's name, for the group's description. */
-  owner: string;
-  /** The service in descriptions ("PostgreSQL", "Valkey"). */
-  service: string;
-  port: number;
-}
+/** The private service a `nodeOnlySecurityGroup` is for: `[kind, service name in descriptions, port]`. */
+export type NodeOnlyService = readonly [kind: string, service: string, port: number];
 
 /**
- * A security group for a private data service in the cluster's VPC that admits TCP `port` only
- * from the cluster's node security group. No inline rules: ingress is a separate rule resource.
+ * A security group `<owner>-<kind>-sg` for a private data service in the cluster's VPC that admits
+ * TCP `port` only from the cluster's node security group (rule `<owner>-<kind>-ingress`). No inline rules: ingress is a separate rule resource.
  * No egress rules: security groups are stateful (replies are allowed) and the provider removes
  * the default allow-all egress rule of a new group (provider docs for aws.ec2.SecurityGroup
  * `egress`).
@@ -62,26 +54,28 @@ export interface NodeOnlyServiceArgs {
 export function nodeOnlySecurityGroup(
   ctx: AdapterContext,
   target: AwsTargetArgs,
-  args: NodeOnlyServiceArgs,
+  owner: string,
+  [kind, service, port]: NodeOnlyService,
 ): aws.ec2.SecurityGroup {
   const opts = { parent: ctx.parent };
+  const prefix = `${owner}-${kind}`;
   const securityGroup = new aws.ec2.SecurityGroup(
-    `${args.prefix}-sg`,
+    `${prefix}-sg`,
     {
-      description: `pulumi-mlops ${args.owner} ${args.service}: ingress ${args.port} from cluster nodes only`,
+      description: `pulumi-mlops ${owner} ${service}: ingress ${port} from cluster nodes only`,
       vpcId: target.vpcId,
       tags: ctx.tags,
     },
     opts,
   );
   new aws.vpc.SecurityGroupIngressRule(
-    `${args.prefix}-ingress`,
+    `${prefix}-ingress`,
     {
       securityGroupId: securityGroup.id,
-      description: `${args.service} from the cluster node security group`,
+      description: `${service} from the cluster node security group`,
       ipProtocol: "tcp",
-      fromPort: args.port,
-      toPort: args.port,
+      fromPort: port,
+      toPort: port,
       referencedSecurityGroupId: target.nodeSecurityGroupId,
       tags: ctx.tags,
     },

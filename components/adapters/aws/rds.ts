@@ -86,12 +86,7 @@ export function createRdsPostgres(
     opts,
   );
 
-  const securityGroup = nodeOnlySecurityGroup(ctx, target, {
-    prefix: `${name}-postgres`,
-    owner: name,
-    service: "PostgreSQL",
-    port: POSTGRES_PORT,
-  });
+  const securityGroup = nodeOnlySecurityGroup(ctx, target, name, ["postgres", "PostgreSQL", POSTGRES_PORT]);
 
   const parameterGroup = new aws.rds.ParameterGroup(
     `${name}-postgres-params`,

@@ -347,3 +347,21 @@ export function singleInstanceStatefulSet(
     childOptions(ctx, { stateful: true, dependsOn: args.dependsOn }),
   );
 }
+
+/**
+ * An Opaque Secret `name` of credentials. `stringData` stays secret end to end: the provider
+ * stores it as a secret, and `data`/`stringData` are marked secret outputs too in case a caller
+ * passed a plain Output.
+ */
+export function credentialsSecret(
+  ctx: AdapterContext,
+  name: string,
+  labels: Record<string, string>,
+  stringData: Record<string, pulumi.Input<string>>,
+): k8s.core.v1.Secret {
+  return new k8s.core.v1.Secret(
+    name,
+    { metadata: { name, namespace: ctx.namespace, labels }, type: "Opaque", stringData },
+    childOptions(ctx, { additionalSecretOutputs: ["data", "stringData"] }),
+  );
+}

@@ -20,12 +20,11 @@
  * `persistentVolumeClaimRetentionPolicy`: Retain); delete it by hand to start from scratch.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
 import { resources, selectorLabels, standardLabels, type ContainerResources } from "../../shared/k8s";
 import type { DatabaseSize } from "../../shared/presets";
 import type { AdapterContext, LocalTargetArgs, PostgresArgs, PostgresDatabase } from "../types";
 import {
-  childOptions,
+  credentialsSecret,
   dataVolumeClaimTemplate,
   emptyDirVolume,
   MAX_STATEFULSET_NAME_LENGTH,
@@ -114,21 +113,12 @@ export function createPostgres(
     );
   }
 
-  const secret = new k8s.core.v1.Secret(
-    secretName,
-    {
-      metadata: { name: secretName, namespace: ctx.namespace, labels },
-      type: "Opaque",
-      stringData: {
-        // Kept secret end to end: the provider stores `stringData` as a secret, and it is marked
-        // secret here too in case the caller passed a plain Output.
-        [POSTGRES_SECRET_KEYS.password]: pulumi.secret(args.password),
-        [POSTGRES_SECRET_KEYS.user]: args.username,
-        [POSTGRES_SECRET_KEYS.database]: args.databaseName,
-      },
-    },
-    childOptions(ctx, { additionalSecretOutputs: ["data", "stringData"] }),
-  );
+  const secret = credentialsSecret(ctx, secretName, labels, {
+    // Marked secret here too in case the caller passed a plain Output.
+    [POSTGRES_SECRET_KEYS.password]: pulumi.secret(args.password),
+    [POSTGRES_SECRET_KEYS.user]: args.username,
+    [POSTGRES_SECRET_KEYS.database]: args.databaseName,
+  });
 
   const serviceAccount = workloadServiceAccount(ctx, name, labels);
   // PostgreSQL needs no egress; ingress only on 5432 from pods of this namespace.

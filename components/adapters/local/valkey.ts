@@ -21,27 +21,11 @@
  * neither (data is kept by the append-only file on the PVC, which outlives the StatefulSet).
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
 import { resources, selectorLabels, standardLabels, type ContainerResources } from "../../shared/k8s";
 import type { DatabaseSize } from "../../shared/presets";
 import { KEY_VALUE_PORT, keyValuePassword } from "../key-value";
 import type { AdapterContext, KeyValueStore, KeyValueStoreArgs, LocalTargetArgs } from "../types";
-import {
-  childOptions,
-  dataVolumeClaimTemplate,
-  instanceLabel,
-  MAX_STATEFULSET_NAME_LENGTH,
-  objectLabels,
-  objectName,
-  plainChildOptions,
-  podEgress,
-  serverNetworkPolicy,
-  serverProbes,
-  serviceHost,
-  singleInstanceStatefulSet,
-  statefulServices,
-  workloadServiceAccount,
-} from "./common";
+import * as common from "./common";
 
 /**
  * Valkey image: the official image's 9.0 line on Alpine (valkey-io/valkey-container,
@@ -106,12 +90,12 @@ export function createValkey(
       `${ctx.name}: keyValueStore clientPodLabels: give at least one label; an empty selector would admit every pod of the namespace`,
     );
   }
-  const name = objectName(ctx, role, "valkey", MAX_STATEFULSET_NAME_LENGTH);
-  const headlessName = objectName(ctx, role, "valkey-hl");
-  const secretName = objectName(ctx, role, "valkey-auth");
-  const instance = instanceLabel(ctx);
+  const name = common.objectName(ctx, role, "valkey", common.MAX_STATEFULSET_NAME_LENGTH);
+  const headlessName = common.objectName(ctx, role, "valkey-hl");
+  const secretName = common.objectName(ctx, role, "valkey-auth");
+  const instance = common.instanceLabel(ctx);
   const standard = standardLabels(VALKEY_APP, instance, role);
-  const labels = objectLabels(ctx, standard);
+  const labels = common.objectLabels(ctx, standard);
   const selector = selectorLabels(VALKEY_APP, instance, role);
   const sizing = VALKEY_SIZING[args.size];
 
@@ -122,33 +106,28 @@ export function createValkey(
     );
   }
 
-  const password = keyValuePassword(objectName(ctx, role, "valkey-password"), plainChildOptions(ctx));
-  const secret = new k8s.core.v1.Secret(
-    secretName,
-    {
-      metadata: { name: secretName, namespace: ctx.namespace, labels },
-      type: "Opaque",
-      stringData: {
-        [VALKEY_SECRET_KEYS.password]: password.result,
-        // Letters and digits only, so the value needs no quoting in the configuration file.
-        [VALKEY_SECRET_KEYS.config]: pulumi.interpolate`requirepass ${password.result}\n`,
-      },
-    },
-    childOptions(ctx, { additionalSecretOutputs: ["data", "stringData"] }),
+  const password = keyValuePassword(
+    common.objectName(ctx, role, "valkey-password"),
+    common.plainChildOptions(ctx),
   );
+  // Letters and digits only, so the value needs no quoting in the configuration file.
+  const secret = common.credentialsSecret(ctx, secretName, labels, {
+    [VALKEY_SECRET_KEYS.password]: password.result,
+    [VALKEY_SECRET_KEYS.config]: pulumi.interpolate`requirepass ${password.result}\n`,
+  });
 
-  const serviceAccount = workloadServiceAccount(ctx, name, labels);
+  const serviceAccount = common.workloadServiceAccount(ctx, name, labels);
   // Valkey needs no egress; ingress on 6379 only from client pods of this namespace.
-  const networkPolicy = serverNetworkPolicy(ctx, name, labels, selector, [
+  const networkPolicy = common.serverNetworkPolicy(ctx, name, labels, selector, [
     {
       from: [{ podSelector: { matchLabels: { ...args.clientPodLabels } } }],
       ports: [{ protocol: "TCP", port: KEY_VALUE_PORT }],
     },
   ]);
   const services = { name, headlessName, labels, selector, portName: "valkey", port: KEY_VALUE_PORT };
-  const { headless, service } = statefulServices(ctx, services);
+  const { headless, service } = common.statefulServices(ctx, services);
 
-  const statefulSet = singleInstanceStatefulSet(ctx, {
+  const statefulSet = common.singleInstanceStatefulSet(ctx, {
     ...services,
     uid: VALKEY_UID,
     gid: VALKEY_GID,
@@ -173,7 +152,7 @@ export function createValkey(
         "noeviction",
       ],
       resources: resources(sizing.resources),
-      ...serverProbes({ tcpSocket: { port: "valkey" } }, 120),
+      ...common.serverProbes({ tcpSocket: { port: "valkey" } }, 120),
       volumeMounts: [
         { name: "data", mountPath: "/data" },
         { name: "config", mountPath: CONFIG_DIR, readOnly: true },
@@ -181,17 +160,17 @@ export function createValkey(
     },
     // Group-readable by the pod's fsGroup only.
     volumes: [{ name: "config", secret: { secretName, defaultMode: 0o440 } }],
-    data: dataVolumeClaimTemplate(standard, sizing.storageGb, local),
+    data: common.dataVolumeClaimTemplate(standard, sizing.storageGb, local),
     dependsOn: [secret, serviceAccount, networkPolicy, headless, service],
   });
 
   return {
-    host: serviceHost(name, ctx.namespace),
+    host: common.serviceHost(name, ctx.namespace),
     port: pulumi.output(KEY_VALUE_PORT),
     tls: false,
     password: pulumi.secret(password.result),
     passwordSecret: { name: secretName, key: VALKEY_SECRET_KEYS.password },
-    egress: [podEgress(selector, KEY_VALUE_PORT)],
+    egress: [common.podEgress(selector, KEY_VALUE_PORT)],
     resource: statefulSet,
   };
 }

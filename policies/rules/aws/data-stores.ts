@@ -194,7 +194,8 @@ export const elasticacheAuthRequired: ResourceRule = resourceRule(
       report(`transitEncryptionMode is "${mode}"; plain-text connections are accepted.`);
     const auth = present(rg.authToken) || present(rg.authTokenWo) || strs(rg.userGroupIds).length > 0;
     if (!auth) report("Neither authToken nor userGroupIds is set: clients need no credentials.");
-    if (!present(rg.kmsKeyId)) report("kmsKeyId is not set (AWS-owned key instead of a customer-managed key).");
+    if (!present(rg.kmsKeyId))
+      report("kmsKeyId is not set (AWS-owned key instead of a customer-managed key).");
   }),
 );
 

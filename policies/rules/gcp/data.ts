@@ -210,7 +210,8 @@ export const memorystoreAuthTls: ResourceRule = resourceRule(
     description:
       "Memorystore for Redis instances require AUTH and in-transit encryption (TLS with server authentication).",
     severity: "high",
-    remediation: 'Set authEnabled: true and transitEncryptionMode: "SERVER_AUTHENTICATION" on gcp.redis.Instance.',
+    remediation:
+      'Set authEnabled: true and transitEncryptionMode: "SERVER_AUTHENTICATION" on gcp.redis.Instance.',
     reference: "Checkov CKV_GCP_95 (AUTH), CKV_GCP_97 (in-transit encryption)",
   },
   validateResourceOfType(gcp.redis.Instance, (r, _args, report) => {
@@ -229,7 +230,8 @@ export const memorystoreCmek: ResourceRule = resourceRule(
     severity: "medium",
     remediation:
       "Set customerManagedKey to a Cloud KMS key in the instance's region (the cloud-redis service agent needs cryptoKeyEncrypterDecrypter).",
-    reference: "Google Cloud Memorystore for Redis CMEK (https://cloud.google.com/memorystore/docs/redis/cmek)",
+    reference:
+      "Google Cloud Memorystore for Redis CMEK (https://cloud.google.com/memorystore/docs/redis/cmek)",
   },
   validateResourceOfType(gcp.redis.Instance, (r, _args, report) => {
     if (!present(r.customerManagedKey)) report("customerManagedKey is not set.");
