@@ -88,6 +88,19 @@ class Host extends pulumi.ComponentResource {
   }
 }
 
+/** An unprotected adapter context for a Host "fs" (namespace "features"). */
+function context(): AdapterContext {
+  return {
+    parent: new Host("fs"),
+    name: "fs",
+    k8sProvider: new k8s.Provider("k8s", { kubeconfig: "{}" }),
+    namespace: "features",
+    tags: TAGS,
+    protect: false,
+    dependsOn: [],
+  };
+}
+
 /** Plans a Host whose adapter builds one key-value store (with the adapter's key) for `env`. */
 function plan(target: Target, env: Environment): Promise<Plan> {
   return planOf(
@@ -282,15 +295,7 @@ describe("aws: ElastiCache for Valkey", () => {
   it("rejects snapshot retention ElastiCache does not accept", async () => {
     await expect(
       planOf(() => {
-        const ctx: AdapterContext = {
-          parent: new Host("fs"),
-          name: "fs",
-          k8sProvider: new k8s.Provider("k8s", { kubeconfig: "{}" }),
-          namespace: "features",
-          tags: TAGS,
-          protect: false,
-          dependsOn: [],
-        };
+        const ctx = context();
         createAwsAdapter(ctx, SETTINGS.aws).keyValueStore("online", {
           ...argsFor("prod"),
           backupRetentionDays: 36,
@@ -412,15 +417,7 @@ describe("gcp: Memorystore for Redis", () => {
 
   it("shares one private services access with Cloud SQL, and creates none when it exists", async () => {
     const both = await planOf(() => {
-      const ctx: AdapterContext = {
-        parent: new Host("fs"),
-        name: "fs",
-        k8sProvider: new k8s.Provider("k8s", { kubeconfig: "{}" }),
-        namespace: "features",
-        tags: TAGS,
-        protect: false,
-        dependsOn: [],
-      };
+      const ctx = context();
       const adapter = createGcpAdapter(ctx, SETTINGS.gcp);
       adapter.postgres("registry", {
         databaseName: "feast",
@@ -613,6 +610,15 @@ describe("local: in-cluster Valkey", () => {
         },
       ],
     });
+  });
+
+  it("refuses an empty client selector, which would admit every pod of the namespace", async () => {
+    await expect(
+      planOf(() => {
+        const ctx = context();
+        createLocalAdapter(ctx, {}).keyValueStore("online", { ...argsFor("dev"), clientPodLabels: {} });
+      }),
+    ).rejects.toThrow("fs: keyValueStore clientPodLabels: give at least one label");
   });
 
   it("prod passes the policy pack with zero mandatory violations", () => {
