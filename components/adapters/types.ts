@@ -191,6 +191,59 @@ export interface PostgresDatabase {
   resource: pulumi.Resource;
 }
 
+/** What a key-value store (Valkey / Redis OSS protocol; the feature store's online store) needs. */
+export interface KeyValueStoreArgs {
+  /** Node (aws) / memory (gcp) / container (local) size class. */
+  size: DatabaseSize;
+  /** A replica in another zone with automatic failover (Multi-AZ on aws, STANDARD_HA on gcp); no effect on local. */
+  highAvailability: boolean;
+  /** Days of automatic snapshots kept (aws); 0 turns them off. Daily RDB persistence on gcp when above 0. */
+  backupRetentionDays: number;
+  /** Final snapshot on delete (aws) and the provider's deletion protection (gcp). */
+  deletionProtection: boolean;
+  /** Encrypt data at rest with this key (KMS / CMEK). */
+  key?: EncryptionKey;
+  /**
+   * Pod labels the store's clients carry. On `local` the store's NetworkPolicy admits only pods of
+   * the namespace with all of these labels; the cloud stores are reachable from the cluster's
+   * nodes only (security group / private services access).
+   */
+  clientPodLabels: Record<string, string>;
+}
+
+/** A Kubernetes Secret key holding a credential (`secretKeyRef`). */
+export interface SecretKeyReference {
+  /** `metadata.name` of the Secret, in the context's namespace. */
+  name: string;
+  /** Key in the Secret's data. */
+  key: string;
+}
+
+export interface KeyValueStore {
+  /** Host name or private IP of the primary endpoint. */
+  host: pulumi.Output<string>;
+  port: pulumi.Output<number>;
+  /** Whether clients must connect with TLS (`rediss://`, Feast `ssl=true`). */
+  tls: boolean;
+  /**
+   * The AUTH token / password: a Pulumi secret. Never contains `,` and is never all digits (Feast
+   * splits its Redis connection string on `,` and JSON-decodes each value).
+   */
+  password: pulumi.Output<string>;
+  /** Where the password is stored in the cluster (local only; clients read it by `secretKeyRef`). */
+  passwordSecret?: SecretKeyReference;
+  /**
+   * PEM certificates of the CA that signs the server certificate, for clients to mount and verify
+   * the server with (gcp: Memorystore's per-instance CA). Undefined where the server certificate
+   * chains to a public CA in the system trust store (aws) or there is no TLS (local).
+   */
+  caCertificates?: pulumi.Output<string>;
+  /** NetworkPolicy egress rules a client pod needs to reach the store. */
+  egress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
+  /** The store (for `dependsOn`). */
+  resource: pulumi.Resource;
+}
+
 export interface WorkloadIdentityArgs {
   /** Name of the Kubernetes ServiceAccount to create in the context's namespace. */
   serviceAccountName: string;
@@ -288,6 +341,8 @@ export interface CloudAdapter {
   encryptionKey(role: string): EncryptionKey | undefined;
   objectStore(role: string, args: ObjectStoreArgs): ObjectStore;
   postgres(role: string, args: PostgresArgs): PostgresDatabase;
+  /** A Valkey / Redis OSS key-value store with AUTH (and TLS and CMEK where the target has them). */
+  keyValueStore(role: string, args: KeyValueStoreArgs): KeyValueStore;
   workloadIdentity(role: string, args: WorkloadIdentityArgs): WorkloadIdentity;
   /** How a Service is exposed through an Ingress on this target. */
   readonly ingress: IngressExposure;

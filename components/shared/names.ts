@@ -64,6 +64,8 @@ export const PhysicalNameKind = {
   sqsQueue: "sqsQueue",
   /** RDS snapshot identifier (e.g. the final snapshot). */
   rdsSnapshot: "rdsSnapshot",
+  /** ElastiCache snapshot name (e.g. a replication group's final snapshot). */
+  elasticacheSnapshot: "elasticacheSnapshot",
   /** GKE cluster name. */
   gkeCluster: "gkeCluster",
   /** Google service account id (the part before `@`). */
@@ -95,6 +97,9 @@ export interface PhysicalNameRule {
  *   (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html).
  * - RDS snapshot identifier: 1–255 letters, digits, "-", starting with a letter, no "--", not
  *   ending in "-" (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBInstance.html).
+ * - ElastiCache snapshot name: letters, digits, "-", starting with a letter, no "--", not ending in
+ *   "-" (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateSnapshot.html
+ *   states no length; capped at 255 like the RDS identifier).
  * - GKE cluster: a lowercase letter and up to 39 lowercase letters, digits, "-", not ending in "-"
  *   (https://cloud.google.com/kubernetes-engine/docs/how-to/creating-a-regional-cluster).
  * - Service account id: 6–30 characters, `[a-z]([-a-z0-9]*[a-z0-9])`
@@ -105,6 +110,7 @@ export const PHYSICAL_NAME_RULES: Record<PhysicalNameKind, PhysicalNameRule> = {
   kmsAlias: { min: 1, max: 256 - "alias/".length, prefix: "alias/", letterStart: "key" },
   sqsQueue: { min: 1, max: 80, prefix: "", letterStart: "q" },
   rdsSnapshot: { min: 1, max: 255, prefix: "", letterStart: "db" },
+  elasticacheSnapshot: { min: 1, max: 255, prefix: "", letterStart: "kv" },
   gkeCluster: { min: 1, max: 40, prefix: "", letterStart: "gke" },
   gcpServiceAccountId: { min: 6, max: 30, prefix: "", letterStart: "sa" },
 };

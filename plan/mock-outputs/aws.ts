@@ -97,6 +97,26 @@ export const awsOutputs: Record<string, ComputedOutputs> = {
       hostedZoneId: "Z2R2ITUGPM61AM",
     };
   },
+  /** ElastiCache subnet group: name = `name` input or the logical name, lowercased (as ElastiCache stores it). */
+  "aws:elasticache/subnetGroup:SubnetGroup": (ctx) => {
+    const name = physicalName(ctx).toLowerCase();
+    return { name, arn: `arn:aws:elasticache:${ctx.awsRegion}:${MOCK_AWS_ACCOUNT_ID}:subnetgroup:${name}` };
+  },
+  /**
+   * ElastiCache replication group: id = `replicationGroupId` input or the logical name (lowercased);
+   * primary endpoint `master.<id>.<6 hex>.<region>.cache.amazonaws.com` (the in-transit encryption
+   * form), reader endpoint `replica.…`.
+   */
+  "aws:elasticache/replicationGroup:ReplicationGroup": (ctx) => {
+    const id = physicalName(ctx, "replicationGroupId").toLowerCase();
+    const zone = `${hex(`elasticache:${ctx.name}`, 6)}.${ctx.awsRegion}.cache.amazonaws.com`;
+    return {
+      replicationGroupId: id,
+      primaryEndpointAddress: `master.${id}.${zone}`,
+      readerEndpointAddress: `replica.${id}.${zone}`,
+      arn: `arn:aws:elasticache:${ctx.awsRegion}:${MOCK_AWS_ACCOUNT_ID}:replicationgroup:${id}`,
+    };
+  },
   /** Security group: `name` autonamed; ARN `arn:aws:ec2:<region>:<account>:security-group/<id>`. */
   "aws:ec2/securityGroup:SecurityGroup": (ctx) => ({
     name: physicalName(ctx),

@@ -14,6 +14,9 @@ export const MOCK_GCP_PROJECT_NUMBER = "123456789012";
  */
 export const MOCK_CLOUDSQL_PRIVATE_IP = "10.100.0.3";
 
+/** The private IP of every mocked Memorystore for Redis instance (in the default private services access range). */
+export const MOCK_REDIS_HOST = "10.100.0.4";
+
 /** The project a resource was created in: its `project` input when set, else the stack's. */
 function projectOf(ctx: MockContext): string {
   const project = ctx.inputs["project"];
@@ -64,6 +67,7 @@ export function mockServiceAgentEmail(service: string): string {
     "sqladmin.googleapis.com": "gcp-sa-cloud-sql",
     "storage.googleapis.com": "gs-project-accounts",
     "servicenetworking.googleapis.com": "service-networking",
+    "redis.googleapis.com": "cloud-redis",
   };
   const domain = known[service] ?? `gcp-sa-${service.split(".")[0] ?? service}`;
   return `service-${MOCK_GCP_PROJECT_NUMBER}@${domain}.iam.gserviceaccount.com`;
@@ -116,6 +120,34 @@ export const gcpOutputs: Record<string, ComputedOutputs> = {
       ipAddresses: [{ ipAddress: MOCK_CLOUDSQL_PRIVATE_IP, type: "PRIVATE", timeToRetire: "" }],
       selfLink: `https://sqladmin.googleapis.com/sql/v1beta4/projects/${project}/instances/${name}`,
       serviceAccountEmailAddress: `p${MOCK_GCP_PROJECT_NUMBER}-mock@gcp-sa-cloud-sql.iam.gserviceaccount.com`,
+    };
+  },
+  /**
+   * Memorystore for Redis: host `MOCK_REDIS_HOST`, port 6378 with in-transit encryption (else
+   * 6379), a UUID-shaped `authString` when AUTH is on, one mock server CA certificate with TLS.
+   */
+  "gcp:redis/instance:Instance": (ctx) => {
+    const tls = ctx.inputs["transitEncryptionMode"] === "SERVER_AUTHENTICATION";
+    const h = createHash("sha256").update(`redis:${ctx.name}`).digest("hex");
+    return {
+      name: nameOf(ctx),
+      host: MOCK_REDIS_HOST,
+      port: tls ? 6378 : 6379,
+      authString:
+        ctx.inputs["authEnabled"] === true
+          ? `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`
+          : "",
+      serverCaCerts: tls
+        ? [
+            {
+              cert: `-----BEGIN CERTIFICATE-----\nMOCK${h.slice(0, 32)}\n-----END CERTIFICATE-----\n`,
+              createTime: "2026-01-01T00:00:00Z",
+              expireTime: "2036-01-01T00:00:00Z",
+              serialNumber: "0",
+              sha1Fingerprint: h.slice(0, 40),
+            },
+          ]
+        : [],
     };
   },
   /** name = the `name` input. */

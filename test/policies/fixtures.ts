@@ -398,6 +398,23 @@ export const FIXTURES: Record<string, Fixture> = {
       props: { description: "d", atRestEncryptionEnabled: false },
     },
   },
+  "aws-elasticache-auth-tls-required": {
+    good: {
+      type: T(aws.elasticache.ReplicationGroup),
+      props: {
+        description: "d",
+        transitEncryptionEnabled: true,
+        transitEncryptionMode: "required",
+        authToken: "[secret]",
+        atRestEncryptionEnabled: true,
+        kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:key/k",
+      },
+    },
+    bad: {
+      type: T(aws.elasticache.ReplicationGroup),
+      props: { description: "d", transitEncryptionEnabled: true, transitEncryptionMode: "preferred" },
+    },
+  },
   // IAM
   "aws-iam-no-admin-policy": {
     good: iamPolicy(doc(scoped)),
@@ -602,6 +619,20 @@ export const FIXTURES: Record<string, Fixture> = {
     good: sql({}),
     bad: sql({ deletionProtectionEnabled: false }, { deletionProtection: false }),
     config: { environment: "prod" },
+  },
+  "gcp-memorystore-auth-tls": {
+    good: {
+      type: T(gcp.redis.Instance),
+      props: { memorySizeGb: 1, authEnabled: true, transitEncryptionMode: "SERVER_AUTHENTICATION" },
+    },
+    bad: { type: T(gcp.redis.Instance), props: { memorySizeGb: 1, authEnabled: true } },
+  },
+  "gcp-memorystore-cmek": {
+    good: {
+      type: T(gcp.redis.Instance),
+      props: { memorySizeGb: 1, customerManagedKey: "projects/p/locations/r/keyRings/k/cryptoKeys/c" },
+    },
+    bad: { type: T(gcp.redis.Instance), props: { memorySizeGb: 1 } },
   },
   "gcp-kms-key-rotation": {
     good: { type: T(gcp.kms.CryptoKey), props: { keyRing: "kr", rotationPeriod: "7776000s" } },

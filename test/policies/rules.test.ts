@@ -381,3 +381,55 @@ describe("aws-eks-network-policy-enforced", () => {
     ]);
   });
 });
+
+describe("key-value store rules: each requirement on its own", () => {
+  const RG = "aws:elasticache/replicationGroup:ReplicationGroup";
+  const REDIS = "gcp:redis/instance:Instance";
+  const compliant = {
+    description: "d",
+    transitEncryptionEnabled: true,
+    transitEncryptionMode: "required",
+    authToken: "[secret]",
+    atRestEncryptionEnabled: true,
+    kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:key/k",
+  };
+  const rg = (props: Record<string, unknown>) =>
+    runRule("aws-elasticache-auth-tls-required", { type: RG, name: "kv", props }, { environment: "prod" });
+
+  it("aws-elasticache-auth-tls-required: passes with a token or an RBAC user group, fails without either", () => {
+    expect(rg(compliant)).toEqual([]);
+    expect(rg({ ...compliant, authToken: undefined, userGroupIds: ["kv-users"] })).toEqual([]);
+    // An unset mode with transit encryption on is "required" on creation.
+    expect(rg({ ...compliant, transitEncryptionMode: undefined })).toEqual([]);
+    const noAuth = rg({ ...compliant, authToken: undefined });
+    expect(noAuth.map((v) => [v.message, v.enforcementLevel])).toEqual([
+      [expect.stringContaining("Neither authToken nor userGroupIds is set"), "mandatory"],
+    ]);
+    expect(rg({ ...compliant, transitEncryptionMode: "preferred" })[0]?.message).toContain(
+      'transitEncryptionMode is "preferred"',
+    );
+    expect(rg({ ...compliant, kmsKeyId: undefined })[0]?.message).toContain("kmsKeyId is not set");
+  });
+
+  it("gcp-memorystore-auth-tls and gcp-memorystore-cmek: each missing setting is reported", () => {
+    const good = {
+      memorySizeGb: 1,
+      authEnabled: true,
+      transitEncryptionMode: "SERVER_AUTHENTICATION",
+      customerManagedKey: "projects/p/locations/r/keyRings/k/cryptoKeys/c",
+    };
+    const run = (rule: string, props: Record<string, unknown>) =>
+      runRule(rule, { type: REDIS, name: "kv", props }, { environment: "prod" }).map((v) => v.message);
+    expect(run("gcp-memorystore-auth-tls", good)).toEqual([]);
+    expect(run("gcp-memorystore-cmek", good)).toEqual([]);
+    expect(run("gcp-memorystore-auth-tls", { ...good, authEnabled: false })).toEqual([
+      expect.stringContaining("authEnabled is not true"),
+    ]);
+    expect(run("gcp-memorystore-auth-tls", { ...good, transitEncryptionMode: "DISABLED" })).toEqual([
+      expect.stringContaining("transitEncryptionMode is DISABLED"),
+    ]);
+    expect(run("gcp-memorystore-cmek", { ...good, customerManagedKey: undefined })).toEqual([
+      expect.stringContaining("customerManagedKey is not set"),
+    ]);
+  });
+});

@@ -1,5 +1,5 @@
 /**
- * The AWS cloud adapter: S3 buckets, RDS for PostgreSQL, KMS keys and IAM workload identity
+ * The AWS cloud adapter: S3 buckets, RDS for PostgreSQL, ElastiCache for Valkey, KMS keys and IAM workload identity
  * (IRSA or EKS Pod Identity) for components running on EKS. Secure by default: every data bucket
  * and database is private, KMS-encrypted and TLS-only, every bucket logs server access to its own
  * private, TLS-only, SSE-S3 log bucket (S3 supports no SSE-KMS on log targets), and every IAM
@@ -12,6 +12,8 @@ import type {
   AwsTargetArgs,
   CloudAdapter,
   EncryptionKey,
+  KeyValueStore,
+  KeyValueStoreArgs,
   ObjectStore,
   ObjectStoreArgs,
   PostgresArgs,
@@ -21,12 +23,14 @@ import type {
   WorkloadIdentityArgs,
 } from "../types";
 import { AwsIdentityMode, Target } from "../types";
+import { createElastiCacheValkey } from "./elasticache";
 import { createWorkloadIdentity, type AwsIdentity } from "./identity";
 import { awsIngressExposure } from "./ingress";
 import { createKmsKey } from "./kms";
 import { createRdsPostgres } from "./rds";
 import { createS3Bucket } from "./s3";
 
+export { ELASTICACHE_NODE_TYPE, VALKEY_ENGINE_VERSION } from "./elasticache";
 export type { AwsIdentity } from "./identity";
 export { ALB_INGRESS_CLASS, ALB_SSL_POLICY, AWS_INGRESS_CLASSES, albIngressAnnotations } from "./ingress";
 
@@ -103,6 +107,9 @@ export function createAwsAdapter(ctx: AdapterContext, settings: TargetSettings):
     },
     postgres(role: string, args: PostgresArgs): PostgresDatabase {
       return createRdsPostgres(ctx, target, role, args);
+    },
+    keyValueStore(role: string, args: KeyValueStoreArgs): KeyValueStore {
+      return createElastiCacheValkey(ctx, target, role, args);
     },
     workloadIdentity(role: string, args: WorkloadIdentityArgs): WorkloadIdentity {
       return createWorkloadIdentity(ctx, identity, role, args, awsRegion());

@@ -1,7 +1,10 @@
 /**
- * NetworkPolicy egress rules shared by the AWS adapter's services.
+ * Network pieces shared by the AWS adapter's services: NetworkPolicy egress rules and the
+ * node-only security group of private data services.
  */
+import * as aws from "@pulumi/aws";
 import type * as k8s from "@pulumi/kubernetes";
+import type { AdapterContext, AwsTargetArgs } from "../types";
 
 type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
 
@@ -36,4 +39,52 @@ export function podIdentityAgentEgressRule(): EgressRule {
     to: [{ ipBlock: { cidr: EKS_POD_IDENTITY_AGENT_CIDR } }],
     ports: [{ protocol: "TCP", port: 80 }],
   };
+}
+
+/** The private service a `nodeOnlySecurityGroup` is for: `[kind, service name in descriptions, port]`. */
+export type NodeOnlyService = readonly [kind: string, service: string, port: number];
+
+/**
+ * A security group `<owner>-<kind>-sg` for a private data service in the cluster's VPC that admits
+ * TCP `port` only from the cluster's node security group (rule `<owner>-<kind>-ingress`). No inline rules: ingress is a separate rule resource.
+ * No egress rules: security groups are stateful (replies are allowed) and the provider removes
+ * the default allow-all egress rule of a new group (provider docs for aws.ec2.SecurityGroup
+ * `egress`).
+ */
+export function nodeOnlySecurityGroup(
+  ctx: AdapterContext,
+  target: AwsTargetArgs,
+  owner: string,
+  [kind, service, port]: NodeOnlyService,
+): aws.ec2.SecurityGroup {
+  const opts = { parent: ctx.parent };
+  const prefix = `${owner}-${kind}`;
+  const securityGroup = new aws.ec2.SecurityGroup(
+    `${prefix}-sg`,
+    {
+      description: `pulumi-mlops ${owner} ${service}: ingress ${port} from cluster nodes only`,
+      vpcId: target.vpcId,
+      tags: ctx.tags,
+    },
+    opts,
+  );
+  new aws.vpc.SecurityGroupIngressRule(
+    `${prefix}-ingress`,
+    {
+      securityGroupId: securityGroup.id,
+      description: `${service} from the cluster node security group`,
+      ipProtocol: "tcp",
+      fromPort: port,
+      toPort: port,
+      referencedSecurityGroupId: target.nodeSecurityGroupId,
+      tags: ctx.tags,
+    },
+    opts,
+  );
+  return securityGroup;
+}
+
+/** NetworkPolicy egress to TCP `port` anywhere in the cluster's VPC (managed data services). */
+export function vpcEgressRule(target: AwsTargetArgs, port: number): EgressRule {
+  return { to: [{ ipBlock: { cidr: target.vpcCidrBlock } }], ports: [{ protocol: "TCP", port }] };
 }

@@ -5,6 +5,7 @@ import * as aws from "@pulumi/aws";
 import { physicalName, physicalNameBase, PhysicalNameKind } from "../../shared/names";
 import type { DatabaseSize } from "../../shared/presets";
 import type { AdapterContext, AwsTargetArgs, PostgresArgs, PostgresDatabase } from "../types";
+import { nodeOnlySecurityGroup, vpcEgressRule } from "./network";
 
 /** PostgreSQL port (the RDS default for the postgres engine). */
 export const POSTGRES_PORT = 5432;
@@ -85,32 +86,7 @@ export function createRdsPostgres(
     opts,
   );
 
-  // No inline rules: ingress is a separate rule resource. No egress rules: security groups are
-  // stateful (replies are allowed) and the provider removes the default allow-all egress rule
-  // of a new group (provider docs for aws.ec2.SecurityGroup `egress`).
-  const securityGroup = new aws.ec2.SecurityGroup(
-    `${name}-postgres-sg`,
-    {
-      description: `pulumi-mlops ${name} PostgreSQL: ingress 5432 from cluster nodes only`,
-      vpcId: target.vpcId,
-      tags: ctx.tags,
-    },
-    opts,
-  );
-
-  new aws.vpc.SecurityGroupIngressRule(
-    `${name}-postgres-ingress`,
-    {
-      securityGroupId: securityGroup.id,
-      description: "PostgreSQL from the cluster node security group",
-      ipProtocol: "tcp",
-      fromPort: POSTGRES_PORT,
-      toPort: POSTGRES_PORT,
-      referencedSecurityGroupId: target.nodeSecurityGroupId,
-      tags: ctx.tags,
-    },
-    opts,
-  );
+  const securityGroup = nodeOnlySecurityGroup(ctx, target, name, ["postgres", "PostgreSQL", POSTGRES_PORT]);
 
   const parameterGroup = new aws.rds.ParameterGroup(
     `${name}-postgres-params`,
@@ -186,12 +162,7 @@ export function createRdsPostgres(
     username: instance.username,
     // TLS is enforced server-side; `verify-full` would also need the RDS CA bundle in the image.
     sslMode: "require",
-    egress: [
-      {
-        to: [{ ipBlock: { cidr: target.vpcCidrBlock } }],
-        ports: [{ protocol: "TCP", port: POSTGRES_PORT }],
-      },
-    ],
+    egress: [vpcEgressRule(target, POSTGRES_PORT)],
     resource: instance,
   };
 }

@@ -6,13 +6,9 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { DatabaseSize } from "../../shared/presets";
 import type { PostgresArgs, PostgresDatabase } from "../types";
-import {
-  DEFAULT_PRIVATE_SERVICE_ACCESS_CIDR,
-  parsePrivateServiceAccessCidr,
-  type GcpAdapterScope,
-} from "./common";
+import type { GcpAdapterScope } from "./common";
 import type { KeyGrantRegistry } from "./kms";
-import { createPrivateServiceAccess } from "./private-service-access";
+import type { PrivateServiceAccessOnce } from "./private-service-access";
 
 /** PostgreSQL major version of new instances (the research notes, /work/research/mlflow.md §7: valid in both editions). */
 export const POSTGRES_VERSION = "POSTGRES_17";
@@ -57,6 +53,7 @@ export function createPostgres(
   role: string,
   args: PostgresArgs,
   keys: KeyGrantRegistry,
+  privateServiceAccess: PrivateServiceAccessOnce,
 ): PostgresDatabase {
   const { ctx, gcp: target, labels, opts, statefulOpts } = scope;
   const prefix = `${ctx.name}-${role}`;
@@ -83,22 +80,10 @@ export function createPostgres(
     );
   }
 
-  const mode = target.privateServiceAccess ?? "create";
-  const psa = parsePrivateServiceAccessCidr(
-    target.privateServiceAccessCidr ?? DEFAULT_PRIVATE_SERVICE_ACCESS_CIDR,
-  );
-
   const instanceDeps: pulumi.Resource[] = [];
-  let allocatedIpRange: pulumi.Output<string> | undefined;
-  if (mode === "create") {
-    const { range, connection } = createPrivateServiceAccess(
-      prefix,
-      { project: target.project, network: target.network, cidr: psa.cidr, labels },
-      opts,
-    );
-    instanceDeps.push(connection);
-    allocatedIpRange = range.name;
-  }
+  const access = privateServiceAccess(prefix);
+  if (access) instanceDeps.push(access.connection);
+  const allocatedIpRange = access?.range.name;
 
   const grants = args.key ? keys.get(args.key.resource) : undefined;
   if (grants) instanceDeps.push(grants.cloudSql);

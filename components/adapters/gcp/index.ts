@@ -1,6 +1,6 @@
 /**
  * The Google Cloud adapter: Cloud KMS keys, Cloud Storage buckets, Cloud SQL for PostgreSQL on a
- * private IP, and Workload Identity Federation for GKE. Each concern lives in its own file.
+ * private IP, Memorystore for Redis, and Workload Identity Federation for GKE. Each concern lives in its own file.
  */
 import type { AdapterContext, CloudAdapter, TargetSettings } from "../types";
 import { createPostgres } from "./cloudsql";
@@ -9,6 +9,8 @@ import { createObjectStore, type StoreRoleRegistry } from "./gcs";
 import { createWorkloadIdentity } from "./identity";
 import { gcpIngressExposure } from "./ingress";
 import { createEncryptionKey, type KeyGrantRegistry } from "./kms";
+import { createMemorystoreRedis } from "./memorystore";
+import { privateServiceAccessOnce } from "./private-service-access";
 
 export { CLOUD_SQL_TIERS, POSTGRES_VERSION, transactionLogRetentionDays } from "./cloudsql";
 export {
@@ -20,6 +22,7 @@ export {
 } from "./common";
 export { BUCKET_OBJECT_ROLE, GKE_SA_ANNOTATION, WORKLOAD_IDENTITY_USER_ROLE } from "./identity";
 export { ENCRYPTER_DECRYPTER_ROLE, KEY_ROTATION_PERIOD } from "./kms";
+export { MEMORYSTORE_MEMORY_GB, MEMORYSTORE_REDIS_VERSION, MEMORYSTORE_TLS_PORT } from "./memorystore";
 export {
   BACKEND_CONFIG_ANNOTATION,
   GCE_INGRESS_CLASS,
@@ -42,11 +45,13 @@ export function createGcpAdapter(ctx: AdapterContext, settings: TargetSettings):
   const scope = gcpScope(ctx, settings);
   const keys: KeyGrantRegistry = new WeakMap();
   const stores: StoreRoleRegistry = new WeakMap();
+  const privateServiceAccess = privateServiceAccessOnce(scope);
   return {
     target: "gcp",
     encryptionKey: (role) => createEncryptionKey(scope, role, keys),
     objectStore: (role, args) => createObjectStore(scope, role, args, keys, stores),
-    postgres: (role, args) => createPostgres(scope, role, args, keys),
+    postgres: (role, args) => createPostgres(scope, role, args, keys, privateServiceAccess),
+    keyValueStore: (role, args) => createMemorystoreRedis(scope, role, args, privateServiceAccess),
     workloadIdentity: (role, args) => createWorkloadIdentity(scope, role, args, stores),
     ingress: gcpIngressExposure(ctx, scope.gcp),
   };

@@ -75,25 +75,56 @@ export function createEncryptionKey(
     opts,
   );
 
-  const storage = new gcp.kms.CryptoKeyIAMMember(
+  const storage = keyUserMember(
     `${prefix}-gcs-agent-member`,
-    {
-      cryptoKeyId: key.id,
-      role: ENCRYPTER_DECRYPTER_ROLE,
-      member: pulumi.interpolate`serviceAccount:${storageAgent.emailAddress}`,
-    },
+    key.id,
+    pulumi.interpolate`serviceAccount:${storageAgent.emailAddress}`,
     opts,
   );
-  const cloudSql = new gcp.kms.CryptoKeyIAMMember(
+  const cloudSql = keyUserMember(
     `${prefix}-sql-agent-member`,
-    {
-      cryptoKeyId: key.id,
-      role: ENCRYPTER_DECRYPTER_ROLE,
-      member: pulumi.interpolate`serviceAccount:${sqlAgent.email}`,
-    },
+    key.id,
+    pulumi.interpolate`serviceAccount:${sqlAgent.email}`,
     opts,
   );
 
   registry.set(key, { storage, cloudSql });
   return { keyId: key.id, resource: key };
+}
+
+/** Grants `member` (a service agent) encrypt/decrypt on the key `cryptoKeyId`. */
+export function keyUserMember(
+  name: string,
+  cryptoKeyId: pulumi.Input<string>,
+  member: pulumi.Input<string>,
+  opts: pulumi.CustomResourceOptions,
+): gcp.kms.CryptoKeyIAMMember {
+  return new gcp.kms.CryptoKeyIAMMember(name, { cryptoKeyId, role: ENCRYPTER_DECRYPTER_ROLE, member }, opts);
+}
+
+/**
+ * Grants the service agent of `service` (e.g. "redis.googleapis.com") use of `key`, for services
+ * whose agent the key builder does not grant up front: `<prefix>-<agent>-agent` (the
+ * ServiceIdentity that makes sure the agent exists) and `<prefix>-<agent>-agent-member`. Returns
+ * the grant; a resource encrypted with the key must depend on it.
+ */
+export function grantKeyToServiceAgent(
+  scope: GcpAdapterScope,
+  prefix: string,
+  agent: string,
+  service: string,
+  key: EncryptionKey,
+): gcp.kms.CryptoKeyIAMMember {
+  const { gcp: target, opts } = scope;
+  const identity = new gcp.projects.ServiceIdentity(
+    `${prefix}-${agent}-agent`,
+    { project: target.project, service },
+    opts,
+  );
+  return keyUserMember(
+    `${prefix}-${agent}-agent-member`,
+    key.keyId,
+    pulumi.interpolate`serviceAccount:${identity.email}`,
+    opts,
+  );
 }

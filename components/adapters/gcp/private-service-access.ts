@@ -5,7 +5,11 @@
  */
 import * as gcp from "@pulumi/gcp";
 import type * as pulumi from "@pulumi/pulumi";
-import { parsePrivateServiceAccessCidr } from "./common";
+import {
+  DEFAULT_PRIVATE_SERVICE_ACCESS_CIDR,
+  parsePrivateServiceAccessCidr,
+  type GcpAdapterScope,
+} from "./common";
 
 export interface PrivateServiceAccessArgs {
   project: pulumi.Input<string>;
@@ -55,4 +59,29 @@ export function createPrivateServiceAccess(
     opts,
   );
   return { range, connection };
+}
+
+/**
+ * The adapter's private services access, created at most once (a VPC has one Service Networking
+ * connection): the first service that needs it (Cloud SQL, Memorystore) creates it under its own
+ * prefix, later ones reuse it. Undefined when `gcp.privateServiceAccess` is "existing". The CIDR
+ * is checked on every call, so a bad `privateServiceAccessCidr` fails either way.
+ */
+export type PrivateServiceAccessOnce = (prefix: string) => PrivateServiceAccess | undefined;
+
+export function privateServiceAccessOnce(scope: GcpAdapterScope): PrivateServiceAccessOnce {
+  let created: PrivateServiceAccess | undefined;
+  return (prefix) => {
+    const { gcp: target, labels, opts } = scope;
+    const cidr = parsePrivateServiceAccessCidr(
+      target.privateServiceAccessCidr ?? DEFAULT_PRIVATE_SERVICE_ACCESS_CIDR,
+    ).cidr;
+    if ((target.privateServiceAccess ?? "create") !== "create") return undefined;
+    created ??= createPrivateServiceAccess(
+      prefix,
+      { project: target.project, network: target.network, cidr, labels },
+      opts,
+    );
+    return created;
+  };
 }

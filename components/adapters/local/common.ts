@@ -7,9 +7,13 @@
  */
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import type * as k8s from "@pulumi/kubernetes";
-import { governanceLabels } from "../../shared/k8s";
-import type { AdapterContext } from "../types";
+import * as k8s from "@pulumi/kubernetes";
+import {
+  governanceLabels,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+} from "../../shared/k8s";
+import type { AdapterContext, LocalTargetArgs } from "../types";
 
 /** Longest DNS-1123 label (Service, Job and label-value limit). */
 export const MAX_NAME_LENGTH = 63;
@@ -173,4 +177,191 @@ export function podEgress(
 /** `<service>.<namespace>.svc.cluster.local`, the in-cluster DNS name of a Service. */
 export function serviceHost(service: string, namespace: pulumi.Input<string>): pulumi.Output<string> {
   return pulumi.interpolate`${service}.${namespace}.svc.cluster.local`;
+}
+
+/** A ServiceAccount `name` for one workload, without token automount (the workloads never call the API). */
+export function workloadServiceAccount(
+  ctx: AdapterContext,
+  name: string,
+  labels: Record<string, string>,
+): k8s.core.v1.ServiceAccount {
+  return new k8s.core.v1.ServiceAccount(
+    name,
+    { metadata: { name, namespace: ctx.namespace, labels }, automountServiceAccountToken: false },
+    childOptions(ctx),
+  );
+}
+
+/** A NetworkPolicy `name` for server pods (`selector`): only `ingress` in, nothing out. */
+export function serverNetworkPolicy(
+  ctx: AdapterContext,
+  name: string,
+  labels: Record<string, string>,
+  selector: Record<string, string>,
+  ingress: k8s.types.input.networking.v1.NetworkPolicyIngressRule[],
+): k8s.networking.v1.NetworkPolicy {
+  return new k8s.networking.v1.NetworkPolicy(
+    name,
+    {
+      metadata: { name, namespace: ctx.namespace, labels },
+      spec: {
+        podSelector: { matchLabels: selector },
+        policyTypes: ["Ingress", "Egress"],
+        ingress,
+        egress: [],
+      },
+    },
+    childOptions(ctx),
+  );
+}
+
+/** What `statefulServices` exposes: one named TCP port of the StatefulSet's pods. */
+export interface StatefulServiceArgs {
+  /** Name of the ClusterIP Service (and of the StatefulSet). */
+  name: string;
+  /** Name of the governing headless Service. */
+  headlessName: string;
+  labels: Record<string, string>;
+  selector: Record<string, string>;
+  /** Name of the container port (also the Service port's name). */
+  portName: string;
+  port: number;
+}
+
+/**
+ * The governing headless Service of a single-instance StatefulSet and the ClusterIP Service
+ * clients connect to, both on one named port.
+ */
+export function statefulServices(
+  ctx: AdapterContext,
+  args: StatefulServiceArgs,
+): { headless: k8s.core.v1.Service; service: k8s.core.v1.Service } {
+  const ports = [{ name: args.portName, port: args.port, targetPort: args.portName, protocol: "TCP" }];
+  const service = (name: string, spec: k8s.types.input.core.v1.ServiceSpec) =>
+    new k8s.core.v1.Service(
+      name,
+      { metadata: { name, namespace: ctx.namespace, labels: args.labels }, spec },
+      childOptions(ctx),
+    );
+  return {
+    headless: service(args.headlessName, { clusterIP: "None", selector: args.selector, ports }),
+    service: service(args.name, { type: "ClusterIP", selector: args.selector, ports }),
+  };
+}
+
+/**
+ * The `data` volumeClaimTemplate of a StatefulSet. Standard labels only: volumeClaimTemplates
+ * cannot be changed in place, so a tag change would replace the StatefulSet (the PVCs are not
+ * Pulumi objects).
+ */
+export function dataVolumeClaimTemplate(
+  standardLabels: Record<string, string>,
+  storageGb: number,
+  local: LocalTargetArgs | undefined,
+): k8s.types.input.core.v1.PersistentVolumeClaim {
+  return {
+    metadata: { name: "data", labels: standardLabels },
+    spec: {
+      accessModes: ["ReadWriteOnce"],
+      resources: { requests: { storage: `${storageGb}Gi` } },
+      ...(local?.storageClassName !== undefined ? { storageClassName: local.storageClassName } : {}),
+    },
+  };
+}
+
+type Probe = k8s.types.input.core.v1.Probe;
+
+/**
+ * Start-up, readiness and liveness probes of a data server with one check (`handler`: an `exec`
+ * or `tcpSocket`): start-up every 5 s for up to `startupSeconds`, readiness every 10 s (3
+ * failures), liveness every 20 s (6 failures, so a busy server is not restarted too early).
+ */
+export function serverProbes(
+  handler: Pick<Probe, "exec" | "tcpSocket">,
+  startupSeconds: number,
+): { startupProbe: Probe; readinessProbe: Probe; livenessProbe: Probe } {
+  return {
+    startupProbe: { ...handler, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: startupSeconds / 5 },
+    readinessProbe: { ...handler, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+    livenessProbe: { ...handler, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
+  };
+}
+
+/** What `singleInstanceStatefulSet` runs. */
+export interface SingleInstanceStatefulSetArgs extends StatefulServiceArgs {
+  /** uid (and gid) of the pod's "restricted" security context. */
+  uid: number;
+  gid?: number;
+  /** The one container (its `securityContext` is set to the restricted one here). */
+  container: k8s.types.input.core.v1.Container;
+  /** Pod volumes besides the `data` claim. */
+  volumes: k8s.types.input.core.v1.Volume[];
+  /** The `data` volumeClaimTemplate (`dataVolumeClaimTemplate`). */
+  data: k8s.types.input.core.v1.PersistentVolumeClaim;
+  /** Children the StatefulSet waits for (Secret, ServiceAccount, NetworkPolicy, Services). */
+  dependsOn: pulumi.Resource[];
+}
+
+/**
+ * A one-replica StatefulSet of a data server under its governing headless Service, running as the
+ * ServiceAccount of the same name (no token), Pod Security "restricted", no service links. The
+ * data PVC outlives the StatefulSet (the explicit Kubernetes default retention policy, also on
+ * replacement). Stateful: `protect`/`retainOnDelete` from the context.
+ */
+export function singleInstanceStatefulSet(
+  ctx: AdapterContext,
+  args: SingleInstanceStatefulSetArgs,
+): k8s.apps.v1.StatefulSet {
+  const { name, labels } = args;
+  return new k8s.apps.v1.StatefulSet(
+    name,
+    {
+      metadata: { name, namespace: ctx.namespace, labels },
+      spec: {
+        replicas: 1,
+        serviceName: args.headlessName,
+        selector: { matchLabels: args.selector },
+        persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: name,
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            securityContext: restrictedPodSecurityContext(args.uid, args.gid),
+            terminationGracePeriodSeconds: 30,
+            containers: [
+              {
+                ...args.container,
+                imagePullPolicy: "IfNotPresent",
+                ports: [{ name: args.portName, containerPort: args.port, protocol: "TCP" }],
+                securityContext: restrictedContainerSecurityContext(),
+              },
+            ],
+            volumes: args.volumes,
+          },
+        },
+        volumeClaimTemplates: [args.data],
+      },
+    },
+    childOptions(ctx, { stateful: true, dependsOn: args.dependsOn }),
+  );
+}
+
+/**
+ * An Opaque Secret `name` of credentials. `stringData` stays secret end to end: the provider
+ * stores it as a secret, and `data`/`stringData` are marked secret outputs too in case a caller
+ * passed a plain Output.
+ */
+export function credentialsSecret(
+  ctx: AdapterContext,
+  name: string,
+  labels: Record<string, string>,
+  stringData: Record<string, pulumi.Input<string>>,
+): k8s.core.v1.Secret {
+  return new k8s.core.v1.Secret(
+    name,
+    { metadata: { name, namespace: ctx.namespace, labels }, type: "Opaque", stringData },
+    childOptions(ctx, { additionalSecretOutputs: ["data", "stringData"] }),
+  );
 }

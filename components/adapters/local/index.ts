@@ -6,6 +6,7 @@
  *
  * - object store: a single-node MinIO server per store (`./minio.ts`), dev only;
  * - PostgreSQL: a single-instance StatefulSet of the official image (`./postgres.ts`);
+ * - key-value store: a single-instance Valkey StatefulSet with a generated password (`./valkey.ts`);
  * - workload identity: a ServiceAccount plus the store's credentials by `secretKeyRef` (`./identity.ts`);
  * - encryption keys: none (there is no KMS in the cluster).
  */
@@ -14,6 +15,8 @@ import type {
   IngressExposure,
   CloudAdapter,
   EncryptionKey,
+  KeyValueStore,
+  KeyValueStoreArgs,
   ObjectStore,
   ObjectStoreArgs,
   PostgresArgs,
@@ -25,8 +28,10 @@ import type {
 import { createWorkloadIdentity } from "./identity";
 import { createMinioObjectStore, type MinioStore } from "./minio";
 import { createPostgres } from "./postgres";
+import { createValkey } from "./valkey";
 
 export { MC_IMAGE, MINIO_IMAGE, MINIO_PORT, MINIO_SECRET_KEYS, MINIO_UID } from "./minio";
+export { VALKEY_GID, VALKEY_IMAGE, VALKEY_SECRET_KEYS, VALKEY_SIZING, VALKEY_UID } from "./valkey";
 export { POSTGRES_IMAGE, POSTGRES_PGDATA, POSTGRES_PORT, POSTGRES_RESOURCES, POSTGRES_UID } from "./postgres";
 
 /**
@@ -62,6 +67,9 @@ export function createLocalAdapter(ctx: AdapterContext, settings: TargetSettings
     },
     postgres(role: string, args: PostgresArgs): PostgresDatabase {
       return createPostgres(ctx, local, role, args);
+    },
+    keyValueStore(role: string, args: KeyValueStoreArgs): KeyValueStore {
+      return createValkey(ctx, local, role, args);
     },
     workloadIdentity(role: string, args: WorkloadIdentityArgs): WorkloadIdentity {
       return createWorkloadIdentity(ctx, stores, role, args);

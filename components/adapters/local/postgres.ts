@@ -20,19 +20,12 @@
  * `persistentVolumeClaimRetentionPolicy`: Retain); delete it by hand to start from scratch.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
-import {
-  resources,
-  restrictedContainerSecurityContext,
-  restrictedPodSecurityContext,
-  selectorLabels,
-  standardLabels,
-  type ContainerResources,
-} from "../../shared/k8s";
+import { resources, selectorLabels, standardLabels, type ContainerResources } from "../../shared/k8s";
 import type { DatabaseSize } from "../../shared/presets";
 import type { AdapterContext, LocalTargetArgs, PostgresArgs, PostgresDatabase } from "../types";
 import {
-  childOptions,
+  credentialsSecret,
+  dataVolumeClaimTemplate,
   emptyDirVolume,
   MAX_STATEFULSET_NAME_LENGTH,
   instanceLabel,
@@ -40,7 +33,12 @@ import {
   objectName,
   podEgress,
   sameNamespaceIngress,
+  serverNetworkPolicy,
+  serverProbes,
   serviceHost,
+  singleInstanceStatefulSet,
+  statefulServices,
+  workloadServiceAccount,
 } from "./common";
 
 /**
@@ -115,157 +113,62 @@ export function createPostgres(
     );
   }
 
-  const secret = new k8s.core.v1.Secret(
-    secretName,
-    {
-      metadata: { name: secretName, namespace: ctx.namespace, labels },
-      type: "Opaque",
-      stringData: {
-        // Kept secret end to end: the provider stores `stringData` as a secret, and it is marked
-        // secret here too in case the caller passed a plain Output.
-        [POSTGRES_SECRET_KEYS.password]: pulumi.secret(args.password),
-        [POSTGRES_SECRET_KEYS.user]: args.username,
-        [POSTGRES_SECRET_KEYS.database]: args.databaseName,
-      },
-    },
-    childOptions(ctx, { additionalSecretOutputs: ["data", "stringData"] }),
-  );
+  const secret = credentialsSecret(ctx, secretName, labels, {
+    // Marked secret here too in case the caller passed a plain Output.
+    [POSTGRES_SECRET_KEYS.password]: pulumi.secret(args.password),
+    [POSTGRES_SECRET_KEYS.user]: args.username,
+    [POSTGRES_SECRET_KEYS.database]: args.databaseName,
+  });
 
-  const serviceAccount = new k8s.core.v1.ServiceAccount(
-    name,
-    {
-      metadata: { name, namespace: ctx.namespace, labels },
-      automountServiceAccountToken: false,
-    },
-    childOptions(ctx),
-  );
-
+  const serviceAccount = workloadServiceAccount(ctx, name, labels);
   // PostgreSQL needs no egress; ingress only on 5432 from pods of this namespace.
-  const networkPolicy = new k8s.networking.v1.NetworkPolicy(
+  const networkPolicy = serverNetworkPolicy(ctx, name, labels, selector, [
+    sameNamespaceIngress(POSTGRES_PORT),
+  ]);
+  const { headless, service } = statefulServices(ctx, {
     name,
-    {
-      metadata: { name, namespace: ctx.namespace, labels },
-      spec: {
-        podSelector: { matchLabels: selector },
-        policyTypes: ["Ingress", "Egress"],
-        ingress: [sameNamespaceIngress(POSTGRES_PORT)],
-        egress: [],
-      },
-    },
-    childOptions(ctx),
-  );
-
-  const headless = new k8s.core.v1.Service(
     headlessName,
-    {
-      metadata: { name: headlessName, namespace: ctx.namespace, labels },
-      spec: {
-        clusterIP: "None",
-        selector,
-        ports: [{ name: "postgres", port: POSTGRES_PORT, targetPort: "postgres", protocol: "TCP" }],
-      },
-    },
-    childOptions(ctx),
-  );
-
-  const service = new k8s.core.v1.Service(
-    name,
-    {
-      metadata: { name, namespace: ctx.namespace, labels },
-      spec: {
-        type: "ClusterIP",
-        selector,
-        ports: [{ name: "postgres", port: POSTGRES_PORT, targetPort: "postgres", protocol: "TCP" }],
-      },
-    },
-    childOptions(ctx),
-  );
+    labels,
+    selector,
+    portName: "postgres",
+    port: POSTGRES_PORT,
+  });
 
   // pg_isready talks to the Unix socket in /var/run/postgresql (the image's default).
   const isReady = ["pg_isready", "-U", args.username, "-d", args.databaseName];
 
-  const statefulSet = new k8s.apps.v1.StatefulSet(
+  const statefulSet = singleInstanceStatefulSet(ctx, {
     name,
-    {
-      metadata: { name, namespace: ctx.namespace, labels },
-      spec: {
-        replicas: 1,
-        serviceName: headlessName,
-        selector: { matchLabels: selector },
-        // Explicit Kubernetes default: the data PVC outlives the StatefulSet (also on replacement).
-        persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
-        template: {
-          metadata: { labels },
-          spec: {
-            serviceAccountName: name,
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            securityContext: restrictedPodSecurityContext(POSTGRES_UID),
-            terminationGracePeriodSeconds: 30,
-            containers: [
-              {
-                name: "postgres",
-                image: POSTGRES_IMAGE,
-                imagePullPolicy: "IfNotPresent",
-                ports: [{ name: "postgres", containerPort: POSTGRES_PORT, protocol: "TCP" }],
-                // Environment of the image's docker-entrypoint.sh; read at initdb only.
-                env: [
-                  ...Object.values(POSTGRES_SECRET_KEYS).map((key) => ({
-                    name: key,
-                    valueFrom: { secretKeyRef: { name: secretName, key } },
-                  })),
-                  { name: "PGDATA", value: POSTGRES_PGDATA },
-                ],
-                securityContext: restrictedContainerSecurityContext(),
-                resources: resources(POSTGRES_RESOURCES[args.size]),
-                startupProbe: {
-                  exec: { command: isReady },
-                  periodSeconds: 5,
-                  timeoutSeconds: 5,
-                  // initdb on a fresh volume: up to 5 minutes.
-                  failureThreshold: 60,
-                },
-                readinessProbe: {
-                  exec: { command: isReady },
-                  periodSeconds: 10,
-                  timeoutSeconds: 5,
-                  failureThreshold: 3,
-                },
-                livenessProbe: {
-                  exec: { command: isReady },
-                  periodSeconds: 20,
-                  timeoutSeconds: 5,
-                  failureThreshold: 6,
-                },
-                volumeMounts: [
-                  { name: "data", mountPath: DATA_MOUNT },
-                  { name: "run", mountPath: "/var/run/postgresql" },
-                  { name: "tmp", mountPath: "/tmp" },
-                ],
-              },
-            ],
-            volumes: [emptyDirVolume("run", "16Mi"), emptyDirVolume("tmp", "256Mi")],
-          },
-        },
-        volumeClaimTemplates: [
-          {
-            // Standard labels only: volumeClaimTemplates cannot be changed in place, so a tag
-            // change would replace the database's StatefulSet (the PVCs are not Pulumi objects).
-            metadata: { name: "data", labels: standard },
-            spec: {
-              accessModes: ["ReadWriteOnce"],
-              resources: { requests: { storage: `${args.storageGb}Gi` } },
-              ...(local?.storageClassName !== undefined ? { storageClassName: local.storageClassName } : {}),
-            },
-          },
-        ],
-      },
+    headlessName,
+    labels,
+    selector,
+    portName: "postgres",
+    port: POSTGRES_PORT,
+    uid: POSTGRES_UID,
+    container: {
+      name: "postgres",
+      image: POSTGRES_IMAGE,
+      // Environment of the image's docker-entrypoint.sh; read at initdb only.
+      env: [
+        ...Object.values(POSTGRES_SECRET_KEYS).map((key) => ({
+          name: key,
+          valueFrom: { secretKeyRef: { name: secretName, key } },
+        })),
+        { name: "PGDATA", value: POSTGRES_PGDATA },
+      ],
+      resources: resources(POSTGRES_RESOURCES[args.size]),
+      // initdb on a fresh volume: up to 5 minutes.
+      ...serverProbes({ exec: { command: isReady } }, 300),
+      volumeMounts: [
+        { name: "data", mountPath: DATA_MOUNT },
+        { name: "run", mountPath: "/var/run/postgresql" },
+        { name: "tmp", mountPath: "/tmp" },
+      ],
     },
-    childOptions(ctx, {
-      stateful: true,
-      dependsOn: [secret, serviceAccount, networkPolicy, headless, service],
-    }),
-  );
+    volumes: [emptyDirVolume("run", "16Mi"), emptyDirVolume("tmp", "256Mi")],
+    data: dataVolumeClaimTemplate(standard, args.storageGb, local),
+    dependsOn: [secret, serviceAccount, networkPolicy, headless, service],
+  });
 
   return {
     host: serviceHost(name, ctx.namespace),

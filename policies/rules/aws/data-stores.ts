@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws";
 import { validateResourceOfType } from "@pulumi/policy";
 import { ruleConfig } from "../../config";
 import { ALWAYS_MANDATORY, MANDATORY_IN_PROD, resourceRule, type ResourceRule } from "../types";
-import { bool, num, onlyIn, present } from "../util";
+import { bool, num, onlyIn, present, str, strs } from "../util";
 import { parsePolicyDocument } from "./iam-document";
 
 /** RDS instances encrypt storage. */
@@ -171,6 +171,34 @@ export const elasticacheEncryption: ResourceRule = resourceRule(
   }),
 );
 
+/** ElastiCache replication groups require TLS and AUTH, and encrypt with a customer key. */
+export const elasticacheAuthRequired: ResourceRule = resourceRule(
+  {
+    name: "aws-elasticache-auth-tls-required",
+    area: "aws",
+    description:
+      "ElastiCache replication groups refuse plain-text connections (transit encryption mode 'required'), require AUTH (a token or an RBAC user group) and encrypt at rest with a customer-managed KMS key.",
+    severity: "high",
+    remediation:
+      'Set transitEncryptionMode: "required", authToken (or userGroupIds) and kmsKeyId on aws.elasticache.ReplicationGroup.',
+    reference:
+      "Checkov CKV_AWS_31 (AUTH token), CKV_AWS_191 (KMS CMK); AWS ElastiCache in-transit encryption docs (TransitEncryptionMode)",
+  },
+  validateResourceOfType(aws.elasticache.ReplicationGroup, (rg, args, report) => {
+    if (present(rg.globalReplicationGroupId))
+      args.notApplicable("members of a global datastore take these settings from it");
+    // An unset mode is "required" when transit encryption is on at creation; "preferred" also
+    // accepts plain text (it exists only to migrate clients).
+    const mode = str(rg.transitEncryptionMode);
+    if (mode !== undefined && mode !== "required")
+      report(`transitEncryptionMode is "${mode}"; plain-text connections are accepted.`);
+    const auth = present(rg.authToken) || present(rg.authTokenWo) || strs(rg.userGroupIds).length > 0;
+    if (!auth) report("Neither authToken nor userGroupIds is set: clients need no credentials.");
+    if (!present(rg.kmsKeyId))
+      report("kmsKeyId is not set (AWS-owned key instead of a customer-managed key).");
+  }),
+);
+
 /** RDS, KMS and ElastiCache rules. */
 export const dataStoreRules: ResourceRule[] = [
   rdsInstanceEncrypted,
@@ -181,4 +209,5 @@ export const dataStoreRules: ResourceRule[] = [
   kmsKeyRotation,
   kmsNoWildcardPrincipal,
   elasticacheEncryption,
+  elasticacheAuthRequired,
 ];

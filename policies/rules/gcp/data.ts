@@ -1,4 +1,4 @@
-/** GCP Cloud Storage, Cloud SQL, KMS and Vertex AI rules. */
+/** GCP Cloud Storage, Cloud SQL, Memorystore, KMS and Vertex AI rules. */
 import * as gcp from "@pulumi/gcp";
 import { validateResourceOfType } from "@pulumi/policy";
 import { ruleConfig } from "../../config";
@@ -202,7 +202,43 @@ export const workbenchNoPublicIp: ResourceRule = resourceRule(
   }),
 );
 
-/** Cloud Storage, Cloud SQL, KMS and Vertex AI rules. */
+/** Memorystore for Redis requires AUTH and TLS. */
+export const memorystoreAuthTls: ResourceRule = resourceRule(
+  {
+    name: "gcp-memorystore-auth-tls",
+    area: "gcp",
+    description:
+      "Memorystore for Redis instances require AUTH and in-transit encryption (TLS with server authentication).",
+    severity: "high",
+    remediation:
+      'Set authEnabled: true and transitEncryptionMode: "SERVER_AUTHENTICATION" on gcp.redis.Instance.',
+    reference: "Checkov CKV_GCP_95 (AUTH), CKV_GCP_97 (in-transit encryption)",
+  },
+  validateResourceOfType(gcp.redis.Instance, (r, _args, report) => {
+    if (bool(r.authEnabled) !== true) report("authEnabled is not true (AUTH is off by default).");
+    if (str(r.transitEncryptionMode) !== "SERVER_AUTHENTICATION")
+      report(`transitEncryptionMode is ${str(r.transitEncryptionMode) ?? "not set (DISABLED)"}.`);
+  }),
+);
+
+/** Memorystore for Redis uses CMEK. */
+export const memorystoreCmek: ResourceRule = resourceRule(
+  {
+    name: "gcp-memorystore-cmek",
+    area: "gcp",
+    description: "Memorystore for Redis instances encrypt data at rest with a customer-managed key.",
+    severity: "medium",
+    remediation:
+      "Set customerManagedKey to a Cloud KMS key in the instance's region (the cloud-redis service agent needs cryptoKeyEncrypterDecrypter).",
+    reference:
+      "Google Cloud Memorystore for Redis CMEK (https://cloud.google.com/memorystore/docs/redis/cmek)",
+  },
+  validateResourceOfType(gcp.redis.Instance, (r, _args, report) => {
+    if (!present(r.customerManagedKey)) report("customerManagedKey is not set.");
+  }),
+);
+
+/** Cloud Storage, Cloud SQL, Memorystore, KMS and Vertex AI rules. */
 export const gcpDataRules: ResourceRule[] = [
   gcsUniformAccess,
   gcsPublicAccessPrevention,
@@ -216,4 +252,6 @@ export const gcpDataRules: ResourceRule[] = [
   vertexEndpointCmek,
   vertexFeatureStoreCmek,
   workbenchNoPublicIp,
+  memorystoreAuthTls,
+  memorystoreCmek,
 ];
