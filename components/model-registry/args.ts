@@ -7,7 +7,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { AwsTargetArgs, GcpTargetArgs, LocalTargetArgs } from "../adapters/types";
 import { CLOUD_INGRESS_CLASSES, DEFAULT_INGRESS_CLASS } from "../adapters";
-import { AwsIdentityMode, GcpPrivateServiceAccess, IngressTls, Target, TARGETS } from "../adapters/types";
+import {
+  AwsIdentityMode,
+  DEFAULT_AWS_IDENTITY_MODE,
+  GcpPrivateServiceAccess,
+  IngressTls,
+  Target,
+  TARGETS,
+} from "../adapters/types";
 import { DatabaseSize, ENVIRONMENTS, type Environment } from "../shared/presets";
 import { DNS_LABEL } from "../shared/names";
 import { input } from "../shared/validation";
@@ -204,7 +211,7 @@ const awsSchema = z
   })
   .strict()
   .superRefine((v, ctx) => {
-    const mode = v.identityMode ?? AwsIdentityMode.irsa;
+    const mode = v.identityMode ?? DEFAULT_AWS_IDENTITY_MODE;
     if (mode === AwsIdentityMode.irsa) {
       for (const key of ["oidcProviderArn", "oidcProviderUrl"] as const) {
         if (v[key] === undefined) {

@@ -7,7 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { AwsIdentityMode } from "../../adapters/types";
+import { AwsIdentityMode, DEFAULT_AWS_IDENTITY_MODE } from "../../adapters/types";
 import { PRESETS, type Environment } from "../../shared/presets";
 import { input } from "../../shared/validation";
 
@@ -186,7 +186,7 @@ export interface AwsClusterArgs {
    * How pods get AWS credentials (Karpenter, the EBS CSI driver, and the identities the cloud
    * adapters create). "podIdentity": no OIDC provider or issuer-specific trust policies, and it is
    * what Karpenter's own guide uses; "irsa" creates the cluster's IAM OIDC provider instead.
-   * @default "podIdentity"
+   * @default "podIdentity" (`DEFAULT_AWS_IDENTITY_MODE`)
    */
   identityMode?: AwsIdentityMode;
   /** Encrypted gp3 root volume of the GPU nodes in GiB (container images of CUDA stacks are large). @default 200 */
@@ -209,7 +209,7 @@ export const AWS_CLUSTER_DEFAULTS = {
   kubernetesVersion: DEFAULT_KUBERNETES_VERSION,
   karpenterVersion: DEFAULT_KARPENTER_VERSION,
   amiRelease: DEFAULT_AMI_RELEASE,
-  identityMode: AwsIdentityMode.podIdentity,
+  identityMode: DEFAULT_AWS_IDENTITY_MODE,
   loadBalancerController: true,
   systemInstanceTypes: ["m7i.xlarge", "m6i.xlarge"],
   systemDiskSizeGb: 50,
