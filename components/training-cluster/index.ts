@@ -24,12 +24,10 @@ import { createAwsCluster, defaultAwsInstanceFamilies } from "./aws";
 import { adoptExistingCluster } from "./existing";
 import { createGcpCluster } from "./gcp";
 import { DEFAULT_DCGM_EXPORTER, GpuStack, installInClusterParts, LOCAL_QUEUE_NAME } from "./in-cluster";
-import { CapacityType, type ClusterHandle, type ResolvedGpuPool } from "./types";
+import { CapacityType, GPU_TRAINING_CLUSTER_TYPE, type ClusterHandle, type ResolvedGpuPool } from "./types";
 
 export * from "./args";
 export * from "./types";
-
-export const GPU_TRAINING_CLUSTER_TYPE = "mlops:index:GpuTrainingCluster";
 
 type Validated = ReturnType<typeof gpuTrainingClusterArgsSchema.parse>;
 

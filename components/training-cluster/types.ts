@@ -16,6 +16,9 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { AwsTargetArgs, GcpTargetArgs } from "../adapters/types";
 
+/** The Pulumi type token of the component; errors of every builder are reported for it. */
+export const GPU_TRAINING_CLUSTER_TYPE = "mlops:index:GpuTrainingCluster";
+
 /** GPU models a pool can offer. Each cloud maps them to its instance types / accelerator names. */
 export const GpuType = {
   /** NVIDIA L4 (AWS g6, GCP g2-standard-*). */

@@ -6,9 +6,6 @@ import { gcpLabels } from "../../adapters/gcp/common";
 import { physicalNameBase } from "../../shared/names";
 import type { Environment } from "../../shared/presets";
 
-/** The component type errors are reported for. */
-export const COMPONENT_TYPE = "mlops:index:GpuTrainingCluster";
-
 /** What the component hands the GKE builder. */
 export interface GcpClusterContext {
   /** The component that owns every child (`{ parent }`). */
