@@ -778,7 +778,9 @@ describe("AWS adapter input validation", () => {
     // The registry's schema asks for what the default mode needs (clusterName), not OIDC settings.
     const registry = modelRegistryArgsSchema.safeParse({
       target: "aws",
-      kubernetesProvider: new k8s.Provider("k8s-default-mode", { kubeconfig: "apiVersion: v1\nkind: Config\n" }),
+      kubernetesProvider: new k8s.Provider("k8s-default-mode", {
+        kubeconfig: "apiVersion: v1\nkind: Config\n",
+      }),
       aws: NETWORK,
     });
     expect(registry.success).toBe(false);
