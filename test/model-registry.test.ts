@@ -13,6 +13,8 @@ const aws: NonNullable<ModelRegistryArgs["aws"]> = {
   vpcCidrBlock: "10.0.0.0/16",
   privateSubnetIds: ["subnet-a", "subnet-b"],
   nodeSecurityGroupId: "sg-nodes",
+  // IRSA is chosen explicitly: the default is "podIdentity" (DEFAULT_AWS_IDENTITY_MODE).
+  identityMode: "irsa",
   oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC",
   oidcProviderUrl: "https://oidc.eks.us-east-1.amazonaws.com/id/ABC",
 };

@@ -29,6 +29,15 @@ export const AwsIdentityMode = {
 } as const;
 export type AwsIdentityMode = (typeof AwsIdentityMode)[keyof typeof AwsIdentityMode];
 
+/**
+ * The one default identity mode of every component and adapter: EKS Pod Identity. Its roles trust
+ * `pods.eks.amazonaws.com` instead of one cluster's OIDC issuer, so a role is reusable across
+ * clusters and no IAM OIDC provider is needed
+ * (https://docs.aws.amazon.com/eks/latest/userguide/pod-identities.html); it needs the
+ * `eks-pod-identity-agent` add-on, which the training cluster installs in this mode.
+ */
+export const DEFAULT_AWS_IDENTITY_MODE: AwsIdentityMode = AwsIdentityMode.podIdentity;
+
 /** The cluster and network a component's AWS backing services attach to. */
 export interface AwsTargetArgs {
   /** VPC of the EKS cluster. The database is placed in it. */
@@ -41,7 +50,7 @@ export interface AwsTargetArgs {
   nodeSecurityGroupId: pulumi.Input<string>;
   /**
    * How pods get AWS credentials.
-   * @default "irsa"
+   * @default "podIdentity" (`DEFAULT_AWS_IDENTITY_MODE`)
    */
   identityMode?: AwsIdentityMode;
   /** ARN of the cluster's IAM OIDC provider. Required when `identityMode` is "irsa". */

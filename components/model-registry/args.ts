@@ -7,9 +7,23 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { AwsTargetArgs, GcpTargetArgs, LocalTargetArgs } from "../adapters/types";
 import { CLOUD_INGRESS_CLASSES, DEFAULT_INGRESS_CLASS } from "../adapters";
-import { AwsIdentityMode, GcpPrivateServiceAccess, IngressTls, Target, TARGETS } from "../adapters/types";
+import { PRIVATE_SERVICE_ACCESS_CIDR_RULE } from "../adapters/gcp";
+import {
+  AwsIdentityMode,
+  DEFAULT_AWS_IDENTITY_MODE,
+  GcpPrivateServiceAccess,
+  IngressTls,
+  Target,
+  TARGETS,
+} from "../adapters/types";
 import { DatabaseSize, ENVIRONMENTS, type Environment } from "../shared/presets";
-import { DNS_LABEL } from "../shared/names";
+import {
+  cidrSchema,
+  dnsLabelSchema,
+  pinnedImageSchema,
+  quantitySchema as quantity,
+  tagsSchema,
+} from "../shared/schemas";
 import { input } from "../shared/validation";
 
 /**
@@ -179,20 +193,13 @@ export interface ModelRegistryArgs {
   tags?: Record<string, string>;
 }
 
-const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/, {
-  message: 'must be a Kubernetes quantity such as "500m", "1", "512Mi" or "2Gi"',
-});
 const nonEmpty = z.string().min(1, { message: "must not be empty" });
 const labelMap = z.record(z.string(), z.string());
 
 const awsSchema = z
   .object({
     vpcId: input(nonEmpty),
-    vpcCidrBlock: input(
-      z
-        .string()
-        .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { message: 'must be a CIDR such as "10.0.0.0/16"' }),
-    ),
+    vpcCidrBlock: input(cidrSchema({ example: "10.0.0.0/16" })),
     privateSubnetIds: input(
       z.array(input(nonEmpty)).min(2, { message: "needs at least two subnets in different AZs" }),
     ),
@@ -204,7 +211,7 @@ const awsSchema = z
   })
   .strict()
   .superRefine((v, ctx) => {
-    const mode = v.identityMode ?? AwsIdentityMode.irsa;
+    const mode = v.identityMode ?? DEFAULT_AWS_IDENTITY_MODE;
     if (mode === AwsIdentityMode.irsa) {
       for (const key of ["oidcProviderArn", "oidcProviderUrl"] as const) {
         if (v[key] === undefined) {
@@ -228,17 +235,8 @@ const gcpSchema = z
     privateServiceAccess: z
       .enum([GcpPrivateServiceAccess.create, GcpPrivateServiceAccess.existing])
       .optional(),
-    privateServiceAccessCidr: z
-      .string()
-      .regex(/^\d{1,3}(\.\d{1,3}){3}\/(1[6-9]|2[0-4])$/, {
-        message: 'must be a CIDR with a prefix from /16 to /24, such as "10.100.0.0/16"',
-      })
-      .optional(),
-    proxyOnlySubnetCidr: input(
-      z
-        .string()
-        .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { message: 'must be a CIDR such as "10.129.0.0/23"' }),
-    ).optional(),
+    privateServiceAccessCidr: cidrSchema(PRIVATE_SERVICE_ACCESS_CIDR_RULE).optional(),
+    proxyOnlySubnetCidr: input(cidrSchema({ example: "10.129.0.0/23" })).optional(),
     nodeServiceAccount: input(
       z.string().regex(/^[^@\s]+@[^@\s]+\.iam\.gserviceaccount\.com$/, {
         message: 'must be a service account e-mail such as "nodes@my-project.iam.gserviceaccount.com"',
@@ -262,24 +260,12 @@ export const modelRegistryArgsObject = z
     kubernetesProvider: z.custom<k8s.Provider>((v) => pulumi.ProviderResource.isInstance(v), {
       message: "must be a kubernetes Provider (new k8s.Provider(...))",
     }),
-    namespace: z
-      .string()
-      .regex(DNS_LABEL, { message: "must be a DNS-1123 label (lowercase letters, digits, '-')" })
-      .max(63)
-      .optional(),
+    namespace: dnsLabelSchema().optional(),
     createNamespace: z.boolean().optional(),
     aws: awsSchema.optional(),
     gcp: gcpSchema.optional(),
     local: localSchema.optional(),
-    image: z
-      .string()
-      .regex(/^[^\s:@]+(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/, {
-        message: "must be an image reference",
-      })
-      .refine((v) => /@sha256:|:[\w][\w.-]*$/.test(v) && !/:latest$/.test(v), {
-        message: "must be pinned to a tag other than latest, or a digest",
-      })
-      .optional(),
+    image: pinnedImageSchema.optional(),
     replicas: z.number().int().min(1).max(20).optional(),
     workers: z.number().int().min(1).max(16).optional(),
     podDisruptionBudget: z.boolean().optional(),
@@ -334,15 +320,9 @@ export const modelRegistryArgsObject = z
           .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: "must be a Kubernetes Secret name" })
           .max(253)
           .optional(),
-        controllerNamespace: z.string().regex(DNS_LABEL).optional(),
+        controllerNamespace: dnsLabelSchema().optional(),
         annotations: labelMap.optional(),
-        sourceCidrs: z
-          .array(
-            z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, {
-              message: 'must be a CIDR such as "130.211.0.0/22"',
-            }),
-          )
-          .optional(),
+        sourceCidrs: z.array(cidrSchema({ example: "130.211.0.0/22" })).optional(),
       })
       .strict()
       .optional(),
@@ -365,7 +345,7 @@ export const modelRegistryArgsObject = z
       .strict()
       .optional(),
     clientNamespaceLabels: labelMap.optional(),
-    tags: labelMap.optional(),
+    tags: tagsSchema.optional(),
   })
   .strict();
 

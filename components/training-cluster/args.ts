@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { Target, TARGETS } from "../adapters/types";
 import { ENVIRONMENTS, type Environment } from "../shared/presets";
-import { DNS_LABEL } from "../shared/names";
+import { dnsLabelSchema, tagsSchema } from "../shared/schemas";
 import { awsClusterArgsObject, checkAwsClusterArgs, type AwsClusterArgs } from "./aws/args";
 import { checkGcpClusterArgs, gcpClusterArgsObject, type GcpClusterArgs } from "./gcp/args";
 import { existingClusterArgsSchema, type ExistingClusterArgs } from "./existing";
@@ -77,7 +77,7 @@ export interface GpuTrainingClusterArgs extends InClusterArgs {
 
 const poolSchema = z
   .object({
-    name: z.string().regex(DNS_LABEL, { message: "must be a DNS-1123 label" }).max(40),
+    name: dnsLabelSchema(40),
     gpuType: z.enum(Object.values(GpuType) as [GpuType, ...GpuType[]]),
     capacityType: z.enum(Object.values(CapacityType) as [CapacityType, ...CapacityType[]]).optional(),
     maxGpus: z
@@ -113,7 +113,7 @@ export const gpuTrainingClusterArgsObject = inClusterArgsObject
     existing: existingClusterArgsSchema.optional(),
     gpuPools: z.array(poolSchema).optional(),
     protect: z.boolean().optional(),
-    tags: z.record(z.string(), z.string()).optional(),
+    tags: tagsSchema.optional(),
   })
   .strict();
 

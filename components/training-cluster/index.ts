@@ -24,29 +24,23 @@ import { createAwsCluster, defaultAwsInstanceFamilies } from "./aws";
 import { adoptExistingCluster } from "./existing";
 import { createGcpCluster } from "./gcp";
 import { DEFAULT_DCGM_EXPORTER, GpuStack, installInClusterParts, LOCAL_QUEUE_NAME } from "./in-cluster";
-import { CapacityType, type ClusterHandle, type ResolvedGpuPool } from "./types";
+import {
+  CapacityType,
+  GPU_TRAINING_CLUSTER_TYPE,
+  type ClusterBuildContext,
+  type ClusterHandle,
+  type ResolvedGpuPool,
+} from "./types";
 
 export * from "./args";
 export * from "./types";
 
-export const GPU_TRAINING_CLUSTER_TYPE = "mlops:index:GpuTrainingCluster";
-
 type Validated = ReturnType<typeof gpuTrainingClusterArgsSchema.parse>;
-
-interface BuildContext {
-  parent: pulumi.Resource;
-  name: string;
-  /** The explicit physical cluster name (`args.clusterName`), if any. */
-  clusterName?: string;
-  environment: Environment;
-  tags: Record<string, string>;
-  protect: boolean;
-}
 
 /** How each target's cluster comes to be (an `existing` block adopts instead, on any target). */
 const CLUSTER_BUILDERS: Record<
   Target,
-  (ctx: BuildContext, a: Validated, pools: ResolvedGpuPool[]) => ClusterHandle
+  (ctx: ClusterBuildContext, a: Validated, pools: ResolvedGpuPool[]) => ClusterHandle
 > = {
   aws: (ctx, a, pools) => createAwsCluster(ctx, a.aws ?? {}, pools),
   // `dcgmExporter` on GKE is GKE's managed DCGM: the platform runs the exporter on its managed
@@ -113,7 +107,7 @@ export class GpuTrainingCluster extends pulumi.ComponentResource {
     super(GPU_TRAINING_CLUSTER_TYPE, name, {}, opts);
     const a = validateArgs(gpuTrainingClusterArgsSchema, args, this, GPU_TRAINING_CLUSTER_TYPE);
     const environment: Environment = a.environment ?? "dev";
-    const ctx: BuildContext = {
+    const ctx: ClusterBuildContext = {
       parent: this,
       name,
       ...(a.clusterName !== undefined ? { clusterName: a.clusterName } : {}),

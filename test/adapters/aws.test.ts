@@ -12,6 +12,9 @@ import type {
   PostgresArgs,
   TargetSettings,
 } from "../../components/adapters/types";
+import { DEFAULT_AWS_IDENTITY_MODE } from "../../components/adapters/types";
+import { modelRegistryArgsSchema } from "../../components/model-registry/args";
+import { AWS_CLUSTER_DEFAULTS } from "../../components/training-cluster/aws/args";
 import { RULES } from "../../policies/catalog";
 import { runPolicies } from "../../policies/offline";
 import {
@@ -763,10 +766,27 @@ describe("AWS adapter input validation", () => {
     expect(message).toContain('args.aws.oidcProviderUrl: required when args.aws.identityMode is "irsa"');
   });
 
-  it("defaults to irsa, so missing OIDC settings fail without an explicit mode", async () => {
+  it("defaults to podIdentity, so a missing cluster name fails without an explicit mode", async () => {
     const message = await failureOf({ aws: { ...NETWORK, oidcProviderUrl: `https://${ISSUER}` } });
-    expect(message).toContain("args.aws.oidcProviderArn: required");
-    expect(message).not.toContain("oidcProviderUrl");
+    expect(message).toContain('args.aws.clusterName: required when args.aws.identityMode is "podIdentity"');
+    expect(message).not.toContain("oidcProvider");
+  });
+
+  it("has one identity-mode default: the adapter, the registry and the cluster all use podIdentity", () => {
+    expect(DEFAULT_AWS_IDENTITY_MODE).toBe("podIdentity");
+    expect(AWS_CLUSTER_DEFAULTS.identityMode).toBe(DEFAULT_AWS_IDENTITY_MODE);
+    // The registry's schema asks for what the default mode needs (clusterName), not OIDC settings.
+    const registry = modelRegistryArgsSchema.safeParse({
+      target: "aws",
+      kubernetesProvider: new k8s.Provider("k8s-default-mode", {
+        kubeconfig: "apiVersion: v1\nkind: Config\n",
+      }),
+      aws: NETWORK,
+    });
+    expect(registry.success).toBe(false);
+    expect(registry.error?.issues.map((i) => [i.path.join("."), i.message])).toEqual([
+      ["aws.clusterName", 'required when identityMode is "podIdentity"'],
+    ]);
   });
 
   it("names the missing cluster name for podIdentity", async () => {

@@ -1354,7 +1354,7 @@ describe("EKS target input validation", () => {
     expect(problems.pop()).toMatch(/^args\.aws\.region: unknown key/);
     expect(problems).toEqual([
       "args.aws.availabilityZoneCount: must be <=3",
-      "args.aws.vpcCidr: must be a network address (no host bits set)",
+      'args.aws.vpcCidr: "10.0.1.0/16" is not a network address (host bits must be zero for /16)',
       'args.aws.kubernetesVersion: must be one of "1.34", "1.35", "1.36"',
       'args.aws.adminRoleArns[0]: must be an IAM role ARN such as "arn:aws:iam::123456789012:role/platform-admin"',
       'args.aws.karpenterVersion: must be an exact Karpenter 1.x release from 1.14.0 on, such as "1.14.1"',
@@ -1362,7 +1362,7 @@ describe("EKS target input validation", () => {
     ]);
     const reach = { endpointPublicAccessCidrs: ["203.0.113.0/24"] };
     expect(schemaProblems({ ...reach, vpcCidr: "10.0.0.0/24" })).toEqual([
-      "args.aws.vpcCidr: must have a prefix from /16 to /20",
+      'args.aws.vpcCidr: "10.0.0.0/24" must have a prefix length from /16 to /20',
     ]);
     expect(schemaProblems(reach)).toEqual([]);
   });

@@ -305,6 +305,23 @@ describe("the policy pack allows every GPU family and accelerator the component 
       expect(AWS_GPU_INSTANCE_FAMILIES[t].length + (GCP_GPU_MACHINES[t] ? 1 : 0), t).toBeGreaterThan(0);
     }
   });
+
+  it("and nothing else: the pack's defaults are exactly the components' families and accelerators plus T4 (g4dn)", () => {
+    // The other direction: a family or accelerator in the defaults that no component creates is a
+    // stale entry (or one a component forgot). The only documented extra is the T4 (g4dn on AWS,
+    // nvidia-tesla-t4 on GCP), allowed for clusters whose pools are not made by the component.
+    const awsFamilies = Object.values(AWS_GPU_INSTANCE_FAMILIES).flat();
+    const gcpMachines = Object.values(GCP_GPU_MACHINES).flatMap((table) => Object.entries(table ?? {}));
+    const gcpFamilies = gcpMachines.map(([machine]) => machine.split("-")[0]!);
+    const accelerators = gcpMachines.map(([, m]) => m.acceleratorType);
+    const sorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
+    expect(sorted(DEFAULT_CONFIG.allowedGpuInstanceFamilies)).toEqual(
+      sorted([...awsFamilies, ...gcpFamilies, "g4dn"]),
+    );
+    expect(sorted(DEFAULT_CONFIG.allowedGpuAccelerators)).toEqual(
+      sorted([...accelerators, "nvidia-tesla-t4"]),
+    );
+  });
 });
 
 describe("GpuTrainingCluster on an existing cluster (local / bring-your-own)", () => {

@@ -783,7 +783,7 @@ describe("GKE target: bad input", () => {
       issues({ masterAuthorizedNetworks: [{ cidrBlock: "0.0.0.0/1", displayName: "half" }] }),
     ).toHaveLength(1);
     expect(issues({ masterAuthorizedNetworks: [{ cidrBlock: "10.0.0.1/8", displayName: "x" }] })[0]).toMatch(
-      /not an IPv4 network address/,
+      /is not a network address \(host bits must be zero/,
     );
   });
 

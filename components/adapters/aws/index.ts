@@ -22,7 +22,7 @@ import type {
   WorkloadIdentity,
   WorkloadIdentityArgs,
 } from "../types";
-import { AwsIdentityMode, Target } from "../types";
+import { AwsIdentityMode, DEFAULT_AWS_IDENTITY_MODE, Target } from "../types";
 import { createElastiCacheValkey } from "./elasticache";
 import { createWorkloadIdentity, type AwsIdentity } from "./identity";
 import { awsIngressExposure } from "./ingress";
@@ -43,8 +43,7 @@ function isSet(value: pulumi.Input<string> | undefined): value is pulumi.Input<s
  * Throws one Error listing every problem as `args.aws.<key>: <what is wrong>`.
  */
 export function resolveAwsIdentity(target: AwsTargetArgs, where: string): AwsIdentity {
-  // Default "irsa" (AwsTargetArgs.identityMode): it works on every EKS version and needs no add-on.
-  const mode = target.identityMode ?? AwsIdentityMode.irsa;
+  const mode = target.identityMode ?? DEFAULT_AWS_IDENTITY_MODE;
   const problems: string[] = [];
   const missing = (key: string) =>
     problems.push(`args.aws.${key}: required when args.aws.identityMode is "${mode}"`);

@@ -12,16 +12,22 @@ export const POSTGRES_PORT = 5432;
 
 /**
  * Major version only, so that RDS picks the newest 17.x minor and auto-upgrades within 17
- * (research/mlflow.md §8: 17.1–17.4 are deprecated; pinning a minor invites forced upgrades).
+ * (17.1–17.4 reached end of standard support on 2026-05-31 and were force-upgraded; pinning a minor
+ * invites such upgrades: https://docs.aws.amazon.com/AmazonRDS/latest/PostgreSQLReleaseNotes/postgresql-release-calendar.html).
  */
 export const POSTGRES_ENGINE_VERSION = "17";
 
-/** Parameter group family for `POSTGRES_ENGINE_VERSION` (research/mlflow.md §8). */
+/**
+ * Parameter group family for `POSTGRES_ENGINE_VERSION` (`postgres<major>`, the `DBParameterGroupFamily`
+ * of `aws rds describe-db-engine-versions --engine postgres`,
+ * https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithParamGroups.html).
+ */
 export const POSTGRES_PARAMETER_FAMILY = "postgres17";
 
 /**
  * RDS instance class per size class. Graviton (g) classes are the cheapest per vCPU.
- * - small  → db.t4g.micro (2 vCPU burstable, 1 GiB): dev only; research/mlflow.md §8.
+ * - small  → db.t4g.micro (2 vCPU burstable, 1 GiB): dev only. Classes and their
+ *   engine support: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.html.
  * - medium → db.m7g.large (2 vCPU, 8 GiB): general purpose, not burstable, so a busy staging/prod
  *   tracking server cannot run out of CPU credits (a db.t4g.large would).
  * - large  → db.r7g.xlarge (4 vCPU, 32 GiB): memory-optimised, keeps a large MLflow metrics table

@@ -10,7 +10,11 @@ import type { GcpAdapterScope } from "./common";
 import type { KeyGrantRegistry } from "./kms";
 import type { PrivateServiceAccessOnce } from "./private-service-access";
 
-/** PostgreSQL major version of new instances (the research notes, /work/research/mlflow.md §7: valid in both editions). */
+/**
+ * PostgreSQL major version of new instances, valid in both Cloud SQL editions (API enum
+ * `SqlDatabaseVersion`, https://cloud.google.com/sql/docs/postgres/admin-api/rest/v1beta4/SqlDatabaseVersion;
+ * versions per edition: https://cloud.google.com/sql/docs/postgres/db-versions).
+ */
 export const POSTGRES_VERSION = "POSTGRES_17";
 
 /**
@@ -18,7 +22,8 @@ export const POSTGRES_VERSION = "POSTGRES_17";
  * ratio of the N1 standard shape (db-custom-<vCPUs>-<MiB>; memory must be 0.9–6.5 GiB per vCPU in
  * 256 MiB steps, https://cloud.google.com/sql/docs/postgres/instance-settings#machine-type-2ndgen):
  * - small: 1 vCPU / 3.75 GiB, the smallest dedicated-core tier; shared-core tiers (db-f1-micro,
- *   db-g1-small) carry no SLA (/work/research/mlflow.md §7).
+ *   db-g1-small) carry no SLA ("Shared-core instances ... are not covered by the SLA",
+ *   https://cloud.google.com/sql/docs/postgres/operational-guidelines).
  * - medium: 2 vCPU / 7.5 GiB, enough for a team's MLflow tracking store with a few workers.
  * - large: 4 vCPU / 15 GiB, for many concurrent runs logging metrics.
  * Custom tiers need the ENTERPRISE edition, which is therefore always set explicitly.

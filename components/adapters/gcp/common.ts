@@ -4,6 +4,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
+import { cidrProblem, formatIpv4Cidr, parseIpv4Cidr, type CidrRule } from "../../shared/cidr";
 import type { AdapterContext, GcpTargetArgs, TargetSettings } from "../types";
 
 /**
@@ -85,8 +86,8 @@ export function gcpLabels(tags: Record<string, string>): Record<string, string> 
   return labels;
 }
 
-/** A parsed IPv4 CIDR. */
-export interface Ipv4Cidr {
+/** The private services access range as `compute.GlobalAddress` takes it. */
+export interface PrivateServiceAccessRange {
   /** Network address, e.g. "10.100.0.0". */
   address: string;
   /** Prefix length, e.g. 16. */
@@ -96,27 +97,24 @@ export interface Ipv4Cidr {
 }
 
 /**
- * Parses the private services access CIDR. It must be an IPv4 network address (host bits zero)
- * with a prefix of /8 to /24: Google requires at least a /24 for an allocated range
- * (https://cloud.google.com/vpc/docs/configure-private-services-access#allocating-range).
+ * What the private services access CIDR may be: an IPv4 network address with a prefix of /8 to
+ * /24. Google requires at least a /24 for an allocated range
+ * (https://cloud.google.com/vpc/docs/configure-private-services-access#allocating-range). The
+ * model registry's and the training cluster's schemas use the same rule.
  */
-export function parsePrivateServiceAccessCidr(cidr: string): Ipv4Cidr {
-  const fail = (why: string): never => {
-    throw new Error(`args.gcp.privateServiceAccessCidr: "${cidr}" ${why}`);
-  };
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
-  if (!match) return fail("is not an IPv4 CIDR such as 10.100.0.0/16");
-  const octets = match.slice(1, 5).map(Number);
-  const prefixLength = Number(match[5]);
-  if (octets.some((o) => o > 255)) return fail("has an octet above 255");
-  if (prefixLength < 8 || prefixLength > 24) {
-    return fail("must have a prefix length from /8 to /24 (Google requires at least a /24)");
-  }
-  const value = octets.reduce((acc, o) => acc * 256 + o, 0);
-  const hostBits = 2 ** (32 - prefixLength);
-  if (value % hostBits !== 0)
-    return fail(`is not a network address (host bits must be zero for /${prefixLength})`);
-  return { address: octets.join("."), prefixLength, cidr };
+export const PRIVATE_SERVICE_ACCESS_CIDR_RULE: CidrRule = {
+  minPrefix: 8,
+  maxPrefix: 24,
+  example: DEFAULT_PRIVATE_SERVICE_ACCESS_CIDR,
+  reason: "Google requires at least a /24",
+};
+
+/** Parses the private services access CIDR (`PRIVATE_SERVICE_ACCESS_CIDR_RULE`); throws naming the argument. */
+export function parsePrivateServiceAccessCidr(cidr: string): PrivateServiceAccessRange {
+  const problem = cidrProblem(cidr, PRIVATE_SERVICE_ACCESS_CIDR_RULE);
+  if (problem) throw new Error(`args.gcp.privateServiceAccessCidr: ${problem}`);
+  const c = parseIpv4Cidr(cidr)!;
+  return { address: formatIpv4Cidr(c).split("/")[0]!, prefixLength: c.prefix, cidr };
 }
 
 /**

@@ -19,6 +19,7 @@ export {
   METADATA_SERVER_CIDR,
   gcpLabels,
   parsePrivateServiceAccessCidr,
+  PRIVATE_SERVICE_ACCESS_CIDR_RULE,
 } from "./common";
 export { BUCKET_OBJECT_ROLE, GKE_SA_ANNOTATION, WORKLOAD_IDENTITY_USER_ROLE } from "./identity";
 export { ENCRYPTER_DECRYPTER_ROLE, KEY_ROTATION_PERIOD } from "./kms";

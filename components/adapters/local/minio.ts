@@ -50,7 +50,8 @@ import {
  * MinIO server image: the last community image. MinIO stopped publishing community binaries and
  * images in October 2025 (https://github.com/minio/minio/issues/21647) and the `minio/*` images were
  * removed from Docker Hub in September 2026; quay.io still serves this last release
- * (research: /work/research/mlflow.md section 6). Digest, for reference:
+ * (https://quay.io/repository/minio/minio?tab=tags; release notes:
+ * https://github.com/minio/minio/releases/tag/RELEASE.2025-09-07T16-13-09Z). Digest, for reference:
  * sha256:14cea493d9a34af32f524e538b8346cf79f3321eff8e708c1e2960462bd8936e.
  * It predates the October 2025 security release, which exists only as source: dev only.
  */
@@ -58,7 +59,8 @@ export const MINIO_IMAGE = "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z";
 
 /**
  * MinIO client image used by the bucket Job; the pinned `mc` release from the same source
- * (research: /work/research/mlflow.md section 6). Digest, for reference:
+ * (https://quay.io/repository/minio/mc?tab=tags; https://github.com/minio/mc/releases/tag/RELEASE.2025-08-13T08-35-41Z).
+ * Digest, for reference:
  * sha256:a7fe349ef4bd8521fb8497f55c6042871b2ae640607cf99d9bede5e9bdf11727.
  */
 export const MC_IMAGE = "quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z";
@@ -68,7 +70,8 @@ export const MINIO_PORT = 9000;
 
 /**
  * Non-root uid/gid MinIO and mc run as. The images have no `USER` line (they would run as root);
- * any non-root uid works when `fsGroup` makes the volume writable (research section 6).
+ * any non-root uid works when `fsGroup` makes the volume writable (the server only needs write
+ * access to its data directory: minio/minio Dockerfile.release, which sets no `USER`).
  */
 export const MINIO_UID = 1000;
 

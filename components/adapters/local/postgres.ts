@@ -43,7 +43,7 @@ import {
 
 /**
  * PostgreSQL image: newest 17.x on Alpine found in docker-library/postgres
- * (`17/alpine3.24/Dockerfile`: PG_VERSION 17.11; research: /work/research/mlflow.md section 7).
+ * (https://github.com/docker-library/postgres/blob/master/17/alpine3.24/Dockerfile: PG_VERSION 17.11).
  * Stays on 17 because 18 moved the default PGDATA.
  */
 export const POSTGRES_IMAGE = "postgres:17.11-alpine3.24";

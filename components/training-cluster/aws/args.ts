@@ -7,8 +7,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { AwsIdentityMode } from "../../adapters/types";
+import { AwsIdentityMode, DEFAULT_AWS_IDENTITY_MODE } from "../../adapters/types";
 import { PRESETS, type Environment } from "../../shared/presets";
+import { cidrProblem } from "../../shared/cidr";
+import { cidrSchema } from "../../shared/schemas";
 import { input } from "../../shared/validation";
 
 // ---------------------------------------------------------------------------------------------
@@ -186,7 +188,7 @@ export interface AwsClusterArgs {
    * How pods get AWS credentials (Karpenter, the EBS CSI driver, and the identities the cloud
    * adapters create). "podIdentity": no OIDC provider or issuer-specific trust policies, and it is
    * what Karpenter's own guide uses; "irsa" creates the cluster's IAM OIDC provider instead.
-   * @default "podIdentity"
+   * @default "podIdentity" (`DEFAULT_AWS_IDENTITY_MODE`)
    */
   identityMode?: AwsIdentityMode;
   /** Encrypted gp3 root volume of the GPU nodes in GiB (container images of CUDA stacks are large). @default 200 */
@@ -209,7 +211,7 @@ export const AWS_CLUSTER_DEFAULTS = {
   kubernetesVersion: DEFAULT_KUBERNETES_VERSION,
   karpenterVersion: DEFAULT_KARPENTER_VERSION,
   amiRelease: DEFAULT_AMI_RELEASE,
-  identityMode: AwsIdentityMode.podIdentity,
+  identityMode: DEFAULT_AWS_IDENTITY_MODE,
   loadBalancerController: true,
   systemInstanceTypes: ["m7i.xlarge", "m6i.xlarge"],
   systemDiskSizeGb: 50,
@@ -217,77 +219,19 @@ export const AWS_CLUSTER_DEFAULTS = {
 } as const;
 
 // ---------------------------------------------------------------------------------------------
-// CIDR helpers
-// ---------------------------------------------------------------------------------------------
-
-const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
-
-/** An IPv4 CIDR as a 32-bit network address and a prefix length. */
-export interface Ipv4Cidr {
-  address: number;
-  prefix: number;
-}
-
-/** Parses "a.b.c.d/p"; `undefined` when it is not a valid IPv4 CIDR. */
-export function parseIpv4Cidr(cidr: string): Ipv4Cidr | undefined {
-  const m = IPV4_CIDR.exec(cidr);
-  if (!m) return undefined;
-  const octets = m.slice(1, 5).map(Number);
-  const prefix = Number(m[5]);
-  if (octets.some((o) => o > 255) || prefix > 32) return undefined;
-  const address = octets.reduce((acc, o) => acc * 256 + o, 0);
-  return { address, prefix };
-}
-
-/** True when the CIDR has no host bits set ("10.0.0.0/16", not "10.0.1.0/16"). */
-export function isNetworkAddress(c: Ipv4Cidr): boolean {
-  const size = 2 ** (32 - c.prefix);
-  return c.address % size === 0;
-}
-
-/** Formats a parsed CIDR. */
-export function formatIpv4Cidr(c: Ipv4Cidr): string {
-  const a = c.address;
-  return `${Math.floor(a / 2 ** 24) % 256}.${Math.floor(a / 2 ** 16) % 256}.${Math.floor(a / 2 ** 8) % 256}.${a % 256}/${c.prefix}`;
-}
-
-/** The `index`-th subnet of `base` with `newBits` more prefix bits (Terraform's `cidrsubnet`). */
-export function cidrSubnet(base: Ipv4Cidr, newBits: number, index: number): Ipv4Cidr {
-  const prefix = base.prefix + newBits;
-  if (prefix > 32 || index < 0 || index >= 2 ** newBits) {
-    throw new Error(`cidrSubnet: ${formatIpv4Cidr(base)} has no subnet ${index} of /${prefix}`);
-  }
-  return { address: base.address + index * 2 ** (32 - prefix), prefix };
-}
-
-// ---------------------------------------------------------------------------------------------
 // Schema
 // ---------------------------------------------------------------------------------------------
 
 const OPEN_CIDRS = new Set(["0.0.0.0/0", "::/0"]);
 
-const vpcCidr = z.string().superRefine((v, ctx) => {
-  const c = parseIpv4Cidr(v);
-  if (!c) ctx.addIssue({ code: "custom", message: 'must be an IPv4 CIDR such as "10.0.0.0/16"' });
-  else if (c.prefix < 16 || c.prefix > 20)
-    ctx.addIssue({ code: "custom", message: "must have a prefix from /16 to /20" });
-  else if (!isNetworkAddress(c))
-    ctx.addIssue({ code: "custom", message: "must be a network address (no host bits set)" });
-});
+/** The VPC: /16 to /20, so that the subnet plan (`subnetLayout`) has room. */
+const vpcCidr = cidrSchema({ minPrefix: 16, maxPrefix: 20, example: "10.0.0.0/16" });
 
 const publicAccessCidr = z.string().superRefine((v, ctx) => {
-  if (OPEN_CIDRS.has(v)) {
-    ctx.addIssue({
-      code: "custom",
-      message: `"${v}" opens the Kubernetes API to the internet; list your office/VPN ranges instead`,
-    });
-    return;
-  }
-  const c = parseIpv4Cidr(v);
-  if (!c) ctx.addIssue({ code: "custom", message: 'must be an IPv4 CIDR such as "203.0.113.0/24"' });
-  else if (c.prefix < 8) ctx.addIssue({ code: "custom", message: "must have a prefix of /8 or longer" });
-  else if (!isNetworkAddress(c))
-    ctx.addIssue({ code: "custom", message: "must be a network address (no host bits set)" });
+  const problem = OPEN_CIDRS.has(v)
+    ? `"${v}" opens the Kubernetes API to the internet; list your office/VPN ranges instead`
+    : cidrProblem(v, { minPrefix: 8, example: "203.0.113.0/24" });
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
 
 const idOf = (prefix: string) =>
@@ -305,7 +249,7 @@ export const awsClusterArgsObject = z
     existingVpc: z
       .object({
         vpcId: idOf("vpc"),
-        vpcCidrBlock: input(z.string().regex(IPV4_CIDR, { message: "must be an IPv4 CIDR" })),
+        vpcCidrBlock: input(cidrSchema({ example: "10.0.0.0/16" })),
         privateSubnetIds: z
           .array(idOf("subnet"))
           .min(2, { message: "needs at least two subnets in different AZs (EKS requires two)" }),

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AwsIdentityMode, type AwsTargetArgs } from "../../adapters/types";
 import { physicalName, physicalNameBase, PhysicalNameKind } from "../../shared/names";
-import type { ClusterHandle, ResolvedGpuPool } from "../types";
+import { GPU_TRAINING_CLUSTER_TYPE, type ClusterHandle, type ResolvedGpuPool } from "../types";
 import { resolveAwsClusterArgs, type AwsClusterArgs } from "./args";
 import {
   createControlPlane,
@@ -63,7 +63,6 @@ export {
 export type { AwsClusterContext } from "./scope";
 
 /** Type token used in validation messages. */
-const COMPONENT_TYPE = "mlops:index:GpuTrainingCluster";
 
 /**
  * Builds the EKS cluster for `ctx.parent`. Every child is named `${ctx.name}-<role>` and parented
@@ -87,7 +86,7 @@ export function createAwsCluster(
   ];
   if (lines.length > 0) {
     throw new pulumi.ResourceError(
-      `invalid arguments for ${COMPONENT_TYPE}:\n  ${lines.join("\n  ")}`,
+      `invalid arguments for ${GPU_TRAINING_CLUSTER_TYPE}:\n  ${lines.join("\n  ")}`,
       ctx.parent,
     );
   }

@@ -22,6 +22,7 @@ import {
   dnsEgressRule,
   governanceLabels,
   resources,
+  restrictedContainerSecurityContext,
   restrictedNamespaceLabels,
   standardLabels,
 } from "../../shared/k8s";
@@ -346,14 +347,7 @@ export function loadBalancerControllerValues(v: LoadBalancerControllerValuesScop
       fsGroup: LOAD_BALANCER_CONTROLLER_UID,
       seccompProfile: { type: "RuntimeDefault" },
     },
-    securityContext: {
-      allowPrivilegeEscalation: false,
-      privileged: false,
-      readOnlyRootFilesystem: true,
-      runAsNonRoot: true,
-      capabilities: { drop: ["ALL"] },
-      seccompProfile: { type: "RuntimeDefault" },
-    },
+    securityContext: restrictedContainerSecurityContext(),
     resources: resources(LOAD_BALANCER_CONTROLLER_RESOURCES),
     // On the system node group, next to Karpenter (never on a GPU node).
     nodeSelector: { "kubernetes.io/os": "linux", [SYSTEM_NODE_LABEL.key]: SYSTEM_NODE_LABEL.value },

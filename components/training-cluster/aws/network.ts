@@ -5,13 +5,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  cidrSubnet,
-  formatIpv4Cidr,
-  NatGatewayMode,
-  parseIpv4Cidr,
-  type ResolvedAwsClusterArgs,
-} from "./args";
+import { cidrSubnet, formatIpv4Cidr, parseIpv4Cidr } from "../../shared/cidr";
+import { NatGatewayMode, type ResolvedAwsClusterArgs } from "./args";
 import { named, type AwsClusterScope } from "./scope";
 
 /** Subnet tag the AWS Load Balancer Controller selects internet-facing load balancer subnets by. */

@@ -4,26 +4,10 @@
  */
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import type { Environment } from "../../shared/presets";
+import type { ClusterBuildContext } from "../types";
 
 /** What the component hands to `createAwsCluster`. */
-export interface AwsClusterContext {
-  /** The component that owns every child (`{ parent }`). */
-  parent: pulumi.Resource;
-  /** The component's name; children are named `${name}-<role>`. */
-  name: string;
-  /**
-   * Physical EKS cluster name chosen by the user (the component's `clusterName` arg).
-   * @default `<name>-<stack>` (see `physicalNameBase`)
-   */
-  clusterName?: string;
-  /** The resolved environment (picks the defaults of `args.aws`). */
-  environment: Environment;
-  /** Tags for every taggable AWS resource. */
-  tags: Record<string, string>;
-  /** `protect` and `retainOnDelete` on stateful children (the secrets KMS key, the cluster). */
-  protect: boolean;
-}
+export type AwsClusterContext = ClusterBuildContext;
 
 /** The context plus what the builder derives once. */
 export interface AwsClusterScope extends AwsClusterContext {

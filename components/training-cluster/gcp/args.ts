@@ -4,6 +4,9 @@
  * resolver that applies the environment preset and the rules that need the environment.
  */
 import { z } from "zod";
+import { PRIVATE_SERVICE_ACCESS_CIDR_RULE } from "../../adapters/gcp";
+import { cidrProblem, cidrsOverlap, isNetworkAddress, parseIpv4Cidr, type Ipv4Cidr } from "../../shared/cidr";
+import { cidrSchema } from "../../shared/schemas";
 import { PRESETS, type Environment } from "../../shared/presets";
 
 /** GKE release channels (https://cloud.google.com/kubernetes-engine/docs/concepts/release-channels). */
@@ -255,58 +258,6 @@ export const GCP_CLUSTER_DEFAULTS = {
 } as const;
 
 // ---------------------------------------------------------------------------------------------
-// CIDR helpers
-// ---------------------------------------------------------------------------------------------
-
-/** A parsed IPv4 CIDR with its first address and size. */
-export interface ParsedCidr {
-  cidr: string;
-  /** First address as an unsigned 32-bit number. */
-  start: number;
-  prefixLength: number;
-  /** Number of addresses. */
-  size: number;
-}
-
-/** Parses an IPv4 CIDR; `undefined` when it is not one or has host bits set. */
-export function parseCidr(cidr: string): ParsedCidr | undefined {
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
-  if (!match) return undefined;
-  const octets = match.slice(1, 5).map(Number);
-  const prefixLength = Number(match[5]);
-  if (octets.some((o) => o > 255) || prefixLength > 32) return undefined;
-  const start = octets.reduce((acc, o) => acc * 256 + o, 0);
-  const size = 2 ** (32 - prefixLength);
-  if (start % size !== 0) return undefined;
-  return { cidr, start, prefixLength, size };
-}
-
-/** Whether two parsed CIDRs share any address. */
-export function cidrsOverlap(a: ParsedCidr, b: ParsedCidr): boolean {
-  return a.start < b.start + b.size && b.start < a.start + a.size;
-}
-
-function cidrSchema(minPrefix: number, maxPrefix: number, example: string): z.ZodType<string, string> {
-  return z.string().superRefine((value, ctx) => {
-    const parsed = parseCidr(value);
-    if (!parsed) {
-      ctx.addIssue({
-        code: "custom",
-        message: `"${value}" is not an IPv4 network address in CIDR form (host bits zero), such as "${example}"`,
-      });
-    } else if (parsed.prefixLength < minPrefix || parsed.prefixLength > maxPrefix) {
-      ctx.addIssue({
-        code: "custom",
-        message:
-          minPrefix === maxPrefix
-            ? `"${value}" must be a /${minPrefix}`
-            : `"${value}" must have a prefix length from /${minPrefix} to /${maxPrefix}`,
-      });
-    }
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
 // Schema
 // ---------------------------------------------------------------------------------------------
 
@@ -327,18 +278,12 @@ const zones = z
 const authorizedNetwork = z
   .object({
     cidrBlock: z.string().superRefine((value, ctx) => {
-      const parsed = parseCidr(value);
-      if (!parsed) {
-        ctx.addIssue({
-          code: "custom",
-          message: `"${value}" is not an IPv4 network address in CIDR form, such as "203.0.113.0/24"`,
-        });
-      } else if (parsed.prefixLength < MIN_AUTHORIZED_PREFIX) {
-        ctx.addIssue({
-          code: "custom",
-          message: `"${value}" opens the control plane to (a large part of) the Internet; list the networks that need access, each /${MIN_AUTHORIZED_PREFIX} or narrower`,
-        });
-      }
+      const parsed = parseIpv4Cidr(value);
+      const problem =
+        parsed && parsed.prefix < MIN_AUTHORIZED_PREFIX
+          ? `"${value}" opens the control plane to (a large part of) the Internet; list the networks that need access, each /${MIN_AUTHORIZED_PREFIX} or narrower`
+          : cidrProblem(value, { example: "203.0.113.0/24" });
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
     }),
     displayName: z.string().min(1, { message: "must not be empty" }).max(100),
   })
@@ -353,14 +298,30 @@ export const gcpClusterArgsObject = z
     region: z.string().regex(REGION, { message: 'must be a region such as "europe-west4"' }),
     zones: zones.optional(),
     gpuZones: zones.optional(),
-    nodesCidr: cidrSchema(8, 29, GCP_CLUSTER_DEFAULTS.nodesCidr).optional(),
-    podsCidr: cidrSchema(8, 24, GCP_CLUSTER_DEFAULTS.podsCidr).optional(),
-    servicesCidr: cidrSchema(8, 27, GCP_CLUSTER_DEFAULTS.servicesCidr).optional(),
-    masterIpv4CidrBlock: cidrSchema(28, 28, GCP_CLUSTER_DEFAULTS.masterIpv4CidrBlock).optional(),
+    nodesCidr: cidrSchema({
+      minPrefix: 8,
+      maxPrefix: 29,
+      example: GCP_CLUSTER_DEFAULTS.nodesCidr,
+    }).optional(),
+    podsCidr: cidrSchema({ minPrefix: 8, maxPrefix: 24, example: GCP_CLUSTER_DEFAULTS.podsCidr }).optional(),
+    servicesCidr: cidrSchema({
+      minPrefix: 8,
+      maxPrefix: 27,
+      example: GCP_CLUSTER_DEFAULTS.servicesCidr,
+    }).optional(),
+    masterIpv4CidrBlock: cidrSchema({
+      minPrefix: 28,
+      maxPrefix: 28,
+      example: GCP_CLUSTER_DEFAULTS.masterIpv4CidrBlock,
+    }).optional(),
     // Google requires at least a /24 for an allocated range (see adapters/gcp/common.ts).
-    privateServiceAccessCidr: cidrSchema(8, 24, GCP_CLUSTER_DEFAULTS.privateServiceAccessCidr).optional(),
+    privateServiceAccessCidr: cidrSchema(PRIVATE_SERVICE_ACCESS_CIDR_RULE).optional(),
     // Proxy-only subnets are /26 or larger (https://cloud.google.com/load-balancing/docs/proxy-only-subnets).
-    proxyOnlySubnetCidr: cidrSchema(8, 26, GCP_CLUSTER_DEFAULTS.proxyOnlySubnetCidr).optional(),
+    proxyOnlySubnetCidr: cidrSchema({
+      minPrefix: 8,
+      maxPrefix: 26,
+      example: GCP_CLUSTER_DEFAULTS.proxyOnlySubnetCidr,
+    }).optional(),
     privateEndpoint: z.boolean().optional(),
     dnsEndpoint: z.boolean().optional(),
     masterAuthorizedNetworks: z.array(authorizedNetwork).max(50).optional(),
@@ -457,8 +418,14 @@ export function checkGcpClusterArgs(v: CheckedArgs, ctx: z.RefinementCtx): void 
       "proxyOnlySubnetCidr",
     ] as const
   )
-    .map((key) => ({ key, parsed: parseCidr(v[key] ?? GCP_CLUSTER_DEFAULTS[key]) }))
-    .filter((r): r is { key: (typeof r)["key"]; parsed: ParsedCidr } => r.parsed !== undefined);
+    .map((key) => {
+      const cidr = v[key] ?? GCP_CLUSTER_DEFAULTS[key];
+      return { key, cidr, parsed: parseIpv4Cidr(cidr) };
+    })
+    // Only well-formed network ranges are compared; the field schemas report the others.
+    .filter(
+      (r): r is typeof r & { parsed: Ipv4Cidr } => r.parsed !== undefined && isNetworkAddress(r.parsed),
+    );
   for (let i = 0; i < ranges.length; i++) {
     for (let j = i + 1; j < ranges.length; j++) {
       const a = ranges[i]!;
@@ -470,7 +437,7 @@ export function checkGcpClusterArgs(v: CheckedArgs, ctx: z.RefinementCtx): void 
         ctx.addIssue({
           code: "custom",
           path: [key],
-          message: `${key === a.key ? a.parsed.cidr : b.parsed.cidr} overlaps ${other.key} (${other.parsed.cidr}); the ranges of the network must be disjoint`,
+          message: `${key === a.key ? a.cidr : b.cidr} overlaps ${other.key} (${other.cidr}); the ranges of the network must be disjoint`,
         });
       }
     }

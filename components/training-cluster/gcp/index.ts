@@ -7,7 +7,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GcpPrivateServiceAccess } from "../../adapters/types";
-import type { ClusterHandle, ResolvedGpuPool } from "../types";
+import { GPU_TRAINING_CLUSTER_TYPE, type ClusterHandle, type ResolvedGpuPool } from "../types";
 import { resolveGcpClusterArgs, type GcpClusterArgs } from "./args";
 import { createControlPlaneWebhookFirewall } from "./firewall";
 import { createGkeCluster } from "./gke";
@@ -17,7 +17,7 @@ import { clusterKubeconfig } from "./kubeconfig";
 import { gcpGpuPoolShape } from "./machines";
 import { createNetwork } from "./network";
 import { createGpuNodePools, createSystemNodePool } from "./nodepools";
-import { COMPONENT_TYPE, gcpClusterScope, type GcpClusterContext } from "./scope";
+import { gcpClusterScope, type GcpClusterContext } from "./scope";
 
 export * from "./args";
 export {
@@ -36,7 +36,7 @@ export { NODE_SERVICE_ACCOUNT_ROLES } from "./iam";
 export { GKE_AUTH_PLUGIN, gkeKubeconfig } from "./kubeconfig";
 export { FLOW_LOGS, SECONDARY_RANGE_NAMES } from "./network";
 export { GKE_TAINT_EFFECT, SYSTEM_POOL_NAME, gpuNodeLabels, gpuNodePoolName } from "./nodepools";
-export { COMPONENT_TYPE, type GcpClusterContext } from "./scope";
+export { type GcpClusterContext } from "./scope";
 
 /**
  * Builds the GKE target for validated `args` (`gcpClusterArgsSchema`) and resolved GPU pools.
@@ -83,7 +83,7 @@ export function createGcpCluster(
   }
   if (lines.length > 0) {
     throw new pulumi.ResourceError(
-      `invalid arguments for ${COMPONENT_TYPE}:\n  ${lines.join("\n  ")}`,
+      `invalid arguments for ${GPU_TRAINING_CLUSTER_TYPE}:\n  ${lines.join("\n  ")}`,
       ctx.parent,
     );
   }

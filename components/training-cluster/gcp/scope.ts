@@ -4,29 +4,10 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { gcpLabels } from "../../adapters/gcp/common";
 import { physicalNameBase } from "../../shared/names";
-import type { Environment } from "../../shared/presets";
-
-/** The component type errors are reported for. */
-export const COMPONENT_TYPE = "mlops:index:GpuTrainingCluster";
+import type { ClusterBuildContext } from "../types";
 
 /** What the component hands the GKE builder. */
-export interface GcpClusterContext {
-  /** The component that owns every child (`{ parent }`). */
-  parent: pulumi.Resource;
-  /** The component's name; children are named `${name}-<role>`. */
-  name: string;
-  /**
-   * Physical GKE cluster name chosen by the user (the component's `clusterName` arg).
-   * @default `<name>-<stack>` (see `physicalNameBase`)
-   */
-  clusterName?: string;
-  /** The resolved environment (picks defaults and the prod rules). */
-  environment: Environment;
-  /** Tags, applied as GCP labels (sanitized) to every labelable resource. */
-  tags: Record<string, string>;
-  /** `protect` on the cluster and the secrets key (also retain-on-delete on the key). */
-  protect: boolean;
-}
+export type GcpClusterContext = ClusterBuildContext;
 
 /** Everything the builder's files need besides the args. */
 export interface GcpClusterScope {

@@ -6,7 +6,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { DNS_LABEL } from "../../shared/names";
+import { dnsLabelSchema, quantitySchema } from "../../shared/schemas";
 import type { Environment } from "../../shared/presets";
 
 /** How GPUs are exposed to Kubernetes. */
@@ -184,16 +184,8 @@ export const DEFAULT_KUEUE_VERSION = "0.19.2";
 /** Namespaces the platform owns; teams may not use them. */
 export const RESERVED_NAMESPACES = ["default", "gpu-system", "kueue-system"] as const;
 
-/** A Kubernetes quantity such as "500m", "2", "1.5", "512Mi", "64Gi", "1G". */
-export const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|Ki|Mi|Gi|Ti|Pi)?$/;
-
-const quantity = z.string().regex(QUANTITY, {
-  message: 'must be a Kubernetes quantity such as "500m", "2", "512Mi" or "64Gi"',
-});
-const dnsLabel = z
-  .string()
-  .max(63, { message: "must be at most 63 characters" })
-  .regex(DNS_LABEL, { message: "must be a DNS-1123 label (lowercase letters, digits, '-')" });
+const quantity = quantitySchema;
+const dnsLabel = dnsLabelSchema();
 
 /** @internal zod schema: kept out of the published declarations (stripInternal). */
 export const teamArgsSchema = z

@@ -52,45 +52,6 @@ export function childOptions(
   return { parent: ctx.parent, provider: handle.provider, dependsOn: [...handle.ready, ...extra] };
 }
 
-/** Multipliers of Kubernetes quantity suffixes. */
-const SUFFIX: Record<string, number> = {
-  "": 1,
-  m: 1e-3,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-};
-
-/** A Kubernetes quantity ("500m", "2", "64Gi") as a number of base units (cores, bytes). */
-export function parseQuantity(q: string): number {
-  const m = /^([0-9]+(?:\.[0-9]+)?)(m|k|M|G|T|P|Ki|Mi|Gi|Ti|Pi)?$/.exec(q);
-  if (!m) throw new Error(`not a Kubernetes quantity: "${q}"`);
-  return Number(m[1]) * SUFFIX[m[2] ?? ""]!;
-}
-
-/** CPU cores as a quantity: whole cores as "N", else millicores "Nm". */
-export function formatCpu(cores: number): string {
-  const milli = Math.round(cores * 1000);
-  return milli % 1000 === 0 ? String(milli / 1000) : `${milli}m`;
-}
-
-/** Bytes as a quantity with the largest binary suffix that divides it, else plain bytes. */
-export function formatMemory(bytes: number): string {
-  const b = Math.round(bytes);
-  for (const s of ["Pi", "Ti", "Gi", "Mi", "Ki"]) {
-    const unit = SUFFIX[s]!;
-    if (b % unit === 0) return `${b / unit}${s}`;
-  }
-  return String(b);
-}
-
 /**
  * The NetworkPolicy of a platform namespace (`kueue-system`, `gpu-system`): every pod there may
  * reach DNS and the Kubernetes API (TCP 443/6443; the control plane's address is not known in

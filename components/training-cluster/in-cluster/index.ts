@@ -14,7 +14,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import { dnsLabel } from "../../shared/names";
 import { argError } from "../../shared/validation";
-import type { ClusterHandle, ResolvedGpuPool } from "../types";
+import { GPU_TRAINING_CLUSTER_TYPE, type ClusterHandle, type ResolvedGpuPool } from "../types";
 import {
   DEFAULT_DCGM_EXPORTER,
   DEFAULT_KUEUE_VERSION,
@@ -117,9 +117,6 @@ export {
   type TrainingJobArgs,
 } from "./job-template";
 
-/** Type token used in argument errors (the in-cluster args are part of its args). */
-const COMPONENT_TYPE = "mlops:index:GpuTrainingCluster";
-
 /** The in-cluster args with every default applied. */
 export interface ResolvedInClusterArgs {
   gpuStack: GpuStack;
@@ -149,7 +146,7 @@ export function resolveInClusterArgs(
   if (gpuStack === GpuStack.devicePlugin && !handle.driversPreinstalled) {
     argError(
       ctx.parent,
-      COMPONENT_TYPE,
+      GPU_TRAINING_CLUSTER_TYPE,
       "gpuStack",
       '"devicePlugin" needs the NVIDIA driver and container toolkit on the node image, and this cluster\'s nodes do not have them; use "gpuOperator" (installs them), or declare the drivers preinstalled for an existing cluster (gpuDriversPreinstalled: true)',
     );
@@ -159,7 +156,7 @@ export function resolveInClusterArgs(
   if (args.dcgmExporter === true && gpuStack === GpuStack.none && !handle.managedGpuMetrics) {
     argError(
       ctx.parent,
-      COMPONENT_TYPE,
+      GPU_TRAINING_CLUSTER_TYPE,
       "dcgmExporter",
       'true needs a GPU stack to export the metrics, and gpuStack is "none" on a cluster without managed DCGM metrics; use gpuStack "devicePlugin" or "gpuOperator", or set dcgmExporter: false',
     );
@@ -169,7 +166,7 @@ export function resolveInClusterArgs(
   if (clash) {
     argError(
       ctx.parent,
-      COMPONENT_TYPE,
+      GPU_TRAINING_CLUSTER_TYPE,
       "gpuPools",
       `a GPU pool may not be named "${CPU_FLAVOR_NAME}" (the Kueue flavor for CPU and memory)`,
     );
@@ -179,7 +176,7 @@ export function resolveInClusterArgs(
     if (unknown.length > 0) {
       argError(
         ctx.parent,
-        COMPONENT_TYPE,
+        GPU_TRAINING_CLUSTER_TYPE,
         `teams[${i}].pools`,
         `unknown GPU pool(s) ${unknown.map((p) => `"${p}"`).join(", ")}; the cluster's pools are ${poolNames.map((p) => `"${p}"`).join(", ") || "(none)"}`,
       );

@@ -33,9 +33,9 @@ import {
   standardLabels,
 } from "../../shared/k8s";
 import { DNS_LABEL } from "../../shared/names";
+import { dnsLabelSchema, pinnedImageSchema, quantitySchema } from "../../shared/schemas";
 import { validateArgs } from "../../shared/validation";
 import { GPU_NODE_LABELS, GPU_TAINT, GpuType } from "../types";
-import { QUANTITY } from "./args";
 import { GPU_RESOURCE, LOCAL_QUEUE_NAME, TEAM_SERVICE_ACCOUNT } from "./common";
 
 /** Kueue's label that puts a Job into a LocalQueue. */
@@ -90,9 +90,7 @@ export interface TrainingJobArgs {
   labels?: Record<string, string>;
 }
 
-const quantity = z
-  .string()
-  .regex(QUANTITY, { message: 'must be a Kubernetes quantity such as "4" or "16Gi"' });
+const quantity = quantitySchema;
 
 /** @internal zod schema: kept out of the published declarations (stripInternal). */
 export const trainingJobArgsSchema = z
@@ -100,15 +98,8 @@ export const trainingJobArgsSchema = z
     kubernetesProvider: z.custom<k8s.Provider>((v) => pulumi.ProviderResource.isInstance(v), {
       message: "must be a kubernetes Provider (new k8s.Provider(...))",
     }),
-    namespace: z.string().max(63).regex(DNS_LABEL, { message: "must be a DNS-1123 label" }),
-    image: z
-      .string()
-      .regex(/^[^\s:@]+(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/, {
-        message: "must be an image reference",
-      })
-      .refine((v) => /@sha256:|:[\w][\w.-]*$/.test(v) && !/:latest$/.test(v), {
-        message: "must be pinned to a tag other than latest, or a digest",
-      }),
+    namespace: dnsLabelSchema(),
+    image: pinnedImageSchema,
     command: z.array(z.string()).min(1, { message: "must not be empty" }),
     args: z.array(z.string()).optional(),
     env: z
@@ -124,7 +115,7 @@ export const trainingJobArgsSchema = z
       .max(16)
       .optional(),
     gpuType: z.enum(Object.values(GpuType) as [GpuType, ...GpuType[]]).optional(),
-    gpuPool: z.string().max(63).regex(DNS_LABEL).optional(),
+    gpuPool: dnsLabelSchema().optional(),
     cpu: quantity.optional(),
     memory: quantity.optional(),
     shmSize: quantity.optional(),
@@ -132,8 +123,8 @@ export const trainingJobArgsSchema = z
     backoffLimit: z.number().int().min(0).max(100).optional(),
     ttlSecondsAfterFinished: z.number().int().min(0).optional(),
     activeDeadlineSeconds: z.number().int().min(1).optional(),
-    queueName: z.string().max(63).regex(DNS_LABEL).optional(),
-    serviceAccountName: z.string().max(253).regex(DNS_LABEL).optional(),
+    queueName: dnsLabelSchema().optional(),
+    serviceAccountName: dnsLabelSchema(253).optional(),
     runAsUser: z.number().int().min(1, { message: "must be a non-root uid (1 or more)" }).optional(),
     labels: z.record(z.string(), z.string()).optional(),
   })

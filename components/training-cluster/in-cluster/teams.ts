@@ -24,14 +24,8 @@ import type * as k8s from "@pulumi/kubernetes";
 import { dnsEgressRule, restrictedNamespaceLabels } from "../../shared/k8s";
 import { AwsIdentityMode } from "../../adapters/types";
 import type { ClusterHandle } from "../types";
-import {
-  formatCpu,
-  formatMemory,
-  GPU_RESOURCE,
-  parseQuantity,
-  TEAM_LABEL,
-  TEAM_SERVICE_ACCOUNT,
-} from "./common";
+import { formatCpu, formatMemory, parseQuantity } from "../../shared/quantity";
+import { GPU_RESOURCE, TEAM_LABEL, TEAM_SERVICE_ACCOUNT } from "./common";
 
 type NetworkPolicyEgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
