@@ -25,6 +25,13 @@ export {
 export { Environment, ENVIRONMENTS, PRESETS, DatabaseSize, type EnvironmentPreset } from "./shared/presets";
 export { StackConfigError } from "./shared/errors";
 export {
+  RestrictedNamespace,
+  RESTRICTED_NAMESPACE_TYPE,
+  type RestrictedNamespaceArgs,
+} from "./shared/restricted-namespace";
+export { SecureWorkload, SECURE_WORKLOAD_TYPE, type SecureWorkloadArgs } from "./shared/secure-workload";
+export type { ContainerResources } from "./shared/k8s";
+export {
   TrainingJob,
   TRAINING_JOB_TYPE,
   QUEUE_NAME_LABEL,

@@ -192,8 +192,66 @@ describe("ModelRegistry security posture", () => {
       owner: "ml-platform",
       "cost-center": "cc-1",
     });
-    const deny = findResource(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "reg-default-deny");
+    const deny = findResource(
+      plan,
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+      "reg-namespace-default-deny",
+    );
     expect(deny.inputs["spec"]).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+    // Each workload's own policy allows DNS, so the namespace has no namespace-wide DNS policy.
+    expect(
+      resourcesOfType(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => r.inputs["metadata"]),
+    ).not.toContainEqual(expect.objectContaining({ name: "allow-dns-egress" }));
+  });
+
+  it("the namespace is a RestrictedNamespace and the server a SecureWorkload; moved objects alias their old URNs", async () => {
+    const plan = await registryPlan({ target: "aws", aws, environment: "prod" });
+    const registry = findResource(plan, "mlops:index:ModelRegistry", "reg");
+    const namespace = findResource(plan, "mlops:index:RestrictedNamespace", "reg-namespace");
+    const server = findResource(plan, "mlops:index:SecureWorkload", "reg-server");
+    expect(namespace.parent).toBe(registry.urn);
+    expect(server.parent).toBe(registry.urn);
+    const childrenOf = (urn: string) =>
+      plan.resources
+        .filter((r) => r.parent === urn)
+        .map((r) => `${r.type} ${r.name}`)
+        .sort();
+    expect(childrenOf(namespace.urn)).toEqual([
+      "kubernetes:core/v1:Namespace reg-namespace",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy reg-namespace-default-deny",
+    ]);
+    expect(childrenOf(server.urn)).toEqual([
+      "kubernetes:apps/v1:Deployment reg-server",
+      "kubernetes:core/v1:Service reg-server-service",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy reg-server-network-policy",
+      "kubernetes:policy/v1:PodDisruptionBudget reg-server-pdb",
+    ]);
+    // The Secret, the migration Job and its policy, and the adapter's ServiceAccount stay put.
+    for (const [type, name] of [
+      ["kubernetes:core/v1:Secret", "reg-server-config"],
+      ["kubernetes:batch/v1:Job", "reg-db-migrate"],
+      ["kubernetes:networking.k8s.io/v1:NetworkPolicy", "reg-db-migrate-network-policy"],
+      ["kubernetes:core/v1:ServiceAccount", "reg-server-sa"],
+    ] as const) {
+      expect(findResource(plan, type, name).parent, name).toBe(registry.urn);
+    }
+    // Each moved object aliases the URN it had directly under the registry (`pulumi up` adopts it).
+    const old = (type: string, name: string) =>
+      `urn:pulumi:test::mlops::mlops:index:ModelRegistry$${type}::${name}`;
+    for (const [type, name, oldName] of [
+      ["kubernetes:core/v1:Namespace", "reg-namespace", "reg-namespace"],
+      ["kubernetes:networking.k8s.io/v1:NetworkPolicy", "reg-namespace-default-deny", "reg-default-deny"],
+      ["kubernetes:apps/v1:Deployment", "reg-server", "reg-server"],
+      ["kubernetes:core/v1:Service", "reg-server-service", "reg-service"],
+      [
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+        "reg-server-network-policy",
+        "reg-server-network-policy",
+      ],
+      ["kubernetes:policy/v1:PodDisruptionBudget", "reg-server-pdb", "reg-server-pdb"],
+    ] as const) {
+      expect(findResource(plan, type, name).aliases, name).toContain(old(type, oldName));
+    }
   });
 
   it("the server NetworkPolicy admits clients on 5000 only and egress to DNS, database and store", async () => {
@@ -246,7 +304,7 @@ describe("ModelRegistry security posture", () => {
   it("no Ingress and no auth by default: ClusterIP only", async () => {
     const plan = await registryPlan({});
     expect(resourcesOfType(plan, "kubernetes:networking.k8s.io/v1:Ingress")).toHaveLength(0);
-    const svc = findResource(plan, "kubernetes:core/v1:Service", "reg-service");
+    const svc = findResource(plan, "kubernetes:core/v1:Service", "reg-server-service");
     expect(inputAt(svc, "spec.type")).toBe("ClusterIP");
     expect(mlflowContainer(plan)["args"]).not.toContain("--app-name");
   });
@@ -479,7 +537,7 @@ describe("ModelRegistry Ingress per class (HTTPS only, artifact-sized limits, lo
       },
     ]);
     expect(
-      inputAt(findResource(plan, "kubernetes:core/v1:Service", "reg-service"), "metadata.annotations"),
+      inputAt(findResource(plan, "kubernetes:core/v1:Service", "reg-server-service"), "metadata.annotations"),
     ).toBe(undefined);
   });
 
@@ -508,7 +566,7 @@ describe("ModelRegistry Ingress per class (HTTPS only, artifact-sized limits, lo
       timeoutSec: 3600,
       healthCheck: { type: "HTTP", requestPath: "/health", port: 5000 },
     });
-    const service = findResource(plan, "kubernetes:core/v1:Service", "reg-service");
+    const service = findResource(plan, "kubernetes:core/v1:Service", "reg-server-service");
     expect(inputAt(service, "spec.type")).toBe("ClusterIP");
     expect(inputAt(service, "metadata.annotations")).toEqual({
       "cloud.google.com/neg": '{"ingress":true}',

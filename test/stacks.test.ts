@@ -81,7 +81,7 @@ describe("every shipped stack plans offline", () => {
       const registry = one(plan, "mlops:index:ModelRegistry", "model-registry");
       for (const [type, name] of [
         ["kubernetes:apps/v1:Deployment", "model-registry-server"],
-        ["kubernetes:core/v1:Service", "model-registry-service"],
+        ["kubernetes:core/v1:Service", "model-registry-server-service"],
       ] as const) {
         expect(under(plan, registry.urn, one(plan, type, name)), name).toBe(true);
       }

@@ -10,6 +10,11 @@ import {
   type GpuTrainingClusterArgs,
   type ModelRegistryArgs,
 } from "../components";
+import {
+  restrictedNamespaceArgsSchema,
+  type RestrictedNamespaceArgs,
+} from "../components/shared/restricted-namespace";
+import { secureWorkloadArgsSchema, type SecureWorkloadArgs } from "../components/shared/secure-workload";
 
 describe("args interfaces match their zod schemas", () => {
   it("ModelRegistryArgs", () => {
@@ -20,5 +25,15 @@ describe("args interfaces match their zod schemas", () => {
   it("GpuTrainingClusterArgs", () => {
     expectTypeOf<z.input<typeof gpuTrainingClusterArgsSchema>>().toEqualTypeOf<GpuTrainingClusterArgs>();
     expectTypeOf<GpuTrainingClusterArgs>().toEqualTypeOf<z.input<typeof gpuTrainingClusterArgsSchema>>();
+  });
+
+  it("RestrictedNamespaceArgs", () => {
+    expectTypeOf<z.input<typeof restrictedNamespaceArgsSchema>>().toEqualTypeOf<RestrictedNamespaceArgs>();
+    expectTypeOf<RestrictedNamespaceArgs>().toEqualTypeOf<z.input<typeof restrictedNamespaceArgsSchema>>();
+  });
+
+  it("SecureWorkloadArgs", () => {
+    expectTypeOf<z.input<typeof secureWorkloadArgsSchema>>().toEqualTypeOf<SecureWorkloadArgs>();
+    expectTypeOf<SecureWorkloadArgs>().toEqualTypeOf<z.input<typeof secureWorkloadArgsSchema>>();
   });
 });

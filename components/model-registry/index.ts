@@ -11,7 +11,6 @@
  * `<name>-<stack>-<role>` (components/shared/names.ts), so two stacks in one account/project never
  * share one.
  */
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import {
@@ -23,7 +22,9 @@ import {
 } from "../adapters";
 import { PRESETS, type Environment } from "../shared/presets";
 import { dnsLabel } from "../shared/names";
-import { governanceLabels, restrictedNamespaceLabels, standardLabels } from "../shared/k8s";
+import { movedFrom } from "../shared/aliases";
+import { governanceLabels, standardLabels } from "../shared/k8s";
+import { RestrictedNamespace } from "../shared/restricted-namespace";
 import { validateArgs } from "../shared/validation";
 import { DEFAULT_MLFLOW_IMAGE, modelRegistryArgsSchema, type ModelRegistryArgs } from "./args";
 import {
@@ -76,28 +77,25 @@ export class ModelRegistry extends pulumi.ComponentResource {
     const labels = { ...governanceLabels(tags), ...standardLabels("mlflow", name, "model-registry") };
     const ingressEnabled = a.ingress?.enabled ?? false;
     const authEnabled = a.auth?.enabled ?? ingressEnabled;
-    const k8sOpts = { parent: this, provider };
 
-    // Namespace with Pod Security "restricted" and a default-deny NetworkPolicy; every workload
-    // in it then admits exactly what it needs with its own NetworkPolicy.
+    // A RestrictedNamespace: Pod Security "restricted" and a default-deny NetworkPolicy; every
+    // workload in it then admits exactly what it needs with its own NetworkPolicy, DNS included
+    // (so no namespace-wide DNS policy). Its objects were created directly under the registry
+    // before the RestrictedNamespace existed; the aliases keep the deployed objects.
     const dependsOn: pulumi.Resource[] = [];
     let namespace: pulumi.Output<string> = pulumi.output(namespaceName);
     if (a.createNamespace ?? true) {
-      const ns = new k8s.core.v1.Namespace(
+      const ns = new RestrictedNamespace(
         `${name}-namespace`,
-        { metadata: { name: namespaceName, labels: { ...labels, ...restrictedNamespaceLabels() } } },
-        k8sOpts,
-      );
-      namespace = ns.metadata.name;
-      const deny = new k8s.networking.v1.NetworkPolicy(
-        `${name}-default-deny`,
+        { namespace: namespaceName, labels, dnsEgress: false },
         {
-          metadata: { name: "default-deny-all", namespace, labels },
-          spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+          parent: this,
+          provider,
+          transformations: [movedFrom(this, { [`${name}-namespace-default-deny`]: `${name}-default-deny` })],
         },
-        k8sOpts,
       );
-      dependsOn.push(ns, deny);
+      namespace = ns.namespaceName;
+      dependsOn.push(ns.namespace, ns.defaultDeny);
     }
 
     const adapter = createAdapter(

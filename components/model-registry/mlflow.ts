@@ -1,6 +1,9 @@
 /**
- * The Kubernetes side of the model registry: the MLflow server's Secret, schema-migration Job,
- * Deployment, Service, NetworkPolicies, PodDisruptionBudget and (optional) Ingress.
+ * The Kubernetes side of the model registry: the MLflow server's Secret and schema-migration Job
+ * (with its NetworkPolicy), the server as a SecureWorkload (Deployment, Service, NetworkPolicy,
+ * PodDisruptionBudget; the ServiceAccount is the adapter's workload identity) and the optional
+ * Ingress. The Secret, the Job and the Ingress stay MLflow's own: the Secret's keys, the migration
+ * script and the Ingress's class settings are specific to this server.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -12,9 +15,12 @@ import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
   selectorLabels,
+  uniqueRules,
   type ContainerResources,
 } from "../shared/k8s";
+import { movedFrom } from "../shared/aliases";
 import { dnsLabel } from "../shared/names";
+import { SecureWorkload } from "../shared/secure-workload";
 import { basicAuthIni, inClusterIngressAnnotations, migrationScript } from "./config";
 
 /** Port of the MLflow server (MLflow's default). */
@@ -25,7 +31,7 @@ const AUTH_CONFIG_DIR = "/etc/mlflow/auth";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
-type IngressRule = k8s.types.input.networking.v1.NetworkPolicyIngressRule;
+type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 
 export interface MlflowSettings {
   name: string;
@@ -81,40 +87,6 @@ export function allowedHosts(service: string, namespace: string, ingressHost?: s
   hosts.push("localhost", "localhost:*", "127.0.0.1", "127.0.0.1:*");
   if (ingressHost) hosts.push(ingressHost);
   return hosts.join(",");
-}
-
-/**
- * Env vars by name, first one wins. Adapters may each contribute the same variable (e.g. the
- * region for both the bucket and the identity); a container with a duplicate name is rejected by
- * server-side apply.
- */
-export function uniqueEnv(env: EnvVar[]): EnvVar[] {
-  const seen = new Set<string>();
-  return env.filter((e) => {
-    if (typeof e.name !== "string") return true;
-    if (seen.has(e.name)) return false;
-    seen.add(e.name);
-    return true;
-  });
-}
-
-/** Egress rules without repeats (rules holding values not known until deployment are kept as they are). */
-export function uniqueRules(rules: EgressRule[]): EgressRule[] {
-  const seen = new Set<string>();
-  return rules.filter((rule) => {
-    if (containsOutput(rule)) return true;
-    const key = JSON.stringify(rule);
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-function containsOutput(value: unknown): boolean {
-  if (pulumi.Output.isInstance(value) || value instanceof Promise) return true;
-  if (Array.isArray(value)) return value.some(containsOutput);
-  if (typeof value === "object" && value !== null) return Object.values(value).some(containsOutput);
-  return false;
 }
 
 export function mlflowWorkload(
@@ -213,12 +185,6 @@ export function mlflowWorkload(
     mounts.push({ name: "auth-config", mountPath: AUTH_CONFIG_DIR, readOnly: true });
   }
 
-  const probe = (path: string, extra: Record<string, number>): k8s.types.input.core.v1.Probe => ({
-    httpGet: { path, port: "http" },
-    timeoutSeconds: 5,
-    ...extra,
-  });
-
   // The schema migration, once per rollout and before any replica starts (see migrationScript).
   // Pulumi waits for a Job to complete (pulumi-kubernetes await logic for batch/v1 Job), and a
   // changed image replaces the Job (its pod template is immutable) under a new generated name,
@@ -279,82 +245,8 @@ export function mlflowWorkload(
     { ...opts, dependsOn: [...s.dependsOn, secret, migrationPolicy] },
   );
 
-  const deployment = new k8s.apps.v1.Deployment(
-    `${name}-server`,
-    {
-      metadata: { name: dnsLabel([name]), namespace: s.namespace, labels: s.labels },
-      spec: {
-        replicas: s.replicas,
-        selector: { matchLabels: selector },
-        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-        template: {
-          metadata: { labels: s.labels },
-          spec: {
-            serviceAccountName: s.identity.serviceAccountName,
-            automountServiceAccountToken: false,
-            securityContext: restrictedPodSecurityContext(MLFLOW_UID),
-            ...(s.spreadAcrossZones
-              ? {
-                  topologySpreadConstraints: [
-                    {
-                      maxSkew: 1,
-                      topologyKey: "topology.kubernetes.io/zone",
-                      whenUnsatisfiable: "ScheduleAnyway",
-                      labelSelector: { matchLabels: selector },
-                    },
-                  ],
-                }
-              : {}),
-            containers: [
-              {
-                name: "mlflow",
-                image: s.image,
-                imagePullPolicy: "IfNotPresent",
-                command: ["mlflow"],
-                args,
-                ports: [{ name: "http", containerPort: MLFLOW_PORT, protocol: "TCP" }],
-                env: uniqueEnv(env),
-                resources: resources(s.resources),
-                securityContext: restrictedContainerSecurityContext(),
-                volumeMounts: mounts,
-                // /health is the one endpoint that bypasses basic auth and the host check.
-                startupProbe: probe("/health", { periodSeconds: 10, failureThreshold: 30 }),
-                readinessProbe: probe("/health", { periodSeconds: 10, failureThreshold: 3 }),
-                livenessProbe: probe("/health", { periodSeconds: 20, failureThreshold: 3 }),
-              },
-            ],
-            volumes,
-          },
-        },
-      },
-    },
-    // The identity's pending pieces (EKS Pod Identity association, role policy): pods created
-    // before them start without credentials.
-    { ...opts, dependsOn: [...s.dependsOn, secret, migration, ...s.identity.ready] },
-  );
-
   const lb = s.ingress?.loadBalancer;
-  const service = new k8s.core.v1.Service(
-    `${name}-service`,
-    {
-      metadata: {
-        name: serviceName,
-        namespace: s.namespace,
-        labels: s.labels,
-        ...(lb && Object.keys(lb.serviceAnnotations).length > 0
-          ? { annotations: lb.serviceAnnotations }
-          : {}),
-      },
-      spec: {
-        type: "ClusterIP",
-        selector,
-        ports: [{ name: "http", port: MLFLOW_PORT, targetPort: "http", protocol: "TCP" }],
-      },
-    },
-    { ...opts, dependsOn: [...s.dependsOn, ...(lb?.resources ?? [])] },
-  );
-
-  const ingressFrom: IngressRule["from"] = [
+  const ingressFrom: Peer[] = [
     { podSelector: {} },
     { namespaceSelector: { matchLabels: s.clientNamespaceLabels } },
   ];
@@ -369,30 +261,50 @@ export function mlflowWorkload(
     for (const cidr of s.ingress.sourceCidrs ?? lb?.sourceCidrs ?? [])
       ingressFrom.push({ ipBlock: { cidr } });
   }
-  new k8s.networking.v1.NetworkPolicy(
-    `${name}-server-network-policy`,
-    {
-      metadata: { name: dnsLabel([name, "server"]), namespace: s.namespace, labels: s.labels },
-      spec: {
-        podSelector: { matchLabels: selector },
-        policyTypes: ["Ingress", "Egress"],
-        ingress: [{ from: ingressFrom, ports: [{ protocol: "TCP", port: MLFLOW_PORT }] }],
-        egress: uniqueRules([dnsEgressRule(), ...s.egress]),
-      },
-    },
-    { ...opts, dependsOn: s.dependsOn },
-  );
 
-  if (s.podDisruptionBudget && s.replicas >= 2) {
-    new k8s.policy.v1.PodDisruptionBudget(
-      `${name}-server-pdb`,
-      {
-        metadata: { name: dnsLabel([name]), namespace: s.namespace, labels: s.labels },
-        spec: { minAvailable: 1, selector: { matchLabels: selector } },
-      },
-      { ...opts, dependsOn: s.dependsOn },
-    );
-  }
+  // The server: Deployment, Service, NetworkPolicy and PDB. They were created directly under the
+  // registry before the SecureWorkload existed; the aliases keep the deployed objects.
+  const server = new SecureWorkload(
+    `${name}-server`,
+    {
+      namespace: s.namespace,
+      objectName: serviceName,
+      networkPolicyName: dnsLabel([name, "server"]),
+      labels: s.labels,
+      selectorLabels: selector,
+      image: s.image,
+      containerName: "mlflow",
+      command: ["mlflow"],
+      args,
+      env,
+      volumes,
+      volumeMounts: mounts,
+      port: MLFLOW_PORT,
+      // /health is the one endpoint that bypasses basic auth and the host check.
+      healthCheckPath: "/health",
+      replicas: s.replicas,
+      resources: s.resources,
+      runAsUser: MLFLOW_UID,
+      // The ServiceAccount is the adapter's: it carries the cloud identity binding.
+      serviceAccountName: s.identity.serviceAccountName,
+      spreadAcrossZones: s.spreadAcrossZones,
+      podDisruptionBudget: s.podDisruptionBudget,
+      ingressFrom,
+      egress: s.egress,
+      serviceAnnotations: lb?.serviceAnnotations,
+      // The identity's pending pieces (EKS Pod Identity association, role policy): pods created
+      // before them start without credentials.
+      deploymentDependsOn: [secret, migration, ...s.identity.ready],
+      serviceDependsOn: lb?.resources ?? [],
+    },
+    {
+      parent,
+      provider,
+      dependsOn: s.dependsOn,
+      transformations: [movedFrom(parent, { [`${name}-server-service`]: `${name}-service` })],
+    },
+  );
+  const deployment = server.deployment;
 
   if (s.ingress) {
     const ing = s.ingress;
@@ -424,7 +336,7 @@ export function mlflowWorkload(
                   {
                     path: "/",
                     pathType: "Prefix",
-                    backend: { service: { name: service.metadata.name, port: { name: "http" } } },
+                    backend: { service: { name: server.serviceName, port: { name: "http" } } },
                   },
                 ],
               },
@@ -436,5 +348,5 @@ export function mlflowWorkload(
     );
   }
 
-  return { serviceName: service.metadata.name, adminPassword };
+  return { serviceName: server.serviceName, adminPassword };
 }

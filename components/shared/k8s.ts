@@ -1,8 +1,11 @@
 import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 
 type Container = k8s.types.input.core.v1.Container;
 type PodSecurityContext = k8s.types.input.core.v1.PodSecurityContext;
 type SecurityContext = k8s.types.input.core.v1.SecurityContext;
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
 
 /** Label keys every object of this toolkit carries (Kubernetes recommended labels). */
 export function standardLabels(component: string, instance: string, role: string): Record<string, string> {
@@ -110,4 +113,38 @@ export function governanceLabels(tags: Record<string, string>): Record<string, s
     out[key] = v;
   }
   return out;
+}
+
+/**
+ * Env vars by name, first one wins. Adapters may each contribute the same variable (e.g. the
+ * region for both the bucket and the identity); a container with a duplicate name is rejected by
+ * server-side apply.
+ */
+export function uniqueEnv(env: EnvVar[]): EnvVar[] {
+  const seen = new Set<string>();
+  return env.filter((e) => {
+    if (typeof e.name !== "string") return true;
+    if (seen.has(e.name)) return false;
+    seen.add(e.name);
+    return true;
+  });
+}
+
+/** Egress rules without repeats (rules holding values not known until deployment are kept as they are). */
+export function uniqueRules(rules: EgressRule[]): EgressRule[] {
+  const seen = new Set<string>();
+  return rules.filter((rule) => {
+    if (containsOutput(rule)) return true;
+    const key = JSON.stringify(rule);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function containsOutput(value: unknown): boolean {
+  if (pulumi.Output.isInstance(value) || value instanceof Promise) return true;
+  if (Array.isArray(value)) return value.some(containsOutput);
+  if (typeof value === "object" && value !== null) return Object.values(value).some(containsOutput);
+  return false;
 }

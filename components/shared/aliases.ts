@@ -1,0 +1,26 @@
+import type * as pulumi from "@pulumi/pulumi";
+
+/**
+ * A resource transformation for a sub-component that takes over resources an older version
+ * created directly under `oldParent`: every custom resource below it gets the alias
+ * `{ name: <old name>, parent: oldParent }`, so `pulumi up` adopts the deployed object instead of
+ * replacing it (the old name is `renamed[<new name>]`, else unchanged). This toolkit's components
+ * are left alone: nothing is deployed for them. Use in the sub-component's options: `transformations: [...]`.
+ */
+export function movedFrom(
+  oldParent: pulumi.Resource,
+  renamed: Record<string, string> = {},
+): pulumi.ResourceTransformation {
+  return ({ type, name, props, opts }) => {
+    // The transformation runs before the resource's class marks it custom, so components are
+    // told apart by type token: this toolkit's (`mlops:index:*`) have nothing deployed.
+    if (type.startsWith("mlops:index:")) return undefined;
+    return {
+      props,
+      opts: {
+        ...opts,
+        aliases: [...(opts.aliases ?? []), { name: renamed[name] ?? name, parent: oldParent }],
+      },
+    };
+  };
+}
