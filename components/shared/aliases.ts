@@ -6,6 +6,10 @@ import type * as pulumi from "@pulumi/pulumi";
  * `{ name: <old name>, parent: oldParent }`, so `pulumi up` adopts the deployed object instead of
  * replacing it (the old name is `renamed[<new name>]`, else unchanged). This toolkit's components
  * are left alone: nothing is deployed for them. Use in the sub-component's options: `transformations: [...]`.
+ *
+ * A (legacy, in-process) `transformations` entry rather than a `transforms` one: it runs inside
+ * the program, so it works the same under `pulumi up` and under the offline plan's mock runtime,
+ * which has no engine-side transform callbacks.
  */
 export function movedFrom(
   oldParent: pulumi.Resource,

@@ -189,9 +189,13 @@ export class SecureWorkload extends pulumi.ComponentResource {
     // The options' dependsOn (a resource or a list of them) is repeated on every child, so that
     // no object is created before what the caller made the whole workload wait for.
     const given = opts?.dependsOn;
-    const dependsOn = (
-      given === undefined ? [] : Array.isArray(given) ? given : [given]
-    ) as pulumi.Input<pulumi.Resource>[];
+    if (given !== undefined && !Array.isArray(given) && !pulumi.Resource.isInstance(given)) {
+      throw new pulumi.ResourceError(
+        `invalid options for ${SECURE_WORKLOAD_TYPE}: dependsOn must be a resource or a list of resources`,
+        this,
+      );
+    }
+    const dependsOn = given === undefined ? [] : Array.isArray(given) ? given : [given];
     const childOpts = (extra: pulumi.Resource[] = []): pulumi.CustomResourceOptions => ({
       parent: this,
       dependsOn: [...dependsOn, ...extra],
