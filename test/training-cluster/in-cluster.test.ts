@@ -17,6 +17,7 @@ import {
   API_SERVER_CALLBACK_PORTS,
   KUEUE_CHART,
   KUEUE_FRAMEWORKS,
+  NvidiaGpuStack,
   QUEUE_NAME_LABEL,
   TEAM_LABEL,
   teamCeilings,
@@ -35,7 +36,7 @@ import {
   type Plan,
   type PlanResource,
 } from "../helpers";
-import { Host, inClusterProgram, POOLS, TEAMS } from "./fixtures";
+import { fakeClusterHandle, Host, inClusterProgram, POOLS, TEAMS } from "./fixtures";
 import { planFromFolder } from "../package-from-source";
 
 type JobSpec = k8s.types.output.batch.v1.JobSpec;
@@ -805,6 +806,25 @@ describe("bad input", () => {
     ).rejects.toThrow(
       /args\.teams\[0\]\.pools: unknown GPU pool\(s\) "h100-spot"; the cluster's pools are "l4-spot", "a100-on-demand"/,
     );
+  });
+
+  it('a GPU stack sub-component for gpuStack "none" is refused (it would only make a privileged namespace)', async () => {
+    await expect(
+      planOf(() => {
+        const parent = new Host("gtc");
+        new NvidiaGpuStack(
+          "gtc-gpu",
+          {
+            context: { parent, name: "gtc", environment: "dev", tags: {}, protect: false },
+            cluster: fakeClusterHandle(),
+            gpuStack: "none",
+            dcgmExporter: false,
+            serviceMonitors: false,
+          },
+          { parent },
+        );
+      }),
+    ).rejects.toThrow(/mlops:index:NvidiaGpuStack:\n {2}args\.gpuStack: "none" installs no GPU stack/);
   });
 
   it("ceilings add quantities exactly", () => {

@@ -15,6 +15,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GPU_NODE_LABELS, GPU_TAINT, type ClusterHandle } from "../types";
+import { argError } from "../../shared/validation";
 import { GpuStack, type InClusterContext } from "./args";
 import {
   childOptions,
@@ -216,7 +217,7 @@ export interface NvidiaGpuStackArgs {
   context: InClusterContext;
   /** The cluster the stack is installed into. */
   cluster: ClusterHandle;
-  /** "devicePlugin" or "gpuOperator" ("none" installs nothing: the cluster creates no stack). */
+  /** "devicePlugin" or "gpuOperator" ("none" is an error: the cluster creates no stack then). */
   gpuStack: GpuStack;
   /** Install a DCGM exporter (the standalone chart, or the GPU Operator's own). */
   dcgmExporter: boolean;
@@ -242,6 +243,15 @@ export class NvidiaGpuStack extends pulumi.ComponentResource {
 
   constructor(name: string, args: NvidiaGpuStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super(NVIDIA_GPU_STACK_TYPE, name, {}, opts);
+    if (args.gpuStack === GpuStack.none) {
+      // A GPU stack that installs nothing would still make a privileged namespace: refuse it.
+      argError(
+        this,
+        NVIDIA_GPU_STACK_TYPE,
+        "gpuStack",
+        '"none" installs no GPU stack; create no NvidiaGpuStack',
+      );
+    }
     const { cluster: handle } = args;
     const ctx = subComponentContext(args.context, this);
     const namespace = new k8s.core.v1.Namespace(
@@ -278,7 +288,7 @@ export class NvidiaGpuStack extends pulumi.ComponentResource {
       if (args.dcgmExporter) {
         releases.push(release("dcgm-exporter", DCGM_EXPORTER_CHART, dcgmExporterValues(args)));
       }
-    } else if (args.gpuStack === GpuStack.gpuOperator) {
+    } else {
       if (!handle.driversPreinstalled) {
         new k8s.networking.v1.NetworkPolicy(
           `${ctx.name}-gpu-driver-network-policy`,
