@@ -8,7 +8,8 @@
  *
  * Run it only for an intended change (a resource added or removed on purpose, a fix that renames
  * one) and review the diff: a refactor that moves resources gives them `aliases` and needs no new
- * baseline.
+ * baseline (a stack whose only differences are resources aliasing their baseline URNs matches, and
+ * its file is left as it is).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -56,6 +57,15 @@ async function main(args: string[]): Promise<number> {
       const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
       if (next === current) continue;
       const name = path.relative(process.cwd(), file);
+      // Resources that moved (a new parent, a renamed component) and alias their deployed URN are
+      // unchanged for the engine: the baseline keeps recording what is deployed, in both modes.
+      const moved = current === undefined ? undefined : movedThroughAliases(stack, planned);
+      if (moved !== undefined) {
+        process.stdout.write(
+          `${name}: matches (${moved} resource(s) moved, each aliasing its deployed URN)\n`,
+        );
+        continue;
+      }
       if (check) {
         // Out of date only when the engine would create, delete or rename something: a resource
         // that moved and aliases its baseline URN is adopted, as the doc comment above says.
@@ -73,6 +83,18 @@ async function main(args: string[]): Promise<number> {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   return code;
+}
+
+/**
+ * How many resources of `plan` have a URN the baseline lacks but alias one of its URNs, when that
+ * is the only difference (undefined when anything else differs).
+ */
+function movedThroughAliases(stack: string, plan: Plan): number | undefined {
+  const baseline = readBaseline(stack);
+  const diff = compareWithBaseline(baseline, plan);
+  if (Object.values(diff).some((items: string[]) => items.length > 0)) return undefined;
+  const deployed = new Set(baseline.urns);
+  return plan.resources.filter((r) => r.custom && !r.external && !deployed.has(r.stateUrn ?? r.urn)).length;
 }
 
 function describeDiff(stack: string, plan: Plan): string {

@@ -307,6 +307,51 @@ describe("the cloud stacks create their GPU training clusters", () => {
     });
   }
 
+  // Children of each sub-component of the cluster: the GPU stack (device plugin + DCGM exporter;
+  // none on GKE, whose platform runs them), Kueue (namespace, policy, release, Cohort, a flavor
+  // for CPU and one per GPU pool) and each team (namespace, quota, limits, ServiceAccount, 5
+  // NetworkPolicies + the workload-identity one on EKS Pod Identity and GKE, ClusterQueue, LocalQueue).
+  const SUB_COMPONENT_CHILDREN: Record<
+    (typeof STACKS)[number],
+    { gpu?: number; kueue: number; team: number }
+  > = {
+    local: { gpu: 4, kueue: 5, team: 11 },
+    "aws-dev": { gpu: 4, kueue: 6, team: 12 },
+    "aws-prod": { gpu: 4, kueue: 8, team: 12 },
+    "gcp-dev": { kueue: 6, team: 12 },
+    "gcp-prod": { kueue: 8, team: 12 },
+  };
+  for (const stack of STACKS) {
+    it(`${stack}: the cluster composes the GPU stack, Kueue and a tenancy per team; what moved under them aliases its deployed URN`, () => {
+      const plan = plans.get(stack)!;
+      const cluster = one(plan, "mlops:index:GpuTrainingCluster", "gpu-cluster");
+      const teams = Object.keys(plan.outputs["teamNamespaces"] as Record<string, string>);
+      const expected = SUB_COMPONENT_CHILDREN[stack];
+      const components = plan.resources.filter((r) => r.parent === cluster.urn && !r.custom);
+      expect(components.map((c) => `${c.type} ${c.name}`).sort()).toEqual(
+        [
+          ...(expected.gpu === undefined ? [] : ["mlops:index:NvidiaGpuStack gpu-cluster-gpu"]),
+          "mlops:index:Kueue gpu-cluster-kueue",
+          ...teams.map((t) => `mlops:index:TeamTenancy gpu-cluster-${t}`),
+        ].sort(),
+      );
+      const formerPrefix = cluster.stateUrn!.replace(/::gpu-cluster$/, "$");
+      for (const component of components) {
+        const children = plan.resources.filter((r) => r.parent === component.urn);
+        const count: Record<string, number | undefined> = {
+          "mlops:index:NvidiaGpuStack": expected.gpu,
+          "mlops:index:Kueue": expected.kueue,
+          "mlops:index:TeamTenancy": expected.team,
+        };
+        expect(children, component.name).toHaveLength(count[component.type]!);
+        for (const r of children) {
+          expect(r.custom, r.name).toBe(true);
+          expect(r.aliases, r.name).toContain(`${formerPrefix}${r.type}::${r.name}`);
+        }
+      }
+    });
+  }
+
   for (const stack of STACKS) {
     it(`${stack}: Kueue queues and team namespaces`, () => {
       const plan = plans.get(stack)!;

@@ -7,8 +7,9 @@
  *   aws/           createAwsCluster: VPC, EKS, system node group, Karpenter + GPU NodePools
  *   gcp/           createGcpCluster: VPC-native network, GKE, system + GPU node pools
  *   existing/      adoptExistingCluster: a kubeconfig (kind, k3d, any cluster)
- *   in-cluster/    installInClusterParts: GPU device plugin / operator, DCGM exporter, Kueue,
- *                  team namespaces + quotas + queues, the training job template
+ *   in-cluster/    installInClusterParts: the sub-components NvidiaGpuStack (device plugin /
+ *                  operator, DCGM exporter), Kueue, and a TeamTenancy per team (namespace,
+ *                  quotas, queues); the training job template
  *
  * A cluster builder returns a `ClusterHandle`; the in-cluster parts only see the handle.
  */

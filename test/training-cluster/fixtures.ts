@@ -54,21 +54,25 @@ export interface Scenario {
   handle?: Partial<Pick<ClusterHandle, "aws" | "gcp" | "managedGpuMetrics">>;
 }
 
+/** A cluster handle on a kubeconfig provider named "cluster", with nothing to wait for. */
+export function fakeClusterHandle(s: Pick<Scenario, "driversPreinstalled" | "handle"> = {}): ClusterHandle {
+  return {
+    provider: new k8s.Provider("cluster", { kubeconfig: "apiVersion: v1\nkind: Config\n" }),
+    kubeconfig: pulumi.secret(""),
+    clusterName: pulumi.output("test"),
+    endpoint: pulumi.output(""),
+    driversPreinstalled: s.driversPreinstalled ?? true,
+    ready: [],
+    ...s.handle,
+  };
+}
+
 /** A program that installs the in-cluster parts on a fake handle; `seen.parts` gets the result. */
 export function inClusterProgram(s: Scenario = {}, seen: { parts?: InClusterParts } = {}) {
   return () => {
     const name = s.name ?? "gtc";
     const parent = new Host(name);
-    const provider = new k8s.Provider("cluster", { kubeconfig: "apiVersion: v1\nkind: Config\n" });
-    const handle: ClusterHandle = {
-      provider,
-      kubeconfig: pulumi.secret(""),
-      clusterName: pulumi.output("test"),
-      endpoint: pulumi.output(""),
-      driversPreinstalled: s.driversPreinstalled ?? true,
-      ready: [],
-      ...s.handle,
-    };
+    const handle = fakeClusterHandle(s);
     seen.parts = installInClusterParts(
       { parent, name, environment: s.environment ?? "dev", tags: { owner: "ml-platform" }, protect: false },
       handle,

@@ -17,6 +17,7 @@ import {
   API_SERVER_CALLBACK_PORTS,
   KUEUE_CHART,
   KUEUE_FRAMEWORKS,
+  NvidiaGpuStack,
   QUEUE_NAME_LABEL,
   TEAM_LABEL,
   teamCeilings,
@@ -27,6 +28,7 @@ import { GPU_NODE_LABELS, GPU_TAINT, type ClusterHandle } from "../../components
 import { formatIssues } from "../../components/shared/validation";
 import {
   childrenOf,
+  descendantsOf,
   findResource,
   inputAt,
   planOf,
@@ -34,7 +36,7 @@ import {
   type Plan,
   type PlanResource,
 } from "../helpers";
-import { Host, inClusterProgram, POOLS, TEAMS } from "./fixtures";
+import { fakeClusterHandle, Host, inClusterProgram, POOLS, TEAMS } from "./fixtures";
 import { planFromFolder } from "../package-from-source";
 
 type JobSpec = k8s.types.output.batch.v1.JobSpec;
@@ -53,6 +55,9 @@ const T = {
   lq: "kubernetes:kueue.x-k8s.io/v1beta2:LocalQueue",
   job: "kubernetes:batch/v1:Job",
   provider: "pulumi:providers:kubernetes",
+  gpuStack: "mlops:index:NvidiaGpuStack",
+  kueue: "mlops:index:Kueue",
+  team: "mlops:index:TeamTenancy",
 } as const;
 
 const meta = (r: PlanResource) =>
@@ -79,24 +84,103 @@ describe("device plugin stack (drivers preinstalled), two pools, two teams", () 
     plan = await planOf(inClusterProgram({}, seen));
   });
 
-  it("creates exactly the expected children, all under the component, on the cluster provider", () => {
+  it("composes sub-components: the GPU stack, Kueue and a tenancy per team, and nothing else directly", () => {
     const host = findResource(plan, "test:index:Host");
-    const children = childrenOf(plan, host.urn);
-    const count = (type: string) => children.filter((c) => c.type === type).length;
-    expect(count(T.namespace)).toBe(4); // gpu-system, kueue-system, vision, team-nlp
-    expect(count(T.release)).toBe(3); // device plugin, DCGM exporter, Kueue
-    expect(count(T.flavor)).toBe(3); // default-cpu + 2 pools
-    expect(count(T.cohort)).toBe(1);
-    expect(count(T.cq)).toBe(2);
-    expect(count(T.lq)).toBe(2);
-    expect(count(T.quota)).toBe(2);
-    expect(count(T.limits)).toBe(2);
-    expect(count(T.sa)).toBe(2);
-    // 5 per team (no workload-identity rule on a kubeconfig cluster) + one per platform namespace
-    expect(count(T.netpol)).toBe(12);
-    expect(children).toHaveLength(4 + 3 + 3 + 1 + 2 + 2 + 2 + 2 + 2 + 12);
+    expect(childrenOf(plan, host.urn).map((c) => `${c.type} ${c.name}`)).toEqual([
+      `${T.gpuStack} gtc-gpu`,
+      `${T.kueue} gtc-kueue`,
+      `${T.team} gtc-vision`,
+      `${T.team} gtc-nlp`,
+    ]);
     const provider = findResource(plan, T.provider, "cluster");
-    for (const c of children) expect(c.provider, c.name).toContain(provider.urn);
+    for (const c of descendantsOf(plan, host.urn).filter((r) => r.custom)) {
+      expect(c.provider, c.name).toContain(provider.urn);
+    }
+  });
+
+  it("each sub-component has exactly its children, named as before, aliasing the component they were under", () => {
+    const host = findResource(plan, "test:index:Host");
+    const children = (type: string, name: string) => {
+      const component = findResource(plan, type, name);
+      expect(component.parent, name).toBe(host.urn);
+      return childrenOf(plan, component.urn)
+        .map((c) => `${c.type} ${c.name}`)
+        .sort();
+    };
+    expect(children(T.gpuStack, "gtc-gpu")).toEqual(
+      [
+        `${T.namespace} gtc-gpu-system`,
+        `${T.netpol} gtc-gpu-system-network-policy`,
+        `${T.release} gtc-nvidia-device-plugin`,
+        `${T.release} gtc-dcgm-exporter`,
+      ].sort(),
+    );
+    expect(children(T.kueue, "gtc-kueue")).toEqual(
+      [
+        `${T.namespace} gtc-kueue-system`,
+        `${T.netpol} gtc-kueue-system-network-policy`,
+        `${T.release} gtc-kueue`,
+        `${T.flavor} gtc-flavor-default-cpu`,
+        `${T.flavor} gtc-flavor-l4-spot`,
+        `${T.flavor} gtc-flavor-a100-on-demand`,
+        `${T.cohort} gtc-cohort`,
+      ].sort(),
+    );
+    for (const team of ["vision", "nlp"]) {
+      // 5 NetworkPolicies: no workload-identity rule on a kubeconfig cluster.
+      expect(children(T.team, `gtc-${team}`)).toEqual(
+        [
+          `${T.namespace} gtc-${team}-ns`,
+          `${T.quota} gtc-${team}-quota`,
+          `${T.limits} gtc-${team}-limits`,
+          `${T.sa} gtc-${team}-sa`,
+          ...[
+            "default-deny",
+            "allow-dns",
+            "allow-same-namespace",
+            "allow-model-registry",
+            "allow-https-egress",
+          ].map((p) => `${T.netpol} gtc-${team}-${p}`),
+          `${T.cq} gtc-${team}-cq`,
+          `${T.lq} gtc-${team}-lq`,
+        ].sort(),
+      );
+    }
+    // Every Kubernetes object aliases its URN under the component it was created under before the
+    // sub-components existed, so a deployed stack keeps it (test/stacks.test.ts checks the stacks).
+    const objects = descendantsOf(plan, host.urn).filter((r) => r.custom);
+    expect(objects).toHaveLength(4 + 7 + 2 * 11);
+    // (The provider's own aliases of renamed Kubernetes types, e.g. extensions/v1beta1 for a
+    // NetworkPolicy, stay under the sub-component.)
+    const underHost = `${host.stateUrn!.replace(/::gtc$/, "")}$`;
+    for (const r of objects) {
+      expect(
+        r.aliases!.filter((a) => a.startsWith(underHost) && !a.startsWith(`${underHost}mlops:index:`)),
+        r.name,
+      ).toEqual([`${underHost}${r.type}::${r.name}`]);
+    }
+  });
+
+  it("the sub-components' outputs: what the cluster and the other parts use", () => {
+    const parts = seen.parts!;
+    expect(parts.gpu!.gpuStack).toBe("devicePlugin");
+    expect(parts.gpu!.releases).toHaveLength(2);
+    expect(parts.kueue.cohortName).toBe("gtc");
+    expect(parts.kueue.flavors).toHaveLength(3);
+    expect(parts.kueue.clusterQueueDependencies).toEqual([
+      parts.kueue.release,
+      parts.kueue.cohort,
+      ...parts.kueue.flavors,
+    ]);
+    expect(Object.keys(parts.teams)).toEqual(["vision", "nlp"]);
+    expect(parts.teams["nlp"]!.serviceAccountName).toBe("training");
+    // The LocalQueue waits for the team's ClusterQueue, which waits for the Kueue objects.
+    const cq = findResource(plan, T.cq, "gtc-nlp-cq");
+    const lq = findResource(plan, T.lq, "gtc-nlp-lq");
+    expect(lq.dependencies).toContain(cq.urn);
+    for (const name of ["gtc-kueue", "gtc-cohort", "gtc-flavor-default-cpu", "gtc-flavor-a100-on-demand"]) {
+      expect(cq.dependencies, name).toContain(plan.resources.find((r) => r.name === name && r.custom)!.urn);
+    }
   });
 
   it("team namespaces are model-registry clients, and their jobs may reach MLflow on 5000", () => {
@@ -441,6 +525,8 @@ describe("GPU Operator stack", () => {
     );
     expect(resourcesOfType(plan, T.release).map((r) => r.inputs["chart"])).toEqual([KUEUE_CHART]);
     expect(resourcesOfType(plan, T.namespace).map((r) => meta(r).name)).not.toContain("gpu-system");
+    // Nothing to install: no GPU stack sub-component either.
+    expect(resourcesOfType(plan, T.gpuStack)).toEqual([]);
     const wi = spec<NetworkPolicySpec>(byMetaName(plan, T.netpol, "allow-workload-identity", "vision"));
     expect(wi.egress.map((e) => e.to[0]!.ipBlock.cidr)).toEqual([
       "169.254.169.254/32",
@@ -720,6 +806,25 @@ describe("bad input", () => {
     ).rejects.toThrow(
       /args\.teams\[0\]\.pools: unknown GPU pool\(s\) "h100-spot"; the cluster's pools are "l4-spot", "a100-on-demand"/,
     );
+  });
+
+  it('a GPU stack sub-component for gpuStack "none" is refused (it would only make a privileged namespace)', async () => {
+    await expect(
+      planOf(() => {
+        const parent = new Host("gtc");
+        new NvidiaGpuStack(
+          "gtc-gpu",
+          {
+            context: { parent, name: "gtc", environment: "dev", tags: {}, protect: false },
+            cluster: fakeClusterHandle(),
+            gpuStack: "none",
+            dcgmExporter: false,
+            serviceMonitors: false,
+          },
+          { parent },
+        );
+      }),
+    ).rejects.toThrow(/mlops:index:NvidiaGpuStack:\n {2}args\.gpuStack: "none" installs no GPU stack/);
   });
 
   it("ceilings add quantities exactly", () => {

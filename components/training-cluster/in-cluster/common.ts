@@ -41,15 +41,42 @@ export function labelsFor(ctx: InClusterContext, role: string): Record<string, s
 }
 
 /**
- * Options for every in-cluster child: parented to the component, on the cluster's provider, after
- * everything the cluster builder says must be ready (node groups, Karpenter), plus `extra`.
+ * Where a sub-component's children go (issue 8): under the sub-component (`parent`), with the
+ * cluster component they were created under before the sub-components existed (`formerParent`)
+ * as an alias, so that the deployed resources keep their identity instead of being replaced.
+ */
+export interface ChildContext extends InClusterContext {
+  /** The cluster component: the children's parent in stacks deployed before issue 8. */
+  formerParent?: pulumi.Resource;
+}
+
+/**
+ * The context of the children of `component`, a sub-component of the cluster (`ctx.parent`):
+ * names and labels stay the cluster's (`ctx.name`), so logical names do not change.
+ */
+export function subComponentContext(
+  ctx: InClusterContext,
+  component: pulumi.ComponentResource,
+): ChildContext {
+  return { ...ctx, parent: component, formerParent: ctx.parent };
+}
+
+/**
+ * Options for every in-cluster child: parented to its (sub-)component, aliased to its former
+ * parent, on the cluster's provider, after everything the cluster builder says must be ready
+ * (node groups, Karpenter), plus `extra`.
  */
 export function childOptions(
-  ctx: InClusterContext,
+  ctx: ChildContext,
   handle: ClusterHandle,
   extra: pulumi.Resource[] = [],
 ): pulumi.CustomResourceOptions {
-  return { parent: ctx.parent, provider: handle.provider, dependsOn: [...handle.ready, ...extra] };
+  return {
+    parent: ctx.parent,
+    provider: handle.provider,
+    dependsOn: [...handle.ready, ...extra],
+    ...(ctx.formerParent ? { aliases: [{ parent: ctx.formerParent }] } : {}),
+  };
 }
 
 /**
@@ -59,7 +86,7 @@ export function childOptions(
  * the node itself (kubelet probes) is always allowed by Kubernetes.
  */
 export function platformNamespacePolicy(
-  ctx: InClusterContext,
+  ctx: ChildContext,
   handle: ClusterHandle,
   namespace: k8s.core.v1.Namespace,
   role: string,

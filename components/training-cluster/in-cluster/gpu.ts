@@ -13,9 +13,17 @@
  * the host. Nothing else runs there; team namespaces are "restricted".
  */
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { GPU_NODE_LABELS, GPU_TAINT, type ClusterHandle } from "../types";
+import { argError } from "../../shared/validation";
 import { GpuStack, type InClusterContext } from "./args";
-import { childOptions, GPU_SYSTEM_NAMESPACE, labelsFor, platformNamespacePolicy } from "./common";
+import {
+  childOptions,
+  GPU_SYSTEM_NAMESPACE,
+  labelsFor,
+  platformNamespacePolicy,
+  subComponentContext,
+} from "./common";
 
 /**
  * NVIDIA device plugin chart (https://nvidia.github.io/k8s-device-plugin, chart
@@ -200,90 +208,109 @@ export function gpuDriverEgressPolicyManifest(labels: Record<string, string>) {
   };
 }
 
-export interface GpuStackResult {
-  namespace?: k8s.core.v1.Namespace;
-  releases: k8s.helm.v3.Release[];
+/** Pulumi type token of the GPU stack sub-component. */
+export const NVIDIA_GPU_STACK_TYPE = "mlops:index:NvidiaGpuStack";
+
+/** What the GPU stack is made of (resolved by the cluster's in-cluster args). */
+export interface NvidiaGpuStackArgs {
+  /** The cluster's context: children are named `${context.name}-<role>` and labelled for it. */
+  context: InClusterContext;
+  /** The cluster the stack is installed into. */
+  cluster: ClusterHandle;
+  /** "devicePlugin" or "gpuOperator" ("none" is an error: the cluster creates no stack then). */
+  gpuStack: GpuStack;
+  /** Install a DCGM exporter (the standalone chart, or the GPU Operator's own). */
+  dcgmExporter: boolean;
+  /** ServiceMonitors for the exporters (needs the prometheus-operator CRDs). */
+  serviceMonitors: boolean;
 }
 
-/** Creates `gpu-system` and the releases of the chosen GPU stack. */
-export function installGpuStack(
-  ctx: InClusterContext,
-  handle: ClusterHandle,
-  opts: { gpuStack: GpuStack; dcgmExporter: boolean; serviceMonitors: boolean },
-): GpuStackResult {
-  if (opts.gpuStack === GpuStack.none) return { releases: [] };
-  const nsManifest = gpuSystemNamespaceManifest(labelsFor(ctx, "gpu"));
-  const namespace = new k8s.core.v1.Namespace(
-    `${ctx.name}-gpu-system`,
-    nsManifest,
-    childOptions(ctx, handle),
-  );
-  // DCGM exporter metrics (9400) for Prometheus; the GPU Operator's webhook-free operands need only the API.
-  platformNamespacePolicy(ctx, handle, namespace, "gpu-system", [{ port: 9400, fromAnywhere: false }]);
-  const releaseOpts = childOptions(ctx, handle, [namespace]);
-  const common = (
-    name: string,
-  ): Pick<
-    k8s.helm.v3.ReleaseArgs,
-    "name" | "namespace" | "createNamespace" | "atomic" | "cleanupOnFail"
-  > => ({
-    name,
-    namespace: namespace.metadata.name,
-    createNamespace: false,
-    atomic: true,
-    cleanupOnFail: true,
-  });
-  const releases: k8s.helm.v3.Release[] = [];
-  if (opts.gpuStack === GpuStack.devicePlugin) {
-    releases.push(
+/**
+ * `mlops:index:NvidiaGpuStack`, a sub-component of the GPU training cluster: the `gpu-system`
+ * namespace, its NetworkPolicies and the releases of the chosen GPU stack (see the file comment).
+ *
+ * The children keep the names they had when they were the cluster's own children
+ * (`${cluster}-gpu-system`, `${cluster}-nvidia-device-plugin`, ...) and alias that parent, so a
+ * stack deployed before the sub-component existed keeps them.
+ */
+export class NvidiaGpuStack extends pulumi.ComponentResource {
+  /** The GPU stack installed. */
+  public readonly gpuStack: GpuStack;
+  /** The `gpu-system` namespace. */
+  public readonly namespace: k8s.core.v1.Namespace;
+  /** Device plugin and DCGM exporter, or the GPU Operator. */
+  public readonly releases: k8s.helm.v3.Release[];
+
+  constructor(name: string, args: NvidiaGpuStackArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(NVIDIA_GPU_STACK_TYPE, name, {}, opts);
+    if (args.gpuStack === GpuStack.none) {
+      // A GPU stack that installs nothing would still make a privileged namespace: refuse it.
+      argError(
+        this,
+        NVIDIA_GPU_STACK_TYPE,
+        "gpuStack",
+        '"none" installs no GPU stack; create no NvidiaGpuStack',
+      );
+    }
+    const { cluster: handle } = args;
+    const ctx = subComponentContext(args.context, this);
+    const namespace = new k8s.core.v1.Namespace(
+      `${ctx.name}-gpu-system`,
+      gpuSystemNamespaceManifest(labelsFor(ctx, "gpu")),
+      childOptions(ctx, handle),
+    );
+    // DCGM exporter metrics (9400) for Prometheus; the GPU Operator's webhook-free operands need only the API.
+    platformNamespacePolicy(ctx, handle, namespace, "gpu-system", [{ port: 9400, fromAnywhere: false }]);
+    const releaseOpts = childOptions(ctx, handle, [namespace]);
+    const release = (
+      releaseName: string,
+      chart: { repo: string; chart: string; version: string },
+      values: object,
+    ) =>
       new k8s.helm.v3.Release(
-        `${ctx.name}-nvidia-device-plugin`,
+        `${ctx.name}-${releaseName}`,
         {
-          ...common("nvidia-device-plugin"),
-          chart: DEVICE_PLUGIN_CHART.chart,
-          version: DEVICE_PLUGIN_CHART.version,
-          repositoryOpts: { repo: DEVICE_PLUGIN_CHART.repo },
-          values: devicePluginValues(),
+          name: releaseName,
+          namespace: namespace.metadata.name,
+          createNamespace: false,
+          atomic: true,
+          cleanupOnFail: true,
+          chart: chart.chart,
+          version: chart.version,
+          repositoryOpts: { repo: chart.repo },
+          values,
         },
         releaseOpts,
-      ),
-    );
-    if (opts.dcgmExporter) {
-      releases.push(
-        new k8s.helm.v3.Release(
-          `${ctx.name}-dcgm-exporter`,
-          {
-            ...common("dcgm-exporter"),
-            chart: DCGM_EXPORTER_CHART.chart,
-            version: DCGM_EXPORTER_CHART.version,
-            repositoryOpts: { repo: DCGM_EXPORTER_CHART.repo },
-            values: dcgmExporterValues(opts),
-          },
+      );
+    const releases: k8s.helm.v3.Release[] = [];
+    if (args.gpuStack === GpuStack.devicePlugin) {
+      releases.push(release("nvidia-device-plugin", DEVICE_PLUGIN_CHART, devicePluginValues()));
+      if (args.dcgmExporter) {
+        releases.push(release("dcgm-exporter", DCGM_EXPORTER_CHART, dcgmExporterValues(args)));
+      }
+    } else {
+      if (!handle.driversPreinstalled) {
+        new k8s.networking.v1.NetworkPolicy(
+          `${ctx.name}-gpu-driver-network-policy`,
+          gpuDriverEgressPolicyManifest(labelsFor(ctx, "gpu")),
           releaseOpts,
+        );
+      }
+      releases.push(
+        release(
+          "gpu-operator",
+          GPU_OPERATOR_CHART,
+          gpuOperatorValues({ ...args, driversPreinstalled: handle.driversPreinstalled }),
         ),
       );
     }
-  } else {
-    if (!handle.driversPreinstalled) {
-      new k8s.networking.v1.NetworkPolicy(
-        `${ctx.name}-gpu-driver-network-policy`,
-        gpuDriverEgressPolicyManifest(labelsFor(ctx, "gpu")),
-        releaseOpts,
-      );
-    }
-    releases.push(
-      new k8s.helm.v3.Release(
-        `${ctx.name}-gpu-operator`,
-        {
-          ...common("gpu-operator"),
-          chart: GPU_OPERATOR_CHART.chart,
-          version: GPU_OPERATOR_CHART.version,
-          repositoryOpts: { repo: GPU_OPERATOR_CHART.repo },
-          values: gpuOperatorValues({ ...opts, driversPreinstalled: handle.driversPreinstalled }),
-        },
-        releaseOpts,
-      ),
-    );
+    this.gpuStack = args.gpuStack;
+    this.namespace = namespace;
+    this.releases = releases;
+    this.registerOutputs({
+      gpuStack: this.gpuStack,
+      namespace: namespace.metadata.name,
+      releases: releases.map((r) => r.name),
+    });
   }
-  return { namespace, releases };
 }

@@ -4,15 +4,17 @@
  *
  * - the GPU stack (`gpu.ts`): device plugin or GPU Operator, DCGM exporter, in `gpu-system`;
  * - Kueue (`kueue.ts`): the controller in `kueue-system`, a ResourceFlavor per GPU pool plus one
- *   for CPU, a Cohort, a ClusterQueue per team;
+ *   for CPU, a Cohort;
  * - per team (`teams.ts`): namespace, ResourceQuota, LimitRange, ServiceAccount,
- *   NetworkPolicies, and the LocalQueue `training`;
+ *   NetworkPolicies, the team's ClusterQueue and the LocalQueue `training`;
  * - the job template that submits to those queues is `job-template.ts` (`TrainingJob`).
  *
- * Every child: `{ parent: ctx.parent, provider: handle.provider, dependsOn: handle.ready }`.
+ * Each of the three is a sub-component of the cluster component (issue 8): `mlops:index:NvidiaGpuStack`
+ * (`${name}-gpu`), `mlops:index:Kueue` (`${name}-kueue`) and one `mlops:index:TeamTenancy` per team
+ * (`${name}-<team>`). This module resolves the args and composes them; it creates nothing itself.
+ * Every Kubernetes object: `{ parent: <sub-component>, aliases: [{ parent: <cluster component> }],
+ * provider: handle.provider, dependsOn: handle.ready }` (`childOptions`).
  */
-import * as k8s from "@pulumi/kubernetes";
-import { dnsLabel } from "../../shared/names";
 import { argError } from "../../shared/validation";
 import { GPU_TRAINING_CLUSTER_TYPE, type ClusterHandle, type ResolvedGpuPool } from "../types";
 import {
@@ -24,28 +26,10 @@ import {
   type InClusterContext,
   type ValidatedInClusterArgs,
 } from "./args";
-import { childOptions, CPU_FLAVOR_NAME, labelsFor, LOCAL_QUEUE_NAME, TEAM_SERVICE_ACCOUNT } from "./common";
-import { installGpuStack } from "./gpu";
-import {
-  clusterQueueManifest,
-  cohortManifest,
-  cpuFlavorManifest,
-  gpuFlavorManifest,
-  installKueue,
-  kueueObject,
-  localQueueManifest,
-} from "./kueue";
-import {
-  limitRangeManifest,
-  resourceQuotaManifest,
-  teamCeilings,
-  teamNamespaceManifest,
-  teamNetworkPolicyManifests,
-  teamServiceAccountManifest,
-  workloadIdentityEgress,
-  type ResolvedContainerDefaults,
-  type ResolvedTeam,
-} from "./teams";
+import { CPU_FLAVOR_NAME } from "./common";
+import { NvidiaGpuStack } from "./gpu";
+import { Kueue } from "./kueue";
+import { teamCeilings, TeamTenancy, type ResolvedContainerDefaults, type ResolvedTeam } from "./teams";
 
 export * from "./args";
 export {
@@ -70,6 +54,9 @@ export {
   devicePluginValues,
   gpuOperatorValues,
   gpuSystemNamespaceManifest,
+  NVIDIA_GPU_STACK_TYPE,
+  NvidiaGpuStack,
+  type NvidiaGpuStackArgs,
 } from "./gpu";
 export {
   KUEUE_API_VERSION,
@@ -85,7 +72,11 @@ export {
   kueueValues,
   KUEUE_FRAMEWORKS,
   localQueueManifest,
+  Kueue,
+  KUEUE_TYPE,
   type ClusterQueueInput,
+  type KueueArgs,
+  type KueueHandle,
 } from "./kueue";
 export {
   API_SERVER_CALLBACK_PORTS,
@@ -102,9 +93,12 @@ export {
   teamNetworkPolicyManifests,
   teamServiceAccountManifest,
   workloadIdentityEgress,
+  TEAM_TENANCY_TYPE,
+  TeamTenancy,
   type ResolvedContainerDefaults,
   type ResolvedTeam,
   type TeamCeiling,
+  type TeamTenancyArgs,
 } from "./teams";
 export {
   QUEUE_NAME_LABEL,
@@ -213,32 +207,21 @@ export function resolveInClusterArgs(
   };
 }
 
-/** What one team got. */
-export interface TeamParts {
-  /** The team namespace (where its jobs run). */
-  namespace: k8s.core.v1.Namespace;
-  /** The LocalQueue jobs submit to (`kueue.x-k8s.io/queue-name: training`). */
-  localQueueName: string;
-  /** The ServiceAccount jobs run as. */
-  serviceAccountName: string;
-  clusterQueue: k8s.apiextensions.CustomResource;
-  localQueue: k8s.apiextensions.CustomResource;
-}
-
-/** What the in-cluster parts created. */
+/** What the in-cluster parts created: the cluster component's sub-components. */
 export interface InClusterParts {
   /** The resolved args (defaults applied). */
   resolved: ResolvedInClusterArgs;
-  /** Device plugin / GPU Operator / DCGM exporter releases. */
-  gpuReleases: k8s.helm.v3.Release[];
-  kueueRelease: k8s.helm.v3.Release;
-  /** The Kueue cohort name. */
-  cohortName: string;
+  /** The GPU stack; undefined for gpuStack "none" (the platform runs the device plugin). */
+  gpu: NvidiaGpuStack | undefined;
+  kueue: Kueue;
   /** Per team name. */
-  teams: Record<string, TeamParts>;
+  teams: Record<string, TeamTenancy>;
 }
 
-/** Installs the GPU stack, Kueue and the teams into the cluster behind `handle`. */
+/**
+ * Installs the GPU stack, Kueue and the teams into the cluster behind `handle`, each a
+ * sub-component of the cluster component (`ctx.parent`), named `${ctx.name}-<role>`.
+ */
 export function installInClusterParts(
   ctx: InClusterContext,
   handle: ClusterHandle,
@@ -246,85 +229,52 @@ export function installInClusterParts(
   args: ValidatedInClusterArgs,
 ): InClusterParts {
   const r = resolveInClusterArgs(ctx, handle, pools, args);
+  const opts = { parent: ctx.parent };
+  const common = { context: ctx, cluster: handle };
 
-  const gpu = installGpuStack(ctx, handle, r);
-  const kueue = installKueue(ctx, handle, {
-    version: r.kueueVersion,
-    replicas: r.kueueReplicas,
-    serviceMonitors: r.serviceMonitors,
-  });
-
-  // ---- Kueue objects (after the release: CRDs and webhooks) ----
-  const kueueLabels = labelsFor(ctx, "kueue");
-  const afterKueue = childOptions(ctx, handle, [kueue.release]);
-  const flavors = [
-    kueueObject(`${ctx.name}-flavor-${CPU_FLAVOR_NAME}`, cpuFlavorManifest(kueueLabels), afterKueue),
-    ...pools.map((pool) =>
-      kueueObject(`${ctx.name}-flavor-${pool.name}`, gpuFlavorManifest(pool, kueueLabels), afterKueue),
-    ),
-  ];
-  const cohortName = dnsLabel([ctx.name]);
-  const cohort = kueueObject(`${ctx.name}-cohort`, cohortManifest(cohortName, kueueLabels), afterKueue);
-
-  // ---- teams ----
+  const gpu =
+    r.gpuStack === GpuStack.none
+      ? undefined
+      : new NvidiaGpuStack(
+          `${ctx.name}-gpu`,
+          {
+            ...common,
+            gpuStack: r.gpuStack,
+            dcgmExporter: r.dcgmExporter,
+            serviceMonitors: r.serviceMonitors,
+          },
+          opts,
+        );
+  const kueue = new Kueue(
+    `${ctx.name}-kueue`,
+    {
+      ...common,
+      pools,
+      version: r.kueueVersion,
+      replicas: r.kueueReplicas,
+      serviceMonitors: r.serviceMonitors,
+    },
+    opts,
+  );
   const ceilings = teamCeilings(r.teams);
-  const identityEgress = workloadIdentityEgress(handle);
-  const teams: Record<string, TeamParts> = {};
-  for (const team of r.teams) {
-    const labels = labelsFor(ctx, "team");
-    const prefix = `${ctx.name}-${team.name}`;
-    const namespace = new k8s.core.v1.Namespace(
-      `${prefix}-ns`,
-      teamNamespaceManifest(team, labels),
-      childOptions(ctx, handle),
-    );
-    const inNs = childOptions(ctx, handle, [namespace]);
-    new k8s.core.v1.ResourceQuota(
-      `${prefix}-quota`,
-      resourceQuotaManifest(team, ceilings.get(team.name)!, labels),
-      inNs,
-    );
-    new k8s.core.v1.LimitRange(
-      `${prefix}-limits`,
-      limitRangeManifest(team.namespace, r.containerDefaults, labels),
-      inNs,
-    );
-    new k8s.core.v1.ServiceAccount(`${prefix}-sa`, teamServiceAccountManifest(team, labels), inNs);
-    for (const policy of teamNetworkPolicyManifests(team.namespace, identityEgress, labels)) {
-      new k8s.networking.v1.NetworkPolicy(`${prefix}-${policy.metadata.name}`, policy, inNs);
-    }
-    const clusterQueue = kueueObject(
-      `${prefix}-cq`,
-      clusterQueueManifest(
+  const teams = Object.fromEntries(
+    r.teams.map((team) => [
+      team.name,
+      // Named like the prefix its children have always had (`${ctx.name}-<team>-ns`, ...).
+      new TeamTenancy(
+        `${ctx.name}-${team.name}`,
         {
-          name: team.name,
-          namespace: team.namespace,
-          cohort: cohortName,
-          cpuQuota: team.cpuQuota,
-          memoryQuota: team.memoryQuota,
-          gpuQuota: team.gpuQuota,
-          gpuFlavors: team.pools,
-          canBorrow: team.canBorrow,
+          ...common,
+          team,
+          ceiling: ceilings.get(team.name)!,
+          containerDefaults: r.containerDefaults,
+          kueue,
           reclaimWithinCohort: r.reclaimWithinCohort,
           withinClusterQueue: r.withinClusterQueue,
         },
-        kueueLabels,
+        opts,
       ),
-      childOptions(ctx, handle, [kueue.release, cohort, ...flavors]),
-    );
-    const localQueue = kueueObject(
-      `${prefix}-lq`,
-      localQueueManifest(team.namespace, team.name, kueueLabels),
-      childOptions(ctx, handle, [kueue.release, namespace, clusterQueue]),
-    );
-    teams[team.name] = {
-      namespace,
-      localQueueName: LOCAL_QUEUE_NAME,
-      serviceAccountName: TEAM_SERVICE_ACCOUNT,
-      clusterQueue,
-      localQueue,
-    };
-  }
-
-  return { resolved: r, gpuReleases: gpu.releases, kueueRelease: kueue.release, cohortName, teams };
+    ]),
+  );
+  return { resolved: r, gpu, kueue, teams };
 }

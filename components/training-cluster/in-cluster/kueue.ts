@@ -15,10 +15,11 @@
  * that tests validate them against the upstream schemas.
  */
 import * as k8s from "@pulumi/kubernetes";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import type { ClusterHandle, ResolvedGpuPool } from "../types";
 import { GPU_NODE_LABELS, GPU_TAINT } from "../types";
 import { restrictedNamespaceLabels } from "../../shared/k8s";
+import { dnsLabel } from "../../shared/names";
 import type { InClusterContext, ReclaimWithinCohort, WithinClusterQueue } from "./args";
 import {
   childOptions,
@@ -28,6 +29,7 @@ import {
   labelsFor,
   LOCAL_QUEUE_NAME,
   platformNamespacePolicy,
+  subComponentContext,
   TEAM_LABEL,
 } from "./common";
 import { API_SERVER_CALLBACK_PORTS, KUEUE_METRICS_PORT, KUEUE_WEBHOOK_PORT } from "./ports";
@@ -240,47 +242,112 @@ export function kueueNamespaceManifest(labels: Record<string, string>) {
   };
 }
 
-export interface KueueControllerResult {
-  namespace: k8s.core.v1.Namespace;
-  release: k8s.helm.v3.Release;
+/** Pulumi type token of the Kueue sub-component. */
+export const KUEUE_TYPE = "mlops:index:Kueue";
+
+/** What the team tenancies need of Kueue: the Cohort to join and what their queues wait for. */
+export interface KueueHandle {
+  /** The Cohort in which the teams' ClusterQueues lend and borrow (the cluster's name). */
+  readonly cohortName: string;
+  /** The Kueue release: its CRDs and validating webhooks must exist before any Kueue object. */
+  readonly release: k8s.helm.v3.Release;
+  /** What a ClusterQueue waits for: the release, the Cohort and every ResourceFlavor. */
+  readonly clusterQueueDependencies: pulumi.Resource[];
 }
 
-/** The `kueue-system` namespace and the Kueue release. */
-export function installKueue(
-  ctx: InClusterContext,
-  handle: ClusterHandle,
-  opts: { version: string; replicas: number; serviceMonitors: boolean },
-): KueueControllerResult {
-  const namespace = new k8s.core.v1.Namespace(
-    `${ctx.name}-kueue-system`,
-    kueueNamespaceManifest(labelsFor(ctx, "kueue")),
-    childOptions(ctx, handle),
-  );
-  const release = new k8s.helm.v3.Release(
-    `${ctx.name}-kueue`,
-    {
-      name: "kueue",
-      chart: KUEUE_CHART,
-      version: opts.version,
+/** What Kueue is made of (resolved by the cluster's in-cluster args). */
+export interface KueueArgs {
+  /** The cluster's context: children are named `${context.name}-<role>`; the Cohort is named after it. */
+  context: InClusterContext;
+  /** The cluster Kueue is installed into. */
+  cluster: ClusterHandle;
+  /** The cluster's GPU pools: one ResourceFlavor each. */
+  pools: ResolvedGpuPool[];
+  /** Kueue version (chart and image). */
+  version: string;
+  /** Controller replicas (a PodDisruptionBudget above 1). */
+  replicas: number;
+  /** A ServiceMonitor for the controller (needs the prometheus-operator CRDs). */
+  serviceMonitors: boolean;
+}
+
+/**
+ * `mlops:index:Kueue`, a sub-component of the GPU training cluster: the `kueue-system` namespace,
+ * its NetworkPolicy, the Kueue release, a ResourceFlavor per GPU pool plus `default-cpu`, and the
+ * Cohort (see the file comment). The teams' queues belong to the teams (`TeamTenancy`).
+ *
+ * The children keep the names they had as the cluster's own children (`${cluster}-kueue`,
+ * `${cluster}-flavor-<pool>`, `${cluster}-cohort`, ...) and alias that parent, so a stack deployed
+ * before the sub-component existed keeps them.
+ */
+export class Kueue extends pulumi.ComponentResource implements KueueHandle {
+  /** The `kueue-system` namespace. */
+  public readonly namespace: k8s.core.v1.Namespace;
+  public readonly release: k8s.helm.v3.Release;
+  /** `default-cpu`, then one per GPU pool. */
+  public readonly flavors: k8s.apiextensions.CustomResource[];
+  public readonly cohort: k8s.apiextensions.CustomResource;
+  public readonly cohortName: string;
+  public readonly clusterQueueDependencies: pulumi.Resource[];
+
+  constructor(name: string, args: KueueArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(KUEUE_TYPE, name, {}, opts);
+    const { cluster: handle } = args;
+    const ctx = subComponentContext(args.context, this);
+    const namespace = new k8s.core.v1.Namespace(
+      `${ctx.name}-kueue-system`,
+      kueueNamespaceManifest(labelsFor(ctx, "kueue")),
+      childOptions(ctx, handle),
+    );
+    const release = new k8s.helm.v3.Release(
+      `${ctx.name}-kueue`,
+      {
+        name: "kueue",
+        chart: KUEUE_CHART,
+        version: args.version,
+        namespace: namespace.metadata.name,
+        createNamespace: false,
+        atomic: true,
+        cleanupOnFail: true,
+        values: kueueValues(args),
+      },
+      childOptions(ctx, handle, [namespace]),
+    );
+    // The API server calls the admission webhooks (9443) and the visibility APIService (8082): it is
+    // outside the pod network. Without 8082 the APIService is unavailable, and namespace deletion
+    // (which lists every API group) hangs. Metrics (8443) only from inside the cluster (Prometheus).
+    platformNamespacePolicy(ctx, handle, namespace, "kueue-system", [
+      ...API_SERVER_CALLBACK_PORTS.filter((p) => p.namespace === KUEUE_NAMESPACE).map((p) => ({
+        port: p.port,
+        fromAnywhere: true,
+      })),
+      { port: KUEUE_METRICS_PORT, fromAnywhere: false },
+    ]);
+
+    // ---- Kueue objects (after the release: CRDs and webhooks) ----
+    const labels = labelsFor(ctx, "kueue");
+    const afterKueue = childOptions(ctx, handle, [release]);
+    const flavors = [
+      kueueObject(`${ctx.name}-flavor-${CPU_FLAVOR_NAME}`, cpuFlavorManifest(labels), afterKueue),
+      ...args.pools.map((pool) =>
+        kueueObject(`${ctx.name}-flavor-${pool.name}`, gpuFlavorManifest(pool, labels), afterKueue),
+      ),
+    ];
+    const cohortName = dnsLabel([ctx.name]);
+    const cohort = kueueObject(`${ctx.name}-cohort`, cohortManifest(cohortName, labels), afterKueue);
+
+    this.namespace = namespace;
+    this.release = release;
+    this.flavors = flavors;
+    this.cohort = cohort;
+    this.cohortName = cohortName;
+    this.clusterQueueDependencies = [release, cohort, ...flavors];
+    this.registerOutputs({
       namespace: namespace.metadata.name,
-      createNamespace: false,
-      atomic: true,
-      cleanupOnFail: true,
-      values: kueueValues(opts),
-    },
-    childOptions(ctx, handle, [namespace]),
-  );
-  // The API server calls the admission webhooks (9443) and the visibility APIService (8082): it is
-  // outside the pod network. Without 8082 the APIService is unavailable, and namespace deletion
-  // (which lists every API group) hangs. Metrics (8443) only from inside the cluster (Prometheus).
-  platformNamespacePolicy(ctx, handle, namespace, "kueue-system", [
-    ...API_SERVER_CALLBACK_PORTS.filter((p) => p.namespace === KUEUE_NAMESPACE).map((p) => ({
-      port: p.port,
-      fromAnywhere: true,
-    })),
-    { port: KUEUE_METRICS_PORT, fromAnywhere: false },
-  ]);
-  return { namespace, release };
+      release: release.name,
+      cohortName,
+    });
+  }
 }
 
 /**

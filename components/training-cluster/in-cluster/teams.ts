@@ -15,17 +15,33 @@
  * | networking/v1 NetworkPolicy  | `allow-https-egress`    | egress TCP 443 outside the node link-local range (datasets, registries, cloud APIs) |
  * | networking/v1 NetworkPolicy  | `allow-workload-identity` | only on GKE / EKS Pod Identity: the node-local credential endpoint |
  *
+ * | kueue ClusterQueue (cluster) | `<team>`                | the team's quota in the cluster's Cohort (kueue.ts) |
+ * | kueue LocalQueue             | `training`              | where the team's jobs queue (kueue.ts)           |
+ *
+ * Each team is a `TeamTenancy` sub-component of the cluster, which creates all of the above.
+ *
  * The ResourceQuota is the backstop for pods that bypass Kueue (a Job without the queue label is
  * not queued): it equals the most the team's ClusterQueue can ever admit, i.e. the nominal quota,
  * or the whole cohort's quota when the team may borrow. Kueue, not the ResourceQuota, is what
  * shares the GPUs.
  */
-import type * as k8s from "@pulumi/kubernetes";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { dnsEgressRule, restrictedNamespaceLabels } from "../../shared/k8s";
 import { AwsIdentityMode } from "../../adapters/types";
 import type { ClusterHandle } from "../types";
 import { formatCpu, formatMemory, parseQuantity } from "../../shared/quantity";
-import { GPU_RESOURCE, TEAM_LABEL, TEAM_SERVICE_ACCOUNT } from "./common";
+import type { InClusterContext, ReclaimWithinCohort, WithinClusterQueue } from "./args";
+import {
+  childOptions,
+  GPU_RESOURCE,
+  labelsFor,
+  LOCAL_QUEUE_NAME,
+  subComponentContext,
+  TEAM_LABEL,
+  TEAM_SERVICE_ACCOUNT,
+} from "./common";
+import { clusterQueueManifest, kueueObject, localQueueManifest, type KueueHandle } from "./kueue";
 
 type NetworkPolicyEgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
 type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
@@ -252,4 +268,104 @@ export function teamNetworkPolicyManifests(
     policies.push(policy("allow-workload-identity", { policyTypes: ["Egress"], egress: identityEgress }));
   }
   return policies;
+}
+
+/** Pulumi type token of a team's sub-component. */
+export const TEAM_TENANCY_TYPE = "mlops:index:TeamTenancy";
+
+/** What one team's tenancy is made of (resolved by the cluster's in-cluster args). */
+export interface TeamTenancyArgs {
+  /** The cluster's context: children are named `${context.name}-<team>-<kind>`. */
+  context: InClusterContext;
+  /** The cluster the team lives in. */
+  cluster: ClusterHandle;
+  team: ResolvedTeam;
+  /** The most the team's queue can admit (`teamCeilings` of all the cluster's teams). */
+  ceiling: TeamCeiling;
+  /** Requests and limits of containers that set none (the LimitRange). */
+  containerDefaults: ResolvedContainerDefaults;
+  /** The cluster's Kueue: the Cohort the team's ClusterQueue joins. */
+  kueue: KueueHandle;
+  reclaimWithinCohort: ReclaimWithinCohort;
+  withinClusterQueue: WithinClusterQueue;
+}
+
+/**
+ * `mlops:index:TeamTenancy`, a sub-component of the GPU training cluster per team: the team
+ * namespace and everything in it, and the team's ClusterQueue and LocalQueue (the table above).
+ *
+ * It is named `${cluster}-<team>`, the prefix its children have always had; they keep those names
+ * and alias the cluster component, their parent before the sub-component existed, so a deployed
+ * stack keeps them.
+ */
+export class TeamTenancy extends pulumi.ComponentResource {
+  /** The team namespace (where its jobs run). */
+  public readonly namespace: k8s.core.v1.Namespace;
+  /** The LocalQueue jobs submit to (`kueue.x-k8s.io/queue-name: training`). */
+  public readonly localQueueName: string;
+  /** The ServiceAccount jobs run as. */
+  public readonly serviceAccountName: string;
+  public readonly clusterQueue: k8s.apiextensions.CustomResource;
+  public readonly localQueue: k8s.apiextensions.CustomResource;
+
+  constructor(name: string, args: TeamTenancyArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(TEAM_TENANCY_TYPE, name, {}, opts);
+    const { cluster: handle, team, kueue } = args;
+    const ctx = subComponentContext(args.context, this);
+    const labels = labelsFor(ctx, "team");
+    const prefix = `${ctx.name}-${team.name}`;
+    const namespace = new k8s.core.v1.Namespace(
+      `${prefix}-ns`,
+      teamNamespaceManifest(team, labels),
+      childOptions(ctx, handle),
+    );
+    const inNs = childOptions(ctx, handle, [namespace]);
+    new k8s.core.v1.ResourceQuota(`${prefix}-quota`, resourceQuotaManifest(team, args.ceiling, labels), inNs);
+    new k8s.core.v1.LimitRange(
+      `${prefix}-limits`,
+      limitRangeManifest(team.namespace, args.containerDefaults, labels),
+      inNs,
+    );
+    new k8s.core.v1.ServiceAccount(`${prefix}-sa`, teamServiceAccountManifest(team, labels), inNs);
+    for (const policy of teamNetworkPolicyManifests(team.namespace, workloadIdentityEgress(handle), labels)) {
+      new k8s.networking.v1.NetworkPolicy(`${prefix}-${policy.metadata.name}`, policy, inNs);
+    }
+
+    const kueueLabels = labelsFor(ctx, "kueue");
+    const clusterQueue = kueueObject(
+      `${prefix}-cq`,
+      clusterQueueManifest(
+        {
+          name: team.name,
+          namespace: team.namespace,
+          cohort: kueue.cohortName,
+          cpuQuota: team.cpuQuota,
+          memoryQuota: team.memoryQuota,
+          gpuQuota: team.gpuQuota,
+          gpuFlavors: team.pools,
+          canBorrow: team.canBorrow,
+          reclaimWithinCohort: args.reclaimWithinCohort,
+          withinClusterQueue: args.withinClusterQueue,
+        },
+        kueueLabels,
+      ),
+      childOptions(ctx, handle, kueue.clusterQueueDependencies),
+    );
+    const localQueue = kueueObject(
+      `${prefix}-lq`,
+      localQueueManifest(team.namespace, team.name, kueueLabels),
+      childOptions(ctx, handle, [kueue.release, namespace, clusterQueue]),
+    );
+
+    this.namespace = namespace;
+    this.localQueueName = LOCAL_QUEUE_NAME;
+    this.serviceAccountName = TEAM_SERVICE_ACCOUNT;
+    this.clusterQueue = clusterQueue;
+    this.localQueue = localQueue;
+    this.registerOutputs({
+      namespace: namespace.metadata.name,
+      localQueueName: this.localQueueName,
+      serviceAccountName: this.serviceAccountName,
+    });
+  }
 }
