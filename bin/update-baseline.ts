@@ -67,11 +67,9 @@ async function main(args: string[]): Promise<number> {
         continue;
       }
       if (check) {
-        // Out of date only when the engine would create, delete or rename something: a resource
-        // that moved and aliases its baseline URN is adopted, as the doc comment above says.
-        const diff = current === undefined ? undefined : describeDiff(stack, planned);
-        if (diff === "") continue;
-        process.stderr.write(`${name} is out of date: run \`npm run baseline\`\n${diff ?? ""}`);
+        // Here the engine would create, delete or rename something (aliased moves matched above).
+        const diff = current === undefined ? "" : describeDiff(stack, planned);
+        process.stderr.write(`${name} is out of date: run \`npm run baseline\`\n${diff}`);
         code = 1;
       } else {
         fs.mkdirSync(BASELINE_DIR, { recursive: true });
