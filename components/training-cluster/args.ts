@@ -4,13 +4,33 @@
  */
 import { z } from "zod";
 import { Target, TARGETS } from "../adapters/types";
-import { ENVIRONMENTS, type Environment } from "../shared/presets";
+import { nested, parseWith, resolution, type Problem, type Resolution } from "../shared/contract";
+import { ENVIRONMENTS, PRESETS, type Environment } from "../shared/presets";
 import { dnsLabelSchema, tagsSchema } from "../shared/schemas";
-import { awsClusterArgsObject, checkAwsClusterArgs, type AwsClusterArgs } from "./aws/args";
-import { checkGcpClusterArgs, gcpClusterArgsObject, type GcpClusterArgs } from "./gcp/args";
+import {
+  awsClusterArgsObject,
+  resolveAwsClusterArgs,
+  type AwsClusterArgs,
+  type ResolvedAwsClusterArgs,
+} from "./aws/args";
+import { awsGpuPoolProblems, defaultAwsInstanceFamilies } from "./aws/nodepools";
+import {
+  gcpClusterArgsObject,
+  resolveGcpClusterArgs,
+  type GcpClusterArgs,
+  type ResolvedGcpClusterArgs,
+} from "./gcp/args";
+import { gcpGpuPoolProblems } from "./gcp/machines";
 import { existingClusterArgsSchema, type ExistingClusterArgs } from "./existing";
-import { checkInClusterArgs, GpuStack, inClusterArgsObject, type InClusterArgs } from "./in-cluster/args";
-import { CapacityType, GpuType } from "./types";
+import {
+  DEFAULT_DCGM_EXPORTER,
+  GpuStack,
+  inClusterArgsObject,
+  inClusterArgsProblems,
+  type InClusterArgs,
+} from "./in-cluster/args";
+import { resolveInClusterArgs, type GpuPlatform, type ResolvedInClusterArgs } from "./in-cluster";
+import { CapacityType, GpuType, type ResolvedGpuPool } from "./types";
 
 /** One pool of GPU nodes that scales from zero. */
 export interface GpuPoolArgs {
@@ -120,51 +140,25 @@ export const gpuTrainingClusterArgsObject = inClusterArgsObject
 /** @internal zod schema: kept out of the published declarations (stripInternal). */
 type CheckedArgs = z.output<typeof gpuTrainingClusterArgsObject>;
 
-/** Runs a block's own cross-field rules with its issues placed under `key`. */
-function nested<T>(
-  value: T | undefined,
-  key: string,
-  check: (v: T, ctx: z.RefinementCtx) => void,
-  ctx: z.RefinementCtx,
-): void {
-  if (value === undefined) return;
-  const inner = {
-    addIssue: (issue: { path?: PropertyKey[]; message?: string }) =>
-      ctx.addIssue({
-        code: "custom",
-        message: issue.message ?? "invalid",
-        path: [key, ...(issue.path ?? [])],
-      }),
-  } as unknown as z.RefinementCtx;
-  check(value, inner);
-}
-
-/** Cross-field rules: the block each target needs, no block of another target, unique pools.  @internal */
-export function checkGpuTrainingClusterArgs(v: CheckedArgs, ctx: z.RefinementCtx): void {
-  checkInClusterArgs(v, ctx);
-  nested(v.aws, "aws", checkAwsClusterArgs, ctx);
-  nested(v.gcp, "gcp", checkGcpClusterArgs, ctx);
+/**
+ * The component's own cross-field rules (the blocks' rules are theirs: `inClusterArgsProblems`,
+ * `resolveAwsClusterArgs`, `resolveGcpClusterArgs`, `resolveInClusterArgs`): the block each target
+ * needs, no block of another target, unique pools, nothing an adopted cluster cannot honour.
+ */
+function clusterProblems(v: CheckedArgs): Problem[] {
+  const problems: Problem[] = [];
   if (v.target === Target.gcp && !v.gcp && !v.existing) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["gcp"],
-      message: 'required when target is "gcp" (project and region)',
-    });
+    problems.push({ path: ["gcp"], message: 'required when target is "gcp" (project and region)' });
   }
   for (const other of [Target.aws, Target.gcp] as const) {
     if (other !== v.target && v[other] !== undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: [other],
-        message: `only used when target is "${other}"; remove it`,
-      });
+      problems.push({ path: [other], message: `only used when target is "${other}"; remove it` });
     }
   }
   // Args a target cannot honour are errors, never silent no-ops.
   const adopted = v.existing !== undefined || v.target === Target.local;
   if (adopted && v.protect === true) {
-    ctx.addIssue({
-      code: "custom",
+    problems.push({
       path: ["protect"],
       message:
         "an adopted cluster gets no stateful children from this component (the cluster and its keys belong to its owner), so there is nothing to protect; remove it",
@@ -175,15 +169,13 @@ export function checkGpuTrainingClusterArgs(v: CheckedArgs, ctx: z.RefinementCtx
   // and Ubuntu nodes (NVIDIA GPU Operator docs, "Google Kubernetes Engine"), which this builder
   // never creates.
   if (v.target === Target.gcp && !adopted && v.gpuStack !== undefined && v.gpuStack !== GpuStack.none) {
-    ctx.addIssue({
-      code: "custom",
+    problems.push({
       path: ["gpuStack"],
       message: `"${v.gpuStack}" cannot run on the GKE cluster this component creates: GKE installs the NVIDIA driver and runs its own device plugin on every GPU pool; omit gpuStack (or use "none")`,
     });
   }
-  if (v.clusterName !== undefined && (v.existing !== undefined || v.target === Target.local)) {
-    ctx.addIssue({
-      code: "custom",
+  if (v.clusterName !== undefined && adopted) {
+    problems.push({
       path: ["clusterName"],
       message: v.existing
         ? "names a cluster this component creates; an adopted cluster's name is existing.clusterName"
@@ -191,8 +183,7 @@ export function checkGpuTrainingClusterArgs(v: CheckedArgs, ctx: z.RefinementCtx
     });
   }
   if (v.existing && (v.aws || v.gcp)) {
-    ctx.addIssue({
-      code: "custom",
+    problems.push({
       path: ["existing"],
       message: "adopts a cluster: remove the aws/gcp cluster settings (they create one)",
     });
@@ -200,48 +191,136 @@ export function checkGpuTrainingClusterArgs(v: CheckedArgs, ctx: z.RefinementCtx
   const seen = new Set<string>();
   (v.gpuPools ?? []).forEach((pool, i) => {
     if (seen.has(pool.name)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["gpuPools", i, "name"],
-        message: `"${pool.name}" is used by another pool`,
-      });
+      problems.push({ path: ["gpuPools", i, "name"], message: `"${pool.name}" is used by another pool` });
     }
     seen.add(pool.name);
     if (pool.instanceFamilies && v.target !== Target.aws) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["gpuPools", i, "instanceFamilies"],
-        message: 'only used when target is "aws"',
-      });
+      problems.push({ path: ["gpuPools", i, "instanceFamilies"], message: 'only used when target is "aws"' });
     }
     if (pool.machineType && v.target !== Target.gcp) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["gpuPools", i, "machineType"],
-        message: 'only used when target is "gcp"',
-      });
+      problems.push({ path: ["gpuPools", i, "machineType"], message: 'only used when target is "gcp"' });
     }
   });
-  for (const [i, team] of (v.teams ?? []).entries()) {
-    for (const pool of team.pools ?? []) {
-      if (!(v.gpuPools?.map((p) => p.name) ?? defaultPoolNames(v)).includes(pool)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["teams", i, "pools"],
-          message: `"${pool}" is not a GPU pool of the cluster`,
-        });
-      }
-    }
+  return problems;
+}
+
+/**
+ * Runtime schema of `GpuTrainingClusterArgs`: the field schemas (the interface ↔ schema type test
+ * uses it). The rules and defaults are `resolveGpuTrainingClusterArgs`'s.
+ * @internal
+ */
+export const gpuTrainingClusterArgsSchema = gpuTrainingClusterArgsObject;
+
+/** `GpuTrainingClusterArgs` with every default applied and every rule passed. */
+export interface ResolvedGpuTrainingClusterArgs {
+  target: Target;
+  environment: Environment;
+  /** `args.clusterName` (a created cluster only; else the builder derives one). */
+  clusterName: string | undefined;
+  /** Tags of every resource, `environment` included. */
+  tags: Record<string, string>;
+  /** `protect` and retain-on-delete on stateful children. */
+  protect: boolean;
+  /** The cluster is adopted (`existing`, or target "local"): `existing` is the kubeconfig to use. */
+  existing: ExistingClusterArgs | undefined;
+  /** EKS settings, defaults applied (a created cluster on target "aws"). */
+  aws: ResolvedAwsClusterArgs | undefined;
+  /** GKE settings, defaults applied (a created cluster on target "gcp"). */
+  gcp: ResolvedGcpClusterArgs | undefined;
+  /** What the cluster's GPU nodes bring (drivers, managed GPU metrics). */
+  platform: GpuPlatform;
+  /** The GPU pools: the preset's when none are given; capacity type and families filled in. */
+  gpuPools: ResolvedGpuPool[];
+  /** The in-cluster parts (GPU stack, Kueue, teams), defaults applied. */
+  inCluster: ResolvedInClusterArgs;
+}
+
+/**
+ * What the nodes of a cluster this component creates bring. EKS: the AL2023 NVIDIA AMI has the
+ * driver and container toolkit, so the device plugin alone. GKE: GKE installs the driver and runs
+ * NVIDIA's device plugin itself (no GPU stack of ours), and exports DCGM metrics when asked
+ * (`dcgmExporter` turns GKE's managed DCGM on). An adopted cluster says so with
+ * `existing.gpuDriversPreinstalled`.
+ */
+function gpuPlatform(v: CheckedArgs, adopted: boolean): { platform: GpuPlatform; defaultGpuStack?: GpuStack } {
+  if (adopted) return { platform: { driversPreinstalled: v.existing?.gpuDriversPreinstalled ?? false } };
+  if (v.target === Target.gcp) {
+    return {
+      platform: { driversPreinstalled: true, managedGpuMetrics: v.dcgmExporter ?? DEFAULT_DCGM_EXPORTER },
+      defaultGpuStack: GpuStack.none,
+    };
   }
+  return { platform: { driversPreinstalled: true } };
 }
 
-function defaultPoolNames(v: CheckedArgs): string[] {
-  return defaultGpuPools(v.environment ?? "dev", v.target, v.existing !== undefined).map((p) => p.name);
+/**
+ * The contract pipeline of `GpuTrainingCluster` (components/shared/contract.ts), in one pure pass:
+ * the schema, the component's and each block's cross-field rules (each once), the environment
+ * preset and every default. `environment` fills `args.environment` when that is not given. The
+ * component and the stack config (`mlops:cluster`) both call it.
+ */
+export function resolveGpuTrainingClusterArgs(
+  args: unknown,
+  environment?: Environment,
+): Resolution<ResolvedGpuTrainingClusterArgs> {
+  const parsed = parseWith(gpuTrainingClusterArgsObject, args ?? {});
+  if (parsed.resolved === undefined) return { resolved: undefined, problems: parsed.problems };
+  const v = parsed.resolved;
+  const env: Environment = v.environment ?? environment ?? "dev";
+  const adopted = v.existing !== undefined || v.target === Target.local;
+  const problems = [...inClusterArgsProblems(v), ...clusterProblems(v)];
+
+  const gpuPools = resolveGpuPools(v.gpuPools ?? defaultGpuPools(env, v.target, adopted), env);
+  let aws: ResolvedAwsClusterArgs | undefined;
+  let gcp: ResolvedGcpClusterArgs | undefined;
+  if (!adopted && v.target === Target.aws) {
+    const r = resolveAwsClusterArgs(v.aws ?? {}, env);
+    aws = r.resolved;
+    problems.push(...nested(["aws"], r.problems), ...awsGpuPoolProblems(gpuPools));
+  }
+  if (!adopted && v.target === Target.gcp && v.gcp) {
+    const r = resolveGcpClusterArgs(v.gcp, env);
+    gcp = r.resolved;
+    problems.push(...nested(["gcp"], r.problems), ...gcpGpuPoolProblems(gpuPools));
+  }
+  const { platform, defaultGpuStack } = gpuPlatform(v, adopted);
+  const inCluster = resolveInClusterArgs(
+    env,
+    platform,
+    gpuPools.map((p) => p.name),
+    { ...v, gpuStack: v.gpuStack ?? defaultGpuStack },
+  );
+  problems.push(...inCluster.problems);
+
+  return resolution(
+    {
+      target: v.target,
+      environment: env,
+      clusterName: v.clusterName,
+      tags: { environment: env, ...(v.tags ?? {}) },
+      protect: v.protect ?? PRESETS[env].protectStatefulResources,
+      existing: adopted ? (v.existing ?? {}) : undefined,
+      aws,
+      gcp,
+      platform,
+      gpuPools,
+      inCluster: inCluster.resolved,
+    },
+    problems,
+  );
 }
 
-/** Runtime schema of `GpuTrainingClusterArgs`.  @internal */
-export const gpuTrainingClusterArgsSchema =
-  gpuTrainingClusterArgsObject.superRefine(checkGpuTrainingClusterArgs);
+/** Resolves pools: capacity type and instance families filled in for the environment. */
+export function resolveGpuPools(pools: GpuPoolArgs[], environment: Environment): ResolvedGpuPool[] {
+  return pools.map((p) => ({
+    name: p.name,
+    gpuType: p.gpuType,
+    capacityType: p.capacityType ?? (environment === "dev" ? CapacityType.spot : CapacityType.onDemand),
+    maxGpus: p.maxGpus,
+    instanceFamilies: p.instanceFamilies ?? defaultAwsInstanceFamilies(p.gpuType),
+    ...(p.machineType ? { machineType: p.machineType } : {}),
+  }));
+}
 
 /** The default GPU pools of an environment (none on an adopted cluster: its owner labels the nodes). */
 export function defaultGpuPools(environment: Environment, target: Target, adopted: boolean): GpuPoolArgs[] {

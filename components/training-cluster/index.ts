@@ -11,21 +11,18 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsTargetArgs, GcpTargetArgs, Target } from "../adapters/types";
-import { PRESETS, type Environment } from "../shared/presets";
-import { validateArgs } from "../shared/validation";
+import { Target, type AwsTargetArgs, type GcpTargetArgs } from "../adapters/types";
+import { resolvedOrThrow } from "../shared/contract";
 import {
-  defaultGpuPools,
-  gpuTrainingClusterArgsSchema,
-  type GpuPoolArgs,
+  resolveGpuTrainingClusterArgs,
   type GpuTrainingClusterArgs,
+  type ResolvedGpuTrainingClusterArgs,
 } from "./args";
-import { createAwsCluster, defaultAwsInstanceFamilies } from "./aws";
+import { createAwsCluster } from "./aws";
 import { adoptExistingCluster } from "./existing";
 import { createGcpCluster } from "./gcp";
-import { DEFAULT_DCGM_EXPORTER, GpuStack, installInClusterParts, LOCAL_QUEUE_NAME } from "./in-cluster";
+import { installInClusterParts, LOCAL_QUEUE_NAME } from "./in-cluster";
 import {
-  CapacityType,
   GPU_TRAINING_CLUSTER_TYPE,
   type ClusterBuildContext,
   type ClusterHandle,
@@ -35,43 +32,18 @@ import {
 export * from "./args";
 export * from "./types";
 
-type Validated = ReturnType<typeof gpuTrainingClusterArgsSchema.parse>;
-
-/** How each target's cluster comes to be (an `existing` block adopts instead, on any target). */
+/** How each target's cluster comes to be (an adopted cluster, on any target, uses "local"). */
 const CLUSTER_BUILDERS: Record<
   Target,
-  (ctx: ClusterBuildContext, a: Validated, pools: ResolvedGpuPool[]) => ClusterHandle
+  (ctx: ClusterBuildContext, a: ResolvedGpuTrainingClusterArgs) => ClusterHandle
 > = {
-  aws: (ctx, a, pools) => createAwsCluster(ctx, a.aws ?? {}, pools),
+  aws: (ctx, a) => createAwsCluster(ctx, a.aws!, a.gpuPools),
   // `dcgmExporter` on GKE is GKE's managed DCGM: the platform runs the exporter on its managed
   // drivers, and the in-cluster parts install none (see ClusterHandle.managedGpuMetrics).
-  gcp: (ctx, a, pools) =>
-    createGcpCluster(ctx, a.gcp!, pools, { managedDcgm: a.dcgmExporter ?? DEFAULT_DCGM_EXPORTER }),
+  gcp: (ctx, a) =>
+    createGcpCluster(ctx, a.gcp!, a.gpuPools, { managedDcgm: a.platform.managedGpuMetrics ?? false }),
   local: (ctx, a) => adoptExistingCluster(ctx, a.existing ?? {}),
 };
-
-/**
- * The GPU stack a target's platform calls for when the args do not choose: GKE's managed drivers
- * come with NVIDIA's device plugin (a second one would fight it); EKS's AL2023 NVIDIA AMI has the
- * drivers, so the device plugin alone; an adopted cluster decides by its `gpuDriversPreinstalled`.
- */
-const DEFAULT_GPU_STACK: Record<Target, GpuStack | undefined> = {
-  aws: undefined,
-  gcp: GpuStack.none,
-  local: undefined,
-};
-
-/** Resolves pools: the preset's when none are given; capacity type and families filled in. */
-export function resolveGpuPools(pools: GpuPoolArgs[], environment: Environment): ResolvedGpuPool[] {
-  return pools.map((p) => ({
-    name: p.name,
-    gpuType: p.gpuType,
-    capacityType: p.capacityType ?? (environment === "dev" ? CapacityType.spot : CapacityType.onDemand),
-    maxGpus: p.maxGpus,
-    instanceFamilies: p.instanceFamilies ?? defaultAwsInstanceFamilies(p.gpuType),
-    ...(p.machineType ? { machineType: p.machineType } : {}),
-  }));
-}
 
 /** A GPU training cluster (see the module comment). */
 export class GpuTrainingCluster extends pulumi.ComponentResource {
@@ -105,34 +77,18 @@ export class GpuTrainingCluster extends pulumi.ComponentResource {
 
   constructor(name: string, args: GpuTrainingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super(GPU_TRAINING_CLUSTER_TYPE, name, {}, opts);
-    const a = validateArgs(gpuTrainingClusterArgsSchema, args, this, GPU_TRAINING_CLUSTER_TYPE);
-    const environment: Environment = a.environment ?? "dev";
+    const a = resolvedOrThrow(resolveGpuTrainingClusterArgs(args), this, GPU_TRAINING_CLUSTER_TYPE);
     const ctx: ClusterBuildContext = {
       parent: this,
       name,
       ...(a.clusterName !== undefined ? { clusterName: a.clusterName } : {}),
-      environment,
-      tags: { environment, ...(a.tags ?? {}) },
-      protect: a.protect ?? PRESETS[environment].protectStatefulResources,
+      environment: a.environment,
+      tags: a.tags,
+      protect: a.protect,
     };
-    const adopted = a.existing !== undefined;
-    const pools = resolveGpuPools(a.gpuPools ?? defaultGpuPools(environment, a.target, adopted), environment);
-
-    const build = adopted ? CLUSTER_BUILDERS.local : CLUSTER_BUILDERS[a.target];
-    const handle = build(ctx, a, pools);
-    const {
-      aws: _aws,
-      gcp: _gcp,
-      existing: _existing,
-      gpuPools: _pools,
-      clusterName: _clusterName,
-      target,
-      ...inCluster
-    } = a;
-    const parts = installInClusterParts(ctx, handle, pools, {
-      ...inCluster,
-      gpuStack: inCluster.gpuStack ?? (adopted ? undefined : DEFAULT_GPU_STACK[target]),
-    });
+    const handle = CLUSTER_BUILDERS[a.existing ? Target.local : a.target](ctx, a);
+    const parts = installInClusterParts(ctx, handle, a.gpuPools, a.inCluster);
+    const pools = a.gpuPools;
 
     this.provider = handle.provider;
     this.kubeconfig = pulumi.secret(handle.kubeconfig);

@@ -11,6 +11,7 @@ import { AwsIdentityMode, DEFAULT_AWS_IDENTITY_MODE } from "../../adapters/types
 import { PRESETS, type Environment } from "../../shared/presets";
 import { cidrProblem } from "../../shared/cidr";
 import { cidrSchema } from "../../shared/schemas";
+import { refineWith, type BlockResolution, type Problem } from "../../shared/contract";
 import { input } from "../../shared/validation";
 
 // ---------------------------------------------------------------------------------------------
@@ -308,24 +309,19 @@ export const awsClusterArgsObject = z
 /** @internal zod schema: kept out of the published declarations (stripInternal). */
 type CheckedArgs = z.output<typeof awsClusterArgsObject>;
 
-/** Cross-field rules of `AwsClusterArgs` that do not need the environment.  @internal */
-export function checkAwsClusterArgs(v: CheckedArgs, ctx: z.RefinementCtx): void {
-  for (const p of crossFieldProblems(v))
-    ctx.addIssue({ code: "custom", path: p.key.split("."), message: p.message });
-}
-
-/** Runtime schema of `AwsClusterArgs`.  @internal */
-export const awsClusterArgsSchema = awsClusterArgsObject.superRefine(checkAwsClusterArgs);
+/**
+ * Runtime schema of `AwsClusterArgs` on its own: the field schemas plus the cross-field rules that
+ * do not need the environment. The component's pipeline does not use it: it parses
+ * `awsClusterArgsObject` and runs every rule once in `resolveAwsClusterArgs`.
+ * @internal
+ */
+export const awsClusterArgsSchema = awsClusterArgsObject.superRefine(
+  refineWith<CheckedArgs>((v) => crossFieldProblems(v)),
+);
 
 // ---------------------------------------------------------------------------------------------
 // Resolution
 // ---------------------------------------------------------------------------------------------
-
-/** One problem with `args.aws`: the key under `args.aws` (dotted) and the message. */
-export interface AwsArgsProblem {
-  key: string;
-  message: string;
-}
 
 /** `AwsClusterArgs` with every default applied for one environment. */
 export interface ResolvedAwsClusterArgs {
@@ -354,20 +350,21 @@ export interface ResolvedAwsClusterArgs {
   deletionProtection: boolean;
 }
 
-function crossFieldProblems(v: AwsClusterArgs): AwsArgsProblem[] {
-  const problems: AwsArgsProblem[] = [];
+/** Cross-field rules of `AwsClusterArgs` that do not need the environment. */
+function crossFieldProblems(v: AwsClusterArgs): Problem[] {
+  const problems: Problem[] = [];
   // The same `pulumi up` that creates the cluster installs Karpenter and the in-cluster parts
   // through its API: whoever runs it must be able to reach the endpoint.
   if (!v.endpointPublicAccessCidrs?.length) {
     if (!v.existingVpc) {
       problems.push({
-        key: "endpointPublicAccessCidrs",
+        path: ["endpointPublicAccessCidrs"],
         message:
           "required when the cluster creates its own VPC: nothing outside a new VPC reaches a private-only endpoint during the same `pulumi up`. List your deploy runners' CIDRs (e.g. CI egress IPs), or adopt a VPC they reach (existingVpc) and list them in endpointPrivateAccessCidrs",
       });
     } else if (!v.endpointPrivateAccessCidrs?.length) {
       problems.push({
-        key: "endpointPrivateAccessCidrs",
+        path: ["endpointPrivateAccessCidrs"],
         message:
           "required for a private-only endpoint: the CIDRs (in or connected to the VPC) that run `pulumi up`; the cluster security group admits only the nodes otherwise",
       });
@@ -376,7 +373,7 @@ function crossFieldProblems(v: AwsClusterArgs): AwsArgsProblem[] {
   if (v.existingVpc) {
     for (const key of ["availabilityZoneCount", "vpcCidr", "natGateways"] as const) {
       if (v[key] !== undefined)
-        problems.push({ key, message: "is not used with existingVpc (the VPC exists already); remove it" });
+        problems.push({ path: [key], message: "is not used with existingVpc (the VPC exists already); remove it" });
     }
   }
   // EKS keeps one access entry per principal: a second CreateAccessEntry for the same ARN fails
@@ -384,22 +381,22 @@ function crossFieldProblems(v: AwsClusterArgs): AwsArgsProblem[] {
   (v.adminRoleArns ?? []).forEach((arn, i, all) => {
     if (all.indexOf(arn) !== i)
       problems.push({
-        key: `adminRoleArns[${i}]`,
+        path: ["adminRoleArns", i],
         message: `"${arn}" is listed twice; EKS allows one access entry per principal`,
       });
   });
   const s = v.systemNodeGroup;
   if (s) {
     if (s.minSize !== undefined && s.maxSize !== undefined && s.maxSize < s.minSize)
-      problems.push({ key: "systemNodeGroup.maxSize", message: `must be at least minSize (${s.minSize})` });
+      problems.push({ path: ["systemNodeGroup", "maxSize"], message: `must be at least minSize (${s.minSize})` });
     if (s.desiredSize !== undefined && s.minSize !== undefined && s.desiredSize < s.minSize)
       problems.push({
-        key: "systemNodeGroup.desiredSize",
+        path: ["systemNodeGroup", "desiredSize"],
         message: `must be at least minSize (${s.minSize})`,
       });
     if (s.desiredSize !== undefined && s.maxSize !== undefined && s.desiredSize > s.maxSize)
       problems.push({
-        key: "systemNodeGroup.desiredSize",
+        path: ["systemNodeGroup", "desiredSize"],
         message: `must be at most maxSize (${s.maxSize})`,
       });
   }
@@ -407,27 +404,28 @@ function crossFieldProblems(v: AwsClusterArgs): AwsArgsProblem[] {
 }
 
 /**
- * Applies the defaults for `environment` to validated args and returns every problem, including
- * the ones that depend on the environment (an empty list when there are none):
+ * Applies the defaults for `environment` to field-validated args (`awsClusterArgsObject`) and
+ * returns every problem of `args.aws` (paths under it), each rule run once: the cross-field rules
+ * and the ones that depend on the environment:
  * - prod: three AZs (`availabilityZoneCount: 2` is rejected) and a NAT gateway per AZ.
  * - the system node group's sizes after defaults: min ≤ desired ≤ max.
  */
 export function resolveAwsClusterArgs(
   args: AwsClusterArgs,
   environment: Environment,
-): { resolved: ResolvedAwsClusterArgs; problems: AwsArgsProblem[] } {
+): BlockResolution<ResolvedAwsClusterArgs> {
   const d = AWS_CLUSTER_DEFAULTS;
   const prod = environment === "prod";
   const problems = crossFieldProblems(args);
   if (prod && args.availabilityZoneCount !== undefined && args.availabilityZoneCount < 3) {
     problems.push({
-      key: "availabilityZoneCount",
+      path: ["availabilityZoneCount"],
       message: "must be 3 in prod (2 AZs are allowed in dev and staging only)",
     });
   }
   if (prod && args.natGateways === NatGatewayMode.single) {
     problems.push({
-      key: "natGateways",
+      path: ["natGateways"],
       message: 'must be "perAz" in prod (a single NAT gateway makes one AZ the egress of every node)',
     });
   }
@@ -435,12 +433,12 @@ export function resolveAwsClusterArgs(
   const minSize = s.minSize ?? (prod ? 3 : 2);
   const maxSize = s.maxSize ?? Math.max(prod ? 6 : 3, minSize);
   const desiredSize = s.desiredSize ?? minSize;
-  if (!problems.some((p) => p.key.startsWith("systemNodeGroup."))) {
+  if (!problems.some((p) => p.path[0] === "systemNodeGroup")) {
     if (maxSize < minSize)
-      problems.push({ key: "systemNodeGroup.maxSize", message: `must be at least minSize (${minSize})` });
+      problems.push({ path: ["systemNodeGroup", "maxSize"], message: `must be at least minSize (${minSize})` });
     else if (desiredSize < minSize || desiredSize > maxSize)
       problems.push({
-        key: "systemNodeGroup.desiredSize",
+        path: ["systemNodeGroup", "desiredSize"],
         message: `must be between minSize (${minSize}) and maxSize (${maxSize})`,
       });
   }

@@ -3,11 +3,10 @@
  * control plane, the system node group, Karpenter and the GPU NodePools, and returns the
  * `ClusterHandle` the in-cluster parts and other components use.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { AwsIdentityMode, type AwsTargetArgs } from "../../adapters/types";
 import { physicalName, physicalNameBase, PhysicalNameKind } from "../../shared/names";
-import { GPU_TRAINING_CLUSTER_TYPE, type ClusterHandle, type ResolvedGpuPool } from "../types";
-import { resolveAwsClusterArgs, type AwsClusterArgs } from "./args";
+import type { ClusterHandle, ResolvedGpuPool } from "../types";
+import type { ResolvedAwsClusterArgs } from "./args";
 import {
   createControlPlane,
   createKubernetesAccess,
@@ -20,7 +19,7 @@ import { createKarpenter } from "./karpenter";
 import { createLoadBalancerController } from "./load-balancer-controller";
 import { createNetwork, KARPENTER_DISCOVERY_TAG } from "./network";
 import { createSystemNodeGroup } from "./nodegroup";
-import { awsGpuPoolProblems, createGpuNodePools } from "./nodepools";
+import { createGpuNodePools } from "./nodepools";
 import { createScope, type AwsClusterContext } from "./scope";
 
 export * from "./args";
@@ -62,34 +61,21 @@ export {
 } from "./load-balancer-controller";
 export type { AwsClusterContext } from "./scope";
 
-/** Type token used in validation messages. */
-
 /**
  * Builds the EKS cluster for `ctx.parent`. Every child is named `${ctx.name}-<role>` and parented
  * to `ctx.parent`. The physical cluster name is `ctx.clusterName` when given, else
  * `<ctx.name>-<stack>` (at most 40 characters, see `physicalName`); the names derived from it
  * (log group, KMS alias, interruption queue) are therefore unique per stack in the account.
  *
- * @throws pulumi.ResourceError naming every problem as `args.aws.<key>` (or `args.gpuPools[i]...`)
- * before any child is created: environment rules (3 AZs and a NAT gateway per AZ in prod), system
- * node group sizes, instance families that do not carry the pool's GPU model.
+ * `resolved` and `pools` come from the component's resolver (`resolveGpuTrainingClusterArgs`),
+ * which has checked them (environment rules, system node group sizes, instance families of each
+ * pool's GPU model): the builder checks nothing again.
  */
 export function createAwsCluster(
   ctx: AwsClusterContext,
-  args: AwsClusterArgs,
+  resolved: ResolvedAwsClusterArgs,
   pools: ResolvedGpuPool[],
 ): ClusterHandle {
-  const { resolved, problems } = resolveAwsClusterArgs(args, ctx.environment);
-  const lines = [
-    ...problems.map((p) => `args.aws.${p.key}: ${p.message}`),
-    ...awsGpuPoolProblems(pools).map((p) => `args.${p.key}: ${p.message}`),
-  ];
-  if (lines.length > 0) {
-    throw new pulumi.ResourceError(
-      `invalid arguments for ${GPU_TRAINING_CLUSTER_TYPE}:\n  ${lines.join("\n  ")}`,
-      ctx.parent,
-    );
-  }
 
   const clusterName = physicalName(PhysicalNameKind.eksCluster, physicalNameBase(ctx.name, ctx.clusterName));
   const scope = createScope(ctx, clusterName);

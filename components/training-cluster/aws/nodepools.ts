@@ -13,8 +13,8 @@ import type * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CapacityType, GPU_NODE_LABELS, GPU_TAINT, GpuType, type ResolvedGpuPool } from "../types";
-import { DNS_LABEL } from "../../shared/names";
-import type { AwsArgsProblem, ResolvedAwsClusterArgs } from "./args";
+import type { Problem } from "../../shared/contract";
+import type { ResolvedAwsClusterArgs } from "./args";
 import { KARPENTER_DISCOVERY_TAG } from "./network";
 import { AL2023_ROOT_DEVICE } from "./nodegroup";
 import type { AwsClusterScope } from "./scope";
@@ -277,40 +277,28 @@ export function ec2NodeClassManifest(o: Ec2NodeClassOptions): Ec2NodeClassManife
 }
 
 /**
- * Problems with the GPU pools on AWS (keys under `args.`): unknown instance families for the pool's
- * GPU model, a GPU limit below 1, names that are not DNS labels or repeat.
+ * Problems with the GPU pools on AWS (paths under `args.`): instance families that do not carry
+ * the pool's GPU model. The pool fields themselves (DNS name, unique names, capacity type, a GPU
+ * limit of at least 1) are the schema's and the component's rules: not checked again here.
  */
-export function awsGpuPoolProblems(pools: ResolvedGpuPool[]): AwsArgsProblem[] {
-  const problems: AwsArgsProblem[] = [];
-  const seen = new Set<string>();
+export function awsGpuPoolProblems(pools: ResolvedGpuPool[]): Problem[] {
+  const problems: Problem[] = [];
   pools.forEach((pool, i) => {
-    const key = `gpuPools[${i}]`;
-    if (!DNS_LABEL.test(pool.name) || pool.name.length > 63)
-      problems.push({ key: `${key}.name`, message: `"${pool.name}" must be a DNS-1123 label` });
-    if (seen.has(pool.name))
-      problems.push({ key: `${key}.name`, message: `"${pool.name}" is used by another pool` });
-    seen.add(pool.name);
     const allowed = AWS_GPU_INSTANCE_FAMILIES[pool.gpuType];
     if (allowed === undefined) {
       problems.push({
-        key: `${key}.gpuType`,
+        path: ["gpuPools", i, "gpuType"],
         message: `"${String(pool.gpuType)}" is not a GPU type this target knows`,
       });
-    } else {
-      if (pool.instanceFamilies.length === 0)
-        problems.push({ key: `${key}.instanceFamilies`, message: "must list at least one instance family" });
-      for (const family of pool.instanceFamilies) {
-        if (!allowed.includes(family))
-          problems.push({
-            key: `${key}.instanceFamilies`,
-            message: `"${family}" is not an EC2 family with ${pool.gpuType} GPUs; use one of ${allowed.map((f) => `"${f}"`).join(", ")}`,
-          });
-      }
+      return;
     }
-    if (!Object.values(CapacityType).includes(pool.capacityType))
-      problems.push({ key: `${key}.capacityType`, message: `must be one of "spot", "on-demand"` });
-    if (!Number.isInteger(pool.maxGpus) || pool.maxGpus < 1)
-      problems.push({ key: `${key}.maxGpus`, message: "must be a whole number of at least 1" });
+    for (const family of pool.instanceFamilies) {
+      if (!allowed.includes(family))
+        problems.push({
+          path: ["gpuPools", i, "instanceFamilies"],
+          message: `"${family}" is not an EC2 family with ${pool.gpuType} GPUs; use one of ${allowed.map((f) => `"${f}"`).join(", ")}`,
+        });
+    }
   });
   return problems;
 }

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { PRIVATE_SERVICE_ACCESS_CIDR_RULE } from "../../adapters/gcp";
+import { refineWith, type BlockResolution, type Problem } from "../../shared/contract";
 import { cidrProblem, cidrsOverlap, isNetworkAddress, parseIpv4Cidr, type Ipv4Cidr } from "../../shared/cidr";
 import { cidrSchema } from "../../shared/schemas";
 import { PRESETS, type Environment } from "../../shared/presets";
@@ -376,16 +377,15 @@ type CheckedArgs = z.output<typeof gcpClusterArgsObject>;
 
 /**
  * Cross-field rules that do not depend on the environment: zones in the region, a public endpoint
- * only with authorized networks, min ≤ max, no overlapping ranges. Exported so the stack config
- * applies the same rules.
- * @internal
+ * only with authorized networks, min ≤ max, no overlapping ranges (`resolveGcpClusterArgs` runs
+ * them once, with the environment's).
  */
-export function checkGcpClusterArgs(v: CheckedArgs, ctx: z.RefinementCtx): void {
+function crossFieldProblems(v: CheckedArgs): Problem[] {
+  const problems: Problem[] = [];
   for (const key of ["zones", "gpuZones"] as const) {
     v[key]?.forEach((zone, index) => {
       if (!zone.startsWith(`${v.region}-`)) {
-        ctx.addIssue({
-          code: "custom",
+        problems.push({
           path: [key, index],
           message: `"${zone}" is not a zone of region "${v.region}"`,
         });
@@ -393,8 +393,7 @@ export function checkGcpClusterArgs(v: CheckedArgs, ctx: z.RefinementCtx): void 
     });
   }
   if (v.privateEndpoint === false && (v.masterAuthorizedNetworks ?? []).length === 0) {
-    ctx.addIssue({
-      code: "custom",
+    problems.push({
       path: ["masterAuthorizedNetworks"],
       message:
         "required when privateEndpoint is false: list the CIDRs that may reach the public control plane endpoint",
@@ -402,8 +401,7 @@ export function checkGcpClusterArgs(v: CheckedArgs, ctx: z.RefinementCtx): void 
   }
   const pool = v.systemNodePool;
   if (pool?.minNodes !== undefined && pool.maxNodes !== undefined && pool.maxNodes < pool.minNodes) {
-    ctx.addIssue({
-      code: "custom",
+    problems.push({
       path: ["systemNodePool", "maxNodes"],
       message: `must be at least minNodes (${pool.minNodes})`,
     });
@@ -434,18 +432,23 @@ export function checkGcpClusterArgs(v: CheckedArgs, ctx: z.RefinementCtx): void 
         // Report on the key the user gave (the later one when both or neither were given).
         const key = v[b.key] !== undefined || v[a.key] === undefined ? b.key : a.key;
         const other = key === b.key ? a : b;
-        ctx.addIssue({
-          code: "custom",
+        problems.push({
           path: [key],
           message: `${key === a.key ? a.cidr : b.cidr} overlaps ${other.key} (${other.cidr}); the ranges of the network must be disjoint`,
         });
       }
     }
   }
+  return problems;
 }
 
-/** Runtime schema of `GcpClusterArgs` (unknown keys rejected).  @internal */
-export const gcpClusterArgsSchema = gcpClusterArgsObject.superRefine(checkGcpClusterArgs);
+/**
+ * Runtime schema of `GcpClusterArgs` on its own (unknown keys rejected), with the cross-field rules
+ * that do not need the environment. The component's pipeline parses `gcpClusterArgsObject` and
+ * runs every rule once in `resolveGcpClusterArgs`.
+ * @internal
+ */
+export const gcpClusterArgsSchema = gcpClusterArgsObject.superRefine(refineWith(crossFieldProblems));
 
 // ---------------------------------------------------------------------------------------------
 // Resolution
@@ -477,29 +480,25 @@ export interface ResolvedGcpClusterArgs {
   deletionProtection: boolean;
 }
 
-/** One problem with `args.gcp`: the key under `args.gcp` and the message. */
-export interface GcpArgsProblem {
-  key: string;
-  message: string;
-}
-
 /**
- * Applies the defaults for `environment` to validated args and returns the problems that depend
- * on the environment (an empty list when there are none):
+ * Applies the defaults for `environment` to field-validated args (`gcpClusterArgsObject`) and
+ * returns every problem of `args.gcp` (paths under it), each rule run once: the cross-field rules
+ * and the ones that depend on the environment:
  * - prod: the IP endpoint must be private (`privateEndpoint: false` is rejected).
  * - a public endpoint (the non-prod default) needs `masterAuthorizedNetworks`.
  */
 export function resolveGcpClusterArgs(
   args: GcpClusterArgs,
   environment: Environment,
-): { resolved: ResolvedGcpClusterArgs; problems: GcpArgsProblem[] } {
+): BlockResolution<ResolvedGcpClusterArgs> {
   const d = GCP_CLUSTER_DEFAULTS;
-  const problems: GcpArgsProblem[] = [];
+  const problems = crossFieldProblems(args);
+  const reported = (key: string) => problems.some((p) => p.path.join(".") === key);
   const privateEndpoint = args.privateEndpoint ?? environment === "prod";
   const masterAuthorizedNetworks = args.masterAuthorizedNetworks ?? [];
   if (environment === "prod" && args.privateEndpoint === false) {
     problems.push({
-      key: "privateEndpoint",
+      path: ["privateEndpoint"],
       message:
         "must not be false in prod: the control plane has a private IP endpoint only (use dnsEndpoint for IAM-authorized access from outside the VPC)",
     });
@@ -507,21 +506,21 @@ export function resolveGcpClusterArgs(
     // The builder creates the VPC: in the same `pulumi up` nothing outside it reaches the private
     // IP endpoint, and the in-cluster parts are installed through the API.
     problems.push({
-      key: "dnsEndpoint",
+      path: ["dnsEndpoint"],
       message:
         "must not be false with a private endpoint: the cluster's VPC is created by the same `pulumi up`, so only the IAM-authorized DNS endpoint can reach the API to install the in-cluster parts",
     });
-  } else if (!privateEndpoint && masterAuthorizedNetworks.length === 0) {
+  } else if (!privateEndpoint && masterAuthorizedNetworks.length === 0 && !reported("masterAuthorizedNetworks")) {
     problems.push({
-      key: "masterAuthorizedNetworks",
+      path: ["masterAuthorizedNetworks"],
       message: `required when the control plane endpoint is public (the default in ${environment}): list the CIDRs that may reach it, or set privateEndpoint: true`,
     });
   }
   const system = args.systemNodePool ?? {};
   const minNodes = system.minNodes ?? d.systemMinNodes;
   const maxNodes = system.maxNodes ?? Math.max(d.systemMaxNodes, minNodes);
-  if (maxNodes < minNodes) {
-    problems.push({ key: "systemNodePool.maxNodes", message: `must be at least minNodes (${minNodes})` });
+  if (maxNodes < minNodes && !reported("systemNodePool.maxNodes")) {
+    problems.push({ path: ["systemNodePool", "maxNodes"], message: `must be at least minNodes (${minNodes})` });
   }
   const nap = args.nodeAutoProvisioning ?? {};
   return {

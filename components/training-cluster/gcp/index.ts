@@ -5,16 +5,14 @@
  * kubeconfig.ts.
  */
 import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
 import { GcpPrivateServiceAccess } from "../../adapters/types";
-import { GPU_TRAINING_CLUSTER_TYPE, type ClusterHandle, type ResolvedGpuPool } from "../types";
-import { resolveGcpClusterArgs, type GcpClusterArgs } from "./args";
+import type { ClusterHandle, ResolvedGpuPool } from "../types";
+import type { ResolvedGcpClusterArgs } from "./args";
 import { createControlPlaneWebhookFirewall } from "./firewall";
 import { createGkeCluster } from "./gke";
 import { createNodeServiceAccount } from "./iam";
 import { createSecretsKey } from "./kms";
 import { clusterKubeconfig } from "./kubeconfig";
-import { gcpGpuPoolShape } from "./machines";
 import { createNetwork } from "./network";
 import { createGpuNodePools, createSystemNodePool } from "./nodepools";
 import { gcpClusterScope, type GcpClusterContext } from "./scope";
@@ -26,6 +24,7 @@ export {
   GCP_GPU_TYPES,
   gcpGpuMachine,
   gcpGpuPoolShape,
+  gcpGpuPoolProblems,
   maxNodesForGpus,
   type GcpGpuPoolShape,
   type GpuMachine,
@@ -39,9 +38,9 @@ export { GKE_TAINT_EFFECT, SYSTEM_POOL_NAME, gpuNodeLabels, gpuNodePoolName } fr
 export { type GcpClusterContext } from "./scope";
 
 /**
- * Builds the GKE target for validated `args` (`gcpClusterArgsSchema`) and resolved GPU pools.
- * Environment rules and every GPU pool's shape are checked first: all problems are thrown at once
- * as a `pulumi.ResourceError` naming `args.gcp.<key>` / the pool, before any child is created.
+ * Builds the GKE target for the component's resolved `args.gcp` and GPU pools. The component's
+ * resolver (`resolveGpuTrainingClusterArgs`) has checked them (environment rules, every GPU pool's
+ * shape); the builder checks nothing again.
  *
  * Children (`${ctx.name}-<role>`, all parented to `ctx.parent`): network, nodes (subnet), router,
  * nat, psa-range, psa-connection, nodes-sa (+ its role grants), control-plane-webhooks (firewall),
@@ -63,31 +62,10 @@ export interface GcpClusterFeatures {
 
 export function createGcpCluster(
   ctx: GcpClusterContext,
-  args: GcpClusterArgs,
+  resolved: ResolvedGcpClusterArgs,
   pools: ResolvedGpuPool[],
   features: GcpClusterFeatures = {},
 ): ClusterHandle {
-  const { resolved, problems } = resolveGcpClusterArgs(args, ctx.environment);
-  const lines = problems.map((p) => `args.gcp.${p.key}: ${p.message}`);
-  for (const pool of pools) {
-    try {
-      gcpGpuPoolShape(pool);
-    } catch (error) {
-      lines.push(`args.gpuPools: ${(error as Error).message}`);
-    }
-  }
-  const names = new Set<string>();
-  for (const pool of pools) {
-    if (names.has(pool.name)) lines.push(`args.gpuPools: GPU pool "${pool.name}" is defined twice`);
-    names.add(pool.name);
-  }
-  if (lines.length > 0) {
-    throw new pulumi.ResourceError(
-      `invalid arguments for ${GPU_TRAINING_CLUSTER_TYPE}:\n  ${lines.join("\n  ")}`,
-      ctx.parent,
-    );
-  }
-
   const scope = gcpClusterScope(ctx);
   const net = createNetwork(scope, resolved);
   const nodeSa = createNodeServiceAccount(scope, resolved);

@@ -9,6 +9,7 @@
  * GPUs are part of the machine type; GKE still takes the accelerator type and count in
  * `guestAccelerators`, and they must match the machine.
  */
+import type { Problem } from "../../shared/contract";
 import { GpuType, type ResolvedGpuPool } from "../types";
 import { GcpAccelerator } from "./args";
 
@@ -157,4 +158,20 @@ export function gcpGpuPoolShape(pool: ResolvedGpuPool): GcpGpuPoolShape {
   } catch (error) {
     throw new Error(`GPU pool "${pool.name}": ${(error as Error).message}`);
   }
+}
+
+/**
+ * Problems with the GPU pools on GKE (paths under `args.`): a GPU type Google Cloud does not offer,
+ * a machine type without that GPU, a GPU limit below one machine's GPUs.
+ */
+export function gcpGpuPoolProblems(pools: ResolvedGpuPool[]): Problem[] {
+  const problems: Problem[] = [];
+  for (const pool of pools) {
+    try {
+      gcpGpuPoolShape(pool);
+    } catch (error) {
+      problems.push({ path: ["gpuPools"], message: (error as Error).message });
+    }
+  }
+  return problems;
 }

@@ -6,6 +6,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { refineWith, type Problem } from "../../shared/contract";
 import { dnsLabelSchema, quantitySchema } from "../../shared/schemas";
 import type { Environment } from "../../shared/presets";
 
@@ -245,14 +246,14 @@ export const inClusterArgsObject = z
   .strict();
 
 /** Cross-field rules: unique team names and namespaces, no platform namespaces.  @internal */
-export function checkInClusterArgs(v: z.output<typeof inClusterArgsObject>, ctx: z.RefinementCtx): void {
+export function inClusterArgsProblems(v: z.output<typeof inClusterArgsObject>): Problem[] {
+  const problems: Problem[] = [];
   const names = new Map<string, number>();
   const namespaces = new Map<string, number>();
   (v.teams ?? []).forEach((team, i) => {
     const first = names.get(team.name);
     if (first !== undefined) {
-      ctx.addIssue({
-        code: "custom",
+      problems.push({
         path: ["teams", i, "name"],
         message: `duplicate team name "${team.name}" (also teams[${first}]); team names must be unique`,
       });
@@ -260,24 +261,23 @@ export function checkInClusterArgs(v: z.output<typeof inClusterArgsObject>, ctx:
     const ns = team.namespace ?? team.name;
     const firstNs = namespaces.get(ns);
     if (firstNs !== undefined && first === undefined) {
-      ctx.addIssue({
-        code: "custom",
+      problems.push({
         path: ["teams", i, "namespace"],
         message: `namespace "${ns}" is already used by teams[${firstNs}]; each team needs its own namespace`,
       });
     } else namespaces.set(ns, i);
     if ((RESERVED_NAMESPACES as readonly string[]).includes(ns) || ns.startsWith("kube-")) {
-      ctx.addIssue({
-        code: "custom",
+      problems.push({
         path: ["teams", i, team.namespace === undefined ? "name" : "namespace"],
         message: `namespace "${ns}" is reserved for the platform (${RESERVED_NAMESPACES.join(", ")}, kube-*); pick another`,
       });
     }
   });
+  return problems;
 }
 
 /** Runtime schema of `InClusterArgs`.  @internal */
-export const inClusterArgsSchema = inClusterArgsObject.superRefine(checkInClusterArgs);
+export const inClusterArgsSchema = inClusterArgsObject.superRefine(refineWith(inClusterArgsProblems));
 
 /** `InClusterArgs` after validation.  @internal */
 export type ValidatedInClusterArgs = z.output<typeof inClusterArgsSchema>;

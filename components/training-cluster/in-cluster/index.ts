@@ -15,8 +15,9 @@
  * Every Kubernetes object: `{ parent: <sub-component>, aliases: [{ parent: <cluster component> }],
  * provider: handle.provider, dependsOn: handle.ready }` (`childOptions`).
  */
-import { argError } from "../../shared/validation";
-import { GPU_TRAINING_CLUSTER_TYPE, type ClusterHandle, type ResolvedGpuPool } from "../types";
+import type { BlockResolution, Problem } from "../../shared/contract";
+import type { Environment } from "../../shared/presets";
+import type { ClusterHandle, ResolvedGpuPool } from "../types";
 import {
   DEFAULT_DCGM_EXPORTER,
   DEFAULT_KUEUE_VERSION,
@@ -125,55 +126,53 @@ export interface ResolvedInClusterArgs {
   containerDefaults: ResolvedContainerDefaults;
 }
 
+/** What the in-cluster parts need to know about the cluster's GPU platform. */
+export type GpuPlatform = Pick<ClusterHandle, "driversPreinstalled" | "managedGpuMetrics">;
+
 /**
- * Applies the defaults, and the rules that need the cluster: the device plugin alone needs drivers
- * on the node image; team pools must exist; no pool may be called like the CPU flavor.
+ * Applies the defaults, and runs the rules that need the cluster (each once, paths under `args.`):
+ * the device plugin alone needs drivers on the node image; team pools must be pools of the
+ * cluster; no pool may be called like the CPU flavor. Pure: the component's resolver
+ * (`resolveGpuTrainingClusterArgs`) calls it with the platform its target gives.
  */
 export function resolveInClusterArgs(
-  ctx: InClusterContext,
-  handle: Pick<ClusterHandle, "driversPreinstalled" | "managedGpuMetrics">,
-  pools: ResolvedGpuPool[],
+  environment: Environment,
+  platform: GpuPlatform,
+  poolNames: string[],
   args: ValidatedInClusterArgs,
-): ResolvedInClusterArgs {
+): BlockResolution<ResolvedInClusterArgs> {
+  const problems: Problem[] = [];
   const gpuStack =
-    args.gpuStack ?? (handle.driversPreinstalled ? GpuStack.devicePlugin : GpuStack.gpuOperator);
-  if (gpuStack === GpuStack.devicePlugin && !handle.driversPreinstalled) {
-    argError(
-      ctx.parent,
-      GPU_TRAINING_CLUSTER_TYPE,
-      "gpuStack",
-      '"devicePlugin" needs the NVIDIA driver and container toolkit on the node image, and this cluster\'s nodes do not have them; use "gpuOperator" (installs them), or declare the drivers preinstalled for an existing cluster (gpuDriversPreinstalled: true)',
-    );
+    args.gpuStack ?? (platform.driversPreinstalled ? GpuStack.devicePlugin : GpuStack.gpuOperator);
+  if (gpuStack === GpuStack.devicePlugin && !platform.driversPreinstalled) {
+    problems.push({
+      path: ["gpuStack"],
+      message:
+        '"devicePlugin" needs the NVIDIA driver and container toolkit on the node image, and this cluster\'s nodes do not have them; use "gpuOperator" (installs them), or declare the drivers preinstalled for an existing cluster (gpuDriversPreinstalled: true)',
+    });
   }
   // An arg the cluster cannot honour is an error, never a silent no-op: with no GPU stack there is
   // no exporter to install, and only a platform with managed DCGM (GKE) exports the metrics.
-  if (args.dcgmExporter === true && gpuStack === GpuStack.none && !handle.managedGpuMetrics) {
-    argError(
-      ctx.parent,
-      GPU_TRAINING_CLUSTER_TYPE,
-      "dcgmExporter",
-      'true needs a GPU stack to export the metrics, and gpuStack is "none" on a cluster without managed DCGM metrics; use gpuStack "devicePlugin" or "gpuOperator", or set dcgmExporter: false',
-    );
+  if (args.dcgmExporter === true && gpuStack === GpuStack.none && !platform.managedGpuMetrics) {
+    problems.push({
+      path: ["dcgmExporter"],
+      message:
+        'true needs a GPU stack to export the metrics, and gpuStack is "none" on a cluster without managed DCGM metrics; use gpuStack "devicePlugin" or "gpuOperator", or set dcgmExporter: false',
+    });
   }
-  const poolNames = pools.map((p) => p.name);
-  const clash = poolNames.find((p) => p === CPU_FLAVOR_NAME);
-  if (clash) {
-    argError(
-      ctx.parent,
-      GPU_TRAINING_CLUSTER_TYPE,
-      "gpuPools",
-      `a GPU pool may not be named "${CPU_FLAVOR_NAME}" (the Kueue flavor for CPU and memory)`,
-    );
+  if (poolNames.includes(CPU_FLAVOR_NAME)) {
+    problems.push({
+      path: ["gpuPools"],
+      message: `a GPU pool may not be named "${CPU_FLAVOR_NAME}" (the Kueue flavor for CPU and memory)`,
+    });
   }
   const teams = (args.teams ?? []).map((t, i): ResolvedTeam => {
     const unknown = (t.pools ?? []).filter((p) => !poolNames.includes(p));
     if (unknown.length > 0) {
-      argError(
-        ctx.parent,
-        GPU_TRAINING_CLUSTER_TYPE,
-        `teams[${i}].pools`,
-        `unknown GPU pool(s) ${unknown.map((p) => `"${p}"`).join(", ")}; the cluster's pools are ${poolNames.map((p) => `"${p}"`).join(", ") || "(none)"}`,
-      );
+      problems.push({
+        path: ["teams", i, "pools"],
+        message: `unknown GPU pool(s) ${unknown.map((p) => `"${p}"`).join(", ")}; the cluster's pools are ${poolNames.map((p) => `"${p}"`).join(", ") || "(none)"}`,
+      });
     }
     const allowed = t.pools ?? poolNames;
     return {
@@ -189,20 +188,23 @@ export function resolveInClusterArgs(
     };
   });
   return {
-    gpuStack,
-    // The platform's managed DCGM replaces ours (two DCGM host engines on one GPU compete).
-    dcgmExporter: (args.dcgmExporter ?? DEFAULT_DCGM_EXPORTER) && !handle.managedGpuMetrics,
-    serviceMonitors: args.serviceMonitors ?? false,
-    kueueVersion: args.kueueVersion ?? DEFAULT_KUEUE_VERSION,
-    kueueReplicas: args.kueueReplicas ?? (ctx.environment === "dev" ? 1 : 2),
-    teams,
-    reclaimWithinCohort: args.preemption?.reclaimWithinCohort ?? ReclaimWithinCohort.any,
-    withinClusterQueue: args.preemption?.withinClusterQueue ?? WithinClusterQueue.lowerPriority,
-    containerDefaults: {
-      cpuRequest: args.containerDefaults?.cpuRequest ?? "500m",
-      memoryRequest: args.containerDefaults?.memoryRequest ?? "1Gi",
-      cpuLimit: args.containerDefaults?.cpuLimit ?? "2",
-      memoryLimit: args.containerDefaults?.memoryLimit ?? "4Gi",
+    problems,
+    resolved: {
+      gpuStack,
+      // The platform's managed DCGM replaces ours (two DCGM host engines on one GPU compete).
+      dcgmExporter: (args.dcgmExporter ?? DEFAULT_DCGM_EXPORTER) && !platform.managedGpuMetrics,
+      serviceMonitors: args.serviceMonitors ?? false,
+      kueueVersion: args.kueueVersion ?? DEFAULT_KUEUE_VERSION,
+      kueueReplicas: args.kueueReplicas ?? (environment === "dev" ? 1 : 2),
+      teams,
+      reclaimWithinCohort: args.preemption?.reclaimWithinCohort ?? ReclaimWithinCohort.any,
+      withinClusterQueue: args.preemption?.withinClusterQueue ?? WithinClusterQueue.lowerPriority,
+      containerDefaults: {
+        cpuRequest: args.containerDefaults?.cpuRequest ?? "500m",
+        memoryRequest: args.containerDefaults?.memoryRequest ?? "1Gi",
+        cpuLimit: args.containerDefaults?.cpuLimit ?? "2",
+        memoryLimit: args.containerDefaults?.memoryLimit ?? "4Gi",
+      },
     },
   };
 }
@@ -220,15 +222,15 @@ export interface InClusterParts {
 
 /**
  * Installs the GPU stack, Kueue and the teams into the cluster behind `handle`, each a
- * sub-component of the cluster component (`ctx.parent`), named `${ctx.name}-<role>`.
+ * sub-component of the cluster component (`ctx.parent`), named `${ctx.name}-<role>`. `r` is the
+ * resolved in-cluster args (`resolveInClusterArgs`, checked by the component's resolver).
  */
 export function installInClusterParts(
   ctx: InClusterContext,
   handle: ClusterHandle,
   pools: ResolvedGpuPool[],
-  args: ValidatedInClusterArgs,
+  r: ResolvedInClusterArgs,
 ): InClusterParts {
-  const r = resolveInClusterArgs(ctx, handle, pools, args);
   const opts = { parent: ctx.parent };
   const common = { context: ctx, cluster: handle };
 
