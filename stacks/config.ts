@@ -5,23 +5,30 @@
  *
  * The environment (`mlops:environment`) is the preset: it picks each component's defaults
  * (components/shared/presets.ts); any explicit value overrides the preset.
+ *
+ * The config is a table of rows, one per `mlops:<key>` (`STACK_CONFIG_ROWS`): each has a schema
+ * built from its component's own schema and, for a component's key, `resolve`, which calls that
+ * component's resolver (`resolveGpuTrainingClusterArgs`, `resolveModelRegistryArgs`: the same
+ * function the component calls) and maps its problem paths to config keys. So a bad value is
+ * reported with the same message here (`mlops:cluster.<path>`) as by the component
+ * (`args.<path>`), and no rule is written or run twice.
  */
 import { z } from "zod";
 import { TARGETS, type Target } from "../components/adapters/types";
 import { ENVIRONMENTS, type Environment } from "../components/shared/presets";
 import { StackConfigError } from "../components/shared/errors";
 import {
-  checkModelRegistryArgs,
   modelRegistryArgsObject,
+  resolveModelRegistryArgs,
   targetSchemas,
+  type SuppliedByProgram,
 } from "../components/model-registry/args";
-import { formatIssue } from "../components/shared/validation";
+import { nested, parseWith, type Problem } from "../components/shared/contract";
+import { nonEmptyStringSchema } from "../components/shared/schemas";
 import {
-  checkGpuTrainingClusterArgs,
   gpuTrainingClusterArgsObject,
+  resolveGpuTrainingClusterArgs,
 } from "../components/training-cluster/args";
-import { resolveAwsClusterArgs } from "../components/training-cluster/aws/args";
-import { resolveGcpClusterArgs } from "../components/training-cluster/gcp/args";
 
 export const PROJECT = "mlops";
 
@@ -33,13 +40,11 @@ export const DataClassification = {
   restricted: "restricted",
 } as const;
 
-const nonEmpty = z.string().min(1, { message: "must not be empty" });
-
 /** Required governance tags; more may be added. `environment` is set from `mlops:environment`. */
 const tagsSchema = z
   .object({
-    owner: nonEmpty,
-    "cost-center": nonEmpty,
+    owner: nonEmptyStringSchema,
+    "cost-center": nonEmptyStringSchema,
     "data-classification": z.enum(Object.values(DataClassification) as [string, ...string[]]),
   })
   .catchall(z.string().max(256));
@@ -79,6 +84,7 @@ const stackConfigObject = z
   .strict();
 
 export type StackConfig = z.output<typeof stackConfigObject>;
+type StackConfigKey = keyof typeof stackConfigObject.shape;
 
 /**
  * What each `mlops:<key>` of a stack file holds. The README's configuration table is generated
@@ -111,77 +117,141 @@ export function stackConfigKeys(): string[] {
   return Object.keys(stackConfigObject.shape);
 }
 
-/** Maps a path inside the ModelRegistry args to the config key it came from. */
-function registryPathToConfig(path: PropertyKey[]): PropertyKey[] {
-  const [head, ...rest] = path;
-  if (head === "target" || head === "environment" || head === "aws" || head === "gcp" || head === "local") {
-    return [head, ...rest];
-  }
-  return ["modelRegistry", ...path];
+/** The raw `mlops:` values (decoded), with the stack's target and environment once they are valid. */
+interface RowContext {
+  raw: Partial<Record<StackConfigKey, unknown>>;
+  target: Target;
+  environment: Environment;
 }
 
-/** Runs a component's cross-field rules, placing each issue under the config key it came from. */
-function collect(
-  check: (ctx: z.RefinementCtx) => void,
-  toConfigPath: (path: PropertyKey[]) => PropertyKey[],
-  ctx: z.RefinementCtx,
-): void {
-  const inner = {
-    addIssue: (issue: { path?: PropertyKey[]; message?: string }) =>
-      ctx.addIssue({
-        code: "custom",
-        message: issue.message ?? "invalid",
-        path: toConfigPath(issue.path ?? []),
-      }),
-  } as unknown as z.RefinementCtx;
-  check(inner);
+/**
+ * One `mlops:<key>` row: its schema (the component's own, the README table's key and the typed
+ * config) and, for a component's key, `resolve`, which validates the value in one pass by calling
+ * the component's resolver and returns its problems under config key paths. A row `resolve`s when
+ * the target and environment are valid; without them its schema alone reports the field problems.
+ * `resolvedBy`: a key a component's row resolves as part of that component's args.
+ */
+interface ConfigRow {
+  key: StackConfigKey;
+  schema: z.ZodType;
+  resolve?: (ctx: RowContext) => Problem[];
+  resolvedBy?: StackConfigKey;
 }
 
-const stackConfigSchema = stackConfigObject.superRefine((cfg, ctx) => {
-  const cluster = cfg.cluster ?? {};
-  // A cluster this stack creates (aws/gcp without `existing`) supplies the registry's cloud details.
-  const createsCluster = cfg.target !== "local" && cluster.existing === undefined;
-  if (createsCluster) {
-    for (const key of ["aws", "gcp"] as const) {
-      if (key === cfg.target && cfg[key] !== undefined) {
-        ctx.addIssue({
-          code: "custom",
-          path: [key],
-          message:
-            "comes from the cluster this stack creates; remove it (or adopt a cluster with mlops:cluster.existing)",
-        });
-      }
-    }
+/** Keys of an object value the row's schema does not accept (set elsewhere, or misspelt). */
+function unknownKeys(key: StackConfigKey, value: unknown, schema: z.ZodObject): Problem[] {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return [];
+  return Object.keys(value)
+    .filter((k) => !(k in schema.shape))
+    .map((k) => ({ path: [key, k], message: "unknown key; remove it or check the spelling" }));
+}
+
+/** An object value of the config, or undefined (the row's schema reports a wrong type). */
+function objectOrUndefined(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/** A cluster this stack creates (aws/gcp without `existing`) supplies the registry's cloud details. */
+function createsCluster({ raw, target }: RowContext): boolean {
+  return target !== "local" && objectOrUndefined(raw.cluster)?.["existing"] === undefined;
+}
+
+/** `mlops:cluster`: the GpuTrainingCluster's own resolver, its problems under `cluster`. */
+function resolveClusterRow(ctx: RowContext): Problem[] {
+  const value = ctx.raw.cluster;
+  if (value !== undefined && objectOrUndefined(value) === undefined) {
+    return parseWith(clusterSchema, value).problems.map((p) => ({ ...p, path: ["cluster", ...p.path] }));
   }
-  const fromCluster = createsCluster ? { [cfg.target]: {} } : {};
-  const registryArgs = {
-    ...(cfg.modelRegistry ?? {}),
-    target: cfg.target,
-    environment: cfg.environment,
-    aws: cfg.aws,
-    gcp: cfg.gcp,
-    local: cfg.local,
-    ...fromCluster,
-  };
-  collect((inner) => checkModelRegistryArgs(registryArgs, inner), registryPathToConfig, ctx);
-  const clusterArgs = { ...cluster, target: cfg.target, environment: cfg.environment };
-  collect(
-    (inner) => checkGpuTrainingClusterArgs(clusterArgs, inner),
-    (path) => ["cluster", ...path],
-    ctx,
+  const extra = unknownKeys("cluster", value, clusterSchema);
+  const cluster = Object.fromEntries(
+    Object.entries(objectOrUndefined(value) ?? {}).filter(([k]) => k in clusterSchema.shape),
   );
-  // The rules that depend on the environment (e.g. 3 AZs in prod), as the cluster builders apply them.
-  if (cfg.target === "aws" && !cluster.existing) {
-    for (const p of resolveAwsClusterArgs(cluster.aws ?? {}, cfg.environment).problems) {
-      ctx.addIssue({ code: "custom", path: ["cluster", "aws", ...p.key.split(".")], message: p.message });
+  const { problems } = resolveGpuTrainingClusterArgs(
+    { ...cluster, target: ctx.target, environment: ctx.environment },
+    ctx.environment,
+  );
+  return [...extra, ...nested(["cluster"], problems)];
+}
+
+/**
+ * `mlops:modelRegistry` with `mlops:aws` / `gcp` / `local`: the ModelRegistry's own resolver. The
+ * provider, and the cloud block of a cluster this stack creates, are supplied by the program
+ * (stacks/index.ts), so they are resolved without; the problems go under the key they came from.
+ */
+function resolveModelRegistryRow(ctx: RowContext): Problem[] {
+  const { raw, target, environment } = ctx;
+  const value = raw.modelRegistry;
+  if (value !== undefined && objectOrUndefined(value) === undefined) {
+    return parseWith(modelRegistrySchema, value).problems.map((p) => ({
+      ...p,
+      path: ["modelRegistry", ...p.path],
+    }));
+  }
+  const problems = unknownKeys("modelRegistry", value, modelRegistrySchema);
+  const registry = Object.fromEntries(
+    Object.entries(objectOrUndefined(value) ?? {}).filter(([k]) => k in modelRegistrySchema.shape),
+  );
+  const supplied: SuppliedByProgram[] = ["kubernetesProvider"];
+  const blocks: Record<string, unknown> = {};
+  for (const key of TARGETS) {
+    if (raw[key] === undefined) continue;
+    if (key === target && createsCluster(ctx)) {
+      problems.push({
+        path: [key],
+        message:
+          "comes from the cluster this stack creates; remove it (or adopt a cluster with mlops:cluster.existing)",
+      });
+    } else blocks[key] = raw[key];
+  }
+  if (target !== "local" && createsCluster(ctx)) supplied.push(target);
+  const resolved = resolveModelRegistryArgs(
+    { ...registry, ...blocks, target, environment },
+    environment,
+    supplied,
+  );
+  for (const p of resolved.problems) {
+    const [head] = p.path;
+    const own = head === "target" || head === "environment" || TARGETS.includes(head as Target);
+    problems.push({ path: own ? p.path : ["modelRegistry", ...p.path], message: p.message });
+  }
+  return problems;
+}
+
+/** The rows of the stack config, one per `mlops:<key>`. */
+const STACK_CONFIG_ROWS: ConfigRow[] = [
+  { key: "target", schema: stackConfigObject.shape.target },
+  { key: "environment", schema: stackConfigObject.shape.environment },
+  { key: "tags", schema: stackConfigObject.shape.tags },
+  { key: "cluster", schema: stackConfigObject.shape.cluster, resolve: resolveClusterRow },
+  { key: "aws", schema: stackConfigObject.shape.aws, resolvedBy: "modelRegistry" },
+  { key: "gcp", schema: stackConfigObject.shape.gcp, resolvedBy: "modelRegistry" },
+  { key: "local", schema: stackConfigObject.shape.local, resolvedBy: "modelRegistry" },
+  { key: "modelRegistry", schema: stackConfigObject.shape.modelRegistry, resolve: resolveModelRegistryRow },
+];
+
+/** Every problem of the `mlops:` keys, each found once, under its config key path. */
+function configProblems(raw: Record<string, unknown>): Problem[] {
+  const problems: Problem[] = Object.keys(raw)
+    .filter((k) => !(k in stackConfigObject.shape))
+    .map((k) => ({ path: [k], message: "unknown key; remove it or check the spelling" }));
+  const target = stackConfigObject.shape.target.safeParse(raw["target"]);
+  const environment = stackConfigObject.shape.environment.safeParse(raw["environment"]);
+  const ctx: RowContext | undefined =
+    target.success && environment.success
+      ? { raw, target: target.data, environment: environment.data }
+      : undefined;
+  for (const row of STACK_CONFIG_ROWS) {
+    const resolvedBy = row.resolvedBy && STACK_CONFIG_ROWS.find((r) => r.key === row.resolvedBy);
+    if (ctx && (row.resolve || resolvedBy)) {
+      problems.push(...(row.resolve?.(ctx) ?? []));
+    } else {
+      problems.push(...nested([row.key], parseWith(row.schema, raw[row.key]).problems));
     }
   }
-  if (cfg.target === "gcp" && cluster.gcp && !cluster.existing) {
-    for (const p of resolveGcpClusterArgs(cluster.gcp, cfg.environment).problems) {
-      ctx.addIssue({ code: "custom", path: ["cluster", "gcp", ...p.key.split(".")], message: p.message });
-    }
-  }
-});
+  return problems;
+}
 
 /** Provider settings the chosen target needs, checked with the `mlops:` keys. */
 function providerProblems(target: Target, providerConfig: Record<string, string>): string[] {
@@ -218,26 +288,13 @@ export function parseStackConfig(
     if (key.startsWith(prefix)) raw[key.slice(prefix.length)] = decode(value);
     else providerConfig[key] = value;
   }
-  const result = stackConfigSchema.safeParse(raw);
-  const problems: string[] = [];
-  if (!result.success) {
-    for (const issue of result.error.issues) {
-      if (issue.code === "unrecognized_keys") {
-        for (const key of issue.keys) {
-          problems.push(`${configKey([...issue.path, key])}: unknown key; remove it or check the spelling`);
-        }
-      } else {
-        problems.push(
-          `${configKey(issue.path)}: ${formatIssue({ ...issue, path: [] }).replace(/^\(root\): /, "")}`,
-        );
-      }
-    }
-  }
+  const problems = configProblems(raw).map((p) => `${configKey(p.path)}: ${p.message}`);
   if (typeof raw["target"] === "string" && (TARGETS as string[]).includes(raw["target"])) {
     problems.push(...providerProblems(raw["target"] as Target, providerConfig));
   }
-  if (problems.length > 0 || !result.success) throw new StackConfigError([...new Set(problems)], source);
-  return result.data;
+  if (problems.length > 0) throw new StackConfigError(problems, source);
+  // Every row passed its schema or its component's resolver: the values are the typed config.
+  return raw as StackConfig;
 }
 
 /** `["modelRegistry", "database", "size"]` → `mlops:modelRegistry.database.size`. */

@@ -58,8 +58,9 @@ export default function main(): Record<string, pulumi.Output<unknown>> {
     mlflowCloudPrincipal: registry.cloudPrincipal,
     mlflowDatabaseEndpoint: registry.databaseEndpoint,
   };
-  if (cfg.modelRegistry?.ingress?.enabled) outputs["mlflowExternalUrl"] = registry.externalUrl;
-  if (cfg.modelRegistry?.auth?.enabled ?? cfg.modelRegistry?.ingress?.enabled) {
+  // The registry's resolved settings (its defaults are its own: auth is on with the Ingress).
+  if (registry.ingressEnabled) outputs["mlflowExternalUrl"] = registry.externalUrl;
+  if (registry.authEnabled) {
     outputs["mlflowAdminUsername"] = registry.adminUsername;
     outputs["mlflowAdminPassword"] = registry.adminPassword;
   }

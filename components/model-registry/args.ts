@@ -16,10 +16,13 @@ import {
   Target,
   TARGETS,
 } from "../adapters/types";
-import { DatabaseSize, ENVIRONMENTS, type Environment } from "../shared/presets";
+import { DatabaseSize, ENVIRONMENTS, PRESETS, type Environment } from "../shared/presets";
+import { parseWith, resolution, type Problem, type Resolution } from "../shared/contract";
 import {
   cidrSchema,
   dnsLabelSchema,
+  labelMapSchema as labelMap,
+  nonEmptyStringSchema as nonEmpty,
   pinnedImageSchema,
   quantitySchema as quantity,
   tagsSchema,
@@ -193,9 +196,6 @@ export interface ModelRegistryArgs {
   tags?: Record<string, string>;
 }
 
-const nonEmpty = z.string().min(1, { message: "must not be empty" });
-const labelMap = z.record(z.string(), z.string());
-
 const awsSchema = z
   .object({
     vpcId: input(nonEmpty),
@@ -353,64 +353,52 @@ export const modelRegistryArgsObject = z
 type CheckedArgs = Omit<z.output<typeof modelRegistryArgsObject>, "kubernetesProvider">;
 
 /**
- * Cross-field rules of `ModelRegistryArgs` (a block per target, TLS and auth with an Ingress,
- * the prod floor). Exported so the stack config applies exactly the same rules before any
- * resource is registered.
- * @internal
+ * Args a stack program supplies from another component (the cluster's provider and, for a
+ * cluster the stack creates, its cloud block), so the stack config resolves the rest without them.
  */
-export function checkModelRegistryArgs(v: CheckedArgs, ctx: z.RefinementCtx): void {
-  {
-    if (v.target === Target.aws && !v.aws) {
-      ctx.addIssue({ code: "custom", path: ["aws"], message: 'required when target is "aws"' });
-    }
-    if (v.target === Target.gcp && !v.gcp) {
-      ctx.addIssue({ code: "custom", path: ["gcp"], message: 'required when target is "gcp"' });
-    }
-    for (const other of TARGETS) {
-      if (other !== v.target && v[other] !== undefined) {
-        ctx.addIssue({
-          code: "custom",
-          path: [other],
-          message: `only used when target is "${other}"; remove it`,
-        });
-      }
-    }
-    if (v.ingress?.enabled) {
-      if (!v.ingress.host)
-        ctx.addIssue({
-          code: "custom",
-          path: ["ingress", "host"],
-          message: "required when the Ingress is enabled",
-        });
-      checkIngressClass(v.target, v.ingress, ctx);
-      if (v.auth?.enabled === false) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["auth", "enabled"],
-          message: "must not be false while the Ingress is enabled (no open endpoints)",
-        });
-      }
-    }
-    if ((v.environment ?? "dev") === "prod") {
-      if (v.replicas !== undefined && v.replicas < 2) {
-        ctx.addIssue({ code: "custom", path: ["replicas"], message: "must be at least 2 in prod" });
-      }
-      if (v.database?.backupRetentionDays !== undefined && v.database.backupRetentionDays < 7) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["database", "backupRetentionDays"],
-          message: "must be at least 7 in prod",
-        });
-      }
-      for (const key of ["deletionProtection", "pointInTimeRecovery", "highAvailability"] as const) {
-        if (v.database?.[key] === false) {
-          ctx.addIssue({ code: "custom", path: ["database", key], message: "must not be false in prod" });
-        }
-      }
-      if (v.protect === false)
-        ctx.addIssue({ code: "custom", path: ["protect"], message: "must not be false in prod" });
+export type SuppliedByProgram = "kubernetesProvider" | "aws" | "gcp";
+
+/**
+ * Cross-field rules of `ModelRegistryArgs` (a block per target, TLS and auth with an Ingress,
+ * the prod floor), each run once by `resolveModelRegistryArgs`.
+ */
+function registryProblems(v: CheckedArgs, environment: Environment, supplied: readonly string[]): Problem[] {
+  const problems: Problem[] = [];
+  for (const t of [Target.aws, Target.gcp] as const) {
+    if (v.target === t && !v[t] && !supplied.includes(t)) {
+      problems.push({ path: [t], message: `required when target is "${t}"` });
     }
   }
+  for (const other of TARGETS) {
+    if (other !== v.target && v[other] !== undefined) {
+      problems.push({ path: [other], message: `only used when target is "${other}"; remove it` });
+    }
+  }
+  if (v.ingress?.enabled) {
+    if (!v.ingress.host) problems.push({ path: ["ingress", "host"], message: "required when the Ingress is enabled" });
+    problems.push(...ingressClassProblems(v.target, v.ingress));
+    if (v.auth?.enabled === false) {
+      problems.push({
+        path: ["auth", "enabled"],
+        message: "must not be false while the Ingress is enabled (no open endpoints)",
+      });
+    }
+  }
+  if (environment === "prod") {
+    if (v.replicas !== undefined && v.replicas < 2) {
+      problems.push({ path: ["replicas"], message: "must be at least 2 in prod" });
+    }
+    if (v.database?.backupRetentionDays !== undefined && v.database.backupRetentionDays < 7) {
+      problems.push({ path: ["database", "backupRetentionDays"], message: "must be at least 7 in prod" });
+    }
+    for (const key of ["deletionProtection", "pointInTimeRecovery", "highAvailability"] as const) {
+      if (v.database?.[key] === false) {
+        problems.push({ path: ["database", key], message: "must not be false in prod" });
+      }
+    }
+    if (v.protect === false) problems.push({ path: ["protect"], message: "must not be false in prod" });
+  }
+  return problems;
 }
 
 /**
@@ -431,19 +419,14 @@ export const HTTPS_ONLY_INGRESS_ANNOTATIONS = [
   "nginx.ingress.kubernetes.io/force-ssl-redirect",
 ] as const;
 
-function checkIngressClass(
-  target: Target,
-  ingress: NonNullable<CheckedArgs["ingress"]>,
-  ctx: z.RefinementCtx,
-): void {
+function ingressClassProblems(target: Target, ingress: NonNullable<CheckedArgs["ingress"]>): Problem[] {
+  const problems: Problem[] = [];
   const className = ingress.className ?? DEFAULT_INGRESS_CLASS[target];
   const cloud = CLOUD_INGRESS_CLASSES[className];
-  const issue = (key: string, message: string) =>
-    ctx.addIssue({ code: "custom", path: ["ingress", key], message });
+  const issue = (key: string, message: string) => problems.push({ path: ["ingress", key], message });
   for (const key of HTTPS_ONLY_INGRESS_ANNOTATIONS) {
     if (ingress.annotations?.[key] !== undefined) {
-      ctx.addIssue({
-        code: "custom",
+      problems.push({
         path: ["ingress", "annotations", key],
         message:
           "is set by the component to keep the Ingress HTTPS-only (no credentials in clear text); remove it",
@@ -452,7 +435,7 @@ function checkIngressClass(
   }
   if (cloud && cloud.target !== target) {
     issue("className", `"${className}" is served only on target "${cloud.target}", not on "${target}"`);
-    return;
+    return problems;
   }
   const tlsFromAcm = cloud?.tls === IngressTls.certificateArn;
   if (tlsFromAcm) {
@@ -479,10 +462,124 @@ function checkIngressClass(
       `not used by IngressClass "${className}" (its load balancer reaches pod IPs directly); remove it`,
     );
   }
+  return problems;
 }
 
-/** Runtime schema of `ModelRegistryArgs`.  @internal */
-export const modelRegistryArgsSchema = modelRegistryArgsObject.superRefine(checkModelRegistryArgs);
+/**
+ * Runtime schema of `ModelRegistryArgs`: the field schemas (the interface ↔ schema type test uses
+ * it). The rules and defaults are `resolveModelRegistryArgs`'s.
+ * @internal
+ */
+export const modelRegistryArgsSchema = modelRegistryArgsObject;
+
+/** `ModelRegistryArgs` with every default applied (the provider and cloud blocks are the args'). */
+export interface ResolvedModelRegistryArgs {
+  target: Target;
+  environment: Environment;
+  namespace: string;
+  createNamespace: boolean;
+  image: string;
+  replicas: number;
+  workers: number;
+  podDisruptionBudget: boolean;
+  /** Spread replicas across zones (outside dev). */
+  spreadAcrossZones: boolean;
+  resources: Required<ModelRegistryResources>;
+  database: Required<ModelRegistryDatabaseArgs>;
+  bucket: Required<ModelRegistryBucketArgs>;
+  protect: boolean;
+  /** The Ingress, class resolved; undefined when it is off. */
+  ingress:
+    | (Omit<ModelRegistryIngressArgs, "enabled" | "host" | "className" | "controllerNamespace" | "annotations"> & {
+        host: string;
+        className: string;
+        controllerNamespace: string;
+        annotations: Record<string, string>;
+      })
+    | undefined;
+  /** Basic auth; undefined when it is off (on by default with the Ingress). */
+  auth: { adminUsername: string; defaultPermission: MlflowPermission } | undefined;
+  clientNamespaceLabels: Record<string, string>;
+  /** Tags of every resource, `environment` included. */
+  tags: Record<string, string>;
+}
+
+/**
+ * The contract pipeline of `ModelRegistry` (components/shared/contract.ts), in one pure pass: the
+ * schema, the cross-field rules (each once), the environment preset and every default.
+ * `environment` fills `args.environment` when that is not given. `supplied` lists the args a stack
+ * program fills in from another component (the stack config resolves without them); the component
+ * passes none.
+ */
+export function resolveModelRegistryArgs(
+  args: unknown,
+  environment?: Environment,
+  supplied: readonly SuppliedByProgram[] = [],
+): Resolution<ResolvedModelRegistryArgs> {
+  const schema = modelRegistryArgsObject.omit(
+    Object.fromEntries(supplied.map((k) => [k, true])) as Record<SuppliedByProgram, true>,
+  );
+  const parsed = parseWith(schema, args ?? {});
+  if (parsed.resolved === undefined) return { resolved: undefined, problems: parsed.problems };
+  const v = parsed.resolved as CheckedArgs;
+  const env: Environment = v.environment ?? environment ?? "dev";
+  const preset = PRESETS[env];
+  const ingressEnabled = v.ingress?.enabled ?? false;
+  const authEnabled = v.auth?.enabled ?? ingressEnabled;
+  const ingress = v.ingress ?? {};
+  return resolution<ResolvedModelRegistryArgs>(
+    {
+      target: v.target,
+      environment: env,
+      namespace: v.namespace ?? "mlflow",
+      createNamespace: v.createNamespace ?? true,
+      image: v.image ?? DEFAULT_MLFLOW_IMAGE,
+      replicas: v.replicas ?? preset.replicas,
+      workers: v.workers ?? 2,
+      podDisruptionBudget: v.podDisruptionBudget ?? preset.podDisruptionBudget,
+      spreadAcrossZones: env !== "dev",
+      resources: {
+        cpuRequest: v.resources?.cpuRequest ?? "250m",
+        memoryRequest: v.resources?.memoryRequest ?? "512Mi",
+        cpuLimit: v.resources?.cpuLimit ?? "1",
+        memoryLimit: v.resources?.memoryLimit ?? "2Gi",
+      },
+      database: {
+        size: v.database?.size ?? preset.databaseSize,
+        storageGb: v.database?.storageGb ?? preset.databaseStorageGb,
+        highAvailability: v.database?.highAvailability ?? preset.highAvailability,
+        deletionProtection: v.database?.deletionProtection ?? preset.deletionProtection,
+        backupRetentionDays: v.database?.backupRetentionDays ?? preset.backupRetentionDays,
+        pointInTimeRecovery: v.database?.pointInTimeRecovery ?? preset.pointInTimeRecovery,
+      },
+      bucket: {
+        versioning: v.bucket?.versioning ?? true,
+        forceDestroy: v.bucket?.forceDestroy ?? preset.forceDestroyBuckets,
+      },
+      protect: v.protect ?? preset.protectStatefulResources,
+      ingress: ingressEnabled
+        ? {
+            host: ingress.host ?? "",
+            className: ingress.className ?? DEFAULT_INGRESS_CLASS[v.target],
+            ...(ingress.certificateArn !== undefined ? { certificateArn: ingress.certificateArn } : {}),
+            ...(ingress.tlsSecretName !== undefined ? { tlsSecretName: ingress.tlsSecretName } : {}),
+            controllerNamespace: ingress.controllerNamespace ?? "ingress-nginx",
+            annotations: ingress.annotations ?? {},
+            ...(ingress.sourceCidrs !== undefined ? { sourceCidrs: ingress.sourceCidrs } : {}),
+          }
+        : undefined,
+      auth: authEnabled
+        ? {
+            adminUsername: v.auth?.adminUsername ?? "admin",
+            defaultPermission: v.auth?.defaultPermission ?? MlflowPermission.READ,
+          }
+        : undefined,
+      clientNamespaceLabels: v.clientNamespaceLabels ?? { "mlops.pulumi.com/mlflow-client": "true" },
+      tags: { environment: env, ...(v.tags ?? {}) },
+    },
+    registryProblems(v, env, supplied),
+  );
+}
 
 /** Schemas of the per-target blocks, shared with the stack config.  @internal */
 export const targetSchemas = { aws: awsSchema, gcp: gcpSchema, local: localSchema };

@@ -20,13 +20,12 @@ import {
   type PostgresDatabase,
   type WorkloadIdentity,
 } from "../adapters";
-import { PRESETS, type Environment } from "../shared/presets";
 import { dnsLabel } from "../shared/names";
 import { movedFrom } from "../shared/aliases";
 import { governanceLabels, standardLabels } from "../shared/k8s";
 import { RestrictedNamespace } from "../shared/restricted-namespace";
-import { validateArgs } from "../shared/validation";
-import { DEFAULT_MLFLOW_IMAGE, modelRegistryArgsSchema, type ModelRegistryArgs } from "./args";
+import { resolvedOrThrow } from "../shared/contract";
+import { resolveModelRegistryArgs, type ModelRegistryArgs, type ResolvedModelRegistryArgs } from "./args";
 import {
   ARTIFACT_IDLE_TIMEOUT_SECONDS,
   ARTIFACT_REQUEST_TIMEOUT_SECONDS,
@@ -58,6 +57,10 @@ export class ModelRegistry extends pulumi.ComponentResource {
   public readonly databaseEndpoint: pulumi.Output<string>;
   /** Backend store URI with credentials (secret). */
   public readonly backendStoreUri: pulumi.Output<string>;
+  /** Whether MLflow's basic auth is on (`auth.enabled`, by default on with the Ingress). */
+  public readonly authEnabled: boolean;
+  /** Whether the Ingress is created (`ingress.enabled`). */
+  public readonly ingressEnabled: boolean;
   /** Admin user name when auth is on, else undefined. */
   public readonly adminUsername: pulumi.Output<string | undefined>;
   /** Admin password when auth is on (secret), else undefined. */
@@ -65,18 +68,11 @@ export class ModelRegistry extends pulumi.ComponentResource {
 
   constructor(name: string, args: ModelRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
     super(TYPE, name, {}, opts);
-    const a = validateArgs(modelRegistryArgsSchema, args, this, TYPE);
-
-    const environment: Environment = a.environment ?? "dev";
-    const preset = PRESETS[environment];
-    const protect = a.protect ?? preset.protectStatefulResources;
-    const provider = a.kubernetesProvider;
-    const namespaceName = a.namespace ?? "mlflow";
-    // Every cloud resource and Kubernetes object carries the governance tags, `environment` included.
-    const tags = { environment, ...(a.tags ?? {}) };
+    const a = resolvedOrThrow(resolveModelRegistryArgs(args), this, TYPE);
+    const { environment, protect, tags } = a;
+    const provider = args.kubernetesProvider;
+    const namespaceName = a.namespace;
     const labels = { ...governanceLabels(tags), ...standardLabels("mlflow", name, "model-registry") };
-    const ingressEnabled = a.ingress?.enabled ?? false;
-    const authEnabled = a.auth?.enabled ?? ingressEnabled;
 
     // A RestrictedNamespace: Pod Security "restricted" and a default-deny NetworkPolicy; every
     // workload in it then admits exactly what it needs with its own NetworkPolicy, DNS included
@@ -84,7 +80,7 @@ export class ModelRegistry extends pulumi.ComponentResource {
     // before the RestrictedNamespace existed; the aliases keep the deployed objects.
     const dependsOn: pulumi.Resource[] = [];
     let namespace: pulumi.Output<string> = pulumi.output(namespaceName);
-    if (a.createNamespace ?? true) {
+    if (a.createNamespace) {
       const ns = new RestrictedNamespace(
         `${name}-namespace`,
         { namespace: namespaceName, labels, dnsEgress: false },
@@ -106,15 +102,11 @@ export class ModelRegistry extends pulumi.ComponentResource {
 
     // The Ingress's class settings first: a class the target cannot serve fails before any
     // backing service is registered.
-    const ingress = ingressEnabled ? this.ingressSettings(name, a, adapter, labels) : undefined;
+    const ingress = a.ingress ? this.ingressSettings(name, a.ingress, adapter, labels) : undefined;
 
     // Backing services, all behind the adapter seam.
     const key = adapter.encryptionKey("data");
-    const bucket: ObjectStore = adapter.objectStore("artifacts", {
-      key,
-      versioning: a.bucket?.versioning ?? true,
-      forceDestroy: a.bucket?.forceDestroy ?? preset.forceDestroyBuckets,
-    });
+    const bucket: ObjectStore = adapter.objectStore("artifacts", { key, ...a.bucket });
     const dbPassword = new random.RandomPassword(
       `${name}-db-password`,
       // Letters and digits only: the password goes into a connection URI unescaped.
@@ -125,12 +117,7 @@ export class ModelRegistry extends pulumi.ComponentResource {
       databaseName: "mlflow",
       username: "mlflow",
       password: pulumi.secret(dbPassword.result),
-      size: a.database?.size ?? preset.databaseSize,
-      storageGb: a.database?.storageGb ?? preset.databaseStorageGb,
-      highAvailability: a.database?.highAvailability ?? preset.highAvailability,
-      deletionProtection: a.database?.deletionProtection ?? preset.deletionProtection,
-      backupRetentionDays: a.database?.backupRetentionDays ?? preset.backupRetentionDays,
-      pointInTimeRecovery: a.database?.pointInTimeRecovery ?? preset.pointInTimeRecovery,
+      ...a.database,
       key,
     });
     const serviceAccountName = dnsLabel([name]);
@@ -153,35 +140,27 @@ export class ModelRegistry extends pulumi.ComponentResource {
       name,
       namespace,
       labels,
-      image: a.image ?? DEFAULT_MLFLOW_IMAGE,
-      replicas: a.replicas ?? preset.replicas,
-      workers: a.workers ?? 2,
-      podDisruptionBudget: a.podDisruptionBudget ?? preset.podDisruptionBudget,
-      spreadAcrossZones: environment !== "dev",
-      resources: {
-        cpuRequest: a.resources?.cpuRequest ?? "250m",
-        memoryRequest: a.resources?.memoryRequest ?? "512Mi",
-        cpuLimit: a.resources?.cpuLimit ?? "1",
-        memoryLimit: a.resources?.memoryLimit ?? "2Gi",
-      },
+      image: a.image,
+      replicas: a.replicas,
+      workers: a.workers,
+      podDisruptionBudget: a.podDisruptionBudget,
+      spreadAcrossZones: a.spreadAcrossZones,
+      resources: a.resources,
       backendStoreUri,
       artifactsDestination: artifactLocation,
       identity,
       env: [...bucket.clientEnv, ...identity.env],
       egress: [...database.egress, ...bucket.egress, ...identity.egress],
-      clientNamespaceLabels: a.clientNamespaceLabels ?? { "mlops.pulumi.com/mlflow-client": "true" },
+      clientNamespaceLabels: a.clientNamespaceLabels,
       migrationEgress: database.egress,
       ingress,
-      auth: authEnabled
-        ? {
-            adminUsername: a.auth?.adminUsername ?? "admin",
-            defaultPermission: a.auth?.defaultPermission ?? "READ",
-          }
-        : undefined,
+      auth: a.auth,
       dependsOn: [...dependsOn, database.resource, bucket.resource, identity.serviceAccount],
     };
     const workload = mlflowWorkload(this, provider, settings);
 
+    this.authEnabled = a.auth !== undefined;
+    this.ingressEnabled = a.ingress !== undefined;
     this.namespace = namespace;
     this.trackingUri = pulumi.interpolate`http://${workload.serviceName}.${namespace}.svc.cluster.local:${MLFLOW_PORT}`;
     this.externalUrl = pulumi.output(settings.ingress ? `https://${settings.ingress.host}` : undefined);
@@ -218,12 +197,11 @@ export class ModelRegistry extends pulumi.ComponentResource {
    */
   private ingressSettings(
     name: string,
-    a: ModelRegistryArgs,
+    ingress: NonNullable<ResolvedModelRegistryArgs["ingress"]>,
     adapter: CloudAdapter,
     labels: Record<string, string>,
   ): NonNullable<MlflowSettings["ingress"]> {
-    const ingress = a.ingress ?? {};
-    const className = ingress.className ?? adapter.ingress.defaultClassName;
+    const className = ingress.className;
     let loadBalancer;
     try {
       loadBalancer = adapter.ingress.loadBalancer({
@@ -243,12 +221,12 @@ export class ModelRegistry extends pulumi.ComponentResource {
       );
     }
     return {
-      host: ingress.host!,
+      host: ingress.host,
       className,
       tlsSecretName: ingress.tlsSecretName,
       loadBalancer,
-      controllerNamespace: ingress.controllerNamespace ?? "ingress-nginx",
-      annotations: ingress.annotations ?? {},
+      controllerNamespace: ingress.controllerNamespace,
+      annotations: ingress.annotations,
       sourceCidrs: ingress.sourceCidrs,
     };
   }

@@ -44,3 +44,9 @@ export const pinnedImageSchema = z
 
 /** Tags (AWS) / labels (GCP, Kubernetes) as given by the user; each target sanitizes them.  @internal */
 export const tagsSchema = z.record(z.string(), z.string());
+
+/** A string that must not be empty (names, ids).  @internal */
+export const nonEmptyStringSchema = z.string().min(1, { message: "must not be empty" });
+
+/** Kubernetes labels or annotations: a map of strings.  @internal */
+export const labelMapSchema = z.record(z.string(), z.string());
