@@ -10,12 +10,14 @@ import { createAwsAdapter } from "../../components/adapters/aws";
 import {
   awsClusterArgsSchema,
   createAwsCluster,
+  resolveAwsClusterArgs,
   ec2NodeClassManifest,
   nodePoolManifest,
   subnetLayout,
   type AwsClusterArgs,
 } from "../../components/training-cluster/aws";
 import type { ResolvedGpuPool } from "../../components/training-cluster/types";
+import { GpuTrainingCluster, type GpuPoolArgs } from "../../components/training-cluster";
 import type { Environment } from "../../components/shared/presets";
 import { formatIssues } from "../../components/shared/validation";
 import { documentFindings, parsePolicyDocument } from "../../policies/rules/aws/iam-document";
@@ -100,6 +102,13 @@ class Host extends pulumi.ComponentResource {
   }
 }
 
+/** `args.aws` as the component's resolver hands it to the builder (every rule passed). */
+function resolvedAws(args: AwsClusterArgs, environment: Environment) {
+  const { resolved, problems } = resolveAwsClusterArgs(awsClusterArgsSchema.parse(args), environment);
+  expect(problems).toEqual([]);
+  return resolved;
+}
+
 interface Scenario {
   environment: Environment;
   args: AwsClusterArgs;
@@ -119,7 +128,7 @@ function program(s: Scenario) {
         tags: TAGS,
         protect: s.environment === "prod",
       },
-      awsClusterArgsSchema.parse(s.args),
+      resolvedAws(s.args, s.environment),
       s.pools ?? POOLS,
     );
     if (s.withAdapter) {
@@ -1176,7 +1185,7 @@ describe("EKS target physical names", () => {
             tags: TAGS,
             protect: false,
           },
-          awsClusterArgsSchema.parse(DEV.args),
+          resolvedAws(DEV.args, "dev"),
           POOLS,
         );
       },
@@ -1250,13 +1259,13 @@ describe("EKS target input validation", () => {
     return r.success ? [] : formatIssues(r.error, "args.aws");
   }
 
-  async function failureOf(environment: Environment, args: AwsClusterArgs, pools: ResolvedGpuPool[] = POOLS) {
+  // The component's resolver checks the builder's args and pools (the builder checks nothing again).
+  async function failureOf(environment: Environment, args: AwsClusterArgs, pools: GpuPoolArgs[] = POOLS) {
     let thrown: unknown;
     const plan = await planOf(
       () => {
-        const parent = new Host("gpu");
         try {
-          createAwsCluster({ parent, name: "ml", environment, tags: TAGS, protect: false }, args, pools);
+          new GpuTrainingCluster("ml", { target: "aws", environment, aws: args, gpuPools: pools, tags: TAGS });
         } catch (e) {
           thrown = e;
         }
@@ -1297,7 +1306,7 @@ describe("EKS target input validation", () => {
         name: "h100",
         gpuType: "nvidia-h100",
         capacityType: "on-demand",
-        maxGpus: 0,
+        maxGpus: 8,
         instanceFamilies: ["p5e"],
       },
     ]);
@@ -1307,7 +1316,9 @@ describe("EKS target input validation", () => {
     expect(message).toContain(
       'args.gpuPools[1].instanceFamilies: "p5e" is not an EC2 family with nvidia-h100 GPUs',
     );
-    expect(message).toContain("args.gpuPools[1].maxGpus: must be a whole number of at least 1");
+    // A GPU limit below 1 is the pool schema's (the builder no longer checks it a second time).
+    const zero = await failureOf("dev", {}, [{ name: "h100", gpuType: "nvidia-h100", maxGpus: 0 }]);
+    expect(zero).toContain("args.gpuPools[0].maxGpus: must be at least 1 (every pool needs a GPU limit)");
   });
 
   it("rejects a system group whose max is below its min, and duplicate pool names", async () => {

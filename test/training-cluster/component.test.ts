@@ -374,7 +374,7 @@ describe("GpuTrainingCluster rejects bad input before creating children", () => 
           target: "aws",
           teams: [{ name: "a", gpuQuota: 1, cpuQuota: "1", memoryQuota: "1Gi", pools: ["h100"] }],
         },
-        /args\.teams\[0\]\.pools: "h100" is not a GPU pool/,
+        /args\.teams\[0\]\.pools: unknown GPU pool\(s\) "h100"; the cluster's pools are/,
       ],
       [
         "duplicate pools",

@@ -7,11 +7,39 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   installInClusterParts,
   inClusterArgsSchema,
+  resolveInClusterArgs,
   type InClusterArgs,
   type InClusterParts,
+  type ResolvedInClusterArgs,
 } from "../../components/training-cluster/in-cluster";
-import type { ClusterHandle, ResolvedGpuPool } from "../../components/training-cluster/types";
+import {
+  GPU_TRAINING_CLUSTER_TYPE,
+  type ClusterHandle,
+  type ResolvedGpuPool,
+} from "../../components/training-cluster/types";
 import type { Environment } from "../../components/shared/presets";
+import { resolvedOrThrow } from "../../components/shared/contract";
+
+/**
+ * In-cluster args as the component's resolver hands them to `installInClusterParts`: parsed,
+ * resolved for the handle's GPU platform and the pools, and every problem thrown as the component
+ * would (`args.<path>: <message>` in a ResourceError on `parent`).
+ */
+export function resolvedInClusterArgs(
+  parent: pulumi.Resource,
+  environment: Environment,
+  handle: ClusterHandle,
+  pools: ResolvedGpuPool[],
+  args: InClusterArgs,
+): ResolvedInClusterArgs {
+  const resolution = resolveInClusterArgs(
+    environment,
+    handle,
+    pools.map((p) => p.name),
+    inClusterArgsSchema.parse(args),
+  );
+  return resolvedOrThrow(resolution, parent, GPU_TRAINING_CLUSTER_TYPE);
+}
 
 export class Host extends pulumi.ComponentResource {
   constructor(name: string) {
@@ -73,11 +101,13 @@ export function inClusterProgram(s: Scenario = {}, seen: { parts?: InClusterPart
     const name = s.name ?? "gtc";
     const parent = new Host(name);
     const handle = fakeClusterHandle(s);
+    const environment = s.environment ?? "dev";
+    const pools = s.pools ?? POOLS;
     seen.parts = installInClusterParts(
-      { parent, name, environment: s.environment ?? "dev", tags: { owner: "ml-platform" }, protect: false },
+      { parent, name, environment, tags: { owner: "ml-platform" }, protect: false },
       handle,
-      s.pools ?? POOLS,
-      inClusterArgsSchema.parse(s.args ?? { teams: TEAMS }),
+      pools,
+      resolvedInClusterArgs(parent, environment, handle, pools, s.args ?? { teams: TEAMS }),
     );
     return {};
   };

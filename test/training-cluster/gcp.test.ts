@@ -22,6 +22,8 @@ import {
 } from "../../components/training-cluster/types";
 import type { Environment } from "../../components/shared/presets";
 import { formatIssues } from "../../components/shared/validation";
+import { problemLine } from "../../components/shared/contract";
+import { GpuTrainingCluster, type GpuPoolArgs } from "../../components/training-cluster";
 import {
   accountScopedPhysicalNames,
   findResource,
@@ -101,6 +103,9 @@ function program({
     const host = new Host("train");
     const parsed = gcpClusterArgsSchema.safeParse({ project: PROJECT, region: REGION, ...args });
     if (!parsed.success) throw new Error(formatIssues(parsed.error, "args.gcp").join("\n"));
+    // As the component's resolver hands them to the builder (every rule passed).
+    const { resolved, problems } = resolveGcpClusterArgs(parsed.data, environment);
+    if (problems.length > 0) throw new Error(problems.map((p) => problemLine(p, "args.gcp")).join("\n"));
     const handle = createGcpCluster(
       {
         parent: host,
@@ -110,7 +115,7 @@ function program({
         tags: { Team: "ML Platform", env: environment },
         protect: protect ?? environment === "prod",
       },
-      parsed.data,
+      resolved,
       pools,
       features,
     );
@@ -793,7 +798,7 @@ describe("GKE target: bad input", () => {
     ]);
     expect(resolveGcpClusterArgs({ project: PROJECT, region: REGION }, "dev").problems).toEqual([
       {
-        key: "masterAuthorizedNetworks",
+        path: ["masterAuthorizedNetworks"],
         message: expect.stringMatching(
           /required when the control plane endpoint is public \(the default in dev\)/,
         ),
@@ -808,7 +813,7 @@ describe("GKE target: bad input", () => {
       "prod",
     );
     expect(problems).toEqual([
-      { key: "privateEndpoint", message: expect.stringMatching(/^must not be false in prod/) },
+      { path: ["privateEndpoint"], message: expect.stringMatching(/^must not be false in prod/) },
     ]);
   });
 
@@ -818,7 +823,7 @@ describe("GKE target: bad input", () => {
       "prod",
     );
     expect(problems).toEqual([
-      { key: "dnsEndpoint", message: expect.stringMatching(/^must not be false with a private endpoint/) },
+      { path: ["dnsEndpoint"], message: expect.stringMatching(/^must not be false with a private endpoint/) },
     ]);
     expect(resolved.dnsEndpoint).toBe(false);
     expect(resolveGcpClusterArgs({ project: PROJECT, region: REGION }, "prod").resolved.dnsEndpoint).toBe(
@@ -868,23 +873,22 @@ describe("GKE target: bad input", () => {
     expect(issues({ project: "Acme" })[0]).toMatch(/^args\.gcp\.project: must be a project ID/);
   });
 
-  it("the builder rejects an unknown GPU machine, a too-small GPU limit and prod rules before creating anything", async () => {
-    const bad: ResolvedGpuPool[] = [
-      { name: "a10g", gpuType: "nvidia-a10g", capacityType: "spot", maxGpus: 4, instanceFamilies: [] },
-      {
-        name: "l4",
-        gpuType: "nvidia-l4",
-        capacityType: "spot",
-        maxGpus: 4,
-        instanceFamilies: [],
-        machineType: "g2-mega-1",
-      },
-      { name: "h100", gpuType: "nvidia-h100", capacityType: "on-demand", maxGpus: 4, instanceFamilies: [] },
-      { name: "h100", gpuType: "nvidia-h100", capacityType: "on-demand", maxGpus: 8, instanceFamilies: [] },
+  it("the component's resolver rejects an unknown GPU machine, a too-small GPU limit and prod rules before creating anything", async () => {
+    const bad: GpuPoolArgs[] = [
+      { name: "a10g", gpuType: "nvidia-a10g", capacityType: "spot", maxGpus: 4 },
+      { name: "l4", gpuType: "nvidia-l4", capacityType: "spot", maxGpus: 4, machineType: "g2-mega-1" },
+      { name: "h100", gpuType: "nvidia-h100", capacityType: "on-demand", maxGpus: 4 },
+      { name: "h100", gpuType: "nvidia-h100", capacityType: "on-demand", maxGpus: 8 },
     ];
-    const run = planOf(
-      program({ args: { privateEndpoint: false, masterAuthorizedNetworks: [OFFICE] }, pools: bad }),
-    );
+    // The builder takes resolved args and checks nothing again: the component's resolver does.
+    const run = planOf(() => {
+      new GpuTrainingCluster("train", {
+        target: "gcp",
+        environment: "prod",
+        gcp: { project: PROJECT, region: REGION, privateEndpoint: false, masterAuthorizedNetworks: [OFFICE] },
+        gpuPools: bad,
+      });
+    });
     await expect(run).rejects.toThrow(/args\.gcp\.privateEndpoint: must not be false in prod/);
     const message = await run.catch((e: Error) => e.message);
     expect(message).toMatch(
@@ -892,6 +896,7 @@ describe("GKE target: bad input", () => {
     );
     expect(message).toMatch(/args\.gpuPools: GPU pool "l4": machineType "g2-mega-1" is not a known/);
     expect(message).toMatch(/args\.gpuPools: GPU pool "h100": maxGpus: 4 is less than the 8 GPUs/);
-    expect(message).toMatch(/args\.gpuPools: GPU pool "h100" is defined twice/);
+    // A repeated pool name is the component's rule (one check, for every target).
+    expect(message).toMatch(/args\.gpuPools\[3\]\.name: "h100" is used by another pool/);
   });
 });

@@ -36,7 +36,7 @@ import {
   type Plan,
   type PlanResource,
 } from "../helpers";
-import { fakeClusterHandle, Host, inClusterProgram, POOLS, TEAMS } from "./fixtures";
+import { fakeClusterHandle, Host, inClusterProgram, POOLS, resolvedInClusterArgs, TEAMS } from "./fixtures";
 import { planFromFolder } from "../package-from-source";
 
 type JobSpec = k8s.types.output.batch.v1.JobSpec;
@@ -862,7 +862,7 @@ function installInClusterPartsFor(
     ctx,
     handle,
     [],
-    inClusterArgsSchema.parse({
+    resolvedInClusterArgs(ctx.parent, ctx.environment, handle, [], {
       teams: [{ name: "vision", gpuQuota: 0, cpuQuota: "8", memoryQuota: "32Gi" }],
     }),
   );
