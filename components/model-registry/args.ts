@@ -17,7 +17,7 @@ import {
   TARGETS,
 } from "../adapters/types";
 import { DatabaseSize, ENVIRONMENTS, PRESETS, type Environment } from "../shared/presets";
-import { parseWith, resolution, type Problem, type Resolution } from "../shared/contract";
+import { resolveWith, type Problem, type Resolution } from "../shared/contract";
 import {
   cidrSchema,
   dnsLabelSchema,
@@ -375,7 +375,8 @@ function registryProblems(v: CheckedArgs, environment: Environment, supplied: re
     }
   }
   if (v.ingress?.enabled) {
-    if (!v.ingress.host) problems.push({ path: ["ingress", "host"], message: "required when the Ingress is enabled" });
+    if (!v.ingress.host)
+      problems.push({ path: ["ingress", "host"], message: "required when the Ingress is enabled" });
     problems.push(...ingressClassProblems(v.target, v.ingress));
     if (v.auth?.enabled === false) {
       problems.push({
@@ -490,7 +491,10 @@ export interface ResolvedModelRegistryArgs {
   protect: boolean;
   /** The Ingress, class resolved; undefined when it is off. */
   ingress:
-    | (Omit<ModelRegistryIngressArgs, "enabled" | "host" | "className" | "controllerNamespace" | "annotations"> & {
+    | (Omit<
+        ModelRegistryIngressArgs,
+        "enabled" | "host" | "className" | "controllerNamespace" | "annotations"
+      > & {
         host: string;
         className: string;
         controllerNamespace: string;
@@ -519,16 +523,14 @@ export function resolveModelRegistryArgs(
   const schema = modelRegistryArgsObject.omit(
     Object.fromEntries(supplied.map((k) => [k, true])) as Record<SuppliedByProgram, true>,
   );
-  const parsed = parseWith(schema, args ?? {});
-  if (parsed.resolved === undefined) return { resolved: undefined, problems: parsed.problems };
-  const v = parsed.resolved as CheckedArgs;
-  const env: Environment = v.environment ?? environment ?? "dev";
-  const preset = PRESETS[env];
-  const ingressEnabled = v.ingress?.enabled ?? false;
-  const authEnabled = v.auth?.enabled ?? ingressEnabled;
-  const ingress = v.ingress ?? {};
-  return resolution<ResolvedModelRegistryArgs>(
-    {
+  return resolveWith(schema, args, (parsed) => {
+    const v = parsed as CheckedArgs;
+    const env: Environment = v.environment ?? environment ?? "dev";
+    const preset = PRESETS[env];
+    const ingressEnabled = v.ingress?.enabled ?? false;
+    const authEnabled = v.auth?.enabled ?? ingressEnabled;
+    const ingress = v.ingress ?? {};
+    const resolved: ResolvedModelRegistryArgs = {
       target: v.target,
       environment: env,
       namespace: v.namespace ?? "mlflow",
@@ -576,9 +578,9 @@ export function resolveModelRegistryArgs(
         : undefined,
       clientNamespaceLabels: v.clientNamespaceLabels ?? { "mlops.pulumi.com/mlflow-client": "true" },
       tags: { environment: env, ...(v.tags ?? {}) },
-    },
-    registryProblems(v, env, supplied),
-  );
+    };
+    return { resolved, problems: registryProblems(v, env, supplied) };
+  });
 }
 
 /** Schemas of the per-target blocks, shared with the stack config.  @internal */

@@ -83,6 +83,30 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown): Resol
   return result.success ? { resolved: result.data, problems: [] } : failed(zodProblems(result.error));
 }
 
+/**
+ * Parses `args` with `schema` and resolves them in the same pass: `resolve` runs as the schema's
+ * refinement, so it sees the values whenever zod can give them: when every field is valid
+ * (`fieldsValid`: apply the defaults and every rule) and also when some fields only failed a check
+ * (a range, a pattern, an unknown key: then only the rules that need no defaults should run, so
+ * that all problems are reported at once). A field of the wrong type stops it, as in zod.
+ * @internal
+ */
+export function resolveWith<S extends z.ZodType, T>(
+  schema: S,
+  args: unknown,
+  resolve: (value: z.output<S>, fieldsValid: boolean) => { resolved: T | undefined; problems: Problem[] },
+): Resolution<T> {
+  let resolved: T | undefined;
+  const result = schema
+    .superRefine((value, ctx) => {
+      const r = resolve(value, ctx.issues.length === 0);
+      resolved = r.resolved;
+      for (const p of r.problems) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
+    })
+    .safeParse(args ?? {});
+  return result.success ? { resolved, problems: [] } : failed(zodProblems(result.error));
+}
+
 /** Adds rule problems to a zod refinement (for a sub-block's standalone schema).  @internal */
 export function refineWith<T>(rules: (value: T) => Problem[]): (value: T, ctx: z.RefinementCtx) => void {
   return (value, ctx) => {

@@ -4,11 +4,12 @@
  */
 import { z } from "zod";
 import { Target, TARGETS } from "../adapters/types";
-import { nested, parseWith, resolution, type Problem, type Resolution } from "../shared/contract";
+import { nested, resolveWith, type Problem, type Resolution } from "../shared/contract";
 import { ENVIRONMENTS, PRESETS, type Environment } from "../shared/presets";
 import { dnsLabelSchema, tagsSchema } from "../shared/schemas";
 import {
   awsClusterArgsObject,
+  awsClusterArgsProblems,
   resolveAwsClusterArgs,
   type AwsClusterArgs,
   type ResolvedAwsClusterArgs,
@@ -16,6 +17,7 @@ import {
 import { awsGpuPoolProblems, defaultAwsInstanceFamilies } from "./aws/nodepools";
 import {
   gcpClusterArgsObject,
+  gcpClusterArgsProblems,
   resolveGcpClusterArgs,
   type GcpClusterArgs,
   type ResolvedGcpClusterArgs,
@@ -242,7 +244,10 @@ export interface ResolvedGpuTrainingClusterArgs {
  * (`dcgmExporter` turns GKE's managed DCGM on). An adopted cluster says so with
  * `existing.gpuDriversPreinstalled`.
  */
-function gpuPlatform(v: CheckedArgs, adopted: boolean): { platform: GpuPlatform; defaultGpuStack?: GpuStack } {
+function gpuPlatform(
+  v: CheckedArgs,
+  adopted: boolean,
+): { platform: GpuPlatform; defaultGpuStack?: GpuStack } {
   if (adopted) return { platform: { driversPreinstalled: v.existing?.gpuDriversPreinstalled ?? false } };
   if (v.target === Target.gcp) {
     return {
@@ -263,51 +268,57 @@ export function resolveGpuTrainingClusterArgs(
   args: unknown,
   environment?: Environment,
 ): Resolution<ResolvedGpuTrainingClusterArgs> {
-  const parsed = parseWith(gpuTrainingClusterArgsObject, args ?? {});
-  if (parsed.resolved === undefined) return { resolved: undefined, problems: parsed.problems };
-  const v = parsed.resolved;
-  const env: Environment = v.environment ?? environment ?? "dev";
-  const adopted = v.existing !== undefined || v.target === Target.local;
-  const problems = [...inClusterArgsProblems(v), ...clusterProblems(v)];
-
-  const gpuPools = resolveGpuPools(v.gpuPools ?? defaultGpuPools(env, v.target, adopted), env);
-  let aws: ResolvedAwsClusterArgs | undefined;
-  let gcp: ResolvedGcpClusterArgs | undefined;
-  if (!adopted && v.target === Target.aws) {
-    const r = resolveAwsClusterArgs(v.aws ?? {}, env);
-    aws = r.resolved;
-    problems.push(...nested(["aws"], r.problems), ...awsGpuPoolProblems(gpuPools));
-  }
-  if (!adopted && v.target === Target.gcp && v.gcp) {
-    const r = resolveGcpClusterArgs(v.gcp, env);
-    gcp = r.resolved;
-    problems.push(...nested(["gcp"], r.problems), ...gcpGpuPoolProblems(gpuPools));
-  }
-  const { platform, defaultGpuStack } = gpuPlatform(v, adopted);
-  const inCluster = resolveInClusterArgs(
-    env,
-    platform,
-    gpuPools.map((p) => p.name),
-    { ...v, gpuStack: v.gpuStack ?? defaultGpuStack },
-  );
-  problems.push(...inCluster.problems);
-
-  return resolution(
-    {
-      target: v.target,
-      environment: env,
-      clusterName: v.clusterName,
-      tags: { environment: env, ...(v.tags ?? {}) },
-      protect: v.protect ?? PRESETS[env].protectStatefulResources,
-      existing: adopted ? (v.existing ?? {}) : undefined,
-      aws,
-      gcp,
+  return resolveWith(gpuTrainingClusterArgsObject, args, (v, fieldsValid) => {
+    const problems = [...inClusterArgsProblems(v), ...clusterProblems(v)];
+    const adopted = v.existing !== undefined || v.target === Target.local;
+    // The block of another target, or of an adopted cluster, is rejected whole above.
+    const awsBlock = !adopted && v.target === Target.aws ? (v.aws ?? {}) : undefined;
+    const gcpBlock = !adopted && v.target === Target.gcp ? v.gcp : undefined;
+    if (!fieldsValid) {
+      // Only the rules that need no defaults: the others run once the fields are valid.
+      if (awsBlock) problems.push(...nested(["aws"], awsClusterArgsProblems(awsBlock)));
+      if (gcpBlock) problems.push(...nested(["gcp"], gcpClusterArgsProblems(gcpBlock)));
+      return { resolved: undefined, problems };
+    }
+    const env: Environment = v.environment ?? environment ?? "dev";
+    const gpuPools = resolveGpuPools(v.gpuPools ?? defaultGpuPools(env, v.target, adopted), env);
+    let aws: ResolvedAwsClusterArgs | undefined;
+    let gcp: ResolvedGcpClusterArgs | undefined;
+    if (awsBlock) {
+      const r = resolveAwsClusterArgs(awsBlock, env);
+      aws = r.resolved;
+      problems.push(...nested(["aws"], r.problems), ...awsGpuPoolProblems(gpuPools));
+    }
+    if (gcpBlock) {
+      const r = resolveGcpClusterArgs(gcpBlock, env);
+      gcp = r.resolved;
+      problems.push(...nested(["gcp"], r.problems), ...gcpGpuPoolProblems(gpuPools));
+    }
+    const { platform, defaultGpuStack } = gpuPlatform(v, adopted);
+    const inCluster = resolveInClusterArgs(
+      env,
       platform,
-      gpuPools,
-      inCluster: inCluster.resolved,
-    },
-    problems,
-  );
+      gpuPools.map((p) => p.name),
+      { ...v, gpuStack: v.gpuStack ?? defaultGpuStack },
+    );
+    problems.push(...inCluster.problems);
+    return {
+      problems,
+      resolved: {
+        target: v.target,
+        environment: env,
+        clusterName: v.clusterName,
+        tags: { environment: env, ...(v.tags ?? {}) },
+        protect: v.protect ?? PRESETS[env].protectStatefulResources,
+        existing: adopted ? (v.existing ?? {}) : undefined,
+        aws,
+        gcp,
+        platform,
+        gpuPools,
+        inCluster: inCluster.resolved,
+      },
+    };
+  });
 }
 
 /** Resolves pools: capacity type and instance families filled in for the environment. */

@@ -316,7 +316,7 @@ type CheckedArgs = z.output<typeof awsClusterArgsObject>;
  * @internal
  */
 export const awsClusterArgsSchema = awsClusterArgsObject.superRefine(
-  refineWith<CheckedArgs>((v) => crossFieldProblems(v)),
+  refineWith<CheckedArgs>((v) => awsClusterArgsProblems(v)),
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -350,8 +350,12 @@ export interface ResolvedAwsClusterArgs {
   deletionProtection: boolean;
 }
 
-/** Cross-field rules of `AwsClusterArgs` that do not need the environment. */
-function crossFieldProblems(v: AwsClusterArgs): Problem[] {
+/**
+ * Cross-field rules of `AwsClusterArgs` that do not need the environment (`resolveAwsClusterArgs`
+ * runs them; alone only while other fields are invalid, when no defaults can be applied).
+ * @internal
+ */
+export function awsClusterArgsProblems(v: AwsClusterArgs): Problem[] {
   const problems: Problem[] = [];
   // The same `pulumi up` that creates the cluster installs Karpenter and the in-cluster parts
   // through its API: whoever runs it must be able to reach the endpoint.
@@ -416,7 +420,7 @@ export function resolveAwsClusterArgs(
 ): BlockResolution<ResolvedAwsClusterArgs> {
   const d = AWS_CLUSTER_DEFAULTS;
   const prod = environment === "prod";
-  const problems = crossFieldProblems(args);
+  const problems = awsClusterArgsProblems(args);
   if (prod && args.availabilityZoneCount !== undefined && args.availabilityZoneCount < 3) {
     problems.push({
       path: ["availabilityZoneCount"],

@@ -378,9 +378,10 @@ type CheckedArgs = z.output<typeof gcpClusterArgsObject>;
 /**
  * Cross-field rules that do not depend on the environment: zones in the region, a public endpoint
  * only with authorized networks, min ≤ max, no overlapping ranges (`resolveGcpClusterArgs` runs
- * them once, with the environment's).
+ * them with the environment's; alone only while other fields are invalid).
+ * @internal
  */
-function crossFieldProblems(v: CheckedArgs): Problem[] {
+export function gcpClusterArgsProblems(v: CheckedArgs): Problem[] {
   const problems: Problem[] = [];
   for (const key of ["zones", "gpuZones"] as const) {
     v[key]?.forEach((zone, index) => {
@@ -448,7 +449,7 @@ function crossFieldProblems(v: CheckedArgs): Problem[] {
  * runs every rule once in `resolveGcpClusterArgs`.
  * @internal
  */
-export const gcpClusterArgsSchema = gcpClusterArgsObject.superRefine(refineWith(crossFieldProblems));
+export const gcpClusterArgsSchema = gcpClusterArgsObject.superRefine(refineWith(gcpClusterArgsProblems));
 
 // ---------------------------------------------------------------------------------------------
 // Resolution
@@ -492,7 +493,7 @@ export function resolveGcpClusterArgs(
   environment: Environment,
 ): BlockResolution<ResolvedGcpClusterArgs> {
   const d = GCP_CLUSTER_DEFAULTS;
-  const problems = crossFieldProblems(args);
+  const problems = gcpClusterArgsProblems(args);
   const reported = (key: string) => problems.some((p) => p.path.join(".") === key);
   const privateEndpoint = args.privateEndpoint ?? environment === "prod";
   const masterAuthorizedNetworks = args.masterAuthorizedNetworks ?? [];
