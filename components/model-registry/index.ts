@@ -69,7 +69,7 @@ export class ModelRegistry extends pulumi.ComponentResource {
   constructor(name: string, args: ModelRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
     super(TYPE, name, {}, opts);
     const a = resolvedOrThrow(resolveModelRegistryArgs(args), this, TYPE);
-    const { environment, protect, tags } = a;
+    const { protect, tags } = a;
     const provider = args.kubernetesProvider;
     const namespaceName = a.namespace;
     const labels = { ...governanceLabels(tags), ...standardLabels("mlflow", name, "model-registry") };

@@ -1265,7 +1265,13 @@ describe("EKS target input validation", () => {
     const plan = await planOf(
       () => {
         try {
-          new GpuTrainingCluster("ml", { target: "aws", environment, aws: args, gpuPools: pools, tags: TAGS });
+          new GpuTrainingCluster("ml", {
+            target: "aws",
+            environment,
+            aws: args,
+            gpuPools: pools,
+            tags: TAGS,
+          });
         } catch (e) {
           thrown = e;
         }

@@ -377,7 +377,10 @@ export function awsClusterArgsProblems(v: AwsClusterArgs): Problem[] {
   if (v.existingVpc) {
     for (const key of ["availabilityZoneCount", "vpcCidr", "natGateways"] as const) {
       if (v[key] !== undefined)
-        problems.push({ path: [key], message: "is not used with existingVpc (the VPC exists already); remove it" });
+        problems.push({
+          path: [key],
+          message: "is not used with existingVpc (the VPC exists already); remove it",
+        });
     }
   }
   // EKS keeps one access entry per principal: a second CreateAccessEntry for the same ARN fails
@@ -392,7 +395,10 @@ export function awsClusterArgsProblems(v: AwsClusterArgs): Problem[] {
   const s = v.systemNodeGroup;
   if (s) {
     if (s.minSize !== undefined && s.maxSize !== undefined && s.maxSize < s.minSize)
-      problems.push({ path: ["systemNodeGroup", "maxSize"], message: `must be at least minSize (${s.minSize})` });
+      problems.push({
+        path: ["systemNodeGroup", "maxSize"],
+        message: `must be at least minSize (${s.minSize})`,
+      });
     if (s.desiredSize !== undefined && s.minSize !== undefined && s.desiredSize < s.minSize)
       problems.push({
         path: ["systemNodeGroup", "desiredSize"],
@@ -439,7 +445,10 @@ export function resolveAwsClusterArgs(
   const desiredSize = s.desiredSize ?? minSize;
   if (!problems.some((p) => p.path[0] === "systemNodeGroup")) {
     if (maxSize < minSize)
-      problems.push({ path: ["systemNodeGroup", "maxSize"], message: `must be at least minSize (${minSize})` });
+      problems.push({
+        path: ["systemNodeGroup", "maxSize"],
+        message: `must be at least minSize (${minSize})`,
+      });
     else if (desiredSize < minSize || desiredSize > maxSize)
       problems.push({
         path: ["systemNodeGroup", "desiredSize"],

@@ -76,7 +76,6 @@ export function createAwsCluster(
   resolved: ResolvedAwsClusterArgs,
   pools: ResolvedGpuPool[],
 ): ClusterHandle {
-
   const clusterName = physicalName(PhysicalNameKind.eksCluster, physicalNameBase(ctx.name, ctx.clusterName));
   const scope = createScope(ctx, clusterName);
   const network = createNetwork(scope, resolved);

@@ -12,7 +12,7 @@
 import type * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CapacityType, GPU_NODE_LABELS, GPU_TAINT, GpuType, type ResolvedGpuPool } from "../types";
+import { GPU_NODE_LABELS, GPU_TAINT, GpuType, type ResolvedGpuPool } from "../types";
 import type { Problem } from "../../shared/contract";
 import type { ResolvedAwsClusterArgs } from "./args";
 import { KARPENTER_DISCOVERY_TAG } from "./network";

@@ -511,7 +511,11 @@ export function resolveGcpClusterArgs(
       message:
         "must not be false with a private endpoint: the cluster's VPC is created by the same `pulumi up`, so only the IAM-authorized DNS endpoint can reach the API to install the in-cluster parts",
     });
-  } else if (!privateEndpoint && masterAuthorizedNetworks.length === 0 && !reported("masterAuthorizedNetworks")) {
+  } else if (
+    !privateEndpoint &&
+    masterAuthorizedNetworks.length === 0 &&
+    !reported("masterAuthorizedNetworks")
+  ) {
     problems.push({
       path: ["masterAuthorizedNetworks"],
       message: `required when the control plane endpoint is public (the default in ${environment}): list the CIDRs that may reach it, or set privateEndpoint: true`,
@@ -521,7 +525,10 @@ export function resolveGcpClusterArgs(
   const minNodes = system.minNodes ?? d.systemMinNodes;
   const maxNodes = system.maxNodes ?? Math.max(d.systemMaxNodes, minNodes);
   if (maxNodes < minNodes && !reported("systemNodePool.maxNodes")) {
-    problems.push({ path: ["systemNodePool", "maxNodes"], message: `must be at least minNodes (${minNodes})` });
+    problems.push({
+      path: ["systemNodePool", "maxNodes"],
+      message: `must be at least minNodes (${minNodes})`,
+    });
   }
   const nap = args.nodeAutoProvisioning ?? {};
   return {
