@@ -21,6 +21,7 @@ import {
   modelRegistryArgsObject,
   resolveModelRegistryArgs,
   targetSchemas,
+  type ResolvedModelRegistryArgs,
   type SuppliedByProgram,
 } from "../components/model-registry/args";
 import { nested, parseWith, type Problem } from "../components/shared/contract";
@@ -28,6 +29,7 @@ import { nonEmptyStringSchema } from "../components/shared/schemas";
 import {
   gpuTrainingClusterArgsObject,
   resolveGpuTrainingClusterArgs,
+  type ResolvedGpuTrainingClusterArgs,
 } from "../components/training-cluster/args";
 
 export const PROJECT = "mlops";
@@ -83,7 +85,19 @@ const stackConfigObject = z
   })
   .strict();
 
-export type StackConfig = z.output<typeof stackConfigObject>;
+/** What the components' resolvers made of the config (their defaults applied): read, never re-derived. */
+export interface ResolvedStackConfig {
+  /** `mlops:cluster` as `GpuTrainingCluster` resolves it. */
+  cluster: ResolvedGpuTrainingClusterArgs;
+  /**
+   * `mlops:modelRegistry` as `ModelRegistry` resolves it (e.g. `auth` is set when auth is on, by
+   * default with the Ingress).
+   */
+  modelRegistry: ResolvedModelRegistryArgs;
+}
+
+/** The validated `mlops:` keys, and what the components resolved from them. */
+export type StackConfig = z.output<typeof stackConfigObject> & { resolved: ResolvedStackConfig };
 type StackConfigKey = keyof typeof stackConfigObject.shape;
 
 /**
@@ -122,6 +136,8 @@ interface RowContext {
   raw: Partial<Record<StackConfigKey, unknown>>;
   target: Target;
   environment: Environment;
+  /** Where each component's row puts its resolved args. */
+  resolved: Partial<ResolvedStackConfig>;
 }
 
 /**
@@ -168,10 +184,11 @@ function resolveClusterRow(ctx: RowContext): Problem[] {
   const cluster = Object.fromEntries(
     Object.entries(objectOrUndefined(value) ?? {}).filter(([k]) => k in clusterSchema.shape),
   );
-  const { problems } = resolveGpuTrainingClusterArgs(
+  const { resolved, problems } = resolveGpuTrainingClusterArgs(
     { ...cluster, target: ctx.target, environment: ctx.environment },
     ctx.environment,
   );
+  if (resolved) ctx.resolved.cluster = resolved;
   return [...extra, ...nested(["cluster"], problems)];
 }
 
@@ -211,6 +228,7 @@ function resolveModelRegistryRow(ctx: RowContext): Problem[] {
     environment,
     supplied,
   );
+  if (resolved.resolved) ctx.resolved.modelRegistry = resolved.resolved;
   for (const p of resolved.problems) {
     const [head] = p.path;
     const own = head === "target" || head === "environment" || TARGETS.includes(head as Target);
@@ -231,8 +249,15 @@ const STACK_CONFIG_ROWS: ConfigRow[] = [
   { key: "modelRegistry", schema: stackConfigObject.shape.modelRegistry, resolve: resolveModelRegistryRow },
 ];
 
-/** Every problem of the `mlops:` keys, each found once, under its config key path. */
-function configProblems(raw: Record<string, unknown>): Problem[] {
+/**
+ * Every problem of the `mlops:` keys, each found once, under its config key path; and what the
+ * components' rows resolved.
+ */
+function resolveConfig(raw: Record<string, unknown>): {
+  problems: Problem[];
+  resolved: Partial<ResolvedStackConfig>;
+} {
+  const resolved: Partial<ResolvedStackConfig> = {};
   const problems: Problem[] = Object.keys(raw)
     .filter((k) => !(k in stackConfigObject.shape))
     .map((k) => ({ path: [k], message: "unknown key; remove it or check the spelling" }));
@@ -240,7 +265,7 @@ function configProblems(raw: Record<string, unknown>): Problem[] {
   const environment = stackConfigObject.shape.environment.safeParse(raw["environment"]);
   const ctx: RowContext | undefined =
     target.success && environment.success
-      ? { raw, target: target.data, environment: environment.data }
+      ? { raw, target: target.data, environment: environment.data, resolved }
       : undefined;
   for (const row of STACK_CONFIG_ROWS) {
     const resolvedBy = row.resolvedBy && STACK_CONFIG_ROWS.find((r) => r.key === row.resolvedBy);
@@ -250,7 +275,7 @@ function configProblems(raw: Record<string, unknown>): Problem[] {
       problems.push(...nested([row.key], parseWith(row.schema, raw[row.key]).problems));
     }
   }
-  return problems;
+  return { problems, resolved };
 }
 
 /** Provider settings the chosen target needs, checked with the `mlops:` keys. */
@@ -288,13 +313,15 @@ export function parseStackConfig(
     if (key.startsWith(prefix)) raw[key.slice(prefix.length)] = decode(value);
     else providerConfig[key] = value;
   }
-  const problems = configProblems(raw).map((p) => `${configKey(p.path)}: ${p.message}`);
+  const config = resolveConfig(raw);
+  const problems = config.problems.map((p) => `${configKey(p.path)}: ${p.message}`);
   if (typeof raw["target"] === "string" && (TARGETS as string[]).includes(raw["target"])) {
     problems.push(...providerProblems(raw["target"] as Target, providerConfig));
   }
-  if (problems.length > 0) throw new StackConfigError(problems, source);
+  const { cluster, modelRegistry } = config.resolved;
+  if (problems.length > 0 || !cluster || !modelRegistry) throw new StackConfigError(problems, source);
   // Every row passed its schema or its component's resolver: the values are the typed config.
-  return raw as StackConfig;
+  return { ...(raw as z.output<typeof stackConfigObject>), resolved: { cluster, modelRegistry } };
 }
 
 /** `["modelRegistry", "database", "size"]` → `mlops:modelRegistry.database.size`. */

@@ -58,9 +58,11 @@ export default function main(): Record<string, pulumi.Output<unknown>> {
     mlflowCloudPrincipal: registry.cloudPrincipal,
     mlflowDatabaseEndpoint: registry.databaseEndpoint,
   };
-  // The registry's resolved settings (its defaults are its own: auth is on with the Ingress).
-  if (registry.ingressEnabled) outputs["mlflowExternalUrl"] = registry.externalUrl;
-  if (registry.authEnabled) {
+  // What the registry's resolver made of the config (its defaults are its own: auth is on with
+  // the Ingress); never re-derived here.
+  const resolvedRegistry = cfg.resolved.modelRegistry;
+  if (resolvedRegistry.ingress) outputs["mlflowExternalUrl"] = registry.externalUrl;
+  if (resolvedRegistry.auth) {
     outputs["mlflowAdminUsername"] = registry.adminUsername;
     outputs["mlflowAdminPassword"] = registry.adminPassword;
   }

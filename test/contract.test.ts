@@ -3,9 +3,7 @@
  * component and by the stack config alike; every rule runs once; defaults and presets applied in
  * the same pass.
  */
-import * as k8s from "@pulumi/kubernetes";
 import { describe, expect, it } from "vitest";
-import { ModelRegistry } from "../components";
 import { resolveModelRegistryArgs } from "../components/model-registry/args";
 import { problemLine, type Problem } from "../components/shared/contract";
 import { GpuTrainingCluster, resolveGpuTrainingClusterArgs } from "../components/training-cluster";
@@ -224,25 +222,21 @@ describe("resolveModelRegistryArgs", () => {
     ]);
   });
 
-  it("the component exposes what it resolved (the stack program derives no default)", async () => {
-    const seen: ModelRegistry[] = [];
-    await planOf(() => {
-      const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
-      seen.push(
-        new ModelRegistry("reg", { target: "local", kubernetesProvider: provider, tags: TAGS }),
-        new ModelRegistry("exposed", {
-          target: "local",
-          namespace: "mlflow-exposed",
-          kubernetesProvider: provider,
-          tags: TAGS,
-          ingress: { enabled: true, host: "mlflow.example.com", tlsSecretName: "mlflow-tls" },
-        }),
-      );
+  it("the stack config carries what the registry resolved (the stack program derives no default)", () => {
+    const base = { "mlops:target": "local", "mlops:environment": "dev", "mlops:tags": JSON.stringify(TAGS) };
+    const plain = parseStackConfig(base);
+    expect(plain.resolved.modelRegistry.auth).toBeUndefined();
+    const exposed = parseStackConfig({
+      ...base,
+      "mlops:modelRegistry": JSON.stringify({
+        ingress: { enabled: true, host: "mlflow.example.com", tlsSecretName: "mlflow-tls" },
+      }),
     });
-    expect(seen.map((r) => [r.ingressEnabled, r.authEnabled])).toEqual([
-      [false, false],
-      [true, true],
-    ]);
+    expect(exposed.resolved.modelRegistry.auth).toEqual({
+      adminUsername: "admin",
+      defaultPermission: "READ",
+    });
+    expect(exposed.resolved.cluster.environment).toBe("dev");
   });
 });
 

@@ -57,10 +57,6 @@ export class ModelRegistry extends pulumi.ComponentResource {
   public readonly databaseEndpoint: pulumi.Output<string>;
   /** Backend store URI with credentials (secret). */
   public readonly backendStoreUri: pulumi.Output<string>;
-  /** Whether MLflow's basic auth is on (`auth.enabled`, by default on with the Ingress). */
-  public readonly authEnabled: boolean;
-  /** Whether the Ingress is created (`ingress.enabled`). */
-  public readonly ingressEnabled: boolean;
   /** Admin user name when auth is on, else undefined. */
   public readonly adminUsername: pulumi.Output<string | undefined>;
   /** Admin password when auth is on (secret), else undefined. */
@@ -159,8 +155,6 @@ export class ModelRegistry extends pulumi.ComponentResource {
     };
     const workload = mlflowWorkload(this, provider, settings);
 
-    this.authEnabled = a.auth !== undefined;
-    this.ingressEnabled = a.ingress !== undefined;
     this.namespace = namespace;
     this.trackingUri = pulumi.interpolate`http://${workload.serviceName}.${namespace}.svc.cluster.local:${MLFLOW_PORT}`;
     this.externalUrl = pulumi.output(settings.ingress ? `https://${settings.ingress.host}` : undefined);
