@@ -5,6 +5,7 @@
  * adapter, and input validation.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { Access } from "../../components/adapters";
 import { describe, expect, it } from "vitest";
 import { createAwsAdapter } from "../../components/adapters/aws";
 import {
@@ -146,7 +147,7 @@ function program(s: Scenario) {
         backupRetentionDays: 1,
         pointInTimeRecovery: false,
       });
-      adapter.workloadIdentity("server", { serviceAccountName: "mlflow", readWriteBuckets: [], labels: {} });
+      adapter.workloadIdentity("server", { serviceAccountName: "mlflow", grants: [], labels: {} });
     }
     return {
       clusterName: handle.clusterName,

@@ -11,16 +11,17 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { checkGrants } from "../grants";
 import type { AdapterContext, ObjectStore, WorkloadIdentity, WorkloadIdentityArgs } from "../types";
 import { childOptions, objectLabels, objectName } from "./common";
 import { MINIO_SECRET_KEYS, type MinioStore } from "./minio";
 
 /**
  * Creates the workload's ServiceAccount and the environment that gives it the credentials of the
- * first bucket in `args.readWriteBuckets`. `stores` is the adapter instance's registry of the
- * MinIO stores it created.
+ * first store in `args.grants`. `stores` is the adapter instance's registry of the MinIO stores it
+ * created.
  *
- * @throws Error when a bucket in `args.readWriteBuckets` was not created by this adapter instance.
+ * @throws Error when a store in `args.grants` was not created by this adapter instance.
  */
 export function createWorkloadIdentity(
   ctx: AdapterContext,
@@ -28,11 +29,11 @@ export function createWorkloadIdentity(
   role: string,
   args: WorkloadIdentityArgs,
 ): WorkloadIdentity {
-  const known = args.readWriteBuckets.map((bucket, index) => {
-    const minio = stores.get(bucket);
+  const known = checkGrants(role, args.grants).map(({ resource }, index) => {
+    const minio = stores.get(resource);
     if (minio === undefined) {
       throw new Error(
-        `local adapter: workloadIdentity("${role}"): readWriteBuckets[${index}] was not created by this ` +
+        `local adapter: workloadIdentity("${role}"): grants[${index}].resource was not created by this ` +
           `adapter's objectStore(); on the "local" target a workload can only be given credentials for ` +
           `a MinIO store of the same component.`,
       );
