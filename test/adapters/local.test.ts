@@ -5,6 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { Access } from "../../components/adapters";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createLocalAdapter, MC_IMAGE, MINIO_IMAGE, POSTGRES_IMAGE } from "../../components/adapters/local";
 import type {
