@@ -28,7 +28,8 @@ function sourceFiles(dir: string): string[] {
 
 /** Relative module specifiers of static imports / re-exports and dynamic imports in `source`. */
 function importSpecifiers(source: string): string[] {
-  const pattern = /(?:^|[\s;])(?:import|export)\s[^;]*?\sfrom\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|^\s*import\s+["']([^"']+)["']/gm;
+  const pattern =
+    /(?:^|[\s;])(?:import|export)\s[^;]*?\sfrom\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|^\s*import\s+["']([^"']+)["']/gm;
   return [...source.matchAll(pattern)]
     .map((m) => m[1] ?? m[2] ?? m[3] ?? "")
     .filter((spec) => spec.startsWith("."));
@@ -39,7 +40,9 @@ function importSpecifiers(source: string): string[] {
  * extension; a directory resolves to its `index`. `isDirectory` says whether a path is a directory.
  */
 function resolveModule(from: string, spec: string, isDirectory: (p: string) => boolean): string {
-  const target = path.posix.normalize(path.posix.join(path.posix.dirname(from), spec)).replace(/\.(ts|js)$/, "");
+  const target = path.posix
+    .normalize(path.posix.join(path.posix.dirname(from), spec))
+    .replace(/\.(ts|js)$/, "");
   return isDirectory(target) ? `${target}/index` : target;
 }
 
@@ -53,7 +56,8 @@ function boundaryViolation(importer: string, target: string): string | undefined
   if (comp === undefined || rest.length === 0) return undefined;
   if (comp === "adapters" && ADAPTER_TARGETS.includes(rest[0] ?? "") && rest.length > 1) {
     const adapterTarget = rest[0];
-    const inside = importerComp === "adapters" && importerRest[0] === adapterTarget && importerRest.length > 1;
+    const inside =
+      importerComp === "adapters" && importerRest[0] === adapterTarget && importerRest.length > 1;
     if (!inside && rest.slice(1).join("/") !== "index")
       return `imports adapter internals "${target}" (use "adapters" or "adapters/${adapterTarget}")`;
     return undefined;
@@ -86,13 +90,17 @@ describe("module boundaries in components/", () => {
   it("flags what main had before the seam split (the checker can fail)", () => {
     // Imports that were in components/ before issue 8's seam split.
     expect(boundaryViolation("training-cluster/aws/eks.ts", "adapters/aws/kms")).toMatch(/adapter internals/);
-    expect(boundaryViolation("training-cluster/gcp/scope.ts", "adapters/gcp/common")).toMatch(/adapter internals/);
+    expect(boundaryViolation("training-cluster/gcp/scope.ts", "adapters/gcp/common")).toMatch(
+      /adapter internals/,
+    );
     expect(boundaryViolation("training-cluster/index.ts", "adapters/types")).toMatch(/adapters's internals/);
     expect(boundaryViolation("model-registry/index.ts", "training-cluster/types")).toMatch(
       /training-cluster's internals/,
     );
     expect(boundaryViolation("shared/k8s.ts", "model-registry/args")).toMatch(/model-registry's internals/);
-    expect(boundaryViolation("adapters/gcp/identity.ts", "adapters/aws/identity")).toMatch(/adapter internals/);
+    expect(boundaryViolation("adapters/gcp/identity.ts", "adapters/aws/identity")).toMatch(
+      /adapter internals/,
+    );
   });
 
   it("allows index modules, the shared kit, a component's own files and the package facade", () => {

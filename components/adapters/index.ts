@@ -3,7 +3,12 @@
  * branch on the target themselves.
  */
 import { ALB_INGRESS_CLASS, AWS_INGRESS_CLASSES, createAwsAdapter, createAwsCloudAdapter } from "./aws";
-import { createGcpAdapter, createGcpCloudAdapter, GCE_INTERNAL_INGRESS_CLASS, GCP_INGRESS_CLASSES } from "./gcp";
+import {
+  createGcpAdapter,
+  createGcpCloudAdapter,
+  GCE_INTERNAL_INGRESS_CLASS,
+  GCP_INGRESS_CLASSES,
+} from "./gcp";
 import { createLocalAdapter, createLocalCloudAdapter, LOCAL_INGRESS } from "./local";
 import type {
   AdapterContext,
@@ -39,7 +44,11 @@ const CLOUD_FACTORIES: Record<Target, CloudFactory> = {
  * "gcp"; nothing on "aws" and "local"). Its children are named and parented exactly as the full
  * adapter's (`createAdapter`).
  */
-export function createCloudAdapter(target: Target, ctx: CloudContext, settings: TargetSettings): CloudCapabilities {
+export function createCloudAdapter(
+  target: Target,
+  ctx: CloudContext,
+  settings: TargetSettings,
+): CloudCapabilities {
   return CLOUD_FACTORIES[target](ctx, settings);
 }
 

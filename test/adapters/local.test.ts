@@ -816,10 +816,21 @@ describe("local adapter: workloadIdentity only accepts this adapter's buckets", 
         resource: parent,
       };
       attempt(() =>
-        a.workloadIdentity("one", { serviceAccountName: "x", grants: [{ resource: foreign, access: Access.readWrite }], labels: {} }),
+        a.workloadIdentity("one", {
+          serviceAccountName: "x",
+          grants: [{ resource: foreign, access: Access.readWrite }],
+          labels: {},
+        }),
       );
       attempt(() =>
-        a.workloadIdentity("two", { serviceAccountName: "y", grants: [{ resource: own, access: Access.readWrite }, { resource: fake, access: Access.readWrite }], labels: {} }),
+        a.workloadIdentity("two", {
+          serviceAccountName: "y",
+          grants: [
+            { resource: own, access: Access.readWrite },
+            { resource: fake, access: Access.readWrite },
+          ],
+          labels: {},
+        }),
       );
     });
     expect(errors).toHaveLength(2);
@@ -846,7 +857,10 @@ describe("local adapter: workloadIdentity only accepts this adapter's buckets", 
       const two = adapter.objectStore("two", { versioning: false, forceDestroy: true });
       env = adapter.workloadIdentity("server", {
         serviceAccountName: "x",
-        grants: [{ resource: one, access: Access.readWrite }, { resource: two, access: Access.readWrite }],
+        grants: [
+          { resource: one, access: Access.readWrite },
+          { resource: two, access: Access.readWrite },
+        ],
         labels: {},
       }).env;
     });

@@ -198,8 +198,16 @@ describe("aws-iam-no-wildcard-resource: inline policies, checked against the Ser
       ...Object.values(karpenter).map((d) => JSON.stringify(d)),
       clusterKmsPolicy("arn:aws:kms:eu-west-1:123456789012:key/k"),
       bucketAccessPolicy([
-        { bucketArn: "arn:aws:s3:::artifacts", keyArn: "arn:aws:kms:eu-west-1:123456789012:key/k", access: Access.readWrite },
-        { bucketArn: "arn:aws:s3:::models", keyArn: "arn:aws:kms:eu-west-1:123456789012:key/m", access: Access.read },
+        {
+          bucketArn: "arn:aws:s3:::artifacts",
+          keyArn: "arn:aws:kms:eu-west-1:123456789012:key/k",
+          access: Access.readWrite,
+        },
+        {
+          bucketArn: "arn:aws:s3:::models",
+          keyArn: "arn:aws:kms:eu-west-1:123456789012:key/m",
+          access: Access.read,
+        },
       ]),
     ];
     // Karpenter's discovery statement does use Resource "*" (Describe*, pricing, ListInstanceProfiles).

@@ -5,7 +5,6 @@
  * adapter, and input validation.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Access } from "../../components/adapters";
 import { describe, expect, it } from "vitest";
 import { createAwsAdapter } from "../../components/adapters/aws";
 import {

@@ -141,7 +141,12 @@ export function bucketAccessPolicy(grants: BucketGrant[]): string {
     { Sid: "Buckets", Effect: "Allow", Action: S3_BUCKET_ACTIONS, Resource: grants.map((g) => g.bucketArn) },
   ];
   if (writable.length > 0)
-    statements.push({ Sid: "Objects", Effect: "Allow", Action: S3_OBJECT_ACTIONS, Resource: objects(writable) });
+    statements.push({
+      Sid: "Objects",
+      Effect: "Allow",
+      Action: S3_OBJECT_ACTIONS,
+      Resource: objects(writable),
+    });
   if (readable.length > 0)
     statements.push({
       Sid: "ReadObjects",

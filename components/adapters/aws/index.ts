@@ -49,7 +49,12 @@ export {
   podIdentityTrustPolicy,
 } from "./identity";
 export { KMS_DELETION_WINDOW_DAYS } from "./kms";
-export { EC2_METADATA_CIDR, EKS_POD_IDENTITY_AGENT_CIDR, httpsEgressRule, podIdentityAgentEgressRule } from "./network";
+export {
+  EC2_METADATA_CIDR,
+  EKS_POD_IDENTITY_AGENT_CIDR,
+  httpsEgressRule,
+  podIdentityAgentEgressRule,
+} from "./network";
 export { ALB_INGRESS_CLASS, ALB_SSL_POLICY, AWS_INGRESS_CLASSES, albIngressAnnotations } from "./ingress";
 
 function isSet(value: pulumi.Input<string> | undefined): value is pulumi.Input<string> {

@@ -77,7 +77,11 @@ export function createWorkloadIdentity(
     `${prefix}-gsa`,
     {
       project: target.project,
-      accountId: physicalName(PhysicalNameKind.gcpServiceAccountId, ctx.physicalNameBase ?? physicalNameBase(ctx.name), role),
+      accountId: physicalName(
+        PhysicalNameKind.gcpServiceAccountId,
+        ctx.physicalNameBase ?? physicalNameBase(ctx.name),
+        role,
+      ),
       displayName: `${ctx.name} ${role} (Workload Identity)`.slice(0, 100),
       description: `Workload Identity for Kubernetes ServiceAccount ${args.serviceAccountName}; managed by pulumi-mlops`,
     },

@@ -22,9 +22,19 @@ export {
   parsePrivateServiceAccessCidr,
   PRIVATE_SERVICE_ACCESS_CIDR_RULE,
 } from "./common";
-export { BUCKET_OBJECT_ROLE, BUCKET_READ_ROLE, GKE_SA_ANNOTATION, WORKLOAD_IDENTITY_USER_ROLE, bucketRole } from "./identity";
+export {
+  BUCKET_OBJECT_ROLE,
+  BUCKET_READ_ROLE,
+  GKE_SA_ANNOTATION,
+  WORKLOAD_IDENTITY_USER_ROLE,
+  bucketRole,
+} from "./identity";
 export { ENCRYPTER_DECRYPTER_ROLE, KEY_ROTATION_PERIOD } from "./kms";
-export { createPrivateServiceAccess, type PrivateServiceAccess, type PrivateServiceAccessArgs } from "./private-service-access";
+export {
+  createPrivateServiceAccess,
+  type PrivateServiceAccess,
+  type PrivateServiceAccessArgs,
+} from "./private-service-access";
 export { MEMORYSTORE_MEMORY_GB, MEMORYSTORE_REDIS_VERSION, MEMORYSTORE_TLS_PORT } from "./memorystore";
 export {
   BACKEND_CONFIG_ANNOTATION,

@@ -52,7 +52,10 @@ export const LOCAL_INGRESS: IngressExposure = {
  * cluster has no KMS; data at rest is as protected as the cluster's volumes, so encrypt the node
  * disks / StorageClass if that matters).
  */
-export function createLocalCloudAdapter(_ctx: CloudContext, _settings: TargetSettings = {}): CloudCapabilities {
+export function createLocalCloudAdapter(
+  _ctx: CloudContext,
+  _settings: TargetSettings = {},
+): CloudCapabilities {
   return {
     target: Target.local,
     /** Always `undefined`: a cluster has no KMS. */

@@ -527,7 +527,11 @@ export function createMinioReader(ctx: AdapterContext, minio: MinioStore, role: 
               env,
               [{ name: "policy", mountPath: "/policy", readOnly: true }],
             ),
-            mcContainer("add-user", ["admin", "user", "add", MC_ALIAS, "$(READER_USER)", "$(READER_PASSWORD)"], env),
+            mcContainer(
+              "add-user",
+              ["admin", "user", "add", MC_ALIAS, "$(READER_USER)", "$(READER_PASSWORD)"],
+              env,
+            ),
           ],
           containers: [
             mcContainer(

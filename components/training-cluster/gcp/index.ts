@@ -96,7 +96,13 @@ export function createGcpCluster(
   // Stateful: losing it makes every Secret unreadable, so it is protected with the cluster.
   const keys = createCloudAdapter(
     Target.gcp,
-    { parent: ctx.parent, name: ctx.name, tags: ctx.tags, protect: ctx.protect, physicalNameBase: scope.nameBase },
+    {
+      parent: ctx.parent,
+      name: ctx.name,
+      tags: ctx.tags,
+      protect: ctx.protect,
+      physicalNameBase: scope.nameBase,
+    },
     { gcp: { project: resolved.project, region: resolved.region, network: net.network.id } },
   );
   const secrets = keys.encryptionKey("secrets", { purpose: KeyPurpose.kubernetesSecrets });
