@@ -40,8 +40,8 @@ const CLOUD_FACTORIES: Record<Target, CloudFactory> = {
 /**
  * Returns the capabilities of `target` that create no Kubernetes objects (customer-managed keys),
  * for callers without a Kubernetes provider: the cluster builders, which run before the cluster
- * exists. `settings` needs only what those capabilities use (`gcp.project` and `gcp.region` on
- * "gcp"; nothing on "aws" and "local"). Its children are named and parented exactly as the full
+ * exists. `settings` needs only what those capabilities use (the `gcp` block on "gcp", of which
+ * keys use `project` and `region`; nothing on "aws" and "local"). Its children are named and parented exactly as the full
  * adapter's (`createAdapter`).
  */
 export function createCloudAdapter(

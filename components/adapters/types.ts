@@ -1,8 +1,18 @@
 /**
  * The cloud adapter seam. Components are cloud-agnostic: everything that differs between targets
- * (object store, PostgreSQL, workload identity, encryption keys) sits behind `CloudAdapter`, with
- * one implementation folder per target (`aws/`, `gcp/`, `local/`). A component asks the adapter
- * for what it needs and never branches on the target itself.
+ * (encryption keys, object stores, PostgreSQL, key-value stores, workload identity, ingress) sits
+ * behind the adapter, with one implementation folder per target (`aws/`, `gcp/`, `local/`). A
+ * component asks the adapter for what it needs and never branches on the target itself.
+ *
+ * The seam is split by capability:
+ * - `CloudCapabilities` (`createCloudAdapter`, with a `CloudContext`: parent, name, tags,
+ *   protection, no Kubernetes provider): customer-managed keys. Cluster builders use it before the
+ *   cluster's Kubernetes provider exists.
+ * - `CloudAdapter` (`createAdapter`, with an `AdapterContext` = `CloudContext` plus the
+ *   `KubernetesContext`): everything else, including what creates Kubernetes objects
+ *   (ServiceAccounts of workload identities, the `local` target's in-cluster services).
+ * Identities take grants (`{ resource: ObjectStore, access: Access }`), so a store one component
+ * created can be granted to another component's identity.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";

@@ -206,6 +206,29 @@ function mcJobSpec(
   };
 }
 
+/**
+ * Generated MinIO credentials `${ctx.name}-<role>-<kind>-user` and `-password`. Alphanumeric only
+ * (special: false): the mc Jobs put them in an `MC_HOST_<alias>` URL. MinIO requires a user of
+ * >= 3 and a password of >= 8 characters.
+ */
+function minioCredentials(
+  ctx: AdapterContext,
+  role: string,
+  kind: string,
+): { user: random.RandomPassword; password: random.RandomPassword } {
+  const user = new random.RandomPassword(
+    objectName(ctx, role, `${kind}-user`),
+    { length: 20, special: false, upper: false },
+    plainChildOptions(ctx),
+  );
+  const password = new random.RandomPassword(
+    objectName(ctx, role, `${kind}-password`),
+    { length: 40, special: false },
+    plainChildOptions(ctx),
+  );
+  return { user, password };
+}
+
 /** `env` entry that reads `key` of Secret `secretName`. */
 function secretEnv(name: string, secretName: string, key: string): k8s.types.input.core.v1.EnvVar {
   return { name, valueFrom: { secretKeyRef: { name: secretName, key } } };
@@ -236,18 +259,7 @@ export function createMinioObjectStore(
   const host = serviceHost(serverName, ctx.namespace);
   const endpoint = pulumi.interpolate`http://${host}:${MINIO_PORT}`;
 
-  // Root credentials. Alphanumeric only (special: false): the bucket Job puts them in an
-  // `MC_HOST_<alias>` URL. MinIO requires a user of >= 3 and a password of >= 8 characters.
-  const rootUser = new random.RandomPassword(
-    objectName(ctx, role, "minio-root-user"),
-    { length: 20, special: false, upper: false },
-    plainChildOptions(ctx),
-  );
-  const rootPassword = new random.RandomPassword(
-    objectName(ctx, role, "minio-root-password"),
-    { length: 40, special: false },
-    plainChildOptions(ctx),
-  );
+  const { user: rootUser, password: rootPassword } = minioCredentials(ctx, role, "minio-root");
 
   const secret = new k8s.core.v1.Secret(
     secretName,
@@ -479,16 +491,7 @@ export interface MinioReader {
  */
 export function createMinioReader(ctx: AdapterContext, minio: MinioStore, role: string): MinioReader {
   const name = objectName(ctx, role, "minio-reader");
-  const user = new random.RandomPassword(
-    objectName(ctx, role, "minio-reader-user"),
-    { length: 20, special: false, upper: false },
-    plainChildOptions(ctx),
-  );
-  const password = new random.RandomPassword(
-    objectName(ctx, role, "minio-reader-password"),
-    { length: 40, special: false },
-    plainChildOptions(ctx),
-  );
+  const { user, password } = minioCredentials(ctx, role, "minio-reader");
   const labels = minio.jobLabels;
   const secret = new k8s.core.v1.Secret(
     name,
