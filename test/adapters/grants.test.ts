@@ -274,7 +274,7 @@ describe("grants are checked on every target", () => {
   ] as const) {
     it(`${target}: a store granted twice or an unknown access is refused`, async () => {
       const errors: string[] = [];
-      await planOf(() => {
+      const p = await planOf(() => {
         const ctx: AdapterContext = {
           parent: new Host("reg"),
           name: "reg",
@@ -307,6 +307,8 @@ describe("grants are checked on every target", () => {
         'workloadIdentity("twice"): grants[1] grants a store that grants[0] already grants; give each store once, with the widest access it needs',
         'workloadIdentity("bad"): grants[0].access: "admin" is not one of "read", "readWrite"',
       ]);
+      // Refused before anything of the identity is created.
+      expect(p.resources.filter((r) => /^reg-(twice|bad)-/.test(r.name))).toEqual([]);
     });
   }
 });

@@ -179,6 +179,7 @@ export function createWorkloadIdentity(
   args: WorkloadIdentityArgs,
   region: pulumi.Output<string>,
 ): WorkloadIdentity {
+  const grants = checkGrants(role, args.grants);
   const opts = { parent: ctx.parent };
   const name = `${ctx.name}-${role}`;
   const namespace = pulumi.output(ctx.namespace);
@@ -206,7 +207,6 @@ export function createWorkloadIdentity(
   // Pods started before these exist get no credentials (Pod Identity) or no permissions (both
   // modes); the workload waits for them (`WorkloadIdentity.ready`).
   const ready: pulumi.Resource[] = [];
-  const grants = checkGrants(role, args.grants);
   if (grants.length > 0) {
     const resolved = grants.map((g) =>
       pulumi
