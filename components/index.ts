@@ -21,7 +21,7 @@ export {
   type GcpTargetArgs,
   type LocalTargetArgs,
   type CloudAdapter,
-} from "./adapters/types";
+} from "./adapters";
 export { Environment, ENVIRONMENTS, PRESETS, DatabaseSize, type EnvironmentPreset } from "./shared/presets";
 export { StackConfigError } from "./shared/errors";
 export {

@@ -5,7 +5,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import type { AwsTargetArgs, GcpTargetArgs, LocalTargetArgs } from "../adapters/types";
+import type { AwsTargetArgs, GcpTargetArgs, LocalTargetArgs } from "../adapters";
 import { CLOUD_INGRESS_CLASSES, DEFAULT_INGRESS_CLASS } from "../adapters";
 import { PRIVATE_SERVICE_ACCESS_CIDR_RULE } from "../adapters/gcp";
 import {
@@ -15,7 +15,7 @@ import {
   IngressTls,
   Target,
   TARGETS,
-} from "../adapters/types";
+} from "../adapters";
 import { DatabaseSize, ENVIRONMENTS, type Environment } from "../shared/presets";
 import {
   cidrSchema,

@@ -14,6 +14,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import {
+  Access,
   createAdapter,
   type CloudAdapter,
   type ObjectStore,
@@ -136,7 +137,7 @@ export class ModelRegistry extends pulumi.ComponentResource {
     const serviceAccountName = dnsLabel([name]);
     const identity: WorkloadIdentity = adapter.workloadIdentity("server", {
       serviceAccountName,
-      readWriteBuckets: [bucket],
+      grants: [{ resource: bucket, access: Access.readWrite }],
       labels,
     });
 

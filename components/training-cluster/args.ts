@@ -3,7 +3,7 @@
  * interface and the zod schema that validates it (test/types.test.ts keeps the two in sync).
  */
 import { z } from "zod";
-import { Target, TARGETS } from "../adapters/types";
+import { Target, TARGETS } from "../adapters";
 import { ENVIRONMENTS, type Environment } from "../shared/presets";
 import { dnsLabelSchema, tagsSchema } from "../shared/schemas";
 import { awsClusterArgsObject, checkAwsClusterArgs, type AwsClusterArgs } from "./aws/args";

@@ -11,7 +11,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsTargetArgs, GcpTargetArgs, Target } from "../adapters/types";
+import type { AwsTargetArgs, GcpTargetArgs, Target } from "../adapters";
 import { PRESETS, type Environment } from "../shared/presets";
 import { validateArgs } from "../shared/validation";
 import {

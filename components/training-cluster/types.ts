@@ -15,7 +15,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { AwsTargetArgs, GcpTargetArgs } from "../adapters/types";
+import type { AwsTargetArgs, GcpTargetArgs } from "../adapters";
 import type { Environment } from "../shared/presets";
 
 /** The Pulumi type token of the component; errors of every builder are reported for it. */

@@ -146,7 +146,7 @@ function program(s: Scenario) {
         backupRetentionDays: 1,
         pointInTimeRecovery: false,
       });
-      adapter.workloadIdentity("server", { serviceAccountName: "mlflow", readWriteBuckets: [], labels: {} });
+      adapter.workloadIdentity("server", { serviceAccountName: "mlflow", grants: [], labels: {} });
     }
     return {
       clusterName: handle.clusterName,

@@ -4,7 +4,7 @@
  * `ClusterHandle` the in-cluster parts and other components use.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AwsIdentityMode, type AwsTargetArgs } from "../../adapters/types";
+import { AwsIdentityMode, type AwsTargetArgs } from "../../adapters";
 import { physicalName, physicalNameBase, PhysicalNameKind } from "../../shared/names";
 import { GPU_TRAINING_CLUSTER_TYPE, type ClusterHandle, type ResolvedGpuPool } from "../types";
 import { resolveAwsClusterArgs, type AwsClusterArgs } from "./args";

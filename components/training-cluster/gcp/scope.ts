@@ -2,7 +2,7 @@
  * What every file of the GKE builder shares: the builder context, labels and resource options.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { gcpLabels } from "../../adapters/gcp/common";
+import { gcpLabels } from "../../adapters/gcp";
 import { physicalNameBase } from "../../shared/names";
 import type { ClusterBuildContext } from "../types";
 

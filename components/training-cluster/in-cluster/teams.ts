@@ -28,7 +28,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { dnsEgressRule, restrictedNamespaceLabels } from "../../shared/k8s";
-import { AwsIdentityMode } from "../../adapters/types";
+import { AwsIdentityMode } from "../../adapters";
 import type { ClusterHandle } from "../types";
 import { formatCpu, formatMemory, parseQuantity } from "../../shared/quantity";
 import type { InClusterContext, ReclaimWithinCohort, WithinClusterQueue } from "./args";
