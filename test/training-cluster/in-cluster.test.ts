@@ -4,6 +4,7 @@
  * pool, quotas, Pod Security labels, NetworkPolicies; the job template; the existing-cluster
  * path; and bad input.
  */
+import { componentContext, type ComponentContext } from "../../components/shared/component";
 import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -651,7 +652,7 @@ describe("existing cluster target", () => {
     const plan = await planOf(() => {
       const parent = new Host("gtc");
       handle = adoptExistingCluster(
-        { parent, name: "gtc", environment: "dev", tags: {}, protect: false },
+        componentContext(parent, "gtc", { environment: "dev", tags: {}, protect: false }),
         existingClusterArgsSchema.parse({
           kubeconfig: "apiVersion: v1\nkind: Config\n",
           context: "kind-mlops",
@@ -673,7 +674,7 @@ describe("existing cluster target", () => {
     const run = (gpuDriversPreinstalled?: boolean) =>
       planOf(() => {
         const parent = new Host("gtc");
-        const ctx = { parent, name: "gtc", environment: "dev" as const, tags: {}, protect: false };
+        const ctx = componentContext(parent, "gtc", { environment: "dev", tags: {}, protect: false });
         const handle = adoptExistingCluster(ctx, { context: "kind-mlops", gpuDriversPreinstalled });
         installInClusterPartsFor(ctx, handle);
       });
@@ -815,7 +816,7 @@ describe("bad input", () => {
         new NvidiaGpuStack(
           "gtc-gpu",
           {
-            context: { parent, name: "gtc", environment: "dev", tags: {}, protect: false },
+            context: componentContext(parent, "gtc", { environment: "dev", tags: {}, protect: false }),
             cluster: fakeClusterHandle(),
             gpuStack: "none",
             dcgmExporter: false,
@@ -855,7 +856,7 @@ function byName(plan: Plan, type: string, name: string): PlanResource {
 
 /** Installs the in-cluster parts with two teams on an adopted cluster (no GPU pools declared). */
 function installInClusterPartsFor(
-  ctx: { parent: Host; name: string; environment: "dev"; tags: Record<string, string>; protect: boolean },
+  ctx: ComponentContext,
   handle: ClusterHandle,
 ): void {
   installInClusterParts(
