@@ -126,7 +126,12 @@ export abstract class MlopsComponent extends pulumi.ComponentResource {
   public readonly componentName: string;
 
   constructor(type: string, name: string, opts?: pulumi.ComponentResourceOptions) {
-    super(type, name, {}, { ...opts, transformations: [...(opts?.transformations ?? []), prefixRule(type, name)] });
+    super(
+      type,
+      name,
+      {},
+      { ...opts, transformations: [...(opts?.transformations ?? []), prefixRule(type, name)] },
+    );
     this.componentType = type;
     this.componentName = name;
   }
@@ -147,7 +152,11 @@ function prefixRule(type: string, name: string): pulumi.ResourceTransformation {
   return ({ type: childType, name: childName, opts }) => {
     const parent = opts.parent;
     // Only direct children: a grandchild's parent is another (sub-)component with its own rule.
-    if (parent === undefined || pulumi.resourceType(parent) !== type || pulumi.resourceName(parent) !== name) {
+    if (
+      parent === undefined ||
+      pulumi.resourceType(parent) !== type ||
+      pulumi.resourceName(parent) !== name
+    ) {
       return undefined;
     }
     if (!carriesPrefix(name, childName)) {
