@@ -29,7 +29,7 @@ class Widget extends MlopsComponent {
     this.ctx = this.context(resolvePlatform({ protect: args.protect }));
     for (const child of args.children) new aws.s3.Bucket(child, {}, this.ctx.opts());
     if (args.grandchild !== undefined) {
-      const part = new Part(`${name}-part`, this.ctx.opts<pulumi.ComponentResourceOptions>());
+      const part = new Part(`${name}-part`, this.ctx.opts());
       new aws.s3.Bucket(args.grandchild, {}, { parent: part });
     }
     this.registerOutputs({});

@@ -89,7 +89,7 @@ export class ModelRegistry extends MlopsComponent {
       const ns = new RestrictedNamespace(
         `${name}-namespace`,
         { namespace: namespaceName, labels, dnsEgress: false },
-        ctx.opts<pulumi.ComponentResourceOptions>({
+        ctx.opts({
           provider,
           transformations: [movedFrom(this, { [`${name}-namespace-default-deny`]: `${name}-default-deny` })],
         }),

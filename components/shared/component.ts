@@ -57,6 +57,9 @@ export function resolvePlatform(args: Omit<PlatformArgs, "target">): ResolvedPla
   };
 }
 
+/** Options a child can take: a custom resource's or a component's (the context serves both). */
+export type ChildResourceOptions = pulumi.CustomResourceOptions & pulumi.ComponentResourceOptions;
+
 /**
  * What a component hands the parts that create its children (cluster builders, sub-components,
  * helper functions): one shape everywhere.
@@ -66,17 +69,14 @@ export interface ComponentContext extends ResolvedPlatform {
   readonly parent: pulumi.Resource;
   /** The component's name: every child is named `${name}-<role>`. */
   readonly name: string;
-  /**
-   * Options of an ordinary child: `{ parent, ...extra }`. Custom-resource options unless the type
-   * says otherwise (`ctx.opts<pulumi.ComponentResourceOptions>(...)` for a sub-component).
-   */
-  opts<O extends pulumi.ResourceOptions = pulumi.CustomResourceOptions>(extra?: NoInfer<O>): O;
+  /** Options of an ordinary child (a resource or a sub-component): `{ parent, ...extra }`. */
+  opts(extra?: ChildResourceOptions): ChildResourceOptions;
   /**
    * Options of a stateful child (database, bucket, key, cluster): `opts(extra)`, plus
    * `protect: true` and `retainOnDelete: true` when `protect` is on (they win over `extra`:
    * protection is never dropped by accident).
    */
-  statefulOpts<O extends pulumi.ResourceOptions = pulumi.CustomResourceOptions>(extra?: NoInfer<O>): O;
+  statefulOpts(extra?: ChildResourceOptions): ChildResourceOptions;
 }
 
 /**
@@ -90,7 +90,7 @@ export function componentContext(
 ): ComponentContext {
   const { environment, tags, protect } = platform;
   // Plain functions on a plain object: a `{ ...ctx, more }` copy keeps them.
-  const opts = <O extends pulumi.ResourceOptions>(extra?: NoInfer<O>): O => ({ parent, ...extra }) as O;
+  const opts = (extra?: ChildResourceOptions): ChildResourceOptions => ({ parent, ...extra });
   return {
     parent,
     name,
@@ -98,8 +98,8 @@ export function componentContext(
     tags,
     protect,
     opts,
-    statefulOpts: <O extends pulumi.ResourceOptions>(extra?: NoInfer<O>): O =>
-      protect ? { ...opts<O>(extra), protect: true, retainOnDelete: true } : opts<O>(extra),
+    statefulOpts: (extra?: ChildResourceOptions): ChildResourceOptions =>
+      protect ? { ...opts(extra), protect: true, retainOnDelete: true } : opts(extra),
   };
 }
 

@@ -1251,7 +1251,11 @@ describe("EKS target input validation", () => {
       () => {
         const parent = new Host("gpu");
         try {
-          createAwsCluster(componentContext(parent, "ml", { environment, tags: TAGS, protect: false }), args, pools);
+          createAwsCluster(
+            componentContext(parent, "ml", { environment, tags: TAGS, protect: false }),
+            args,
+            pools,
+          );
         } catch (e) {
           thrown = e;
         }

@@ -60,10 +60,7 @@ export const existingClusterArgsSchema = z
  * Adopts the cluster behind a kubeconfig: a `k8s.Provider` with server-side apply, the kubeconfig
  * as a secret output, no endpoint (not known without parsing the kubeconfig), nothing to wait for.
  */
-export function adoptExistingCluster(
-  ctx: ComponentContext,
-  args: ExistingClusterArgs = {},
-): ClusterHandle {
+export function adoptExistingCluster(ctx: ComponentContext, args: ExistingClusterArgs = {}): ClusterHandle {
   const kubeconfig = args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig);
   const provider = new k8s.Provider(
     `${ctx.name}-k8s`,

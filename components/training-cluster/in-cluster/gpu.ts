@@ -288,7 +288,9 @@ export class NvidiaGpuStack extends MlopsComponent {
         release("nvidia-device-plugin", "nvidia-device-plugin", DEVICE_PLUGIN_CHART, devicePluginValues()),
       );
       if (args.dcgmExporter) {
-        releases.push(release("dcgm-exporter", "dcgm-exporter", DCGM_EXPORTER_CHART, dcgmExporterValues(args)));
+        releases.push(
+          release("dcgm-exporter", "dcgm-exporter", DCGM_EXPORTER_CHART, dcgmExporterValues(args)),
+        );
       }
     } else {
       if (!handle.driversPreinstalled) {

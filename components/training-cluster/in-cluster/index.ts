@@ -18,7 +18,6 @@
  * had to change to carry its sub-component's name).
  */
 import { movedFrom } from "../../shared/aliases";
-import type * as pulumi from "@pulumi/pulumi";
 import type { ComponentContext } from "../../shared/component";
 import { argError } from "../../shared/validation";
 import { GPU_TRAINING_CLUSTER_TYPE, type ClusterHandle, type ResolvedGpuPool } from "../types";
@@ -262,16 +261,15 @@ export function installInClusterParts(
       replicas: r.kueueReplicas,
       serviceMonitors: r.serviceMonitors,
     },
-    movedHere(
-      ctx,
-      Object.fromEntries([
-        ...[CPU_FLAVOR_NAME, ...pools.map((p) => p.name)].map((f) => [
+    movedHere(ctx, {
+      ...Object.fromEntries(
+        [CPU_FLAVOR_NAME, ...pools.map((p) => p.name)].map((f) => [
           `${kueueName}-flavor-${f}`,
           `${ctx.name}-flavor-${f}`,
         ]),
-        [`${kueueName}-cohort`, `${ctx.name}-cohort`],
-      ]),
-    ),
+      ),
+      [`${kueueName}-cohort`]: `${ctx.name}-cohort`,
+    }),
   );
   const ceilings = teamCeilings(r.teams);
   const teams = Object.fromEntries(
@@ -302,5 +300,5 @@ export function installInClusterParts(
  * them; `formerNames` maps a new logical name to the old one where it had to change.
  */
 function movedHere(ctx: ComponentContext, formerNames: Record<string, string> = {}) {
-  return ctx.opts<pulumi.ComponentResourceOptions>({ transformations: [movedFrom(ctx.parent, formerNames)] });
+  return ctx.opts({ transformations: [movedFrom(ctx.parent, formerNames)] });
 }

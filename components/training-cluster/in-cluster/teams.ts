@@ -319,7 +319,11 @@ export class TeamTenancy extends MlopsComponent {
       childOptions(ctx, handle),
     );
     const inNs = childOptions(ctx, handle, [namespace]);
-    new k8s.core.v1.ResourceQuota(`${ctx.name}-quota`, resourceQuotaManifest(team, args.ceiling, labels), inNs);
+    new k8s.core.v1.ResourceQuota(
+      `${ctx.name}-quota`,
+      resourceQuotaManifest(team, args.ceiling, labels),
+      inNs,
+    );
     new k8s.core.v1.LimitRange(
       `${ctx.name}-limits`,
       limitRangeManifest(team.namespace, args.containerDefaults, labels),
