@@ -11,8 +11,10 @@
  * (a renamed parent renames `<parent name>...` children with it) only works for prefixed names.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { Target } from "../adapters/types";
-import { PRESETS, type Environment } from "./presets";
+import { z } from "zod";
+import { TARGETS, type Target } from "../adapters/types";
+import { ENVIRONMENTS, PRESETS, type Environment } from "./presets";
+import { tagsSchema } from "./schemas";
 
 /** Args every top-level component takes: where it runs, for which environment, tagged and protected how. */
 export interface PlatformArgs {
@@ -38,6 +40,23 @@ export interface PlatformArgs {
    */
   protect?: boolean;
 }
+
+/**
+ * The runtime schema of `PlatformArgs`'s fields, for a component's args schema:
+ * `z.object({ ...platformArgsShape, <own fields> })`.
+ * @internal zod schema: kept out of the published declarations (stripInternal).
+ */
+export const platformArgsShape = {
+  target: z.enum(TARGETS),
+  environment: z.enum(ENVIRONMENTS).optional(),
+  tags: tagsSchema.optional(),
+  protect: z.boolean().optional(),
+};
+
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Assert<T extends true> = T;
+/** @internal the interface and the schema describe the same shape */
+export type _PlatformArgsMatch = Assert<Equals<z.input<z.ZodObject<typeof platformArgsShape>>, PlatformArgs>>;
 
 /** `PlatformArgs` with the defaults applied (the target aside: each component resolves its own). */
 export interface ResolvedPlatform {
@@ -139,11 +158,6 @@ export abstract class MlopsComponent extends pulumi.ComponentResource {
   /** This component's context: its name, `platform`, and options parented to it. */
   protected context(platform: ResolvedPlatform): ComponentContext {
     return componentContext(this, this.componentName, platform);
-  }
-
-  /** `${componentName}-${role}`: the name of a child. */
-  protected childName(role: string): string {
-    return `${this.componentName}-${role}`;
   }
 }
 
