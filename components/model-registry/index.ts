@@ -21,7 +21,8 @@ import {
   type PostgresDatabase,
   type WorkloadIdentity,
 } from "../adapters";
-import { PRESETS, type Environment } from "../shared/presets";
+import { MlopsComponent, resolvePlatform } from "../shared/component";
+import { PRESETS } from "../shared/presets";
 import { dnsLabel } from "../shared/names";
 import { movedFrom } from "../shared/aliases";
 import { governanceLabels, standardLabels } from "../shared/k8s";
@@ -37,10 +38,11 @@ import { mlflowWorkload, MLFLOW_PORT, type MlflowSettings } from "./mlflow";
 
 export * from "./args";
 
-const TYPE = "mlops:index:ModelRegistry";
+/** The Pulumi type token of the component. */
+export const MODEL_REGISTRY_TYPE = "mlops:index:ModelRegistry";
 
 /** MLflow tracking server and model registry (see the module comment). */
-export class ModelRegistry extends pulumi.ComponentResource {
+export class ModelRegistry extends MlopsComponent {
   /** In-cluster tracking URI, e.g. `http://mlflow.mlflow.svc.cluster.local:5000`. */
   public readonly trackingUri: pulumi.Output<string>;
   /** External URL when the Ingress is enabled, else undefined. */
@@ -65,16 +67,15 @@ export class ModelRegistry extends pulumi.ComponentResource {
   public readonly adminPassword: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: ModelRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(TYPE, name, {}, opts);
-    const a = validateArgs(modelRegistryArgsSchema, args, this, TYPE);
+    super(MODEL_REGISTRY_TYPE, name, opts);
+    const a = validateArgs(modelRegistryArgsSchema, args, this, MODEL_REGISTRY_TYPE);
 
-    const environment: Environment = a.environment ?? "dev";
+    // Every cloud resource and Kubernetes object carries the governance tags, `environment` included.
+    const ctx = this.context(resolvePlatform(a));
+    const { environment, tags, protect } = ctx;
     const preset = PRESETS[environment];
-    const protect = a.protect ?? preset.protectStatefulResources;
     const provider = a.kubernetesProvider;
     const namespaceName = a.namespace ?? "mlflow";
-    // Every cloud resource and Kubernetes object carries the governance tags, `environment` included.
-    const tags = { environment, ...(a.tags ?? {}) };
     const labels = { ...governanceLabels(tags), ...standardLabels("mlflow", name, "model-registry") };
     const ingressEnabled = a.ingress?.enabled ?? false;
     const authEnabled = a.auth?.enabled ?? ingressEnabled;
@@ -89,11 +90,10 @@ export class ModelRegistry extends pulumi.ComponentResource {
       const ns = new RestrictedNamespace(
         `${name}-namespace`,
         { namespace: namespaceName, labels, dnsEgress: false },
-        {
-          parent: this,
+        ctx.opts({
           provider,
           transformations: [movedFrom(this, { [`${name}-namespace-default-deny`]: `${name}-default-deny` })],
-        },
+        }),
       );
       namespace = ns.namespaceName;
       dependsOn.push(ns.namespace, ns.defaultDeny);
@@ -120,7 +120,7 @@ export class ModelRegistry extends pulumi.ComponentResource {
       `${name}-db-password`,
       // Letters and digits only: the password goes into a connection URI unescaped.
       { length: 32, special: false },
-      { parent: this, additionalSecretOutputs: ["result"] },
+      ctx.opts({ additionalSecretOutputs: ["result"] }),
     );
     const database: PostgresDatabase = adapter.postgres("db", {
       databaseName: "mlflow",
@@ -239,7 +239,7 @@ export class ModelRegistry extends pulumi.ComponentResource {
       });
     } catch (err) {
       throw new pulumi.ResourceError(
-        `invalid arguments for ${TYPE}:\n  args.${(err as Error).message}`,
+        `invalid arguments for ${MODEL_REGISTRY_TYPE}:\n  args.${(err as Error).message}`,
         this,
       );
     }

@@ -12,7 +12,8 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsTargetArgs, GcpTargetArgs, Target } from "../adapters";
-import { PRESETS, type Environment } from "../shared/presets";
+import { MlopsComponent, resolvePlatform } from "../shared/component";
+import type { Environment } from "../shared/presets";
 import { validateArgs } from "../shared/validation";
 import {
   defaultGpuPools,
@@ -74,7 +75,7 @@ export function resolveGpuPools(pools: GpuPoolArgs[], environment: Environment):
 }
 
 /** A GPU training cluster (see the module comment). */
-export class GpuTrainingCluster extends pulumi.ComponentResource {
+export class GpuTrainingCluster extends MlopsComponent {
   /** Provider for the cluster: pass it to the other components. */
   public readonly provider: k8s.Provider;
   /** Kubeconfig (secret). */
@@ -104,17 +105,13 @@ export class GpuTrainingCluster extends pulumi.ComponentResource {
   public readonly localQueueName: string;
 
   constructor(name: string, args: GpuTrainingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(GPU_TRAINING_CLUSTER_TYPE, name, {}, opts);
+    super(GPU_TRAINING_CLUSTER_TYPE, name, opts);
     const a = validateArgs(gpuTrainingClusterArgsSchema, args, this, GPU_TRAINING_CLUSTER_TYPE);
-    const environment: Environment = a.environment ?? "dev";
     const ctx: ClusterBuildContext = {
-      parent: this,
-      name,
+      ...this.context(resolvePlatform(a)),
       ...(a.clusterName !== undefined ? { clusterName: a.clusterName } : {}),
-      environment,
-      tags: { environment, ...(a.tags ?? {}) },
-      protect: a.protect ?? PRESETS[environment].protectStatefulResources,
     };
+    const { environment } = ctx;
     const adopted = a.existing !== undefined;
     const pools = resolveGpuPools(a.gpuPools ?? defaultGpuPools(environment, a.target, adopted), environment);
 

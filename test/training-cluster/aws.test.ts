@@ -4,6 +4,7 @@
  * handling, Helm), the EC2NodeClass and NodePools, the handle's compatibility with the AWS
  * adapter, and input validation.
  */
+import { componentContext } from "../../components/shared/component";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { createAwsAdapter } from "../../components/adapters/aws";
@@ -112,13 +113,11 @@ function program(s: Scenario) {
   return () => {
     const parent = new Host("gpu");
     const handle = createAwsCluster(
-      {
-        parent,
-        name: `ml-${s.environment}`,
+      componentContext(parent, `ml-${s.environment}`, {
         environment: s.environment,
         tags: TAGS,
         protect: s.environment === "prod",
-      },
+      }),
       awsClusterArgsSchema.parse(s.args),
       s.pools ?? POOLS,
     );
@@ -1169,12 +1168,8 @@ describe("EKS target physical names", () => {
         const parent = new Host("gpu");
         createAwsCluster(
           {
-            parent,
-            name: "gpu-cluster",
+            ...componentContext(parent, "gpu-cluster", { environment: "dev", tags: TAGS, protect: false }),
             ...(clusterName ? { clusterName } : {}),
-            environment: "dev",
-            tags: TAGS,
-            protect: false,
           },
           awsClusterArgsSchema.parse(DEV.args),
           POOLS,
@@ -1256,7 +1251,11 @@ describe("EKS target input validation", () => {
       () => {
         const parent = new Host("gpu");
         try {
-          createAwsCluster({ parent, name: "ml", environment, tags: TAGS, protect: false }, args, pools);
+          createAwsCluster(
+            componentContext(parent, "ml", { environment, tags: TAGS, protect: false }),
+            args,
+            pools,
+          );
         } catch (e) {
           thrown = e;
         }

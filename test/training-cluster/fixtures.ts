@@ -2,6 +2,7 @@
  * Shared fixtures of the training-cluster tests: a fake cluster handle (a k8s.Provider and nothing
  * to wait for), GPU pools, teams, and a program that installs the in-cluster parts.
  */
+import { componentContext } from "../../components/shared/component";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -74,7 +75,11 @@ export function inClusterProgram(s: Scenario = {}, seen: { parts?: InClusterPart
     const parent = new Host(name);
     const handle = fakeClusterHandle(s);
     seen.parts = installInClusterParts(
-      { parent, name, environment: s.environment ?? "dev", tags: { owner: "ml-platform" }, protect: false },
+      componentContext(parent, name, {
+        environment: s.environment ?? "dev",
+        tags: { owner: "ml-platform" },
+        protect: false,
+      }),
       handle,
       s.pools ?? POOLS,
       inClusterArgsSchema.parse(s.args ?? { teams: TEAMS }),

@@ -1,3 +1,4 @@
+import { componentContext } from "../../components/shared/component";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import type { z } from "zod";
@@ -103,12 +104,12 @@ function program({
     if (!parsed.success) throw new Error(formatIssues(parsed.error, "args.gcp").join("\n"));
     const handle = createGcpCluster(
       {
-        parent: host,
-        name: "train",
+        ...componentContext(host, "train", {
+          environment,
+          tags: { Team: "ML Platform", env: environment },
+          protect: protect ?? environment === "prod",
+        }),
         ...(clusterName ? { clusterName } : {}),
-        environment,
-        tags: { Team: "ML Platform", env: environment },
-        protect: protect ?? environment === "prod",
       },
       parsed.data,
       pools,

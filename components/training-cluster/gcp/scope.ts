@@ -27,12 +27,11 @@ export interface GcpClusterScope {
 
 /** Builds the scope shared by the builder's files. */
 export function gcpClusterScope(ctx: GcpClusterContext): GcpClusterScope {
-  const opts: pulumi.CustomResourceOptions = { parent: ctx.parent };
   return {
     ctx,
     labels: gcpLabels(ctx.tags),
     nameBase: physicalNameBase(ctx.name, ctx.clusterName),
-    opts,
-    statefulOpts: { ...opts, protect: ctx.protect, retainOnDelete: ctx.protect },
+    opts: ctx.opts(),
+    statefulOpts: ctx.statefulOpts(),
   };
 }
