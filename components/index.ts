@@ -2,7 +2,7 @@
  * pulumi-mlops: reusable Pulumi components for a secure MLOps platform on AWS, Google Cloud or
  * any Kubernetes cluster.
  */
-export { ModelRegistry, MLFLOW_PORT } from "./model-registry";
+export { ModelRegistry, MODEL_REGISTRY_TYPE, MLFLOW_PORT } from "./model-registry";
 export type {
   ModelRegistryArgs,
   ModelRegistryAuthArgs,
@@ -21,9 +21,19 @@ export {
   type GcpTargetArgs,
   type LocalTargetArgs,
   type CloudAdapter,
-} from "./adapters/types";
+} from "./adapters";
 export { Environment, ENVIRONMENTS, PRESETS, DatabaseSize, type EnvironmentPreset } from "./shared/presets";
 export { StackConfigError } from "./shared/errors";
+export {
+  MlopsComponent,
+  componentContext,
+  resolvePlatform,
+  carriesPrefix,
+  type ChildResourceOptions,
+  type ComponentContext,
+  type PlatformArgs,
+  type ResolvedPlatform,
+} from "./shared/component";
 export {
   RestrictedNamespace,
   RESTRICTED_NAMESPACE_TYPE,

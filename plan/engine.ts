@@ -4,9 +4,8 @@
  * resource options the engine would see. Tests, the `plan` CLI and users' CI share this engine.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "node:crypto";
 import { answerInvoke, computedOutputs, type InvokeAnswers, type MockDefaults } from "./mocks";
-import { maskValue, SECRET_MASK, unwrapValue } from "./values";
+import { isRecord, maskValue, SECRET_MASK, unwrapValue } from "./values";
 import type { Plan, PlanResource } from "./types";
 
 export type { Plan, PlanResource, PolicyViolation } from "./types";
@@ -528,10 +527,6 @@ function stringConfig(config: Record<string, string>, key: string): string | und
   return config[key];
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 /** Kubernetes Secret data is masked whether or not the program marked it secret; its keys stay visible. */
 function maskResourceInputs(type: string, raw: Record<string, unknown>): Record<string, unknown> {
   const inputs = maskValue(raw) as Record<string, unknown>;
@@ -563,9 +558,4 @@ function secretPaths(raw: Record<string, unknown>): string[] {
   };
   walk(raw, "");
   return paths;
-}
-
-/** A short deterministic hash, used for mock names. */
-export function shortHash(text: string, length = 8): string {
-  return createHash("sha256").update(text).digest("hex").slice(0, length);
 }

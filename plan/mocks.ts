@@ -7,6 +7,7 @@ import { gcpInvokes, gcpOutputs } from "./mock-outputs/gcp";
 import { kubernetesOutputs } from "./mock-outputs/kubernetes";
 import type { MockContext } from "./mock-outputs/types";
 import { createHash } from "node:crypto";
+import { isRecord } from "./values";
 
 export interface MockDefaults {
   awsRegion: string;
@@ -39,10 +40,6 @@ function hash(text: string): string {
 /** A deterministic 32-character value for generated secrets (never a real credential). */
 function mockSecret(name: string): string {
   return `mock${hash(`secret:${name}`).slice(0, 28)}`;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 const randomOutputs: Record<string, (ctx: MockContext) => Record<string, unknown>> = {

@@ -18,6 +18,7 @@ import type {
   PolicyExemption,
   PolicyViolation,
 } from "./types";
+import { isRecord } from "./values";
 
 export interface PolicyOptions {
   /** Run the pack at all (`--no-policies` turns it off). */
@@ -184,8 +185,4 @@ export function listPolicies(packConfig?: unknown): PolicyListing[] {
   } catch (err) {
     throw new UsageError(`--policy-pack-config: ${(err as Error).message}`);
   }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

@@ -11,6 +11,7 @@ import * as path from "node:path";
 import Module from "node:module";
 import { pathToFileURL } from "node:url";
 import { parse as parseYaml } from "yaml";
+import { isRecord } from "./values";
 
 /** Bad flags, a missing stack file or invalid config: the CLI exits 2. */
 export class UsageError extends Error {
@@ -32,10 +33,6 @@ export interface PulumiProject {
   main: string;
   /** Absolute directory of the stack config files (`stackConfigDir`, else the project dir). */
   stackConfigDir: string;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function readYaml(file: string): unknown {

@@ -16,7 +16,8 @@ export const SECRET_MASK = "[secret]";
 /** What replaces a value not known until deployment. */
 export const UNKNOWN_MASK = "[unknown]";
 
-function isRecord(v: unknown): v is Record<string, unknown> {
+/** A plain object (not null, not an array). */
+export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 

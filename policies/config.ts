@@ -15,6 +15,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { EnforcementLevel, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import { ENVIRONMENTS, type Environment, type Rule } from "./rules/types";
+import {
+  COMPONENT_AWS_GPU_FAMILIES,
+  COMPONENT_GCP_GPU_ACCELERATORS,
+  COMPONENT_GCP_GPU_FAMILIES,
+} from "./gpu-catalog.generated";
 
 /** A recorded exemption of resources (by logical name) from one rule, or from all (`policy: "*"`). */
 export interface Exemption {
@@ -157,36 +162,11 @@ export const DEFAULT_CONFIG: ResolvedPackConfig = {
     "*.dkr.ecr.*.amazonaws.com",
   ],
   allowedRegions: [],
-  // Every family and accelerator the GpuTrainingCluster can create (AWS_GPU_INSTANCE_FAMILIES in
-  // components/training-cluster/aws/nodepools.ts, GCP_GPU_MACHINES in .../gcp/machines.ts; a test
-  // keeps them in sync), plus g4dn / T4.
-  allowedGpuInstanceFamilies: [
-    "g4dn",
-    "g5",
-    "g6",
-    "gr6",
-    "g6e",
-    "p4d",
-    "p4de",
-    "p5",
-    "p5e",
-    "p5en",
-    "p6-b200",
-    "g2",
-    "a2",
-    "a3",
-    "a4",
-  ],
-  allowedGpuAccelerators: [
-    "nvidia-tesla-t4",
-    "nvidia-l4",
-    "nvidia-tesla-a100",
-    "nvidia-a100-80gb",
-    "nvidia-h100-80gb",
-    "nvidia-h100-mega-80gb",
-    "nvidia-h200-141gb",
-    "nvidia-b200",
-  ],
+  // Every family and accelerator the GpuTrainingCluster can create (generated from its
+  // constants into gpu-catalog.generated.ts by `npm run docs`), plus the T4 (g4dn on AWS,
+  // nvidia-tesla-t4 on GCP) for clusters whose pools the component does not make.
+  allowedGpuInstanceFamilies: [...COMPONENT_AWS_GPU_FAMILIES, "g4dn", ...COMPONENT_GCP_GPU_FAMILIES],
+  allowedGpuAccelerators: [...COMPONENT_GCP_GPU_ACCELERATORS, "nvidia-tesla-t4"],
   allowLoadBalancerServices: false,
   allowNodePortServices: false,
   maxGpuNodesPerPool: 16,

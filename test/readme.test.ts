@@ -6,7 +6,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { renderConfigTable, renderPoliciesDoc, renderReadme } from "../bin/update-readme";
+import {
+  GPU_CATALOG,
+  renderConfigTable,
+  renderDoc,
+  renderPoliciesDoc,
+  renderReadme,
+} from "../bin/update-readme";
 import { awsInvokes } from "../plan/mock-outputs/aws";
 import { gcpInvokes } from "../plan/mock-outputs/gcp";
 import { RULES } from "../policies/catalog";
@@ -179,6 +185,15 @@ describe("docs/policies.md", () => {
   it("has the policy table generated from the current rule metadata (npm run docs)", async () => {
     expect(await renderPoliciesDoc(policiesDoc)).toBe(policiesDoc);
     expect(tableKeys(policiesDoc)).toEqual(RULES.map((r) => r.name));
+  });
+});
+
+describe("policies/gpu-catalog.generated.ts", () => {
+  it("is the components' GPU families and accelerators as they are now (npm run docs)", async () => {
+    const current = fs.readFileSync(GPU_CATALOG, "utf8");
+    expect(await renderDoc(GPU_CATALOG, current)).toBe(current);
+    // Rendered from the constants, not from the file: a family added to a component shows up.
+    expect(await renderDoc(GPU_CATALOG, "")).toContain('"p6-b200"');
   });
 });
 

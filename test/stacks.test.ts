@@ -321,6 +321,9 @@ describe("the cloud stacks create their GPU training clusters", () => {
     "gcp-dev": { kueue: 6, team: 12 },
     "gcp-prod": { kueue: 8, team: 12 },
   };
+  // Roles of the children that were `gpu-cluster-<role>` under the cluster and are
+  // `gpu-cluster-{gpu,kueue}-<role>` under their sub-component.
+  const RENAMED_ROLES = /^(nvidia-device-plugin|dcgm-exporter|flavor-.+|cohort)$/;
   for (const stack of STACKS) {
     it(`${stack}: the cluster composes the GPU stack, Kueue and a tenancy per team; what moved under them aliases its deployed URN`, () => {
       const plan = plans.get(stack)!;
@@ -346,7 +349,10 @@ describe("the cloud stacks create their GPU training clusters", () => {
         expect(children, component.name).toHaveLength(count[component.type]!);
         for (const r of children) {
           expect(r.custom, r.name).toBe(true);
-          expect(r.aliases, r.name).toContain(`${formerPrefix}${r.type}::${r.name}`);
+          // Children renamed to carry their sub-component's name alias their former name too.
+          const role = r.name.slice(`${component.name}-`.length);
+          const formerName = RENAMED_ROLES.test(role) ? `gpu-cluster-${role}` : r.name;
+          expect(r.aliases, r.name).toContain(`${formerPrefix}${r.type}::${formerName}`);
         }
       }
     });

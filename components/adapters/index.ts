@@ -2,20 +2,55 @@
  * The one place that maps a target to its adapter: components call `createAdapter` and never
  * branch on the target themselves.
  */
-import { ALB_INGRESS_CLASS, AWS_INGRESS_CLASSES, createAwsAdapter } from "./aws";
-import { createGcpAdapter, GCE_INTERNAL_INGRESS_CLASS, GCP_INGRESS_CLASSES } from "./gcp";
-import { createLocalAdapter, LOCAL_INGRESS } from "./local";
-import type { AdapterContext, CloudAdapter, CloudIngressClass, Target, TargetSettings } from "./types";
+import { ALB_INGRESS_CLASS, AWS_INGRESS_CLASSES, createAwsAdapter, createAwsCloudAdapter } from "./aws";
+import {
+  createGcpAdapter,
+  createGcpCloudAdapter,
+  GCE_INTERNAL_INGRESS_CLASS,
+  GCP_INGRESS_CLASSES,
+} from "./gcp";
+import { createLocalAdapter, createLocalCloudAdapter, LOCAL_INGRESS } from "./local";
+import type {
+  AdapterContext,
+  CloudAdapter,
+  CloudCapabilities,
+  CloudContext,
+  CloudIngressClass,
+  Target,
+  TargetSettings,
+} from "./types";
 
 export * from "./types";
 
 type Factory = (ctx: AdapterContext, settings: TargetSettings) => CloudAdapter;
+type CloudFactory = (ctx: CloudContext, settings: TargetSettings) => CloudCapabilities;
 
 const FACTORIES: Record<Target, Factory> = {
   aws: createAwsAdapter,
   gcp: createGcpAdapter,
   local: createLocalAdapter,
 };
+
+const CLOUD_FACTORIES: Record<Target, CloudFactory> = {
+  aws: createAwsCloudAdapter,
+  gcp: createGcpCloudAdapter,
+  local: createLocalCloudAdapter,
+};
+
+/**
+ * Returns the capabilities of `target` that create no Kubernetes objects (customer-managed keys),
+ * for callers without a Kubernetes provider: the cluster builders, which run before the cluster
+ * exists. `settings` needs only what those capabilities use (the `gcp` block on "gcp", of which
+ * keys use `project` and `region`; nothing on "aws" and "local"). Its children are named and parented exactly as the full
+ * adapter's (`createAdapter`).
+ */
+export function createCloudAdapter(
+  target: Target,
+  ctx: CloudContext,
+  settings: TargetSettings,
+): CloudCapabilities {
+  return CLOUD_FACTORIES[target](ctx, settings);
+}
 
 /**
  * Returns the adapter for `target`. The caller has validated that `settings` has the block the

@@ -1,8 +1,18 @@
 /**
  * The cloud adapter seam. Components are cloud-agnostic: everything that differs between targets
- * (object store, PostgreSQL, workload identity, encryption keys) sits behind `CloudAdapter`, with
- * one implementation folder per target (`aws/`, `gcp/`, `local/`). A component asks the adapter
- * for what it needs and never branches on the target itself.
+ * (encryption keys, object stores, PostgreSQL, key-value stores, workload identity, ingress) sits
+ * behind the adapter, with one implementation folder per target (`aws/`, `gcp/`, `local/`). A
+ * component asks the adapter for what it needs and never branches on the target itself.
+ *
+ * The seam is split by capability:
+ * - `CloudCapabilities` (`createCloudAdapter`, with a `CloudContext`: parent, name, tags,
+ *   protection, no Kubernetes provider): customer-managed keys. Cluster builders use it before the
+ *   cluster's Kubernetes provider exists.
+ * - `CloudAdapter` (`createAdapter`, with an `AdapterContext` = `CloudContext` plus the
+ *   `KubernetesContext`): everything else, including what creates Kubernetes objects
+ *   (ServiceAccounts of workload identities, the `local` target's in-cluster services).
+ * Identities take grants (`{ resource: ObjectStore, access: Access }`), so a store one component
+ * created can be granted to another component's identity.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
@@ -120,22 +130,61 @@ export interface LocalTargetArgs {
   objectStoreStorageGb?: number;
 }
 
-/** Everything an adapter needs to place children: their parent, names, cluster and tags. */
-export interface AdapterContext {
+/**
+ * What a cloud capability (keys, object stores, databases, key-value stores, cloud identities and
+ * roles) needs to place its cloud children: their parent, names, tags and protection. No
+ * Kubernetes provider: a cluster builder, which runs before any Kubernetes provider exists, uses
+ * `createCloudAdapter` with this context alone.
+ */
+export interface CloudContext {
   /** The component that owns every child the adapter creates (`{ parent }`). */
   parent: pulumi.Resource;
   /** The component's name; children are named `${name}-<role>`. */
   name: string;
-  /** Provider of the Kubernetes cluster the workload runs on. */
-  k8sProvider: k8s.Provider;
-  /** Namespace the workload runs in (in-cluster services on `local` go there too). */
-  namespace: pulumi.Input<string>;
   /** Tags (AWS) / labels (GCP) applied to every cloud resource. */
   tags: Record<string, string>;
   /** `protect` and `retainOnDelete` on stateful children (database, bucket, key). */
   protect: boolean;
+  /**
+   * Base of account- or project-unique physical names (KMS aliases, snapshot identifiers, service
+   * account ids): `<base>-<role>`.
+   * @default `<name>-<stack>` (`physicalNameBase(name)`)
+   */
+  physicalNameBase?: string;
+}
+
+/**
+ * The Kubernetes part of the context, for capabilities that create Kubernetes objects
+ * (ServiceAccounts of workload identities, the in-cluster services of the `local` target, GKE's
+ * BackendConfig).
+ */
+export interface KubernetesContext {
+  /** Provider of the Kubernetes cluster the workload runs on. */
+  k8sProvider: k8s.Provider;
+  /** Namespace the workload runs in (in-cluster services on `local` go there too). */
+  namespace: pulumi.Input<string>;
   /** Options applied to resources that must depend on something outside (e.g. the namespace). */
   dependsOn: pulumi.Resource[];
+}
+
+/** Everything the full adapter (`createAdapter`) needs: the cloud context plus the Kubernetes part. */
+export interface AdapterContext extends CloudContext, KubernetesContext {}
+
+/** What a customer-managed key protects; picks the service agents granted its use and its description. */
+export const KeyPurpose = {
+  /** A component's data: object stores, databases and key-value stores (the default). */
+  data: "data",
+  /** Envelope encryption of a cluster's Kubernetes Secrets (EKS / GKE application-layer encryption). */
+  kubernetesSecrets: "kubernetesSecrets",
+} as const;
+export type KeyPurpose = (typeof KeyPurpose)[keyof typeof KeyPurpose];
+
+export interface EncryptionKeyArgs {
+  /**
+   * What the key protects.
+   * @default "data"
+   */
+  purpose?: KeyPurpose;
 }
 
 /** A customer-managed encryption key (none on `local`). */
@@ -143,6 +192,11 @@ export interface EncryptionKey {
   /** ARN (AWS) or ID `projects/.../cryptoKeys/...` (GCP). */
   keyId: pulumi.Output<string>;
   resource: pulumi.CustomResource;
+  /**
+   * The grants that let the cloud's service agents use the key (gcp); a resource encrypted with
+   * the key waits for them. Empty where IAM policies of the key's users suffice (aws).
+   */
+  ready: pulumi.Resource[];
 }
 
 export interface ObjectStoreArgs {
@@ -253,11 +307,30 @@ export interface KeyValueStore {
   resource: pulumi.Resource;
 }
 
+/** What a grant allows on a resource. */
+export const Access = {
+  /** Read and list objects (aws: s3:GetObject/ListBucket/GetBucketLocation, kms:Decrypt; gcp: roles/storage.objectViewer). */
+  read: "read",
+  /** Read, write and delete objects (aws: adds Put/Delete/multipart and kms:GenerateDataKey/Encrypt; gcp: roles/storage.objectUser). */
+  readWrite: "readWrite",
+} as const;
+export type Access = (typeof Access)[keyof typeof Access];
+
+/**
+ * Access to one resource granted to a workload identity. `resource` is any `ObjectStore` an
+ * adapter of the same target created: the component's own, or one another component exposes
+ * (e.g. a model registry's artifact store granted `read` to a serving component).
+ */
+export interface Grant {
+  resource: ObjectStore;
+  access: Access;
+}
+
 export interface WorkloadIdentityArgs {
   /** Name of the Kubernetes ServiceAccount to create in the context's namespace. */
   serviceAccountName: string;
-  /** Buckets the workload may read and write (scoped to exactly these buckets). */
-  readWriteBuckets: ObjectStore[];
+  /** What the workload may do on which stores (policies are scoped to exactly these stores); each store at most once. */
+  grants: Grant[];
   /** Labels for the ServiceAccount. */
   labels: Record<string, string>;
 }
@@ -343,11 +416,21 @@ export interface IngressExposure {
   loadBalancer(args: LoadBalancerIngressArgs): LoadBalancerIngress | undefined;
 }
 
-/** One target's implementation of the backing services. Create one per component instance. */
-export interface CloudAdapter {
+/**
+ * The capabilities of a target that create no Kubernetes objects on any target (`createCloudAdapter`):
+ * usable by a cluster builder before the cluster's Kubernetes provider exists.
+ */
+export interface CloudCapabilities {
   readonly target: Target;
-  /** A customer-managed key for the component's data; `undefined` where the target has none (local). */
-  encryptionKey(role: string): EncryptionKey | undefined;
+  /**
+   * A customer-managed key `${name}-<role>-key` (KMS on aws, Cloud KMS on gcp, with the grants its
+   * purpose needs); `undefined` where the target has none (local).
+   */
+  encryptionKey(role: string, args?: EncryptionKeyArgs): EncryptionKey | undefined;
+}
+
+/** One target's implementation of the backing services. Create one per component instance. */
+export interface CloudAdapter extends CloudCapabilities {
   objectStore(role: string, args: ObjectStoreArgs): ObjectStore;
   postgres(role: string, args: PostgresArgs): PostgresDatabase;
   /** A Valkey / Redis OSS key-value store with AUTH (and TLS and CMEK where the target has them). */

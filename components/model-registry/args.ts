@@ -5,7 +5,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import type { AwsTargetArgs, GcpTargetArgs, LocalTargetArgs } from "../adapters/types";
+import type { AwsTargetArgs, GcpTargetArgs, LocalTargetArgs } from "../adapters";
 import { CLOUD_INGRESS_CLASSES, DEFAULT_INGRESS_CLASS } from "../adapters";
 import { PRIVATE_SERVICE_ACCESS_CIDR_RULE } from "../adapters/gcp";
 import {
@@ -15,8 +15,9 @@ import {
   IngressTls,
   Target,
   TARGETS,
-} from "../adapters/types";
+} from "../adapters";
 import { DatabaseSize, ENVIRONMENTS, PRESETS, type Environment } from "../shared/presets";
+import { resolvePlatform } from "../shared/component";
 import { resolveWith, type Problem, type Resolution } from "../shared/contract";
 import {
   cidrSchema,
@@ -532,7 +533,6 @@ export function resolveModelRegistryArgs(
     const ingress = v.ingress ?? {};
     const resolved: ResolvedModelRegistryArgs = {
       target: v.target,
-      environment: env,
       namespace: v.namespace ?? "mlflow",
       createNamespace: v.createNamespace ?? true,
       image: v.image ?? DEFAULT_MLFLOW_IMAGE,
@@ -558,7 +558,6 @@ export function resolveModelRegistryArgs(
         versioning: v.bucket?.versioning ?? true,
         forceDestroy: v.bucket?.forceDestroy ?? preset.forceDestroyBuckets,
       },
-      protect: v.protect ?? preset.protectStatefulResources,
       ingress: ingressEnabled
         ? {
             host: ingress.host ?? "",
@@ -577,7 +576,8 @@ export function resolveModelRegistryArgs(
           }
         : undefined,
       clientNamespaceLabels: v.clientNamespaceLabels ?? { "mlops.pulumi.com/mlflow-client": "true" },
-      tags: { environment: env, ...(v.tags ?? {}) },
+      // environment, tags (with `environment`) and protect: the platform args' one resolution.
+      ...resolvePlatform({ environment: env, tags: v.tags, protect: v.protect }),
     };
     return { resolved, problems: registryProblems(v, env, supplied) };
   });

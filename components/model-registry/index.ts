@@ -14,12 +14,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import {
+  Access,
   createAdapter,
   type CloudAdapter,
   type ObjectStore,
   type PostgresDatabase,
   type WorkloadIdentity,
 } from "../adapters";
+import { MlopsComponent } from "../shared/component";
 import { dnsLabel } from "../shared/names";
 import { movedFrom } from "../shared/aliases";
 import { governanceLabels, standardLabels } from "../shared/k8s";
@@ -35,10 +37,11 @@ import { mlflowWorkload, MLFLOW_PORT, type MlflowSettings } from "./mlflow";
 
 export * from "./args";
 
-const TYPE = "mlops:index:ModelRegistry";
+/** The Pulumi type token of the component. */
+export const MODEL_REGISTRY_TYPE = "mlops:index:ModelRegistry";
 
 /** MLflow tracking server and model registry (see the module comment). */
-export class ModelRegistry extends pulumi.ComponentResource {
+export class ModelRegistry extends MlopsComponent {
   /** In-cluster tracking URI, e.g. `http://mlflow.mlflow.svc.cluster.local:5000`. */
   public readonly trackingUri: pulumi.Output<string>;
   /** External URL when the Ingress is enabled, else undefined. */
@@ -63,9 +66,12 @@ export class ModelRegistry extends pulumi.ComponentResource {
   public readonly adminPassword: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: ModelRegistryArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(TYPE, name, {}, opts);
-    const a = resolvedOrThrow(resolveModelRegistryArgs(args), this, TYPE);
-    const { protect, tags } = a;
+    super(MODEL_REGISTRY_TYPE, name, opts);
+    const a = resolvedOrThrow(resolveModelRegistryArgs(args), this, MODEL_REGISTRY_TYPE);
+
+    // Every cloud resource and Kubernetes object carries the governance tags, `environment` included.
+    const ctx = this.context(a);
+    const { tags, protect } = ctx;
     const provider = args.kubernetesProvider;
     const namespaceName = a.namespace;
     const labels = { ...governanceLabels(tags), ...standardLabels("mlflow", name, "model-registry") };
@@ -80,11 +86,10 @@ export class ModelRegistry extends pulumi.ComponentResource {
       const ns = new RestrictedNamespace(
         `${name}-namespace`,
         { namespace: namespaceName, labels, dnsEgress: false },
-        {
-          parent: this,
+        ctx.opts({
           provider,
           transformations: [movedFrom(this, { [`${name}-namespace-default-deny`]: `${name}-default-deny` })],
-        },
+        }),
       );
       namespace = ns.namespaceName;
       dependsOn.push(ns.namespace, ns.defaultDeny);
@@ -107,7 +112,7 @@ export class ModelRegistry extends pulumi.ComponentResource {
       `${name}-db-password`,
       // Letters and digits only: the password goes into a connection URI unescaped.
       { length: 32, special: false },
-      { parent: this, additionalSecretOutputs: ["result"] },
+      ctx.opts({ additionalSecretOutputs: ["result"] }),
     );
     const database: PostgresDatabase = adapter.postgres("db", {
       databaseName: "mlflow",
@@ -119,7 +124,7 @@ export class ModelRegistry extends pulumi.ComponentResource {
     const serviceAccountName = dnsLabel([name]);
     const identity: WorkloadIdentity = adapter.workloadIdentity("server", {
       serviceAccountName,
-      readWriteBuckets: [bucket],
+      grants: [{ resource: bucket, access: Access.readWrite }],
       labels,
     });
 
@@ -210,7 +215,7 @@ export class ModelRegistry extends pulumi.ComponentResource {
       });
     } catch (err) {
       throw new pulumi.ResourceError(
-        `invalid arguments for ${TYPE}:\n  args.${(err as Error).message}`,
+        `invalid arguments for ${MODEL_REGISTRY_TYPE}:\n  args.${(err as Error).message}`,
         this,
       );
     }

@@ -8,7 +8,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { LoadBalancerIngress, WorkloadIdentity } from "../adapters/types";
+import type { LoadBalancerIngress, WorkloadIdentity } from "../adapters";
 import {
   dnsEgressRule,
   resources,

@@ -7,6 +7,11 @@ import type * as pulumi from "@pulumi/pulumi";
  * replacing it (the old name is `renamed[<new name>]`, else unchanged). This toolkit's components
  * are left alone: nothing is deployed for them. Use in the sub-component's options: `transformations: [...]`.
  *
+ * The one alias mechanism of the toolkit's moves: the model registry's RestrictedNamespace and
+ * SecureWorkload, and the training cluster's NvidiaGpuStack, Kueue and TeamTenancy, all take
+ * over their objects this way (where a child was renamed to carry its sub-component's name, e.g.
+ * `<cluster>-cohort` → `<cluster>-kueue-cohort`, `renamed` maps the new name to the old one).
+ *
  * A (legacy, in-process) `transformations` entry rather than a `transforms` one: it runs inside
  * the program, so it works the same under `pulumi up` and under the offline plan's mock runtime,
  * which has no engine-side transform callbacks.

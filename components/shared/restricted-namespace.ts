@@ -11,6 +11,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { MlopsComponent } from "./component";
 import { dnsEgressRule, restrictedNamespaceLabels } from "./k8s";
 import { dnsLabelSchema, tagsSchema } from "./schemas";
 import { validateArgs } from "./validation";
@@ -47,7 +48,7 @@ export const restrictedNamespaceArgsSchema = z
   .strict();
 
 /** A namespace with Pod Security "restricted", default-deny networking and DNS egress (see the module comment). */
-export class RestrictedNamespace extends pulumi.ComponentResource {
+export class RestrictedNamespace extends MlopsComponent {
   /** Name of the namespace (known once the Namespace is registered, so dependents wait for it). */
   public readonly namespaceName: pulumi.Output<string>;
   /** The Namespace object. */
@@ -56,7 +57,7 @@ export class RestrictedNamespace extends pulumi.ComponentResource {
   public readonly defaultDeny: k8s.networking.v1.NetworkPolicy;
 
   constructor(name: string, args: RestrictedNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(RESTRICTED_NAMESPACE_TYPE, name, {}, opts);
+    super(RESTRICTED_NAMESPACE_TYPE, name, opts);
     const a = validateArgs(restrictedNamespaceArgsSchema, args, this, RESTRICTED_NAMESPACE_TYPE);
     const labels = a.labels ?? {};
 

@@ -19,6 +19,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { MlopsComponent } from "./component";
 import {
   dnsEgressRule,
   resources,
@@ -152,7 +153,7 @@ export const secureWorkloadArgsSchema = z
   .strict();
 
 /** A restricted-profile Deployment with its ServiceAccount, Service, NetworkPolicy and PDB (see the module comment). */
-export class SecureWorkload extends pulumi.ComponentResource {
+export class SecureWorkload extends MlopsComponent {
   /** Name of the Service (in `namespace`), e.g. for `http://<serviceName>.<namespace>.svc.cluster.local:<port>`. */
   public readonly serviceName: pulumi.Output<string>;
   /** Name of the ServiceAccount the pods run as. */
@@ -161,7 +162,7 @@ export class SecureWorkload extends pulumi.ComponentResource {
   public readonly deployment: k8s.apps.v1.Deployment;
 
   constructor(name: string, args: SecureWorkloadArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(SECURE_WORKLOAD_TYPE, name, {}, opts);
+    super(SECURE_WORKLOAD_TYPE, name, opts);
     const a = validateArgs(secureWorkloadArgsSchema, args, this, SECURE_WORKLOAD_TYPE);
     for (const [key, value] of Object.entries(a.selectorLabels)) {
       if (a.labels[key] !== value) {

@@ -3,9 +3,10 @@
  * interface and the zod schema that validates it (test/types.test.ts keeps the two in sync).
  */
 import { z } from "zod";
-import { Target, TARGETS } from "../adapters/types";
+import { Target, TARGETS } from "../adapters";
 import { nested, resolveWith, type Problem, type Resolution } from "../shared/contract";
-import { ENVIRONMENTS, PRESETS, type Environment } from "../shared/presets";
+import { resolvePlatform } from "../shared/component";
+import { ENVIRONMENTS, type Environment } from "../shared/presets";
 import { dnsLabelSchema, tagsSchema } from "../shared/schemas";
 import {
   awsClusterArgsObject,
@@ -294,10 +295,10 @@ export function resolveGpuTrainingClusterArgs(
       gcp = r.resolved;
       problems.push(...nested(["gcp"], r.problems), ...gcpGpuPoolProblems(gpuPools));
     }
-    const { platform, defaultGpuStack } = gpuPlatform(v, adopted);
+    const { platform: gpu, defaultGpuStack } = gpuPlatform(v, adopted);
     const inCluster = resolveInClusterArgs(
       env,
-      platform,
+      gpu,
       gpuPools.map((p) => p.name),
       { ...v, gpuStack: v.gpuStack ?? defaultGpuStack },
     );
@@ -306,14 +307,12 @@ export function resolveGpuTrainingClusterArgs(
       problems,
       resolved: {
         target: v.target,
-        environment: env,
+        ...resolvePlatform({ environment: env, tags: v.tags, protect: v.protect }),
         clusterName: v.clusterName,
-        tags: { environment: env, ...(v.tags ?? {}) },
-        protect: v.protect ?? PRESETS[env].protectStatefulResources,
         existing: adopted ? (v.existing ?? {}) : undefined,
         aws,
         gcp,
-        platform,
+        platform: gpu,
         gpuPools,
         inCluster: inCluster.resolved,
       },

@@ -11,7 +11,8 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Target, type AwsTargetArgs, type GcpTargetArgs } from "../adapters/types";
+import { Target, type AwsTargetArgs, type GcpTargetArgs } from "../adapters";
+import { MlopsComponent } from "../shared/component";
 import { resolvedOrThrow } from "../shared/contract";
 import {
   resolveGpuTrainingClusterArgs,
@@ -46,7 +47,7 @@ const CLUSTER_BUILDERS: Record<
 };
 
 /** A GPU training cluster (see the module comment). */
-export class GpuTrainingCluster extends pulumi.ComponentResource {
+export class GpuTrainingCluster extends MlopsComponent {
   /** Provider for the cluster: pass it to the other components. */
   public readonly provider: k8s.Provider;
   /** Kubeconfig (secret). */
@@ -76,15 +77,11 @@ export class GpuTrainingCluster extends pulumi.ComponentResource {
   public readonly localQueueName: string;
 
   constructor(name: string, args: GpuTrainingClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(GPU_TRAINING_CLUSTER_TYPE, name, {}, opts);
+    super(GPU_TRAINING_CLUSTER_TYPE, name, opts);
     const a = resolvedOrThrow(resolveGpuTrainingClusterArgs(args), this, GPU_TRAINING_CLUSTER_TYPE);
     const ctx: ClusterBuildContext = {
-      parent: this,
-      name,
+      ...this.context(a),
       ...(a.clusterName !== undefined ? { clusterName: a.clusterName } : {}),
-      environment: a.environment,
-      tags: a.tags,
-      protect: a.protect,
     };
     const handle = CLUSTER_BUILDERS[a.existing ? Target.local : a.target](ctx, a);
     const parts = installInClusterParts(ctx, handle, a.gpuPools, a.inCluster);

@@ -15,32 +15,23 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { AwsTargetArgs, GcpTargetArgs } from "../adapters/types";
-import type { Environment } from "../shared/presets";
+import type { AwsTargetArgs, GcpTargetArgs } from "../adapters";
+import type { ComponentContext } from "../shared/component";
 
 /** The Pulumi type token of the component; errors of every builder are reported for it. */
 export const GPU_TRAINING_CLUSTER_TYPE = "mlops:index:GpuTrainingCluster";
 
 /**
- * What the component hands a cluster builder (`createAwsCluster`, `createGcpCluster`): the owner,
- * names, the resolved environment, tags and protection. One shape for every builder.
+ * What the component hands a cluster builder (`createAwsCluster`, `createGcpCluster`): the
+ * component's context (owner, name, environment, tags, protection, `opts()` / `statefulOpts()`;
+ * the stateful children are the cluster and its secrets key) plus the physical cluster name.
  */
-export interface ClusterBuildContext {
-  /** The component that owns every child (`{ parent }`). */
-  parent: pulumi.Resource;
-  /** The component's name; children are named `${name}-<role>`. */
-  name: string;
+export interface ClusterBuildContext extends ComponentContext {
   /**
    * Physical cluster name chosen by the user (the component's `clusterName` arg).
    * @default `<name>-<stack>` (see `physicalNameBase`)
    */
   clusterName?: string;
-  /** The resolved environment (picks the builder's defaults and its prod rules). */
-  environment: Environment;
-  /** Tags for every taggable resource (GCP: as sanitized labels). */
-  tags: Record<string, string>;
-  /** `protect` (and retain-on-delete) on stateful children: the cluster and its secrets key. */
-  protect: boolean;
 }
 
 /** GPU models a pool can offer. Each cloud maps them to its instance types / accelerator names. */

@@ -4,6 +4,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { Access } from "../../components/adapters";
 import { describe, expect, it } from "vitest";
 import { albIngressAnnotations, createAwsAdapter } from "../../components/adapters/aws";
 import type {
@@ -126,7 +127,7 @@ function program(s: Scenario) {
     const db = adapter.postgres("backend", { ...s.db, key, password: pulumi.secret("not-a-real-password") });
     const identity = adapter.workloadIdentity("server", {
       serviceAccountName: "mlflow",
-      readWriteBuckets: [store],
+      grants: [{ resource: store, access: Access.readWrite }],
       labels: { "app.kubernetes.io/name": "mlflow" },
     });
     return {

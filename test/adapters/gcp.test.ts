@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { Access } from "../../components/adapters";
 import { describe, expect, it } from "vitest";
 import { createGcpAdapter, gcpLabels } from "../../components/adapters/gcp";
 import { physicalName, PhysicalNameKind } from "../../components/shared/names";
@@ -107,7 +108,7 @@ describe("GCP adapter: full platform (prod-like, protected)", () => {
           const db = adapter.postgres("db", postgresArgs({ key }));
           const wi = adapter.workloadIdentity("server", {
             serviceAccountName: "mlflow",
-            readWriteBuckets: [store],
+            grants: [{ resource: store, access: Access.readWrite }],
             labels: { "app.kubernetes.io/name": "mlflow" },
           });
           return {
@@ -610,7 +611,7 @@ describe("GCP adapter: service account IDs", () => {
         run: (adapter) => {
           adapter.workloadIdentity("training-worker", {
             serviceAccountName: "trainer",
-            readWriteBuckets: [],
+            grants: [],
             labels: {},
           });
         },
@@ -694,7 +695,7 @@ describe("GCP adapter: bad input", () => {
     expect(() =>
       adapter.workloadIdentity("server", {
         serviceAccountName: "MLflow_SA",
-        readWriteBuckets: [],
+        grants: [],
         labels: {},
       }),
     ).toThrow(/serviceAccountName: "MLflow_SA"/);

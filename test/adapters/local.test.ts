@@ -5,6 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { Access } from "../../components/adapters";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createLocalAdapter, MC_IMAGE, MINIO_IMAGE, POSTGRES_IMAGE } from "../../components/adapters/local";
 import type {
@@ -146,7 +147,7 @@ function program(s: Scenario, seen: Seen = {}) {
     const db = adapter.postgres("backend", { ...s.db, key, password: pulumi.secret(DB_PASSWORD) });
     const identity = adapter.workloadIdentity("server", {
       serviceAccountName: "mlflow",
-      readWriteBuckets: [store],
+      grants: [{ resource: store, access: Access.readWrite }],
       labels: { "app.kubernetes.io/name": "mlflow" },
     });
     seen.adapter = adapter;
@@ -781,7 +782,7 @@ describe("local adapter: workloadIdentity only accepts this adapter's buckets", 
       );
       env = adapter.workloadIdentity("server", {
         serviceAccountName: "x",
-        readWriteBuckets: [],
+        grants: [],
         labels: {},
       }).env;
     });
@@ -815,18 +816,29 @@ describe("local adapter: workloadIdentity only accepts this adapter's buckets", 
         resource: parent,
       };
       attempt(() =>
-        a.workloadIdentity("one", { serviceAccountName: "x", readWriteBuckets: [foreign], labels: {} }),
+        a.workloadIdentity("one", {
+          serviceAccountName: "x",
+          grants: [{ resource: foreign, access: Access.readWrite }],
+          labels: {},
+        }),
       );
       attempt(() =>
-        a.workloadIdentity("two", { serviceAccountName: "y", readWriteBuckets: [own, fake], labels: {} }),
+        a.workloadIdentity("two", {
+          serviceAccountName: "y",
+          grants: [
+            { resource: own, access: Access.readWrite },
+            { resource: fake, access: Access.readWrite },
+          ],
+          labels: {},
+        }),
       );
     });
     expect(errors).toHaveLength(2);
     expect(errors[0]).toMatch(
-      /workloadIdentity\("one"\): readWriteBuckets\[0\] was not created by this adapter/,
+      /workloadIdentity\("one"\): grants\[0\]\.resource was not created by this adapter/,
     );
     expect(errors[1]).toMatch(
-      /workloadIdentity\("two"\): readWriteBuckets\[1\] was not created by this adapter/,
+      /workloadIdentity\("two"\): grants\[1\]\.resource was not created by this adapter/,
     );
     // validation happens before the ServiceAccount is created
     expect(resourcesOfType(plan, T.sa).filter((r) => /-(one|two)-sa$/.test(r.name))).toEqual([]);
@@ -845,7 +857,10 @@ describe("local adapter: workloadIdentity only accepts this adapter's buckets", 
       const two = adapter.objectStore("two", { versioning: false, forceDestroy: true });
       env = adapter.workloadIdentity("server", {
         serviceAccountName: "x",
-        readWriteBuckets: [one, two],
+        grants: [
+          { resource: one, access: Access.readWrite },
+          { resource: two, access: Access.readWrite },
+        ],
         labels: {},
       }).env;
     });

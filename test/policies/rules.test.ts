@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { RULES } from "../../policies/catalog";
 import { FIXTURES } from "./fixtures";
 import { runRule } from "./helpers";
-import { bucketAccessPolicy } from "../../components/adapters/aws/identity";
+import { Access } from "../../components/adapters";
+import { bucketAccessPolicy } from "../../components/adapters/aws";
 import { tlsOnlyBucketPolicy } from "../../components/adapters/aws/s3";
 import { clusterKmsPolicy } from "../../components/training-cluster/aws/eks";
 import { karpenterControllerPolicies } from "../../components/training-cluster/aws/karpenter";
@@ -196,7 +197,18 @@ describe("aws-iam-no-wildcard-resource: inline policies, checked against the Ser
     const documents = [
       ...Object.values(karpenter).map((d) => JSON.stringify(d)),
       clusterKmsPolicy("arn:aws:kms:eu-west-1:123456789012:key/k"),
-      bucketAccessPolicy(["arn:aws:s3:::artifacts"], ["arn:aws:kms:eu-west-1:123456789012:key/k"]),
+      bucketAccessPolicy([
+        {
+          bucketArn: "arn:aws:s3:::artifacts",
+          keyArn: "arn:aws:kms:eu-west-1:123456789012:key/k",
+          access: Access.readWrite,
+        },
+        {
+          bucketArn: "arn:aws:s3:::models",
+          keyArn: "arn:aws:kms:eu-west-1:123456789012:key/m",
+          access: Access.read,
+        },
+      ]),
     ];
     // Karpenter's discovery statement does use Resource "*" (Describe*, pricing, ListInstanceProfiles).
     expect(documents.some((d) => d.includes('"Resource":"*"'))).toBe(true);

@@ -4,6 +4,7 @@
  * handling, Helm), the EC2NodeClass and NodePools, the handle's compatibility with the AWS
  * adapter, and input validation.
  */
+import { componentContext } from "../../components/shared/component";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { createAwsAdapter } from "../../components/adapters/aws";
@@ -121,13 +122,11 @@ function program(s: Scenario) {
   return () => {
     const parent = new Host("gpu");
     const handle = createAwsCluster(
-      {
-        parent,
-        name: `ml-${s.environment}`,
+      componentContext(parent, `ml-${s.environment}`, {
         environment: s.environment,
         tags: TAGS,
         protect: s.environment === "prod",
-      },
+      }),
       resolvedAws(s.args, s.environment),
       s.pools ?? POOLS,
     );
@@ -155,7 +154,7 @@ function program(s: Scenario) {
         backupRetentionDays: 1,
         pointInTimeRecovery: false,
       });
-      adapter.workloadIdentity("server", { serviceAccountName: "mlflow", readWriteBuckets: [], labels: {} });
+      adapter.workloadIdentity("server", { serviceAccountName: "mlflow", grants: [], labels: {} });
     }
     return {
       clusterName: handle.clusterName,
@@ -1178,12 +1177,8 @@ describe("EKS target physical names", () => {
         const parent = new Host("gpu");
         createAwsCluster(
           {
-            parent,
-            name: "gpu-cluster",
+            ...componentContext(parent, "gpu-cluster", { environment: "dev", tags: TAGS, protect: false }),
             ...(clusterName ? { clusterName } : {}),
-            environment: "dev",
-            tags: TAGS,
-            protect: false,
           },
           resolvedAws(DEV.args, "dev"),
           POOLS,

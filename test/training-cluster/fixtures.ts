@@ -2,6 +2,7 @@
  * Shared fixtures of the training-cluster tests: a fake cluster handle (a k8s.Provider and nothing
  * to wait for), GPU pools, teams, and a program that installs the in-cluster parts.
  */
+import { componentContext } from "../../components/shared/component";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -104,7 +105,7 @@ export function inClusterProgram(s: Scenario = {}, seen: { parts?: InClusterPart
     const environment = s.environment ?? "dev";
     const pools = s.pools ?? POOLS;
     seen.parts = installInClusterParts(
-      { parent, name, environment, tags: { owner: "ml-platform" }, protect: false },
+      componentContext(parent, name, { environment, tags: { owner: "ml-platform" }, protect: false }),
       handle,
       pools,
       resolvedInClusterArgs(parent, environment, handle, pools, s.args ?? { teams: TEAMS }),

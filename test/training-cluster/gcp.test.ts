@@ -1,3 +1,4 @@
+import { componentContext } from "../../components/shared/component";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import type { z } from "zod";
@@ -108,12 +109,12 @@ function program({
     if (problems.length > 0) throw new Error(problems.map((p) => problemLine(p, "args.gcp")).join("\n"));
     const handle = createGcpCluster(
       {
-        parent: host,
-        name: "train",
+        ...componentContext(host, "train", {
+          environment,
+          tags: { Team: "ML Platform", env: environment },
+          protect: protect ?? environment === "prod",
+        }),
         ...(clusterName ? { clusterName } : {}),
-        environment,
-        tags: { Team: "ML Platform", env: environment },
-        protect: protect ?? environment === "prod",
       },
       resolved,
       pools,

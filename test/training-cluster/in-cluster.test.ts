@@ -4,6 +4,7 @@
  * pool, quotas, Pod Security labels, NetworkPolicies; the job template; the existing-cluster
  * path; and bad input.
  */
+import { componentContext, type ComponentContext } from "../../components/shared/component";
 import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -98,7 +99,7 @@ describe("device plugin stack (drivers preinstalled), two pools, two teams", () 
     }
   });
 
-  it("each sub-component has exactly its children, named as before, aliasing the component they were under", () => {
+  it("each sub-component has exactly its children, named `${sub-component}-<role>`, aliasing their URNs under the component they were under", () => {
     const host = findResource(plan, "test:index:Host");
     const children = (type: string, name: string) => {
       const component = findResource(plan, type, name);
@@ -111,8 +112,8 @@ describe("device plugin stack (drivers preinstalled), two pools, two teams", () 
       [
         `${T.namespace} gtc-gpu-system`,
         `${T.netpol} gtc-gpu-system-network-policy`,
-        `${T.release} gtc-nvidia-device-plugin`,
-        `${T.release} gtc-dcgm-exporter`,
+        `${T.release} gtc-gpu-nvidia-device-plugin`,
+        `${T.release} gtc-gpu-dcgm-exporter`,
       ].sort(),
     );
     expect(children(T.kueue, "gtc-kueue")).toEqual(
@@ -120,10 +121,10 @@ describe("device plugin stack (drivers preinstalled), two pools, two teams", () 
         `${T.namespace} gtc-kueue-system`,
         `${T.netpol} gtc-kueue-system-network-policy`,
         `${T.release} gtc-kueue`,
-        `${T.flavor} gtc-flavor-default-cpu`,
-        `${T.flavor} gtc-flavor-l4-spot`,
-        `${T.flavor} gtc-flavor-a100-on-demand`,
-        `${T.cohort} gtc-cohort`,
+        `${T.flavor} gtc-kueue-flavor-default-cpu`,
+        `${T.flavor} gtc-kueue-flavor-l4-spot`,
+        `${T.flavor} gtc-kueue-flavor-a100-on-demand`,
+        `${T.cohort} gtc-kueue-cohort`,
       ].sort(),
     );
     for (const team of ["vision", "nlp"]) {
@@ -147,7 +148,10 @@ describe("device plugin stack (drivers preinstalled), two pools, two teams", () 
       );
     }
     // Every Kubernetes object aliases its URN under the component it was created under before the
-    // sub-components existed, so a deployed stack keeps it (test/stacks.test.ts checks the stacks).
+    // sub-components existed, so a deployed stack keeps it (test/stacks.test.ts checks the stacks);
+    // the ones renamed to carry their sub-component's name alias their former name.
+    const formerName = (name: string) =>
+      name.replace(/^gtc-(gpu|kueue)-(nvidia-device-plugin|dcgm-exporter|flavor-.+|cohort)$/, "gtc-$2");
     const objects = descendantsOf(plan, host.urn).filter((r) => r.custom);
     expect(objects).toHaveLength(4 + 7 + 2 * 11);
     // (The provider's own aliases of renamed Kubernetes types, e.g. extensions/v1beta1 for a
@@ -157,7 +161,7 @@ describe("device plugin stack (drivers preinstalled), two pools, two teams", () 
       expect(
         r.aliases!.filter((a) => a.startsWith(underHost) && !a.startsWith(`${underHost}mlops:index:`)),
         r.name,
-      ).toEqual([`${underHost}${r.type}::${r.name}`]);
+      ).toEqual([`${underHost}${r.type}::${formerName(r.name)}`]);
     }
   });
 
@@ -178,7 +182,12 @@ describe("device plugin stack (drivers preinstalled), two pools, two teams", () 
     const cq = findResource(plan, T.cq, "gtc-nlp-cq");
     const lq = findResource(plan, T.lq, "gtc-nlp-lq");
     expect(lq.dependencies).toContain(cq.urn);
-    for (const name of ["gtc-kueue", "gtc-cohort", "gtc-flavor-default-cpu", "gtc-flavor-a100-on-demand"]) {
+    for (const name of [
+      "gtc-kueue",
+      "gtc-kueue-cohort",
+      "gtc-kueue-flavor-default-cpu",
+      "gtc-kueue-flavor-a100-on-demand",
+    ]) {
       expect(cq.dependencies, name).toContain(plan.resources.find((r) => r.name === name && r.custom)!.urn);
     }
   });
@@ -225,7 +234,7 @@ describe("device plugin stack (drivers preinstalled), two pools, two teams", () 
   });
 
   it("installs the device plugin, pinned, on GPU nodes only, tolerating the GPU taint", () => {
-    const r = byName(plan, T.release, "gtc-nvidia-device-plugin");
+    const r = byName(plan, T.release, "gtc-gpu-nvidia-device-plugin");
     expect(r.inputs).toMatchObject({
       chart: "nvidia-device-plugin",
       version: "0.20.0",
@@ -248,7 +257,7 @@ describe("device plugin stack (drivers preinstalled), two pools, two teams", () 
   });
 
   it("installs a standalone DCGM exporter, pinned, without a ServiceMonitor; no GPU Operator", () => {
-    const r = byName(plan, T.release, "gtc-dcgm-exporter");
+    const r = byName(plan, T.release, "gtc-gpu-dcgm-exporter");
     expect(r.inputs).toMatchObject({
       chart: "dcgm-exporter",
       version: DCGM_EXPORTER_CHART.version,
@@ -651,7 +660,7 @@ describe("existing cluster target", () => {
     const plan = await planOf(() => {
       const parent = new Host("gtc");
       handle = adoptExistingCluster(
-        { parent, name: "gtc", environment: "dev", tags: {}, protect: false },
+        componentContext(parent, "gtc", { environment: "dev", tags: {}, protect: false }),
         existingClusterArgsSchema.parse({
           kubeconfig: "apiVersion: v1\nkind: Config\n",
           context: "kind-mlops",
@@ -673,7 +682,7 @@ describe("existing cluster target", () => {
     const run = (gpuDriversPreinstalled?: boolean) =>
       planOf(() => {
         const parent = new Host("gtc");
-        const ctx = { parent, name: "gtc", environment: "dev" as const, tags: {}, protect: false };
+        const ctx = componentContext(parent, "gtc", { environment: "dev", tags: {}, protect: false });
         const handle = adoptExistingCluster(ctx, { context: "kind-mlops", gpuDriversPreinstalled });
         installInClusterPartsFor(ctx, handle);
       });
@@ -815,7 +824,7 @@ describe("bad input", () => {
         new NvidiaGpuStack(
           "gtc-gpu",
           {
-            context: { parent, name: "gtc", environment: "dev", tags: {}, protect: false },
+            context: componentContext(parent, "gtc", { environment: "dev", tags: {}, protect: false }),
             cluster: fakeClusterHandle(),
             gpuStack: "none",
             dcgmExporter: false,
@@ -854,10 +863,7 @@ function byName(plan: Plan, type: string, name: string): PlanResource {
 }
 
 /** Installs the in-cluster parts with two teams on an adopted cluster (no GPU pools declared). */
-function installInClusterPartsFor(
-  ctx: { parent: Host; name: string; environment: "dev"; tags: Record<string, string>; protect: boolean },
-  handle: ClusterHandle,
-): void {
+function installInClusterPartsFor(ctx: ComponentContext, handle: ClusterHandle): void {
   installInClusterParts(
     ctx,
     handle,

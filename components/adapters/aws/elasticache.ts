@@ -4,10 +4,11 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { physicalName, physicalNameBase, PhysicalNameKind } from "../../shared/names";
+import { physicalName, PhysicalNameKind } from "../../shared/names";
+import { nameBase } from "./kms";
 import type { DatabaseSize } from "../../shared/presets";
 import { KEY_VALUE_PORT, keyValuePassword } from "../key-value";
-import type { AdapterContext, AwsTargetArgs, KeyValueStore, KeyValueStoreArgs } from "../types";
+import type { CloudContext, AwsTargetArgs, KeyValueStore, KeyValueStoreArgs } from "../types";
 import { nodeOnlySecurityGroup, vpcEgressRule } from "./network";
 
 /**
@@ -48,7 +49,7 @@ export const ELASTICACHE_MAX_SNAPSHOT_DAYS = 35;
  * trust store (no CA to mount).
  */
 export function createElastiCacheValkey(
-  ctx: AdapterContext,
+  ctx: CloudContext,
   target: AwsTargetArgs,
   role: string,
   args: KeyValueStoreArgs,
@@ -94,7 +95,7 @@ export function createElastiCacheValkey(
       kmsKeyId: args.key?.keyId,
       snapshotRetentionLimit: days,
       finalSnapshotIdentifier: args.deletionProtection
-        ? physicalName(PhysicalNameKind.elasticacheSnapshot, physicalNameBase(ctx.name), role, "valkey-final")
+        ? physicalName(PhysicalNameKind.elasticacheSnapshot, nameBase(ctx), role, "valkey-final")
         : undefined,
       tags: ctx.tags,
     },

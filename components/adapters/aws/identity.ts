@@ -6,7 +6,9 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { governanceLabels } from "../../shared/k8s";
+import { checkGrants } from "../grants";
 import type { AdapterContext, ObjectStore, WorkloadIdentity, WorkloadIdentityArgs } from "../types";
+import { Access } from "../types";
 import { httpsEgressRule, podIdentityAgentEgressRule } from "./network";
 
 /** The identity settings of `AwsTargetArgs`, validated: exactly what each mode needs. */
@@ -33,10 +35,10 @@ export const POD_IDENTITY_PRINCIPAL = "pods.eks.amazonaws.com";
 /** ServiceAccount annotation the EKS pod identity webhook reads for IRSA. */
 export const IRSA_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn";
 
-/** Bucket-level S3 actions a read/write workload needs (on the bucket ARN). */
+/** Bucket-level S3 actions every grant needs, read or read/write (on the bucket ARN). */
 export const S3_BUCKET_ACTIONS = ["s3:ListBucket", "s3:GetBucketLocation"];
 
-/** Object-level S3 actions a read/write workload needs (on `<bucket ARN>/*`). */
+/** Object-level S3 actions of a `readWrite` grant (on `<bucket ARN>/*`). */
 export const S3_OBJECT_ACTIONS = [
   "s3:GetObject",
   "s3:PutObject",
@@ -45,8 +47,17 @@ export const S3_OBJECT_ACTIONS = [
   "s3:ListMultipartUploadParts",
 ];
 
+/** Object-level S3 actions of a `read` grant (on `<bucket ARN>/*`): download only. */
+export const S3_READ_OBJECT_ACTIONS = ["s3:GetObject"];
+
 /** KMS actions SSE-KMS reads and writes need (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html). */
 export const KMS_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"];
+
+/**
+ * KMS actions reading an SSE-KMS object needs: `kms:Decrypt` only (uploads need
+ * `kms:GenerateDataKey`; same page).
+ */
+export const KMS_READ_ACTIONS = ["kms:Decrypt"];
 
 /** The trust policy of an IRSA role: only `system:serviceaccount:<ns>:<sa>` with audience STS. */
 export function irsaTrustPolicy(
@@ -103,15 +114,50 @@ export function podIdentityTrustPolicy(clusterName: string, namespace: string, s
   });
 }
 
-/** The inline policy: read/write on exactly these buckets, and use of exactly these keys. */
-export function bucketAccessPolicy(bucketArns: string[], keyArns: string[]): string {
+/** One grant with its ARNs resolved, as `bucketAccessPolicy` takes it. */
+export interface BucketGrant {
+  bucketArn: string;
+  /** ARN of the bucket's KMS key, when it has a customer-managed one. */
+  keyArn?: string;
+  access: Access;
+}
+
+/**
+ * The inline policy: exactly the granted access on exactly these buckets, and use of exactly their
+ * keys. `readWrite` buckets get `S3_OBJECT_ACTIONS` and `KMS_ACTIONS` on their keys; `read`
+ * buckets `S3_READ_OBJECT_ACTIONS` and `KMS_READ_ACTIONS` on keys no `readWrite` bucket uses.
+ * With only `readWrite` grants the document is the one this adapter has always written
+ * (statements "Buckets", "Objects", "BucketKeys").
+ */
+export function bucketAccessPolicy(grants: BucketGrant[]): string {
+  const writable = grants.filter((g) => g.access === Access.readWrite);
+  const readable = grants.filter((g) => g.access === Access.read);
+  const keysOf = (list: BucketGrant[]) => [...new Set(list.flatMap((g) => (g.keyArn ? [g.keyArn] : [])))];
+  const writeKeys = keysOf(writable);
+  const readKeys = keysOf(readable).filter((k) => !writeKeys.includes(k));
+  const objects = (list: BucketGrant[]) => list.map((g) => `${g.bucketArn}/*`);
+
   const statements: Record<string, unknown>[] = [
-    { Sid: "Buckets", Effect: "Allow", Action: S3_BUCKET_ACTIONS, Resource: bucketArns },
-    { Sid: "Objects", Effect: "Allow", Action: S3_OBJECT_ACTIONS, Resource: bucketArns.map((a) => `${a}/*`) },
+    { Sid: "Buckets", Effect: "Allow", Action: S3_BUCKET_ACTIONS, Resource: grants.map((g) => g.bucketArn) },
   ];
-  const keys = [...new Set(keyArns)];
-  if (keys.length > 0)
-    statements.push({ Sid: "BucketKeys", Effect: "Allow", Action: KMS_ACTIONS, Resource: keys });
+  if (writable.length > 0)
+    statements.push({
+      Sid: "Objects",
+      Effect: "Allow",
+      Action: S3_OBJECT_ACTIONS,
+      Resource: objects(writable),
+    });
+  if (readable.length > 0)
+    statements.push({
+      Sid: "ReadObjects",
+      Effect: "Allow",
+      Action: S3_READ_OBJECT_ACTIONS,
+      Resource: objects(readable),
+    });
+  if (writeKeys.length > 0)
+    statements.push({ Sid: "BucketKeys", Effect: "Allow", Action: KMS_ACTIONS, Resource: writeKeys });
+  if (readKeys.length > 0)
+    statements.push({ Sid: "ReadBucketKeys", Effect: "Allow", Action: KMS_READ_ACTIONS, Resource: readKeys });
   return JSON.stringify({ Version: "2012-10-17", Statement: statements });
 }
 
@@ -133,6 +179,7 @@ export function createWorkloadIdentity(
   args: WorkloadIdentityArgs,
   region: pulumi.Output<string>,
 ): WorkloadIdentity {
+  const grants = checkGrants(role, args.grants);
   const opts = { parent: ctx.parent };
   const name = `${ctx.name}-${role}`;
   const namespace = pulumi.output(ctx.namespace);
@@ -160,16 +207,17 @@ export function createWorkloadIdentity(
   // Pods started before these exist get no credentials (Pod Identity) or no permissions (both
   // modes); the workload waits for them (`WorkloadIdentity.ready`).
   const ready: pulumi.Resource[] = [];
-  if (args.readWriteBuckets.length > 0) {
-    const bucketArns = args.readWriteBuckets.map(bucketArn);
-    const keyArns = args.readWriteBuckets.flatMap((s) => (s.encryptionKey ? [s.encryptionKey.keyId] : []));
+  if (grants.length > 0) {
+    const resolved = grants.map((g) =>
+      pulumi
+        .all([bucketArn(g.resource), g.resource.encryptionKey?.keyId])
+        .apply(([arn, key]): BucketGrant => ({ bucketArn: arn, keyArn: key, access: g.access })),
+    );
     const policy = new aws.iam.RolePolicy(
       `${name}-role-policy`,
       {
         role: iamRole.name,
-        policy: pulumi
-          .all([pulumi.all(bucketArns), pulumi.all(keyArns)])
-          .apply(([buckets, keys]) => bucketAccessPolicy(buckets, keys)),
+        policy: pulumi.all(resolved).apply(bucketAccessPolicy),
       },
       opts,
     );

@@ -11,7 +11,10 @@ import type {
   AdapterContext,
   AwsTargetArgs,
   CloudAdapter,
+  CloudCapabilities,
+  CloudContext,
   EncryptionKey,
+  EncryptionKeyArgs,
   KeyValueStore,
   KeyValueStoreArgs,
   ObjectStore,
@@ -32,6 +35,26 @@ import { createS3Bucket } from "./s3";
 
 export { ELASTICACHE_NODE_TYPE, VALKEY_ENGINE_VERSION } from "./elasticache";
 export type { AwsIdentity } from "./identity";
+export {
+  IRSA_AUDIENCE,
+  IRSA_ROLE_ANNOTATION,
+  KMS_ACTIONS,
+  KMS_READ_ACTIONS,
+  POD_IDENTITY_PRINCIPAL,
+  S3_BUCKET_ACTIONS,
+  S3_OBJECT_ACTIONS,
+  S3_READ_OBJECT_ACTIONS,
+  bucketAccessPolicy,
+  irsaTrustPolicy,
+  podIdentityTrustPolicy,
+} from "./identity";
+export { KMS_DELETION_WINDOW_DAYS } from "./kms";
+export {
+  EC2_METADATA_CIDR,
+  EKS_POD_IDENTITY_AGENT_CIDR,
+  httpsEgressRule,
+  podIdentityAgentEgressRule,
+} from "./network";
 export { ALB_INGRESS_CLASS, ALB_SSL_POLICY, AWS_INGRESS_CLASSES, albIngressAnnotations } from "./ingress";
 
 function isSet(value: pulumi.Input<string> | undefined): value is pulumi.Input<string> {
@@ -71,6 +94,35 @@ export function resolveAwsIdentity(target: AwsTargetArgs, where: string): AwsIde
   return identity;
 }
 
+/** The provider's region and account, each read once and only when a child needs it. */
+interface AwsAccountLookups {
+  region(): pulumi.Output<string>;
+  accountId(): pulumi.Output<string>;
+}
+
+function accountLookups(ctx: CloudContext): AwsAccountLookups {
+  let region: pulumi.Output<string> | undefined;
+  let accountId: pulumi.Output<string> | undefined;
+  return {
+    region: () => (region ??= aws.getRegionOutput({}, { parent: ctx.parent }).apply((r) => r.region)),
+    accountId: () =>
+      (accountId ??= aws.getCallerIdentityOutput({}, { parent: ctx.parent }).apply((c) => c.accountId)),
+  };
+}
+
+/**
+ * The AWS capabilities that need neither a Kubernetes provider nor `settings.aws` (KMS keys),
+ * for cluster builders that run before the cluster exists. Keys are named `${ctx.name}-<role>-key`.
+ */
+export function createAwsCloudAdapter(ctx: CloudContext, _settings: TargetSettings = {}): CloudCapabilities {
+  return {
+    target: Target.aws,
+    encryptionKey(role: string, args?: EncryptionKeyArgs): EncryptionKey {
+      return createKmsKey(ctx, role, args);
+    },
+  };
+}
+
 /**
  * Creates the AWS adapter for one component instance. Every child is named `${ctx.name}-<role>-…`
  * and parented to `ctx.parent`; keys, buckets and databases get `protect`/`retainOnDelete` from
@@ -87,22 +139,12 @@ export function createAwsAdapter(ctx: AdapterContext, settings: TargetSettings):
     );
   }
   const identity = resolveAwsIdentity(target, ctx.name);
-
-  // The provider's region and account, read once and only when a child needs them.
-  let region: pulumi.Output<string> | undefined;
-  const awsRegion = (): pulumi.Output<string> =>
-    (region ??= aws.getRegionOutput({}, { parent: ctx.parent }).apply((r) => r.region));
-  let accountId: pulumi.Output<string> | undefined;
-  const awsAccountId = (): pulumi.Output<string> =>
-    (accountId ??= aws.getCallerIdentityOutput({}, { parent: ctx.parent }).apply((c) => c.accountId));
+  const account = accountLookups(ctx);
 
   return {
-    target: Target.aws,
-    encryptionKey(role: string): EncryptionKey {
-      return createKmsKey(ctx, role);
-    },
+    ...createAwsCloudAdapter(ctx, settings),
     objectStore(role: string, args: ObjectStoreArgs): ObjectStore {
-      return createS3Bucket(ctx, role, args, awsRegion(), awsAccountId());
+      return createS3Bucket(ctx, role, args, account.region(), account.accountId());
     },
     postgres(role: string, args: PostgresArgs): PostgresDatabase {
       return createRdsPostgres(ctx, target, role, args);
@@ -111,7 +153,7 @@ export function createAwsAdapter(ctx: AdapterContext, settings: TargetSettings):
       return createElastiCacheValkey(ctx, target, role, args);
     },
     workloadIdentity(role: string, args: WorkloadIdentityArgs): WorkloadIdentity {
-      return createWorkloadIdentity(ctx, identity, role, args, awsRegion());
+      return createWorkloadIdentity(ctx, identity, role, args, account.region());
     },
     ingress: awsIngressExposure(target),
   };

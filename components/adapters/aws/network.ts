@@ -4,7 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import type * as k8s from "@pulumi/kubernetes";
-import type { AdapterContext, AwsTargetArgs } from "../types";
+import type { CloudContext, AwsTargetArgs } from "../types";
 
 type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
 
@@ -52,7 +52,7 @@ export type NodeOnlyService = readonly [kind: string, service: string, port: num
  * `egress`).
  */
 export function nodeOnlySecurityGroup(
-  ctx: AdapterContext,
+  ctx: CloudContext,
   target: AwsTargetArgs,
   owner: string,
   [kind, service, port]: NodeOnlyService,

@@ -2,9 +2,10 @@
  * RDS for PostgreSQL for the AWS adapter: private, encrypted, TLS-only.
  */
 import * as aws from "@pulumi/aws";
-import { physicalName, physicalNameBase, PhysicalNameKind } from "../../shared/names";
+import { physicalName, PhysicalNameKind } from "../../shared/names";
+import { nameBase } from "./kms";
 import type { DatabaseSize } from "../../shared/presets";
-import type { AdapterContext, AwsTargetArgs, PostgresArgs, PostgresDatabase } from "../types";
+import type { CloudContext, AwsTargetArgs, PostgresArgs, PostgresDatabase } from "../types";
 import { nodeOnlySecurityGroup, vpcEgressRule } from "./network";
 
 /** PostgreSQL port (the RDS default for the postgres engine). */
@@ -67,7 +68,7 @@ const PERFORMANCE_INSIGHTS_RETENTION_DAYS = 7;
  * The instance is stateful, so it gets `protect` and `retainOnDelete` from the context.
  */
 export function createRdsPostgres(
-  ctx: AdapterContext,
+  ctx: CloudContext,
   target: AwsTargetArgs,
   role: string,
   args: PostgresArgs,
@@ -146,7 +147,7 @@ export function createRdsPostgres(
       skipFinalSnapshot: !args.deletionProtection,
       // Snapshot identifiers are unique per account and region: `<name>-<stack>-<role>-postgres-final`.
       finalSnapshotIdentifier: args.deletionProtection
-        ? physicalName(PhysicalNameKind.rdsSnapshot, physicalNameBase(ctx.name), role, "postgres-final")
+        ? physicalName(PhysicalNameKind.rdsSnapshot, nameBase(ctx), role, "postgres-final")
         : undefined,
       copyTagsToSnapshot: true,
       // MLflow authenticates with its generated password; IAM database auth would only widen who can log in.

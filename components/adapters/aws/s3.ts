@@ -4,7 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AdapterContext, ObjectStore, ObjectStoreArgs } from "../types";
+import type { CloudContext, ObjectStore, ObjectStoreArgs } from "../types";
 import { httpsEgressRule } from "./network";
 
 /** Key prefix of the server access logs in the log bucket (the log delivery grant is scoped to it). */
@@ -117,7 +117,7 @@ function ownerEnforced(name: string, bucket: aws.s3.Bucket, opts: pulumi.CustomR
  * Returns the bucket and the resources log delivery needs before logging is switched on.
  */
 function createAccessLogBucket(
-  ctx: AdapterContext,
+  ctx: CloudContext,
   name: string,
   args: ObjectStoreArgs,
   sourceBucket: aws.s3.Bucket,
@@ -191,7 +191,7 @@ function createAccessLogBucket(
  * The buckets are stateful, so they get `protect` and `retainOnDelete` from the context.
  */
 export function createS3Bucket(
-  ctx: AdapterContext,
+  ctx: CloudContext,
   role: string,
   args: ObjectStoreArgs,
   region: pulumi.Output<string>,

@@ -5,7 +5,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import { cidrProblem, formatIpv4Cidr, parseIpv4Cidr, type CidrRule } from "../../shared/cidr";
-import type { AdapterContext, GcpTargetArgs, TargetSettings } from "../types";
+import type { CloudContext, GcpTargetArgs, TargetSettings } from "../types";
 
 /**
  * Default CIDR of the private services access range (see `GcpTargetArgs.privateServiceAccessCidr`).
@@ -26,7 +26,7 @@ export const GKE_METADATA_SERVER_DAEMON_CIDR = "169.254.169.252/32";
 
 /** Everything the GCP adapter's files need besides the per-call args. */
 export interface GcpAdapterScope {
-  ctx: AdapterContext;
+  ctx: CloudContext;
   gcp: GcpTargetArgs;
   /** `ctx.tags` sanitized to GCP label rules. */
   labels: Record<string, string>;
@@ -48,7 +48,7 @@ export function requireGcpSettings(settings: TargetSettings): GcpTargetArgs {
 }
 
 /** Builds the scope shared by the adapter's files. */
-export function gcpScope(ctx: AdapterContext, settings: TargetSettings): GcpAdapterScope {
+export function gcpScope(ctx: CloudContext, settings: TargetSettings): GcpAdapterScope {
   const gcp = requireGcpSettings(settings);
   const opts: pulumi.CustomResourceOptions = { parent: ctx.parent };
   return {

@@ -8,7 +8,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { governanceLabels } from "../../shared/k8s";
 import { physicalName, physicalNameBase, PhysicalNameKind } from "../../shared/names";
-import type { WorkloadIdentity, WorkloadIdentityArgs } from "../types";
+import { checkGrants } from "../grants";
+import type { KubernetesContext, WorkloadIdentity, WorkloadIdentityArgs } from "../types";
+import { Access } from "../types";
 import {
   GKE_METADATA_SERVER_DAEMON_CIDR,
   METADATA_SERVER_CIDR,
@@ -23,6 +25,18 @@ import type { StoreRoleRegistry } from "./gcs";
  * bucket, never on the project.
  */
 export const BUCKET_OBJECT_ROLE = "roles/storage.objectUser";
+
+/**
+ * Object read and list on a bucket (`storage.objects.get`/`list`), for `read` grants
+ * (https://cloud.google.com/storage/docs/access-control/iam-roles#standard-roles). Reading a CMEK
+ * bucket needs no key grant: the Cloud Storage service agent decrypts.
+ */
+export const BUCKET_READ_ROLE = "roles/storage.objectViewer";
+
+/** The bucket role of a grant's access. */
+export function bucketRole(access: Access): string {
+  return access === Access.read ? BUCKET_READ_ROLE : BUCKET_OBJECT_ROLE;
+}
 
 /** Lets a principal (here one Kubernetes ServiceAccount) impersonate the Google service account. */
 export const WORKLOAD_IDENTITY_USER_ROLE = "roles/iam.workloadIdentityUser";
@@ -44,11 +58,13 @@ export const GKE_SA_ANNOTATION = "iam.gke.io/gcp-service-account";
  */
 export function createWorkloadIdentity(
   scope: GcpAdapterScope,
+  kube: KubernetesContext,
   role: string,
   args: WorkloadIdentityArgs,
   stores: StoreRoleRegistry,
 ): WorkloadIdentity {
   const { ctx, gcp: target, opts } = scope;
+  const grantList = checkGrants(role, args.grants);
   const prefix = `${ctx.name}-${role}`;
 
   if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(args.serviceAccountName)) {
@@ -61,7 +77,11 @@ export function createWorkloadIdentity(
     `${prefix}-gsa`,
     {
       project: target.project,
-      accountId: physicalName(PhysicalNameKind.gcpServiceAccountId, physicalNameBase(ctx.name), role),
+      accountId: physicalName(
+        PhysicalNameKind.gcpServiceAccountId,
+        ctx.physicalNameBase ?? physicalNameBase(ctx.name),
+        role,
+      ),
       displayName: `${ctx.name} ${role} (Workload Identity)`.slice(0, 100),
       description: `Workload Identity for Kubernetes ServiceAccount ${args.serviceAccountName}; managed by pulumi-mlops`,
     },
@@ -69,11 +89,13 @@ export function createWorkloadIdentity(
   );
   const member = pulumi.interpolate`serviceAccount:${account.email}`;
 
-  const grants: pulumi.Resource[] = args.readWriteBuckets.map(
-    (store, index) =>
+  // One member per granted bucket, named after the store's role (`bucket<index>` for a store
+  // another adapter instance created), with the role of the grant's access.
+  const grants: pulumi.Resource[] = grantList.map(
+    ({ resource: store, access }, index) =>
       new gcp.storage.BucketIAMMember(
         `${prefix}-${stores.get(store) ?? `bucket${index}`}-bucket-member`,
-        { bucket: store.bucketName, role: BUCKET_OBJECT_ROLE, member },
+        { bucket: store.bucketName, role: bucketRole(access), member },
         opts,
       ),
   );
@@ -83,7 +105,7 @@ export function createWorkloadIdentity(
     {
       serviceAccountId: account.name,
       role: WORKLOAD_IDENTITY_USER_ROLE,
-      member: pulumi.interpolate`serviceAccount:${target.project}.svc.id.goog[${ctx.namespace}/${args.serviceAccountName}]`,
+      member: pulumi.interpolate`serviceAccount:${target.project}.svc.id.goog[${kube.namespace}/${args.serviceAccountName}]`,
     },
     opts,
   );
@@ -93,14 +115,14 @@ export function createWorkloadIdentity(
     {
       metadata: {
         name: args.serviceAccountName,
-        namespace: ctx.namespace,
+        namespace: kube.namespace,
         // Governance labels from the tags, then the component's own labels (which win on a clash).
         labels: { ...governanceLabels(ctx.tags), ...args.labels },
         annotations: { [GKE_SA_ANNOTATION]: account.email },
       },
       automountServiceAccountToken: false,
     },
-    { parent: ctx.parent, provider: ctx.k8sProvider, dependsOn: [...ctx.dependsOn, binding, ...grants] },
+    { parent: ctx.parent, provider: kube.k8sProvider, dependsOn: [...kube.dependsOn, binding, ...grants] },
   );
 
   return {

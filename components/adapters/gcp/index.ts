@@ -2,15 +2,16 @@
  * The Google Cloud adapter: Cloud KMS keys, Cloud Storage buckets, Cloud SQL for PostgreSQL on a
  * private IP, Memorystore for Redis, and Workload Identity Federation for GKE. Each concern lives in its own file.
  */
-import type { AdapterContext, CloudAdapter, TargetSettings } from "../types";
+import type { AdapterContext, CloudAdapter, CloudCapabilities, CloudContext, TargetSettings } from "../types";
 import { createPostgres } from "./cloudsql";
-import { gcpScope } from "./common";
+import { gcpScope, type GcpAdapterScope } from "./common";
 import { createObjectStore, type StoreRoleRegistry } from "./gcs";
 import { createWorkloadIdentity } from "./identity";
 import { gcpIngressExposure } from "./ingress";
 import { createEncryptionKey, type KeyGrantRegistry } from "./kms";
 import { createMemorystoreRedis } from "./memorystore";
 import { privateServiceAccessOnce } from "./private-service-access";
+import { Target } from "../types";
 
 export { CLOUD_SQL_TIERS, POSTGRES_VERSION, transactionLogRetentionDays } from "./cloudsql";
 export {
@@ -21,8 +22,19 @@ export {
   parsePrivateServiceAccessCidr,
   PRIVATE_SERVICE_ACCESS_CIDR_RULE,
 } from "./common";
-export { BUCKET_OBJECT_ROLE, GKE_SA_ANNOTATION, WORKLOAD_IDENTITY_USER_ROLE } from "./identity";
+export {
+  BUCKET_OBJECT_ROLE,
+  BUCKET_READ_ROLE,
+  GKE_SA_ANNOTATION,
+  WORKLOAD_IDENTITY_USER_ROLE,
+  bucketRole,
+} from "./identity";
 export { ENCRYPTER_DECRYPTER_ROLE, KEY_ROTATION_PERIOD } from "./kms";
+export {
+  createPrivateServiceAccess,
+  type PrivateServiceAccess,
+  type PrivateServiceAccessArgs,
+} from "./private-service-access";
 export { MEMORYSTORE_MEMORY_GB, MEMORYSTORE_REDIS_VERSION, MEMORYSTORE_TLS_PORT } from "./memorystore";
 export {
   BACKEND_CONFIG_ANNOTATION,
@@ -34,6 +46,22 @@ export {
   backendConfigSpec,
   gkeIngressAnnotations,
 } from "./ingress";
+
+/**
+ * The Google Cloud capabilities that need no Kubernetes provider (Cloud KMS keys), for cluster
+ * builders that run before the cluster exists. `settings.gcp` (project and region) is required;
+ * an Error naming `args.gcp` is thrown without it.
+ */
+export function createGcpCloudAdapter(ctx: CloudContext, settings: TargetSettings): CloudCapabilities {
+  return gcpCloudCapabilities(gcpScope(ctx, settings), new WeakMap());
+}
+
+function gcpCloudCapabilities(scope: GcpAdapterScope, keys: KeyGrantRegistry): CloudCapabilities {
+  return {
+    target: Target.gcp,
+    encryptionKey: (role, args) => createEncryptionKey(scope, role, keys, args),
+  };
+}
 
 /**
  * Creates the Google Cloud adapter for one component instance. `settings.gcp` (project, region,
@@ -48,12 +76,11 @@ export function createGcpAdapter(ctx: AdapterContext, settings: TargetSettings):
   const stores: StoreRoleRegistry = new WeakMap();
   const privateServiceAccess = privateServiceAccessOnce(scope);
   return {
-    target: "gcp",
-    encryptionKey: (role) => createEncryptionKey(scope, role, keys),
+    ...gcpCloudCapabilities(scope, keys),
     objectStore: (role, args) => createObjectStore(scope, role, args, keys, stores),
     postgres: (role, args) => createPostgres(scope, role, args, keys, privateServiceAccess),
     keyValueStore: (role, args) => createMemorystoreRedis(scope, role, args, privateServiceAccess),
-    workloadIdentity: (role, args) => createWorkloadIdentity(scope, role, args, stores),
+    workloadIdentity: (role, args) => createWorkloadIdentity(scope, ctx, role, args, stores),
     ingress: gcpIngressExposure(ctx, scope.gcp),
   };
 }

@@ -4,7 +4,8 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import type { EncryptionKey } from "../types";
+import type { EncryptionKey, EncryptionKeyArgs } from "../types";
+import { KeyPurpose } from "../types";
 import type { GcpAdapterScope } from "./common";
 
 /**
@@ -17,7 +18,7 @@ export const KEY_ROTATION_PERIOD = "7776000s";
 /** The IAM role a service agent needs to encrypt and decrypt with a key. */
 export const ENCRYPTER_DECRYPTER_ROLE = "roles/cloudkms.cryptoKeyEncrypterDecrypter";
 
-/** The grants that let the Google service agents use a key; users of the key depend on them. */
+/** The grants that let the Google service agents use a data key; users of the key depend on them. */
 export interface KeyGrants {
   /** Cloud Storage service agent (`service-<number>@gs-project-accounts...`) on the key. */
   storage: gcp.kms.CryptoKeyIAMMember;
@@ -25,13 +26,25 @@ export interface KeyGrants {
   cloudSql: gcp.kms.CryptoKeyIAMMember;
 }
 
-/** Keys created by this adapter, with their grants, looked up by the key resource. */
+/** Data keys created by this adapter, with their grants, looked up by the key resource. */
 export type KeyGrantRegistry = WeakMap<pulumi.Resource, KeyGrants>;
 
 /**
- * Creates a key ring and an ENCRYPT_DECRYPT key in the target region, and grants the Cloud Storage
- * and Cloud SQL service agents use of it. A bucket or instance is only created with CMEK once its
- * agent can use the key, so both look the grants up in `registry`.
+ * The one Cloud KMS key builder of the toolkit: the adapter's `encryptionKey` (component data)
+ * and the GKE builder's Secrets key both call it, so every key has the same settings.
+ *
+ * Creates a key ring `${ctx.name}-<role>-keyring` and an ENCRYPT_DECRYPT key
+ * `${ctx.name}-<role>-key` (90-day rotation, CIS GCP 1.10) in the target region, and grants the
+ * service agents of the key's purpose use of it:
+ * - "data": the Cloud Storage and Cloud SQL service agents (`-gcs-agent-member`,
+ *   `-sql-agent-member`, plus the `-sql-agent` ServiceIdentity that makes sure Cloud SQL's agent
+ *   exists). A bucket or instance is only created with CMEK once its agent can use the key, so
+ *   both look the grants up in `registry`.
+ * - "kubernetesSecrets": the GKE service agent
+ *   `service-<project number>@container-engine-robot.iam.gserviceaccount.com` (`-key-gke-agent`),
+ *   which GKE needs for `databaseEncryption`
+ *   (https://cloud.google.com/kubernetes-engine/docs/how-to/encrypting-secrets); the cluster
+ *   waits for it (`EncryptionKey.ready`).
  *
  * Key rings cannot be deleted in Google Cloud; deleting a key destroys its versions after the
  * scheduled-destruction period (30 days by default, `destroyScheduledDuration`). Both get
@@ -43,6 +56,7 @@ export function createEncryptionKey(
   scope: GcpAdapterScope,
   role: string,
   registry: KeyGrantRegistry,
+  args: EncryptionKeyArgs = {},
 ): EncryptionKey {
   const { ctx, gcp: target, labels, opts, statefulOpts } = scope;
   const prefix = `${ctx.name}-${role}`;
@@ -62,6 +76,17 @@ export function createEncryptionKey(
     },
     statefulOpts,
   );
+
+  if ((args.purpose ?? KeyPurpose.data) === KeyPurpose.kubernetesSecrets) {
+    const project = gcp.organizations.getProjectOutput({ projectId: target.project }, { parent: ctx.parent });
+    const gkeAgent = keyUserMember(
+      `${prefix}-key-gke-agent`,
+      key.id,
+      pulumi.interpolate`serviceAccount:service-${project.number}@container-engine-robot.iam.gserviceaccount.com`,
+      opts,
+    );
+    return { keyId: key.id, resource: key, ready: [gkeAgent] };
+  }
 
   // The Cloud Storage service agent exists in every project; the invoke returns its e-mail.
   const storageAgent = gcp.storage.getProjectServiceAccountOutput(
@@ -89,7 +114,7 @@ export function createEncryptionKey(
   );
 
   registry.set(key, { storage, cloudSql });
-  return { keyId: key.id, resource: key };
+  return { keyId: key.id, resource: key, ready: [storage, cloudSql] };
 }
 
 /** Grants `member` (a service agent) encrypt/decrypt on the key `cryptoKeyId`. */

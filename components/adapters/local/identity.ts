@@ -6,21 +6,29 @@
  * Children: one core/v1 ServiceAccount, Pulumi name `${ctx.name}-<role>-sa`, `metadata.name`
  * `args.serviceAccountName`.
  *
- * Limitation (dev only): the credentials are MinIO's root credentials, so access is not scoped
- * to the bucket the way an IAM policy scopes it on the clouds.
+ * Access: each store has its own MinIO server with a single bucket. A `readWrite` grant injects
+ * the server's root credentials (dev only: they could also administer that one server, which
+ * holds nothing but the granted bucket). A `read` grant really is read-only: a MinIO user with a
+ * policy that lists and reads exactly that bucket (`createMinioReader`), created by a Job the
+ * workload's pods wait for (`WorkloadIdentity.ready`).
+ *
+ * Limitation: only the first granted store's credentials are injected (one set of S3
+ * credentials per process); a warning names the others.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { checkGrants } from "../grants";
 import type { AdapterContext, ObjectStore, WorkloadIdentity, WorkloadIdentityArgs } from "../types";
 import { childOptions, objectLabels, objectName } from "./common";
-import { MINIO_SECRET_KEYS, type MinioStore } from "./minio";
+import { createMinioReader, MINIO_SECRET_KEYS, type MinioStore } from "./minio";
+import { Access } from "../types";
 
 /**
  * Creates the workload's ServiceAccount and the environment that gives it the credentials of the
- * first bucket in `args.readWriteBuckets`. `stores` is the adapter instance's registry of the
- * MinIO stores it created.
+ * first store in `args.grants`. `stores` is the adapter instance's registry of the MinIO stores it
+ * created.
  *
- * @throws Error when a bucket in `args.readWriteBuckets` was not created by this adapter instance.
+ * @throws Error when a store in `args.grants` was not created by this adapter instance.
  */
 export function createWorkloadIdentity(
   ctx: AdapterContext,
@@ -28,11 +36,12 @@ export function createWorkloadIdentity(
   role: string,
   args: WorkloadIdentityArgs,
 ): WorkloadIdentity {
-  const known = args.readWriteBuckets.map((bucket, index) => {
-    const minio = stores.get(bucket);
+  const grants = checkGrants(role, args.grants);
+  const known = grants.map(({ resource }, index) => {
+    const minio = stores.get(resource);
     if (minio === undefined) {
       throw new Error(
-        `local adapter: workloadIdentity("${role}"): readWriteBuckets[${index}] was not created by this ` +
+        `local adapter: workloadIdentity("${role}"): grants[${index}].resource was not created by this ` +
           `adapter's objectStore(); on the "local" target a workload can only be given credentials for ` +
           `a MinIO store of the same component.`,
       );
@@ -60,20 +69,24 @@ export function createWorkloadIdentity(
     childOptions(ctx),
   );
 
-  const first = known[0];
+  // The first store's credentials: a read-only user for a `read` grant, the root user otherwise.
+  const firstStore = known[0];
+  const reader =
+    firstStore !== undefined && grants[0]?.access === Access.read
+      ? createMinioReader(ctx, firstStore, role)
+      : undefined;
+  const secretName = reader?.credentialsSecretName ?? firstStore?.credentialsSecretName;
   const env: k8s.types.input.core.v1.EnvVar[] =
-    first === undefined
+    secretName === undefined
       ? []
       : [
           {
             name: "AWS_ACCESS_KEY_ID",
-            valueFrom: { secretKeyRef: { name: first.credentialsSecretName, key: MINIO_SECRET_KEYS.user } },
+            valueFrom: { secretKeyRef: { name: secretName, key: MINIO_SECRET_KEYS.user } },
           },
           {
             name: "AWS_SECRET_ACCESS_KEY",
-            valueFrom: {
-              secretKeyRef: { name: first.credentialsSecretName, key: MINIO_SECRET_KEYS.password },
-            },
+            valueFrom: { secretKeyRef: { name: secretName, key: MINIO_SECRET_KEYS.password } },
           },
         ];
 
@@ -81,10 +94,11 @@ export function createWorkloadIdentity(
     serviceAccount,
     serviceAccountName: serviceAccount.metadata.name,
     // The "principal" is the credentials Secret (empty when no bucket was given).
-    principal: pulumi.output(first?.credentialsSecretName ?? ""),
+    principal: pulumi.output(secretName ?? ""),
     env,
     // Reaching MinIO is covered by the store's own `egress`; no credential exchange is needed.
     egress: [],
-    ready: [],
+    // Pods started before the read-only user exists would fail to authenticate.
+    ready: reader ? [reader.job] : [],
   };
 }

@@ -14,7 +14,10 @@ import type {
   AdapterContext,
   IngressExposure,
   CloudAdapter,
+  CloudCapabilities,
+  CloudContext,
   EncryptionKey,
+  EncryptionKeyArgs,
   KeyValueStore,
   KeyValueStoreArgs,
   ObjectStore,
@@ -25,6 +28,7 @@ import type {
   WorkloadIdentity,
   WorkloadIdentityArgs,
 } from "../types";
+import { Target } from "../types";
 import { createWorkloadIdentity } from "./identity";
 import { createMinioObjectStore, type MinioStore } from "./minio";
 import { createPostgres } from "./postgres";
@@ -35,11 +39,6 @@ export { VALKEY_GID, VALKEY_IMAGE, VALKEY_SECRET_KEYS, VALKEY_SIZING, VALKEY_UID
 export { POSTGRES_IMAGE, POSTGRES_PGDATA, POSTGRES_PORT, POSTGRES_RESOURCES, POSTGRES_UID } from "./postgres";
 
 /**
- * Creates the `local` adapter for one component instance. `settings.local` (optional) picks the
- * StorageClass and the MinIO volume size. The adapter remembers the stores it created so that
- * `workloadIdentity` can reference their credentials Secret.
- */
-/**
  * Exposure on `local`: an in-cluster ingress controller, by default ingress-nginx's class "nginx"
  * (kind's and most dev clusters' controller); there is no cloud load balancer.
  */
@@ -48,18 +47,34 @@ export const LOCAL_INGRESS: IngressExposure = {
   loadBalancer: () => undefined,
 };
 
+/**
+ * The `local` capabilities that need no Kubernetes provider: only keys, and there are none (a
+ * cluster has no KMS; data at rest is as protected as the cluster's volumes, so encrypt the node
+ * disks / StorageClass if that matters).
+ */
+export function createLocalCloudAdapter(
+  _ctx: CloudContext,
+  _settings: TargetSettings = {},
+): CloudCapabilities {
+  return {
+    target: Target.local,
+    /** Always `undefined`: a cluster has no KMS. */
+    encryptionKey(_role: string, _args?: EncryptionKeyArgs): EncryptionKey | undefined {
+      return undefined;
+    },
+  };
+}
+
+/**
+ * Creates the `local` adapter for one component instance. `settings.local` (optional) picks the
+ * StorageClass and the MinIO volume size. The adapter remembers the stores it created so that
+ * `workloadIdentity` can reference their credentials Secret.
+ */
 export function createLocalAdapter(ctx: AdapterContext, settings: TargetSettings): CloudAdapter {
   const local = settings.local;
   const stores = new Map<ObjectStore, MinioStore>();
   return {
-    target: "local",
-    /**
-     * Always `undefined`: a cluster has no KMS. Data at rest is as protected as the cluster's
-     * volumes (encrypt the node disks / StorageClass if that matters).
-     */
-    encryptionKey(_role: string): EncryptionKey | undefined {
-      return undefined;
-    },
+    ...createLocalCloudAdapter(ctx, settings),
     objectStore(role: string, args: ObjectStoreArgs): ObjectStore {
       const minio = createMinioObjectStore(ctx, local, role, args);
       stores.set(minio.store, minio);

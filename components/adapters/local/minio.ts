@@ -102,6 +102,131 @@ export interface MinioStore {
   store: ObjectStore;
   /** `metadata.name` of the Secret holding `MINIO_ROOT_USER` / `MINIO_ROOT_PASSWORD`. */
   credentialsSecretName: string;
+  /** The bucket's name. */
+  bucket: string;
+  /** In-cluster host name of the MinIO Service. */
+  host: pulumi.Output<string>;
+  /** The bucket Job (the server is up and the bucket exists once it has completed). */
+  bucketJob: k8s.batch.v1.Job;
+  /** ServiceAccount and labels of the bucket Job, whose NetworkPolicy admits its pods to MinIO. */
+  jobServiceAccountName: string;
+  jobLabels: Record<string, string>;
+}
+
+/** Name of the read-only policy a `read` grant's MinIO user gets (`mc admin policy create`). */
+export const MINIO_READ_POLICY = "mlops-read";
+
+/**
+ * The MinIO policy of a `read` grant: list and read exactly `bucket`, the same actions as the aws
+ * adapter's read grant (MinIO policies are IAM-compatible:
+ * https://min.io/docs/minio/linux/administration/identity-access-management/policy-based-access-control.html).
+ * MinIO's built-in `readonly` policy is not used: it has no `s3:ListBucket`, which a reader
+ * (e.g. MLflow downloading a model directory) needs.
+ */
+export function minioReadPolicy(bucket: string): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Action: ["s3:ListBucket", "s3:GetBucketLocation"],
+        Resource: [`arn:aws:s3:::${bucket}`],
+      },
+      { Effect: "Allow", Action: ["s3:GetObject"], Resource: [`arn:aws:s3:::${bucket}/*`] },
+    ],
+  });
+}
+
+/**
+ * mc's environment: the server and root credentials as `MC_HOST_<alias>`; Kubernetes expands
+ * $(VAR) from the env entries defined before it, so the credentials never appear in the pod spec.
+ */
+function mcEnv(secretName: string, host: pulumi.Input<string>): k8s.types.input.core.v1.EnvVar[] {
+  return [
+    secretEnv("MINIO_ACCESS_KEY_ID", secretName, MINIO_SECRET_KEYS.user),
+    secretEnv("MINIO_SECRET_ACCESS_KEY", secretName, MINIO_SECRET_KEYS.password),
+    {
+      name: `MC_HOST_${MC_ALIAS}`,
+      value: pulumi.interpolate`http://$(MINIO_ACCESS_KEY_ID):$(MINIO_SECRET_ACCESS_KEY)@${host}:${MINIO_PORT}`,
+    },
+    { name: "HOME", value: "/tmp" },
+    { name: "MC_CONFIG_DIR", value: "/tmp/.mc" },
+  ];
+}
+
+/** One restricted mc container (the image's entrypoint is `mc`). */
+function mcContainer(
+  name: string,
+  mcArgs: string[],
+  env: k8s.types.input.core.v1.EnvVar[],
+  volumeMounts: k8s.types.input.core.v1.VolumeMount[] = [],
+): k8s.types.input.core.v1.Container {
+  return {
+    name,
+    image: MC_IMAGE,
+    imagePullPolicy: "IfNotPresent",
+    args: mcArgs,
+    env,
+    securityContext: restrictedContainerSecurityContext(),
+    resources: resources({
+      cpuRequest: "50m",
+      memoryRequest: "64Mi",
+      cpuLimit: "200m",
+      memoryLimit: "128Mi",
+    }),
+    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...volumeMounts],
+  };
+}
+
+/** A run-once mc Job's spec (retries with back-off while MinIO comes up; the whole run is bounded). */
+function mcJobSpec(
+  serviceAccountName: string,
+  labels: Record<string, string>,
+  containers: Pick<k8s.types.input.core.v1.PodSpec, "initContainers" | "containers">,
+  volumes: k8s.types.input.core.v1.Volume[] = [],
+): k8s.types.input.batch.v1.JobSpec {
+  return {
+    backoffLimit: 6,
+    activeDeadlineSeconds: 600,
+    // The finished Job is removed after a day; its mc steps are idempotent, so a re-run
+    // (after `pulumi refresh` notices it is gone) is harmless.
+    ttlSecondsAfterFinished: 86400,
+    template: {
+      metadata: { labels },
+      spec: {
+        restartPolicy: "Never",
+        serviceAccountName,
+        automountServiceAccountToken: false,
+        enableServiceLinks: false,
+        securityContext: restrictedPodSecurityContext(MINIO_UID),
+        ...containers,
+        volumes: [emptyDirVolume("tmp", "16Mi"), ...volumes],
+      },
+    },
+  };
+}
+
+/**
+ * Generated MinIO credentials `${ctx.name}-<role>-<kind>-user` and `-password`. Alphanumeric only
+ * (special: false): the mc Jobs put them in an `MC_HOST_<alias>` URL. MinIO requires a user of
+ * >= 3 and a password of >= 8 characters.
+ */
+function minioCredentials(
+  ctx: AdapterContext,
+  role: string,
+  kind: string,
+): { user: random.RandomPassword; password: random.RandomPassword } {
+  const user = new random.RandomPassword(
+    objectName(ctx, role, `${kind}-user`),
+    { length: 20, special: false, upper: false },
+    plainChildOptions(ctx),
+  );
+  const password = new random.RandomPassword(
+    objectName(ctx, role, `${kind}-password`),
+    { length: 40, special: false },
+    plainChildOptions(ctx),
+  );
+  return { user, password };
 }
 
 /** `env` entry that reads `key` of Secret `secretName`. */
@@ -134,18 +259,7 @@ export function createMinioObjectStore(
   const host = serviceHost(serverName, ctx.namespace);
   const endpoint = pulumi.interpolate`http://${host}:${MINIO_PORT}`;
 
-  // Root credentials. Alphanumeric only (special: false): the bucket Job puts them in an
-  // `MC_HOST_<alias>` URL. MinIO requires a user of >= 3 and a password of >= 8 characters.
-  const rootUser = new random.RandomPassword(
-    objectName(ctx, role, "minio-root-user"),
-    { length: 20, special: false, upper: false },
-    plainChildOptions(ctx),
-  );
-  const rootPassword = new random.RandomPassword(
-    objectName(ctx, role, "minio-root-password"),
-    { length: 40, special: false },
-    plainChildOptions(ctx),
-  );
+  const { user: rootUser, password: rootPassword } = minioCredentials(ctx, role, "minio-root");
 
   const secret = new k8s.core.v1.Secret(
     secretName,
@@ -310,42 +424,16 @@ export function createMinioObjectStore(
     childOptions(ctx),
   );
 
-  // mc reads the server and credentials from MC_HOST_<alias>; Kubernetes expands $(VAR) from the
-  // env entries defined before it, so the credentials never appear in the pod spec.
-  const mcEnv: k8s.types.input.core.v1.EnvVar[] = [
-    secretEnv("MINIO_ACCESS_KEY_ID", secretName, MINIO_SECRET_KEYS.user),
-    secretEnv("MINIO_SECRET_ACCESS_KEY", secretName, MINIO_SECRET_KEYS.password),
-    {
-      name: `MC_HOST_${MC_ALIAS}`,
-      value: pulumi.interpolate`http://$(MINIO_ACCESS_KEY_ID):$(MINIO_SECRET_ACCESS_KEY)@${host}:${MINIO_PORT}`,
-    },
-    { name: "HOME", value: "/tmp" },
-    { name: "MC_CONFIG_DIR", value: "/tmp/.mc" },
-  ];
-  const mcContainer = (name: string, mcArgs: string[]): k8s.types.input.core.v1.Container => ({
-    name,
-    image: MC_IMAGE,
-    imagePullPolicy: "IfNotPresent",
-    // The image's entrypoint is `mc`.
-    args: mcArgs,
-    env: mcEnv,
-    securityContext: restrictedContainerSecurityContext(),
-    resources: resources({
-      cpuRequest: "50m",
-      memoryRequest: "64Mi",
-      cpuLimit: "200m",
-      memoryLimit: "128Mi",
-    }),
-    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-  });
+  // mc reads the server and credentials from MC_HOST_<alias> (`mcEnv`).
+  const env = mcEnv(secretName, host);
   const target = `${MC_ALIAS}/${bucket}`;
-  const makeBucket = mcContainer("make-bucket", ["mb", "--ignore-existing", target]);
+  const makeBucket = mcContainer("make-bucket", ["mb", "--ignore-existing", target], env);
   // Two steps without a shell: create (idempotent) in an init container, then enable versioning
   // (idempotent) in the main container.
   const containers = args.versioning
     ? {
         initContainers: [makeBucket],
-        containers: [mcContainer("enable-versioning", ["version", "enable", target])],
+        containers: [mcContainer("enable-versioning", ["version", "enable", target], env)],
       }
     : { containers: [makeBucket] };
 
@@ -353,26 +441,7 @@ export function createMinioObjectStore(
     mbName,
     {
       metadata: { name: mbName, namespace: ctx.namespace, labels: mbLabels },
-      spec: {
-        // Retries with exponential back-off while MinIO comes up; the whole run is bounded.
-        backoffLimit: 6,
-        activeDeadlineSeconds: 600,
-        // The finished Job is removed after a day; `mc mb --ignore-existing` makes a re-run
-        // (after `pulumi refresh` notices it is gone) harmless.
-        ttlSecondsAfterFinished: 86400,
-        template: {
-          metadata: { labels: mbLabels },
-          spec: {
-            restartPolicy: "Never",
-            serviceAccountName: mbName,
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            securityContext: restrictedPodSecurityContext(MINIO_UID),
-            ...containers,
-            volumes: [emptyDirVolume("tmp", "16Mi")],
-          },
-        },
-      },
+      spec: mcJobSpec(mbName, mbLabels, containers),
     },
     childOptions(ctx, { dependsOn: [deployment, service, networkPolicy, mbServiceAccount, mbNetworkPolicy] }),
   );
@@ -388,5 +457,97 @@ export function createMinioObjectStore(
     // The bucket exists once the Job has completed.
     resource: job,
   };
-  return { store, credentialsSecretName: secretName };
+  return {
+    store,
+    credentialsSecretName: secretName,
+    bucket,
+    host,
+    bucketJob: job,
+    jobServiceAccountName: mbName,
+    jobLabels: mbLabels,
+  };
+}
+
+/** A MinIO user of a `read` grant: the Secret holding its credentials and the Job that creates it. */
+export interface MinioReader {
+  /** `metadata.name` of the Secret with the reader's credentials (keys `MINIO_SECRET_KEYS`). */
+  credentialsSecretName: string;
+  /** The Job that creates the user; the workload's pods wait for it. */
+  job: k8s.batch.v1.Job;
+}
+
+/**
+ * Creates a read-only MinIO user for the workload identity `role` on `minio`'s server: generated
+ * credentials (`${ctx.name}-<role>-minio-reader-user`, `-minio-reader-password`) in the Secret
+ * `${ctx.name}-<role>-minio-reader`, the ConfigMap of the same name holding the policy
+ * (`minioReadPolicy`), and the Job of the same name that creates the policy, the user and the
+ * attachment with `mc admin` (https://min.io/docs/minio/linux/reference/minio-mc-admin/mc-admin-policy-attach.html),
+ * running as the bucket Job's ServiceAccount and labels so the same NetworkPolicy admits it to MinIO.
+ * No shell: each step is one container, the credentials come in by `secretKeyRef` and `$(VAR)`.
+ * Every step is idempotent, so a re-run after the finished Job was removed is harmless:
+ * `policy create` replaces the policy, `user add` updates an existing user, and `policy attach`
+ * succeeds when the policy is already attached since mc RELEASE.2024-10 (minio/mc#5058; the
+ * pinned `MC_IMAGE` is newer).
+ */
+export function createMinioReader(ctx: AdapterContext, minio: MinioStore, role: string): MinioReader {
+  const name = objectName(ctx, role, "minio-reader");
+  const { user, password } = minioCredentials(ctx, role, "minio-reader");
+  const labels = minio.jobLabels;
+  const secret = new k8s.core.v1.Secret(
+    name,
+    {
+      metadata: { name, namespace: ctx.namespace, labels },
+      type: "Opaque",
+      stringData: { [MINIO_SECRET_KEYS.user]: user.result, [MINIO_SECRET_KEYS.password]: password.result },
+    },
+    childOptions(ctx),
+  );
+  const policy = new k8s.core.v1.ConfigMap(
+    name,
+    {
+      metadata: { name, namespace: ctx.namespace, labels },
+      data: { "policy.json": minioReadPolicy(minio.bucket) },
+    },
+    childOptions(ctx),
+  );
+  const env = [
+    ...mcEnv(minio.credentialsSecretName, minio.host),
+    secretEnv("READER_USER", name, MINIO_SECRET_KEYS.user),
+    secretEnv("READER_PASSWORD", name, MINIO_SECRET_KEYS.password),
+  ];
+  const job = new k8s.batch.v1.Job(
+    name,
+    {
+      metadata: { name, namespace: ctx.namespace, labels },
+      spec: mcJobSpec(
+        minio.jobServiceAccountName,
+        labels,
+        {
+          initContainers: [
+            mcContainer(
+              "create-policy",
+              ["admin", "policy", "create", MC_ALIAS, MINIO_READ_POLICY, "/policy/policy.json"],
+              env,
+              [{ name: "policy", mountPath: "/policy", readOnly: true }],
+            ),
+            mcContainer(
+              "add-user",
+              ["admin", "user", "add", MC_ALIAS, "$(READER_USER)", "$(READER_PASSWORD)"],
+              env,
+            ),
+          ],
+          containers: [
+            mcContainer(
+              "attach-policy",
+              ["admin", "policy", "attach", MC_ALIAS, MINIO_READ_POLICY, "--user", "$(READER_USER)"],
+              env,
+            ),
+          ],
+        },
+        [{ name: "policy", configMap: { name } }],
+      ),
+    },
+    childOptions(ctx, { dependsOn: [minio.bucketJob, secret, policy] }),
+  );
+  return { credentialsSecretName: name, job };
 }

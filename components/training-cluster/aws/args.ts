@@ -7,7 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { AwsIdentityMode, DEFAULT_AWS_IDENTITY_MODE } from "../../adapters/types";
+import { AwsIdentityMode, DEFAULT_AWS_IDENTITY_MODE } from "../../adapters";
 import { PRESETS, type Environment } from "../../shared/presets";
 import { cidrProblem } from "../../shared/cidr";
 import { cidrSchema } from "../../shared/schemas";

@@ -6,9 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { KMS_DELETION_WINDOW_DAYS } from "../../adapters/aws/kms";
-import { AwsIdentityMode } from "../../adapters/types";
-import { physicalName, PhysicalNameKind } from "../../shared/names";
+import { AwsIdentityMode, createCloudAdapter, KeyPurpose, Target, type EncryptionKey } from "../../adapters";
 import type { ResolvedAwsClusterArgs } from "./args";
 import { serviceAccountTrustPolicy, type ClusterIdentity } from "./identity";
 import type { AwsClusterNetwork } from "./network";
@@ -99,8 +97,8 @@ export function kubeconfigFor(clusterName: string, endpoint: string, caData: str
 /** The control plane and what hangs off it. */
 export interface EksControlPlane {
   cluster: aws.eks.Cluster;
-  /** The key that envelope-encrypts Secrets. */
-  secretsKey: aws.kms.Key;
+  /** The key that envelope-encrypts Secrets (`keyId` is its ARN). */
+  secretsKey: EncryptionKey;
   /** The security group EKS creates for the control plane and managed nodes. */
   clusterSecurityGroupId: pulumi.Output<string>;
   /**
@@ -118,28 +116,17 @@ export function createControlPlane(
 ): EksControlPlane {
   const { name, opts, clusterName } = scope;
 
-  // Secrets envelope encryption. The default key policy (account root) delegates use to IAM; the
-  // cluster role gets exactly this key below. Stateful: destroying it makes every Secret unreadable.
-  const secretsKey = new aws.kms.Key(
-    `${name}-secrets-key`,
-    {
-      description: `pulumi-mlops ${clusterName}: EKS Secrets envelope encryption`,
-      keyUsage: "ENCRYPT_DECRYPT",
-      customerMasterKeySpec: "SYMMETRIC_DEFAULT",
-      enableKeyRotation: true,
-      deletionWindowInDays: KMS_DELETION_WINDOW_DAYS,
-      tags: scope.tags,
-    },
-    { ...opts, protect: scope.protect, retainOnDelete: scope.protect },
+  // Secrets envelope encryption, from the seam's one KMS key builder (`${name}-secrets-key`, alias
+  // `alias/<cluster name>-eks-secrets`). The default key policy (account root) delegates use to IAM;
+  // the cluster role gets exactly this key below. Stateful: destroying it makes every Secret
+  // unreadable, so it is protected with the cluster.
+  const keys = createCloudAdapter(
+    Target.aws,
+    { parent: scope.parent, name, tags: scope.tags, protect: scope.protect, physicalNameBase: clusterName },
+    {},
   );
-  new aws.kms.Alias(
-    `${name}-secrets-key-alias`,
-    {
-      name: physicalName(PhysicalNameKind.kmsAlias, clusterName, "eks-secrets"),
-      targetKeyId: secretsKey.keyId,
-    },
-    opts,
-  );
+  const secretsKey = keys.encryptionKey("secrets", { purpose: KeyPurpose.kubernetesSecrets });
+  if (secretsKey === undefined) throw new Error(`${name}: the aws adapter returned no KMS key`);
 
   // EKS writes control-plane logs to this group; creating it first sets a retention (EKS would
   // create it with logs kept forever).
@@ -172,7 +159,7 @@ export function createControlPlane(
   );
   const clusterKms = new aws.iam.RolePolicy(
     `${name}-cluster-role-kms`,
-    { role: clusterRole.name, policy: secretsKey.arn.apply(clusterKmsPolicy) },
+    { role: clusterRole.name, policy: secretsKey.keyId.apply(clusterKmsPolicy) },
     opts,
   );
 
@@ -223,7 +210,7 @@ export function createControlPlane(
       // and every Kubernetes resource to wait for it, and a second `up` by another admin would
       // then revoke the first deployer's access.
       accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
-      encryptionConfig: { resources: ["secrets"], provider: { keyArn: secretsKey.arn } },
+      encryptionConfig: { resources: ["secrets"], provider: { keyArn: secretsKey.keyId } },
       enabledClusterLogTypes: CONTROL_PLANE_LOG_TYPES,
       // The add-ons below are EKS-managed (versioned, updatable); skip the unmanaged copies.
       bootstrapSelfManagedAddons: false,

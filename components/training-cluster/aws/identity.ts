@@ -4,8 +4,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { IRSA_AUDIENCE, irsaTrustPolicy, podIdentityTrustPolicy } from "../../adapters/aws/identity";
-import { AwsIdentityMode } from "../../adapters/types";
+import { IRSA_AUDIENCE, irsaTrustPolicy, podIdentityTrustPolicy } from "../../adapters/aws";
+import { AwsIdentityMode } from "../../adapters";
 import type { AwsClusterScope } from "./scope";
 
 /** The cluster's workload identity, as the controllers' roles and the adapters need it. */

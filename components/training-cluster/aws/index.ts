@@ -3,7 +3,7 @@
  * control plane, the system node group, Karpenter and the GPU NodePools, and returns the
  * `ClusterHandle` the in-cluster parts and other components use.
  */
-import { AwsIdentityMode, type AwsTargetArgs } from "../../adapters/types";
+import { AwsIdentityMode, type AwsTargetArgs } from "../../adapters";
 import { physicalName, physicalNameBase, PhysicalNameKind } from "../../shared/names";
 import type { ClusterHandle, ResolvedGpuPool } from "../types";
 import type { ResolvedAwsClusterArgs } from "./args";

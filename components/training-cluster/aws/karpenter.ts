@@ -12,11 +12,11 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AwsIdentityMode } from "../../adapters/types";
+import { AwsIdentityMode } from "../../adapters";
 import { resources } from "../../shared/k8s";
 import { physicalName, PhysicalNameKind } from "../../shared/names";
 import type { ResolvedAwsClusterArgs } from "./args";
-import { IRSA_ROLE_ANNOTATION } from "../../adapters/aws/identity";
+import { IRSA_ROLE_ANNOTATION } from "../../adapters/aws";
 import { createNodeRole, serviceAccountTrustPolicy, type ClusterIdentity } from "./identity";
 import { SYSTEM_NODE_LABEL } from "./nodegroup";
 import type { AwsClusterScope } from "./scope";

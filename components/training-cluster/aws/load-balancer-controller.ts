@@ -15,9 +15,9 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { IRSA_ROLE_ANNOTATION } from "../../adapters/aws/identity";
-import { httpsEgressRule, podIdentityAgentEgressRule } from "../../adapters/aws/network";
-import { AwsIdentityMode } from "../../adapters/types";
+import { IRSA_ROLE_ANNOTATION } from "../../adapters/aws";
+import { httpsEgressRule, podIdentityAgentEgressRule } from "../../adapters/aws";
+import { AwsIdentityMode } from "../../adapters";
 import {
   dnsEgressRule,
   governanceLabels,

@@ -9,8 +9,8 @@ import type { ClusterBuildContext } from "../types";
 /** What the component hands to `createAwsCluster`. */
 export type AwsClusterContext = ClusterBuildContext;
 
-/** The context plus what the builder derives once. */
-export interface AwsClusterScope extends AwsClusterContext {
+/** The context plus what the builder derives once (`opts` as a value: `ctx.opts()`). */
+export interface AwsClusterScope extends Omit<AwsClusterContext, "opts"> {
   /** Physical EKS cluster name (also the Karpenter discovery tag value). */
   clusterName: string;
   /** `{ parent }` for every child. */
@@ -32,7 +32,7 @@ export function createScope(ctx: AwsClusterContext, clusterName: string): AwsClu
   return {
     ...ctx,
     clusterName,
-    opts: { parent: ctx.parent },
+    opts: ctx.opts(),
     region: aws.getRegionOutput({}, invokeOpts).apply((r) => r.region),
     partition: partition.apply((p) => p.partition),
     reverseDnsPrefix: partition.apply((p) => p.reverseDnsPrefix),

@@ -9,7 +9,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import type { Environment } from "../../shared/presets";
+import type { ComponentContext } from "../../shared/component";
 import { input } from "../../shared/validation";
 import type { ClusterHandle } from "../types";
 
@@ -56,25 +56,11 @@ export const existingClusterArgsSchema = z
   })
   .strict();
 
-/** What a cluster builder is given by the component. */
-export interface ExistingClusterContext {
-  /** The component; parent of the provider. */
-  parent: pulumi.Resource;
-  /** The component's name; the provider is `${name}-k8s`. */
-  name: string;
-  environment: Environment;
-  tags: Record<string, string>;
-  protect: boolean;
-}
-
 /**
  * Adopts the cluster behind a kubeconfig: a `k8s.Provider` with server-side apply, the kubeconfig
  * as a secret output, no endpoint (not known without parsing the kubeconfig), nothing to wait for.
  */
-export function adoptExistingCluster(
-  ctx: ExistingClusterContext,
-  args: ExistingClusterArgs = {},
-): ClusterHandle {
+export function adoptExistingCluster(ctx: ComponentContext, args: ExistingClusterArgs = {}): ClusterHandle {
   const kubeconfig = args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig);
   const provider = new k8s.Provider(
     `${ctx.name}-k8s`,
@@ -83,7 +69,7 @@ export function adoptExistingCluster(
       ...(args.context !== undefined ? { context: args.context } : {}),
       enableServerSideApply: true,
     },
-    { parent: ctx.parent },
+    ctx.opts(),
   );
   return {
     provider,

@@ -7,7 +7,7 @@ import * as gcp from "@pulumi/gcp";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ResolvedGcpClusterArgs } from "./args";
 import { NODE_OAUTH_SCOPES, type NodeServiceAccount } from "./iam";
-import type { SecretsKey } from "./kms";
+import type { EncryptionKey } from "../../adapters";
 import { SECONDARY_RANGE_NAMES, type GcpClusterNetwork } from "./network";
 import { physicalName, PhysicalNameKind } from "../../shared/names";
 import type { GcpClusterScope } from "./scope";
@@ -72,7 +72,7 @@ export function createGkeCluster(
   args: ResolvedGcpClusterArgs,
   net: GcpClusterNetwork,
   nodeSa: NodeServiceAccount,
-  secrets: SecretsKey,
+  secrets: EncryptionKey,
   features: { managedDcgm: boolean } = { managedDcgm: false },
 ): gcp.container.Cluster {
   const { ctx, labels, opts } = scope;
@@ -108,7 +108,8 @@ export function createGkeCluster(
   const clusterOpts: pulumi.CustomResourceOptions = {
     ...opts,
     protect: ctx.protect,
-    dependsOn: [secrets.grant],
+    // The GKE service agent must be able to use the key before the cluster is created.
+    dependsOn: [...secrets.ready],
     ignoreChanges: ["nodeConfig", "initialNodeCount"],
   };
 
@@ -171,7 +172,7 @@ export function createGkeCluster(
       workloadIdentityConfig: { workloadPool: `${args.project}.svc.id.goog` },
       releaseChannel: { channel: args.releaseChannel },
       minMasterVersion: args.kubernetesVersion,
-      databaseEncryption: { state: "ENCRYPTED", keyName: secrets.key.id },
+      databaseEncryption: { state: "ENCRYPTED", keyName: secrets.keyId },
       binaryAuthorization: args.binaryAuthorization
         ? { evaluationMode: "PROJECT_SINGLETON_POLICY_ENFORCE" }
         : undefined,

@@ -1,17 +1,16 @@
 /**
  * The GKE target of `mlops:index:GpuTrainingCluster`: a VPC-native private GKE Standard cluster
  * with a system node pool and GPU node pools that scale from zero. Each concern lives in its own
- * file: args.ts (contract), network.ts, iam.ts, kms.ts, gke.ts, nodepools.ts, machines.ts,
+ * file: args.ts (contract), network.ts, iam.ts, gke.ts, nodepools.ts, machines.ts,
  * kubeconfig.ts.
  */
 import * as k8s from "@pulumi/kubernetes";
-import { GcpPrivateServiceAccess } from "../../adapters/types";
+import { createCloudAdapter, GcpPrivateServiceAccess, KeyPurpose, Target } from "../../adapters";
 import type { ClusterHandle, ResolvedGpuPool } from "../types";
 import type { ResolvedGcpClusterArgs } from "./args";
 import { createControlPlaneWebhookFirewall } from "./firewall";
 import { createGkeCluster } from "./gke";
 import { createNodeServiceAccount } from "./iam";
-import { createSecretsKey } from "./kms";
 import { clusterKubeconfig } from "./kubeconfig";
 import { createNetwork } from "./network";
 import { createGpuNodePools, createSystemNodePool } from "./nodepools";
@@ -69,7 +68,23 @@ export function createGcpCluster(
   const scope = gcpClusterScope(ctx);
   const net = createNetwork(scope, resolved);
   const nodeSa = createNodeServiceAccount(scope, resolved);
-  const secrets = createSecretsKey(scope, resolved);
+  // Application-layer Secrets encryption: a Cloud KMS key in the cluster's region (GKE requires
+  // the region: https://cloud.google.com/kubernetes-engine/docs/how-to/encrypting-secrets) from
+  // the seam's one key builder, which grants the GKE service agent its use (`secrets.ready`).
+  // Stateful: losing it makes every Secret unreadable, so it is protected with the cluster.
+  const keys = createCloudAdapter(
+    Target.gcp,
+    {
+      parent: ctx.parent,
+      name: ctx.name,
+      tags: ctx.tags,
+      protect: ctx.protect,
+      physicalNameBase: scope.nameBase,
+    },
+    { gcp: { project: resolved.project, region: resolved.region, network: net.network.id } },
+  );
+  const secrets = keys.encryptionKey("secrets", { purpose: KeyPurpose.kubernetesSecrets });
+  if (secrets === undefined) throw new Error(`${ctx.name}: the gcp adapter returned no Cloud KMS key`);
   const firewall = createControlPlaneWebhookFirewall(scope, resolved, net, nodeSa);
   const managedDcgm = features.managedDcgm ?? false;
   const cluster = createGkeCluster(scope, resolved, net, nodeSa, secrets, { managedDcgm });

@@ -5,7 +5,7 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { createPrivateServiceAccess } from "../../adapters/gcp/private-service-access";
+import { createPrivateServiceAccess } from "../../adapters/gcp";
 import type { ResolvedGcpClusterArgs } from "./args";
 import type { GcpClusterScope } from "./scope";
 

@@ -2,7 +2,7 @@
  * What every file of the GKE builder shares: the builder context, labels and resource options.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { gcpLabels } from "../../adapters/gcp/common";
+import { gcpLabels } from "../../adapters/gcp";
 import { physicalNameBase } from "../../shared/names";
 import type { ClusterBuildContext } from "../types";
 
@@ -27,12 +27,11 @@ export interface GcpClusterScope {
 
 /** Builds the scope shared by the builder's files. */
 export function gcpClusterScope(ctx: GcpClusterContext): GcpClusterScope {
-  const opts: pulumi.CustomResourceOptions = { parent: ctx.parent };
   return {
     ctx,
     labels: gcpLabels(ctx.tags),
     nameBase: physicalNameBase(ctx.name, ctx.clusterName),
-    opts,
-    statefulOpts: { ...opts, protect: ctx.protect, retainOnDelete: ctx.protect },
+    opts: ctx.opts(),
+    statefulOpts: ctx.statefulOpts(),
   };
 }

@@ -4,11 +4,9 @@
  * block and the zod schema that validates it (`inClusterArgsSchema`); the type-level check at the
  * end of this file keeps the two in sync.
  */
-import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { refineWith, type Problem } from "../../shared/contract";
 import { dnsLabelSchema, quantitySchema } from "../../shared/schemas";
-import type { Environment } from "../../shared/presets";
 
 /** How GPUs are exposed to Kubernetes. */
 export const GpuStack = {
@@ -281,18 +279,6 @@ export const inClusterArgsSchema = inClusterArgsObject.superRefine(refineWith(in
 
 /** `InClusterArgs` after validation.  @internal */
 export type ValidatedInClusterArgs = z.output<typeof inClusterArgsSchema>;
-
-/** What the in-cluster parts need from the component that installs them. */
-export interface InClusterContext {
-  /** The component; parent of every child. */
-  parent: pulumi.Resource;
-  /** The component's name; prefixes every child's Pulumi name and names the Kueue cohort. */
-  name: string;
-  environment: Environment;
-  /** Governance tags, copied as labels onto the namespaces. */
-  tags: Record<string, string>;
-  protect: boolean;
-}
 
 // ---- type-level check: the interfaces and the schemas describe the same shape ----------------
 

@@ -3,13 +3,14 @@
  *
  * Kubernetes objects get a fixed `metadata.name` (no auto-naming), so that job templates, queues
  * and policies can refer to them before deployment. Pulumi resource names are
- * `${ctx.name}-<what>` so that two components in one stack never collide.
+ * `${<sub-component>}-<what>` (the base class enforces it) so that two components in one stack
+ * never collide; labels carry the cluster's name (`labelsFor(<cluster context>, ...)`).
  */
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ClusterHandle } from "../types";
 import { dnsEgressRule, governanceLabels, standardLabels } from "../../shared/k8s";
-import type { InClusterContext } from "./args";
+import type { ComponentContext } from "../../shared/component";
 
 /** `app.kubernetes.io/name` of everything the in-cluster parts create. */
 export const COMPONENT_LABEL = "gpu-training-cluster";
@@ -36,47 +37,22 @@ export const GPU_RESOURCE = "nvidia.com/gpu";
 export const TEAM_LABEL = "mlops.pulumi.com/team";
 
 /** Labels of an object of the in-cluster parts (`role` is e.g. "kueue", "team"). */
-export function labelsFor(ctx: InClusterContext, role: string): Record<string, string> {
+export function labelsFor(ctx: ComponentContext, role: string): Record<string, string> {
   return { ...governanceLabels(ctx.tags), ...standardLabels(COMPONENT_LABEL, ctx.name, role) };
 }
 
 /**
- * Where a sub-component's children go (issue 8): under the sub-component (`parent`), with the
- * cluster component they were created under before the sub-components existed (`formerParent`)
- * as an alias, so that the deployed resources keep their identity instead of being replaced.
- */
-export interface ChildContext extends InClusterContext {
-  /** The cluster component: the children's parent in stacks deployed before issue 8. */
-  formerParent?: pulumi.Resource;
-}
-
-/**
- * The context of the children of `component`, a sub-component of the cluster (`ctx.parent`):
- * names and labels stay the cluster's (`ctx.name`), so logical names do not change.
- */
-export function subComponentContext(
-  ctx: InClusterContext,
-  component: pulumi.ComponentResource,
-): ChildContext {
-  return { ...ctx, parent: component, formerParent: ctx.parent };
-}
-
-/**
- * Options for every in-cluster child: parented to its (sub-)component, aliased to its former
- * parent, on the cluster's provider, after everything the cluster builder says must be ready
- * (node groups, Karpenter), plus `extra`.
+ * Options for every in-cluster child: parented to its (sub-)component (`ctx.opts`), on the
+ * cluster's provider, after everything the cluster builder says must be ready (node groups,
+ * Karpenter), plus `extra`. (The aliases of objects that moved under a sub-component come from
+ * the sub-component's creation options: `movedFrom` in components/shared/aliases.ts.)
  */
 export function childOptions(
-  ctx: ChildContext,
+  ctx: ComponentContext,
   handle: ClusterHandle,
   extra: pulumi.Resource[] = [],
 ): pulumi.CustomResourceOptions {
-  return {
-    parent: ctx.parent,
-    provider: handle.provider,
-    dependsOn: [...handle.ready, ...extra],
-    ...(ctx.formerParent ? { aliases: [{ parent: ctx.formerParent }] } : {}),
-  };
+  return ctx.opts({ provider: handle.provider, dependsOn: [...handle.ready, ...extra] });
 }
 
 /**
@@ -86,16 +62,16 @@ export function childOptions(
  * the node itself (kubelet probes) is always allowed by Kubernetes.
  */
 export function platformNamespacePolicy(
-  ctx: ChildContext,
+  ctx: ComponentContext,
   handle: ClusterHandle,
   namespace: k8s.core.v1.Namespace,
-  role: string,
+  labels: Record<string, string>,
   ingressPorts: { port: number; fromAnywhere: boolean }[],
 ): k8s.networking.v1.NetworkPolicy {
   return new k8s.networking.v1.NetworkPolicy(
-    `${ctx.name}-${role}-network-policy`,
+    `${ctx.name}-system-network-policy`,
     {
-      metadata: { name: "platform", namespace: namespace.metadata.name, labels: labelsFor(ctx, role) },
+      metadata: { name: "platform", namespace: namespace.metadata.name, labels },
       spec: {
         podSelector: {},
         policyTypes: ["Ingress", "Egress"],

@@ -13,17 +13,12 @@
  * the host. Nothing else runs there; team namespaces are "restricted".
  */
 import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
+import { MlopsComponent, type ComponentContext } from "../../shared/component";
 import { GPU_NODE_LABELS, GPU_TAINT, type ClusterHandle } from "../types";
 import { argError } from "../../shared/validation";
-import { GpuStack, type InClusterContext } from "./args";
-import {
-  childOptions,
-  GPU_SYSTEM_NAMESPACE,
-  labelsFor,
-  platformNamespacePolicy,
-  subComponentContext,
-} from "./common";
+import { GpuStack } from "./args";
+import { childOptions, GPU_SYSTEM_NAMESPACE, labelsFor, platformNamespacePolicy } from "./common";
 
 /**
  * NVIDIA device plugin chart (https://nvidia.github.io/k8s-device-plugin, chart
@@ -213,8 +208,8 @@ export const NVIDIA_GPU_STACK_TYPE = "mlops:index:NvidiaGpuStack";
 
 /** What the GPU stack is made of (resolved by the cluster's in-cluster args). */
 export interface NvidiaGpuStackArgs {
-  /** The cluster's context: children are named `${context.name}-<role>` and labelled for it. */
-  context: InClusterContext;
+  /** The cluster's context: children are labelled for it and inherit its environment, tags and protection. */
+  context: ComponentContext;
   /** The cluster the stack is installed into. */
   cluster: ClusterHandle;
   /** "devicePlugin" or "gpuOperator" ("none" is an error: the cluster creates no stack then). */
@@ -229,11 +224,12 @@ export interface NvidiaGpuStackArgs {
  * `mlops:index:NvidiaGpuStack`, a sub-component of the GPU training cluster: the `gpu-system`
  * namespace, its NetworkPolicies and the releases of the chosen GPU stack (see the file comment).
  *
- * The children keep the names they had when they were the cluster's own children
- * (`${cluster}-gpu-system`, `${cluster}-nvidia-device-plugin`, ...) and alias that parent, so a
- * stack deployed before the sub-component existed keeps them.
+ * Children (for a stack named `n`, `${cluster}-gpu` in the cluster): `n-system` (the namespace),
+ * `n-system-network-policy`, and the releases `n-nvidia-device-plugin` + `n-dcgm-exporter`, or
+ * `n-driver-network-policy` + `n-operator`. The cluster creates it with `movedFrom` aliases to
+ * the names its objects had as the cluster's own children (`${cluster}-nvidia-device-plugin`, ...).
  */
-export class NvidiaGpuStack extends pulumi.ComponentResource {
+export class NvidiaGpuStack extends MlopsComponent {
   /** The GPU stack installed. */
   public readonly gpuStack: GpuStack;
   /** The `gpu-system` namespace. */
@@ -242,7 +238,7 @@ export class NvidiaGpuStack extends pulumi.ComponentResource {
   public readonly releases: k8s.helm.v3.Release[];
 
   constructor(name: string, args: NvidiaGpuStackArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(NVIDIA_GPU_STACK_TYPE, name, {}, opts);
+    super(NVIDIA_GPU_STACK_TYPE, name, opts);
     if (args.gpuStack === GpuStack.none) {
       // A GPU stack that installs nothing would still make a privileged namespace: refuse it.
       argError(
@@ -252,23 +248,27 @@ export class NvidiaGpuStack extends pulumi.ComponentResource {
         '"none" installs no GPU stack; create no NvidiaGpuStack',
       );
     }
-    const { cluster: handle } = args;
-    const ctx = subComponentContext(args.context, this);
+    const { cluster: handle, context: cluster } = args;
+    const ctx = this.context(cluster);
     const namespace = new k8s.core.v1.Namespace(
-      `${ctx.name}-gpu-system`,
-      gpuSystemNamespaceManifest(labelsFor(ctx, "gpu")),
+      `${ctx.name}-system`,
+      gpuSystemNamespaceManifest(labelsFor(cluster, "gpu")),
       childOptions(ctx, handle),
     );
     // DCGM exporter metrics (9400) for Prometheus; the GPU Operator's webhook-free operands need only the API.
-    platformNamespacePolicy(ctx, handle, namespace, "gpu-system", [{ port: 9400, fromAnywhere: false }]);
+    platformNamespacePolicy(ctx, handle, namespace, labelsFor(cluster, "gpu-system"), [
+      { port: 9400, fromAnywhere: false },
+    ]);
     const releaseOpts = childOptions(ctx, handle, [namespace]);
+    // The Helm release name is set, so a release's Pulumi name (`role`) never changes its physical one.
     const release = (
+      role: string,
       releaseName: string,
       chart: { repo: string; chart: string; version: string },
       values: object,
     ) =>
       new k8s.helm.v3.Release(
-        `${ctx.name}-${releaseName}`,
+        `${ctx.name}-${role}`,
         {
           name: releaseName,
           namespace: namespace.metadata.name,
@@ -284,20 +284,25 @@ export class NvidiaGpuStack extends pulumi.ComponentResource {
       );
     const releases: k8s.helm.v3.Release[] = [];
     if (args.gpuStack === GpuStack.devicePlugin) {
-      releases.push(release("nvidia-device-plugin", DEVICE_PLUGIN_CHART, devicePluginValues()));
+      releases.push(
+        release("nvidia-device-plugin", "nvidia-device-plugin", DEVICE_PLUGIN_CHART, devicePluginValues()),
+      );
       if (args.dcgmExporter) {
-        releases.push(release("dcgm-exporter", DCGM_EXPORTER_CHART, dcgmExporterValues(args)));
+        releases.push(
+          release("dcgm-exporter", "dcgm-exporter", DCGM_EXPORTER_CHART, dcgmExporterValues(args)),
+        );
       }
     } else {
       if (!handle.driversPreinstalled) {
         new k8s.networking.v1.NetworkPolicy(
-          `${ctx.name}-gpu-driver-network-policy`,
-          gpuDriverEgressPolicyManifest(labelsFor(ctx, "gpu")),
+          `${ctx.name}-driver-network-policy`,
+          gpuDriverEgressPolicyManifest(labelsFor(cluster, "gpu")),
           releaseOpts,
         );
       }
       releases.push(
         release(
+          "operator",
           "gpu-operator",
           GPU_OPERATOR_CHART,
           gpuOperatorValues({ ...args, driversPreinstalled: handle.driversPreinstalled }),

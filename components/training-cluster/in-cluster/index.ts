@@ -12,9 +12,13 @@
  * Each of the three is a sub-component of the cluster component (issue 8): `mlops:index:NvidiaGpuStack`
  * (`${name}-gpu`), `mlops:index:Kueue` (`${name}-kueue`) and one `mlops:index:TeamTenancy` per team
  * (`${name}-<team>`). This module resolves the args and composes them; it creates nothing itself.
- * Every Kubernetes object: `{ parent: <sub-component>, aliases: [{ parent: <cluster component> }],
- * provider: handle.provider, dependsOn: handle.ready }` (`childOptions`).
+ * Every Kubernetes object: `{ parent: <sub-component>, provider: handle.provider, dependsOn:
+ * handle.ready }` (`childOptions`), and an alias to its URN under the cluster component, where
+ * it was created before the sub-components existed (`movedFrom`, with its former name where it
+ * had to change to carry its sub-component's name).
  */
+import { movedFrom } from "../../shared/aliases";
+import type { ComponentContext } from "../../shared/component";
 import type { BlockResolution, Problem } from "../../shared/contract";
 import type { Environment } from "../../shared/presets";
 import type { ClusterHandle, ResolvedGpuPool } from "../types";
@@ -24,7 +28,6 @@ import {
   GpuStack,
   ReclaimWithinCohort,
   WithinClusterQueue,
-  type InClusterContext,
   type ValidatedInClusterArgs,
 } from "./args";
 import { CPU_FLAVOR_NAME } from "./common";
@@ -226,29 +229,33 @@ export interface InClusterParts {
  * resolved in-cluster args (`resolveInClusterArgs`, checked by the component's resolver).
  */
 export function installInClusterParts(
-  ctx: InClusterContext,
+  ctx: ComponentContext,
   handle: ClusterHandle,
   pools: ResolvedGpuPool[],
   r: ResolvedInClusterArgs,
 ): InClusterParts {
-  const opts = { parent: ctx.parent };
   const common = { context: ctx, cluster: handle };
+  const gpuName = `${ctx.name}-gpu`;
+  const kueueName = `${ctx.name}-kueue`;
 
   const gpu =
     r.gpuStack === GpuStack.none
       ? undefined
       : new NvidiaGpuStack(
-          `${ctx.name}-gpu`,
+          gpuName,
           {
             ...common,
             gpuStack: r.gpuStack,
             dcgmExporter: r.dcgmExporter,
             serviceMonitors: r.serviceMonitors,
           },
-          opts,
+          movedHere(ctx, {
+            [`${gpuName}-nvidia-device-plugin`]: `${ctx.name}-nvidia-device-plugin`,
+            [`${gpuName}-dcgm-exporter`]: `${ctx.name}-dcgm-exporter`,
+          }),
         );
   const kueue = new Kueue(
-    `${ctx.name}-kueue`,
+    kueueName,
     {
       ...common,
       pools,
@@ -256,7 +263,15 @@ export function installInClusterParts(
       replicas: r.kueueReplicas,
       serviceMonitors: r.serviceMonitors,
     },
-    opts,
+    movedHere(ctx, {
+      ...Object.fromEntries(
+        [CPU_FLAVOR_NAME, ...pools.map((p) => p.name)].map((f) => [
+          `${kueueName}-flavor-${f}`,
+          `${ctx.name}-flavor-${f}`,
+        ]),
+      ),
+      [`${kueueName}-cohort`]: `${ctx.name}-cohort`,
+    }),
   );
   const ceilings = teamCeilings(r.teams);
   const teams = Object.fromEntries(
@@ -274,9 +289,18 @@ export function installInClusterParts(
           reclaimWithinCohort: r.reclaimWithinCohort,
           withinClusterQueue: r.withinClusterQueue,
         },
-        opts,
+        movedHere(ctx),
       ),
     ]),
   );
   return { resolved: r, gpu, kueue, teams };
+}
+
+/**
+ * Options of a sub-component of the cluster (`ctx.parent`): its objects alias their URNs directly
+ * under the cluster component, where stacks deployed before the sub-components (issue 8) have
+ * them; `formerNames` maps a new logical name to the old one where it had to change.
+ */
+function movedHere(ctx: ComponentContext, formerNames: Record<string, string> = {}) {
+  return ctx.opts({ transformations: [movedFrom(ctx.parent, formerNames)] });
 }

@@ -32,6 +32,7 @@ import {
   restrictedPodSecurityContext,
   standardLabels,
 } from "../../shared/k8s";
+import { MlopsComponent } from "../../shared/component";
 import { DNS_LABEL } from "../../shared/names";
 import { dnsLabelSchema, pinnedImageSchema, quantitySchema } from "../../shared/schemas";
 import { validateArgs } from "../../shared/validation";
@@ -226,7 +227,7 @@ export function trainingJobManifest(name: string, job: ResolvedTrainingJob) {
 }
 
 /** One training run: a Kueue-queued `batch/v1` Job on the team's GPUs. */
-export class TrainingJob extends pulumi.ComponentResource {
+export class TrainingJob extends MlopsComponent {
   /** `metadata.name` of the Job (the resource name). */
   readonly jobName: string;
   /** The team namespace. */
@@ -237,7 +238,7 @@ export class TrainingJob extends pulumi.ComponentResource {
   readonly job: k8s.batch.v1.Job;
 
   constructor(name: string, args: TrainingJobArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(TRAINING_JOB_TYPE, name, {}, opts);
+    super(TRAINING_JOB_TYPE, name, opts);
     if (!DNS_LABEL.test(name) || name.length > 63) {
       throw new pulumi.ResourceError(
         `invalid name for ${TRAINING_JOB_TYPE}: "${name}" must be a DNS-1123 label (it is the Job's name)`,

@@ -15,12 +15,13 @@
  * that tests validate them against the upstream schemas.
  */
 import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
+import { MlopsComponent, type ComponentContext } from "../../shared/component";
 import type { ClusterHandle, ResolvedGpuPool } from "../types";
 import { GPU_NODE_LABELS, GPU_TAINT } from "../types";
 import { restrictedNamespaceLabels } from "../../shared/k8s";
 import { dnsLabel } from "../../shared/names";
-import type { InClusterContext, ReclaimWithinCohort, WithinClusterQueue } from "./args";
+import type { ReclaimWithinCohort, WithinClusterQueue } from "./args";
 import {
   childOptions,
   CPU_FLAVOR_NAME,
@@ -29,7 +30,6 @@ import {
   labelsFor,
   LOCAL_QUEUE_NAME,
   platformNamespacePolicy,
-  subComponentContext,
   TEAM_LABEL,
 } from "./common";
 import { API_SERVER_CALLBACK_PORTS, KUEUE_METRICS_PORT, KUEUE_WEBHOOK_PORT } from "./ports";
@@ -257,8 +257,11 @@ export interface KueueHandle {
 
 /** What Kueue is made of (resolved by the cluster's in-cluster args). */
 export interface KueueArgs {
-  /** The cluster's context: children are named `${context.name}-<role>`; the Cohort is named after it. */
-  context: InClusterContext;
+  /**
+   * The cluster's context: the objects are labelled for it and the Cohort is named after it;
+   * environment, tags and protection are inherited.
+   */
+  context: ComponentContext;
   /** The cluster Kueue is installed into. */
   cluster: ClusterHandle;
   /** The cluster's GPU pools: one ResourceFlavor each. */
@@ -276,11 +279,12 @@ export interface KueueArgs {
  * its NetworkPolicy, the Kueue release, a ResourceFlavor per GPU pool plus `default-cpu`, and the
  * Cohort (see the file comment). The teams' queues belong to the teams (`TeamTenancy`).
  *
- * The children keep the names they had as the cluster's own children (`${cluster}-kueue`,
- * `${cluster}-flavor-<pool>`, `${cluster}-cohort`, ...) and alias that parent, so a stack deployed
- * before the sub-component existed keeps them.
+ * Children (for a Kueue named `n`, `${cluster}-kueue` in the cluster): `n-system` (the namespace),
+ * `n-system-network-policy`, the release `n`, `n-flavor-<flavor>` and `n-cohort`. The cluster
+ * creates it with `movedFrom` aliases to the names its objects had as the cluster's own children
+ * (`${cluster}-flavor-<flavor>`, `${cluster}-cohort`).
  */
-export class Kueue extends pulumi.ComponentResource implements KueueHandle {
+export class Kueue extends MlopsComponent implements KueueHandle {
   /** The `kueue-system` namespace. */
   public readonly namespace: k8s.core.v1.Namespace;
   public readonly release: k8s.helm.v3.Release;
@@ -291,16 +295,17 @@ export class Kueue extends pulumi.ComponentResource implements KueueHandle {
   public readonly clusterQueueDependencies: pulumi.Resource[];
 
   constructor(name: string, args: KueueArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(KUEUE_TYPE, name, {}, opts);
-    const { cluster: handle } = args;
-    const ctx = subComponentContext(args.context, this);
+    super(KUEUE_TYPE, name, opts);
+    const { cluster: handle, context: cluster } = args;
+    const ctx = this.context(cluster);
     const namespace = new k8s.core.v1.Namespace(
-      `${ctx.name}-kueue-system`,
-      kueueNamespaceManifest(labelsFor(ctx, "kueue")),
+      `${ctx.name}-system`,
+      kueueNamespaceManifest(labelsFor(cluster, "kueue")),
       childOptions(ctx, handle),
     );
+    // The release is the component's main resource: it takes the component's own name.
     const release = new k8s.helm.v3.Release(
-      `${ctx.name}-kueue`,
+      ctx.name,
       {
         name: "kueue",
         chart: KUEUE_CHART,
@@ -316,7 +321,7 @@ export class Kueue extends pulumi.ComponentResource implements KueueHandle {
     // The API server calls the admission webhooks (9443) and the visibility APIService (8082): it is
     // outside the pod network. Without 8082 the APIService is unavailable, and namespace deletion
     // (which lists every API group) hangs. Metrics (8443) only from inside the cluster (Prometheus).
-    platformNamespacePolicy(ctx, handle, namespace, "kueue-system", [
+    platformNamespacePolicy(ctx, handle, namespace, labelsFor(cluster, "kueue-system"), [
       ...API_SERVER_CALLBACK_PORTS.filter((p) => p.namespace === KUEUE_NAMESPACE).map((p) => ({
         port: p.port,
         fromAnywhere: true,
@@ -325,7 +330,7 @@ export class Kueue extends pulumi.ComponentResource implements KueueHandle {
     ]);
 
     // ---- Kueue objects (after the release: CRDs and webhooks) ----
-    const labels = labelsFor(ctx, "kueue");
+    const labels = labelsFor(cluster, "kueue");
     const afterKueue = childOptions(ctx, handle, [release]);
     const flavors = [
       kueueObject(`${ctx.name}-flavor-${CPU_FLAVOR_NAME}`, cpuFlavorManifest(labels), afterKueue),
@@ -333,7 +338,7 @@ export class Kueue extends pulumi.ComponentResource implements KueueHandle {
         kueueObject(`${ctx.name}-flavor-${pool.name}`, gpuFlavorManifest(pool, labels), afterKueue),
       ),
     ];
-    const cohortName = dnsLabel([ctx.name]);
+    const cohortName = dnsLabel([cluster.name]);
     const cohort = kueueObject(`${ctx.name}-cohort`, cohortManifest(cohortName, labels), afterKueue);
 
     this.namespace = namespace;

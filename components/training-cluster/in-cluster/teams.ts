@@ -1,7 +1,7 @@
 /**
  * Team namespaces: where training jobs run.
  *
- * Per team (Kubernetes names fixed; Pulumi names `${ctx.name}-<team>-<kind>`):
+ * Per team (Kubernetes names fixed; Pulumi names `${cluster}-<team>-<kind>`, under its TeamTenancy):
  *
  * | Kind                         | metadata.name           | Notes                                            |
  * | ---------------------------- | ----------------------- | ------------------------------------------------ |
@@ -26,18 +26,18 @@
  * shares the GPUs.
  */
 import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
+import { MlopsComponent, type ComponentContext } from "../../shared/component";
 import { dnsEgressRule, restrictedNamespaceLabels } from "../../shared/k8s";
-import { AwsIdentityMode } from "../../adapters/types";
+import { AwsIdentityMode } from "../../adapters";
 import type { ClusterHandle } from "../types";
 import { formatCpu, formatMemory, parseQuantity } from "../../shared/quantity";
-import type { InClusterContext, ReclaimWithinCohort, WithinClusterQueue } from "./args";
+import type { ReclaimWithinCohort, WithinClusterQueue } from "./args";
 import {
   childOptions,
   GPU_RESOURCE,
   labelsFor,
   LOCAL_QUEUE_NAME,
-  subComponentContext,
   TEAM_LABEL,
   TEAM_SERVICE_ACCOUNT,
 } from "./common";
@@ -275,8 +275,8 @@ export const TEAM_TENANCY_TYPE = "mlops:index:TeamTenancy";
 
 /** What one team's tenancy is made of (resolved by the cluster's in-cluster args). */
 export interface TeamTenancyArgs {
-  /** The cluster's context: children are named `${context.name}-<team>-<kind>`. */
-  context: InClusterContext;
+  /** The cluster's context: the objects are labelled for it; environment, tags and protection are inherited. */
+  context: ComponentContext;
   /** The cluster the team lives in. */
   cluster: ClusterHandle;
   team: ResolvedTeam;
@@ -294,11 +294,11 @@ export interface TeamTenancyArgs {
  * `mlops:index:TeamTenancy`, a sub-component of the GPU training cluster per team: the team
  * namespace and everything in it, and the team's ClusterQueue and LocalQueue (the table above).
  *
- * It is named `${cluster}-<team>`, the prefix its children have always had; they keep those names
- * and alias the cluster component, their parent before the sub-component existed, so a deployed
- * stack keeps them.
+ * Children (for a tenancy named `n`, `${cluster}-<team>` in the cluster, the prefix its objects
+ * have always had): `n-ns`, `n-quota`, `n-limits`, `n-sa`, `n-<policy>`, `n-cq`, `n-lq`. The
+ * cluster creates it with a `movedFrom` alias to the cluster component, their former parent.
  */
-export class TeamTenancy extends pulumi.ComponentResource {
+export class TeamTenancy extends MlopsComponent {
   /** The team namespace (where its jobs run). */
   public readonly namespace: k8s.core.v1.Namespace;
   /** The LocalQueue jobs submit to (`kueue.x-k8s.io/queue-name: training`). */
@@ -309,31 +309,34 @@ export class TeamTenancy extends pulumi.ComponentResource {
   public readonly localQueue: k8s.apiextensions.CustomResource;
 
   constructor(name: string, args: TeamTenancyArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(TEAM_TENANCY_TYPE, name, {}, opts);
-    const { cluster: handle, team, kueue } = args;
-    const ctx = subComponentContext(args.context, this);
-    const labels = labelsFor(ctx, "team");
-    const prefix = `${ctx.name}-${team.name}`;
+    super(TEAM_TENANCY_TYPE, name, opts);
+    const { cluster: handle, team, kueue, context: cluster } = args;
+    const ctx = this.context(cluster);
+    const labels = labelsFor(cluster, "team");
     const namespace = new k8s.core.v1.Namespace(
-      `${prefix}-ns`,
+      `${ctx.name}-ns`,
       teamNamespaceManifest(team, labels),
       childOptions(ctx, handle),
     );
     const inNs = childOptions(ctx, handle, [namespace]);
-    new k8s.core.v1.ResourceQuota(`${prefix}-quota`, resourceQuotaManifest(team, args.ceiling, labels), inNs);
+    new k8s.core.v1.ResourceQuota(
+      `${ctx.name}-quota`,
+      resourceQuotaManifest(team, args.ceiling, labels),
+      inNs,
+    );
     new k8s.core.v1.LimitRange(
-      `${prefix}-limits`,
+      `${ctx.name}-limits`,
       limitRangeManifest(team.namespace, args.containerDefaults, labels),
       inNs,
     );
-    new k8s.core.v1.ServiceAccount(`${prefix}-sa`, teamServiceAccountManifest(team, labels), inNs);
+    new k8s.core.v1.ServiceAccount(`${ctx.name}-sa`, teamServiceAccountManifest(team, labels), inNs);
     for (const policy of teamNetworkPolicyManifests(team.namespace, workloadIdentityEgress(handle), labels)) {
-      new k8s.networking.v1.NetworkPolicy(`${prefix}-${policy.metadata.name}`, policy, inNs);
+      new k8s.networking.v1.NetworkPolicy(`${ctx.name}-${policy.metadata.name}`, policy, inNs);
     }
 
-    const kueueLabels = labelsFor(ctx, "kueue");
+    const kueueLabels = labelsFor(cluster, "kueue");
     const clusterQueue = kueueObject(
-      `${prefix}-cq`,
+      `${ctx.name}-cq`,
       clusterQueueManifest(
         {
           name: team.name,
@@ -352,7 +355,7 @@ export class TeamTenancy extends pulumi.ComponentResource {
       childOptions(ctx, handle, kueue.clusterQueueDependencies),
     );
     const localQueue = kueueObject(
-      `${prefix}-lq`,
+      `${ctx.name}-lq`,
       localQueueManifest(team.namespace, team.name, kueueLabels),
       childOptions(ctx, handle, [kueue.release, namespace, clusterQueue]),
     );
