@@ -8,6 +8,7 @@ import { createLocalAdapter, LOCAL_INGRESS } from "./local";
 import type { AdapterContext, CloudAdapter, CloudIngressClass, Target, TargetSettings } from "./types";
 
 export * from "./types";
+export { awsTargetArgsSchema, gcpTargetArgsSchema } from "./target-schemas";
 
 type Factory = (ctx: AdapterContext, settings: TargetSettings) => CloudAdapter;
 

@@ -7,7 +7,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { ClusterHandle } from "../types";
+import type { BuiltCluster } from "../types";
 import { dnsEgressRule, governanceLabels, standardLabels } from "../../shared/k8s";
 import type { InClusterContext } from "./args";
 
@@ -68,7 +68,7 @@ export function subComponentContext(
  */
 export function childOptions(
   ctx: ChildContext,
-  handle: ClusterHandle,
+  handle: BuiltCluster,
   extra: pulumi.Resource[] = [],
 ): pulumi.CustomResourceOptions {
   return {
@@ -87,7 +87,7 @@ export function childOptions(
  */
 export function platformNamespacePolicy(
   ctx: ChildContext,
-  handle: ClusterHandle,
+  handle: BuiltCluster,
   namespace: k8s.core.v1.Namespace,
   role: string,
   ingressPorts: { port: number; fromAnywhere: boolean }[],

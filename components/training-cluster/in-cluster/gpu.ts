@@ -14,7 +14,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { GPU_NODE_LABELS, GPU_TAINT, type ClusterHandle } from "../types";
+import { GPU_NODE_LABELS, GPU_TAINT, type BuiltCluster } from "../types";
 import { argError } from "../../shared/validation";
 import { GpuStack, type InClusterContext } from "./args";
 import {
@@ -216,7 +216,7 @@ export interface NvidiaGpuStackArgs {
   /** The cluster's context: children are named `${context.name}-<role>` and labelled for it. */
   context: InClusterContext;
   /** The cluster the stack is installed into. */
-  cluster: ClusterHandle;
+  cluster: BuiltCluster;
   /** "devicePlugin" or "gpuOperator" ("none" is an error: the cluster creates no stack then). */
   gpuStack: GpuStack;
   /** Install a DCGM exporter (the standalone chart, or the GPU Operator's own). */

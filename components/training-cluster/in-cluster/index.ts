@@ -1,6 +1,6 @@
 /**
  * `installInClusterParts`: everything the GPU training cluster installs inside Kubernetes, the same
- * on every target (EKS, GKE, an adopted kubeconfig). It sees only the `ClusterHandle`.
+ * on every target (EKS, GKE, an adopted kubeconfig). It sees only the `BuiltCluster`.
  *
  * - the GPU stack (`gpu.ts`): device plugin or GPU Operator, DCGM exporter, in `gpu-system`;
  * - Kueue (`kueue.ts`): the controller in `kueue-system`, a ResourceFlavor per GPU pool plus one
@@ -16,7 +16,7 @@
  * provider: handle.provider, dependsOn: handle.ready }` (`childOptions`).
  */
 import { argError } from "../../shared/validation";
-import { GPU_TRAINING_CLUSTER_TYPE, type ClusterHandle, type ResolvedGpuPool } from "../types";
+import { GPU_TRAINING_CLUSTER_TYPE, type BuiltCluster, type ResolvedGpuPool } from "../types";
 import {
   DEFAULT_DCGM_EXPORTER,
   DEFAULT_KUEUE_VERSION,
@@ -131,7 +131,7 @@ export interface ResolvedInClusterArgs {
  */
 export function resolveInClusterArgs(
   ctx: InClusterContext,
-  handle: Pick<ClusterHandle, "driversPreinstalled" | "managedGpuMetrics">,
+  handle: Pick<BuiltCluster, "driversPreinstalled" | "managedGpuMetrics">,
   pools: ResolvedGpuPool[],
   args: ValidatedInClusterArgs,
 ): ResolvedInClusterArgs {
@@ -224,7 +224,7 @@ export interface InClusterParts {
  */
 export function installInClusterParts(
   ctx: InClusterContext,
-  handle: ClusterHandle,
+  handle: BuiltCluster,
   pools: ResolvedGpuPool[],
   args: ValidatedInClusterArgs,
 ): InClusterParts {

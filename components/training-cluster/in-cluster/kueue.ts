@@ -16,7 +16,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterHandle, ResolvedGpuPool } from "../types";
+import type { BuiltCluster, ResolvedGpuPool } from "../types";
 import { GPU_NODE_LABELS, GPU_TAINT } from "../types";
 import { restrictedNamespaceLabels } from "../../shared/k8s";
 import { dnsLabel } from "../../shared/names";
@@ -260,7 +260,7 @@ export interface KueueArgs {
   /** The cluster's context: children are named `${context.name}-<role>`; the Cohort is named after it. */
   context: InClusterContext;
   /** The cluster Kueue is installed into. */
-  cluster: ClusterHandle;
+  cluster: BuiltCluster;
   /** The cluster's GPU pools: one ResourceFlavor each. */
   pools: ResolvedGpuPool[];
   /** Kueue version (chart and image). */

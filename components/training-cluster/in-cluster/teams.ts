@@ -29,7 +29,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { dnsEgressRule, restrictedNamespaceLabels } from "../../shared/k8s";
 import { AwsIdentityMode } from "../../adapters/types";
-import type { ClusterHandle } from "../types";
+import type { BuiltCluster } from "../types";
 import { formatCpu, formatMemory, parseQuantity } from "../../shared/quantity";
 import type { InClusterContext, ReclaimWithinCohort, WithinClusterQueue } from "./args";
 import {
@@ -207,7 +207,7 @@ export function teamServiceAccountManifest(team: ResolvedTeam, labels: Record<st
  * - IRSA and kubeconfig clusters: nothing (IRSA calls STS on 443).
  */
 export function workloadIdentityEgress(
-  handle: Pick<ClusterHandle, "aws" | "gcp">,
+  handle: Pick<BuiltCluster, "aws" | "gcp">,
 ): NetworkPolicyEgressRule[] {
   const rule = (cidr: string, port: number): NetworkPolicyEgressRule => ({
     to: [{ ipBlock: { cidr } }],
@@ -278,7 +278,7 @@ export interface TeamTenancyArgs {
   /** The cluster's context: children are named `${context.name}-<team>-<kind>`. */
   context: InClusterContext;
   /** The cluster the team lives in. */
-  cluster: ClusterHandle;
+  cluster: BuiltCluster;
   team: ResolvedTeam;
   /** The most the team's queue can admit (`teamCeilings` of all the cluster's teams). */
   ceiling: TeamCeiling;
