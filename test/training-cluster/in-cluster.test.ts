@@ -24,7 +24,7 @@ import {
   TrainingJob,
   type InClusterParts,
 } from "../../components/training-cluster/in-cluster";
-import { GPU_NODE_LABELS, GPU_TAINT, type ClusterHandle } from "../../components/training-cluster/types";
+import { GPU_NODE_LABELS, GPU_TAINT, type BuiltCluster } from "../../components/training-cluster/types";
 import { formatIssues } from "../../components/shared/validation";
 import {
   childrenOf,
@@ -36,7 +36,7 @@ import {
   type Plan,
   type PlanResource,
 } from "../helpers";
-import { fakeClusterHandle, Host, inClusterProgram, POOLS, TEAMS } from "./fixtures";
+import { fakeBuiltCluster, Host, inClusterProgram, POOLS, TEAMS } from "./fixtures";
 import { planFromFolder } from "../package-from-source";
 
 type JobSpec = k8s.types.output.batch.v1.JobSpec;
@@ -647,7 +647,7 @@ describe("training job template", () => {
 
 describe("existing cluster target", () => {
   it("adopts a kubeconfig: provider with SSA and the context, secret kubeconfig, nothing to wait for, drivers off by default", async () => {
-    let handle: ClusterHandle | undefined;
+    let handle: BuiltCluster | undefined;
     const plan = await planOf(() => {
       const parent = new Host("gtc");
       handle = adoptExistingCluster(
@@ -816,7 +816,7 @@ describe("bad input", () => {
           "gtc-gpu",
           {
             context: { parent, name: "gtc", environment: "dev", tags: {}, protect: false },
-            cluster: fakeClusterHandle(),
+            cluster: fakeBuiltCluster(),
             gpuStack: "none",
             dcgmExporter: false,
             serviceMonitors: false,
@@ -856,7 +856,7 @@ function byName(plan: Plan, type: string, name: string): PlanResource {
 /** Installs the in-cluster parts with two teams on an adopted cluster (no GPU pools declared). */
 function installInClusterPartsFor(
   ctx: { parent: Host; name: string; environment: "dev"; tags: Record<string, string>; protect: boolean },
-  handle: ClusterHandle,
+  handle: BuiltCluster,
 ): void {
   installInClusterParts(
     ctx,
