@@ -89,8 +89,8 @@ export const STACK_CONFIG_DOCS: Record<keyof z.input<typeof stackConfigObject>, 
   tags: "`owner`, `cost-center`, `data-classification` (public/internal/confidential/restricted) required; more allowed. Every resource gets them, plus `environment`, `managed-by`, `pulumi-project` and `pulumi-stack`",
   cluster:
     "the `GpuTrainingCluster` args except target, environment and tags: `aws` or `gcp` (create the cluster) or `existing` (adopt one: `context` / `kubeconfig`), `gpuPools`, `teams`, `gpuStack`, `dcgmExporter`, `protect`, ...",
-  aws: "the adopted EKS cluster's network and identity (`AwsTargetArgs`), required with `cluster.existing` on aws: it becomes `existing.aws`, so the cluster's handle carries it to the registry; a created EKS cluster supplies it (and setting it is an error)",
-  gcp: "the adopted GKE cluster's project and network (`GcpTargetArgs`), required with `cluster.existing` on gcp: it becomes `existing.gcp`; a created GKE cluster supplies it (and setting it is an error)",
+  aws: "the adopted EKS cluster's network and identity (`AwsTargetArgs`), required with `cluster.existing` (it becomes `existing.aws`); a created EKS cluster supplies it (setting it is an error)",
+  gcp: "the adopted GKE cluster's project and network (`GcpTargetArgs`), required with `cluster.existing` (it becomes `existing.gcp`); a created GKE cluster supplies it (setting it is an error)",
   local: "the local target's block (`LocalTargetArgs`: `storageClassName`, `objectStoreStorageGb`)",
   modelRegistry:
     "any `ModelRegistryArgs` field except cluster (the stack's cluster), environment, local and tags: `namespace`, `replicas`, `database`, `bucket`, `ingress`, `auth`, ...",
@@ -142,7 +142,11 @@ const stackConfigSchema = stackConfigObject.superRefine((cfg, ctx) => {
   for (const key of ["aws", "gcp"] as const) {
     if (key !== cfg.target) {
       if (cfg[key] !== undefined) {
-        ctx.addIssue({ code: "custom", path: [key], message: `only used when target is "${key}"; remove it` });
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: `only used when target is "${key}"; remove it`,
+        });
       }
     } else if (createsCluster) {
       if (cfg[key] !== undefined) {

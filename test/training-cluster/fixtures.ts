@@ -74,7 +74,9 @@ export function fakeBuiltCluster(s: Pick<Scenario, "driversPreinstalled" | "hand
  * it: target "local", environment "dev" and no GPU pools unless given.
  */
 export function fakeClusterHandle(
-  h: Partial<Pick<ClusterHandle, "target" | "environment" | "aws" | "gcp" | "ingressClassName" | "gpuPools">> = {},
+  h: Partial<
+    Pick<ClusterHandle, "target" | "environment" | "aws" | "gcp" | "ingressClassName" | "gpuPools">
+  > = {},
 ): ClusterHandle {
   const { target = "local", environment = "dev", gpuPools = [], ...details } = h;
   return handleOf(fakeBuiltCluster({ handle: details }), target, environment, gpuPools);

@@ -11,7 +11,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { awsTargetArgsSchema, gcpTargetArgsSchema, type AwsTargetArgs, type GcpTargetArgs } from "../../adapters";
+import {
+  awsTargetArgsSchema,
+  gcpTargetArgsSchema,
+  type AwsTargetArgs,
+  type GcpTargetArgs,
+} from "../../adapters";
 import type { Environment } from "../../shared/presets";
 import { input } from "../../shared/validation";
 import type { BuiltCluster } from "../types";

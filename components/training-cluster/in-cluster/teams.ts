@@ -206,9 +206,7 @@ export function teamServiceAccountManifest(team: ResolvedTeam, labels: Record<st
  * - EKS Pod Identity: the Pod Identity Agent, 169.254.170.23:80;
  * - IRSA and kubeconfig clusters: nothing (IRSA calls STS on 443).
  */
-export function workloadIdentityEgress(
-  handle: Pick<BuiltCluster, "aws" | "gcp">,
-): NetworkPolicyEgressRule[] {
+export function workloadIdentityEgress(handle: Pick<BuiltCluster, "aws" | "gcp">): NetworkPolicyEgressRule[] {
   const rule = (cidr: string, port: number): NetworkPolicyEgressRule => ({
     to: [{ ipBlock: { cidr } }],
     ports: [{ protocol: "TCP", port }],
