@@ -36,7 +36,7 @@ import {
   type Plan,
   type PlanResource,
 } from "../helpers";
-import { fakeBuiltCluster, Host, inClusterProgram, POOLS, TEAMS } from "./fixtures";
+import { fakeBuiltCluster, fakeClusterHandle, Host, inClusterProgram, POOLS, TEAMS } from "./fixtures";
 import { planFromFolder } from "../package-from-source";
 
 type JobSpec = k8s.types.output.batch.v1.JobSpec;
@@ -629,9 +629,8 @@ describe("training job template", () => {
   it("rejects an unpinned image, zero GPUs and an unknown GPU type, naming the argument", async () => {
     const attempt = (args: Record<string, unknown>) =>
       planOf(() => {
-        const provider = new k8s.Provider("p", { kubeconfig: "x" });
         new TrainingJob("bad", {
-          kubernetesProvider: provider,
+          cluster: fakeClusterHandle({ gpuPools: POOLS }),
           namespace: "vision",
           image: "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime",
           command: ["python"],
@@ -642,6 +641,33 @@ describe("training job template", () => {
     await expect(attempt({ gpus: 0 })).rejects.toThrow(/args\.gpus: must be at least 1/);
     await expect(attempt({ gpuType: "nvidia-t4" })).rejects.toThrow(/args\.gpuType: must be one of/);
     await expect(attempt({ gpu: 1 })).rejects.toThrow(/args\.gpu: unknown key/);
+  });
+
+  it("on a handle that lists its pools: a pool or GPU type the cluster lacks is an error naming the argument", async () => {
+    const attempt = (args: Record<string, unknown>, gpuPools = POOLS) =>
+      planOf(() => {
+        new TrainingJob("run", {
+          cluster: fakeClusterHandle({ gpuPools }),
+          namespace: "vision",
+          image: "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime",
+          command: ["python"],
+          ...args,
+        });
+      });
+    await expect(attempt({ gpuPool: "h100-spot" })).rejects.toThrow(
+      'args.gpuPool: "h100-spot" is not a GPU pool of the cluster (l4-spot, a100-on-demand)',
+    );
+    await expect(attempt({ gpuType: "nvidia-h100" })).rejects.toThrow(
+      'args.gpuType: "nvidia-h100" is offered by no GPU pool of the cluster (nvidia-l4, nvidia-a100)',
+    );
+    // A pool and a type the cluster has; any pool on a handle that lists none (an adopted cluster).
+    const ok = await attempt({ gpuPool: "a100-on-demand", gpuType: "nvidia-a100" });
+    expect(inputAt(findResource(ok, T.job), "spec.template.spec.nodeSelector")).toEqual({
+      "mlops.pulumi.com/gpu": "true",
+      "mlops.pulumi.com/gpu-type": "nvidia-a100",
+      "mlops.pulumi.com/gpu-pool": "a100-on-demand",
+    });
+    await expect(attempt({ gpuPool: "h100-spot" }, [])).resolves.toBeDefined();
   });
 });
 
