@@ -8,6 +8,7 @@ import { createLocalAdapter, LOCAL_INGRESS } from "./local";
 import type { AdapterContext, CloudAdapter, CloudIngressClass, Target, TargetSettings } from "./types";
 
 export * from "./types";
+/** @internal zod schemas: kept out of the published declarations (stripInternal). */
 export { awsTargetArgsSchema, gcpTargetArgsSchema } from "./target-schemas";
 
 type Factory = (ctx: AdapterContext, settings: TargetSettings) => CloudAdapter;
