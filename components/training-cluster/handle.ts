@@ -31,17 +31,22 @@ export function handleOf(
   environment: Environment,
   gpuPools: ResolvedGpuPool[],
 ): ClusterHandle {
+  return assemble({ ...built, target, environment, gpuPools });
+}
+
+/** A handle from its parts: the GPU placement constants added, unset optional details left out. */
+function assemble(parts: Omit<ClusterHandle, "gpuNodeLabels" | "gpuTaint">): ClusterHandle {
   return {
-    provider: built.provider,
-    target,
-    environment,
-    clusterName: built.clusterName,
-    ...(built.aws !== undefined ? { aws: built.aws } : {}),
-    ...(built.gcp !== undefined ? { gcp: built.gcp } : {}),
-    ...(built.ingressClassName !== undefined ? { ingressClassName: built.ingressClassName } : {}),
+    provider: parts.provider,
+    target: parts.target,
+    environment: parts.environment,
+    clusterName: parts.clusterName,
+    ...(parts.aws !== undefined ? { aws: parts.aws } : {}),
+    ...(parts.gcp !== undefined ? { gcp: parts.gcp } : {}),
+    ...(parts.ingressClassName !== undefined ? { ingressClassName: parts.ingressClassName } : {}),
     gpuNodeLabels: GPU_NODE_LABELS,
     gpuTaint: GPU_TAINT,
-    gpuPools,
+    gpuPools: parts.gpuPools,
   };
 }
 
@@ -92,18 +97,12 @@ export function existingClusterHandle(args: ExistingClusterHandleArgs): ClusterH
   if (problems.length > 0) {
     throw new Error(`invalid arguments for existingClusterHandle:\n  ${problems.join("\n  ")}`);
   }
-  return {
-    provider: args.provider,
-    target: args.target,
+  return assemble({
+    ...args,
     environment: args.environment ?? "dev",
     clusterName: pulumi.output(args.clusterName),
-    ...(args.aws !== undefined ? { aws: args.aws } : {}),
-    ...(args.gcp !== undefined ? { gcp: args.gcp } : {}),
-    ...(args.ingressClassName !== undefined ? { ingressClassName: args.ingressClassName } : {}),
-    gpuNodeLabels: GPU_NODE_LABELS,
-    gpuTaint: GPU_TAINT,
     gpuPools: args.gpuPools ?? [],
-  };
+  });
 }
 
 /** The schema of each target's details (a handle's `aws` / `gcp`). */
