@@ -52,14 +52,11 @@ const clusterSchema = gpuTrainingClusterArgsObject
   .omit({ target: true, environment: true, tags: true })
   .strict();
 
-/** `mlops:modelRegistry`: the ModelRegistry args that make sense in config (no provider, target, tags). */
+/** `mlops:modelRegistry`: the ModelRegistry args that make sense in config (no cluster handle, tags). */
 const modelRegistrySchema = modelRegistryArgsObject
   .omit({
-    target: true,
+    cluster: true,
     environment: true,
-    kubernetesProvider: true,
-    aws: true,
-    gcp: true,
     local: true,
     tags: true,
   })
@@ -92,11 +89,11 @@ export const STACK_CONFIG_DOCS: Record<keyof z.input<typeof stackConfigObject>, 
   tags: "`owner`, `cost-center`, `data-classification` (public/internal/confidential/restricted) required; more allowed. Every resource gets them, plus `environment`, `managed-by`, `pulumi-project` and `pulumi-stack`",
   cluster:
     "the `GpuTrainingCluster` args except target, environment and tags: `aws` or `gcp` (create the cluster) or `existing` (adopt one: `context` / `kubeconfig`), `gpuPools`, `teams`, `gpuStack`, `dcgmExporter`, `protect`, ...",
-  aws: "the registry's AWS network and identity (`AwsTargetArgs`) when the cluster is adopted (`cluster.existing`); a created EKS cluster supplies it (and setting it is an error)",
-  gcp: "the registry's GCP project and network (`GcpTargetArgs`) when the cluster is adopted; a created GKE cluster supplies it (and setting it is an error)",
+  aws: "the adopted EKS cluster's network and identity (`AwsTargetArgs`), required with `cluster.existing` (it becomes `existing.aws`); a created EKS cluster supplies it (setting it is an error)",
+  gcp: "the adopted GKE cluster's project and network (`GcpTargetArgs`), required with `cluster.existing` (it becomes `existing.gcp`); a created GKE cluster supplies it (setting it is an error)",
   local: "the local target's block (`LocalTargetArgs`: `storageClassName`, `objectStoreStorageGb`)",
   modelRegistry:
-    "any `ModelRegistryArgs` field except target, environment, kubernetesProvider, the cloud blocks and tags: `namespace`, `replicas`, `database`, `bucket`, `ingress`, `auth`, ...",
+    "any `ModelRegistryArgs` field except cluster (the stack's cluster), environment, local and tags: `namespace`, `replicas`, `database`, `bucket`, `ingress`, `auth`, ...",
 };
 
 /** Provider settings each target needs (checked together with the `mlops:` keys). */
@@ -114,7 +111,7 @@ export function stackConfigKeys(): string[] {
 /** Maps a path inside the ModelRegistry args to the config key it came from. */
 function registryPathToConfig(path: PropertyKey[]): PropertyKey[] {
   const [head, ...rest] = path;
-  if (head === "target" || head === "environment" || head === "aws" || head === "gcp" || head === "local") {
+  if (head === "environment" || head === "local") {
     return [head, ...rest];
   }
   return ["modelRegistry", ...path];
@@ -139,11 +136,20 @@ function collect(
 
 const stackConfigSchema = stackConfigObject.superRefine((cfg, ctx) => {
   const cluster = cfg.cluster ?? {};
-  // A cluster this stack creates (aws/gcp without `existing`) supplies the registry's cloud details.
+  // A cluster this stack creates (aws/gcp without `existing`) supplies the registry's cloud
+  // details; an adopted one on aws/gcp gets them from mlops:aws / mlops:gcp (its `existing` block).
   const createsCluster = cfg.target !== "local" && cluster.existing === undefined;
-  if (createsCluster) {
-    for (const key of ["aws", "gcp"] as const) {
-      if (key === cfg.target && cfg[key] !== undefined) {
+  for (const key of ["aws", "gcp"] as const) {
+    if (key !== cfg.target) {
+      if (cfg[key] !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: `only used when target is "${key}"; remove it`,
+        });
+      }
+    } else if (createsCluster) {
+      if (cfg[key] !== undefined) {
         ctx.addIssue({
           code: "custom",
           path: [key],
@@ -151,17 +157,25 @@ const stackConfigSchema = stackConfigObject.superRefine((cfg, ctx) => {
             "comes from the cluster this stack creates; remove it (or adopt a cluster with mlops:cluster.existing)",
         });
       }
+    } else if (cfg[key] === undefined && cluster.existing?.[key] === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: [key],
+        message: `required when target is "${key}" and the cluster is adopted (mlops:cluster.existing): the network and identity the model registry attaches to`,
+      });
+    } else if (cfg[key] !== undefined && cluster.existing?.[key] !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: [key],
+        message: `given twice: remove it or mlops:cluster.existing.${key}`,
+      });
     }
   }
-  const fromCluster = createsCluster ? { [cfg.target]: {} } : {};
   const registryArgs = {
     ...(cfg.modelRegistry ?? {}),
-    target: cfg.target,
+    cluster: { target: cfg.target, environment: cfg.environment },
     environment: cfg.environment,
-    aws: cfg.aws,
-    gcp: cfg.gcp,
     local: cfg.local,
-    ...fromCluster,
   };
   collect((inner) => checkModelRegistryArgs(registryArgs, inner), registryPathToConfig, ctx);
   const clusterArgs = { ...cluster, target: cfg.target, environment: cfg.environment };

@@ -2,19 +2,15 @@
  * The public contract of `mlops:index:ModelRegistry`: a hand-written, documented args interface
  * and the zod schema that validates it at runtime (test/types.test.ts keeps the two in sync).
  */
-import type * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import type { AwsTargetArgs, GcpTargetArgs, LocalTargetArgs } from "../adapters";
-import { CLOUD_INGRESS_CLASSES, DEFAULT_INGRESS_CLASS } from "../adapters";
-import { PRIVATE_SERVICE_ACCESS_CIDR_RULE } from "../adapters/gcp";
+import type { LocalTargetArgs } from "../adapters";
 import {
-  AwsIdentityMode,
-  DEFAULT_AWS_IDENTITY_MODE,
-  GcpPrivateServiceAccess,
+  awsTargetArgsSchema,
+  CLOUD_INGRESS_CLASSES,
+  DEFAULT_INGRESS_CLASS,
+  gcpTargetArgsSchema,
   IngressTls,
   Target,
-  TARGETS,
 } from "../adapters";
 import { DatabaseSize, ENVIRONMENTS, type Environment } from "../shared/presets";
 import {
@@ -24,7 +20,7 @@ import {
   quantitySchema as quantity,
   tagsSchema,
 } from "../shared/schemas";
-import { input } from "../shared/validation";
+import { checkClusterHandleDetails, clusterHandleSchema, type ClusterHandle } from "../training-cluster";
 
 /**
  * The official MLflow image, "-full" variant: the only official variant with the PostgreSQL
@@ -144,21 +140,20 @@ export interface ModelRegistryAuthArgs {
 }
 
 export interface ModelRegistryArgs {
-  /** Where the backing services (database, bucket, identity, key) run. */
-  target: Target;
-  /** Environment preset that picks the defaults below. @default "dev" */
+  /**
+   * The cluster MLflow runs on: a `GpuTrainingCluster`'s `handle`, or `existingClusterHandle(...)`
+   * for a cluster created elsewhere. Its provider deploys the Kubernetes objects; its target is
+   * where the backing services (database, bucket, identity, key) run; its `aws` / `gcp` details
+   * (required on those targets) are the network and identity they attach to.
+   */
+  cluster: ClusterHandle;
+  /** Environment preset that picks the defaults below. @default the cluster's environment */
   environment?: Environment;
-  /** Provider of the Kubernetes cluster MLflow runs on. */
-  kubernetesProvider: k8s.Provider;
   /** Namespace for MLflow (created with Pod Security "restricted" unless `createNamespace` is false). @default "mlflow" */
   namespace?: string;
   /** Create the namespace, with a default-deny NetworkPolicy. @default true */
   createNamespace?: boolean;
-  /** AWS cluster and network details. Required when `target` is "aws". */
-  aws?: AwsTargetArgs;
-  /** Google Cloud project and network details. Required when `target` is "gcp". */
-  gcp?: GcpTargetArgs;
-  /** Settings for in-cluster services. Used when `target` is "local". @default {} */
+  /** Settings for in-cluster services. Used when the cluster's target is "local". @default {} */
   local?: LocalTargetArgs;
   /** MLflow container image (pin a tag or digest). @default "ghcr.io/mlflow/mlflow:v3.15.2-full" */
   image?: string;
@@ -196,55 +191,6 @@ export interface ModelRegistryArgs {
 const nonEmpty = z.string().min(1, { message: "must not be empty" });
 const labelMap = z.record(z.string(), z.string());
 
-const awsSchema = z
-  .object({
-    vpcId: input(nonEmpty),
-    vpcCidrBlock: input(cidrSchema({ example: "10.0.0.0/16" })),
-    privateSubnetIds: input(
-      z.array(input(nonEmpty)).min(2, { message: "needs at least two subnets in different AZs" }),
-    ),
-    nodeSecurityGroupId: input(nonEmpty),
-    identityMode: z.enum([AwsIdentityMode.irsa, AwsIdentityMode.podIdentity]).optional(),
-    oidcProviderArn: input(nonEmpty).optional(),
-    oidcProviderUrl: input(nonEmpty).optional(),
-    clusterName: input(nonEmpty).optional(),
-  })
-  .strict()
-  .superRefine((v, ctx) => {
-    const mode = v.identityMode ?? DEFAULT_AWS_IDENTITY_MODE;
-    if (mode === AwsIdentityMode.irsa) {
-      for (const key of ["oidcProviderArn", "oidcProviderUrl"] as const) {
-        if (v[key] === undefined) {
-          ctx.addIssue({ code: "custom", path: [key], message: 'required when identityMode is "irsa"' });
-        }
-      }
-    } else if (v.clusterName === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["clusterName"],
-        message: 'required when identityMode is "podIdentity"',
-      });
-    }
-  });
-
-const gcpSchema = z
-  .object({
-    project: input(nonEmpty),
-    region: input(nonEmpty),
-    network: input(nonEmpty),
-    privateServiceAccess: z
-      .enum([GcpPrivateServiceAccess.create, GcpPrivateServiceAccess.existing])
-      .optional(),
-    privateServiceAccessCidr: cidrSchema(PRIVATE_SERVICE_ACCESS_CIDR_RULE).optional(),
-    proxyOnlySubnetCidr: input(cidrSchema({ example: "10.129.0.0/23" })).optional(),
-    nodeServiceAccount: input(
-      z.string().regex(/^[^@\s]+@[^@\s]+\.iam\.gserviceaccount\.com$/, {
-        message: 'must be a service account e-mail such as "nodes@my-project.iam.gserviceaccount.com"',
-      }),
-    ).optional(),
-  })
-  .strict();
-
 const localSchema = z
   .object({
     storageClassName: nonEmpty.optional(),
@@ -255,15 +201,10 @@ const localSchema = z
 /** Field schemas of `ModelRegistryArgs`, without the cross-field rules (the stack config reuses them).  @internal */
 export const modelRegistryArgsObject = z
   .object({
-    target: z.enum(TARGETS),
+    cluster: clusterHandleSchema,
     environment: z.enum(ENVIRONMENTS).optional(),
-    kubernetesProvider: z.custom<k8s.Provider>((v) => pulumi.ProviderResource.isInstance(v), {
-      message: "must be a kubernetes Provider (new k8s.Provider(...))",
-    }),
     namespace: dnsLabelSchema().optional(),
     createNamespace: z.boolean().optional(),
-    aws: awsSchema.optional(),
-    gcp: gcpSchema.optional(),
     local: localSchema.optional(),
     image: pinnedImageSchema.optional(),
     replicas: z.number().int().min(1).max(20).optional(),
@@ -349,31 +290,31 @@ export const modelRegistryArgsObject = z
   })
   .strict();
 
-/** The args as far as the cross-field rules look at them.  @internal */
-type CheckedArgs = Omit<z.output<typeof modelRegistryArgsObject>, "kubernetesProvider">;
+/**
+ * The args as far as the cross-field rules look at them: of the cluster, only its target and
+ * environment (the stack config checks before any cluster exists).
+ * @internal
+ */
+type CheckedArgs = Omit<z.output<typeof modelRegistryArgsObject>, "cluster"> & {
+  cluster: Pick<ClusterHandle, "target" | "environment">;
+};
 
 /**
- * Cross-field rules of `ModelRegistryArgs` (a block per target, TLS and auth with an Ingress,
- * the prod floor). Exported so the stack config applies exactly the same rules before any
- * resource is registered.
+ * Cross-field rules of `ModelRegistryArgs` that do not need the cluster's details (the `local`
+ * block, TLS and auth with an Ingress, the prod floor). Exported so the stack config applies
+ * exactly the same rules before any resource is registered; the component also checks the
+ * handle's details (`checkClusterHandleDetails`).
  * @internal
  */
 export function checkModelRegistryArgs(v: CheckedArgs, ctx: z.RefinementCtx): void {
+  const target = v.cluster.target;
   {
-    if (v.target === Target.aws && !v.aws) {
-      ctx.addIssue({ code: "custom", path: ["aws"], message: 'required when target is "aws"' });
-    }
-    if (v.target === Target.gcp && !v.gcp) {
-      ctx.addIssue({ code: "custom", path: ["gcp"], message: 'required when target is "gcp"' });
-    }
-    for (const other of TARGETS) {
-      if (other !== v.target && v[other] !== undefined) {
-        ctx.addIssue({
-          code: "custom",
-          path: [other],
-          message: `only used when target is "${other}"; remove it`,
-        });
-      }
+    if (v.local !== undefined && target !== Target.local) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["local"],
+        message: 'only used when target is "local"; remove it',
+      });
     }
     if (v.ingress?.enabled) {
       if (!v.ingress.host)
@@ -382,7 +323,7 @@ export function checkModelRegistryArgs(v: CheckedArgs, ctx: z.RefinementCtx): vo
           path: ["ingress", "host"],
           message: "required when the Ingress is enabled",
         });
-      checkIngressClass(v.target, v.ingress, ctx);
+      checkIngressClass(target, v.ingress, ctx);
       if (v.auth?.enabled === false) {
         ctx.addIssue({
           code: "custom",
@@ -391,7 +332,7 @@ export function checkModelRegistryArgs(v: CheckedArgs, ctx: z.RefinementCtx): vo
         });
       }
     }
-    if ((v.environment ?? "dev") === "prod") {
+    if ((v.environment ?? v.cluster.environment) === "prod") {
       if (v.replicas !== undefined && v.replicas < 2) {
         ctx.addIssue({ code: "custom", path: ["replicas"], message: "must be at least 2 in prod" });
       }
@@ -482,7 +423,13 @@ function checkIngressClass(
 }
 
 /** Runtime schema of `ModelRegistryArgs`.  @internal */
-export const modelRegistryArgsSchema = modelRegistryArgsObject.superRefine(checkModelRegistryArgs);
+export const modelRegistryArgsSchema = modelRegistryArgsObject.superRefine((v, ctx) => {
+  // Not a handle: that is already reported, and the rules below need its target.
+  if (!clusterHandleSchema.safeParse(v.cluster).success) return;
+  // The database, bucket and identity attach to the cluster's network and identity.
+  checkClusterHandleDetails(v.cluster, [Target.aws, Target.gcp], ["cluster"], ctx);
+  checkModelRegistryArgs(v, ctx);
+});
 
 /** Schemas of the per-target blocks, shared with the stack config.  @internal */
-export const targetSchemas = { aws: awsSchema, gcp: gcpSchema, local: localSchema };
+export const targetSchemas = { aws: awsTargetArgsSchema, gcp: gcpTargetArgsSchema, local: localSchema };

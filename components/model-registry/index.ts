@@ -49,8 +49,14 @@ export class ModelRegistry extends MlopsComponent {
   public readonly externalUrl: pulumi.Output<string | undefined>;
   /** Where artifacts are stored: `s3://<bucket>/mlflow-artifacts` or `gs://<bucket>/mlflow-artifacts`. */
   public readonly artifactLocation: pulumi.Output<string>;
-  /** Artifact bucket name. */
+  /** Artifact bucket name (also `artifactStore.bucketName`). */
   public readonly bucketName: pulumi.Output<string>;
+  /**
+   * The artifact store as a grantable reference (bucket name, URI, client environment, egress,
+   * encryption key, bucket resource): give it to another component's workload identity to let
+   * that workload read the models (e.g. a serving component).
+   */
+  public readonly artifactStore: ObjectStore;
   /** Namespace MLflow runs in. */
   public readonly namespace: pulumi.Output<string>;
   /** Name of the ServiceAccount MLflow runs as (bound to the cloud identity). */
@@ -70,11 +76,12 @@ export class ModelRegistry extends MlopsComponent {
     super(MODEL_REGISTRY_TYPE, name, opts);
     const a = validateArgs(modelRegistryArgsSchema, args, this, MODEL_REGISTRY_TYPE);
 
+    const cluster = args.cluster;
     // Every cloud resource and Kubernetes object carries the governance tags, `environment` included.
-    const ctx = this.context(resolvePlatform(a));
+    const ctx = this.context(resolvePlatform({ ...a, environment: a.environment ?? cluster.environment }));
     const { environment, tags, protect } = ctx;
     const preset = PRESETS[environment];
-    const provider = a.kubernetesProvider;
+    const provider = cluster.provider;
     const namespaceName = a.namespace ?? "mlflow";
     const labels = { ...governanceLabels(tags), ...standardLabels("mlflow", name, "model-registry") };
     const ingressEnabled = a.ingress?.enabled ?? false;
@@ -100,9 +107,9 @@ export class ModelRegistry extends MlopsComponent {
     }
 
     const adapter = createAdapter(
-      a.target,
+      cluster.target,
       { parent: this, name, k8sProvider: provider, namespace, tags, protect, dependsOn },
-      { aws: args.aws, gcp: args.gcp, local: args.local },
+      { aws: cluster.aws, gcp: cluster.gcp, local: args.local },
     );
 
     // The Ingress's class settings first: a class the target cannot serve fails before any
@@ -188,6 +195,7 @@ export class ModelRegistry extends MlopsComponent {
     this.externalUrl = pulumi.output(settings.ingress ? `https://${settings.ingress.host}` : undefined);
     this.artifactLocation = artifactLocation;
     this.bucketName = bucket.bucketName;
+    this.artifactStore = bucket;
     this.serviceAccountName = identity.serviceAccountName;
     this.cloudPrincipal = identity.principal;
     this.databaseEndpoint = pulumi.secret(pulumi.interpolate`${database.host}:${database.port}`);

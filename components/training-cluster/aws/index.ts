@@ -1,12 +1,12 @@
 /**
  * The EKS target of `mlops:index:GpuTrainingCluster`: `createAwsCluster` builds the VPC, the EKS
  * control plane, the system node group, Karpenter and the GPU NodePools, and returns the
- * `ClusterHandle` the in-cluster parts and other components use.
+ * `BuiltCluster` the in-cluster parts and other components use.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AwsIdentityMode, type AwsTargetArgs } from "../../adapters";
 import { physicalName, physicalNameBase, PhysicalNameKind } from "../../shared/names";
-import { GPU_TRAINING_CLUSTER_TYPE, type ClusterHandle, type ResolvedGpuPool } from "../types";
+import { GPU_TRAINING_CLUSTER_TYPE, type BuiltCluster, type ResolvedGpuPool } from "../types";
 import { resolveAwsClusterArgs, type AwsClusterArgs } from "./args";
 import {
   createControlPlane,
@@ -78,7 +78,7 @@ export function createAwsCluster(
   ctx: AwsClusterContext,
   args: AwsClusterArgs,
   pools: ResolvedGpuPool[],
-): ClusterHandle {
+): BuiltCluster {
   const { resolved, problems } = resolveAwsClusterArgs(args, ctx.environment);
   const lines = [
     ...problems.map((p) => `args.aws.${p.key}: ${p.message}`),

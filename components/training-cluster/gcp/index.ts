@@ -7,7 +7,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createCloudAdapter, GcpPrivateServiceAccess, KeyPurpose, Target } from "../../adapters";
-import { GPU_TRAINING_CLUSTER_TYPE, type ClusterHandle, type ResolvedGpuPool } from "../types";
+import { GPU_TRAINING_CLUSTER_TYPE, type BuiltCluster, type ResolvedGpuPool } from "../types";
 import { resolveGcpClusterArgs, type GcpClusterArgs } from "./args";
 import { createControlPlaneWebhookFirewall } from "./firewall";
 import { createGkeCluster } from "./gke";
@@ -65,7 +65,7 @@ export function createGcpCluster(
   args: GcpClusterArgs,
   pools: ResolvedGpuPool[],
   features: GcpClusterFeatures = {},
-): ClusterHandle {
+): BuiltCluster {
   const { resolved, problems } = resolveGcpClusterArgs(args, ctx.environment);
   const lines = problems.map((p) => `args.gcp.${p.key}: ${p.message}`);
   for (const pool of pools) {

@@ -1,6 +1,6 @@
 /**
  * `installInClusterParts`: everything the GPU training cluster installs inside Kubernetes, the same
- * on every target (EKS, GKE, an adopted kubeconfig). It sees only the `ClusterHandle`.
+ * on every target (EKS, GKE, an adopted kubeconfig). It sees only the `BuiltCluster`.
  *
  * - the GPU stack (`gpu.ts`): device plugin or GPU Operator, DCGM exporter, in `gpu-system`;
  * - Kueue (`kueue.ts`): the controller in `kueue-system`, a ResourceFlavor per GPU pool plus one
@@ -20,7 +20,7 @@
 import { movedFrom } from "../../shared/aliases";
 import type { ComponentContext } from "../../shared/component";
 import { argError } from "../../shared/validation";
-import { GPU_TRAINING_CLUSTER_TYPE, type ClusterHandle, type ResolvedGpuPool } from "../types";
+import { GPU_TRAINING_CLUSTER_TYPE, type BuiltCluster, type ResolvedGpuPool } from "../types";
 import {
   DEFAULT_DCGM_EXPORTER,
   DEFAULT_KUEUE_VERSION,
@@ -134,7 +134,7 @@ export interface ResolvedInClusterArgs {
  */
 export function resolveInClusterArgs(
   ctx: ComponentContext,
-  handle: Pick<ClusterHandle, "driversPreinstalled" | "managedGpuMetrics">,
+  handle: Pick<BuiltCluster, "driversPreinstalled" | "managedGpuMetrics">,
   pools: ResolvedGpuPool[],
   args: ValidatedInClusterArgs,
 ): ResolvedInClusterArgs {
@@ -227,7 +227,7 @@ export interface InClusterParts {
  */
 export function installInClusterParts(
   ctx: ComponentContext,
-  handle: ClusterHandle,
+  handle: BuiltCluster,
   pools: ResolvedGpuPool[],
   args: ValidatedInClusterArgs,
 ): InClusterParts {
