@@ -21,6 +21,8 @@ export {
   type GcpTargetArgs,
   type LocalTargetArgs,
   type CloudAdapter,
+  type ObjectStore,
+  type EncryptionKey,
 } from "./adapters";
 export { Environment, ENVIRONMENTS, PRESETS, DatabaseSize, type EnvironmentPreset } from "./shared/presets";
 export { StackConfigError } from "./shared/errors";
@@ -55,11 +57,14 @@ export {
   GpuType,
   CapacityType,
   type ClusterHandle,
+  type ResolvedGpuPool,
 } from "./training-cluster/types";
 export {
   GpuTrainingCluster,
   GPU_TRAINING_CLUSTER_TYPE,
   defaultGpuPools,
+  existingClusterHandle,
+  type ExistingClusterHandleArgs,
   type GpuTrainingClusterArgs,
   type GpuPoolArgs,
 } from "./training-cluster";

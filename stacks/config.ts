@@ -14,7 +14,7 @@
  * (`args.<path>`), and no rule is written or run twice.
  */
 import { z } from "zod";
-import { TARGETS, type Target } from "../components/adapters/types";
+import { Target, TARGETS } from "../components/adapters/types";
 import { ENVIRONMENTS, type Environment } from "../components/shared/presets";
 import { StackConfigError } from "../components/shared/errors";
 import {
@@ -22,7 +22,6 @@ import {
   resolveModelRegistryArgs,
   targetSchemas,
   type ResolvedModelRegistryArgs,
-  type SuppliedByProgram,
 } from "../components/model-registry/args";
 import { nested, parseWith, type Problem } from "../components/shared/contract";
 import { nonEmptyStringSchema } from "../components/shared/schemas";
@@ -59,14 +58,11 @@ const clusterSchema = gpuTrainingClusterArgsObject
   .omit({ target: true, environment: true, tags: true })
   .strict();
 
-/** `mlops:modelRegistry`: the ModelRegistry args that make sense in config (no provider, target, tags). */
+/** `mlops:modelRegistry`: the ModelRegistry args that make sense in config (no cluster handle, tags). */
 const modelRegistrySchema = modelRegistryArgsObject
   .omit({
-    target: true,
+    cluster: true,
     environment: true,
-    kubernetesProvider: true,
-    aws: true,
-    gcp: true,
     local: true,
     tags: true,
   })
@@ -112,11 +108,11 @@ export const STACK_CONFIG_DOCS: Record<keyof z.input<typeof stackConfigObject>, 
   tags: "`owner`, `cost-center`, `data-classification` (public/internal/confidential/restricted) required; more allowed. Every resource gets them, plus `environment`, `managed-by`, `pulumi-project` and `pulumi-stack`",
   cluster:
     "the `GpuTrainingCluster` args except target, environment and tags: `aws` or `gcp` (create the cluster) or `existing` (adopt one: `context` / `kubeconfig`), `gpuPools`, `teams`, `gpuStack`, `dcgmExporter`, `protect`, ...",
-  aws: "the registry's AWS network and identity (`AwsTargetArgs`) when the cluster is adopted (`cluster.existing`); a created EKS cluster supplies it (and setting it is an error)",
-  gcp: "the registry's GCP project and network (`GcpTargetArgs`) when the cluster is adopted; a created GKE cluster supplies it (and setting it is an error)",
+  aws: "the adopted EKS cluster's network and identity (`AwsTargetArgs`), required with `cluster.existing` (it becomes `existing.aws`); a created EKS cluster supplies it (setting it is an error)",
+  gcp: "the adopted GKE cluster's project and network (`GcpTargetArgs`), required with `cluster.existing` (it becomes `existing.gcp`); a created GKE cluster supplies it (setting it is an error)",
   local: "the local target's block (`LocalTargetArgs`: `storageClassName`, `objectStoreStorageGb`)",
   modelRegistry:
-    "any `ModelRegistryArgs` field except target, environment, kubernetesProvider, the cloud blocks and tags: `namespace`, `replicas`, `database`, `bucket`, `ingress`, `auth`, ...",
+    "any `ModelRegistryArgs` field except cluster (the stack's cluster), environment, local and tags: `namespace`, `replicas`, `database`, `bucket`, `ingress`, `auth`, ...",
 };
 
 /** Provider settings each target needs (checked together with the `mlops:` keys). */
@@ -169,69 +165,106 @@ function objectOrUndefined(value: unknown): Record<string, unknown> | undefined 
     : undefined;
 }
 
-/** A cluster this stack creates (aws/gcp without `existing`) supplies the registry's cloud details. */
+/** A cluster this stack creates (aws/gcp without `existing`) supplies its own cloud details. */
 function createsCluster({ raw, target }: RowContext): boolean {
   return target !== "local" && objectOrUndefined(raw.cluster)?.["existing"] === undefined;
 }
 
-/** `mlops:cluster`: the GpuTrainingCluster's own resolver, its problems under `cluster`. */
+/**
+ * How the stack composes `mlops:aws` / `mlops:gcp`: an adopted EKS / GKE cluster's network and
+ * identity, which become its `existing.aws` / `existing.gcp` (and so its handle's, which the
+ * model registry attaches to); a created cluster supplies its own. Returns the stack-level
+ * problems and the blocks that go into `existing`.
+ */
+function cloudBlocks(ctx: RowContext): { problems: Problem[]; blocks: Record<string, unknown> } {
+  const { raw, target } = ctx;
+  const existing = objectOrUndefined(objectOrUndefined(raw.cluster)?.["existing"]);
+  const problems: Problem[] = [];
+  const blocks: Record<string, unknown> = {};
+  for (const key of [Target.aws, Target.gcp] as const) {
+    if (key !== target) {
+      if (raw[key] !== undefined) {
+        problems.push({ path: [key], message: `only used when target is "${key}"; remove it` });
+      }
+    } else if (createsCluster(ctx)) {
+      if (raw[key] !== undefined) {
+        problems.push({
+          path: [key],
+          message:
+            "comes from the cluster this stack creates; remove it (or adopt a cluster with mlops:cluster.existing)",
+        });
+      }
+    } else if (raw[key] === undefined && existing?.[key] === undefined) {
+      problems.push({
+        path: [key],
+        message: `required when target is "${key}" and the cluster is adopted (mlops:cluster.existing): the network and identity the model registry attaches to`,
+      });
+    } else if (raw[key] !== undefined && existing?.[key] !== undefined) {
+      problems.push({ path: [key], message: `given twice: remove it or mlops:cluster.existing.${key}` });
+    } else if (raw[key] !== undefined) {
+      blocks[key] = raw[key];
+    }
+  }
+  return { problems, blocks };
+}
+
+/**
+ * `mlops:cluster` with `mlops:aws` / `mlops:gcp`: the GpuTrainingCluster's own resolver, its
+ * problems under `cluster`, or under `aws` / `gcp` for the block that came from there.
+ */
 function resolveClusterRow(ctx: RowContext): Problem[] {
   const value = ctx.raw.cluster;
   if (value !== undefined && objectOrUndefined(value) === undefined) {
-    return parseWith(clusterSchema, value).problems.map((p) => ({ ...p, path: ["cluster", ...p.path] }));
+    return nested(["cluster"], parseWith(clusterSchema, value).problems);
   }
   const extra = unknownKeys("cluster", value, clusterSchema);
   const cluster = Object.fromEntries(
     Object.entries(objectOrUndefined(value) ?? {}).filter(([k]) => k in clusterSchema.shape),
   );
-  const { resolved, problems } = resolveGpuTrainingClusterArgs(
-    { ...cluster, target: ctx.target, environment: ctx.environment },
-    ctx.environment,
-  );
+  const { problems: stack, blocks } = cloudBlocks(ctx);
+  const existing = objectOrUndefined(cluster["existing"]);
+  const args = {
+    ...cluster,
+    ...(existing ? { existing: { ...existing, ...blocks } } : {}),
+    target: ctx.target,
+    environment: ctx.environment,
+  };
+  const { resolved, problems } = resolveGpuTrainingClusterArgs(args, ctx.environment);
   if (resolved) ctx.resolved.cluster = resolved;
-  return [...extra, ...nested(["cluster"], problems)];
+  return [
+    ...extra,
+    ...stack,
+    ...problems.map((p) => {
+      const [head, key, ...rest] = p.path;
+      const fromKey = head === "existing" && typeof key === "string" && key in blocks;
+      return { path: fromKey ? [key, ...rest] : ["cluster", ...p.path], message: p.message };
+    }),
+  ];
 }
 
 /**
- * `mlops:modelRegistry` with `mlops:aws` / `gcp` / `local`: the ModelRegistry's own resolver. The
- * provider, and the cloud block of a cluster this stack creates, are supplied by the program
- * (stacks/index.ts), so they are resolved without; the problems go under the key they came from.
+ * `mlops:modelRegistry` with `mlops:local`: the ModelRegistry's own resolver, against the target
+ * and environment of the stack's cluster (the program passes its handle as `cluster`); the
+ * problems go under the key they came from.
  */
 function resolveModelRegistryRow(ctx: RowContext): Problem[] {
   const { raw, target, environment } = ctx;
   const value = raw.modelRegistry;
   if (value !== undefined && objectOrUndefined(value) === undefined) {
-    return parseWith(modelRegistrySchema, value).problems.map((p) => ({
-      ...p,
-      path: ["modelRegistry", ...p.path],
-    }));
+    return nested(["modelRegistry"], parseWith(modelRegistrySchema, value).problems);
   }
   const problems = unknownKeys("modelRegistry", value, modelRegistrySchema);
   const registry = Object.fromEntries(
     Object.entries(objectOrUndefined(value) ?? {}).filter(([k]) => k in modelRegistrySchema.shape),
   );
-  const supplied: SuppliedByProgram[] = ["kubernetesProvider"];
-  const blocks: Record<string, unknown> = {};
-  for (const key of TARGETS) {
-    if (raw[key] === undefined) continue;
-    if (key === target && createsCluster(ctx)) {
-      problems.push({
-        path: [key],
-        message:
-          "comes from the cluster this stack creates; remove it (or adopt a cluster with mlops:cluster.existing)",
-      });
-    } else blocks[key] = raw[key];
-  }
-  if (target !== "local" && createsCluster(ctx)) supplied.push(target);
   const resolved = resolveModelRegistryArgs(
-    { ...registry, ...blocks, target, environment },
+    { ...registry, environment, ...(raw.local !== undefined ? { local: raw.local } : {}) },
     environment,
-    supplied,
+    { target, environment },
   );
   if (resolved.resolved) ctx.resolved.modelRegistry = resolved.resolved;
   for (const p of resolved.problems) {
-    const [head] = p.path;
-    const own = head === "target" || head === "environment" || TARGETS.includes(head as Target);
+    const own = p.path[0] === "environment" || p.path[0] === "local";
     problems.push({ path: own ? p.path : ["modelRegistry", ...p.path], message: p.message });
   }
   return problems;
@@ -243,8 +276,8 @@ const STACK_CONFIG_ROWS: ConfigRow[] = [
   { key: "environment", schema: stackConfigObject.shape.environment },
   { key: "tags", schema: stackConfigObject.shape.tags },
   { key: "cluster", schema: stackConfigObject.shape.cluster, resolve: resolveClusterRow },
-  { key: "aws", schema: stackConfigObject.shape.aws, resolvedBy: "modelRegistry" },
-  { key: "gcp", schema: stackConfigObject.shape.gcp, resolvedBy: "modelRegistry" },
+  { key: "aws", schema: stackConfigObject.shape.aws, resolvedBy: "cluster" },
+  { key: "gcp", schema: stackConfigObject.shape.gcp, resolvedBy: "cluster" },
   { key: "local", schema: stackConfigObject.shape.local, resolvedBy: "modelRegistry" },
   { key: "modelRegistry", schema: stackConfigObject.shape.modelRegistry, resolve: resolveModelRegistryRow },
 ];

@@ -22,8 +22,20 @@ export default function main(): Record<string, pulumi.Output<unknown>> {
     "pulumi-stack": pulumi.getStack(),
   };
 
+  // An adopted cluster's network and identity (mlops:aws / mlops:gcp) go into its `existing`
+  // block, so its handle carries them to the registry like a created cluster's own.
+  const existing = cfg.cluster?.existing;
   const cluster = new GpuTrainingCluster("gpu-cluster", {
     ...cfg.cluster,
+    ...(existing !== undefined
+      ? {
+          existing: {
+            ...existing,
+            ...(cfg.aws !== undefined ? { aws: cfg.aws } : {}),
+            ...(cfg.gcp !== undefined ? { gcp: cfg.gcp } : {}),
+          },
+        }
+      : {}),
     target: cfg.target,
     environment: cfg.environment,
     tags,
@@ -33,12 +45,8 @@ export default function main(): Record<string, pulumi.Output<unknown>> {
     "model-registry",
     {
       ...cfg.modelRegistry,
-      target: cfg.target,
+      cluster: cluster.handle,
       environment: cfg.environment,
-      kubernetesProvider: cluster.provider,
-      // An adopted cluster's network comes from config; a created cluster supplies its own.
-      aws: cfg.aws ?? cluster.aws,
-      gcp: cfg.gcp ?? cluster.gcp,
       local: cfg.local,
       tags,
     },

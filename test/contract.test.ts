@@ -182,13 +182,14 @@ describe("resolveGpuTrainingClusterArgs", () => {
 });
 
 describe("resolveModelRegistryArgs", () => {
-  // The provider is a Pulumi resource the program supplies: resolved here without it, as the stack
-  // config does.
-  const noProvider = ["kubernetesProvider"] as const;
+  // The cluster handle is a Pulumi value the program supplies: resolved here against its target
+  // and environment, as the stack config does.
+  const local = { target: "local", environment: "dev" } as const;
+  const aws = { target: "aws", environment: "dev" } as const;
 
   it("applies the preset and the defaults, auth on with the Ingress", () => {
-    const dev = resolveModelRegistryArgs({ target: "local" }, undefined, noProvider).resolved!;
-    const prod = resolveModelRegistryArgs({ target: "local" }, "prod", noProvider).resolved!;
+    const dev = resolveModelRegistryArgs({}, undefined, local).resolved!;
+    const prod = resolveModelRegistryArgs({ environment: "prod" }, undefined, local).resolved!;
     expect([dev.replicas, prod.replicas]).toEqual([1, 2]);
     expect([dev.protect, prod.protect]).toEqual([false, true]);
     expect([dev.database.backupRetentionDays, prod.database.backupRetentionDays]).toEqual([1, 14]);
@@ -196,12 +197,9 @@ describe("resolveModelRegistryArgs", () => {
     expect(dev.auth).toBeUndefined();
     expect(dev.ingress).toBeUndefined();
     const exposed = resolveModelRegistryArgs(
-      {
-        target: "local",
-        ingress: { enabled: true, host: "mlflow.example.com", tlsSecretName: "mlflow-tls" },
-      },
+      { ingress: { enabled: true, host: "mlflow.example.com", tlsSecretName: "mlflow-tls" } },
       undefined,
-      noProvider,
+      local,
     ).resolved!;
     expect(exposed.auth).toEqual({ adminUsername: "admin", defaultPermission: "READ" });
     expect(exposed.ingress?.className).toBe("nginx");
@@ -209,13 +207,13 @@ describe("resolveModelRegistryArgs", () => {
 
   it("returns every problem at once", () => {
     const { problems } = resolveModelRegistryArgs(
-      { target: "aws", replicas: 1, image: "x:latest", ingress: { enabled: true } },
-      "prod",
-      noProvider,
+      { environment: "prod", replicas: 1, image: "x:latest", ingress: { enabled: true }, local: {} },
+      undefined,
+      aws,
     );
     expect(lines(problems)).toEqual([
       "args.image: must be pinned to a tag other than latest, or a digest",
-      'args.aws: required when target is "aws"',
+      'args.local: only used when target is "local"; remove it',
       "args.ingress.host: required when the Ingress is enabled",
       'args.ingress.certificateArn: required for IngressClass "alb" (its only listener is HTTPS)',
       "args.replicas: must be at least 2 in prod",
@@ -287,7 +285,7 @@ describe("the stack config and the components report the same problem the same w
       "mlops:modelRegistry": registry,
     });
     const component = lines(
-      resolveModelRegistryArgs({ target: "local", ...registry }, "prod", ["kubernetesProvider"]).problems,
+      resolveModelRegistryArgs(registry, undefined, { target: "local", environment: "prod" }).problems,
     );
     expect(config).toEqual([
       "mlops:modelRegistry.replicas: must be at least 2 in prod",
@@ -296,7 +294,7 @@ describe("the stack config and the components report the same problem the same w
     expect(config).toEqual(component.map((l) => l.replace(/^args\./, "mlops:modelRegistry.")));
   });
 
-  it("the registry's cloud block is its own config key; a created cluster supplies it", () => {
+  it("an adopted cluster's cloud block is its own config key; a created cluster supplies it", () => {
     expect(
       configProblems({
         "mlops:target": "aws",
@@ -304,7 +302,9 @@ describe("the stack config and the components report the same problem the same w
         "aws:region": "us-east-1",
         "mlops:cluster": { existing: { context: "eks" } },
       }),
-    ).toEqual(['mlops:aws: required when target is "aws"']);
+    ).toEqual([
+      'mlops:aws: required when target is "aws" and the cluster is adopted (mlops:cluster.existing): the network and identity the model registry attaches to',
+    ]);
     expect(
       configProblems({
         "mlops:target": "aws",

@@ -1,14 +1,20 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { ModelRegistry, type ModelRegistryArgs } from "../components";
+import {
+  ModelRegistry,
+  type AwsTargetArgs,
+  type GcpTargetArgs,
+  type ModelRegistryArgs,
+  type Target,
+} from "../components";
 import { DEFAULT_INGRESS_CLASS } from "../components/adapters";
 import { LOCAL_INGRESS } from "../components/adapters/local";
 import { backendStoreUri, basicAuthIni, migrationScript } from "../components/model-registry/config";
 import { allowedHosts } from "../components/model-registry/mlflow";
 import { descendantsOf, findResource, inputAt, planOf, resourcesOfType, type Plan } from "./helpers";
+import { fakeClusterHandle } from "./training-cluster/fixtures";
 
-const aws: NonNullable<ModelRegistryArgs["aws"]> = {
+const aws: AwsTargetArgs = {
   vpcId: "vpc-123",
   vpcCidrBlock: "10.0.0.0/16",
   privateSubnetIds: ["subnet-a", "subnet-b"],
@@ -18,20 +24,35 @@ const aws: NonNullable<ModelRegistryArgs["aws"]> = {
   oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC",
   oidcProviderUrl: "https://oidc.eks.us-east-1.amazonaws.com/id/ABC",
 };
-const gcp: NonNullable<ModelRegistryArgs["gcp"]> = {
+const gcp: GcpTargetArgs = {
   project: "acme-ml",
   region: "europe-west4",
   network: "projects/acme-ml/global/networks/ml",
 };
 const tags = { owner: "ml-platform", "cost-center": "cc-1", "data-classification": "internal" };
 
-type Overrides = Partial<Omit<ModelRegistryArgs, "kubernetesProvider">>;
+/** Registry args, plus the target and cloud details of the (fake) cluster handle it gets. */
+type Overrides = Partial<Omit<ModelRegistryArgs, "cluster">> & {
+  target?: Target;
+  aws?: AwsTargetArgs;
+  gcp?: GcpTargetArgs;
+};
+
+/** The registry's args: `overrides` with a handle of target `target` (default "local") and its details. */
+function registryArgs(overrides: Overrides): ModelRegistryArgs {
+  const { target, aws: awsDetails, gcp: gcpDetails, ...rest } = overrides;
+  const cluster = fakeClusterHandle({
+    target: target ?? "local",
+    ...(awsDetails ? { aws: awsDetails } : {}),
+    ...(gcpDetails ? { gcp: gcpDetails } : {}),
+  });
+  return { tags, ...rest, cluster };
+}
 
 function registryPlan(overrides: Overrides): Promise<Plan> {
   return planOf(
     () => {
-      const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
-      new ModelRegistry("reg", { target: "local", tags, ...overrides, kubernetesProvider: provider });
+      new ModelRegistry("reg", registryArgs(overrides));
     },
     { config: { "aws:region": "us-east-1", "gcp:project": "acme-ml", "gcp:region": "europe-west4" } },
   );
@@ -421,17 +442,25 @@ describe("ModelRegistry environment presets", () => {
 
 describe("ModelRegistry rejects bad input before creating children", () => {
   const cases: [string, Overrides, RegExp][] = [
-    ["aws target without aws block", { target: "aws" }, /args\.aws: required when target is "aws"/],
-    ["block of another target", { target: "local", gcp }, /args\.gcp: only used when target is "gcp"/],
+    [
+      "handle of an aws cluster without aws details",
+      { target: "aws" },
+      /args\.cluster\.aws: required when the cluster's target is "aws"/,
+    ],
+    [
+      "handle with details of another target",
+      { target: "local", gcp },
+      /args\.cluster\.gcp: only used when the cluster's target is "gcp"/,
+    ],
     [
       "irsa without OIDC",
       { target: "aws", aws: { ...aws, oidcProviderArn: undefined } },
-      /args\.aws\.oidcProviderArn: required/,
+      /args\.cluster\.aws\.oidcProviderArn: required/,
     ],
     [
       "one subnet",
       { target: "aws", aws: { ...aws, privateSubnetIds: ["subnet-a"] } },
-      /args\.aws\.privateSubnetIds: needs at least two/,
+      /args\.cluster\.aws\.privateSubnetIds: needs at least two/,
     ],
     [
       "replicas 1 in prod",
@@ -470,7 +499,7 @@ describe("ModelRegistry rejects bad input before creating children", () => {
 
   it("lists every problem at once", async () => {
     const message = await failure({ target: "aws", replicas: 0, image: "x:latest" });
-    expect(message).toMatch(/args\.aws: required/);
+    expect(message).toMatch(/args\.cluster\.aws: required/);
     expect(message).toMatch(/args\.replicas: /);
     expect(message).toMatch(/args\.image: /);
   });
@@ -480,9 +509,9 @@ describe("ModelRegistry rejects bad input before creating children", () => {
     const resources: string[] = [];
     try {
       plan = await planOf(() => {
-        const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
+        const cluster = fakeClusterHandle({ target: "aws" });
         try {
-          new ModelRegistry("reg", { target: "aws", kubernetesProvider: provider });
+          new ModelRegistry("reg", { cluster });
         } catch {
           resources.push("threw");
         }
@@ -989,8 +1018,7 @@ async function renderedServerConfig(
     "test",
     false,
   );
-  const provider = new k8s.Provider("cluster", { kubeconfig: "{}" });
-  new ModelRegistry("reg", { target: "local", tags, ...overrides, kubernetesProvider: provider });
+  new ModelRegistry("reg", registryArgs(overrides));
   const stringData = await Promise.race([
     data,
     new Promise<never>((_, reject) =>

@@ -578,6 +578,41 @@ describe("bad stack config is rejected with exit 2, naming every key", () => {
     expect(run2.err).toContain('mlops:cluster.aws.natGateways: must be "perAz" in prod');
   });
 
+  it("an adopted EKS cluster: mlops:aws goes into its existing block, and the registry gets it from the cluster's handle", async () => {
+    const file = stackFile("adopted-eks", {
+      ...base,
+      "mlops:target": "aws",
+      "aws:region": "us-east-1",
+      "mlops:aws": aws,
+      "mlops:cluster": { existing: { context: "eks" } },
+    });
+    const out = path.join(tmp, "adopted-eks.json");
+    const run = await cli(["--stack", "adopted-eks", "--stack-file", file, "--out", out, "--quiet"]);
+    expect(run.err).toBe("");
+    expect(run.code).toBe(0);
+    const plan = JSON.parse(fs.readFileSync(out, "utf8")) as Plan;
+    expect(one(plan, "aws:rds/subnetGroup:SubnetGroup").inputs["subnetIds"]).toEqual([
+      "subnet-1",
+      "subnet-2",
+    ]);
+    expect(
+      one(plan, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "model-registry-server-pod-identity")
+        .inputs["clusterName"],
+    ).toBe("eks");
+
+    // Given in both places, or in neither, the stack says which key to fix.
+    const twice = stackFile("adopted-eks-twice", {
+      ...base,
+      "mlops:target": "aws",
+      "aws:region": "us-east-1",
+      "mlops:aws": aws,
+      "mlops:cluster": { existing: { context: "eks", aws } },
+    });
+    const run2 = await cli(["--stack", "adopted-eks-twice", "--stack-file", twice]);
+    expect(run2.code).toBe(2);
+    expect(run2.err).toContain("mlops:aws: given twice: remove it or mlops:cluster.existing.aws");
+  }, 60_000);
+
   it("checks mlops:cluster.clusterName: the GKE/EKS name rules, and only for a cluster the stack creates", () => {
     const problems = (config: Record<string, string>): string[] => {
       try {

@@ -21,6 +21,8 @@ import type {
 } from "./types";
 
 export * from "./types";
+/** @internal zod schemas: kept out of the published declarations (stripInternal). */
+export { awsTargetArgsSchema, gcpTargetArgsSchema } from "./target-schemas";
 
 type Factory = (ctx: AdapterContext, settings: TargetSettings) => CloudAdapter;
 type CloudFactory = (ctx: CloudContext, settings: TargetSettings) => CloudCapabilities;

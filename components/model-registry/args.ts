@@ -2,23 +2,19 @@
  * The public contract of `mlops:index:ModelRegistry`: a hand-written, documented args interface
  * and the zod schema that validates it at runtime (test/types.test.ts keeps the two in sync).
  */
-import type * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import type { AwsTargetArgs, GcpTargetArgs, LocalTargetArgs } from "../adapters";
-import { CLOUD_INGRESS_CLASSES, DEFAULT_INGRESS_CLASS } from "../adapters";
-import { PRIVATE_SERVICE_ACCESS_CIDR_RULE } from "../adapters/gcp";
+import type { LocalTargetArgs } from "../adapters";
 import {
-  AwsIdentityMode,
-  DEFAULT_AWS_IDENTITY_MODE,
-  GcpPrivateServiceAccess,
+  awsTargetArgsSchema,
+  CLOUD_INGRESS_CLASSES,
+  DEFAULT_INGRESS_CLASS,
+  gcpTargetArgsSchema,
   IngressTls,
   Target,
-  TARGETS,
 } from "../adapters";
-import { DatabaseSize, ENVIRONMENTS, PRESETS, type Environment } from "../shared/presets";
 import { resolvePlatform } from "../shared/component";
 import { resolveWith, type Problem, type Resolution } from "../shared/contract";
+import { DatabaseSize, ENVIRONMENTS, PRESETS, type Environment } from "../shared/presets";
 import {
   cidrSchema,
   dnsLabelSchema,
@@ -28,7 +24,7 @@ import {
   quantitySchema as quantity,
   tagsSchema,
 } from "../shared/schemas";
-import { input } from "../shared/validation";
+import { checkClusterHandleDetails, clusterHandleSchema, type ClusterHandle } from "../training-cluster";
 
 /**
  * The official MLflow image, "-full" variant: the only official variant with the PostgreSQL
@@ -148,21 +144,20 @@ export interface ModelRegistryAuthArgs {
 }
 
 export interface ModelRegistryArgs {
-  /** Where the backing services (database, bucket, identity, key) run. */
-  target: Target;
-  /** Environment preset that picks the defaults below. @default "dev" */
+  /**
+   * The cluster MLflow runs on: a `GpuTrainingCluster`'s `handle`, or `existingClusterHandle(...)`
+   * for a cluster created elsewhere. Its provider deploys the Kubernetes objects; its target is
+   * where the backing services (database, bucket, identity, key) run; its `aws` / `gcp` details
+   * (required on those targets) are the network and identity they attach to.
+   */
+  cluster: ClusterHandle;
+  /** Environment preset that picks the defaults below. @default the cluster's environment */
   environment?: Environment;
-  /** Provider of the Kubernetes cluster MLflow runs on. */
-  kubernetesProvider: k8s.Provider;
   /** Namespace for MLflow (created with Pod Security "restricted" unless `createNamespace` is false). @default "mlflow" */
   namespace?: string;
   /** Create the namespace, with a default-deny NetworkPolicy. @default true */
   createNamespace?: boolean;
-  /** AWS cluster and network details. Required when `target` is "aws". */
-  aws?: AwsTargetArgs;
-  /** Google Cloud project and network details. Required when `target` is "gcp". */
-  gcp?: GcpTargetArgs;
-  /** Settings for in-cluster services. Used when `target` is "local". @default {} */
+  /** Settings for in-cluster services. Used when the cluster's target is "local". @default {} */
   local?: LocalTargetArgs;
   /** MLflow container image (pin a tag or digest). @default "ghcr.io/mlflow/mlflow:v3.15.2-full" */
   image?: string;
@@ -197,55 +192,6 @@ export interface ModelRegistryArgs {
   tags?: Record<string, string>;
 }
 
-const awsSchema = z
-  .object({
-    vpcId: input(nonEmpty),
-    vpcCidrBlock: input(cidrSchema({ example: "10.0.0.0/16" })),
-    privateSubnetIds: input(
-      z.array(input(nonEmpty)).min(2, { message: "needs at least two subnets in different AZs" }),
-    ),
-    nodeSecurityGroupId: input(nonEmpty),
-    identityMode: z.enum([AwsIdentityMode.irsa, AwsIdentityMode.podIdentity]).optional(),
-    oidcProviderArn: input(nonEmpty).optional(),
-    oidcProviderUrl: input(nonEmpty).optional(),
-    clusterName: input(nonEmpty).optional(),
-  })
-  .strict()
-  .superRefine((v, ctx) => {
-    const mode = v.identityMode ?? DEFAULT_AWS_IDENTITY_MODE;
-    if (mode === AwsIdentityMode.irsa) {
-      for (const key of ["oidcProviderArn", "oidcProviderUrl"] as const) {
-        if (v[key] === undefined) {
-          ctx.addIssue({ code: "custom", path: [key], message: 'required when identityMode is "irsa"' });
-        }
-      }
-    } else if (v.clusterName === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["clusterName"],
-        message: 'required when identityMode is "podIdentity"',
-      });
-    }
-  });
-
-const gcpSchema = z
-  .object({
-    project: input(nonEmpty),
-    region: input(nonEmpty),
-    network: input(nonEmpty),
-    privateServiceAccess: z
-      .enum([GcpPrivateServiceAccess.create, GcpPrivateServiceAccess.existing])
-      .optional(),
-    privateServiceAccessCidr: cidrSchema(PRIVATE_SERVICE_ACCESS_CIDR_RULE).optional(),
-    proxyOnlySubnetCidr: input(cidrSchema({ example: "10.129.0.0/23" })).optional(),
-    nodeServiceAccount: input(
-      z.string().regex(/^[^@\s]+@[^@\s]+\.iam\.gserviceaccount\.com$/, {
-        message: 'must be a service account e-mail such as "nodes@my-project.iam.gserviceaccount.com"',
-      }),
-    ).optional(),
-  })
-  .strict();
-
 const localSchema = z
   .object({
     storageClassName: nonEmpty.optional(),
@@ -256,15 +202,10 @@ const localSchema = z
 /** Field schemas of `ModelRegistryArgs`, without the cross-field rules (the stack config reuses them).  @internal */
 export const modelRegistryArgsObject = z
   .object({
-    target: z.enum(TARGETS),
+    cluster: clusterHandleSchema,
     environment: z.enum(ENVIRONMENTS).optional(),
-    kubernetesProvider: z.custom<k8s.Provider>((v) => pulumi.ProviderResource.isInstance(v), {
-      message: "must be a kubernetes Provider (new k8s.Provider(...))",
-    }),
     namespace: dnsLabelSchema().optional(),
     createNamespace: z.boolean().optional(),
-    aws: awsSchema.optional(),
-    gcp: gcpSchema.optional(),
     local: localSchema.optional(),
     image: pinnedImageSchema.optional(),
     replicas: z.number().int().min(1).max(20).optional(),
@@ -350,35 +291,32 @@ export const modelRegistryArgsObject = z
   })
   .strict();
 
-/** The args as far as the cross-field rules look at them.  @internal */
-type CheckedArgs = Omit<z.output<typeof modelRegistryArgsObject>, "kubernetesProvider">;
+/**
+ * The args as far as the cross-field rules look at them: of the cluster, only its target and
+ * environment (the stack config checks before any cluster exists).
+ * @internal
+ */
+type CheckedArgs = Omit<z.output<typeof modelRegistryArgsObject>, "cluster"> & {
+  cluster: Pick<ClusterHandle, "target" | "environment">;
+};
 
 /**
- * Args a stack program supplies from another component (the cluster's provider and, for a
- * cluster the stack creates, its cloud block), so the stack config resolves the rest without them.
+ * Cross-field rules of `ModelRegistryArgs` that do not need the cluster's details (the `local`
+ * block, TLS and auth with an Ingress, the prod floor), each run once by
+ * `resolveModelRegistryArgs`; the component also checks the handle's details
+ * (`checkClusterHandleDetails`, part of its schema).
  */
-export type SuppliedByProgram = "kubernetesProvider" | "aws" | "gcp";
-
-/**
- * Cross-field rules of `ModelRegistryArgs` (a block per target, TLS and auth with an Ingress,
- * the prod floor), each run once by `resolveModelRegistryArgs`.
- */
-function registryProblems(v: CheckedArgs, environment: Environment, supplied: readonly string[]): Problem[] {
+function registryProblems(v: CheckedArgs, environment: Environment): Problem[] {
   const problems: Problem[] = [];
-  for (const t of [Target.aws, Target.gcp] as const) {
-    if (v.target === t && !v[t] && !supplied.includes(t)) {
-      problems.push({ path: [t], message: `required when target is "${t}"` });
-    }
-  }
-  for (const other of TARGETS) {
-    if (other !== v.target && v[other] !== undefined) {
-      problems.push({ path: [other], message: `only used when target is "${other}"; remove it` });
-    }
+  const target = v.cluster.target;
+  if (v.local !== undefined && target !== Target.local) {
+    problems.push({ path: ["local"], message: 'only used when target is "local"; remove it' });
   }
   if (v.ingress?.enabled) {
-    if (!v.ingress.host)
+    if (!v.ingress.host) {
       problems.push({ path: ["ingress", "host"], message: "required when the Ingress is enabled" });
-    problems.push(...ingressClassProblems(v.target, v.ingress));
+    }
+    problems.push(...ingressClassProblems(target, v.ingress));
     if (v.auth?.enabled === false) {
       problems.push({
         path: ["auth", "enabled"],
@@ -468,13 +406,18 @@ function ingressClassProblems(target: Target, ingress: NonNullable<CheckedArgs["
 }
 
 /**
- * Runtime schema of `ModelRegistryArgs`: the field schemas (the interface ↔ schema type test uses
- * it). The rules and defaults are `resolveModelRegistryArgs`'s.
+ * Runtime schema of `ModelRegistryArgs`: the field schemas and the cluster handle's details (the
+ * interface ↔ schema type test uses it). The rules and defaults are `resolveModelRegistryArgs`'s.
  * @internal
  */
-export const modelRegistryArgsSchema = modelRegistryArgsObject;
+export const modelRegistryArgsSchema = modelRegistryArgsObject.superRefine((v, ctx) => {
+  // Not a handle: that is already reported, and the rules below need its target.
+  if (!clusterHandleSchema.safeParse(v.cluster).success) return;
+  // The database, bucket and identity attach to the cluster's network and identity.
+  checkClusterHandleDetails(v.cluster, [Target.aws, Target.gcp], ["cluster"], ctx);
+});
 
-/** `ModelRegistryArgs` with every default applied (the provider and cloud blocks are the args'). */
+/** `ModelRegistryArgs` with every default applied (the cluster handle is the args'). */
 export interface ResolvedModelRegistryArgs {
   target: Target;
   environment: Environment;
@@ -512,27 +455,30 @@ export interface ResolvedModelRegistryArgs {
 /**
  * The contract pipeline of `ModelRegistry` (components/shared/contract.ts), in one pure pass: the
  * schema, the cross-field rules (each once), the environment preset and every default.
- * `environment` fills `args.environment` when that is not given. `supplied` lists the args a stack
- * program fills in from another component (the stack config resolves without them); the component
- * passes none.
+ * `environment` fills `args.environment` when neither it nor the cluster gives one.
+ *
+ * `cluster`: the target and environment of the cluster the program will pass as `args.cluster`,
+ * for a caller that resolves before the cluster exists (the stack config). `args.cluster` is then
+ * not part of the args (a Pulumi value the program supplies); the component passes nothing here.
  */
 export function resolveModelRegistryArgs(
   args: unknown,
   environment?: Environment,
-  supplied: readonly SuppliedByProgram[] = [],
+  cluster?: Pick<ClusterHandle, "target" | "environment">,
 ): Resolution<ResolvedModelRegistryArgs> {
-  const schema = modelRegistryArgsObject.omit(
-    Object.fromEntries(supplied.map((k) => [k, true])) as Record<SuppliedByProgram, true>,
-  );
+  const schema = cluster ? modelRegistryArgsObject.omit({ cluster: true }) : modelRegistryArgsSchema;
   return resolveWith(schema, args, (parsed) => {
-    const v = parsed as CheckedArgs;
-    const env: Environment = v.environment ?? environment ?? "dev";
+    const v = { ...parsed, ...(cluster ? { cluster } : {}) } as CheckedArgs;
+    // Not a handle: the schema reports it, and every rule below needs its target.
+    if (typeof v.cluster?.target !== "string") return { resolved: undefined, problems: [] };
+    const env: Environment = v.environment ?? v.cluster.environment ?? environment ?? "dev";
     const preset = PRESETS[env];
+    const target = v.cluster.target;
     const ingressEnabled = v.ingress?.enabled ?? false;
     const authEnabled = v.auth?.enabled ?? ingressEnabled;
     const ingress = v.ingress ?? {};
     const resolved: ResolvedModelRegistryArgs = {
-      target: v.target,
+      target,
       namespace: v.namespace ?? "mlflow",
       createNamespace: v.createNamespace ?? true,
       image: v.image ?? DEFAULT_MLFLOW_IMAGE,
@@ -561,7 +507,7 @@ export function resolveModelRegistryArgs(
       ingress: ingressEnabled
         ? {
             host: ingress.host ?? "",
-            className: ingress.className ?? DEFAULT_INGRESS_CLASS[v.target],
+            className: ingress.className ?? DEFAULT_INGRESS_CLASS[target],
             ...(ingress.certificateArn !== undefined ? { certificateArn: ingress.certificateArn } : {}),
             ...(ingress.tlsSecretName !== undefined ? { tlsSecretName: ingress.tlsSecretName } : {}),
             controllerNamespace: ingress.controllerNamespace ?? "ingress-nginx",
@@ -579,9 +525,9 @@ export function resolveModelRegistryArgs(
       // environment, tags (with `environment`) and protect: the platform args' one resolution.
       ...resolvePlatform({ environment: env, tags: v.tags, protect: v.protect }),
     };
-    return { resolved, problems: registryProblems(v, env, supplied) };
+    return { resolved, problems: registryProblems(v, env) };
   });
 }
 
 /** Schemas of the per-target blocks, shared with the stack config.  @internal */
-export const targetSchemas = { aws: awsSchema, gcp: gcpSchema, local: localSchema };
+export const targetSchemas = { aws: awsTargetArgsSchema, gcp: gcpTargetArgsSchema, local: localSchema };

@@ -48,8 +48,14 @@ export class ModelRegistry extends MlopsComponent {
   public readonly externalUrl: pulumi.Output<string | undefined>;
   /** Where artifacts are stored: `s3://<bucket>/mlflow-artifacts` or `gs://<bucket>/mlflow-artifacts`. */
   public readonly artifactLocation: pulumi.Output<string>;
-  /** Artifact bucket name. */
+  /** Artifact bucket name (also `artifactStore.bucketName`). */
   public readonly bucketName: pulumi.Output<string>;
+  /**
+   * The artifact store as a grantable reference (bucket name, URI, client environment, egress,
+   * encryption key, bucket resource): give it to another component's workload identity to let
+   * that workload read the models (e.g. a serving component).
+   */
+  public readonly artifactStore: ObjectStore;
   /** Namespace MLflow runs in. */
   public readonly namespace: pulumi.Output<string>;
   /** Name of the ServiceAccount MLflow runs as (bound to the cloud identity). */
@@ -69,10 +75,11 @@ export class ModelRegistry extends MlopsComponent {
     super(MODEL_REGISTRY_TYPE, name, opts);
     const a = resolvedOrThrow(resolveModelRegistryArgs(args), this, MODEL_REGISTRY_TYPE);
 
+    const cluster = args.cluster;
     // Every cloud resource and Kubernetes object carries the governance tags, `environment` included.
     const ctx = this.context(a);
     const { tags, protect } = ctx;
-    const provider = args.kubernetesProvider;
+    const provider = cluster.provider;
     const namespaceName = a.namespace;
     const labels = { ...governanceLabels(tags), ...standardLabels("mlflow", name, "model-registry") };
 
@@ -96,9 +103,9 @@ export class ModelRegistry extends MlopsComponent {
     }
 
     const adapter = createAdapter(
-      a.target,
+      cluster.target,
       { parent: this, name, k8sProvider: provider, namespace, tags, protect, dependsOn },
-      { aws: args.aws, gcp: args.gcp, local: args.local },
+      { aws: cluster.aws, gcp: cluster.gcp, local: args.local },
     );
 
     // The Ingress's class settings first: a class the target cannot serve fails before any
@@ -165,6 +172,7 @@ export class ModelRegistry extends MlopsComponent {
     this.externalUrl = pulumi.output(settings.ingress ? `https://${settings.ingress.host}` : undefined);
     this.artifactLocation = artifactLocation;
     this.bucketName = bucket.bucketName;
+    this.artifactStore = bucket;
     this.serviceAccountName = identity.serviceAccountName;
     this.cloudPrincipal = identity.principal;
     this.databaseEndpoint = pulumi.secret(pulumi.interpolate`${database.host}:${database.port}`);

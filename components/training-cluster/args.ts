@@ -79,7 +79,8 @@ export interface GpuTrainingClusterArgs extends InClusterArgs {
   gcp?: GcpClusterArgs;
   /**
    * Adopt an existing cluster instead of creating one (any target: kind, k3d, or your own EKS/GKE)
-   * and install only the in-cluster parts. @default the ambient kubeconfig when `target` is "local"
+   * and install only the in-cluster parts. An adopted EKS / GKE cluster's network details
+   * (`existing.aws` / `existing.gcp`) go into the `handle` the other components take. @default the ambient kubeconfig when `target` is "local"
    */
   existing?: ExistingClusterArgs;
   /**
@@ -156,6 +157,14 @@ function clusterProblems(v: CheckedArgs): Problem[] {
   for (const other of [Target.aws, Target.gcp] as const) {
     if (other !== v.target && v[other] !== undefined) {
       problems.push({ path: [other], message: `only used when target is "${other}"; remove it` });
+    }
+    // An adopted cluster's cloud details go into the handle; a handle of another target's cluster
+    // with them would point the components on it at the wrong cloud.
+    if (other !== v.target && v.existing?.[other] !== undefined) {
+      problems.push({
+        path: ["existing", other],
+        message: `only used when target is "${other}"; remove it`,
+      });
     }
   }
   // Args a target cannot honour are errors, never silent no-ops.

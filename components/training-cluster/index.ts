@@ -6,8 +6,8 @@
  * with a ClusterQueue per team, and team namespaces with quotas and NetworkPolicies.
  *
  * The cluster builder is picked from `CLUSTER_BUILDERS` by target; the component never branches
- * on the cloud. Other components take their cluster from here: `provider`, plus `aws` / `gcp`
- * (the details the model registry's adapters need).
+ * on the cloud. Other components take their cluster from here: `handle` (a `ClusterHandle`: the
+ * provider, target, environment, cloud details, GPU placement).
  */
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -22,9 +22,11 @@ import {
 import { createAwsCluster } from "./aws";
 import { adoptExistingCluster } from "./existing";
 import { createGcpCluster } from "./gcp";
+import { handleOf } from "./handle";
 import { installInClusterParts, LOCAL_QUEUE_NAME } from "./in-cluster";
 import {
   GPU_TRAINING_CLUSTER_TYPE,
+  type BuiltCluster,
   type ClusterBuildContext,
   type ClusterHandle,
   type ResolvedGpuPool,
@@ -32,15 +34,18 @@ import {
 
 export * from "./args";
 export * from "./types";
+export { existingClusterHandle, type ExistingClusterHandleArgs } from "./handle";
+/** @internal see clusterHandleSchema */
+export { checkClusterHandleDetails, clusterHandleSchema } from "./handle";
 
 /** How each target's cluster comes to be (an adopted cluster, on any target, uses "local"). */
 const CLUSTER_BUILDERS: Record<
   Target,
-  (ctx: ClusterBuildContext, a: ResolvedGpuTrainingClusterArgs) => ClusterHandle
+  (ctx: ClusterBuildContext, a: ResolvedGpuTrainingClusterArgs) => BuiltCluster
 > = {
   aws: (ctx, a) => createAwsCluster(ctx, a.aws!, a.gpuPools),
   // `dcgmExporter` on GKE is GKE's managed DCGM: the platform runs the exporter on its managed
-  // drivers, and the in-cluster parts install none (see ClusterHandle.managedGpuMetrics).
+  // drivers, and the in-cluster parts install none (see BuiltCluster.managedGpuMetrics).
   gcp: (ctx, a) =>
     createGcpCluster(ctx, a.gcp!, a.gpuPools, { managedDcgm: a.platform.managedGpuMetrics ?? false }),
   local: (ctx, a) => adoptExistingCluster(ctx, a.existing ?? {}),
@@ -48,7 +53,13 @@ const CLUSTER_BUILDERS: Record<
 
 /** A GPU training cluster (see the module comment). */
 export class GpuTrainingCluster extends MlopsComponent {
-  /** Provider for the cluster: pass it to the other components. */
+  /**
+   * The cluster's handle: pass it as `cluster` to the other components (model registry, ...).
+   * Provider, target, environment, cluster name, cloud details (`aws` / `gcp`), IngressClass and
+   * GPU placement (node labels, taint, pools) in one plain value.
+   */
+  public readonly handle: ClusterHandle;
+  /** Provider for the cluster (also `handle.provider`). */
   public readonly provider: k8s.Provider;
   /** Kubeconfig (secret). */
   public readonly kubeconfig: pulumi.Output<string>;
@@ -59,9 +70,9 @@ export class GpuTrainingCluster extends MlopsComponent {
   public readonly clusterName: pulumi.Output<string>;
   /** API server endpoint ("" for an adopted kubeconfig). */
   public readonly endpoint: pulumi.Output<string>;
-  /** AWS details for the model registry's adapters (target "aws" with a created cluster). */
+  /** AWS network and identity details (target "aws": a created cluster's, or `existing.aws`); also `handle.aws`. */
   public readonly aws: AwsTargetArgs | undefined;
-  /** Google Cloud details for the model registry's adapters (target "gcp" with a created cluster). */
+  /** Google Cloud project and network details (target "gcp": a created cluster's, or `existing.gcp`); also `handle.gcp`. */
   public readonly gcp: GcpTargetArgs | undefined;
   /** The GPU pools, defaults applied. */
   public readonly gpuPools: ResolvedGpuPool[];
@@ -70,7 +81,7 @@ export class GpuTrainingCluster extends MlopsComponent {
   /**
    * The IngressClass this component installed a controller for: "alb" on AWS (the AWS Load
    * Balancer Controller, unless `aws.loadBalancerController` is false); undefined on GCP and on an
-   * adopted cluster. Pass it as the model registry's `ingress.className`.
+   * adopted cluster. Also `handle.ingressClassName`.
    */
   public readonly ingressClassName: string | undefined;
   /** Name of the LocalQueue in every team namespace (jobs set `kueue.x-k8s.io/queue-name` to it). */
@@ -83,22 +94,23 @@ export class GpuTrainingCluster extends MlopsComponent {
       ...this.context(a),
       ...(a.clusterName !== undefined ? { clusterName: a.clusterName } : {}),
     };
-    const handle = CLUSTER_BUILDERS[a.existing ? Target.local : a.target](ctx, a);
-    const parts = installInClusterParts(ctx, handle, a.gpuPools, a.inCluster);
+    const built = CLUSTER_BUILDERS[a.existing ? Target.local : a.target](ctx, a);
+    const parts = installInClusterParts(ctx, built, a.gpuPools, a.inCluster);
     const pools = a.gpuPools;
 
-    this.provider = handle.provider;
-    this.kubeconfig = pulumi.secret(handle.kubeconfig);
-    this.clusterName = handle.clusterName;
-    this.endpoint = handle.endpoint;
-    this.aws = handle.aws;
-    this.gcp = handle.gcp;
+    this.handle = handleOf(built, a.target, a.environment, pools);
+    this.provider = built.provider;
+    this.kubeconfig = pulumi.secret(built.kubeconfig);
+    this.clusterName = built.clusterName;
+    this.endpoint = built.endpoint;
+    this.aws = built.aws;
+    this.gcp = built.gcp;
     this.gpuPools = pools;
     this.teamNamespaces = pulumi.all(
       Object.fromEntries(Object.entries(parts.teams).map(([team, p]) => [team, p.namespace.metadata.name])),
     );
     this.localQueueName = LOCAL_QUEUE_NAME;
-    this.ingressClassName = handle.ingressClassName;
+    this.ingressClassName = built.ingressClassName;
     this.registerOutputs({
       kubeconfig: this.kubeconfig,
       clusterName: this.clusterName,

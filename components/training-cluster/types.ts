@@ -11,12 +11,14 @@
  *                  operator, DCGM exporter), Kueue, and a TeamTenancy per team (namespace,
  *                  quotas, queues); the training job template
  *
- * A cluster builder returns a `ClusterHandle`; the in-cluster parts only see the handle.
+ * A cluster builder returns a `BuiltCluster`; the in-cluster parts only see it. Other components
+ * see only the public `ClusterHandle` (handle.ts builds it).
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { AwsTargetArgs, GcpTargetArgs } from "../adapters";
+import type { AwsTargetArgs, GcpTargetArgs, Target } from "../adapters";
 import type { ComponentContext } from "../shared/component";
+import type { Environment } from "../shared/presets";
 
 /** The Pulumi type token of the component; errors of every builder are reported for it. */
 export const GPU_TRAINING_CLUSTER_TYPE = "mlops:index:GpuTrainingCluster";
@@ -89,9 +91,12 @@ export interface ResolvedGpuPool {
   machineType?: string;
 }
 
-/** What a cluster builder hands to the in-cluster parts and to other components. */
-export interface ClusterHandle {
-  /** Provider for the cluster, usable by other components (model registry, serving, ...). */
+/**
+ * What a cluster builder hands to the in-cluster parts (internal; other components get the
+ * public `ClusterHandle`).
+ */
+export interface BuiltCluster {
+  /** Provider for the cluster. */
   provider: k8s.Provider;
   /** Kubeconfig (secret). */
   kubeconfig: pulumi.Output<string>;
@@ -118,4 +123,46 @@ export interface ClusterHandle {
   managedGpuMetrics?: boolean;
   /** Resources the in-cluster parts must wait for (node groups, Karpenter, ...). */
   ready: pulumi.Resource[];
+}
+
+/**
+ * The public handle of a Kubernetes cluster: everything another component (model registry,
+ * serving, feature store, ...) needs to run on it, in one value. `GpuTrainingCluster.handle` is
+ * one; `existingClusterHandle(...)` builds one for a cluster created elsewhere. Downstream
+ * components take `cluster: ClusterHandle` instead of a provider plus hand-copied cloud details.
+ *
+ * A plain interface (no union types other than string enums, no callbacks), so components that
+ * take it stay packageable for other languages.
+ */
+export interface ClusterHandle {
+  /** Provider of the cluster (server-side apply); every Kubernetes object of a component goes through it. */
+  provider: k8s.Provider;
+  /** Where the cluster runs; a component's backing services (database, bucket, identity) go to the same target. */
+  target: Target;
+  /** The cluster's environment preset; the default environment of the components on it. */
+  environment: Environment;
+  /** Physical cluster name (EKS / GKE name, or the adopted cluster's name). */
+  clusterName: pulumi.Output<string>;
+  /**
+   * The EKS cluster's network and identity details (target "aws"): where the AWS adapters place a
+   * component's database and which identity mode its workloads use. Set for a cluster this
+   * toolkit creates; for an adopted one, from `existing.aws`. Undefined on other targets.
+   */
+  aws?: AwsTargetArgs;
+  /**
+   * The GKE cluster's project and network details (target "gcp"). Set for a cluster this toolkit
+   * creates; for an adopted one, from `existing.gcp`. Undefined on other targets.
+   */
+  gcp?: GcpTargetArgs;
+  /**
+   * The IngressClass the cluster's owner installed a controller for ("alb" on a created EKS cluster
+   * with the AWS Load Balancer Controller); undefined when none was installed.
+   */
+  ingressClassName?: string;
+  /** Labels every GPU node carries (`GPU_NODE_LABELS`); workloads select GPU nodes and pools with them. */
+  gpuNodeLabels: typeof GPU_NODE_LABELS;
+  /** The taint every GPU node carries (`GPU_TAINT`); GPU workloads tolerate it. */
+  gpuTaint: typeof GPU_TAINT;
+  /** The cluster's GPU pools, defaults applied (none on an adopted cluster unless given). */
+  gpuPools: ResolvedGpuPool[];
 }

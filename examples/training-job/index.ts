@@ -9,7 +9,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { TrainingJob } from "pulumi-mlops";
+import { existingClusterHandle, TrainingJob } from "pulumi-mlops";
 
 /**
  * PyTorch 2.11.0 with CUDA 12.8 and cuDNN 9, runtime variant (no compiler toolchain), from the
@@ -55,15 +55,27 @@ const team = config.require("team");
 const runName = config.require("runName");
 // dev | staging | prod: the governance label (and the policy pack's enforcement levels offline).
 const environment = config.get("environment") ?? "dev";
+if (environment !== "dev" && environment !== "staging" && environment !== "prod") {
+  throw new Error(`training-job-example:environment must be dev, staging or prod, not "${environment}"`);
+}
 const kubeconfig = config.getSecret("kubeconfig");
-const cluster = new k8s.Provider("cluster", {
-  ...(kubeconfig !== undefined ? { kubeconfig } : {}),
-  context: config.get("kubeContext"),
-  enableServerSideApply: true,
+const kubeContext = config.get("kubeContext");
+// The cluster as a ClusterHandle. This program did not create it (the cluster stack did), so it
+// builds one from a kubeconfig: target "local" is "any cluster from a kubeconfig" (a job has no
+// cloud backing services), and no GPU pools are listed (the cluster's nodes carry the labels).
+const cluster = existingClusterHandle({
+  provider: new k8s.Provider("cluster", {
+    ...(kubeconfig !== undefined ? { kubeconfig } : {}),
+    context: kubeContext,
+    enableServerSideApply: true,
+  }),
+  target: "local",
+  clusterName: kubeContext ?? "current-context",
+  environment,
 });
 
 const run = new TrainingJob(runName, {
-  kubernetesProvider: cluster,
+  cluster,
   namespace: team,
   image: PYTORCH_IMAGE,
   command: ["python", "-c", TRAIN_SCRIPT],

@@ -16,6 +16,7 @@ import type {
 import { DEFAULT_AWS_IDENTITY_MODE } from "../../components/adapters/types";
 import { modelRegistryArgsSchema } from "../../components/model-registry/args";
 import { AWS_CLUSTER_DEFAULTS } from "../../components/training-cluster/aws/args";
+import { fakeClusterHandle } from "../training-cluster/fixtures";
 import { RULES } from "../../policies/catalog";
 import { runPolicies } from "../../policies/offline";
 import {
@@ -778,15 +779,11 @@ describe("AWS adapter input validation", () => {
     expect(AWS_CLUSTER_DEFAULTS.identityMode).toBe(DEFAULT_AWS_IDENTITY_MODE);
     // The registry's schema asks for what the default mode needs (clusterName), not OIDC settings.
     const registry = modelRegistryArgsSchema.safeParse({
-      target: "aws",
-      kubernetesProvider: new k8s.Provider("k8s-default-mode", {
-        kubeconfig: "apiVersion: v1\nkind: Config\n",
-      }),
-      aws: NETWORK,
+      cluster: fakeClusterHandle({ target: "aws", aws: NETWORK }),
     });
     expect(registry.success).toBe(false);
     expect(registry.error?.issues.map((i) => [i.path.join("."), i.message])).toEqual([
-      ["aws.clusterName", 'required when identityMode is "podIdentity"'],
+      ["cluster.aws.clusterName", 'required when identityMode is "podIdentity"'],
     ]);
   });
 

@@ -154,7 +154,7 @@ describe("GpuTrainingCluster on aws (EKS + Karpenter)", () => {
           environment: "dev",
           aws: { endpointPublicAccessCidrs: ["203.0.113.0/24"] },
         });
-        new ModelRegistry("reg", { target: "aws", kubernetesProvider: cluster.provider, aws: cluster.aws });
+        new ModelRegistry("reg", { cluster: cluster.handle });
       },
       { config },
     );

@@ -1,6 +1,7 @@
 /**
- * Shared fixtures of the training-cluster tests: a fake cluster handle (a k8s.Provider and nothing
- * to wait for), GPU pools, teams, and a program that installs the in-cluster parts.
+ * Shared fixtures of the training-cluster tests and of the components that take a cluster: a fake
+ * built cluster (a k8s.Provider and nothing to wait for), the public handle of it, GPU pools,
+ * teams, and a program that installs the in-cluster parts.
  */
 import { componentContext } from "../../components/shared/component";
 import * as k8s from "@pulumi/kubernetes";
@@ -13,8 +14,10 @@ import {
   type InClusterParts,
   type ResolvedInClusterArgs,
 } from "../../components/training-cluster/in-cluster";
+import { handleOf } from "../../components/training-cluster/handle";
 import {
   GPU_TRAINING_CLUSTER_TYPE,
+  type BuiltCluster,
   type ClusterHandle,
   type ResolvedGpuPool,
 } from "../../components/training-cluster/types";
@@ -29,7 +32,7 @@ import { resolvedOrThrow } from "../../components/shared/contract";
 export function resolvedInClusterArgs(
   parent: pulumi.Resource,
   environment: Environment,
-  handle: ClusterHandle,
+  handle: BuiltCluster,
   pools: ResolvedGpuPool[],
   args: InClusterArgs,
 ): ResolvedInClusterArgs {
@@ -80,11 +83,11 @@ export interface Scenario {
   driversPreinstalled?: boolean;
   pools?: ResolvedGpuPool[];
   args?: InClusterArgs;
-  handle?: Partial<Pick<ClusterHandle, "aws" | "gcp" | "managedGpuMetrics">>;
+  handle?: Partial<Pick<BuiltCluster, "aws" | "gcp" | "managedGpuMetrics" | "ingressClassName">>;
 }
 
 /** A cluster handle on a kubeconfig provider named "cluster", with nothing to wait for. */
-export function fakeClusterHandle(s: Pick<Scenario, "driversPreinstalled" | "handle"> = {}): ClusterHandle {
+export function fakeBuiltCluster(s: Pick<Scenario, "driversPreinstalled" | "handle"> = {}): BuiltCluster {
   return {
     provider: new k8s.Provider("cluster", { kubeconfig: "apiVersion: v1\nkind: Config\n" }),
     kubeconfig: pulumi.secret(""),
@@ -96,12 +99,25 @@ export function fakeClusterHandle(s: Pick<Scenario, "driversPreinstalled" | "han
   };
 }
 
+/**
+ * The public handle of a fake built cluster (provider "cluster"), as a `GpuTrainingCluster` builds
+ * it: target "local", environment "dev" and no GPU pools unless given.
+ */
+export function fakeClusterHandle(
+  h: Partial<
+    Pick<ClusterHandle, "target" | "environment" | "aws" | "gcp" | "ingressClassName" | "gpuPools">
+  > = {},
+): ClusterHandle {
+  const { target = "local", environment = "dev", gpuPools = [], ...details } = h;
+  return handleOf(fakeBuiltCluster({ handle: details }), target, environment, gpuPools);
+}
+
 /** A program that installs the in-cluster parts on a fake handle; `seen.parts` gets the result. */
 export function inClusterProgram(s: Scenario = {}, seen: { parts?: InClusterParts } = {}) {
   return () => {
     const name = s.name ?? "gtc";
     const parent = new Host(name);
-    const handle = fakeClusterHandle(s);
+    const handle = fakeBuiltCluster(s);
     const environment = s.environment ?? "dev";
     const pools = s.pools ?? POOLS;
     seen.parts = installInClusterParts(

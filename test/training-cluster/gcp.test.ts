@@ -18,7 +18,7 @@ import {
 import { API_SERVER_CALLBACK_PORTS } from "../../components/training-cluster/in-cluster";
 import {
   GPU_NODE_LABELS,
-  type ClusterHandle,
+  type BuiltCluster,
   type ResolvedGpuPool,
 } from "../../components/training-cluster/types";
 import type { Environment } from "../../components/shared/presets";
@@ -87,7 +87,7 @@ interface Build {
   features?: GcpClusterFeatures;
   /** The explicit physical cluster name (the component's `clusterName`). */
   clusterName?: string;
-  after?: (handle: ClusterHandle, host: Host) => Record<string, unknown>;
+  after?: (handle: BuiltCluster, host: Host) => Record<string, unknown>;
 }
 
 /** A program that builds the GKE target inside a Host component, validating args like the component does. */

@@ -25,7 +25,7 @@ import {
   TrainingJob,
   type InClusterParts,
 } from "../../components/training-cluster/in-cluster";
-import { GPU_NODE_LABELS, GPU_TAINT, type ClusterHandle } from "../../components/training-cluster/types";
+import { GPU_NODE_LABELS, GPU_TAINT, type BuiltCluster } from "../../components/training-cluster/types";
 import { formatIssues } from "../../components/shared/validation";
 import {
   childrenOf,
@@ -37,7 +37,15 @@ import {
   type Plan,
   type PlanResource,
 } from "../helpers";
-import { fakeClusterHandle, Host, inClusterProgram, POOLS, resolvedInClusterArgs, TEAMS } from "./fixtures";
+import {
+  fakeBuiltCluster,
+  fakeClusterHandle,
+  Host,
+  inClusterProgram,
+  POOLS,
+  resolvedInClusterArgs,
+  TEAMS,
+} from "./fixtures";
 import { planFromFolder } from "../package-from-source";
 
 type JobSpec = k8s.types.output.batch.v1.JobSpec;
@@ -638,9 +646,8 @@ describe("training job template", () => {
   it("rejects an unpinned image, zero GPUs and an unknown GPU type, naming the argument", async () => {
     const attempt = (args: Record<string, unknown>) =>
       planOf(() => {
-        const provider = new k8s.Provider("p", { kubeconfig: "x" });
         new TrainingJob("bad", {
-          kubernetesProvider: provider,
+          cluster: fakeClusterHandle({ gpuPools: POOLS }),
           namespace: "vision",
           image: "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime",
           command: ["python"],
@@ -652,11 +659,38 @@ describe("training job template", () => {
     await expect(attempt({ gpuType: "nvidia-t4" })).rejects.toThrow(/args\.gpuType: must be one of/);
     await expect(attempt({ gpu: 1 })).rejects.toThrow(/args\.gpu: unknown key/);
   });
+
+  it("on a handle that lists its pools: a pool or GPU type the cluster lacks is an error naming the argument", async () => {
+    const attempt = (args: Record<string, unknown>, gpuPools = POOLS) =>
+      planOf(() => {
+        new TrainingJob("run", {
+          cluster: fakeClusterHandle({ gpuPools }),
+          namespace: "vision",
+          image: "pytorch/pytorch:2.11.0-cuda12.8-cudnn9-runtime",
+          command: ["python"],
+          ...args,
+        });
+      });
+    await expect(attempt({ gpuPool: "h100-spot" })).rejects.toThrow(
+      'args.gpuPool: "h100-spot" is not a GPU pool of the cluster (l4-spot, a100-on-demand)',
+    );
+    await expect(attempt({ gpuType: "nvidia-h100" })).rejects.toThrow(
+      'args.gpuType: "nvidia-h100" is offered by no GPU pool of the cluster (nvidia-l4, nvidia-a100)',
+    );
+    // A pool and a type the cluster has; any pool on a handle that lists none (an adopted cluster).
+    const ok = await attempt({ gpuPool: "a100-on-demand", gpuType: "nvidia-a100" });
+    expect(inputAt(findResource(ok, T.job), "spec.template.spec.nodeSelector")).toEqual({
+      "mlops.pulumi.com/gpu": "true",
+      "mlops.pulumi.com/gpu-type": "nvidia-a100",
+      "mlops.pulumi.com/gpu-pool": "a100-on-demand",
+    });
+    await expect(attempt({ gpuPool: "h100-spot" }, [])).resolves.toBeDefined();
+  });
 });
 
 describe("existing cluster target", () => {
   it("adopts a kubeconfig: provider with SSA and the context, secret kubeconfig, nothing to wait for, drivers off by default", async () => {
-    let handle: ClusterHandle | undefined;
+    let handle: BuiltCluster | undefined;
     const plan = await planOf(() => {
       const parent = new Host("gtc");
       handle = adoptExistingCluster(
@@ -825,7 +859,7 @@ describe("bad input", () => {
           "gtc-gpu",
           {
             context: componentContext(parent, "gtc", { environment: "dev", tags: {}, protect: false }),
-            cluster: fakeClusterHandle(),
+            cluster: fakeBuiltCluster(),
             gpuStack: "none",
             dcgmExporter: false,
             serviceMonitors: false,
@@ -863,7 +897,7 @@ function byName(plan: Plan, type: string, name: string): PlanResource {
 }
 
 /** Installs the in-cluster parts with two teams on an adopted cluster (no GPU pools declared). */
-function installInClusterPartsFor(ctx: ComponentContext, handle: ClusterHandle): void {
+function installInClusterPartsFor(ctx: ComponentContext, handle: BuiltCluster): void {
   installInClusterParts(
     ctx,
     handle,

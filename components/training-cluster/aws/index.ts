@@ -1,11 +1,11 @@
 /**
  * The EKS target of `mlops:index:GpuTrainingCluster`: `createAwsCluster` builds the VPC, the EKS
  * control plane, the system node group, Karpenter and the GPU NodePools, and returns the
- * `ClusterHandle` the in-cluster parts and other components use.
+ * `BuiltCluster` the in-cluster parts and other components use.
  */
 import { AwsIdentityMode, type AwsTargetArgs } from "../../adapters";
 import { physicalName, physicalNameBase, PhysicalNameKind } from "../../shared/names";
-import type { ClusterHandle, ResolvedGpuPool } from "../types";
+import type { BuiltCluster, ResolvedGpuPool } from "../types";
 import type { ResolvedAwsClusterArgs } from "./args";
 import {
   createControlPlane,
@@ -75,7 +75,7 @@ export function createAwsCluster(
   ctx: AwsClusterContext,
   resolved: ResolvedAwsClusterArgs,
   pools: ResolvedGpuPool[],
-): ClusterHandle {
+): BuiltCluster {
   const clusterName = physicalName(PhysicalNameKind.eksCluster, physicalNameBase(ctx.name, ctx.clusterName));
   const scope = createScope(ctx, clusterName);
   const network = createNetwork(scope, resolved);

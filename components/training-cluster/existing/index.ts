@@ -5,13 +5,21 @@
  *
  * GPU nodes of an adopted cluster must carry the labels and the taint the in-cluster parts and job
  * templates rely on (`GPU_NODE_LABELS`, `GPU_TAINT` in ../types.ts); the cluster's owner sets them.
+ * An adopted EKS / GKE cluster's network and identity details (`aws` / `gcp`) go into the
+ * cluster's handle, where the components on the cluster (model registry, ...) take them from.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import {
+  awsTargetArgsSchema,
+  gcpTargetArgsSchema,
+  type AwsTargetArgs,
+  type GcpTargetArgs,
+} from "../../adapters";
 import type { ComponentContext } from "../../shared/component";
 import { input } from "../../shared/validation";
-import type { ClusterHandle } from "../types";
+import type { BuiltCluster } from "../types";
 
 /** The cluster to adopt. */
 export interface ExistingClusterArgs {
@@ -37,6 +45,19 @@ export interface ExistingClusterArgs {
    * @default the context when given, else the component name
    */
   clusterName?: string;
+  /**
+   * The adopted EKS cluster's network and identity details (target "aws"): the VPC, private
+   * subnets, node security group and identity mode the components on the cluster attach their
+   * backing services to. The cluster's `handle.aws`; required by the model registry on target "aws".
+   * @default undefined (the handle has no AWS details)
+   */
+  aws?: AwsTargetArgs;
+  /**
+   * The adopted GKE cluster's project and network details (target "gcp"). The cluster's
+   * `handle.gcp`; required by the model registry on target "gcp".
+   * @default undefined (the handle has no Google Cloud details)
+   */
+  gcp?: GcpTargetArgs;
 }
 
 /** @internal zod schema: kept out of the published declarations (stripInternal). */
@@ -53,14 +74,17 @@ export const existingClusterArgsSchema = z
         message: "must be 1–253 letters, digits, '.', '_', '-', '@' or ':'",
       })
       .optional(),
+    aws: awsTargetArgsSchema.optional(),
+    gcp: gcpTargetArgsSchema.optional(),
   })
   .strict();
 
 /**
  * Adopts the cluster behind a kubeconfig: a `k8s.Provider` with server-side apply, the kubeconfig
- * as a secret output, no endpoint (not known without parsing the kubeconfig), nothing to wait for.
+ * as a secret output, no endpoint (not known without parsing the kubeconfig), nothing to wait for,
+ * and the cloud details the args give.
  */
-export function adoptExistingCluster(ctx: ComponentContext, args: ExistingClusterArgs = {}): ClusterHandle {
+export function adoptExistingCluster(ctx: ComponentContext, args: ExistingClusterArgs = {}): BuiltCluster {
   const kubeconfig = args.kubeconfig === undefined ? undefined : pulumi.secret(args.kubeconfig);
   const provider = new k8s.Provider(
     `${ctx.name}-k8s`,
@@ -76,6 +100,8 @@ export function adoptExistingCluster(ctx: ComponentContext, args: ExistingCluste
     kubeconfig: kubeconfig ?? pulumi.secret(pulumi.output("")),
     clusterName: pulumi.output(args.clusterName ?? args.context ?? ctx.name),
     endpoint: pulumi.output(""),
+    ...(args.aws !== undefined ? { aws: args.aws } : {}),
+    ...(args.gcp !== undefined ? { gcp: args.gcp } : {}),
     driversPreinstalled: args.gpuDriversPreinstalled ?? false,
     ready: [],
   };

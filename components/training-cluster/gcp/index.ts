@@ -6,7 +6,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import { createCloudAdapter, GcpPrivateServiceAccess, KeyPurpose, Target } from "../../adapters";
-import type { ClusterHandle, ResolvedGpuPool } from "../types";
+import type { BuiltCluster, ResolvedGpuPool } from "../types";
 import type { ResolvedGcpClusterArgs } from "./args";
 import { createControlPlaneWebhookFirewall } from "./firewall";
 import { createGkeCluster } from "./gke";
@@ -64,7 +64,7 @@ export function createGcpCluster(
   resolved: ResolvedGcpClusterArgs,
   pools: ResolvedGpuPool[],
   features: GcpClusterFeatures = {},
-): ClusterHandle {
+): BuiltCluster {
   const scope = gcpClusterScope(ctx);
   const net = createNetwork(scope, resolved);
   const nodeSa = createNodeServiceAccount(scope, resolved);

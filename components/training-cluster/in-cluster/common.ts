@@ -8,7 +8,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { ClusterHandle } from "../types";
+import type { BuiltCluster } from "../types";
 import { dnsEgressRule, governanceLabels, standardLabels } from "../../shared/k8s";
 import type { ComponentContext } from "../../shared/component";
 
@@ -49,7 +49,7 @@ export function labelsFor(ctx: ComponentContext, role: string): Record<string, s
  */
 export function childOptions(
   ctx: ComponentContext,
-  handle: ClusterHandle,
+  handle: BuiltCluster,
   extra: pulumi.Resource[] = [],
 ): pulumi.CustomResourceOptions {
   return ctx.opts({ provider: handle.provider, dependsOn: [...handle.ready, ...extra] });
@@ -63,7 +63,7 @@ export function childOptions(
  */
 export function platformNamespacePolicy(
   ctx: ComponentContext,
-  handle: ClusterHandle,
+  handle: BuiltCluster,
   namespace: k8s.core.v1.Namespace,
   labels: Record<string, string>,
   ingressPorts: { port: number; fromAnywhere: boolean }[],

@@ -13,9 +13,9 @@
  * the host. Nothing else runs there; team namespaces are "restricted".
  */
 import * as k8s from "@pulumi/kubernetes";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { MlopsComponent, type ComponentContext } from "../../shared/component";
-import { GPU_NODE_LABELS, GPU_TAINT, type ClusterHandle } from "../types";
+import { GPU_NODE_LABELS, GPU_TAINT, type BuiltCluster } from "../types";
 import { argError } from "../../shared/validation";
 import { GpuStack } from "./args";
 import { childOptions, GPU_SYSTEM_NAMESPACE, labelsFor, platformNamespacePolicy } from "./common";
@@ -211,7 +211,7 @@ export interface NvidiaGpuStackArgs {
   /** The cluster's context: children are labelled for it and inherit its environment, tags and protection. */
   context: ComponentContext;
   /** The cluster the stack is installed into. */
-  cluster: ClusterHandle;
+  cluster: BuiltCluster;
   /** "devicePlugin" or "gpuOperator" ("none" is an error: the cluster creates no stack then). */
   gpuStack: GpuStack;
   /** Install a DCGM exporter (the standalone chart, or the GPU Operator's own). */

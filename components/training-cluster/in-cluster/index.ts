@@ -1,6 +1,6 @@
 /**
  * `installInClusterParts`: everything the GPU training cluster installs inside Kubernetes, the same
- * on every target (EKS, GKE, an adopted kubeconfig). It sees only the `ClusterHandle`.
+ * on every target (EKS, GKE, an adopted kubeconfig). It sees only the `BuiltCluster`.
  *
  * - the GPU stack (`gpu.ts`): device plugin or GPU Operator, DCGM exporter, in `gpu-system`;
  * - Kueue (`kueue.ts`): the controller in `kueue-system`, a ResourceFlavor per GPU pool plus one
@@ -21,7 +21,7 @@ import { movedFrom } from "../../shared/aliases";
 import type { ComponentContext } from "../../shared/component";
 import type { BlockResolution, Problem } from "../../shared/contract";
 import type { Environment } from "../../shared/presets";
-import type { ClusterHandle, ResolvedGpuPool } from "../types";
+import type { BuiltCluster, ResolvedGpuPool } from "../types";
 import {
   DEFAULT_DCGM_EXPORTER,
   DEFAULT_KUEUE_VERSION,
@@ -130,7 +130,7 @@ export interface ResolvedInClusterArgs {
 }
 
 /** What the in-cluster parts need to know about the cluster's GPU platform. */
-export type GpuPlatform = Pick<ClusterHandle, "driversPreinstalled" | "managedGpuMetrics">;
+export type GpuPlatform = Pick<BuiltCluster, "driversPreinstalled" | "managedGpuMetrics">;
 
 /**
  * Applies the defaults, and runs the rules that need the cluster (each once, paths under `args.`):
@@ -230,7 +230,7 @@ export interface InClusterParts {
  */
 export function installInClusterParts(
   ctx: ComponentContext,
-  handle: ClusterHandle,
+  handle: BuiltCluster,
   pools: ResolvedGpuPool[],
   r: ResolvedInClusterArgs,
 ): InClusterParts {

@@ -35,8 +35,9 @@ import {
 import { MlopsComponent } from "../../shared/component";
 import { DNS_LABEL } from "../../shared/names";
 import { dnsLabelSchema, pinnedImageSchema, quantitySchema } from "../../shared/schemas";
-import { validateArgs } from "../../shared/validation";
-import { GPU_NODE_LABELS, GPU_TAINT, GpuType } from "../types";
+import { argError, validateArgs } from "../../shared/validation";
+import { clusterHandleSchema } from "../handle";
+import { GPU_NODE_LABELS, GPU_TAINT, GpuType, type ClusterHandle } from "../types";
 import { GPU_RESOURCE, LOCAL_QUEUE_NAME, TEAM_SERVICE_ACCOUNT } from "./common";
 
 /** Kueue's label that puts a Job into a LocalQueue. */
@@ -46,8 +47,12 @@ export const QUEUE_NAME_LABEL = "kueue.x-k8s.io/queue-name";
 export const TRAINING_JOB_TYPE = "mlops:index:TrainingJob";
 
 export interface TrainingJobArgs {
-  /** Provider of the training cluster (`GpuTrainingCluster.provider`). */
-  kubernetesProvider: k8s.Provider;
+  /**
+   * The training cluster: a `GpuTrainingCluster`'s `handle`, or `existingClusterHandle(...)` for a
+   * cluster the job's program did not create. Its provider submits the Job; when it lists GPU
+   * pools, `gpuPool` and `gpuType` must name one of them.
+   */
+  cluster: ClusterHandle;
   /** The team namespace the job runs in. @example "vision" */
   namespace: string;
   /**
@@ -96,9 +101,7 @@ const quantity = quantitySchema;
 /** @internal zod schema: kept out of the published declarations (stripInternal). */
 export const trainingJobArgsSchema = z
   .object({
-    kubernetesProvider: z.custom<k8s.Provider>((v) => pulumi.ProviderResource.isInstance(v), {
-      message: "must be a kubernetes Provider (new k8s.Provider(...))",
-    }),
+    cluster: clusterHandleSchema,
     namespace: dnsLabelSchema(),
     image: pinnedImageSchema,
     command: z.array(z.string()).min(1, { message: "must not be empty" }),
@@ -131,14 +134,14 @@ export const trainingJobArgsSchema = z
   })
   .strict();
 
-/** `TrainingJobArgs` without the provider, every default applied. */
+/** `TrainingJobArgs` without the cluster, every default applied. */
 export type ResolvedTrainingJob = Required<
-  Omit<TrainingJobArgs, "kubernetesProvider" | "gpuType" | "gpuPool" | "activeDeadlineSeconds">
+  Omit<TrainingJobArgs, "cluster" | "gpuType" | "gpuPool" | "activeDeadlineSeconds">
 > &
   Pick<TrainingJobArgs, "gpuType" | "gpuPool" | "activeDeadlineSeconds">;
 
 /** Applies the defaults. */
-export function resolveTrainingJob(args: Omit<TrainingJobArgs, "kubernetesProvider">): ResolvedTrainingJob {
+export function resolveTrainingJob(args: Omit<TrainingJobArgs, "cluster">): ResolvedTrainingJob {
   return {
     namespace: args.namespace,
     image: args.image,
@@ -246,14 +249,35 @@ export class TrainingJob extends MlopsComponent {
       );
     }
     const valid = validateArgs(trainingJobArgsSchema, args, this, TRAINING_JOB_TYPE);
-    const { kubernetesProvider, ...rest } = valid;
+    const { cluster, ...rest } = valid;
     const resolved = resolveTrainingJob(rest);
+    // A pool or GPU type the cluster does not have would leave the Job pending forever. An adopted
+    // cluster whose handle lists no pools is not checked (its owner labels the nodes).
+    const pools = cluster.gpuPools;
+    if (pools.length > 0) {
+      if (resolved.gpuPool !== undefined && !pools.some((p) => p.name === resolved.gpuPool)) {
+        argError(
+          this,
+          TRAINING_JOB_TYPE,
+          "gpuPool",
+          `"${resolved.gpuPool}" is not a GPU pool of the cluster (${pools.map((p) => p.name).join(", ")})`,
+        );
+      }
+      if (resolved.gpuType !== undefined && !pools.some((p) => p.gpuType === resolved.gpuType)) {
+        argError(
+          this,
+          TRAINING_JOB_TYPE,
+          "gpuType",
+          `"${resolved.gpuType}" is offered by no GPU pool of the cluster (${[...new Set(pools.map((p) => p.gpuType))].join(", ")})`,
+        );
+      }
+    }
     this.jobName = name;
     this.namespace = resolved.namespace;
     this.queueName = resolved.queueName;
     this.job = new k8s.batch.v1.Job(name, trainingJobManifest(name, resolved), {
       parent: this,
-      provider: kubernetesProvider,
+      provider: cluster.provider,
       // Kueue unsuspends the Job on admission; Pulumi must not suspend it again.
       ignoreChanges: ["spec.suspend"],
       deleteBeforeReplace: true,

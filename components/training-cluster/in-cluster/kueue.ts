@@ -15,9 +15,9 @@
  * that tests validate them against the upstream schemas.
  */
 import * as k8s from "@pulumi/kubernetes";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { MlopsComponent, type ComponentContext } from "../../shared/component";
-import type { ClusterHandle, ResolvedGpuPool } from "../types";
+import type { BuiltCluster, ResolvedGpuPool } from "../types";
 import { GPU_NODE_LABELS, GPU_TAINT } from "../types";
 import { restrictedNamespaceLabels } from "../../shared/k8s";
 import { dnsLabel } from "../../shared/names";
@@ -263,7 +263,7 @@ export interface KueueArgs {
    */
   context: ComponentContext;
   /** The cluster Kueue is installed into. */
-  cluster: ClusterHandle;
+  cluster: BuiltCluster;
   /** The cluster's GPU pools: one ResourceFlavor each. */
   pools: ResolvedGpuPool[];
   /** Kueue version (chart and image). */

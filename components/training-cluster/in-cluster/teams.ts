@@ -30,7 +30,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { MlopsComponent, type ComponentContext } from "../../shared/component";
 import { dnsEgressRule, restrictedNamespaceLabels } from "../../shared/k8s";
 import { AwsIdentityMode } from "../../adapters";
-import type { ClusterHandle } from "../types";
+import type { BuiltCluster } from "../types";
 import { formatCpu, formatMemory, parseQuantity } from "../../shared/quantity";
 import type { ReclaimWithinCohort, WithinClusterQueue } from "./args";
 import {
@@ -206,9 +206,7 @@ export function teamServiceAccountManifest(team: ResolvedTeam, labels: Record<st
  * - EKS Pod Identity: the Pod Identity Agent, 169.254.170.23:80;
  * - IRSA and kubeconfig clusters: nothing (IRSA calls STS on 443).
  */
-export function workloadIdentityEgress(
-  handle: Pick<ClusterHandle, "aws" | "gcp">,
-): NetworkPolicyEgressRule[] {
+export function workloadIdentityEgress(handle: Pick<BuiltCluster, "aws" | "gcp">): NetworkPolicyEgressRule[] {
   const rule = (cidr: string, port: number): NetworkPolicyEgressRule => ({
     to: [{ ipBlock: { cidr } }],
     ports: [{ protocol: "TCP", port }],
@@ -278,7 +276,7 @@ export interface TeamTenancyArgs {
   /** The cluster's context: the objects are labelled for it; environment, tags and protection are inherited. */
   context: ComponentContext;
   /** The cluster the team lives in. */
-  cluster: ClusterHandle;
+  cluster: BuiltCluster;
   team: ResolvedTeam;
   /** The most the team's queue can admit (`teamCeilings` of all the cluster's teams). */
   ceiling: TeamCeiling;

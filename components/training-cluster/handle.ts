@@ -1,0 +1,175 @@
+/**
+ * The public `ClusterHandle` (types.ts): how `GpuTrainingCluster` builds its own, how a program
+ * builds one for a cluster created elsewhere (`existingClusterHandle`), and how a component that
+ * takes `cluster: ClusterHandle` checks the value it was given (`clusterHandleSchema`).
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import {
+  awsTargetArgsSchema,
+  gcpTargetArgsSchema,
+  Target,
+  TARGETS,
+  type AwsTargetArgs,
+  type GcpTargetArgs,
+} from "../adapters";
+import { ENVIRONMENTS, type Environment } from "../shared/presets";
+import { describeIssue, formatIssues } from "../shared/validation";
+import {
+  GPU_NODE_LABELS,
+  GPU_TAINT,
+  type BuiltCluster,
+  type ClusterHandle,
+  type ResolvedGpuPool,
+} from "./types";
+
+/** The handle of a cluster a builder created or adopted (what `GpuTrainingCluster.handle` is). */
+export function handleOf(
+  built: BuiltCluster,
+  target: Target,
+  environment: Environment,
+  gpuPools: ResolvedGpuPool[],
+): ClusterHandle {
+  return assemble({ ...built, target, environment, gpuPools });
+}
+
+/** A handle from its parts: the GPU placement constants added, unset optional details left out. */
+function assemble(parts: Omit<ClusterHandle, "gpuNodeLabels" | "gpuTaint">): ClusterHandle {
+  return {
+    provider: parts.provider,
+    target: parts.target,
+    environment: parts.environment,
+    clusterName: parts.clusterName,
+    ...(parts.aws !== undefined ? { aws: parts.aws } : {}),
+    ...(parts.gcp !== undefined ? { gcp: parts.gcp } : {}),
+    ...(parts.ingressClassName !== undefined ? { ingressClassName: parts.ingressClassName } : {}),
+    gpuNodeLabels: GPU_NODE_LABELS,
+    gpuTaint: GPU_TAINT,
+    gpuPools: parts.gpuPools,
+  };
+}
+
+/** What `existingClusterHandle` needs of a cluster created outside this toolkit. */
+export interface ExistingClusterHandleArgs {
+  /** Provider of the cluster (e.g. `new k8s.Provider("cluster", { context: "my-eks" })`). */
+  provider: k8s.Provider;
+  /** Where the cluster runs: the components on it put their backing services there. */
+  target: Target;
+  /** Physical cluster name (reported, not looked up). */
+  clusterName: pulumi.Input<string>;
+  /** Environment preset of the components on it, unless they set their own. @default "dev" */
+  environment?: Environment;
+  /** The EKS cluster's network and identity details. Required by the model registry on target "aws". */
+  aws?: AwsTargetArgs;
+  /** The GKE cluster's project and network details. Required by the model registry on target "gcp". */
+  gcp?: GcpTargetArgs;
+  /** The IngressClass of a controller installed on the cluster. @default undefined */
+  ingressClassName?: string;
+  /**
+   * GPU pools whose nodes carry `GPU_NODE_LABELS` and `GPU_TAINT` (the cluster's owner labels and
+   * taints them). @default []
+   */
+  gpuPools?: ResolvedGpuPool[];
+}
+
+/**
+ * A `ClusterHandle` for a cluster this toolkit did not create (an EKS / GKE cluster of another
+ * stack, kind, k3d), for components that take `cluster: ClusterHandle`. To also install the GPU
+ * stack, Kueue and teams on it, adopt it with `GpuTrainingCluster` and `existing` instead and take
+ * its `handle`. Throws an `Error` naming the field when a detail is malformed or belongs to
+ * another target.
+ */
+export function existingClusterHandle(args: ExistingClusterHandleArgs): ClusterHandle {
+  const problems: string[] = [];
+  if (!pulumi.ProviderResource.isInstance(args.provider)) {
+    problems.push("provider: must be a kubernetes Provider (new k8s.Provider(...))");
+  }
+  if (!(TARGETS as string[]).includes(args.target)) {
+    problems.push(`target: must be one of ${TARGETS.map((t) => JSON.stringify(t)).join(", ")}`);
+  }
+  if (args.environment !== undefined && !(ENVIRONMENTS as readonly string[]).includes(args.environment)) {
+    problems.push(`environment: must be one of ${ENVIRONMENTS.map((e) => JSON.stringify(e)).join(", ")}`);
+  }
+  const details = z.unknown().superRefine((_, ctx) => checkClusterHandleDetails(args, [], [], ctx));
+  const result = details.safeParse(undefined);
+  if (!result.success) problems.push(...formatIssues(result.error));
+  if (problems.length > 0) {
+    throw new Error(`invalid arguments for existingClusterHandle:\n  ${problems.join("\n  ")}`);
+  }
+  return assemble({
+    ...args,
+    environment: args.environment ?? "dev",
+    clusterName: pulumi.output(args.clusterName),
+    gpuPools: args.gpuPools ?? [],
+  });
+}
+
+/** The schema of each target's details (a handle's `aws` / `gcp`). */
+const DETAILS_SCHEMAS = { aws: awsTargetArgsSchema, gcp: gcpTargetArgsSchema } as const;
+
+/** What each target's details hold, for the message of a handle that lacks them. */
+const DETAILS_NEEDED: Record<"aws" | "gcp", string> = {
+  aws: "the VPC, private subnets, node security group and identity mode",
+  gcp: "the project, region and network",
+};
+
+/**
+ * Adds the issues of a handle's cloud details under `path` (e.g. `["cluster"]`): the details a
+ * component needs on the handle's target (`required`), malformed details, details of another
+ * target. Components that take `cluster: ClusterHandle` run it in their schema's rules.
+ * @internal
+ */
+export function checkClusterHandleDetails(
+  handle: Pick<ClusterHandle, "target" | "aws" | "gcp">,
+  required: readonly ("aws" | "gcp")[],
+  path: PropertyKey[],
+  ctx: z.RefinementCtx,
+): void {
+  for (const key of required) {
+    if (handle.target === key && handle[key] === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: [...path, key],
+        message: `required when the cluster's target is "${key}" (${DETAILS_NEEDED[key]}): a GpuTrainingCluster's handle has it; for an adopted cluster give existing.${key} (or existingClusterHandle({ ${key} }))`,
+      });
+    }
+  }
+  for (const key of [Target.aws, Target.gcp] as const) {
+    const details = handle[key];
+    if (details === undefined) continue;
+    if (key !== handle.target) {
+      ctx.addIssue({
+        code: "custom",
+        path: [...path, key],
+        message: `only used when the cluster's target is "${key}"; remove it`,
+      });
+      continue;
+    }
+    const result = DETAILS_SCHEMAS[key].safeParse(details);
+    for (const issue of result.success ? [] : result.error.issues) {
+      ctx.addIssue({ code: "custom", path: [...path, key, ...issue.path], message: describeIssue(issue) });
+    }
+  }
+}
+
+/** Whether a value looks like a `ClusterHandle` (a provider, a target, an environment). */
+function isClusterHandle(v: unknown): v is ClusterHandle {
+  if (typeof v !== "object" || v === null) return false;
+  const h = v as Partial<Record<keyof ClusterHandle, unknown>>;
+  return (
+    pulumi.ProviderResource.isInstance(h.provider) &&
+    (TARGETS as unknown[]).includes(h.target) &&
+    (ENVIRONMENTS as readonly unknown[]).includes(h.environment)
+  );
+}
+
+/**
+ * Runtime schema of a `cluster: ClusterHandle` arg: a handle with a Kubernetes provider, a target
+ * and an environment. Its cloud details are checked by `checkClusterHandleDetails`.
+ * @internal
+ */
+export const clusterHandleSchema = z.custom<ClusterHandle>(isClusterHandle, {
+  message:
+    "must be a ClusterHandle (with a kubernetes provider, a target and an environment): a GpuTrainingCluster's `handle`, or existingClusterHandle({ provider, target, clusterName }) for a cluster created elsewhere",
+});
