@@ -28,6 +28,7 @@ import { nonEmptyStringSchema } from "../components/shared/schemas";
 import {
   gpuTrainingClusterArgsObject,
   resolveGpuTrainingClusterArgs,
+  type GpuTrainingClusterArgs,
   type ResolvedGpuTrainingClusterArgs,
 } from "../components/training-cluster/args";
 
@@ -83,6 +84,12 @@ const stackConfigObject = z
 
 /** What the components' resolvers made of the config (their defaults applied): read, never re-derived. */
 export interface ResolvedStackConfig {
+  /**
+   * The `GpuTrainingCluster` args the config makes (`mlops:cluster` with target, environment, and
+   * an adopted cluster's `mlops:aws` / `mlops:gcp` as `existing.aws` / `existing.gcp`): what the
+   * cluster row resolved, for the program to pass on unchanged (plus its tags).
+   */
+  clusterArgs: GpuTrainingClusterArgs;
   /** `mlops:cluster` as `GpuTrainingCluster` resolves it. */
   cluster: ResolvedGpuTrainingClusterArgs;
   /**
@@ -230,7 +237,11 @@ function resolveClusterRow(ctx: RowContext): Problem[] {
     environment: ctx.environment,
   };
   const { resolved, problems } = resolveGpuTrainingClusterArgs(args, ctx.environment);
-  if (resolved) ctx.resolved.cluster = resolved;
+  if (resolved) {
+    ctx.resolved.cluster = resolved;
+    // The very args the resolver accepted.
+    ctx.resolved.clusterArgs = args;
+  }
   return [
     ...extra,
     ...stack,
@@ -351,10 +362,15 @@ export function parseStackConfig(
   if (typeof raw["target"] === "string" && (TARGETS as string[]).includes(raw["target"])) {
     problems.push(...providerProblems(raw["target"] as Target, providerConfig));
   }
-  const { cluster, modelRegistry } = config.resolved;
-  if (problems.length > 0 || !cluster || !modelRegistry) throw new StackConfigError(problems, source);
+  const { clusterArgs, cluster, modelRegistry } = config.resolved;
+  if (problems.length > 0 || !clusterArgs || !cluster || !modelRegistry) {
+    throw new StackConfigError(problems, source);
+  }
   // Every row passed its schema or its component's resolver: the values are the typed config.
-  return { ...(raw as z.output<typeof stackConfigObject>), resolved: { cluster, modelRegistry } };
+  return {
+    ...(raw as z.output<typeof stackConfigObject>),
+    resolved: { clusterArgs, cluster, modelRegistry },
+  };
 }
 
 /** `["modelRegistry", "database", "size"]` → `mlops:modelRegistry.database.size`. */

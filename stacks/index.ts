@@ -22,24 +22,9 @@ export default function main(): Record<string, pulumi.Output<unknown>> {
     "pulumi-stack": pulumi.getStack(),
   };
 
-  // An adopted cluster's network and identity (mlops:aws / mlops:gcp) go into its `existing`
-  // block, so its handle carries them to the registry like a created cluster's own.
-  const existing = cfg.cluster?.existing;
-  const cluster = new GpuTrainingCluster("gpu-cluster", {
-    ...cfg.cluster,
-    ...(existing !== undefined
-      ? {
-          existing: {
-            ...existing,
-            ...(cfg.aws !== undefined ? { aws: cfg.aws } : {}),
-            ...(cfg.gcp !== undefined ? { gcp: cfg.gcp } : {}),
-          },
-        }
-      : {}),
-    target: cfg.target,
-    environment: cfg.environment,
-    tags,
-  });
+  // The args the config resolved (an adopted cluster's mlops:aws / mlops:gcp are in its
+  // `existing` block, so its handle carries them to the registry like a created cluster's own).
+  const cluster = new GpuTrainingCluster("gpu-cluster", { ...cfg.resolved.clusterArgs, tags });
 
   const registry = new ModelRegistry(
     "model-registry",
