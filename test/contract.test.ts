@@ -294,6 +294,31 @@ describe("the stack config and the components report the same problem the same w
     expect(config).toEqual(component.map((l) => l.replace(/^args\./, "mlops:modelRegistry.")));
   });
 
+  it("the program gets the cluster args the config resolved: an adopted cluster's mlops:aws is its existing.aws", () => {
+    const network = {
+      vpcId: "vpc-1",
+      vpcCidrBlock: "10.0.0.0/16",
+      privateSubnetIds: ["subnet-1", "subnet-2"],
+      nodeSecurityGroupId: "sg-1",
+      identityMode: "podIdentity",
+      clusterName: "eks",
+    };
+    const cfg = parseStackConfig({
+      "mlops:target": "aws",
+      "mlops:environment": "dev",
+      "mlops:tags": JSON.stringify(TAGS),
+      "aws:region": "us-east-1",
+      "mlops:cluster": JSON.stringify({ existing: { context: "eks" } }),
+      "mlops:aws": JSON.stringify(network),
+    });
+    expect(cfg.resolved.clusterArgs).toEqual({
+      target: "aws",
+      environment: "dev",
+      existing: { context: "eks", aws: network },
+    });
+    expect(cfg.resolved.cluster.existing).toEqual({ context: "eks", aws: network });
+  });
+
   it("an adopted cluster's cloud block is its own config key; a created cluster supplies it", () => {
     expect(
       configProblems({

@@ -11,16 +11,17 @@
  * problem as `args.<path>: <message>` (`throwOnProblems`); the stack config calls the same
  * function and reports the same message under the config key (`mlops:<key path>`). Builders take
  * the resolved values and check nothing themselves.
- * @internal
+ *
+ * The types are public (resolvers return them); the helpers are internal.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { describeIssue } from "./validation";
 
-/** Where a problem is: keys and array indexes under the args (`["teams", 0, "pools"]`).  @internal */
+/** Where a problem is: keys and array indexes under the args (`["teams", 0, "pools"]`). */
 export type ProblemPath = (string | number)[];
 
-/** One thing wrong with the args, with the path of the key it is about.  @internal */
+/** One thing wrong with the args, with the path of the key it is about. */
 export interface Problem {
   path: ProblemPath;
   message: string;
@@ -29,7 +30,6 @@ export interface Problem {
 /**
  * The outcome of a component's resolver: `resolved` (every default applied) when `problems` is
  * empty, else undefined and every problem found.
- * @internal
  */
 export interface Resolution<T> {
   resolved: T | undefined;
@@ -39,7 +39,6 @@ export interface Resolution<T> {
 /**
  * The outcome of a sub-block's resolver (`args.aws`, `args.gcp`, the in-cluster parts): the
  * defaults can be applied even when the block has problems, so `resolved` is always there.
- * @internal
  */
 export interface BlockResolution<T> {
   resolved: T;
