@@ -30,9 +30,11 @@ import {
   GpuStack,
   inClusterArgsObject,
   inClusterArgsProblems,
+  resolveInClusterArgs,
+  type GpuPlatform,
   type InClusterArgs,
+  type ResolvedInClusterArgs,
 } from "./in-cluster/args";
-import { resolveInClusterArgs, type GpuPlatform, type ResolvedInClusterArgs } from "./in-cluster";
 import { CapacityType, GpuType, type ResolvedGpuPool } from "./types";
 
 /** One pool of GPU nodes that scales from zero. */

@@ -19,21 +19,12 @@
  */
 import { movedFrom } from "../../shared/aliases";
 import type { ComponentContext } from "../../shared/component";
-import type { BlockResolution, Problem } from "../../shared/contract";
-import type { Environment } from "../../shared/presets";
 import type { BuiltCluster, ResolvedGpuPool } from "../types";
-import {
-  DEFAULT_DCGM_EXPORTER,
-  DEFAULT_KUEUE_VERSION,
-  GpuStack,
-  ReclaimWithinCohort,
-  WithinClusterQueue,
-  type ValidatedInClusterArgs,
-} from "./args";
+import { GpuStack, type ResolvedInClusterArgs } from "./args";
 import { CPU_FLAVOR_NAME } from "./common";
 import { NvidiaGpuStack } from "./gpu";
 import { Kueue } from "./kueue";
-import { teamCeilings, TeamTenancy, type ResolvedContainerDefaults, type ResolvedTeam } from "./teams";
+import { teamCeilings, TeamTenancy } from "./teams";
 
 export * from "./args";
 export {
@@ -114,103 +105,6 @@ export {
   type ResolvedTrainingJob,
   type TrainingJobArgs,
 } from "./job-template";
-
-/** The in-cluster args with every default applied. */
-export interface ResolvedInClusterArgs {
-  gpuStack: GpuStack;
-  /** Whether the in-cluster parts install a DCGM exporter (false where the platform exports GPU metrics). */
-  dcgmExporter: boolean;
-  serviceMonitors: boolean;
-  kueueVersion: string;
-  kueueReplicas: number;
-  teams: ResolvedTeam[];
-  reclaimWithinCohort: ReclaimWithinCohort;
-  withinClusterQueue: WithinClusterQueue;
-  containerDefaults: ResolvedContainerDefaults;
-}
-
-/** What the in-cluster parts need to know about the cluster's GPU platform. */
-export type GpuPlatform = Pick<BuiltCluster, "driversPreinstalled" | "managedGpuMetrics">;
-
-/**
- * Applies the defaults, and runs the rules that need the cluster (each once, paths under `args.`):
- * the device plugin alone needs drivers on the node image; team pools must be pools of the
- * cluster; no pool may be called like the CPU flavor. Pure: the component's resolver
- * (`resolveGpuTrainingClusterArgs`) calls it with the platform its target gives.
- */
-export function resolveInClusterArgs(
-  environment: Environment,
-  platform: GpuPlatform,
-  poolNames: string[],
-  args: ValidatedInClusterArgs,
-): BlockResolution<ResolvedInClusterArgs> {
-  const problems: Problem[] = [];
-  const gpuStack =
-    args.gpuStack ?? (platform.driversPreinstalled ? GpuStack.devicePlugin : GpuStack.gpuOperator);
-  if (gpuStack === GpuStack.devicePlugin && !platform.driversPreinstalled) {
-    problems.push({
-      path: ["gpuStack"],
-      message:
-        '"devicePlugin" needs the NVIDIA driver and container toolkit on the node image, and this cluster\'s nodes do not have them; use "gpuOperator" (installs them), or declare the drivers preinstalled for an existing cluster (gpuDriversPreinstalled: true)',
-    });
-  }
-  // An arg the cluster cannot honour is an error, never a silent no-op: with no GPU stack there is
-  // no exporter to install, and only a platform with managed DCGM (GKE) exports the metrics.
-  if (args.dcgmExporter === true && gpuStack === GpuStack.none && !platform.managedGpuMetrics) {
-    problems.push({
-      path: ["dcgmExporter"],
-      message:
-        'true needs a GPU stack to export the metrics, and gpuStack is "none" on a cluster without managed DCGM metrics; use gpuStack "devicePlugin" or "gpuOperator", or set dcgmExporter: false',
-    });
-  }
-  if (poolNames.includes(CPU_FLAVOR_NAME)) {
-    problems.push({
-      path: ["gpuPools"],
-      message: `a GPU pool may not be named "${CPU_FLAVOR_NAME}" (the Kueue flavor for CPU and memory)`,
-    });
-  }
-  const teams = (args.teams ?? []).map((t, i): ResolvedTeam => {
-    const unknown = (t.pools ?? []).filter((p) => !poolNames.includes(p));
-    if (unknown.length > 0) {
-      problems.push({
-        path: ["teams", i, "pools"],
-        message: `unknown GPU pool(s) ${unknown.map((p) => `"${p}"`).join(", ")}; the cluster's pools are ${poolNames.map((p) => `"${p}"`).join(", ") || "(none)"}`,
-      });
-    }
-    const allowed = t.pools ?? poolNames;
-    return {
-      name: t.name,
-      namespace: t.namespace ?? t.name,
-      gpuQuota: t.gpuQuota,
-      cpuQuota: t.cpuQuota,
-      memoryQuota: t.memoryQuota,
-      canBorrow: t.canBorrow ?? true,
-      pools: poolNames.filter((p) => allowed.includes(p)),
-      maxPods: t.maxPods ?? 200,
-      serviceAccountAnnotations: { ...(t.serviceAccountAnnotations ?? {}) },
-    };
-  });
-  return {
-    problems,
-    resolved: {
-      gpuStack,
-      // The platform's managed DCGM replaces ours (two DCGM host engines on one GPU compete).
-      dcgmExporter: (args.dcgmExporter ?? DEFAULT_DCGM_EXPORTER) && !platform.managedGpuMetrics,
-      serviceMonitors: args.serviceMonitors ?? false,
-      kueueVersion: args.kueueVersion ?? DEFAULT_KUEUE_VERSION,
-      kueueReplicas: args.kueueReplicas ?? (environment === "dev" ? 1 : 2),
-      teams,
-      reclaimWithinCohort: args.preemption?.reclaimWithinCohort ?? ReclaimWithinCohort.any,
-      withinClusterQueue: args.preemption?.withinClusterQueue ?? WithinClusterQueue.lowerPriority,
-      containerDefaults: {
-        cpuRequest: args.containerDefaults?.cpuRequest ?? "500m",
-        memoryRequest: args.containerDefaults?.memoryRequest ?? "1Gi",
-        cpuLimit: args.containerDefaults?.cpuLimit ?? "2",
-        memoryLimit: args.containerDefaults?.memoryLimit ?? "4Gi",
-      },
-    },
-  };
-}
 
 /** What the in-cluster parts created: the cluster component's sub-components. */
 export interface InClusterParts {
