@@ -44,22 +44,12 @@ export {
 export { SecureWorkload, SECURE_WORKLOAD_TYPE, type SecureWorkloadArgs } from "./shared/secure-workload";
 export type { ContainerResources } from "./shared/k8s";
 export {
-  TrainingJob,
-  TRAINING_JOB_TYPE,
-  QUEUE_NAME_LABEL,
-  trainingJobManifest,
-  type TrainingJobArgs,
-} from "./training-cluster/in-cluster/job-template";
-export { LOCAL_QUEUE_NAME, TEAM_SERVICE_ACCOUNT } from "./training-cluster/in-cluster/common";
-export {
   GPU_NODE_LABELS,
   GPU_TAINT,
   GpuType,
   CapacityType,
   type ClusterHandle,
   type ResolvedGpuPool,
-} from "./training-cluster/types";
-export {
   GpuTrainingCluster,
   GPU_TRAINING_CLUSTER_TYPE,
   defaultGpuPools,
@@ -67,11 +57,20 @@ export {
   type ExistingClusterHandleArgs,
   type GpuTrainingClusterArgs,
   type GpuPoolArgs,
+  type AwsClusterArgs,
+  type GcpClusterArgs,
+  type ExistingClusterArgs,
+  GpuStack,
+  type InClusterArgs,
+  type TeamArgs,
+  TrainingJob,
+  TRAINING_JOB_TYPE,
+  QUEUE_NAME_LABEL,
+  trainingJobManifest,
+  type TrainingJobArgs,
+  LOCAL_QUEUE_NAME,
+  TEAM_SERVICE_ACCOUNT,
 } from "./training-cluster";
-export type { AwsClusterArgs } from "./training-cluster/aws/args";
-export type { GcpClusterArgs } from "./training-cluster/gcp/args";
-export type { ExistingClusterArgs } from "./training-cluster/existing";
-export { GpuStack, type InClusterArgs, type TeamArgs } from "./training-cluster/in-cluster/args";
 /**
  * The args' runtime zod schemas. Exported for JavaScript and for this repository's type tests,
  * but kept out of the published declarations (stripInternal): zod's declarations fail to compile

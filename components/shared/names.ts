@@ -30,7 +30,7 @@ export function shortHash(text: string, length = 6): string {
 }
 
 /** `parts` joined by "-", lowercased, other characters as single "-", no "-" at either end. */
-function slug(parts: readonly string[]): string {
+export function slug(parts: readonly string[]): string {
   return parts
     .join("-")
     .toLowerCase()

@@ -35,6 +35,20 @@ import {
 export * from "./args";
 export * from "./types";
 export { existingClusterHandle, type ExistingClusterHandleArgs } from "./handle";
+// The rest of the public surface of the cluster's parts (the package's entry point,
+// components/index.ts, imports the cluster only through this module).
+export type { AwsClusterArgs } from "./aws/args";
+export type { GcpClusterArgs } from "./gcp/args";
+export type { ExistingClusterArgs } from "./existing";
+export { GpuStack, type InClusterArgs, type TeamArgs } from "./in-cluster/args";
+export {
+  TrainingJob,
+  TRAINING_JOB_TYPE,
+  QUEUE_NAME_LABEL,
+  trainingJobManifest,
+  type TrainingJobArgs,
+} from "./in-cluster/job-template";
+export { LOCAL_QUEUE_NAME, TEAM_SERVICE_ACCOUNT } from "./in-cluster/common";
 /** @internal see clusterHandleSchema */
 export { checkClusterHandleDetails, clusterHandleSchema } from "./handle";
 

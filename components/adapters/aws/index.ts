@@ -13,17 +13,7 @@ import type {
   CloudAdapter,
   CloudCapabilities,
   CloudContext,
-  EncryptionKey,
-  EncryptionKeyArgs,
-  KeyValueStore,
-  KeyValueStoreArgs,
-  ObjectStore,
-  ObjectStoreArgs,
-  PostgresArgs,
-  PostgresDatabase,
   TargetSettings,
-  WorkloadIdentity,
-  WorkloadIdentityArgs,
 } from "../types";
 import { AwsIdentityMode, DEFAULT_AWS_IDENTITY_MODE, Target } from "../types";
 import { createElastiCacheValkey } from "./elasticache";
@@ -117,7 +107,7 @@ function accountLookups(ctx: CloudContext): AwsAccountLookups {
 export function createAwsCloudAdapter(ctx: CloudContext, _settings: TargetSettings = {}): CloudCapabilities {
   return {
     target: Target.aws,
-    encryptionKey(role: string, args?: EncryptionKeyArgs): EncryptionKey {
+    encryptionKey(role, args) {
       return createKmsKey(ctx, role, args);
     },
   };
@@ -143,16 +133,16 @@ export function createAwsAdapter(ctx: AdapterContext, settings: TargetSettings):
 
   return {
     ...createAwsCloudAdapter(ctx, settings),
-    objectStore(role: string, args: ObjectStoreArgs): ObjectStore {
+    objectStore(role, args) {
       return createS3Bucket(ctx, role, args, account.region(), account.accountId());
     },
-    postgres(role: string, args: PostgresArgs): PostgresDatabase {
+    postgres(role, args) {
       return createRdsPostgres(ctx, target, role, args);
     },
-    keyValueStore(role: string, args: KeyValueStoreArgs): KeyValueStore {
+    keyValueStore(role, args) {
       return createElastiCacheValkey(ctx, target, role, args);
     },
-    workloadIdentity(role: string, args: WorkloadIdentityArgs): WorkloadIdentity {
+    workloadIdentity(role, args) {
       return createWorkloadIdentity(ctx, identity, role, args, account.region());
     },
     ingress: awsIngressExposure(target),

@@ -5,7 +5,6 @@
  * as its `metadata.name` (no auto-naming), so in-cluster DNS names are known before deployment:
  * `${ctx.name}-<role>-<kind>`, lower-cased and cut to a DNS-1123 label.
  */
-import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import {
@@ -13,6 +12,7 @@ import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
 } from "../../shared/k8s";
+import { shortHash, slug } from "../../shared/names";
 import type { AdapterContext, LocalTargetArgs } from "../types";
 
 /** Longest DNS-1123 label (Service, Job and label-value limit). */
@@ -24,11 +24,6 @@ export const MAX_NAME_LENGTH = 63;
  */
 export const MAX_STATEFULSET_NAME_LENGTH = 52;
 
-/** Short deterministic hash of `value` (8 hex characters of SHA-256). */
-function shortHash(value: string): string {
-  return createHash("sha256").update(value).digest("hex").slice(0, 8);
-}
-
 /**
  * Cuts `name` to `maxLength`, replacing the tail by a hash of the full name so that two long names
  * that share a prefix stay distinct. Deterministic: the same input always gives the same name.
@@ -36,19 +31,7 @@ function shortHash(value: string): string {
 function fitLength(name: string, maxLength: number): string {
   if (name.length <= maxLength) return name;
   const head = name.slice(0, maxLength - 9).replace(/-+$/, "");
-  return `${head}-${shortHash(name)}`;
-}
-
-/**
- * Lower-cases `raw` and replaces everything outside `[a-z0-9-]` by `-`, collapsing runs of `-` and
- * trimming them at both ends.
- */
-function sanitize(raw: string): string {
-  return raw
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, "-")
-    .replace(/-+/g, "-")
-    .replace(/^-+|-+$/g, "");
+  return `${head}-${shortHash(name, 8)}`;
 }
 
 /**
@@ -64,7 +47,7 @@ export function objectName(
   kind: string,
   maxLength = MAX_NAME_LENGTH,
 ): string {
-  const name = sanitize(`${ctx.name}-${role}-${kind}`);
+  const name = slug([`${ctx.name}-${role}-${kind}`]);
   if (!/^[a-z]/.test(name)) {
     throw new Error(
       `local adapter: the component name "${ctx.name}" with role "${role}" gives the Kubernetes name ` +
@@ -82,7 +65,7 @@ export function objectName(
  * `-s3alias` or `--ol-s3`.
  */
 export function bucketName(ctx: AdapterContext, role: string): string {
-  let name = sanitize(`${ctx.name}-${role}`);
+  let name = slug([`${ctx.name}-${role}`]);
   if (name.startsWith("xn--") || name.startsWith("sthree-")) name = `b-${name}`;
   if (name.length < 3) name = `${name}-bucket`.replace(/^-/, "");
   name = fitLength(name, 63);
@@ -104,7 +87,7 @@ export function instanceLabel(ctx: AdapterContext): string {
     .replace(/[^A-Za-z0-9_.-]+/g, "-")
     .slice(0, MAX_NAME_LENGTH - 9)
     .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, "");
-  return head ? `${head}-${shortHash(ctx.name)}` : shortHash(ctx.name);
+  return head ? `${head}-${shortHash(ctx.name, 8)}` : shortHash(ctx.name, 8);
 }
 
 /**

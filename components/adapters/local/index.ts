@@ -16,17 +16,8 @@ import type {
   CloudAdapter,
   CloudCapabilities,
   CloudContext,
-  EncryptionKey,
-  EncryptionKeyArgs,
-  KeyValueStore,
-  KeyValueStoreArgs,
   ObjectStore,
-  ObjectStoreArgs,
-  PostgresArgs,
-  PostgresDatabase,
   TargetSettings,
-  WorkloadIdentity,
-  WorkloadIdentityArgs,
 } from "../types";
 import { Target } from "../types";
 import { createWorkloadIdentity } from "./identity";
@@ -59,7 +50,7 @@ export function createLocalCloudAdapter(
   return {
     target: Target.local,
     /** Always `undefined`: a cluster has no KMS. */
-    encryptionKey(_role: string, _args?: EncryptionKeyArgs): EncryptionKey | undefined {
+    encryptionKey(_role, _args) {
       return undefined;
     },
   };
@@ -75,18 +66,18 @@ export function createLocalAdapter(ctx: AdapterContext, settings: TargetSettings
   const stores = new Map<ObjectStore, MinioStore>();
   return {
     ...createLocalCloudAdapter(ctx, settings),
-    objectStore(role: string, args: ObjectStoreArgs): ObjectStore {
+    objectStore(role, args) {
       const minio = createMinioObjectStore(ctx, local, role, args);
       stores.set(minio.store, minio);
       return minio.store;
     },
-    postgres(role: string, args: PostgresArgs): PostgresDatabase {
+    postgres(role, args) {
       return createPostgres(ctx, local, role, args);
     },
-    keyValueStore(role: string, args: KeyValueStoreArgs): KeyValueStore {
+    keyValueStore(role, args) {
       return createValkey(ctx, local, role, args);
     },
-    workloadIdentity(role: string, args: WorkloadIdentityArgs): WorkloadIdentity {
+    workloadIdentity(role, args) {
       return createWorkloadIdentity(ctx, stores, role, args);
     },
     ingress: LOCAL_INGRESS,

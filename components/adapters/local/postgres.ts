@@ -125,25 +125,14 @@ export function createPostgres(
   const networkPolicy = serverNetworkPolicy(ctx, name, labels, selector, [
     sameNamespaceIngress(POSTGRES_PORT),
   ]);
-  const { headless, service } = statefulServices(ctx, {
-    name,
-    headlessName,
-    labels,
-    selector,
-    portName: "postgres",
-    port: POSTGRES_PORT,
-  });
+  const server = { name, headlessName, labels, selector, portName: "postgres", port: POSTGRES_PORT };
+  const { headless, service } = statefulServices(ctx, server);
 
   // pg_isready talks to the Unix socket in /var/run/postgresql (the image's default).
   const isReady = ["pg_isready", "-U", args.username, "-d", args.databaseName];
 
   const statefulSet = singleInstanceStatefulSet(ctx, {
-    name,
-    headlessName,
-    labels,
-    selector,
-    portName: "postgres",
-    port: POSTGRES_PORT,
+    ...server,
     uid: POSTGRES_UID,
     container: {
       name: "postgres",
