@@ -17,6 +17,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import type { DatabaseSize } from "../shared/presets";
+import type { ComponentContext } from "../shared/component";
 
 /** Where a component's backing services run. */
 export const Target = {
@@ -136,15 +137,7 @@ export interface LocalTargetArgs {
  * Kubernetes provider: a cluster builder, which runs before any Kubernetes provider exists, uses
  * `createCloudAdapter` with this context alone.
  */
-export interface CloudContext {
-  /** The component that owns every child the adapter creates (`{ parent }`). */
-  parent: pulumi.Resource;
-  /** The component's name; children are named `${name}-<role>`. */
-  name: string;
-  /** Tags (AWS) / labels (GCP) applied to every cloud resource. */
-  tags: Record<string, string>;
-  /** `protect` and `retainOnDelete` on stateful children (database, bucket, key). */
-  protect: boolean;
+export interface CloudContext extends Pick<ComponentContext, "parent" | "name" | "tags" | "protect"> {
   /**
    * Base of account- or project-unique physical names (KMS aliases, snapshot identifiers, service
    * account ids): `<base>-<role>`.

@@ -20,7 +20,8 @@ import { createLoadBalancerController } from "./load-balancer-controller";
 import { createNetwork, KARPENTER_DISCOVERY_TAG } from "./network";
 import { createSystemNodeGroup } from "./nodegroup";
 import { createGpuNodePools } from "./nodepools";
-import { createScope, type AwsClusterContext } from "./scope";
+import type { ClusterBuildContext } from "../types";
+import { createScope } from "./scope";
 
 export * from "./args";
 export { subnetLayout, ELB_ROLE_TAG, INTERNAL_ELB_ROLE_TAG, KARPENTER_DISCOVERY_TAG } from "./network";
@@ -59,7 +60,6 @@ export {
   type LoadBalancerControllerPolicyScope,
   type LoadBalancerControllerValuesScope,
 } from "./load-balancer-controller";
-export type { AwsClusterContext } from "./scope";
 
 /**
  * Builds the EKS cluster for `ctx.parent`. Every child is named `${ctx.name}-<role>` and parented
@@ -72,7 +72,7 @@ export type { AwsClusterContext } from "./scope";
  * pool's GPU model): the builder checks nothing again.
  */
 export function createAwsCluster(
-  ctx: AwsClusterContext,
+  ctx: ClusterBuildContext,
   resolved: ResolvedAwsClusterArgs,
   pools: ResolvedGpuPool[],
 ): BuiltCluster {

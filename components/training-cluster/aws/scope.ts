@@ -6,11 +6,8 @@ import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ClusterBuildContext } from "../types";
 
-/** What the component hands to `createAwsCluster`. */
-export type AwsClusterContext = ClusterBuildContext;
-
 /** The context plus what the builder derives once (`opts` as a value: `ctx.opts()`). */
-export interface AwsClusterScope extends Omit<AwsClusterContext, "opts"> {
+export interface AwsClusterScope extends Omit<ClusterBuildContext, "opts"> {
   /** Physical EKS cluster name (also the Karpenter discovery tag value). */
   clusterName: string;
   /** `{ parent }` for every child. */
@@ -26,7 +23,7 @@ export interface AwsClusterScope extends Omit<AwsClusterContext, "opts"> {
 }
 
 /** Reads region, partition and account once, as children of the component. */
-export function createScope(ctx: AwsClusterContext, clusterName: string): AwsClusterScope {
+export function createScope(ctx: ClusterBuildContext, clusterName: string): AwsClusterScope {
   const invokeOpts = { parent: ctx.parent };
   const partition = aws.getPartitionOutput({}, invokeOpts);
   return {

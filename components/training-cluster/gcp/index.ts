@@ -14,7 +14,8 @@ import { createNodeServiceAccount } from "./iam";
 import { clusterKubeconfig } from "./kubeconfig";
 import { createNetwork } from "./network";
 import { createGpuNodePools, createSystemNodePool } from "./nodepools";
-import { gcpClusterScope, type GcpClusterContext } from "./scope";
+import type { ClusterBuildContext } from "../types";
+import { gcpClusterScope } from "./scope";
 
 export * from "./args";
 export {
@@ -34,7 +35,6 @@ export { NODE_SERVICE_ACCOUNT_ROLES } from "./iam";
 export { GKE_AUTH_PLUGIN, gkeKubeconfig } from "./kubeconfig";
 export { FLOW_LOGS, SECONDARY_RANGE_NAMES } from "./network";
 export { GKE_TAINT_EFFECT, SYSTEM_POOL_NAME, gpuNodeLabels, gpuNodePoolName } from "./nodepools";
-export { type GcpClusterContext } from "./scope";
 
 /**
  * Builds the GKE target for the component's resolved `args.gcp` and GPU pools. The component's
@@ -60,7 +60,7 @@ export interface GcpClusterFeatures {
 }
 
 export function createGcpCluster(
-  ctx: GcpClusterContext,
+  ctx: ClusterBuildContext,
   resolved: ResolvedGcpClusterArgs,
   pools: ResolvedGpuPool[],
   features: GcpClusterFeatures = {},

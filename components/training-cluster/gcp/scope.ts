@@ -6,12 +6,9 @@ import { gcpLabels } from "../../adapters/gcp";
 import { physicalNameBase } from "../../shared/names";
 import type { ClusterBuildContext } from "../types";
 
-/** What the component hands the GKE builder. */
-export type GcpClusterContext = ClusterBuildContext;
-
 /** Everything the builder's files need besides the args. */
 export interface GcpClusterScope {
-  ctx: GcpClusterContext;
+  ctx: ClusterBuildContext;
   /** `ctx.tags` sanitized to GCP label rules. */
   labels: Record<string, string>;
   /**
@@ -26,7 +23,7 @@ export interface GcpClusterScope {
 }
 
 /** Builds the scope shared by the builder's files. */
-export function gcpClusterScope(ctx: GcpClusterContext): GcpClusterScope {
+export function gcpClusterScope(ctx: ClusterBuildContext): GcpClusterScope {
   return {
     ctx,
     labels: gcpLabels(ctx.tags),
