@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AwsIdentityMode, createCloudAdapter, KeyPurpose, Target, type EncryptionKey } from "../../adapters";
 import type { ResolvedAwsClusterArgs } from "./args";
-import { serviceAccountTrustPolicy, type ClusterIdentity } from "./identity";
+import { serviceAccountTrustPolicy, serviceTrustPolicy, type ClusterIdentity } from "./identity";
 import type { AwsClusterNetwork } from "./network";
 import type { AwsClusterScope } from "./scope";
 
@@ -39,21 +39,6 @@ export const ADDON_VERSION_POLICY = "EKS default for the cluster version";
  */
 export function controlPlaneLogGroupName(clusterName: string): string {
   return `/aws/eks/${clusterName}/cluster`;
-}
-
-/** The trust policy of the EKS cluster role. */
-export function clusterTrustPolicy(): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "EksControlPlane",
-        Effect: "Allow",
-        Principal: { Service: "eks.amazonaws.com" },
-        Action: "sts:AssumeRole",
-      },
-    ],
-  });
 }
 
 /** The cluster role's inline policy: use of exactly the Secrets key. */
@@ -144,7 +129,7 @@ export function createControlPlane(
     `${name}-cluster-role`,
     {
       description: `pulumi-mlops ${clusterName}: EKS control plane`,
-      assumeRolePolicy: clusterTrustPolicy(),
+      assumeRolePolicy: serviceTrustPolicy("EksControlPlane", "eks.amazonaws.com"),
       tags: scope.tags,
     },
     opts,

@@ -54,18 +54,14 @@ export function serviceAccountTrustPolicy(
   return identity.clusterName.apply((cluster) => podIdentityTrustPolicy(cluster, namespace, serviceAccount));
 }
 
-/** The trust policy of a role EC2 instances (cluster nodes) assume. */
-export function ec2TrustPolicy(): string {
+/**
+ * The trust policy of a role an AWS service assumes on its own behalf: the EKS control plane
+ * ("eks.amazonaws.com"), the cluster's nodes ("ec2.amazonaws.com").
+ */
+export function serviceTrustPolicy(sid: string, service: string): string {
   return JSON.stringify({
     Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "Ec2Nodes",
-        Effect: "Allow",
-        Principal: { Service: "ec2.amazonaws.com" },
-        Action: "sts:AssumeRole",
-      },
-    ],
+    Statement: [{ Sid: sid, Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
   });
 }
 
@@ -92,7 +88,7 @@ export function createNodeRole(scope: AwsClusterScope, role: string, description
     `${name}-${role}-role`,
     {
       description: `pulumi-mlops ${scope.clusterName}: ${description}`,
-      assumeRolePolicy: ec2TrustPolicy(),
+      assumeRolePolicy: serviceTrustPolicy("Ec2Nodes", "ec2.amazonaws.com"),
       tags: scope.tags,
     },
     opts,
