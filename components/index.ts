@@ -23,6 +23,12 @@ export {
   type CloudAdapter,
   type ObjectStore,
   type EncryptionKey,
+  createAdapter,
+  createCloudAdapter,
+  Access,
+  type Grant,
+  type WorkloadIdentityArgs,
+  type WorkloadIdentity,
 } from "./adapters";
 export { Environment, ENVIRONMENTS, PRESETS, DatabaseSize, type EnvironmentPreset } from "./shared/presets";
 export { StackConfigError } from "./shared/errors";

@@ -5,7 +5,10 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import { describe, expect, it } from "vitest";
+import * as pulumi from "@pulumi/pulumi";
 import {
+  Access,
+  createAdapter,
   existingClusterHandle,
   GPU_NODE_LABELS,
   GPU_TAINT,
@@ -332,5 +335,67 @@ describe("ModelRegistry on a ClusterHandle", () => {
       keyId: findResource(plan, "aws:kms/key:Key").outputs?.["arn"],
     });
     expect(plan.outputs["keyId"]).toMatch(/^arn:aws:kms:/);
+  });
+
+  it("another component's identity can be granted read access to it, through the package's public API", async () => {
+    // A consumer (e.g. model serving) on the same cluster: its own adapter instance and identity,
+    // with a read grant on the registry's artifact store, and nothing else.
+    class Consumer extends pulumi.ComponentResource {
+      constructor(name: string) {
+        super("test:index:Consumer", name, {});
+      }
+    }
+    const plan = await planOf(
+      () => {
+        const cluster = fakeClusterHandle({ target: "aws", aws: adoptedAws });
+        const registry = new ModelRegistry("reg", { cluster, tags });
+        const consumer = new Consumer("serving");
+        const adapter = createAdapter(
+          cluster.target,
+          {
+            parent: consumer,
+            name: "serving",
+            k8sProvider: cluster.provider,
+            namespace: "serving",
+            tags: {},
+            protect: false,
+            dependsOn: [],
+          },
+          { aws: cluster.aws },
+        );
+        adapter.workloadIdentity("predictor", {
+          serviceAccountName: "predictor",
+          labels: {},
+          grants: [{ resource: registry.artifactStore, access: Access.read }],
+        });
+        return { keyArn: registry.artifactStore.encryptionKey?.keyId };
+      },
+      { config },
+    );
+    const policy = JSON.parse(
+      findResource(plan, "aws:iam/rolePolicy:RolePolicy", "serving-predictor-role-policy").inputs[
+        "policy"
+      ] as string,
+    ) as unknown;
+    const bucket = "arn:aws:s3:::reg-artifacts-bucket";
+    expect(policy).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "Buckets",
+          Effect: "Allow",
+          Action: ["s3:ListBucket", "s3:GetBucketLocation"],
+          Resource: [bucket],
+        },
+        { Sid: "ReadObjects", Effect: "Allow", Action: ["s3:GetObject"], Resource: [`${bucket}/*`] },
+        {
+          Sid: "ReadBucketKeys",
+          Effect: "Allow",
+          Action: ["kms:Decrypt"],
+          Resource: [plan.outputs["keyArn"]],
+        },
+      ],
+    });
+    expect(plan.outputs["keyArn"]).toMatch(/^arn:aws:kms:/);
   });
 });
