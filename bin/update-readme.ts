@@ -11,8 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as prettier from "prettier";
 import { renderPolicyTable } from "../policies/offline";
-import { AWS_GPU_INSTANCE_FAMILIES } from "../components/training-cluster/aws/nodepools";
-import { GCP_GPU_MACHINES } from "../components/training-cluster/gcp/machines";
+import { AWS_GPU_INSTANCE_FAMILIES, GCP_GPU_MACHINES } from "../components/training-cluster";
 import { REQUIRED_PROVIDER_CONFIG, STACK_CONFIG_DOCS, stackConfigKeys, PROJECT } from "../stacks/config";
 
 const ROOT = path.join(__dirname, "..");

@@ -14,7 +14,7 @@
  * (`args.<path>`), and no rule is written or run twice.
  */
 import { z } from "zod";
-import { Target, TARGETS } from "../components/adapters/types";
+import { Target, TARGETS } from "../components/adapters";
 import { ENVIRONMENTS, type Environment } from "../components/shared/presets";
 import { StackConfigError } from "../components/shared/errors";
 import {
@@ -22,7 +22,7 @@ import {
   resolveModelRegistryArgs,
   targetSchemas,
   type ResolvedModelRegistryArgs,
-} from "../components/model-registry/args";
+} from "../components/model-registry";
 import { nested, parseWith, type Problem } from "../components/shared/contract";
 import { nonEmptyStringSchema } from "../components/shared/schemas";
 import {
@@ -30,7 +30,7 @@ import {
   resolveGpuTrainingClusterArgs,
   type GpuTrainingClusterArgs,
   type ResolvedGpuTrainingClusterArgs,
-} from "../components/training-cluster/args";
+} from "../components/training-cluster";
 
 export const PROJECT = "mlops";
 

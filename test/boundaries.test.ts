@@ -83,7 +83,36 @@ function violations(): string[] {
   );
 }
 
+/**
+ * Imports of `components/` from the stack program and the scripts (`stacks/`, `bin/`): a
+ * component's or adapter's index, the shared kit, or the package facade, as a user's program would.
+ */
+function outsideViolations(): string[] {
+  const root = path.resolve(COMPONENTS, "..");
+  return ["stacks", "bin"].flatMap((dir) =>
+    fs
+      .readdirSync(path.join(root, dir))
+      .filter((f) => f.endsWith(".ts"))
+      .flatMap((f) =>
+        importSpecifiers(fs.readFileSync(path.join(root, dir, f), "utf8"))
+          .map((spec) => path.posix.normalize(path.posix.join(dir, spec)))
+          .filter((target) => target.startsWith("components/"))
+          .map((target) => target.slice("components/".length))
+          .filter((target) => {
+            const [comp, ...rest] = target.split("/");
+            if (comp === "shared" || rest.length === 0) return false;
+            return !(rest.length === 1 && rest[0] === "index");
+          })
+          .map((target) => `${dir}/${f} -> components/${target}`),
+      ),
+  );
+}
+
 describe("module boundaries in components/", () => {
+  it("the stack program and the scripts import components through their index modules", () => {
+    expect(outsideViolations()).toEqual([]);
+  });
+
   it("no file imports an adapter's or another component's internals", () => {
     expect(violations()).toEqual([]);
   });

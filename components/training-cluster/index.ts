@@ -49,6 +49,9 @@ export {
   type TrainingJobArgs,
 } from "./in-cluster/job-template";
 export { LOCAL_QUEUE_NAME, TEAM_SERVICE_ACCOUNT } from "./in-cluster/common";
+/** The GPU instance families (AWS) and machines (GCP) pools can use; the policy pack's defaults are generated from them. */
+export { AWS_GPU_INSTANCE_FAMILIES } from "./aws/nodepools";
+export { GCP_GPU_MACHINES } from "./gcp/machines";
 /** @internal see clusterHandleSchema */
 export { checkClusterHandleDetails, clusterHandleSchema } from "./handle";
 
