@@ -4,6 +4,7 @@
  * `BuiltCluster` the in-cluster parts and other components use.
  */
 import { AwsIdentityMode, type AwsTargetArgs } from "../../adapters";
+import { movedFrom } from "../../shared/aliases";
 import { physicalName, physicalNameBase, PhysicalNameKind } from "../../shared/names";
 import type { BuiltCluster, ResolvedGpuPool } from "../types";
 import type { ResolvedAwsClusterArgs } from "./args";
@@ -15,8 +16,8 @@ import {
   tagClusterSecurityGroup,
 } from "./eks";
 import { createClusterIdentity } from "./identity";
-import { createKarpenter } from "./karpenter";
-import { createLoadBalancerController } from "./load-balancer-controller";
+import { Karpenter } from "./karpenter";
+import { AwsLoadBalancerController } from "./load-balancer-controller";
 import { createNetwork, KARPENTER_DISCOVERY_TAG } from "./network";
 import { createSystemNodeGroup } from "./nodegroup";
 import { createGpuNodePools } from "./nodepools";
@@ -34,6 +35,9 @@ export {
   INTERRUPTION_EVENTS,
   KARPENTER_NAMESPACE,
   KARPENTER_SERVICE_ACCOUNT,
+  KARPENTER_TYPE,
+  Karpenter,
+  type KarpenterArgs,
 } from "./karpenter";
 export {
   AWS_GPU_INSTANCE_FAMILIES,
@@ -49,6 +53,9 @@ export {
   type Ec2NodeClassOptions,
 } from "./nodepools";
 export {
+  AWS_LOAD_BALANCER_CONTROLLER_TYPE,
+  AwsLoadBalancerController,
+  type AwsLoadBalancerControllerArgs,
   loadBalancerControllerPolicy,
   loadBalancerControllerValues,
   LOAD_BALANCER_CONTROLLER_CHART,
@@ -91,23 +98,41 @@ export function createAwsCluster(
   const workloadAddons = createWorkloadAddons(scope, cluster, identity, [system.nodeGroup]);
 
   const { kubeconfig, provider } = createKubernetesAccess(scope, cluster);
-  const karpenter = createKarpenter(scope, resolved, cluster, identity, provider, [
-    system.nodeGroup,
-    ...workloadAddons,
-  ]);
+  // Karpenter and the load balancer controller are sub-components of the cluster component
+  // (issue 8); their children kept their names, and alias their URNs directly under the cluster,
+  // where stacks deployed before the sub-components have them (`movedFrom`). Dependencies name
+  // the same resources as before (never a whole sub-component), so the install order is unchanged.
+  const movedHere = () => ctx.opts({ transformations: [movedFrom(ctx.parent)] });
+  const karpenter = new Karpenter(
+    `${ctx.name}-karpenter`,
+    {
+      scope,
+      cluster,
+      identity,
+      provider,
+      version: resolved.karpenterVersion,
+      dependsOn: [system.nodeGroup, ...workloadAddons],
+    },
+    movedHere(),
+  );
   // The chart's Service webhook fails closed (a `type: LoadBalancer` Service must never fall
   // back to a public Classic LB), so no other release may create a Service while the
   // controller's first pods start: it comes after Karpenter and before the in-cluster parts (it
   // is in `ready`). The model registry's Ingress needs its IngressClass and Ingress webhook.
   const lbController = resolved.loadBalancerController
-    ? createLoadBalancerController(scope, {
-        cluster,
-        identity,
-        provider,
-        vpcId: network.vpcId,
-        vpcCidrBlock: network.vpcCidrBlock,
-        dependsOn: [system.nodeGroup, ...nodeAddons, ...workloadAddons, karpenter.release],
-      })
+    ? new AwsLoadBalancerController(
+        `${ctx.name}-lb-controller`,
+        {
+          scope,
+          cluster,
+          identity,
+          provider,
+          vpcId: network.vpcId,
+          vpcCidrBlock: network.vpcCidrBlock,
+          dependsOn: [system.nodeGroup, ...nodeAddons, ...workloadAddons, karpenter.release],
+        },
+        movedHere(),
+      )
     : undefined;
   const gpu = createGpuNodePools(scope, resolved, pools, {
     provider,
