@@ -442,7 +442,9 @@ export class AwsLoadBalancerController extends MlopsComponent {
         policy: pulumi
           .all([scope.partition, scope.region, scope.accountId, args.vpcId])
           .apply(([partition, region, accountId, vpcId]) =>
-            JSON.stringify(loadBalancerControllerPolicy({ partition, region, accountId, vpcId, clusterName })),
+            JSON.stringify(
+              loadBalancerControllerPolicy({ partition, region, accountId, vpcId, clusterName }),
+            ),
           ),
       },
       awsOpts,
