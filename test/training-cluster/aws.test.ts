@@ -12,6 +12,7 @@ import {
   AWS_LOAD_BALANCER_CONTROLLER_TYPE,
   awsClusterArgsSchema,
   createAwsCluster,
+  GPU_NODE_CLASS_NAME,
   INTERRUPTION_EVENTS,
   KARPENTER_TYPE,
   resolveAwsClusterArgs,
@@ -732,7 +733,11 @@ describe("EKS target, dev defaults (Pod Identity)", () => {
     const p = await get();
     const host = findResource(p, "test:index:Host", "gpu");
     // Where these children were created before the sub-components existed (issue 8).
-    const former = (r: PlanResource) => `${host.stateUrn!.replace(/::gpu$/, "$")}${r.type}::${r.name}`;
+    // The EC2NodeClass and NodePools took the sub-component's prefix; the rest kept their names.
+    const formerName = (name: string) =>
+      name.replace(/^ml-dev-karpenter-(gpu-nodeclass|nodepool-)/, "ml-dev-$1");
+    const former = (r: PlanResource) =>
+      `${host.stateUrn!.replace(/::gpu$/, "$")}${r.type}::${formerName(r.name)}`;
     const children = (type: string, name: string) =>
       childrenOf(p, findResource(p, type, name).urn).map((r) => {
         expect(r.aliases, r.name).toContain(former(r));
@@ -757,6 +762,8 @@ describe("EKS target, dev defaults (Pod Identity)", () => {
         `${T.pia} ml-dev-karpenter-pod-identity`,
         `${T.release} ml-dev-karpenter-crd`,
         `${T.release} ml-dev-karpenter`,
+        `${T.nodeClass} ml-dev-karpenter-gpu-nodeclass`,
+        ...POOLS.map((pool) => `${T.nodePool} ml-dev-karpenter-nodepool-${pool.name}`),
       ].sort(),
     );
     expect(children(AWS_LOAD_BALANCER_CONTROLLER_TYPE, "ml-dev-lb-controller").sort()).toEqual(
@@ -769,19 +776,35 @@ describe("EKS target, dev defaults (Pod Identity)", () => {
         `${T.release} ml-dev-lb-controller`,
       ].sort(),
     );
-    // The move changes no physical name, and the releases wait for what they waited for before.
+    // The move changes no physical name (the Kubernetes names of the NodePools are the pools'),
+    // and the releases and NodePools wait for what they waited for before.
+    expect(named(p, T.nodeClass, "ml-dev-karpenter-gpu-nodeclass").inputs["metadata"]).toMatchObject({
+      name: GPU_NODE_CLASS_NAME,
+    });
+    expect(
+      resourcesOfType(p, T.nodePool)
+        .map((r) => (r.inputs["metadata"] as { name: string }).name)
+        .sort(),
+    ).toEqual(POOLS.map((pool) => pool.name).sort());
     expect(named(p, T.release, "ml-dev-karpenter").inputs["name"]).toBe("karpenter");
     expect(named(p, T.release, "ml-dev-lb-controller").inputs["name"]).toBe("aws-load-balancer-controller");
     expect(named(p, T.release, "ml-dev-lb-controller").dependencies).toContain(
       named(p, T.release, "ml-dev-karpenter").urn,
     );
-    // The NodePools still wait for Karpenter's CRDs and controller, not for the whole sub-component.
+    const nodeClass = named(p, T.nodeClass, "ml-dev-karpenter-gpu-nodeclass");
+    const sgTag = findResource(p, T.tag);
+    const karpenterReleases = [
+      named(p, T.release, "ml-dev-karpenter-crd").urn,
+      named(p, T.release, "ml-dev-karpenter").urn,
+    ];
+    // (and the node role, whose name it carries)
+    const nodeRole = named(p, T.role, "ml-dev-karpenter-node-role");
+    expect([...nodeClass.dependencies].sort()).toEqual(
+      [...karpenterReleases, sgTag.urn, nodeRole.urn].sort(),
+    );
     for (const pool of resourcesOfType(p, T.nodePool)) {
-      expect(pool.dependencies).toEqual(
-        expect.arrayContaining([
-          named(p, T.release, "ml-dev-karpenter-crd").urn,
-          named(p, T.release, "ml-dev-karpenter").urn,
-        ]),
+      expect([...pool.dependencies].sort(), pool.name).toEqual(
+        [...karpenterReleases, sgTag.urn, nodeClass.urn].sort(),
       );
     }
   });

@@ -1,7 +1,9 @@
 /**
  * The EKS target of `mlops:index:GpuTrainingCluster`: `createAwsCluster` builds the VPC, the EKS
- * control plane, the system node group, Karpenter and the GPU NodePools, and returns the
- * `BuiltCluster` the in-cluster parts and other components use.
+ * control plane, the system node group, Karpenter with the GPU NodePools (sub-component
+ * `mlops:index:Karpenter`, `<name>-karpenter`) and the AWS Load Balancer Controller
+ * (sub-component `mlops:index:AwsLoadBalancerController`, `<name>-lb-controller`), and returns
+ * the `BuiltCluster` the in-cluster parts and other components use.
  */
 import { AwsIdentityMode, type AwsTargetArgs } from "../../adapters";
 import { movedFrom } from "../../shared/aliases";
@@ -20,7 +22,6 @@ import { Karpenter } from "./karpenter";
 import { AwsLoadBalancerController } from "./load-balancer-controller";
 import { createNetwork, KARPENTER_DISCOVERY_TAG } from "./network";
 import { createSystemNodeGroup } from "./nodegroup";
-import { createGpuNodePools } from "./nodepools";
 import type { ClusterBuildContext } from "../types";
 import { createScope } from "./scope";
 
@@ -102,9 +103,11 @@ export function createAwsCluster(
   // (issue 8); their children kept their names, and alias their URNs directly under the cluster,
   // where stacks deployed before the sub-components have them (`movedFrom`). Dependencies name
   // the same resources as before (never a whole sub-component), so the install order is unchanged.
-  const movedHere = () => ctx.opts({ transformations: [movedFrom(ctx.parent)] });
+  const movedHere = (formerNames: Record<string, string> = {}) =>
+    ctx.opts({ transformations: [movedFrom(ctx.parent, formerNames)] });
+  const karpenterName = `${ctx.name}-karpenter`;
   const karpenter = new Karpenter(
-    `${ctx.name}-karpenter`,
+    karpenterName,
     {
       scope,
       cluster,
@@ -112,8 +115,18 @@ export function createAwsCluster(
       provider,
       version: resolved.karpenterVersion,
       dependsOn: [system.nodeGroup, ...workloadAddons],
+      pools,
+      nodeClass: resolved,
+      subnetIds: network.subnetsTaggedForDiscovery ? undefined : network.privateSubnetIds,
+      nodePoolsDependOn: [sgTag],
     },
-    movedHere(),
+    // The EC2NodeClass and NodePools took the sub-component's prefix (their Kubernetes names did not change).
+    movedHere({
+      [`${karpenterName}-gpu-nodeclass`]: `${ctx.name}-gpu-nodeclass`,
+      ...Object.fromEntries(
+        pools.map((p) => [`${karpenterName}-nodepool-${p.name}`, `${ctx.name}-nodepool-${p.name}`]),
+      ),
+    }),
   );
   // The chart's Service webhook fails closed (a `type: LoadBalancer` Service must never fall
   // back to a public Classic LB), so no other release may create a Service while the
@@ -134,12 +147,6 @@ export function createAwsCluster(
         movedHere(),
       )
     : undefined;
-  const gpu = createGpuNodePools(scope, resolved, pools, {
-    provider,
-    nodeRole: karpenter.nodeRole,
-    subnetIds: network.subnetsTaggedForDiscovery ? undefined : network.privateSubnetIds,
-    dependsOn: [karpenter.crds, karpenter.release, sgTag],
-  });
 
   const oidc = identity.oidcProvider;
   const aws: AwsTargetArgs = {
@@ -168,8 +175,8 @@ export function createAwsCluster(
       system.nodeGroup,
       ...workloadAddons,
       karpenter.release,
-      gpu.nodeClass,
-      ...gpu.nodePools,
+      karpenter.nodeClass,
+      ...karpenter.nodePools,
       ...(lbController ? [lbController.release] : []),
     ],
   };

@@ -1,7 +1,9 @@
 /**
  * Karpenter: the node role and its access entry, the controller's IAM role with the scoped
  * policies of Karpenter's v1.14 CloudFormation reference, the SQS interruption queue with its
- * EventBridge rules, and the pinned Helm releases (CRDs, controller) in kube-system.
+ * EventBridge rules, the pinned Helm releases (CRDs, controller) in kube-system, and the GPU
+ * EC2NodeClass and NodePools (`nodepools.ts`) — together the `mlops:index:Karpenter`
+ * sub-component of the cluster.
  *
  * Policies follow aws/karpenter-provider-aws v1.14.1
  * website/content/en/v1.14/getting-started/getting-started-with-karpenter/cloudformation.yaml
@@ -18,7 +20,10 @@ import { resources } from "../../shared/k8s";
 import { physicalName, PhysicalNameKind } from "../../shared/names";
 import { IRSA_ROLE_ANNOTATION } from "../../adapters/aws";
 import { createNodeRole, serviceAccountTrustPolicy, type ClusterIdentity } from "./identity";
+import type { ResolvedGpuPool } from "../types";
+import type { ResolvedAwsClusterArgs } from "./args";
 import { SYSTEM_NODE_LABEL } from "./nodegroup";
+import { createGpuNodePools } from "./nodepools";
 import { subScope, type AwsClusterScope } from "./scope";
 
 /** Namespace Karpenter runs in (its guide's default for clusters without Fargate). */
@@ -372,6 +377,17 @@ export interface KarpenterArgs {
   version: string;
   /** What must exist before the releases (system nodes, CoreDNS, the Pod Identity agent). */
   dependsOn: pulumi.Resource[];
+  /** The GPU pools: one NodePool each. */
+  pools: ResolvedGpuPool[];
+  /** The EC2NodeClass's AMI release and root volume size (the cluster's resolved args). */
+  nodeClass: Pick<ResolvedAwsClusterArgs, "amiRelease" | "gpuNodeDiskSizeGb">;
+  /** Subnet ids of an adopted VPC for the EC2NodeClass; undefined selects by discovery tag. */
+  subnetIds?: pulumi.Input<string>[];
+  /**
+   * What the EC2NodeClass and NodePools wait for besides Karpenter's releases (the discovery tag
+   * on the cluster security group).
+   */
+  nodePoolsDependOn: pulumi.Resource[];
 }
 
 /**
@@ -381,9 +397,12 @@ export interface KarpenterArgs {
  * Children (for a component named `n`, `${cluster}-karpenter` in the cluster): `n-node-role` and
  * its policy attachments, `n-node-access`, `n-interruption` (the queue), `n-<event>` and
  * `n-<event>-target` per interruption event, `n-interruption-policy`, `n-controller-role`,
- * `n-controller-<concern>` policies, `n-pod-identity` (Pod Identity only), and the releases
- * `n-crd` and `n` (the controller: named like its component). The names are those they had as
- * the cluster's own children, so the cluster creates it with a `movedFrom` alias only.
+ * `n-controller-<concern>` policies, `n-pod-identity` (Pod Identity only), the releases
+ * `n-crd` and `n` (the controller: named like its component), the EC2NodeClass
+ * `n-gpu-nodeclass` and one NodePool `n-nodepool-<pool>` per GPU pool. The cluster creates it
+ * with `movedFrom` aliases to the URNs they had as the cluster's own children: the same names,
+ * except the EC2NodeClass and NodePools, which were `${cluster}-gpu-nodeclass` and
+ * `${cluster}-nodepool-<pool>` (their Kubernetes names are unchanged).
  */
 export class Karpenter extends MlopsComponent {
   /** The role Karpenter passes to its nodes' instance profiles. */
@@ -396,6 +415,10 @@ export class Karpenter extends MlopsComponent {
   public readonly crds: k8s.helm.v3.Release;
   /** The controller release (`karpenter`). */
   public readonly release: k8s.helm.v3.Release;
+  /** The GPU nodes' EC2NodeClass. */
+  public readonly nodeClass: k8s.apiextensions.CustomResource;
+  /** One NodePool per GPU pool. */
+  public readonly nodePools: k8s.apiextensions.CustomResource[];
 
   constructor(name: string, args: KarpenterArgs, opts?: pulumi.ComponentResourceOptions) {
     super(KARPENTER_TYPE, name, opts);
@@ -540,11 +563,20 @@ export class Karpenter extends MlopsComponent {
       { ...k8sOpts, dependsOn: [...dependsOn, crds, nodeAccess, ...policyResources, ...binding] },
     );
 
+    const gpu = createGpuNodePools(scope, args.nodeClass, args.pools, {
+      provider,
+      nodeRole,
+      subnetIds: args.subnetIds,
+      dependsOn: [crds, release, ...args.nodePoolsDependOn],
+    });
+
     this.nodeRole = nodeRole;
     this.controllerRole = controllerRole;
     this.queue = queue;
     this.crds = crds;
     this.release = release;
+    this.nodeClass = gpu.nodeClass;
+    this.nodePools = gpu.nodePools;
     this.registerOutputs({
       nodeRoleArn: nodeRole.arn,
       controllerRoleArn: controllerRole.arn,
