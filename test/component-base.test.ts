@@ -199,6 +199,12 @@ describe("every shipped stack: each child of an mlops:index:* component carries 
           .sort(),
       ).toEqual([
         // The main resources named exactly like their component (allowed: see carriesPrefix).
+        ...(stack.startsWith("aws-")
+          ? [
+              "mlops:index:AwsLoadBalancerController gpu-cluster-lb-controller <- kubernetes:helm.sh/v3:Release gpu-cluster-lb-controller",
+              "mlops:index:Karpenter gpu-cluster-karpenter <- kubernetes:helm.sh/v3:Release gpu-cluster-karpenter",
+            ]
+          : []),
         "mlops:index:Kueue gpu-cluster-kueue <- kubernetes:helm.sh/v3:Release gpu-cluster-kueue",
         "mlops:index:RestrictedNamespace model-registry-namespace <- kubernetes:core/v1:Namespace model-registry-namespace",
         "mlops:index:SecureWorkload model-registry-server <- kubernetes:apps/v1:Deployment model-registry-server",

@@ -309,23 +309,27 @@ describe("the cloud stacks create their GPU training clusters", () => {
 
   // Children of each sub-component of the cluster: the GPU stack (device plugin + DCGM exporter;
   // none on GKE, whose platform runs them), Kueue (namespace, policy, release, Cohort, a flavor
-  // for CPU and one per GPU pool) and each team (namespace, quota, limits, ServiceAccount, 5
-  // NetworkPolicies + the workload-identity one on EKS Pod Identity and GKE, ClusterQueue, LocalQueue).
+  // for CPU and one per GPU pool), each team (namespace, quota, limits, ServiceAccount, 5
+  // NetworkPolicies + the workload-identity one on EKS Pod Identity and GKE, ClusterQueue,
+  // LocalQueue), and on EKS Karpenter (node role + 3 attachments + access entry, queue + policy,
+  // 5 EventBridge rules + 5 targets, controller role + 5 policies + Pod Identity, 2 releases, the
+  // EC2NodeClass and a NodePool per GPU pool) and
+  // the load balancer controller (role, policy, Pod Identity, namespace, NetworkPolicy, release).
   const SUB_COMPONENT_CHILDREN: Record<
     (typeof STACKS)[number],
-    { gpu?: number; kueue: number; team: number }
+    { gpu?: number; kueue: number; team: number; karpenter?: number; lbController?: number }
   > = {
     local: { gpu: 4, kueue: 5, team: 11 },
-    "aws-dev": { gpu: 4, kueue: 6, team: 12 },
-    "aws-prod": { gpu: 4, kueue: 8, team: 12 },
+    "aws-dev": { gpu: 4, kueue: 6, team: 12, karpenter: 28, lbController: 6 },
+    "aws-prod": { gpu: 4, kueue: 8, team: 12, karpenter: 30, lbController: 6 },
     "gcp-dev": { kueue: 6, team: 12 },
     "gcp-prod": { kueue: 8, team: 12 },
   };
   // Roles of the children that were `gpu-cluster-<role>` under the cluster and are
-  // `gpu-cluster-{gpu,kueue}-<role>` under their sub-component.
-  const RENAMED_ROLES = /^(nvidia-device-plugin|dcgm-exporter|flavor-.+|cohort)$/;
+  // `gpu-cluster-{gpu,kueue,karpenter}-<role>` under their sub-component.
+  const RENAMED_ROLES = /^(nvidia-device-plugin|dcgm-exporter|flavor-.+|cohort|gpu-nodeclass|nodepool-.+)$/;
   for (const stack of STACKS) {
-    it(`${stack}: the cluster composes the GPU stack, Kueue and a tenancy per team; what moved under them aliases its deployed URN`, () => {
+    it(`${stack}: the cluster composes the GPU stack, Kueue, a tenancy per team (and on EKS Karpenter and the load balancer controller); what moved under them aliases its deployed URN`, () => {
       const plan = plans.get(stack)!;
       const cluster = one(plan, "mlops:index:GpuTrainingCluster", "gpu-cluster");
       const teams = Object.keys(plan.outputs["teamNamespaces"] as Record<string, string>);
@@ -336,6 +340,10 @@ describe("the cloud stacks create their GPU training clusters", () => {
           ...(expected.gpu === undefined ? [] : ["mlops:index:NvidiaGpuStack gpu-cluster-gpu"]),
           "mlops:index:Kueue gpu-cluster-kueue",
           ...teams.map((t) => `mlops:index:TeamTenancy gpu-cluster-${t}`),
+          ...(expected.karpenter === undefined ? [] : ["mlops:index:Karpenter gpu-cluster-karpenter"]),
+          ...(expected.lbController === undefined
+            ? []
+            : ["mlops:index:AwsLoadBalancerController gpu-cluster-lb-controller"]),
         ].sort(),
       );
       const formerPrefix = cluster.stateUrn!.replace(/::gpu-cluster$/, "$");
@@ -345,6 +353,8 @@ describe("the cloud stacks create their GPU training clusters", () => {
           "mlops:index:NvidiaGpuStack": expected.gpu,
           "mlops:index:Kueue": expected.kueue,
           "mlops:index:TeamTenancy": expected.team,
+          "mlops:index:Karpenter": expected.karpenter,
+          "mlops:index:AwsLoadBalancerController": expected.lbController,
         };
         expect(children, component.name).toHaveLength(count[component.type]!);
         for (const r of children) {

@@ -8,8 +8,8 @@ import type * as pulumi from "@pulumi/pulumi";
  * are left alone: nothing is deployed for them. Use in the sub-component's options: `transformations: [...]`.
  *
  * The one alias mechanism of the toolkit's moves: the model registry's RestrictedNamespace and
- * SecureWorkload, and the training cluster's NvidiaGpuStack, Kueue and TeamTenancy, all take
- * over their objects this way (where a child was renamed to carry its sub-component's name, e.g.
+ * SecureWorkload, and the training cluster's NvidiaGpuStack, Kueue, TeamTenancy and (on EKS)
+ * Karpenter and AwsLoadBalancerController, all take over their objects this way (where a child was renamed to carry its sub-component's name, e.g.
  * `<cluster>-cohort` → `<cluster>-kueue-cohort`, `renamed` maps the new name to the old one).
  *
  * A (legacy, in-process) `transformations` entry rather than a `transforms` one: it runs inside

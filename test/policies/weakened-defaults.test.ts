@@ -117,7 +117,10 @@ describe("aws-prod: the rules fire on the planned resources when a default is we
   });
 
   it("EC2NodeClass with IMDSv1 or a hop limit of 2", () => {
-    const nodeClass = one("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass", "gpu-cluster-gpu-nodeclass");
+    const nodeClass = one(
+      "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass",
+      "gpu-cluster-karpenter-gpu-nodeclass",
+    );
     expect((nodeClass.inputs.spec as Record<string, unknown>).metadataOptions).toEqual({
       httpEndpoint: "enabled",
       httpProtocolIPv6: "disabled",
@@ -125,12 +128,12 @@ describe("aws-prod: the rules fire on the planned resources when a default is we
       httpTokens: "required",
     });
     for (const change of [{ httpTokens: "optional" }, { httpPutResponseHopLimit: 2 }]) {
-      const resources = weakened("gpu-cluster-gpu-nodeclass", (inputs) => {
+      const resources = weakened("gpu-cluster-karpenter-gpu-nodeclass", (inputs) => {
         const spec = inputs.spec as { metadataOptions: Record<string, unknown> };
         spec.metadataOptions = { ...spec.metadataOptions, ...change };
       });
       expect(violations(resources), JSON.stringify(change)).toEqual([
-        ["aws-karpenter-nodeclass-imdsv2", "gpu-cluster-gpu-nodeclass"],
+        ["aws-karpenter-nodeclass-imdsv2", "gpu-cluster-karpenter-gpu-nodeclass"],
       ]);
     }
   });

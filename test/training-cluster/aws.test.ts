@@ -9,8 +9,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { createAwsAdapter } from "../../components/adapters/aws";
 import {
+  AWS_LOAD_BALANCER_CONTROLLER_TYPE,
   awsClusterArgsSchema,
   createAwsCluster,
+  GPU_NODE_CLASS_NAME,
+  INTERRUPTION_EVENTS,
+  KARPENTER_TYPE,
   resolveAwsClusterArgs,
   ec2NodeClassManifest,
   nodePoolManifest,
@@ -24,6 +28,7 @@ import { formatIssues } from "../../components/shared/validation";
 import { documentFindings, parsePolicyDocument } from "../../policies/rules/aws/iam-document";
 import {
   accountScopedPhysicalNames,
+  childrenOf,
   findResource,
   inputAt,
   planOf,
@@ -708,14 +713,100 @@ describe("EKS target, dev defaults (Pod Identity)", () => {
     );
   });
 
-  it("parents every AWS and Kubernetes child to the component and protects nothing in dev", async () => {
+  it("parents every AWS and Kubernetes child to the component or its Karpenter / load balancer controller sub-component, and protects nothing in dev", async () => {
     const p = await get();
     const host = findResource(p, "test:index:Host", "gpu");
+    const subComponents = [
+      findResource(p, KARPENTER_TYPE, "ml-dev-karpenter"),
+      findResource(p, AWS_LOAD_BALANCER_CONTROLLER_TYPE, "ml-dev-lb-controller"),
+    ];
+    expect(subComponents.map((c) => c.parent)).toEqual([host.urn, host.urn]);
+    const parents = new Set([host.urn, ...subComponents.map((c) => c.urn)]);
     const stray = p.resources.filter(
-      (r) => (r.type.startsWith("aws:") || r.type.startsWith("kubernetes:")) && r.parent !== host.urn,
+      (r) => (r.type.startsWith("aws:") || r.type.startsWith("kubernetes:")) && !parents.has(r.parent),
     );
     expect(stray.map((r) => r.name)).toEqual([]);
     expect(p.resources.filter((r) => r.protect || r.retainOnDelete)).toEqual([]);
+  });
+
+  it("groups Karpenter's and the load balancer controller's children under sub-components, each aliased to its URN under the component", async () => {
+    const p = await get();
+    const host = findResource(p, "test:index:Host", "gpu");
+    // Where these children were created before the sub-components existed (issue 8).
+    // The EC2NodeClass and NodePools took the sub-component's prefix; the rest kept their names.
+    const formerName = (name: string) =>
+      name.replace(/^ml-dev-karpenter-(gpu-nodeclass|nodepool-)/, "ml-dev-$1");
+    const former = (r: PlanResource) =>
+      `${host.stateUrn!.replace(/::gpu$/, "$")}${r.type}::${formerName(r.name)}`;
+    const children = (type: string, name: string) =>
+      childrenOf(p, findResource(p, type, name).urn).map((r) => {
+        expect(r.aliases, r.name).toContain(former(r));
+        return `${r.type} ${r.name}`;
+      });
+    const events = INTERRUPTION_EVENTS.map((e) => e.role);
+    expect(children(KARPENTER_TYPE, "ml-dev-karpenter").sort()).toEqual(
+      [
+        `${T.role} ml-dev-karpenter-node-role`,
+        ...["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly", "AmazonEKS_CNI_Policy"].map(
+          (policy) => `${T.attachment} ml-dev-karpenter-node-${policy}`,
+        ),
+        `${T.accessEntry} ml-dev-karpenter-node-access`,
+        `${T.queue} ml-dev-karpenter-interruption`,
+        `${T.queuePolicy} ml-dev-karpenter-interruption-policy`,
+        ...events.map((e) => `${T.rule} ml-dev-karpenter-${e}`),
+        ...events.map((e) => `${T.target} ml-dev-karpenter-${e}-target`),
+        `${T.role} ml-dev-karpenter-controller-role`,
+        ...["node-lifecycle", "iam-integration", "eks-integration", "interruption", "resource-discovery"].map(
+          (concern) => `${T.rolePolicy} ml-dev-karpenter-controller-${concern}`,
+        ),
+        `${T.pia} ml-dev-karpenter-pod-identity`,
+        `${T.release} ml-dev-karpenter-crd`,
+        `${T.release} ml-dev-karpenter`,
+        `${T.nodeClass} ml-dev-karpenter-gpu-nodeclass`,
+        ...POOLS.map((pool) => `${T.nodePool} ml-dev-karpenter-nodepool-${pool.name}`),
+      ].sort(),
+    );
+    expect(children(AWS_LOAD_BALANCER_CONTROLLER_TYPE, "ml-dev-lb-controller").sort()).toEqual(
+      [
+        `${T.role} ml-dev-lb-controller-role`,
+        `${T.rolePolicy} ml-dev-lb-controller-policy`,
+        `${T.pia} ml-dev-lb-controller-pod-identity`,
+        `${T.namespace} ml-dev-lb-controller-ns`,
+        `${T.networkPolicy} ml-dev-lb-controller-network-policy`,
+        `${T.release} ml-dev-lb-controller`,
+      ].sort(),
+    );
+    // The move changes no physical name (the Kubernetes names of the NodePools are the pools'),
+    // and the releases and NodePools wait for what they waited for before.
+    expect(named(p, T.nodeClass, "ml-dev-karpenter-gpu-nodeclass").inputs["metadata"]).toMatchObject({
+      name: GPU_NODE_CLASS_NAME,
+    });
+    expect(
+      resourcesOfType(p, T.nodePool)
+        .map((r) => (r.inputs["metadata"] as { name: string }).name)
+        .sort(),
+    ).toEqual(POOLS.map((pool) => pool.name).sort());
+    expect(named(p, T.release, "ml-dev-karpenter").inputs["name"]).toBe("karpenter");
+    expect(named(p, T.release, "ml-dev-lb-controller").inputs["name"]).toBe("aws-load-balancer-controller");
+    expect(named(p, T.release, "ml-dev-lb-controller").dependencies).toContain(
+      named(p, T.release, "ml-dev-karpenter").urn,
+    );
+    const nodeClass = named(p, T.nodeClass, "ml-dev-karpenter-gpu-nodeclass");
+    const sgTag = findResource(p, T.tag);
+    const karpenterReleases = [
+      named(p, T.release, "ml-dev-karpenter-crd").urn,
+      named(p, T.release, "ml-dev-karpenter").urn,
+    ];
+    // (and the node role, whose name it carries)
+    const nodeRole = named(p, T.role, "ml-dev-karpenter-node-role");
+    expect([...nodeClass.dependencies].sort()).toEqual(
+      [...karpenterReleases, sgTag.urn, nodeRole.urn].sort(),
+    );
+    for (const pool of resourcesOfType(p, T.nodePool)) {
+      expect([...pool.dependencies].sort(), pool.name).toEqual(
+        [...karpenterReleases, sgTag.urn, nodeClass.urn].sort(),
+      );
+    }
   });
 });
 

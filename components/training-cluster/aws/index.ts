@@ -1,9 +1,12 @@
 /**
  * The EKS target of `mlops:index:GpuTrainingCluster`: `createAwsCluster` builds the VPC, the EKS
- * control plane, the system node group, Karpenter and the GPU NodePools, and returns the
- * `BuiltCluster` the in-cluster parts and other components use.
+ * control plane, the system node group, Karpenter with the GPU NodePools (sub-component
+ * `mlops:index:Karpenter`, `<name>-karpenter`) and the AWS Load Balancer Controller
+ * (sub-component `mlops:index:AwsLoadBalancerController`, `<name>-lb-controller`), and returns
+ * the `BuiltCluster` the in-cluster parts and other components use.
  */
 import { AwsIdentityMode, type AwsTargetArgs } from "../../adapters";
+import { movedFrom } from "../../shared/aliases";
 import { physicalName, physicalNameBase, PhysicalNameKind } from "../../shared/names";
 import type { BuiltCluster, ResolvedGpuPool } from "../types";
 import type { ResolvedAwsClusterArgs } from "./args";
@@ -15,11 +18,10 @@ import {
   tagClusterSecurityGroup,
 } from "./eks";
 import { createClusterIdentity } from "./identity";
-import { createKarpenter } from "./karpenter";
-import { createLoadBalancerController } from "./load-balancer-controller";
+import { Karpenter } from "./karpenter";
+import { AwsLoadBalancerController } from "./load-balancer-controller";
 import { createNetwork, KARPENTER_DISCOVERY_TAG } from "./network";
 import { createSystemNodeGroup } from "./nodegroup";
-import { createGpuNodePools } from "./nodepools";
 import type { ClusterBuildContext } from "../types";
 import { createScope } from "./scope";
 
@@ -34,6 +36,9 @@ export {
   INTERRUPTION_EVENTS,
   KARPENTER_NAMESPACE,
   KARPENTER_SERVICE_ACCOUNT,
+  KARPENTER_TYPE,
+  Karpenter,
+  type KarpenterArgs,
 } from "./karpenter";
 export {
   AWS_GPU_INSTANCE_FAMILIES,
@@ -49,6 +54,9 @@ export {
   type Ec2NodeClassOptions,
 } from "./nodepools";
 export {
+  AWS_LOAD_BALANCER_CONTROLLER_TYPE,
+  AwsLoadBalancerController,
+  type AwsLoadBalancerControllerArgs,
   loadBalancerControllerPolicy,
   loadBalancerControllerValues,
   LOAD_BALANCER_CONTROLLER_CHART,
@@ -91,30 +99,54 @@ export function createAwsCluster(
   const workloadAddons = createWorkloadAddons(scope, cluster, identity, [system.nodeGroup]);
 
   const { kubeconfig, provider } = createKubernetesAccess(scope, cluster);
-  const karpenter = createKarpenter(scope, resolved, cluster, identity, provider, [
-    system.nodeGroup,
-    ...workloadAddons,
-  ]);
+  // Karpenter and the load balancer controller are sub-components of the cluster component
+  // (issue 8); their children kept their names, and alias their URNs directly under the cluster,
+  // where stacks deployed before the sub-components have them (`movedFrom`). Dependencies name
+  // the same resources as before (never a whole sub-component), so the install order is unchanged.
+  const movedHere = (formerNames: Record<string, string> = {}) =>
+    ctx.opts({ transformations: [movedFrom(ctx.parent, formerNames)] });
+  const karpenterName = `${ctx.name}-karpenter`;
+  const karpenter = new Karpenter(
+    karpenterName,
+    {
+      scope,
+      cluster,
+      identity,
+      provider,
+      version: resolved.karpenterVersion,
+      dependsOn: [system.nodeGroup, ...workloadAddons],
+      pools,
+      nodeClass: resolved,
+      subnetIds: network.subnetsTaggedForDiscovery ? undefined : network.privateSubnetIds,
+      nodePoolsDependOn: [sgTag],
+    },
+    // The EC2NodeClass and NodePools took the sub-component's prefix (their Kubernetes names did not change).
+    movedHere({
+      [`${karpenterName}-gpu-nodeclass`]: `${ctx.name}-gpu-nodeclass`,
+      ...Object.fromEntries(
+        pools.map((p) => [`${karpenterName}-nodepool-${p.name}`, `${ctx.name}-nodepool-${p.name}`]),
+      ),
+    }),
+  );
   // The chart's Service webhook fails closed (a `type: LoadBalancer` Service must never fall
   // back to a public Classic LB), so no other release may create a Service while the
   // controller's first pods start: it comes after Karpenter and before the in-cluster parts (it
   // is in `ready`). The model registry's Ingress needs its IngressClass and Ingress webhook.
   const lbController = resolved.loadBalancerController
-    ? createLoadBalancerController(scope, {
-        cluster,
-        identity,
-        provider,
-        vpcId: network.vpcId,
-        vpcCidrBlock: network.vpcCidrBlock,
-        dependsOn: [system.nodeGroup, ...nodeAddons, ...workloadAddons, karpenter.release],
-      })
+    ? new AwsLoadBalancerController(
+        `${ctx.name}-lb-controller`,
+        {
+          scope,
+          cluster,
+          identity,
+          provider,
+          vpcId: network.vpcId,
+          vpcCidrBlock: network.vpcCidrBlock,
+          dependsOn: [system.nodeGroup, ...nodeAddons, ...workloadAddons, karpenter.release],
+        },
+        movedHere(),
+      )
     : undefined;
-  const gpu = createGpuNodePools(scope, resolved, pools, {
-    provider,
-    nodeRole: karpenter.nodeRole,
-    subnetIds: network.subnetsTaggedForDiscovery ? undefined : network.privateSubnetIds,
-    dependsOn: [karpenter.crds, karpenter.release, sgTag],
-  });
 
   const oidc = identity.oidcProvider;
   const aws: AwsTargetArgs = {
@@ -143,8 +175,8 @@ export function createAwsCluster(
       system.nodeGroup,
       ...workloadAddons,
       karpenter.release,
-      gpu.nodeClass,
-      ...gpu.nodePools,
+      karpenter.nodeClass,
+      ...karpenter.nodePools,
       ...(lbController ? [lbController.release] : []),
     ],
   };

@@ -1,7 +1,9 @@
 /**
  * Karpenter: the node role and its access entry, the controller's IAM role with the scoped
  * policies of Karpenter's v1.14 CloudFormation reference, the SQS interruption queue with its
- * EventBridge rules, and the pinned Helm releases (CRDs, controller) in kube-system.
+ * EventBridge rules, the pinned Helm releases (CRDs, controller) in kube-system, and the GPU
+ * EC2NodeClass and NodePools (`nodepools.ts`) — together the `mlops:index:Karpenter`
+ * sub-component of the cluster.
  *
  * Policies follow aws/karpenter-provider-aws v1.14.1
  * website/content/en/v1.14/getting-started/getting-started-with-karpenter/cloudformation.yaml
@@ -13,13 +15,16 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AwsIdentityMode } from "../../adapters";
+import { MlopsComponent } from "../../shared/component";
 import { resources } from "../../shared/k8s";
 import { physicalName, PhysicalNameKind } from "../../shared/names";
-import type { ResolvedAwsClusterArgs } from "./args";
 import { IRSA_ROLE_ANNOTATION } from "../../adapters/aws";
 import { createNodeRole, serviceAccountTrustPolicy, type ClusterIdentity } from "./identity";
+import type { ResolvedGpuPool } from "../types";
+import type { ResolvedAwsClusterArgs } from "./args";
 import { SYSTEM_NODE_LABEL } from "./nodegroup";
-import type { AwsClusterScope } from "./scope";
+import { createGpuNodePools } from "./nodepools";
+import { subScope, type AwsClusterScope } from "./scope";
 
 /** Namespace Karpenter runs in (its guide's default for clusters without Fargate). */
 export const KARPENTER_NAMESPACE = "kube-system";
@@ -358,165 +363,225 @@ export function karpenterValues(v: KarpenterValuesScope): Record<string, unknown
   };
 }
 
-/** Karpenter's AWS side and its Helm releases. */
-export interface Karpenter {
-  nodeRole: aws.iam.Role;
-  controllerRole: aws.iam.Role;
-  queue: aws.sqs.Queue;
-  crds: k8s.helm.v3.Release;
-  release: k8s.helm.v3.Release;
+/** Pulumi type token of the Karpenter sub-component. */
+export const KARPENTER_TYPE = "mlops:index:Karpenter";
+
+/** What the EKS builder hands to `Karpenter`. */
+export interface KarpenterArgs {
+  /** The EKS builder's scope (the cluster's context, physical name, region, partition, account). */
+  scope: AwsClusterScope;
+  cluster: aws.eks.Cluster;
+  identity: ClusterIdentity;
+  provider: k8s.Provider;
+  /** The chart version of both releases (the cluster's resolved `karpenterVersion`). */
+  version: string;
+  /** What must exist before the releases (system nodes, CoreDNS, the Pod Identity agent). */
+  dependsOn: pulumi.Resource[];
+  /** The GPU pools: one NodePool each. */
+  pools: ResolvedGpuPool[];
+  /** The EC2NodeClass's AMI release and root volume size (the cluster's resolved args). */
+  nodeClass: Pick<ResolvedAwsClusterArgs, "amiRelease" | "gpuNodeDiskSizeGb">;
+  /** Subnet ids of an adopted VPC for the EC2NodeClass; undefined selects by discovery tag. */
+  subnetIds?: pulumi.Input<string>[];
+  /**
+   * What the EC2NodeClass and NodePools wait for besides Karpenter's releases (the discovery tag
+   * on the cluster security group).
+   */
+  nodePoolsDependOn: pulumi.Resource[];
 }
 
-/** Creates Karpenter's IAM, interruption handling and Helm releases. */
-export function createKarpenter(
-  scope: AwsClusterScope,
-  args: ResolvedAwsClusterArgs,
-  cluster: aws.eks.Cluster,
-  identity: ClusterIdentity,
-  provider: k8s.Provider,
-  dependsOn: pulumi.Resource[],
-): Karpenter {
-  const { name, opts, clusterName } = scope;
+/**
+ * `mlops:index:Karpenter`, a sub-component of the GPU training cluster on EKS (issue 8):
+ * Karpenter's IAM, interruption handling and Helm releases (see the file comment).
+ *
+ * Children (for a component named `n`, `${cluster}-karpenter` in the cluster): `n-node-role` and
+ * its policy attachments, `n-node-access`, `n-interruption` (the queue), `n-<event>` and
+ * `n-<event>-target` per interruption event, `n-interruption-policy`, `n-controller-role`,
+ * `n-controller-<concern>` policies, `n-pod-identity` (Pod Identity only), the releases
+ * `n-crd` and `n` (the controller: named like its component), the EC2NodeClass
+ * `n-gpu-nodeclass` and one NodePool `n-nodepool-<pool>` per GPU pool. The cluster creates it
+ * with `movedFrom` aliases to the URNs they had as the cluster's own children: the same names,
+ * except the EC2NodeClass and NodePools, which were `${cluster}-gpu-nodeclass` and
+ * `${cluster}-nodepool-<pool>` (their Kubernetes names are unchanged).
+ */
+export class Karpenter extends MlopsComponent {
+  /** The role Karpenter passes to its nodes' instance profiles. */
+  public readonly nodeRole: aws.iam.Role;
+  /** The controller's role (IRSA or Pod Identity). */
+  public readonly controllerRole: aws.iam.Role;
+  /** The SQS interruption queue. */
+  public readonly queue: aws.sqs.Queue;
+  /** The CRD release (`karpenter-crd`). */
+  public readonly crds: k8s.helm.v3.Release;
+  /** The controller release (`karpenter`). */
+  public readonly release: k8s.helm.v3.Release;
+  /** The GPU nodes' EC2NodeClass. */
+  public readonly nodeClass: k8s.apiextensions.CustomResource;
+  /** One NodePool per GPU pool. */
+  public readonly nodePools: k8s.apiextensions.CustomResource[];
 
-  // Nodes: the role Karpenter passes to its instance profiles, and an EC2_LINUX access entry so
-  // nodes with it can join (no aws-auth ConfigMap).
-  const { role: nodeRole, attachments } = createNodeRole(
-    scope,
-    "karpenter-node",
-    "Karpenter-launched GPU nodes",
-  );
-  const nodeAccess = new aws.eks.AccessEntry(
-    `${name}-karpenter-node-access`,
-    { clusterName: cluster.name, principalArn: nodeRole.arn, type: "EC2_LINUX", tags: scope.tags },
-    { ...opts, dependsOn: attachments },
-  );
+  constructor(name: string, args: KarpenterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(KARPENTER_TYPE, name, opts);
+    const scope = subScope(args.scope, this.context(args.scope));
+    const { cluster, identity, provider, dependsOn } = args;
+    const { name: n, opts: awsOpts, clusterName } = scope;
 
-  // Interruption handling.
-  const queue = new aws.sqs.Queue(
-    `${name}-karpenter-interruption`,
-    {
-      name: physicalName(PhysicalNameKind.sqsQueue, clusterName, "karpenter"),
-      messageRetentionSeconds: INTERRUPTION_MESSAGE_RETENTION_SECONDS,
-      sqsManagedSseEnabled: true,
-      tags: scope.tags,
-    },
-    opts,
-  );
-  const rules = INTERRUPTION_EVENTS.map((event) => {
-    const rule = new aws.cloudwatch.EventRule(
-      `${name}-karpenter-${event.role}`,
+    // Nodes: the role Karpenter passes to its instance profiles, and an EC2_LINUX access entry so
+    // nodes with it can join (no aws-auth ConfigMap).
+    const { role: nodeRole, attachments } = createNodeRole(scope, "node", "Karpenter-launched GPU nodes");
+    const nodeAccess = new aws.eks.AccessEntry(
+      `${n}-node-access`,
+      { clusterName: cluster.name, principalArn: nodeRole.arn, type: "EC2_LINUX", tags: scope.tags },
+      { ...awsOpts, dependsOn: attachments },
+    );
+
+    // Interruption handling.
+    const queue = new aws.sqs.Queue(
+      `${n}-interruption`,
       {
-        description: `pulumi-mlops ${clusterName}: ${event.detailType} to Karpenter`,
-        eventPattern: JSON.stringify({ source: [event.source], "detail-type": [event.detailType] }),
+        name: physicalName(PhysicalNameKind.sqsQueue, clusterName, "karpenter"),
+        messageRetentionSeconds: INTERRUPTION_MESSAGE_RETENTION_SECONDS,
+        sqsManagedSseEnabled: true,
         tags: scope.tags,
       },
-      opts,
+      awsOpts,
     );
-    new aws.cloudwatch.EventTarget(
-      `${name}-karpenter-${event.role}-target`,
-      { rule: rule.name, targetId: "KarpenterInterruptionQueueTarget", arn: queue.arn },
-      opts,
-    );
-    return rule;
-  });
-  new aws.sqs.QueuePolicy(
-    `${name}-karpenter-interruption-policy`,
-    {
-      queueUrl: queue.url,
-      policy: pulumi
-        .all([queue.arn, pulumi.all(rules.map((r) => r.arn))])
-        .apply(([queueArn, ruleArns]) => interruptionQueuePolicy(queueArn, ruleArns)),
-    },
-    opts,
-  );
-
-  // Controller.
-  const controllerRole = new aws.iam.Role(
-    `${name}-karpenter-controller-role`,
-    {
-      description: `pulumi-mlops ${clusterName}: Karpenter controller (${identity.mode})`,
-      assumeRolePolicy: serviceAccountTrustPolicy(identity, KARPENTER_NAMESPACE, KARPENTER_SERVICE_ACCOUNT),
-      tags: scope.tags,
-    },
-    opts,
-  );
-  const policies = pulumi
-    .all([scope.partition, scope.region, scope.accountId, nodeRole.arn, queue.arn])
-    .apply(([partition, region, accountId, nodeRoleArn, queueArn]) =>
-      karpenterControllerPolicies({ partition, region, accountId, clusterName, nodeRoleArn, queueArn }),
-    );
-  const policyResources = [
-    "node-lifecycle",
-    "iam-integration",
-    "eks-integration",
-    "interruption",
-    "resource-discovery",
-  ].map(
-    (concern) =>
-      new aws.iam.RolePolicy(
-        `${name}-karpenter-controller-${concern}`,
+    const rules = INTERRUPTION_EVENTS.map((event) => {
+      const rule = new aws.cloudwatch.EventRule(
+        `${n}-${event.role}`,
         {
-          role: controllerRole.name,
-          policy: policies.apply((p) => JSON.stringify(p[concern])),
-        },
-        opts,
-      ),
-  );
-
-  const binding: pulumi.Resource[] = [];
-  if (identity.mode === AwsIdentityMode.podIdentity) {
-    binding.push(
-      new aws.eks.PodIdentityAssociation(
-        `${name}-karpenter-pod-identity`,
-        {
-          clusterName: cluster.name,
-          namespace: KARPENTER_NAMESPACE,
-          serviceAccount: KARPENTER_SERVICE_ACCOUNT,
-          roleArn: controllerRole.arn,
+          description: `pulumi-mlops ${clusterName}: ${event.detailType} to Karpenter`,
+          eventPattern: JSON.stringify({ source: [event.source], "detail-type": [event.detailType] }),
           tags: scope.tags,
         },
-        opts,
-      ),
+        awsOpts,
+      );
+      new aws.cloudwatch.EventTarget(
+        `${n}-${event.role}-target`,
+        { rule: rule.name, targetId: "KarpenterInterruptionQueueTarget", arn: queue.arn },
+        awsOpts,
+      );
+      return rule;
+    });
+    new aws.sqs.QueuePolicy(
+      `${n}-interruption-policy`,
+      {
+        queueUrl: queue.url,
+        policy: pulumi
+          .all([queue.arn, pulumi.all(rules.map((r) => r.arn))])
+          .apply(([queueArn, ruleArns]) => interruptionQueuePolicy(queueArn, ruleArns)),
+      },
+      awsOpts,
     );
-  }
 
-  const k8sOpts = { parent: scope.parent, provider };
-  const crds = new k8s.helm.v3.Release(
-    `${name}-karpenter-crd`,
-    {
-      name: "karpenter-crd",
-      chart: KARPENTER_CRD_CHART,
-      version: args.karpenterVersion,
-      namespace: KARPENTER_NAMESPACE,
-      maxHistory: 10,
-    },
-    { ...k8sOpts, dependsOn },
-  );
-  const release = new k8s.helm.v3.Release(
-    `${name}-karpenter`,
-    {
-      name: "karpenter",
-      chart: KARPENTER_CHART,
-      version: args.karpenterVersion,
-      namespace: KARPENTER_NAMESPACE,
-      skipCrds: true,
-      values: pulumi
-        .all([cluster.endpoint, queue.name, scope.region, controllerRole.arn])
-        .apply(([clusterEndpoint, queueName, region, roleArn]) =>
-          karpenterValues({
-            clusterName,
-            clusterEndpoint,
-            queueName,
-            region,
-            irsaRoleArn: identity.mode === AwsIdentityMode.irsa ? roleArn : undefined,
-          }),
+    // Controller.
+    const controllerRole = new aws.iam.Role(
+      `${n}-controller-role`,
+      {
+        description: `pulumi-mlops ${clusterName}: Karpenter controller (${identity.mode})`,
+        assumeRolePolicy: serviceAccountTrustPolicy(identity, KARPENTER_NAMESPACE, KARPENTER_SERVICE_ACCOUNT),
+        tags: scope.tags,
+      },
+      awsOpts,
+    );
+    const policies = pulumi
+      .all([scope.partition, scope.region, scope.accountId, nodeRole.arn, queue.arn])
+      .apply(([partition, region, accountId, nodeRoleArn, queueArn]) =>
+        karpenterControllerPolicies({ partition, region, accountId, clusterName, nodeRoleArn, queueArn }),
+      );
+    const policyResources = [
+      "node-lifecycle",
+      "iam-integration",
+      "eks-integration",
+      "interruption",
+      "resource-discovery",
+    ].map(
+      (concern) =>
+        new aws.iam.RolePolicy(
+          `${n}-controller-${concern}`,
+          {
+            role: controllerRole.name,
+            policy: policies.apply((p) => JSON.stringify(p[concern])),
+          },
+          awsOpts,
         ),
-      timeout: 600,
-      cleanupOnFail: true,
-      maxHistory: 10,
-    },
-    { ...k8sOpts, dependsOn: [...dependsOn, crds, nodeAccess, ...policyResources, ...binding] },
-  );
+    );
 
-  return { nodeRole, controllerRole, queue, crds, release };
+    const binding: pulumi.Resource[] = [];
+    if (identity.mode === AwsIdentityMode.podIdentity) {
+      binding.push(
+        new aws.eks.PodIdentityAssociation(
+          `${n}-pod-identity`,
+          {
+            clusterName: cluster.name,
+            namespace: KARPENTER_NAMESPACE,
+            serviceAccount: KARPENTER_SERVICE_ACCOUNT,
+            roleArn: controllerRole.arn,
+            tags: scope.tags,
+          },
+          awsOpts,
+        ),
+      );
+    }
+
+    const k8sOpts = { ...awsOpts, provider };
+    const crds = new k8s.helm.v3.Release(
+      `${n}-crd`,
+      {
+        name: "karpenter-crd",
+        chart: KARPENTER_CRD_CHART,
+        version: args.version,
+        namespace: KARPENTER_NAMESPACE,
+        maxHistory: 10,
+      },
+      { ...k8sOpts, dependsOn },
+    );
+    // The controller release is named like the component (its main resource; the base class allows it).
+    const release = new k8s.helm.v3.Release(
+      n,
+      {
+        name: "karpenter",
+        chart: KARPENTER_CHART,
+        version: args.version,
+        namespace: KARPENTER_NAMESPACE,
+        skipCrds: true,
+        values: pulumi
+          .all([cluster.endpoint, queue.name, scope.region, controllerRole.arn])
+          .apply(([clusterEndpoint, queueName, region, roleArn]) =>
+            karpenterValues({
+              clusterName,
+              clusterEndpoint,
+              queueName,
+              region,
+              irsaRoleArn: identity.mode === AwsIdentityMode.irsa ? roleArn : undefined,
+            }),
+          ),
+        timeout: 600,
+        cleanupOnFail: true,
+        maxHistory: 10,
+      },
+      { ...k8sOpts, dependsOn: [...dependsOn, crds, nodeAccess, ...policyResources, ...binding] },
+    );
+
+    const gpu = createGpuNodePools(scope, args.nodeClass, args.pools, {
+      provider,
+      nodeRole,
+      subnetIds: args.subnetIds,
+      dependsOn: [crds, release, ...args.nodePoolsDependOn],
+    });
+
+    this.nodeRole = nodeRole;
+    this.controllerRole = controllerRole;
+    this.queue = queue;
+    this.crds = crds;
+    this.release = release;
+    this.nodeClass = gpu.nodeClass;
+    this.nodePools = gpu.nodePools;
+    this.registerOutputs({
+      nodeRoleArn: nodeRole.arn,
+      controllerRoleArn: controllerRole.arn,
+      queueName: queue.name,
+      release: release.name,
+    });
+  }
 }

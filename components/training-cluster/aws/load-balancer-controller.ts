@@ -26,11 +26,12 @@ import {
   restrictedNamespaceLabels,
   standardLabels,
 } from "../../shared/k8s";
+import { MlopsComponent } from "../../shared/component";
 import { COMPONENT_LABEL } from "../in-cluster/common";
 import { serviceAccountTrustPolicy, type ClusterIdentity } from "./identity";
 import type { PolicyDocument } from "./karpenter";
 import { SYSTEM_NODE_LABEL } from "./nodegroup";
-import type { AwsClusterScope } from "./scope";
+import { subScope, type AwsClusterScope } from "./scope";
 // The IngressClass the chart creates (`ingressClass` / `createIngressClassResource`) is the one
 // the AWS adapter serves Ingresses with: one constant for both.
 import { ALB_INGRESS_CLASS } from "../../adapters/aws";
@@ -379,149 +380,177 @@ export function loadBalancerControllerValues(v: LoadBalancerControllerValuesScop
   };
 }
 
-/** The controller's AWS and Kubernetes parts. */
-export interface LoadBalancerController {
-  role: aws.iam.Role;
-  namespace: k8s.core.v1.Namespace;
-  release: k8s.helm.v3.Release;
-  /** The IngressClass the release creates. */
-  ingressClassName: string;
-}
+/** Pulumi type token of the load balancer controller sub-component. */
+export const AWS_LOAD_BALANCER_CONTROLLER_TYPE = "mlops:index:AwsLoadBalancerController";
 
-/** What the builder hands to `createLoadBalancerController`. */
-export interface LoadBalancerControllerInputs {
+/** What the EKS builder hands to `AwsLoadBalancerController`. */
+export interface AwsLoadBalancerControllerArgs {
+  /** The EKS builder's scope (the cluster's context, physical name, region, partition, account). */
+  scope: AwsClusterScope;
   cluster: aws.eks.Cluster;
   identity: ClusterIdentity;
   provider: k8s.Provider;
   vpcId: pulumi.Input<string>;
   vpcCidrBlock: pulumi.Input<string>;
-  /** What must exist before the release (system nodes, CoreDNS, the Pod Identity agent). */
+  /** What must exist before the namespace and release (system nodes, CoreDNS, the Pod Identity agent, Karpenter). */
   dependsOn: pulumi.Resource[];
 }
 
-/** Creates the controller's IAM role and policy, its identity binding, namespace, release and NetworkPolicy. */
-export function createLoadBalancerController(
-  scope: AwsClusterScope,
-  inputs: LoadBalancerControllerInputs,
-): LoadBalancerController {
-  const { name, opts, clusterName } = scope;
-  const { cluster, identity, provider } = inputs;
-  const prefix = `${name}-lb-controller`;
+/**
+ * `mlops:index:AwsLoadBalancerController`, a sub-component of the GPU training cluster on EKS
+ * (issue 8): the controller's IAM role and policy, its identity binding, namespace, NetworkPolicy
+ * and release (see the file comment).
+ *
+ * Children (for a component named `n`, `${cluster}-lb-controller` in the cluster): `n-role`,
+ * `n-policy`, `n-pod-identity` (Pod Identity only), `n-ns`, `n-network-policy` and the release `n`
+ * (named like its component). The names are those they had as the cluster's own children, so the
+ * cluster creates it with a `movedFrom` alias only.
+ */
+export class AwsLoadBalancerController extends MlopsComponent {
+  /** The controller's IAM role. */
+  public readonly role: aws.iam.Role;
+  /** The controller's namespace. */
+  public readonly namespace: k8s.core.v1.Namespace;
+  /** The controller's release (its Service webhook fails closed: wait for it before creating Services). */
+  public readonly release: k8s.helm.v3.Release;
+  /** The IngressClass the release creates. */
+  public readonly ingressClassName: string;
 
-  const role = new aws.iam.Role(
-    `${prefix}-role`,
-    {
-      description: `pulumi-mlops ${clusterName}: AWS Load Balancer Controller (${identity.mode})`,
-      assumeRolePolicy: serviceAccountTrustPolicy(
-        identity,
-        LOAD_BALANCER_CONTROLLER_NAMESPACE,
-        LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT,
-      ),
-      tags: scope.tags,
-    },
-    opts,
-  );
-  const policy = new aws.iam.RolePolicy(
-    `${prefix}-policy`,
-    {
-      role: role.name,
-      policy: pulumi
-        .all([scope.partition, scope.region, scope.accountId, inputs.vpcId])
-        .apply(([partition, region, accountId, vpcId]) =>
-          JSON.stringify(loadBalancerControllerPolicy({ partition, region, accountId, vpcId, clusterName })),
+  constructor(name: string, args: AwsLoadBalancerControllerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(AWS_LOAD_BALANCER_CONTROLLER_TYPE, name, opts);
+    const scope = subScope(args.scope, this.context(args.scope));
+    const { name: prefix, opts: awsOpts, clusterName } = scope;
+    const { cluster, identity, provider } = args;
+
+    const role = new aws.iam.Role(
+      `${prefix}-role`,
+      {
+        description: `pulumi-mlops ${clusterName}: AWS Load Balancer Controller (${identity.mode})`,
+        assumeRolePolicy: serviceAccountTrustPolicy(
+          identity,
+          LOAD_BALANCER_CONTROLLER_NAMESPACE,
+          LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT,
         ),
-    },
-    opts,
-  );
-  const binding: pulumi.Resource[] = [];
-  if (identity.mode === AwsIdentityMode.podIdentity) {
-    binding.push(
-      new aws.eks.PodIdentityAssociation(
-        `${prefix}-pod-identity`,
-        {
-          clusterName: cluster.name,
-          namespace: LOAD_BALANCER_CONTROLLER_NAMESPACE,
-          serviceAccount: LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT,
-          roleArn: role.arn,
-          tags: scope.tags,
-        },
-        opts,
-      ),
+        tags: scope.tags,
+      },
+      awsOpts,
     );
-  }
-
-  const labels = {
-    ...governanceLabels(scope.tags),
-    ...standardLabels(COMPONENT_LABEL, name, "load-balancer-controller"),
-  };
-  const k8sOpts = { parent: scope.parent, provider };
-  const namespace = new k8s.core.v1.Namespace(
-    `${prefix}-ns`,
-    {
-      metadata: {
-        name: LOAD_BALANCER_CONTROLLER_NAMESPACE,
-        labels: { ...labels, ...restrictedNamespaceLabels() },
+    const policy = new aws.iam.RolePolicy(
+      `${prefix}-policy`,
+      {
+        role: role.name,
+        policy: pulumi
+          .all([scope.partition, scope.region, scope.accountId, args.vpcId])
+          .apply(([partition, region, accountId, vpcId]) =>
+            JSON.stringify(
+              loadBalancerControllerPolicy({ partition, region, accountId, vpcId, clusterName }),
+            ),
+          ),
       },
-    },
-    { ...k8sOpts, dependsOn: inputs.dependsOn },
-  );
-  const networkPolicy = new k8s.networking.v1.NetworkPolicy(
-    `${prefix}-network-policy`,
-    {
-      metadata: { name: "platform", namespace: namespace.metadata.name, labels },
-      spec: {
-        podSelector: {},
-        policyTypes: ["Ingress", "Egress"],
-        ingress: [
-          // Admission webhooks, called by the API server through the EKS control-plane ENIs in the
-          // cluster's private subnets, which lie in the VPC's primary CIDR (as `existingVpc`
-          // documents; the team namespaces' egress makes the same assumption). The nodes' and
-          // pods' security group admits nothing from outside the cluster on this port anyway.
+      awsOpts,
+    );
+    const binding: pulumi.Resource[] = [];
+    if (identity.mode === AwsIdentityMode.podIdentity) {
+      binding.push(
+        new aws.eks.PodIdentityAssociation(
+          `${prefix}-pod-identity`,
           {
-            from: [{ ipBlock: { cidr: inputs.vpcCidrBlock } }],
-            ports: [{ protocol: "TCP", port: LOAD_BALANCER_CONTROLLER_WEBHOOK_PORT }],
+            clusterName: cluster.name,
+            namespace: LOAD_BALANCER_CONTROLLER_NAMESPACE,
+            serviceAccount: LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT,
+            roleArn: role.arn,
+            tags: scope.tags,
           },
-          // Metrics, for a Prometheus inside the cluster.
-          {
-            from: [{ namespaceSelector: {} }],
-            ports: [{ protocol: "TCP", port: LOAD_BALANCER_CONTROLLER_METRICS_PORT }],
-          },
-        ],
-        egress: [
-          dnsEgressRule(),
-          // The Kubernetes API and the AWS APIs (ELB, EC2, ACM, WAFv2, STS), never IMDS.
-          httpsEgressRule(),
-          ...(identity.mode === AwsIdentityMode.podIdentity ? [podIdentityAgentEgressRule()] : []),
-        ],
-      },
-    },
-    { ...k8sOpts, dependsOn: [namespace] },
-  );
+          awsOpts,
+        ),
+      );
+    }
 
-  const release = new k8s.helm.v3.Release(
-    prefix,
-    {
-      name: LOAD_BALANCER_CONTROLLER_CHART,
-      chart: LOAD_BALANCER_CONTROLLER_CHART,
-      repositoryOpts: { repo: LOAD_BALANCER_CONTROLLER_REPO },
-      version: LOAD_BALANCER_CONTROLLER_CHART_VERSION,
+    // Labelled for the cluster component (its name), as before it was a sub-component.
+    const labels = {
+      ...governanceLabels(scope.tags),
+      ...standardLabels(COMPONENT_LABEL, args.scope.name, "load-balancer-controller"),
+    };
+    const k8sOpts = { ...awsOpts, provider };
+    const namespace = new k8s.core.v1.Namespace(
+      `${prefix}-ns`,
+      {
+        metadata: {
+          name: LOAD_BALANCER_CONTROLLER_NAMESPACE,
+          labels: { ...labels, ...restrictedNamespaceLabels() },
+        },
+      },
+      { ...k8sOpts, dependsOn: args.dependsOn },
+    );
+    const networkPolicy = new k8s.networking.v1.NetworkPolicy(
+      `${prefix}-network-policy`,
+      {
+        metadata: { name: "platform", namespace: namespace.metadata.name, labels },
+        spec: {
+          podSelector: {},
+          policyTypes: ["Ingress", "Egress"],
+          ingress: [
+            // Admission webhooks, called by the API server through the EKS control-plane ENIs in the
+            // cluster's private subnets, which lie in the VPC's primary CIDR (as `existingVpc`
+            // documents; the team namespaces' egress makes the same assumption). The nodes' and
+            // pods' security group admits nothing from outside the cluster on this port anyway.
+            {
+              from: [{ ipBlock: { cidr: args.vpcCidrBlock } }],
+              ports: [{ protocol: "TCP", port: LOAD_BALANCER_CONTROLLER_WEBHOOK_PORT }],
+            },
+            // Metrics, for a Prometheus inside the cluster.
+            {
+              from: [{ namespaceSelector: {} }],
+              ports: [{ protocol: "TCP", port: LOAD_BALANCER_CONTROLLER_METRICS_PORT }],
+            },
+          ],
+          egress: [
+            dnsEgressRule(),
+            // The Kubernetes API and the AWS APIs (ELB, EC2, ACM, WAFv2, STS), never IMDS.
+            httpsEgressRule(),
+            ...(identity.mode === AwsIdentityMode.podIdentity ? [podIdentityAgentEgressRule()] : []),
+          ],
+        },
+      },
+      { ...k8sOpts, dependsOn: [namespace] },
+    );
+
+    // The release is named like the component (its main resource; the base class allows it).
+    const release = new k8s.helm.v3.Release(
+      prefix,
+      {
+        name: LOAD_BALANCER_CONTROLLER_CHART,
+        chart: LOAD_BALANCER_CONTROLLER_CHART,
+        repositoryOpts: { repo: LOAD_BALANCER_CONTROLLER_REPO },
+        version: LOAD_BALANCER_CONTROLLER_CHART_VERSION,
+        namespace: namespace.metadata.name,
+        createNamespace: false,
+        values: pulumi.all([scope.region, args.vpcId, role.arn]).apply(([region, vpcId, roleArn]) =>
+          loadBalancerControllerValues({
+            clusterName,
+            region,
+            vpcId,
+            tags: scope.tags,
+            irsaRoleArn: identity.mode === AwsIdentityMode.irsa ? roleArn : undefined,
+          }),
+        ),
+        timeout: 600,
+        atomic: true,
+        cleanupOnFail: true,
+        maxHistory: 10,
+      },
+      { ...k8sOpts, dependsOn: [...args.dependsOn, namespace, networkPolicy, policy, ...binding] },
+    );
+
+    this.role = role;
+    this.namespace = namespace;
+    this.release = release;
+    this.ingressClassName = ALB_INGRESS_CLASS;
+    this.registerOutputs({
+      roleArn: role.arn,
       namespace: namespace.metadata.name,
-      createNamespace: false,
-      values: pulumi.all([scope.region, inputs.vpcId, role.arn]).apply(([region, vpcId, roleArn]) =>
-        loadBalancerControllerValues({
-          clusterName,
-          region,
-          vpcId,
-          tags: scope.tags,
-          irsaRoleArn: identity.mode === AwsIdentityMode.irsa ? roleArn : undefined,
-        }),
-      ),
-      timeout: 600,
-      atomic: true,
-      cleanupOnFail: true,
-      maxHistory: 10,
-    },
-    { ...k8sOpts, dependsOn: [...inputs.dependsOn, namespace, networkPolicy, policy, ...binding] },
-  );
-  return { role, namespace, release, ingressClassName: ALB_INGRESS_CLASS };
+      release: release.name,
+      ingressClassName: this.ingressClassName,
+    });
+  }
 }

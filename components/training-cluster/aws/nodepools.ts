@@ -309,10 +309,14 @@ export interface GpuNodePools {
   nodePools: k8s.apiextensions.CustomResource[];
 }
 
-/** Creates the EC2NodeClass and one NodePool per pool, after Karpenter (and its CRDs) is installed. */
+/**
+ * Creates the EC2NodeClass (`${scope.name}-gpu-nodeclass`) and one NodePool per pool
+ * (`${scope.name}-nodepool-<pool>`), after Karpenter (and its CRDs) is installed. The `Karpenter`
+ * sub-component calls it with its own scope.
+ */
 export function createGpuNodePools(
   scope: AwsClusterScope,
-  args: ResolvedAwsClusterArgs,
+  args: Pick<ResolvedAwsClusterArgs, "amiRelease" | "gpuNodeDiskSizeGb">,
   pools: ResolvedGpuPool[],
   deps: {
     provider: k8s.Provider;
@@ -322,7 +326,7 @@ export function createGpuNodePools(
     dependsOn: pulumi.Resource[];
   },
 ): GpuNodePools {
-  const opts = { parent: scope.parent, provider: deps.provider, dependsOn: deps.dependsOn };
+  const opts = { ...scope.opts, provider: deps.provider, dependsOn: deps.dependsOn };
   const manifest = pulumi
     .all([deps.nodeRole.name, deps.subnetIds ? pulumi.all(deps.subnetIds) : undefined])
     .apply(([nodeRoleName, subnetIds]) =>

@@ -4,6 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
+import type { ComponentContext } from "../../shared/component";
 import type { ClusterBuildContext } from "../types";
 
 /** The context plus what the builder derives once (`opts` as a value: `ctx.opts()`). */
@@ -40,4 +41,13 @@ export function createScope(ctx: ClusterBuildContext, clusterName: string): AwsC
 /** `tags` plus a Name tag. */
 export function named(scope: AwsClusterScope, name: string): Record<string, string> {
   return { ...scope.tags, Name: name };
+}
+
+/**
+ * The scope of a sub-component of the cluster (Karpenter, the load balancer controller): `scope`
+ * with the sub-component's context (`ctx`: its name, children parented to it). The physical
+ * cluster name, region, partition and account stay the cluster's.
+ */
+export function subScope(scope: AwsClusterScope, ctx: ComponentContext): AwsClusterScope {
+  return { ...scope, ...ctx, opts: ctx.opts() };
 }
