@@ -8,7 +8,7 @@ import { gcpScope, type GcpAdapterScope } from "./common";
 import { createObjectStore, type StoreRoleRegistry } from "./gcs";
 import { createWorkloadIdentity } from "./identity";
 import { gcpIngressExposure } from "./ingress";
-import { createEncryptionKey, type KeyGrantRegistry } from "./kms";
+import { createKmsKey, type KeyGrantRegistry } from "./kms";
 import { createMemorystoreRedis } from "./memorystore";
 import { privateServiceAccessOnce } from "./private-service-access";
 import { Target } from "../types";
@@ -59,7 +59,7 @@ export function createGcpCloudAdapter(ctx: CloudContext, settings: TargetSetting
 function gcpCloudCapabilities(scope: GcpAdapterScope, keys: KeyGrantRegistry): CloudCapabilities {
   return {
     target: Target.gcp,
-    encryptionKey: (role, args) => createEncryptionKey(scope, role, keys, args),
+    encryptionKey: (role, args) => createKmsKey(scope, role, keys, args),
   };
 }
 

@@ -52,7 +52,7 @@ export type KeyGrantRegistry = WeakMap<pulumi.Resource, KeyGrants>;
  * `pulumi destroy` could only forget it anyway (so protecting it costs nothing) and the pack's
  * stateful-resource rule then needs no exception for it.
  */
-export function createEncryptionKey(
+export function createKmsKey(
   scope: GcpAdapterScope,
   role: string,
   registry: KeyGrantRegistry,
