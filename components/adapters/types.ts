@@ -409,12 +409,8 @@ export interface IngressExposure {
   loadBalancer(args: LoadBalancerIngressArgs): LoadBalancerIngress | undefined;
 }
 
-/**
- * The capabilities of a target that create no Kubernetes objects on any target (`createCloudAdapter`):
- * usable by a cluster builder before the cluster's Kubernetes provider exists.
- */
-export interface CloudCapabilities {
-  readonly target: Target;
+/** Capability: customer-managed encryption keys. */
+export interface KeyCapability {
   /**
    * A customer-managed key `${name}-<role>-key` (KMS on aws, Cloud KMS on gcp, with the grants its
    * purpose needs); `undefined` where the target has none (local).
@@ -422,16 +418,54 @@ export interface CloudCapabilities {
   encryptionKey(role: string, args?: EncryptionKeyArgs): EncryptionKey | undefined;
 }
 
-/** One target's implementation of the backing services. Create one per component instance. */
-export interface CloudAdapter extends CloudCapabilities {
+/** Capability: private, encrypted object stores (S3, GCS, in-cluster MinIO). */
+export interface ObjectStoreCapability {
   objectStore(role: string, args: ObjectStoreArgs): ObjectStore;
+}
+
+/** Capability: PostgreSQL databases (RDS, Cloud SQL, in-cluster PostgreSQL). */
+export interface DatabaseCapability {
   postgres(role: string, args: PostgresArgs): PostgresDatabase;
+}
+
+/** Capability: key-value stores, the feature store's online store (ElastiCache, Memorystore, in-cluster Valkey). */
+export interface KeyValueStoreCapability {
   /** A Valkey / Redis OSS key-value store with AUTH (and TLS and CMEK where the target has them). */
   keyValueStore(role: string, args: KeyValueStoreArgs): KeyValueStore;
+}
+
+/** Capability: a ServiceAccount bound to a cloud identity, with grants on stores (no static keys). */
+export interface IdentityCapability {
   workloadIdentity(role: string, args: WorkloadIdentityArgs): WorkloadIdentity;
+}
+
+/** Capability: exposing a Service through an Ingress on the target's load balancer or a controller. */
+export interface IngressCapability {
   /** How a Service is exposed through an Ingress on this target. */
   readonly ingress: IngressExposure;
 }
+
+/**
+ * The capabilities of a target that create no Kubernetes objects on any target (`createCloudAdapter`):
+ * usable by a cluster builder before the cluster's Kubernetes provider exists.
+ */
+export interface CloudCapabilities extends KeyCapability {
+  readonly target: Target;
+}
+
+/**
+ * One target's implementation of every capability. Create one per component instance; a part that
+ * needs only some capabilities takes only those interfaces (e.g. `ObjectStoreCapability &
+ * IdentityCapability`).
+ */
+export interface CloudAdapter
+  extends
+    CloudCapabilities,
+    ObjectStoreCapability,
+    DatabaseCapability,
+    KeyValueStoreCapability,
+    IdentityCapability,
+    IngressCapability {}
 
 /** Per-target settings, as the component received them. */
 export interface TargetSettings {
