@@ -67,7 +67,7 @@ export function zodProblems(error: z.ZodError): Problem[] {
     const path = issue.path.map((p) => (typeof p === "number" ? p : String(p)));
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {
-        problems.push({ path: [...path, key], message: "unknown key; remove them or check the spelling" });
+        problems.push({ path: [...path, key], message: "unknown key; remove it or check the spelling" });
       }
     } else {
       problems.push({ path, message: describeIssue(issue) });

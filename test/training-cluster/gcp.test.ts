@@ -855,7 +855,7 @@ describe("GKE target: bad input", () => {
 
   it("rejects unknown keys, bad enums, a max below the min and bad NAP limits", () => {
     expect(issues({ enableLegacyAbac: true })).toEqual([
-      "args.gcp.enableLegacyAbac: unknown key; remove them or check the spelling",
+      "args.gcp.enableLegacyAbac: unknown key; remove it or check the spelling",
     ]);
     expect(issues({ releaseChannel: "NONE" })[0]).toMatch(
       /^args\.gcp\.releaseChannel: must be one of "RAPID", "REGULAR", "STABLE"/,
