@@ -16,7 +16,6 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import { describeIssue } from "./validation";
 
 /** Where a problem is: keys and array indexes under the args (`["teams", 0, "pools"]`). */
 export type ProblemPath = (string | number)[];
@@ -143,4 +142,27 @@ export function resolvedOrThrow<T>(
     `invalid arguments for ${componentType}:\n  ${lines.join("\n  ")}`,
     resource,
   );
+}
+
+/** What is wrong, in words a user acts on ("required (string)", "must be one of ...").  @internal */
+export function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}; remove them or check the spelling`;
+    case "invalid_value":
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    case "invalid_type":
+      return /received undefined$/.test(issue.message)
+        ? `required (${issue.expected})`
+        : `must be ${article(issue.expected)} ${issue.expected}${/received (\w+)/.exec(issue.message)?.[1] ? `, got ${/received (\w+)/.exec(issue.message)![1]}` : ""}`;
+    case "too_small":
+    case "too_big":
+      return issue.message.replace(/^Too (small|big): expected \w+ to (be|have) /, "must be ");
+    default:
+      return issue.message;
+  }
+}
+
+function article(word: string): string {
+  return /^[aeiou]/.test(word) ? "an" : "a";
 }

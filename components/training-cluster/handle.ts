@@ -15,7 +15,8 @@ import {
   type GcpTargetArgs,
 } from "../adapters";
 import { ENVIRONMENTS, type Environment } from "../shared/presets";
-import { describeIssue, formatIssues } from "../shared/validation";
+import { describeIssue } from "../shared/contract";
+import { formatIssues } from "../shared/validation";
 import {
   GPU_NODE_LABELS,
   GPU_TAINT,
