@@ -297,7 +297,8 @@ export const alertingArgsSchema = z
                   .string()
                   .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, { message: 'must be an auth scheme such as "Bearer"' })
                   .refine((v) => v.toLowerCase() !== "basic", {
-                    message: 'must not be "Basic" (Alertmanager rejects it in authorization; use a token scheme)',
+                    message:
+                      'must not be "Basic" (Alertmanager rejects it in authorization; use a token scheme)',
                   })
                   .optional(),
                 sendResolved: z.boolean().optional(),
@@ -388,7 +389,11 @@ export interface ResolvedAlertingArgs {
   groupWait: string;
   groupInterval: string;
   repeatInterval: string;
-  inhibitRules: { sourceMatchers: ResolvedAlertMatcher[]; targetMatchers: ResolvedAlertMatcher[]; equal: string[] }[];
+  inhibitRules: {
+    sourceMatchers: ResolvedAlertMatcher[];
+    targetMatchers: ResolvedAlertMatcher[];
+    equal: string[];
+  }[];
 }
 
 /** The defaults of `AlertingArgs` (see its TSDoc for the sources). */
@@ -412,7 +417,11 @@ type ParsedMatcher = z.output<typeof matcherSchema>;
 
 const KIND_BLOCK = {
   [ReceiverKind.slack]: { block: "slack", secret: "apiUrlSecret", holds: "the Slack webhook URL" },
-  [ReceiverKind.pagerduty]: { block: "pagerduty", secret: "routingKeySecret", holds: "the PagerDuty routing key" },
+  [ReceiverKind.pagerduty]: {
+    block: "pagerduty",
+    secret: "routingKeySecret",
+    holds: "the PagerDuty routing key",
+  },
   [ReceiverKind.webhook]: { block: "webhook", secret: "credentialsSecret", holds: "the webhook's token" },
 } as const;
 const KINDS = Object.values(ReceiverKind);
@@ -425,7 +434,10 @@ function matcherProblems(matchers: ParsedMatcher[], path: (string | number)[]): 
       try {
         new RegExp(`^(?:${m.value})$`);
       } catch {
-        problems.push({ path: [...path, i, "value"], message: `must be a regular expression (operator "${op}")` });
+        problems.push({
+          path: [...path, i, "value"],
+          message: `must be a regular expression (operator "${op}")`,
+        });
       }
     }
   });
@@ -504,7 +516,8 @@ function alertingProblems(v: ParsedAlerting): Problem[] {
     });
   }
   (v.routes ?? []).forEach((route, i) => {
-    if (!known(route.receiver)) problems.push({ path: ["routes", i, "receiver"], message: unknown(route.receiver) });
+    if (!known(route.receiver))
+      problems.push({ path: ["routes", i, "receiver"], message: unknown(route.receiver) });
     if (route.matchers.length === 0) {
       problems.push({
         path: ["routes", i, "matchers"],
@@ -514,10 +527,16 @@ function alertingProblems(v: ParsedAlerting): Problem[] {
     problems.push(...matcherProblems(route.matchers, ["routes", i, "matchers"]));
     const gi = durationMs(route.groupInterval ?? v.groupInterval ?? ALERTING_DEFAULTS.groupInterval) ?? 0;
     const ri = durationMs(route.repeatInterval ?? v.repeatInterval ?? ALERTING_DEFAULTS.repeatInterval) ?? 0;
-    if ((route.groupInterval !== undefined || route.repeatInterval !== undefined) && gi > 0 && ri > 0 && ri < gi) {
+    if (
+      (route.groupInterval !== undefined || route.repeatInterval !== undefined) &&
+      gi > 0 &&
+      ri > 0 &&
+      ri < gi
+    ) {
       problems.push({
         path: ["routes", i, route.repeatInterval !== undefined ? "repeatInterval" : "groupInterval"],
-        message: "repeatInterval must be at least groupInterval: Alertmanager only repeats at group_interval ticks",
+        message:
+          "repeatInterval must be at least groupInterval: Alertmanager only repeats at group_interval ticks",
       });
     }
   });
