@@ -4,8 +4,9 @@
  * installed by .ci/run): `amtool check-config` and one `amtool config routes test` per receiver
  * and for the default route. The tests fail (they do not skip) when amtool is missing.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -546,5 +547,102 @@ describe("renderAlertmanagerConfig with the real amtool", () => {
     const r = routeTest(file, "slack-warnings", ['summary="disk \\"full\\", really\\\\"']);
     expect(r.stdout.trim()).toBe("slack-warnings");
     expect(r.status).toBe(0);
+  });
+});
+
+/**
+ * amtool cannot evaluate inhibition, so the default inhibit rule is proved on the real
+ * Alertmanager 0.25 (Debian's `prometheus-alertmanager`, same package as amtool): started on a
+ * free local port with the default rendered config (only the null receiver: nothing is sent),
+ * fed alerts through its API, and asked which ones are suppressed.
+ */
+describe("the default inhibit rule on the real Alertmanager", () => {
+  let dir: string;
+  let child: ChildProcess | undefined;
+  let base: string;
+  let log = "";
+
+  const freePort = () =>
+    new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", () => {
+        const address = server.address();
+        const port = typeof address === "object" && address ? address.port : 0;
+        server.close(() => resolve(port));
+      });
+    });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "alertmanager-run-"));
+    const file = join(dir, "alertmanager.yml");
+    writeFileSync(file, renderAlertmanagerConfig(resolved({}), join(dir, "secrets")).yaml);
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    const started = spawn(
+      "prometheus-alertmanager",
+      [
+        `--config.file=${file}`,
+        `--storage.path=${join(dir, "data")}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        "--cluster.listen-address=",
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    child = started;
+    started.stdout.on("data", (d: Buffer) => (log += d.toString()));
+    started.stderr.on("data", (d: Buffer) => (log += d.toString()));
+    const spawnError = new Promise<never>((_, reject) =>
+      started.once("error", (e) =>
+        reject(new Error(`cannot run prometheus-alertmanager (${e.message}): install it (see .ci/run)`)),
+      ),
+    );
+    const ready = (async () => {
+      for (let i = 0; i < 100; i++) {
+        try {
+          if ((await fetch(`${base}/-/ready`)).ok) return;
+        } catch {
+          // not listening yet
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`Alertmanager did not become ready:\n${log}`);
+    })();
+    await Promise.race([ready, spawnError]);
+  });
+  afterAll(() => {
+    child?.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a critical alert suppresses the warning with the same alertname and namespace, and only that", async () => {
+    const alert = (severity: string, namespace: string, alertname = "ServingLatencyHigh") => ({
+      labels: { alertname, namespace, severity },
+    });
+    const post = await fetch(`${base}/api/v2/alerts`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify([
+        alert("critical", "serving"),
+        alert("warning", "serving"),
+        alert("warning", "training"),
+        alert("warning", "serving", "GpuIdle"),
+      ]),
+    });
+    expect(post.status).toBe(200);
+    const response = await fetch(`${base}/api/v2/alerts`);
+    const alerts = (await response.json()) as {
+      labels: Record<string, string>;
+      status: { state: string; inhibitedBy: string[] };
+    }[];
+    const state = Object.fromEntries(
+      alerts.map((a) => [`${a.labels.alertname}/${a.labels.namespace}/${a.labels.severity}`, a.status.state]),
+    );
+    expect(state).toEqual({
+      "ServingLatencyHigh/serving/critical": "active",
+      "ServingLatencyHigh/serving/warning": "suppressed",
+      "ServingLatencyHigh/training/warning": "active",
+      "GpuIdle/serving/warning": "active",
+    });
   });
 });
