@@ -9,10 +9,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { parse, stringify } from "yaml";
+import type { z } from "zod";
 import {
   ALERTMANAGER_SECRETS_DIR,
+  alertingArgsSchema,
   type AlertingArgs,
   MatchOperator,
   NULL_RECEIVER,
@@ -97,6 +99,13 @@ const ARGS: AlertingArgs = {
     },
   ],
 };
+
+describe("AlertingArgs", () => {
+  it("matches its zod schema (a field added to one and not the other fails tsc)", () => {
+    expectTypeOf<z.input<typeof alertingArgsSchema>>().toEqualTypeOf<AlertingArgs>();
+    expectTypeOf<AlertingArgs>().toEqualTypeOf<z.input<typeof alertingArgsSchema>>();
+  });
+});
 
 describe("resolveAlertingArgs: defaults", () => {
   it("applies every default to empty args: the null receiver, group_by, 30s/5m/4h, critical inhibits warning", () => {
