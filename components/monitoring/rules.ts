@@ -157,29 +157,31 @@ export const WORKBOOK_TICKET_WINDOWS: readonly BurnRateWindow[] = [{ long: "3d",
 
 /** Parameters shared by the error-ratio and latency SLO families. */
 interface SloCommon {
-  /** SLO name, the `slo` label of every recorded series and alert; lowercase, e.g. `kserve-latency`. */
+  /** SLO name, the `slo` label of every recorded series and alert; lowercase, e.g. `kserve-latency`. @default "serving-errors" (errors) / "serving-latency" (latency) */
   name?: string;
-  /** Target over the 30-day SLO period, e.g. 0.995 = 99.5% good requests. Default 0.995. */
+  /** Target over the 30-day SLO period, e.g. 0.995 = 99.5% good requests. Default 0.995. @default 0.995 */
   target?: number;
-  /** Labels the SLI is computed per (one alert per combination). Default `namespace`, `model_name`. */
+  /** Labels the SLI is computed per (one alert per combination). Default `namespace`, `model_name`. @default ["namespace", "model_name"] */
   by?: string[];
-  /** Extra label matchers on every input series, e.g. `namespace="serving"`. Default none. */
+  /** Extra label matchers on every input series, e.g. `namespace="serving"`. Default none. @default "" */
   matchers?: string;
-  /** Page pairs. Default {@link WORKBOOK_PAGE_WINDOWS}. */
+  /** Page pairs. Default {@link WORKBOOK_PAGE_WINDOWS}. @default WORKBOOK_PAGE_WINDOWS */
   pageWindows?: BurnRateWindow[];
-  /** Ticket pairs. Default {@link WORKBOOK_TICKET_WINDOWS}. */
+  /** Ticket pairs. Default {@link WORKBOOK_TICKET_WINDOWS}. @default WORKBOOK_TICKET_WINDOWS */
   ticketWindows?: BurnRateWindow[];
   /**
    * Windows recorded besides those of the pairs (for dashboards: the error budget over a day).
    * Default `1d`, so with the workbook pairs the recorded windows are 5m, 30m, 1h, 6h, 1d, 3d.
+   * @default ["1d"]
    */
   extraWindows?: string[];
   /**
    * `for` of the page alert. Default 2m: one or two evaluations more than the short window needs,
    * to ride out a single scrape failure; the short window already makes the alert reset quickly.
+   * @default "2m"
    */
   pageFor?: string;
-  /** `for` of the ticket alert. Default 15m (a ticket is not urgent; avoids flapping tickets). */
+  /** `for` of the ticket alert. Default 15m (a ticket is not urgent; avoids flapping tickets). @default "15m" */
   ticketFor?: string;
 }
 
@@ -189,13 +191,14 @@ export interface ErrorSloParams extends SloCommon {
    * Counter of failed requests. Default `model_infer_request_failure_total`, MLServer's model
    * metric `model_infer_request_failure` (SeldonIO/MLServer docs/user-guide/metrics.md; prometheus
    * client counters are exposed with `_total`), labelled `model_name`, `model_version`.
+   * @default "model_infer_request_failure_total"
    */
   errorCounter?: string;
-  /** Extra matchers on the error counter only, e.g. `code=~"5.."` for a generic HTTP counter. */
+  /** Extra matchers on the error counter only, e.g. `code=~"5.."` for a generic HTTP counter. @default "" */
   errorMatchers?: string;
-  /** Counter of successful requests. Default `model_infer_request_success_total` (MLServer, as above). */
+  /** Counter of successful requests. Default `model_infer_request_success_total` (MLServer, as above). @default "model_infer_request_success_total" */
   successCounter?: string;
-  /** Extra matchers on the success counter only, e.g. `code!~"5.."`. */
+  /** Extra matchers on the success counter only, e.g. `code!~"5.."`. @default "" */
   successMatchers?: string;
 }
 
@@ -205,11 +208,13 @@ export interface LatencySloParams extends SloCommon {
    * Histogram base name (without `_bucket`/`_count`). Default `request_predict_seconds`, KServe's
    * Python model server predict latency (kserve/kserve python/kserve/kserve/metrics.py), label
    * `model_name`.
+   * @default "request_predict_seconds"
    */
   histogram?: string;
   /**
    * Latency threshold; must be a bucket boundary of the histogram. Default 1 (second): KServe's
    * histograms use prometheus_client's default buckets (.005 … 1, 2.5, 5, 7.5, 10).
+   * @default 1
    */
   thresholdSeconds?: number;
 }
@@ -378,7 +383,12 @@ export function errorSloRules(params: ErrorSloParams = {}): RuleGroup {
   );
 }
 
-/** `le` matcher for a bucket boundary: prometheus_client writes `1.0`, Prometheus 3 normalises to `1`. */
+/**
+ * `le` matcher for a bucket boundary. Python's prometheus_client writes whole numbers as `1.0`;
+ * Prometheus 3 normalises classic-histogram `le` values to the float form `1` at ingestion
+ * (Prometheus 3.0 migration guide, https://prometheus.io/docs/prometheus/latest/migration/), while
+ * 2.x keeps the text as scraped. The regex matches both, so the rule works on either version.
+ */
 export function leMatcher(thresholdSeconds: number): string {
   const s = String(thresholdSeconds);
   return Number.isInteger(thresholdSeconds) ? `le=~"${s}|${s}[.]0"` : `le="${s}"`;
@@ -428,9 +438,10 @@ export interface GpuIdleParams {
    * DCGM gauge of GPU activity as a 0–1 ratio. Default `DCGM_FI_PROF_GR_ENGINE_ACTIVE`, "Ratio of
    * time the graphics engine is active" (NVIDIA/dcgm-exporter 4.5.3-4.8.2 etc/default-counters.csv).
    * On GPUs without profiling (DCP) support use `DCGM_FI_DEV_GPU_UTIL` with `percent: true`.
+   * @default "DCGM_FI_PROF_GR_ENGINE_ACTIVE"
    */
   metric?: string;
-  /** The metric is in percent (0–100, `DCGM_FI_DEV_GPU_UTIL`), so the threshold is scaled by 100. */
+  /** The metric is in percent (0–100, `DCGM_FI_DEV_GPU_UTIL`), so the threshold is scaled by 100. @default false */
   percent?: boolean;
   /**
    * Pod label of the exporter's Kubernetes mapping (internal/pkg/transformation/const.go). Default
@@ -438,28 +449,32 @@ export interface GpuIdleParams {
    * `honorLabels: false` Prometheus renames it `exported_pod`
    * (https://prometheus.io/docs/prometheus/latest/configuration/configuration/#scrape_config,
    * `honor_labels`). Unassigned GPUs have `pod=""` (dcgm-exporter README), so they never fire.
+   * @default "pod"
    */
   podLabel?: string;
-  /** Namespace label of the mapping (`namespace`, or `exported_namespace` without honorLabels). */
+  /** Namespace label of the mapping (`namespace`, or `exported_namespace` without honorLabels). @default "namespace" */
   namespaceLabel?: string;
   /**
    * Average activity below which the GPU counts as idle. Default 0.1 (10% of the time busy): a
    * training or serving job that feeds its GPU is far above that, while an idle notebook, a job
    * stuck on I/O or a hung NCCL collective is near 0; 10% leaves room for a busy-then-idle
    * workload to still count as idle when it is idle most of the time.
+   * @default 0.1
    */
   threshold?: number;
   /**
    * Averaging window. Default 30m, so short pauses (data loading, checkpoints, evaluation on CPU)
    * do not count as idle.
+   * @default "30m"
    */
   window?: string;
   /**
    * `for`. Default 30m: with the 30m average, a GPU must be mostly idle for about an hour before
    * the alert fires, long enough that a user who steps away briefly is not nagged.
+   * @default "30m"
    */
   for?: string;
-  /** Extra matchers, e.g. `namespace!="gpu-operator"`. Default none. */
+  /** Extra matchers, e.g. `namespace!="gpu-operator"`. Default none. @default "" */
   matchers?: string;
 }
 
@@ -515,16 +530,18 @@ export interface KueuePendingParams {
   /**
    * Pending workloads per ClusterQueue above which the queue counts as backed up. Default 0: any
    * pending workload, so with `for` this says "the queue has not drained for `for`".
+   * @default 0
    */
   maxPending?: number;
-  /** `for` of `KueueWorkloadsPending`. Default 1h (a training queue may legitimately wait minutes for nodes). */
+  /** `for` of `KueueWorkloadsPending`. Default 1h (a training queue may legitimately wait minutes for nodes). @default "1h" */
   pendingFor?: string;
   /**
    * `for` of `KueueWorkloadsInadmissible`. Default 15m: an inadmissible workload (no flavor fits,
    * quota too small, missing LocalQueue) will not be admitted without a change.
+   * @default "15m"
    */
   inadmissibleFor?: string;
-  /** Extra matchers, e.g. `cluster_queue=~"team-.*"`. Default none. */
+  /** Extra matchers, e.g. `cluster_queue=~"team-.*"`. Default none. @default "" */
   matchers?: string;
 }
 
@@ -587,15 +604,16 @@ export function kueueRules(params: KueuePendingParams = {}): RuleGroup {
 // ---------------------------------------------------------------------------------------------
 
 export interface KarpenterParams {
-  /** Window over which launch failures are counted. Default 15m. */
+  /** Window over which launch failures are counted. Default 15m. @default "15m" */
   window?: string;
   /**
    * Launch failures per window (per zone and capacity type) that fire. Default 3: Karpenter falls
    * back to other instance types after an InsufficientInstanceCapacity error, so one failure is
    * normal; repeated failures mean pods wait for nodes.
+   * @default 3
    */
   maxLaunchFailures?: number;
-  /** `for` of `KarpenterUnschedulablePods`. Default 15m (provisioning a GPU node takes minutes). */
+  /** `for` of `KarpenterUnschedulablePods`. Default 15m (provisioning a GPU node takes minutes). @default "15m" */
   unschedulableFor?: string;
 }
 
@@ -676,14 +694,16 @@ export interface FeatureStoreParams {
   /**
    * Age of the last successful materialisation that fires `FeatureMaterializationStale`.
    * Default 26h: a daily materialisation schedule plus two hours of slack.
+   * @default "26h"
    */
   maxStaleness?: string;
-  /** `for` of the failure and staleness alerts. Default 5m (one missed scrape must not fire). */
+  /** `for` of the failure and staleness alerts. Default 5m (one missed scrape must not fire). @default "5m" */
   for?: string;
   /**
    * Also alert on `feast_feature_freshness_seconds{project, feature_view}` (Feast feature server
    * with metrics on; feast-dev/feast sdk/python/feast/metrics.py, commit 0b621de5: "now minus the
    * latest materialization end"). Default true.
+   * @default true
    */
   feastFreshness?: boolean;
 }
@@ -744,11 +764,12 @@ export interface MlflowParams {
   /**
    * Matchers of MLflow's scrape target. Default `job=~".*mlflow.*"`: the `job` of a ServiceMonitor
    * target is the Service name (prometheus-operator), which contains "mlflow" for the registry.
+   * @default "job=~\".*mlflow.*\""
    */
   upMatchers?: string;
-  /** `for` of `MlflowDown`. Default 5m (a rolling restart must not page). */
+  /** `for` of `MlflowDown`. Default 5m (a rolling restart must not page). @default "5m" */
   for?: string;
-  /** `for` of `MlflowTargetMissing` (no target at all). Default 15m. */
+  /** `for` of `MlflowTargetMissing` (no target at all). Default 15m. @default "15m" */
   missingFor?: string;
 }
 
@@ -801,14 +822,16 @@ export function mlflowRules(params: MlflowParams = {}): RuleGroup {
 export interface DriftParams {
   /**
    * Score above which a model counts as drifted. Default 0.2: the drift job pushes the population
-   * stability index, and PSI ≥ 0.2 is the common rule of thumb for a significant shift
-   * (Yurdakul, "Statistical properties of population stability index", 2018, which discusses the
-   * 0.1 / 0.25 conventions; 0.2 is in between and is what many monitoring tools default to).
+   * stability index (PSI), for which the customary reading is < 0.1 no significant shift,
+   * 0.1–0.25 moderate, > 0.25 significant (discussed in B. Yurdakul, "Statistical properties of
+   * population stability index", Western Michigan University, 2018). 0.2 alerts on the upper end of
+   * "moderate", before the shift is severe; it is a judgement call, tune it per model.
+   * @default 0.2
    */
   threshold?: number;
-  /** `for`. Default 30m: the score must stay high across pushes, not one noisy window. */
+  /** `for`. Default 30m: the score must stay high across pushes, not one noisy window. @default "30m" */
   for?: string;
-  /** Extra matchers, e.g. `model=~"fraud-.*"`. Default none. */
+  /** Extra matchers, e.g. `model=~"fraud-.*"`. Default none. @default "" */
   matchers?: string;
 }
 
@@ -851,17 +874,28 @@ export function driftRules(params: DriftParams = {}): RuleGroup {
 
 /** Parameters of every family; each is optional and defaulted. */
 export interface CatalogueParams {
+  /** Serving error-ratio SLO ({@link errorSloRules}). @default {} */
   errorSlo?: ErrorSloParams;
+  /** Serving latency SLO ({@link latencySloRules}). @default {} */
   latencySlo?: LatencySloParams;
+  /** GPUs allocated but idle ({@link gpuIdleRules}). @default {} */
   gpuIdle?: GpuIdleParams;
+  /** Kueue queues ({@link kueueRules}). @default {} */
   kueue?: KueuePendingParams;
+  /** Karpenter provisioning ({@link karpenterRules}). @default {} */
   karpenter?: KarpenterParams;
+  /** Feature materialisation ({@link featureStoreRules}). @default {} */
   featureStore?: FeatureStoreParams;
+  /** MLflow availability ({@link mlflowRules}). @default {} */
   mlflow?: MlflowParams;
+  /** Model drift ({@link driftRules}). @default {} */
   drift?: DriftParams;
 }
 
-/** Every rule group of the toolkit with the given (or default) parameters. */
+/**
+ * Every rule group of the toolkit with the given (or default) parameters; throws
+ * {@link RuleParameterError} on the first family with invalid parameters.
+ */
 export function defaultRuleGroups(params: CatalogueParams = {}): RuleGroup[] {
   return [
     errorSloRules(params.errorSlo),
@@ -873,6 +907,32 @@ export function defaultRuleGroups(params: CatalogueParams = {}): RuleGroup[] {
     mlflowRules(params.mlflow),
     driftRules(params.drift),
   ];
+}
+
+/**
+ * Every problem of `params`, each prefixed with its family's key (e.g. `gpuIdle.threshold: …`);
+ * empty when all are valid. For the component's contract pipeline (`resolve…Args` problems).
+ */
+export function catalogueProblems(params: CatalogueParams = {}): string[] {
+  const families: [keyof CatalogueParams, () => unknown][] = [
+    ["errorSlo", () => errorSloRules(params.errorSlo)],
+    ["latencySlo", () => latencySloRules(params.latencySlo)],
+    ["gpuIdle", () => gpuIdleRules(params.gpuIdle)],
+    ["kueue", () => kueueRules(params.kueue)],
+    ["karpenter", () => karpenterRules(params.karpenter)],
+    ["featureStore", () => featureStoreRules(params.featureStore)],
+    ["mlflow", () => mlflowRules(params.mlflow)],
+    ["drift", () => driftRules(params.drift)],
+  ];
+  return families.flatMap(([key, build]) => {
+    try {
+      build();
+      return [];
+    } catch (e) {
+      if (e instanceof RuleParameterError) return e.problems.map((p) => `${key}.${p}`);
+      throw e;
+    }
+  });
 }
 
 /** The rule-file shape of a group (what both the plain rule file and PrometheusRule spec hold). */

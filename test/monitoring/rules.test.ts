@@ -21,6 +21,7 @@ import {
   RuleParameterError,
   Severity,
   alertCatalogueMarkdown,
+  catalogueProblems,
   defaultRuleGroups,
   driftRules,
   durationSeconds,
@@ -741,6 +742,11 @@ describe("rule builders", () => {
       /duplicate rule group name "mlops-model-drift"/,
     );
     expect(durationSeconds("3d")).toBe(259200);
+    expect(catalogueProblems()).toEqual([]);
+    expect(catalogueProblems({ gpuIdle: { threshold: 2 }, drift: { for: "soon" } })).toEqual([
+      "gpuIdle.threshold: 2 must be strictly between 0 and 1",
+      'drift.for: "soon" is not a Prometheus duration like 5m, 6h or 3d',
+    ]);
   });
 });
 
