@@ -11,6 +11,7 @@
  * Sources for thresholds and metric names are cited next to each default.
  */
 import { stringify } from "yaml";
+import { z } from "zod";
 
 /** Alert severity, the `severity` label Alertmanager routes on. */
 export const Severity = {
@@ -934,6 +935,107 @@ export function catalogueProblems(params: CatalogueParams = {}): string[] {
     }
   });
 }
+
+const burnRateWindowSchema = z.object({ long: z.string(), short: z.string(), burnRate: z.number() }).strict();
+const sloCommonShape = {
+  name: z.string().optional(),
+  target: z.number().optional(),
+  by: z.array(z.string()).optional(),
+  matchers: z.string().optional(),
+  pageWindows: z.array(burnRateWindowSchema).optional(),
+  ticketWindows: z.array(burnRateWindowSchema).optional(),
+  extraWindows: z.array(z.string()).optional(),
+  pageFor: z.string().optional(),
+  ticketFor: z.string().optional(),
+};
+
+/**
+ * Runtime schema of {@link CatalogueParams}: the shape (unknown fields rejected), then every
+ * builder's own checks ({@link catalogueProblems}) as issues at the family's path. @internal
+ */
+export const catalogueParamsSchema = z
+  .strictObject({
+    errorSlo: z
+      .object({
+        ...sloCommonShape,
+        errorCounter: z.string().optional(),
+        errorMatchers: z.string().optional(),
+        successCounter: z.string().optional(),
+        successMatchers: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+    latencySlo: z
+      .object({
+        ...sloCommonShape,
+        histogram: z.string().optional(),
+        thresholdSeconds: z.number().optional(),
+      })
+      .strict()
+      .optional(),
+    gpuIdle: z
+      .object({
+        metric: z.string().optional(),
+        percent: z.boolean().optional(),
+        podLabel: z.string().optional(),
+        namespaceLabel: z.string().optional(),
+        threshold: z.number().optional(),
+        window: z.string().optional(),
+        for: z.string().optional(),
+        matchers: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+    kueue: z
+      .object({
+        maxPending: z.number().optional(),
+        pendingFor: z.string().optional(),
+        inadmissibleFor: z.string().optional(),
+        matchers: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+    karpenter: z
+      .object({
+        window: z.string().optional(),
+        maxLaunchFailures: z.number().optional(),
+        unschedulableFor: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+    featureStore: z
+      .object({
+        maxStaleness: z.string().optional(),
+        for: z.string().optional(),
+        feastFreshness: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
+    mlflow: z
+      .object({
+        upMatchers: z.string().optional(),
+        for: z.string().optional(),
+        missingFor: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+    drift: z
+      .object({
+        threshold: z.number().optional(),
+        for: z.string().optional(),
+        matchers: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .superRefine((params, ctx) => {
+    // The builders' checks need well-typed input: only when the shape itself is valid.
+    if (ctx.issues.length > 0) return;
+    for (const problem of catalogueProblems(params)) {
+      const [path = "", message = problem] = problem.split(/: (.*)/s);
+      ctx.addIssue({ code: "custom", path: path.split("."), message });
+    }
+  });
 
 /** The rule-file shape of a group (what both the plain rule file and PrometheusRule spec hold). */
 export interface RenderedRule {

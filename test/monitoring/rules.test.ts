@@ -14,14 +14,17 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
+import type { z } from "zod";
 import { parse, stringify } from "yaml";
 import {
   ALERT_CATALOGUE,
   RuleParameterError,
   Severity,
   alertCatalogueMarkdown,
+  catalogueParamsSchema,
   catalogueProblems,
+  type CatalogueParams,
   defaultRuleGroups,
   driftRules,
   durationSeconds,
@@ -747,6 +750,28 @@ describe("rule builders", () => {
       "gpuIdle.threshold: 2 must be strictly between 0 and 1",
       'drift.for: "soon" is not a Prometheus duration like 5m, 6h or 3d',
     ]);
+  });
+});
+
+describe("CatalogueParams and its zod schema", () => {
+  it("describe the same shape", () => {
+    expectTypeOf<z.input<typeof catalogueParamsSchema>>().toEqualTypeOf<CatalogueParams>();
+    expectTypeOf<CatalogueParams>().toEqualTypeOf<z.input<typeof catalogueParamsSchema>>();
+  });
+
+  it("rejects unknown fields and reports the builders' problems at their paths", () => {
+    expect(catalogueParamsSchema.safeParse({}).success).toBe(true);
+    const issuesOf = (value: unknown) =>
+      catalogueParamsSchema.safeParse(value).error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`) ??
+      [];
+    expect(issuesOf({ kueue: { maxPending: 1.5 }, drift: { threshold: -1 } })).toEqual([
+      "kueue.maxPending: 1.5 must be a whole number, 0 or more",
+      "drift.threshold: -1 must be greater than 0",
+    ]);
+    const issues = issuesOf({ gpuIdle: { treshold: 0.1 }, errorSlo: { by: "namespace" } });
+    expect(issues).toHaveLength(2);
+    expect(issues.some((i) => i.startsWith("gpuIdle") && /treshold/.test(i))).toBe(true);
+    expect(issues.some((i) => i.startsWith("errorSlo.by"))).toBe(true);
   });
 });
 
