@@ -869,6 +869,53 @@ export function driftRules(params: DriftParams = {}): RuleGroup {
   };
 }
 
+export interface PushgatewayParams {
+  /**
+   * Matchers of the Pushgateway's scrape target. Default `job=~".*pushgateway.*"` (the Service of
+   * chart prometheus-pushgateway is named after the release and contains "pushgateway").
+   * @default "job=~\".*pushgateway.*\""
+   */
+  upMatchers?: string;
+  /** `for`. Default 10m (a restart must not fire). @default "10m" */
+  for?: string;
+}
+
+/**
+ * `PushgatewayDown` (warning). The batch alerts above read gauges the jobs push to the Pushgateway
+ * (https://github.com/prometheus/pushgateway#use-it); when it is down, or restarted without
+ * `--persistence.file`, those series vanish and the staleness and drift alerts go silent instead
+ * of firing, so its own availability is alerted on.
+ */
+export function pushgatewayRules(params: PushgatewayParams = {}): RuleGroup {
+  const c = new Checker();
+  const upMatchers = params.upMatchers ?? `job=~".*pushgateway.*"`;
+  const forDuration = params.for ?? "10m";
+  c.matchers("upMatchers", upMatchers);
+  if (upMatchers.trim() === "")
+    c.problems.push("upMatchers: must select the Pushgateway's target (empty selects every target)");
+  c.duration("for", forDuration, false);
+  c.done("Pushgateway");
+  return {
+    name: "mlops-pushgateway",
+    recordingRules: [],
+    alertingRules: [
+      {
+        alert: "PushgatewayDown",
+        expr: `${selector("up", upMatchers)} == 0`,
+        for: forDuration,
+        severity: Severity.Warning,
+        summary: "Pushgateway {{ $labels.instance }} is down",
+        description: `Prometheus cannot scrape the Pushgateway at {{ $labels.instance }} for ${forDuration}: batch jobs cannot push, and the materialisation and drift alerts cannot fire while their series are missing.`,
+        runbook: [
+          "1. kubectl get pods -n <monitoring namespace> -l app.kubernetes.io/name=prometheus-pushgateway; describe and read the logs of the failing pod.",
+          "2. After it is back, check that the materialisation and drift jobs push again (their last-success timestamps move); without persistence, old series are gone until the next push.",
+        ].join("\n"),
+        labels: {},
+      },
+    ],
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The catalogue and its renderings
 // ---------------------------------------------------------------------------------------------
@@ -891,6 +938,8 @@ export interface CatalogueParams {
   mlflow?: MlflowParams;
   /** Model drift ({@link driftRules}). @default {} */
   drift?: DriftParams;
+  /** Pushgateway availability ({@link pushgatewayRules}). @default {} */
+  pushgateway?: PushgatewayParams;
 }
 
 /**
@@ -907,6 +956,7 @@ export function defaultRuleGroups(params: CatalogueParams = {}): RuleGroup[] {
     featureStoreRules(params.featureStore),
     mlflowRules(params.mlflow),
     driftRules(params.drift),
+    pushgatewayRules(params.pushgateway),
   ];
 }
 
@@ -924,6 +974,7 @@ export function catalogueProblems(params: CatalogueParams = {}): string[] {
     ["featureStore", () => featureStoreRules(params.featureStore)],
     ["mlflow", () => mlflowRules(params.mlflow)],
     ["drift", () => driftRules(params.drift)],
+    ["pushgateway", () => pushgatewayRules(params.pushgateway)],
   ];
   return families.flatMap(([key, build]) => {
     try {
@@ -1025,6 +1076,10 @@ export const catalogueParamsSchema = z
         for: z.string().optional(),
         matchers: z.string().optional(),
       })
+      .strict()
+      .optional(),
+    pushgateway: z
+      .object({ upMatchers: z.string().optional(), for: z.string().optional() })
       .strict()
       .optional(),
   })

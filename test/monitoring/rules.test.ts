@@ -37,6 +37,7 @@ import {
   leMatcher,
   mlflowRules,
   prometheusRuleManifest,
+  pushgatewayRules,
   renderGroups,
   renderRuleFile,
   type AlertingRule,
@@ -362,7 +363,7 @@ describe("promtool test rules: what fires", () => {
     expect(r.status).toBe(0);
   });
 
-  it("feature materialisation failure/staleness, Feast freshness, MLflow down/missing and drift fire", () => {
+  it("feature materialisation failure/staleness, Feast freshness, MLflow down/missing, drift and Pushgateway down fire", () => {
     const job = (j: string, extra: Record<string, string>) => ({ job: j, ...extra });
     const fv = (v: string) => job("feature-materialization", { project: "fraud", feature_view: v });
     const r = runUnitTests("batch.test.yml", [
@@ -442,6 +443,10 @@ describe("promtool test rules: what fires", () => {
           { series: sel("up", { job: "mlflow", instance: "10.0.0.7:5000" }), values: "1x10 0x50" },
           { series: sel("up", { job: "other", instance: "10.0.0.8:80" }), values: "0x60" },
           {
+            series: sel("up", { job: "prometheus-pushgateway", instance: "10.0.0.9:9091" }),
+            values: "1x10 0x50",
+          },
+          {
             series: sel("mlops_model_drift_score", job("model-drift", { model: "fraud" })),
             values: "0.35x60",
           },
@@ -463,6 +468,14 @@ describe("promtool test rules: what fires", () => {
             exp_alerts: [fires("MlflowDown", { job: "mlflow", instance: "10.0.0.7:5000" })],
           },
           { eval_time: "20m", alertname: "MlflowTargetMissing" },
+          { eval_time: "15m", alertname: "PushgatewayDown" },
+          {
+            eval_time: "25m",
+            alertname: "PushgatewayDown",
+            exp_alerts: [
+              fires("PushgatewayDown", { job: "prometheus-pushgateway", instance: "10.0.0.9:9091" }),
+            ],
+          },
           { eval_time: "20m", alertname: "ModelDrift" },
           {
             eval_time: "40m",
@@ -540,6 +553,10 @@ describe("promtool test rules: what fires", () => {
             values: "600x240",
           },
           { series: sel("up", { job: "mlflow", instance: "10.0.0.7:5000" }), values: "1x240" },
+          {
+            series: sel("up", { job: "prometheus-pushgateway", instance: "10.0.0.9:9091" }),
+            values: "1x240",
+          },
           {
             series: sel("mlops_model_drift_score", { job: "model-drift", model: "fraud" }),
             values: "0.05x240",
@@ -738,6 +755,11 @@ describe("rule builders", () => {
       "upMatchers: must select MLflow's target (empty selects every target)",
     ]);
     expect(problems(() => driftRules({ threshold: 0 }))).toEqual(["threshold: 0 must be greater than 0"]);
+    expect(pushgatewayRules({ upMatchers: 'job="pgw"' }).alertingRules[0]?.expr).toBe('up{job="pgw"} == 0');
+    expect(problems(() => pushgatewayRules({ upMatchers: "job=pgw", for: "10" }))).toEqual([
+      'upMatchers: "job=pgw" is not a list of label matchers like namespace="serving"',
+      'for: "10" is not a Prometheus duration like 5m, 6h or 3d',
+    ]);
     expect(() => featureStoreRules({ maxStaleness: "1.5h" })).toThrow(
       /maxStaleness: "1.5h" is not a Prometheus duration/,
     );
