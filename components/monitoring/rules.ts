@@ -1179,9 +1179,9 @@ export const ALERT_CATALOGUE: readonly CatalogueEntry[] = defaultRuleGroups().fl
   })),
 );
 
-/** The catalogue as a Markdown table (templates shown as `<label>`). */
+/** The catalogue as a Markdown table (label templates shown as `{label}`; `<label>` would be read as HTML by Markdown renderers). */
 export function alertCatalogueMarkdown(entries: readonly CatalogueEntry[] = ALERT_CATALOGUE): string {
-  const text = (s: string) => s.replace(/\{\{ \$labels\.([a-zA-Z_]+) \}\}/g, "<$1>").replace(/\|/g, "\\|");
+  const text = (s: string) => s.replace(/\{\{ \$labels\.([a-zA-Z_]+) \}\}/g, "{$1}").replace(/\|/g, "\\|");
   return [
     "| alert | severity | for | summary |",
     "| --- | --- | --- | --- |",

@@ -847,7 +847,7 @@ describe("renderings", () => {
     const md = alertCatalogueMarkdown();
     expect(md.split("\n")).toHaveLength(ALERT_CATALOGUE.length + 2);
     expect(md).toContain(
-      "| `GpuAllocatedButIdle` | warning | 30m | GPU <gpu> of pod <namespace>/<pod> is allocated but idle |",
+      "| `GpuAllocatedButIdle` | warning | 30m | GPU {gpu} of pod {namespace}/{pod} is allocated but idle |",
     );
   });
 });
