@@ -320,7 +320,7 @@ function sloGroup(
     `1. Open the serving dashboard for ${who} and find when the ${what.noun} started.`,
     `2. ${what.runbookCause}`,
     "3. If a new model version or config was rolled out just before, roll it back (previous InferenceService revision / canary traffic 0).",
-    `4. Check the recorded ratios ${what.record}_rate5m and _rate1h{slo="${slo.name}"} to see whether the burn is ongoing.`,
+    `4. Query the recorded ratios ${slo.windows.map((w) => `${what.record}_rate${w}`).join(", ")} (label slo="${slo.name}") to see whether the burn is ongoing.`,
   ].join("\n");
   const alertingRules: AlertingRule[] = [];
   if (slo.pageWindows.length > 0)
