@@ -262,7 +262,7 @@ describe("resolveAlertingArgs: problems", () => {
         ],
       }),
     ).toEqual([
-      "receivers[0].slack.apiUrl: unknown key; remove them or check the spelling",
+      "receivers[0].slack.apiUrl: unknown key; remove it or check the spelling",
       "receivers[1].webhook.url: must not contain credentials (it is not a secret in the rendered config); put the token in credentialsSecret",
       "receivers[2].webhook.url: must not have a query string or fragment (tokens in URLs end up in the config); put the token in credentialsSecret",
       'receivers[3].webhook.url: must be an absolute http(s) URL such as "https://hooks.example.com/alerts"',
@@ -337,7 +337,7 @@ describe("resolveAlertingArgs: problems", () => {
       }),
     ).toEqual([
       'receivers[0].webhook.authorizationType: must not be "Basic" (Alertmanager rejects it in authorization; use a token scheme)',
-      "receiver: unknown key; remove them or check the spelling",
+      "receiver: unknown key; remove it or check the spelling",
     ]);
   });
 });
