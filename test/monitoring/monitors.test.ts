@@ -260,6 +260,27 @@ describe("scrapeTargetManifests (gmp)", () => {
     });
   });
 
+  it("every RelabelAction is accepted by both CRDs (each rendered object validates)", () => {
+    for (const action of Object.values(RelabelAction)) {
+      const byName = action === RelabelAction.labelDrop || action === RelabelAction.labelKeep;
+      const relabel = byName
+        ? { action, regex: "le" }
+        : { action, sourceLabels: ["__name__"], regex: "x_.*" };
+      for (const backend of Object.values(ScrapeBackend)) {
+        const m = manifest({
+          ...MLFLOW,
+          backend,
+          kind: MonitorKind.podMonitor,
+          endpoints: [{ port: "http", metricRelabelings: [relabel] }],
+        });
+        const endpoints = (m.spec.endpoints ?? m.spec.podMetricsEndpoints) as Record<string, unknown>[];
+        expect(
+          endpoints[0]![backend === ScrapeBackend.gmp ? "metricRelabeling" : "metricRelabelings"],
+        ).toEqual([relabel]);
+      }
+    }
+  });
+
   it("rejects what PodMonitoring cannot express, each at its path", () => {
     expect(
       problems({
