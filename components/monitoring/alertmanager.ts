@@ -62,7 +62,7 @@ export type MatchOperator = (typeof MatchOperator)[keyof typeof MatchOperator];
 /** A key of a Kubernetes Secret in the Alertmanager's namespace (mounted through `spec.secrets`). */
 export interface SecretKeyRefArgs {
   /** The Secret's name (a DNS-1123 subdomain). */
-  secretName: string;
+  name: string;
   /** The key inside the Secret whose value is the secret (letters, digits, '-', '_', '.'). */
   key: string;
 }
@@ -236,7 +236,7 @@ const labelNameSchema = z.string().regex(LABEL_NAME, {
 
 const secretKeyRefSchema = z
   .object({
-    secretName: z
+    name: z
       .string()
       .max(253, { message: "must be at most 253 characters" })
       .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
@@ -670,8 +670,8 @@ export function renderAlertmanagerConfig(
   const dir = secretMountDir.replace(/\/+$/, "");
   const mounts = new Map<string, AlertmanagerSecretMount>();
   const file = (ref: SecretKeyRefArgs): string => {
-    const path = `${dir}/${ref.secretName}/${ref.key}`;
-    mounts.set(path, { secretName: ref.secretName, key: ref.key, path });
+    const path = `${dir}/${ref.name}/${ref.key}`;
+    mounts.set(path, { secretName: ref.name, key: ref.key, path });
     return path;
   };
   const receivers: Record<string, unknown>[] = [{ name: NULL_RECEIVER }];

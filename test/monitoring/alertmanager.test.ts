@@ -60,24 +60,24 @@ const ARGS: AlertingArgs = {
     {
       name: "oncall-pager",
       kind: ReceiverKind.pagerduty,
-      pagerduty: { routingKeySecret: { secretName: "pagerduty", key: "routing-key" } },
+      pagerduty: { routingKeySecret: { name: "pagerduty", key: "routing-key" } },
     },
     {
       name: "slack-warnings",
       kind: ReceiverKind.slack,
-      slack: { apiUrlSecret: { secretName: "slack", key: "warnings-url" }, channel: "#alerts" },
+      slack: { apiUrlSecret: { name: "slack", key: "warnings-url" }, channel: "#alerts" },
     },
     {
       name: "ml-team-slack",
       kind: ReceiverKind.slack,
-      slack: { apiUrlSecret: { secretName: "slack", key: "ml-url" }, channel: "#ml-team" },
+      slack: { apiUrlSecret: { name: "slack", key: "ml-url" }, channel: "#ml-team" },
     },
     {
       name: "serving-webhook",
       kind: ReceiverKind.webhook,
       webhook: {
         url: "https://hooks.example.com/alertmanager",
-        credentialsSecret: { secretName: "serving-hook", key: "token" },
+        credentialsSecret: { name: "serving-hook", key: "token" },
       },
     },
   ],
@@ -162,7 +162,7 @@ describe("resolveAlertingArgs: problems", () => {
   const pager = (name: string) => ({
     name,
     kind: "pagerduty",
-    pagerduty: { routingKeySecret: { secretName: "pd", key: "key" } },
+    pagerduty: { routingKeySecret: { name: "pd", key: "key" } },
   });
   const problemsOf = (args: unknown) => {
     const r = resolveAlertingArgs(args);
@@ -198,8 +198,8 @@ describe("resolveAlertingArgs: problems", () => {
           {
             name: "w",
             kind: "webhook",
-            webhook: { url: "https://h.example.com/", credentialsSecret: { secretName: "h", key: "t" } },
-            slack: { apiUrlSecret: { secretName: "s", key: "u" } },
+            webhook: { url: "https://h.example.com/", credentialsSecret: { name: "h", key: "t" } },
+            slack: { apiUrlSecret: { name: "s", key: "u" } },
           },
         ],
       }),
@@ -214,13 +214,13 @@ describe("resolveAlertingArgs: problems", () => {
       problemsOf({
         receivers: [
           { name: "p", kind: "pagerduty", pagerduty: {} },
-          { name: "s", kind: "slack", slack: { apiUrlSecret: { secretName: "Slack_Secret", key: "a/b" } } },
+          { name: "s", kind: "slack", slack: { apiUrlSecret: { name: "Slack_Secret", key: "a/b" } } },
           { name: "w", kind: "webhook", webhook: { url: "https://h.example.com/" } },
         ],
       }),
     ).toEqual([
       "receivers[0].pagerduty.routingKeySecret: required (object)",
-      "receivers[1].slack.apiUrlSecret.secretName: must be a Kubernetes Secret name (lowercase letters, digits, '-', '.')",
+      "receivers[1].slack.apiUrlSecret.name: must be a Kubernetes Secret name (lowercase letters, digits, '-', '.')",
       "receivers[1].slack.apiUrlSecret.key: must be a Secret key (letters, digits, '-', '_', '.')",
       "receivers[2].webhook.credentialsSecret: required (object)",
     ]);
@@ -235,7 +235,7 @@ describe("resolveAlertingArgs: problems", () => {
             kind: "slack",
             slack: {
               apiUrl: "https://hooks.slack.com/services/x",
-              apiUrlSecret: { secretName: "s", key: "u" },
+              apiUrlSecret: { name: "s", key: "u" },
             },
           },
           {
@@ -243,7 +243,7 @@ describe("resolveAlertingArgs: problems", () => {
             kind: "webhook",
             webhook: {
               url: "https://user:pw@h.example.com/",
-              credentialsSecret: { secretName: "h", key: "t" },
+              credentialsSecret: { name: "h", key: "t" },
             },
           },
           {
@@ -251,13 +251,13 @@ describe("resolveAlertingArgs: problems", () => {
             kind: "webhook",
             webhook: {
               url: "https://h.example.com/?token=abc",
-              credentialsSecret: { secretName: "h", key: "t" },
+              credentialsSecret: { name: "h", key: "t" },
             },
           },
           {
             name: "w3",
             kind: "webhook",
-            webhook: { url: "not a url", credentialsSecret: { secretName: "h", key: "t" } },
+            webhook: { url: "not a url", credentialsSecret: { name: "h", key: "t" } },
           },
         ],
       }),
@@ -329,7 +329,7 @@ describe("resolveAlertingArgs: problems", () => {
             kind: "webhook",
             webhook: {
               url: "https://h.example.com/",
-              credentialsSecret: { secretName: "h", key: "t" },
+              credentialsSecret: { name: "h", key: "t" },
               authorizationType: "Basic",
             },
           },
