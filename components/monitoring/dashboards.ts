@@ -88,11 +88,20 @@ export interface Thresholds {
   steps: { color: string; value: number | null }[];
 }
 
+/** Template variable types used (Grafana variable `type`). */
+export const VariableType = {
+  /** A datasource picker (`query` is the datasource plugin id). */
+  Datasource: "datasource",
+  /** A query variable (`label_values(<selector>, <label>)`). */
+  Query: "query",
+} as const;
+export type VariableType = (typeof VariableType)[keyof typeof VariableType];
+
 /** A template variable: the Prometheus datasource picker, or a `label_values` query. */
 export interface TemplateVariable {
   name: string;
   label: string;
-  type: "datasource" | "query";
+  type: VariableType;
   query: string | { query: string; refId: string };
   datasource?: DatasourceRef;
   includeAll?: boolean;
@@ -217,7 +226,7 @@ export function datasourceVariable(): TemplateVariable {
   return {
     name: DATASOURCE_VARIABLE,
     label: "Data source",
-    type: "datasource",
+    type: VariableType.Datasource,
     query: "prometheus",
     current: {},
     hide: 0,
@@ -238,7 +247,7 @@ export function labelVariable(
   return {
     name,
     label,
-    type: "query",
+    type: VariableType.Query,
     datasource: DS,
     query: { query: q, refId: "PrometheusVariableQueryEditor-VariableQuery" },
     includeAll: true,
@@ -456,6 +465,17 @@ export function servingDashboard(params: ServingDashboardParams = {}): Dashboard
   const errorSlo = params.errorSlo ?? "serving-errors";
   const latencySlo = params.latencySlo ?? "serving-latency";
   const dep = params.deploymentRegex ?? ".*-predictor.*";
+  const problems: string[] = [];
+  for (const [key, v] of [
+    ["errorSlo", errorSlo],
+    ["latencySlo", latencySlo],
+  ] as const)
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v))
+      problems.push(`${key}: "${v}" must be lowercase letters, digits and dashes (an SLO name of rules.ts)`);
+  if (dep === "" || /["\\\n]/.test(dep))
+    problems.push(`deploymentRegex: "${dep}" must be non-empty, without quotes, backslashes or newlines`);
+  if (problems.length > 0)
+    throw new Error(`invalid serving dashboard parameters:\n  ${problems.join("\n  ")}`);
   const ns = `namespace=~"$namespace"`;
   const model = `model_name=~"$model"`;
   const quantile = (q: number) => ({
@@ -1081,7 +1101,7 @@ export function metricsReferenced(expr: string): string[] {
     i = j + 1;
     return s;
   };
-  /** Skips from an opening bracket to its match, returning the `__name__` equality value if any. */
+  /** Skips a `{…}` matcher block; a `__name__="…"` matcher names a metric, which is added. */
   const skipBraces = (): void => {
     // at '{'
     i++;
@@ -1178,7 +1198,7 @@ export function dashboardExprs(d: Dashboard): { where: string; expr: string }[] 
   };
   walk(d.panels);
   for (const v of d.templating.list) {
-    if (v.type !== "query") continue;
+    if (v.type !== VariableType.Query) continue;
     const q = typeof v.query === "string" ? v.query : v.query.query;
     const m = /^label_values\((.*),\s*[a-zA-Z_][a-zA-Z0-9_]*\s*\)$/s.exec(q);
     if (m) out.push({ where: `${d.uid} variable ${v.name}`, expr: m[1] as string });

@@ -18,6 +18,7 @@ import {
   PanelType,
   SCHEMA_VERSION,
   Unit,
+  VariableType,
   dashboard,
   dashboardConfigMap,
   dashboardExprs,
@@ -122,6 +123,17 @@ describe("dashboard structure", () => {
     expect(exprs).toContain("kube_deployment_status_replicas_available");
   });
 
+  it("serving parameters: custom SLO names reach the queries, bad ones are rejected", () => {
+    const exprs = dashboardExprs(servingDashboard({ errorSlo: "kserve-errors", deploymentRegex: "fraud-.*" }))
+      .map((e) => e.expr)
+      .join("\n");
+    expect(exprs).toContain(`slo="kserve-errors"`);
+    expect(exprs).toContain(`deployment=~"fraud-.*"`);
+    expect(() => servingDashboard({ errorSlo: "Bad Name", deploymentRegex: 'x"} or vector(1) #' })).toThrow(
+      /errorSlo: "Bad Name"[\s\S]*deploymentRegex/,
+    );
+  });
+
   it("rejects a bad uid", () => {
     expect(() => dashboard("has space", "t", "d", [], [])).toThrow(/uid/);
   });
@@ -174,7 +186,7 @@ describe("metric check", () => {
         {
           name: "x",
           label: "x",
-          type: "query",
+          type: VariableType.Query,
           query: { query: "label_values(nonexistent_variable_metric, x)", refId: "A" },
           current: {},
           hide: 0,
