@@ -7,7 +7,7 @@
  *
  * Pure data and pure functions; nothing here talks to Pulumi or a cluster.
  */
-import { PUSHED_METRICS, SLO_RECORDS } from "./rules";
+import { PUSHED_METRICS, SLO_RECORDS, gpuIdleRules } from "./rules";
 
 // ---------------------------------------------------------------------------------------------
 // Model
@@ -299,6 +299,12 @@ const RATE = "$__rate_interval";
  * The idle threshold (0.1 over 30m) is the default of `gpuIdleRules` in rules.ts.
  */
 export function gpuFleetDashboard(): Dashboard {
+  /** The `GpuAllocatedButIdle` alert expression itself, so the stat and the alert cannot disagree. */
+  const gpuIdleAlertExpr = (): string => {
+    const rule = gpuIdleRules().alertingRules.find((r) => r.alert === "GpuAllocatedButIdle");
+    if (!rule) throw new Error("rules.ts has no GpuAllocatedButIdle alert");
+    return rule.expr;
+  };
   const ns = `namespace=~"$namespace"`;
   return dashboard(
     "mlops-gpu-fleet",
@@ -323,7 +329,7 @@ export function gpuFleetDashboard(): Dashboard {
           },
           {
             type: PanelType.Stat,
-            title: "Allocated but idle (30m avg < 10%)",
+            title: "Allocated but idle (alert condition)",
             description: "Same condition as the GpuAllocatedButIdle alert (rules.ts gpuIdleRules defaults).",
             unit: Unit.Short,
             thresholds: [
@@ -332,7 +338,7 @@ export function gpuFleetDashboard(): Dashboard {
             ],
             queries: [
               {
-                expr: `count(avg_over_time(DCGM_FI_PROF_GR_ENGINE_ACTIVE{pod!=""}[30m]) < 0.1) or vector(0)`,
+                expr: `count(${gpuIdleAlertExpr()}) or vector(0)`,
                 legend: "idle",
               },
             ],

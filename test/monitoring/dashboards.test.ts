@@ -30,7 +30,12 @@ import {
   type Dashboard,
   type Panel,
 } from "../../components/monitoring/dashboards";
-import { PUSHED_METRICS, SLO_RECORDS, defaultRuleGroups } from "../../components/monitoring/rules";
+import {
+  PUSHED_METRICS,
+  SLO_RECORDS,
+  defaultRuleGroups,
+  gpuIdleRules,
+} from "../../components/monitoring/rules";
 
 const DASHBOARDS = defaultDashboards();
 const RECORDED = defaultRuleGroups().flatMap((g) => g.recordingRules.map((r) => r.record));
@@ -132,6 +137,12 @@ describe("dashboard structure", () => {
     expect(() => servingDashboard({ errorSlo: "Bad Name", deploymentRegex: 'x"} or vector(1) #' })).toThrow(
       /errorSlo: "Bad Name"[\s\S]*deploymentRegex/,
     );
+  });
+
+  it("the GPU idle stat counts exactly the GpuAllocatedButIdle alert condition", () => {
+    const rule = gpuIdleRules().alertingRules[0];
+    const stat = allPanels(DASHBOARDS[0] as Dashboard).find((p) => p.title.startsWith("Allocated but idle"));
+    expect(stat?.targets[0]?.expr).toBe(`count(${rule?.expr ?? "missing"}) or vector(0)`);
   });
 
   it("rejects a bad uid", () => {
