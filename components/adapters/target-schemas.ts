@@ -6,12 +6,33 @@
  * @internal
  */
 import { z } from "zod";
-import { cidrSchema } from "../shared/schemas";
+import type { Problem } from "../shared/contract";
+import { cidrSchema, nonEmptyStringSchema as nonEmpty } from "../shared/schemas";
 import { input } from "../shared/validation";
 import { PRIVATE_SERVICE_ACCESS_CIDR_RULE } from "./gcp";
 import { AwsIdentityMode, DEFAULT_AWS_IDENTITY_MODE, GcpPrivateServiceAccess } from "./types";
 
-const nonEmpty = z.string().min(1, { message: "must not be empty" });
+/**
+ * The fields the identity mode needs (`oidcProviderArn` and `oidcProviderUrl` for "irsa",
+ * `clusterName` for "podIdentity", the default): the one place this rule is written; the schema
+ * below and the AWS adapter both apply it.
+ * @internal
+ */
+export function awsIdentityProblems(v: {
+  identityMode?: string | undefined;
+  oidcProviderArn?: unknown;
+  oidcProviderUrl?: unknown;
+  clusterName?: unknown;
+}): Problem[] {
+  const mode = v.identityMode ?? DEFAULT_AWS_IDENTITY_MODE;
+  const needed =
+    mode === AwsIdentityMode.irsa
+      ? (["oidcProviderArn", "oidcProviderUrl"] as const)
+      : (["clusterName"] as const);
+  return needed
+    .filter((key) => v[key] === undefined || v[key] === null || v[key] === "")
+    .map((key) => ({ path: [key], message: `required when identityMode is "${mode}"` }));
+}
 
 /** Runtime schema of `AwsTargetArgs`, with the identity mode's required fields.  @internal */
 export const awsTargetArgsSchema = z
@@ -29,20 +50,8 @@ export const awsTargetArgsSchema = z
   })
   .strict()
   .superRefine((v, ctx) => {
-    const mode = v.identityMode ?? DEFAULT_AWS_IDENTITY_MODE;
-    if (mode === AwsIdentityMode.irsa) {
-      for (const key of ["oidcProviderArn", "oidcProviderUrl"] as const) {
-        if (v[key] === undefined) {
-          ctx.addIssue({ code: "custom", path: [key], message: 'required when identityMode is "irsa"' });
-        }
-      }
-    } else if (v.clusterName === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["clusterName"],
-        message: 'required when identityMode is "podIdentity"',
-      });
-    }
+    for (const p of awsIdentityProblems(v))
+      ctx.addIssue({ code: "custom", path: p.path, message: p.message });
   });
 
 /** Runtime schema of `GcpTargetArgs`.  @internal */

@@ -764,13 +764,13 @@ describe("AWS adapter input validation", () => {
 
   it("names both missing OIDC settings for irsa", async () => {
     const message = await failureOf({ aws: { ...NETWORK, identityMode: "irsa" } });
-    expect(message).toContain('args.aws.oidcProviderArn: required when args.aws.identityMode is "irsa"');
-    expect(message).toContain('args.aws.oidcProviderUrl: required when args.aws.identityMode is "irsa"');
+    expect(message).toContain('args.aws.oidcProviderArn: required when identityMode is "irsa"');
+    expect(message).toContain('args.aws.oidcProviderUrl: required when identityMode is "irsa"');
   });
 
   it("defaults to podIdentity, so a missing cluster name fails without an explicit mode", async () => {
     const message = await failureOf({ aws: { ...NETWORK, oidcProviderUrl: `https://${ISSUER}` } });
-    expect(message).toContain('args.aws.clusterName: required when args.aws.identityMode is "podIdentity"');
+    expect(message).toContain('args.aws.clusterName: required when identityMode is "podIdentity"');
     expect(message).not.toContain("oidcProvider");
   });
 
@@ -789,7 +789,7 @@ describe("AWS adapter input validation", () => {
 
   it("names the missing cluster name for podIdentity", async () => {
     expect(await failureOf({ aws: { ...NETWORK, identityMode: "podIdentity" } })).toMatch(
-      /args\.aws\.clusterName: required when args\.aws\.identityMode is "podIdentity"/,
+      /args\.aws\.clusterName: required when identityMode is "podIdentity"/,
     );
   });
 

@@ -16,6 +16,8 @@ import type {
   TargetSettings,
 } from "../types";
 import { AwsIdentityMode, DEFAULT_AWS_IDENTITY_MODE, Target } from "../types";
+import { problemLine } from "../../shared/contract";
+import { awsIdentityProblems } from "../target-schemas";
 import { createElastiCacheValkey } from "./elasticache";
 import { createWorkloadIdentity, type AwsIdentity } from "./identity";
 import { awsIngressExposure } from "./ingress";
@@ -47,41 +49,24 @@ export {
 } from "./network";
 export { ALB_INGRESS_CLASS, ALB_SSL_POLICY, AWS_INGRESS_CLASSES, albIngressAnnotations } from "./ingress";
 
-function isSet(value: pulumi.Input<string> | undefined): value is pulumi.Input<string> {
-  return value !== undefined && value !== null && value !== "";
-}
-
 /**
- * Checks that `target` has what its identity mode needs and returns the resolved identity.
- * Throws one Error listing every problem as `args.aws.<key>: <what is wrong>`.
+ * Checks that `target` has what its identity mode needs (`awsIdentityProblems`, the rule the
+ * target schema applies too) and returns the resolved identity. Throws one Error listing every
+ * problem as `args.aws.<key>: <what is wrong>`.
  */
 export function resolveAwsIdentity(target: AwsTargetArgs, where: string): AwsIdentity {
-  const mode = target.identityMode ?? DEFAULT_AWS_IDENTITY_MODE;
-  const problems: string[] = [];
-  const missing = (key: string) =>
-    problems.push(`args.aws.${key}: required when args.aws.identityMode is "${mode}"`);
-  let identity: AwsIdentity | undefined;
-  if (mode === AwsIdentityMode.irsa) {
-    const { oidcProviderArn, oidcProviderUrl } = target;
-    if (!isSet(oidcProviderArn)) missing("oidcProviderArn");
-    if (!isSet(oidcProviderUrl)) missing("oidcProviderUrl");
-    if (isSet(oidcProviderArn) && isSet(oidcProviderUrl))
-      identity = { mode, oidcProviderArn, oidcProviderUrl };
-  } else if (mode === AwsIdentityMode.podIdentity) {
-    const { clusterName } = target;
-    if (isSet(clusterName)) identity = { mode, clusterName };
-    else missing("clusterName");
-  } else {
-    problems.push(
-      `args.aws.identityMode: must be one of ${Object.values(AwsIdentityMode)
-        .map((m) => JSON.stringify(m))
-        .join(", ")}`,
-    );
-  }
-  if (identity === undefined || problems.length > 0) {
+  const modes: string[] = Object.values(AwsIdentityMode);
+  const problems =
+    target.identityMode !== undefined && !modes.includes(target.identityMode)
+      ? [`args.aws.identityMode: must be one of ${modes.map((m) => JSON.stringify(m)).join(", ")}`]
+      : awsIdentityProblems(target).map((p) => problemLine(p, "args.aws"));
+  if (problems.length > 0) {
     throw new Error(`invalid AWS target settings for ${where}:\n  ${problems.join("\n  ")}`);
   }
-  return identity;
+  const mode = target.identityMode ?? DEFAULT_AWS_IDENTITY_MODE;
+  return mode === AwsIdentityMode.irsa
+    ? { mode, oidcProviderArn: target.oidcProviderArn!, oidcProviderUrl: target.oidcProviderUrl! }
+    : { mode, clusterName: target.clusterName! };
 }
 
 /** The provider's region and account, each read once and only when a child needs it. */
