@@ -619,9 +619,16 @@ describe("the default inhibit rule on the real Alertmanager", () => {
     })();
     await Promise.race([ready, spawnError]);
   });
-  afterAll(() => {
-    child?.kill();
-    rmSync(dir, { recursive: true, force: true });
+  afterAll(async () => {
+    // Alertmanager writes its silences and notification log on shutdown: wait for it to exit
+    // before removing its storage directory, or the removal races those writes (ENOTEMPTY).
+    const running = child;
+    if (running && running.exitCode === null && running.signalCode === null) {
+      const exited = new Promise<void>((resolve) => running.once("exit", () => resolve()));
+      running.kill();
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   });
 
   it("a critical alert suppresses the warning with the same alertname and namespace, and only that", async () => {
