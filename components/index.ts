@@ -49,6 +49,13 @@ export {
 } from "./shared/restricted-namespace";
 export { SecureWorkload, SECURE_WORKLOAD_TYPE, type SecureWorkloadArgs } from "./shared/secure-workload";
 export type { ContainerResources } from "./shared/k8s";
+export { ScrapeBackend, MonitorKind, ScrapeScheme } from "./shared/monitors";
+export {
+  createScrapeTarget,
+  type ClusterMonitoring,
+  type WorkloadScrapeTarget,
+  type ScrapeTargetPlacement,
+} from "./shared/scrape-target";
 export {
   GPU_NODE_LABELS,
   GPU_TAINT,
@@ -61,6 +68,9 @@ export {
   defaultGpuPools,
   existingClusterHandle,
   type ExistingClusterHandleArgs,
+  type ExistingClusterMonitoringArgs,
+  type ClusterMonitoringArgs,
+  PROMETHEUS_OPERATOR_CRDS_CHART,
   type GpuTrainingClusterArgs,
   type GpuPoolArgs,
   type AwsClusterArgs,

@@ -11,7 +11,7 @@
  *
  * Versions: the configuration must pass amtool 0.25.0 (Debian bookworm, CI) and run on
  * Alertmanager v0.34.0 (kube-prometheus-stack 88.5.3), so it uses only fields both accept
- * (issue9-research.md §6): `matchers` / `source_matchers` / `target_matchers` (Alertmanager
+ * (docs/design/monitoring-research.md §6): `matchers` / `source_matchers` / `target_matchers` (Alertmanager
  * ≥ 0.22), Slack `api_url_file` (≥ 0.22), PagerDuty `routing_key_file` (0.25.0, #3107) and the
  * webhook's `http_config.authorization.credentials_file`; not the webhook `url_file` (0.26.0,
  * #3223: amtool 0.25 fails with "field url_file not found in type config.plain").
@@ -19,6 +19,7 @@
 import { stringify } from "yaml";
 import { z } from "zod";
 import { resolveWith, type Problem, type Resolution } from "../shared/contract";
+import { durationMs } from "../shared/duration";
 
 /**
  * Where the Alertmanager custom resource mounts each Secret listed in `spec.secrets`: "The Secrets
@@ -208,21 +209,6 @@ export interface AlertingArgs {
 
 // ---------------------------------------------------------------------------------------------
 // Schemas (field shapes only; the cross-field rules are resolveAlertingArgs's)
-
-/**
- * A duration as Alertmanager parses it (prometheus/common `model.ParseDuration`: units y w d h m s
- * ms, largest first, each at most once); zero is rejected by the rules (Alertmanager refuses a
- * zero `group_interval` and `repeat_interval`).
- */
-const DURATION = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
-const DURATION_MS = [365 * 86_400_000, 7 * 86_400_000, 86_400_000, 3_600_000, 60_000, 1000, 1];
-
-/** Milliseconds of an Alertmanager duration, or undefined when it does not parse.  @internal */
-export function durationMs(value: string): number | undefined {
-  const m = DURATION.exec(value);
-  if (!m || value === "") return undefined;
-  return DURATION_MS.reduce((sum, unit, i) => sum + Number(m[i + 1] ?? 0) * unit, 0);
-}
 
 const durationSchema = z.string().refine((v) => (durationMs(v) ?? 0) > 0, {
   message: 'must be a positive duration such as "30s", "5m", "4h" or "1h30m"',

@@ -8,4 +8,4 @@
 export * from "./rules";
 export * from "./alertmanager";
 export * from "./dashboards";
-export * from "./monitors";
+export * from "../shared/monitors";

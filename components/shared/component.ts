@@ -183,3 +183,15 @@ function prefixRule(type: string, name: string): pulumi.ResourceTransformation {
     return undefined;
   };
 }
+
+/**
+ * Where a child of `component` goes, for code outside it that creates a child it owns (the cluster
+ * creates the monitor of its Karpenter sub-component under that sub-component): the component's
+ * name (the child's prefix) and options parented to it.
+ */
+export function childrenOf(component: MlopsComponent): Pick<ComponentContext, "name" | "opts"> {
+  return {
+    name: component.componentName,
+    opts: (extra?: ChildResourceOptions): ChildResourceOptions => ({ parent: component, ...extra }),
+  };
+}

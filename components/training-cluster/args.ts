@@ -3,6 +3,7 @@
  * interface and the zod schema that validates it (test/types.test.ts keeps the two in sync).
  */
 import { z } from "zod";
+import { ScrapeBackend } from "../shared/monitors";
 import { Target, TARGETS } from "../adapters";
 import { nested, resolveWith, type Problem, type Resolution } from "../shared/contract";
 import { resolvePlatform } from "../shared/component";
@@ -170,6 +171,12 @@ function clusterProblems(v: CheckedArgs): Problem[] {
     }
   }
   // Args a target cannot honour are errors, never silent no-ops.
+  if (v.monitoring?.backend === ScrapeBackend.gmp && v.target !== Target.gcp) {
+    problems.push({
+      path: ["monitoring", "backend"],
+      message: `"gmp" (Google Cloud Managed Service for Prometheus) needs target "gcp"; use "prometheusOperator" on target "${v.target}"`,
+    });
+  }
   const adopted = v.existing !== undefined || v.target === Target.local;
   if (adopted && v.protect === true) {
     problems.push({

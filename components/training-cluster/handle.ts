@@ -16,6 +16,8 @@ import {
 } from "../adapters";
 import { ENVIRONMENTS, type Environment } from "../shared/presets";
 import { describeIssue } from "../shared/contract";
+import { ScrapeBackend } from "../shared/monitors";
+import type { ClusterMonitoring } from "../shared/scrape-target";
 import { formatIssues } from "../shared/validation";
 import {
   GPU_NODE_LABELS,
@@ -31,8 +33,9 @@ export function handleOf(
   target: Target,
   environment: Environment,
   gpuPools: ResolvedGpuPool[],
+  monitoring: ClusterMonitoring | undefined,
 ): ClusterHandle {
-  return assemble({ ...built, target, environment, gpuPools });
+  return assemble({ ...built, target, environment, gpuPools, monitoring });
 }
 
 /** A handle from its parts: the GPU placement constants added, unset optional details left out. */
@@ -48,6 +51,7 @@ function assemble(parts: Omit<ClusterHandle, "gpuNodeLabels" | "gpuTaint">): Clu
     gpuNodeLabels: GPU_NODE_LABELS,
     gpuTaint: GPU_TAINT,
     gpuPools: parts.gpuPools,
+    ...(parts.monitoring !== undefined ? { monitoring: parts.monitoring } : {}),
   };
 }
 
@@ -72,6 +76,21 @@ export interface ExistingClusterHandleArgs {
    * taints them). @default []
    */
   gpuPools?: ResolvedGpuPool[];
+  /**
+   * Monitoring on this cluster: the components on it create monitors for their workloads, read by
+   * the given backend (the prometheus-operator CRDs, or GKE's GMP CRDs, must already be
+   * installed: the cluster's owner installed them). @default monitoring off (no monitors)
+   */
+  monitoring?: ExistingClusterMonitoringArgs;
+}
+
+/** Monitoring on a cluster created elsewhere (`ExistingClusterHandleArgs.monitoring`). */
+export interface ExistingClusterMonitoringArgs {
+  /**
+   * Who scrapes: "prometheusOperator" (ServiceMonitors, PodMonitors) or "gmp" (PodMonitoring;
+   * only on target "gcp"). @default "prometheusOperator"
+   */
+  backend?: ScrapeBackend;
 }
 
 /**
@@ -92,6 +111,18 @@ export function existingClusterHandle(args: ExistingClusterHandleArgs): ClusterH
   if (args.environment !== undefined && !(ENVIRONMENTS as readonly string[]).includes(args.environment)) {
     problems.push(`environment: must be one of ${ENVIRONMENTS.map((e) => JSON.stringify(e)).join(", ")}`);
   }
+  const backend = args.monitoring?.backend ?? ScrapeBackend.prometheusOperator;
+  if (!(Object.values(ScrapeBackend) as string[]).includes(backend)) {
+    problems.push(
+      `monitoring.backend: must be one of ${Object.values(ScrapeBackend)
+        .map((b) => JSON.stringify(b))
+        .join(", ")}`,
+    );
+  } else if (backend === ScrapeBackend.gmp && args.target !== Target.gcp) {
+    problems.push(
+      'monitoring.backend: "gmp" (Google Cloud Managed Service for Prometheus) needs target "gcp"',
+    );
+  }
   const details = z.unknown().superRefine((_, ctx) => checkClusterHandleDetails(args, [], [], ctx));
   const result = details.safeParse(undefined);
   if (!result.success) problems.push(...formatIssues(result.error));
@@ -103,6 +134,7 @@ export function existingClusterHandle(args: ExistingClusterHandleArgs): ClusterH
     environment: args.environment ?? "dev",
     clusterName: pulumi.output(args.clusterName),
     gpuPools: args.gpuPools ?? [],
+    monitoring: args.monitoring ? { backend, dependsOn: [] } : undefined,
   });
 }
 

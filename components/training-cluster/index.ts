@@ -24,6 +24,7 @@ import { adoptExistingCluster } from "./existing";
 import { createGcpCluster } from "./gcp";
 import { handleOf } from "./handle";
 import { installInClusterParts, LOCAL_QUEUE_NAME } from "./in-cluster";
+import { installClusterMonitoring } from "./monitoring";
 import {
   GPU_TRAINING_CLUSTER_TYPE,
   type BuiltCluster,
@@ -34,13 +35,18 @@ import {
 
 export * from "./args";
 export * from "./types";
-export { existingClusterHandle, type ExistingClusterHandleArgs } from "./handle";
+export {
+  existingClusterHandle,
+  type ExistingClusterHandleArgs,
+  type ExistingClusterMonitoringArgs,
+} from "./handle";
+export { PROMETHEUS_OPERATOR_CRDS_CHART } from "./monitoring";
 // The rest of the public surface of the cluster's parts (the package's entry point,
 // components/index.ts, imports the cluster only through this module).
 export type { AwsClusterArgs } from "./aws/args";
 export type { GcpClusterArgs } from "./gcp/args";
 export type { ExistingClusterArgs } from "./existing";
-export { GpuStack, type InClusterArgs, type TeamArgs } from "./in-cluster/args";
+export { GpuStack, type ClusterMonitoringArgs, type InClusterArgs, type TeamArgs } from "./in-cluster/args";
 export {
   TrainingJob,
   TRAINING_JOB_TYPE,
@@ -112,10 +118,12 @@ export class GpuTrainingCluster extends MlopsComponent {
       ...(a.clusterName !== undefined ? { clusterName: a.clusterName } : {}),
     };
     const built = CLUSTER_BUILDERS[a.existing ? Target.local : a.target](ctx, a);
-    const parts = installInClusterParts(ctx, built, a.gpuPools, a.inCluster);
+    // Monitoring first (the CRDs every monitor comes after), then the in-cluster parts.
+    const monitoring = installClusterMonitoring(ctx, built, a.inCluster.monitoring);
+    const parts = installInClusterParts(ctx, built, a.gpuPools, a.inCluster, monitoring);
     const pools = a.gpuPools;
 
-    this.handle = handleOf(built, a.target, a.environment, pools);
+    this.handle = handleOf(built, a.target, a.environment, pools, monitoring);
     this.provider = built.provider;
     this.kubeconfig = pulumi.secret(built.kubeconfig);
     this.clusterName = built.clusterName;

@@ -18,6 +18,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { AwsTargetArgs, GcpTargetArgs, Target } from "../adapters";
 import type { ComponentContext } from "../shared/component";
+import type { ClusterMonitoring, WorkloadScrapeTarget } from "../shared/scrape-target";
 import type { Environment } from "../shared/presets";
 
 /** The Pulumi type token of the component; errors of every builder are reported for it. */
@@ -123,6 +124,21 @@ export interface BuiltCluster {
   managedGpuMetrics?: boolean;
   /** Resources the in-cluster parts must wait for (node groups, Karpenter, ...). */
   ready: pulumi.Resource[];
+  /**
+   * Monitors of the platform workloads the builder installed (Karpenter, the AWS Load Balancer
+   * Controller), created by the cluster when monitoring is on, each under its owner. @default []
+   */
+  scrapeTargets?: PlatformScrapeTarget[];
+}
+
+/** A platform workload's scrape target, with the sub-component that owns it. */
+export interface PlatformScrapeTarget {
+  /** The owner's context: the monitor is its child `${owner.name}-<role>`. */
+  owner: Pick<ComponentContext, "name" | "opts">;
+  role: string;
+  target: WorkloadScrapeTarget;
+  /** What the monitor comes after (the owner's release). */
+  dependsOn: pulumi.Resource[];
 }
 
 /**
@@ -165,4 +181,11 @@ export interface ClusterHandle {
   gpuTaint: typeof GPU_TAINT;
   /** The cluster's GPU pools, defaults applied (none on an adopted cluster unless given). */
   gpuPools: ResolvedGpuPool[];
+  /**
+   * How workloads on the cluster are scraped, when monitoring is on (`monitoring.enabled` on the
+   * cluster, or given to `existingClusterHandle`): every component on the cluster then creates
+   * the monitors of its workloads (`createScrapeTarget`), after `dependsOn`. Undefined: monitoring
+   * is off, and no component creates a monitor.
+   */
+  monitoring?: ClusterMonitoring;
 }

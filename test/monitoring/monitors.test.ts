@@ -21,7 +21,7 @@ import {
   scrapeTargetManifests,
   type ScrapeTargetArgs,
   type ScrapeTargetManifest,
-} from "../../components/monitoring/monitors";
+} from "../../components/shared/monitors";
 import { pathString } from "../../components/shared/contract";
 import { validateJsonSchema, type JsonSchema } from "../schemas/validate";
 
@@ -219,6 +219,79 @@ describe("scrapeTargetManifests (prometheusOperator)", () => {
         kind: "PodMonitoring",
       }),
     ).toEqual(["/spec/endpoints: required", "/spec/podMetricsEndpoints: unknown field"]);
+  });
+});
+
+describe("endpoints behind Kubernetes authorisation (Kueue's secure metrics)", () => {
+  const KUEUE: ScrapeTargetArgs = {
+    kind: MonitorKind.serviceMonitor,
+    name: "kueue-controller",
+    namespace: "kueue-system",
+    selector: { "app.kubernetes.io/name": "kueue" },
+    endpoints: [
+      { port: "https", scheme: "https", serviceAccountToken: true, tls: { insecureSkipVerify: true } },
+    ],
+  };
+
+  it("sends the Prometheus's own token and skips verification of a self-signed certificate (schema-valid)", () => {
+    expect(manifest(KUEUE).spec["endpoints"]).toEqual([
+      {
+        port: "https",
+        path: "/metrics",
+        interval: "30s",
+        scheme: "https",
+        honorLabels: false,
+        bearerTokenFile: "/var/run/secrets/kubernetes.io/serviceaccount/token",
+        tlsConfig: { insecureSkipVerify: true },
+      },
+    ]);
+  });
+
+  it("never sends a token in clear text, nor with basic auth, nor on gmp; TLS needs a CA or an explicit skip, not both", () => {
+    const endpoint = (e: Record<string, unknown>) => ({ ...KUEUE, endpoints: [e] });
+    expect(problems(endpoint({ port: "http", serviceAccountToken: true }))).toEqual([
+      'endpoints[0].serviceAccountToken: needs scheme "https" (a token is never sent in clear text)',
+    ]);
+    const basicAuth = {
+      usernameSecret: { name: "s", key: "u" },
+      passwordSecret: { name: "s", key: "p" },
+    };
+    expect(
+      problems(
+        endpoint({
+          port: "https",
+          scheme: "https",
+          serviceAccountToken: true,
+          basicAuth,
+          tls: { insecureSkipVerify: true },
+        }),
+      ),
+    ).toEqual(["endpoints[0].serviceAccountToken: must not be set together with basicAuth"]);
+    expect(
+      problems({
+        ...KUEUE,
+        backend: "gmp",
+        kind: "podMonitor",
+        endpoints: [{ port: "https", scheme: "https", serviceAccountToken: true }],
+      }),
+    ).toContain(
+      'endpoints[0].serviceAccountToken: is not supported with backend "gmp" (GMP collectors do not send their token)',
+    );
+    expect(problems(endpoint({ port: "https", scheme: "https", tls: {} }))).toEqual([
+      "endpoints[0].tls.ca: required unless insecureSkipVerify is true",
+    ]);
+    expect(
+      problems(
+        endpoint({
+          port: "https",
+          scheme: "https",
+          tls: { insecureSkipVerify: true, caSource: "secret", ca: { name: "ca", key: "ca.crt" } },
+        }),
+      ),
+    ).toEqual(["endpoints[0].tls.insecureSkipVerify: must not be set together with ca"]);
+    expect(
+      problems(endpoint({ port: "https", scheme: "https", tls: { ca: { name: "ca", key: "ca.crt" } } })),
+    ).toEqual(["endpoints[0].tls.caSource: ca and caSource go together"]);
   });
 });
 

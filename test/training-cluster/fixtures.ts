@@ -3,6 +3,7 @@
  * built cluster (a k8s.Provider and nothing to wait for), the public handle of it, GPU pools,
  * teams, and a program that installs the in-cluster parts.
  */
+import type { ClusterMonitoring } from "../../components/shared/scrape-target";
 import { componentContext } from "../../components/shared/component";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -84,6 +85,8 @@ export interface Scenario {
   pools?: ResolvedGpuPool[];
   args?: InClusterArgs;
   handle?: Partial<Pick<BuiltCluster, "aws" | "gcp" | "managedGpuMetrics" | "ingressClassName">>;
+  /** The cluster's monitoring, as `installClusterMonitoring` makes it. @default off */
+  monitoring?: ClusterMonitoring;
 }
 
 /** A cluster handle on a kubeconfig provider named "cluster", with nothing to wait for. */
@@ -105,11 +108,14 @@ export function fakeBuiltCluster(s: Pick<Scenario, "driversPreinstalled" | "hand
  */
 export function fakeClusterHandle(
   h: Partial<
-    Pick<ClusterHandle, "target" | "environment" | "aws" | "gcp" | "ingressClassName" | "gpuPools">
+    Pick<
+      ClusterHandle,
+      "target" | "environment" | "aws" | "gcp" | "ingressClassName" | "gpuPools" | "monitoring"
+    >
   > = {},
 ): ClusterHandle {
-  const { target = "local", environment = "dev", gpuPools = [], ...details } = h;
-  return handleOf(fakeBuiltCluster({ handle: details }), target, environment, gpuPools);
+  const { target = "local", environment = "dev", gpuPools = [], monitoring, ...details } = h;
+  return handleOf(fakeBuiltCluster({ handle: details }), target, environment, gpuPools, monitoring);
 }
 
 /** A program that installs the in-cluster parts on a fake handle; `seen.parts` gets the result. */
@@ -125,6 +131,7 @@ export function inClusterProgram(s: Scenario = {}, seen: { parts?: InClusterPart
       handle,
       pools,
       resolvedInClusterArgs(parent, environment, handle, pools, s.args ?? { teams: TEAMS }),
+      s.monitoring,
     );
     return {};
   };

@@ -862,7 +862,7 @@ describe("bad input", () => {
             cluster: fakeBuiltCluster(),
             gpuStack: "none",
             dcgmExporter: false,
-            serviceMonitors: false,
+            monitoring: undefined,
           },
           { parent },
         );
@@ -905,5 +905,6 @@ function installInClusterPartsFor(ctx: ComponentContext, handle: BuiltCluster): 
     resolvedInClusterArgs(ctx.parent, ctx.environment, handle, [], {
       teams: [{ name: "vision", gpuQuota: 0, cpuQuota: "8", memoryQuota: "32Gi" }],
     }),
+    undefined,
   );
 }

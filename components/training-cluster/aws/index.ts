@@ -7,6 +7,7 @@
  */
 import { AwsIdentityMode, type AwsTargetArgs } from "../../adapters";
 import { movedFrom } from "../../shared/aliases";
+import { childrenOf } from "../../shared/component";
 import { physicalName, physicalNameBase, PhysicalNameKind } from "../../shared/names";
 import type { BuiltCluster, ResolvedGpuPool } from "../types";
 import type { ResolvedAwsClusterArgs } from "./args";
@@ -18,8 +19,8 @@ import {
   tagClusterSecurityGroup,
 } from "./eks";
 import { createClusterIdentity } from "./identity";
-import { Karpenter } from "./karpenter";
-import { AwsLoadBalancerController } from "./load-balancer-controller";
+import { Karpenter, karpenterScrapeTarget } from "./karpenter";
+import { AwsLoadBalancerController, loadBalancerControllerScrapeTarget } from "./load-balancer-controller";
 import { createNetwork, KARPENTER_DISCOVERY_TAG } from "./network";
 import { createSystemNodeGroup } from "./nodegroup";
 import type { ClusterBuildContext } from "../types";
@@ -178,6 +179,24 @@ export function createAwsCluster(
       karpenter.nodeClass,
       ...karpenter.nodePools,
       ...(lbController ? [lbController.release] : []),
+    ],
+    scrapeTargets: [
+      {
+        owner: childrenOf(karpenter),
+        role: "monitor",
+        target: karpenterScrapeTarget(),
+        dependsOn: [karpenter.release],
+      },
+      ...(lbController
+        ? [
+            {
+              owner: childrenOf(lbController),
+              role: "monitor",
+              target: loadBalancerControllerScrapeTarget(),
+              dependsOn: [lbController.release],
+            },
+          ]
+        : []),
     ],
   };
 }

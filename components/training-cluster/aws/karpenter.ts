@@ -13,6 +13,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
+import { MonitorKind } from "../../shared/monitors";
+import type { WorkloadScrapeTarget } from "../../shared/scrape-target";
 import * as pulumi from "@pulumi/pulumi";
 import { AwsIdentityMode } from "../../adapters";
 import { MlopsComponent } from "../../shared/component";
@@ -360,6 +362,23 @@ export function karpenterValues(v: KarpenterValuesScope): Record<string, unknown
       env: [{ name: "AWS_REGION", value: v.region }],
     },
     logLevel: "info",
+  };
+}
+
+/**
+ * Karpenter's controller metrics (`karpenter_nodeclaims_*`, `karpenter_pods_state`: the Karpenter
+ * rules' series): the chart's Service `karpenter`, port "http-metrics" (8080), selected by the
+ * chart's selector labels (aws/karpenter-provider-aws charts/karpenter/templates/service.yaml and
+ * _helpers.tpl: `app.kubernetes.io/name: karpenter`, `app.kubernetes.io/instance: <release>`).
+ * Plain HTTP inside the cluster, no authentication.
+ */
+export function karpenterScrapeTarget(): WorkloadScrapeTarget {
+  return {
+    kind: MonitorKind.serviceMonitor,
+    name: "karpenter",
+    namespace: KARPENTER_NAMESPACE,
+    selector: { "app.kubernetes.io/name": "karpenter", "app.kubernetes.io/instance": "karpenter" },
+    endpoints: [{ port: "http-metrics" }],
   };
 }
 

@@ -14,6 +14,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
+import { MonitorKind } from "../../shared/monitors";
+import type { WorkloadScrapeTarget } from "../../shared/scrape-target";
 import * as pulumi from "@pulumi/pulumi";
 import { IRSA_ROLE_ANNOTATION } from "../../adapters/aws";
 import { httpsEgressRule, podIdentityAgentEgressRule } from "../../adapters/aws";
@@ -59,6 +61,26 @@ export const LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT = "aws-load-balancer-contr
 export const LOAD_BALANCER_CONTROLLER_WEBHOOK_PORT = 9443;
 /** Port of the controller's Prometheus metrics (the chart's `metricsBindAddr` default ":8080"). */
 export const LOAD_BALANCER_CONTROLLER_METRICS_PORT = 8080;
+/**
+ * The controller's metrics: a PodMonitor on the container port "metrics-server" (8080), selected
+ * by the chart's selector labels (aws/eks-charts stable/aws-load-balancer-controller
+ * templates/deployment.yaml: the pod template's `aws-load-balancer-controller.selectorLabels`,
+ * `app.kubernetes.io/name` and `app.kubernetes.io/instance`; the chart has no metrics Service).
+ * The namespace's NetworkPolicy admits the port from inside the cluster.
+ */
+export function loadBalancerControllerScrapeTarget(): WorkloadScrapeTarget {
+  return {
+    kind: MonitorKind.podMonitor,
+    name: "aws-load-balancer-controller",
+    namespace: LOAD_BALANCER_CONTROLLER_NAMESPACE,
+    selector: {
+      "app.kubernetes.io/name": LOAD_BALANCER_CONTROLLER_CHART,
+      "app.kubernetes.io/instance": LOAD_BALANCER_CONTROLLER_CHART,
+    },
+    endpoints: [{ port: "metrics-server" }],
+  };
+}
+
 /**
  * The UID/GID the controller runs as: 65532, the "nonroot" user of the distroless base image the
  * controller is built on (Makefile BASE_IMAGE eks-distro-minimal-base-nonroot). Set explicitly so

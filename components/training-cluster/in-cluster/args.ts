@@ -11,6 +11,7 @@ import type { BuiltCluster } from "../types";
 import { CPU_FLAVOR_NAME } from "./common";
 import type { ResolvedContainerDefaults, ResolvedTeam } from "./teams";
 import { dnsLabelSchema, quantitySchema } from "../../shared/schemas";
+import { ScrapeBackend } from "../../shared/monitors";
 
 /** How GPUs are exposed to Kubernetes. */
 export const GpuStack = {
@@ -133,6 +134,27 @@ export interface PreemptionArgs {
   withinClusterQueue?: WithinClusterQueue;
 }
 
+/** Monitoring of the cluster (`InClusterArgs.monitoring`). */
+export interface ClusterMonitoringArgs {
+  /** Turn monitoring on. @default false */
+  enabled?: boolean;
+  /**
+   * Who scrapes: "prometheusOperator" (an in-cluster Prometheus, e.g. the `Monitoring`
+   * component's; ServiceMonitors, PodMonitors and PrometheusRules) or "gmp" (Google Cloud Managed
+   * Service for Prometheus, which this component turns on for the GKE clusters it creates;
+   * PodMonitoring; only on target "gcp").
+   * @default "prometheusOperator"
+   */
+  backend?: ScrapeBackend;
+  /**
+   * Install the prometheus-operator CRDs (chart prometheus-operator-crds, pinned) before any
+   * monitor. false when the cluster already has them (another prometheus-operator installation).
+   * Only with backend "prometheusOperator".
+   * @default true
+   */
+  installCrds?: boolean;
+}
+
 /** The in-cluster parts: GPU stack, Kueue and teams. */
 export interface InClusterArgs {
   /**
@@ -151,11 +173,14 @@ export interface InClusterArgs {
    */
   dcgmExporter?: boolean;
   /**
-   * Create Prometheus-operator ServiceMonitors for Kueue and the DCGM exporter we install (needs
-   * the monitoring.coreos.com CRDs in the cluster). GKE's managed DCGM is collected by GKE itself.
-   * @default false
+   * Monitoring of the cluster and of every component on it: with `enabled`, the cluster installs
+   * the prometheus-operator CRDs (unless `installCrds` is false), creates monitors for the
+   * workloads it runs (Kueue, the DCGM exporter, Karpenter, the AWS Load Balancer Controller), and
+   * its handle's `monitoring` tells the other components (model registry, ...) to create theirs.
+   * A `Monitoring` component on the cluster runs the Prometheus that reads them.
+   * @default monitoring off (no monitors, no CRDs)
    */
-  serviceMonitors?: boolean;
+  monitoring?: ClusterMonitoringArgs;
   /**
    * Kueue chart version (also the controller image tag, `v<version>`). The ClusterQueue,
    * LocalQueue, ResourceFlavor and Cohort objects use the `kueue.x-k8s.io/v1beta2` API.
@@ -228,12 +253,20 @@ const preemptionSchema = z
   })
   .strict();
 
+const clusterMonitoringSchema = z
+  .object({
+    enabled: z.boolean().optional(),
+    backend: z.enum([ScrapeBackend.prometheusOperator, ScrapeBackend.gmp]).optional(),
+    installCrds: z.boolean().optional(),
+  })
+  .strict();
+
 /** Field schemas of `InClusterArgs`, without the cross-field rules.  @internal */
 export const inClusterArgsObject = z
   .object({
     gpuStack: z.enum(GPU_STACKS).optional(),
     dcgmExporter: z.boolean().optional(),
-    serviceMonitors: z.boolean().optional(),
+    monitoring: clusterMonitoringSchema.optional(),
     kueueVersion: z
       .string()
       .regex(/^\d+\.\d+\.\d+$/, {
@@ -278,6 +311,38 @@ export function inClusterArgsProblems(v: z.output<typeof inClusterArgsObject>): 
   return problems;
 }
 
+/** `ClusterMonitoringArgs` with the defaults applied (monitoring on). */
+export interface ResolvedClusterMonitoringArgs {
+  backend: ScrapeBackend;
+  installCrds: boolean;
+}
+
+/** Applies `ClusterMonitoringArgs`'s defaults; undefined when monitoring is off. */
+function resolveClusterMonitoring(
+  args: ClusterMonitoringArgs | undefined,
+  problems: Problem[],
+): ResolvedClusterMonitoringArgs | undefined {
+  if (args === undefined || args.enabled !== true) {
+    for (const key of ["backend", "installCrds"] as const) {
+      if (args?.[key] !== undefined) {
+        problems.push({
+          path: ["monitoring", key],
+          message: "only used with monitoring.enabled: true; remove it or enable monitoring",
+        });
+      }
+    }
+    return undefined;
+  }
+  const backend = args.backend ?? ScrapeBackend.prometheusOperator;
+  if (backend === ScrapeBackend.gmp && args.installCrds !== undefined) {
+    problems.push({
+      path: ["monitoring", "installCrds"],
+      message: 'only used with backend "prometheusOperator" (GKE installs the GMP CRDs itself); remove it',
+    });
+  }
+  return { backend, installCrds: backend === ScrapeBackend.prometheusOperator && (args.installCrds ?? true) };
+}
+
 /** Runtime schema of `InClusterArgs`.  @internal */
 export const inClusterArgsSchema = inClusterArgsObject.superRefine(refineWith(inClusterArgsProblems));
 
@@ -289,7 +354,8 @@ export interface ResolvedInClusterArgs {
   gpuStack: GpuStack;
   /** Whether the in-cluster parts install a DCGM exporter (false where the platform exports GPU metrics). */
   dcgmExporter: boolean;
-  serviceMonitors: boolean;
+  /** Monitoring, when on. */
+  monitoring: ResolvedClusterMonitoringArgs | undefined;
   kueueVersion: string;
   kueueReplicas: number;
   teams: ResolvedTeam[];
@@ -366,7 +432,7 @@ export function resolveInClusterArgs(
       gpuStack,
       // The platform's managed DCGM replaces ours (two DCGM host engines on one GPU compete).
       dcgmExporter: (args.dcgmExporter ?? DEFAULT_DCGM_EXPORTER) && !platform.managedGpuMetrics,
-      serviceMonitors: args.serviceMonitors ?? false,
+      monitoring: resolveClusterMonitoring(args.monitoring, problems),
       kueueVersion: args.kueueVersion ?? DEFAULT_KUEUE_VERSION,
       kueueReplicas: args.kueueReplicas ?? (environment === "dev" ? 1 : 2),
       teams,

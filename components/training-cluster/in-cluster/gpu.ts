@@ -17,6 +17,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { MlopsComponent, type ComponentContext } from "../../shared/component";
 import { GPU_NODE_LABELS, GPU_TAINT, type BuiltCluster } from "../types";
 import { argError } from "../../shared/validation";
+import { MonitorKind, ScrapeBackend } from "../../shared/monitors";
+import {
+  createScrapeTarget,
+  type ClusterMonitoring,
+  type WorkloadScrapeTarget,
+} from "../../shared/scrape-target";
 import { GpuStack } from "./args";
 import { childOptions, GPU_SYSTEM_NAMESPACE, labelsFor, platformNamespacePolicy } from "./common";
 
@@ -133,29 +139,62 @@ export function devicePluginValues() {
 }
 
 /** Values of the GPU Operator chart. */
-export function gpuOperatorValues(opts: {
-  driversPreinstalled: boolean;
-  dcgmExporter: boolean;
-  serviceMonitors: boolean;
-}) {
+export function gpuOperatorValues(opts: { driversPreinstalled: boolean; dcgmExporter: boolean }) {
   return {
     // Drivers and toolkit as containers only where the node image lacks them.
     driver: { enabled: !opts.driversPreinstalled },
     toolkit: { enabled: !opts.driversPreinstalled },
     devicePlugin: { enabled: true },
-    dcgmExporter: { enabled: opts.dcgmExporter, serviceMonitor: { enabled: opts.serviceMonitors } },
+    // The exporter's monitor is ours (`dcgmScrapeTarget`), not the chart's: one helper, honorLabels on.
+    dcgmExporter: { enabled: opts.dcgmExporter, serviceMonitor: { enabled: false } },
     daemonsets: { tolerations: gpuDaemonSetTolerations() },
     nfd: { enabled: true },
   };
 }
 
 /** Values of the standalone DCGM exporter chart. */
-export function dcgmExporterValues(opts: { serviceMonitors: boolean }) {
+export function dcgmExporterValues() {
   return {
     image: { repository: DCGM_EXPORTER_IMAGE.repository, tag: DCGM_EXPORTER_IMAGE.tag },
     nodeSelector: gpuNodeSelector(),
     tolerations: gpuDaemonSetTolerations(),
-    serviceMonitor: { enabled: opts.serviceMonitors },
+    // The exporter's monitor is ours (`dcgmScrapeTarget`): the chart's renders honorLabels false.
+    serviceMonitor: { enabled: false },
+  };
+}
+
+/**
+ * The pod labels and container port of the DCGM exporter each GPU stack runs: the standalone
+ * chart's DaemonSet (NVIDIA/dcgm-exporter deployment/templates/daemonset.yaml and _helpers.tpl
+ * at 4.5.3-4.8.2: `app.kubernetes.io/name: dcgm-exporter`, `app.kubernetes.io/instance:
+ * <release>`, container port "metrics" 9400) or the GPU Operator's (NVIDIA/gpu-operator
+ * assets/state-dcgm-exporter/0800_daemonset.yaml at v26.7.0: `app: nvidia-dcgm-exporter`, port
+ * "metrics" 9400).
+ */
+export const DCGM_EXPORTER_PODS = {
+  [GpuStack.devicePlugin]: {
+    "app.kubernetes.io/name": "dcgm-exporter",
+    "app.kubernetes.io/instance": "dcgm-exporter",
+  },
+  [GpuStack.gpuOperator]: { app: "nvidia-dcgm-exporter" },
+} as const;
+
+/**
+ * The DCGM exporter's scrape target: a PodMonitor with `honorLabels: true`, because the exporter
+ * reports the `pod`, `namespace` and `container` of the GPU's user, which clash with the target's
+ * own labels (without it they become `exported_pod`, ..., and the GPU-idle rule and the GPU fleet
+ * dashboard, which group by `pod`, see only the exporter; docs/design/monitoring-research.md §4).
+ * Only for the prometheus-operator: GMP's PodMonitoring has no honorLabels (GKE's managed DCGM
+ * is collected by GKE itself).
+ */
+export function dcgmScrapeTarget(stack: Exclude<GpuStack, "none">): WorkloadScrapeTarget {
+  return {
+    backends: [ScrapeBackend.prometheusOperator],
+    kind: MonitorKind.podMonitor,
+    name: "dcgm-exporter",
+    namespace: GPU_SYSTEM_NAMESPACE,
+    selector: { ...DCGM_EXPORTER_PODS[stack] },
+    endpoints: [{ port: "metrics", honorLabels: true }],
   };
 }
 
@@ -216,8 +255,8 @@ export interface NvidiaGpuStackArgs {
   gpuStack: GpuStack;
   /** Install a DCGM exporter (the standalone chart, or the GPU Operator's own). */
   dcgmExporter: boolean;
-  /** ServiceMonitors for the exporters (needs the prometheus-operator CRDs). */
-  serviceMonitors: boolean;
+  /** The cluster's monitoring: the DCGM exporter's monitor is created when it is on. */
+  monitoring: ClusterMonitoring | undefined;
 }
 
 /**
@@ -288,9 +327,7 @@ export class NvidiaGpuStack extends MlopsComponent {
         release("nvidia-device-plugin", "nvidia-device-plugin", DEVICE_PLUGIN_CHART, devicePluginValues()),
       );
       if (args.dcgmExporter) {
-        releases.push(
-          release("dcgm-exporter", "dcgm-exporter", DCGM_EXPORTER_CHART, dcgmExporterValues(args)),
-        );
+        releases.push(release("dcgm-exporter", "dcgm-exporter", DCGM_EXPORTER_CHART, dcgmExporterValues()));
       }
     } else {
       if (!handle.driversPreinstalled) {
@@ -307,6 +344,13 @@ export class NvidiaGpuStack extends MlopsComponent {
           GPU_OPERATOR_CHART,
           gpuOperatorValues({ ...args, driversPreinstalled: handle.driversPreinstalled }),
         ),
+      );
+    }
+    if (args.dcgmExporter) {
+      createScrapeTarget(
+        { ctx, provider: handle.provider, monitoring: args.monitoring, dependsOn: releases },
+        "dcgm-monitor",
+        dcgmScrapeTarget(args.gpuStack),
       );
     }
     this.gpuStack = args.gpuStack;

@@ -19,6 +19,7 @@
  */
 import { movedFrom } from "../../shared/aliases";
 import type { ComponentContext } from "../../shared/component";
+import type { ClusterMonitoring } from "../../shared/scrape-target";
 import type { BuiltCluster, ResolvedGpuPool } from "../types";
 import { GpuStack, type ResolvedInClusterArgs } from "./args";
 import { CPU_FLAVOR_NAME } from "./common";
@@ -127,6 +128,7 @@ export function installInClusterParts(
   handle: BuiltCluster,
   pools: ResolvedGpuPool[],
   r: ResolvedInClusterArgs,
+  monitoring: ClusterMonitoring | undefined,
 ): InClusterParts {
   const common = { context: ctx, cluster: handle };
   const gpuName = `${ctx.name}-gpu`;
@@ -141,7 +143,7 @@ export function installInClusterParts(
             ...common,
             gpuStack: r.gpuStack,
             dcgmExporter: r.dcgmExporter,
-            serviceMonitors: r.serviceMonitors,
+            monitoring,
           },
           movedHere(ctx, {
             [`${gpuName}-nvidia-device-plugin`]: `${ctx.name}-nvidia-device-plugin`,
@@ -155,7 +157,7 @@ export function installInClusterParts(
       pools,
       version: r.kueueVersion,
       replicas: r.kueueReplicas,
-      serviceMonitors: r.serviceMonitors,
+      monitoring,
     },
     movedHere(ctx, {
       ...Object.fromEntries(

@@ -21,6 +21,12 @@ import type { BuiltCluster, ResolvedGpuPool } from "../types";
 import { GPU_NODE_LABELS, GPU_TAINT } from "../types";
 import { restrictedNamespaceLabels } from "../../shared/k8s";
 import { dnsLabel } from "../../shared/names";
+import { MonitorKind, ScrapeBackend, ScrapeScheme } from "../../shared/monitors";
+import {
+  createScrapeTarget,
+  type ClusterMonitoring,
+  type WorkloadScrapeTarget,
+} from "../../shared/scrape-target";
 import type { ReclaimWithinCohort, WithinClusterQueue } from "./args";
 import {
   childOptions,
@@ -106,10 +112,10 @@ export function kueueManagerConfig() {
 }
 
 /** Values of the Kueue chart. */
-export function kueueValues(opts: { version: string; replicas: number; serviceMonitors: boolean }) {
+export function kueueValues(opts: { version: string; replicas: number }) {
   return {
-    // ServiceMonitor only when asked: it needs the prometheus-operator CRDs.
-    enablePrometheus: opts.serviceMonitors,
+    // The controller's monitor is ours (`kueueScrapeTarget`), created through the one helper.
+    enablePrometheus: false,
     enableCertManager: false,
     enableKueueViz: false,
     controllerManager: {
@@ -123,6 +129,39 @@ export function kueueValues(opts: { version: string; replicas: number; serviceMo
     managerConfig: { controllerManagerConfigYaml: JSON.stringify(kueueManagerConfig(), null, 2) },
     // The webhook Service targets the port the manager listens on (API_SERVER_CALLBACK_PORTS).
     webhookService: { ports: [{ port: 443, protocol: "TCP", targetPort: KUEUE_WEBHOOK_PORT }] },
+  };
+}
+
+/**
+ * Kueue's controller metrics (the `pending_workloads`, `admission_attempts` series the Kueue rules
+ * and the training-queues dashboard read): the chart's metrics Service (port "https", 8443,
+ * labels `app.kubernetes.io/name: kueue`, `app.kubernetes.io/instance: kueue`,
+ * `app.kubernetes.io/component: metrics-service`), served by controller-runtime's secure metrics
+ * server: https with a self-signed certificate, and the caller's token checked with a
+ * SubjectAccessReview. So, like Kueue's own ServiceMonitor (kubernetes-sigs/kueue
+ * charts/kueue/templates/prometheus/monitor.yaml and values.yaml `metrics.serviceMonitor.tlsConfig`
+ * at v0.19.2): the Prometheus's token, and no certificate verification. Not on GMP, whose
+ * collectors send no token.
+ */
+export function kueueScrapeTarget(): WorkloadScrapeTarget {
+  return {
+    backends: [ScrapeBackend.prometheusOperator],
+    kind: MonitorKind.serviceMonitor,
+    name: "kueue-controller",
+    namespace: KUEUE_NAMESPACE,
+    selector: {
+      "app.kubernetes.io/name": "kueue",
+      "app.kubernetes.io/instance": "kueue",
+      "app.kubernetes.io/component": "metrics-service",
+    },
+    endpoints: [
+      {
+        port: "https",
+        scheme: ScrapeScheme.https,
+        serviceAccountToken: true,
+        tls: { insecureSkipVerify: true },
+      },
+    ],
   };
 }
 
@@ -270,8 +309,8 @@ export interface KueueArgs {
   version: string;
   /** Controller replicas (a PodDisruptionBudget above 1). */
   replicas: number;
-  /** A ServiceMonitor for the controller (needs the prometheus-operator CRDs). */
-  serviceMonitors: boolean;
+  /** The cluster's monitoring: the controller's monitor is created when it is on. */
+  monitoring: ClusterMonitoring | undefined;
 }
 
 /**
@@ -328,6 +367,12 @@ export class Kueue extends MlopsComponent implements KueueHandle {
       })),
       { port: KUEUE_METRICS_PORT, fromAnywhere: false },
     ]);
+
+    createScrapeTarget(
+      { ctx, provider: handle.provider, monitoring: args.monitoring, dependsOn: [release] },
+      "monitor",
+      kueueScrapeTarget(),
+    );
 
     // ---- Kueue objects (after the release: CRDs and webhooks) ----
     const labels = labelsFor(cluster, "kueue");

@@ -23,7 +23,7 @@
  * Which Prometheus selects the monitor: kube-prometheus-stack's `*SelectorNilUsesHelmValues: true`
  * (the chart default) makes the Prometheus select only monitors labelled `release: <release>`;
  * the Monitoring component sets them to false, so that selector is `{}` (all monitors;
- * issue9-research.md §1, values.yaml lines 4476/4499 and templates/prometheus/prometheus.yaml
+ * docs/design/monitoring-research.md §1, values.yaml lines 4476/4499 and templates/prometheus/prometheus.yaml
  * lines 193–219 at prometheus-community/helm-charts cf408a29). So no label is added by default;
  * `prometheusSelectorLabels` adds one for a Prometheus that does select on labels.
  *
@@ -32,8 +32,8 @@
  * `args.<path>: <message>` lines.
  */
 import { z } from "zod";
-import { problemLine, resolveWith, type Problem, type Resolution } from "../shared/contract";
-import { durationMs } from "./alertmanager";
+import { problemLine, resolveWith, type Problem, type Resolution } from "./contract";
+import { durationMs } from "./duration";
 
 /** What a prometheus-operator monitor selects: Services (and their endpoints) or Pods. */
 export const MonitorKind = {
@@ -88,21 +88,29 @@ export interface ObjectKeyRefArgs {
 /**
  * HTTP basic auth, both halves from Secrets (never inline). MLflow's `/metrics` needs it when
  * MLflow's basic-auth app is on: its unprotected routes are only `/static`, `/favicon.ico` and
- * `/health` (issue9-research.md, summary item 6).
+ * `/health` (docs/design/monitoring-research.md, summary item 6).
  */
 export interface BasicAuthArgs {
   usernameSecret: ObjectKeyRefArgs;
   passwordSecret: ObjectKeyRefArgs;
 }
 
-/** TLS towards an `https` target. */
+/** TLS towards an `https` target: a CA to verify it with, or (for a self-signed target) no verification. */
 export interface ScrapeTlsArgs {
-  /** Where the CA certificate is. */
-  caSource: CaSource;
-  /** The Secret or ConfigMap key holding the PEM CA bundle. */
-  ca: ObjectKeyRefArgs;
+  /** Where the CA certificate is. Required with `ca`. */
+  caSource?: CaSource;
+  /** The Secret or ConfigMap key holding the PEM CA bundle. Required unless `insecureSkipVerify`. */
+  ca?: ObjectKeyRefArgs;
   /** The name the certificate must be valid for. @default the target's address */
   serverName?: string;
+  /**
+   * Do not verify the target's certificate: only for targets that serve a self-signed certificate
+   * no CA bundle exists for (Kueue's controller-runtime metrics server, whose own chart sets
+   * `metrics.serviceMonitor.tlsConfig.insecureSkipVerify: true`, kubernetes-sigs/kueue
+   * charts/kueue/values.yaml at v0.19.2). Not allowed together with `ca`.
+   * @default false
+   */
+  insecureSkipVerify?: boolean;
 }
 
 /** One metric relabelling, applied after the scrape (e.g. to drop high-cardinality series). */
@@ -134,10 +142,19 @@ export interface ScrapeEndpointArgs {
   /**
    * Keep the target's own labels when they clash with the target labels (instead of renaming
    * them `exported_*`). True for exporters that report other pods' labels, e.g. DCGM's
-   * `pod`/`namespace`/`container` (issue9-research.md, summary item 7). @default false
+   * `pod`/`namespace`/`container` (docs/design/monitoring-research.md, summary item 7). @default false
    */
   honorLabels?: boolean;
   basicAuth?: BasicAuthArgs;
+  /**
+   * Send the scraping Prometheus's own ServiceAccount token as a bearer token, for a metrics
+   * endpoint behind Kubernetes authentication and authorisation (controller-runtime's secure
+   * metrics: Kueue; the Prometheus needs `get` on the non-resource URL `/metrics`, which
+   * kube-prometheus-stack's Prometheus ClusterRole grants). Only with scheme "https" (a token is
+   * never sent in clear text); not with `basicAuth`.
+   * @default false
+   */
+  serviceAccountToken?: boolean;
   /** Only with scheme "https". */
   tls?: ScrapeTlsArgs;
   metricRelabelings?: MetricRelabelingArgs[];
@@ -166,6 +183,9 @@ export interface ScrapeTargetArgs {
   /** Labels on the monitor that a Prometheus selects monitors by. @default none (see file comment) */
   prometheusSelectorLabels?: Record<string, string>;
 }
+
+/** Where the operator mounts the Prometheus pod's ServiceAccount token. */
+export const SERVICE_ACCOUNT_TOKEN_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 
 /** Defaults of the endpoint fields. */
 export const SCRAPE_DEFAULTS = {
@@ -244,11 +264,13 @@ export const scrapeTargetArgsSchema = z
             .object({ usernameSecret: keyRefSchema, passwordSecret: keyRefSchema })
             .strict()
             .optional(),
+          serviceAccountToken: z.boolean().optional(),
           tls: z
             .object({
-              caSource: z.enum([CaSource.secret, CaSource.configMap]),
-              ca: keyRefSchema,
+              caSource: z.enum([CaSource.secret, CaSource.configMap]).optional(),
+              ca: keyRefSchema.optional(),
               serverName: z.string().min(1, { message: "must not be empty" }).optional(),
+              insecureSkipVerify: z.boolean().optional(),
             })
             .strict()
             .optional(),
@@ -293,6 +315,7 @@ export interface ResolvedScrapeEndpoint {
   scheme: ScrapeScheme;
   honorLabels: boolean;
   basicAuth?: BasicAuthArgs;
+  serviceAccountToken: boolean;
   tls?: ScrapeTlsArgs;
   metricRelabelings?: MetricRelabelingArgs[];
 }
@@ -352,8 +375,44 @@ function scrapeTargetProblems(v: ParsedArgs): Problem[] {
       // Prometheus rejects scrape_timeout > scrape_interval; so does GMP's CRD (a CEL rule).
       problems.push({ path: at("scrapeTimeout"), message: "must not be longer than interval" });
     }
-    if (e.tls && (e.scheme ?? SCRAPE_DEFAULTS.scheme) !== ScrapeScheme.https) {
+    const https = (e.scheme ?? SCRAPE_DEFAULTS.scheme) === ScrapeScheme.https;
+    if (e.tls && !https) {
       problems.push({ path: at("tls"), message: 'needs scheme "https"' });
+    }
+    if (e.tls) {
+      const skip = e.tls.insecureSkipVerify === true;
+      if (skip && e.tls.ca !== undefined) {
+        problems.push({ path: at("tls", "insecureSkipVerify"), message: "must not be set together with ca" });
+      }
+      if (!skip && e.tls.ca === undefined) {
+        problems.push({ path: at("tls", "ca"), message: "required unless insecureSkipVerify is true" });
+      }
+      if ((e.tls.ca === undefined) !== (e.tls.caSource === undefined)) {
+        problems.push({
+          path: at("tls", e.tls.ca === undefined ? "ca" : "caSource"),
+          message: "ca and caSource go together",
+        });
+      }
+    }
+    if (e.serviceAccountToken === true) {
+      if (!https) {
+        problems.push({
+          path: at("serviceAccountToken"),
+          message: 'needs scheme "https" (a token is never sent in clear text)',
+        });
+      }
+      if (e.basicAuth) {
+        problems.push({
+          path: at("serviceAccountToken"),
+          message: "must not be set together with basicAuth",
+        });
+      }
+      if (gmp) {
+        problems.push({
+          path: at("serviceAccountToken"),
+          message: 'is not supported with backend "gmp" (GMP collectors do not send their token)',
+        });
+      }
     }
     if (gmp && e.honorLabels !== undefined) {
       problems.push({
@@ -420,6 +479,7 @@ export function resolveScrapeTargetArgs(args: unknown): Resolution<ResolvedScrap
         scheme: e.scheme ?? SCRAPE_DEFAULTS.scheme,
         honorLabels: e.honorLabels ?? SCRAPE_DEFAULTS.honorLabels,
         ...(e.basicAuth ? { basicAuth: e.basicAuth } : {}),
+        serviceAccountToken: e.serviceAccountToken ?? false,
         ...(e.tls ? { tls: e.tls } : {}),
         ...(e.metricRelabelings ? { metricRelabelings: e.metricRelabelings } : {}),
       })),
@@ -476,11 +536,18 @@ function operatorEndpoint(e: ResolvedScrapeEndpoint): Record<string, unknown> {
           },
         }
       : {}),
+    // The operator mounts the Prometheus pod's own token (deprecated in favour of `authorization`
+    // with a Secret, which would need a token Secret in every monitored namespace; Kueue's own
+    // chart uses this field, kubernetes-sigs/kueue charts/kueue/templates/prometheus/monitor.yaml).
+    ...(e.serviceAccountToken ? { bearerTokenFile: SERVICE_ACCOUNT_TOKEN_FILE } : {}),
     ...(e.tls
       ? {
           tlsConfig: {
-            ca: { [e.tls.caSource]: { name: e.tls.ca.name, key: e.tls.ca.key } },
+            ...(e.tls.ca !== undefined && e.tls.caSource !== undefined
+              ? { ca: { [e.tls.caSource]: { name: e.tls.ca.name, key: e.tls.ca.key } } }
+              : {}),
             ...(e.tls.serverName !== undefined ? { serverName: e.tls.serverName } : {}),
+            ...(e.tls.insecureSkipVerify === true ? { insecureSkipVerify: true } : {}),
           },
         }
       : {}),

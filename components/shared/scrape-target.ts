@@ -1,0 +1,94 @@
+/**
+ * How a component that owns a workload creates its monitor (issue 9, "scrape coverage"): through
+ * `createScrapeTarget`, the one Pulumi-level helper, from the cluster's `monitoring` (a
+ * `ClusterHandle` field). Monitoring off (`undefined`) creates nothing; on, the monitor is a
+ * ServiceMonitor / PodMonitor (`prometheusOperator`) or a GMP PodMonitoring (`gmp`), created after
+ * the CRDs it needs (`dependsOn`), so no component that creates a monitor races the CRDs and no
+ * ordering cycle arises: the CRDs come with the cluster, the Prometheus that reads the monitors
+ * comes with the Monitoring component, and every other component only needs the cluster.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { ComponentContext } from "./component";
+import {
+  ScrapeBackend,
+  ScrapeTargetArgsError,
+  scrapeTargetManifests,
+  type ScrapeTargetArgs,
+} from "./monitors";
+
+/** How the workloads on a cluster are scraped, when monitoring is on (a `ClusterHandle`'s `monitoring`). */
+export interface ClusterMonitoring {
+  /**
+   * Who scrapes: the in-cluster prometheus-operator (ServiceMonitors, PodMonitors,
+   * PrometheusRules) or Google Cloud Managed Service for Prometheus (PodMonitoring, Rules).
+   */
+  backend: ScrapeBackend;
+  /**
+   * What a monitor or rule must be created after: the prometheus-operator CRDs the cluster
+   * installs; empty when they come from elsewhere (GKE's own GMP CRDs, or CRDs the cluster's
+   * owner installed).
+   */
+  dependsOn: pulumi.Resource[];
+}
+
+/** A scrape target of a workload, as its owner describes it (the backend comes from the cluster). */
+export interface WorkloadScrapeTarget extends Omit<ScrapeTargetArgs, "backend"> {
+  /**
+   * The backends that can scrape the workload as described. A target a backend cannot express
+   * (e.g. an https endpoint behind Kubernetes authorisation on GMP) lists only the others; on a
+   * cluster scraped by another backend it is not created, and `createScrapeTarget` says so in
+   * the engine's log. @default every backend
+   */
+  backends?: ScrapeBackend[];
+}
+
+/** Where and how a monitor is created: under its owner, on the cluster's provider. */
+export interface ScrapeTargetPlacement {
+  /** The owner's context: the monitor is its child `${ctx.name}-<role>`. */
+  ctx: Pick<ComponentContext, "name" | "opts">;
+  /** The cluster's Kubernetes provider. */
+  provider: k8s.Provider;
+  /** The cluster's monitoring (`ClusterHandle.monitoring`); undefined: monitoring is off. */
+  monitoring: ClusterMonitoring | undefined;
+  /** What else the monitor comes after (the owner's namespace, its release). @default [] */
+  dependsOn?: pulumi.Input<pulumi.Input<pulumi.Resource>[]>;
+}
+
+/**
+ * Creates the monitor of `target` under its owner (named `${ctx.name}-<role>`), or nothing when
+ * monitoring is off or the cluster's backend is not one of `target.backends`. Invalid target
+ * args are a bug of the owning component: they throw, listing every problem.
+ */
+export function createScrapeTarget(
+  placement: ScrapeTargetPlacement,
+  role: string,
+  target: WorkloadScrapeTarget,
+): k8s.apiextensions.CustomResource | undefined {
+  const { ctx, provider, monitoring } = placement;
+  if (monitoring === undefined) return undefined;
+  const { backends, ...args } = target;
+  if (backends !== undefined && !backends.includes(monitoring.backend)) {
+    void pulumi.log.info(
+      `${ctx.name}: no monitor "${args.name}" on a cluster scraped by "${monitoring.backend}" (it cannot express this target)`,
+    );
+    return undefined;
+  }
+  let manifest;
+  try {
+    manifest = scrapeTargetManifests({ ...args, backend: monitoring.backend });
+  } catch (err) {
+    if (err instanceof ScrapeTargetArgsError) {
+      throw new Error(`${ctx.name}-${role}: ${err.message}`);
+    }
+    throw err;
+  }
+  const dependsOn = pulumi
+    .output(placement.dependsOn ?? [])
+    .apply((extra) => [...monitoring.dependsOn, ...extra]);
+  return new k8s.apiextensions.CustomResource(
+    `${ctx.name}-${role}`,
+    manifest,
+    ctx.opts({ provider, dependsOn }),
+  );
+}
