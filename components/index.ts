@@ -52,6 +52,10 @@ export type { ContainerResources } from "./shared/k8s";
 export { ScrapeBackend, MonitorKind, ScrapeScheme } from "./shared/monitors";
 export {
   createScrapeTarget,
+  scraperIngressRule,
+  scraperNamespaceLabels,
+  METRICS_SCRAPER_NAMESPACE_LABEL,
+  GMP_COLLECTOR_NAMESPACE,
   type ClusterMonitoring,
   type WorkloadScrapeTarget,
   type ScrapeTargetPlacement,

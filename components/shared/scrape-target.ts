@@ -32,6 +32,41 @@ export interface ClusterMonitoring {
   dependsOn: pulumi.Resource[];
 }
 
+/**
+ * The label of the namespace the in-cluster Prometheus runs in: the `Monitoring` component sets it
+ * on its namespace, and a workload's NetworkPolicy admits its metrics port from namespaces with it
+ * (`scraperIngressRule`). Set it on your own Prometheus's namespace when you bring one.
+ */
+export const METRICS_SCRAPER_NAMESPACE_LABEL = { key: "mlops.pulumi.com/metrics-scraper", value: "true" } as const;
+
+/**
+ * Where GMP's managed collectors run on GKE (a DaemonSet in `gmp-system`; GoogleCloudPlatform/
+ * prometheus-engine manifests/operator.yaml), matched by the namespace-name label Kubernetes sets.
+ */
+export const GMP_COLLECTOR_NAMESPACE = "gmp-system";
+
+/** Labels of the namespaces the cluster's scrapers run in, per backend. */
+export function scraperNamespaceLabels(backend: ScrapeBackend): Record<string, string> {
+  return backend === ScrapeBackend.gmp
+    ? { "kubernetes.io/metadata.name": GMP_COLLECTOR_NAMESPACE }
+    : { [METRICS_SCRAPER_NAMESPACE_LABEL.key]: METRICS_SCRAPER_NAMESPACE_LABEL.value };
+}
+
+/**
+ * The NetworkPolicy ingress rule that admits the cluster's scrapers to `ports` of a workload
+ * whose namespace is default-deny; undefined when monitoring is off (nothing to admit).
+ */
+export function scraperIngressRule(
+  monitoring: ClusterMonitoring | undefined,
+  ports: number[],
+): k8s.types.input.networking.v1.NetworkPolicyIngressRule | undefined {
+  if (monitoring === undefined) return undefined;
+  return {
+    from: [{ namespaceSelector: { matchLabels: scraperNamespaceLabels(monitoring.backend) } }],
+    ports: ports.map((port) => ({ protocol: "TCP", port })),
+  };
+}
+
 /** A scrape target of a workload, as its owner describes it (the backend comes from the cluster). */
 export interface WorkloadScrapeTarget extends Omit<ScrapeTargetArgs, "backend"> {
   /**
