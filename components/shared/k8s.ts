@@ -64,6 +64,17 @@ export function restrictedNamespaceLabels(): Record<string, string> {
   };
 }
 
+/** Pod Security admission labels of `gpu-system` (privileged; see the file comment for why). */
+export function privilegedNamespaceLabels(): Record<string, string> {
+  return {
+    "pod-security.kubernetes.io/enforce": "privileged",
+    "pod-security.kubernetes.io/enforce-version": "latest",
+    // Still report what would break "restricted", so the exception stays visible.
+    "pod-security.kubernetes.io/audit": "restricted",
+    "pod-security.kubernetes.io/warn": "restricted",
+  };
+}
+
 /** Container resources: requests and limits are always both set. */
 export interface ContainerResources {
   cpuRequest: string;

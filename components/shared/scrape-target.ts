@@ -37,7 +37,10 @@ export interface ClusterMonitoring {
  * on its namespace, and a workload's NetworkPolicy admits its metrics port from namespaces with it
  * (`scraperIngressRule`). Set it on your own Prometheus's namespace when you bring one.
  */
-export const METRICS_SCRAPER_NAMESPACE_LABEL = { key: "mlops.pulumi.com/metrics-scraper", value: "true" } as const;
+export const METRICS_SCRAPER_NAMESPACE_LABEL = {
+  key: "mlops.pulumi.com/metrics-scraper",
+  value: "true",
+} as const;
 
 /**
  * Where GMP's managed collectors run on GKE (a DaemonSet in `gmp-system`; GoogleCloudPlatform/

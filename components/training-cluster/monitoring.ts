@@ -12,7 +12,6 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import type { ComponentContext } from "../shared/component";
-import { ScrapeBackend } from "../shared/monitors";
 import { createScrapeTarget, type ClusterMonitoring } from "../shared/scrape-target";
 import type { ResolvedClusterMonitoringArgs } from "./in-cluster/args";
 import type { BuiltCluster } from "./types";
@@ -35,7 +34,7 @@ export const PROMETHEUS_OPERATOR_CRDS_CHART = {
 export const PROMETHEUS_OPERATOR_CRDS_NAMESPACE = "kube-system";
 
 /**
- * The cluster's monitoring: the CRD release (backend "prometheusOperator" with `installCrds`), and
+ * The cluster's monitoring: the CRD release (with `installCrds`), and
  * the monitors of the platform workloads the cluster's builder installed (Karpenter, the AWS Load
  * Balancer Controller), each under the sub-component that owns it. Undefined when monitoring is off.
  */
@@ -45,26 +44,25 @@ export function installClusterMonitoring(
   args: ResolvedClusterMonitoringArgs | undefined,
 ): ClusterMonitoring | undefined {
   if (args === undefined) return undefined;
-  const dependsOn =
-    args.backend === ScrapeBackend.prometheusOperator && args.installCrds
-      ? [
-          new k8s.helm.v3.Release(
-            `${ctx.name}-prometheus-crds`,
-            {
-              name: PROMETHEUS_OPERATOR_CRDS_CHART.chart,
-              chart: PROMETHEUS_OPERATOR_CRDS_CHART.chart,
-              version: PROMETHEUS_OPERATOR_CRDS_CHART.version,
-              repositoryOpts: { repo: PROMETHEUS_OPERATOR_CRDS_CHART.repo },
-              namespace: PROMETHEUS_OPERATOR_CRDS_NAMESPACE,
-              createNamespace: false,
-              atomic: true,
-              cleanupOnFail: true,
-              maxHistory: 10,
-            },
-            ctx.opts({ provider: built.provider, dependsOn: built.ready }),
-          ),
-        ]
-      : [];
+  const dependsOn = args.installCrds
+    ? [
+        new k8s.helm.v3.Release(
+          `${ctx.name}-prometheus-crds`,
+          {
+            name: PROMETHEUS_OPERATOR_CRDS_CHART.chart,
+            chart: PROMETHEUS_OPERATOR_CRDS_CHART.chart,
+            version: PROMETHEUS_OPERATOR_CRDS_CHART.version,
+            repositoryOpts: { repo: PROMETHEUS_OPERATOR_CRDS_CHART.repo },
+            namespace: PROMETHEUS_OPERATOR_CRDS_NAMESPACE,
+            createNamespace: false,
+            atomic: true,
+            cleanupOnFail: true,
+            maxHistory: 10,
+          },
+          ctx.opts({ provider: built.provider, dependsOn: built.ready }),
+        ),
+      ]
+    : [];
   const monitoring: ClusterMonitoring = { backend: args.backend, dependsOn };
   for (const t of built.scrapeTargets ?? []) {
     createScrapeTarget(

@@ -190,15 +190,16 @@ describe("cluster monitoring on aws (prometheusOperator)", () => {
 });
 
 describe("cluster monitoring on gcp (gmp)", () => {
-  it("installs no CRDs (GKE has GMP's) and creates no monitor GMP cannot express (Kueue's authenticated https); GKE collects DCGM itself", async () => {
+  it("installs the prometheus-operator CRDs (for the Alertmanager) and creates no monitor GMP cannot express (Kueue's authenticated https); GKE collects DCGM itself", async () => {
     const seen: { handle?: ClusterHandle } = {};
     const plan = await clusterPlan(
       { target: "gcp", environment: "prod", gcp, monitoring: { enabled: true, backend: "gmp" } },
       seen,
     );
-    expect(crdRelease(plan)).toBeUndefined();
+    expect(crdRelease(plan)?.name).toBe("gpu-prometheus-crds");
     expect(monitors(plan)).toEqual([]);
-    expect(seen.handle?.monitoring).toEqual({ backend: "gmp", dependsOn: [] });
+    expect(seen.handle?.monitoring?.backend).toBe("gmp");
+    expect(seen.handle?.monitoring?.dependsOn).toHaveLength(1);
   });
 });
 
@@ -209,11 +210,6 @@ describe("cluster monitoring: bad input", () => {
     );
     expect(await failure({ target: "aws", monitoring: { installCrds: false } })).toContain(
       "args.monitoring.installCrds: only used with monitoring.enabled: true; remove it or enable monitoring",
-    );
-    expect(
-      await failure({ target: "gcp", gcp, monitoring: { enabled: true, backend: "gmp", installCrds: true } }),
-    ).toContain(
-      'args.monitoring.installCrds: only used with backend "prometheusOperator" (GKE installs the GMP CRDs itself); remove it',
     );
     expect(
       await failure({ target: "aws", monitoring: { enabled: true, backend: "other" as never } }),

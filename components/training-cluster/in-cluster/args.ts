@@ -148,8 +148,9 @@ export interface ClusterMonitoringArgs {
   backend?: ScrapeBackend;
   /**
    * Install the prometheus-operator CRDs (chart prometheus-operator-crds, pinned) before any
-   * monitor. false when the cluster already has them (another prometheus-operator installation).
-   * Only with backend "prometheusOperator".
+   * monitor or rule: the monitors' CRDs with backend "prometheusOperator", and with "gmp" the
+   * Alertmanager's (the `Monitoring` component's Alertmanager routes GMP's alerts). false when
+   * the cluster already has them (another prometheus-operator installation).
    * @default true
    */
   installCrds?: boolean;
@@ -333,14 +334,7 @@ function resolveClusterMonitoring(
     }
     return undefined;
   }
-  const backend = args.backend ?? ScrapeBackend.prometheusOperator;
-  if (backend === ScrapeBackend.gmp && args.installCrds !== undefined) {
-    problems.push({
-      path: ["monitoring", "installCrds"],
-      message: 'only used with backend "prometheusOperator" (GKE installs the GMP CRDs itself); remove it',
-    });
-  }
-  return { backend, installCrds: backend === ScrapeBackend.prometheusOperator && (args.installCrds ?? true) };
+  return { backend: args.backend ?? ScrapeBackend.prometheusOperator, installCrds: args.installCrds ?? true };
 }
 
 /** Runtime schema of `InClusterArgs`.  @internal */

@@ -15,6 +15,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { MlopsComponent, type ComponentContext } from "../../shared/component";
+import { privilegedNamespaceLabels } from "../../shared/k8s";
 import { GPU_NODE_LABELS, GPU_TAINT, type BuiltCluster } from "../types";
 import { argError } from "../../shared/validation";
 import { MonitorKind, ScrapeBackend } from "../../shared/monitors";
@@ -72,17 +73,6 @@ export const DCGM_EXPORTER_IMAGE = {
   repository: "nvcr.io/nvidia/k8s/dcgm-exporter",
   tag: "4.5.3-4.8.2-distroless",
 } as const;
-
-/** Pod Security admission labels of `gpu-system` (privileged; see the file comment for why). */
-export function privilegedNamespaceLabels(): Record<string, string> {
-  return {
-    "pod-security.kubernetes.io/enforce": "privileged",
-    "pod-security.kubernetes.io/enforce-version": "latest",
-    // Still report what would break "restricted", so the exception stays visible.
-    "pod-security.kubernetes.io/audit": "restricted",
-    "pod-security.kubernetes.io/warn": "restricted",
-  };
-}
 
 /** The `gpu-system` Namespace as a plain manifest. */
 export function gpuSystemNamespaceManifest(labels: Record<string, string>) {
