@@ -383,7 +383,9 @@ describe("pushed metrics on the real Pushgateway and Prometheus", () => {
         // Not yet: the timeout message shows what Prometheus had.
         throw new Error(`${result.length} series: ${JSON.stringify(result.map((r) => r.metric))}`);
       },
-      10_000,
+      // Prometheus 2.42 applies its scrape targets on a 5 s tick after start, so the first scrape
+      // comes ~5 s in; the deadline leaves room for a slow CI machine.
+      20_000,
     );
     interface Alert {
       labels: Record<string, string>;
