@@ -1,6 +1,7 @@
 /**
  * Regenerates the generated sections of the documentation from their sources of truth:
- *   - README.md: the stack configuration table, from the stack config schema (stacks/config.ts);
+ *   - README.md: the stack configuration table, from the stack config schema (stacks/config.ts),
+ *     and the alert catalogue, from the rule builders (components/monitoring/rules.ts);
  *   - docs/policies.md: the policy rule table, from the rules' metadata (policies/catalog.ts);
  *   - policies/gpu-catalog.generated.ts: the GPU instance families and accelerators the components
  *     can create (the policy pack is its own package and imports nothing from components/, so the
@@ -11,6 +12,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as prettier from "prettier";
 import { renderPolicyTable } from "../policies/offline";
+import { alertCatalogueMarkdown } from "../components/monitoring";
 import { AWS_GPU_INSTANCE_FAMILIES, GCP_GPU_MACHINES } from "../components/training-cluster";
 import { REQUIRED_PROVIDER_CONFIG, STACK_CONFIG_DOCS, stackConfigKeys, PROJECT } from "../stacks/config";
 
@@ -77,7 +79,10 @@ export function renderGpuCatalog(): string {
 const WHOLE_FILES: Record<string, () => string> = { [GPU_CATALOG]: renderGpuCatalog };
 
 const SECTIONS: Record<string, Section[]> = {
-  [README]: [{ name: "config-table", render: renderConfigTable }],
+  [README]: [
+    { name: "config-table", render: renderConfigTable },
+    { name: "alert-catalogue", render: () => alertCatalogueMarkdown() },
+  ],
   [POLICIES_DOC]: [{ name: "policy-table", render: () => renderPolicyTable().trim() }],
 };
 

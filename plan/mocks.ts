@@ -1,6 +1,6 @@
 /**
  * Deterministic answers of the mock runtime: computed outputs of resources, and invoke results.
- * Every built-in answer is listed here and documented in the README ("Offline plan: mock values").
+ * Every built-in answer is listed here and documented in docs/offline-plan.md ("Mock values").
  */
 import { awsInvokes, awsOutputs, genericAwsArn } from "./mock-outputs/aws";
 import { gcpInvokes, gcpOutputs } from "./mock-outputs/gcp";

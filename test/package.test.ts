@@ -85,6 +85,7 @@ describe("npm pack", () => {
         "README.md",
         "CHANGELOG.md",
         "docs/policies.md",
+        "docs/offline-plan.md",
         "dist/components/index.js",
         "dist/components/index.d.ts",
         "dist/plan/index.js",

@@ -13,6 +13,7 @@ import {
   renderPoliciesDoc,
   renderReadme,
 } from "../bin/update-readme";
+import { ALERT_CATALOGUE, Severity } from "../components/monitoring";
 import { awsInvokes } from "../plan/mock-outputs/aws";
 import { gcpInvokes } from "../plan/mock-outputs/gcp";
 import { RULES } from "../policies/catalog";
@@ -66,6 +67,21 @@ describe("README.md", () => {
       }),
     ).toThrow("mlops:kubernetes: unknown key");
     expect(renderConfigTable()).toContain("| `mlops:cluster` |");
+  });
+
+  it("lists every alert of the catalogue with its severity and for, and explains the severities", () => {
+    const catalogue = section(readme, "### Alert catalogue");
+    expect(tableKeys(catalogue)).toEqual(ALERT_CATALOGUE.map((a) => a.alert));
+    expect(tableKeys(catalogue)).toContain("ModelDrift");
+    const row = (alert: string) =>
+      new RegExp(`^\\| \`${alert}\` +\\| ([a-z]+) +\\| ([0-9a-z]+) +\\|`, "m").exec(catalogue)?.slice(1);
+    for (const a of ALERT_CATALOGUE) expect(row(a.alert), a.alert).toEqual([a.severity, a.for]);
+    // The generated table, between its markers, with label templates shown as {label}.
+    expect(catalogue).toContain("<!-- alert-catalogue:start");
+    expect(catalogue).toContain("Model {model} drifts from its training data");
+    for (const severity of Object.values(Severity)) expect(catalogue).toContain(`**${severity}**`);
+    expect(catalogue).toContain("`runbook`");
+    expect(readme).toContain("\n## Monitoring\n");
   });
 
   it("links the policy rules (docs/policies.md) instead of carrying the table", () => {
@@ -126,13 +142,15 @@ describe("README.md", () => {
     }
   });
 
-  it("documents every built-in invoke answer of the offline plan", () => {
+  it("documents every built-in invoke answer of the offline plan (in docs/offline-plan.md, linked)", () => {
+    expect(section(readme, "## Offline plan")).toContain("](docs/offline-plan.md)");
+    const offlinePlanDoc = read("docs/offline-plan.md");
     for (const token of [
       ...Object.keys(awsInvokes),
       ...Object.keys(gcpInvokes),
       "kubernetes:helm:template",
     ]) {
-      expect(readme, token).toContain(`\`${token}\``);
+      expect(offlinePlanDoc, token).toContain(`\`${token}\``);
     }
   });
 
