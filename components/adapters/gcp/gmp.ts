@@ -27,9 +27,10 @@ import { createWorkloadIdentity } from "./identity";
 
 /**
  * The GMP frontend image: the tag upstream's example manifest pins
- * (GoogleCloudPlatform/prometheus-engine `examples/frontend.yaml` at 2ffde4ec, 2026-07-02, the
- * manifest Google's query docs apply,
- * https://cloud.google.com/stackdriver/docs/managed-prometheus/query).
+ * (GoogleCloudPlatform/prometheus-engine `examples/frontend.yaml` at 2ffde4ec, 2026-07-02; v0.15.3
+ * is also the newest `cmd/frontend` module on pkg.go.dev). The repository's own manifests run
+ * v0.17.3-gke.0 for the operator and rule-evaluator, but a frontend image of that version is not
+ * referenced anywhere upstream, so the example's tag is the one known to exist.
  */
 export const GMP_FRONTEND_IMAGE = "gke.gcr.io/prometheus-engine/frontend:v0.15.3-gke.0";
 
