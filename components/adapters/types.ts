@@ -409,6 +409,95 @@ export interface IngressExposure {
   loadBalancer(args: LoadBalancerIngressArgs): LoadBalancerIngress | undefined;
 }
 
+/**
+ * How workloads are scraped under a managed Prometheus-compatible service. The same two values
+ * as the monitors' `ScrapeBackend` (to be unified with it).
+ */
+export const ManagedScrapeBackend = {
+  /**
+   * The in-cluster Prometheus (prometheus-operator) reads ServiceMonitors and remote-writes to the
+   * managed store (aws: Amazon Managed Service for Prometheus).
+   */
+  prometheusOperator: "prometheusOperator",
+  /**
+   * GKE's managed collectors read PodMonitoring objects; there is no in-cluster Prometheus (gcp:
+   * Google Cloud Managed Service for Prometheus).
+   */
+  gmp: "gmp",
+} as const;
+export type ManagedScrapeBackend = (typeof ManagedScrapeBackend)[keyof typeof ManagedScrapeBackend];
+
+/** What a managed Prometheus-compatible service gives the monitoring stack. */
+export interface ManagedMetricsArgs {
+  /**
+   * The ServiceAccount of the in-cluster Prometheus (in the context's namespace; created by the
+   * kube-prometheus-stack chart, never by the adapter): on aws it remote-writes to the workspace
+   * with this identity.
+   */
+  prometheusServiceAccountName: string;
+  /**
+   * The ServiceAccount of the query proxy Grafana reads through (gcp: the GMP frontend, created by
+   * the adapter with its Workload Identity binding). Unused on aws.
+   */
+  queryServiceAccountName: string;
+  /**
+   * Pod labels of the query proxy's clients (Grafana): the proxy's NetworkPolicy admits only pods
+   * of the context's namespace with all of these labels; `{}` admits every pod of the namespace.
+   * Unused on aws.
+   */
+  queryClientPodLabels: Record<string, string>;
+  /**
+   * Key the workspace is encrypted with (aws); when undefined the adapter creates one
+   * (`encryptionKey(role)`): the AWS-owned key is never used. Unused on gcp (Google-managed
+   * encryption of Cloud Monitoring data).
+   */
+  key?: EncryptionKey;
+  /**
+   * Days the managed store keeps samples (aws: `WorkspaceConfiguration.retentionPeriodInDays`).
+   * gcp: fixed by Google at 24 months; the requested value is not an error there, and
+   * `ManagedMetrics.retentionDays` reports what applies.
+   */
+  retentionDays: number;
+  /** Labels for the Kubernetes objects the adapter creates. */
+  labels: Record<string, string>;
+}
+
+/** What the monitoring stack uses of a managed Prometheus-compatible service. */
+export interface ManagedMetrics {
+  /** How workloads are scraped under this service. */
+  scrapeBackend: ManagedScrapeBackend;
+  /**
+   * `prometheus.prometheusSpec.remoteWrite` entries (aws: the workspace's remote-write URL with
+   * SigV4 in the workspace's region); `[]` on gcp.
+   */
+  remoteWrite: pulumi.Output<Record<string, unknown>[]>;
+  /**
+   * Annotations for the Prometheus ServiceAccount (aws irsa: the role ARN; `{}` for Pod Identity,
+   * whose association the adapter creates, and on gcp).
+   */
+  prometheusServiceAccountAnnotations: Record<string, pulumi.Input<string>>;
+  /**
+   * Prometheus-compatible URL Grafana queries (gcp: the GMP frontend Service the adapter creates);
+   * undefined on aws, where Grafana reads the in-cluster Prometheus.
+   */
+  queryUrl?: pulumi.Output<string>;
+  /**
+   * NetworkPolicy egress the pods that talk to the service need: the in-cluster Prometheus (aws:
+   * HTTPS to the workspace and STS, plus the Pod Identity agent) or the frontend (gcp: metadata
+   * server and Google APIs; its own NetworkPolicy already allows them).
+   */
+  egress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
+  /** A stable reference shown to users: the AMP workspace ARN (aws) or the GCP project (gcp). */
+  endpoint: pulumi.Output<string>;
+  /** Days the managed store keeps samples: the requested value (aws), 730 (gcp, fixed by Google). */
+  retentionDays: number;
+  /**
+   * Created resources the Prometheus (aws) or Grafana (gcp) pods wait for: workspace, role policy
+   * and Pod Identity association; the frontend.
+   */
+  resources: pulumi.Resource[];
+}
+
 /** Capability: customer-managed encryption keys. */
 export interface KeyCapability {
   /**
@@ -446,6 +535,14 @@ export interface IngressCapability {
 }
 
 /**
+ * Capability: a managed Prometheus-compatible metrics store (the monitoring stack's "managed"
+ * mode). Targets without one (local) throw an Error naming what is allowed instead.
+ */
+export interface ManagedMetricsCapability {
+  managedMetrics(role: string, args: ManagedMetricsArgs): ManagedMetrics;
+}
+
+/**
  * The capabilities of a target that create no Kubernetes objects on any target (`createCloudAdapter`):
  * usable by a cluster builder before the cluster's Kubernetes provider exists.
  */
@@ -465,7 +562,8 @@ export interface CloudAdapter
     DatabaseCapability,
     KeyValueStoreCapability,
     IdentityCapability,
-    IngressCapability {}
+    IngressCapability,
+    ManagedMetricsCapability {}
 
 /** Per-target settings, as the component received them. */
 export interface TargetSettings {

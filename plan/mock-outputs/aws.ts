@@ -189,6 +189,17 @@ export const awsOutputs: Record<string, ComputedOutputs> = {
     const name = physicalName(ctx);
     return { name, arn: `arn:aws:events:${ctx.awsRegion}:${MOCK_AWS_ACCOUNT_ID}:rule/${name}` };
   },
+  /**
+   * AMP workspace id `ws-<uuid>`, ARN `arn:aws:aps:<region>:<account>:workspace/<id>` and the
+   * endpoint ending in "/" (https://docs.aws.amazon.com/prometheus/latest/userguide/AMP-find-workspace-details.html).
+   */
+  "aws:amp/workspace:Workspace": (ctx) => {
+    const workspaceId = `ws-${mockUuid(`amp:${ctx.name}`)}`;
+    return {
+      arn: `arn:aws:aps:${ctx.awsRegion}:${MOCK_AWS_ACCOUNT_ID}:workspace/${workspaceId}`,
+      prometheusEndpoint: `https://aps-workspaces.${ctx.awsRegion}.amazonaws.com/workspaces/${workspaceId}/`,
+    };
+  },
   /** Pod Identity association id `a-<17 chars>`, ARN under the cluster's name. */
   "aws:eks/podIdentityAssociation:PodIdentityAssociation": (ctx) => {
     const associationId = `a-${hex(`pia:${ctx.name}`, 17)}`;

@@ -168,23 +168,32 @@ function bucketArn(store: ObjectStore): pulumi.Output<string> {
   return store.resource.arn;
 }
 
+/** An IAM role for one Kubernetes ServiceAccount, with what binds it (`createServiceAccountRole`). */
+export interface ServiceAccountRole {
+  role: aws.iam.Role;
+  /** Annotations the ServiceAccount needs: the role ARN for IRSA, none for Pod Identity. */
+  annotations: Record<string, pulumi.Input<string>>;
+  /** NetworkPolicy egress the credential exchange needs (HTTPS; the Pod Identity agent). */
+  egress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
+  /** The role policy and the Pod Identity association: pods created before them lack permissions or credentials. */
+  ready: pulumi.Resource[];
+}
+
 /**
- * Creates the ServiceAccount, its IAM role and the role's bucket policy; for Pod Identity also the
- * PodIdentityAssociation.
+ * The IAM side of a workload identity, without the ServiceAccount (which the caller or a chart
+ * creates): the role `<name>-role` trusted by exactly ServiceAccount `sa` of the context's
+ * namespace (IRSA or Pod Identity), its inline policy `<name>-role-policy` when `policy` is given,
+ * and in Pod Identity mode the association `<name>-pod-identity`.
  */
-export function createWorkloadIdentity(
+export function createServiceAccountRole(
   ctx: AdapterContext,
   identity: AwsIdentity,
-  role: string,
-  args: WorkloadIdentityArgs,
-  region: pulumi.Output<string>,
-): WorkloadIdentity {
-  const grants = checkGrants(role, args.grants);
+  name: string,
+  sa: string,
+  policy?: pulumi.Input<string>,
+): ServiceAccountRole {
   const opts = { parent: ctx.parent };
-  const name = `${ctx.name}-${role}`;
   const namespace = pulumi.output(ctx.namespace);
-  const sa = args.serviceAccountName;
-
   const assumeRolePolicy =
     identity.mode === "irsa"
       ? pulumi
@@ -205,44 +214,11 @@ export function createWorkloadIdentity(
   );
 
   // Pods started before these exist get no credentials (Pod Identity) or no permissions (both
-  // modes); the workload waits for them (`WorkloadIdentity.ready`).
+  // modes); the workload waits for them.
   const ready: pulumi.Resource[] = [];
-  if (grants.length > 0) {
-    const resolved = grants.map((g) =>
-      pulumi
-        .all([bucketArn(g.resource), g.resource.encryptionKey?.keyId])
-        .apply(([arn, key]): BucketGrant => ({ bucketArn: arn, keyArn: key, access: g.access })),
-    );
-    const policy = new aws.iam.RolePolicy(
-      `${name}-role-policy`,
-      {
-        role: iamRole.name,
-        policy: pulumi.all(resolved).apply(bucketAccessPolicy),
-      },
-      opts,
-    );
-    ready.push(policy);
+  if (policy !== undefined) {
+    ready.push(new aws.iam.RolePolicy(`${name}-role-policy`, { role: iamRole.name, policy }, opts));
   }
-
-  const annotations: Record<string, pulumi.Input<string>> = identity.mode === "irsa"
-    ? { [IRSA_ROLE_ANNOTATION]: iamRole.arn }
-    : {};
-  const serviceAccount = new k8s.core.v1.ServiceAccount(
-    `${name}-sa`,
-    {
-      // Governance labels from the tags, then the component's own labels (which win on a clash).
-      metadata: {
-        name: sa,
-        namespace: ctx.namespace,
-        labels: { ...governanceLabels(ctx.tags), ...args.labels },
-        annotations,
-      },
-      // The API token is not mounted by default; IRSA and Pod Identity mount their own
-      // audience-scoped projected tokens through the EKS webhook.
-      automountServiceAccountToken: false,
-    },
-    { ...opts, provider: ctx.k8sProvider, dependsOn: ctx.dependsOn },
-  );
 
   const egress = [httpsEgressRule()];
   if (identity.mode === "podIdentity") {
@@ -264,12 +240,64 @@ export function createWorkloadIdentity(
     egress.push(podIdentityAgentEgressRule());
   }
 
+  const annotations: Record<string, pulumi.Input<string>> = identity.mode === "irsa"
+    ? { [IRSA_ROLE_ANNOTATION]: iamRole.arn }
+    : {};
+  return { role: iamRole, annotations, egress, ready };
+}
+
+/**
+ * Creates the ServiceAccount, its IAM role and the role's bucket policy; for Pod Identity also the
+ * PodIdentityAssociation (`createServiceAccountRole`).
+ */
+export function createWorkloadIdentity(
+  ctx: AdapterContext,
+  identity: AwsIdentity,
+  role: string,
+  args: WorkloadIdentityArgs,
+  region: pulumi.Output<string>,
+): WorkloadIdentity {
+  const grants = checkGrants(role, args.grants);
+  const name = `${ctx.name}-${role}`;
+  const sa = args.serviceAccountName;
+
+  const policy =
+    grants.length > 0
+      ? pulumi
+          .all(
+            grants.map((g) =>
+              pulumi
+                .all([bucketArn(g.resource), g.resource.encryptionKey?.keyId])
+                .apply(([arn, key]): BucketGrant => ({ bucketArn: arn, keyArn: key, access: g.access })),
+            ),
+          )
+          .apply(bucketAccessPolicy)
+      : undefined;
+  const iam = createServiceAccountRole(ctx, identity, name, sa, policy);
+
+  const serviceAccount = new k8s.core.v1.ServiceAccount(
+    `${name}-sa`,
+    {
+      // Governance labels from the tags, then the component's own labels (which win on a clash).
+      metadata: {
+        name: sa,
+        namespace: ctx.namespace,
+        labels: { ...governanceLabels(ctx.tags), ...args.labels },
+        annotations: iam.annotations,
+      },
+      // The API token is not mounted by default; IRSA and Pod Identity mount their own
+      // audience-scoped projected tokens through the EKS webhook.
+      automountServiceAccountToken: false,
+    },
+    { parent: ctx.parent, provider: ctx.k8sProvider, dependsOn: ctx.dependsOn },
+  );
+
   return {
     serviceAccount,
     serviceAccountName: serviceAccount.metadata.apply((m) => m.name ?? sa),
-    principal: iamRole.arn,
+    principal: iam.role.arn,
     env: [{ name: "AWS_REGION", value: region }],
-    egress,
-    ready,
+    egress: iam.egress,
+    ready: iam.ready,
   };
 }

@@ -1,9 +1,10 @@
 /**
- * The AWS cloud adapter: S3 buckets, RDS for PostgreSQL, ElastiCache for Valkey, KMS keys and IAM workload identity
- * (IRSA or EKS Pod Identity) for components running on EKS. Secure by default: every data bucket
- * and database is private, KMS-encrypted and TLS-only, every bucket logs server access to its own
- * private, TLS-only, SSE-S3 log bucket (S3 supports no SSE-KMS on log targets), and every IAM
- * policy is scoped to exactly the resources the workload uses.
+ * The AWS cloud adapter: S3 buckets, RDS for PostgreSQL, ElastiCache for Valkey, KMS keys, IAM
+ * workload identity (IRSA or EKS Pod Identity) and Amazon Managed Service for Prometheus for
+ * components running on EKS. Secure by default: every data bucket and database is private,
+ * KMS-encrypted and TLS-only, every bucket logs server access to its own private, TLS-only, SSE-S3
+ * log bucket (S3 supports no SSE-KMS on log targets), and every IAM policy is scoped to exactly the
+ * resources the workload uses.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -18,6 +19,7 @@ import type {
 import { AwsIdentityMode, DEFAULT_AWS_IDENTITY_MODE, Target } from "../types";
 import { problemLine } from "../../shared/contract";
 import { awsIdentityProblems } from "../target-schemas";
+import { createAmpManagedMetrics } from "./amp";
 import { createElastiCacheValkey } from "./elasticache";
 import { createWorkloadIdentity, type AwsIdentity } from "./identity";
 import { awsIngressExposure } from "./ingress";
@@ -25,6 +27,12 @@ import { createKmsKey } from "./kms";
 import { createRdsPostgres } from "./rds";
 import { createS3Bucket } from "./s3";
 
+export {
+  AMP_MAX_RETENTION_DAYS,
+  AMP_REMOTE_WRITE_ACTIONS,
+  AMP_REMOTE_WRITE_QUEUE,
+  remoteWritePolicy,
+} from "./amp";
 export { ELASTICACHE_NODE_TYPE, VALKEY_ENGINE_VERSION } from "./elasticache";
 export type { AwsIdentity } from "./identity";
 export {
@@ -131,5 +139,8 @@ export function createAwsAdapter(ctx: AdapterContext, settings: TargetSettings):
       return createWorkloadIdentity(ctx, identity, role, args, account.region());
     },
     ingress: awsIngressExposure(target),
+    managedMetrics(role, args) {
+      return createAmpManagedMetrics(ctx, identity, role, args, account.region());
+    },
   };
 }

@@ -52,6 +52,10 @@ export const GKE_SA_ANNOTATION = "iam.gke.io/gcp-service-account";
  * ServiceAccount annotated with the Google account's e-mail (token automount off). The
  * ServiceAccount waits for the IAM grants, so pods using it never start without permissions.
  *
+ * `projectRoles` (default none) are granted to the Google service account on the project, one
+ * `${ctx.name}-<role>-<project role>-member` each (e.g. `roles/monitoring.viewer` for the GMP
+ * frontend: `-monitoring-viewer-member`); the ServiceAccount waits for them too.
+ *
  * Egress: the GKE metadata server, which serves tokens to pods under Workload Identity (TCP 80 on
  * 169.254.169.254; traffic is redirected to TCP 988, on 169.254.169.252 on Calico clusters from GKE
  * 1.21.0-gke.1000), and Google APIs on TCP 443.
@@ -62,6 +66,7 @@ export function createWorkloadIdentity(
   role: string,
   args: WorkloadIdentityArgs,
   stores: StoreRoleRegistry,
+  projectRoles: readonly string[] = [],
 ): WorkloadIdentity {
   const { ctx, gcp: target, opts } = scope;
   const grantList = checkGrants(role, args.grants);
@@ -99,6 +104,19 @@ export function createWorkloadIdentity(
         opts,
       ),
   );
+
+  for (const projectRole of projectRoles) {
+    grants.push(
+      new gcp.projects.IAMMember(
+        `${prefix}-${projectRole
+          .replace(/^roles\//, "")
+          .replace(/[^A-Za-z0-9]+/g, "-")
+          .toLowerCase()}-member`,
+        { project: target.project, role: projectRole, member },
+        opts,
+      ),
+    );
+  }
 
   const binding = new gcp.serviceaccount.IAMMember(
     `${prefix}-wi-member`,

@@ -1,11 +1,13 @@
 /**
  * The Google Cloud adapter: Cloud KMS keys, Cloud Storage buckets, Cloud SQL for PostgreSQL on a
- * private IP, Memorystore for Redis, and Workload Identity Federation for GKE. Each concern lives in its own file.
+ * private IP, Memorystore for Redis, Workload Identity Federation for GKE, and the query path of
+ * Google Cloud Managed Service for Prometheus. Each concern lives in its own file.
  */
 import type { AdapterContext, CloudAdapter, CloudCapabilities, CloudContext, TargetSettings } from "../types";
 import { createPostgres } from "./cloudsql";
 import { gcpScope, type GcpAdapterScope } from "./common";
 import { createObjectStore, type StoreRoleRegistry } from "./gcs";
+import { createGmpManagedMetrics } from "./gmp";
 import { createWorkloadIdentity } from "./identity";
 import { gcpIngressExposure } from "./ingress";
 import { createKmsKey, type KeyGrantRegistry } from "./kms";
@@ -29,6 +31,16 @@ export {
   WORKLOAD_IDENTITY_USER_ROLE,
   bucketRole,
 } from "./identity";
+export {
+  GMP_FRONTEND_IMAGE,
+  GMP_FRONTEND_PORT,
+  GMP_FRONTEND_REPLICAS,
+  GMP_FRONTEND_RESOURCES,
+  GMP_FRONTEND_UID,
+  GMP_RETENTION_DAYS,
+  GMP_RULE_EVALUATOR,
+  MONITORING_VIEWER_ROLE,
+} from "./gmp";
 export { ENCRYPTER_DECRYPTER_ROLE, KEY_ROTATION_PERIOD } from "./kms";
 export {
   createPrivateServiceAccess,
@@ -82,5 +94,6 @@ export function createGcpAdapter(ctx: AdapterContext, settings: TargetSettings):
     keyValueStore: (role, args) => createMemorystoreRedis(scope, role, args, privateServiceAccess),
     workloadIdentity: (role, args) => createWorkloadIdentity(scope, ctx, role, args, stores),
     ingress: gcpIngressExposure(ctx, scope.gcp),
+    managedMetrics: (role, args) => createGmpManagedMetrics(scope, ctx, role, args, stores),
   };
 }

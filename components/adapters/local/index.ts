@@ -8,7 +8,8 @@
  * - PostgreSQL: a single-instance StatefulSet of the official image (`./postgres.ts`);
  * - key-value store: a single-instance Valkey StatefulSet with a generated password (`./valkey.ts`);
  * - workload identity: a ServiceAccount plus the store's credentials by `secretKeyRef` (`./identity.ts`);
- * - encryption keys: none (there is no KMS in the cluster).
+ * - encryption keys: none (there is no KMS in the cluster);
+ * - managed metrics: none (`managedMetrics` throws; monitoring runs self-hosted).
  */
 import type {
   AdapterContext,
@@ -28,6 +29,16 @@ import { createValkey } from "./valkey";
 export { MC_IMAGE, MINIO_IMAGE, MINIO_PORT, MINIO_SECRET_KEYS, MINIO_UID } from "./minio";
 export { VALKEY_GID, VALKEY_IMAGE, VALKEY_SECRET_KEYS, VALKEY_SIZING, VALKEY_UID } from "./valkey";
 export { POSTGRES_IMAGE, POSTGRES_PGDATA, POSTGRES_PORT, POSTGRES_RESOURCES, POSTGRES_UID } from "./postgres";
+
+/**
+ * The Error `managedMetrics` throws on `local`: there is no managed Prometheus service in a plain
+ * cluster, so the monitoring stack must run self-hosted.
+ */
+export function managedMetricsUnavailable(role: string): Error {
+  return new Error(
+    `managedMetrics("${role}"): managed monitoring is not available on target "local"; use monitoring mode "selfHosted" (managed monitoring needs target "aws" or "gcp")`,
+  );
+}
 
 /**
  * Exposure on `local`: an in-cluster ingress controller, by default ingress-nginx's class "nginx"
@@ -81,5 +92,8 @@ export function createLocalAdapter(ctx: AdapterContext, settings: TargetSettings
       return createWorkloadIdentity(ctx, stores, role, args);
     },
     ingress: LOCAL_INGRESS,
+    managedMetrics(role, _args) {
+      throw managedMetricsUnavailable(role);
+    },
   };
 }
