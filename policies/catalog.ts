@@ -15,6 +15,7 @@ import { gcpIamRules } from "./rules/gcp/iam";
 import { podSecurityRules } from "./rules/kubernetes/pod-security";
 import { workloadRules } from "./rules/kubernetes/workloads";
 import { clusterRules } from "./rules/kubernetes/cluster";
+import { monitoringRules } from "./rules/kubernetes/monitoring";
 import { governanceRules } from "./rules/governance/governance";
 import { costRules } from "./rules/cost/gpu";
 import type { Rule, RuleArea } from "./rules/types";
@@ -36,6 +37,7 @@ export const RULES: readonly Rule[] = [
   ...podSecurityRules,
   ...workloadRules,
   ...clusterRules,
+  ...monitoringRules,
   ...governanceRules,
   ...costRules,
 ];

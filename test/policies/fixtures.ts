@@ -5,6 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { PackConfig } from "../../policies/config";
 import { classPulumiType as T } from "../../policies/rules/types";
 import type { TestResource } from "./helpers";
+import { at, kpsRelease, serviceMonitor } from "./monitoring-fixtures";
 
 /** A compliant/violating pair for one rule. */
 export interface Fixture {
@@ -814,6 +815,35 @@ export const FIXTURES: Record<string, Fixture> = {
   "k8s-helm-v3-chart-version-pinned": {
     good: { type: T(k8s.helm.v3.Chart), props: { path: "./charts/mlflow" } },
     bad: { type: T(k8s.helm.v3.Chart), props: { chart: "gpu-operator", version: "v24.x" } },
+  },
+  // Kubernetes monitoring: the Monitoring component's kube-prometheus-stack Release, one part weakened
+  "k8s-grafana-anonymous-or-default-password": {
+    good: kpsRelease(),
+    bad: kpsRelease((v) => (at(v, "grafana", "grafana.ini", "auth.anonymous").enabled = true)),
+  },
+  "k8s-prometheus-alertmanager-exposed-without-auth": {
+    good: kpsRelease(),
+    bad: kpsRelease((v) => (at(v, "prometheus", "service").type = "LoadBalancer")),
+  },
+  "k8s-monitor-namespace-not-selected": {
+    good: [kpsRelease(), serviceMonitor("kueue", "kueue-system")],
+    bad: [
+      kpsRelease(
+        (v) => (at(v, "prometheus", "prometheusSpec").serviceMonitorSelectorNilUsesHelmValues = true),
+      ),
+      serviceMonitor("kueue", "kueue-system"),
+    ],
+  },
+  "k8s-alertmanager-inline-receiver-secret": {
+    good: kpsRelease(),
+    bad: kpsRelease(
+      (v) =>
+        (at(v, "alertmanager").config = {
+          receivers: [
+            { name: "slack", slack_configs: [{ api_url: "https://hooks.slack.com/services/T0/B0/x" }] },
+          ],
+        }),
+    ),
   },
   // Governance
   "gov-aws-required-tags": {
