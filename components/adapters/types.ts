@@ -18,6 +18,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
 import type { DatabaseSize } from "../shared/presets";
 import type { ComponentContext } from "../shared/component";
+import type { ScrapeBackend } from "../shared/monitors";
 
 /** Where a component's backing services run. */
 export const Target = {
@@ -409,24 +410,6 @@ export interface IngressExposure {
   loadBalancer(args: LoadBalancerIngressArgs): LoadBalancerIngress | undefined;
 }
 
-/**
- * How workloads are scraped under a managed Prometheus-compatible service. The same two values
- * as the monitors' `ScrapeBackend` (to be unified with it).
- */
-export const ManagedScrapeBackend = {
-  /**
-   * The in-cluster Prometheus (prometheus-operator) reads ServiceMonitors and remote-writes to the
-   * managed store (aws: Amazon Managed Service for Prometheus).
-   */
-  prometheusOperator: "prometheusOperator",
-  /**
-   * GKE's managed collectors read PodMonitoring objects; there is no in-cluster Prometheus (gcp:
-   * Google Cloud Managed Service for Prometheus).
-   */
-  gmp: "gmp",
-} as const;
-export type ManagedScrapeBackend = (typeof ManagedScrapeBackend)[keyof typeof ManagedScrapeBackend];
-
 /** What a managed Prometheus-compatible service gives the monitoring stack. */
 export interface ManagedMetricsArgs {
   /**
@@ -465,7 +448,7 @@ export interface ManagedMetricsArgs {
 /** What the monitoring stack uses of a managed Prometheus-compatible service. */
 export interface ManagedMetrics {
   /** How workloads are scraped under this service. */
-  scrapeBackend: ManagedScrapeBackend;
+  scrapeBackend: ScrapeBackend;
   /**
    * `prometheus.prometheusSpec.remoteWrite` entries (aws: the workspace's remote-write URL with
    * SigV4 in the workspace's region); `[]` on gcp.

@@ -12,7 +12,8 @@ import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
-import { createAdapter, ManagedScrapeBackend } from "../../components/adapters";
+import { createAdapter } from "../../components/adapters";
+import { ScrapeBackend } from "../../components/shared/monitors";
 import type {
   AdapterContext,
   AwsTargetArgs,
@@ -220,7 +221,7 @@ describe("managedMetrics on aws, Pod Identity, adapter-created key", () => {
     const arn = p.outputs["endpoint"] as string;
     const id = arn.split("/")[1]!;
     expect(p.outputs).toMatchObject({
-      scrapeBackend: ManagedScrapeBackend.prometheusOperator,
+      scrapeBackend: ScrapeBackend.prometheusOperator,
       remoteWrite: [
         {
           url: `https://aps-workspaces.${REGION}.amazonaws.com/workspaces/${id}/api/v1/remote_write`,
@@ -479,7 +480,7 @@ describe("managedMetrics on gcp: the GMP frontend", () => {
   it("returns the frontend's URL, no remote-write, the project and GMP's fixed retention", async () => {
     const p = await get();
     expect(p.outputs).toMatchObject({
-      scrapeBackend: ManagedScrapeBackend.gmp,
+      scrapeBackend: ScrapeBackend.gmp,
       remoteWrite: [],
       annotations: {},
       queryUrl: "http://mon-metrics-frontend.monitoring.svc.cluster.local:9090",

@@ -10,7 +10,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AdapterContext, ManagedMetrics, ManagedMetricsArgs } from "../types";
-import { ManagedScrapeBackend } from "../types";
+import { ScrapeBackend } from "../../shared/monitors";
 import { createServiceAccountRole, type AwsIdentity } from "./identity";
 import { createKmsKey } from "./kms";
 
@@ -113,7 +113,7 @@ export function createAmpManagedMetrics(
     ]);
 
   return {
-    scrapeBackend: ManagedScrapeBackend.prometheusOperator,
+    scrapeBackend: ScrapeBackend.prometheusOperator,
     remoteWrite,
     prometheusServiceAccountAnnotations: writer.annotations,
     egress: writer.egress,

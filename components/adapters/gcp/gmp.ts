@@ -20,7 +20,7 @@ import {
   type ContainerResources,
 } from "../../shared/k8s";
 import type { KubernetesContext, ManagedMetrics, ManagedMetricsArgs, WorkloadIdentity } from "../types";
-import { ManagedScrapeBackend } from "../types";
+import { ScrapeBackend } from "../../shared/monitors";
 import type { GcpAdapterScope } from "./common";
 import type { StoreRoleRegistry } from "./gcs";
 import { createWorkloadIdentity } from "./identity";
@@ -106,7 +106,7 @@ export function createGmpManagedMetrics(
   const frontend = createFrontend(scope, kube, role, args, identity);
 
   return {
-    scrapeBackend: ManagedScrapeBackend.gmp,
+    scrapeBackend: ScrapeBackend.gmp,
     remoteWrite: pulumi.output([]),
     prometheusServiceAccountAnnotations: {},
     queryUrl: pulumi.interpolate`http://${frontend.service.metadata.name}.${kube.namespace}.svc.cluster.local:${GMP_FRONTEND_PORT}`,
