@@ -13,6 +13,33 @@ export type {
 } from "./model-registry";
 export { DEFAULT_MLFLOW_IMAGE, MlflowPermission } from "./model-registry";
 export {
+  Monitoring,
+  MONITORING_TYPE,
+  MonitoringMode,
+  KUBE_PROMETHEUS_STACK_CHART,
+  PUSHGATEWAY_IMAGE,
+  PROTECTED_VALUE_PATHS,
+  ReceiverKind,
+  MatchOperator,
+  Severity,
+  ALERT_CATALOGUE,
+  type MonitoringArgs,
+  type MonitoringPrometheusArgs,
+  type MonitoringAlertmanagerArgs,
+  type MonitoringGrafanaArgs,
+  type MonitoringPushgatewayArgs,
+  type AlertingArgs,
+  type AlertReceiverArgs,
+  type AlertRouteArgs,
+  type AlertMatcherArgs,
+  type AlertInhibitRuleArgs,
+  type SlackReceiverArgs,
+  type PagerDutyReceiverArgs,
+  type WebhookReceiverArgs,
+  type SecretKeyRefArgs,
+  type CatalogueParams,
+} from "./monitoring";
+export {
   Target,
   TARGETS,
   AwsIdentityMode,
@@ -100,3 +127,5 @@ export {
 export { modelRegistryArgsSchema } from "./model-registry";
 /** @internal see modelRegistryArgsSchema */
 export { gpuTrainingClusterArgsSchema } from "./training-cluster";
+/** @internal see modelRegistryArgsSchema */
+export { monitoringArgsSchema } from "./monitoring";

@@ -6,6 +6,9 @@
  * (`pushgateway.ts`, checked against a real Pushgateway and Prometheus). Not exported from the
  * package until the component lands.
  */
+export * from "./args";
+export * from "./component";
+export * from "./values";
 export * from "./rules";
 export * from "./alertmanager";
 export * from "./dashboards";

@@ -77,6 +77,13 @@ export interface StackValueInputs {
   remoteWrite?: Record<string, unknown>[];
   /** Annotations of the Prometheus ServiceAccount (IRSA). @default {} */
   prometheusServiceAccountAnnotations?: Record<string, string>;
+  /**
+   * Run the in-cluster Prometheus: false with GMP (GKE's collectors scrape, GMP evaluates the
+   * rules), where the stack keeps the operator, the Alertmanager and Grafana.
+   */
+  inClusterPrometheus: boolean;
+  /** Grafana's Prometheus datasource URL when it is not the in-cluster Prometheus (the GMP frontend). */
+  grafanaDatasourceUrl?: string;
 }
 
 function volumeClaim(storageGb: number, storageClassName: string | undefined) {
@@ -129,6 +136,7 @@ export function kubePrometheusStackValues(
       admissionWebhooks: { patch: { resources: resources(STACK_RESOURCES.webhookJob) } },
     },
     prometheus: {
+      enabled: inputs.inClusterPrometheus,
       service: { type: "ClusterIP" },
       ingress: { enabled: false },
       ...(inputs.prometheusServiceAccountAnnotations
@@ -201,6 +209,9 @@ export function kubePrometheusStackValues(
               labelValue: "1",
               searchNamespace: "ALL",
             },
+            ...(inputs.grafanaDatasourceUrl !== undefined
+              ? { datasources: { url: inputs.grafanaDatasourceUrl } }
+              : {}),
           },
         }
       : { enabled: false },
