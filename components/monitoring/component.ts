@@ -34,6 +34,7 @@ import {
   createScrapeTarget,
   GMP_COLLECTOR_NAMESPACE,
   METRICS_SCRAPER_NAMESPACE_LABEL,
+  scraperNamespaceLabels,
   type ClusterMonitoring,
 } from "../shared/scrape-target";
 import { SecureWorkload } from "../shared/secure-workload";
@@ -65,6 +66,8 @@ export const MONITORING_TYPE = "mlops:index:Monitoring";
  * It runs as `nobody` (65534, the image's USER).
  */
 export const PUSHGATEWAY_IMAGE = "quay.io/prometheus/pushgateway:v1.11.3";
+/** node-exporter's port (prometheus-node-exporter chart `service.port`). */
+export const NODE_EXPORTER_PORT = 9100;
 /** The Pushgateway's port (`--web.listen-address`, upstream default). */
 export const PUSHGATEWAY_PORT = 9091;
 /** Kubernetes names of the objects the component creates itself. */
@@ -137,6 +140,28 @@ export class Monitoring extends MlopsComponent {
             ctx.opts({ provider }),
           )
         : undefined;
+    if (nodeExporterNs) {
+      // node-exporter runs on the host's network, where NetworkPolicies do not apply; the policy
+      // still states the intent (only the scrapers, only its port, nothing out) for any other pod.
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-node-exporter-network-policy`,
+        {
+          metadata: { name: "node-exporter", namespace: nodeExporterNs.metadata.name, labels },
+          spec: {
+            podSelector: {},
+            policyTypes: ["Ingress", "Egress"],
+            ingress: [
+              {
+                from: [{ namespaceSelector: { matchLabels: scraperNamespaceLabels(a.backend) } }],
+                ports: [{ protocol: "TCP", port: NODE_EXPORTER_PORT }],
+              },
+            ],
+            egress: [],
+          },
+        },
+        ctx.opts({ provider, dependsOn: [nodeExporterNs] }),
+      );
+    }
 
     // ---- the managed store, behind the adapter seam ----
     const adapter = createAdapter(
@@ -449,7 +474,7 @@ function stackNetworkPolicySpec(
       { to: [{ namespaceSelector: {} }] },
       {
         to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["169.254.0.0/16"] } }],
-        ports: [443, 6443, 10250, 9100].map((port) => ({ protocol: "TCP", port })),
+        ports: [443, 6443, 10250, NODE_EXPORTER_PORT].map((port) => ({ protocol: "TCP", port })),
       },
       ...(managed?.egress ?? []),
     ],
