@@ -104,8 +104,7 @@ function hostChildren(plan: Plan): string[] {
     .sort();
 }
 
-function urnsOf(plan: Plan, ...resources: PlanResource[]): string[] {
-  void plan;
+function urnsOf(...resources: PlanResource[]): string[] {
   return resources.map((r) => r.urn);
 }
 
@@ -214,7 +213,7 @@ describe("blockStorage on aws: EBS gp3 encrypted with the component's KMS key", 
   it("returns the StorageClass and the key policy for workloads to wait for", async () => {
     const p = await plan(true);
     expect(p.outputs["resources"]).toEqual([
-      urnsOf(p, findResource(p, T.storageClass), findResource(p, T.awsKeyPolicy)),
+      urnsOf(findResource(p, T.storageClass), findResource(p, T.awsKeyPolicy)),
     ]);
   });
 
@@ -244,6 +243,35 @@ describe("blockStorage on aws: EBS gp3 encrypted with the component's KMS key", 
       .filter((v) => urns.has(v.urn) && v.enforcementLevel === "mandatory")
       .map((v) => `${v.policyName}: ${v.message}`);
     expect(violations).toEqual([]);
+  });
+
+  it("is reported by the pack once the planned key policy loses its conditions (weakened default)", async () => {
+    const p = await plan(true);
+    const weakened = p.resources.map((r) => {
+      if (r.type !== T.awsKeyPolicy) return r;
+      const doc = JSON.parse(r.inputs["policy"] as string) as { Statement: Record<string, unknown>[] };
+      const statements = doc.Statement.map(({ Condition: _dropped, ...rest }) => rest);
+      return { ...r, inputs: { ...r.inputs, policy: JSON.stringify({ ...doc, Statement: statements }) } };
+    });
+    const violations = runPolicies(
+      { stack: "test", project: "mlops", resources: weakened },
+      { environment: "prod" },
+    )
+      .filter((v) => v.policyName === "aws-kms-key-no-wildcard-principal")
+      .map((v) => ({ urn: v.urn, level: v.enforcementLevel, last: v.message.split("\n").pop() }));
+    const urn = findResource(p, T.awsKeyPolicy).urn;
+    expect(violations).toEqual([
+      {
+        urn,
+        level: "mandatory",
+        last: 'Statement EbsVolumesViaEc2 allows principal "*" without a condition.',
+      },
+      {
+        urn,
+        level: "mandatory",
+        last: 'Statement EbsGrantsViaEc2 allows principal "*" without a condition.',
+      },
+    ]);
   });
 
   it("rejects a call without a key, naming args.key", async () => {
