@@ -177,13 +177,17 @@ export class Monitoring extends MlopsComponent {
       },
       { aws: cluster.aws, gcp: cluster.gcp },
     );
+    // One key for what the stack stores: the Prometheus and Alertmanager volumes (a StorageClass
+    // whose volumes it encrypts) and, with mode "managed", the workspace.
+    const key = adapter.encryptionKey("metrics");
+    const storage = adapter.blockStorage("volumes", { key, labels, retain: a.protect });
     let managed: ManagedMetrics | undefined;
     if (a.mode === MonitoringMode.managed) {
       managed = adapter.managedMetrics("metrics", {
         prometheusServiceAccountName: PROMETHEUS_SERVICE_ACCOUNT,
         queryServiceAccountName: "gmp-frontend",
         queryClientPodLabels: { ...GRAFANA_POD_LABELS },
-        key: adapter.encryptionKey("metrics"),
+        key,
         retentionDays: a.prometheus.managedRetentionDays,
         labels,
       });
@@ -231,12 +235,13 @@ export class Monitoring extends MlopsComponent {
         managed?.remoteWrite ?? pulumi.output([]),
         managed?.queryUrl,
         pulumi.output(managed?.prometheusServiceAccountAnnotations ?? {}),
+        storage.storageClassName,
       ])
-      .apply(([clusterName, remoteWrite, queryUrl, annotations]) =>
+      .apply(([clusterName, remoteWrite, queryUrl, annotations, storageClassName]) =>
         mergeValues(
           kubePrometheusStackValues(a, {
             clusterName,
-            storageClassName: undefined,
+            storageClassName,
             alertmanagerConfig: alerting.config,
             alertmanagerSecrets: alerting.secretNames,
             grafanaAdminSecret: grafanaSecret ? MONITORING_OBJECTS.grafanaAdminSecret : undefined,
@@ -274,6 +279,7 @@ export class Monitoring extends MlopsComponent {
           networkPolicy,
           ...(nodeExporterNs ? [nodeExporterNs] : []),
           ...(grafanaSecret ? [grafanaSecret] : []),
+          ...storage.resources,
           ...(managed?.resources ?? []),
         ],
       }),
