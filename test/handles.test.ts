@@ -81,6 +81,8 @@ describe("GpuTrainingCluster.handle", () => {
         nodeSecurityGroupId: "sg-10f44877aa3a73cba",
         identityMode: "podIdentity",
         clusterName: "gpu-test",
+        // The key policy of an encrypted StorageClass admits this role only.
+        ebsCsiRoleArn: "arn:aws:iam::123456789012:role/gpu-ebs-csi-role",
       },
       ingressClassName: "alb",
       ...GPU_PLACEMENT,

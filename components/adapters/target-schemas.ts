@@ -47,6 +47,7 @@ export const awsTargetArgsSchema = z
     oidcProviderArn: input(nonEmpty).optional(),
     oidcProviderUrl: input(nonEmpty).optional(),
     clusterName: input(nonEmpty).optional(),
+    ebsCsiRoleArn: input(nonEmpty).optional(),
   })
   .strict()
   .superRefine((v, ctx) => {

@@ -71,6 +71,12 @@ export interface AwsTargetArgs {
   oidcProviderUrl?: pulumi.Input<string>;
   /** EKS cluster name. Required when `identityMode` is "podIdentity". */
   clusterName?: pulumi.Input<string>;
+  /**
+   * ARN of the IAM role the EBS CSI controller runs as: the only principal the key policy of an
+   * encrypted StorageClass (`blockStorage`) admits. A cluster this toolkit creates sets it.
+   * @default any principal of the account, through EC2 in the region only
+   */
+  ebsCsiRoleArn?: pulumi.Input<string>;
 }
 
 /** Whether the component creates the VPC's private services access (needed for Cloud SQL private IP). */

@@ -300,6 +300,24 @@ describe("aws-kms-key-no-wildcard-principal on a separate aws.kms.KeyPolicy", ()
     expect(run(ebsKeyPolicy({ partition: "aws", accountId: ACCOUNT, region: REGION }))).toEqual([]);
   });
 
+  it("names the EBS CSI controller's role as the only principal when the cluster gives it", () => {
+    const role = `arn:aws:iam::${ACCOUNT}:role/gpu-ebs-csi-role`;
+    const policy = ebsKeyPolicy({
+      partition: "aws",
+      accountId: ACCOUNT,
+      region: REGION,
+      ebsCsiRoleArn: role,
+    });
+    const statements = (policy["Statement"] as { Sid: string; Principal: unknown }[]).filter((st) =>
+      st.Sid.startsWith("Ebs"),
+    );
+    expect(statements.map((st) => [st.Sid, st.Principal])).toEqual([
+      ["EbsVolumesViaEc2", { AWS: role }],
+      ["EbsGrantsViaEc2", { AWS: role }],
+    ]);
+    expect(run(policy)).toEqual([]);
+  });
+
   it('reports a key policy that allows principal "*" without a condition', () => {
     const open = {
       Version: "2012-10-17",

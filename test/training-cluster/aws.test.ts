@@ -681,6 +681,7 @@ describe("EKS target, dev defaults (Pod Identity)", () => {
       nodeSecurityGroupId: expect.stringMatching(/^sg-[0-9a-f]{17}$/),
       identityMode: "podIdentity",
       clusterName: "ml-dev-test",
+      ebsCsiRoleArn: "arn:aws:iam::123456789012:role/ml-dev-ebs-csi-role",
     });
     expect(p.outputs["driversPreinstalled"]).toBe(true);
     expect(

@@ -37,6 +37,11 @@ export interface AwsKeyPolicyScope {
   partition: string;
   accountId: string;
   region: string;
+  /**
+   * The EBS CSI controller's IAM role (`AwsTargetArgs.ebsCsiRoleArn`): when known, the only
+   * principal the EC2 statements admit; else every principal of the account (through EC2 only).
+   */
+  ebsCsiRoleArn?: string;
 }
 
 /**
@@ -56,13 +61,17 @@ export interface AwsKeyPolicyScope {
  *    (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service,
  *    https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-caller-account,
  *    https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource).
- *    No principal outside the account and no direct KMS call (only EC2's) is admitted.
+ *    No principal outside the account and no direct KMS call (only EC2's) is admitted. When the
+ *    cluster names the EBS CSI controller's role (`ebsCsiRoleArn`: a cluster this toolkit creates
+ *    does), that role is the only principal: no other role of the account can use the key to
+ *    create a volume, e.g. from a snapshot of a metrics volume.
  */
 export function ebsKeyPolicy(scope: AwsKeyPolicyScope): Record<string, unknown> {
   const viaEc2 = {
     "kms:CallerAccount": scope.accountId,
     "kms:ViaService": `ec2.${scope.region}.amazonaws.com`,
   };
+  const principal = { AWS: scope.ebsCsiRoleArn ?? "*" };
   return {
     Version: "2012-10-17",
     Statement: [
@@ -76,7 +85,7 @@ export function ebsKeyPolicy(scope: AwsKeyPolicyScope): Record<string, unknown> 
       {
         Sid: "EbsVolumesViaEc2",
         Effect: "Allow",
-        Principal: { AWS: "*" },
+        Principal: principal,
         Action: [...EBS_KMS_KEY_ACTIONS],
         Resource: "*",
         Condition: { StringEquals: viaEc2 },
@@ -84,7 +93,7 @@ export function ebsKeyPolicy(scope: AwsKeyPolicyScope): Record<string, unknown> 
       {
         Sid: "EbsGrantsViaEc2",
         Effect: "Allow",
-        Principal: { AWS: "*" },
+        Principal: principal,
         Action: [...EBS_KMS_GRANT_ACTIONS],
         Resource: "*",
         Condition: { StringEquals: viaEc2, Bool: { "kms:GrantIsForAWSResource": "true" } },

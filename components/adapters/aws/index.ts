@@ -157,8 +157,13 @@ export function createAwsAdapter(ctx: AdapterContext, settings: TargetSettings):
     },
     blockStorage(role, args) {
       const scope = pulumi
-        .all([account.partition(), account.accountId(), account.region()])
-        .apply(([partition, accountId, region]) => ({ partition, accountId, region }));
+        .all([account.partition(), account.accountId(), account.region(), target.ebsCsiRoleArn])
+        .apply(([partition, accountId, region, ebsCsiRoleArn]) => ({
+          partition,
+          accountId,
+          region,
+          ...(ebsCsiRoleArn !== undefined ? { ebsCsiRoleArn } : {}),
+        }));
       return createEbsBlockStorage(ctx, role, args, scope, keyPolicies);
     },
   };

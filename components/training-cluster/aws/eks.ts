@@ -291,14 +291,15 @@ export function createNodeAddons(
 
 /**
  * Add-ons that run Deployments and so need nodes: CoreDNS, and the EBS CSI driver with its own
- * role (AmazonEBSCSIDriverPolicy) through the cluster's identity mode.
+ * role (AmazonEBSCSIDriverPolicy) through the cluster's identity mode. The role's ARN goes into
+ * the cluster's `aws` details: the key policy of an encrypted StorageClass admits that role only.
  */
 export function createWorkloadAddons(
   scope: AwsClusterScope,
   cluster: aws.eks.Cluster,
   identity: ClusterIdentity,
   nodes: pulumi.Resource[],
-): aws.eks.Addon[] {
+): { addons: aws.eks.Addon[]; ebsCsiRoleArn: pulumi.Output<string> } {
   const { name, opts } = scope;
   const coredns = addon(scope, cluster, "coredns", {}, nodes);
 
@@ -332,7 +333,7 @@ export function createWorkloadAddons(
       : { podIdentityAssociations: [{ roleArn: ebsRole.arn, serviceAccount: EBS_CSI_SERVICE_ACCOUNT.name }] },
     [...nodes, ebsPolicy],
   );
-  return [coredns, ebs];
+  return { addons: [coredns, ebs], ebsCsiRoleArn: ebsRole.arn };
 }
 
 /** The kubeconfig (secret) and a Kubernetes provider for the cluster. */

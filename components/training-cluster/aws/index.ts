@@ -97,7 +97,9 @@ export function createAwsCluster(
     ...network.ready,
     ...nodeAddons,
   ]);
-  const workloadAddons = createWorkloadAddons(scope, cluster, identity, [system.nodeGroup]);
+  const { addons: workloadAddons, ebsCsiRoleArn } = createWorkloadAddons(scope, cluster, identity, [
+    system.nodeGroup,
+  ]);
 
   const { kubeconfig, provider } = createKubernetesAccess(scope, cluster);
   // Karpenter and the load balancer controller are sub-components of the cluster component
@@ -159,6 +161,7 @@ export function createAwsCluster(
     nodeSecurityGroupId: clusterSecurityGroupId,
     identityMode: resolved.identityMode,
     clusterName: cluster.name,
+    ebsCsiRoleArn,
     ...(oidc && resolved.identityMode === AwsIdentityMode.irsa
       ? { oidcProviderArn: oidc.arn, oidcProviderUrl: oidc.url }
       : {}),
