@@ -98,7 +98,10 @@ export function serverConfigSecretName(name: string): string {
  * Keys of the server-config Secret that hold the credentials Prometheus scrapes `/metrics` with
  * when basic auth is on (only then, and only while MLflow is scraped).
  */
-export const METRICS_CREDENTIAL_KEYS = { username: "metrics-username", password: "metrics-password" } as const;
+export const METRICS_CREDENTIAL_KEYS = {
+  username: "metrics-username",
+  password: "metrics-password",
+} as const;
 
 /**
  * The Kubernetes name of MLflow's monitor: "mlflow-" first, so that the `job` label of its
