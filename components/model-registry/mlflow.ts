@@ -2,9 +2,10 @@
  * The Kubernetes side of the model registry: the MLflow server's Secret and schema-migration Job
  * (with its NetworkPolicy), the server as a SecureWorkload (Deployment, Service, NetworkPolicy,
  * PodDisruptionBudget; the ServiceAccount is the adapter's workload identity), the optional
- * Ingress, and the description of MLflow's scrape target (`mlflowScrapeTarget`; the registry
- * creates the monitor through the one helper when its cluster has monitoring on). The Secret, the Job and the Ingress stay MLflow's own: the Secret's keys, the migration
- * script and the Ingress's class settings are specific to this server.
+ * Ingress, and MLflow's scrape target (`mlflowScrapeTarget`; the registry creates the monitor
+ * through the one helper when its cluster has monitoring on). The Secret, the Job and the Ingress
+ * stay MLflow's own: the Secret's keys, the migration script and the Ingress's class settings are
+ * specific to this server.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";

@@ -9,8 +9,8 @@
  *   an adapter's workload identity, which annotates it for IRSA / Workload Identity);
  * - the Deployment `n` (rolling update with no unavailable replica, zone spread on request);
  * - the ClusterIP Service `n-service` (port `port`, named `http`);
- * - the NetworkPolicy `n-network-policy`: ingress on `port` from `ingressFrom` only, egress to the
- *   cluster DNS plus `egress` (and any `extraIngress` rules, e.g. the metrics scrapers');
+ * - the NetworkPolicy `n-network-policy`: ingress on `port` from `ingressFrom` only (plus any
+ *   `extraIngress` rules, e.g. the metrics scrapers'), egress to the cluster DNS plus `egress`;
  * - the PodDisruptionBudget `n-pdb` (minAvailable 1) with `podDisruptionBudget` and ≥ 2 replicas
  *   (with one replica a PDB would block every node drain).
  * The Kubernetes provider comes from the options (`provider` / `providers`); the options'
