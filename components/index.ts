@@ -79,6 +79,7 @@ export type { ContainerResources } from "./shared/k8s";
 export { ScrapeBackend, MonitorKind, ScrapeScheme } from "./shared/monitors";
 export {
   createScrapeTarget,
+  isScraped,
   scraperIngressRule,
   scraperNamespaceLabels,
   METRICS_SCRAPER_NAMESPACE_LABEL,

@@ -19,7 +19,7 @@ import {
   type RestrictedNamespaceArgs,
   type SecureWorkloadArgs,
 } from "../components";
-import { childrenOf, findResource, planOf, type Plan } from "./helpers";
+import { childrenOf, findResource, inputAt, planOf, type Plan } from "./helpers";
 import { validateStrict, type ModelClass } from "./schemas/validate";
 
 const MODELS: Record<string, ModelClass> = {
@@ -347,6 +347,20 @@ describe("SecureWorkload", () => {
     for (const r of plan.resources.filter((x) => MODELS[x.type])) {
       expect(validateStrict(MODELS[r.type]!, r.inputs), r.name).toEqual([]);
     }
+  });
+
+  it("extraIngress rules follow the port rule, with their own sources and ports", async () => {
+    const scrapers = {
+      from: [{ namespaceSelector: { matchLabels: { "mlops.pulumi.com/metrics-scraper": "true" } } }],
+      ports: [{ protocol: "TCP", port: 9090 }],
+    };
+    const plan = await workloadPlan({ extraIngress: [scrapers] });
+    const np = findResource(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy");
+    expect(inputAt(np, "spec.ingress")).toEqual([
+      { from: [{ podSelector: {} }], ports: [{ protocol: "TCP", port: 8080 }] },
+      scrapers,
+    ]);
+    expect(validateStrict(MODELS[np.type]!, np.inputs)).toEqual([]);
   });
 
   it("no PDB with one replica (it would block every node drain)", async () => {

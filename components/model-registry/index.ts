@@ -6,6 +6,11 @@
  * the MLflow server's own identity can reach the bucket; clients need no cloud credentials and the
  * bucket policy stays scoped to one principal.
  *
+ * When the cluster's monitoring is on (`ClusterHandle.monitoring`), the registry also creates
+ * MLflow's monitor `<name>-monitor` (a PodMonitor, or a GMP PodMonitoring) through the one helper
+ * (`createScrapeTarget`), after the server, and admits the cluster's scrapers to the server port;
+ * with monitoring off nothing of it exists (see `mlflowScrapeTarget` in ./mlflow.ts).
+ *
  * Cloud resources are auto-named by Pulumi (logical name plus a random suffix). The few whose
  * name must be set (the KMS alias, the Google service account id, RDS's final snapshot) are
  * `<name>-<stack>-<role>` (components/shared/names.ts), so two stacks in one account/project never
@@ -26,6 +31,7 @@ import { dnsLabel } from "../shared/names";
 import { movedFrom } from "../shared/aliases";
 import { governanceLabels, standardLabels } from "../shared/k8s";
 import { RestrictedNamespace } from "../shared/restricted-namespace";
+import { createScrapeTarget, isScraped, scraperIngressRule } from "../shared/scrape-target";
 import { resolvedOrThrow } from "../shared/contract";
 import { resolveModelRegistryArgs, type ModelRegistryArgs, type ResolvedModelRegistryArgs } from "./args";
 import {
@@ -33,7 +39,7 @@ import {
   ARTIFACT_REQUEST_TIMEOUT_SECONDS,
   backendStoreUri as renderBackendStoreUri,
 } from "./config";
-import { mlflowWorkload, MLFLOW_PORT, type MlflowSettings } from "./mlflow";
+import { mlflowScrapeTarget, mlflowWorkload, MLFLOW_PORT, type MlflowSettings } from "./mlflow";
 
 export * from "./args";
 
@@ -144,6 +150,13 @@ export class ModelRegistry extends MlopsComponent {
     );
     const artifactLocation = pulumi.interpolate`${bucket.uri}/mlflow-artifacts`;
 
+    // MLflow's own monitor, when the cluster is scraped by a backend that can express it.
+    const monitoring = cluster.monitoring;
+    const scrapeTarget = mlflowScrapeTarget(name, namespaceName, a.auth !== undefined);
+    const scraperRule = isScraped(monitoring, scrapeTarget)
+      ? scraperIngressRule(monitoring, [MLFLOW_PORT])
+      : undefined;
+
     const settings: MlflowSettings = {
       name,
       namespace,
@@ -163,9 +176,16 @@ export class ModelRegistry extends MlopsComponent {
       migrationEgress: database.egress,
       ingress,
       auth: a.auth,
+      scrape: scraperRule ? { ingress: scraperRule, credentials: a.auth !== undefined } : undefined,
       dependsOn: [...dependsOn, database.resource, bucket.resource, identity.serviceAccount],
     };
     const workload = mlflowWorkload(this, provider, settings);
+    // After the server (its pods and Service) and the Secret its credentials are read from.
+    createScrapeTarget(
+      { ctx, provider, monitoring, dependsOn: [workload.server, workload.secret] },
+      "monitor",
+      scrapeTarget,
+    );
 
     this.namespace = namespace;
     this.trackingUri = pulumi.interpolate`http://${workload.serviceName}.${namespace}.svc.cluster.local:${MLFLOW_PORT}`;

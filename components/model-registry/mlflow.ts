@@ -1,9 +1,11 @@
 /**
  * The Kubernetes side of the model registry: the MLflow server's Secret and schema-migration Job
  * (with its NetworkPolicy), the server as a SecureWorkload (Deployment, Service, NetworkPolicy,
- * PodDisruptionBudget; the ServiceAccount is the adapter's workload identity) and the optional
- * Ingress. The Secret, the Job and the Ingress stay MLflow's own: the Secret's keys, the migration
- * script and the Ingress's class settings are specific to this server.
+ * PodDisruptionBudget; the ServiceAccount is the adapter's workload identity), the optional
+ * Ingress, and MLflow's scrape target (`mlflowScrapeTarget`; the registry creates the monitor
+ * through the one helper when its cluster has monitoring on). The Secret, the Job and the Ingress
+ * stay MLflow's own: the Secret's keys, the migration script and the Ingress's class settings are
+ * specific to this server.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -19,7 +21,9 @@ import {
   type ContainerResources,
 } from "../shared/k8s";
 import { movedFrom } from "../shared/aliases";
+import { MonitorKind, ScrapeBackend } from "../shared/monitors";
 import { dnsLabel } from "../shared/names";
+import type { WorkloadScrapeTarget } from "../shared/scrape-target";
 import { SecureWorkload } from "../shared/secure-workload";
 import { basicAuthIni, inClusterIngressAnnotations, migrationScript } from "./config";
 
@@ -31,6 +35,7 @@ const AUTH_CONFIG_DIR = "/etc/mlflow/auth";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
+type IngressRule = k8s.types.input.networking.v1.NetworkPolicyIngressRule;
 type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 
 export interface MlflowSettings {
@@ -66,16 +71,117 @@ export interface MlflowSettings {
     sourceCidrs?: string[];
   };
   auth?: { adminUsername: string; defaultPermission: string };
+  /**
+   * MLflow is scraped (`isScraped`: the cluster's monitoring is on and its backend can express
+   * `mlflowScrapeTarget`): the scrapers' NetworkPolicy rule, and whether the Secret keeps the
+   * credentials the monitor authenticates with (auth on). Undefined: nothing of this exists, and
+   * the objects are exactly those of a registry without monitoring.
+   */
+  scrape?: { ingress: IngressRule; credentials: boolean };
   dependsOn: pulumi.Resource[];
 }
 
 export interface MlflowWorkload {
   serviceName: pulumi.Output<string>;
   adminPassword?: pulumi.Output<string>;
+  /** The server (Deployment, Service, NetworkPolicy, PDB): what the monitor comes after. */
+  server: SecureWorkload;
+  /** The server's config Secret (backend URI, auth config, scrape credentials). */
+  secret: k8s.core.v1.Secret;
 }
 
-/** Host headers MLflow accepts (MLflow ≥ 3.5 rejects others with 403: DNS-rebinding protection). */
-export function allowedHosts(service: string, namespace: string, ingressHost?: string): string {
+/** The Kubernetes name of the server's config Secret. */
+export function serverConfigSecretName(name: string): string {
+  return dnsLabel([name, "server-config"]);
+}
+
+/**
+ * Keys of the server-config Secret that hold the credentials Prometheus scrapes `/metrics` with
+ * when basic auth is on (only then, and only while MLflow is scraped).
+ */
+export const METRICS_CREDENTIAL_KEYS = {
+  username: "metrics-username",
+  password: "metrics-password",
+} as const;
+
+/**
+ * The Kubernetes name of MLflow's monitor: "mlflow-" first, so that the `job` label of its
+ * targets always contains "mlflow" (`<namespace>/mlflow-<name>` for a prometheus-operator
+ * PodMonitor, `mlflow-<name>` for a GMP PodMonitoring), whatever the registry and namespace are
+ * called and however long (dnsLabel truncates the end): that is what the `MlflowDown` /
+ * `MlflowTargetMissing` rules and the MLflow dashboard select by default (`job=~".*mlflow.*"`,
+ * components/monitoring/rules.ts `mlflowRules`).
+ */
+export function mlflowMonitorName(name: string): string {
+  return dnsLabel(["mlflow", name]);
+}
+
+/** Host headers of a scrape of the pod's own address (IPv4 `ip:port`, IPv6 `[ip]:port`). */
+export const SCRAPE_HOSTS = [`$(POD_IP):${MLFLOW_PORT}`, `[$(POD_IP)]:${MLFLOW_PORT}`] as const;
+
+/**
+ * MLflow's scrape target, for `createScrapeTarget`. MLflow 3.x serves its metrics on the server
+ * port at `/metrics` with `mlflow server --expose-prometheus <dir>` (always on here, the dir in
+ * the /tmp emptyDir): the CLI sets `prometheus_multiproc_dir` for the server process
+ * (mlflow/server/__init__.py `_run_server`), and the Flask app then registers
+ * prometheus_flask_exporter's multiprocess `GunicornInternalPrometheusMetrics` on `/metrics`
+ * (mlflow/server/prometheus_exporter.py), which sums every worker's samples from that dir. With
+ * the default uvicorn server the FastAPI app mounts that Flask app at "/" (mlflow/server/
+ * fastapi_app.py `create_fastapi_app`), so `/metrics` is served there too (read in the mlflow
+ * 3.15.2 wheel; prometheus-flask-exporter comes with the "-full" image's `mlflow[extras]`,
+ * docker/Dockerfile.full).
+ *
+ * A PodMonitor on the named container port "http", so that both backends can scrape it (GMP
+ * reads only PodMonitorings, which select pods). With basic auth on, `/metrics` needs
+ * credentials: the auth app's only unprotected paths are /static, /favicon.ico and /health
+ * (mlflow/server/auth/__init__.py `_UNPROTECTED_PATH_PREFIXES`, 3.15.2), and its
+ * `_before_request` authenticates every other request of the Flask app. The monitor then reads
+ * them from the server-config Secret (`METRICS_CREDENTIAL_KEYS`). They are the admin user's:
+ * MLflow's basic-auth configuration declares exactly one user (basic_auth.ini has
+ * `admin_username` / `admin_password` and no other users; mlflow/server/auth/config.py
+ * `read_auth_config`); any other user is created at run time through the REST API, so a dedicated
+ * read-only scrape user is not declarative and is not created. The price: the prometheus-operator
+ * copies the admin password into the Prometheus's generated configuration (a Secret in the
+ * monitoring namespace). If the admin password is changed through MLflow's API, the scrape fails
+ * with 401 (MlflowDown's runbook says to check the scrape credentials). GMP cannot take them
+ * (its PodMonitoring's basicAuth user name is plain text, not a Secret reference; the helper
+ * rejects it), so with auth on the target lists only `prometheusOperator`: on a GMP cluster MLflow
+ * is then not scraped, and its NetworkPolicy stays closed to the collectors.
+ */
+export function mlflowScrapeTarget(name: string, namespace: string, auth: boolean): WorkloadScrapeTarget {
+  const secretName = serverConfigSecretName(name);
+  return {
+    ...(auth ? { backends: [ScrapeBackend.prometheusOperator] } : {}),
+    kind: MonitorKind.podMonitor,
+    name: mlflowMonitorName(name),
+    namespace,
+    selector: selectorLabels("mlflow", name, "model-registry"),
+    endpoints: [
+      {
+        port: "http",
+        ...(auth
+          ? {
+              basicAuth: {
+                usernameSecret: { name: secretName, key: METRICS_CREDENTIAL_KEYS.username },
+                passwordSecret: { name: secretName, key: METRICS_CREDENTIAL_KEYS.password },
+              },
+            }
+          : {}),
+      },
+    ],
+  };
+}
+
+/**
+ * Host headers MLflow accepts (MLflow ≥ 3.5 rejects others with 403: DNS-rebinding protection),
+ * then `extra` (the pod's own address when it is scraped: `SCRAPE_HOSTS`).
+ */
+export function allowedHosts(
+  service: string,
+  namespace: string,
+  ingressHost?: string,
+  extra: readonly string[] = [],
+): string {
   const names = [
     service,
     `${service}.${namespace}`,
@@ -86,6 +192,7 @@ export function allowedHosts(service: string, namespace: string, ingressHost?: s
   // kubectl port-forward sends Host: localhost:<port>.
   hosts.push("localhost", "localhost:*", "127.0.0.1", "127.0.0.1:*");
   if (ingressHost) hosts.push(ingressHost);
+  hosts.push(...extra);
   return hosts.join(",");
 }
 
@@ -124,12 +231,17 @@ export function mlflowWorkload(
           basicAuthIni({ defaultPermission, databaseUri, adminUsername, adminPassword }),
         ),
     );
+    if (s.scrape?.credentials) {
+      // The monitor's basicAuth (see mlflowScrapeTarget for why these are the admin's).
+      secretData[METRICS_CREDENTIAL_KEYS.username] = adminUsername;
+      secretData[METRICS_CREDENTIAL_KEYS.password] = pulumi.secret(admin.result);
+    }
   }
 
   const secret = new k8s.core.v1.Secret(
     `${name}-server-config`,
     {
-      metadata: { name: dnsLabel([name, "server-config"]), namespace: s.namespace, labels: s.labels },
+      metadata: { name: serverConfigSecretName(name), namespace: s.namespace, labels: s.labels },
       type: "Opaque",
       stringData: secretData,
     },
@@ -137,14 +249,25 @@ export function mlflowWorkload(
   );
   const secretName = secret.metadata.name;
 
+  // A scrape addresses the pod by its IP (the target's `__address__`), so its Host header is
+  // `<pod IP>:5000`, which MLflow's host check rejects with 403 unless allowed (only /health and
+  // /version skip the check; mlflow/server/fastapi_security.py `HostValidationMiddleware`, 3.15.2).
+  // A scraped pod allows its own address, from the downward API, and nothing wider.
+  const scrapeEnv: EnvVar[] = s.scrape
+    ? [{ name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }]
+    : [];
   const env: EnvVar[] = [
     {
       name: "MLFLOW_BACKEND_STORE_URI",
       valueFrom: { secretKeyRef: { name: secretName, key: "backend-store-uri" } },
     },
+    // Before MLFLOW_SERVER_ALLOWED_HOSTS: Kubernetes expands $(POD_IP) from earlier entries only.
+    ...scrapeEnv,
     {
       name: "MLFLOW_SERVER_ALLOWED_HOSTS",
-      value: s.namespace.apply((ns) => allowedHosts(serviceName, ns, s.ingress?.host)),
+      value: s.namespace.apply((ns) =>
+        allowedHosts(serviceName, ns, s.ingress?.host, s.scrape ? SCRAPE_HOSTS : []),
+      ),
     },
     { name: "HOME", value: "/tmp" },
     { name: "TMPDIR", value: "/tmp" },
@@ -290,6 +413,8 @@ export function mlflowWorkload(
       spreadAcrossZones: s.spreadAcrossZones,
       podDisruptionBudget: s.podDisruptionBudget,
       ingressFrom,
+      // The cluster's scrapers, to the server port (where /metrics is served).
+      ...(s.scrape ? { extraIngress: [s.scrape.ingress] } : {}),
       egress: s.egress,
       serviceAnnotations: lb?.serviceAnnotations,
       // The identity's pending pieces (EKS Pod Identity association, role policy): pods created
@@ -348,5 +473,5 @@ export function mlflowWorkload(
     );
   }
 
-  return { serviceName: server.serviceName, adminPassword };
+  return { serviceName: server.serviceName, adminPassword, server, secret };
 }

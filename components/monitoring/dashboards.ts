@@ -7,7 +7,7 @@
  *
  * Pure data and pure functions; nothing here talks to Pulumi or a cluster.
  */
-import { PUSHED_METRICS, SLO_RECORDS, gpuIdleRules } from "./rules";
+import { DEFAULT_MLFLOW_UP_MATCHERS, PUSHED_METRICS, SLO_RECORDS, gpuIdleRules } from "./rules";
 
 // ---------------------------------------------------------------------------------------------
 // Model
@@ -819,10 +819,11 @@ export function featureStoreDashboard(): Dashboard {
  * MLflow 3.x with `--expose-prometheus` (mlflow/server/prometheus_exporter.py, prometheus_flask_exporter
  * with prefix `mlflow`): `mlflow_http_request_total{method,status}`,
  * `mlflow_http_request_duration_seconds` (histogram), `mlflow_http_request_exceptions_total`; and
- * Prometheus's own `up` for the target (the job matcher of `mlflowRules` in rules.ts).
+ * Prometheus's own `up` for the target (by default the matchers of `mlflowRules`,
+ * `DEFAULT_MLFLOW_UP_MATCHERS` in rules.ts, which select the ModelRegistry's monitor).
  */
 export function mlflowDashboard(params: { upMatchers?: string } = {}): Dashboard {
-  const up = params.upMatchers ?? `job=~".*mlflow.*"`;
+  const up = params.upMatchers ?? DEFAULT_MLFLOW_UP_MATCHERS;
   return dashboard(
     "mlops-mlflow",
     "MLOps / MLflow",

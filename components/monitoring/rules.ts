@@ -761,10 +761,20 @@ export function featureStoreRules(params: FeatureStoreParams = {}): RuleGroup {
   return { name: "mlops-feature-store", recordingRules: [], alertingRules };
 }
 
+/**
+ * The default matchers of MLflow's scrape target (`mlflowRules`, `mlflowDashboard`). The
+ * ModelRegistry's monitor is named `mlflow-<registry name>` (components/model-registry/mlflow.ts
+ * `mlflowMonitorName`), so the `job` of its targets always contains "mlflow": `<namespace>/<name>`
+ * for a prometheus-operator PodMonitor without `jobLabel` (prometheus-operator
+ * pkg/prometheus/promcfg.go, the PodMonitor scrape config), `<name>` for a GMP PodMonitoring
+ * (prometheus-engine pkg/operator/apis/monitoring/v1/pod_config.go), whatever the registry and its namespace are called.
+ */
+export const DEFAULT_MLFLOW_UP_MATCHERS = `job=~".*mlflow.*"`;
+
 export interface MlflowParams {
   /**
-   * Matchers of MLflow's scrape target. Default `job=~".*mlflow.*"`: the `job` of a ServiceMonitor
-   * target is the Service name (prometheus-operator), which contains "mlflow" for the registry.
+   * Matchers of MLflow's scrape target (see {@link DEFAULT_MLFLOW_UP_MATCHERS}: they select the
+   * ModelRegistry's own monitor on either backend).
    * @default "job=~\".*mlflow.*\""
    */
   upMatchers?: string;
@@ -777,7 +787,7 @@ export interface MlflowParams {
 /** `MlflowDown` (critical) on `up == 0` and `MlflowTargetMissing` (warning) on `absent(up)`. */
 export function mlflowRules(params: MlflowParams = {}): RuleGroup {
   const c = new Checker();
-  const upMatchers = params.upMatchers ?? `job=~".*mlflow.*"`;
+  const upMatchers = params.upMatchers ?? DEFAULT_MLFLOW_UP_MATCHERS;
   const forDuration = params.for ?? "5m";
   const missingFor = params.missingFor ?? "15m";
   c.matchers("upMatchers", upMatchers);
@@ -812,7 +822,7 @@ export function mlflowRules(params: MlflowParams = {}): RuleGroup {
         for: missingFor,
         severity: Severity.Warning,
         summary: "Prometheus has no MLflow target",
-        description: `No scrape target matches ${up}: MLflow is not deployed, its ServiceMonitor is missing, or Prometheus does not select it.`,
+        description: `No scrape target matches ${up}: MLflow is not deployed, its monitor is missing, or Prometheus does not select it.`,
         runbook,
         labels: {},
       },

@@ -94,6 +94,19 @@ export interface ScrapeTargetPlacement {
 }
 
 /**
+ * Whether `createScrapeTarget` creates the monitor of a target with these `backends` on a cluster
+ * with `monitoring`: monitoring is on and its backend is one of them. A workload opens its
+ * NetworkPolicy to the scrapers, or keeps scrape credentials, only when this holds.
+ */
+export function isScraped(
+  monitoring: ClusterMonitoring | undefined,
+  target: Pick<WorkloadScrapeTarget, "backends">,
+): boolean {
+  if (monitoring === undefined) return false;
+  return target.backends === undefined || target.backends.includes(monitoring.backend);
+}
+
+/**
  * Creates the monitor of `target` under its owner (named `${ctx.name}-<role>`), or nothing when
  * monitoring is off or the cluster's backend is not one of `target.backends`. Invalid target
  * args are a bug of the owning component: they throw, listing every problem.
@@ -105,8 +118,8 @@ export function createScrapeTarget(
 ): k8s.apiextensions.CustomResource | undefined {
   const { ctx, provider, monitoring } = placement;
   if (monitoring === undefined) return undefined;
-  const { backends, ...args } = target;
-  if (backends !== undefined && !backends.includes(monitoring.backend)) {
+  const { backends: _backends, ...args } = target;
+  if (!isScraped(monitoring, target)) {
     void pulumi.log.info(
       `${ctx.name}: no monitor "${args.name}" on a cluster scraped by "${monitoring.backend}" (it cannot express this target)`,
     );

@@ -9,8 +9,8 @@
  *   an adapter's workload identity, which annotates it for IRSA / Workload Identity);
  * - the Deployment `n` (rolling update with no unavailable replica, zone spread on request);
  * - the ClusterIP Service `n-service` (port `port`, named `http`);
- * - the NetworkPolicy `n-network-policy`: ingress on `port` from `ingressFrom` only, egress to the
- *   cluster DNS plus `egress`;
+ * - the NetworkPolicy `n-network-policy`: ingress on `port` from `ingressFrom` only (plus any
+ *   `extraIngress` rules, e.g. the metrics scrapers'), egress to the cluster DNS plus `egress`;
  * - the PodDisruptionBudget `n-pdb` (minAvailable 1) with `podDisruptionBudget` and ≥ 2 replicas
  *   (with one replica a PDB would block every node drain).
  * The Kubernetes provider comes from the options (`provider` / `providers`); the options'
@@ -40,6 +40,7 @@ type EnvVar = k8s.types.input.core.v1.EnvVar;
 type Volume = k8s.types.input.core.v1.Volume;
 type VolumeMount = k8s.types.input.core.v1.VolumeMount;
 type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
+type IngressRule = k8s.types.input.networking.v1.NetworkPolicyIngressRule;
 type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
 
 /** Arguments of {@link SecureWorkload}. */
@@ -97,6 +98,12 @@ export interface SecureWorkloadArgs {
   podDisruptionBudget?: boolean;
   /** Sources admitted to `port`. @default [{ podSelector: {} }] (pods of the same namespace) */
   ingressFrom?: Peer[];
+  /**
+   * Ingress rules beyond `ingressFrom` → `port`, each with its own sources and ports: e.g. the
+   * cluster's metrics scrapers (`scraperIngressRule` in components/shared/scrape-target.ts).
+   * @default []
+   */
+  extraIngress?: IngressRule[];
   /** Egress beyond the cluster DNS (always allowed). @default [] */
   egress?: EgressRule[];
   /** Service annotations (e.g. a load balancer's target settings). @default {} (none set) */
@@ -145,6 +152,7 @@ export const secureWorkloadArgsSchema = z
     spreadAcrossZones: z.boolean().optional(),
     podDisruptionBudget: z.boolean().optional(),
     ingressFrom: z.array(z.custom<Peer>((v) => typeof v === "object" && v !== null)).optional(),
+    extraIngress: z.array(z.custom<IngressRule>((v) => typeof v === "object" && v !== null)).optional(),
     egress: z.array(z.custom<EgressRule>((v) => typeof v === "object" && v !== null)).optional(),
     serviceAnnotations: z.record(z.string(), input(z.string())).optional(),
     deploymentDependsOn: resourceList.optional(),
@@ -306,6 +314,7 @@ export class SecureWorkload extends MlopsComponent {
           policyTypes: ["Ingress", "Egress"],
           ingress: [
             { from: a.ingressFrom ?? [{ podSelector: {} }], ports: [{ protocol: "TCP", port: a.port }] },
+            ...(a.extraIngress ?? []),
           ],
           egress: uniqueRules([dnsEgressRule(), ...(a.egress ?? [])]),
         },
