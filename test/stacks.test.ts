@@ -670,6 +670,75 @@ describe("bad stack config is rejected with exit 2, naming every key", () => {
     ]);
   });
 
+  it("mlops:monitoring turns the cluster's monitoring on and resolves with the Monitoring's own rules", () => {
+    const parse = (config: Record<string, string>) =>
+      parseStackConfig({
+        "mlops:environment": "prod",
+        "mlops:tags": JSON.stringify(base["mlops:tags"]),
+        ...config,
+      });
+    const problems = (config: Record<string, string>): string[] => {
+      try {
+        parse(config);
+        return [];
+      } catch (err) {
+        return (err as StackConfigError).problems;
+      }
+    };
+    const gcp = {
+      "mlops:target": "gcp",
+      "gcp:project": "p",
+      "gcp:region": "europe-west4",
+      "mlops:cluster": JSON.stringify({
+        gcp: { project: "p", region: "europe-west4", privateEndpoint: true },
+      }),
+    };
+    // Absent: no monitoring anywhere.
+    const off = parse({ "mlops:target": "local" });
+    expect(off.resolved.monitoring).toBeUndefined();
+    expect(off.resolved.clusterArgs.monitoring).toBeUndefined();
+    // Present: the cluster scrapes with the prometheus-operator; managed on gcp with GMP.
+    const local = parse({ "mlops:target": "local", "mlops:monitoring": "{}" });
+    expect(local.resolved.clusterArgs.monitoring).toEqual({ enabled: true, backend: "prometheusOperator" });
+    expect(local.resolved.monitoring).toMatchObject({
+      mode: "selfHosted",
+      backend: "prometheusOperator",
+      prometheus: { retention: "30d", storageGb: 100, retentionSize: "85GiB", replicas: 2 },
+    });
+    const managed = parse({ ...gcp, "mlops:monitoring": JSON.stringify({ mode: "managed" }) });
+    expect(managed.resolved.clusterArgs.monitoring).toEqual({ enabled: true, backend: "gmp" });
+    expect(managed.resolved.monitoring?.backend).toBe("gmp");
+    // The component's messages, under the config key.
+    expect(
+      problems({ "mlops:target": "local", "mlops:monitoring": JSON.stringify({ mode: "managed" }) }),
+    ).toEqual([
+      'mlops:monitoring.mode: "managed" needs a cloud\'s managed Prometheus: target "aws" or "gcp"; use "selfHosted" on target "local"',
+    ]);
+    expect(
+      problems({
+        "mlops:target": "local",
+        "mlops:monitoring": JSON.stringify({
+          prometheus: { retention: "soon" },
+          values: { grafana: { "grafana.ini": { "auth.anonymous": { enabled: true } } } },
+          colour: "blue",
+        }),
+      }),
+    ).toEqual([
+      "mlops:monitoring.colour: unknown key; remove it or check the spelling",
+      'mlops:monitoring.prometheus.retention: must be a Prometheus duration such as "15d", "12h" or "2w"',
+      "mlops:monitoring.values.grafana.ini.auth.anonymous: is set by the component (a security or monitor-selection default it guarantees); remove it",
+    ]);
+    expect(
+      problems({
+        "mlops:target": "local",
+        "mlops:cluster": JSON.stringify({ monitoring: { enabled: true } }),
+        "mlops:monitoring": "{}",
+      }),
+    ).toEqual([
+      "mlops:cluster.monitoring: is set from mlops:monitoring (the stack turns the cluster's monitoring on for it); remove it",
+    ]);
+  });
+
   it("rejects config before any resource is registered", () => {
     let error: unknown;
     try {
