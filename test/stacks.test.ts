@@ -687,10 +687,10 @@ describe("bad stack config is rejected with exit 2, naming every key", () => {
     };
     const gcp = {
       "mlops:target": "gcp",
-      "gcp:project": "p",
+      "gcp:project": "acme-ml-prod",
       "gcp:region": "europe-west4",
       "mlops:cluster": JSON.stringify({
-        gcp: { project: "p", region: "europe-west4", privateEndpoint: true },
+        gcp: { project: "acme-ml-prod", region: "europe-west4", privateEndpoint: true },
       }),
     };
     // Absent: no monitoring anywhere.
@@ -719,13 +719,22 @@ describe("bad stack config is rejected with exit 2, naming every key", () => {
         "mlops:target": "local",
         "mlops:monitoring": JSON.stringify({
           prometheus: { retention: "soon" },
-          values: { grafana: { "grafana.ini": { "auth.anonymous": { enabled: true } } } },
           colour: "blue",
         }),
       }),
     ).toEqual([
       "mlops:monitoring.colour: unknown key; remove it or check the spelling",
       'mlops:monitoring.prometheus.retention: must be a Prometheus duration such as "15d", "12h" or "2w"',
+    ]);
+    // Cross-field rules run once the fields are valid.
+    expect(
+      problems({
+        "mlops:target": "local",
+        "mlops:monitoring": JSON.stringify({
+          values: { grafana: { "grafana.ini": { "auth.anonymous": { enabled: true } } } },
+        }),
+      }),
+    ).toEqual([
       "mlops:monitoring.values.grafana.ini.auth.anonymous: is set by the component (a security or monitor-selection default it guarantees); remove it",
     ]);
     expect(
