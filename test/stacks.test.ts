@@ -735,7 +735,7 @@ describe("bad stack config is rejected with exit 2, naming every key", () => {
         }),
       }),
     ).toEqual([
-      "mlops:monitoring.values.grafana.ini.auth.anonymous: is set by the component (a security or monitor-selection default it guarantees); remove it",
+      "mlops:monitoring.values.grafana.grafana.ini.auth.anonymous: is set by the component (a security or monitor-selection default it guarantees); remove it",
     ]);
     expect(
       problems({

@@ -141,7 +141,7 @@ export interface MonitoringArgs {
  */
 export const PROTECTED_VALUE_PATHS = [
   "crds.enabled",
-  "grafana.ini.auth.anonymous",
+  "grafana.grafana.ini.auth.anonymous",
   "grafana.adminPassword",
   "grafana.admin",
   "grafana.service.type",
