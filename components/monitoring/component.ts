@@ -158,7 +158,8 @@ export class Monitoring extends MlopsComponent {
         prometheusServiceAccountName: PROMETHEUS_SERVICE_ACCOUNT,
         queryServiceAccountName: "gmp-frontend",
         queryClientPodLabels: { ...GRAFANA_POD_LABELS },
-        key: adapter.encryptionKey("metrics"),
+        // No `key`: the adapter creates one where the store is encrypted with it (aws), and none
+        // where it is not used (gcp: Google encrypts GMP's data; a Cloud KMS key ring is permanent).
         retentionDays: a.prometheus.managedRetentionDays,
         labels,
       });
