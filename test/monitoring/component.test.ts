@@ -933,3 +933,155 @@ describe("managed on gcp (Google Cloud Managed Service for Prometheus)", () => {
     expect(plan.resources.filter((r) => r.type.startsWith("gcp:kms/") || r.type.startsWith("gcp:projects/serviceIdentity"))).toEqual([]);
   });
 });
+
+// ---- 8. bad input -----------------------------------------------------------------------------
+
+const HEAD = "invalid arguments for mlops:index:Monitoring:\n  ";
+
+describe("bad input: one ResourceError naming the argument, before any child", () => {
+  it("a cluster without monitoring", async () => {
+    expect(await failure({ monitoring: false })).toBe(
+      `${HEAD}args.cluster: monitoring is off on this cluster: enable it on the cluster (GpuTrainingCluster monitoring: { enabled: true }, or existingClusterHandle({ monitoring: {} })), so the components on it create the monitors this Prometheus reads`,
+    );
+  });
+
+  it("selfHosted on a cluster scraped by GMP", async () => {
+    expect(await failure({ target: "gcp", backend: ScrapeBackend.gmp })).toBe(
+      `${HEAD}args.mode: "selfHosted" runs the prometheus-operator, but the cluster's monitoring backend is "gmp"; use mode "managed" (GMP) or the cluster backend "prometheusOperator"`,
+    );
+  });
+
+  it("managed on local", async () => {
+    expect(await failure({ args: { mode: "managed" } })).toBe(
+      `${HEAD}args.mode: "managed" needs a cloud's managed Prometheus: target "aws" or "gcp"; use "selfHosted" on target "local"`,
+    );
+  });
+
+  it("managed on gcp with a prometheus-operator cluster", async () => {
+    expect(
+      await failure({ target: "gcp", backend: ScrapeBackend.prometheusOperator, args: { mode: "managed" } }),
+    ).toBe(`${HEAD}args.mode: "managed" on target "gcp" needs the cluster's monitoring backend "gmp", not "prometheusOperator"`);
+  });
+
+  it("a retention that is not a Prometheus duration, or zero", async () => {
+    for (const retention of ["15 days", "15D", "1h15d", "7"]) {
+      expect(await failure({ args: { prometheus: { retention } } }), retention).toBe(
+        `${HEAD}args.prometheus.retention: must be a Prometheus duration such as "15d", "12h" or "2w"`,
+      );
+    }
+    for (const retention of ["0d", "0d0h", "", "00h"]) {
+      expect(await failure({ args: { prometheus: { retention } } }), retention).toBe(
+        `${HEAD}args.prometheus.retention: must be longer than zero`,
+      );
+    }
+    expect(await failure({ args: { prometheus: { retention: "1y2w3d4h" } } })).toBe("");
+  });
+
+  it("storageGb and replicas out of range", async () => {
+    expect(await failure({ args: { prometheus: { storageGb: 4 } } })).toBe(
+      `${HEAD}args.prometheus.storageGb: must be >=5`,
+    );
+    expect(await failure({ args: { prometheus: { storageGb: 20.5 } } })).toBe(
+      `${HEAD}args.prometheus.storageGb: must be an int, got number`,
+    );
+    expect(await failure({ args: { prometheus: { replicas: 6 }, alertmanager: { storageGb: 0 } } })).toBe(
+      `${HEAD}args.prometheus.replicas: must be <=5\n  args.alertmanager.storageGb: must be >=1`,
+    );
+  });
+
+  it("every problem at once, including an unknown key", async () => {
+    expect(
+      await failure({ monitoring: false, args: { namespace: "Monitoring", grafana: { enable: false } as never } }),
+    ).toBe(
+      [
+        `${HEAD}args.namespace: must be a DNS-1123 label (lowercase letters, digits, '-')`,
+        "args.grafana.enable: unknown key; remove it or check the spelling",
+        "args.cluster: monitoring is off on this cluster: enable it on the cluster (GpuTrainingCluster monitoring: { enabled: true }, or existingClusterHandle({ monitoring: {} })), so the components on it create the monitors this Prometheus reads",
+      ].join("\n  "),
+    );
+  });
+});
+
+// ---- values: the upstream chart's knobs, minus what the component guarantees -------------------
+
+describe("values: deep-merged over the component's, protected paths refused", () => {
+  it("a harmless override merges deep without dropping siblings; arrays replace", async () => {
+    const plan = await monitoringPlan({
+      args: {
+        values: {
+          prometheus: { prometheusSpec: { scrapeInterval: "15s", retention: "3d" } },
+          alertmanager: { alertmanagerSpec: { secrets: ["extra"] } },
+          grafana: { plugins: ["grafana-piechart-panel"] },
+        },
+      },
+    });
+    const v = values(plan) as typeof DEV_VALUES & Record<string, Record<string, unknown>>;
+    expect(v.prometheus.prometheusSpec).toEqual({
+      ...DEV_VALUES.prometheus.prometheusSpec,
+      scrapeInterval: "15s",
+      retention: "3d",
+    });
+    expect(v.alertmanager.alertmanagerSpec).toEqual({ ...DEV_VALUES.alertmanager.alertmanagerSpec, secrets: ["extra"] });
+    expect(v.grafana).toEqual({ ...DEV_VALUES.grafana, plugins: ["grafana-piechart-panel"] });
+    expect({ ...v, prometheus: DEV_VALUES.prometheus, alertmanager: DEV_VALUES.alertmanager, grafana: DEV_VALUES.grafana }).toEqual(DEV_VALUES);
+  });
+
+  it("Grafana's anonymous access (grafana.ini [auth.anonymous] of the grafana subchart) cannot be set", async () => {
+    expect(
+      await failure({ args: { values: { grafana: { "grafana.ini": { "auth.anonymous": { enabled: true } } } } } }),
+    ).toBe(
+      `${HEAD}args.values.grafana.grafana.ini.auth.anonymous: is set by the component (a security or monitor-selection default it guarantees); remove it`,
+    );
+    // Other grafana.ini sections stay reachable.
+    const plan = await monitoringPlan({ args: { values: { grafana: { "grafana.ini": { log: { level: "warn" } } } } } });
+    expect((values(plan).grafana as Record<string, unknown>)["grafana.ini"]).toEqual({
+      ...DEV_VALUES.grafana["grafana.ini"],
+      log: { level: "warn" },
+    });
+  });
+
+  it("each guaranteed default is refused, every one reported", async () => {
+    const message = await failure({
+      args: {
+        values: {
+          crds: { enabled: true },
+          grafana: { adminPassword: "admin", service: { type: "LoadBalancer" }, ingress: { enabled: true } },
+          prometheus: {
+            service: { type: "NodePort" },
+            prometheusSpec: { enableAdminAPI: true, serviceMonitorSelectorNilUsesHelmValues: true },
+          },
+          alertmanager: { config: {}, stringConfig: "route: {}" },
+        },
+      },
+    });
+    const message2 = "is set by the component (a security or monitor-selection default it guarantees); remove it";
+    expect(message).toBe(
+      HEAD +
+        [
+          "crds.enabled",
+          "grafana.adminPassword",
+          "grafana.service.type",
+          "grafana.ingress",
+          "prometheus.service.type",
+          "prometheus.prometheusSpec.enableAdminAPI",
+          "prometheus.prometheusSpec.serviceMonitorSelectorNilUsesHelmValues",
+          "alertmanager.config",
+          "alertmanager.stringConfig",
+        ]
+          .map((p) => `args.values.${p}: ${message2}`)
+          .join("\n  "),
+    );
+  });
+
+  it("replacing a parent of a guaranteed default with a non-object (which would drop it) is refused too", async () => {
+    for (const [values, path] of [
+      [{ prometheus: { prometheusSpec: null } }, "prometheus.prometheusSpec"],
+      [{ grafana: { "grafana.ini": "" } }, "grafana.grafana.ini"],
+      [{ prometheus: [] }, "prometheus"],
+    ] as const) {
+      expect(await failure({ args: { values: values as Record<string, unknown> } }), path).toBe(
+        `${HEAD}args.values.${path}: replaces what the component sets under it (a security or monitor-selection default it guarantees); set the keys inside it instead`,
+      );
+    }
+  });
+});
