@@ -67,6 +67,8 @@ export const MONITORING_TYPE = "mlops:index:Monitoring";
 export const PUSHGATEWAY_IMAGE = "quay.io/prometheus/pushgateway:v1.11.3";
 /** The Pushgateway's port (`--web.listen-address`, upstream default). */
 export const PUSHGATEWAY_PORT = 9091;
+/** node-exporter's port (the prometheus-node-exporter chart's `service.port`, upstream default 9100). */
+const NODE_EXPORTER_PORT = 9100;
 /** Kubernetes names of the objects the component creates itself. */
 export const MONITORING_OBJECTS = {
   grafanaAdminSecret: "grafana-admin",
@@ -135,6 +137,36 @@ export class Monitoring extends MlopsComponent {
               },
             },
             ctx.opts({ provider }),
+          )
+        : undefined;
+    // node-exporter runs on the host's network (the chart's `hostNetwork: true`), which
+    // NetworkPolicies do not govern; the namespace still gets one (deny all but the scrape from
+    // the stack's namespace), so nothing else placed there, nor node-exporter moved off the host
+    // network through `values`, is reachable from anywhere else.
+    const nodeExporterPolicy =
+      nodeExporterNs && a.nodeExporterNamespace !== undefined
+        ? new k8s.networking.v1.NetworkPolicy(
+            `${name}-node-exporter-network-policy`,
+            {
+              metadata: { name: "node-exporter", namespace: a.nodeExporterNamespace, labels },
+              spec: {
+                podSelector: {},
+                policyTypes: ["Ingress", "Egress"],
+                ingress: [
+                  {
+                    from: [
+                      {
+                        namespaceSelector: {
+                          matchLabels: { "kubernetes.io/metadata.name": a.namespace },
+                        },
+                      },
+                    ],
+                    ports: [{ protocol: "TCP", port: NODE_EXPORTER_PORT }],
+                  },
+                ],
+              },
+            },
+            ctx.opts({ provider, dependsOn: [nodeExporterNs] }),
           )
         : undefined;
 
@@ -249,6 +281,7 @@ export class Monitoring extends MlopsComponent {
           ns.namespace,
           networkPolicy,
           ...(nodeExporterNs ? [nodeExporterNs] : []),
+          ...(nodeExporterPolicy ? [nodeExporterPolicy] : []),
           ...(grafanaSecret ? [grafanaSecret] : []),
           ...(managed?.resources ?? []),
         ],
@@ -450,7 +483,7 @@ function stackNetworkPolicySpec(
       { to: [{ namespaceSelector: {} }] },
       {
         to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["169.254.0.0/16"] } }],
-        ports: [443, 6443, 10250, 9100].map((port) => ({ protocol: "TCP", port })),
+        ports: [443, 6443, 10250, NODE_EXPORTER_PORT].map((port) => ({ protocol: "TCP", port })),
       },
       ...(managed?.egress ?? []),
     ],

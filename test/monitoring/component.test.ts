@@ -52,7 +52,7 @@ const gcp: GcpTargetArgs = {
   network: "projects/acme-ml/global/networks/ml",
 };
 const CONFIG = { "aws:region": "us-east-1", "gcp:project": "acme-ml", "gcp:region": "europe-west4" };
-const tags = { owner: "ml-platform" };
+const tags = { owner: "ml-platform", "cost-center": "cc-1", "data-classification": "internal" };
 
 const T = {
   release: "kubernetes:helm.sh/v3:Release",
@@ -76,7 +76,7 @@ const T = {
 const schema = (file: string): JsonSchema =>
   JSON.parse(readFileSync(join(__dirname, "..", "schemas", "monitoring", file), "utf8")) as JsonSchema;
 
-/** The labels the component puts on its objects (tags `owner`, dev). */
+/** The labels the component puts on its objects (the tags and the environment). */
 function labels(environment: Environment = "dev"): Record<string, string> {
   return {
     "app.kubernetes.io/component": "monitoring",
@@ -86,6 +86,8 @@ function labels(environment: Environment = "dev"): Record<string, string> {
     "app.kubernetes.io/part-of": "pulumi-mlops",
     environment,
     owner: "ml-platform",
+    "cost-center": "cc-1",
+    "data-classification": "internal",
   };
 }
 
@@ -292,6 +294,7 @@ describe("selfHosted on local (dev)", () => {
         `${T.networkPolicy} mon-namespace-default-deny <- mon-namespace`,
         `${T.networkPolicy} mon-namespace-dns-egress <- mon-namespace`,
         `${T.namespace} mon-node-exporter-namespace <- mon`,
+        `${T.networkPolicy} mon-node-exporter-network-policy <- mon`,
         `${T.networkPolicy} mon-network-policy <- mon`,
         `${T.password} mon-grafana-password <- mon`,
         `${T.secret} mon-grafana-admin <- mon`,
@@ -353,6 +356,7 @@ describe("selfHosted on local (dev)", () => {
         urnOf(plan, T.release, "crds"),
         urnOf(plan, T.namespace, "mon-namespace"),
         urnOf(plan, T.namespace, "mon-node-exporter-namespace"),
+        urnOf(plan, T.networkPolicy, "mon-node-exporter-network-policy"),
         urnOf(plan, T.networkPolicy, "mon-network-policy"),
         urnOf(plan, T.secret, "mon-grafana-admin"),
       ].sort(),
@@ -778,9 +782,27 @@ describe("namespaces and the stack NetworkPolicy", () => {
     });
   });
 
+  it("node-exporter's namespace admits only the stack's namespace to its port (node-exporter itself is on the host network)", async () => {
+    const plan = await monitoringPlan();
+    const np = findResource(plan, T.networkPolicy, "mon-node-exporter-network-policy");
+    expect(inputAt(np, "metadata")).toEqual({ name: "node-exporter", namespace: "monitoring-node-exporter", labels: labels() });
+    expect(inputAt(np, "spec")).toEqual({
+      podSelector: {},
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [
+        {
+          from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+          ports: [{ protocol: "TCP", port: 9100 }],
+        },
+      ],
+    });
+    expect(np.dependencies).toContain(urnOf(plan, T.namespace, "mon-node-exporter-namespace"));
+  });
+
   it("nodeExporter false: no privileged namespace, node-exporter off in the chart", async () => {
     const plan = await monitoringPlan({ args: { nodeExporter: false } });
     expect(resourcesOfType(plan, T.namespace).map((n) => n.name)).toEqual(["mon-namespace"]);
+    expect(resourcesOfType(plan, T.networkPolicy).map((n) => n.name)).not.toContain("mon-node-exporter-network-policy");
     expect(values(plan).nodeExporter).toEqual({ enabled: false });
     expect(values(plan)).not.toHaveProperty("prometheus-node-exporter");
   });
@@ -1083,5 +1105,66 @@ describe("values: deep-merged over the component's, protected paths refused", ()
         `${HEAD}args.values.${path}: replaces what the component sets under it (a security or monitor-selection default it guarantees); set the keys inside it instead`,
       );
     }
+  });
+});
+
+// ---- 9. the policy pack over the whole plan ---------------------------------------------------
+
+/** The plan's resources with the release's values edited (inputs and outputs, as the engine sees them). */
+function withReleaseValues(plan: Plan, edit: (v: Record<string, unknown>) => void): PlanResource[] {
+  return plan.resources.map((r) => {
+    if (r.type !== T.release || r.name !== "mon") return r;
+    const inputs = structuredClone(r.inputs);
+    edit(inputs["values"] as Record<string, unknown>);
+    const outputs = r.outputs ? structuredClone(r.outputs) : undefined;
+    if (outputs?.["values"]) edit(outputs["values"] as Record<string, unknown>);
+    return { ...r, inputs, ...(outputs ? { outputs } : {}) };
+  });
+}
+
+describe("the policy pack over the component's plan (prod levels)", () => {
+  const scenarios: [string, Scenario][] = [
+    ["selfHosted on local, prod", { environment: "prod" }],
+    ["selfHosted on aws, prod", { target: "aws", environment: "prod" }],
+    ["managed on aws, prod", { target: "aws", environment: "prod", args: { mode: "managed" } }],
+    ["managed on gcp, prod", { target: "gcp", environment: "prod", args: { mode: "managed" } }],
+  ];
+  for (const [title, s] of scenarios) {
+    it(`${title}: no mandatory violation`, async () => {
+      const plan = await monitoringPlan(s);
+      expect(mandatoryViolations(plan.resources)).toEqual([]);
+    });
+  }
+
+  it("Grafana made anonymous in the planned release fires k8s-grafana-anonymous-or-default-password", async () => {
+    const plan = await monitoringPlan({ environment: "prod" });
+    const resources = withReleaseValues(plan, (v) => {
+      ((v["grafana"] as Record<string, Record<string, Record<string, unknown>>>)["grafana.ini"]!["auth.anonymous"]!).enabled = true;
+    });
+    expect(mandatoryViolations(resources)).toEqual(["k8s-grafana-anonymous-or-default-password mon"]);
+  });
+
+  it("paths the resolver leaves open are still caught by the pack: a Prometheus exposed per replica, a monitor selector narrowed", async () => {
+    const exposed = await monitoringPlan({
+      environment: "prod",
+      args: { values: { prometheus: { servicePerReplica: { enabled: true, type: "LoadBalancer" } } } },
+    });
+    expect(mandatoryViolations(exposed.resources)).toEqual(["k8s-prometheus-alertmanager-exposed-without-auth mon"]);
+
+    const narrowed = await monitoringPlan({
+      environment: "prod",
+      args: { values: { prometheus: { prometheusSpec: { podMonitorSelector: { matchLabels: { release: "monitoring" } } } } } },
+    });
+    expect(mandatoryViolations(narrowed.resources)).toEqual(["k8s-monitor-namespace-not-selected mon-pushgateway-monitor"]);
+  });
+
+  it("an inline receiver secret cannot even be written: alertmanager.config is protected", async () => {
+    expect(
+      await failure({
+        args: { values: { alertmanager: { config: { receivers: [{ name: "s", slack_configs: [{ api_url: "https://hooks.slack.com/x" }] }] } } } },
+      }),
+    ).toBe(
+      `${HEAD}args.values.alertmanager.config: is set by the component (a security or monitor-selection default it guarantees); remove it`,
+    );
   });
 });
