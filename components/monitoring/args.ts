@@ -294,7 +294,8 @@ function protectedValueProblems(values: Record<string, unknown>): Problem[] {
       if (PROTECTED_VALUE_PATHS.some((p) => p === path)) {
         problems.push({
           path: ["values", path],
-          message: "is set by the component (a security or monitor-selection default it guarantees); remove it",
+          message:
+            "is set by the component (a security or monitor-selection default it guarantees); remove it",
         });
       } else if (PROTECTED_VALUE_PATHS.some((p) => p.startsWith(`${path}.`))) {
         if (isPlainObject(child)) walk(child, path);

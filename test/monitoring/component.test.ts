@@ -127,10 +127,8 @@ function monitoringPlan(s: Scenario = {}): Promise<Plan> {
         },
         { provider: base.provider },
       );
-      const backend =
-        s.backend ?? (target === "gcp" ? ScrapeBackend.gmp : ScrapeBackend.prometheusOperator);
-      const cluster =
-        s.monitoring === false ? base : { ...base, monitoring: { backend, dependsOn: [crds] } };
+      const backend = s.backend ?? (target === "gcp" ? ScrapeBackend.gmp : ScrapeBackend.prometheusOperator);
+      const cluster = s.monitoring === false ? base : { ...base, monitoring: { backend, dependsOn: [crds] } };
       new Monitoring("mon", { tags, ...s.args, cluster });
     },
     { config: CONFIG },
@@ -314,7 +312,9 @@ describe("selfHosted on local (dev)", () => {
       ].sort(),
     );
     // Every Kubernetes child is deployed with the cluster's provider.
-    for (const r of plan.resources.filter((x) => x.custom && x.type.startsWith("kubernetes:") && x.name !== "cluster"))
+    for (const r of plan.resources.filter(
+      (x) => x.custom && x.type.startsWith("kubernetes:") && x.name !== "cluster",
+    ))
       expect(r.provider, r.name).toMatch(/::cluster::cluster-id$/);
   });
 
@@ -365,7 +365,10 @@ describe("selfHosted on local (dev)", () => {
 
   it("prod: 30d / 85GiB on 100Gi, two Prometheus and three Alertmanager replicas spread, the release protected", async () => {
     const plan = await monitoringPlan({ environment: "prod" });
-    const v = values(plan) as { prometheus: { prometheusSpec: Record<string, unknown> }; alertmanager: { alertmanagerSpec: Record<string, unknown> } };
+    const v = values(plan) as {
+      prometheus: { prometheusSpec: Record<string, unknown> };
+      alertmanager: { alertmanagerSpec: Record<string, unknown> };
+    };
     expect(v.prometheus.prometheusSpec).toMatchObject({
       retention: "30d",
       retentionSize: "85GiB",
@@ -379,7 +382,9 @@ describe("selfHosted on local (dev)", () => {
     expect([r.protect, r.retainOnDelete]).toEqual([true, true]);
     // Only the release holds state; nothing else is protected.
     expect(plan.resources.filter((x) => x.protect).map((x) => x.name)).toEqual(["mon"]);
-    expect(inputAt(findResource(plan, T.namespace, "mon-namespace"), "metadata.labels.environment")).toBe("prod");
+    expect(inputAt(findResource(plan, T.namespace, "mon-namespace"), "metadata.labels.environment")).toBe(
+      "prod",
+    );
   });
 
   it("staging: 15d / 42GiB on 50Gi, two replicas each; explicit prometheus args win over the preset", async () => {
@@ -410,7 +415,10 @@ describe("selfHosted on local (dev)", () => {
           protect: false,
         },
       }),
-    ) as never as { prometheus: { prometheusSpec: Record<string, unknown> }; alertmanager: { alertmanagerSpec: Record<string, unknown> } };
+    ) as never as {
+      prometheus: { prometheusSpec: Record<string, unknown> };
+      alertmanager: { alertmanagerSpec: Record<string, unknown> };
+    };
     expect(custom.prometheus.prometheusSpec).toMatchObject({
       retention: "90d",
       retentionSize: "212GiB",
@@ -451,7 +459,9 @@ describe("selfHosted on local (dev)", () => {
     expect(inputAt(release(plan), "values.prometheus-node-exporter.namespaceOverride")).toBe(
       "observability-node-exporter",
     );
-    expect(inputAt(findResource(plan, T.prometheusRule, "mon-rules"), "metadata.namespace")).toBe("observability");
+    expect(inputAt(findResource(plan, T.prometheusRule, "mon-rules"), "metadata.namespace")).toBe(
+      "observability",
+    );
     expect(component(plan).outputs?.["prometheusUrl"]).toBe(
       "http://monitoring-prometheus.observability.svc.cluster.local:9090",
     );
@@ -479,7 +489,9 @@ describe("the toolkit's alert rules (PrometheusRule)", () => {
     ]);
     expect(validateJsonSchema(schema("prometheusrule.json"), rule.inputs)).toEqual([]);
     // The operator's admission webhook (in the release) validates it; the CRD comes with the cluster.
-    expect(rule.dependencies).toEqual(expect.arrayContaining([release(plan).urn, urnOf(plan, T.release, "crds")]));
+    expect(rule.dependencies).toEqual(
+      expect.arrayContaining([release(plan).urn, urnOf(plan, T.release, "crds")]),
+    );
   });
 
   it("custom alert parameters flow into the rules (an errorSlo target of 99.5%)", async () => {
@@ -505,17 +517,32 @@ describe("the toolkit's alert rules (PrometheusRule)", () => {
 describe("Alertmanager routing from args", () => {
   const alertmanager: MonitoringArgs["alertmanager"] = {
     receivers: [
-      { name: "slack-ml", kind: ReceiverKind.slack, slack: { apiUrlSecret: { name: "alerting", key: "slack-url" }, channel: "#ml-alerts" } },
-      { name: "pager", kind: ReceiverKind.pagerduty, pagerduty: { routingKeySecret: { name: "pagerduty", key: "routing-key" } } },
+      {
+        name: "slack-ml",
+        kind: ReceiverKind.slack,
+        slack: { apiUrlSecret: { name: "alerting", key: "slack-url" }, channel: "#ml-alerts" },
+      },
+      {
+        name: "pager",
+        kind: ReceiverKind.pagerduty,
+        pagerduty: { routingKeySecret: { name: "pagerduty", key: "routing-key" } },
+      },
       {
         name: "hook",
         kind: ReceiverKind.webhook,
-        webhook: { url: "https://hooks.example.com/alerts", credentialsSecret: { name: "alerting", key: "hook-token" } },
+        webhook: {
+          url: "https://hooks.example.com/alerts",
+          credentialsSecret: { name: "alerting", key: "hook-token" },
+        },
       },
     ],
     routes: [
       { receiver: "pager", matchers: [{ label: "severity", value: "critical" }] },
-      { receiver: "slack-ml", matchers: [{ label: "severity", operator: "=~", value: "warning|info" }], continue: true },
+      {
+        receiver: "slack-ml",
+        matchers: [{ label: "severity", operator: "=~", value: "warning|info" }],
+        continue: true,
+      },
     ],
     defaultReceiver: "hook",
     repeatInterval: "12h",
@@ -547,12 +574,18 @@ describe("Alertmanager routing from args", () => {
         {
           name: "slack-ml",
           slack_configs: [
-            { api_url_file: "/etc/alertmanager/secrets/alerting/slack-url", channel: "#ml-alerts", send_resolved: true },
+            {
+              api_url_file: "/etc/alertmanager/secrets/alerting/slack-url",
+              channel: "#ml-alerts",
+              send_resolved: true,
+            },
           ],
         },
         {
           name: "pager",
-          pagerduty_configs: [{ routing_key_file: "/etc/alertmanager/secrets/pagerduty/routing-key", send_resolved: true }],
+          pagerduty_configs: [
+            { routing_key_file: "/etc/alertmanager/secrets/pagerduty/routing-key", send_resolved: true },
+          ],
         },
         {
           name: "hook",
@@ -562,21 +595,29 @@ describe("Alertmanager routing from args", () => {
               send_resolved: true,
               max_alerts: 0,
               http_config: {
-                authorization: { type: "Bearer", credentials_file: "/etc/alertmanager/secrets/alerting/hook-token" },
+                authorization: {
+                  type: "Bearer",
+                  credentials_file: "/etc/alertmanager/secrets/alerting/hook-token",
+                },
               },
             },
           ],
         },
       ],
     });
-    expect(inputAt(release(plan), "values.alertmanager.alertmanagerSpec.secrets")).toEqual(["alerting", "pagerduty"]);
+    expect(inputAt(release(plan), "values.alertmanager.alertmanagerSpec.secrets")).toEqual([
+      "alerting",
+      "pagerduty",
+    ]);
     // No credential anywhere in the release's values.
     expect(JSON.stringify(values(plan))).not.toMatch(/api_url"|routing_key"|credentials"/);
   });
 
   it("a route to an unknown receiver is refused before anything is created", async () => {
     const message = await failure({
-      args: { alertmanager: { routes: [{ receiver: "oncall", matchers: [{ label: "team", value: "ml" }] }] } },
+      args: {
+        alertmanager: { routes: [{ receiver: "oncall", matchers: [{ label: "team", value: "ml" }] }] },
+      },
     });
     expect(message).toBe(
       'invalid arguments for mlops:index:Monitoring:\n  args.alertmanager.routes[0].receiver: unknown receiver "oncall"; define it under receivers or use "null" to drop',
@@ -609,13 +650,20 @@ describe("Grafana", () => {
     expect((values(plan).grafana as Record<string, unknown>)["grafana.ini"]).toMatchObject({
       "auth.anonymous": { enabled: false },
     });
-    expect(component(plan).outputs).toMatchObject({ grafanaAdminUsername: "ops", grafanaAdminPassword: "[secret]" });
+    expect(component(plan).outputs).toMatchObject({
+      grafanaAdminUsername: "ops",
+      grafanaAdminPassword: "[secret]",
+    });
   });
 
   it("the five dashboards as ConfigMaps the sidecar loads (label grafana_dashboard=1)", async () => {
     const plan = await monitoringPlan();
     const maps = resourcesOfType(plan, T.configMap);
-    expect(maps.map((m) => m.name).sort()).toEqual(defaultDashboards().map((d) => `mon-dashboard-${d.uid}`).sort());
+    expect(maps.map((m) => m.name).sort()).toEqual(
+      defaultDashboards()
+        .map((d) => `mon-dashboard-${d.uid}`)
+        .sort(),
+    );
     expect(maps).toHaveLength(5);
     for (const d of defaultDashboards()) {
       const cm = findResource(plan, T.configMap, `mon-dashboard-${d.uid}`);
@@ -654,7 +702,11 @@ describe("the Pushgateway", () => {
   it("one hardened replica: pinned image, restricted security context, resources, persistence args", async () => {
     const plan = await monitoringPlan();
     const d = findResource(plan, T.deployment, "mon-pushgateway");
-    expect(inputAt(d, "metadata")).toEqual({ name: "pushgateway", namespace: "monitoring", labels: podLabels });
+    expect(inputAt(d, "metadata")).toEqual({
+      name: "pushgateway",
+      namespace: "monitoring",
+      labels: podLabels,
+    });
     expect(inputAt(d, "spec.replicas")).toBe(1);
     expect(inputAt(d, "spec.selector")).toEqual({ matchLabels: selector });
     const pod = inputAt(d, "spec.template.spec") as Record<string, unknown>;
@@ -688,7 +740,10 @@ describe("the Pushgateway", () => {
       seccompProfile: { type: "RuntimeDefault" },
     });
     expect(c["volumeMounts"]).toEqual([{ name: "data", mountPath: "/data" }]);
-    expect((c["readinessProbe"] as Record<string, unknown>)["httpGet"]).toEqual({ path: "/-/healthy", port: "http" });
+    expect((c["readinessProbe"] as Record<string, unknown>)["httpGet"]).toEqual({
+      path: "/-/healthy",
+      port: "http",
+    });
     expect(inputAt(findResource(plan, T.service, "mon-pushgateway-service"), "spec")).toEqual({
       type: "ClusterIP",
       selector,
@@ -709,9 +764,14 @@ describe("the Pushgateway", () => {
         ports: [{ protocol: "TCP", port: 9091 }],
       },
     ]);
-    const custom = await monitoringPlan({ args: { pushgateway: { clientNamespaceLabels: { team: "batch" } } } });
+    const custom = await monitoringPlan({
+      args: { pushgateway: { clientNamespaceLabels: { team: "batch" } } },
+    });
     expect(
-      inputAt(findResource(custom, T.networkPolicy, "mon-pushgateway-network-policy"), "spec.ingress[0].from[1]"),
+      inputAt(
+        findResource(custom, T.networkPolicy, "mon-pushgateway-network-policy"),
+        "spec.ingress[0].from[1]",
+      ),
     ).toEqual({ namespaceSelector: { matchLabels: { team: "batch" } } });
   });
 
@@ -724,7 +784,9 @@ describe("the Pushgateway", () => {
       metadata: { name: "pushgateway", namespace: "monitoring" },
       spec: {
         selector: { matchLabels: selector },
-        podMetricsEndpoints: [{ port: "http", path: "/metrics", interval: "30s", scheme: "http", honorLabels: true }],
+        podMetricsEndpoints: [
+          { port: "http", path: "/metrics", interval: "30s", scheme: "http", honorLabels: true },
+        ],
       },
     });
     expect(validateJsonSchema(schema("podmonitor.json"), m.inputs)).toEqual([]);
@@ -785,7 +847,11 @@ describe("namespaces and the stack NetworkPolicy", () => {
   it("node-exporter's namespace admits only the stack's namespace to its port (node-exporter itself is on the host network)", async () => {
     const plan = await monitoringPlan();
     const np = findResource(plan, T.networkPolicy, "mon-node-exporter-network-policy");
-    expect(inputAt(np, "metadata")).toEqual({ name: "node-exporter", namespace: "monitoring-node-exporter", labels: labels() });
+    expect(inputAt(np, "metadata")).toEqual({
+      name: "node-exporter",
+      namespace: "monitoring-node-exporter",
+      labels: labels(),
+    });
     expect(inputAt(np, "spec")).toEqual({
       podSelector: {},
       policyTypes: ["Ingress", "Egress"],
@@ -802,7 +868,9 @@ describe("namespaces and the stack NetworkPolicy", () => {
   it("nodeExporter false: no privileged namespace, node-exporter off in the chart", async () => {
     const plan = await monitoringPlan({ args: { nodeExporter: false } });
     expect(resourcesOfType(plan, T.namespace).map((n) => n.name)).toEqual(["mon-namespace"]);
-    expect(resourcesOfType(plan, T.networkPolicy).map((n) => n.name)).not.toContain("mon-node-exporter-network-policy");
+    expect(resourcesOfType(plan, T.networkPolicy).map((n) => n.name)).not.toContain(
+      "mon-node-exporter-network-policy",
+    );
     expect(values(plan).nodeExporter).toEqual({ enabled: false });
     expect(values(plan)).not.toHaveProperty("prometheus-node-exporter");
   });
@@ -810,7 +878,11 @@ describe("namespaces and the stack NetworkPolicy", () => {
   it("the stack NetworkPolicy: the namespace talks to itself, the API server reaches the webhook, scraping and HTTPS out, never the metadata range", async () => {
     const plan = await monitoringPlan();
     const np = findResource(plan, T.networkPolicy, "mon-network-policy");
-    expect(inputAt(np, "metadata")).toEqual({ name: "monitoring-stack", namespace: "monitoring", labels: labels() });
+    expect(inputAt(np, "metadata")).toEqual({
+      name: "monitoring-stack",
+      namespace: "monitoring",
+      labels: labels(),
+    });
     expect(inputAt(np, "spec")).toEqual({
       podSelector: {},
       policyTypes: ["Ingress", "Egress"],
@@ -840,7 +912,16 @@ describe("managed on aws (Amazon Managed Service for Prometheus)", () => {
     const workspace = findResource(plan, "aws:amp/workspace:Workspace", "mon-metrics-workspace");
     expect(workspace.parent).toBe(component(plan).urn);
     expect(workspace.propertyDependencies?.["kmsKeyArn"]).toEqual([key.urn]);
-    expect(inputAt(findResource(plan, "aws:amp/workspaceConfiguration:WorkspaceConfiguration", "mon-metrics-workspace-config"), "retentionPeriodInDays")).toBe(150);
+    expect(
+      inputAt(
+        findResource(
+          plan,
+          "aws:amp/workspaceConfiguration:WorkspaceConfiguration",
+          "mon-metrics-workspace-config",
+        ),
+        "retentionPeriodInDays",
+      ),
+    ).toBe(150);
     const endpoint = String(workspace.outputs?.["prometheusEndpoint"]);
     expect(endpoint).toMatch(/^https:\/\/aps-workspaces\.us-east-1\.amazonaws\.com\/workspaces\/ws-[^/]+\/$/);
     const spec = inputAt(release(plan), "values.prometheus.prometheusSpec") as Record<string, unknown>;
@@ -855,7 +936,9 @@ describe("managed on aws (Amazon Managed Service for Prometheus)", () => {
     expect(spec["enableRemoteWriteReceiver"]).toBe(false);
     // IRSA: the chart's Prometheus ServiceAccount carries the remote-write role.
     expect(inputAt(release(plan), "values.prometheus.serviceAccount")).toEqual({
-      annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/mon-metrics-remote-write-role" },
+      annotations: {
+        "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/mon-metrics-remote-write-role",
+      },
     });
     expect(release(plan).dependencies).toEqual(
       expect.arrayContaining([
@@ -876,7 +959,16 @@ describe("managed on aws (Amazon Managed Service for Prometheus)", () => {
       target: "aws",
       args: { mode: "managed", prometheus: { managedRetentionDays: 400, retention: "2d" } },
     });
-    expect(inputAt(findResource(plan, "aws:amp/workspaceConfiguration:WorkspaceConfiguration", "mon-metrics-workspace-config"), "retentionPeriodInDays")).toBe(400);
+    expect(
+      inputAt(
+        findResource(
+          plan,
+          "aws:amp/workspaceConfiguration:WorkspaceConfiguration",
+          "mon-metrics-workspace-config",
+        ),
+        "retentionPeriodInDays",
+      ),
+    ).toBe(400);
     expect(inputAt(release(plan), "values.prometheus.prometheusSpec.retention")).toBe("2d");
   });
 
@@ -909,7 +1001,9 @@ describe("managed on gcp (Google Cloud Managed Service for Prometheus)", () => {
       apiVersion: "monitoring.googleapis.com/v1",
       kind: "ClusterRules",
       metadata: { name: "mlops-alerts", labels: labels() },
-      spec: { groups: prometheusRuleManifest("mlops-alerts", "monitoring", {}, defaultRuleGroups()).spec.groups },
+      spec: {
+        groups: prometheusRuleManifest("mlops-alerts", "monitoring", {}, defaultRuleGroups()).spec.groups,
+      },
     });
     expect(rules.dependencies).toContain(release(plan).urn);
   });
@@ -921,7 +1015,11 @@ describe("managed on gcp (Google Cloud Managed Service for Prometheus)", () => {
       apiVersion: "monitoring.googleapis.com/v1",
       kind: "OperatorConfig",
       metadata: { name: "config", namespace: "gmp-public" },
-      rules: { alerting: { alertmanagers: [{ name: "monitoring-alertmanager", namespace: "monitoring", port: 9093 }] } },
+      rules: {
+        alerting: {
+          alertmanagers: [{ name: "monitoring-alertmanager", namespace: "monitoring", port: 9093 }],
+        },
+      },
     });
     expect(patch.dependencies).toContain(release(plan).urn);
   });
@@ -930,11 +1028,16 @@ describe("managed on gcp (Google Cloud Managed Service for Prometheus)", () => {
     const plan = await managed();
     expect(resourcesOfType(plan, T.podMonitor)).toEqual([]);
     const m = findResource(plan, T.podMonitoring, "mon-pushgateway-monitor");
-    expect(inputAt(m, "spec.endpoints")).toEqual([{ port: "http", path: "/metrics", interval: "30s", scheme: "http" }]);
+    expect(inputAt(m, "spec.endpoints")).toEqual([
+      { port: "http", path: "/metrics", interval: "30s", scheme: "http" },
+    ]);
     expect(inputAt(m, "metadata")).toEqual({ name: "pushgateway", namespace: "monitoring" });
     expect(validateJsonSchema(schema("podmonitoring-gmp.json"), m.inputs)).toEqual([]);
     expect(
-      inputAt(findResource(plan, T.networkPolicy, "mon-pushgateway-network-policy"), "spec.ingress[0].from[2]"),
+      inputAt(
+        findResource(plan, T.networkPolicy, "mon-pushgateway-network-policy"),
+        "spec.ingress[0].from[2]",
+      ),
     ).toEqual({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "gmp-system" } } });
   });
 
@@ -952,7 +1055,11 @@ describe("managed on gcp (Google Cloud Managed Service for Prometheus)", () => {
 
   it("creates no encryption key: GMP's data is encrypted by Google and a Cloud KMS key ring can never be deleted", async () => {
     const plan = await managed();
-    expect(plan.resources.filter((r) => r.type.startsWith("gcp:kms/") || r.type.startsWith("gcp:projects/serviceIdentity"))).toEqual([]);
+    expect(
+      plan.resources.filter(
+        (r) => r.type.startsWith("gcp:kms/") || r.type.startsWith("gcp:projects/serviceIdentity"),
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -982,7 +1089,9 @@ describe("bad input: one ResourceError naming the argument, before any child", (
   it("managed on gcp with a prometheus-operator cluster", async () => {
     expect(
       await failure({ target: "gcp", backend: ScrapeBackend.prometheusOperator, args: { mode: "managed" } }),
-    ).toBe(`${HEAD}args.mode: "managed" on target "gcp" needs the cluster's monitoring backend "gmp", not "prometheusOperator"`);
+    ).toBe(
+      `${HEAD}args.mode: "managed" on target "gcp" needs the cluster's monitoring backend "gmp", not "prometheusOperator"`,
+    );
   });
 
   it("a retention that is not a Prometheus duration, or zero", async () => {
@@ -1013,7 +1122,10 @@ describe("bad input: one ResourceError naming the argument, before any child", (
 
   it("every problem at once, including an unknown key", async () => {
     expect(
-      await failure({ monitoring: false, args: { namespace: "Monitoring", grafana: { enable: false } as never } }),
+      await failure({
+        monitoring: false,
+        args: { namespace: "Monitoring", grafana: { enable: false } as never },
+      }),
     ).toBe(
       [
         `${HEAD}args.namespace: must be a DNS-1123 label (lowercase letters, digits, '-')`,
@@ -1043,19 +1155,31 @@ describe("values: deep-merged over the component's, protected paths refused", ()
       scrapeInterval: "15s",
       retention: "3d",
     });
-    expect(v.alertmanager.alertmanagerSpec).toEqual({ ...DEV_VALUES.alertmanager.alertmanagerSpec, secrets: ["extra"] });
+    expect(v.alertmanager.alertmanagerSpec).toEqual({
+      ...DEV_VALUES.alertmanager.alertmanagerSpec,
+      secrets: ["extra"],
+    });
     expect(v.grafana).toEqual({ ...DEV_VALUES.grafana, plugins: ["grafana-piechart-panel"] });
-    expect({ ...v, prometheus: DEV_VALUES.prometheus, alertmanager: DEV_VALUES.alertmanager, grafana: DEV_VALUES.grafana }).toEqual(DEV_VALUES);
+    expect({
+      ...v,
+      prometheus: DEV_VALUES.prometheus,
+      alertmanager: DEV_VALUES.alertmanager,
+      grafana: DEV_VALUES.grafana,
+    }).toEqual(DEV_VALUES);
   });
 
   it("Grafana's anonymous access (grafana.ini [auth.anonymous] of the grafana subchart) cannot be set", async () => {
     expect(
-      await failure({ args: { values: { grafana: { "grafana.ini": { "auth.anonymous": { enabled: true } } } } } }),
+      await failure({
+        args: { values: { grafana: { "grafana.ini": { "auth.anonymous": { enabled: true } } } } },
+      }),
     ).toBe(
       `${HEAD}args.values.grafana.grafana.ini.auth.anonymous: is set by the component (a security or monitor-selection default it guarantees); remove it`,
     );
     // Other grafana.ini sections stay reachable.
-    const plan = await monitoringPlan({ args: { values: { grafana: { "grafana.ini": { log: { level: "warn" } } } } } });
+    const plan = await monitoringPlan({
+      args: { values: { grafana: { "grafana.ini": { log: { level: "warn" } } } } },
+    });
     expect((values(plan).grafana as Record<string, unknown>)["grafana.ini"]).toEqual({
       ...DEV_VALUES.grafana["grafana.ini"],
       log: { level: "warn" },
@@ -1076,7 +1200,8 @@ describe("values: deep-merged over the component's, protected paths refused", ()
         },
       },
     });
-    const message2 = "is set by the component (a security or monitor-selection default it guarantees); remove it";
+    const message2 =
+      "is set by the component (a security or monitor-selection default it guarantees); remove it";
     expect(message).toBe(
       HEAD +
         [
@@ -1101,7 +1226,7 @@ describe("values: deep-merged over the component's, protected paths refused", ()
       [{ grafana: { "grafana.ini": "" } }, "grafana.grafana.ini"],
       [{ prometheus: [] }, "prometheus"],
     ] as const) {
-      expect(await failure({ args: { values: values as Record<string, unknown> } }), path).toBe(
+      expect(await failure({ args: { values: values } }), path).toBe(
         `${HEAD}args.values.${path}: replaces what the component sets under it (a security or monitor-selection default it guarantees); set the keys inside it instead`,
       );
     }
@@ -1139,7 +1264,9 @@ describe("the policy pack over the component's plan (prod levels)", () => {
   it("Grafana made anonymous in the planned release fires k8s-grafana-anonymous-or-default-password", async () => {
     const plan = await monitoringPlan({ environment: "prod" });
     const resources = withReleaseValues(plan, (v) => {
-      ((v["grafana"] as Record<string, Record<string, Record<string, unknown>>>)["grafana.ini"]!["auth.anonymous"]!).enabled = true;
+      (v["grafana"] as Record<string, Record<string, Record<string, unknown>>>)["grafana.ini"]![
+        "auth.anonymous"
+      ]!.enabled = true;
     });
     expect(mandatoryViolations(resources)).toEqual(["k8s-grafana-anonymous-or-default-password mon"]);
   });
@@ -1149,19 +1276,35 @@ describe("the policy pack over the component's plan (prod levels)", () => {
       environment: "prod",
       args: { values: { prometheus: { servicePerReplica: { enabled: true, type: "LoadBalancer" } } } },
     });
-    expect(mandatoryViolations(exposed.resources)).toEqual(["k8s-prometheus-alertmanager-exposed-without-auth mon"]);
+    expect(mandatoryViolations(exposed.resources)).toEqual([
+      "k8s-prometheus-alertmanager-exposed-without-auth mon",
+    ]);
 
     const narrowed = await monitoringPlan({
       environment: "prod",
-      args: { values: { prometheus: { prometheusSpec: { podMonitorSelector: { matchLabels: { release: "monitoring" } } } } } },
+      args: {
+        values: {
+          prometheus: { prometheusSpec: { podMonitorSelector: { matchLabels: { release: "monitoring" } } } },
+        },
+      },
     });
-    expect(mandatoryViolations(narrowed.resources)).toEqual(["k8s-monitor-namespace-not-selected mon-pushgateway-monitor"]);
+    expect(mandatoryViolations(narrowed.resources)).toEqual([
+      "k8s-monitor-namespace-not-selected mon-pushgateway-monitor",
+    ]);
   });
 
   it("an inline receiver secret cannot even be written: alertmanager.config is protected", async () => {
     expect(
       await failure({
-        args: { values: { alertmanager: { config: { receivers: [{ name: "s", slack_configs: [{ api_url: "https://hooks.slack.com/x" }] }] } } } },
+        args: {
+          values: {
+            alertmanager: {
+              config: {
+                receivers: [{ name: "s", slack_configs: [{ api_url: "https://hooks.slack.com/x" }] }],
+              },
+            },
+          },
+        },
       }),
     ).toBe(
       `${HEAD}args.values.alertmanager.config: is set by the component (a security or monitor-selection default it guarantees); remove it`,
