@@ -5,10 +5,13 @@
  * the policy pack, both as shipped (no mandatory violation) and weakened through `values` (refused
  * by the resolver, or reported by the pack where the resolver does not guard the path).
  */
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import { describe, expect, it } from "vitest";
+import { stringify } from "yaml";
 import {
   KUBE_PROMETHEUS_STACK_CHART,
   Monitoring,
@@ -181,6 +184,12 @@ const claim = (storage: string) => ({
   },
 });
 
+/** The routes that drop kube-prometheus-stack's always-firing Watchdog and InfoInhibitor. */
+const META_ROUTES = [
+  { receiver: "null", matchers: ['alertname="Watchdog"'] },
+  { receiver: "null", matchers: ['alertname="InfoInhibitor"'] },
+];
+
 /** The release values of a default selfHosted Monitoring in dev, written out by hand. */
 const DEV_VALUES = {
   fullnameOverride: "monitoring",
@@ -233,6 +242,7 @@ const DEV_VALUES = {
         group_wait: "30s",
         group_interval: "5m",
         repeat_interval: "4h",
+        routes: META_ROUTES,
       },
       inhibit_rules: [
         {
@@ -558,6 +568,7 @@ describe("Alertmanager routing from args", () => {
         group_interval: "5m",
         repeat_interval: "12h",
         routes: [
+          ...META_ROUTES,
           { receiver: "pager", matchers: ['severity="critical"'] },
           { receiver: "slack-ml", matchers: ['severity=~"warning|info"'], continue: true },
         ],
@@ -611,6 +622,56 @@ describe("Alertmanager routing from args", () => {
     ]);
     // No credential anywhere in the release's values.
     expect(JSON.stringify(values(plan))).not.toMatch(/api_url"|routing_key"|credentials"/);
+  });
+
+  it("the chart's always-firing alerts never reach a receiver, unless a route of the args names one itself", async () => {
+    const heartbeat = await monitoringPlan({
+      args: {
+        alertmanager: {
+          ...alertmanager,
+          routes: [
+            { receiver: "hook", matchers: [{ label: "alertname", value: "Watchdog" }], repeatInterval: "5m" },
+          ],
+        },
+      },
+    });
+    expect(inputAt(release(heartbeat), "values.alertmanager.config.route.routes")).toEqual([
+      { receiver: "null", matchers: ['alertname="InfoInhibitor"'] },
+      { receiver: "hook", matchers: ['alertname="Watchdog"'], repeat_interval: "5m" },
+    ]);
+  });
+
+  it("the release's configuration passes the real amtool, and routes the always-firing alerts to null", async () => {
+    const plan = await monitoringPlan({ args: { alertmanager } });
+    const dir = mkdtempSync(join(tmpdir(), "mlops-monitoring-"));
+    const file = join(dir, "alertmanager.yml");
+    writeFileSync(file, stringify(inputAt(release(plan), "values.alertmanager.config")));
+    const amtool = (args: string[]) => {
+      const r = spawnSync("amtool", args, { encoding: "utf8", timeout: 30_000 });
+      if (r.error)
+        throw new Error(`cannot run amtool (${r.error.message}): install Debian's prometheus-alertmanager`);
+      return { status: r.status, stdout: r.stdout.trim() };
+    };
+    expect(amtool(["check-config", file]).status).toBe(0);
+    for (const [expected, labels] of [
+      ["null", ["alertname=Watchdog", "severity=none"]],
+      ["null", ["alertname=InfoInhibitor", "severity=none", "namespace=monitoring"]],
+      ["pager", ["alertname=MlflowDown", "severity=critical"]],
+      ["slack-ml", ["alertname=ModelDrift", "severity=warning"]],
+      ["hook", ["alertname=Unrouted", "severity=none"]],
+    ] as const) {
+      expect(
+        amtool([
+          "config",
+          "routes",
+          "test",
+          `--config.file=${file}`,
+          `--verify.receivers=${expected}`,
+          ...labels,
+        ]),
+        labels.join(" "),
+      ).toEqual({ status: 0, stdout: expected });
+    }
   });
 
   it("a route to an unknown receiver is refused before anything is created", async () => {
