@@ -9,7 +9,8 @@
  * Run it only for an intended change (a resource added or removed on purpose, a fix that renames
  * one) and review the diff: a refactor that moves resources gives them `aliases` and needs no new
  * baseline (a stack whose only differences are resources aliasing their baseline URNs matches, and
- * its file is left as it is).
+ * its file is left as it is). An update keeps the deployed URN of every resource that moved and
+ * aliases it (`updatedBaseline`): only what is created or deleted changes in the file.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -24,6 +25,7 @@ import {
   describeBaselineDiff,
   readBaseline,
   renderBaseline,
+  updatedBaseline,
   SHIPPED_STACKS,
 } from "../test/baseline";
 
@@ -51,8 +53,11 @@ async function main(args: string[]): Promise<number> {
         return 1;
       }
       const planned = JSON.parse(fs.readFileSync(out, "utf8")) as Plan;
-      const baseline = baselineOf(planned);
       const file = baselineFile(stack);
+      // An existing baseline keeps the deployed URNs of resources that moved (they alias them).
+      const baseline = fs.existsSync(file)
+        ? updatedBaseline(readBaseline(stack), planned)
+        : baselineOf(planned);
       const next = await renderBaseline(baseline);
       const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
       if (next === current) continue;

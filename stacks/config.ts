@@ -23,7 +23,14 @@ import {
   targetSchemas,
   type ResolvedModelRegistryArgs,
 } from "../components/model-registry";
+import {
+  MonitoringMode,
+  monitoringArgsObject,
+  resolveMonitoringArgs,
+  type ResolvedMonitoringArgs,
+} from "../components/monitoring";
 import { nested, parseWith, type Problem } from "../components/shared/contract";
+import { ScrapeBackend } from "../components/shared/monitors";
 import { nonEmptyStringSchema } from "../components/shared/schemas";
 import {
   gpuTrainingClusterArgsObject,
@@ -69,6 +76,13 @@ const modelRegistrySchema = modelRegistryArgsObject
   })
   .strict();
 
+/**
+ * `mlops:monitoring`: the Monitoring args that make sense in config (no cluster handle,
+ * environment or tags). Present: the cluster's monitoring is on (the stack sets
+ * `mlops:cluster.monitoring` from it) and the stack runs a `Monitoring` component.
+ */
+const monitoringSchema = monitoringArgsObject.omit({ cluster: true, environment: true, tags: true }).strict();
+
 const stackConfigObject = z
   .object({
     target: z.enum(TARGETS),
@@ -79,6 +93,7 @@ const stackConfigObject = z
     gcp: targetSchemas.gcp.optional(),
     local: targetSchemas.local.optional(),
     modelRegistry: modelRegistrySchema.optional(),
+    monitoring: monitoringSchema.optional(),
   })
   .strict();
 
@@ -97,6 +112,8 @@ export interface ResolvedStackConfig {
    * default with the Ingress).
    */
   modelRegistry: ResolvedModelRegistryArgs;
+  /** `mlops:monitoring` as `Monitoring` resolves it; undefined when the key is absent (no monitoring). */
+  monitoring: ResolvedMonitoringArgs | undefined;
 }
 
 /** The validated `mlops:` keys, and what the components resolved from them. */
@@ -120,6 +137,8 @@ export const STACK_CONFIG_DOCS: Record<keyof z.input<typeof stackConfigObject>, 
   local: "the local target's block (`LocalTargetArgs`: `storageClassName`, `objectStoreStorageGb`)",
   modelRegistry:
     "any `ModelRegistryArgs` field except cluster (the stack's cluster), environment, local and tags: `namespace`, `replicas`, `database`, `bucket`, `ingress`, `auth`, ...",
+  monitoring:
+    "any `MonitoringArgs` field except cluster, environment and tags: `mode` (`selfHosted`, or `managed`: AMP on aws, GMP on gcp), `prometheus`, `alertmanager` (receivers, routes), `grafana`, `pushgateway`, `alerts`, `values`, ... Present (even `{}`): the cluster's monitoring is turned on (`mlops:cluster.monitoring` is derived from it) and the stack runs the `Monitoring` component",
 };
 
 /** Provider settings each target needs (checked together with the `mlops:` keys). */
@@ -230,9 +249,17 @@ function resolveClusterRow(ctx: RowContext): Problem[] {
   );
   const { problems: stack, blocks } = cloudBlocks(ctx);
   const existing = objectOrUndefined(cluster["existing"]);
+  const monitoring = derivedClusterMonitoring(ctx);
+  if (monitoring && cluster["monitoring"] !== undefined) {
+    stack.push({
+      path: ["cluster", "monitoring"],
+      message: "is set from mlops:monitoring (the stack turns the cluster's monitoring on for it); remove it",
+    });
+  }
   const args = {
     ...cluster,
     ...(existing ? { existing: { ...existing, ...blocks } } : {}),
+    ...(monitoring && cluster["monitoring"] === undefined ? { monitoring } : {}),
     target: ctx.target,
     environment: ctx.environment,
   };
@@ -281,6 +308,51 @@ function resolveModelRegistryRow(ctx: RowContext): Problem[] {
   return problems;
 }
 
+/**
+ * The cluster's monitoring `mlops:monitoring` asks for: on, scraped by GMP for mode "managed" on
+ * gcp, by the prometheus-operator otherwise. Undefined without `mlops:monitoring`.
+ */
+function derivedClusterMonitoring({
+  raw,
+  target,
+}: RowContext): { enabled: true; backend: ScrapeBackend } | undefined {
+  const value = objectOrUndefined(raw.monitoring);
+  if (value === undefined) return undefined;
+  const gmp = value["mode"] === MonitoringMode.managed && target === Target.gcp;
+  return { enabled: true, backend: gmp ? ScrapeBackend.gmp : ScrapeBackend.prometheusOperator };
+}
+
+/**
+ * `mlops:monitoring`: the Monitoring's own resolver, against the stack's cluster (its target and
+ * environment, and the monitoring backend the cluster row derived); problems under `monitoring`.
+ */
+function resolveMonitoringRow(ctx: RowContext): Problem[] {
+  const { raw, target, environment } = ctx;
+  const value = raw.monitoring;
+  if (value === undefined) return [];
+  if (objectOrUndefined(value) === undefined) {
+    return nested(["monitoring"], parseWith(monitoringSchema, value).problems);
+  }
+  const problems = unknownKeys("monitoring", value, monitoringSchema);
+  const args = Object.fromEntries(
+    Object.entries(objectOrUndefined(value) ?? {}).filter(([k]) => k in monitoringSchema.shape),
+  );
+  const backend = derivedClusterMonitoring(ctx)?.backend ?? ScrapeBackend.prometheusOperator;
+  const resolved = resolveMonitoringArgs({ ...args, environment }, environment, {
+    target,
+    environment,
+    monitoring: { backend, dependsOn: [] },
+  });
+  if (resolved.resolved) ctx.resolved.monitoring = resolved.resolved;
+  for (const p of resolved.problems) {
+    problems.push({
+      path: p.path[0] === "environment" ? p.path : ["monitoring", ...p.path],
+      message: p.message,
+    });
+  }
+  return problems;
+}
+
 /** The rows of the stack config, one per `mlops:<key>`. */
 const STACK_CONFIG_ROWS: ConfigRow[] = [
   { key: "target", schema: stackConfigObject.shape.target },
@@ -291,6 +363,7 @@ const STACK_CONFIG_ROWS: ConfigRow[] = [
   { key: "gcp", schema: stackConfigObject.shape.gcp, resolvedBy: "cluster" },
   { key: "local", schema: stackConfigObject.shape.local, resolvedBy: "modelRegistry" },
   { key: "modelRegistry", schema: stackConfigObject.shape.modelRegistry, resolve: resolveModelRegistryRow },
+  { key: "monitoring", schema: stackConfigObject.shape.monitoring, resolve: resolveMonitoringRow },
 ];
 
 /**
@@ -362,14 +435,14 @@ export function parseStackConfig(
   if (typeof raw["target"] === "string" && (TARGETS as string[]).includes(raw["target"])) {
     problems.push(...providerProblems(raw["target"] as Target, providerConfig));
   }
-  const { clusterArgs, cluster, modelRegistry } = config.resolved;
+  const { clusterArgs, cluster, modelRegistry, monitoring } = config.resolved;
   if (problems.length > 0 || !clusterArgs || !cluster || !modelRegistry) {
     throw new StackConfigError(problems, source);
   }
   // Every row passed its schema or its component's resolver: the values are the typed config.
   return {
     ...(raw as z.output<typeof stackConfigObject>),
-    resolved: { clusterArgs, cluster, modelRegistry },
+    resolved: { clusterArgs, cluster, modelRegistry, monitoring },
   };
 }
 

@@ -1,11 +1,11 @@
 /**
  * The pulumi-mlops stack program: reads and validates `stacks/Pulumi.<stack>.yaml`, then composes
- * the components: the GPU training cluster (created on aws/gcp, adopted on local) and the model
- * registry on it. Run with `pulumi up -s <stack>` (Pulumi.yaml points here) or offline with
+ * the components: the GPU training cluster (created on aws/gcp, adopted on local), the model
+ * registry on it and, with `mlops:monitoring`, the monitoring stack. Run with `pulumi up -s <stack>` (Pulumi.yaml points here) or offline with
  * `npm run plan -- --stack <stack>`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { GpuTrainingCluster, ModelRegistry } from "../components";
+import { GpuTrainingCluster, ModelRegistry, Monitoring } from "../components";
 import { parseStackConfig, PROJECT } from "./config";
 
 export default function main(): Record<string, pulumi.Output<unknown>> {
@@ -58,6 +58,25 @@ export default function main(): Record<string, pulumi.Output<unknown>> {
   if (resolvedRegistry.auth) {
     outputs["mlflowAdminUsername"] = registry.adminUsername;
     outputs["mlflowAdminPassword"] = registry.adminPassword;
+  }
+
+  // Monitoring, when `mlops:monitoring` is set (the cluster's monitoring was turned on for it).
+  if (cfg.monitoring && cfg.resolved.monitoring) {
+    const monitoring = new Monitoring("monitoring", {
+      ...cfg.monitoring,
+      cluster: cluster.handle,
+      environment: cfg.environment,
+      tags,
+    });
+    outputs["prometheusUrl"] = monitoring.prometheusUrl;
+    outputs["alertmanagerUrl"] = monitoring.alertmanagerUrl;
+    if (cfg.resolved.monitoring.grafana) {
+      outputs["grafanaUrl"] = monitoring.grafanaUrl;
+      outputs["grafanaAdminUsername"] = monitoring.grafanaAdminUsername;
+      outputs["grafanaAdminPassword"] = monitoring.grafanaAdminPassword;
+    }
+    if (cfg.resolved.monitoring.pushgateway) outputs["pushgatewayUrl"] = monitoring.pushgatewayUrl;
+    if (cfg.resolved.monitoring.mode === "managed") outputs["metricsEndpoint"] = monitoring.managedEndpoint;
   }
   return outputs;
 }

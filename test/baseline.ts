@@ -133,6 +133,23 @@ export function compareWithBaseline(baseline: Baseline, plan: Plan): BaselineDif
   };
 }
 
+/**
+ * The baseline after an intended change: the deployed URNs still claimed (directly or through an
+ * alias) stay as they are, so a resource that moved keeps recording the URN its stack deployed;
+ * the resources that would disappear are dropped and those that would be created are added; the
+ * physical names are the plan's.
+ */
+export function updatedBaseline(baseline: Baseline, plan: Plan): Baseline {
+  const diff = compareWithBaseline(baseline, plan);
+  const gone = new Set(diff.disappearedUrns);
+  return {
+    $comment: COMMENT,
+    stack: plan.stack,
+    urns: [...baseline.urns.filter((u) => !gone.has(u)), ...diff.appearedUrns].sort(),
+    physicalNames: physicalNameLines(plan),
+  };
+}
+
 /** A failure message listing exactly what differs ("" when nothing does). */
 export function describeBaselineDiff(stack: string, diff: BaselineDiff): string {
   const sections: [string, string, string[]][] = [

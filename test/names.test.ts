@@ -38,6 +38,9 @@ describe("physicalName", () => {
     expect(physicalName(PhysicalNameKind.gcpServiceAccountId, "gpu-cluster-gcp-prod", "gke-nodes")).toBe(
       "gpu-cluster-gcp-prod-gke-nodes",
     );
+    expect(physicalName(PhysicalNameKind.storageClass, "monitoring-aws-prod", "tsdb", "encrypted")).toBe(
+      "monitoring-aws-prod-tsdb-encrypted",
+    );
   });
 
   it("lowercases and turns other characters (stack names may have '.', '_', capitals) into single hyphens", () => {

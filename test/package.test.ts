@@ -86,6 +86,8 @@ describe("npm pack", () => {
         "CHANGELOG.md",
         "docs/policies.md",
         "docs/offline-plan.md",
+        "docs/teardown.md",
+        "docs/idle-cost.md",
         "dist/components/index.js",
         "dist/components/index.d.ts",
         "dist/plan/index.js",

@@ -115,7 +115,8 @@ describe("README.md", () => {
     for (const peer of Object.keys(pkg.peerDependencies)) expect(install).toContain(peer);
     expect(install).toContain("npm install pulumi-mlops");
     // The teardown steps name the commands that lift each protection.
-    const teardown = section(readme, "## Teardown of a prod stack");
+    expect(section(readme, "## Teardown of a prod stack")).toContain("](docs/teardown.md)");
+    const teardown = read("docs/teardown.md");
     for (const step of [
       "pulumi state unprotect",
       "deletionProtection' false",
@@ -131,6 +132,7 @@ describe("README.md", () => {
       ["ModelRegistry", "components/model-registry/index.ts"],
       ["GpuTrainingCluster", "components/training-cluster/index.ts"],
       ["TrainingJob", "components/training-cluster/in-cluster/job-template.ts"],
+      ["Monitoring", "components/monitoring/component.ts"],
     ];
     for (const [name, file] of components) {
       const source = read(file);

@@ -319,10 +319,12 @@ describe("the cloud stacks create their GPU training clusters", () => {
     (typeof STACKS)[number],
     { gpu?: number; kueue: number; team: number; karpenter?: number; lbController?: number }
   > = {
-    local: { gpu: 4, kueue: 5, team: 11 },
-    "aws-dev": { gpu: 4, kueue: 6, team: 12, karpenter: 28, lbController: 6 },
-    "aws-prod": { gpu: 4, kueue: 8, team: 12, karpenter: 30, lbController: 6 },
-    "gcp-dev": { kueue: 6, team: 12 },
+    // With monitoring on (every shipped stack), each sub-component also owns its workload's
+    // monitor; gcp-prod's GMP cannot scrape Kueue's authenticated endpoint (no Kueue monitor).
+    local: { gpu: 5, kueue: 6, team: 11 },
+    "aws-dev": { gpu: 5, kueue: 7, team: 12, karpenter: 29, lbController: 7 },
+    "aws-prod": { gpu: 5, kueue: 9, team: 12, karpenter: 31, lbController: 7 },
+    "gcp-dev": { kueue: 7, team: 12 },
     "gcp-prod": { kueue: 8, team: 12 },
   };
   // Roles of the children that were `gpu-cluster-<role>` under the cluster and are
@@ -436,6 +438,7 @@ describe("stacks of one program in one account/project share no physical name", 
       "aws:eks/cluster:Cluster name=gpu-cluster-aws-prod",
       "aws:kms/alias:Alias name=alias/gpu-cluster-aws-prod-eks-secrets",
       "aws:kms/alias:Alias name=alias/model-registry-aws-prod-data",
+      "aws:kms/alias:Alias name=alias/monitoring-aws-prod-metrics",
       "aws:rds/instance:Instance finalSnapshotIdentifier=model-registry-aws-prod-db-postgres-final",
       "aws:sqs/queue:Queue name=gpu-cluster-aws-prod-karpenter",
     ]);
@@ -443,6 +446,8 @@ describe("stacks of one program in one account/project share no physical name", 
       "gcp:container/cluster:Cluster name=gpu-cluster-gcp-prod",
       "gcp:serviceaccount/account:Account accountId=gpu-cluster-gcp-prod-gke-nodes",
       "gcp:serviceaccount/account:Account accountId=model-registry-gcp-prod-server",
+      // "monitoring-gcp-prod-metrics-query" is over 30 characters: cut, with a hash of the whole.
+      "gcp:serviceaccount/account:Account accountId=monitoring-gcp-prod-met-8c46e8",
     ]);
   });
 

@@ -121,7 +121,7 @@ export interface GcpTargetArgs {
 /** Settings for in-cluster backing services on any Kubernetes cluster. */
 export interface LocalTargetArgs {
   /**
-   * StorageClass for the PostgreSQL and MinIO volumes; the cluster default when unset.
+   * StorageClass for the PostgreSQL and MinIO volumes and for `blockStorage`; the cluster default when unset.
    * @default undefined (cluster default)
    */
   storageClassName?: string;
@@ -481,6 +481,40 @@ export interface ManagedMetrics {
   resources: pulumi.Resource[];
 }
 
+/** What a component's block storage (PersistentVolumes of its StatefulSets) needs. */
+export interface BlockStorageArgs {
+  /**
+   * Key the volumes are encrypted with (the component's data key, from `encryptionKey`). Required
+   * on aws and gcp, where the StorageClass names it; unused on local, which has no keys.
+   */
+  key?: EncryptionKey;
+  /** Labels for the StorageClass. */
+  labels: Record<string, string>;
+  /** Keep the volume when its claim is deleted (`reclaimPolicy: Retain`, prod) instead of deleting it. */
+  retain: boolean;
+}
+
+/** Block storage for a component's PersistentVolumeClaims. */
+export interface BlockStorage {
+  /**
+   * StorageClass name for PVCs and `volumeClaimTemplates`; `undefined` means the cluster's default
+   * class (local).
+   */
+  storageClassName: pulumi.Output<string> | undefined;
+  /** Created resources (the StorageClass, key grants) a workload with such volumes must come after. */
+  resources: pulumi.Resource[];
+}
+
+/** Capability: a StorageClass whose volumes are encrypted with the component's customer-managed key. */
+export interface BlockStorageCapability {
+  /**
+   * A StorageClass `${name}-<role>-storageclass` whose volumes (EBS gp3 on aws, PD balanced on
+   * gcp) are encrypted with `args.key`, plus what lets the cloud's storage service use the key;
+   * nothing on local (the cluster's default class).
+   */
+  blockStorage(role: string, args: BlockStorageArgs): BlockStorage;
+}
+
 /** Capability: customer-managed encryption keys. */
 export interface KeyCapability {
   /**
@@ -546,7 +580,8 @@ export interface CloudAdapter
     KeyValueStoreCapability,
     IdentityCapability,
     IngressCapability,
-    ManagedMetricsCapability {}
+    ManagedMetricsCapability,
+    BlockStorageCapability {}
 
 /** Per-target settings, as the component received them. */
 export interface TargetSettings {

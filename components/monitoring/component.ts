@@ -34,6 +34,7 @@ import {
   createScrapeTarget,
   GMP_COLLECTOR_NAMESPACE,
   METRICS_SCRAPER_NAMESPACE_LABEL,
+  scraperNamespaceLabels,
   type ClusterMonitoring,
 } from "../shared/scrape-target";
 import { SecureWorkload } from "../shared/secure-workload";
@@ -65,10 +66,10 @@ export const MONITORING_TYPE = "mlops:index:Monitoring";
  * It runs as `nobody` (65534, the image's USER).
  */
 export const PUSHGATEWAY_IMAGE = "quay.io/prometheus/pushgateway:v1.11.3";
+/** node-exporter's port (prometheus-node-exporter chart `service.port`). */
+export const NODE_EXPORTER_PORT = 9100;
 /** The Pushgateway's port (`--web.listen-address`, upstream default). */
 export const PUSHGATEWAY_PORT = 9091;
-/** node-exporter's port (the prometheus-node-exporter chart's `service.port`, upstream default 9100). */
-const NODE_EXPORTER_PORT = 9100;
 /** Kubernetes names of the objects the component creates itself. */
 export const MONITORING_OBJECTS = {
   grafanaAdminSecret: "grafana-admin",
@@ -139,36 +140,28 @@ export class Monitoring extends MlopsComponent {
             ctx.opts({ provider }),
           )
         : undefined;
-    // node-exporter runs on the host's network (the chart's `hostNetwork: true`), which
-    // NetworkPolicies do not govern; the namespace still gets one (deny all but the scrape from
-    // the stack's namespace), so nothing else placed there, nor node-exporter moved off the host
-    // network through `values`, is reachable from anywhere else.
-    const nodeExporterPolicy =
-      nodeExporterNs && a.nodeExporterNamespace !== undefined
-        ? new k8s.networking.v1.NetworkPolicy(
-            `${name}-node-exporter-network-policy`,
-            {
-              metadata: { name: "node-exporter", namespace: a.nodeExporterNamespace, labels },
-              spec: {
-                podSelector: {},
-                policyTypes: ["Ingress", "Egress"],
-                ingress: [
-                  {
-                    from: [
-                      {
-                        namespaceSelector: {
-                          matchLabels: { "kubernetes.io/metadata.name": a.namespace },
-                        },
-                      },
-                    ],
-                    ports: [{ protocol: "TCP", port: NODE_EXPORTER_PORT }],
-                  },
-                ],
+    if (nodeExporterNs) {
+      // node-exporter runs on the host's network, where NetworkPolicies do not apply; the policy
+      // still states the intent (only the scrapers, only its port, nothing out) for any other pod.
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-node-exporter-network-policy`,
+        {
+          metadata: { name: "node-exporter", namespace: nodeExporterNs.metadata.name, labels },
+          spec: {
+            podSelector: {},
+            policyTypes: ["Ingress", "Egress"],
+            ingress: [
+              {
+                from: [{ namespaceSelector: { matchLabels: scraperNamespaceLabels(a.backend) } }],
+                ports: [{ protocol: "TCP", port: NODE_EXPORTER_PORT }],
               },
-            },
-            ctx.opts({ provider, dependsOn: [nodeExporterNs] }),
-          )
-        : undefined;
+            ],
+            egress: [],
+          },
+        },
+        ctx.opts({ provider, dependsOn: [nodeExporterNs] }),
+      );
+    }
 
     // ---- the managed store, behind the adapter seam ----
     const adapter = createAdapter(
@@ -184,14 +177,17 @@ export class Monitoring extends MlopsComponent {
       },
       { aws: cluster.aws, gcp: cluster.gcp },
     );
+    // One key for what the stack stores: the Prometheus and Alertmanager volumes (a StorageClass
+    // whose volumes it encrypts) and, with mode "managed", the workspace.
+    const key = adapter.encryptionKey("metrics");
+    const storage = adapter.blockStorage("volumes", { key, labels, retain: a.protect });
     let managed: ManagedMetrics | undefined;
     if (a.mode === MonitoringMode.managed) {
       managed = adapter.managedMetrics("metrics", {
         prometheusServiceAccountName: PROMETHEUS_SERVICE_ACCOUNT,
         queryServiceAccountName: "gmp-frontend",
         queryClientPodLabels: { ...GRAFANA_POD_LABELS },
-        // No `key`: the adapter creates one where the store is encrypted with it (aws), and none
-        // where it is not used (gcp: Google encrypts GMP's data; a Cloud KMS key ring is permanent).
+        key,
         retentionDays: a.prometheus.managedRetentionDays,
         labels,
       });
@@ -239,12 +235,13 @@ export class Monitoring extends MlopsComponent {
         managed?.remoteWrite ?? pulumi.output([]),
         managed?.queryUrl,
         pulumi.output(managed?.prometheusServiceAccountAnnotations ?? {}),
+        storage.storageClassName,
       ])
-      .apply(([clusterName, remoteWrite, queryUrl, annotations]) =>
+      .apply(([clusterName, remoteWrite, queryUrl, annotations, storageClassName]) =>
         mergeValues(
           kubePrometheusStackValues(a, {
             clusterName,
-            storageClassName: undefined,
+            storageClassName,
             alertmanagerConfig: alerting.config,
             alertmanagerSecrets: alerting.secretNames,
             grafanaAdminSecret: grafanaSecret ? MONITORING_OBJECTS.grafanaAdminSecret : undefined,
@@ -281,8 +278,8 @@ export class Monitoring extends MlopsComponent {
           ns.namespace,
           networkPolicy,
           ...(nodeExporterNs ? [nodeExporterNs] : []),
-          ...(nodeExporterPolicy ? [nodeExporterPolicy] : []),
           ...(grafanaSecret ? [grafanaSecret] : []),
+          ...storage.resources,
           ...(managed?.resources ?? []),
         ],
       }),

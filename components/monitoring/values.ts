@@ -198,7 +198,10 @@ export function kubePrometheusStackValues(
         replicas: am.replicas,
         ...(am.replicas > 1 ? { podAntiAffinity: "soft" } : {}),
         secrets: inputs.alertmanagerSecrets,
-        // A component's AlertmanagerConfig only sees the alerts of its own namespace.
+        // Every AlertmanagerConfig in every namespace (a component contributes its routes with
+        // one), each only seeing the alerts of its own namespace.
+        alertmanagerConfigSelector: {},
+        alertmanagerConfigNamespaceSelector: {},
         alertmanagerConfigMatcherStrategy: { type: "OnNamespace" },
         resources: resources(STACK_RESOURCES.alertmanager),
         storage: volumeClaim(am.storageGb, inputs.storageClassName),

@@ -70,6 +70,8 @@ export const PhysicalNameKind = {
   gkeCluster: "gkeCluster",
   /** Google service account id (the part before `@`). */
   gcpServiceAccountId: "gcpServiceAccountId",
+  /** Kubernetes StorageClass (cluster-scoped, so unique per cluster, not per namespace). */
+  storageClass: "storageClass",
 } as const;
 export type PhysicalNameKind = (typeof PhysicalNameKind)[keyof typeof PhysicalNameKind];
 
@@ -104,6 +106,9 @@ export interface PhysicalNameRule {
  *   (https://cloud.google.com/kubernetes-engine/docs/how-to/creating-a-regional-cluster).
  * - Service account id: 6–30 characters, `[a-z]([-a-z0-9]*[a-z0-9])`
  *   (https://cloud.google.com/iam/docs/service-accounts-create#creating).
+ * - StorageClass: a DNS subdomain name (up to 253 characters,
+ *   https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#dns-subdomain-names);
+ *   capped at 63 like a DNS label, so it reads in `kubectl get pvc` and fits any label value.
  */
 export const PHYSICAL_NAME_RULES: Record<PhysicalNameKind, PhysicalNameRule> = {
   eksCluster: { min: 1, max: 40, prefix: "", letterStart: "eks" },
@@ -113,6 +118,7 @@ export const PHYSICAL_NAME_RULES: Record<PhysicalNameKind, PhysicalNameRule> = {
   elasticacheSnapshot: { min: 1, max: 255, prefix: "", letterStart: "kv" },
   gkeCluster: { min: 1, max: 40, prefix: "", letterStart: "gke" },
   gcpServiceAccountId: { min: 6, max: 30, prefix: "", letterStart: "sa" },
+  storageClass: { min: 1, max: 63, prefix: "", letterStart: "sc" },
 };
 
 /** Characters of the hash appended to names that do not fit. */

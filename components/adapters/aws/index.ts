@@ -19,6 +19,7 @@ import type {
 import { AwsIdentityMode, DEFAULT_AWS_IDENTITY_MODE, Target } from "../types";
 import { problemLine } from "../../shared/contract";
 import { awsIdentityProblems } from "../target-schemas";
+import { createEbsBlockStorage, type EbsKeyPolicyRegistry } from "./block-storage";
 import { createAmpManagedMetrics } from "./amp";
 import { createElastiCacheValkey } from "./elasticache";
 import { createWorkloadIdentity, type AwsIdentity } from "./identity";
@@ -33,6 +34,13 @@ export {
   AMP_REMOTE_WRITE_QUEUE,
   remoteWritePolicy,
 } from "./amp";
+export {
+  EBS_CSI_PROVISIONER,
+  EBS_KMS_GRANT_ACTIONS,
+  EBS_KMS_KEY_ACTIONS,
+  ebsKeyPolicy,
+  type AwsKeyPolicyScope,
+} from "./block-storage";
 export { ELASTICACHE_NODE_TYPE, VALKEY_ENGINE_VERSION } from "./elasticache";
 export type { AwsIdentity } from "./identity";
 export {
@@ -81,15 +89,19 @@ export function resolveAwsIdentity(target: AwsTargetArgs, where: string): AwsIde
 interface AwsAccountLookups {
   region(): pulumi.Output<string>;
   accountId(): pulumi.Output<string>;
+  partition(): pulumi.Output<string>;
 }
 
 function accountLookups(ctx: CloudContext): AwsAccountLookups {
   let region: pulumi.Output<string> | undefined;
   let accountId: pulumi.Output<string> | undefined;
+  let partition: pulumi.Output<string> | undefined;
   return {
     region: () => (region ??= aws.getRegionOutput({}, { parent: ctx.parent }).apply((r) => r.region)),
     accountId: () =>
       (accountId ??= aws.getCallerIdentityOutput({}, { parent: ctx.parent }).apply((c) => c.accountId)),
+    partition: () =>
+      (partition ??= aws.getPartitionOutput({}, { parent: ctx.parent }).apply((p) => p.partition)),
   };
 }
 
@@ -123,6 +135,7 @@ export function createAwsAdapter(ctx: AdapterContext, settings: TargetSettings):
   }
   const identity = resolveAwsIdentity(target, ctx.name);
   const account = accountLookups(ctx);
+  const keyPolicies: EbsKeyPolicyRegistry = new Map();
 
   return {
     ...createAwsCloudAdapter(ctx, settings),
@@ -141,6 +154,12 @@ export function createAwsAdapter(ctx: AdapterContext, settings: TargetSettings):
     ingress: awsIngressExposure(target),
     managedMetrics(role, args) {
       return createAmpManagedMetrics(ctx, identity, role, args, account.region());
+    },
+    blockStorage(role, args) {
+      const scope = pulumi
+        .all([account.partition(), account.accountId(), account.region()])
+        .apply(([partition, accountId, region]) => ({ partition, accountId, region }));
+      return createEbsBlockStorage(ctx, role, args, scope, keyPolicies);
     },
   };
 }

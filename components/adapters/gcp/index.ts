@@ -4,6 +4,7 @@
  * Google Cloud Managed Service for Prometheus. Each concern lives in its own file.
  */
 import type { AdapterContext, CloudAdapter, CloudCapabilities, CloudContext, TargetSettings } from "../types";
+import { createPdBlockStorage, type ComputeKeyGrantRegistry } from "./block-storage";
 import { createPostgres } from "./cloudsql";
 import { gcpScope, type GcpAdapterScope } from "./common";
 import { createObjectStore, type StoreRoleRegistry } from "./gcs";
@@ -15,6 +16,7 @@ import { createMemorystoreRedis } from "./memorystore";
 import { privateServiceAccessOnce } from "./private-service-access";
 import { Target } from "../types";
 
+export { PD_CSI_PROVISIONER } from "./block-storage";
 export { CLOUD_SQL_TIERS, POSTGRES_VERSION, transactionLogRetentionDays } from "./cloudsql";
 export {
   DEFAULT_PRIVATE_SERVICE_ACCESS_CIDR,
@@ -86,6 +88,7 @@ export function createGcpAdapter(ctx: AdapterContext, settings: TargetSettings):
   const scope = gcpScope(ctx, settings);
   const keys: KeyGrantRegistry = new WeakMap();
   const stores: StoreRoleRegistry = new WeakMap();
+  const computeGrants: ComputeKeyGrantRegistry = new Map();
   const privateServiceAccess = privateServiceAccessOnce(scope);
   return {
     ...gcpCloudCapabilities(scope, keys),
@@ -95,5 +98,6 @@ export function createGcpAdapter(ctx: AdapterContext, settings: TargetSettings):
     workloadIdentity: (role, args) => createWorkloadIdentity(scope, ctx, role, args, stores),
     ingress: gcpIngressExposure(ctx, scope.gcp),
     managedMetrics: (role, args) => createGmpManagedMetrics(scope, ctx, role, args, stores),
+    blockStorage: (role, args) => createPdBlockStorage(scope, ctx, role, args, computeGrants),
   };
 }

@@ -9,8 +9,11 @@
  * - key-value store: a single-instance Valkey StatefulSet with a generated password (`./valkey.ts`);
  * - workload identity: a ServiceAccount plus the store's credentials by `secretKeyRef` (`./identity.ts`);
  * - encryption keys: none (there is no KMS in the cluster);
- * - managed metrics: none (`managedMetrics` throws; monitoring runs self-hosted).
+ * - managed metrics: none (`managedMetrics` throws; monitoring runs self-hosted);
+ * - block storage: no StorageClass of its own; volumes use `settings.local.storageClassName` or the
+ *   cluster's default class, encrypted at rest only as far as the node disks are.
  */
+import * as pulumi from "@pulumi/pulumi";
 import type {
   AdapterContext,
   IngressExposure,
@@ -94,6 +97,14 @@ export function createLocalAdapter(ctx: AdapterContext, settings: TargetSettings
     ingress: LOCAL_INGRESS,
     managedMetrics(role, _args) {
       throw managedMetricsUnavailable(role);
+    },
+    blockStorage(_role, _args) {
+      // Nothing to create: a local cluster has no KMS, so `args.key` is always undefined here.
+      const className = local?.storageClassName;
+      return {
+        storageClassName: className === undefined ? undefined : pulumi.output(className),
+        resources: [],
+      };
     },
   };
 }

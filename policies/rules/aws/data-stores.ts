@@ -2,8 +2,14 @@
 import * as aws from "@pulumi/aws";
 import { validateResourceOfType } from "@pulumi/policy";
 import { ruleConfig } from "../../config";
-import { ALWAYS_MANDATORY, MANDATORY_IN_PROD, resourceRule, type ResourceRule } from "../types";
-import { bool, num, onlyIn, present, str, strs } from "../util";
+import {
+  ALWAYS_MANDATORY,
+  MANDATORY_IN_PROD,
+  classPulumiType,
+  resourceRule,
+  type ResourceRule,
+} from "../types";
+import { bool, num, onlyIn, present, rec, str, strs } from "../util";
 import { parsePolicyDocument } from "./iam-document";
 
 /** RDS instances encrypt storage. */
@@ -123,24 +129,33 @@ export const kmsKeyRotation: ResourceRule = resourceRule(
   }),
 );
 
+/** Resources that carry a KMS key policy in `policy`: the key itself and a separate key policy. */
+const KMS_KEY_POLICY_CARRIERS: readonly string[] = [
+  classPulumiType(aws.kms.Key),
+  classPulumiType(aws.kms.KeyPolicy),
+];
+
 /** KMS key policies never allow everyone. */
 export const kmsNoWildcardPrincipal: ResourceRule = resourceRule(
   {
     name: "aws-kms-key-no-wildcard-principal",
     area: "aws",
-    description: "KMS key policies do not Allow a wildcard principal without a condition.",
+    description:
+      "KMS key policies (on aws.kms.Key or a separate aws.kms.KeyPolicy) do not Allow a wildcard principal without a condition.",
     severity: "critical",
     enforcement: ALWAYS_MANDATORY,
     remediation:
       "Name specific IAM principals in the key policy, or add conditions (aws:PrincipalOrgID, kms:CallerAccount).",
     reference: "Checkov CKV_AWS_33",
+    resourceTypes: KMS_KEY_POLICY_CARRIERS,
   },
-  validateResourceOfType(aws.kms.Key, (key, _args, report) => {
-    for (const s of parsePolicyDocument(key.policy) ?? []) {
+  (args, report) => {
+    if (!KMS_KEY_POLICY_CARRIERS.includes(args.type)) return;
+    for (const s of parsePolicyDocument(rec(args.props)?.policy) ?? []) {
       if (s.effect === "Allow" && isWildcardPrincipal(s.principal) && !s.condition)
         report(`Statement ${s.sid} allows principal "*" without a condition.`);
     }
-  }),
+  },
 );
 
 /** True for `"*"` or `{ AWS: "*" }` principals. */
