@@ -257,6 +257,8 @@ const DEV_VALUES = {
       replicas: 1,
       secrets: [],
       alertmanagerConfigMatcherStrategy: { type: "OnNamespace" },
+      alertmanagerConfigSelector: {},
+      alertmanagerConfigNamespaceSelector: {},
       resources: RESOURCES("50m", "128Mi", "200m", "256Mi"),
       storage: claim("2Gi"),
     },
@@ -366,7 +368,6 @@ describe("selfHosted on local (dev)", () => {
         urnOf(plan, T.release, "crds"),
         urnOf(plan, T.namespace, "mon-namespace"),
         urnOf(plan, T.namespace, "mon-node-exporter-namespace"),
-        urnOf(plan, T.networkPolicy, "mon-node-exporter-network-policy"),
         urnOf(plan, T.networkPolicy, "mon-network-policy"),
         urnOf(plan, T.secret, "mon-grafana-admin"),
       ].sort(),
@@ -905,7 +906,7 @@ describe("namespaces and the stack NetworkPolicy", () => {
     });
   });
 
-  it("node-exporter's namespace admits only the stack's namespace to its port (node-exporter itself is on the host network)", async () => {
+  it("node-exporter's namespace admits only the scrapers to its port, nothing out (node-exporter itself is on the host network)", async () => {
     const plan = await monitoringPlan();
     const np = findResource(plan, T.networkPolicy, "mon-node-exporter-network-policy");
     expect(inputAt(np, "metadata")).toEqual({
@@ -918,10 +919,11 @@ describe("namespaces and the stack NetworkPolicy", () => {
       policyTypes: ["Ingress", "Egress"],
       ingress: [
         {
-          from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+          from: [{ namespaceSelector: { matchLabels: { "mlops.pulumi.com/metrics-scraper": "true" } } }],
           ports: [{ protocol: "TCP", port: 9100 }],
         },
       ],
+      egress: [],
     });
     expect(np.dependencies).toContain(urnOf(plan, T.namespace, "mon-node-exporter-namespace"));
   });
@@ -1033,9 +1035,36 @@ describe("managed on aws (Amazon Managed Service for Prometheus)", () => {
     expect(inputAt(release(plan), "values.prometheus.prometheusSpec.retention")).toBe("2d");
   });
 
-  it("selfHosted on aws creates no cloud resource at all", async () => {
+  it("selfHosted on aws: only the volumes' key, no workspace; both volume claims on the encrypted StorageClass", async () => {
     const plan = await monitoringPlan({ target: "aws" });
-    expect(plan.resources.filter((r) => r.type.startsWith("aws:"))).toEqual([]);
+    expect(
+      plan.resources
+        .filter((r) => r.type.startsWith("aws:"))
+        .map((r) => `${r.type} ${r.name}`)
+        .sort(),
+    ).toEqual([
+      "aws:kms/alias:Alias mon-metrics-key-alias",
+      "aws:kms/key:Key mon-metrics-key",
+      "aws:kms/keyPolicy:KeyPolicy mon-volumes-ebs-key-policy",
+    ]);
+    const storageClass = String(
+      inputAt(findResource(plan, "kubernetes:storage.k8s.io/v1:StorageClass"), "metadata.name"),
+    );
+    expect(inputAt(release(plan), "values.prometheus.prometheusSpec.storageSpec")).toEqual({
+      volumeClaimTemplate: {
+        spec: {
+          storageClassName: storageClass,
+          accessModes: ["ReadWriteOnce"],
+          resources: { requests: { storage: "20Gi" } },
+        },
+      },
+    });
+    expect(
+      inputAt(
+        release(plan),
+        "values.alertmanager.alertmanagerSpec.storage.volumeClaimTemplate.spec.storageClassName",
+      ),
+    ).toBe(storageClass);
     expect(inputAt(release(plan), "values.prometheus.prometheusSpec")).not.toHaveProperty("remoteWrite");
   });
 });
@@ -1114,13 +1143,20 @@ describe("managed on gcp (Google Cloud Managed Service for Prometheus)", () => {
     ]);
   });
 
-  it("creates no encryption key: GMP's data is encrypted by Google and a Cloud KMS key ring can never be deleted", async () => {
+  it("one key, for the Alertmanager's volumes (GMP's own data is encrypted by Google)", async () => {
     const plan = await managed();
+    expect(resourcesOfType(plan, "gcp:kms/cryptoKey:CryptoKey").map((r) => r.name)).toEqual([
+      "mon-metrics-key",
+    ]);
+    const storageClass = String(
+      inputAt(findResource(plan, "kubernetes:storage.k8s.io/v1:StorageClass"), "metadata.name"),
+    );
     expect(
-      plan.resources.filter(
-        (r) => r.type.startsWith("gcp:kms/") || r.type.startsWith("gcp:projects/serviceIdentity"),
+      inputAt(
+        release(plan),
+        "values.alertmanager.alertmanagerSpec.storage.volumeClaimTemplate.spec.storageClassName",
       ),
-    ).toEqual([]);
+    ).toBe(storageClass);
   });
 });
 
