@@ -7,8 +7,10 @@ import type { z } from "zod";
 import {
   gpuTrainingClusterArgsSchema,
   modelRegistryArgsSchema,
+  monitoringArgsSchema,
   type GpuTrainingClusterArgs,
   type ModelRegistryArgs,
+  type MonitoringArgs,
 } from "../components";
 import {
   restrictedNamespaceArgsSchema,
@@ -25,6 +27,11 @@ describe("args interfaces match their zod schemas", () => {
   it("GpuTrainingClusterArgs", () => {
     expectTypeOf<z.input<typeof gpuTrainingClusterArgsSchema>>().toEqualTypeOf<GpuTrainingClusterArgs>();
     expectTypeOf<GpuTrainingClusterArgs>().toEqualTypeOf<z.input<typeof gpuTrainingClusterArgsSchema>>();
+  });
+
+  it("MonitoringArgs", () => {
+    expectTypeOf<z.input<typeof monitoringArgsSchema>>().toEqualTypeOf<MonitoringArgs>();
+    expectTypeOf<MonitoringArgs>().toEqualTypeOf<z.input<typeof monitoringArgsSchema>>();
   });
 
   it("RestrictedNamespaceArgs", () => {

@@ -141,6 +141,7 @@ export interface MonitoringArgs {
  */
 export const PROTECTED_VALUE_PATHS = [
   "crds.enabled",
+  // The grafana subchart's `grafana.ini` key, section `auth.anonymous` (keys may contain dots).
   "grafana.grafana.ini.auth.anonymous",
   "grafana.adminPassword",
   "grafana.admin",
@@ -175,7 +176,7 @@ const PROMETHEUS_DURATION = /^((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+
 const prometheusDuration = z
   .string()
   .regex(PROMETHEUS_DURATION, { message: 'must be a Prometheus duration such as "15d", "12h" or "2w"' })
-  .refine((v) => v !== "" && !/^0+[a-z]+$/.test(v), { message: "must be longer than zero" });
+  .refine((v) => /[1-9]/.test(v), { message: "must be longer than zero" });
 
 /**
  * Field schemas of `MonitoringArgs`, without the cross-field rules.
@@ -277,20 +278,38 @@ export const DEFAULT_PROMETHEUS_RESOURCES: ContainerResources = {
   memoryLimit: "8Gi",
 };
 
-/** The value at a dotted `path` of `values` (keys may contain dots: `grafana.ini` is one key). */
-function protectedPathsIn(values: Record<string, unknown>): string[] {
-  const found: string[] = [];
-  const walk = (node: unknown, prefix: string) => {
-    if (typeof node !== "object" || node === null || Array.isArray(node)) return;
-    for (const [key, child] of Object.entries(node as Record<string, unknown>)) {
+const isPlainObject = (x: unknown): x is Record<string, unknown> =>
+  typeof x === "object" && x !== null && !Array.isArray(x);
+
+/**
+ * The problems of `values` that touch `PROTECTED_VALUE_PATHS` (dotted; keys may contain dots:
+ * `grafana.ini` is one key): a protected path set, or one of its parents set to a non-object,
+ * which `mergeValues` would put in place of everything the component sets under it.
+ */
+function protectedValueProblems(values: Record<string, unknown>): Problem[] {
+  const problems: Problem[] = [];
+  const walk = (node: Record<string, unknown>, prefix: string) => {
+    for (const [key, child] of Object.entries(node)) {
       const path = prefix === "" ? key : `${prefix}.${key}`;
-      const hit = PROTECTED_VALUE_PATHS.find((p) => p === path);
-      if (hit) found.push(path);
-      else if (PROTECTED_VALUE_PATHS.some((p) => p.startsWith(`${path}.`))) walk(child, path);
+      if (PROTECTED_VALUE_PATHS.some((p) => p === path)) {
+        problems.push({
+          path: ["values", path],
+          message:
+            "is set by the component (a security or monitor-selection default it guarantees); remove it",
+        });
+      } else if (PROTECTED_VALUE_PATHS.some((p) => p.startsWith(`${path}.`))) {
+        if (isPlainObject(child)) walk(child, path);
+        else
+          problems.push({
+            path: ["values", path],
+            message:
+              "replaces what the component sets under it (a security or monitor-selection default it guarantees); set the keys inside it instead",
+          });
+      }
     }
   };
   walk(values, "");
-  return found;
+  return problems;
 }
 
 type Checked = Omit<z.output<typeof monitoringArgsObject>, "cluster"> & {
@@ -327,12 +346,7 @@ function monitoringProblems(v: Checked, mode: MonitoringMode): Problem[] {
       });
     }
   }
-  for (const path of protectedPathsIn(v.values ?? {})) {
-    problems.push({
-      path: ["values", path],
-      message: "is set by the component (a security or monitor-selection default it guarantees); remove it",
-    });
-  }
+  problems.push(...protectedValueProblems(v.values ?? {}));
   return problems;
 }
 

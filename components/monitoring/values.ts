@@ -7,6 +7,7 @@
  */
 import type { ContainerResources } from "../shared/k8s";
 import { resources } from "../shared/k8s";
+import { NULL_RECEIVER } from "./alertmanager";
 import type { ResolvedMonitoringArgs } from "./args";
 
 /**
@@ -84,6 +85,31 @@ export interface StackValueInputs {
   inClusterPrometheus: boolean;
   /** Grafana's Prometheus datasource URL when it is not the in-cluster Prometheus (the GMP frontend). */
   grafanaDatasourceUrl?: string;
+}
+
+/**
+ * kube-prometheus-stack's own always-firing alerts (defaultRules group "general", severity "none"):
+ * `Watchdog`, the dead man's switch, and `InfoInhibitor`, which fires while any info alert fires.
+ * Neither is a problem to notify about. The chart's default `alertmanager.config` routes Watchdog
+ * to "null" (values.yaml `alertmanager.config.route.routes`, prometheus-community/helm-charts
+ * charts/kube-prometheus-stack) and inhibits InfoInhibitor; Helm merges that default route list
+ * only while ours has none, so with the args' routes both would reach the default receiver (a page
+ * every `repeatInterval`). They are dropped explicitly, before the args' routes, unless a route of
+ * the args matches the alert's name itself (e.g. Watchdog sent to a heartbeat service).
+ */
+export const CHART_META_ALERTS = ["Watchdog", "InfoInhibitor"] as const;
+
+/** The rendered Alertmanager configuration with the routes dropping `CHART_META_ALERTS` first. */
+export function withMetaAlertRoutes(config: Record<string, unknown>): Record<string, unknown> {
+  const route = (config["route"] ?? {}) as Record<string, unknown>;
+  const routes = (route["routes"] ?? []) as { matchers?: unknown }[];
+  const named = (alert: string) =>
+    routes.some((r) => Array.isArray(r.matchers) && r.matchers.includes(`alertname="${alert}"`));
+  const drop = CHART_META_ALERTS.filter((alert) => !named(alert)).map((alert) => ({
+    receiver: NULL_RECEIVER,
+    matchers: [`alertname="${alert}"`],
+  }));
+  return { ...config, route: { ...route, routes: [...drop, ...routes] } };
 }
 
 function volumeClaim(storageGb: number, storageClassName: string | undefined) {
@@ -165,8 +191,9 @@ export function kubePrometheusStackValues(
     alertmanager: {
       service: { type: "ClusterIP" },
       ingress: { enabled: false },
-      // The rendered configuration: every secret is a `*_file` under /etc/alertmanager/secrets.
-      config: inputs.alertmanagerConfig,
+      // The rendered configuration (every secret is a `*_file` under /etc/alertmanager/secrets),
+      // with the chart's always-firing alerts dropped first (`withMetaAlertRoutes`).
+      config: withMetaAlertRoutes(inputs.alertmanagerConfig),
       alertmanagerSpec: {
         replicas: am.replicas,
         ...(am.replicas > 1 ? { podAntiAffinity: "soft" } : {}),

@@ -20,6 +20,7 @@ const RULE_NAMES = [
   "aws-s3-tls-only-policy",
   "aws-karpenter-nodeclass-imdsv2",
   "aws-eks-network-policy-enforced",
+  "k8s-grafana-anonymous-or-default-password",
 ] as const;
 const rules: Rule[] = RULE_NAMES.map((n) => ruleByName(n)!);
 
@@ -136,6 +137,20 @@ describe("aws-prod: the rules fire on the planned resources when a default is we
         ["aws-karpenter-nodeclass-imdsv2", "gpu-cluster-karpenter-gpu-nodeclass"],
       ]);
     }
+  });
+
+  it("the Monitoring release with Grafana's anonymous access on (the component refuses it through values)", () => {
+    const release = one("kubernetes:helm.sh/v3:Release", "monitoring");
+    const anonymous = (props: Record<string, unknown>) =>
+      (props.values as { grafana: Record<string, Record<string, Record<string, unknown>>> }).grafana[
+        "grafana.ini"
+      ]!["auth.anonymous"]!;
+    expect(anonymous(release.inputs)).toEqual({ enabled: false });
+    // The release's state has no `values` (the mock create returns none): only its inputs change.
+    const resources = weakened("monitoring", (props) => {
+      if (props.values !== undefined) anonymous(props).enabled = true;
+    });
+    expect(violations(resources)).toEqual([["k8s-grafana-anonymous-or-default-password", "monitoring"]]);
   });
 
   it("VPC CNI without its network policy agent, or no VPC CNI add-on", () => {
