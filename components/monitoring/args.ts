@@ -218,7 +218,11 @@ export const monitoringArgsObject = z
     pushgateway: z
       .object({
         enabled: z.boolean().optional(),
-        clientNamespaceLabels: labelMapSchema.optional(),
+        clientNamespaceLabels: labelMapSchema
+          .refine((m) => Object.keys(m).length > 0, {
+            message: "must name at least one label (an empty selector admits pushes from every namespace)",
+          })
+          .optional(),
       })
       .strict()
       .optional(),

@@ -881,8 +881,8 @@ export function driftRules(params: DriftParams = {}): RuleGroup {
 
 export interface PushgatewayParams {
   /**
-   * Matchers of the Pushgateway's scrape target. Default `job=~".*pushgateway.*"` (the Service of
-   * chart prometheus-pushgateway is named after the release and contains "pushgateway").
+   * Matchers of the Pushgateway's scrape target. Default `job=~".*pushgateway.*"` (the Monitoring
+   * component's PodMonitor `pushgateway` gives the job `<namespace>/pushgateway`).
    * @default "job=~\".*pushgateway.*\""
    */
   upMatchers?: string;
@@ -917,7 +917,7 @@ export function pushgatewayRules(params: PushgatewayParams = {}): RuleGroup {
         summary: "Pushgateway {{ $labels.instance }} is down",
         description: `Prometheus cannot scrape the Pushgateway at {{ $labels.instance }} for ${forDuration}: batch jobs cannot push, and the materialisation and drift alerts cannot fire while their series are missing.`,
         runbook: [
-          "1. kubectl get pods -n <monitoring namespace> -l app.kubernetes.io/name=prometheus-pushgateway; describe and read the logs of the failing pod.",
+          "1. kubectl get pods -n <monitoring namespace> -l app.kubernetes.io/name=pushgateway; describe and read the logs of the failing pod.",
           "2. After it is back, check that the materialisation and drift jobs push again (their last-success timestamps move); without persistence, old series are gone until the next push.",
         ].join("\n"),
         labels: {},

@@ -1205,6 +1205,12 @@ describe("bad input: one ResourceError naming the argument, before any child", (
     expect(await failure({ args: { prometheus: { retention: "1y2w3d4h" } } })).toBe("");
   });
 
+  it("pushers must be named: an empty namespace selector would admit pushes from every namespace", async () => {
+    expect(await failure({ args: { pushgateway: { clientNamespaceLabels: {} } } })).toBe(
+      `${HEAD}args.pushgateway.clientNamespaceLabels: must name at least one label (an empty selector admits pushes from every namespace)`,
+    );
+  });
+
   it("storageGb and replicas out of range", async () => {
     expect(await failure({ args: { prometheus: { storageGb: 4 } } })).toBe(
       `${HEAD}args.prometheus.storageGb: must be >=5`,
