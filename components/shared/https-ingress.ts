@@ -285,7 +285,9 @@ export function httpsIngressPeers(s: HttpsIngressSettings): IngressPeer[] {
   const lb = s.loadBalancer;
   const peers: IngressPeer[] = [];
   if (!lb) {
-    peers.push({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": s.controllerNamespace } } });
+    peers.push({
+      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": s.controllerNamespace } },
+    });
   }
   for (const cidr of s.sourceCidrs ?? lb?.sourceCidrs ?? []) peers.push({ ipBlock: { cidr } });
   return peers;
@@ -307,5 +309,19 @@ export function httpsIngressClass(
         : {}
       : { ingressClassName: s.className }),
     annotations: { ...(lb ? lb.ingressAnnotations : inClusterAnnotations), ...s.annotations },
+  };
+}
+
+/**
+ * ingress-nginx's HTTPS-only annotations for class "nginx" (redirect plain HTTP, also when TLS is
+ * terminated in front of the controller;
+ * https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/#server-side-https-enforcement-through-redirect),
+ * none for other in-cluster classes.
+ */
+export function nginxHttpsOnlyAnnotations(className: string): Record<string, string> {
+  if (className !== "nginx") return {};
+  return {
+    "nginx.ingress.kubernetes.io/ssl-redirect": "true",
+    "nginx.ingress.kubernetes.io/force-ssl-redirect": "true",
   };
 }
