@@ -76,6 +76,7 @@ export {
 } from "./shared/restricted-namespace";
 export { SecureWorkload, SECURE_WORKLOAD_TYPE, type SecureWorkloadArgs } from "./shared/secure-workload";
 export type { ContainerResources } from "./shared/k8s";
+export { HTTPS_ONLY_INGRESS_ANNOTATIONS, type HttpsIngressArgs } from "./shared/https-ingress";
 export { ScrapeBackend, MonitorKind, ScrapeScheme } from "./shared/monitors";
 export {
   createScrapeTarget,

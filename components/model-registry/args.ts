@@ -4,19 +4,18 @@
  */
 import { z } from "zod";
 import type { LocalTargetArgs } from "../adapters";
-import {
-  awsTargetArgsSchema,
-  CLOUD_INGRESS_CLASSES,
-  DEFAULT_INGRESS_CLASS,
-  gcpTargetArgsSchema,
-  IngressTls,
-  Target,
-} from "../adapters";
+import { awsTargetArgsSchema, gcpTargetArgsSchema, Target } from "../adapters";
 import { resolvePlatform } from "../shared/component";
+import {
+  httpsIngressArgsSchema,
+  httpsIngressProblems,
+  resolveHttpsIngress,
+  type HttpsIngressArgs,
+  type ResolvedHttpsIngress,
+} from "../shared/https-ingress";
 import { resolveWith, type Problem, type Resolution } from "../shared/contract";
 import { DatabaseSize, ENVIRONMENTS, PRESETS, type Environment } from "../shared/presets";
 import {
-  cidrSchema,
   dnsLabelSchema,
   labelMapSchema as labelMap,
   nonEmptyStringSchema as nonEmpty,
@@ -79,56 +78,16 @@ export interface ModelRegistryBucketArgs {
 }
 
 /**
- * Exposing MLflow outside the cluster through an Ingress. Off by default. On the clouds it is the
- * target's own load balancer, internal by default: an internal ALB (AWS Load Balancer Controller,
- * class "alb") on AWS, GKE's internal Application Load Balancer ("gce-internal") on Google Cloud;
- * any other class is a bring-your-own in-cluster controller (e.g. "nginx"). Every class serves
- * HTTPS only, with a body size and timeouts that fit model artifacts.
+ * Exposing MLflow outside the cluster through an Ingress (`HttpsIngressArgs`). Off by default. On
+ * the clouds it is the target's own load balancer, internal by default: an internal ALB (AWS Load
+ * Balancer Controller, class "alb") on AWS, GKE's internal Application Load Balancer
+ * ("gce-internal") on Google Cloud; any other class is a bring-your-own in-cluster controller (e.g.
+ * "nginx"). Every class serves HTTPS only, with a body size and timeouts that fit model artifacts.
  */
-export interface ModelRegistryIngressArgs {
-  /** Create the Ingress. @default false */
-  enabled?: boolean;
-  /** Host name, e.g. "mlflow.example.com". Required when enabled. */
-  host?: string;
-  /**
-   * IngressClass: "alb" (AWS only), "gce-internal" or "gce" (Google Cloud only), or the class of an
-   * in-cluster controller ("nginx" gets ingress-nginx's HTTPS, body size and timeout annotations;
-   * other classes only `annotations`).
-   * @default "alb" on aws, "gce-internal" on gcp, "nginx" on local
-   */
-  className?: string;
-  /**
-   * ARN of the AWS Certificate Manager certificate for `host`. Required for class "alb" (the
-   * ALB's only listener is HTTPS:443); not used by other classes.
-   */
-  certificateArn?: string;
-  /**
-   * Secret with the TLS certificate for `host`. Required for every class except "alb": basic
-   * auth never travels in clear text.
-   */
-  tlsSecretName?: string;
-  /**
-   * Namespace of an in-cluster ingress controller, admitted by the NetworkPolicy. Not used by the
-   * cloud classes ("alb", "gce", "gce-internal"), whose load balancers reach pod IPs directly.
-   * @default "ingress-nginx"
-   */
-  controllerNamespace?: string;
-  /**
-   * Extra annotations for the Ingress (e.g. cert-manager issuer, a WAF ACL); they win over the
-   * class's own, except the annotations that keep the Ingress HTTPS-only
-   * (`HTTPS_ONLY_INGRESS_ANNOTATIONS`), which are rejected.
-   * @default {}
-   */
-  annotations?: Record<string, string>;
-  /**
-   * CIDRs the load balancer reaches the pods from, admitted by the NetworkPolicy; replaces the
-   * class's own ranges.
-   * @default "alb": the VPC CIDR (`aws.vpcCidrBlock`); "gce": Google's front-end and health-check
-   * ranges 130.211.0.0/22 and 35.191.0.0/16 (https://cloud.google.com/load-balancing/docs/health-check-concepts#ip-ranges);
-   * "gce-internal": those plus the proxy-only subnet (`gcp.proxyOnlySubnetCidr`); otherwise []
-   */
-  sourceCidrs?: string[];
-}
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- a named alias keeps the public API and docs
+export interface ModelRegistryIngressArgs extends HttpsIngressArgs {}
+
+export { HTTPS_ONLY_INGRESS_ANNOTATIONS } from "../shared/https-ingress";
 
 /**
  * MLflow's built-in basic-auth app (`mlflow server --app-name basic-auth`). Users and permissions
@@ -236,38 +195,7 @@ export const modelRegistryArgsObject = z
       .strict()
       .optional(),
     protect: z.boolean().optional(),
-    ingress: z
-      .object({
-        enabled: z.boolean().optional(),
-        host: z
-          .string()
-          .regex(/^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,63}$/, {
-            message: 'must be a fully qualified host name such as "mlflow.example.com"',
-          })
-          .optional(),
-        className: z
-          .string()
-          .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: "must be an IngressClass name" })
-          .max(253)
-          .optional(),
-        certificateArn: z
-          .string()
-          .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, {
-            message:
-              'must be an ACM certificate ARN such as "arn:aws:acm:us-east-1:123456789012:certificate/<id>"',
-          })
-          .optional(),
-        tlsSecretName: z
-          .string()
-          .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: "must be a Kubernetes Secret name" })
-          .max(253)
-          .optional(),
-        controllerNamespace: dnsLabelSchema().optional(),
-        annotations: labelMap.optional(),
-        sourceCidrs: z.array(cidrSchema({ example: "130.211.0.0/22" })).optional(),
-      })
-      .strict()
-      .optional(),
+    ingress: httpsIngressArgsSchema("mlflow.example.com").optional(),
     auth: z
       .object({
         enabled: z.boolean().optional(),
@@ -313,10 +241,7 @@ function registryProblems(v: CheckedArgs, environment: Environment): Problem[] {
     problems.push({ path: ["local"], message: 'only used when target is "local"; remove it' });
   }
   if (v.ingress?.enabled) {
-    if (!v.ingress.host) {
-      problems.push({ path: ["ingress", "host"], message: "required when the Ingress is enabled" });
-    }
-    problems.push(...ingressClassProblems(target, v.ingress));
+    problems.push(...httpsIngressProblems(target, v.ingress, ["ingress"]));
     if (v.auth?.enabled === false) {
       problems.push({
         path: ["auth", "enabled"],
@@ -337,70 +262,6 @@ function registryProblems(v: CheckedArgs, environment: Environment): Problem[] {
       }
     }
     if (v.protect === false) problems.push({ path: ["protect"], message: "must not be false in prod" });
-  }
-  return problems;
-}
-
-/**
- * The Ingress rules that depend on its class (the target's default unless given): a cloud class
- * only on its own target; TLS from an ACM certificate for "alb", from a Secret for every other
- * class; no controller namespace for a cloud load balancer.
- */
-/**
- * Annotations that decide whether an Ingress also serves plain HTTP: the component sets them per
- * class (GKE `allow-http: "false"`, the ALB's single HTTPS listener, nginx's redirects), and a
- * caller's annotation would silently undo that (basic-auth passwords in clear text).
- */
-export const HTTPS_ONLY_INGRESS_ANNOTATIONS = [
-  "kubernetes.io/ingress.allow-http",
-  "alb.ingress.kubernetes.io/listen-ports",
-  "alb.ingress.kubernetes.io/ssl-redirect",
-  "nginx.ingress.kubernetes.io/ssl-redirect",
-  "nginx.ingress.kubernetes.io/force-ssl-redirect",
-] as const;
-
-function ingressClassProblems(target: Target, ingress: NonNullable<CheckedArgs["ingress"]>): Problem[] {
-  const problems: Problem[] = [];
-  const className = ingress.className ?? DEFAULT_INGRESS_CLASS[target];
-  const cloud = CLOUD_INGRESS_CLASSES[className];
-  const issue = (key: string, message: string) => problems.push({ path: ["ingress", key], message });
-  for (const key of HTTPS_ONLY_INGRESS_ANNOTATIONS) {
-    if (ingress.annotations?.[key] !== undefined) {
-      problems.push({
-        path: ["ingress", "annotations", key],
-        message:
-          "is set by the component to keep the Ingress HTTPS-only (no credentials in clear text); remove it",
-      });
-    }
-  }
-  if (cloud && cloud.target !== target) {
-    issue("className", `"${className}" is served only on target "${cloud.target}", not on "${target}"`);
-    return problems;
-  }
-  const tlsFromAcm = cloud?.tls === IngressTls.certificateArn;
-  if (tlsFromAcm) {
-    if (!ingress.certificateArn) {
-      issue("certificateArn", `required for IngressClass "${className}" (its only listener is HTTPS)`);
-    }
-    if (ingress.tlsSecretName !== undefined) {
-      issue(
-        "tlsSecretName",
-        `not used by IngressClass "${className}" (TLS comes from certificateArn); remove it`,
-      );
-    }
-  } else {
-    if (!ingress.tlsSecretName) {
-      issue("tlsSecretName", "required when the Ingress is enabled (credentials never travel in clear text)");
-    }
-    if (ingress.certificateArn !== undefined) {
-      issue("certificateArn", `only used by IngressClass "alb", not "${className}"; remove it`);
-    }
-  }
-  if (cloud && ingress.controllerNamespace !== undefined) {
-    issue(
-      "controllerNamespace",
-      `not used by IngressClass "${className}" (its load balancer reaches pod IPs directly); remove it`,
-    );
   }
   return problems;
 }
@@ -434,17 +295,7 @@ export interface ResolvedModelRegistryArgs {
   bucket: Required<ModelRegistryBucketArgs>;
   protect: boolean;
   /** The Ingress, class resolved; undefined when it is off. */
-  ingress:
-    | (Omit<
-        ModelRegistryIngressArgs,
-        "enabled" | "host" | "className" | "controllerNamespace" | "annotations"
-      > & {
-        host: string;
-        className: string;
-        controllerNamespace: string;
-        annotations: Record<string, string>;
-      })
-    | undefined;
+  ingress: ResolvedHttpsIngress | undefined;
   /** Basic auth; undefined when it is off (on by default with the Ingress). */
   auth: { adminUsername: string; defaultPermission: MlflowPermission } | undefined;
   clientNamespaceLabels: Record<string, string>;
@@ -476,7 +327,6 @@ export function resolveModelRegistryArgs(
     const target = v.cluster.target;
     const ingressEnabled = v.ingress?.enabled ?? false;
     const authEnabled = v.auth?.enabled ?? ingressEnabled;
-    const ingress = v.ingress ?? {};
     const resolved: ResolvedModelRegistryArgs = {
       target,
       namespace: v.namespace ?? "mlflow",
@@ -504,17 +354,7 @@ export function resolveModelRegistryArgs(
         versioning: v.bucket?.versioning ?? true,
         forceDestroy: v.bucket?.forceDestroy ?? preset.forceDestroyBuckets,
       },
-      ingress: ingressEnabled
-        ? {
-            host: ingress.host ?? "",
-            className: ingress.className ?? DEFAULT_INGRESS_CLASS[target],
-            ...(ingress.certificateArn !== undefined ? { certificateArn: ingress.certificateArn } : {}),
-            ...(ingress.tlsSecretName !== undefined ? { tlsSecretName: ingress.tlsSecretName } : {}),
-            controllerNamespace: ingress.controllerNamespace ?? "ingress-nginx",
-            annotations: ingress.annotations ?? {},
-            ...(ingress.sourceCidrs !== undefined ? { sourceCidrs: ingress.sourceCidrs } : {}),
-          }
-        : undefined,
+      ingress: resolveHttpsIngress(target, v.ingress),
       auth: authEnabled
         ? {
             adminUsername: v.auth?.adminUsername ?? "admin",

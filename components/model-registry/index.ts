@@ -21,7 +21,6 @@ import * as random from "@pulumi/random";
 import {
   Access,
   createAdapter,
-  type CloudAdapter,
   type ObjectStore,
   type PostgresDatabase,
   type WorkloadIdentity,
@@ -33,7 +32,8 @@ import { governanceLabels, standardLabels } from "../shared/k8s";
 import { RestrictedNamespace } from "../shared/restricted-namespace";
 import { createScrapeTarget, isScraped, scraperIngressRule } from "../shared/scrape-target";
 import { resolvedOrThrow } from "../shared/contract";
-import { resolveModelRegistryArgs, type ModelRegistryArgs, type ResolvedModelRegistryArgs } from "./args";
+import { httpsIngressSettings } from "../shared/https-ingress";
+import { resolveModelRegistryArgs, type ModelRegistryArgs } from "./args";
 import {
   ARTIFACT_IDLE_TIMEOUT_SECONDS,
   ARTIFACT_REQUEST_TIMEOUT_SECONDS,
@@ -116,7 +116,22 @@ export class ModelRegistry extends MlopsComponent {
 
     // The Ingress's class settings first: a class the target cannot serve fails before any
     // backing service is registered.
-    const ingress = a.ingress ? this.ingressSettings(name, a.ingress, adapter, labels) : undefined;
+    const ingress = a.ingress
+      ? httpsIngressSettings(
+          a.ingress,
+          adapter,
+          {
+            serviceName: dnsLabel([name]),
+            port: MLFLOW_PORT,
+            healthCheckPath: "/health",
+            requestTimeoutSeconds: ARTIFACT_REQUEST_TIMEOUT_SECONDS,
+            idleTimeoutSeconds: ARTIFACT_IDLE_TIMEOUT_SECONDS,
+            labels,
+          },
+          this,
+          MODEL_REGISTRY_TYPE,
+        )
+      : undefined;
 
     // Backing services, all behind the adapter seam.
     const key = adapter.encryptionKey("data");
@@ -215,47 +230,6 @@ export class ModelRegistry extends MlopsComponent {
       adminUsername: this.adminUsername,
       adminPassword: this.adminPassword,
     });
-  }
-
-  /**
-   * The Ingress settings: the class (the target's default unless given), and for the target's
-   * own load-balancer classes the adapter's annotations, Service annotations, source ranges and
-   * companion objects (created here). Adapter errors become a ResourceError naming the argument.
-   */
-  private ingressSettings(
-    name: string,
-    ingress: NonNullable<ResolvedModelRegistryArgs["ingress"]>,
-    adapter: CloudAdapter,
-    labels: Record<string, string>,
-  ): NonNullable<MlflowSettings["ingress"]> {
-    const className = ingress.className;
-    let loadBalancer;
-    try {
-      loadBalancer = adapter.ingress.loadBalancer({
-        className,
-        serviceName: dnsLabel([name]),
-        port: MLFLOW_PORT,
-        healthCheckPath: "/health",
-        requestTimeoutSeconds: ARTIFACT_REQUEST_TIMEOUT_SECONDS,
-        idleTimeoutSeconds: ARTIFACT_IDLE_TIMEOUT_SECONDS,
-        certificateArn: ingress.certificateArn,
-        labels,
-      });
-    } catch (err) {
-      throw new pulumi.ResourceError(
-        `invalid arguments for ${MODEL_REGISTRY_TYPE}:\n  args.${(err as Error).message}`,
-        this,
-      );
-    }
-    return {
-      host: ingress.host,
-      className,
-      tlsSecretName: ingress.tlsSecretName,
-      loadBalancer,
-      controllerNamespace: ingress.controllerNamespace,
-      annotations: ingress.annotations,
-      sourceCidrs: ingress.sourceCidrs,
-    };
   }
 }
 

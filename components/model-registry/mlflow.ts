@@ -10,7 +10,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { LoadBalancerIngress, WorkloadIdentity } from "../adapters";
+import type { WorkloadIdentity } from "../adapters";
+import { httpsIngressClass, httpsIngressPeers, type HttpsIngressSettings } from "../shared/https-ingress";
 import {
   dnsEgressRule,
   resources,
@@ -57,19 +58,7 @@ export interface MlflowSettings {
   /** Egress the schema-migration Job needs (the database only). */
   migrationEgress: EgressRule[];
   clientNamespaceLabels: Record<string, string>;
-  ingress?: {
-    host: string;
-    className: string;
-    /** TLS Secret; undefined when the load balancer takes its certificate elsewhere (ACM). */
-    tlsSecretName?: string;
-    /** The target's own load balancer for `className`; undefined for an in-cluster controller. */
-    loadBalancer?: LoadBalancerIngress;
-    /** Namespace of the in-cluster controller (unused with a cloud load balancer). */
-    controllerNamespace: string;
-    annotations: Record<string, string>;
-    /** Explicit load-balancer source CIDRs; undefined to use the load balancer's own. */
-    sourceCidrs?: string[];
-  };
+  ingress?: HttpsIngressSettings;
   auth?: { adminUsername: string; defaultPermission: string };
   /**
    * MLflow is scraped (`isScraped`: the cluster's monitoring is on and its backend can express
@@ -373,17 +362,9 @@ export function mlflowWorkload(
     { podSelector: {} },
     { namespaceSelector: { matchLabels: s.clientNamespaceLabels } },
   ];
-  if (s.ingress) {
-    // A cloud load balancer connects to pod IPs from its own ranges; an in-cluster controller
-    // from its namespace (explicit sourceCidrs are admitted in both cases).
-    if (!lb) {
-      ingressFrom.push({
-        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": s.ingress.controllerNamespace } },
-      });
-    }
-    for (const cidr of s.ingress.sourceCidrs ?? lb?.sourceCidrs ?? [])
-      ingressFrom.push({ ipBlock: { cidr } });
-  }
+  // A cloud load balancer connects to pod IPs from its own ranges; an in-cluster controller
+  // from its namespace (explicit sourceCidrs are admitted in both cases).
+  if (s.ingress) ingressFrom.push(...httpsIngressPeers(s.ingress));
 
   // The server: Deployment, Service, NetworkPolicy and PDB. They were created directly under the
   // registry before the SecureWorkload existed; the aliases keep the deployed objects.
@@ -433,6 +414,7 @@ export function mlflowWorkload(
 
   if (s.ingress) {
     const ing = s.ingress;
+    const ingressClass = httpsIngressClass(ing, inClusterIngressAnnotations(ing.className));
     new k8s.networking.v1.Ingress(
       `${name}-ingress`,
       {
@@ -441,17 +423,12 @@ export function mlflowWorkload(
           namespace: s.namespace,
           labels: s.labels,
           // The class's own settings (HTTPS only, body size, timeouts), then the caller's.
-          annotations: {
-            ...(lb ? lb.ingressAnnotations : inClusterIngressAnnotations(ing.className)),
-            ...ing.annotations,
-          },
+          annotations: ingressClass.annotations,
         },
         spec: {
-          ...(lb
-            ? lb.ingressClassName !== undefined
-              ? { ingressClassName: lb.ingressClassName }
-              : {}
-            : { ingressClassName: ing.className }),
+          ...(ingressClass.ingressClassName !== undefined
+            ? { ingressClassName: ingressClass.ingressClassName }
+            : {}),
           tls: [{ hosts: [ing.host], ...(ing.tlsSecretName ? { secretName: ing.tlsSecretName } : {}) }],
           rules: [
             {

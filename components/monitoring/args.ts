@@ -6,6 +6,13 @@
 import { z } from "zod";
 import { resolvePlatform, type ResolvedPlatform } from "../shared/component";
 import { resolveWith, nested, type Problem, type Resolution } from "../shared/contract";
+import {
+  httpsIngressArgsSchema,
+  httpsIngressProblems,
+  resolveHttpsIngress,
+  type HttpsIngressArgs,
+  type ResolvedHttpsIngress,
+} from "../shared/https-ingress";
 import { ENVIRONMENTS, type Environment } from "../shared/presets";
 import { dnsLabelSchema, labelMapSchema, quantitySchema, tagsSchema } from "../shared/schemas";
 import { ScrapeBackend } from "../shared/monitors";
@@ -70,12 +77,22 @@ export interface MonitoringAlertmanagerArgs extends AlertingArgs {
   storageGb?: number;
 }
 
-/** Grafana. Anonymous access is always off; it is reachable only inside the cluster. */
+/**
+ * Grafana. Anonymous access is always off; it is reachable only inside the cluster unless its
+ * Ingress is enabled.
+ */
 export interface MonitoringGrafanaArgs {
   /** Deploy Grafana with the toolkit's dashboards. @default true */
   enabled?: boolean;
   /** The admin user (its password is generated, kept in a Secret, and exported as a secret). @default "admin" */
   adminUsername?: string;
+  /**
+   * An HTTPS-only Ingress to Grafana (its own login guards it), on the target's internal load
+   * balancer by default; its NetworkPolicy admits the load balancer (or the in-cluster controller)
+   * to Grafana's pods only. The rest of the stack stays in-cluster.
+   * @default off: Grafana is reachable only inside the cluster
+   */
+  ingress?: HttpsIngressArgs;
 }
 
 /** The Pushgateway batch jobs push their results to (drift scores, materialisation times). */
@@ -212,6 +229,7 @@ export const monitoringArgsObject = z
           .string()
           .regex(/^[A-Za-z0-9_.@-]{1,64}$/, { message: "must be 1–64 letters, digits, '_', '.', '@' or '-'" })
           .optional(),
+        ingress: httpsIngressArgsSchema("grafana.example.com").optional(),
       })
       .strict()
       .optional(),
@@ -254,7 +272,8 @@ export interface ResolvedMonitoringArgs extends ResolvedPlatform {
     managedRetentionDays: number;
   };
   alertmanager: ResolvedAlertingArgs & { replicas: number; storageGb: number };
-  grafana: { adminUsername: string } | undefined;
+  /** Grafana; undefined when it is off. `ingress`: undefined when its Ingress is off. */
+  grafana: { adminUsername: string; ingress: ResolvedHttpsIngress | undefined } | undefined;
   pushgateway: { clientNamespaceLabels: Record<string, string> } | undefined;
   alerts: CatalogueParams;
   values: Record<string, unknown>;
@@ -350,6 +369,14 @@ function monitoringProblems(v: Checked, mode: MonitoringMode): Problem[] {
       });
     }
   }
+  if (v.grafana?.enabled === false && v.grafana.ingress?.enabled) {
+    problems.push({
+      path: ["grafana", "ingress", "enabled"],
+      message: "Grafana is off (grafana.enabled is false); remove the Ingress or enable Grafana",
+    });
+  } else {
+    problems.push(...httpsIngressProblems(cluster.target, v.grafana?.ingress, ["grafana", "ingress"]));
+  }
   problems.push(...protectedValueProblems(v.values ?? {}));
   return problems;
 }
@@ -402,7 +429,12 @@ export function resolveMonitoringArgs(
         storageGb: amStorage ?? 2,
       },
       grafana:
-        (v.grafana?.enabled ?? true) ? { adminUsername: v.grafana?.adminUsername ?? "admin" } : undefined,
+        (v.grafana?.enabled ?? true)
+          ? {
+              adminUsername: v.grafana?.adminUsername ?? "admin",
+              ingress: resolveHttpsIngress(v.cluster.target, v.grafana?.ingress),
+            }
+          : undefined,
       pushgateway:
         (v.pushgateway?.enabled ?? true)
           ? {

@@ -39,6 +39,7 @@ import {
 } from "../shared/scrape-target";
 import { SecureWorkload } from "../shared/secure-workload";
 import { renderAlertmanagerConfig } from "./alertmanager";
+import { grafanaIngress } from "./grafana-ingress";
 import {
   MonitoringMode,
   resolveMonitoringArgs,
@@ -227,6 +228,23 @@ export class Monitoring extends MlopsComponent {
       );
     }
 
+    // ---- Grafana's Ingress (off by default): the load balancer's settings, a NetworkPolicy ----
+    const grafanaIngressSettings = a.grafana?.ingress
+      ? grafanaIngress({
+          name,
+          ingress: a.grafana.ingress,
+          adapter,
+          ctx,
+          provider,
+          namespace,
+          labels,
+          podLabels: { ...GRAFANA_POD_LABELS },
+          dependsOn: [ns.namespace],
+          owner: this,
+          type: MONITORING_TYPE,
+        })
+      : undefined;
+
     // ---- kube-prometheus-stack ----
     const alerting = renderAlertmanagerConfig(a.alertmanager);
     const values = pulumi
@@ -236,8 +254,9 @@ export class Monitoring extends MlopsComponent {
         managed?.queryUrl,
         pulumi.output(managed?.prometheusServiceAccountAnnotations ?? {}),
         storage.storageClassName,
+        grafanaIngressSettings?.values,
       ])
-      .apply(([clusterName, remoteWrite, queryUrl, annotations, storageClassName]) =>
+      .apply(([clusterName, remoteWrite, queryUrl, annotations, storageClassName, grafanaIngressValues]) =>
         mergeValues(
           kubePrometheusStackValues(a, {
             clusterName,
@@ -251,6 +270,7 @@ export class Monitoring extends MlopsComponent {
               : {}),
             inClusterPrometheus,
             ...(queryUrl !== undefined ? { grafanaDatasourceUrl: queryUrl } : {}),
+            ...(grafanaIngressValues !== undefined ? { grafanaIngress: grafanaIngressValues } : {}),
           }),
           a.values,
         ),
@@ -279,6 +299,7 @@ export class Monitoring extends MlopsComponent {
           networkPolicy,
           ...(nodeExporterNs ? [nodeExporterNs] : []),
           ...(grafanaSecret ? [grafanaSecret] : []),
+          ...(grafanaIngressSettings?.dependsOn ?? []),
           ...storage.resources,
           ...(managed?.resources ?? []),
         ],

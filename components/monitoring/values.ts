@@ -32,6 +32,16 @@ export const MONITORING_SERVICES = {
   grafana: { name: `${MONITORING_RELEASE}-grafana`, port: 80 },
 } as const;
 
+/**
+ * Grafana's container port: the grafana chart's Service maps port 80 to `service.targetPort: 3000`
+ * (grafana-community/helm-charts charts/grafana/values.yaml `service.port`/`service.targetPort`),
+ * where a load balancer that reaches pod IPs connects.
+ */
+export const GRAFANA_CONTAINER_PORT = 3000;
+
+/** Grafana's health endpoint: 200 without a login (the chart's probes use it). */
+export const GRAFANA_HEALTH_PATH = "/api/health";
+
 /** The prometheus-operator's admission webhook port (`prometheusOperator.tls.internalPort`), called by the API server. */
 export const OPERATOR_WEBHOOK_PORT = 10250;
 
@@ -85,6 +95,44 @@ export interface StackValueInputs {
   inClusterPrometheus: boolean;
   /** Grafana's Prometheus datasource URL when it is not the in-cluster Prometheus (the GMP frontend). */
   grafanaDatasourceUrl?: string;
+  /** Grafana's Ingress (the class's settings resolved); undefined when it is off. */
+  grafanaIngress?: GrafanaIngressValues;
+}
+
+/** Grafana's Ingress as the chart renders it (`grafana.ingress`, `grafana.service.annotations`). */
+export interface GrafanaIngressValues {
+  host: string;
+  /** `spec.ingressClassName`; undefined when the class is chosen by annotation (GKE). */
+  ingressClassName?: string;
+  /** The class's annotations, then the caller's. */
+  annotations: Record<string, string>;
+  /** TLS Secret; undefined when the load balancer holds the certificate (ACM). */
+  tlsSecretName?: string;
+  /** Annotations on Grafana's Service the load balancer needs (GKE NEG, BackendConfig). */
+  serviceAnnotations: Record<string, string>;
+}
+
+/**
+ * The grafana chart's Ingress values (charts/grafana/templates/ingress.yaml renders `hosts`, `path`,
+ * `pathType`, `tls` and `ingressClassName`, with the Service's port as the backend), off unless
+ * `ingress` is given.
+ */
+function grafanaIngressValues(ingress: GrafanaIngressValues | undefined): Record<string, unknown> {
+  if (!ingress) return { enabled: false };
+  return {
+    enabled: true,
+    ...(ingress.ingressClassName !== undefined ? { ingressClassName: ingress.ingressClassName } : {}),
+    annotations: ingress.annotations,
+    hosts: [ingress.host],
+    path: "/",
+    pathType: "Prefix",
+    tls: [
+      {
+        hosts: [ingress.host],
+        ...(ingress.tlsSecretName !== undefined ? { secretName: ingress.tlsSecretName } : {}),
+      },
+    ],
+  };
 }
 
 /**
@@ -221,9 +269,23 @@ export function kubePrometheusStackValues(
             users: { allow_sign_up: false },
             analytics: { reporting_enabled: false, check_for_updates: false },
             security: { disable_gravatar: true, cookie_secure: true },
+            // Behind the Ingress, Grafana builds its redirects and links from the external URL.
+            ...(inputs.grafanaIngress
+              ? {
+                  server: {
+                    root_url: `https://${inputs.grafanaIngress.host}`,
+                    domain: inputs.grafanaIngress.host,
+                  },
+                }
+              : {}),
           },
-          service: { type: "ClusterIP" },
-          ingress: { enabled: false },
+          service: {
+            type: "ClusterIP",
+            ...(inputs.grafanaIngress && Object.keys(inputs.grafanaIngress.serviceAnnotations).length > 0
+              ? { annotations: inputs.grafanaIngress.serviceAnnotations }
+              : {}),
+          },
+          ingress: grafanaIngressValues(inputs.grafanaIngress),
           // Dashboards live in ConfigMaps (as code); Grafana keeps no state worth a volume, and the
           // chart's chown init container runs as root (values.yaml lines 531–566).
           persistence: { enabled: false },
