@@ -72,6 +72,8 @@ export default function main(): Record<string, pulumi.Output<unknown>> {
     outputs["alertmanagerUrl"] = monitoring.alertmanagerUrl;
     if (cfg.resolved.monitoring.grafana) {
       outputs["grafanaUrl"] = monitoring.grafanaUrl;
+      if (cfg.resolved.monitoring.grafana.ingress)
+        outputs["grafanaExternalUrl"] = monitoring.grafanaExternalUrl;
       outputs["grafanaAdminUsername"] = monitoring.grafanaAdminUsername;
       outputs["grafanaAdminPassword"] = monitoring.grafanaAdminPassword;
     }

@@ -193,7 +193,8 @@ const PROMETHEUS_DURATION = /^((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+
 const prometheusDuration = z
   .string()
   .regex(PROMETHEUS_DURATION, { message: 'must be a Prometheus duration such as "15d", "12h" or "2w"' })
-  .refine((v) => /[1-9]/.test(v), { message: "must be longer than zero" });
+  // Only a well-formed duration can be zero (a malformed one has its own message).
+  .refine((v) => !PROMETHEUS_DURATION.test(v) || /[1-9]/.test(v), { message: "must be longer than zero" });
 
 /**
  * Field schemas of `MonitoringArgs`, without the cross-field rules.

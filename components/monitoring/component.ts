@@ -94,6 +94,8 @@ export class Monitoring extends MlopsComponent {
   public readonly alertmanagerUrl: pulumi.Output<string>;
   /** In-cluster Grafana URL, or undefined when Grafana is off. */
   public readonly grafanaUrl: pulumi.Output<string | undefined>;
+  /** `https://<grafana.ingress.host>` when Grafana's Ingress is enabled, else undefined. */
+  public readonly grafanaExternalUrl: pulumi.Output<string | undefined>;
   /** Grafana's admin user, or undefined when Grafana is off. */
   public readonly grafanaAdminUsername: pulumi.Output<string | undefined>;
   /** Grafana's admin password (secret), or undefined when Grafana is off. */
@@ -387,6 +389,9 @@ export class Monitoring extends MlopsComponent {
       : (managed?.queryUrl ?? pulumi.output(""));
     this.alertmanagerUrl = svc(MONITORING_SERVICES.alertmanager);
     this.grafanaUrl = a.grafana ? svc(MONITORING_SERVICES.grafana) : pulumi.output(undefined);
+    this.grafanaExternalUrl = pulumi.output(
+      a.grafana?.ingress ? `https://${a.grafana.ingress.host}` : undefined,
+    );
     this.grafanaAdminUsername = pulumi.output(a.grafana?.adminUsername);
     this.grafanaAdminPassword = grafanaPassword
       ? pulumi.secret(grafanaPassword.result)
@@ -398,6 +403,7 @@ export class Monitoring extends MlopsComponent {
       prometheusUrl: this.prometheusUrl,
       alertmanagerUrl: this.alertmanagerUrl,
       grafanaUrl: this.grafanaUrl,
+      grafanaExternalUrl: this.grafanaExternalUrl,
       grafanaAdminUsername: this.grafanaAdminUsername,
       grafanaAdminPassword: this.grafanaAdminPassword,
       pushgatewayUrl: this.pushgatewayUrl,
