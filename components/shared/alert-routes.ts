@@ -81,12 +81,15 @@ const matcherOf = (m: ResolvedAlertMatcher): Json => ({
   matchType: m.operator,
 });
 
-const timing = (r: {
+/** The grouping and timing fields of a CRD route. */
+interface RouteTiming {
   groupBy?: string[];
   groupWait?: string;
   groupInterval?: string;
   repeatInterval?: string;
-}): Json => ({
+}
+
+const timing = (r: RouteTiming): RouteTiming => ({
   ...(r.groupBy !== undefined ? { groupBy: r.groupBy } : {}),
   ...(r.groupWait !== undefined ? { groupWait: r.groupWait } : {}),
   ...(r.groupInterval !== undefined ? { groupInterval: r.groupInterval } : {}),

@@ -278,7 +278,6 @@ export const RESERVED_NAMESPACES = ["default", "gpu-system", "kueue-system"] as 
 const quantity = quantitySchema;
 const dnsLabel = dnsLabelSchema();
 
-/** @internal zod schema: kept out of the published declarations (stripInternal). */
 /** Runtime schema of `TeamAlertsArgs`'s fields.  @internal */
 export const teamAlertsSchema = receiverSchema
   .omit({ name: true })
@@ -290,6 +289,7 @@ export const teamAlertsSchema = receiverSchema
   })
   .strict();
 
+/** @internal zod schema: kept out of the published declarations (stripInternal). */
 export const teamArgsSchema = z
   .object({
     name: dnsLabel,
