@@ -28,6 +28,7 @@ import {
 import { renderAlertmanagerConfig, resolveAlertingArgs } from "../../components/monitoring";
 import { findResource, inputAt, planOf, resourcesOfType, type Plan } from "../helpers";
 import { validateJsonSchema, type JsonSchema } from "../schemas/validate";
+import { alertmanagerConfigCrFindings } from "../../policies/rules/kubernetes/alertmanager-secrets";
 
 const SCHEMA = JSON.parse(
   readFileSync(join(__dirname, "..", "schemas", "monitoring", "alertmanagerconfig.json"), "utf8"),
@@ -137,6 +138,8 @@ describe("alertmanagerConfigManifest", () => {
       },
     });
     expect(validateJsonSchema(SCHEMA, m)).toEqual([]);
+    // The inline-secret policy (receivers with inline secrets) finds nothing to object to.
+    expect(alertmanagerConfigCrFindings(m.spec)).toEqual([]);
   });
 
   it("the schema subset refuses an inline secret, an unknown field and a bad duration (it can fail)", () => {
@@ -272,6 +275,7 @@ describe("TeamArgs.alerts", () => {
       spec: amc.inputs["spec"],
     };
     expect(validateJsonSchema(SCHEMA, manifest)).toEqual([]);
+    expect(alertmanagerConfigCrFindings(amc.inputs["spec"])).toEqual([]);
     expect(inputAt(amc, "metadata.name")).toBe("team-alert-routes");
     expect(inputAt(amc, "metadata.namespace")).toBe("vision");
     expect(inputAt(amc, "metadata.labels")).toMatchObject({ "mlops.pulumi.com/team": "vision" });
