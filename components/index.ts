@@ -90,6 +90,16 @@ export {
   type ScrapeTargetPlacement,
 } from "./shared/scrape-target";
 export {
+  createAlertRoutes,
+  alertmanagerConfigManifest,
+  AlertRoutesArgsError,
+  ALERT_ROUTE_BACKENDS,
+  type AlertRoutesArgs,
+  type AlertRoutesPlacement,
+  type AlertSubRoute,
+} from "./shared/alert-routes";
+export type { ResolvedAlertMatcher, ResolvedAlertReceiver } from "./shared/alert-receivers";
+export {
   GPU_NODE_LABELS,
   GPU_TAINT,
   GpuType,
@@ -112,6 +122,9 @@ export {
   GpuStack,
   type InClusterArgs,
   type TeamArgs,
+  type TeamAlertsArgs,
+  TEAM_ALERTS_DEFAULTS,
+  TEAM_ALERT_RECEIVER,
   TrainingJob,
   TRAINING_JOB_TYPE,
   QUEUE_NAME_LABEL,

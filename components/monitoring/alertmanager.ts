@@ -20,6 +20,39 @@ import { stringify } from "yaml";
 import { z } from "zod";
 import { resolveWith, type Problem, type Resolution } from "../shared/contract";
 import { durationMs } from "../shared/duration";
+import {
+  durationSchema,
+  labelNameSchema,
+  matcherProblems,
+  matcherSchema,
+  MatchOperator,
+  NULL_RECEIVER,
+  receiverProblems,
+  receiverSchema,
+  resolveMatcher as matcher,
+  resolveReceiver,
+  type AlertMatcherArgs,
+  type AlertReceiverArgs,
+  type ResolvedAlertMatcher,
+  type ResolvedAlertReceiver,
+  type SecretKeyRefArgs,
+} from "../shared/alert-receivers";
+
+// The receivers and matchers moved to components/shared/alert-receivers.ts (components contribute
+// AlertmanagerConfig routes with them); every name stays exported from here.
+export {
+  MatchOperator,
+  NULL_RECEIVER,
+  ReceiverKind,
+  type AlertMatcherArgs,
+  type AlertReceiverArgs,
+  type PagerDutyReceiverArgs,
+  type ResolvedAlertMatcher,
+  type ResolvedAlertReceiver,
+  type SecretKeyRefArgs,
+  type SlackReceiverArgs,
+  type WebhookReceiverArgs,
+} from "../shared/alert-receivers";
 
 /**
  * Where the Alertmanager custom resource mounts each Secret listed in `spec.secrets`: "The Secrets
@@ -28,108 +61,6 @@ import { durationMs } from "../shared/duration";
  * v0.93.1, prometheus-community/helm-charts cf408a29); each key of the Secret is a file in it.
  */
 export const ALERTMANAGER_SECRETS_DIR = "/etc/alertmanager/secrets";
-
-/**
- * The name of the receiver that drops what it gets: a receiver with no integrations (the same
- * `null` receiver kube-prometheus-stack's default configuration has). It always exists; routes may
- * send to it to silence alerts (e.g. `alertname="Watchdog"`), and it is the default receiver.
- */
-export const NULL_RECEIVER = "null";
-
-/** The kind of a receiver: which integration it notifies. */
-export const ReceiverKind = {
-  /** A Slack incoming webhook (`slack_configs`). */
-  slack: "slack",
-  /** PagerDuty Events API v2 (`pagerduty_configs` with a routing key). */
-  pagerduty: "pagerduty",
-  /** A generic webhook (`webhook_configs`): POSTs Alertmanager's JSON payload. */
-  webhook: "webhook",
-} as const;
-export type ReceiverKind = (typeof ReceiverKind)[keyof typeof ReceiverKind];
-
-/**
- * How a matcher compares a label with its value (Alertmanager's matcher operators, the same as
- * the AlertmanagerConfig CRD's `matchType`).
- */
-export const MatchOperator = {
-  equal: "=",
-  notEqual: "!=",
-  /** The value is a RE2 regular expression, anchored at both ends. */
-  regex: "=~",
-  notRegex: "!~",
-} as const;
-export type MatchOperator = (typeof MatchOperator)[keyof typeof MatchOperator];
-
-/** A key of a Kubernetes Secret in the Alertmanager's namespace (mounted through `spec.secrets`). */
-export interface SecretKeyRefArgs {
-  /** The Secret's name (a DNS-1123 subdomain). */
-  name: string;
-  /** The key inside the Secret whose value is the secret (letters, digits, '-', '_', '.'). */
-  key: string;
-}
-
-/** A Slack receiver. */
-export interface SlackReceiverArgs {
-  /** The Secret key holding the incoming-webhook URL (`api_url_file`). */
-  apiUrlSecret: SecretKeyRefArgs;
-  /** The channel, e.g. "#ml-alerts". @default the webhook's own channel */
-  channel?: string;
-  /** Also notify when the alerts resolve (Alertmanager's own default for Slack is false). @default true */
-  sendResolved?: boolean;
-}
-
-/** A PagerDuty receiver (Events API v2). */
-export interface PagerDutyReceiverArgs {
-  /** The Secret key holding the integration's routing key (`routing_key_file`). */
-  routingKeySecret: SecretKeyRefArgs;
-  /** Resolve the incident when the alerts resolve. @default true */
-  sendResolved?: boolean;
-}
-
-/** A generic webhook receiver. */
-export interface WebhookReceiverArgs {
-  /**
-   * The URL the alerts are POSTed to. It is not a secret (amtool 0.25 has no webhook `url_file`),
-   * so it must not carry credentials: no `user:password@` and no query string; the credentials
-   * go in `credentialsSecret`.
-   */
-  url: string;
-  /**
-   * The Secret key holding the token sent as `Authorization: <authorizationType> <token>`
-   * (`http_config.authorization.credentials_file`).
-   */
-  credentialsSecret: SecretKeyRefArgs;
-  /** The Authorization header's scheme. @default "Bearer" */
-  authorizationType?: string;
-  /** Also POST when the alerts resolve. @default true */
-  sendResolved?: boolean;
-  /** The most alerts in one POST; 0 sends all. @default 0 */
-  maxAlerts?: number;
-}
-
-/** A receiver: exactly the block of its `kind` is set. */
-export interface AlertReceiverArgs {
-  /** The name routes refer to: unique, and not "null" (the built-in dropping receiver). */
-  name: string;
-  /** Which integration it notifies; the block of the same name must be set and no other. */
-  kind: ReceiverKind;
-  /** Required when `kind` is "slack". */
-  slack?: SlackReceiverArgs;
-  /** Required when `kind` is "pagerduty". */
-  pagerduty?: PagerDutyReceiverArgs;
-  /** Required when `kind` is "webhook". */
-  webhook?: WebhookReceiverArgs;
-}
-
-/** One label condition of a route or an inhibition rule. */
-export interface AlertMatcherArgs {
-  /** The label name, e.g. "severity", "team", "namespace", "alertname". */
-  label: string;
-  /** The comparison. @default "=" */
-  operator?: MatchOperator;
-  /** The value (a regular expression for "=~" and "!~"). */
-  value: string;
-}
 
 /**
  * A route under the root route: alerts whose labels match every matcher go to `receiver`.
@@ -210,92 +141,10 @@ export interface AlertingArgs {
 // ---------------------------------------------------------------------------------------------
 // Schemas (field shapes only; the cross-field rules are resolveAlertingArgs's)
 
-const durationSchema = z.string().refine((v) => (durationMs(v) ?? 0) > 0, {
-  message: 'must be a positive duration such as "30s", "5m", "4h" or "1h30m"',
-});
-
-/** A Prometheus label name (the classic charset, accepted by both 0.25 and 0.34). */
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const labelNameSchema = z.string().regex(LABEL_NAME, {
-  message: "must be a label name (letters, digits and '_', not starting with a digit)",
-});
-
-const secretKeyRefSchema = z
-  .object({
-    name: z
-      .string()
-      .max(253, { message: "must be at most 253 characters" })
-      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
-        message: "must be a Kubernetes Secret name (lowercase letters, digits, '-', '.')",
-      }),
-    key: z
-      .string()
-      .max(253, { message: "must be at most 253 characters" })
-      .regex(/^[-._a-zA-Z0-9]+$/, { message: "must be a Secret key (letters, digits, '-', '_', '.')" })
-      .refine((v) => v !== "." && v !== "..", { message: 'must not be "." or ".."' }),
-  })
-  .strict();
-
-const matcherSchema = z
-  .object({
-    label: labelNameSchema,
-    operator: z
-      .enum([MatchOperator.equal, MatchOperator.notEqual, MatchOperator.regex, MatchOperator.notRegex])
-      .optional(),
-    value: z.string(),
-  })
-  .strict();
-
-const receiverNameSchema = z
-  .string()
-  .min(1, { message: "must not be empty" })
-  .max(128, { message: "must be at most 128 characters" })
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
-    message: "must be letters, digits, '-', '_' or '.', starting with a letter or digit",
-  });
-
 /** Runtime schema of `AlertingArgs`'s fields.  @internal */
 export const alertingArgsSchema = z
   .object({
-    receivers: z
-      .array(
-        z
-          .object({
-            name: receiverNameSchema,
-            kind: z.enum([ReceiverKind.slack, ReceiverKind.pagerduty, ReceiverKind.webhook]),
-            slack: z
-              .object({
-                apiUrlSecret: secretKeyRefSchema,
-                channel: z.string().min(1, { message: "must not be empty" }).optional(),
-                sendResolved: z.boolean().optional(),
-              })
-              .strict()
-              .optional(),
-            pagerduty: z
-              .object({ routingKeySecret: secretKeyRefSchema, sendResolved: z.boolean().optional() })
-              .strict()
-              .optional(),
-            webhook: z
-              .object({
-                url: z.string(),
-                credentialsSecret: secretKeyRefSchema,
-                authorizationType: z
-                  .string()
-                  .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, { message: 'must be an auth scheme such as "Bearer"' })
-                  .refine((v) => v.toLowerCase() !== "basic", {
-                    message:
-                      'must not be "Basic" (Alertmanager rejects it in authorization; use a token scheme)',
-                  })
-                  .optional(),
-                sendResolved: z.boolean().optional(),
-                maxAlerts: z.number().int().min(0).optional(),
-              })
-              .strict()
-              .optional(),
-          })
-          .strict(),
-      )
-      .optional(),
+    receivers: z.array(receiverSchema).optional(),
     routes: z
       .array(
         z
@@ -332,28 +181,6 @@ export const alertingArgsSchema = z
 
 // ---------------------------------------------------------------------------------------------
 // Resolved args
-
-/** A matcher with its operator resolved. */
-export interface ResolvedAlertMatcher {
-  label: string;
-  operator: MatchOperator;
-  value: string;
-}
-
-/** A receiver with its defaults applied; exactly the block of its kind is set. */
-export interface ResolvedAlertReceiver {
-  name: string;
-  kind: ReceiverKind;
-  slack?: { apiUrlSecret: SecretKeyRefArgs; channel?: string; sendResolved: boolean };
-  pagerduty?: { routingKeySecret: SecretKeyRefArgs; sendResolved: boolean };
-  webhook?: {
-    url: string;
-    credentialsSecret: SecretKeyRefArgs;
-    authorizationType: string;
-    sendResolved: boolean;
-    maxAlerts: number;
-  };
-}
 
 /** A route; timing and grouping are set only where they override the root's. */
 export interface ResolvedAlertRoute {
@@ -399,53 +226,6 @@ export const ALERTING_DEFAULTS = {
 } as const;
 
 type ParsedAlerting = z.output<typeof alertingArgsSchema>;
-type ParsedMatcher = z.output<typeof matcherSchema>;
-
-const KIND_BLOCK = {
-  [ReceiverKind.slack]: { block: "slack", secret: "apiUrlSecret", holds: "the Slack webhook URL" },
-  [ReceiverKind.pagerduty]: {
-    block: "pagerduty",
-    secret: "routingKeySecret",
-    holds: "the PagerDuty routing key",
-  },
-  [ReceiverKind.webhook]: { block: "webhook", secret: "credentialsSecret", holds: "the webhook's token" },
-} as const;
-const KINDS = Object.values(ReceiverKind);
-
-function matcherProblems(matchers: ParsedMatcher[], path: (string | number)[]): Problem[] {
-  const problems: Problem[] = [];
-  matchers.forEach((m, i) => {
-    const op = m.operator ?? MatchOperator.equal;
-    if (op === MatchOperator.regex || op === MatchOperator.notRegex) {
-      try {
-        new RegExp(`^(?:${m.value})$`);
-      } catch {
-        problems.push({
-          path: [...path, i, "value"],
-          message: `must be a regular expression (operator "${op}")`,
-        });
-      }
-    }
-  });
-  return problems;
-}
-
-function webhookUrlProblem(url: string): string | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return 'must be an absolute http(s) URL such as "https://hooks.example.com/alerts"';
-  }
-  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return "must be an http or https URL";
-  if (parsed.username !== "" || parsed.password !== "") {
-    return "must not contain credentials (it is not a secret in the rendered config); put the token in credentialsSecret";
-  }
-  if (parsed.search !== "" || parsed.hash !== "") {
-    return "must not have a query string or fragment (tokens in URLs end up in the config); put the token in credentialsSecret";
-  }
-  return undefined;
-}
 
 /** The cross-field rules of `AlertingArgs`, each run once.  @internal */
 function alertingProblems(v: ParsedAlerting): Problem[] {
@@ -467,25 +247,8 @@ function alertingProblems(v: ParsedAlerting): Problem[] {
     } else {
       names.set(r.name, i);
     }
-    const own = KIND_BLOCK[r.kind];
-    if (r[own.block] === undefined) {
-      problems.push({
-        path: ["receivers", i, own.block],
-        message: `required when kind is "${r.kind}" (with ${own.secret}: the Secret and key holding ${own.holds})`,
-      });
-    }
-    for (const other of KINDS) {
-      if (other !== r.kind && r[KIND_BLOCK[other].block] !== undefined) {
-        problems.push({
-          path: ["receivers", i, KIND_BLOCK[other].block],
-          message: `only used when kind is "${other}", not "${r.kind}"; remove it`,
-        });
-      }
-    }
-    if (r.kind === ReceiverKind.webhook && r.webhook) {
-      const urlProblem = webhookUrlProblem(r.webhook.url);
-      if (urlProblem) problems.push({ path: ["receivers", i, "webhook", "url"], message: urlProblem });
-    }
+    for (const p of receiverProblems(r))
+      problems.push({ path: ["receivers", i, ...p.path], message: p.message });
   });
   const known = (name: string) => name === NULL_RECEIVER || names.has(name);
   const unknown = (name: string) =>
@@ -540,12 +303,6 @@ function alertingProblems(v: ParsedAlerting): Problem[] {
   return problems;
 }
 
-const matcher = (m: ParsedMatcher): ResolvedAlertMatcher => ({
-  label: m.label,
-  operator: m.operator ?? MatchOperator.equal,
-  value: m.value,
-});
-
 /**
  * The contract pipeline of the `alerting` args (components/shared/contract.ts), in one pure pass:
  * the schema, the cross-field rules (unknown or duplicate receivers, the block of each receiver's
@@ -555,30 +312,7 @@ export function resolveAlertingArgs(args: unknown): Resolution<ResolvedAlertingA
   return resolveWith(alertingArgsSchema, args, (v, fieldsValid) => {
     const problems = alertingProblems(v);
     if (!fieldsValid) return { resolved: undefined, problems };
-    const receivers: ResolvedAlertReceiver[] = (v.receivers ?? []).map((r) => {
-      const out: ResolvedAlertReceiver = { name: r.name, kind: r.kind };
-      if (r.kind === ReceiverKind.slack && r.slack) {
-        out.slack = {
-          apiUrlSecret: r.slack.apiUrlSecret,
-          ...(r.slack.channel !== undefined ? { channel: r.slack.channel } : {}),
-          sendResolved: r.slack.sendResolved ?? true,
-        };
-      } else if (r.kind === ReceiverKind.pagerduty && r.pagerduty) {
-        out.pagerduty = {
-          routingKeySecret: r.pagerduty.routingKeySecret,
-          sendResolved: r.pagerduty.sendResolved ?? true,
-        };
-      } else if (r.kind === ReceiverKind.webhook && r.webhook) {
-        out.webhook = {
-          url: r.webhook.url,
-          credentialsSecret: r.webhook.credentialsSecret,
-          authorizationType: r.webhook.authorizationType ?? "Bearer",
-          sendResolved: r.webhook.sendResolved ?? true,
-          maxAlerts: r.webhook.maxAlerts ?? 0,
-        };
-      }
-      return out;
-    });
+    const receivers: ResolvedAlertReceiver[] = (v.receivers ?? []).map(resolveReceiver);
     const resolved: ResolvedAlertingArgs = {
       receivers,
       routes: (v.routes ?? []).map((route) => ({

@@ -46,7 +46,15 @@ export { PROMETHEUS_OPERATOR_CRDS_CHART } from "./monitoring";
 export type { AwsClusterArgs } from "./aws/args";
 export type { GcpClusterArgs } from "./gcp/args";
 export type { ExistingClusterArgs } from "./existing";
-export { GpuStack, type ClusterMonitoringArgs, type InClusterArgs, type TeamArgs } from "./in-cluster/args";
+export {
+  GpuStack,
+  TEAM_ALERTS_DEFAULTS,
+  TEAM_ALERT_RECEIVER,
+  type ClusterMonitoringArgs,
+  type InClusterArgs,
+  type TeamArgs,
+  type TeamAlertsArgs,
+} from "./in-cluster/args";
 export {
   TrainingJob,
   TRAINING_JOB_TYPE,

@@ -12,6 +12,19 @@ import { CPU_FLAVOR_NAME } from "./common";
 import type { ResolvedContainerDefaults, ResolvedTeam } from "./teams";
 import { dnsLabelSchema, quantitySchema } from "../../shared/schemas";
 import { ScrapeBackend } from "../../shared/monitors";
+import { durationMs } from "../../shared/duration";
+import {
+  durationSchema,
+  labelNameSchema,
+  receiverProblems,
+  receiverSchema,
+  resolveReceiver,
+  type PagerDutyReceiverArgs,
+  type ReceiverKind,
+  type SlackReceiverArgs,
+  type WebhookReceiverArgs,
+  type ResolvedAlertReceiver,
+} from "../../shared/alert-receivers";
 
 /** How GPUs are exposed to Kubernetes. */
 export const GpuStack = {
@@ -105,7 +118,56 @@ export interface TeamArgs {
    * @default {}
    */
   serviceAccountAnnotations?: Record<string, string>;
+  /**
+   * Where the alerts of the team's namespace go, when the cluster's monitoring is on (an
+   * AlertmanagerConfig in the namespace, `<cluster>-<team>-alert-routes`; see `TeamAlertsArgs`
+   * for which alerts that is). Needs `monitoring.enabled: true`.
+   * @default none: the team's alerts follow the Monitoring component's root routing only
+   */
+  alerts?: TeamAlertsArgs;
 }
+
+/**
+ * A team's receiver for the alerts of its namespace. The cluster's Alertmanager routes to it every
+ * alert whose `namespace` label is the team's namespace (the operator's `OnNamespace` matcher
+ * strategy), before and in addition to the root routes (`continue: true`): today
+ * `GpuAllocatedButIdle` of the team's pods (the DCGM mapping's `namespace` label), and any rule of
+ * the team's own that keeps `namespace`. Not the Kueue alerts: `KueueWorkloadsPending` and
+ * `KueueWorkloadsInadmissible` are `sum by (cluster_queue)` of metrics Kueue exports without a
+ * namespace, so they carry no team namespace and only the root routing sees them (route them there
+ * with a `cluster_queue="<team>"` matcher). Exactly the block of `kind` is set; its Secret is in
+ * the team's namespace.
+ */
+export interface TeamAlertsArgs {
+  /** Which integration the team is notified by; the block of the same name must be set and no other. */
+  kind: ReceiverKind;
+  /** Required when `kind` is "slack" (`apiUrlSecret`: a Secret in the team namespace). */
+  slack?: SlackReceiverArgs;
+  /** Required when `kind` is "pagerduty" (`routingKeySecret`: a Secret in the team namespace). */
+  pagerduty?: PagerDutyReceiverArgs;
+  /** Required when `kind` is "webhook" (`credentialsSecret`: a Secret in the team namespace). */
+  webhook?: WebhookReceiverArgs;
+  /** Labels alerts are grouped by. @default ["alertname", "namespace"] (as the root route) */
+  groupBy?: string[];
+  /** @default "30s" (Alertmanager's default) */
+  groupWait?: string;
+  /** @default "5m" (Alertmanager's default) */
+  groupInterval?: string;
+  /**
+   * How long before a notification still firing is sent again. @default "12h" (the team's alerts
+   * are warnings about cost and queueing, not pages: twice a day, not every 4h like the root route).
+   * At least `groupInterval`.
+   */
+  repeatInterval?: string;
+}
+
+/** The defaults of `TeamAlertsArgs`. */
+export const TEAM_ALERTS_DEFAULTS = {
+  groupBy: ["alertname", "namespace"],
+  groupWait: "30s",
+  groupInterval: "5m",
+  repeatInterval: "12h",
+} as const;
 
 /** Default requests and limits of containers that set none (the teams' LimitRange). */
 export interface ContainerDefaultsArgs {
@@ -216,6 +278,17 @@ export const RESERVED_NAMESPACES = ["default", "gpu-system", "kueue-system"] as 
 const quantity = quantitySchema;
 const dnsLabel = dnsLabelSchema();
 
+/** Runtime schema of `TeamAlertsArgs`'s fields.  @internal */
+export const teamAlertsSchema = receiverSchema
+  .omit({ name: true })
+  .extend({
+    groupBy: z.array(labelNameSchema).optional(),
+    groupWait: durationSchema.optional(),
+    groupInterval: durationSchema.optional(),
+    repeatInterval: durationSchema.optional(),
+  })
+  .strict();
+
 /** @internal zod schema: kept out of the published declarations (stripInternal). */
 export const teamArgsSchema = z
   .object({
@@ -235,6 +308,7 @@ export const teamArgsSchema = z
       .optional(),
     maxPods: z.number().int().min(1).max(10_000).optional(),
     serviceAccountAnnotations: z.record(z.string(), z.string()).optional(),
+    alerts: teamAlertsSchema.optional(),
   })
   .strict();
 
@@ -408,6 +482,12 @@ export function resolveInClusterArgs(
       });
     }
     const allowed = t.pools ?? poolNames;
+    const alerts = resolveTeamAlerts(
+      t.alerts,
+      args.monitoring?.enabled === true,
+      ["teams", i, "alerts"],
+      problems,
+    );
     return {
       name: t.name,
       namespace: t.namespace ?? t.name,
@@ -418,6 +498,7 @@ export function resolveInClusterArgs(
       pools: poolNames.filter((p) => allowed.includes(p)),
       maxPods: t.maxPods ?? 200,
       serviceAccountAnnotations: { ...(t.serviceAccountAnnotations ?? {}) },
+      ...(alerts !== undefined ? { alerts } : {}),
     };
   });
   return {
@@ -439,6 +520,55 @@ export function resolveInClusterArgs(
         memoryLimit: args.containerDefaults?.memoryLimit ?? "4Gi",
       },
     },
+  };
+}
+
+/** A team's alert receiver with its defaults applied (the receiver is named "team"). */
+export interface ResolvedTeamAlerts {
+  receiver: ResolvedAlertReceiver;
+  groupBy: string[];
+  groupWait: string;
+  groupInterval: string;
+  repeatInterval: string;
+}
+
+/** The receiver name of a team's AlertmanagerConfig (the operator prefixes it `<ns>/<object>/`). */
+export const TEAM_ALERT_RECEIVER = "team";
+
+/** Checks and resolves `TeamArgs.alerts` (problems under `path`). */
+function resolveTeamAlerts(
+  alerts: z.output<typeof teamAlertsSchema> | undefined,
+  monitoringOn: boolean,
+  path: (string | number)[],
+  problems: Problem[],
+): ResolvedTeamAlerts | undefined {
+  if (alerts === undefined) return undefined;
+  const before = problems.length;
+  if (!monitoringOn) {
+    problems.push({
+      path,
+      message:
+        "needs monitoring.enabled: true (the routes are an AlertmanagerConfig for the cluster's Alertmanager); enable monitoring or remove it",
+    });
+  }
+  for (const p of receiverProblems({ ...alerts, name: TEAM_ALERT_RECEIVER })) {
+    problems.push({ path: [...path, ...p.path], message: p.message });
+  }
+  const groupInterval = alerts.groupInterval ?? TEAM_ALERTS_DEFAULTS.groupInterval;
+  const repeatInterval = alerts.repeatInterval ?? TEAM_ALERTS_DEFAULTS.repeatInterval;
+  if ((durationMs(repeatInterval) ?? 0) < (durationMs(groupInterval) ?? 0)) {
+    problems.push({
+      path: [...path, alerts.repeatInterval !== undefined ? "repeatInterval" : "groupInterval"],
+      message: `repeatInterval (${repeatInterval}) must be at least groupInterval (${groupInterval}): Alertmanager only repeats at group_interval ticks`,
+    });
+  }
+  if (problems.length > before) return undefined;
+  return {
+    receiver: resolveReceiver({ ...alerts, name: TEAM_ALERT_RECEIVER }),
+    groupBy: alerts.groupBy ?? [...TEAM_ALERTS_DEFAULTS.groupBy],
+    groupWait: alerts.groupWait ?? TEAM_ALERTS_DEFAULTS.groupWait,
+    groupInterval,
+    repeatInterval,
   };
 }
 

@@ -184,6 +184,7 @@ export function installInClusterParts(
           kueue,
           reclaimWithinCohort: r.reclaimWithinCohort,
           withinClusterQueue: r.withinClusterQueue,
+          monitoring,
         },
         movedHere(ctx),
       ),

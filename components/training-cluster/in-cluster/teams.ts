@@ -32,7 +32,14 @@ import { dnsEgressRule, restrictedNamespaceLabels } from "../../shared/k8s";
 import { AwsIdentityMode } from "../../adapters";
 import type { BuiltCluster } from "../types";
 import { formatCpu, formatMemory, parseQuantity } from "../../shared/quantity";
-import type { ReclaimWithinCohort, WithinClusterQueue } from "./args";
+import {
+  TEAM_ALERT_RECEIVER,
+  type ReclaimWithinCohort,
+  type ResolvedTeamAlerts,
+  type WithinClusterQueue,
+} from "./args";
+import { createAlertRoutes } from "../../shared/alert-routes";
+import type { ClusterMonitoring } from "../../shared/scrape-target";
 import {
   childOptions,
   GPU_RESOURCE,
@@ -58,6 +65,8 @@ export interface ResolvedTeam {
   pools: string[];
   maxPods: number;
   serviceAccountAnnotations: Record<string, string>;
+  /** Where the alerts of the team's namespace go (only with monitoring on). */
+  alerts?: ResolvedTeamAlerts;
 }
 
 /** The most a team's queue can admit, per resource (what its ResourceQuota allows). */
@@ -286,6 +295,8 @@ export interface TeamTenancyArgs {
   kueue: KueueHandle;
   reclaimWithinCohort: ReclaimWithinCohort;
   withinClusterQueue: WithinClusterQueue;
+  /** The cluster's monitoring; undefined: off (no AlertmanagerConfig). @default undefined */
+  monitoring?: ClusterMonitoring;
 }
 
 /**
@@ -357,6 +368,25 @@ export class TeamTenancy extends MlopsComponent {
       localQueueManifest(team.namespace, team.name, kueueLabels),
       childOptions(ctx, handle, [kueue.release, namespace, clusterQueue]),
     );
+
+    // The team's alert routes (TeamArgs.alerts): an AlertmanagerConfig in its namespace.
+    if (team.alerts !== undefined) {
+      createAlertRoutes(
+        { ctx, provider: handle.provider, monitoring: args.monitoring, dependsOn: [namespace] },
+        "alert-routes",
+        {
+          name: "team-alert-routes",
+          namespace: team.namespace,
+          labels: { ...labels, [TEAM_LABEL]: team.name },
+          receivers: [team.alerts.receiver],
+          receiver: TEAM_ALERT_RECEIVER,
+          groupBy: team.alerts.groupBy,
+          groupWait: team.alerts.groupWait,
+          groupInterval: team.alerts.groupInterval,
+          repeatInterval: team.alerts.repeatInterval,
+        },
+      );
+    }
 
     this.namespace = namespace;
     this.localQueueName = LOCAL_QUEUE_NAME;
