@@ -14,7 +14,7 @@ import {
   type ResolvedHttpsIngress,
 } from "../shared/https-ingress";
 import { ENVIRONMENTS, type Environment } from "../shared/presets";
-import { dnsLabelSchema, labelMapSchema, quantitySchema, tagsSchema } from "../shared/schemas";
+import { containerResourcesSchema, dnsLabelSchema, labelMapSchema, tagsSchema } from "../shared/schemas";
 import { ScrapeBackend } from "../shared/monitors";
 import type { ContainerResources } from "../shared/k8s";
 import { clusterHandleSchema, type ClusterHandle } from "../training-cluster";
@@ -179,14 +179,7 @@ export const PROTECTED_VALUE_PATHS = [
   "alertmanager.stringConfig",
 ] as const;
 
-const resourcesSchema = z
-  .object({
-    cpuRequest: quantitySchema,
-    memoryRequest: quantitySchema,
-    cpuLimit: quantitySchema,
-    memoryLimit: quantitySchema,
-  })
-  .strict();
+const resourcesSchema = containerResourcesSchema;
 
 /** A Prometheus duration (prometheus/common model.ParseDuration: ms s m h d w y). */
 const PROMETHEUS_DURATION = /^((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+)s)?((\d+)ms)?$/;

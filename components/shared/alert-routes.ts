@@ -22,9 +22,8 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ComponentContext } from "./component";
 import { ScrapeBackend } from "./monitors";
-import type { ClusterMonitoring } from "./scrape-target";
+import type { ScrapeTargetPlacement } from "./scrape-target";
 import type { ResolvedAlertMatcher, ResolvedAlertReceiver } from "./alert-receivers";
 
 /**
@@ -189,17 +188,12 @@ export function alertmanagerConfigManifest(args: AlertRoutesArgs) {
   };
 }
 
-/** Where the AlertmanagerConfig is created: under its owner, on the cluster's provider. */
-export interface AlertRoutesPlacement {
-  /** The owner's context: the object is its child `${ctx.name}-<role>`. */
-  ctx: Pick<ComponentContext, "name" | "opts">;
-  /** The cluster's Kubernetes provider. */
-  provider: k8s.Provider;
-  /** The cluster's monitoring (`ClusterHandle.monitoring`); undefined: monitoring is off. */
-  monitoring: ClusterMonitoring | undefined;
-  /** What else the object comes after (the owner's namespace, the Secrets). @default [] */
-  dependsOn?: pulumi.Input<pulumi.Input<pulumi.Resource>[]>;
-}
+/**
+ * Where the AlertmanagerConfig is created: under its owner (`${ctx.name}-<role>`), on the
+ * cluster's provider, after the cluster's monitoring CRDs and `dependsOn` (the owner's namespace,
+ * the Secrets) — the same placement as a monitor's.
+ */
+export type AlertRoutesPlacement = ScrapeTargetPlacement;
 
 /**
  * Creates the owner's AlertmanagerConfig (named `${ctx.name}-<role>`) after the CRDs, or nothing

@@ -45,6 +45,19 @@ export const pinnedImageSchema = z
 /** Tags (AWS) / labels (GCP, Kubernetes) as given by the user; each target sanitizes them.  @internal */
 export const tagsSchema = z.record(z.string(), z.string());
 
+/**
+ * Container requests and limits (`ContainerResources`): all four, as Kubernetes quantities.
+ * @internal zod schema: kept out of the published declarations (stripInternal).
+ */
+export const containerResourcesSchema = z
+  .object({
+    cpuRequest: quantitySchema,
+    memoryRequest: quantitySchema,
+    cpuLimit: quantitySchema,
+    memoryLimit: quantitySchema,
+  })
+  .strict();
+
 /** A string that must not be empty (names, ids).  @internal */
 export const nonEmptyStringSchema = z.string().min(1, { message: "must not be empty" });
 

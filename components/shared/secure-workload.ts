@@ -30,7 +30,7 @@ import {
   type ContainerResources,
 } from "./k8s";
 import { dnsLabel } from "./names";
-import { dnsLabelSchema, pinnedImageSchema, quantitySchema, tagsSchema } from "./schemas";
+import { containerResourcesSchema, dnsLabelSchema, pinnedImageSchema, tagsSchema } from "./schemas";
 import { argError, input, validateArgs } from "./validation";
 
 /** Type token of {@link SecureWorkload}. */
@@ -114,14 +114,7 @@ export interface SecureWorkloadArgs {
   serviceDependsOn?: pulumi.Resource[];
 }
 
-const resourcesSchema = z
-  .object({
-    cpuRequest: quantitySchema,
-    memoryRequest: quantitySchema,
-    cpuLimit: quantitySchema,
-    memoryLimit: quantitySchema,
-  })
-  .strict();
+const resourcesSchema = containerResourcesSchema;
 const resourceList = z.array(
   z.custom<pulumi.Resource>((v) => pulumi.Resource.isInstance(v), { message: "must be a Pulumi resource" }),
 );
