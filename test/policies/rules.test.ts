@@ -747,12 +747,24 @@ describe("Feast FeatureStore rules: exact findings, both ways", () => {
       ],
       ["spec.services.ui.tls.secretRef is not set: the server serves plain HTTP/gRPC.", "mandatory"],
     ]);
-    // The online and registry servers run by default: without a tls block they serve plain text.
+    // The online feature server runs by default: without a tls block it serves plain text.
     expect(findings("k8s-feast-tls", featureStore({ feastProject: "features" }))).toEqual([
       [
         "spec.services.onlineStore.server.tls.secretRef is not set: the server serves plain HTTP/gRPC.",
         "mandatory",
       ],
+    ]);
+    // The registry server runs only when configured; then it needs its own certificate.
+    expect(
+      findings(
+        "k8s-feast-tls",
+        edited((s) => {
+          s.services.registry = {
+            local: { server: {}, persistence: { store: { type: "sql", secretRef: { name: "db" } } } },
+          };
+        }),
+      ),
+    ).toEqual([
       [
         "spec.services.registry.local.server.tls.secretRef is not set: the server serves plain HTTP/gRPC.",
         "mandatory",

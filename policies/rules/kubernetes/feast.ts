@@ -81,21 +81,23 @@ export const feastAuthz: ResourceRule = resourceRule(
   }),
 );
 
-/** The servers a FeatureStore runs and the path of each one's TLS settings. */
+/**
+ * The servers a FeatureStore runs and where each one's TLS settings are. As the operator applies
+ * its defaults (`ApplyDefaultsToStatus`, feast-dev/feast infra/feast-operator/internal/controller/services/util.go):
+ * the online feature server runs unless the online store is `disabled`, even when the CR does not
+ * mention it; the registry server runs only with `registry.local.server`, the offline server only
+ * with `offlineStore.server`, the UI only with `ui`.
+ */
 function servers(spec: Record<string, unknown>): { path: string; tls: unknown }[] {
   const services = rec(spec.services) ?? {};
   const out: { path: string; tls: unknown }[] = [];
   const online = rec(services.onlineStore);
-  // The operator deploys the online feature server and the local registry server by default.
-  if (bool(online?.disabled) !== true) {
+  if (bool(online?.disabled) !== true)
     out.push({ path: "spec.services.onlineStore.server.tls", tls: dig(online?.server, "tls") });
-  }
   const offline = rec(dig(services.offlineStore, "server"));
   if (offline) out.push({ path: "spec.services.offlineStore.server.tls", tls: offline.tls });
-  const registry = rec(services.registry);
-  if (!present(registry?.remote)) {
-    out.push({ path: "spec.services.registry.local.server.tls", tls: dig(registry?.local, "server", "tls") });
-  }
+  const registry = rec(dig(services.registry, "local", "server"));
+  if (registry) out.push({ path: "spec.services.registry.local.server.tls", tls: registry.tls });
   const ui = rec(services.ui);
   if (ui) out.push({ path: "spec.services.ui.tls", tls: ui.tls });
   return out;
