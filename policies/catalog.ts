@@ -16,6 +16,7 @@ import { podSecurityRules } from "./rules/kubernetes/pod-security";
 import { workloadRules } from "./rules/kubernetes/workloads";
 import { clusterRules } from "./rules/kubernetes/cluster";
 import { monitoringRules } from "./rules/kubernetes/monitoring";
+import { feastRules } from "./rules/kubernetes/feast";
 import { governanceRules } from "./rules/governance/governance";
 import { costRules } from "./rules/cost/gpu";
 import type { Rule, RuleArea } from "./rules/types";
@@ -38,6 +39,7 @@ export const RULES: readonly Rule[] = [
   ...workloadRules,
   ...clusterRules,
   ...monitoringRules,
+  ...feastRules,
   ...governanceRules,
   ...costRules,
 ];

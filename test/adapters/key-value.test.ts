@@ -320,6 +320,16 @@ describe("aws: ElastiCache for Valkey", () => {
         "aws-elasticache-auth-tls-required fs-online-valkey: Neither authToken nor userGroupIds",
       ),
     ]);
+    const single = weakened(prod, T.rg, (i) => {
+      i["numCacheClusters"] = 1;
+      i["automaticFailoverEnabled"] = false;
+      i["multiAzEnabled"] = false;
+    });
+    expect(mandatoryViolations(single)).toEqual([
+      "aws-elasticache-prod-multi-az fs-online-valkey: automaticFailoverEnabled is not true in prod.",
+      "aws-elasticache-prod-multi-az fs-online-valkey: multiAzEnabled is not true in prod.",
+      "aws-elasticache-prod-multi-az fs-online-valkey: numCacheClusters is 1; prod needs a replica (at least 2 nodes).",
+    ]);
   });
 });
 
@@ -456,6 +466,14 @@ describe("gcp: Memorystore for Redis", () => {
       expect.stringContaining("gcp-memorystore-auth-tls fs-online-redis: authEnabled is not true"),
       expect.stringContaining("gcp-memorystore-auth-tls fs-online-redis: transitEncryptionMode is not set"),
       expect.stringContaining("gcp-memorystore-cmek fs-online-redis: customerManagedKey is not set"),
+    ]);
+    const peered = weakened(prod, T.redis, (i) => {
+      i["tier"] = "BASIC";
+      delete i["connectMode"];
+    });
+    expect(mandatoryViolations(peered)).toEqual([
+      "gcp-memorystore-private-service-access fs-online-redis: connectMode is not set (DIRECT_PEERING); use PRIVATE_SERVICE_ACCESS.",
+      "gcp-memorystore-prod-ha fs-online-redis: tier is BASIC; prod needs STANDARD_HA.",
     ]);
   });
 });

@@ -300,6 +300,160 @@ const karpenter = (limits: Record<string, unknown> | undefined): TestResource =>
   },
 });
 
+// ---------- ElastiCache network / DynamoDB / Bigtable / Memorystore for Valkey ----------
+/**
+ * A VPC slice: an internet gateway, a public route table (0.0.0.0/0 → IGW) with subnet `public`,
+ * a private route table (0.0.0.0/0 → NAT) with subnet `private`, a cache subnet group `cache-subnets`
+ * on `subnets` and a replication group `kv` using it.
+ */
+export function cacheInSubnets(subnets: readonly ("public" | "private")[]): TestResource[] {
+  const subnet = (name: string): TestResource => ({
+    type: T(aws.ec2.Subnet),
+    name,
+    props: {
+      vpcId: "vpc-1",
+      cidrBlock: name === "public" ? "10.0.0.0/24" : "10.0.1.0/24",
+      mapPublicIpOnLaunch: false,
+    },
+  });
+  const table = (name: string): TestResource => ({
+    type: T(aws.ec2.RouteTable),
+    name,
+    props: { vpcId: "vpc-1" },
+  });
+  const association = (sub: string, rt: string): TestResource => ({
+    type: T(aws.ec2.RouteTableAssociation),
+    name: `${sub}-rta`,
+    props: { subnetId: `${sub}-id`, routeTableId: `${rt}-id` },
+    dependsOn: [sub, rt],
+  });
+  return [
+    { type: T(aws.ec2.InternetGateway), name: "igw", props: { vpcId: "vpc-1" } },
+    table("public-rt"),
+    {
+      type: T(aws.ec2.Route),
+      name: "public-default",
+      props: { routeTableId: "public-rt-id", destinationCidrBlock: "0.0.0.0/0", gatewayId: "igw-id" },
+      dependsOn: ["public-rt", "igw"],
+    },
+    subnet("public"),
+    association("public", "public-rt"),
+    table("private-rt"),
+    {
+      type: T(aws.ec2.Route),
+      name: "private-default",
+      props: { routeTableId: "private-rt-id", destinationCidrBlock: "0.0.0.0/0", natGatewayId: "nat-1" },
+      dependsOn: ["private-rt"],
+    },
+    subnet("private"),
+    association("private", "private-rt"),
+    {
+      type: T(aws.elasticache.SubnetGroup),
+      name: "cache-subnets",
+      props: { name: "cache-subnets", subnetIds: subnets.map((n) => `${n}-id`) },
+      dependsOn: [...subnets],
+    },
+    {
+      type: T(aws.elasticache.ReplicationGroup),
+      name: "kv",
+      props: { description: "d", subnetGroupName: "cache-subnets" },
+      dependsOn: ["cache-subnets"],
+    },
+  ];
+}
+const cmk = "arn:aws:kms:eu-west-1:123456789012:key/k";
+const dynamo = (props: Record<string, unknown>): TestResource => ({
+  type: T(aws.dynamodb.Table),
+  name: "features",
+  props: {
+    hashKey: "entity",
+    billingMode: "PAY_PER_REQUEST",
+    serverSideEncryption: { enabled: true, kmsKeyArn: cmk },
+    pointInTimeRecovery: { enabled: true },
+    deletionProtectionEnabled: true,
+    ...props,
+  },
+});
+const bigtable = (props: Record<string, unknown>): TestResource => ({
+  type: T(gcp.bigtable.Instance),
+  name: "features",
+  props: {
+    clusters: [
+      {
+        clusterId: "features-a",
+        zone: "europe-west4-a",
+        kmsKeyName: "projects/p/locations/europe-west4/keyRings/k/cryptoKeys/c",
+      },
+    ],
+    ...props,
+  },
+});
+const valkey = (props: Record<string, unknown>): TestResource => ({
+  type: T(gcp.memorystore.Instance),
+  name: "kv",
+  props: {
+    instanceId: "kv",
+    location: "europe-west4",
+    shardCount: 1,
+    authorizationMode: "IAM_AUTH",
+    transitEncryptionMode: "SERVER_AUTHENTICATION",
+    kmsKey: "projects/p/locations/europe-west4/keyRings/k/cryptoKeys/c",
+    replicaCount: 1,
+    ...props,
+  },
+});
+const redis = (props: Record<string, unknown>): TestResource => ({
+  type: T(gcp.redis.Instance),
+  name: "kv",
+  props: { memorySizeGb: 1, ...props },
+});
+
+// ---------- Feast FeatureStore ----------
+/** A compliant `feast.dev/v1` FeatureStore spec: Kubernetes authz, TLS on every server, SQL registry. */
+export function featureStoreSpec(): Record<string, unknown> {
+  const tls = (secret: string) => ({
+    secretRef: { name: secret },
+    secretKeyNames: { tlsCrt: "tls.crt", tlsKey: "tls.key" },
+  });
+  return {
+    feastProject: "features",
+    authz: { kubernetes: { roles: ["feast-reader", "feast-writer"] } },
+    services: {
+      onlineStore: { server: { tls: tls("online-tls") } },
+      offlineStore: { server: { tls: tls("offline-tls") } },
+      registry: {
+        local: {
+          server: { tls: tls("registry-tls") },
+          persistence: { store: { type: "sql", secretRef: { name: "registry-db" } } },
+        },
+      },
+      ui: { tls: tls("ui-tls") },
+    },
+  };
+}
+/** A FeatureStore resource with `spec` (default: {@link featureStoreSpec}) in `version`. */
+export function featureStore(
+  spec: Record<string, unknown> = featureStoreSpec(),
+  version: "v1" | "v1alpha1" = "v1",
+): TestResource {
+  return {
+    type: `kubernetes:feast.dev/${version}:FeatureStore`,
+    name: "features",
+    props: {
+      apiVersion: `feast.dev/${version}`,
+      kind: "FeatureStore",
+      metadata: { name: "features", namespace: "features", labels },
+      spec,
+    },
+  };
+}
+/** {@link featureStoreSpec} with `edit` applied. */
+export function editedFeatureStore(edit: (spec: Record<string, unknown>) => void): TestResource {
+  const spec = featureStoreSpec();
+  edit(spec);
+  return featureStore(spec);
+}
+
 /** Fixtures keyed by rule name. */
 export const FIXTURES: Record<string, Fixture> = {
   // S3
@@ -415,6 +569,43 @@ export const FIXTURES: Record<string, Fixture> = {
       type: T(aws.elasticache.ReplicationGroup),
       props: { description: "d", transitEncryptionEnabled: true, transitEncryptionMode: "preferred" },
     },
+  },
+  "aws-elasticache-prod-multi-az": {
+    good: {
+      type: T(aws.elasticache.ReplicationGroup),
+      props: { description: "d", numCacheClusters: 2, automaticFailoverEnabled: true, multiAzEnabled: true },
+    },
+    bad: {
+      type: T(aws.elasticache.ReplicationGroup),
+      props: {
+        description: "d",
+        numCacheClusters: 1,
+        automaticFailoverEnabled: false,
+        multiAzEnabled: false,
+      },
+    },
+    config: { environment: "prod" },
+  },
+  "aws-elasticache-serverless-auth-kms": {
+    good: {
+      type: T(aws.elasticache.ServerlessCache),
+      props: { engine: "valkey", userGroupId: "kv-users", kmsKeyId: cmk },
+    },
+    bad: { type: T(aws.elasticache.ServerlessCache), props: { engine: "valkey" } },
+  },
+  "aws-elasticache-not-in-public-subnet": {
+    good: cacheInSubnets(["private"]),
+    bad: cacheInSubnets(["private", "public"]),
+  },
+  // DynamoDB
+  "aws-dynamodb-cmk": {
+    good: dynamo({}),
+    bad: dynamo({ serverSideEncryption: { enabled: true } }),
+  },
+  "aws-dynamodb-prod-protection": {
+    good: dynamo({}),
+    bad: dynamo({ pointInTimeRecovery: undefined, deletionProtectionEnabled: false }),
+    config: { environment: "prod" },
   },
   // IAM
   "aws-iam-no-admin-policy": {
@@ -634,6 +825,31 @@ export const FIXTURES: Record<string, Fixture> = {
       props: { memorySizeGb: 1, customerManagedKey: "projects/p/locations/r/keyRings/k/cryptoKeys/c" },
     },
     bad: { type: T(gcp.redis.Instance), props: { memorySizeGb: 1 } },
+  },
+  "gcp-memorystore-private-service-access": {
+    good: redis({
+      connectMode: "PRIVATE_SERVICE_ACCESS",
+      authorizedNetwork: "projects/p/global/networks/vpc",
+    }),
+    bad: redis({ authorizedNetwork: "projects/p/global/networks/vpc" }),
+  },
+  "gcp-memorystore-valkey-auth-tls": {
+    good: valkey({}),
+    bad: valkey({ authorizationMode: "AUTH_DISABLED", transitEncryptionMode: undefined }),
+  },
+  "gcp-memorystore-prod-ha": {
+    good: [redis({ tier: "STANDARD_HA" }), valkey({})],
+    bad: [redis({ tier: "BASIC" }), valkey({ replicaCount: 0 })],
+    config: { environment: "prod" },
+  },
+  "gcp-bigtable-prod-deletion-protection": {
+    good: bigtable({}),
+    bad: bigtable({ deletionProtection: false }),
+    config: { environment: "prod" },
+  },
+  "gcp-bigtable-cmek": {
+    good: bigtable({}),
+    bad: bigtable({ clusters: [{ clusterId: "features-a", zone: "europe-west4-a" }] }),
   },
   "gcp-kms-key-rotation": {
     good: { type: T(gcp.kms.CryptoKey), props: { keyRing: "kr", rotationPeriod: "7776000s" } },
@@ -912,5 +1128,27 @@ export const FIXTURES: Record<string, Fixture> = {
     good: nodePool({}),
     bad: nodePool({ spot: false }),
     config: { environment: "dev" },
+  },
+  // Feast
+  "k8s-feast-featurestore-v1": { good: featureStore(), bad: featureStore(featureStoreSpec(), "v1alpha1") },
+  "k8s-feast-authz": {
+    good: featureStore(),
+    bad: editedFeatureStore((spec) => {
+      spec.authz = { noAuth: {} };
+    }),
+  },
+  "k8s-feast-tls": {
+    good: featureStore(),
+    bad: editedFeatureStore((spec) => {
+      (spec.services as { ui: unknown }).ui = { tls: { disable: true } };
+    }),
+  },
+  "k8s-feast-registry-persistent": {
+    good: featureStore(),
+    bad: editedFeatureStore((spec) => {
+      (spec.services as { registry: unknown }).registry = {
+        local: { persistence: { file: { path: "/data/registry.db" } } },
+      };
+    }),
   },
 };

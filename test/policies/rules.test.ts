@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RULES } from "../../policies/catalog";
-import { FIXTURES } from "./fixtures";
+import { FIXTURES, cacheInSubnets, editedFeatureStore, featureStore, featureStoreSpec } from "./fixtures";
 import { runRule } from "./helpers";
 import { Access } from "../../components/adapters";
 import { bucketAccessPolicy } from "../../components/adapters/aws";
@@ -443,5 +443,384 @@ describe("key-value store rules: each requirement on its own", () => {
     expect(run("gcp-memorystore-cmek", { ...good, customerManagedKey: undefined })).toEqual([
       expect.stringContaining("customerManagedKey is not set"),
     ]);
+  });
+});
+
+describe("feature-store data rules: exact findings, both ways, per environment", () => {
+  const RG = "aws:elasticache/replicationGroup:ReplicationGroup";
+  const SERVERLESS = "aws:elasticache/serverlessCache:ServerlessCache";
+  const TABLE = "aws:dynamodb/table:Table";
+  const REDIS = "gcp:redis/instance:Instance";
+  const VALKEY = "gcp:memorystore/instance:Instance";
+  const BIGTABLE = "gcp:bigtable/instance:Instance";
+  const CMK = "arn:aws:kms:eu-west-1:123456789012:key/k";
+  /** `[message, enforcementLevel]` of each violation (the message's last line: the finding). */
+  const findings = (rule: string, resources: Parameters<typeof runRule>[1], environment = "prod") =>
+    runRule(rule, resources, { environment: environment as "dev" | "staging" | "prod" }).map((v) => [
+      v.message.split("\n").pop(),
+      v.enforcementLevel,
+    ]);
+
+  it("aws-elasticache-prod-multi-az: failover, Multi-AZ and a replica in prod only", () => {
+    const ha = {
+      description: "d",
+      numCacheClusters: 2,
+      automaticFailoverEnabled: true,
+      multiAzEnabled: true,
+    };
+    const rg = (props: Record<string, unknown>) => ({ type: RG, name: "kv", props });
+    expect(findings("aws-elasticache-prod-multi-az", rg(ha))).toEqual([]);
+    expect(findings("aws-elasticache-prod-multi-az", rg({ description: "d", numCacheClusters: 1 }))).toEqual([
+      ["automaticFailoverEnabled is not true in prod.", "mandatory"],
+      ["multiAzEnabled is not true in prod.", "mandatory"],
+      ["numCacheClusters is 1; prod needs a replica (at least 2 nodes).", "mandatory"],
+    ]);
+    expect(
+      findings(
+        "aws-elasticache-prod-multi-az",
+        rg({ ...ha, numCacheClusters: undefined, replicasPerNodeGroup: 0 }),
+      ),
+    ).toEqual([["replicasPerNodeGroup is 0; prod needs at least 1 replica per shard.", "mandatory"]]);
+    // A single-node dev or staging cache is not checked.
+    expect(findings("aws-elasticache-prod-multi-az", rg({ description: "d" }), "dev")).toEqual([]);
+    expect(findings("aws-elasticache-prod-multi-az", rg({ description: "d" }), "staging")).toEqual([]);
+  });
+
+  it("aws-elasticache-serverless-auth-kms: a user group and a customer key", () => {
+    const cache = (props: Record<string, unknown>) => ({ type: SERVERLESS, name: "kv", props });
+    expect(
+      findings(
+        "aws-elasticache-serverless-auth-kms",
+        cache({ engine: "valkey", userGroupId: "u", kmsKeyId: CMK }),
+      ),
+    ).toEqual([]);
+    expect(findings("aws-elasticache-serverless-auth-kms", cache({ engine: "valkey" }), "dev")).toEqual([
+      ["userGroupId is not set: clients connect without credentials.", "advisory"],
+      ["kmsKeyId is not set (AWS-owned key instead of a customer-managed key).", "advisory"],
+    ]);
+    expect(
+      findings("aws-elasticache-serverless-auth-kms", cache({ engine: "valkey", kmsKeyId: CMK }), "staging"),
+    ).toEqual([["userGroupId is not set: clients connect without credentials.", "mandatory"]]);
+  });
+
+  it("aws-elasticache-not-in-public-subnet: a route to an internet gateway or public IPs on launch make a subnet public", () => {
+    const rule = "aws-elasticache-not-in-public-subnet";
+    expect(findings(rule, cacheInSubnets(["private"]), "dev")).toEqual([]);
+    expect(findings(rule, cacheInSubnets(["private", "public"]), "dev")).toEqual([
+      [
+        "Replication group 'kv' uses cache subnet group 'cache-subnets' with public subnets: 'public' (route table 'public-rt' routes to an internet gateway).",
+        "mandatory",
+      ],
+    ]);
+    // mapPublicIpOnLaunch alone makes the private subnet public.
+    const mapping = cacheInSubnets(["private"]).map((r) =>
+      r.name === "private" ? { ...r, props: { ...r.props, mapPublicIpOnLaunch: true } } : r,
+    );
+    expect(findings(rule, mapping)).toEqual([
+      [
+        "Replication group 'kv' uses cache subnet group 'cache-subnets' with public subnets: 'private' (mapPublicIpOnLaunch is true).",
+        "mandatory",
+      ],
+    ]);
+    // An inline route to a literal igw- id counts too.
+    const inline = cacheInSubnets(["private"]).map((r) =>
+      r.name === "private-rt"
+        ? { ...r, props: { ...r.props, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: "igw-0abc" }] } }
+        : r,
+    );
+    expect(findings(rule, inline)[0]?.[0]).toBe(
+      "Replication group 'kv' uses cache subnet group 'cache-subnets' with public subnets: 'private' (route table 'private-rt' routes to an internet gateway).",
+    );
+    // A serverless cache names its subnets itself.
+    const net = cacheInSubnets(["private"]).filter((r) => r.name !== "kv" && r.name !== "cache-subnets");
+    const serverless = (subnets: string[]) => [
+      ...net,
+      {
+        type: SERVERLESS,
+        name: "sc",
+        props: { engine: "valkey", subnetIds: subnets.map((s) => `${s}-id`) },
+        dependsOn: subnets,
+      },
+    ];
+    expect(findings(rule, serverless(["private"]))).toEqual([]);
+    expect(findings(rule, serverless(["public"]))).toEqual([
+      [
+        "Serverless cache 'sc' is in public subnets: 'public' (route table 'public-rt' routes to an internet gateway).",
+        "mandatory",
+      ],
+    ]);
+  });
+
+  it("aws-dynamodb-cmk: the AWS-owned key, the AWS-managed key and a replica without a key are each reported", () => {
+    const table = (props: Record<string, unknown>) => ({
+      type: TABLE,
+      name: "t",
+      props: { hashKey: "id", ...props },
+    });
+    const rule = "aws-dynamodb-cmk";
+    expect(findings(rule, table({ serverSideEncryption: { enabled: true, kmsKeyArn: CMK } }))).toEqual([]);
+    expect(findings(rule, table({}), "dev")).toEqual([
+      ["serverSideEncryption.enabled is not true (AWS-owned key).", "advisory"],
+    ]);
+    expect(findings(rule, table({ serverSideEncryption: { enabled: true } }), "staging")).toEqual([
+      ["serverSideEncryption.kmsKeyArn is not set (AWS-managed key alias/aws/dynamodb).", "mandatory"],
+    ]);
+    expect(
+      findings(
+        rule,
+        table({
+          serverSideEncryption: { enabled: true, kmsKeyArn: CMK },
+          replicas: [{ regionName: "eu-central-1", kmsKeyArn: CMK }, { regionName: "us-east-1" }],
+        }),
+      ),
+    ).toEqual([["Replica in us-east-1 has no kmsKeyArn.", "mandatory"]]);
+  });
+
+  it("aws-dynamodb-prod-protection: point-in-time recovery and deletion protection in prod only", () => {
+    const table = (props: Record<string, unknown>) => ({
+      type: TABLE,
+      name: "t",
+      props: { hashKey: "id", ...props },
+    });
+    const rule = "aws-dynamodb-prod-protection";
+    expect(
+      findings(rule, table({ pointInTimeRecovery: { enabled: true }, deletionProtectionEnabled: true })),
+    ).toEqual([]);
+    expect(findings(rule, table({ pointInTimeRecovery: { enabled: false } }))).toEqual([
+      ["pointInTimeRecovery.enabled is not true in prod.", "mandatory"],
+      ["deletionProtectionEnabled is not true in prod.", "mandatory"],
+    ]);
+    expect(findings(rule, table({}), "staging")).toEqual([]);
+  });
+
+  it("gcp-memorystore-private-service-access: DIRECT_PEERING (the default) is reported", () => {
+    const redis = (props: Record<string, unknown>) => ({
+      type: REDIS,
+      name: "kv",
+      props: { memorySizeGb: 1, ...props },
+    });
+    const rule = "gcp-memorystore-private-service-access";
+    expect(findings(rule, redis({ connectMode: "PRIVATE_SERVICE_ACCESS" }))).toEqual([]);
+    expect(findings(rule, redis({}))).toEqual([
+      ["connectMode is not set (DIRECT_PEERING); use PRIVATE_SERVICE_ACCESS.", "mandatory"],
+    ]);
+    expect(findings(rule, redis({ connectMode: "DIRECT_PEERING" }), "dev")).toEqual([
+      ["connectMode is DIRECT_PEERING; use PRIVATE_SERVICE_ACCESS.", "advisory"],
+    ]);
+  });
+
+  it("gcp-memorystore-valkey-auth-tls and gcp-memorystore-cmek on Memorystore for Valkey", () => {
+    const valkey = (props: Record<string, unknown>) => ({
+      type: VALKEY,
+      name: "kv",
+      props: { instanceId: "kv", location: "europe-west4", shardCount: 1, ...props },
+    });
+    const secure = {
+      authorizationMode: "IAM_AUTH",
+      transitEncryptionMode: "SERVER_AUTHENTICATION",
+      kmsKey: "k",
+    };
+    expect(findings("gcp-memorystore-valkey-auth-tls", valkey(secure))).toEqual([]);
+    expect(findings("gcp-memorystore-cmek", valkey(secure))).toEqual([]);
+    expect(findings("gcp-memorystore-valkey-auth-tls", valkey({}))).toEqual([
+      ["authorizationMode is not set (AUTH_DISABLED): clients need no credentials.", "mandatory"],
+      ["transitEncryptionMode is not set (TRANSIT_ENCRYPTION_DISABLED).", "mandatory"],
+    ]);
+    expect(
+      findings(
+        "gcp-memorystore-valkey-auth-tls",
+        valkey({ ...secure, transitEncryptionMode: "TRANSIT_ENCRYPTION_DISABLED" }),
+        "dev",
+      ),
+    ).toEqual([["transitEncryptionMode is TRANSIT_ENCRYPTION_DISABLED.", "advisory"]]);
+    expect(findings("gcp-memorystore-cmek", valkey({ ...secure, kmsKey: undefined }))).toEqual([
+      ["kmsKey is not set.", "mandatory"],
+    ]);
+  });
+
+  it("gcp-memorystore-prod-ha: STANDARD_HA for Redis, replicas across zones for Valkey, in prod only", () => {
+    const rule = "gcp-memorystore-prod-ha";
+    const redis = (props: Record<string, unknown>) => ({
+      type: REDIS,
+      name: "redis",
+      props: { memorySizeGb: 1, ...props },
+    });
+    const valkey = (props: Record<string, unknown>) => ({
+      type: VALKEY,
+      name: "valkey",
+      props: { instanceId: "kv", location: "europe-west4", shardCount: 1, ...props },
+    });
+    expect(findings(rule, [redis({ tier: "STANDARD_HA" }), valkey({ replicaCount: 1 })])).toEqual([]);
+    expect(findings(rule, [redis({}), valkey({ zoneDistributionConfig: { mode: "SINGLE_ZONE" } })])).toEqual([
+      ["tier is not set (BASIC); prod needs STANDARD_HA.", "mandatory"],
+      ["replicaCount is 0; prod needs at least 1 replica per shard.", "mandatory"],
+      ["zoneDistributionConfig.mode is SINGLE_ZONE; prod needs MULTI_ZONE.", "mandatory"],
+    ]);
+    expect(findings(rule, [redis({ tier: "BASIC" }), valkey({})], "staging")).toEqual([]);
+  });
+
+  it("gcp-bigtable-prod-deletion-protection and gcp-bigtable-cmek (advisory everywhere)", () => {
+    const bt = (props: Record<string, unknown>) => ({ type: BIGTABLE, name: "bt", props });
+    const cluster = (id: string, key?: string) => ({
+      clusterId: id,
+      zone: "europe-west4-a",
+      ...(key ? { kmsKeyName: key } : {}),
+    });
+    // Unset is the provider default (true).
+    expect(findings("gcp-bigtable-prod-deletion-protection", bt({ clusters: [cluster("a")] }))).toEqual([]);
+    expect(findings("gcp-bigtable-prod-deletion-protection", bt({ deletionProtection: false }))).toEqual([
+      ["deletionProtection is false in prod.", "mandatory"],
+    ]);
+    expect(
+      findings("gcp-bigtable-prod-deletion-protection", bt({ deletionProtection: false }), "dev"),
+    ).toEqual([]);
+    expect(findings("gcp-bigtable-cmek", bt({ clusters: [cluster("a", "k"), cluster("b", "k")] }))).toEqual(
+      [],
+    );
+    expect(findings("gcp-bigtable-cmek", bt({ clusters: [cluster("a", "k"), cluster("b")] }))).toEqual([
+      ["Cluster 'b' has no kmsKeyName.", "advisory"],
+    ]);
+  });
+});
+
+describe("Feast FeatureStore rules: exact findings, both ways", () => {
+  const findings = (
+    rule: string,
+    resource: Parameters<typeof runRule>[1],
+    environment: "dev" | "prod" = "prod",
+  ) => runRule(rule, resource, { environment }).map((v) => [v.message.split("\n").pop(), v.enforcementLevel]);
+  type Spec = Record<string, unknown> & { services: Record<string, Record<string, unknown>> };
+  const edited = (edit: (spec: Spec) => void) => editedFeatureStore((s) => edit(s as Spec));
+
+  it("k8s-feast-featurestore-v1: v1 passes, v1alpha1 is reported in every environment", () => {
+    expect(findings("k8s-feast-featurestore-v1", featureStore())).toEqual([]);
+    expect(
+      findings("k8s-feast-featurestore-v1", featureStore(featureStoreSpec(), "v1alpha1"), "dev"),
+    ).toEqual([["FeatureStore is written as feast.dev/v1alpha1; emit feast.dev/v1.", "mandatory"]]);
+  });
+
+  it("k8s-feast-authz: kubernetes or oidc; noAuth or no authz is reported", () => {
+    expect(findings("k8s-feast-authz", featureStore())).toEqual([]);
+    expect(
+      findings(
+        "k8s-feast-authz",
+        edited((s) => (s.authz = { oidc: { secretRef: { name: "oidc" } } })),
+      ),
+    ).toEqual([]);
+    expect(
+      findings(
+        "k8s-feast-authz",
+        edited((s) => (s.authz = { noAuth: {} })),
+      ),
+    ).toEqual([
+      [
+        "spec.authz has neither kubernetes nor oidc (noAuth): the Feast servers authorize every request.",
+        "mandatory",
+      ],
+    ]);
+    expect(
+      findings(
+        "k8s-feast-authz",
+        edited((s) => delete s.authz),
+        "dev",
+      ),
+    ).toEqual([["spec.authz is not set: the Feast servers authorize every request.", "advisory"]]);
+    // v1alpha1 is checked the same way (and reported by k8s-feast-featurestore-v1).
+    const alpha = featureStore({ ...featureStoreSpec(), authz: undefined }, "v1alpha1");
+    expect(findings("k8s-feast-authz", alpha)).toHaveLength(1);
+  });
+
+  it("k8s-feast-tls: every server that runs has a certificate Secret and none disables TLS", () => {
+    expect(findings("k8s-feast-tls", featureStore())).toEqual([]);
+    expect(
+      findings(
+        "k8s-feast-tls",
+        edited((s) => {
+          s.services.offlineStore = { server: { tls: { disable: true } } };
+          s.services.ui = { tls: {} };
+        }),
+      ),
+    ).toEqual([
+      [
+        "spec.services.offlineStore.server.tls.disable is true: the server serves plain HTTP/gRPC.",
+        "mandatory",
+      ],
+      ["spec.services.ui.tls.secretRef is not set: the server serves plain HTTP/gRPC.", "mandatory"],
+    ]);
+    // The online feature server runs by default: without a tls block it serves plain text.
+    expect(findings("k8s-feast-tls", featureStore({ feastProject: "features" }))).toEqual([
+      [
+        "spec.services.onlineStore.server.tls.secretRef is not set: the server serves plain HTTP/gRPC.",
+        "mandatory",
+      ],
+    ]);
+    // The registry server runs only when configured; then it needs its own certificate.
+    expect(
+      findings(
+        "k8s-feast-tls",
+        edited((s) => {
+          s.services.registry = {
+            local: { server: {}, persistence: { store: { type: "sql", secretRef: { name: "db" } } } },
+          };
+        }),
+      ),
+    ).toEqual([
+      [
+        "spec.services.registry.local.server.tls.secretRef is not set: the server serves plain HTTP/gRPC.",
+        "mandatory",
+      ],
+    ]);
+    // No offline server or UI, a remote registry and a disabled online store: nothing runs here.
+    expect(
+      findings(
+        "k8s-feast-tls",
+        featureStore({
+          feastProject: "features",
+          services: {
+            onlineStore: { disabled: true },
+            registry: { remote: { feastRef: { name: "central" } } },
+          },
+        }),
+      ),
+    ).toEqual([]);
+  });
+
+  it("k8s-feast-registry-persistent: a store, a PVC or an object store; a plain file path or the default is reported", () => {
+    const persistence = (p: unknown) =>
+      edited((s) => {
+        s.services.registry = { local: { persistence: p } };
+      });
+    const rule = "k8s-feast-registry-persistent";
+    expect(findings(rule, featureStore())).toEqual([]);
+    expect(
+      findings(
+        rule,
+        persistence({ file: { path: "registry.db", pvc: { ref: { name: "reg" }, mountPath: "/data" } } }),
+      ),
+    ).toEqual([]);
+    expect(findings(rule, persistence({ file: { path: "s3://bucket/registry.db" } }))).toEqual([]);
+    expect(findings(rule, persistence({ file: { path: "gs://bucket/registry.db" } }))).toEqual([]);
+    expect(findings(rule, persistence({ file: { path: "/data/registry.db" } }))).toEqual([
+      [
+        "spec.services.registry.local.persistence.file has neither pvc nor an s3:// or gs:// path: the registry is a file on the pod's ephemeral storage.",
+        "mandatory",
+      ],
+    ]);
+    expect(findings(rule, featureStore({ feastProject: "features" }), "dev")).toEqual([
+      [
+        "spec.services.registry.local.persistence is not set: the registry is a file on the pod's ephemeral storage.",
+        "advisory",
+      ],
+    ]);
+    // A remote registry is another FeatureStore's: checked there.
+    expect(
+      findings(
+        rule,
+        featureStore({
+          feastProject: "f",
+          services: { registry: { remote: { feastRef: { name: "central" } } } },
+        }),
+      ),
+    ).toEqual([]);
   });
 });

@@ -164,3 +164,72 @@ describe("aws-prod: the rules fire on the planned resources when a default is we
     ]);
   });
 });
+
+describe("aws-dev: aws-elasticache-not-in-public-subnet recognises the planned VPC's public subnets", () => {
+  // aws-dev builds its own VPC (aws-prod uses an existing one).
+  let dev: Plan;
+  beforeAll(async () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mlops-weakened-")), "aws-dev.json");
+    const code = await main(["--stack", "aws-dev", "--out", out, "--quiet"], {
+      out: () => {},
+      err: () => {},
+    });
+    expect(code).toBe(0);
+    dev = JSON.parse(fs.readFileSync(out, "utf8")) as Plan;
+  }, 120_000);
+
+  /**
+   * A cache subnet group on `subnets` (planned subnets, by logical name) and a replication group
+   * using it, related to them the way the engine relates them (property dependencies on the URNs).
+   * The planned public subnets do not map public IPs on launch: only their route table's route to
+   * the internet gateway makes them public.
+   */
+  function withCache(subnets: string[]): PlanResource[] {
+    const urns = subnets.map((n) => {
+      const found = dev.resources.filter((r) => r.type === "aws:ec2/subnet:Subnet" && r.name === n);
+      expect(found, n).toHaveLength(1);
+      return found[0]!.urn;
+    });
+    const base = { custom: true, parent: "", provider: "", protect: false, retainOnDelete: false };
+    const group: PlanResource = {
+      ...base,
+      urn: "urn:pulumi:aws-dev::mlops::aws:elasticache/subnetGroup:SubnetGroup::kv-subnets",
+      type: "aws:elasticache/subnetGroup:SubnetGroup",
+      name: "kv-subnets",
+      dependencies: urns,
+      propertyDependencies: { subnetIds: urns },
+      inputs: { name: "kv-subnets", description: "kv", subnetIds: subnets.map((n) => `${n}-id`) },
+      outputs: { name: "kv-subnets", description: "kv", subnetIds: subnets.map((n) => `${n}-id`) },
+      id: "kv-subnets",
+    };
+    const rg: PlanResource = {
+      ...base,
+      urn: "urn:pulumi:aws-dev::mlops::aws:elasticache/replicationGroup:ReplicationGroup::kv",
+      type: "aws:elasticache/replicationGroup:ReplicationGroup",
+      name: "kv",
+      dependencies: [group.urn],
+      propertyDependencies: { subnetGroupName: [group.urn] },
+      inputs: { description: "kv", subnetGroupName: "kv-subnets" },
+      outputs: { description: "kv", subnetGroupName: "kv-subnets" },
+      id: "kv",
+    };
+    return [...dev.resources, group, rg];
+  }
+  const rule = ruleByName("aws-elasticache-not-in-public-subnet")!;
+  const run = (resources: PlanResource[]) =>
+    runPoliciesDetailed(
+      { stack: dev.stack, project: dev.project, resources },
+      { environment: "dev" },
+      { rules: [rule] },
+    ).violations.map((v) => [v.enforcementLevel, v.message.split("\n").pop()]);
+
+  it("private subnets pass; a public subnet in the group is reported", () => {
+    expect(run(withCache(["gpu-cluster-private-0", "gpu-cluster-private-1"]))).toEqual([]);
+    expect(run(withCache(["gpu-cluster-private-0", "gpu-cluster-public-1"]))).toEqual([
+      [
+        "mandatory",
+        "Replication group 'kv' uses cache subnet group 'kv-subnets' with public subnets: 'gpu-cluster-public-1' (route table 'gpu-cluster-public-rt' routes to an internet gateway).",
+      ],
+    ]);
+  });
+});

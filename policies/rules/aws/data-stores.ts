@@ -1,15 +1,19 @@
-/** AWS RDS, KMS and ElastiCache rules. */
+/** AWS RDS, KMS, ElastiCache and DynamoDB rules. */
 import * as aws from "@pulumi/aws";
-import { validateResourceOfType } from "@pulumi/policy";
+import { validateResourceOfType, type PolicyResource } from "@pulumi/policy";
 import { ruleConfig } from "../../config";
 import {
   ALWAYS_MANDATORY,
   MANDATORY_IN_PROD,
+  MANDATORY_OUTSIDE_DEV,
   classPulumiType,
   resourceRule,
+  stackRule,
   type ResourceRule,
+  type StackRule,
 } from "../types";
-import { bool, num, onlyIn, present, rec, str, strs } from "../util";
+import { ofType, refersTo } from "../stack";
+import { bool, dig, num, onlyIn, present, rec, recs, str, strs } from "../util";
 import { parsePolicyDocument } from "./iam-document";
 
 /** RDS instances encrypt storage. */
@@ -214,8 +218,192 @@ export const elasticacheAuthRequired: ResourceRule = resourceRule(
   }),
 );
 
-/** RDS, KMS and ElastiCache rules. */
-export const dataStoreRules: ResourceRule[] = [
+/** Prod ElastiCache replication groups survive the loss of a node or an AZ. */
+export const elasticacheProdMultiAz: ResourceRule = resourceRule(
+  {
+    name: "aws-elasticache-prod-multi-az",
+    area: "aws",
+    description:
+      "In prod, ElastiCache replication groups have automatic failover and Multi-AZ on (a replica in another AZ is promoted when the primary or its AZ fails).",
+    severity: "high",
+    enforcement: MANDATORY_IN_PROD,
+    remediation:
+      "Set automaticFailoverEnabled: true, multiAzEnabled: true and at least one replica (numCacheClusters >= 2, or replicasPerNodeGroup >= 1 in cluster mode) on prod aws.elasticache.ReplicationGroup resources.",
+    reference:
+      "AWS Foundational Security Best Practices ElastiCache.3 (automatic failover); AWS ElastiCache User Guide, Minimizing downtime in ElastiCache with Multi-AZ",
+  },
+  validateResourceOfType(aws.elasticache.ReplicationGroup, (rg, args, report) => {
+    onlyIn(args, ruleConfig(args).environment, ["prod"]);
+    if (present(rg.globalReplicationGroupId))
+      args.notApplicable("members of a global datastore take these settings from it");
+    if (bool(rg.automaticFailoverEnabled) !== true) report("automaticFailoverEnabled is not true in prod.");
+    if (bool(rg.multiAzEnabled) !== true) report("multiAzEnabled is not true in prod.");
+    const nodes = num(rg.numCacheClusters);
+    const replicas = num(rg.replicasPerNodeGroup);
+    if (nodes !== undefined && nodes < 2)
+      report(`numCacheClusters is ${nodes}; prod needs a replica (at least 2 nodes).`);
+    if (replicas !== undefined && replicas < 1)
+      report(`replicasPerNodeGroup is ${replicas}; prod needs at least 1 replica per shard.`);
+  }),
+);
+
+/** ElastiCache Serverless caches require AUTH and encrypt with a customer key. */
+export const elasticacheServerlessAuthKms: ResourceRule = resourceRule(
+  {
+    name: "aws-elasticache-serverless-auth-kms",
+    area: "aws",
+    description:
+      "ElastiCache Serverless caches (always TLS, always encrypted at rest) require AUTH through an RBAC user group and encrypt with a customer-managed KMS key.",
+    severity: "high",
+    remediation:
+      "Set userGroupId (an aws.elasticache.UserGroup whose default user is disabled or has a password) and kmsKeyId on aws.elasticache.ServerlessCache.",
+    reference:
+      "AWS ElastiCache User Guide: Role-Based Access Control (RBAC), Data security in ElastiCache Serverless",
+  },
+  validateResourceOfType(aws.elasticache.ServerlessCache, (cache, _args, report) => {
+    if (!present(cache.userGroupId)) report("userGroupId is not set: clients connect without credentials.");
+    if (!present(cache.kmsKeyId))
+      report("kmsKeyId is not set (AWS-owned key instead of a customer-managed key).");
+  }),
+);
+
+const EC2_SUBNET = classPulumiType(aws.ec2.Subnet);
+const EC2_ROUTE_TABLE = classPulumiType(aws.ec2.RouteTable);
+const EC2_ROUTE = classPulumiType(aws.ec2.Route);
+const EC2_RTA = classPulumiType(aws.ec2.RouteTableAssociation);
+const EC2_IGW = classPulumiType(aws.ec2.InternetGateway);
+const CACHE_SUBNET_GROUP = classPulumiType(aws.elasticache.SubnetGroup);
+const CACHE_RG = classPulumiType(aws.elasticache.ReplicationGroup);
+const CACHE_SERVERLESS = classPulumiType(aws.elasticache.ServerlessCache);
+
+/** True when `gatewayId` is a literal internet gateway id (`igw-...`). */
+function isIgwId(gatewayId: unknown): boolean {
+  return str(gatewayId)?.startsWith("igw-") === true;
+}
+
+/**
+ * Why a subnet of the stack is public, or undefined. A subnet is public when it maps public IPs on
+ * launch, or when a route table it is explicitly associated with (aws.ec2.RouteTableAssociation)
+ * has a route to an internet gateway: a separate aws.ec2.Route or an inline `routes` entry whose
+ * gatewayId is an InternetGateway of the stack or a literal `igw-` id (the VPC User Guide's
+ * definition of a public subnet). A subnet that relies on its VPC's main route table is judged by
+ * `mapPublicIpOnLaunch` alone; subnets passed in as plain ids are not judged.
+ */
+export function publicSubnetReason(
+  resources: readonly PolicyResource[],
+  subnet: PolicyResource,
+): string | undefined {
+  if (bool(rec(subnet.props)?.mapPublicIpOnLaunch) === true) return "mapPublicIpOnLaunch is true";
+  const igws = ofType(resources, EC2_IGW);
+  const associations = ofType(resources, EC2_RTA).filter((a) => refersTo(a, subnet, ["subnetId"]));
+  for (const table of ofType(resources, EC2_ROUTE_TABLE)) {
+    if (!associations.some((a) => refersTo(a, table, ["routeTableId"]))) continue;
+    const inline = recs(rec(table.props)?.routes).some(
+      (r) =>
+        isIgwId(r.gatewayId) || (present(r.gatewayId) && igws.some((g) => refersTo(table, g, ["routes"]))),
+    );
+    const separate = ofType(resources, EC2_ROUTE).some(
+      (r) =>
+        refersTo(r, table, ["routeTableId"]) &&
+        (isIgwId(rec(r.props)?.gatewayId) || igws.some((g) => refersTo(r, g, ["gatewayId"]))),
+    );
+    if (inline || separate) return `route table '${table.name}' routes to an internet gateway`;
+  }
+  return undefined;
+}
+
+/** ElastiCache clusters are not placed in public subnets. */
+export const elasticacheNotInPublicSubnet: StackRule = stackRule(
+  {
+    name: "aws-elasticache-not-in-public-subnet",
+    area: "aws",
+    description:
+      "ElastiCache replication groups (through their cache subnet group) and serverless caches are not placed in public subnets: subnets that map public IPs on launch or whose route table routes to an internet gateway.",
+    severity: "critical",
+    enforcement: ALWAYS_MANDATORY,
+    remediation:
+      "Give the cache subnet group (or the serverless cache's subnetIds) only private subnets: mapPublicIpOnLaunch false and a route table without a route to an internet gateway (egress through a NAT gateway).",
+    reference:
+      "AWS ElastiCache User Guide, Amazon VPCs and ElastiCache security (place caches in private subnets); AWS Foundational Security Best Practices ElastiCache controls",
+    resourceTypes: [CACHE_RG, CACHE_SERVERLESS, CACHE_SUBNET_GROUP, EC2_SUBNET],
+  },
+  (args, report) => {
+    const subnets = ofType(args.resources, EC2_SUBNET);
+    const publicIn = (owner: PolicyResource, key: string): string[] =>
+      subnets.flatMap((s) => {
+        if (!refersTo(owner, s, [key])) return [];
+        const why = publicSubnetReason(args.resources, s);
+        return why === undefined ? [] : [`'${s.name}' (${why})`];
+      });
+    for (const group of ofType(args.resources, CACHE_SUBNET_GROUP)) {
+      const found = publicIn(group, "subnetIds");
+      if (found.length === 0) continue;
+      const users = ofType(args.resources, CACHE_RG).filter((rg) =>
+        refersTo(rg, group, ["subnetGroupName"], "name"),
+      );
+      for (const rg of users)
+        report(
+          `Replication group '${rg.name}' uses cache subnet group '${group.name}' with public subnets: ${found.join(", ")}.`,
+          rg.urn,
+        );
+    }
+    for (const cache of ofType(args.resources, CACHE_SERVERLESS)) {
+      const found = publicIn(cache, "subnetIds");
+      if (found.length > 0)
+        report(`Serverless cache '${cache.name}' is in public subnets: ${found.join(", ")}.`, cache.urn);
+    }
+  },
+);
+
+/** DynamoDB tables encrypt with a customer-managed key. */
+export const dynamodbCmk: ResourceRule = resourceRule(
+  {
+    name: "aws-dynamodb-cmk",
+    area: "aws",
+    description:
+      "DynamoDB tables (and their global table replicas) encrypt at rest with a customer-managed KMS key, not the AWS-owned or AWS-managed key.",
+    severity: "high",
+    enforcement: MANDATORY_OUTSIDE_DEV,
+    remediation:
+      "Set serverSideEncryption: { enabled: true, kmsKeyArn: <customer-managed key ARN> } on aws.dynamodb.Table, and kmsKeyArn on every replica.",
+    reference: "Checkov CKV_AWS_119 (DynamoDB encrypted with a KMS CMK)",
+  },
+  validateResourceOfType(aws.dynamodb.Table, (table, _args, report) => {
+    const sse = table.serverSideEncryption;
+    if (bool(dig(sse, "enabled")) !== true)
+      report("serverSideEncryption.enabled is not true (AWS-owned key).");
+    else if (!present(dig(sse, "kmsKeyArn")))
+      report("serverSideEncryption.kmsKeyArn is not set (AWS-managed key alias/aws/dynamodb).");
+    for (const replica of recs(table.replicas)) {
+      if (!present(replica.kmsKeyArn))
+        report(`Replica in ${str(replica.regionName) ?? "another region"} has no kmsKeyArn.`);
+    }
+  }),
+);
+
+/** Prod DynamoDB tables can be recovered and are not deleted by accident. */
+export const dynamodbProdProtection: ResourceRule = resourceRule(
+  {
+    name: "aws-dynamodb-prod-protection",
+    area: "aws",
+    description: "In prod, DynamoDB tables have point-in-time recovery and deletion protection enabled.",
+    severity: "high",
+    enforcement: MANDATORY_IN_PROD,
+    remediation:
+      "Set pointInTimeRecovery: { enabled: true } and deletionProtectionEnabled: true on prod aws.dynamodb.Table resources.",
+    reference: "Checkov CKV_AWS_28 (DynamoDB point-in-time recovery); AWS DynamoDB deletion protection",
+  },
+  validateResourceOfType(aws.dynamodb.Table, (table, args, report) => {
+    onlyIn(args, ruleConfig(args).environment, ["prod"]);
+    if (bool(dig(table.pointInTimeRecovery, "enabled")) !== true)
+      report("pointInTimeRecovery.enabled is not true in prod.");
+    if (bool(table.deletionProtectionEnabled) !== true)
+      report("deletionProtectionEnabled is not true in prod.");
+  }),
+);
+
+/** RDS, KMS, ElastiCache and DynamoDB rules. */
+export const dataStoreRules: (ResourceRule | StackRule)[] = [
   rdsInstanceEncrypted,
   rdsClusterEncrypted,
   rdsNotPublic,
@@ -225,4 +413,9 @@ export const dataStoreRules: ResourceRule[] = [
   kmsNoWildcardPrincipal,
   elasticacheEncryption,
   elasticacheAuthRequired,
+  elasticacheProdMultiAz,
+  elasticacheServerlessAuthKms,
+  elasticacheNotInPublicSubnet,
+  dynamodbCmk,
+  dynamodbProdProtection,
 ];

@@ -1,9 +1,16 @@
-/** GCP Cloud Storage, Cloud SQL, Memorystore, KMS and Vertex AI rules. */
+/** GCP Cloud Storage, Cloud SQL, Memorystore, Bigtable, KMS and Vertex AI rules. */
 import * as gcp from "@pulumi/gcp";
 import { validateResourceOfType } from "@pulumi/policy";
 import { ruleConfig } from "../../config";
-import { ALWAYS_MANDATORY, MANDATORY_IN_PROD, resourceRule, type ResourceRule } from "../types";
-import { bool, dig, onlyIn, present, str } from "../util";
+import {
+  ALWAYS_ADVISORY,
+  ALWAYS_MANDATORY,
+  MANDATORY_IN_PROD,
+  classPulumiType,
+  resourceRule,
+  type ResourceRule,
+} from "../types";
+import { bool, dig, num, onlyIn, present, rec, recs, str } from "../util";
 
 /** Uniform bucket-level access. */
 export const gcsUniformAccess: ResourceRule = resourceRule(
@@ -221,24 +228,144 @@ export const memorystoreAuthTls: ResourceRule = resourceRule(
   }),
 );
 
-/** Memorystore for Redis uses CMEK. */
+const REDIS_INSTANCE = classPulumiType(gcp.redis.Instance);
+const VALKEY_INSTANCE = classPulumiType(gcp.memorystore.Instance);
+
+/** Memorystore for Redis and for Valkey use CMEK. */
 export const memorystoreCmek: ResourceRule = resourceRule(
   {
     name: "gcp-memorystore-cmek",
     area: "gcp",
-    description: "Memorystore for Redis instances encrypt data at rest with a customer-managed key.",
+    description:
+      "Memorystore for Redis instances (customerManagedKey) and Memorystore for Valkey instances (kmsKey) encrypt data at rest with a customer-managed key.",
     severity: "medium",
     remediation:
-      "Set customerManagedKey to a Cloud KMS key in the instance's region (the cloud-redis service agent needs cryptoKeyEncrypterDecrypter).",
+      "Set customerManagedKey (gcp.redis.Instance) or kmsKey (gcp.memorystore.Instance) to a Cloud KMS key in the instance's region (the service agent needs cryptoKeyEncrypterDecrypter).",
     reference:
-      "Google Cloud Memorystore for Redis CMEK (https://cloud.google.com/memorystore/docs/redis/cmek)",
+      "Google Cloud Memorystore for Redis CMEK (https://cloud.google.com/memorystore/docs/redis/cmek); Memorystore for Valkey CMEK (https://cloud.google.com/memorystore/docs/valkey/cmek)",
+    resourceTypes: [REDIS_INSTANCE, VALKEY_INSTANCE],
+  },
+  (args, report) => {
+    const props = rec(args.props);
+    if (args.type === REDIS_INSTANCE && !present(props?.customerManagedKey))
+      report("customerManagedKey is not set.");
+    if (args.type === VALKEY_INSTANCE && !present(props?.kmsKey)) report("kmsKey is not set.");
+  },
+);
+
+/** Memorystore for Redis connects over private services access. */
+export const memorystorePrivateServiceAccess: ResourceRule = resourceRule(
+  {
+    name: "gcp-memorystore-private-service-access",
+    area: "gcp",
+    description:
+      "Memorystore for Redis instances connect through private services access (connectMode PRIVATE_SERVICE_ACCESS): an internal IP from the VPC's allocated range, reachable only from the authorized network, with no public endpoint.",
+    severity: "medium",
+    remediation:
+      'Set connectMode: "PRIVATE_SERVICE_ACCESS" and authorizedNetwork to the cluster\'s VPC (with a servicenetworking connection and an allocated range) on gcp.redis.Instance.',
+    reference:
+      "Google Cloud Memorystore for Redis networking (https://cloud.google.com/memorystore/docs/redis/networking): private services access is the recommended connection mode (works with Shared VPC, one managed range per network)",
   },
   validateResourceOfType(gcp.redis.Instance, (r, _args, report) => {
-    if (!present(r.customerManagedKey)) report("customerManagedKey is not set.");
+    const mode = str(r.connectMode);
+    if (mode !== "PRIVATE_SERVICE_ACCESS")
+      report(`connectMode is ${mode ?? "not set (DIRECT_PEERING)"}; use PRIVATE_SERVICE_ACCESS.`);
   }),
 );
 
-/** Cloud Storage, Cloud SQL, Memorystore, KMS and Vertex AI rules. */
+/** Memorystore for Valkey requires IAM AUTH and TLS. */
+export const memorystoreValkeyAuthTls: ResourceRule = resourceRule(
+  {
+    name: "gcp-memorystore-valkey-auth-tls",
+    area: "gcp",
+    description:
+      "Memorystore for Valkey instances require authentication (authorizationMode IAM_AUTH or TOKEN_AUTH) and in-transit encryption (transitEncryptionMode SERVER_AUTHENTICATION).",
+    severity: "high",
+    remediation:
+      'Set authorizationMode: "IAM_AUTH" and transitEncryptionMode: "SERVER_AUTHENTICATION" on gcp.memorystore.Instance (both are immutable: set them at creation).',
+    reference:
+      "Google Cloud Memorystore for Valkey: About IAM authentication and About in-transit encryption (https://cloud.google.com/memorystore/docs/valkey)",
+  },
+  validateResourceOfType(gcp.memorystore.Instance, (v, _args, report) => {
+    const auth = str(v.authorizationMode);
+    if (auth !== "IAM_AUTH" && auth !== "TOKEN_AUTH")
+      report(`authorizationMode is ${auth ?? "not set (AUTH_DISABLED)"}: clients need no credentials.`);
+    const tls = str(v.transitEncryptionMode);
+    if (tls !== "SERVER_AUTHENTICATION")
+      report(`transitEncryptionMode is ${tls ?? "not set (TRANSIT_ENCRYPTION_DISABLED)"}.`);
+  }),
+);
+
+/** Prod Memorystore survives the loss of a zone. */
+export const memorystoreProdHa: ResourceRule = resourceRule(
+  {
+    name: "gcp-memorystore-prod-ha",
+    area: "gcp",
+    description:
+      "In prod, Memorystore survives a zone failure: Redis instances use the STANDARD_HA tier; Valkey instances have at least one replica per shard and are not SINGLE_ZONE.",
+    severity: "high",
+    enforcement: MANDATORY_IN_PROD,
+    remediation:
+      'Set tier: "STANDARD_HA" on prod gcp.redis.Instance resources; set replicaCount >= 1 and keep zoneDistributionConfig.mode MULTI_ZONE on prod gcp.memorystore.Instance resources.',
+    reference:
+      "Google Cloud Memorystore for Redis tiers (https://cloud.google.com/memorystore/docs/redis/redis-tiers); Memorystore for Valkey high availability and replicas",
+    resourceTypes: [REDIS_INSTANCE, VALKEY_INSTANCE],
+  },
+  (args, report) => {
+    onlyIn(args, ruleConfig(args).environment, ["prod"]);
+    const props = rec(args.props);
+    if (args.type === REDIS_INSTANCE) {
+      const tier = str(props?.tier);
+      if (tier !== "STANDARD_HA") report(`tier is ${tier ?? "not set (BASIC)"}; prod needs STANDARD_HA.`);
+    } else if (args.type === VALKEY_INSTANCE) {
+      const replicas = num(props?.replicaCount) ?? 0;
+      if (replicas < 1) report(`replicaCount is ${replicas}; prod needs at least 1 replica per shard.`);
+      if (str(dig(props?.zoneDistributionConfig, "mode")) === "SINGLE_ZONE")
+        report("zoneDistributionConfig.mode is SINGLE_ZONE; prod needs MULTI_ZONE.");
+    }
+  },
+);
+
+/** Prod Bigtable instances keep the provider's deletion protection. */
+export const bigtableProdDeletionProtection: ResourceRule = resourceRule(
+  {
+    name: "gcp-bigtable-prod-deletion-protection",
+    area: "gcp",
+    description:
+      "In prod, Bigtable instances keep deletionProtection on (the provider default), so no update or destroy deletes the instance and its tables.",
+    severity: "high",
+    enforcement: MANDATORY_IN_PROD,
+    remediation:
+      "Keep deletionProtection: true (do not set it to false) on prod gcp.bigtable.Instance resources.",
+    reference: "Pulumi gcp.bigtable.Instance deletionProtection; Google Cloud Bigtable best practices",
+  },
+  validateResourceOfType(gcp.bigtable.Instance, (bt, args, report) => {
+    onlyIn(args, ruleConfig(args).environment, ["prod"]);
+    if (bool(bt.deletionProtection) === false) report("deletionProtection is false in prod.");
+  }),
+);
+
+/** Bigtable clusters use CMEK (advisory). */
+export const bigtableCmek: ResourceRule = resourceRule(
+  {
+    name: "gcp-bigtable-cmek",
+    area: "gcp",
+    description: "Every cluster of a Bigtable instance encrypts data at rest with a customer-managed key.",
+    severity: "medium",
+    enforcement: ALWAYS_ADVISORY,
+    remediation:
+      "Set kmsKeyName on every entry of clusters (a key in the cluster's region; the Bigtable service agent needs cryptoKeyEncrypterDecrypter). Immutable: set it at creation.",
+    reference: "Google Cloud Bigtable CMEK (https://cloud.google.com/bigtable/docs/cmek)",
+  },
+  validateResourceOfType(gcp.bigtable.Instance, (bt, _args, report) => {
+    for (const cluster of recs(bt.clusters)) {
+      if (!present(cluster.kmsKeyName))
+        report(`Cluster '${str(cluster.clusterId) ?? "?"}' has no kmsKeyName.`);
+    }
+  }),
+);
+
+/** Cloud Storage, Cloud SQL, Memorystore, Bigtable, KMS and Vertex AI rules. */
 export const gcpDataRules: ResourceRule[] = [
   gcsUniformAccess,
   gcsPublicAccessPrevention,
@@ -254,4 +381,9 @@ export const gcpDataRules: ResourceRule[] = [
   workbenchNoPublicIp,
   memorystoreAuthTls,
   memorystoreCmek,
+  memorystorePrivateServiceAccess,
+  memorystoreValkeyAuthTls,
+  memorystoreProdHa,
+  bigtableProdDeletionProtection,
+  bigtableCmek,
 ];
