@@ -16,6 +16,7 @@ import {
 } from "../adapters";
 import { ENVIRONMENTS, type Environment } from "../shared/presets";
 import { describeIssue } from "../shared/contract";
+import { IssuerKind, type ClusterCertificates } from "../shared/certificates";
 import { ScrapeBackend } from "../shared/monitors";
 import type { ClusterMonitoring } from "../shared/scrape-target";
 import { formatIssues } from "../shared/validation";
@@ -34,8 +35,9 @@ export function handleOf(
   environment: Environment,
   gpuPools: ResolvedGpuPool[],
   monitoring: ClusterMonitoring | undefined,
+  certificates?: ClusterCertificates,
 ): ClusterHandle {
-  return assemble({ ...built, target, environment, gpuPools, monitoring });
+  return assemble({ ...built, target, environment, gpuPools, monitoring, certificates });
 }
 
 /** A handle from its parts: the GPU placement constants added, unset optional details left out. */
@@ -52,6 +54,7 @@ function assemble(parts: Omit<ClusterHandle, "gpuNodeLabels" | "gpuTaint">): Clu
     gpuTaint: GPU_TAINT,
     gpuPools: parts.gpuPools,
     ...(parts.monitoring !== undefined ? { monitoring: parts.monitoring } : {}),
+    ...(parts.certificates !== undefined ? { certificates: parts.certificates } : {}),
   };
 }
 
@@ -82,6 +85,20 @@ export interface ExistingClusterHandleArgs {
    * installed: the cluster's owner installed them). @default monitoring off (no monitors)
    */
   monitoring?: ExistingClusterMonitoringArgs;
+  /**
+   * The issuer of a cert-manager the cluster's owner installed: components on the cluster get
+   * their servers' TLS certificates from it. @default no issuer (components that need TLS
+   * certificates report it)
+   */
+  certificates?: ExistingClusterCertificatesArgs;
+}
+
+/** A cert-manager issuer on a cluster created elsewhere (`ExistingClusterHandleArgs.certificates`). */
+export interface ExistingClusterCertificatesArgs {
+  /** The issuer's name (a DNS-1123 subdomain), e.g. the ClusterIssuer of your internal CA. */
+  issuerName: string;
+  /** The issuer's kind. @default "ClusterIssuer" */
+  issuerKind?: IssuerKind;
 }
 
 /** Monitoring on a cluster created elsewhere (`ExistingClusterHandleArgs.monitoring`). */
@@ -123,6 +140,23 @@ export function existingClusterHandle(args: ExistingClusterHandleArgs): ClusterH
       'monitoring.backend: "gmp" (Google Cloud Managed Service for Prometheus) needs target "gcp"',
     );
   }
+  if (args.certificates !== undefined) {
+    const { issuerName, issuerKind } = args.certificates;
+    if (
+      typeof issuerName !== "string" ||
+      issuerName.length > 253 ||
+      !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(issuerName)
+    ) {
+      problems.push("certificates.issuerName: must be a DNS-1123 subdomain (the issuer's metadata.name)");
+    }
+    if (issuerKind !== undefined && !(Object.values(IssuerKind) as string[]).includes(issuerKind)) {
+      problems.push(
+        `certificates.issuerKind: must be one of ${Object.values(IssuerKind)
+          .map((k) => JSON.stringify(k))
+          .join(", ")}`,
+      );
+    }
+  }
   const details = z.unknown().superRefine((_, ctx) => checkClusterHandleDetails(args, [], [], ctx));
   const result = details.safeParse(undefined);
   if (!result.success) problems.push(...formatIssues(result.error));
@@ -135,6 +169,13 @@ export function existingClusterHandle(args: ExistingClusterHandleArgs): ClusterH
     clusterName: pulumi.output(args.clusterName),
     gpuPools: args.gpuPools ?? [],
     monitoring: args.monitoring ? { backend, dependsOn: [] } : undefined,
+    certificates: args.certificates
+      ? {
+          issuerName: args.certificates.issuerName,
+          issuerKind: args.certificates.issuerKind ?? IssuerKind.clusterIssuer,
+          dependsOn: [],
+        }
+      : undefined,
   });
 }
 

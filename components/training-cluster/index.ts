@@ -37,6 +37,7 @@ export * from "./args";
 export * from "./types";
 export {
   existingClusterHandle,
+  type ExistingClusterCertificatesArgs,
   type ExistingClusterHandleArgs,
   type ExistingClusterMonitoringArgs,
 } from "./handle";
@@ -50,6 +51,8 @@ export {
   GpuStack,
   TEAM_ALERTS_DEFAULTS,
   TEAM_ALERT_RECEIVER,
+  DEFAULT_CERT_MANAGER_VERSION,
+  type ClusterCertManagerArgs,
   type ClusterMonitoringArgs,
   type InClusterArgs,
   type TeamArgs,
@@ -62,7 +65,13 @@ export {
   trainingJobManifest,
   type TrainingJobArgs,
 } from "./in-cluster/job-template";
-export { LOCAL_QUEUE_NAME, TEAM_SERVICE_ACCOUNT } from "./in-cluster/common";
+export { CERT_MANAGER_NAMESPACE, LOCAL_QUEUE_NAME, TEAM_SERVICE_ACCOUNT } from "./in-cluster/common";
+export {
+  CERT_MANAGER_CHART,
+  CERT_MANAGER_TYPE,
+  CertManager,
+  INTERNAL_CA_NAME,
+} from "./in-cluster/cert-manager";
 /** The GPU instance families (AWS) and machines (GCP) pools can use; the policy pack's defaults are generated from them. */
 export { AWS_GPU_INSTANCE_FAMILIES } from "./aws/nodepools";
 export { GCP_GPU_MACHINES } from "./gcp/machines";
@@ -131,7 +140,14 @@ export class GpuTrainingCluster extends MlopsComponent {
     const parts = installInClusterParts(ctx, built, a.gpuPools, a.inCluster, monitoring);
     const pools = a.gpuPools;
 
-    this.handle = handleOf(built, a.target, a.environment, pools, monitoring);
+    this.handle = handleOf(
+      built,
+      a.target,
+      a.environment,
+      pools,
+      monitoring,
+      parts.certManager?.certificates,
+    );
     this.provider = built.provider;
     this.kubeconfig = pulumi.secret(built.kubeconfig);
     this.clusterName = built.clusterName;

@@ -18,6 +18,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { AwsTargetArgs, GcpTargetArgs, Target } from "../adapters";
 import type { ComponentContext } from "../shared/component";
+import type { ClusterCertificates } from "../shared/certificates";
 import type { ClusterMonitoring, WorkloadScrapeTarget } from "../shared/scrape-target";
 import type { Environment } from "../shared/presets";
 
@@ -188,4 +189,11 @@ export interface ClusterHandle {
    * is off, and no component creates a monitor.
    */
   monitoring?: ClusterMonitoring;
+  /**
+   * The cluster's certificate issuer, when cert-manager runs on it (`certManager.enabled` on the
+   * cluster: the in-cluster CA ClusterIssuer `mlops-internal-ca`; or given to
+   * `existingClusterHandle`): components create their servers' TLS certificates from it with
+   * `createServingCertificate`, after `dependsOn`. Undefined: no cert-manager on the cluster.
+   */
+  certificates?: ClusterCertificates;
 }

@@ -186,9 +186,12 @@ describe("GKE target: prod", () => {
       sourceRanges: ["172.16.0.0/28"],
       // Exactly the cluster's nodes: every node pool runs as the node service account.
       targetServiceAccounts: [NODE_SA_EMAIL],
-      allows: [{ protocol: "tcp", ports: ["8082", "9443"] }],
+      // 10250 (cert-manager's webhook) is also in GKE's own rule; listed so the rule says it all.
+      allows: [{ protocol: "tcp", ports: ["8082", "9443", "10250"] }],
     });
-    expect(description).toMatch(/9443 Kueue admission webhooks, 8082 Kueue visibility APIService/);
+    expect(description).toMatch(
+      /9443 Kueue admission webhooks, 8082 Kueue visibility APIService, 10250 cert-manager webhook/,
+    );
     expect(inputAt(findResource(p, T.cluster), "privateClusterConfig.masterIpv4CidrBlock")).toBe(
       "172.16.0.0/28",
     );

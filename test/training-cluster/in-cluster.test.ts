@@ -225,6 +225,7 @@ describe("device plugin stack (drivers preinstalled), two pools, two teams", () 
     expect(API_SERVER_CALLBACK_PORTS.map((p) => [p.port, p.namespace])).toEqual([
       [9443, "kueue-system"],
       [8082, "kueue-system"],
+      [10250, "cert-manager"],
     ]);
     const gpu = byMetaName(plan, T.netpol, "platform", "gpu-system");
     expect(inputAt(gpu, "spec.ingress")).toEqual([

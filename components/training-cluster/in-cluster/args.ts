@@ -218,6 +218,30 @@ export interface ClusterMonitoringArgs {
   installCrds?: boolean;
 }
 
+/**
+ * cert-manager on the cluster (`InClusterArgs.certManager`): the pinned chart in the
+ * `cert-manager` namespace and an in-cluster CA (the ClusterIssuer `mlops-internal-ca`) that the
+ * components on the cluster get their serving certificates from (`ClusterHandle.certificates`).
+ */
+export interface ClusterCertManagerArgs {
+  /**
+   * Install cert-manager and the in-cluster CA. Off by default for now: turning it on adds
+   * resources to a deployed cluster; components that serve TLS (the feature store, serving) need it.
+   * @default false
+   */
+  enabled?: boolean;
+  /**
+   * cert-manager chart version (also the image tag), with the leading "v" the chart versions carry.
+   * @default "v1.21.1"
+   */
+  version?: string;
+  /**
+   * Replicas of the controller, the webhook and the cainjector (each with a PodDisruptionBudget
+   * when more than 1). @default 1 in dev, 2 in staging/prod
+   */
+  replicas?: number;
+}
+
 /** The in-cluster parts: GPU stack, Kueue and teams. */
 export interface InClusterArgs {
   /**
@@ -244,6 +268,11 @@ export interface InClusterArgs {
    * @default monitoring off (no monitors, no CRDs)
    */
   monitoring?: ClusterMonitoringArgs;
+  /**
+   * cert-manager and the in-cluster CA, for the TLS of the components on the cluster.
+   * @default cert-manager off (the handle's `certificates` is undefined)
+   */
+  certManager?: ClusterCertManagerArgs;
   /**
    * Kueue chart version (also the controller image tag, `v<version>`). The ClusterQueue,
    * LocalQueue, ResourceFlavor and Cohort objects use the `kueue.x-k8s.io/v1beta2` API.
@@ -272,8 +301,11 @@ export const DEFAULT_DCGM_EXPORTER = true;
 /** Kueue chart and controller version the toolkit is tested with (see `kueue.ts`). */
 export const DEFAULT_KUEUE_VERSION = "0.19.2";
 
+/** cert-manager chart and image version the toolkit is tested with (see `cert-manager.ts`). */
+export const DEFAULT_CERT_MANAGER_VERSION = "v1.21.1";
+
 /** Namespaces the platform owns; teams may not use them. */
-export const RESERVED_NAMESPACES = ["default", "gpu-system", "kueue-system"] as const;
+export const RESERVED_NAMESPACES = ["default", "gpu-system", "kueue-system", "cert-manager"] as const;
 
 const quantity = quantitySchema;
 const dnsLabel = dnsLabelSchema();
@@ -336,12 +368,26 @@ const clusterMonitoringSchema = z
   })
   .strict();
 
+const certManagerSchema = z
+  .object({
+    enabled: z.boolean().optional(),
+    version: z
+      .string()
+      .regex(/^v\d+\.\d+\.\d+$/, {
+        message: 'must be a released cert-manager version such as "v1.21.1" (with the "v", no range)',
+      })
+      .optional(),
+    replicas: z.number().int().min(1).max(5).optional(),
+  })
+  .strict();
+
 /** Field schemas of `InClusterArgs`, without the cross-field rules.  @internal */
 export const inClusterArgsObject = z
   .object({
     gpuStack: z.enum(GPU_STACKS).optional(),
     dcgmExporter: z.boolean().optional(),
     monitoring: clusterMonitoringSchema.optional(),
+    certManager: certManagerSchema.optional(),
     kueueVersion: z
       .string()
       .regex(/^\d+\.\d+\.\d+$/, {
@@ -411,6 +457,35 @@ function resolveClusterMonitoring(
   return { backend: args.backend ?? ScrapeBackend.prometheusOperator, installCrds: args.installCrds ?? true };
 }
 
+/** `ClusterCertManagerArgs` with the defaults applied (cert-manager on). */
+export interface ResolvedCertManagerArgs {
+  version: string;
+  replicas: number;
+}
+
+/** Applies `ClusterCertManagerArgs`'s defaults; undefined when cert-manager is off. */
+function resolveCertManager(
+  args: ClusterCertManagerArgs | undefined,
+  environment: Environment,
+  problems: Problem[],
+): ResolvedCertManagerArgs | undefined {
+  if (args === undefined || args.enabled !== true) {
+    for (const key of ["version", "replicas"] as const) {
+      if (args?.[key] !== undefined) {
+        problems.push({
+          path: ["certManager", key],
+          message: "only used with certManager.enabled: true; remove it or enable cert-manager",
+        });
+      }
+    }
+    return undefined;
+  }
+  return {
+    version: args.version ?? DEFAULT_CERT_MANAGER_VERSION,
+    replicas: args.replicas ?? (environment === "dev" ? 1 : 2),
+  };
+}
+
 /** Runtime schema of `InClusterArgs`.  @internal */
 export const inClusterArgsSchema = inClusterArgsObject.superRefine(refineWith(inClusterArgsProblems));
 
@@ -424,6 +499,8 @@ export interface ResolvedInClusterArgs {
   dcgmExporter: boolean;
   /** Monitoring, when on. */
   monitoring: ResolvedClusterMonitoringArgs | undefined;
+  /** cert-manager, when on. */
+  certManager: ResolvedCertManagerArgs | undefined;
   kueueVersion: string;
   kueueReplicas: number;
   teams: ResolvedTeam[];
@@ -508,6 +585,7 @@ export function resolveInClusterArgs(
       // The platform's managed DCGM replaces ours (two DCGM host engines on one GPU compete).
       dcgmExporter: (args.dcgmExporter ?? DEFAULT_DCGM_EXPORTER) && !platform.managedGpuMetrics,
       monitoring: resolveClusterMonitoring(args.monitoring, problems),
+      certManager: resolveCertManager(args.certManager, environment, problems),
       kueueVersion: args.kueueVersion ?? DEFAULT_KUEUE_VERSION,
       kueueReplicas: args.kueueReplicas ?? (environment === "dev" ? 1 : 2),
       teams,

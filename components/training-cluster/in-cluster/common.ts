@@ -21,6 +21,9 @@ export const GPU_SYSTEM_NAMESPACE = "gpu-system";
 /** Namespace of the Kueue controller. */
 export const KUEUE_NAMESPACE = "kueue-system";
 
+/** Namespace of cert-manager (the chart's documented namespace; the CA's Secret lives there). */
+export const CERT_MANAGER_NAMESPACE = "cert-manager";
+
 /** Name of the LocalQueue in every team namespace: jobs set `kueue.x-k8s.io/queue-name: training`. */
 export const LOCAL_QUEUE_NAME = "training";
 
@@ -56,7 +59,7 @@ export function childOptions(
 }
 
 /**
- * The NetworkPolicy of a platform namespace (`kueue-system`, `gpu-system`): every pod there may
+ * The NetworkPolicy of a platform namespace (`kueue-system`, `gpu-system`, `cert-manager`): every pod there may
  * reach DNS and the Kubernetes API (TCP 443/6443; the control plane's address is not known in
  * advance on EKS/GKE), and is reachable only on the listed ports (webhooks, metrics). Traffic from
  * the node itself (kubelet probes) is always allowed by Kubernetes.

@@ -5,6 +5,8 @@
  * - the GPU stack (`gpu.ts`): device plugin or GPU Operator, DCGM exporter, in `gpu-system`;
  * - Kueue (`kueue.ts`): the controller in `kueue-system`, a ResourceFlavor per GPU pool plus one
  *   for CPU, a Cohort;
+ * - cert-manager (`cert-manager.ts`, with `certManager.enabled`): the controller in `cert-manager`
+ *   and the in-cluster CA ClusterIssuer the components' serving certificates come from;
  * - per team (`teams.ts`): namespace, ResourceQuota, LimitRange, ServiceAccount,
  *   NetworkPolicies, the team's ClusterQueue and the LocalQueue `training`;
  * - the job template that submits to those queues is `job-template.ts` (`TrainingJob`).
@@ -22,6 +24,7 @@ import type { ComponentContext } from "../../shared/component";
 import type { ClusterMonitoring } from "../../shared/scrape-target";
 import type { BuiltCluster, ResolvedGpuPool } from "../types";
 import { GpuStack, type ResolvedInClusterArgs } from "./args";
+import { CertManager } from "./cert-manager";
 import { CPU_FLAVOR_NAME } from "./common";
 import { NvidiaGpuStack } from "./gpu";
 import { Kueue } from "./kueue";
@@ -29,6 +32,27 @@ import { teamCeilings, TeamTenancy } from "./teams";
 
 export * from "./args";
 export {
+  CERT_MANAGER_CHART,
+  CERT_MANAGER_IMAGE_NAMESPACE,
+  CERT_MANAGER_IMAGE_REGISTRY,
+  CERT_MANAGER_RESOURCES,
+  CERT_MANAGER_TYPE,
+  CertManager,
+  certManagerNamespaceManifest,
+  certManagerScrapeTarget,
+  certManagerSecurityContexts,
+  certManagerValues,
+  INTERNAL_CA_NAME,
+  INTERNAL_CA_VALIDITY,
+  internalCaCertificateManifest,
+  internalCaIssuerManifest,
+  SELF_SIGNED_ISSUER_NAME,
+  selfSignedIssuerManifest,
+  type CertManagerArgs,
+  type CertManagerContainerResources,
+} from "./cert-manager";
+export {
+  CERT_MANAGER_NAMESPACE,
   COMPONENT_LABEL,
   CPU_FLAVOR_NAME,
   GPU_RESOURCE,
@@ -76,6 +100,8 @@ export {
 } from "./kueue";
 export {
   API_SERVER_CALLBACK_PORTS,
+  CERT_MANAGER_METRICS_PORT,
+  CERT_MANAGER_WEBHOOK_PORT,
   KUEUE_METRICS_PORT,
   KUEUE_VISIBILITY_PORT,
   KUEUE_WEBHOOK_PORT,
@@ -114,12 +140,14 @@ export interface InClusterParts {
   /** The GPU stack; undefined for gpuStack "none" (the platform runs the device plugin). */
   gpu: NvidiaGpuStack | undefined;
   kueue: Kueue;
+  /** cert-manager and the in-cluster CA; undefined when `certManager.enabled` is not true. */
+  certManager: CertManager | undefined;
   /** Per team name. */
   teams: Record<string, TeamTenancy>;
 }
 
 /**
- * Installs the GPU stack, Kueue and the teams into the cluster behind `handle`, each a
+ * Installs the GPU stack, Kueue, cert-manager (when on) and the teams into the cluster behind `handle`, each a
  * sub-component of the cluster component (`ctx.parent`), named `${ctx.name}-<role>`. `r` is the
  * resolved in-cluster args (`resolveInClusterArgs`, checked by the component's resolver).
  */
@@ -169,6 +197,15 @@ export function installInClusterParts(
       [`${kueueName}-cohort`]: `${ctx.name}-cohort`,
     }),
   );
+  // New with issue 10: no former URNs to alias.
+  const certManager =
+    r.certManager === undefined
+      ? undefined
+      : new CertManager(
+          `${ctx.name}-cert-manager`,
+          { ...common, version: r.certManager.version, replicas: r.certManager.replicas, monitoring },
+          ctx.opts(),
+        );
   const ceilings = teamCeilings(r.teams);
   const teams = Object.fromEntries(
     r.teams.map((team) => [
@@ -190,7 +227,7 @@ export function installInClusterParts(
       ),
     ]),
   );
-  return { resolved: r, gpu, kueue, teams };
+  return { resolved: r, gpu, kueue, certManager, teams };
 }
 
 /**

@@ -2,8 +2,9 @@
  * Ports on pods that the Kubernetes API server itself connects to: admission webhooks and
  * aggregated APIs (APIService) of the charts the in-cluster parts install. One list, used by
  *
- * - the `kueue-system` NetworkPolicy (kueue.ts), which admits these ports from outside the pod
- *   network (the API server is not a pod), and the Kueue chart values (webhook port);
+ * - the `kueue-system` and `cert-manager` NetworkPolicies (kueue.ts, cert-manager.ts), which admit
+ *   these ports from outside the pod network (the API server is not a pod), and the chart values
+ *   (webhook ports);
  * - the GKE builder's firewall rule (gcp/firewall.ts): a private GKE cluster's control plane
  *   reaches the nodes only on tcp 443/10250 through GKE's own rule, so every other port the API
  *   server calls needs a rule from the control-plane range, or the webhooks time out.
@@ -11,11 +12,17 @@
  * Changing a chart that adds a webhook or an APIService means adding its port here, and both the
  * NetworkPolicy and the firewall follow.
  *
- * Charts audited for webhooks and APIServices (only Kueue has any):
+ * Charts audited for webhooks and APIServices (Kueue and cert-manager have some):
  * - Kueue 0.19.2 (kubernetes-sigs/kueue tag v0.19.2): charts/kueue/templates/webhook/service.yaml
  *   and values.yaml `webhookService.ports` (Service 443 → pod 9443, the `webhook.port` of the
  *   manager config); charts/kueue/templates/visibility/service.yaml (Service 443 → pod 8082,
  *   fixed in the chart) behind the APIServices in templates/visibility/apiservice_v1beta{1,2}.yaml.
+ * - cert-manager v1.21.1 (cert-manager/cert-manager tag v1.21.1, deploy/charts/cert-manager):
+ *   templates/webhook-service.yaml (Service 443 → the pod port named "https") and
+ *   templates/webhook-deployment.yaml (that port is `webhook.securePort`, 10250 in values.yaml,
+ *   chosen upstream because a private GKE control plane already reaches nodes on 443 and 10250),
+ *   behind templates/webhook-{validating,mutating}-webhook.yaml; no APIService. The cainjector
+ *   and the controller serve only metrics (9402) and health checks (kubelet).
  * - NVIDIA device plugin 0.20.0 (NVIDIA/k8s-device-plugin tag v0.20.0,
  *   deployments/helm/nvidia-device-plugin/templates/): DaemonSets, RBAC, ConfigMap; no webhook,
  *   no APIService.
@@ -25,7 +32,7 @@
  * - DCGM exporter 4.8.2 (NVIDIA/dcgm-exporter tag 4.5.3-4.8.2, deployment/templates/): DaemonSet,
  *   Service (9400, scraped by Prometheus, not called by the API server); no webhook, no APIService.
  */
-import { KUEUE_NAMESPACE } from "./common";
+import { CERT_MANAGER_NAMESPACE, KUEUE_NAMESPACE } from "./common";
 
 /** Kueue's webhook server port in the pod (manager config `webhook.port`; the chart's default). */
 export const KUEUE_WEBHOOK_PORT = 9443;
@@ -35,6 +42,12 @@ export const KUEUE_VISIBILITY_PORT = 8082;
 
 /** Kueue's metrics port (manager config `metrics.bindAddress`), scraped from inside the cluster. */
 export const KUEUE_METRICS_PORT = 8443;
+
+/** cert-manager's webhook port in the pod (chart value `webhook.securePort`, its default, set explicitly). */
+export const CERT_MANAGER_WEBHOOK_PORT = 10250;
+
+/** cert-manager's controller metrics port (fixed in the chart: container port "http-metrics"). */
+export const CERT_MANAGER_METRICS_PORT = 9402;
 
 /** A pod port the API server calls. */
 export interface ApiServerCallbackPort {
@@ -49,4 +62,5 @@ export interface ApiServerCallbackPort {
 export const API_SERVER_CALLBACK_PORTS: readonly ApiServerCallbackPort[] = [
   { port: KUEUE_WEBHOOK_PORT, namespace: KUEUE_NAMESPACE, what: "Kueue admission webhooks" },
   { port: KUEUE_VISIBILITY_PORT, namespace: KUEUE_NAMESPACE, what: "Kueue visibility APIService" },
+  { port: CERT_MANAGER_WEBHOOK_PORT, namespace: CERT_MANAGER_NAMESPACE, what: "cert-manager webhook" },
 ];
