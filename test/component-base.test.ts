@@ -197,21 +197,24 @@ describe("every shipped stack: each child of an mlops:index:* component carries 
           .filter((c) => !c.child.name.startsWith(`${c.parent.name}-`))
           .map(line)
           .sort(),
-      ).toEqual([
-        // The main resources named exactly like their component (allowed: see carriesPrefix).
-        ...(stack.startsWith("aws-")
-          ? [
-              "mlops:index:AwsLoadBalancerController gpu-cluster-lb-controller <- kubernetes:helm.sh/v3:Release gpu-cluster-lb-controller",
-              "mlops:index:Karpenter gpu-cluster-karpenter <- kubernetes:helm.sh/v3:Release gpu-cluster-karpenter",
-            ]
-          : []),
-        "mlops:index:Kueue gpu-cluster-kueue <- kubernetes:helm.sh/v3:Release gpu-cluster-kueue",
-        "mlops:index:Monitoring monitoring <- kubernetes:helm.sh/v3:Release monitoring",
-        "mlops:index:RestrictedNamespace model-registry-namespace <- kubernetes:core/v1:Namespace model-registry-namespace",
-        "mlops:index:RestrictedNamespace monitoring-namespace <- kubernetes:core/v1:Namespace monitoring-namespace",
-        "mlops:index:SecureWorkload model-registry-server <- kubernetes:apps/v1:Deployment model-registry-server",
-        "mlops:index:SecureWorkload monitoring-pushgateway <- kubernetes:apps/v1:Deployment monitoring-pushgateway",
-      ]);
+      ).toEqual(
+        [
+          // The main resources named exactly like their component (allowed: see carriesPrefix).
+          ...(stack.startsWith("aws-")
+            ? [
+                "mlops:index:AwsLoadBalancerController gpu-cluster-lb-controller <- kubernetes:helm.sh/v3:Release gpu-cluster-lb-controller",
+                "mlops:index:Karpenter gpu-cluster-karpenter <- kubernetes:helm.sh/v3:Release gpu-cluster-karpenter",
+              ]
+            : []),
+          "mlops:index:CertManager gpu-cluster-cert-manager <- kubernetes:helm.sh/v3:Release gpu-cluster-cert-manager",
+          "mlops:index:Kueue gpu-cluster-kueue <- kubernetes:helm.sh/v3:Release gpu-cluster-kueue",
+          "mlops:index:Monitoring monitoring <- kubernetes:helm.sh/v3:Release monitoring",
+          "mlops:index:RestrictedNamespace model-registry-namespace <- kubernetes:core/v1:Namespace model-registry-namespace",
+          "mlops:index:RestrictedNamespace monitoring-namespace <- kubernetes:core/v1:Namespace monitoring-namespace",
+          "mlops:index:SecureWorkload model-registry-server <- kubernetes:apps/v1:Deployment model-registry-server",
+          "mlops:index:SecureWorkload monitoring-pushgateway <- kubernetes:apps/v1:Deployment monitoring-pushgateway",
+        ].sort(),
+      );
     });
   }
 });

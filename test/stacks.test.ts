@@ -341,6 +341,7 @@ describe("the cloud stacks create their GPU training clusters", () => {
         [
           ...(expected.gpu === undefined ? [] : ["mlops:index:NvidiaGpuStack gpu-cluster-gpu"]),
           "mlops:index:Kueue gpu-cluster-kueue",
+          "mlops:index:CertManager gpu-cluster-cert-manager",
           ...teams.map((t) => `mlops:index:TeamTenancy gpu-cluster-${t}`),
           ...(expected.karpenter === undefined ? [] : ["mlops:index:Karpenter gpu-cluster-karpenter"]),
           ...(expected.lbController === undefined
@@ -359,10 +360,14 @@ describe("the cloud stacks create their GPU training clusters", () => {
             expected.team + (stack === "aws-prod" && component.name === "gpu-cluster-research" ? 1 : 0),
           "mlops:index:Karpenter": expected.karpenter,
           "mlops:index:AwsLoadBalancerController": expected.lbController,
+          // Namespace, policy, release, the self-signed and CA issuers, the CA, the monitor.
+          "mlops:index:CertManager": 7,
         };
         expect(children, component.name).toHaveLength(count[component.type]!);
         for (const r of children) {
           expect(r.custom, r.name).toBe(true);
+          // cert-manager came after the sub-components (issue 10): nothing of it moved.
+          if (component.type === "mlops:index:CertManager") continue;
           // Children renamed to carry their sub-component's name alias their former name too.
           const role = r.name.slice(`${component.name}-`.length);
           const formerName = RENAMED_ROLES.test(role) ? `gpu-cluster-${role}` : r.name;
