@@ -1,0 +1,237 @@
+import { describe, expect, it } from "vitest";
+import {
+  FeatureStore,
+  FEAST_OPERATOR_MANIFEST_URL,
+  type AwsTargetArgs,
+  type FeatureStoreArgs,
+  type GcpTargetArgs,
+  type Target,
+} from "../../components";
+import { featureStoreManifest, resolveFeatureStoreArgs } from "../../components/feature-store";
+import { findResource, inputAt, planOf, resourcesOfType, type Plan } from "../helpers";
+import { fakeClusterHandle } from "../training-cluster/fixtures";
+import { featureStoreSchemaErrors } from "./schema";
+
+const aws: AwsTargetArgs = {
+  vpcId: "vpc-123",
+  vpcCidrBlock: "10.0.0.0/16",
+  privateSubnetIds: ["subnet-a", "subnet-b"],
+  nodeSecurityGroupId: "sg-nodes",
+  clusterName: "ml",
+};
+const gcp: GcpTargetArgs = {
+  project: "acme-ml",
+  region: "europe-west4",
+  network: "projects/acme-ml/global/networks/ml",
+};
+const repository = { git: { url: "https://github.com/acme/features.git", ref: "v1.2.0" } };
+
+type Overrides = Partial<Omit<FeatureStoreArgs, "cluster">> & {
+  target?: Target;
+  monitoring?: boolean;
+};
+
+function storeArgs(o: Overrides): FeatureStoreArgs {
+  const { target = "local", monitoring, ...rest } = o;
+  const cluster = fakeClusterHandle({
+    target,
+    ...(target === "aws" ? { aws } : {}),
+    ...(target === "gcp" ? { gcp } : {}),
+    ...(monitoring ? { monitoring: { backend: "prometheusOperator", dependsOn: [] } } : {}),
+  });
+  return { project: "fraud_detection", repository, tags: { owner: "ml-platform" }, ...rest, cluster };
+}
+
+function storePlan(o: Overrides): Promise<Plan> {
+  return planOf(
+    () => {
+      new FeatureStore("fs", storeArgs(o));
+    },
+    { config: { "aws:region": "us-east-1", "gcp:project": "acme-ml", "gcp:region": "europe-west4" } },
+  );
+}
+
+async function failure(o: Overrides): Promise<string> {
+  try {
+    await storePlan(o);
+    return "";
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+const CR = "kubernetes:feast.dev/v1:FeatureStore";
+
+describe("FeatureStore on each target", () => {
+  const cases = [
+    { target: "local", kv: "kubernetes:apps/v1:StatefulSet", db: "kubernetes:apps/v1:StatefulSet" },
+    {
+      target: "aws",
+      kv: "aws:elasticache/replicationGroup:ReplicationGroup",
+      db: "aws:rds/instance:Instance",
+    },
+    { target: "gcp", kv: "gcp:redis/instance:Instance", db: "gcp:sql/databaseInstance:DatabaseInstance" },
+  ] as const;
+
+  for (const c of cases) {
+    it(`${c.target}: operator, stores, Secrets and a v1 FeatureStore that passes the upstream schema`, async () => {
+      const plan = await storePlan({ target: c.target });
+      const operator = findResource(plan, "kubernetes:yaml/v2:ConfigFile", "fs-operator");
+      expect(operator.inputs["file"]).toBe(FEAST_OPERATOR_MANIFEST_URL);
+      expect(resourcesOfType(plan, c.kv).length).toBeGreaterThan(0);
+      expect(resourcesOfType(plan, c.db).length).toBeGreaterThan(0);
+
+      const cr = findResource(plan, CR, "fs-feature-store");
+      expect(cr.inputs["apiVersion"]).toBe("feast.dev/v1");
+      expect(featureStoreSchemaErrors(cr.inputs)).toEqual([]);
+      expect(inputAt(cr, "spec.feastProject")).toBe("fraud_detection");
+      expect(inputAt(cr, "metadata.name")).toBe("fraud-detection");
+      expect(inputAt(cr, "spec.authz")).toEqual({ kubernetes: { roles: ["feast-reader", "feast-writer"] } });
+      expect(inputAt(cr, "spec.services.onlineStore.persistence")).toEqual({
+        store: { type: "redis", secretRef: { name: "fraud-detection-online-store" }, secretKeyName: "redis" },
+      });
+      expect(inputAt(cr, "spec.services.registry.local.persistence")).toEqual({
+        store: { type: "sql", secretRef: { name: "fraud-detection-registry" }, secretKeyName: "sql" },
+      });
+      expect(inputAt(cr, "spec.services.offlineStore.persistence")).toEqual({ file: { type: "duckdb" } });
+      expect(inputAt(cr, "spec.cronJob.concurrencyPolicy")).toBe("Forbid");
+      expect(inputAt(cr, "spec.cronJob.schedule")).toBe("0 * * * *");
+      expect(inputAt(cr, "spec.cronJob.jobSpec.activeDeadlineSeconds")).toBe(3000);
+      expect(inputAt(cr, "spec.feastProjectDir")).toEqual({
+        git: { url: "https://github.com/acme/features.git", ref: "v1.2.0" },
+      });
+
+      // The ServiceAccount the operator runs the pods as, created by the workload identity.
+      const sa = resourcesOfType(plan, "kubernetes:core/v1:ServiceAccount").find(
+        (r) => inputAt(r, "metadata.name") === "feast-fraud-detection",
+      );
+      expect(sa).toBeDefined();
+      for (const secret of ["fs-online-store", "fs-registry"]) {
+        expect(findResource(plan, "kubernetes:core/v1:Secret", secret)).toBeDefined();
+      }
+      const np = findResource(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "fs-network-policy");
+      expect(inputAt(np, "spec.podSelector")).toEqual({
+        matchLabels: { "feast.dev/name": "fraud-detection" },
+      });
+      expect(inputAt(np, "spec.ingress[0].from[1]")).toEqual({
+        namespaceSelector: { matchLabels: { "mlops.pulumi.com/feature-store-client": "true" } },
+      });
+      // No monitor with monitoring off.
+      expect(resourcesOfType(plan, "kubernetes:monitoring.coreos.com/v1:PodMonitor")).toEqual([]);
+    });
+  }
+
+  it("gcp: the Memorystore CA is mounted from a ConfigMap", async () => {
+    const plan = await storePlan({ target: "gcp" });
+    const cr = findResource(plan, CR, "fs-feature-store");
+    expect(findResource(plan, "kubernetes:core/v1:ConfigMap", "fs-online-store-ca")).toBeDefined();
+    expect(inputAt(cr, "spec.services.volumes[0].configMap.name")).toBe("fraud-detection-online-store-ca");
+    expect(inputAt(cr, "spec.services.onlineStore.server.volumeMounts")).toEqual([
+      { name: "online-store-ca", mountPath: "/etc/feast/online-store-ca", readOnly: true },
+    ]);
+  });
+
+  it("monitoring on: a PodMonitor on the metrics port and the scrapers admitted", async () => {
+    const plan = await storePlan({ monitoring: true });
+    const monitor = findResource(plan, "kubernetes:monitoring.coreos.com/v1:PodMonitor", "fs-monitor");
+    expect(inputAt(monitor, "spec.selector.matchLabels")).toEqual({ "feast.dev/name": "fraud-detection" });
+    const np = findResource(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "fs-network-policy");
+    expect(inputAt(np, "spec.ingress[1].ports")).toEqual([{ protocol: "TCP", port: 8000 }]);
+  });
+
+  it("prod: PDB, zone spread, autoscaling and an oidc authz pass the schema", async () => {
+    const plan = await storePlan({
+      target: "aws",
+      environment: "prod",
+      featureServer: { autoscaling: { minReplicas: 2, maxReplicas: 6 } },
+      authz: { type: "oidc", issuerUrl: "https://login.acme.com/realms/ml", audience: "feast" },
+      repository: { image: { image: "ghcr.io/acme/features:1.2.0", feastProjectDir: "/app/feature_repo" } },
+    });
+    const cr = findResource(plan, CR, "fs-feature-store");
+    expect(featureStoreSchemaErrors(cr.inputs)).toEqual([]);
+    expect(inputAt(cr, "spec.replicas")).toBeUndefined();
+    expect(inputAt(cr, "spec.services.scaling.autoscaling.maxReplicas")).toBe(6);
+    expect(inputAt(cr, "spec.services.podDisruptionBudgets")).toEqual({ minAvailable: 1 });
+    expect(inputAt(cr, "spec.services.topologySpreadConstraints[0].topologyKey")).toBe(
+      "topology.kubernetes.io/zone",
+    );
+    expect(inputAt(cr, "spec.authz")).toEqual({
+      oidc: {
+        issuerUrl: "https://login.acme.com/realms/ml",
+        secretRef: { name: "fraud-detection-oidc" },
+        secretKeyName: "oidc",
+      },
+    });
+    expect(inputAt(cr, "spec.feastProjectDir")).toEqual({
+      packaged: { featureRepoPath: "/app/feature_repo" },
+    });
+  });
+});
+
+describe("the FeatureStore CR against the upstream v1 schema", () => {
+  it("an unknown field fails", () => {
+    const resolved = resolveFeatureStoreArgs(storeArgs({})).resolved!;
+    const manifest = featureStoreManifest(resolved, {
+      name: "p",
+      namespace: "feast",
+      labels: {},
+      onlineStoreSecret: "o",
+      registrySecret: "r",
+      env: [],
+    });
+    expect(featureStoreSchemaErrors(manifest)).toEqual([]);
+    const spec = manifest["spec"] as Record<string, unknown>;
+    const bad = { ...manifest, spec: { ...spec, services: { ...(spec["services"] as object), tlss: {} } } };
+    expect(featureStoreSchemaErrors(bad)).toEqual([
+      "/spec/services must NOT have additional properties (tlss)",
+    ]);
+  });
+});
+
+describe("FeatureStore args", () => {
+  it("names each bad argument with its path", async () => {
+    const message = await failure({
+      project: "bad project",
+      repository: {},
+      namespace: "Feast",
+    });
+    expect(message).toContain(
+      "args.project: must be letters, digits, '_' or '-', starting with a letter or digit",
+    );
+    expect(message).toContain("args.namespace: must be a DNS-1123 label (lowercase letters, digits, '-')");
+  });
+
+  it("cross-field rules", async () => {
+    expect(await failure({ repository: {} })).toContain(
+      'args.repository: set exactly one of "git" or "image"',
+    );
+    expect(await failure({ target: "local", onlineStore: { type: "dynamodb" } })).toContain(
+      'args.onlineStore.type: "dynamodb" needs target "aws" (the cluster\'s target is "local")',
+    );
+    expect(await failure({ target: "aws", onlineStore: { type: "dynamodb" } })).toContain(
+      'args.onlineStore.type: "dynamodb" is not yet supported; use "keyValue"',
+    );
+    expect(await failure({ target: "gcp", offlineStore: { type: "bigquery" } })).toContain(
+      'args.offlineStore.type: "bigquery" is not yet supported; use "parquet"',
+    );
+    expect(await failure({ authz: { type: "oidc" } })).toContain(
+      'args.authz.issuerUrl: required with type "oidc"',
+    );
+    expect(await failure({ featureServer: { autoscaling: { minReplicas: 3, maxReplicas: 2 } } })).toContain(
+      "args.featureServer.autoscaling.maxReplicas: must be at least minReplicas (3)",
+    );
+    expect(await failure({ environment: "prod", featureServer: { replicas: 1 } })).toContain(
+      "args.featureServer.replicas: must be at least 2 in prod",
+    );
+  });
+
+  it("defaults", () => {
+    const r = resolveFeatureStoreArgs(storeArgs({})).resolved!;
+    expect(r.namespace).toBe("feast");
+    expect(r.clientNamespaceLabels).toEqual({ "mlops.pulumi.com/feature-store-client": "true" });
+    expect(r.onlineStore.type).toBe("keyValue");
+    expect(r.offlineStore.type).toBe("parquet");
+    expect(r.authz).toEqual({ type: "kubernetes", roles: ["feast-reader", "feast-writer"] });
+    expect(r.tlsSecretName).toBeUndefined();
+  });
+});
