@@ -7,8 +7,9 @@ import {
   type GcpTargetArgs,
   type Target,
 } from "../../components";
+import { runPoliciesDetailed } from "../../policies/offline";
 import { featureStoreManifest, resolveFeatureStoreArgs } from "../../components/feature-store";
-import { findResource, inputAt, planOf, resourcesOfType, type Plan } from "../helpers";
+import { findResource, inputAt, planOf, resourcesOfType, type Plan, type PlanResource } from "../helpers";
 import { fakeClusterHandle } from "../training-cluster/fixtures";
 import { featureStoreSchemaErrors } from "./schema";
 
@@ -39,7 +40,13 @@ function storeArgs(o: Overrides): FeatureStoreArgs {
     ...(target === "gcp" ? { gcp } : {}),
     ...(monitoring ? { monitoring: { backend: "prometheusOperator", dependsOn: [] } } : {}),
   });
-  return { project: "fraud_detection", repository, tags: { owner: "ml-platform" }, ...rest, cluster };
+  return {
+    project: "fraud_detection",
+    repository,
+    tags: { owner: "ml-platform", "cost-center": "cc-1", "data-classification": "internal" },
+    ...rest,
+    cluster,
+  };
 }
 
 function storePlan(o: Overrides): Promise<Plan> {
@@ -234,4 +241,20 @@ describe("FeatureStore args", () => {
     expect(r.authz).toEqual({ type: "kubernetes", roles: ["feast-reader", "feast-writer"] });
     expect(r.tlsSecretName).toBeUndefined();
   });
+});
+
+/** Mandatory policy violations of the plan (prod levels), as `rule resource`. */
+function mandatoryViolations(resources: PlanResource[]): string[] {
+  return runPoliciesDetailed({ stack: "test", project: "mlops", resources }, { environment: "prod" })
+    .violations.filter((v) => v.enforcementLevel === "mandatory")
+    .map((v) => `${v.policyName} ${v.urn.split("::").pop() ?? ""}`);
+}
+
+describe("FeatureStore under the policy pack", () => {
+  for (const target of ["local", "aws", "gcp"] as const) {
+    it(`${target} (prod): no mandatory violation`, async () => {
+      const plan = await storePlan({ target, environment: "prod" });
+      expect(mandatoryViolations(plan.resources)).toEqual([]);
+    });
+  }
 });
