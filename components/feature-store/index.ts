@@ -8,13 +8,23 @@
  * - materialisation: the CR's `cronJob` (incremental, `Forbid`, bounded by a deadline);
  * - identity: the ServiceAccount the operator runs the Feast pods as (`feast-<cr name>`) is
  *   created first by the adapter's workload identity, bound to the cloud identity, read/write on
- *   the offline bucket (the operator adopts an existing ServiceAccount of that name).
+ *   the offline bucket. The operator adopts an existing ServiceAccount of that name: its
+ *   CreateOrUpdate sets only the labels and its controller reference and keeps the annotations
+ *   (IRSA / Workload Identity) (feast v0.66.0 operator services.go `setServiceAccount`). The
+ *   materialisation CronJob `kubectl exec`s `feast materialize-incremental` in the server
+ *   Deployment (cronjob.go), so it runs with this identity and the server's mounts.
+ *
+ * Known gap (v0.66.0): the operator sets the pod's `securityContext` from the CR but no container
+ * `securityContext` on the server containers (only on the CronJob's), so Pod Security
+ * "restricted" (`allowPrivilegeEscalation: false`, `capabilities.drop: [ALL]` per container)
+ * rejects the server pods in this restricted namespace until upstream sets them.
  *
  * Children (component `n`): `n-namespace` (RestrictedNamespace), `n-operator` (the operator's
  * manifest, yaml.v2 ConfigFile), the adapter's `n-data-key`, `n-offline-*`, `n-registry-*`,
  * `n-online-*`, `n-server-*`, `n-registry-password`, the Secrets `n-online-store` and
  * `n-registry`, `n-oidc` (authz "oidc"), `n-online-store-ca` (a store with a private CA), the CR
- * `n-feature-store`, the NetworkPolicy `n-network-policy` and the monitor `n-monitor` (monitoring on).
+ * `n-feature-store`, the NetworkPolicy `n-network-policy` and, on a GMP-scraped cluster, the
+ * monitor `n-monitor` (the operator creates its own ServiceMonitor for prometheus-operator).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -23,14 +33,9 @@ import { Access, createAdapter, type KeyValueStore, type ObjectStore } from "../
 import { MlopsComponent } from "../shared/component";
 import { resolvedOrThrow } from "../shared/contract";
 import { dnsEgressRule, governanceLabels, standardLabels, uniqueRules } from "../shared/k8s";
-import { MonitorKind } from "../shared/monitors";
+import { MonitorKind, ScrapeBackend } from "../shared/monitors";
 import { RestrictedNamespace } from "../shared/restricted-namespace";
-import {
-  createScrapeTarget,
-  isScraped,
-  scraperIngressRule,
-  type WorkloadScrapeTarget,
-} from "../shared/scrape-target";
+import { createScrapeTarget, scraperIngressRule, type WorkloadScrapeTarget } from "../shared/scrape-target";
 import { resolveFeatureStoreArgs, type FeatureStoreArgs, type ResolvedFeatureStoreArgs } from "./args";
 import {
   featureStoreManifest,
@@ -209,8 +214,10 @@ export class FeatureStore extends MlopsComponent {
           {
             metadata: { name: oidcSecret, namespace, labels },
             type: "Opaque",
-            // The servers check the token's audience against `client_id` (Feast OidcAuthConfig).
-            stringData: { [OIDC_SECRET_KEY]: `client_id: ${JSON.stringify(a.authz.audience)}\n` },
+            // The operator reads the key named by `authz.oidc.secretKeyName` as YAML and passes its
+            // optional `audience` to the servers' OIDC config; the discovery URL comes from the CR's
+            // `issuerUrl` (feast v0.66.0 operator internal/controller/services/repo_config.go).
+            stringData: { [OIDC_SECRET_KEY]: `audience: ${JSON.stringify(a.authz.audience)}\n` },
           },
           ctx.opts({ provider, dependsOn: nsReady }),
         ),
@@ -279,16 +286,20 @@ export class FeatureStore extends MlopsComponent {
     // egress to the stores, the credential exchange, the API server (the materialisation job
     // execs into the server pod; Kubernetes authz reviews tokens) and HTTPS (git clone on init).
     const monitoring = cluster.monitoring;
+    // With the prometheus-operator backend the Feast operator creates the online server's
+    // ServiceMonitor itself (port "metrics", /metrics) when it found the CRD at start-up (v0.66.0
+    // internal/controller/services/service_monitor.go), hence its order after the CRDs; a second
+    // monitor here would scrape every series twice. GMP has no ServiceMonitor: the component
+    // creates the PodMonitoring. Either way the scrapers are admitted to the metrics port.
     const scrapeTarget: WorkloadScrapeTarget = {
+      backends: [ScrapeBackend.gmp],
       kind: MonitorKind.podMonitor,
       name: `${crName}-feast`,
       namespace: a.namespace,
       selector: podLabels,
       endpoints: [{ port: "metrics" }],
     };
-    const scraper = isScraped(monitoring, scrapeTarget)
-      ? scraperIngressRule(monitoring, [FEAST_METRICS_PORT])
-      : undefined;
+    const scraper = scraperIngressRule(monitoring, [FEAST_METRICS_PORT]);
     const ports = FEAST_SERVER_PORTS.map((port) => ({ protocol: "TCP", port }));
     new k8s.networking.v1.NetworkPolicy(
       `${name}-network-policy`,

@@ -57,7 +57,6 @@ export function featureStoreManifest(a: ResolvedFeatureStoreArgs, refs: FeatureS
   const server = (extra: Json = {}): Json => ({
     env: refs.env,
     resources,
-    metrics: true,
     ...tls,
     ...extra,
   });
@@ -120,7 +119,8 @@ export function featureStoreManifest(a: ResolvedFeatureStoreArgs, refs: FeatureS
             secretKeyName: ONLINE_STORE_SECRET_KEY,
           },
         },
-        server: server({ ...image, ...caMount }),
+        // Metrics on port 8000 ("metrics"): the operator adds its ServiceMonitor for this server.
+        server: server({ ...image, ...caMount, metrics: true }),
       },
       offlineStore: {
         persistence: { file: { type: "duckdb" } },

@@ -1,3 +1,4 @@
+import * as k8s from "@pulumi/kubernetes";
 import { describe, expect, it } from "vitest";
 import {
   FeatureStore,
@@ -9,7 +10,15 @@ import {
 } from "../../components";
 import { runPoliciesDetailed } from "../../policies/offline";
 import { featureStoreManifest, resolveFeatureStoreArgs } from "../../components/feature-store";
-import { findResource, inputAt, planOf, resourcesOfType, type Plan, type PlanResource } from "../helpers";
+import {
+  descendantsOf,
+  findResource,
+  inputAt,
+  planOf,
+  resourcesOfType,
+  type Plan,
+  type PlanResource,
+} from "../helpers";
 import { fakeClusterHandle } from "../training-cluster/fixtures";
 import { featureStoreSchemaErrors } from "./schema";
 
@@ -30,15 +39,24 @@ const repository = { git: { url: "https://github.com/acme/features.git", ref: "v
 type Overrides = Partial<Omit<FeatureStoreArgs, "cluster">> & {
   target?: Target;
   monitoring?: boolean;
+  backend?: "prometheusOperator" | "gmp";
 };
 
 function storeArgs(o: Overrides): FeatureStoreArgs {
-  const { target = "local", monitoring, ...rest } = o;
+  const { target = "local", monitoring, backend = "prometheusOperator", ...rest } = o;
   const cluster = fakeClusterHandle({
     target,
     ...(target === "aws" ? { aws } : {}),
     ...(target === "gcp" ? { gcp } : {}),
-    ...(monitoring ? { monitoring: { backend: "prometheusOperator", dependsOn: [] } } : {}),
+    ...(monitoring
+      ? {
+          monitoring: {
+            backend,
+            // A stand-in for the cluster's prometheus-operator CRD release.
+            dependsOn: [new k8s.core.v1.ConfigMap("prometheus-crds", { metadata: { name: "crds" } })],
+          },
+        }
+      : {}),
   });
   return {
     project: "fraud_detection",
@@ -69,6 +87,119 @@ async function failure(o: Overrides): Promise<string> {
 
 const CR = "kubernetes:feast.dev/v1:FeatureStore";
 
+/** Every resource under the component, per target (dev, no monitoring), as `type name`. */
+const CHILDREN: Record<"local" | "aws" | "gcp", string[]> = {
+  local: [
+    "kubernetes:apps/v1:Deployment fs-offline-minio",
+    "kubernetes:apps/v1:StatefulSet fs-online-valkey",
+    "kubernetes:apps/v1:StatefulSet fs-registry-postgres",
+    "kubernetes:batch/v1:Job fs-offline-minio-mb",
+    "kubernetes:core/v1:Namespace fs-namespace",
+    "kubernetes:core/v1:PersistentVolumeClaim fs-offline-minio-data",
+    "kubernetes:core/v1:Secret fs-offline-minio-credentials",
+    "kubernetes:core/v1:Secret fs-online-store",
+    "kubernetes:core/v1:Secret fs-online-valkey-auth",
+    "kubernetes:core/v1:Secret fs-registry",
+    "kubernetes:core/v1:Secret fs-registry-postgres-credentials",
+    "kubernetes:core/v1:Service fs-offline-minio",
+    "kubernetes:core/v1:Service fs-online-valkey",
+    "kubernetes:core/v1:Service fs-online-valkey-hl",
+    "kubernetes:core/v1:Service fs-registry-postgres",
+    "kubernetes:core/v1:Service fs-registry-postgres-hl",
+    "kubernetes:core/v1:ServiceAccount fs-offline-minio",
+    "kubernetes:core/v1:ServiceAccount fs-offline-minio-mb",
+    "kubernetes:core/v1:ServiceAccount fs-online-valkey",
+    "kubernetes:core/v1:ServiceAccount fs-registry-postgres",
+    "kubernetes:core/v1:ServiceAccount fs-server-sa",
+    "kubernetes:feast.dev/v1:FeatureStore fs-feature-store",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-namespace-default-deny",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-namespace-dns-egress",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-network-policy",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-offline-minio",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-offline-minio-mb",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-online-valkey",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-registry-postgres",
+    "kubernetes:yaml/v2:ConfigFile fs-operator",
+    "mlops:index:RestrictedNamespace fs-namespace",
+    "random:index/randomPassword:RandomPassword fs-offline-minio-root-password",
+    "random:index/randomPassword:RandomPassword fs-offline-minio-root-user",
+    "random:index/randomPassword:RandomPassword fs-online-valkey-password",
+    "random:index/randomPassword:RandomPassword fs-registry-password",
+  ],
+  aws: [
+    "aws:ec2/securityGroup:SecurityGroup fs-online-valkey-sg",
+    "aws:ec2/securityGroup:SecurityGroup fs-registry-postgres-sg",
+    "aws:eks/podIdentityAssociation:PodIdentityAssociation fs-server-pod-identity",
+    "aws:elasticache/replicationGroup:ReplicationGroup fs-online-valkey",
+    "aws:elasticache/subnetGroup:SubnetGroup fs-online-valkey-subnets",
+    "aws:iam/role:Role fs-server-role",
+    "aws:iam/rolePolicy:RolePolicy fs-server-role-policy",
+    "aws:kms/alias:Alias fs-data-key-alias",
+    "aws:kms/key:Key fs-data-key",
+    "aws:rds/instance:Instance fs-registry-postgres",
+    "aws:rds/parameterGroup:ParameterGroup fs-registry-postgres-params",
+    "aws:rds/subnetGroup:SubnetGroup fs-registry-postgres-subnets",
+    "aws:s3/bucket:Bucket fs-offline-bucket",
+    "aws:s3/bucket:Bucket fs-offline-logs",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration fs-offline-logs-lifecycle",
+    "aws:s3/bucketLogging:BucketLogging fs-offline-bucket-logging",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls fs-offline-bucket-ownership",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls fs-offline-logs-ownership",
+    "aws:s3/bucketPolicy:BucketPolicy fs-offline-bucket-policy",
+    "aws:s3/bucketPolicy:BucketPolicy fs-offline-logs-policy",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock fs-offline-bucket-public-access",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock fs-offline-logs-public-access",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration fs-offline-bucket-encryption",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration fs-offline-logs-encryption",
+    "aws:s3/bucketVersioning:BucketVersioning fs-offline-bucket-versioning",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule fs-online-valkey-ingress",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule fs-registry-postgres-ingress",
+    "kubernetes:core/v1:Namespace fs-namespace",
+    "kubernetes:core/v1:Secret fs-online-store",
+    "kubernetes:core/v1:Secret fs-registry",
+    "kubernetes:core/v1:ServiceAccount fs-server-sa",
+    "kubernetes:feast.dev/v1:FeatureStore fs-feature-store",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-namespace-default-deny",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-namespace-dns-egress",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-network-policy",
+    "kubernetes:yaml/v2:ConfigFile fs-operator",
+    "mlops:index:RestrictedNamespace fs-namespace",
+    "random:index/randomPassword:RandomPassword fs-online-valkey-auth",
+    "random:index/randomPassword:RandomPassword fs-registry-password",
+  ],
+  gcp: [
+    "gcp:compute/globalAddress:GlobalAddress fs-online-psa-range",
+    "gcp:kms/cryptoKey:CryptoKey fs-data-key",
+    "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember fs-data-gcs-agent-member",
+    "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember fs-data-sql-agent-member",
+    "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember fs-online-redis-agent-member",
+    "gcp:kms/keyRing:KeyRing fs-data-keyring",
+    "gcp:projects/serviceIdentity:ServiceIdentity fs-data-sql-agent",
+    "gcp:projects/serviceIdentity:ServiceIdentity fs-online-redis-agent",
+    "gcp:redis/instance:Instance fs-online-redis",
+    "gcp:serviceaccount/account:Account fs-server-gsa",
+    "gcp:serviceaccount/iAMMember:IAMMember fs-server-wi-member",
+    "gcp:servicenetworking/connection:Connection fs-online-psa-connection",
+    "gcp:sql/database:Database fs-registry-database",
+    "gcp:sql/databaseInstance:DatabaseInstance fs-registry-instance",
+    "gcp:sql/user:User fs-registry-user",
+    "gcp:storage/bucket:Bucket fs-offline-bucket",
+    "gcp:storage/bucketIAMMember:BucketIAMMember fs-server-offline-bucket-member",
+    "kubernetes:core/v1:ConfigMap fs-online-store-ca",
+    "kubernetes:core/v1:Namespace fs-namespace",
+    "kubernetes:core/v1:Secret fs-online-store",
+    "kubernetes:core/v1:Secret fs-registry",
+    "kubernetes:core/v1:ServiceAccount fs-server-serviceaccount",
+    "kubernetes:feast.dev/v1:FeatureStore fs-feature-store",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-namespace-default-deny",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-namespace-dns-egress",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-network-policy",
+    "kubernetes:yaml/v2:ConfigFile fs-operator",
+    "mlops:index:RestrictedNamespace fs-namespace",
+    "random:index/randomPassword:RandomPassword fs-registry-password",
+  ],
+};
+
 describe("FeatureStore on each target", () => {
   const cases = [
     { target: "local", kv: "kubernetes:apps/v1:StatefulSet", db: "kubernetes:apps/v1:StatefulSet" },
@@ -83,6 +214,12 @@ describe("FeatureStore on each target", () => {
   for (const c of cases) {
     it(`${c.target}: operator, stores, Secrets and a v1 FeatureStore that passes the upstream schema`, async () => {
       const plan = await storePlan({ target: c.target });
+      const component = findResource(plan, "mlops:index:FeatureStore", "fs");
+      expect(
+        descendantsOf(plan, component.urn)
+          .map((r) => `${r.type} ${r.name}`)
+          .sort(),
+      ).toEqual(CHILDREN[c.target]);
       const operator = findResource(plan, "kubernetes:yaml/v2:ConfigFile", "fs-operator");
       expect(operator.inputs["file"]).toBe(FEAST_OPERATOR_MANIFEST_URL);
       expect(resourcesOfType(plan, c.kv).length).toBeGreaterThan(0);
@@ -123,6 +260,7 @@ describe("FeatureStore on each target", () => {
       expect(inputAt(np, "spec.ingress[0].from[1]")).toEqual({
         namespaceSelector: { matchLabels: { "mlops.pulumi.com/feature-store-client": "true" } },
       });
+      expect(operator.dependencies).toEqual([]);
       // No monitor with monitoring off.
       expect(resourcesOfType(plan, "kubernetes:monitoring.coreos.com/v1:PodMonitor")).toEqual([]);
     });
@@ -138,12 +276,34 @@ describe("FeatureStore on each target", () => {
     ]);
   });
 
-  it("monitoring on: a PodMonitor on the metrics port and the scrapers admitted", async () => {
+  it("prometheus-operator: the operator after the CRDs (it creates the ServiceMonitor), scrapers admitted", async () => {
     const plan = await storePlan({ monitoring: true });
-    const monitor = findResource(plan, "kubernetes:monitoring.coreos.com/v1:PodMonitor", "fs-monitor");
-    expect(inputAt(monitor, "spec.selector.matchLabels")).toEqual({ "feast.dev/name": "fraud-detection" });
+    const crds = findResource(plan, "kubernetes:core/v1:ConfigMap", "prometheus-crds");
+    const operator = findResource(plan, "kubernetes:yaml/v2:ConfigFile", "fs-operator");
+    expect(operator.dependencies).toContain(crds.urn);
+    const cr = findResource(plan, CR, "fs-feature-store");
+    expect(cr.dependencies).toContain(operator.urn);
+    expect(inputAt(cr, "spec.services.onlineStore.server.metrics")).toBe(true);
+    // No second monitor: the operator's ServiceMonitor scrapes the online server.
+    expect(resourcesOfType(plan, "kubernetes:monitoring.coreos.com/v1:PodMonitor")).toEqual([]);
     const np = findResource(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "fs-network-policy");
-    expect(inputAt(np, "spec.ingress[1].ports")).toEqual([{ protocol: "TCP", port: 8000 }]);
+    expect(inputAt(np, "spec.ingress[1]")).toEqual({
+      from: [{ namespaceSelector: { matchLabels: { "mlops.pulumi.com/metrics-scraper": "true" } } }],
+      ports: [{ protocol: "TCP", port: 8000 }],
+    });
+  });
+
+  it("gmp: a PodMonitoring on the metrics port after the FeatureStore, GMP's collectors admitted", async () => {
+    const plan = await storePlan({ target: "gcp", monitoring: true, backend: "gmp" });
+    const cr = findResource(plan, CR, "fs-feature-store");
+    const monitor = findResource(plan, "kubernetes:monitoring.googleapis.com/v1:PodMonitoring", "fs-monitor");
+    expect(inputAt(monitor, "spec.selector.matchLabels")).toEqual({ "feast.dev/name": "fraud-detection" });
+    expect(inputAt(monitor, "spec.endpoints[0].port")).toBe("metrics");
+    expect(monitor.dependencies).toContain(cr.urn);
+    const np = findResource(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "fs-network-policy");
+    expect(inputAt(np, "spec.ingress[1].from")).toEqual([
+      { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "gmp-system" } } },
+    ]);
   });
 
   it("prod: PDB, zone spread, autoscaling and an oidc authz pass the schema", async () => {
