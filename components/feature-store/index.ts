@@ -77,6 +77,16 @@ export const FEAST_OPERATOR_MANIFEST_URL = `https://raw.githubusercontent.com/fe
 export const FEAST_SERVER_PORTS = [6566, 6567, 8815, 8816, 6570, 6571, 6572, 6573];
 export const FEAST_METRICS_PORT = 8000;
 
+/**
+ * HTTPS and the API server's ports, to any address: the API server's address is not known here
+ * (443 on EKS/GKE, 6443 on kind/k3d), and `git clone` of the feature repository on init needs
+ * HTTPS to the git host.
+ */
+const API_SERVER_PORTS = [
+  { protocol: "TCP", port: 443 },
+  { protocol: "TCP", port: 6443 },
+];
+
 /** The operator's pod label naming the FeatureStore a pod belongs to. */
 const FEAST_NAME_LABEL = "feast.dev/name";
 
@@ -328,6 +338,23 @@ export class FeatureStore extends MlopsComponent {
               ],
             },
           ]),
+        },
+      },
+      ctx.opts({ provider, dependsOn: nsReady }),
+    );
+    // The materialisation CronJob's pods carry no label of the operator's (their template's
+    // metadata is empty, cronjob.go); Kubernetes labels every Job pod with
+    // `batch.kubernetes.io/job-name`. They only `kubectl exec` into the server: DNS and the API
+    // server, nothing else, and no ingress.
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-materialize-network-policy`,
+      {
+        metadata: { name: `feast-${crName}-materialize`, namespace, labels },
+        spec: {
+          podSelector: { matchExpressions: [{ key: "batch.kubernetes.io/job-name", operator: "Exists" }] },
+          policyTypes: ["Ingress", "Egress"],
+          ingress: [],
+          egress: [dnsEgressRule(), { ports: API_SERVER_PORTS }],
         },
       },
       ctx.opts({ provider, dependsOn: nsReady }),

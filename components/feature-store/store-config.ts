@@ -53,7 +53,9 @@ export interface SqlRegistryConfigInput {
 
 /**
  * The SQL registry's SQLAlchemy URL, `postgresql+psycopg://user:password@host:port/db?sslmode=...`
- * (psycopg 3, the driver the feature server image ships).
+ * (psycopg 3: the feature-server image installs `feast[minimal]`, which includes `postgres-c`,
+ * psycopg[c,pool] ≥ 3.2.5; feast v0.66.0 pyproject.toml and
+ * sdk/python/feast/infra/feature_servers/multicloud/requirements.txt).
  */
 export function sqlRegistryUrl(input: SqlRegistryConfigInput): string {
   const user = encodeURIComponent(input.username);
@@ -62,8 +64,10 @@ export function sqlRegistryUrl(input: SqlRegistryConfigInput): string {
 }
 
 /**
- * The registry section for Feast's `sql` type: the URL, a 60 s cache and connection checks on
- * checkout (a database failover drops pooled connections).
+ * The registry section for Feast's `sql` type (`SqlRegistryConfig`, feast v0.66.0
+ * sdk/python/feast/infra/registry/sql.py): the URL, a 60 s cache (the operator lifts
+ * `cache_ttl_seconds` into the registry config) and connection checks on checkout (a database
+ * failover drops pooled connections).
  */
 export function sqlRegistryYaml(input: SqlRegistryConfigInput): string {
   return [

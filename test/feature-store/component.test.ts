@@ -112,6 +112,7 @@ const CHILDREN: Record<"local" | "aws" | "gcp", string[]> = {
     "kubernetes:core/v1:ServiceAccount fs-registry-postgres",
     "kubernetes:core/v1:ServiceAccount fs-server-sa",
     "kubernetes:feast.dev/v1:FeatureStore fs-feature-store",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-materialize-network-policy",
     "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-namespace-default-deny",
     "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-namespace-dns-egress",
     "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-network-policy",
@@ -159,6 +160,7 @@ const CHILDREN: Record<"local" | "aws" | "gcp", string[]> = {
     "kubernetes:core/v1:Secret fs-registry",
     "kubernetes:core/v1:ServiceAccount fs-server-sa",
     "kubernetes:feast.dev/v1:FeatureStore fs-feature-store",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-materialize-network-policy",
     "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-namespace-default-deny",
     "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-namespace-dns-egress",
     "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-network-policy",
@@ -191,6 +193,7 @@ const CHILDREN: Record<"local" | "aws" | "gcp", string[]> = {
     "kubernetes:core/v1:Secret fs-registry",
     "kubernetes:core/v1:ServiceAccount fs-server-serviceaccount",
     "kubernetes:feast.dev/v1:FeatureStore fs-feature-store",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-materialize-network-policy",
     "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-namespace-default-deny",
     "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-namespace-dns-egress",
     "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-network-policy",
@@ -261,6 +264,25 @@ describe("FeatureStore on each target", () => {
         namespaceSelector: { matchLabels: { "mlops.pulumi.com/feature-store-client": "true" } },
       });
       expect(operator.dependencies).toEqual([]);
+      const materialize = findResource(
+        plan,
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+        "fs-materialize-network-policy",
+      );
+      expect(inputAt(materialize, "spec")).toEqual({
+        podSelector: { matchExpressions: [{ key: "batch.kubernetes.io/job-name", operator: "Exists" }] },
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [],
+        egress: [
+          inputAt(np, "spec.egress[0]"),
+          {
+            ports: [
+              { protocol: "TCP", port: 443 },
+              { protocol: "TCP", port: 6443 },
+            ],
+          },
+        ],
+      });
       // No monitor with monitoring off.
       expect(resourcesOfType(plan, "kubernetes:monitoring.coreos.com/v1:PodMonitor")).toEqual([]);
     });
