@@ -500,8 +500,10 @@ export function resolveFeatureStoreArgs(
   const schema = cluster ? featureStoreArgsObject.omit({ cluster: true }) : featureStoreArgsSchema;
   return resolveWith(schema, args, (parsed, fieldsValid) => {
     const v = { ...parsed, ...(cluster ? { cluster } : {}) } as CheckedArgs;
-    if (typeof v.cluster?.target !== "string" || !fieldsValid) return { resolved: undefined, problems: [] };
+    if (typeof v.cluster?.target !== "string") return { resolved: undefined, problems: [] };
     const env: Environment = v.environment ?? v.cluster.environment ?? environment ?? "dev";
+    // A field failed a check (a pattern, a range): report the cross-field rules too, all at once.
+    if (!fieldsValid) return { resolved: undefined, problems: featureStoreProblems(v, env) };
     const preset = PRESETS[env];
     const auto = v.featureServer?.autoscaling;
     const replicas = auto?.minReplicas ?? v.featureServer?.replicas ?? preset.replicas;

@@ -87,6 +87,38 @@ async function failure(o: Overrides): Promise<string> {
 
 const CR = "kubernetes:feast.dev/v1:FeatureStore";
 
+/** The Feast servers' environment per target: the offline data root, MinIO's endpoint, credentials. */
+const SERVER_ENV: Record<"local" | "aws" | "gcp", unknown[]> = {
+  local: [
+    { name: "FEAST_OFFLINE_DATA_URI", value: "s3://fs-offline/offline" },
+    { name: "FEAST_S3_ENDPOINT_URL", value: "http://fs-offline-minio.feast.svc.cluster.local:9000" },
+    { name: "AWS_ENDPOINT_URL_S3", value: "http://fs-offline-minio.feast.svc.cluster.local:9000" },
+    {
+      name: "AWS_ACCESS_KEY_ID",
+      valueFrom: { secretKeyRef: { key: "MINIO_ROOT_USER", name: "fs-offline-minio-credentials" } },
+    },
+    {
+      name: "AWS_SECRET_ACCESS_KEY",
+      valueFrom: { secretKeyRef: { key: "MINIO_ROOT_PASSWORD", name: "fs-offline-minio-credentials" } },
+    },
+  ],
+  aws: [
+    { name: "FEAST_OFFLINE_DATA_URI", value: "s3://fs-offline-bucket/offline" },
+    { name: "AWS_REGION", value: "us-east-1" },
+  ],
+  gcp: [
+    { name: "FEAST_OFFLINE_DATA_URI", value: "gs://fs-offline-bucket/offline" },
+    { name: "GOOGLE_CLOUD_PROJECT", value: "acme-ml" },
+  ],
+};
+
+/** The online store handle per target (plan mocks' endpoints). */
+const ONLINE_STORE: Record<"local" | "aws" | "gcp", unknown> = {
+  local: { host: "fs-online-valkey.feast.svc.cluster.local", port: 6379, tls: false },
+  aws: { host: "master.fs-online-valkey.9b123c.us-east-1.cache.amazonaws.com", port: 6379, tls: true },
+  gcp: { host: "10.100.0.4", port: 6378, tls: true },
+};
+
 /** Every resource under the component, per target (dev, no monitoring), as `type name`. */
 const CHILDREN: Record<"local" | "aws" | "gcp", string[]> = {
   local: [
@@ -253,9 +285,25 @@ describe("FeatureStore on each target", () => {
         (r) => inputAt(r, "metadata.name") === "feast-fraud-detection",
       );
       expect(sa).toBeDefined();
-      for (const secret of ["fs-online-store", "fs-registry"]) {
-        expect(findResource(plan, "kubernetes:core/v1:Secret", secret)).toBeDefined();
-      }
+      // The store configurations hold credentials: Pulumi secrets, never in clear in the plan.
+      expect(
+        inputAt(findResource(plan, "kubernetes:core/v1:Secret", "fs-online-store"), "stringData"),
+      ).toEqual({
+        redis: "[secret]",
+      });
+      expect(inputAt(findResource(plan, "kubernetes:core/v1:Secret", "fs-registry"), "stringData")).toEqual({
+        sql: "[secret]",
+      });
+      expect(component.outputs?.["registryConnection"]).toBe("[secret]");
+      expect(inputAt(cr, "spec.services.onlineStore.server.env")).toEqual(SERVER_ENV[c.target]);
+      expect(inputAt(cr, "spec.services.registry.local.server.env")).toEqual(SERVER_ENV[c.target]);
+      expect(component.outputs?.["onlineStore"]).toEqual(ONLINE_STORE[c.target]);
+      expect(component.outputs?.["featureServerUrl"]).toBe(
+        "http://feast-fraud-detection-online.feast.svc.cluster.local",
+      );
+      expect(component.outputs?.["clientNamespaceLabels"]).toEqual({
+        "mlops.pulumi.com/feature-store-client": "true",
+      });
       const np = findResource(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "fs-network-policy");
       expect(inputAt(np, "spec.podSelector")).toEqual({
         matchLabels: { "feast.dev/name": "fraud-detection" },
@@ -388,6 +436,7 @@ describe("FeatureStore args", () => {
       "args.project: must be letters, digits, '_' or '-', starting with a letter or digit",
     );
     expect(message).toContain("args.namespace: must be a DNS-1123 label (lowercase letters, digits, '-')");
+    expect(message).toContain('args.repository: set exactly one of "git" or "image"');
   });
 
   it("cross-field rules", async () => {
