@@ -129,6 +129,10 @@ export class FeatureStore extends MlopsComponent {
     const namespace = ns.namespaceName;
     const nsReady = [ns.namespace, ns.defaultDeny];
 
+    // yaml/v2 ConfigFile reads a remote file and applies each object with the provider's apply
+    // mode: server-side apply, the default of pulumi-kubernetes v4 (the cluster providers here set
+    // `enableServerSideApply`), which the Feast CRD needs (too large for last-applied-configuration).
+    // https://www.pulumi.com/registry/packages/kubernetes/api-docs/yaml/v2/configfile/
     // The operator only detects the Prometheus CRDs at start-up: with monitoring on, it comes after them.
     const operator = new k8s.yaml.v2.ConfigFile(
       `${name}-operator`,
