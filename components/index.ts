@@ -40,6 +40,29 @@ export {
   type CatalogueParams,
 } from "./monitoring";
 export {
+  FeatureStore,
+  FEATURE_STORE_TYPE,
+  FEAST_OPERATOR_VERSION,
+  FEAST_OPERATOR_MANIFEST_URL,
+  OnlineStoreType,
+  OfflineStoreType,
+  FeatureStoreAuthz,
+  FEATURE_STORE_CLIENT_LABEL,
+  type FeatureStoreArgs,
+  type FeatureStoreAuthzArgs,
+  type FeatureStoreAutoscalingArgs,
+  type FeatureStoreGitRepositoryArgs,
+  type FeatureStoreImageRepositoryArgs,
+  type FeatureStoreMaterializationArgs,
+  type FeatureStoreOfflineStoreArgs,
+  type FeatureStoreOnlineStoreArgs,
+  type FeatureStoreRegistryArgs,
+  type FeatureStoreRepositoryArgs,
+  type FeatureStoreResources,
+  type FeatureStoreServerArgs,
+  type FeatureStoreTlsArgs,
+} from "./feature-store";
+export {
   Target,
   TARGETS,
   AwsIdentityMode,
@@ -164,3 +187,5 @@ export { modelRegistryArgsSchema } from "./model-registry";
 export { gpuTrainingClusterArgsSchema } from "./training-cluster";
 /** @internal see modelRegistryArgsSchema */
 export { monitoringArgsSchema } from "./monitoring";
+/** @internal see modelRegistryArgsSchema */
+export { featureStoreArgsSchema } from "./feature-store";

@@ -5,9 +5,11 @@
 import { describe, expectTypeOf, it } from "vitest";
 import type { z } from "zod";
 import {
+  featureStoreArgsSchema,
   gpuTrainingClusterArgsSchema,
   modelRegistryArgsSchema,
   monitoringArgsSchema,
+  type FeatureStoreArgs,
   type GpuTrainingClusterArgs,
   type ModelRegistryArgs,
   type MonitoringArgs,
@@ -22,6 +24,11 @@ describe("args interfaces match their zod schemas", () => {
   it("ModelRegistryArgs", () => {
     expectTypeOf<z.input<typeof modelRegistryArgsSchema>>().toEqualTypeOf<ModelRegistryArgs>();
     expectTypeOf<ModelRegistryArgs>().toEqualTypeOf<z.input<typeof modelRegistryArgsSchema>>();
+  });
+
+  it("FeatureStoreArgs", () => {
+    expectTypeOf<z.input<typeof featureStoreArgsSchema>>().toEqualTypeOf<FeatureStoreArgs>();
+    expectTypeOf<FeatureStoreArgs>().toEqualTypeOf<z.input<typeof featureStoreArgsSchema>>();
   });
 
   it("GpuTrainingClusterArgs", () => {

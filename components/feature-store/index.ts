@@ -1,0 +1,393 @@
+/**
+ * `mlops:index:FeatureStore`: Feast on Kubernetes through the pinned Feast operator, one
+ * `feast.dev/v1` `FeatureStore` per project, with its stores behind the adapter seam:
+ * - online store: the target's key-value store (ElastiCache / Memorystore / in-cluster Valkey),
+ *   Feast `redis` type, its connection in a Secret;
+ * - offline store: Parquet on the target's object store, read with DuckDB;
+ * - registry: Feast's SQL registry on the target's PostgreSQL (own database and user);
+ * - materialisation: the CR's `cronJob` (incremental, `Forbid`, bounded by a deadline);
+ * - identity: the ServiceAccount the operator runs the Feast pods as (`feast-<cr name>`) is
+ *   created first by the adapter's workload identity, bound to the cloud identity, read/write on
+ *   the offline bucket. The operator adopts an existing ServiceAccount of that name: its
+ *   CreateOrUpdate sets only the labels and its controller reference and keeps the annotations
+ *   (IRSA / Workload Identity) (feast v0.66.0 operator services.go `setServiceAccount`). The
+ *   materialisation CronJob `kubectl exec`s `feast materialize-incremental` in the server
+ *   Deployment (cronjob.go), so it runs with this identity and the server's mounts.
+ *
+ * Known gap (v0.66.0): the operator sets the pod's `securityContext` from the CR but no container
+ * `securityContext` on the server containers (only on the CronJob's), so Pod Security
+ * "restricted" (`allowPrivilegeEscalation: false`, `capabilities.drop: [ALL]` per container)
+ * rejects the server pods in this restricted namespace until upstream sets them.
+ *
+ * Children (component `n`): `n-namespace` (RestrictedNamespace), `n-operator` (the operator's
+ * manifest, yaml.v2 ConfigFile), the adapter's `n-data-key`, `n-offline-*`, `n-registry-*`,
+ * `n-online-*`, `n-server-*`, `n-registry-password`, the Secrets `n-online-store` and
+ * `n-registry`, `n-oidc` (authz "oidc"), `n-online-store-ca` (a store with a private CA), the CR
+ * `n-feature-store`, the NetworkPolicy `n-network-policy` and, on a GMP-scraped cluster, the
+ * monitor `n-monitor` (the operator creates its own ServiceMonitor for prometheus-operator).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { Access, createAdapter, type KeyValueStore, type ObjectStore } from "../adapters";
+import { MlopsComponent } from "../shared/component";
+import { resolvedOrThrow } from "../shared/contract";
+import { dnsEgressRule, governanceLabels, standardLabels, uniqueRules } from "../shared/k8s";
+import { MonitorKind, ScrapeBackend } from "../shared/monitors";
+import { RestrictedNamespace } from "../shared/restricted-namespace";
+import { createScrapeTarget, scraperIngressRule, type WorkloadScrapeTarget } from "../shared/scrape-target";
+import { resolveFeatureStoreArgs, type FeatureStoreArgs, type ResolvedFeatureStoreArgs } from "./args";
+import {
+  featureStoreManifest,
+  FEATURE_STORE_API_VERSION,
+  OIDC_SECRET_KEY,
+  ONLINE_STORE_SECRET_KEY,
+  REGISTRY_SECRET_KEY,
+} from "./manifest";
+import {
+  offlineDataUri,
+  offlineStoreEnv,
+  redisOnlineStoreYaml,
+  REDIS_CA_FILE,
+  REDIS_CA_MOUNT_PATH,
+  sqlRegistryUrl,
+  sqlRegistryYaml,
+} from "./store-config";
+
+export * from "./args";
+export { featureStoreManifest, FEATURE_STORE_API_VERSION } from "./manifest";
+export { redisOnlineStoreYaml, sqlRegistryYaml, sqlRegistryUrl, offlineStoreEnv } from "./store-config";
+
+/** The Pulumi type token of the component. */
+export const FEATURE_STORE_TYPE = "mlops:index:FeatureStore";
+
+/**
+ * The Feast operator release: v0.66.0 (feast-dev/feast, the newest release when pinned), installed
+ * as upstream documents it, from the release's `infra/feast-operator/dist/install.yaml` with
+ * server-side apply (the CRD is too large for client-side apply's last-applied annotation).
+ */
+export const FEAST_OPERATOR_VERSION = "v0.66.0";
+/** The pinned operator manifest. */
+export const FEAST_OPERATOR_MANIFEST_URL = `https://raw.githubusercontent.com/feast-dev/feast/${FEAST_OPERATOR_VERSION}/infra/feast-operator/dist/install.yaml`;
+
+/**
+ * Container ports of the Feast servers (operator `services` defaults): online 6566, offline 8815,
+ * registry gRPC 6570 and REST 6572; with TLS 6567, 8816, 6571 and 6573. Metrics on 8000.
+ */
+export const FEAST_SERVER_PORTS = [6566, 6567, 8815, 8816, 6570, 6571, 6572, 6573];
+export const FEAST_METRICS_PORT = 8000;
+
+/**
+ * HTTPS and the API server's ports, to any address: the API server's address is not known here
+ * (443 on EKS/GKE, 6443 on kind/k3d), and `git clone` of the feature repository on init needs
+ * HTTPS to the git host.
+ */
+const API_SERVER_PORTS = [
+  { protocol: "TCP", port: 443 },
+  { protocol: "TCP", port: 6443 },
+];
+
+/** The operator's pod label naming the FeatureStore a pod belongs to. */
+const FEAST_NAME_LABEL = "feast.dev/name";
+
+/** Feast feature store (see the module comment). */
+export class FeatureStore extends MlopsComponent {
+  /** In-cluster URL of the online feature server (`http(s)://feast-<name>-online.<ns>.svc.cluster.local`). */
+  public readonly featureServerUrl: pulumi.Output<string>;
+  /** The SQL registry's connection URL with credentials (secret). */
+  public readonly registryConnection: pulumi.Output<string>;
+  /** Online store endpoint as plain data for consumers: `{ host, port, tls }`. */
+  public readonly onlineStore: pulumi.Output<{ host: string; port: number; tls: boolean }>;
+  /** Offline store: the bucket as a grantable reference (give it `Access.read` to a consumer). */
+  public readonly offlineStore: ObjectStore;
+  /** URI of the offline data root (`<bucket uri>/offline`). */
+  public readonly offlineDataUri: pulumi.Output<string>;
+  /** Labels a namespace needs for its pods to call the Feast servers. */
+  public readonly clientNamespaceLabels: Record<string, string>;
+  /** Namespace Feast runs in. */
+  public readonly namespace: pulumi.Output<string>;
+
+  constructor(name: string, args: FeatureStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(FEATURE_STORE_TYPE, name, opts);
+    const a: ResolvedFeatureStoreArgs = resolvedOrThrow(
+      resolveFeatureStoreArgs(args),
+      this,
+      FEATURE_STORE_TYPE,
+    );
+    const cluster = args.cluster;
+    const ctx = this.context(a);
+    const { tags, protect } = ctx;
+    const provider = cluster.provider;
+    const labels = { ...governanceLabels(tags), ...standardLabels("feast", name, "feature-store") };
+    const crName = a.project.toLowerCase().replace(/_/g, "-");
+
+    const ns = new RestrictedNamespace(
+      `${name}-namespace`,
+      { namespace: a.namespace, labels },
+      ctx.opts({ provider }),
+    );
+    const namespace = ns.namespaceName;
+    const nsReady = [ns.namespace, ns.defaultDeny];
+
+    // yaml/v2 ConfigFile reads a remote file and applies each object with the provider's apply
+    // mode: server-side apply, the default of pulumi-kubernetes v4 (the cluster providers here set
+    // `enableServerSideApply`), which the Feast CRD needs (too large for last-applied-configuration).
+    // https://www.pulumi.com/registry/packages/kubernetes/api-docs/yaml/v2/configfile/
+    // The operator only detects the Prometheus CRDs at start-up: with monitoring on, it comes after them.
+    const operator = new k8s.yaml.v2.ConfigFile(
+      `${name}-operator`,
+      { file: FEAST_OPERATOR_MANIFEST_URL },
+      ctx.opts({ provider, dependsOn: cluster.monitoring?.dependsOn ?? [] }),
+    );
+
+    const adapter = createAdapter(
+      cluster.target,
+      { parent: this, name, k8sProvider: provider, namespace, tags, protect, dependsOn: nsReady },
+      { aws: cluster.aws, gcp: cluster.gcp },
+    );
+    const key = adapter.encryptionKey("data");
+    const bucket = adapter.objectStore("offline", { key, ...a.offlineStore });
+    const podLabels = { [FEAST_NAME_LABEL]: crName };
+    const online: KeyValueStore = adapter.keyValueStore("online", {
+      size: a.onlineStore.size,
+      highAvailability: a.onlineStore.highAvailability,
+      backupRetentionDays: a.onlineStore.backupRetentionDays,
+      deletionProtection: a.onlineStore.deletionProtection,
+      key,
+      clientPodLabels: podLabels,
+    });
+    // Letters and digits only, at least one letter: the password goes into a URL and into Feast's
+    // `,`-split, JSON-decoded connection parameters.
+    const registryPassword = new random.RandomPassword(
+      `${name}-registry-password`,
+      { length: 32, special: false, minLower: 4, minUpper: 4 },
+      ctx.opts({ additionalSecretOutputs: ["result"] }),
+    );
+    const database = adapter.postgres("registry", {
+      databaseName: "feast_registry",
+      username: "feast",
+      password: pulumi.secret(registryPassword.result),
+      ...a.registry,
+      key,
+    });
+    // The operator runs every Feast pod as `feast-<cr name>`; the adapter creates it bound to the cloud identity.
+    const identity = adapter.workloadIdentity("server", {
+      serviceAccountName: `feast-${crName}`,
+      grants: [{ resource: bucket, access: Access.readWrite }],
+      labels,
+    });
+
+    const onlineYaml = pulumi
+      .all([online.host, online.port, online.password])
+      .apply(([host, port, password]) =>
+        redisOnlineStoreYaml({
+          host,
+          port,
+          password,
+          tls: online.tls,
+          ...(online.caCertificates ? { caCertsPath: `${REDIS_CA_MOUNT_PATH}/${REDIS_CA_FILE}` } : {}),
+        }),
+      );
+    const onlineSecret = new k8s.core.v1.Secret(
+      `${name}-online-store`,
+      {
+        metadata: { name: `${crName}-online-store`, namespace, labels },
+        type: "Opaque",
+        stringData: { [ONLINE_STORE_SECRET_KEY]: pulumi.secret(onlineYaml) },
+      },
+      ctx.opts({ provider, dependsOn: nsReady }),
+    );
+    const registryInput = pulumi
+      .all([database.host, database.port, database.databaseName, database.username, registryPassword.result])
+      .apply(([host, port, databaseName, username, password]) => ({
+        host,
+        port,
+        databaseName,
+        username,
+        password,
+        sslMode: database.sslMode,
+      }));
+    const registryConnection = pulumi.secret(registryInput.apply(sqlRegistryUrl));
+    const registryYaml = pulumi.secret(registryInput.apply(sqlRegistryYaml));
+    const registrySecret = new k8s.core.v1.Secret(
+      `${name}-registry`,
+      {
+        metadata: { name: `${crName}-registry`, namespace, labels },
+        type: "Opaque",
+        stringData: { [REGISTRY_SECRET_KEY]: registryYaml },
+      },
+      ctx.opts({ provider, dependsOn: nsReady }),
+    );
+    const extraDeps: pulumi.Resource[] = [];
+    let oidcSecret: string | undefined;
+    if (a.authz.type === "oidc") {
+      oidcSecret = `${crName}-oidc`;
+      extraDeps.push(
+        new k8s.core.v1.Secret(
+          `${name}-oidc`,
+          {
+            metadata: { name: oidcSecret, namespace, labels },
+            type: "Opaque",
+            // The operator reads the key named by `authz.oidc.secretKeyName` as YAML and passes its
+            // optional `audience` to the servers' OIDC config; the discovery URL comes from the CR's
+            // `issuerUrl` (feast v0.66.0 operator internal/controller/services/repo_config.go).
+            stringData: { [OIDC_SECRET_KEY]: `audience: ${JSON.stringify(a.authz.audience)}\n` },
+          },
+          ctx.opts({ provider, dependsOn: nsReady }),
+        ),
+      );
+    }
+    let caConfigMap: string | undefined;
+    if (online.caCertificates) {
+      caConfigMap = `${crName}-online-store-ca`;
+      extraDeps.push(
+        new k8s.core.v1.ConfigMap(
+          `${name}-online-store-ca`,
+          {
+            metadata: { name: caConfigMap, namespace, labels },
+            data: { [REDIS_CA_FILE]: online.caCertificates },
+          },
+          ctx.opts({ provider, dependsOn: nsReady }),
+        ),
+      );
+    }
+
+    const s3Endpoint = bucket.clientEnv.find((e) => e.name === "MLFLOW_S3_ENDPOINT_URL")?.value;
+    const env = pulumi
+      .all([bucket.uri, pulumi.output(s3Endpoint)])
+      .apply(([uri, endpoint]) =>
+        offlineStoreEnv({ uri, ...(typeof endpoint === "string" ? { s3Endpoint: endpoint } : {}) }),
+      );
+    const identityEnv = pulumi.output(identity.env);
+    const manifest = pulumi.all([namespace, env, identityEnv]).apply(([nsName, offlineEnv, credEnv]) =>
+      featureStoreManifest(a, {
+        name: crName,
+        namespace: nsName,
+        labels,
+        onlineStoreSecret: `${crName}-online-store`,
+        registrySecret: `${crName}-registry`,
+        ...(oidcSecret ? { oidcSecret } : {}),
+        ...(caConfigMap ? { onlineStoreCaConfigMap: caConfigMap } : {}),
+        env: [...offlineEnv, ...(credEnv as FeatureStoreEnv)],
+      }),
+    );
+    const cr = new k8s.apiextensions.CustomResource(
+      `${name}-feature-store`,
+      {
+        apiVersion: FEATURE_STORE_API_VERSION,
+        kind: "FeatureStore",
+        metadata: { name: crName, namespace, labels },
+        spec: manifest.apply((m) => m["spec"]),
+      },
+      ctx.opts({
+        provider,
+        dependsOn: [
+          operator,
+          ...nsReady,
+          onlineSecret,
+          registrySecret,
+          ...extraDeps,
+          identity.serviceAccount,
+          ...identity.ready,
+          database.resource,
+          online.resource,
+          bucket.resource,
+        ],
+      }),
+    );
+
+    // The Feast pods: ingress from client namespaces and their own namespace on the server ports,
+    // egress to the stores, the credential exchange, the API server (the materialisation job
+    // execs into the server pod; Kubernetes authz reviews tokens) and HTTPS (git clone on init).
+    const monitoring = cluster.monitoring;
+    // With the prometheus-operator backend the Feast operator creates the online server's
+    // ServiceMonitor itself (port "metrics", /metrics) when it found the CRD at start-up (v0.66.0
+    // internal/controller/services/service_monitor.go), hence its order after the CRDs; a second
+    // monitor here would scrape every series twice. GMP has no ServiceMonitor: the component
+    // creates the PodMonitoring. Either way the scrapers are admitted to the metrics port.
+    const scrapeTarget: WorkloadScrapeTarget = {
+      backends: [ScrapeBackend.gmp],
+      kind: MonitorKind.podMonitor,
+      name: `${crName}-feast`,
+      namespace: a.namespace,
+      selector: podLabels,
+      endpoints: [{ port: "metrics" }],
+    };
+    const scraper = scraperIngressRule(monitoring, [FEAST_METRICS_PORT]);
+    const ports = FEAST_SERVER_PORTS.map((port) => ({ protocol: "TCP", port }));
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-network-policy`,
+      {
+        metadata: { name: `feast-${crName}`, namespace, labels },
+        spec: {
+          podSelector: { matchLabels: podLabels },
+          policyTypes: ["Ingress", "Egress"],
+          ingress: [
+            {
+              from: [{ podSelector: {} }, { namespaceSelector: { matchLabels: a.clientNamespaceLabels } }],
+              ports,
+            },
+            ...(scraper ? [scraper] : []),
+          ],
+          egress: uniqueRules([
+            dnsEgressRule(),
+            ...online.egress,
+            ...database.egress,
+            ...bucket.egress,
+            ...identity.egress,
+            {
+              ports: [
+                { protocol: "TCP", port: 443 },
+                { protocol: "TCP", port: 6443 },
+              ],
+            },
+          ]),
+        },
+      },
+      ctx.opts({ provider, dependsOn: nsReady }),
+    );
+    // The materialisation CronJob's pods carry no label of the operator's (their template's
+    // metadata is empty, cronjob.go); Kubernetes labels every Job pod with
+    // `batch.kubernetes.io/job-name`. They only `kubectl exec` into the server: DNS and the API
+    // server, nothing else, and no ingress.
+    new k8s.networking.v1.NetworkPolicy(
+      `${name}-materialize-network-policy`,
+      {
+        metadata: { name: `feast-${crName}-materialize`, namespace, labels },
+        spec: {
+          podSelector: { matchExpressions: [{ key: "batch.kubernetes.io/job-name", operator: "Exists" }] },
+          policyTypes: ["Ingress", "Egress"],
+          ingress: [],
+          egress: [dnsEgressRule(), { ports: API_SERVER_PORTS }],
+        },
+      },
+      ctx.opts({ provider, dependsOn: nsReady }),
+    );
+    createScrapeTarget({ ctx, provider, monitoring, dependsOn: [cr] }, "monitor", scrapeTarget);
+
+    const scheme = a.tlsSecretName ? "https" : "http";
+    this.namespace = namespace;
+    this.featureServerUrl = pulumi.interpolate`${scheme}://feast-${crName}-online.${namespace}.svc.cluster.local`;
+    this.registryConnection = registryConnection;
+    this.onlineStore = pulumi
+      .all([online.host, online.port])
+      .apply(([host, port]) => ({ host, port, tls: online.tls }));
+    this.offlineStore = bucket;
+    this.offlineDataUri = bucket.uri.apply((uri) => offlineDataUri({ uri }));
+    this.clientNamespaceLabels = a.clientNamespaceLabels;
+    this.registerOutputs({
+      featureServerUrl: this.featureServerUrl,
+      registryConnection: this.registryConnection,
+      onlineStore: this.onlineStore,
+      offlineDataUri: this.offlineDataUri,
+      clientNamespaceLabels: this.clientNamespaceLabels,
+      namespace: this.namespace,
+    });
+  }
+}
+
+type FeatureStoreEnv = {
+  name: string;
+  value?: string;
+  valueFrom?: { secretKeyRef: { name: string; key: string } };
+}[];

@@ -1,0 +1,116 @@
+/**
+ * The store sections of `feature_store.yaml` the Feast operator reads from Secrets: a
+ * `FeatureStore`'s `services.*.persistence.store` names a Secret and a key whose value is the YAML
+ * of that store's parameters (the operator adds `type` from the CR; feast-dev/feast v0.66.0
+ * infra/feast-operator/docs/api and config/samples `*-secret.yaml`). Pure functions, tested per
+ * target.
+ */
+
+/** Where the Redis online store's server CA is mounted in the Feast pods (gcp: Memorystore's CA). */
+export const REDIS_CA_MOUNT_PATH = "/etc/feast/online-store-ca";
+/** The file of the CA in that mount. */
+export const REDIS_CA_FILE = "ca.crt";
+
+/** What the Redis (Valkey) online store section is built from. */
+export interface RedisStoreConfigInput {
+  host: string;
+  port: number;
+  password: string;
+  /** Connect with TLS. */
+  tls: boolean;
+  /** Path of a CA bundle to verify the server with; undefined: the system trust store. */
+  caCertsPath?: string;
+}
+
+/**
+ * The online store section for Feast's `redis` type: `connection_string` is
+ * `host:port,key=value,...`; Feast splits it on `,` and passes each value (JSON-decoded where it
+ * decodes) to redis-py, so `ssl=true` turns TLS on and `ssl_ca_certs` names the CA bundle
+ * (feast sdk/python/feast/infra/online_stores/redis.py `_parse_connection_string`).
+ */
+export function redisOnlineStoreYaml(input: RedisStoreConfigInput): string {
+  if (input.password.includes(",") || /^\d+$/.test(input.password) || input.password.length === 0) {
+    throw new Error("the online store password must not be empty, contain ',' or be all digits");
+  }
+  const parts = [`${input.host}:${input.port}`, `password=${input.password}`];
+  if (input.tls) {
+    parts.push("ssl=true");
+    if (input.caCertsPath) parts.push(`ssl_ca_certs=${input.caCertsPath}`, "ssl_cert_reqs=required");
+  }
+  return ["redis_type: redis", `connection_string: ${JSON.stringify(parts.join(","))}`, ""].join("\n");
+}
+
+/** What the SQL registry section is built from. */
+export interface SqlRegistryConfigInput {
+  host: string;
+  port: number;
+  databaseName: string;
+  username: string;
+  password: string;
+  /** libpq sslmode (the database's). */
+  sslMode: "require" | "disable";
+}
+
+/**
+ * The SQL registry's SQLAlchemy URL, `postgresql+psycopg://user:password@host:port/db?sslmode=...`
+ * (psycopg 3: the feature-server image installs `feast[minimal]`, which includes `postgres-c`,
+ * psycopg[c,pool] ≥ 3.2.5; feast v0.66.0 pyproject.toml and
+ * sdk/python/feast/infra/feature_servers/multicloud/requirements.txt).
+ */
+export function sqlRegistryUrl(input: SqlRegistryConfigInput): string {
+  const user = encodeURIComponent(input.username);
+  const password = encodeURIComponent(input.password);
+  return `postgresql+psycopg://${user}:${password}@${input.host}:${input.port}/${encodeURIComponent(input.databaseName)}?sslmode=${input.sslMode}`;
+}
+
+/**
+ * The registry section for Feast's `sql` type (`SqlRegistryConfig`, feast v0.66.0
+ * sdk/python/feast/infra/registry/sql.py): the URL, a 60 s cache (the operator lifts
+ * `cache_ttl_seconds` into the registry config) and connection checks on checkout (a database
+ * failover drops pooled connections).
+ */
+export function sqlRegistryYaml(input: SqlRegistryConfigInput): string {
+  return [
+    `path: ${JSON.stringify(sqlRegistryUrl(input))}`,
+    "cache_ttl_seconds: 60",
+    "sqlalchemy_config_kwargs:",
+    "  echo: false",
+    "  pool_pre_ping: true",
+    "",
+  ].join("\n");
+}
+
+/**
+ * Where the offline store's Parquet files live and how DuckDB reaches them: the bucket URI
+ * (`s3://`, `gs://`) and, for an S3-compatible endpoint other than AWS (MinIO on local), the
+ * endpoint DuckDB and the feature definitions' file sources use.
+ */
+export interface OfflineStoreLocation {
+  /** URI of the bucket root. */
+  uri: string;
+  /** S3 endpoint override (MinIO); undefined for AWS S3 and GCS. */
+  s3Endpoint?: string;
+}
+
+/** The offline store's data root inside the bucket. */
+export function offlineDataUri(location: OfflineStoreLocation): string {
+  return `${location.uri}/offline`;
+}
+
+/**
+ * Environment the Feast servers get for the offline store: `FEAST_OFFLINE_DATA_URI` (where feature
+ * definitions put their Parquet sources and DuckDB its staging) and, on MinIO, `FEAST_S3_ENDPOINT_URL`
+ * (read by Feast's file sources, `s3_endpoint_override`) and `AWS_ENDPOINT_URL_S3` (boto3, DuckDB's
+ * httpfs through the AWS credential chain).
+ */
+export function offlineStoreEnv(location: OfflineStoreLocation): { name: string; value: string }[] {
+  return [
+    { name: "FEAST_OFFLINE_DATA_URI", value: offlineDataUri(location) },
+    ...(location.s3Endpoint
+      ? [
+          { name: "FEAST_S3_ENDPOINT_URL", value: location.s3Endpoint },
+          { name: "AWS_ENDPOINT_URL_S3", value: location.s3Endpoint },
+        ]
+      : []),
+  ];
+}

@@ -1,0 +1,491 @@
+import * as k8s from "@pulumi/kubernetes";
+import { describe, expect, it } from "vitest";
+import {
+  FeatureStore,
+  FEAST_OPERATOR_MANIFEST_URL,
+  type AwsTargetArgs,
+  type FeatureStoreArgs,
+  type GcpTargetArgs,
+  type Target,
+} from "../../components";
+import { runPoliciesDetailed } from "../../policies/offline";
+import { featureStoreManifest, resolveFeatureStoreArgs } from "../../components/feature-store";
+import {
+  descendantsOf,
+  findResource,
+  inputAt,
+  planOf,
+  resourcesOfType,
+  type Plan,
+  type PlanResource,
+} from "../helpers";
+import { fakeClusterHandle } from "../training-cluster/fixtures";
+import { featureStoreSchemaErrors } from "./schema";
+
+const aws: AwsTargetArgs = {
+  vpcId: "vpc-123",
+  vpcCidrBlock: "10.0.0.0/16",
+  privateSubnetIds: ["subnet-a", "subnet-b"],
+  nodeSecurityGroupId: "sg-nodes",
+  clusterName: "ml",
+};
+const gcp: GcpTargetArgs = {
+  project: "acme-ml",
+  region: "europe-west4",
+  network: "projects/acme-ml/global/networks/ml",
+};
+const repository = { git: { url: "https://github.com/acme/features.git", ref: "v1.2.0" } };
+
+type Overrides = Partial<Omit<FeatureStoreArgs, "cluster">> & {
+  target?: Target;
+  monitoring?: boolean;
+  backend?: "prometheusOperator" | "gmp";
+};
+
+function storeArgs(o: Overrides): FeatureStoreArgs {
+  const { target = "local", monitoring, backend = "prometheusOperator", ...rest } = o;
+  const cluster = fakeClusterHandle({
+    target,
+    ...(target === "aws" ? { aws } : {}),
+    ...(target === "gcp" ? { gcp } : {}),
+    ...(monitoring
+      ? {
+          monitoring: {
+            backend,
+            // A stand-in for the cluster's prometheus-operator CRD release.
+            dependsOn: [new k8s.core.v1.ConfigMap("prometheus-crds", { metadata: { name: "crds" } })],
+          },
+        }
+      : {}),
+  });
+  return {
+    project: "fraud_detection",
+    repository,
+    tags: { owner: "ml-platform", "cost-center": "cc-1", "data-classification": "internal" },
+    ...rest,
+    cluster,
+  };
+}
+
+function storePlan(o: Overrides): Promise<Plan> {
+  return planOf(
+    () => {
+      new FeatureStore("fs", storeArgs(o));
+    },
+    { config: { "aws:region": "us-east-1", "gcp:project": "acme-ml", "gcp:region": "europe-west4" } },
+  );
+}
+
+async function failure(o: Overrides): Promise<string> {
+  try {
+    await storePlan(o);
+    return "";
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+const CR = "kubernetes:feast.dev/v1:FeatureStore";
+
+/** The Feast servers' environment per target: the offline data root, MinIO's endpoint, credentials. */
+const SERVER_ENV: Record<"local" | "aws" | "gcp", unknown[]> = {
+  local: [
+    { name: "FEAST_OFFLINE_DATA_URI", value: "s3://fs-offline/offline" },
+    { name: "FEAST_S3_ENDPOINT_URL", value: "http://fs-offline-minio.feast.svc.cluster.local:9000" },
+    { name: "AWS_ENDPOINT_URL_S3", value: "http://fs-offline-minio.feast.svc.cluster.local:9000" },
+    {
+      name: "AWS_ACCESS_KEY_ID",
+      valueFrom: { secretKeyRef: { key: "MINIO_ROOT_USER", name: "fs-offline-minio-credentials" } },
+    },
+    {
+      name: "AWS_SECRET_ACCESS_KEY",
+      valueFrom: { secretKeyRef: { key: "MINIO_ROOT_PASSWORD", name: "fs-offline-minio-credentials" } },
+    },
+  ],
+  aws: [
+    { name: "FEAST_OFFLINE_DATA_URI", value: "s3://fs-offline-bucket/offline" },
+    { name: "AWS_REGION", value: "us-east-1" },
+  ],
+  gcp: [
+    { name: "FEAST_OFFLINE_DATA_URI", value: "gs://fs-offline-bucket/offline" },
+    { name: "GOOGLE_CLOUD_PROJECT", value: "acme-ml" },
+  ],
+};
+
+/** The online store handle per target (plan mocks' endpoints). */
+const ONLINE_STORE: Record<"local" | "aws" | "gcp", unknown> = {
+  local: { host: "fs-online-valkey.feast.svc.cluster.local", port: 6379, tls: false },
+  aws: { host: "master.fs-online-valkey.9b123c.us-east-1.cache.amazonaws.com", port: 6379, tls: true },
+  gcp: { host: "10.100.0.4", port: 6378, tls: true },
+};
+
+/** Every resource under the component, per target (dev, no monitoring), as `type name`. */
+const CHILDREN: Record<"local" | "aws" | "gcp", string[]> = {
+  local: [
+    "kubernetes:apps/v1:Deployment fs-offline-minio",
+    "kubernetes:apps/v1:StatefulSet fs-online-valkey",
+    "kubernetes:apps/v1:StatefulSet fs-registry-postgres",
+    "kubernetes:batch/v1:Job fs-offline-minio-mb",
+    "kubernetes:core/v1:Namespace fs-namespace",
+    "kubernetes:core/v1:PersistentVolumeClaim fs-offline-minio-data",
+    "kubernetes:core/v1:Secret fs-offline-minio-credentials",
+    "kubernetes:core/v1:Secret fs-online-store",
+    "kubernetes:core/v1:Secret fs-online-valkey-auth",
+    "kubernetes:core/v1:Secret fs-registry",
+    "kubernetes:core/v1:Secret fs-registry-postgres-credentials",
+    "kubernetes:core/v1:Service fs-offline-minio",
+    "kubernetes:core/v1:Service fs-online-valkey",
+    "kubernetes:core/v1:Service fs-online-valkey-hl",
+    "kubernetes:core/v1:Service fs-registry-postgres",
+    "kubernetes:core/v1:Service fs-registry-postgres-hl",
+    "kubernetes:core/v1:ServiceAccount fs-offline-minio",
+    "kubernetes:core/v1:ServiceAccount fs-offline-minio-mb",
+    "kubernetes:core/v1:ServiceAccount fs-online-valkey",
+    "kubernetes:core/v1:ServiceAccount fs-registry-postgres",
+    "kubernetes:core/v1:ServiceAccount fs-server-sa",
+    "kubernetes:feast.dev/v1:FeatureStore fs-feature-store",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-materialize-network-policy",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-namespace-default-deny",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-namespace-dns-egress",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-network-policy",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-offline-minio",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-offline-minio-mb",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-online-valkey",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-registry-postgres",
+    "kubernetes:yaml/v2:ConfigFile fs-operator",
+    "mlops:index:RestrictedNamespace fs-namespace",
+    "random:index/randomPassword:RandomPassword fs-offline-minio-root-password",
+    "random:index/randomPassword:RandomPassword fs-offline-minio-root-user",
+    "random:index/randomPassword:RandomPassword fs-online-valkey-password",
+    "random:index/randomPassword:RandomPassword fs-registry-password",
+  ],
+  aws: [
+    "aws:ec2/securityGroup:SecurityGroup fs-online-valkey-sg",
+    "aws:ec2/securityGroup:SecurityGroup fs-registry-postgres-sg",
+    "aws:eks/podIdentityAssociation:PodIdentityAssociation fs-server-pod-identity",
+    "aws:elasticache/replicationGroup:ReplicationGroup fs-online-valkey",
+    "aws:elasticache/subnetGroup:SubnetGroup fs-online-valkey-subnets",
+    "aws:iam/role:Role fs-server-role",
+    "aws:iam/rolePolicy:RolePolicy fs-server-role-policy",
+    "aws:kms/alias:Alias fs-data-key-alias",
+    "aws:kms/key:Key fs-data-key",
+    "aws:rds/instance:Instance fs-registry-postgres",
+    "aws:rds/parameterGroup:ParameterGroup fs-registry-postgres-params",
+    "aws:rds/subnetGroup:SubnetGroup fs-registry-postgres-subnets",
+    "aws:s3/bucket:Bucket fs-offline-bucket",
+    "aws:s3/bucket:Bucket fs-offline-logs",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration fs-offline-logs-lifecycle",
+    "aws:s3/bucketLogging:BucketLogging fs-offline-bucket-logging",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls fs-offline-bucket-ownership",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls fs-offline-logs-ownership",
+    "aws:s3/bucketPolicy:BucketPolicy fs-offline-bucket-policy",
+    "aws:s3/bucketPolicy:BucketPolicy fs-offline-logs-policy",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock fs-offline-bucket-public-access",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock fs-offline-logs-public-access",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration fs-offline-bucket-encryption",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration fs-offline-logs-encryption",
+    "aws:s3/bucketVersioning:BucketVersioning fs-offline-bucket-versioning",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule fs-online-valkey-ingress",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule fs-registry-postgres-ingress",
+    "kubernetes:core/v1:Namespace fs-namespace",
+    "kubernetes:core/v1:Secret fs-online-store",
+    "kubernetes:core/v1:Secret fs-registry",
+    "kubernetes:core/v1:ServiceAccount fs-server-sa",
+    "kubernetes:feast.dev/v1:FeatureStore fs-feature-store",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-materialize-network-policy",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-namespace-default-deny",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-namespace-dns-egress",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-network-policy",
+    "kubernetes:yaml/v2:ConfigFile fs-operator",
+    "mlops:index:RestrictedNamespace fs-namespace",
+    "random:index/randomPassword:RandomPassword fs-online-valkey-auth",
+    "random:index/randomPassword:RandomPassword fs-registry-password",
+  ],
+  gcp: [
+    "gcp:compute/globalAddress:GlobalAddress fs-online-psa-range",
+    "gcp:kms/cryptoKey:CryptoKey fs-data-key",
+    "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember fs-data-gcs-agent-member",
+    "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember fs-data-sql-agent-member",
+    "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember fs-online-redis-agent-member",
+    "gcp:kms/keyRing:KeyRing fs-data-keyring",
+    "gcp:projects/serviceIdentity:ServiceIdentity fs-data-sql-agent",
+    "gcp:projects/serviceIdentity:ServiceIdentity fs-online-redis-agent",
+    "gcp:redis/instance:Instance fs-online-redis",
+    "gcp:serviceaccount/account:Account fs-server-gsa",
+    "gcp:serviceaccount/iAMMember:IAMMember fs-server-wi-member",
+    "gcp:servicenetworking/connection:Connection fs-online-psa-connection",
+    "gcp:sql/database:Database fs-registry-database",
+    "gcp:sql/databaseInstance:DatabaseInstance fs-registry-instance",
+    "gcp:sql/user:User fs-registry-user",
+    "gcp:storage/bucket:Bucket fs-offline-bucket",
+    "gcp:storage/bucketIAMMember:BucketIAMMember fs-server-offline-bucket-member",
+    "kubernetes:core/v1:ConfigMap fs-online-store-ca",
+    "kubernetes:core/v1:Namespace fs-namespace",
+    "kubernetes:core/v1:Secret fs-online-store",
+    "kubernetes:core/v1:Secret fs-registry",
+    "kubernetes:core/v1:ServiceAccount fs-server-serviceaccount",
+    "kubernetes:feast.dev/v1:FeatureStore fs-feature-store",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-materialize-network-policy",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-namespace-default-deny",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-namespace-dns-egress",
+    "kubernetes:networking.k8s.io/v1:NetworkPolicy fs-network-policy",
+    "kubernetes:yaml/v2:ConfigFile fs-operator",
+    "mlops:index:RestrictedNamespace fs-namespace",
+    "random:index/randomPassword:RandomPassword fs-registry-password",
+  ],
+};
+
+describe("FeatureStore on each target", () => {
+  const cases = [
+    { target: "local", kv: "kubernetes:apps/v1:StatefulSet", db: "kubernetes:apps/v1:StatefulSet" },
+    {
+      target: "aws",
+      kv: "aws:elasticache/replicationGroup:ReplicationGroup",
+      db: "aws:rds/instance:Instance",
+    },
+    { target: "gcp", kv: "gcp:redis/instance:Instance", db: "gcp:sql/databaseInstance:DatabaseInstance" },
+  ] as const;
+
+  for (const c of cases) {
+    it(`${c.target}: operator, stores, Secrets and a v1 FeatureStore that passes the upstream schema`, async () => {
+      const plan = await storePlan({ target: c.target });
+      const component = findResource(plan, "mlops:index:FeatureStore", "fs");
+      expect(
+        descendantsOf(plan, component.urn)
+          .map((r) => `${r.type} ${r.name}`)
+          .sort(),
+      ).toEqual(CHILDREN[c.target]);
+      const operator = findResource(plan, "kubernetes:yaml/v2:ConfigFile", "fs-operator");
+      expect(operator.inputs["file"]).toBe(FEAST_OPERATOR_MANIFEST_URL);
+      expect(resourcesOfType(plan, c.kv).length).toBeGreaterThan(0);
+      expect(resourcesOfType(plan, c.db).length).toBeGreaterThan(0);
+
+      const cr = findResource(plan, CR, "fs-feature-store");
+      expect(cr.inputs["apiVersion"]).toBe("feast.dev/v1");
+      expect(featureStoreSchemaErrors(cr.inputs)).toEqual([]);
+      expect(inputAt(cr, "spec.feastProject")).toBe("fraud_detection");
+      expect(inputAt(cr, "metadata.name")).toBe("fraud-detection");
+      expect(inputAt(cr, "spec.authz")).toEqual({ kubernetes: { roles: ["feast-reader", "feast-writer"] } });
+      expect(inputAt(cr, "spec.services.onlineStore.persistence")).toEqual({
+        store: { type: "redis", secretRef: { name: "fraud-detection-online-store" }, secretKeyName: "redis" },
+      });
+      expect(inputAt(cr, "spec.services.registry.local.persistence")).toEqual({
+        store: { type: "sql", secretRef: { name: "fraud-detection-registry" }, secretKeyName: "sql" },
+      });
+      expect(inputAt(cr, "spec.services.offlineStore.persistence")).toEqual({ file: { type: "duckdb" } });
+      expect(inputAt(cr, "spec.cronJob.concurrencyPolicy")).toBe("Forbid");
+      expect(inputAt(cr, "spec.cronJob.schedule")).toBe("0 * * * *");
+      expect(inputAt(cr, "spec.cronJob.jobSpec.activeDeadlineSeconds")).toBe(3000);
+      expect(inputAt(cr, "spec.feastProjectDir")).toEqual({
+        git: { url: "https://github.com/acme/features.git", ref: "v1.2.0" },
+      });
+
+      // The ServiceAccount the operator runs the pods as, created by the workload identity.
+      const sa = resourcesOfType(plan, "kubernetes:core/v1:ServiceAccount").find(
+        (r) => inputAt(r, "metadata.name") === "feast-fraud-detection",
+      );
+      expect(sa).toBeDefined();
+      // The store configurations hold credentials: Pulumi secrets, never in clear in the plan.
+      expect(
+        inputAt(findResource(plan, "kubernetes:core/v1:Secret", "fs-online-store"), "stringData"),
+      ).toEqual({
+        redis: "[secret]",
+      });
+      expect(inputAt(findResource(plan, "kubernetes:core/v1:Secret", "fs-registry"), "stringData")).toEqual({
+        sql: "[secret]",
+      });
+      expect(component.outputs?.["registryConnection"]).toBe("[secret]");
+      expect(inputAt(cr, "spec.services.onlineStore.server.env")).toEqual(SERVER_ENV[c.target]);
+      expect(inputAt(cr, "spec.services.registry.local.server.env")).toEqual(SERVER_ENV[c.target]);
+      expect(component.outputs?.["onlineStore"]).toEqual(ONLINE_STORE[c.target]);
+      expect(component.outputs?.["featureServerUrl"]).toBe(
+        "http://feast-fraud-detection-online.feast.svc.cluster.local",
+      );
+      expect(component.outputs?.["clientNamespaceLabels"]).toEqual({
+        "mlops.pulumi.com/feature-store-client": "true",
+      });
+      const np = findResource(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "fs-network-policy");
+      expect(inputAt(np, "spec.podSelector")).toEqual({
+        matchLabels: { "feast.dev/name": "fraud-detection" },
+      });
+      expect(inputAt(np, "spec.ingress[0].from[1]")).toEqual({
+        namespaceSelector: { matchLabels: { "mlops.pulumi.com/feature-store-client": "true" } },
+      });
+      expect(operator.dependencies).toEqual([]);
+      const materialize = findResource(
+        plan,
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+        "fs-materialize-network-policy",
+      );
+      expect(inputAt(materialize, "spec")).toEqual({
+        podSelector: { matchExpressions: [{ key: "batch.kubernetes.io/job-name", operator: "Exists" }] },
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [],
+        egress: [
+          inputAt(np, "spec.egress[0]"),
+          {
+            ports: [
+              { protocol: "TCP", port: 443 },
+              { protocol: "TCP", port: 6443 },
+            ],
+          },
+        ],
+      });
+      // No monitor with monitoring off.
+      expect(resourcesOfType(plan, "kubernetes:monitoring.coreos.com/v1:PodMonitor")).toEqual([]);
+    });
+  }
+
+  it("gcp: the Memorystore CA is mounted from a ConfigMap", async () => {
+    const plan = await storePlan({ target: "gcp" });
+    const cr = findResource(plan, CR, "fs-feature-store");
+    expect(findResource(plan, "kubernetes:core/v1:ConfigMap", "fs-online-store-ca")).toBeDefined();
+    expect(inputAt(cr, "spec.services.volumes[0].configMap.name")).toBe("fraud-detection-online-store-ca");
+    expect(inputAt(cr, "spec.services.onlineStore.server.volumeMounts")).toEqual([
+      { name: "online-store-ca", mountPath: "/etc/feast/online-store-ca", readOnly: true },
+    ]);
+  });
+
+  it("prometheus-operator: the operator after the CRDs (it creates the ServiceMonitor), scrapers admitted", async () => {
+    const plan = await storePlan({ monitoring: true });
+    const crds = findResource(plan, "kubernetes:core/v1:ConfigMap", "prometheus-crds");
+    const operator = findResource(plan, "kubernetes:yaml/v2:ConfigFile", "fs-operator");
+    expect(operator.dependencies).toContain(crds.urn);
+    const cr = findResource(plan, CR, "fs-feature-store");
+    expect(cr.dependencies).toContain(operator.urn);
+    expect(inputAt(cr, "spec.services.onlineStore.server.metrics")).toBe(true);
+    // No second monitor: the operator's ServiceMonitor scrapes the online server.
+    expect(resourcesOfType(plan, "kubernetes:monitoring.coreos.com/v1:PodMonitor")).toEqual([]);
+    const np = findResource(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "fs-network-policy");
+    expect(inputAt(np, "spec.ingress[1]")).toEqual({
+      from: [{ namespaceSelector: { matchLabels: { "mlops.pulumi.com/metrics-scraper": "true" } } }],
+      ports: [{ protocol: "TCP", port: 8000 }],
+    });
+  });
+
+  it("gmp: a PodMonitoring on the metrics port after the FeatureStore, GMP's collectors admitted", async () => {
+    const plan = await storePlan({ target: "gcp", monitoring: true, backend: "gmp" });
+    const cr = findResource(plan, CR, "fs-feature-store");
+    const monitor = findResource(plan, "kubernetes:monitoring.googleapis.com/v1:PodMonitoring", "fs-monitor");
+    expect(inputAt(monitor, "spec.selector.matchLabels")).toEqual({ "feast.dev/name": "fraud-detection" });
+    expect(inputAt(monitor, "spec.endpoints[0].port")).toBe("metrics");
+    expect(monitor.dependencies).toContain(cr.urn);
+    const np = findResource(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "fs-network-policy");
+    expect(inputAt(np, "spec.ingress[1].from")).toEqual([
+      { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "gmp-system" } } },
+    ]);
+  });
+
+  it("prod: PDB, zone spread, autoscaling and an oidc authz pass the schema", async () => {
+    const plan = await storePlan({
+      target: "aws",
+      environment: "prod",
+      featureServer: { autoscaling: { minReplicas: 2, maxReplicas: 6 } },
+      authz: { type: "oidc", issuerUrl: "https://login.acme.com/realms/ml", audience: "feast" },
+      repository: { image: { image: "ghcr.io/acme/features:1.2.0", feastProjectDir: "/app/feature_repo" } },
+    });
+    const cr = findResource(plan, CR, "fs-feature-store");
+    expect(featureStoreSchemaErrors(cr.inputs)).toEqual([]);
+    expect(inputAt(cr, "spec.replicas")).toBeUndefined();
+    expect(inputAt(cr, "spec.services.scaling.autoscaling.maxReplicas")).toBe(6);
+    expect(inputAt(cr, "spec.services.podDisruptionBudgets")).toEqual({ minAvailable: 1 });
+    expect(inputAt(cr, "spec.services.topologySpreadConstraints[0].topologyKey")).toBe(
+      "topology.kubernetes.io/zone",
+    );
+    expect(inputAt(cr, "spec.authz")).toEqual({
+      oidc: {
+        issuerUrl: "https://login.acme.com/realms/ml",
+        secretRef: { name: "fraud-detection-oidc" },
+        secretKeyName: "oidc",
+      },
+    });
+    expect(inputAt(cr, "spec.feastProjectDir")).toEqual({
+      packaged: { featureRepoPath: "/app/feature_repo" },
+    });
+  });
+});
+
+describe("the FeatureStore CR against the upstream v1 schema", () => {
+  it("an unknown field fails", () => {
+    const resolved = resolveFeatureStoreArgs(storeArgs({})).resolved!;
+    const manifest = featureStoreManifest(resolved, {
+      name: "p",
+      namespace: "feast",
+      labels: {},
+      onlineStoreSecret: "o",
+      registrySecret: "r",
+      env: [],
+    });
+    expect(featureStoreSchemaErrors(manifest)).toEqual([]);
+    const spec = manifest["spec"] as Record<string, unknown>;
+    const bad = { ...manifest, spec: { ...spec, services: { ...(spec["services"] as object), tlss: {} } } };
+    expect(featureStoreSchemaErrors(bad)).toEqual([
+      "/spec/services must NOT have additional properties (tlss)",
+    ]);
+  });
+});
+
+describe("FeatureStore args", () => {
+  it("names each bad argument with its path", async () => {
+    const message = await failure({
+      project: "bad project",
+      repository: {},
+      namespace: "Feast",
+    });
+    expect(message).toContain(
+      "args.project: must be letters, digits, '_' or '-', starting with a letter or digit",
+    );
+    expect(message).toContain("args.namespace: must be a DNS-1123 label (lowercase letters, digits, '-')");
+    expect(message).toContain('args.repository: set exactly one of "git" or "image"');
+  });
+
+  it("cross-field rules", async () => {
+    expect(await failure({ repository: {} })).toContain(
+      'args.repository: set exactly one of "git" or "image"',
+    );
+    expect(await failure({ target: "local", onlineStore: { type: "dynamodb" } })).toContain(
+      'args.onlineStore.type: "dynamodb" needs target "aws" (the cluster\'s target is "local")',
+    );
+    expect(await failure({ target: "aws", onlineStore: { type: "dynamodb" } })).toContain(
+      'args.onlineStore.type: "dynamodb" is not yet supported; use "keyValue"',
+    );
+    expect(await failure({ target: "gcp", offlineStore: { type: "bigquery" } })).toContain(
+      'args.offlineStore.type: "bigquery" is not yet supported; use "parquet"',
+    );
+    expect(await failure({ authz: { type: "oidc" } })).toContain(
+      'args.authz.issuerUrl: required with type "oidc"',
+    );
+    expect(await failure({ featureServer: { autoscaling: { minReplicas: 3, maxReplicas: 2 } } })).toContain(
+      "args.featureServer.autoscaling.maxReplicas: must be at least minReplicas (3)",
+    );
+    expect(await failure({ environment: "prod", featureServer: { replicas: 1 } })).toContain(
+      "args.featureServer.replicas: must be at least 2 in prod",
+    );
+  });
+
+  it("defaults", () => {
+    const r = resolveFeatureStoreArgs(storeArgs({})).resolved!;
+    expect(r.namespace).toBe("feast");
+    expect(r.clientNamespaceLabels).toEqual({ "mlops.pulumi.com/feature-store-client": "true" });
+    expect(r.onlineStore.type).toBe("keyValue");
+    expect(r.offlineStore.type).toBe("parquet");
+    expect(r.authz).toEqual({ type: "kubernetes", roles: ["feast-reader", "feast-writer"] });
+    expect(r.tlsSecretName).toBeUndefined();
+  });
+});
+
+/** Mandatory policy violations of the plan (prod levels), as `rule resource`. */
+function mandatoryViolations(resources: PlanResource[]): string[] {
+  return runPoliciesDetailed({ stack: "test", project: "mlops", resources }, { environment: "prod" })
+    .violations.filter((v) => v.enforcementLevel === "mandatory")
+    .map((v) => `${v.policyName} ${v.urn.split("::").pop() ?? ""}`);
+}
+
+describe("FeatureStore under the policy pack", () => {
+  for (const target of ["local", "aws", "gcp"] as const) {
+    it(`${target} (prod): no mandatory violation`, async () => {
+      const plan = await storePlan({ target, environment: "prod" });
+      expect(mandatoryViolations(plan.resources)).toEqual([]);
+    });
+  }
+});
