@@ -24,6 +24,11 @@ import {
   type ResolvedModelRegistryArgs,
 } from "../components/model-registry";
 import {
+  featureStoreArgsObject,
+  resolveFeatureStoreArgs,
+  type ResolvedFeatureStoreArgs,
+} from "../components/feature-store";
+import {
   MonitoringMode,
   monitoringArgsObject,
   resolveMonitoringArgs,
@@ -83,6 +88,11 @@ const modelRegistrySchema = modelRegistryArgsObject
  */
 const monitoringSchema = monitoringArgsObject.omit({ cluster: true, environment: true, tags: true }).strict();
 
+/** `mlops:featureStore`: the FeatureStore args that make sense in config (no cluster handle, environment or tags). */
+const featureStoreSchema = featureStoreArgsObject
+  .omit({ cluster: true, environment: true, tags: true })
+  .strict();
+
 const stackConfigObject = z
   .object({
     target: z.enum(TARGETS),
@@ -94,6 +104,7 @@ const stackConfigObject = z
     local: targetSchemas.local.optional(),
     modelRegistry: modelRegistrySchema.optional(),
     monitoring: monitoringSchema.optional(),
+    featureStore: featureStoreSchema.optional(),
   })
   .strict();
 
@@ -114,6 +125,8 @@ export interface ResolvedStackConfig {
   modelRegistry: ResolvedModelRegistryArgs;
   /** `mlops:monitoring` as `Monitoring` resolves it; undefined when the key is absent (no monitoring). */
   monitoring: ResolvedMonitoringArgs | undefined;
+  /** `mlops:featureStore` as `FeatureStore` resolves it; undefined when the key is absent. */
+  featureStore: ResolvedFeatureStoreArgs | undefined;
 }
 
 /** The validated `mlops:` keys, and what the components resolved from them. */
@@ -137,6 +150,8 @@ export const STACK_CONFIG_DOCS: Record<keyof z.input<typeof stackConfigObject>, 
   local: "the local target's block (`LocalTargetArgs`: `storageClassName`, `objectStoreStorageGb`)",
   modelRegistry:
     "any `ModelRegistryArgs` field except cluster (the stack's cluster), environment, local and tags: `namespace`, `replicas`, `database`, `bucket`, `ingress`, `auth`, ...",
+  featureStore:
+    "any `FeatureStoreArgs` field except cluster, environment and tags: `project` and `repository` (required), `onlineStore`, `offlineStore`, `registry`, `materialization`, `featureServer`, `authz`, `tls`, `clientNamespaceLabels`, `protect`, ... Present: the stack runs the `FeatureStore` component (Feast), with TLS from the cluster's cert-manager CA",
   monitoring:
     "any `MonitoringArgs` field except cluster, environment and tags: `mode` (`selfHosted`, or `managed`: AMP on aws, GMP on gcp), `prometheus`, `alertmanager` (receivers, routes), `grafana`, `pushgateway`, `alerts`, `values`, ... Present (even `{}`): the cluster's monitoring is turned on (`mlops:cluster.monitoring` is derived from it) and the stack runs the `Monitoring` component",
 };
@@ -353,6 +368,32 @@ function resolveMonitoringRow(ctx: RowContext): Problem[] {
   return problems;
 }
 
+/**
+ * `mlops:featureStore`: the FeatureStore's own resolver, against the stack's cluster (its target
+ * and environment); problems under `featureStore`.
+ */
+function resolveFeatureStoreRow(ctx: RowContext): Problem[] {
+  const { raw, target, environment } = ctx;
+  const value = raw.featureStore;
+  if (value === undefined) return [];
+  if (objectOrUndefined(value) === undefined) {
+    return nested(["featureStore"], parseWith(featureStoreSchema, value).problems);
+  }
+  const problems = unknownKeys("featureStore", value, featureStoreSchema);
+  const args = Object.fromEntries(
+    Object.entries(objectOrUndefined(value) ?? {}).filter(([k]) => k in featureStoreSchema.shape),
+  );
+  const resolved = resolveFeatureStoreArgs({ ...args, environment }, environment, { target, environment });
+  if (resolved.resolved) ctx.resolved.featureStore = resolved.resolved;
+  for (const p of resolved.problems) {
+    problems.push({
+      path: p.path[0] === "environment" ? p.path : ["featureStore", ...p.path],
+      message: p.message,
+    });
+  }
+  return problems;
+}
+
 /** The rows of the stack config, one per `mlops:<key>`. */
 const STACK_CONFIG_ROWS: ConfigRow[] = [
   { key: "target", schema: stackConfigObject.shape.target },
@@ -364,6 +405,7 @@ const STACK_CONFIG_ROWS: ConfigRow[] = [
   { key: "local", schema: stackConfigObject.shape.local, resolvedBy: "modelRegistry" },
   { key: "modelRegistry", schema: stackConfigObject.shape.modelRegistry, resolve: resolveModelRegistryRow },
   { key: "monitoring", schema: stackConfigObject.shape.monitoring, resolve: resolveMonitoringRow },
+  { key: "featureStore", schema: stackConfigObject.shape.featureStore, resolve: resolveFeatureStoreRow },
 ];
 
 /**
@@ -435,14 +477,14 @@ export function parseStackConfig(
   if (typeof raw["target"] === "string" && (TARGETS as string[]).includes(raw["target"])) {
     problems.push(...providerProblems(raw["target"] as Target, providerConfig));
   }
-  const { clusterArgs, cluster, modelRegistry, monitoring } = config.resolved;
+  const { clusterArgs, cluster, modelRegistry, monitoring, featureStore } = config.resolved;
   if (problems.length > 0 || !clusterArgs || !cluster || !modelRegistry) {
     throw new StackConfigError(problems, source);
   }
   // Every row passed its schema or its component's resolver: the values are the typed config.
   return {
     ...(raw as z.output<typeof stackConfigObject>),
-    resolved: { clusterArgs, cluster, modelRegistry, monitoring },
+    resolved: { clusterArgs, cluster, modelRegistry, monitoring, featureStore },
   };
 }
 

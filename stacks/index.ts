@@ -5,7 +5,7 @@
  * `npm run plan -- --stack <stack>`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { GpuTrainingCluster, ModelRegistry, Monitoring } from "../components";
+import { FeatureStore, GpuTrainingCluster, ModelRegistry, Monitoring } from "../components";
 import { parseStackConfig, PROJECT } from "./config";
 
 export default function main(): Record<string, pulumi.Output<unknown>> {
@@ -79,6 +79,18 @@ export default function main(): Record<string, pulumi.Output<unknown>> {
     }
     if (cfg.resolved.monitoring.pushgateway) outputs["pushgatewayUrl"] = monitoring.pushgatewayUrl;
     if (cfg.resolved.monitoring.mode === "managed") outputs["metricsEndpoint"] = monitoring.managedEndpoint;
+  }
+
+  // The feature store (Feast), when `mlops:featureStore` is set.
+  if (cfg.featureStore && cfg.resolved.featureStore) {
+    const featureStore = new FeatureStore("feature-store", {
+      ...cfg.featureStore,
+      cluster: cluster.handle,
+      environment: cfg.environment,
+      tags,
+    });
+    outputs["featureServerUrl"] = featureStore.featureServerUrl;
+    outputs["featureStoreRegistryConnection"] = featureStore.registryConnection;
   }
   return outputs;
 }

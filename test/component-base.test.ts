@@ -209,6 +209,7 @@ describe("every shipped stack: each child of an mlops:index:* component carries 
           "mlops:index:CertManager gpu-cluster-cert-manager <- kubernetes:helm.sh/v3:Release gpu-cluster-cert-manager",
           "mlops:index:Kueue gpu-cluster-kueue <- kubernetes:helm.sh/v3:Release gpu-cluster-kueue",
           "mlops:index:Monitoring monitoring <- kubernetes:helm.sh/v3:Release monitoring",
+          "mlops:index:RestrictedNamespace feature-store-namespace <- kubernetes:core/v1:Namespace feature-store-namespace",
           "mlops:index:RestrictedNamespace model-registry-namespace <- kubernetes:core/v1:Namespace model-registry-namespace",
           "mlops:index:RestrictedNamespace monitoring-namespace <- kubernetes:core/v1:Namespace monitoring-namespace",
           "mlops:index:SecureWorkload model-registry-server <- kubernetes:apps/v1:Deployment model-registry-server",

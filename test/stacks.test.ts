@@ -137,7 +137,7 @@ describe("every shipped stack plans offline", () => {
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
     });
-    const rds = one(plan, "aws:rds/instance:Instance");
+    const rds = one(plan, "aws:rds/instance:Instance", "model-registry-db-postgres");
     expect(rds.inputs).toMatchObject({
       storageEncrypted: true,
       publiclyAccessible: false,
@@ -443,14 +443,18 @@ describe("stacks of one program in one account/project share no physical name", 
     expect(names("aws-prod").sort()).toEqual([
       "aws:cloudwatch/logGroup:LogGroup name=/aws/eks/gpu-cluster-aws-prod/cluster",
       "aws:eks/cluster:Cluster name=gpu-cluster-aws-prod",
+      "aws:elasticache/replicationGroup:ReplicationGroup finalSnapshotIdentifier=feature-store-aws-prod-online-valkey-final",
+      "aws:kms/alias:Alias name=alias/feature-store-aws-prod-data",
       "aws:kms/alias:Alias name=alias/gpu-cluster-aws-prod-eks-secrets",
       "aws:kms/alias:Alias name=alias/model-registry-aws-prod-data",
       "aws:kms/alias:Alias name=alias/monitoring-aws-prod-metrics",
+      "aws:rds/instance:Instance finalSnapshotIdentifier=feature-store-aws-prod-registry-postgres-final",
       "aws:rds/instance:Instance finalSnapshotIdentifier=model-registry-aws-prod-db-postgres-final",
       "aws:sqs/queue:Queue name=gpu-cluster-aws-prod-karpenter",
     ]);
     expect(names("gcp-prod").sort()).toEqual([
       "gcp:container/cluster:Cluster name=gpu-cluster-gcp-prod",
+      "gcp:serviceaccount/account:Account accountId=feature-store-gcp-prod-server",
       "gcp:serviceaccount/account:Account accountId=gpu-cluster-gcp-prod-gke-nodes",
       "gcp:serviceaccount/account:Account accountId=model-registry-gcp-prod-server",
       // "monitoring-gcp-prod-metrics-query" is over 30 characters: cut, with a hash of the whole.

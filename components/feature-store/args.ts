@@ -207,7 +207,11 @@ export interface FeatureStoreArgs {
   spreadAcrossZones?: boolean;
   /** @default Kubernetes RBAC */
   authz?: FeatureStoreAuthzArgs;
-  /** TLS on every Feast server. @default off (until the cluster provides certificates) */
+  /**
+   * TLS on every Feast server from this Secret.
+   * @default a certificate from the cluster's issuer (`ClusterHandle.certificates`, cert-manager's
+   * in-cluster CA) naming every server Service; TLS is off only on a cluster without one
+   */
   tls?: FeatureStoreTlsArgs;
   /**
    * Labels of the namespaces whose pods may call the Feast servers.

@@ -35,6 +35,7 @@ import { resolvedOrThrow } from "../shared/contract";
 import { dnsEgressRule, governanceLabels, standardLabels, uniqueRules } from "../shared/k8s";
 import { MonitorKind, ScrapeBackend } from "../shared/monitors";
 import { RestrictedNamespace } from "../shared/restricted-namespace";
+import { createServingCertificate } from "../shared/certificates";
 import { createScrapeTarget, scraperIngressRule, type WorkloadScrapeTarget } from "../shared/scrape-target";
 import { resolveFeatureStoreArgs, type FeatureStoreArgs, type ResolvedFeatureStoreArgs } from "./args";
 import {
@@ -57,6 +58,9 @@ import {
 export * from "./args";
 export { featureStoreManifest, FEATURE_STORE_API_VERSION } from "./manifest";
 export { redisOnlineStoreYaml, sqlRegistryYaml, sqlRegistryUrl, offlineStoreEnv } from "./store-config";
+
+/** The Feast servers the operator runs a Service for (`feast-<project>-<role>`). */
+const FEAST_SERVER_ROLES = ["online", "offline", "registry"] as const;
 
 /** The Pulumi type token of the component. */
 export const FEATURE_STORE_TYPE = "mlops:index:FeatureStore";
@@ -109,25 +113,50 @@ export class FeatureStore extends MlopsComponent {
 
   constructor(name: string, args: FeatureStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super(FEATURE_STORE_TYPE, name, opts);
-    const a: ResolvedFeatureStoreArgs = resolvedOrThrow(
+    const resolved: ResolvedFeatureStoreArgs = resolvedOrThrow(
       resolveFeatureStoreArgs(args),
       this,
       FEATURE_STORE_TYPE,
     );
     const cluster = args.cluster;
-    const ctx = this.context(a);
+    const ctx = this.context(resolved);
     const { tags, protect } = ctx;
     const provider = cluster.provider;
     const labels = { ...governanceLabels(tags), ...standardLabels("feast", name, "feature-store") };
-    const crName = a.project.toLowerCase().replace(/_/g, "-");
+    const crName = resolved.project.toLowerCase().replace(/_/g, "-");
 
     const ns = new RestrictedNamespace(
       `${name}-namespace`,
-      { namespace: a.namespace, labels },
+      { namespace: resolved.namespace, labels },
       ctx.opts({ provider }),
     );
     const namespace = ns.namespaceName;
     const nsReady = [ns.namespace, ns.defaultDeny];
+
+    // TLS on every Feast server: the given Secret, else a certificate from the cluster's issuer
+    // (cert-manager's in-cluster CA) naming every server Service; off only without either.
+    const certificate =
+      resolved.tlsSecretName === undefined && cluster.certificates !== undefined
+        ? createServingCertificate(
+            { ctx, provider, certificates: cluster.certificates, dependsOn: nsReady },
+            "tls",
+            {
+              namespace: resolved.namespace,
+              secretName: `feast-${crName}-tls`,
+              dnsNames: FEAST_SERVER_ROLES.flatMap((role) => {
+                const service = `feast-${crName}-${role}`;
+                return [
+                  `${service}.${resolved.namespace}.svc`,
+                  `${service}.${resolved.namespace}.svc.cluster.local`,
+                ];
+              }),
+              labels,
+            },
+          )
+        : undefined;
+    const a: ResolvedFeatureStoreArgs = certificate
+      ? { ...resolved, tlsSecretName: certificate.secretName }
+      : resolved;
 
     // yaml/v2 ConfigFile reads a remote file and applies each object with the provider's apply
     // mode: server-side apply, the default of pulumi-kubernetes v4 (the cluster providers here set
@@ -292,6 +321,7 @@ export class FeatureStore extends MlopsComponent {
           database.resource,
           online.resource,
           bucket.resource,
+          ...(certificate ? [certificate.certificate] : []),
         ],
       }),
     );

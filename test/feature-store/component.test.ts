@@ -40,11 +40,13 @@ type Overrides = Partial<Omit<FeatureStoreArgs, "cluster">> & {
   target?: Target;
   monitoring?: boolean;
   backend?: "prometheusOperator" | "gmp";
+  /** The cluster has cert-manager's in-cluster CA (`ClusterHandle.certificates`). */
+  certificates?: boolean;
 };
 
 function storeArgs(o: Overrides): FeatureStoreArgs {
-  const { target = "local", monitoring, backend = "prometheusOperator", ...rest } = o;
-  const cluster = fakeClusterHandle({
+  const { target = "local", monitoring, backend = "prometheusOperator", certificates, ...rest } = o;
+  const handle = fakeClusterHandle({
     target,
     ...(target === "aws" ? { aws } : {}),
     ...(target === "gcp" ? { gcp } : {}),
@@ -58,6 +60,16 @@ function storeArgs(o: Overrides): FeatureStoreArgs {
         }
       : {}),
   });
+  const cluster = certificates
+    ? {
+        ...handle,
+        certificates: {
+          issuerName: "mlops-internal-ca",
+          issuerKind: "ClusterIssuer" as const,
+          dependsOn: [],
+        },
+      }
+    : handle;
   return {
     project: "fraud_detection",
     repository,
@@ -483,9 +495,57 @@ function mandatoryViolations(resources: PlanResource[]): string[] {
 
 describe("FeatureStore under the policy pack", () => {
   for (const target of ["local", "aws", "gcp"] as const) {
-    it(`${target} (prod): no mandatory violation`, async () => {
-      const plan = await storePlan({ target, environment: "prod" });
+    it(`${target} (prod): no mandatory violation on a cluster with certificates (TLS on every server)`, async () => {
+      const plan = await storePlan({ target, environment: "prod", certificates: true });
       expect(mandatoryViolations(plan.resources)).toEqual([]);
     });
   }
+
+  it("without certificates (and no tls Secret) the servers run without TLS, which prod refuses", async () => {
+    const plan = await storePlan({ target: "local", environment: "prod" });
+    expect(mandatoryViolations(plan.resources)).toEqual([
+      "k8s-feast-tls fs-feature-store",
+      "k8s-feast-tls fs-feature-store",
+      "k8s-feast-tls fs-feature-store",
+    ]);
+  });
+});
+
+describe("FeatureStore TLS from the cluster's issuer", () => {
+  it("requests a certificate naming every server Service and points each server at its Secret", async () => {
+    const plan = await storePlan({ target: "local", certificates: true });
+    const cert = findResource(plan, "kubernetes:cert-manager.io/v1:Certificate", "fs-tls");
+    expect(inputAt(cert, "metadata.name")).toBe("feast-fraud-detection-tls");
+    expect(inputAt(cert, "metadata.namespace")).toBe("feast");
+    expect(inputAt(cert, "spec.secretName")).toBe("feast-fraud-detection-tls");
+    expect(inputAt(cert, "spec.issuerRef")).toEqual({
+      name: "mlops-internal-ca",
+      kind: "ClusterIssuer",
+      group: "cert-manager.io",
+    });
+    expect(inputAt(cert, "spec.dnsNames")).toEqual(
+      ["online", "offline", "registry"].flatMap((role) => [
+        `feast-fraud-detection-${role}.feast.svc`,
+        `feast-fraud-detection-${role}.feast.svc.cluster.local`,
+      ]),
+    );
+    const cr = findResource(plan, CR);
+    expect(inputAt(cr, "spec.services.onlineStore.server.tls")).toEqual({
+      secretRef: { name: "feast-fraud-detection-tls" },
+      secretKeyNames: { tlsCrt: "tls.crt", tlsKey: "tls.key" },
+    });
+    expect(cr.dependencies).toContain(cert.urn);
+  });
+
+  it("an explicit tls Secret wins: no certificate is requested", async () => {
+    const plan = await storePlan({
+      target: "local",
+      certificates: true,
+      tls: { secretName: "my-feast-tls" },
+    });
+    expect(plan.resources.filter((r) => r.type === "kubernetes:cert-manager.io/v1:Certificate")).toEqual([]);
+    expect(inputAt(findResource(plan, CR), "spec.services.onlineStore.server.tls.secretRef")).toEqual({
+      name: "my-feast-tls",
+    });
+  });
 });
