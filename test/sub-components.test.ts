@@ -95,6 +95,19 @@ async function failure(plan: () => Promise<Plan>): Promise<Error | undefined> {
 }
 
 describe("RestrictedNamespace", () => {
+  it("a documented baseline exception enforces baseline, still audits and warns at restricted, and says why", async () => {
+    const reason = "operator pods lack container-level securityContext fields";
+    const plan = await namespacePlan({ namespace: "feast", baselineEnforcementReason: reason });
+    expect(findResource(plan, "kubernetes:core/v1:Namespace", "team").inputs["metadata"]).toEqual({
+      name: "feast",
+      labels: { ...PSA, "pod-security.kubernetes.io/enforce": "baseline" },
+      annotations: { "mlops.pulumi.com/pod-security-exception": reason },
+    });
+    await expect(namespacePlan({ namespace: "feast", baselineEnforcementReason: "because" })).rejects.toThrow(
+      "args.baselineEnforcementReason: must say why (at least 20 characters)",
+    );
+  });
+
   it("registers the namespace with Pod Security restricted, default-deny and DNS egress, on the given provider", async () => {
     const plan = await namespacePlan({ namespace: "vision", labels: { owner: "cv" } });
     expect(children(plan, "mlops:index:RestrictedNamespace")).toEqual([

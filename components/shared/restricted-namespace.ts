@@ -36,6 +36,14 @@ export interface RestrictedNamespaceArgs {
    * @default true
    */
   dnsEgress?: boolean;
+  /**
+   * An exception to the enforced Pod Security level, for a namespace whose pods a third-party
+   * operator creates without the container-level settings "restricted" requires: enforce
+   * "baseline" instead, keep auditing and warning at "restricted" (so the gap stays visible), and
+   * record why in the annotation `mlops.pulumi.com/pod-security-exception`. Never lower than
+   * "baseline". @default none: "restricted" is enforced
+   */
+  baselineEnforcementReason?: string;
 }
 
 /** @internal */
@@ -44,6 +52,10 @@ export const restrictedNamespaceArgsSchema = z
     namespace: dnsLabelSchema(),
     labels: tagsSchema.optional(),
     dnsEgress: z.boolean().optional(),
+    baselineEnforcementReason: z
+      .string()
+      .min(20, { message: "must say why (at least 20 characters)" })
+      .optional(),
   })
   .strict();
 
@@ -63,7 +75,21 @@ export class RestrictedNamespace extends MlopsComponent {
 
     this.namespace = new k8s.core.v1.Namespace(
       name,
-      { metadata: { name: a.namespace, labels: { ...labels, ...restrictedNamespaceLabels() } } },
+      {
+        metadata: {
+          name: a.namespace,
+          labels: {
+            ...labels,
+            ...restrictedNamespaceLabels(),
+            ...(a.baselineEnforcementReason !== undefined
+              ? { "pod-security.kubernetes.io/enforce": "baseline" }
+              : {}),
+          },
+          ...(a.baselineEnforcementReason !== undefined
+            ? { annotations: { "mlops.pulumi.com/pod-security-exception": a.baselineEnforcementReason } }
+            : {}),
+        },
+      },
       { parent: this },
     );
     this.namespaceName = this.namespace.metadata.name;

@@ -9,7 +9,11 @@ import {
   type Target,
 } from "../../components";
 import { runPoliciesDetailed } from "../../policies/offline";
-import { featureStoreManifest, resolveFeatureStoreArgs } from "../../components/feature-store";
+import {
+  FEAST_POD_SECURITY_EXCEPTION,
+  featureStoreManifest,
+  resolveFeatureStoreArgs,
+} from "../../components/feature-store";
 import {
   descendantsOf,
   findResource,
@@ -508,6 +512,21 @@ describe("FeatureStore under the policy pack", () => {
       "k8s-feast-tls fs-feature-store",
       "k8s-feast-tls fs-feature-store",
     ]);
+  });
+});
+
+describe("FeatureStore namespace", () => {
+  it("enforces Pod Security baseline (the operator's containers cannot meet restricted), audits and warns at restricted", async () => {
+    const plan = await storePlan({ target: "local" });
+    const ns = findResource(plan, "kubernetes:core/v1:Namespace", "fs-namespace");
+    expect(inputAt(ns, "metadata.labels")).toMatchObject({
+      "pod-security.kubernetes.io/enforce": "baseline",
+      "pod-security.kubernetes.io/audit": "restricted",
+      "pod-security.kubernetes.io/warn": "restricted",
+    });
+    expect(inputAt(ns, "metadata.annotations")).toEqual({
+      "mlops.pulumi.com/pod-security-exception": FEAST_POD_SECURITY_EXCEPTION,
+    });
   });
 });
 
