@@ -4,6 +4,7 @@
  * one resolver `resolveFeatureStoreArgs` (components/shared/contract.ts).
  */
 import { z } from "zod";
+import { postgresProdProblems, postgresSettingsSchema } from "../shared/database-args";
 import { Target } from "../adapters";
 import { resolvePlatform } from "../shared/component";
 import { resolveWith, type Problem, type Resolution } from "../shared/contract";
@@ -298,17 +299,7 @@ export const featureStoreArgsObject = z
       })
       .strict()
       .optional(),
-    registry: z
-      .object({
-        size: sizeSchema.optional(),
-        storageGb: z.number().int().min(20).max(65_536).optional(),
-        highAvailability: z.boolean().optional(),
-        deletionProtection: z.boolean().optional(),
-        backupRetentionDays: z.number().int().min(1).max(35).optional(),
-        pointInTimeRecovery: z.boolean().optional(),
-      })
-      .strict()
-      .optional(),
+    registry: postgresSettingsSchema.optional(),
     materialization: z
       .object({
         schedule: z
@@ -438,11 +429,7 @@ function featureStoreProblems(v: CheckedArgs, environment: Environment): Problem
     if (v.onlineStore?.highAvailability === false) {
       problems.push({ path: ["onlineStore", "highAvailability"], message: "must not be false in prod" });
     }
-    for (const key of ["deletionProtection", "pointInTimeRecovery", "highAvailability"] as const) {
-      if (v.registry?.[key] === false) {
-        problems.push({ path: ["registry", key], message: "must not be false in prod" });
-      }
-    }
+    problems.push(...postgresProdProblems(v.registry, ["registry"]));
     if (v.protect === false) problems.push({ path: ["protect"], message: "must not be false in prod" });
   }
   return problems;

@@ -3,6 +3,7 @@
  * and the zod schema that validates it at runtime (test/types.test.ts keeps the two in sync).
  */
 import { z } from "zod";
+import { postgresProdProblems, postgresSettingsSchema } from "../shared/database-args";
 import type { LocalTargetArgs } from "../adapters";
 import { awsTargetArgsSchema, gcpTargetArgsSchema, Target } from "../adapters";
 import { resolvePlatform } from "../shared/component";
@@ -179,17 +180,7 @@ export const modelRegistryArgsObject = z
       })
       .strict()
       .optional(),
-    database: z
-      .object({
-        size: z.enum([DatabaseSize.small, DatabaseSize.medium, DatabaseSize.large]).optional(),
-        storageGb: z.number().int().min(20).max(65_536).optional(),
-        highAvailability: z.boolean().optional(),
-        deletionProtection: z.boolean().optional(),
-        backupRetentionDays: z.number().int().min(1).max(35).optional(),
-        pointInTimeRecovery: z.boolean().optional(),
-      })
-      .strict()
-      .optional(),
+    database: postgresSettingsSchema.optional(),
     bucket: z
       .object({ versioning: z.boolean().optional(), forceDestroy: z.boolean().optional() })
       .strict()
@@ -253,14 +244,7 @@ function registryProblems(v: CheckedArgs, environment: Environment): Problem[] {
     if (v.replicas !== undefined && v.replicas < 2) {
       problems.push({ path: ["replicas"], message: "must be at least 2 in prod" });
     }
-    if (v.database?.backupRetentionDays !== undefined && v.database.backupRetentionDays < 7) {
-      problems.push({ path: ["database", "backupRetentionDays"], message: "must be at least 7 in prod" });
-    }
-    for (const key of ["deletionProtection", "pointInTimeRecovery", "highAvailability"] as const) {
-      if (v.database?.[key] === false) {
-        problems.push({ path: ["database", key], message: "must not be false in prod" });
-      }
-    }
+    problems.push(...postgresProdProblems(v.database, ["database"]));
     if (v.protect === false) problems.push({ path: ["protect"], message: "must not be false in prod" });
   }
   return problems;

@@ -477,6 +477,15 @@ describe("FeatureStore args", () => {
     expect(await failure({ environment: "prod", featureServer: { replicas: 1 } })).toContain(
       "args.featureServer.replicas: must be at least 2 in prod",
     );
+    // The registry database follows the same prod rules as the model registry's.
+    expect(
+      await failure({
+        environment: "prod",
+        registry: { backupRetentionDays: 3, pointInTimeRecovery: false },
+      }),
+    ).toBe(
+      "invalid arguments for mlops:index:FeatureStore:\n  args.registry.backupRetentionDays: must be at least 7 in prod\n  args.registry.pointInTimeRecovery: must not be false in prod",
+    );
   });
 
   it("defaults", () => {
