@@ -17,7 +17,7 @@ import {
   quantitySchema as quantity,
   tagsSchema,
 } from "../shared/schemas";
-import { checkClusterHandleDetails, clusterHandleSchema, type ClusterHandle } from "../training-cluster";
+import { clusterHandleSchema, withClusterHandleDetails, type ClusterHandle } from "../training-cluster";
 
 /** Where the online store (the feature server's low-latency reads) keeps feature values. */
 export const OnlineStoreType = {
@@ -439,11 +439,8 @@ function featureStoreProblems(v: CheckedArgs, environment: Environment): Problem
  * Runtime schema of `FeatureStoreArgs`: the field schemas and the cluster handle's details.
  * @internal
  */
-export const featureStoreArgsSchema = featureStoreArgsObject.superRefine((v, ctx) => {
-  if (!clusterHandleSchema.safeParse(v.cluster).success) return;
-  // The stores, database and identity attach to the cluster's network and identity.
-  checkClusterHandleDetails(v.cluster, [Target.aws, Target.gcp], ["cluster"], ctx);
-});
+// The stores, database and identity attach to the cluster's network and identity.
+export const featureStoreArgsSchema = withClusterHandleDetails(featureStoreArgsObject);
 
 /** `FeatureStoreArgs` with every default applied. */
 export interface ResolvedFeatureStoreArgs {

@@ -24,7 +24,7 @@ import {
   quantitySchema as quantity,
   tagsSchema,
 } from "../shared/schemas";
-import { checkClusterHandleDetails, clusterHandleSchema, type ClusterHandle } from "../training-cluster";
+import { clusterHandleSchema, withClusterHandleDetails, type ClusterHandle } from "../training-cluster";
 
 /**
  * The official MLflow image, "-full" variant: the only official variant with the PostgreSQL
@@ -255,12 +255,8 @@ function registryProblems(v: CheckedArgs, environment: Environment): Problem[] {
  * interface ↔ schema type test uses it). The rules and defaults are `resolveModelRegistryArgs`'s.
  * @internal
  */
-export const modelRegistryArgsSchema = modelRegistryArgsObject.superRefine((v, ctx) => {
-  // Not a handle: that is already reported, and the rules below need its target.
-  if (!clusterHandleSchema.safeParse(v.cluster).success) return;
-  // The database, bucket and identity attach to the cluster's network and identity.
-  checkClusterHandleDetails(v.cluster, [Target.aws, Target.gcp], ["cluster"], ctx);
-});
+// The database, bucket and identity attach to the cluster's network and identity.
+export const modelRegistryArgsSchema = withClusterHandleDetails(modelRegistryArgsObject);
 
 /** `ModelRegistryArgs` with every default applied (the cluster handle is the args'). */
 export interface ResolvedModelRegistryArgs {

@@ -247,3 +247,19 @@ export const clusterHandleSchema = z.custom<ClusterHandle>(isClusterHandle, {
   message:
     "must be a ClusterHandle (with a kubernetes provider, a target and an environment): a GpuTrainingCluster's `handle`, or existingClusterHandle({ provider, target, clusterName }) for a cluster created elsewhere",
 });
+
+/**
+ * A component's args schema with its `cluster` checked for the cloud details the component's
+ * backing services attach to (`aws` / `gcp` on those targets, `checkClusterHandleDetails`).
+ * @internal
+ */
+export function withClusterHandleDetails<S extends z.ZodObject<{ cluster: typeof clusterHandleSchema }>>(
+  schema: S,
+) {
+  return schema.superRefine((v, ctx) => {
+    const cluster = (v as { cluster?: unknown }).cluster;
+    // Not a handle: that is already reported, and the details need its target.
+    if (!clusterHandleSchema.safeParse(cluster).success) return;
+    checkClusterHandleDetails(cluster as ClusterHandle, [Target.aws, Target.gcp], ["cluster"], ctx);
+  });
+}
