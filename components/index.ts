@@ -72,6 +72,8 @@ export {
   type LocalTargetArgs,
   type CloudAdapter,
   type ObjectStore,
+  StoreKind,
+  type GrantableStore,
   type EncryptionKey,
   createAdapter,
   createCloudAdapter,

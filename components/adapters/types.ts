@@ -208,7 +208,19 @@ export interface ObjectStoreArgs {
   forceDestroy: boolean;
 }
 
+/**
+ * What kind of store a handle is: each target's workload identity grants access by kind (a bucket
+ * policy / bucket IAM member for an object store). Every store handle that can be granted has one.
+ */
+export const StoreKind = {
+  /** An `ObjectStore` (S3, GCS, MinIO bucket). */
+  objectStore: "objectStore",
+} as const;
+export type StoreKind = (typeof StoreKind)[keyof typeof StoreKind];
+
 export interface ObjectStore {
+  /** Discriminant of `GrantableStore`. */
+  kind: typeof StoreKind.objectStore;
   /** Bucket name. */
   bucketName: pulumi.Output<string>;
   /** URI of the bucket root: `s3://<bucket>` or `gs://<bucket>`. */
@@ -316,13 +328,16 @@ export const Access = {
 } as const;
 export type Access = (typeof Access)[keyof typeof Access];
 
+/** Every store handle a workload identity can be granted access to, discriminated by `kind`. */
+export type GrantableStore = ObjectStore;
+
 /**
- * Access to one resource granted to a workload identity. `resource` is any `ObjectStore` an
+ * Access to one resource granted to a workload identity. `resource` is any grantable store an
  * adapter of the same target created: the component's own, or one another component exposes
  * (e.g. a model registry's artifact store granted `read` to a serving component).
  */
 export interface Grant {
-  resource: ObjectStore;
+  resource: GrantableStore;
   access: Access;
 }
 

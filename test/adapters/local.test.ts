@@ -5,7 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Access } from "../../components/adapters";
+import { Access, StoreKind } from "../../components/adapters";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createLocalAdapter, MC_IMAGE, MINIO_IMAGE, POSTGRES_IMAGE } from "../../components/adapters/local";
 import type {
@@ -809,6 +809,7 @@ describe("local adapter: workloadIdentity only accepts this adapter's buckets", 
       const own = a.objectStore("artifacts", { versioning: false, forceDestroy: true });
       const foreign = b.objectStore("artifacts", { versioning: false, forceDestroy: true });
       const fake: ObjectStore = {
+        kind: StoreKind.objectStore,
         bucketName: pulumi.output("b"),
         uri: pulumi.output("s3://b"),
         clientEnv: [],

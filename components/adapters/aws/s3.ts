@@ -4,7 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { CloudContext, ObjectStore, ObjectStoreArgs } from "../types";
+import { StoreKind, type CloudContext, type ObjectStore, type ObjectStoreArgs } from "../types";
 import { httpsEgressRule } from "./network";
 
 /** Key prefix of the server access logs in the log bucket (the log delivery grant is scoped to it). */
@@ -268,6 +268,7 @@ export function createS3Bucket(
   );
 
   return {
+    kind: StoreKind.objectStore,
     bucketName: bucket.bucket,
     uri: pulumi.interpolate`s3://${bucket.bucket}`,
     clientEnv: [{ name: "AWS_REGION", value: region }],

@@ -4,7 +4,7 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import type { ObjectStore, ObjectStoreArgs } from "../types";
+import { StoreKind, type ObjectStore, type ObjectStoreArgs } from "../types";
 import { googleApisEgressRule, type GcpAdapterScope } from "./common";
 import type { KeyGrantRegistry } from "./kms";
 
@@ -50,6 +50,7 @@ export function createObjectStore(
   );
 
   const store: ObjectStore = {
+    kind: StoreKind.objectStore,
     bucketName: bucket.name,
     uri: pulumi.interpolate`gs://${bucket.name}`,
     clientEnv: [{ name: "GOOGLE_CLOUD_PROJECT", value: target.project }],

@@ -32,7 +32,13 @@ import {
   selectorLabels,
   standardLabels,
 } from "../../shared/k8s";
-import type { AdapterContext, LocalTargetArgs, ObjectStore, ObjectStoreArgs } from "../types";
+import {
+  StoreKind,
+  type AdapterContext,
+  type LocalTargetArgs,
+  type ObjectStore,
+  type ObjectStoreArgs,
+} from "../types";
 import {
   bucketName as makeBucketName,
   childOptions,
@@ -447,6 +453,7 @@ export function createMinioObjectStore(
   );
 
   const store: ObjectStore = {
+    kind: StoreKind.objectStore,
     bucketName: pulumi.output(bucket),
     uri: pulumi.output(`s3://${bucket}`),
     clientEnv: [
