@@ -21,6 +21,9 @@ const RULE_NAMES = [
   "aws-karpenter-nodeclass-imdsv2",
   "aws-eks-network-policy-enforced",
   "k8s-grafana-anonymous-or-default-password",
+  "k8s-feast-authz",
+  "k8s-feast-tls",
+  "aws-elasticache-auth-tls-required",
 ] as const;
 const rules: Rule[] = RULE_NAMES.map((n) => ruleByName(n)!);
 
@@ -151,6 +154,34 @@ describe("aws-prod: the rules fire on the planned resources when a default is we
       if (props.values !== undefined) anonymous(props).enabled = true;
     });
     expect(violations(resources)).toEqual([["k8s-grafana-anonymous-or-default-password", "monitoring"]]);
+  });
+
+  it("the FeatureStore CR without authz, or with a server's TLS turned off", () => {
+    const cr = one("kubernetes:feast.dev/v1:FeatureStore", "feature-store-feature-store");
+    const spec = (props: Record<string, unknown>) => props.spec as Record<string, unknown>;
+    expect(spec(cr.inputs).authz).toEqual({ kubernetes: { roles: ["feast-reader", "feast-writer"] } });
+    expect(violations(weakened("feature-store-feature-store", (props) => delete spec(props).authz))).toEqual([
+      ["k8s-feast-authz", "feature-store-feature-store"],
+    ]);
+    const online = (props: Record<string, unknown>) =>
+      (spec(props).services as Record<string, Record<string, Record<string, unknown>>>).onlineStore!.server!;
+    expect(online(cr.inputs).tls).toMatchObject({ secretRef: { name: "feast-fraud-detection-tls" } });
+    expect(
+      violations(weakened("feature-store-feature-store", (props) => (online(props).tls = { disable: true }))),
+    ).toEqual([["k8s-feast-tls", "feature-store-feature-store"]]);
+  });
+
+  it("the online store's ElastiCache accepting plain text or no AUTH token", () => {
+    const rg = one("aws:elasticache/replicationGroup:ReplicationGroup", "feature-store-online-valkey");
+    expect(rg.inputs).toMatchObject({ transitEncryptionEnabled: true, transitEncryptionMode: "required" });
+    expect(
+      violations(
+        weakened("feature-store-online-valkey", (props) => (props.transitEncryptionMode = "preferred")),
+      ),
+    ).toEqual([["aws-elasticache-auth-tls-required", "feature-store-online-valkey"]]);
+    expect(violations(weakened("feature-store-online-valkey", (props) => delete props.authToken))).toEqual([
+      ["aws-elasticache-auth-tls-required", "feature-store-online-valkey"],
+    ]);
   });
 
   it("VPC CNI without its network policy agent, or no VPC CNI add-on", () => {
