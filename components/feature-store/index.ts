@@ -7,12 +7,16 @@
  * - registry: Feast's SQL registry on the target's PostgreSQL (own database and user);
  * - materialisation: the CR's `cronJob` (incremental, `Forbid`, bounded by a deadline);
  * - identity: the ServiceAccount the operator runs the Feast pods as (`feast-<cr name>`) is
- *   created first by the adapter's workload identity, bound to the cloud identity, read/write on
- *   the offline bucket. The operator adopts an existing ServiceAccount of that name: its
- *   CreateOrUpdate sets only the labels and its controller reference and keeps the annotations
- *   (IRSA / Workload Identity) (feast v0.66.0 operator services.go `setServiceAccount`). The
- *   materialisation CronJob `kubectl exec`s `feast materialize-incremental` in the server
- *   Deployment (cronjob.go), so it runs with this identity and the server's mounts.
+ *   created first by the adapter's workload identity, bound to the cloud identity. The operator
+ *   adopts an existing ServiceAccount of that name: its CreateOrUpdate sets only the labels and
+ *   its controller reference and keeps the annotations (IRSA / Workload Identity) (feast v0.66.0
+ *   operator services.go `setServiceAccount`). One identity serves the servers and
+ *   materialisation: the operator's CronJob runs as the same ServiceAccount and `kubectl exec`s
+ *   `feast apply` and `feast materialize-incremental` inside the server Deployment's pod
+ *   (cronjob.go `getCronJobContainer`), so no second identity can separate them. It holds what
+ *   materialisation needs and no more: read on the offline bucket (materialisation and
+ *   historical retrieval only read Parquet; producers write it with their own identity, granted
+ *   `readWrite` on `offlineStore`) and write on the online store.
  *
  * Known gap (v0.66.0): the operator sets the pod's `securityContext` from the CR but no container
  * `securityContext` on the server containers (only on the CronJob's), so Pod Security
@@ -217,7 +221,8 @@ export class FeatureStore extends MlopsComponent {
     // The operator runs every Feast pod as `feast-<cr name>`; the adapter creates it bound to the cloud identity.
     const identity = adapter.workloadIdentity("server", {
       serviceAccountName: `feast-${crName}`,
-      grants: [{ resource: bucket, access: Access.readWrite }],
+      // Read only: see the module comment (one identity for servers and materialisation).
+      grants: [{ resource: bucket, access: Access.read }],
       labels,
     });
 

@@ -111,11 +111,11 @@ const SERVER_ENV: Record<"local" | "aws" | "gcp", unknown[]> = {
     { name: "AWS_ENDPOINT_URL_S3", value: "http://fs-offline-minio.feast.svc.cluster.local:9000" },
     {
       name: "AWS_ACCESS_KEY_ID",
-      valueFrom: { secretKeyRef: { key: "MINIO_ROOT_USER", name: "fs-offline-minio-credentials" } },
+      valueFrom: { secretKeyRef: { key: "MINIO_ROOT_USER", name: "fs-server-minio-reader" } },
     },
     {
       name: "AWS_SECRET_ACCESS_KEY",
-      valueFrom: { secretKeyRef: { key: "MINIO_ROOT_PASSWORD", name: "fs-offline-minio-credentials" } },
+      valueFrom: { secretKeyRef: { key: "MINIO_ROOT_PASSWORD", name: "fs-server-minio-reader" } },
     },
   ],
   aws: [
@@ -142,6 +142,8 @@ const CHILDREN: Record<"local" | "aws" | "gcp", string[]> = {
     "kubernetes:apps/v1:StatefulSet fs-online-valkey",
     "kubernetes:apps/v1:StatefulSet fs-registry-postgres",
     "kubernetes:batch/v1:Job fs-offline-minio-mb",
+    "kubernetes:batch/v1:Job fs-server-minio-reader",
+    "kubernetes:core/v1:ConfigMap fs-server-minio-reader",
     "kubernetes:core/v1:Namespace fs-namespace",
     "kubernetes:core/v1:PersistentVolumeClaim fs-offline-minio-data",
     "kubernetes:core/v1:Secret fs-offline-minio-credentials",
@@ -149,6 +151,7 @@ const CHILDREN: Record<"local" | "aws" | "gcp", string[]> = {
     "kubernetes:core/v1:Secret fs-online-valkey-auth",
     "kubernetes:core/v1:Secret fs-registry",
     "kubernetes:core/v1:Secret fs-registry-postgres-credentials",
+    "kubernetes:core/v1:Secret fs-server-minio-reader",
     "kubernetes:core/v1:Service fs-offline-minio",
     "kubernetes:core/v1:Service fs-online-valkey",
     "kubernetes:core/v1:Service fs-online-valkey-hl",
@@ -174,6 +177,8 @@ const CHILDREN: Record<"local" | "aws" | "gcp", string[]> = {
     "random:index/randomPassword:RandomPassword fs-offline-minio-root-user",
     "random:index/randomPassword:RandomPassword fs-online-valkey-password",
     "random:index/randomPassword:RandomPassword fs-registry-password",
+    "random:index/randomPassword:RandomPassword fs-server-minio-reader-password",
+    "random:index/randomPassword:RandomPassword fs-server-minio-reader-user",
   ],
   aws: [
     "aws:ec2/securityGroup:SecurityGroup fs-online-valkey-sg",
@@ -351,6 +356,22 @@ describe("FeatureStore on each target", () => {
       expect(resourcesOfType(plan, "kubernetes:monitoring.coreos.com/v1:PodMonitor")).toEqual([]);
     });
   }
+
+  it("the Feast identity (servers and materialisation) only reads the offline bucket", async () => {
+    const aws = await storePlan({ target: "aws" });
+    const doc = JSON.parse(
+      String(findResource(aws, "aws:iam/rolePolicy:RolePolicy", "fs-server-role-policy").inputs["policy"]),
+    ) as { Statement: { Sid: string; Action: string[] }[] };
+    const actions = doc.Statement.flatMap((st) => st.Action);
+    expect(doc.Statement.map((st) => st.Sid)).toContain("ReadObjects");
+    expect(actions).toContain("s3:GetObject");
+    expect(actions.filter((a) => /Put|Delete|Multipart|GenerateDataKey|Encrypt/.test(a))).toEqual([]);
+    const gcp = await storePlan({ target: "gcp" });
+    expect(
+      findResource(gcp, "gcp:storage/bucketIAMMember:BucketIAMMember", "fs-server-offline-bucket-member")
+        .inputs["role"],
+    ).toBe("roles/storage.objectViewer");
+  });
 
   it("gcp: the Memorystore CA is mounted from a ConfigMap", async () => {
     const plan = await storePlan({ target: "gcp" });
