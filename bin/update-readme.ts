@@ -1,7 +1,7 @@
 /**
  * Regenerates the generated sections of the documentation from their sources of truth:
- *   - README.md: the stack configuration table, from the stack config schema (stacks/config.ts),
- *     and the alert catalogue, from the rule builders (components/monitoring/rules.ts);
+ *   - README.md: the stack configuration table, from the stack config schema (stacks/config.ts);
+ *   - docs/alerts.md: the alert catalogue, from the rule builders (components/monitoring/rules.ts);
  *   - docs/policies.md: the policy rule table, from the rules' metadata (policies/catalog.ts);
  *   - policies/gpu-catalog.generated.ts: the GPU instance families and accelerators the components
  *     can create (the policy pack is its own package and imports nothing from components/, so the
@@ -19,6 +19,7 @@ import { REQUIRED_PROVIDER_CONFIG, STACK_CONFIG_DOCS, stackConfigKeys, PROJECT }
 const ROOT = path.join(__dirname, "..");
 export const README = path.join(ROOT, "README.md");
 export const POLICIES_DOC = path.join(ROOT, "docs", "policies.md");
+export const ALERTS_DOC = path.join(ROOT, "docs", "alerts.md");
 export const GPU_CATALOG = path.join(ROOT, "policies", "gpu-catalog.generated.ts");
 
 interface Section {
@@ -79,10 +80,8 @@ export function renderGpuCatalog(): string {
 const WHOLE_FILES: Record<string, () => string> = { [GPU_CATALOG]: renderGpuCatalog };
 
 const SECTIONS: Record<string, Section[]> = {
-  [README]: [
-    { name: "config-table", render: renderConfigTable },
-    { name: "alert-catalogue", render: () => alertCatalogueMarkdown() },
-  ],
+  [README]: [{ name: "config-table", render: renderConfigTable }],
+  [ALERTS_DOC]: [{ name: "alert-catalogue", render: () => alertCatalogueMarkdown() }],
   [POLICIES_DOC]: [{ name: "policy-table", render: () => renderPolicyTable().trim() }],
 };
 

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
+  ALERTS_DOC,
   GPU_CATALOG,
   renderConfigTable,
   renderDoc,
@@ -24,6 +25,7 @@ const root = path.join(__dirname, "..");
 const read = (file: string): string => fs.readFileSync(path.join(root, file), "utf8");
 const readme = read("README.md");
 const policiesDoc = read("docs/policies.md");
+const alertsDoc = read("docs/alerts.md");
 
 /** The body of the Markdown section that starts with `heading` (up to the next heading of any level). */
 function section(text: string, heading: string): string {
@@ -69,8 +71,10 @@ describe("README.md", () => {
     expect(renderConfigTable()).toContain("| `mlops:cluster` |");
   });
 
-  it("lists every alert of the catalogue with its severity and for, and explains the severities", () => {
-    const catalogue = section(readme, "### Alert catalogue");
+  it("lists every alert of the catalogue with its severity and for, and explains the severities (docs/alerts.md, linked from the README)", async () => {
+    expect(section(readme, "### Alert catalogue")).toContain("](docs/alerts.md)");
+    expect(await renderDoc(ALERTS_DOC, alertsDoc)).toBe(alertsDoc);
+    const catalogue = alertsDoc;
     expect(tableKeys(catalogue)).toEqual(ALERT_CATALOGUE.map((a) => a.alert));
     expect(tableKeys(catalogue)).toContain("ModelDrift");
     const row = (alert: string) =>
