@@ -137,6 +137,7 @@ describe("README.md", () => {
       ["GpuTrainingCluster", "components/training-cluster/index.ts"],
       ["TrainingJob", "components/training-cluster/in-cluster/job-template.ts"],
       ["Monitoring", "components/monitoring/component.ts"],
+      ["FeatureStore", "components/feature-store/index.ts"],
     ];
     for (const [name, file] of components) {
       const source = read(file);
