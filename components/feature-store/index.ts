@@ -29,7 +29,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { Access, createAdapter, type KeyValueStore, type ObjectStore } from "../adapters";
+import {
+  Access,
+  createAdapter,
+  type Grant,
+  type KeyValueStore,
+  type ObjectStore,
+  type TableStore,
+} from "../adapters";
+import { physicalNameBase } from "../shared/names";
 import { MlopsComponent } from "../shared/component";
 import { resolvedOrThrow } from "../shared/contract";
 import { dnsEgressRule, governanceLabels, standardLabels, uniqueRules } from "../shared/k8s";
@@ -37,12 +45,17 @@ import { MonitorKind, ScrapeBackend } from "../shared/monitors";
 import { RestrictedNamespace } from "../shared/restricted-namespace";
 import { createServingCertificate } from "../shared/certificates";
 import { createScrapeTarget, scraperIngressRule, type WorkloadScrapeTarget } from "../shared/scrape-target";
-import { resolveFeatureStoreArgs, type FeatureStoreArgs, type ResolvedFeatureStoreArgs } from "./args";
+import {
+  OnlineStoreType,
+  resolveFeatureStoreArgs,
+  type FeatureStoreArgs,
+  type ResolvedFeatureStoreArgs,
+} from "./args";
 import {
   featureStoreManifest,
   FEATURE_STORE_API_VERSION,
   OIDC_SECRET_KEY,
-  ONLINE_STORE_SECRET_KEY,
+  onlineStoreSecretKey,
   REGISTRY_SECRET_KEY,
 } from "./manifest";
 import {
@@ -54,8 +67,29 @@ import {
   sqlRegistryUrl,
   sqlRegistryYaml,
 } from "./store-config";
+import {
+  bigtableOnlineStoreYaml,
+  dynamoDbOnlineStoreYaml,
+  FEAST_BIGTABLE_COLUMN_FAMILY,
+  FEAST_BIGTABLE_MAX_VERSIONS,
+  FEAST_DYNAMODB_PARTITION_KEY,
+  onlineTableNames,
+} from "./online-stores";
 
 export * from "./args";
+export {
+  bigtableOnlineStoreYaml,
+  bigtableTableName,
+  dynamoDbOnlineStoreYaml,
+  dynamoDbTableName,
+  dynamoDbTableNameTemplate,
+  FEAST_BIGTABLE_COLUMN_FAMILY,
+  FEAST_BIGTABLE_MAX_VERSIONS,
+  FEAST_DUMMY_ENTITY,
+  FEAST_DYNAMODB_PARTITION_KEY,
+  FEAST_ONLINE_STORE_TYPE,
+  onlineTableNames,
+} from "./online-stores";
 export { featureStoreManifest, FEATURE_STORE_API_VERSION } from "./manifest";
 export { redisOnlineStoreYaml, sqlRegistryYaml, sqlRegistryUrl, offlineStoreEnv } from "./store-config";
 
@@ -111,8 +145,29 @@ export class FeatureStore extends MlopsComponent {
   public readonly featureServerUrl: pulumi.Output<string>;
   /** The SQL registry's connection URL with credentials (secret). */
   public readonly registryConnection: pulumi.Output<string>;
-  /** Online store endpoint as plain data for consumers: `{ host, port, tls }`. */
+  /**
+   * Online store endpoint as plain data for consumers: `{ host, port, tls }`. For "dynamodb" and
+   * "bigtable" the service's regional HTTPS endpoint (`dynamodb.<region>.amazonaws.com`,
+   * `bigtable.googleapis.com`), port 443, TLS.
+   */
   public readonly onlineStore: pulumi.Output<{ host: string; port: number; tls: boolean }>;
+  /** Which online store runs (`onlineStore.type`). */
+  public readonly onlineStoreType: OnlineStoreType;
+  /**
+   * The online store's tables as a grantable reference (give it `Access.read` to a consumer that
+   * reads features directly); undefined with "keyValue".
+   */
+  public readonly onlineTableStore: TableStore | undefined;
+  /**
+   * Where the online tables are: their physical names, the region, and (bigtable) the project and
+   * instance ID; `{ tables: [] }` with "keyValue".
+   */
+  public readonly onlineTables: pulumi.Output<{
+    tables: string[];
+    region?: string;
+    project?: string;
+    instanceId?: string;
+  }>;
   /** Offline store: the bucket as a grantable reference (give it `Access.read` to a consumer). */
   public readonly offlineStore: ObjectStore;
   /** URI of the offline data root (`<bucket uri>/offline`). */
@@ -192,14 +247,35 @@ export class FeatureStore extends MlopsComponent {
     const key = adapter.encryptionKey("data");
     const bucket = adapter.objectStore("offline", { key, ...a.offlineStore });
     const podLabels = { [FEAST_NAME_LABEL]: crName };
-    const online: KeyValueStore = adapter.keyValueStore("online", {
+    // The online store: the key-value capability, or pre-created tables (dynamodb / bigtable)
+    // whose names Feast computes from the project (online-stores.ts).
+    const onlineSettings = {
       size: a.onlineStore.size,
       highAvailability: a.onlineStore.highAvailability,
       backupRetentionDays: a.onlineStore.backupRetentionDays,
       deletionProtection: a.onlineStore.deletionProtection,
       key,
-      clientPodLabels: podLabels,
-    });
+    };
+    const tablePrefix = physicalNameBase(name);
+    const online: KeyValueStore | undefined =
+      a.onlineStore.type === OnlineStoreType.keyValue
+        ? adapter.keyValueStore("online", { ...onlineSettings, clientPodLabels: podLabels })
+        : undefined;
+    const tableStore: TableStore | undefined =
+      a.onlineStore.type === OnlineStoreType.keyValue
+        ? undefined
+        : adapter.tableStore("online", {
+            ...onlineSettings,
+            tables: onlineTableNames({
+              type: a.onlineStore.type,
+              project: a.project,
+              tables: a.onlineStore.tables,
+              prefix: tablePrefix,
+            }),
+            partitionKey: FEAST_DYNAMODB_PARTITION_KEY,
+            columnFamily: FEAST_BIGTABLE_COLUMN_FAMILY,
+            maxVersions: FEAST_BIGTABLE_MAX_VERSIONS,
+          });
     // Letters and digits only, at least one letter: the password goes into a URL and into Feast's
     // `,`-split, JSON-decoded connection parameters.
     const registryPassword = new random.RandomPassword(
@@ -215,29 +291,41 @@ export class FeatureStore extends MlopsComponent {
       key,
     });
     // The operator runs every Feast pod as `feast-<cr name>`; the adapter creates it bound to the cloud identity.
+    // Materialisation runs in the server pod (the CronJob execs there), so this one identity
+    // writes the online tables too.
+    const tableGrants: Grant[] = tableStore ? [{ resource: tableStore, access: Access.readWrite }] : [];
     const identity = adapter.workloadIdentity("server", {
       serviceAccountName: `feast-${crName}`,
-      grants: [{ resource: bucket, access: Access.readWrite }],
+      grants: [{ resource: bucket, access: Access.readWrite }, ...tableGrants],
       labels,
     });
 
-    const onlineYaml = pulumi
-      .all([online.host, online.port, online.password])
-      .apply(([host, port, password]) =>
-        redisOnlineStoreYaml({
-          host,
-          port,
-          password,
-          tls: online.tls,
-          ...(online.caCertificates ? { caCertsPath: `${REDIS_CA_MOUNT_PATH}/${REDIS_CA_FILE}` } : {}),
-        }),
-      );
+    // The online store section: Redis credentials (a secret), or where the tables are.
+    const onlineYaml: pulumi.Output<string> = online
+      ? pulumi.secret(
+          pulumi.all([online.host, online.port, online.password]).apply(([host, port, password]) =>
+            redisOnlineStoreYaml({
+              host,
+              port,
+              password,
+              tls: online.tls,
+              ...(online.caCertificates ? { caCertsPath: `${REDIS_CA_MOUNT_PATH}/${REDIS_CA_FILE}` } : {}),
+            }),
+          ),
+        )
+      : a.onlineStore.type === OnlineStoreType.dynamodb
+        ? tableStore!.region.apply((region) => dynamoDbOnlineStoreYaml({ region, prefix: tablePrefix }))
+        : pulumi
+            .all([tableStore!.project, tableStore!.instanceId])
+            .apply(([project, instanceId]) =>
+              bigtableOnlineStoreYaml({ project: project ?? "", instanceId: instanceId ?? "" }),
+            );
     const onlineSecret = new k8s.core.v1.Secret(
       `${name}-online-store`,
       {
         metadata: { name: `${crName}-online-store`, namespace, labels },
         type: "Opaque",
-        stringData: { [ONLINE_STORE_SECRET_KEY]: pulumi.secret(onlineYaml) },
+        stringData: { [onlineStoreSecretKey(a.onlineStore.type)]: onlineYaml },
       },
       ctx.opts({ provider, dependsOn: nsReady }),
     );
@@ -282,7 +370,7 @@ export class FeatureStore extends MlopsComponent {
       );
     }
     let caConfigMap: string | undefined;
-    if (online.caCertificates) {
+    if (online?.caCertificates) {
       caConfigMap = `${crName}-online-store-ca`;
       extraDeps.push(
         new k8s.core.v1.ConfigMap(
@@ -334,7 +422,7 @@ export class FeatureStore extends MlopsComponent {
           identity.serviceAccount,
           ...identity.ready,
           database.resource,
-          online.resource,
+          ...(online ? [online.resource] : (tableStore?.resources ?? [])),
           bucket.resource,
           ...(certificate ? [certificate.certificate] : []),
         ],
@@ -376,7 +464,7 @@ export class FeatureStore extends MlopsComponent {
           ],
           egress: uniqueRules([
             dnsEgressRule(),
-            ...online.egress,
+            ...(online?.egress ?? tableStore?.egress ?? []),
             ...database.egress,
             ...bucket.egress,
             ...identity.egress,
@@ -414,9 +502,28 @@ export class FeatureStore extends MlopsComponent {
     this.namespace = namespace;
     this.featureServerUrl = pulumi.interpolate`${scheme}://feast-${crName}-online.${namespace}.svc.cluster.local`;
     this.registryConnection = registryConnection;
-    this.onlineStore = pulumi
-      .all([online.host, online.port])
-      .apply(([host, port]) => ({ host, port, tls: online.tls }));
+    this.onlineStoreType = a.onlineStore.type;
+    this.onlineTableStore = tableStore;
+    this.onlineStore = online
+      ? pulumi.all([online.host, online.port]).apply(([host, port]) => ({ host, port, tls: online.tls }))
+      : tableStore!.region.apply((region) => ({
+          host:
+            a.onlineStore.type === OnlineStoreType.dynamodb
+              ? `dynamodb.${region}.amazonaws.com`
+              : "bigtable.googleapis.com",
+          port: 443,
+          tls: true,
+        }));
+    this.onlineTables = tableStore
+      ? pulumi
+          .all([tableStore.region, tableStore.project, tableStore.instanceId])
+          .apply(([region, project, instanceId]) => ({
+            tables: tableStore.tableNames,
+            region,
+            ...(project !== undefined ? { project } : {}),
+            ...(instanceId !== undefined ? { instanceId } : {}),
+          }))
+      : pulumi.output({ tables: [] as string[] });
     this.offlineStore = bucket;
     this.offlineDataUri = bucket.uri.apply((uri) => offlineDataUri({ uri }));
     this.clientNamespaceLabels = a.clientNamespaceLabels;
@@ -424,6 +531,8 @@ export class FeatureStore extends MlopsComponent {
       featureServerUrl: this.featureServerUrl,
       registryConnection: this.registryConnection,
       onlineStore: this.onlineStore,
+      onlineStoreType: this.onlineStoreType,
+      onlineTables: this.onlineTables,
       offlineDataUri: this.offlineDataUri,
       clientNamespaceLabels: this.clientNamespaceLabels,
       namespace: this.namespace,
