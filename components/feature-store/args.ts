@@ -400,7 +400,12 @@ function onlineStoreProblems(v: CheckedArgs, target: Target, environment: Enviro
   if (online === OnlineStoreType.keyValue) {
     return tables === undefined
       ? []
-      : [{ path: ["onlineStore", "tables"], message: 'only used with type "dynamodb" or "bigtable"; remove it' }];
+      : [
+          {
+            path: ["onlineStore", "tables"],
+            message: 'only used with type "dynamodb" or "bigtable"; remove it',
+          },
+        ];
   }
   const onlineTarget = { dynamodb: Target.aws, bigtable: Target.gcp } as const;
   if (target !== onlineTarget[online]) {
@@ -429,7 +434,10 @@ function onlineStoreProblems(v: CheckedArgs, target: Target, environment: Enviro
   }
   if (environment === "prod") {
     if (v.onlineStore?.deletionProtection === false) {
-      problems.push({ path: ["onlineStore", "deletionProtection"], message: `must not be false in prod with "${online}"` });
+      problems.push({
+        path: ["onlineStore", "deletionProtection"],
+        message: `must not be false in prod with "${online}"`,
+      });
     }
     if (online === OnlineStoreType.dynamodb && v.onlineStore?.backupRetentionDays === 0) {
       problems.push({

@@ -106,7 +106,12 @@ export function onlineTableProblems(input: OnlineTablesInput): { index: number; 
         ];
       }
       if ([...entities].sort().join("-") !== table) {
-        return [{ index, message: `"${table}": sort the entity names ("${[...entities].sort().join("-")}"), as Feast does` }];
+        return [
+          {
+            index,
+            message: `"${table}": sort the entity names ("${[...entities].sort().join("-")}"), as Feast does`,
+          },
+        ];
       }
     }
     const problem =

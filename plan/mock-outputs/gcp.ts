@@ -316,7 +316,12 @@ export const gcpInvokes: Record<
   "gcp:compute/getZones:getZones": (inputs, ctx) => {
     const region = typeof inputs["region"] === "string" ? inputs["region"] : ctx.gcpRegion;
     const project = typeof inputs["project"] === "string" ? inputs["project"] : ctx.gcpProject;
-    return { id: `projects/${project}/regions/${region}`, project, region, names: ["a", "b", "c"].map((z) => `${region}-${z}`) };
+    return {
+      id: `projects/${project}/regions/${region}`,
+      project,
+      region,
+      names: ["a", "b", "c"].map((z) => `${region}-${z}`),
+    };
   },
   /**
    * The provider's client config: project and region of the stack, zone `<region>-a`, access

@@ -60,7 +60,8 @@ export function createDynamoDbTables(
   args.tables.forEach((table, index) => {
     const problem = dynamoDbTableNameProblem(table);
     if (problem) throw new Error(`${where}: tables[${index}]: ${problem}`);
-    if (args.tables.indexOf(table) !== index) throw new Error(`${where}: tables[${index}]: "${table}" is given twice`);
+    if (args.tables.indexOf(table) !== index)
+      throw new Error(`${where}: tables[${index}]: "${table}" is given twice`);
   });
   const days = args.backupRetentionDays;
   if (!Number.isInteger(days) || days < 0 || days > DYNAMODB_MAX_PITR_DAYS) {

@@ -224,7 +224,12 @@ export function tableAccessStatements(grants: TableGrant[], region: string): Rec
   const readKeys = keysOf(grants).filter((k) => !writeKeys.includes(k));
   const viaDynamoDb = { StringEquals: { "kms:ViaService": `dynamodb.${region}.amazonaws.com` } };
   const statements: Record<string, unknown>[] = [
-    { Sid: "Tables", Effect: "Allow", Action: DYNAMODB_READ_ACTIONS, Resource: grants.flatMap((g) => g.tableArns) },
+    {
+      Sid: "Tables",
+      Effect: "Allow",
+      Action: DYNAMODB_READ_ACTIONS,
+      Resource: grants.flatMap((g) => g.tableArns),
+    },
   ];
   if (writable.length > 0)
     statements.push({

@@ -94,10 +94,13 @@ export function createBigtableStore(scope: GcpAdapterScope, role: string, args: 
   args.tables.forEach((table, index) => {
     const problem = bigtableTableNameProblem(table);
     if (problem) throw new Error(`${where}: tables[${index}]: ${problem}`);
-    if (args.tables.indexOf(table) !== index) throw new Error(`${where}: tables[${index}]: "${table}" is given twice`);
+    if (args.tables.indexOf(table) !== index)
+      throw new Error(`${where}: tables[${index}]: "${table}" is given twice`);
   });
   if (!Number.isInteger(args.maxVersions) || args.maxVersions < 1) {
-    throw new Error(`${where}: maxVersions: ${args.maxVersions} is not allowed; give a whole number of at least 1`);
+    throw new Error(
+      `${where}: maxVersions: ${args.maxVersions} is not allowed; give a whole number of at least 1`,
+    );
   }
 
   const prefix = `${ctx.name}-${role}`;

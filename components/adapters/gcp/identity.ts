@@ -125,7 +125,12 @@ export function createWorkloadIdentity(
       }
       return new gcp.bigtable.InstanceIamMember(
         `${prefix}-${stores.get(store) ?? `tables${index}`}-bigtable-member`,
-        { project: store.project ?? target.project, instance: store.instanceId, role: bigtableRole(access), member },
+        {
+          project: store.project ?? target.project,
+          instance: store.instanceId,
+          role: bigtableRole(access),
+          member,
+        },
         opts,
       );
     }
