@@ -426,9 +426,9 @@ function onlineStoreProblems(v: CheckedArgs, target: Target, environment: Enviro
           : 'required with type "bigtable": name every entity combination (entity names sorted, joined with "-")',
     });
   } else if (typeof v.project === "string" && tables.every((t) => typeof t === "string")) {
-    // The DynamoDB prefix (`<component name>-<stack>`) is not known here; "x" stands in for it
-    // (the adapter checks the real name again).
-    for (const p of onlineTableProblems({ type: online, project: v.project, tables, prefix: "x" })) {
+    // The DynamoDB prefix (`<component name>-<stack>`) is not known here (the adapter checks the
+    // real name again).
+    for (const p of onlineTableProblems({ type: online, project: v.project, tables, prefix: "" })) {
       problems.push({ path: ["onlineStore", "tables", p.index], message: p.message });
     }
   }

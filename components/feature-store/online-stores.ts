@@ -66,6 +66,16 @@ export function bigtableTableName(project: string, entities: string): string {
   return `${projectPart}.${entitiesPart}`;
 }
 
+/** What the resolver shows for the DynamoDB prefix, which it does not know yet (`<component name>-<stack>`). */
+export const UNKNOWN_PREFIX = "<name>-<stack>";
+
+/** A table's name for messages: the prefix placeholder instead of the stand-in the resolver checks with. */
+function displayName(input: OnlineTablesInput, table: string): string {
+  return input.type === "dynamodb"
+    ? dynamoDbTableName(input.prefix === "" ? UNKNOWN_PREFIX : input.prefix, input.project, table)
+    : bigtableTableName(input.project, table);
+}
+
 /** What the physical table names are computed from. */
 export interface OnlineTablesInput {
   type: TableOnlineStoreType;
@@ -73,7 +83,11 @@ export interface OnlineTablesInput {
   project: string;
   /** `onlineStore.tables`: feature view names (dynamodb) or entity combinations (bigtable). */
   tables: string[];
-  /** The DynamoDB name prefix (`dynamoDbTableNameTemplate`); unused for bigtable. */
+  /**
+   * The DynamoDB name prefix (`dynamoDbTableNameTemplate`); unused for bigtable. `""`: not known
+   * yet (the resolver): names are checked with a one-character stand-in and shown with
+   * `UNKNOWN_PREFIX`.
+   */
   prefix: string;
 }
 
@@ -92,7 +106,7 @@ export function onlineTableNames(input: OnlineTablesInput): string[] {
  * entity names joined with `-`, each of `[A-Za-z0-9_]`, or `__dummy`).
  */
 export function onlineTableProblems(input: OnlineTablesInput): { index: number; message: string }[] {
-  const names = onlineTableNames(input);
+  const names = onlineTableNames(input.prefix === "" ? { ...input, prefix: "x" } : input);
   return input.tables.flatMap((table, index) => {
     if (input.tables.indexOf(table) !== index) return [{ index, message: `"${table}" is given twice` }];
     if (input.type === "bigtable") {
@@ -118,7 +132,8 @@ export function onlineTableProblems(input: OnlineTablesInput): { index: number; 
       input.type === "dynamodb"
         ? dynamoDbTableNameProblem(names[index]!)
         : bigtableTableNameProblem(names[index]!);
-    return problem ? [{ index, message: `its table ${problem}` }] : [];
+    const shown = problem?.replace(`"${names[index]!}"`, `"${displayName(input, table)}"`);
+    return shown ? [{ index, message: `its table ${shown}` }] : [];
   });
 }
 

@@ -84,6 +84,16 @@ describe("table names", () => {
       },
       { index: 2, message: '"ok" is given twice' },
     ]);
+    // The resolver does not know the prefix yet: a placeholder in the message.
+    expect(onlineTableProblems({ type: "dynamodb", project: "p", tables: ["bad view"], prefix: "" })).toEqual(
+      [
+        {
+          index: 0,
+          message:
+            "its table \"<name>-<stack>.p.bad view\" is not a DynamoDB table name (3–255 characters of letters, digits, '_', '-' and '.')",
+        },
+      ],
+    );
     expect(
       onlineTableProblems({
         type: "bigtable",
