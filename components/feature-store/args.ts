@@ -189,7 +189,7 @@ export interface FeatureStoreAutoscalingArgs {
 export interface FeatureStoreServerArgs {
   /** Replicas without autoscaling (at least 2 in prod). @default 1 in dev, 2 in staging/prod */
   replicas?: number;
-  /** Autoscaling (needs the online store on a shared backend, which `keyValue` is). @default off */
+  /** Autoscaling (needs the online store on a shared backend, which every online store type is). @default off */
   autoscaling?: FeatureStoreAutoscalingArgs;
   /** Container resources of each Feast server. @default requests 250m/512Mi, limits 1/2Gi */
   resources?: FeatureStoreResources;

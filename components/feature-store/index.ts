@@ -2,13 +2,17 @@
  * `mlops:index:FeatureStore`: Feast on Kubernetes through the pinned Feast operator, one
  * `feast.dev/v1` `FeatureStore` per project, with its stores behind the adapter seam:
  * - online store: the target's key-value store (ElastiCache / Memorystore / in-cluster Valkey),
- *   Feast `redis` type, its connection in a Secret;
+ *   Feast `redis` type, its connection in a Secret; or (`onlineStore.type`) DynamoDB (aws) /
+ *   Bigtable (gcp) on the adapter's `tableStore`: the tables Feast uses are pre-created from
+ *   `onlineStore.tables` (encrypted with the component's key) and the Secret says where they are;
+ *   Feast's identity reads and writes their items / rows but cannot create tables, so Feast never
+ *   creates one with the provider's default encryption;
  * - offline store: Parquet on the target's object store, read with DuckDB;
  * - registry: Feast's SQL registry on the target's PostgreSQL (own database and user);
  * - materialisation: the CR's `cronJob` (incremental, `Forbid`, bounded by a deadline);
  * - identity: the ServiceAccount the operator runs the Feast pods as (`feast-<cr name>`) is
  *   created first by the adapter's workload identity, bound to the cloud identity, read/write on
- *   the offline bucket. The operator adopts an existing ServiceAccount of that name: its
+ *   the offline bucket and, with a table online store, on its tables. The operator adopts an existing ServiceAccount of that name: its
  *   CreateOrUpdate sets only the labels and its controller reference and keeps the annotations
  *   (IRSA / Workload Identity) (feast v0.66.0 operator services.go `setServiceAccount`). The
  *   materialisation CronJob `kubectl exec`s `feast materialize-incremental` in the server
@@ -21,7 +25,8 @@
  *
  * Children (component `n`): `n-namespace` (RestrictedNamespace), `n-operator` (the operator's
  * manifest, yaml.v2 ConfigFile), the adapter's `n-data-key`, `n-offline-*`, `n-registry-*`,
- * `n-online-*`, `n-server-*`, `n-registry-password`, the Secrets `n-online-store` and
+ * `n-online-*` (key-value store, or the table store's tables / instance), `n-server-*`,
+ * `n-registry-password`, the Secrets `n-online-store` and
  * `n-registry`, `n-oidc` (authz "oidc"), `n-online-store-ca` (a store with a private CA), the CR
  * `n-feature-store`, the NetworkPolicy `n-network-policy` and, on a GMP-scraped cluster, the
  * monitor `n-monitor` (the operator creates its own ServiceMonitor for prometheus-operator).

@@ -855,5 +855,32 @@ describe("FeatureStore table online stores under the policy pack", () => {
     expect(tableStoreViolations(gcp.resources, "prod")).toEqual([
       "gcp-bigtable-prod-deletion-protection mandatory fs-online-bigtable",
     ]);
+    // The customer-managed key is what the CMK rules protect: without it they fire.
+    const weakened = aws.resources.map((r) =>
+      r.type === "aws:dynamodb/table:Table"
+        ? { ...r, inputs: { ...r.inputs, serverSideEncryption: { enabled: false } } }
+        : r,
+    );
+    expect(tableStoreViolations(weakened, "dev")).toEqual([
+      "aws-dynamodb-cmk advisory fs-online-fs-test.fraud_detection.driver_stats-table",
+    ]);
+    expect(tableStoreViolations(weakened, "prod")).toEqual([
+      "aws-dynamodb-cmk mandatory fs-online-fs-test.fraud_detection.driver_stats-table",
+      "aws-dynamodb-prod-protection mandatory fs-online-fs-test.fraud_detection.driver_stats-table",
+    ]);
+    const noCmek = gcp.resources.map((r) =>
+      r.type === "gcp:bigtable/instance:Instance"
+        ? {
+            ...r,
+            inputs: {
+              ...r.inputs,
+              clusters: (r.inputs["clusters"] as Record<string, unknown>[]).map(
+                ({ kmsKeyName: _k, ...c }) => c,
+              ),
+            },
+          }
+        : r,
+    );
+    expect(tableStoreViolations(noCmek, "dev")).toEqual(["gcp-bigtable-cmek advisory fs-online-bigtable"]);
   });
 });
