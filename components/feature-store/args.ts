@@ -111,7 +111,11 @@ export interface FeatureStoreOnlineStoreArgs {
    * Feast names it). Required (at least one) with "dynamodb" and "bigtable"; refused with
    * "keyValue". Feast's identity cannot create tables (Feast would create DynamoDB tables without
    * the customer-managed key), so `feast apply` of a feature view whose table is not here fails
-   * with AccessDenied / PermissionDenied: add it here and run `pulumi up` first.
+   * with AccessDenied / PermissionDenied: add it here and run `pulumi up` first. Removing a table:
+   * take it out here (`pulumi up` deletes it once its deletion protection is off). With "bigtable",
+   * `feast apply` after the last feature view of an entity combination is removed tries to delete
+   * its table itself and fails (PermissionDenied, feast v0.66.0 bigtable.py `update`); DynamoDB's
+   * store only logs a warning there.
    * @default none
    */
   tables?: string[];

@@ -78,9 +78,12 @@ function days(n: number): string {
  * instance refuses to delete a GC policy). Instance and tables are stateful: `protect` and
  * `retainOnDelete` from the context.
  *
- * Feast reads through the instance's default app profile; an instance created with two clusters
- * gets one that routes to any cluster, so reads and writes fail over
- * (https://cloud.google.com/bigtable/docs/app-profiles#default-app-profile).
+ * Feast's Bigtable store has no app profile setting (`BigtableOnlineStoreConfig`), so it uses the
+ * instance's default app profile. Whether that one routes to any cluster (automatic failover
+ * between the two zones) or to one depends on how Bigtable created it
+ * (https://cloud.google.com/bigtable/docs/app-profiles); this adapter does not change it. Check it
+ * with `gcloud bigtable app-profiles describe default --instance=<instance>` and set multi-cluster
+ * routing there when the second cluster must take traffic on failover.
  *
  * @throws Error when `args.key` is missing, a table name is not a Bigtable table ID or given twice.
  */
