@@ -29,6 +29,12 @@ describe("args interfaces match their zod schemas", () => {
   it("FeatureStoreArgs", () => {
     expectTypeOf<z.input<typeof featureStoreArgsSchema>>().toEqualTypeOf<FeatureStoreArgs>();
     expectTypeOf<FeatureStoreArgs>().toEqualTypeOf<z.input<typeof featureStoreArgsSchema>>();
+    // The table online stores' tables (issue 10): a plain list of names in both.
+    type OnlineTables = NonNullable<FeatureStoreArgs["onlineStore"]>["tables"];
+    expectTypeOf<OnlineTables>().toEqualTypeOf<string[] | undefined>();
+    expectTypeOf<
+      NonNullable<z.input<typeof featureStoreArgsSchema>["onlineStore"]>["tables"]
+    >().toEqualTypeOf<OnlineTables>();
   });
 
   it("GpuTrainingClusterArgs", () => {

@@ -215,6 +215,8 @@ export interface ObjectStoreArgs {
 export const StoreKind = {
   /** An `ObjectStore` (S3, GCS, MinIO bucket). */
   objectStore: "objectStore",
+  /** A `TableStore` (DynamoDB tables, a Bigtable instance's tables). */
+  tableStore: "tableStore",
 } as const;
 export type StoreKind = (typeof StoreKind)[keyof typeof StoreKind];
 
@@ -319,17 +321,79 @@ export interface KeyValueStore {
   resource: pulumi.Resource;
 }
 
+/** What a table store (the feature store's DynamoDB / Bigtable online store) needs. */
+export interface TableStoreArgs {
+  /**
+   * Exact physical names of the tables to create (the names the client computes; e.g. Feast's
+   * `{project}.{table}`). At least one; each at most once; each valid for the target's service
+   * (aws: 3–255 of `[A-Za-z0-9_.-]`; gcp: up to 50 of `[-_.A-Za-z0-9]`, not starting with `-` or
+   * `.`), or the capability throws naming the table.
+   */
+  tables: string[];
+  /** aws: the string partition (hash) key attribute of every table. Unused on gcp (row keys have no name). */
+  partitionKey: string;
+  /** gcp: the column family every table has. Unused on aws (items have no column families). */
+  columnFamily: string;
+  /** gcp: cell versions the column family's garbage collection keeps (at least 1). Unused on aws. */
+  maxVersions: number;
+  /** gcp: autoscaling bounds of each cluster (`BIGTABLE_AUTOSCALING`). Unused on aws (on-demand capacity). */
+  size: DatabaseSize;
+  /**
+   * gcp: a second cluster in another zone of the region (replication). Unused on aws: DynamoDB
+   * always replicates a table across three Availability Zones.
+   */
+  highAvailability: boolean;
+  /**
+   * aws: point-in-time recovery of each table over this many days (1–35; 0 turns it off). gcp:
+   * daily automated backups of each table kept this many days (at least Bigtable's minimum of 3;
+   * 0 turns them off).
+   */
+  backupRetentionDays: number;
+  /** aws: each table's deletion protection. gcp: the instance's and each table's deletion protection. */
+  deletionProtection: boolean;
+  /** Encrypt the tables with this key (aws: SSE-KMS; gcp: CMEK on each cluster). Required on aws and gcp. */
+  key?: EncryptionKey;
+}
+
+/** Pre-created tables of a managed wide-column / key-value service (DynamoDB, Bigtable). */
+export interface TableStore {
+  /** Discriminant of `GrantableStore`. */
+  kind: typeof StoreKind.tableStore;
+  /** The physical table names, as `TableStoreArgs.tables` gave them. */
+  tableNames: string[];
+  /** Region of the tables (aws) or of the instance's clusters (gcp). */
+  region: pulumi.Output<string>;
+  /** Google Cloud project of the instance (gcp); undefined on aws. */
+  project?: pulumi.Output<string>;
+  /** Bigtable instance ID (gcp); undefined on aws. */
+  instanceId?: pulumi.Output<string>;
+  /** NetworkPolicy egress a client pod needs to reach the service's API (HTTPS). */
+  egress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
+  /** The key the tables are encrypted with (identity policies grant use of it on aws). */
+  encryptionKey?: EncryptionKey;
+  /** The tables (aws) or the instance and its tables (gcp), for `dependsOn`. */
+  resources: pulumi.Resource[];
+}
+
 /** What a grant allows on a resource. */
 export const Access = {
-  /** Read and list objects (aws: s3:GetObject/ListBucket/GetBucketLocation, kms:Decrypt; gcp: roles/storage.objectViewer). */
+  /**
+   * Read and list objects (aws: s3:GetObject/ListBucket/GetBucketLocation, kms:Decrypt; gcp:
+   * roles/storage.objectViewer); read items / rows of a table store (aws: `DYNAMODB_READ_ACTIONS`;
+   * gcp: roles/bigtable.reader on the instance).
+   */
   read: "read",
-  /** Read, write and delete objects (aws: adds Put/Delete/multipart and kms:GenerateDataKey/Encrypt; gcp: roles/storage.objectUser). */
+  /**
+   * Read, write and delete objects (aws: adds Put/Delete/multipart and kms:GenerateDataKey/Encrypt;
+   * gcp: roles/storage.objectUser); read and write items / rows of a table store, never create or
+   * delete tables (aws: adds `DYNAMODB_WRITE_ACTIONS`; gcp: roles/bigtable.user on the instance).
+   */
   readWrite: "readWrite",
 } as const;
 export type Access = (typeof Access)[keyof typeof Access];
 
 /** Every store handle a workload identity can be granted access to, discriminated by `kind`. */
-export type GrantableStore = ObjectStore;
+export type GrantableStore = ObjectStore | TableStore;
 
 /**
  * Access to one resource granted to a workload identity. `resource` is any grantable store an
@@ -561,6 +625,16 @@ export interface KeyValueStoreCapability {
   keyValueStore(role: string, args: KeyValueStoreArgs): KeyValueStore;
 }
 
+/**
+ * Capability: pre-created, encrypted tables of a managed service (DynamoDB on aws, a Bigtable
+ * instance on gcp), the feature store's alternative online stores. Grantable to a workload
+ * identity (`read`: read items / rows; `readWrite`: also write them; never create or delete
+ * tables). `local` has none and throws an Error naming what is allowed.
+ */
+export interface TableStoreCapability {
+  tableStore(role: string, args: TableStoreArgs): TableStore;
+}
+
 /** Capability: a ServiceAccount bound to a cloud identity, with grants on stores (no static keys). */
 export interface IdentityCapability {
   workloadIdentity(role: string, args: WorkloadIdentityArgs): WorkloadIdentity;
@@ -599,6 +673,7 @@ export interface CloudAdapter
     ObjectStoreCapability,
     DatabaseCapability,
     KeyValueStoreCapability,
+    TableStoreCapability,
     IdentityCapability,
     IngressCapability,
     ManagedMetricsCapability,

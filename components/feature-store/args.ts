@@ -18,6 +18,7 @@ import {
   tagsSchema,
 } from "../shared/schemas";
 import { clusterHandleSchema, withClusterHandleDetails, type ClusterHandle } from "../training-cluster";
+import { onlineTableProblems } from "./online-stores";
 
 /** Where the online store (the feature server's low-latency reads) keeps feature values. */
 export const OnlineStoreType = {
@@ -26,9 +27,17 @@ export const OnlineStoreType = {
    * (aws), Memorystore (gcp), in-cluster Valkey (local).
    */
   keyValue: "keyValue",
-  /** Amazon DynamoDB (aws only). Not yet supported by this version of the component. */
+  /**
+   * Amazon DynamoDB (aws only, Feast `dynamodb`): one on-demand table per feature view in
+   * `tables`, pre-created encrypted with the component's KMS key; Feast's identity may read and
+   * write items, never create or delete tables.
+   */
   dynamodb: "dynamodb",
-  /** Cloud Bigtable (gcp only). Not yet supported by this version of the component. */
+  /**
+   * Cloud Bigtable (gcp only, Feast `bigtable`): an SSD instance with CMEK and autoscaling (a second
+   * cluster in another zone with `highAvailability`), one table per entity combination in
+   * `tables`, pre-created; Feast's identity gets roles/bigtable.user on the instance.
+   */
   bigtable: "bigtable",
 } as const;
 export type OnlineStoreType = (typeof OnlineStoreType)[keyof typeof OnlineStoreType];
@@ -69,14 +78,47 @@ export interface FeatureStoreResources {
 export interface FeatureStoreOnlineStoreArgs {
   /** Which store. @default "keyValue" */
   type?: OnlineStoreType;
-  /** Size class of the key-value store. @default "small" in dev, "medium" in staging/prod */
+  /**
+   * Size class: of the key-value store's nodes / memory; of each Bigtable cluster's autoscaling
+   * bounds (bigtable). Unused by dynamodb (on-demand capacity).
+   * @default "small" in dev, "medium" in staging/prod
+   */
   size?: DatabaseSize;
-  /** A replica in another zone with automatic failover. @default true in prod, else false */
+  /**
+   * A replica in another zone with automatic failover (keyValue); a second cluster in another zone
+   * (bigtable). DynamoDB always replicates across three zones.
+   * @default true in prod, else false
+   */
   highAvailability?: boolean;
-  /** Days of snapshots (aws) / RDB persistence when above 0 (gcp); 0 turns them off. @default 1 in dev, 7 in staging, 14 in prod */
+  /**
+   * keyValue: days of snapshots (aws) / RDB persistence when above 0 (gcp). dynamodb: days of
+   * point-in-time recovery (1–35). bigtable: days each table's daily automated backups are kept (at
+   * least 3). 0 turns them off.
+   * @default 1 in dev, 7 in staging, 14 in prod
+   */
   backupRetentionDays?: number;
-  /** Final snapshot (aws) and deletion protection (gcp). @default true in staging/prod, false in dev */
+  /**
+   * Final snapshot (keyValue on aws); deletion protection of the instance (keyValue on gcp), of
+   * each table (dynamodb), of the instance and each table (bigtable).
+   * @default true in staging/prod, false in dev
+   */
   deletionProtection?: boolean;
+  /**
+   * The tables the online store pre-creates, one per name: with "dynamodb" the feature view names
+   * (table `<component name>-<stack>.<project>.<feature view>`); with "bigtable" the entity
+   * combinations (each feature view's entity names, sorted and joined with "-", e.g.
+   * "customer-shop", or "__dummy" for a view without entities; table `<project>.<entities>` as
+   * Feast names it). Required (at least one) with "dynamodb" and "bigtable"; refused with
+   * "keyValue". Feast's identity cannot create tables (Feast would create DynamoDB tables without
+   * the customer-managed key), so `feast apply` of a feature view whose table is not here fails
+   * with AccessDenied / PermissionDenied: add it here and run `pulumi up` first. Removing a table:
+   * take it out here (`pulumi up` deletes it once its deletion protection is off). With "bigtable",
+   * `feast apply` after the last feature view of an entity combination is removed tries to delete
+   * its table itself and fails (PermissionDenied, feast v0.66.0 bigtable.py `update`); DynamoDB's
+   * store only logs a warning there.
+   * @default none
+   */
+  tables?: string[];
 }
 
 /** The offline store. */
@@ -151,7 +193,7 @@ export interface FeatureStoreAutoscalingArgs {
 export interface FeatureStoreServerArgs {
   /** Replicas without autoscaling (at least 2 in prod). @default 1 in dev, 2 in staging/prod */
   replicas?: number;
-  /** Autoscaling (needs the online store on a shared backend, which `keyValue` is). @default off */
+  /** Autoscaling (needs the online store on a shared backend, which every online store type is). @default off */
   autoscaling?: FeatureStoreAutoscalingArgs;
   /** Container resources of each Feast server. @default requests 250m/512Mi, limits 1/2Gi */
   resources?: FeatureStoreResources;
@@ -286,6 +328,7 @@ export const featureStoreArgsObject = z
         highAvailability: z.boolean().optional(),
         backupRetentionDays: z.number().int().min(0).max(35).optional(),
         deletionProtection: z.boolean().optional(),
+        tables: z.array(nonEmpty).min(1, { message: "must name at least one table" }).optional(),
       })
       .strict()
       .optional(),
@@ -354,6 +397,62 @@ type CheckedArgs = Omit<z.output<typeof featureStoreArgsObject>, "cluster"> & {
   cluster: Pick<ClusterHandle, "target" | "environment">;
 };
 
+/** The online store's rules: its type's target, and `tables` with the table types only. */
+function onlineStoreProblems(v: CheckedArgs, target: Target, environment: Environment): Problem[] {
+  const online = v.onlineStore?.type ?? OnlineStoreType.keyValue;
+  const tables = v.onlineStore?.tables;
+  if (online === OnlineStoreType.keyValue) {
+    return tables === undefined
+      ? []
+      : [
+          {
+            path: ["onlineStore", "tables"],
+            message: 'only used with type "dynamodb" or "bigtable"; remove it',
+          },
+        ];
+  }
+  const onlineTarget = { dynamodb: Target.aws, bigtable: Target.gcp } as const;
+  if (target !== onlineTarget[online]) {
+    return [
+      {
+        path: ["onlineStore", "type"],
+        message: `"${online}" needs target "${onlineTarget[online]}" (the cluster's target is "${target}")`,
+      },
+    ];
+  }
+  const problems: Problem[] = [];
+  if (tables === undefined) {
+    problems.push({
+      path: ["onlineStore", "tables"],
+      message:
+        online === OnlineStoreType.dynamodb
+          ? 'required with type "dynamodb": name every feature view whose table Feast reads and writes'
+          : 'required with type "bigtable": name every entity combination (entity names sorted, joined with "-")',
+    });
+  } else if (typeof v.project === "string" && tables.every((t) => typeof t === "string")) {
+    // The DynamoDB prefix (`<component name>-<stack>`) is not known here (the adapter checks the
+    // real name again).
+    for (const p of onlineTableProblems({ type: online, project: v.project, tables, prefix: "" })) {
+      problems.push({ path: ["onlineStore", "tables", p.index], message: p.message });
+    }
+  }
+  if (environment === "prod") {
+    if (v.onlineStore?.deletionProtection === false) {
+      problems.push({
+        path: ["onlineStore", "deletionProtection"],
+        message: `must not be false in prod with "${online}"`,
+      });
+    }
+    if (online === OnlineStoreType.dynamodb && v.onlineStore?.backupRetentionDays === 0) {
+      problems.push({
+        path: ["onlineStore", "backupRetentionDays"],
+        message: 'must be at least 1 in prod with "dynamodb" (point-in-time recovery)',
+      });
+    }
+  }
+  return problems;
+}
+
 /** Cross-field rules of `FeatureStoreArgs`, each run once by `resolveFeatureStoreArgs`. */
 function featureStoreProblems(v: CheckedArgs, environment: Environment): Problem[] {
   const problems: Problem[] = [];
@@ -362,17 +461,7 @@ function featureStoreProblems(v: CheckedArgs, environment: Environment): Problem
   if ((repo.git === undefined) === (repo.image === undefined)) {
     problems.push({ path: ["repository"], message: 'set exactly one of "git" or "image"' });
   }
-  const online = v.onlineStore?.type ?? OnlineStoreType.keyValue;
-  const onlineTarget = { dynamodb: Target.aws, bigtable: Target.gcp } as const;
-  if (online !== OnlineStoreType.keyValue) {
-    problems.push({
-      path: ["onlineStore", "type"],
-      message:
-        target === onlineTarget[online]
-          ? `"${online}" is not yet supported; use "keyValue"`
-          : `"${online}" needs target "${onlineTarget[online]}" (the cluster's target is "${target}")`,
-    });
-  }
+  problems.push(...onlineStoreProblems(v, target, environment));
   const offline = v.offlineStore?.type ?? OfflineStoreType.parquet;
   const offlineTarget = { redshift: Target.aws, bigquery: Target.gcp } as const;
   if (offline !== OfflineStoreType.parquet) {
@@ -450,6 +539,7 @@ export interface ResolvedFeatureStoreArgs {
   project: string;
   /** Exactly one of the two is set. */
   repository: FeatureStoreRepositoryArgs;
+  /** `tables` is `[]` with "keyValue". */
   onlineStore: Required<FeatureStoreOnlineStoreArgs>;
   offlineStore: Required<FeatureStoreOfflineStoreArgs>;
   registry: Required<FeatureStoreRegistryArgs>;
@@ -507,6 +597,7 @@ export function resolveFeatureStoreArgs(
         highAvailability: v.onlineStore?.highAvailability ?? preset.highAvailability,
         backupRetentionDays: v.onlineStore?.backupRetentionDays ?? preset.backupRetentionDays,
         deletionProtection: v.onlineStore?.deletionProtection ?? preset.deletionProtection,
+        tables: v.onlineStore?.tables ?? [],
       },
       offlineStore: {
         type: v.offlineStore?.type ?? OfflineStoreType.parquet,

@@ -2,7 +2,11 @@
  * `mlops:index:FeatureStore`: Feast on Kubernetes through the pinned Feast operator, one
  * `feast.dev/v1` `FeatureStore` per project, with its stores behind the adapter seam:
  * - online store: the target's key-value store (ElastiCache / Memorystore / in-cluster Valkey),
- *   Feast `redis` type, its connection in a Secret;
+ *   Feast `redis` type, its connection in a Secret; or (`onlineStore.type`) DynamoDB (aws) /
+ *   Bigtable (gcp) on the adapter's `tableStore`: the tables Feast uses are pre-created from
+ *   `onlineStore.tables` (encrypted with the component's key) and the Secret says where they are;
+ *   Feast's identity reads and writes their items / rows but cannot create tables, so Feast never
+ *   creates one with the provider's default encryption;
  * - offline store: Parquet on the target's object store, read with DuckDB;
  * - registry: Feast's SQL registry on the target's PostgreSQL (own database and user);
  * - materialisation: the CR's `cronJob` (incremental, `Forbid`, bounded by a deadline);
@@ -16,7 +20,8 @@
  *   (cronjob.go `getCronJobContainer`), so no second identity can separate them. It holds what
  *   materialisation needs and no more: read on the offline bucket (materialisation and
  *   historical retrieval only read Parquet; producers write it with their own identity, granted
- *   `readWrite` on `offlineStore`) and write on the online store.
+ *   `readWrite` on `offlineStore`) and read/write on the online store (its tables, with a table
+ *   online store).
  *
  * Known gap (v0.66.0): the operator sets the pod's `securityContext` from the CR but no container
  * `securityContext` on the server containers (only on the CronJob's), so Pod Security
@@ -25,7 +30,8 @@
  *
  * Children (component `n`): `n-namespace` (RestrictedNamespace), `n-operator` (the operator's
  * manifest, yaml.v2 ConfigFile), the adapter's `n-data-key`, `n-offline-*`, `n-registry-*`,
- * `n-online-*`, `n-server-*`, `n-registry-password`, the Secrets `n-online-store` and
+ * `n-online-*` (key-value store, or the table store's tables / instance), `n-server-*`,
+ * `n-registry-password`, the Secrets `n-online-store` and
  * `n-registry`, `n-oidc` (authz "oidc"), `n-online-store-ca` (a store with a private CA), the CR
  * `n-feature-store`, the NetworkPolicy `n-network-policy` and, on a GMP-scraped cluster, the
  * monitor `n-monitor` (the operator creates its own ServiceMonitor for prometheus-operator).
@@ -33,7 +39,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { Access, createAdapter, type KeyValueStore, type ObjectStore } from "../adapters";
+import {
+  Access,
+  createAdapter,
+  type Grant,
+  type KeyValueStore,
+  type ObjectStore,
+  type TableStore,
+} from "../adapters";
+import { physicalNameBase } from "../shared/names";
 import { MlopsComponent } from "../shared/component";
 import { resolvedOrThrow } from "../shared/contract";
 import { dnsEgressRule, governanceLabels, standardLabels, uniqueRules } from "../shared/k8s";
@@ -41,12 +55,17 @@ import { MonitorKind, ScrapeBackend } from "../shared/monitors";
 import { RestrictedNamespace } from "../shared/restricted-namespace";
 import { createServingCertificate } from "../shared/certificates";
 import { createScrapeTarget, scraperIngressRule, type WorkloadScrapeTarget } from "../shared/scrape-target";
-import { resolveFeatureStoreArgs, type FeatureStoreArgs, type ResolvedFeatureStoreArgs } from "./args";
+import {
+  OnlineStoreType,
+  resolveFeatureStoreArgs,
+  type FeatureStoreArgs,
+  type ResolvedFeatureStoreArgs,
+} from "./args";
 import {
   featureStoreManifest,
   FEATURE_STORE_API_VERSION,
   OIDC_SECRET_KEY,
-  ONLINE_STORE_SECRET_KEY,
+  onlineStoreSecretKey,
   REGISTRY_SECRET_KEY,
 } from "./manifest";
 import {
@@ -58,8 +77,29 @@ import {
   sqlRegistryUrl,
   sqlRegistryYaml,
 } from "./store-config";
+import {
+  bigtableOnlineStoreYaml,
+  dynamoDbOnlineStoreYaml,
+  FEAST_BIGTABLE_COLUMN_FAMILY,
+  FEAST_BIGTABLE_MAX_VERSIONS,
+  FEAST_DYNAMODB_PARTITION_KEY,
+  onlineTableNames,
+} from "./online-stores";
 
 export * from "./args";
+export {
+  bigtableOnlineStoreYaml,
+  bigtableTableName,
+  dynamoDbOnlineStoreYaml,
+  dynamoDbTableName,
+  dynamoDbTableNameTemplate,
+  FEAST_BIGTABLE_COLUMN_FAMILY,
+  FEAST_BIGTABLE_MAX_VERSIONS,
+  FEAST_DUMMY_ENTITY,
+  FEAST_DYNAMODB_PARTITION_KEY,
+  FEAST_ONLINE_STORE_TYPE,
+  onlineTableNames,
+} from "./online-stores";
 export { featureStoreManifest, FEATURE_STORE_API_VERSION } from "./manifest";
 export { redisOnlineStoreYaml, sqlRegistryYaml, sqlRegistryUrl, offlineStoreEnv } from "./store-config";
 
@@ -115,8 +155,29 @@ export class FeatureStore extends MlopsComponent {
   public readonly featureServerUrl: pulumi.Output<string>;
   /** The SQL registry's connection URL with credentials (secret). */
   public readonly registryConnection: pulumi.Output<string>;
-  /** Online store endpoint as plain data for consumers: `{ host, port, tls }`. */
+  /**
+   * Online store endpoint as plain data for consumers: `{ host, port, tls }`. For "dynamodb" and
+   * "bigtable" the service's regional HTTPS endpoint (`dynamodb.<region>.amazonaws.com`,
+   * `bigtable.googleapis.com`), port 443, TLS.
+   */
   public readonly onlineStore: pulumi.Output<{ host: string; port: number; tls: boolean }>;
+  /** Which online store runs (`onlineStore.type`). */
+  public readonly onlineStoreType: OnlineStoreType;
+  /**
+   * The online store's tables as a grantable reference (give it `Access.read` to a consumer that
+   * reads features directly); undefined with "keyValue".
+   */
+  public readonly onlineTableStore: TableStore | undefined;
+  /**
+   * Where the online tables are: their physical names, the region, and (bigtable) the project and
+   * instance ID; `{ tables: [] }` with "keyValue".
+   */
+  public readonly onlineTables: pulumi.Output<{
+    tables: string[];
+    region?: string;
+    project?: string;
+    instanceId?: string;
+  }>;
   /** Offline store: the bucket as a grantable reference (give it `Access.read` to a consumer). */
   public readonly offlineStore: ObjectStore;
   /** URI of the offline data root (`<bucket uri>/offline`). */
@@ -196,14 +257,35 @@ export class FeatureStore extends MlopsComponent {
     const key = adapter.encryptionKey("data");
     const bucket = adapter.objectStore("offline", { key, ...a.offlineStore });
     const podLabels = { [FEAST_NAME_LABEL]: crName };
-    const online: KeyValueStore = adapter.keyValueStore("online", {
+    // The online store: the key-value capability, or pre-created tables (dynamodb / bigtable)
+    // whose names Feast computes from the project (online-stores.ts).
+    const onlineSettings = {
       size: a.onlineStore.size,
       highAvailability: a.onlineStore.highAvailability,
       backupRetentionDays: a.onlineStore.backupRetentionDays,
       deletionProtection: a.onlineStore.deletionProtection,
       key,
-      clientPodLabels: podLabels,
-    });
+    };
+    const tablePrefix = physicalNameBase(name);
+    const online: KeyValueStore | undefined =
+      a.onlineStore.type === OnlineStoreType.keyValue
+        ? adapter.keyValueStore("online", { ...onlineSettings, clientPodLabels: podLabels })
+        : undefined;
+    const tableStore: TableStore | undefined =
+      a.onlineStore.type === OnlineStoreType.keyValue
+        ? undefined
+        : adapter.tableStore("online", {
+            ...onlineSettings,
+            tables: onlineTableNames({
+              type: a.onlineStore.type,
+              project: a.project,
+              tables: a.onlineStore.tables,
+              prefix: tablePrefix,
+            }),
+            partitionKey: FEAST_DYNAMODB_PARTITION_KEY,
+            columnFamily: FEAST_BIGTABLE_COLUMN_FAMILY,
+            maxVersions: FEAST_BIGTABLE_MAX_VERSIONS,
+          });
     // Letters and digits only, at least one letter: the password goes into a URL and into Feast's
     // `,`-split, JSON-decoded connection parameters.
     const registryPassword = new random.RandomPassword(
@@ -219,30 +301,43 @@ export class FeatureStore extends MlopsComponent {
       key,
     });
     // The operator runs every Feast pod as `feast-<cr name>`; the adapter creates it bound to the cloud identity.
+    // Materialisation runs in the server pod (the CronJob execs there), so this one identity
+    // writes the online tables too.
+    const tableGrants: Grant[] = tableStore ? [{ resource: tableStore, access: Access.readWrite }] : [];
     const identity = adapter.workloadIdentity("server", {
       serviceAccountName: `feast-${crName}`,
-      // Read only: see the module comment (one identity for servers and materialisation).
-      grants: [{ resource: bucket, access: Access.read }],
+      // Read only on the bucket, read/write on a table online store: see the module comment (one
+      // identity for servers and materialisation).
+      grants: [{ resource: bucket, access: Access.read }, ...tableGrants],
       labels,
     });
 
-    const onlineYaml = pulumi
-      .all([online.host, online.port, online.password])
-      .apply(([host, port, password]) =>
-        redisOnlineStoreYaml({
-          host,
-          port,
-          password,
-          tls: online.tls,
-          ...(online.caCertificates ? { caCertsPath: `${REDIS_CA_MOUNT_PATH}/${REDIS_CA_FILE}` } : {}),
-        }),
-      );
+    // The online store section: Redis credentials (a secret), or where the tables are.
+    const onlineYaml: pulumi.Output<string> = online
+      ? pulumi.secret(
+          pulumi.all([online.host, online.port, online.password]).apply(([host, port, password]) =>
+            redisOnlineStoreYaml({
+              host,
+              port,
+              password,
+              tls: online.tls,
+              ...(online.caCertificates ? { caCertsPath: `${REDIS_CA_MOUNT_PATH}/${REDIS_CA_FILE}` } : {}),
+            }),
+          ),
+        )
+      : a.onlineStore.type === OnlineStoreType.dynamodb
+        ? tableStore!.region.apply((region) => dynamoDbOnlineStoreYaml({ region, prefix: tablePrefix }))
+        : pulumi
+            .all([tableStore!.project, tableStore!.instanceId])
+            .apply(([project, instanceId]) =>
+              bigtableOnlineStoreYaml({ project: project ?? "", instanceId: instanceId ?? "" }),
+            );
     const onlineSecret = new k8s.core.v1.Secret(
       `${name}-online-store`,
       {
         metadata: { name: `${crName}-online-store`, namespace, labels },
         type: "Opaque",
-        stringData: { [ONLINE_STORE_SECRET_KEY]: pulumi.secret(onlineYaml) },
+        stringData: { [onlineStoreSecretKey(a.onlineStore.type)]: onlineYaml },
       },
       ctx.opts({ provider, dependsOn: nsReady }),
     );
@@ -287,7 +382,7 @@ export class FeatureStore extends MlopsComponent {
       );
     }
     let caConfigMap: string | undefined;
-    if (online.caCertificates) {
+    if (online?.caCertificates) {
       caConfigMap = `${crName}-online-store-ca`;
       extraDeps.push(
         new k8s.core.v1.ConfigMap(
@@ -339,7 +434,7 @@ export class FeatureStore extends MlopsComponent {
           identity.serviceAccount,
           ...identity.ready,
           database.resource,
-          online.resource,
+          ...(online ? [online.resource] : (tableStore?.resources ?? [])),
           bucket.resource,
           ...(certificate ? [certificate.certificate] : []),
         ],
@@ -381,7 +476,7 @@ export class FeatureStore extends MlopsComponent {
           ],
           egress: uniqueRules([
             dnsEgressRule(),
-            ...online.egress,
+            ...(online?.egress ?? tableStore?.egress ?? []),
             ...database.egress,
             ...bucket.egress,
             ...identity.egress,
@@ -419,9 +514,28 @@ export class FeatureStore extends MlopsComponent {
     this.namespace = namespace;
     this.featureServerUrl = pulumi.interpolate`${scheme}://feast-${crName}-online.${namespace}.svc.cluster.local`;
     this.registryConnection = registryConnection;
-    this.onlineStore = pulumi
-      .all([online.host, online.port])
-      .apply(([host, port]) => ({ host, port, tls: online.tls }));
+    this.onlineStoreType = a.onlineStore.type;
+    this.onlineTableStore = tableStore;
+    this.onlineStore = online
+      ? pulumi.all([online.host, online.port]).apply(([host, port]) => ({ host, port, tls: online.tls }))
+      : tableStore!.region.apply((region) => ({
+          host:
+            a.onlineStore.type === OnlineStoreType.dynamodb
+              ? `dynamodb.${region}.amazonaws.com`
+              : "bigtable.googleapis.com",
+          port: 443,
+          tls: true,
+        }));
+    this.onlineTables = tableStore
+      ? pulumi
+          .all([tableStore.region, tableStore.project, tableStore.instanceId])
+          .apply(([region, project, instanceId]) => ({
+            tables: tableStore.tableNames,
+            region,
+            ...(project !== undefined ? { project } : {}),
+            ...(instanceId !== undefined ? { instanceId } : {}),
+          }))
+      : pulumi.output({ tables: [] as string[] });
     this.offlineStore = bucket;
     this.offlineDataUri = bucket.uri.apply((uri) => offlineDataUri({ uri }));
     this.clientNamespaceLabels = a.clientNamespaceLabels;
@@ -429,6 +543,8 @@ export class FeatureStore extends MlopsComponent {
       featureServerUrl: this.featureServerUrl,
       registryConnection: this.registryConnection,
       onlineStore: this.onlineStore,
+      onlineStoreType: this.onlineStoreType,
+      onlineTables: this.onlineTables,
       offlineDataUri: this.offlineDataUri,
       clientNamespaceLabels: this.clientNamespaceLabels,
       namespace: this.namespace,

@@ -4,13 +4,18 @@
  * v1 schema (test/schemas/feast/featurestore-v1.json). Always `v1`: `v1alpha1` is served without a
  * conversion webhook and drops v1-only fields silently.
  */
-import type { ResolvedFeatureStoreArgs } from "./args";
+import type { OnlineStoreType, ResolvedFeatureStoreArgs } from "./args";
+import { FEAST_ONLINE_STORE_TYPE } from "./online-stores";
 import { REDIS_CA_FILE, REDIS_CA_MOUNT_PATH } from "./store-config";
 
 /** apiVersion of the CR. */
 export const FEATURE_STORE_API_VERSION = "feast.dev/v1";
 /** The key of each store Secret (the operator's default key is the store type). */
 export const ONLINE_STORE_SECRET_KEY = "redis";
+/** The key of the online store Secret for an online store type: its Feast type (`redis`, `dynamodb`, `bigtable`). */
+export function onlineStoreSecretKey(type: OnlineStoreType): string {
+  return FEAST_ONLINE_STORE_TYPE[type];
+}
 export const REGISTRY_SECRET_KEY = "sql";
 /** The key of the OIDC Secret the operator reads the feature servers' OIDC settings from. */
 export const OIDC_SECRET_KEY = "oidc";
@@ -114,9 +119,9 @@ export function featureStoreManifest(a: ResolvedFeatureStoreArgs, refs: FeatureS
       onlineStore: {
         persistence: {
           store: {
-            type: "redis",
+            type: FEAST_ONLINE_STORE_TYPE[a.onlineStore.type],
             secretRef: { name: refs.onlineStoreSecret },
-            secretKeyName: ONLINE_STORE_SECRET_KEY,
+            secretKeyName: onlineStoreSecretKey(a.onlineStore.type),
           },
         },
         // Metrics on port 8000 ("metrics"): the operator adds its ServiceMonitor for this server.

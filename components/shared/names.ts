@@ -72,6 +72,10 @@ export const PhysicalNameKind = {
   gcpServiceAccountId: "gcpServiceAccountId",
   /** Kubernetes StorageClass (cluster-scoped, so unique per cluster, not per namespace). */
   storageClass: "storageClass",
+  /** Bigtable instance ID. */
+  bigtableInstance: "bigtableInstance",
+  /** Bigtable cluster ID. */
+  bigtableCluster: "bigtableCluster",
 } as const;
 export type PhysicalNameKind = (typeof PhysicalNameKind)[keyof typeof PhysicalNameKind];
 
@@ -109,6 +113,9 @@ export interface PhysicalNameRule {
  * - StorageClass: a DNS subdomain name (up to 253 characters,
  *   https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#dns-subdomain-names);
  *   capped at 63 like a DNS label, so it reads in `kubectl get pvc` and fits any label value.
+ * - Bigtable instance ID: 6–33 characters, `[a-z][-a-z0-9]*[a-z0-9]`; cluster ID: 6–30 characters,
+ *   same charset (https://cloud.google.com/bigtable/docs/reference/admin/rest/v2/projects.instances/create,
+ *   `instanceId` and `clusters`).
  */
 export const PHYSICAL_NAME_RULES: Record<PhysicalNameKind, PhysicalNameRule> = {
   eksCluster: { min: 1, max: 40, prefix: "", letterStart: "eks" },
@@ -119,6 +126,8 @@ export const PHYSICAL_NAME_RULES: Record<PhysicalNameKind, PhysicalNameRule> = {
   gkeCluster: { min: 1, max: 40, prefix: "", letterStart: "gke" },
   gcpServiceAccountId: { min: 6, max: 30, prefix: "", letterStart: "sa" },
   storageClass: { min: 1, max: 63, prefix: "", letterStart: "sc" },
+  bigtableInstance: { min: 6, max: 33, prefix: "", letterStart: "bt" },
+  bigtableCluster: { min: 6, max: 30, prefix: "", letterStart: "bt" },
 };
 
 /** Characters of the hash appended to names that do not fit. */

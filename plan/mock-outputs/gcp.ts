@@ -68,6 +68,7 @@ export function mockServiceAgentEmail(service: string): string {
     "storage.googleapis.com": "gs-project-accounts",
     "servicenetworking.googleapis.com": "service-networking",
     "redis.googleapis.com": "cloud-redis",
+    "bigtableadmin.googleapis.com": "gcp-sa-bigtable",
   };
   const domain = known[service] ?? `gcp-sa-${service.split(".")[0] ?? service}`;
   return `service-${MOCK_GCP_PROJECT_NUMBER}@${domain}.iam.gserviceaccount.com`;
@@ -306,6 +307,20 @@ export const gcpInvokes: Record<
       labels: {},
       effectiveLabels: {},
       autoCreateNetwork: true,
+    };
+  },
+  /**
+   * The zones of a region: `<region>-a`, `-b` and `-c` (the `region` input or the stack's region),
+   * all UP.
+   */
+  "gcp:compute/getZones:getZones": (inputs, ctx) => {
+    const region = typeof inputs["region"] === "string" ? inputs["region"] : ctx.gcpRegion;
+    const project = typeof inputs["project"] === "string" ? inputs["project"] : ctx.gcpProject;
+    return {
+      id: `projects/${project}/regions/${region}`,
+      project,
+      region,
+      names: ["a", "b", "c"].map((z) => `${region}-${z}`),
     };
   },
   /**

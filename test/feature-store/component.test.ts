@@ -483,8 +483,11 @@ describe("FeatureStore args", () => {
     expect(await failure({ target: "local", onlineStore: { type: "dynamodb" } })).toContain(
       'args.onlineStore.type: "dynamodb" needs target "aws" (the cluster\'s target is "local")',
     );
-    expect(await failure({ target: "aws", onlineStore: { type: "dynamodb" } })).toContain(
-      'args.onlineStore.type: "dynamodb" is not yet supported; use "keyValue"',
+    expect(
+      await failure({ target: "gcp", onlineStore: { type: "dynamodb", tables: ["driver_stats"] } }),
+    ).toContain('args.onlineStore.type: "dynamodb" needs target "aws" (the cluster\'s target is "gcp")');
+    expect(await failure({ target: "aws", onlineStore: { type: "bigtable", tables: ["driver"] } })).toContain(
+      'args.onlineStore.type: "bigtable" needs target "gcp" (the cluster\'s target is "aws")',
     );
     expect(await failure({ target: "gcp", offlineStore: { type: "bigquery" } })).toContain(
       'args.offlineStore.type: "bigquery" is not yet supported; use "parquet"',
@@ -596,5 +599,309 @@ describe("FeatureStore TLS from the cluster's issuer", () => {
     expect(inputAt(findResource(plan, CR), "spec.services.onlineStore.server.tls.secretRef")).toEqual({
       name: "my-feast-tls",
     });
+  });
+});
+
+/** The table online stores: DynamoDB on aws, Bigtable on gcp (dev, no monitoring). */
+const TABLE_CASES = {
+  aws: { type: "dynamodb", tables: ["driver_stats", "customer_profile"] },
+  gcp: { type: "bigtable", tables: ["driver", "customer-shop"] },
+} as const;
+
+/** Every resource under the component with a table online store, as `type name`. */
+const TABLE_CHILDREN: Record<"aws" | "gcp", string[]> = {
+  aws: [
+    "aws:dynamodb/table:Table fs-online-fs-test.fraud_detection.customer_profile-table",
+    "aws:dynamodb/table:Table fs-online-fs-test.fraud_detection.driver_stats-table",
+    ...CHILDREN.aws.filter((c) => !/online-valkey/.test(c)),
+  ].sort(),
+  gcp: [
+    "gcp:bigtable/gCPolicy:GCPolicy fs-online-fraud_detection.customer-shop-gc",
+    "gcp:bigtable/gCPolicy:GCPolicy fs-online-fraud_detection.driver-gc",
+    "gcp:bigtable/instance:Instance fs-online-bigtable",
+    "gcp:bigtable/instanceIamMember:InstanceIamMember fs-server-online-bigtable-member",
+    "gcp:bigtable/table:Table fs-online-fraud_detection.customer-shop-table",
+    "gcp:bigtable/table:Table fs-online-fraud_detection.driver-table",
+    "gcp:compute/globalAddress:GlobalAddress fs-registry-psa-range",
+    "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember fs-online-bigtable-agent-member",
+    "gcp:projects/serviceIdentity:ServiceIdentity fs-online-bigtable-agent",
+    "gcp:servicenetworking/connection:Connection fs-registry-psa-connection",
+    ...CHILDREN.gcp.filter((c) => !/ fs-online-(redis|psa|store-ca)/.test(c)),
+  ].sort(),
+};
+
+describe("FeatureStore with a table online store", () => {
+  for (const target of ["aws", "gcp"] as const) {
+    const online = TABLE_CASES[target];
+    it(`${target}: ${online.type} tables pre-created, no key-value store, the CR and Secret of type ${online.type}`, async () => {
+      const plan = await storePlan({ target, onlineStore: { ...online, tables: [...online.tables] } });
+      const component = findResource(plan, "mlops:index:FeatureStore", "fs");
+      expect(
+        descendantsOf(plan, component.urn)
+          .map((r) => `${r.type} ${r.name}`)
+          .sort(),
+      ).toEqual(TABLE_CHILDREN[target]);
+      // No Redis CA, no Redis egress.
+      expect(resourcesOfType(plan, "kubernetes:core/v1:ConfigMap")).toEqual([]);
+      const cr = findResource(plan, CR, "fs-feature-store");
+      expect(featureStoreSchemaErrors(cr.inputs)).toEqual([]);
+      expect(inputAt(cr, "spec.services.onlineStore.persistence")).toEqual({
+        store: {
+          type: online.type,
+          secretRef: { name: "fraud-detection-online-store" },
+          secretKeyName: online.type,
+        },
+      });
+      expect(inputAt(cr, "spec.services.volumes")).toBeUndefined();
+      expect(inputAt(cr, "spec.services.onlineStore.server.volumeMounts")).toBeUndefined();
+      expect(
+        Object.keys(
+          inputAt(findResource(plan, "kubernetes:core/v1:Secret", "fs-online-store"), "stringData") as object,
+        ),
+      ).toEqual([online.type]);
+      // The CR waits for the tables.
+      const tableType = target === "aws" ? "aws:dynamodb/table:Table" : "gcp:bigtable/table:Table";
+      for (const table of resourcesOfType(plan, tableType)) expect(cr.dependencies).toContain(table.urn);
+      // Egress: DNS, the registry database, the stores' and the identity's HTTPS, the API server.
+      const np = findResource(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "fs-network-policy");
+      const egress = inputAt(np, "spec.egress") as { ports?: { port: number }[] }[];
+      const ports = egress.flatMap((rule) => (rule.ports ?? []).map((p) => p.port));
+      expect(ports).not.toContain(6379);
+      expect(ports).not.toContain(6378);
+      expect(ports).toContain(443);
+
+      expect(component.outputs?.["onlineStoreType"]).toBe(online.type);
+      expect(component.outputs?.["onlineStore"]).toEqual(
+        target === "aws"
+          ? { host: "dynamodb.us-east-1.amazonaws.com", port: 443, tls: true }
+          : { host: "bigtable.googleapis.com", port: 443, tls: true },
+      );
+      expect(component.outputs?.["onlineTables"]).toEqual(
+        target === "aws"
+          ? {
+              tables: ["fs-test.fraud_detection.driver_stats", "fs-test.fraud_detection.customer_profile"],
+              region: "us-east-1",
+            }
+          : {
+              tables: ["fraud_detection.driver", "fraud_detection.customer-shop"],
+              region: "europe-west4",
+              project: "acme-ml",
+              instanceId: "fs-test-online",
+            },
+      );
+    });
+  }
+
+  it("aws: each feature view's table, encrypted with the component's key, and a policy with exactly their ARNs", async () => {
+    const plan = await storePlan({
+      target: "aws",
+      onlineStore: { type: "dynamodb", tables: ["driver_stats"] },
+    });
+    const key = findResource(plan, "aws:kms/key:Key", "fs-data-key");
+    const table = findResource(
+      plan,
+      "aws:dynamodb/table:Table",
+      "fs-online-fs-test.fraud_detection.driver_stats-table",
+    );
+    expect(table.inputs).toEqual({
+      name: "fs-test.fraud_detection.driver_stats",
+      billingMode: "PAY_PER_REQUEST",
+      hashKey: "entity_id",
+      attributes: [{ name: "entity_id", type: "S" }],
+      serverSideEncryption: { enabled: true, kmsKeyArn: key.outputs?.["arn"] },
+      pointInTimeRecovery: { enabled: true, recoveryPeriodInDays: 1 },
+      deletionProtectionEnabled: false,
+      tags: {
+        owner: "ml-platform",
+        "cost-center": "cc-1",
+        "data-classification": "internal",
+        environment: "dev",
+      },
+    });
+    const policy = JSON.parse(
+      findResource(plan, "aws:iam/rolePolicy:RolePolicy", "fs-server-role-policy").inputs["policy"] as string,
+    ) as { Statement: { Sid: string; Action: string[]; Resource: string[] }[] };
+    const tableArn =
+      "arn:aws:dynamodb:us-east-1:123456789012:table/fs-online-fs-test.fraud_detection.driver_stats-table";
+    expect(policy.Statement.filter((s) => s.Sid.startsWith("Table")).map((s) => [s.Sid, s.Resource])).toEqual(
+      [
+        ["Tables", [tableArn]],
+        ["TableWrites", [tableArn]],
+        ["TableKeys", [key.outputs?.["arn"]]],
+      ],
+    );
+    expect(policy.Statement.flatMap((s) => s.Action)).not.toContain("dynamodb:CreateTable");
+  });
+
+  it("prod: deletion protection, point-in-time recovery over 14 days; bigtable with two clusters", async () => {
+    const aws = await storePlan({
+      target: "aws",
+      environment: "prod",
+      certificates: true,
+      onlineStore: { type: "dynamodb", tables: ["driver_stats"] },
+    });
+    const table = findResource(
+      aws,
+      "aws:dynamodb/table:Table",
+      "fs-online-fs-test.fraud_detection.driver_stats-table",
+    );
+    expect(inputAt(table, "deletionProtectionEnabled")).toBe(true);
+    expect(inputAt(table, "pointInTimeRecovery")).toEqual({ enabled: true, recoveryPeriodInDays: 14 });
+    const gcp = await storePlan({
+      target: "gcp",
+      environment: "prod",
+      certificates: true,
+      onlineStore: { type: "bigtable", tables: ["driver"] },
+    });
+    const instance = findResource(gcp, "gcp:bigtable/instance:Instance", "fs-online-bigtable");
+    expect(inputAt(instance, "deletionProtection")).toBe(true);
+    expect((inputAt(instance, "clusters") as { zone: string }[]).map((c) => c.zone)).toEqual([
+      "europe-west4-a",
+      "europe-west4-b",
+    ]);
+    expect(
+      inputAt(
+        findResource(gcp, "gcp:bigtable/table:Table", "fs-online-fraud_detection.driver-table"),
+        "deletionProtection",
+      ),
+    ).toBe("PROTECTED");
+  });
+});
+
+describe("FeatureStore table online store args", () => {
+  it("tables: required with dynamodb and bigtable, refused with keyValue, each named with its path", async () => {
+    expect(await failure({ target: "aws", onlineStore: { type: "dynamodb" } })).toContain(
+      'args.onlineStore.tables: required with type "dynamodb": name every feature view whose table Feast reads and writes',
+    );
+    expect(await failure({ target: "gcp", onlineStore: { type: "bigtable" } })).toContain(
+      'args.onlineStore.tables: required with type "bigtable": name every entity combination (entity names sorted, joined with "-")',
+    );
+    expect(await failure({ target: "aws", onlineStore: { type: "dynamodb", tables: [] } })).toContain(
+      "args.onlineStore.tables: must name at least one table",
+    );
+    expect(await failure({ target: "aws", onlineStore: { tables: ["driver_stats"] } })).toContain(
+      'args.onlineStore.tables: only used with type "dynamodb" or "bigtable"; remove it',
+    );
+    expect(
+      await failure({
+        target: "aws",
+        onlineStore: { type: "dynamodb", tables: ["driver_stats", "driver stats"] },
+      }),
+    ).toContain(
+      "args.onlineStore.tables[1]: its table \"<name>-<stack>.fraud_detection.driver stats\" is not a DynamoDB table name (3–255 characters of letters, digits, '_', '-' and '.')",
+    );
+    expect(
+      await failure({ target: "gcp", onlineStore: { type: "bigtable", tables: ["shop-customer"] } }),
+    ).toContain(
+      'args.onlineStore.tables[0]: "shop-customer": sort the entity names ("customer-shop"), as Feast does',
+    );
+  });
+
+  it("prod: no table store without deletion protection, no DynamoDB without point-in-time recovery", async () => {
+    const message = await failure({
+      target: "aws",
+      environment: "prod",
+      onlineStore: {
+        type: "dynamodb",
+        tables: ["driver_stats"],
+        deletionProtection: false,
+        backupRetentionDays: 0,
+      },
+    });
+    expect(message).toContain(
+      'args.onlineStore.deletionProtection: must not be false in prod with "dynamodb"',
+    );
+    expect(message).toContain(
+      'args.onlineStore.backupRetentionDays: must be at least 1 in prod with "dynamodb" (point-in-time recovery)',
+    );
+    expect(
+      await failure({
+        target: "gcp",
+        environment: "prod",
+        onlineStore: { type: "bigtable", tables: ["driver"], deletionProtection: false },
+      }),
+    ).toContain('args.onlineStore.deletionProtection: must not be false in prod with "bigtable"');
+  });
+
+  it("resolves tables ([] with keyValue)", () => {
+    expect(resolveFeatureStoreArgs(storeArgs({})).resolved!.onlineStore.tables).toEqual([]);
+    expect(
+      resolveFeatureStoreArgs(
+        storeArgs({ target: "aws", onlineStore: { type: "dynamodb", tables: ["a_view"] } }),
+      ).resolved!.onlineStore,
+    ).toEqual({
+      type: "dynamodb",
+      size: "small",
+      highAvailability: false,
+      backupRetentionDays: 1,
+      deletionProtection: false,
+      tables: ["a_view"],
+    });
+  });
+});
+
+/** Violations of the table stores' rules, evaluated at `environment`'s levels. */
+function tableStoreViolations(resources: PlanResource[], environment: "dev" | "prod"): string[] {
+  return runPoliciesDetailed({ stack: "test", project: "mlops", resources }, { environment })
+    .violations.filter((v) => /dynamodb|bigtable/.test(v.policyName))
+    .map((v) => `${v.policyName} ${v.enforcementLevel} ${v.urn.split("::").pop() ?? ""}`);
+}
+
+describe("FeatureStore table online stores under the policy pack", () => {
+  for (const target of ["aws", "gcp"] as const) {
+    const online = TABLE_CASES[target];
+    it(`${target} ${online.type}: no mandatory violation in prod, none of the table rules in dev or prod`, async () => {
+      const prod = await storePlan({
+        target,
+        environment: "prod",
+        certificates: true,
+        onlineStore: { ...online, tables: [...online.tables] },
+      });
+      expect(mandatoryViolations(prod.resources)).toEqual([]);
+      expect(tableStoreViolations(prod.resources, "prod")).toEqual([]);
+      const dev = await storePlan({ target, onlineStore: { ...online, tables: [...online.tables] } });
+      expect(tableStoreViolations(dev.resources, "dev")).toEqual([]);
+    });
+  }
+
+  it("the rules can fail: dev's tables (no deletion protection) judged as prod", async () => {
+    const aws = await storePlan({
+      target: "aws",
+      onlineStore: { type: "dynamodb", tables: ["driver_stats"] },
+    });
+    expect(tableStoreViolations(aws.resources, "prod")).toEqual([
+      "aws-dynamodb-prod-protection mandatory fs-online-fs-test.fraud_detection.driver_stats-table",
+    ]);
+    const gcp = await storePlan({ target: "gcp", onlineStore: { type: "bigtable", tables: ["driver"] } });
+    expect(tableStoreViolations(gcp.resources, "prod")).toEqual([
+      "gcp-bigtable-prod-deletion-protection mandatory fs-online-bigtable",
+    ]);
+    // The customer-managed key is what the CMK rules protect: without it they fire.
+    const weakened = aws.resources.map((r) =>
+      r.type === "aws:dynamodb/table:Table"
+        ? { ...r, inputs: { ...r.inputs, serverSideEncryption: { enabled: false } } }
+        : r,
+    );
+    expect(tableStoreViolations(weakened, "dev")).toEqual([
+      "aws-dynamodb-cmk advisory fs-online-fs-test.fraud_detection.driver_stats-table",
+    ]);
+    expect(tableStoreViolations(weakened, "prod")).toEqual([
+      "aws-dynamodb-cmk mandatory fs-online-fs-test.fraud_detection.driver_stats-table",
+      "aws-dynamodb-prod-protection mandatory fs-online-fs-test.fraud_detection.driver_stats-table",
+    ]);
+    const noCmek = gcp.resources.map((r) =>
+      r.type === "gcp:bigtable/instance:Instance"
+        ? {
+            ...r,
+            inputs: {
+              ...r.inputs,
+              clusters: (r.inputs["clusters"] as Record<string, unknown>[]).map(
+                ({ kmsKeyName: _k, ...c }) => c,
+              ),
+            },
+          }
+        : r,
+    );
+    expect(tableStoreViolations(noCmek, "dev")).toEqual(["gcp-bigtable-cmek advisory fs-online-bigtable"]);
   });
 });

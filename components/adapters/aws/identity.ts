@@ -7,8 +7,14 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { governanceLabels } from "../../shared/k8s";
 import { checkGrants } from "../grants";
-import type { AdapterContext, ObjectStore, WorkloadIdentity, WorkloadIdentityArgs } from "../types";
-import { Access } from "../types";
+import type {
+  AdapterContext,
+  ObjectStore,
+  TableStore,
+  WorkloadIdentity,
+  WorkloadIdentityArgs,
+} from "../types";
+import { Access, StoreKind } from "../types";
 import { httpsEgressRule, podIdentityAgentEgressRule } from "./network";
 
 /** The identity settings of `AwsTargetArgs`, validated: exactly what each mode needs. */
@@ -58,6 +64,41 @@ export const KMS_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"]
  * `kms:GenerateDataKey`; same page).
  */
 export const KMS_READ_ACTIONS = ["kms:Decrypt"];
+
+/**
+ * DynamoDB data-plane actions of a `read` grant on a table store (on the table ARNs): the reads
+ * Feast's online store makes (`BatchGetItem` in `online_read`, `GetItem`) and `DescribeTable`
+ * (`update` checks each table exists and waits for it; feast v0.66.0
+ * sdk/python/feast/infra/online_stores/dynamodb.py).
+ */
+export const DYNAMODB_READ_ACTIONS = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:BatchGetItem"];
+
+/**
+ * DynamoDB actions a `readWrite` grant adds: item writes (`BatchWriteItem` from
+ * `online_write_batch`'s batch writer, `PutItem`/`UpdateItem` from `update_online_store`) and
+ * `DeleteItem`. Never `CreateTable`/`DeleteTable` (the tables are pre-created encrypted with the
+ * customer-managed key; Feast would create a missing one with the AWS-owned key) and never
+ * `TagResource`/`UntagResource`/`ListTagsOfResource`: Feast's `update` re-tags existing tables by
+ * removing every tag not in its own config (the governance tags Pulumi set), and it skips that step
+ * on AccessDenied with a warning (same file, `_update_tags`).
+ */
+export const DYNAMODB_WRITE_ACTIONS = [
+  "dynamodb:PutItem",
+  "dynamodb:BatchWriteItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
+];
+
+/**
+ * KMS actions reading a table encrypted with a customer-managed key needs, through DynamoDB only
+ * (`kms:ViaService`): the actions the AWS-managed DynamoDB key's policy grants every principal
+ * authorized to use DynamoDB, without `CreateGrant` and `ReEncrypt*`, which only table creation and
+ * key changes use (https://docs.aws.amazon.com/kms/latest/developerguide/services-dynamodb.html).
+ */
+export const DYNAMODB_KMS_READ_ACTIONS = ["kms:Decrypt", "kms:DescribeKey"];
+
+/** KMS actions writing such a table needs, through DynamoDB only (same page). */
+export const DYNAMODB_KMS_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"];
 
 /** The trust policy of an IRSA role: only `system:serviceaccount:<ns>:<sa>` with audience STS. */
 export function irsaTrustPolicy(
@@ -161,6 +202,83 @@ export function bucketAccessPolicy(grants: BucketGrant[]): string {
   return JSON.stringify({ Version: "2012-10-17", Statement: statements });
 }
 
+/** One table store grant with its ARNs resolved, as `tableAccessStatements` takes it. */
+export interface TableGrant {
+  tableArns: string[];
+  /** ARN of the tables' KMS key. */
+  keyArn?: string;
+  access: Access;
+}
+
+/**
+ * The statements of table store grants: `DYNAMODB_READ_ACTIONS` on every granted table
+ * ("Tables"), `DYNAMODB_WRITE_ACTIONS` on the `readWrite` ones ("TableWrites"), and use of their
+ * keys through DynamoDB in `region` only ("TableKeys": `DYNAMODB_KMS_ACTIONS` on the keys of
+ * `readWrite` tables; "ReadTableKeys": `DYNAMODB_KMS_READ_ACTIONS` on the others).
+ */
+export function tableAccessStatements(grants: TableGrant[], region: string): Record<string, unknown>[] {
+  if (grants.length === 0) return [];
+  const writable = grants.filter((g) => g.access === Access.readWrite);
+  const keysOf = (list: TableGrant[]) => [...new Set(list.flatMap((g) => (g.keyArn ? [g.keyArn] : [])))];
+  const writeKeys = keysOf(writable);
+  const readKeys = keysOf(grants).filter((k) => !writeKeys.includes(k));
+  const viaDynamoDb = { StringEquals: { "kms:ViaService": `dynamodb.${region}.amazonaws.com` } };
+  const statements: Record<string, unknown>[] = [
+    {
+      Sid: "Tables",
+      Effect: "Allow",
+      Action: DYNAMODB_READ_ACTIONS,
+      Resource: grants.flatMap((g) => g.tableArns),
+    },
+  ];
+  if (writable.length > 0)
+    statements.push({
+      Sid: "TableWrites",
+      Effect: "Allow",
+      Action: DYNAMODB_WRITE_ACTIONS,
+      Resource: writable.flatMap((g) => g.tableArns),
+    });
+  if (writeKeys.length > 0)
+    statements.push({
+      Sid: "TableKeys",
+      Effect: "Allow",
+      Action: DYNAMODB_KMS_ACTIONS,
+      Resource: writeKeys,
+      Condition: viaDynamoDb,
+    });
+  if (readKeys.length > 0)
+    statements.push({
+      Sid: "ReadTableKeys",
+      Effect: "Allow",
+      Action: DYNAMODB_KMS_READ_ACTIONS,
+      Resource: readKeys,
+      Condition: viaDynamoDb,
+    });
+  return statements;
+}
+
+/**
+ * The role's inline policy: `bucketAccessPolicy`'s statements for the bucket grants (exactly that
+ * document when there are only buckets) followed by `tableAccessStatements` for the table grants.
+ */
+export function storeAccessPolicy(buckets: BucketGrant[], tables: TableGrant[], region: string): string {
+  const bucketStatements =
+    buckets.length > 0 ? (JSON.parse(bucketAccessPolicy(buckets)) as { Statement: unknown[] }).Statement : [];
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [...bucketStatements, ...tableAccessStatements(tables, region)],
+  });
+}
+
+function tableArns(store: TableStore): pulumi.Output<string>[] {
+  return store.resources.map((resource) => {
+    if (!aws.dynamodb.Table.isInstance(resource)) {
+      throw new Error("the AWS adapter can only grant access to DynamoDB tables created by an AWS adapter");
+    }
+    return resource.arn;
+  });
+}
+
 function bucketArn(store: ObjectStore): pulumi.Output<string> {
   if (!aws.s3.Bucket.isInstance(store.resource)) {
     throw new Error("the AWS adapter can only grant access to S3 buckets created by an AWS adapter");
@@ -261,18 +379,32 @@ export function createWorkloadIdentity(
   const name = `${ctx.name}-${role}`;
   const sa = args.serviceAccountName;
 
+  const bucketGrants = grants.flatMap((g) =>
+    g.resource.kind === StoreKind.objectStore ? [{ ...g, resource: g.resource }] : [],
+  );
+  const tableGrants = grants.flatMap((g) =>
+    g.resource.kind === StoreKind.tableStore ? [{ ...g, resource: g.resource }] : [],
+  );
+  const buckets = pulumi.all(
+    bucketGrants.map((g) =>
+      pulumi
+        .all([bucketArn(g.resource), g.resource.encryptionKey?.keyId])
+        .apply(([arn, key]): BucketGrant => ({ bucketArn: arn, keyArn: key, access: g.access })),
+    ),
+  );
+  const tables = pulumi.all(
+    tableGrants.map((g) =>
+      pulumi
+        .all([pulumi.all(tableArns(g.resource)), g.resource.encryptionKey?.keyId])
+        .apply(([arns, key]): TableGrant => ({ tableArns: arns, keyArn: key, access: g.access })),
+    ),
+  );
   const policy =
-    grants.length > 0
-      ? pulumi
-          .all(
-            grants.map((g) =>
-              pulumi
-                .all([bucketArn(g.resource), g.resource.encryptionKey?.keyId])
-                .apply(([arn, key]): BucketGrant => ({ bucketArn: arn, keyArn: key, access: g.access })),
-            ),
-          )
-          .apply(bucketAccessPolicy)
-      : undefined;
+    grants.length === 0
+      ? undefined
+      : tableGrants.length === 0
+        ? buckets.apply(bucketAccessPolicy)
+        : pulumi.all([buckets, tables, region]).apply(([b, t, r]) => storeAccessPolicy(b, t, r));
   const iam = createServiceAccountRole(ctx, identity, name, sa, policy);
 
   const serviceAccount = new k8s.core.v1.ServiceAccount(

@@ -21,6 +21,7 @@ import { problemLine } from "../../shared/contract";
 import { awsIdentityProblems } from "../target-schemas";
 import { createEbsBlockStorage, type EbsKeyPolicyRegistry } from "./block-storage";
 import { createAmpManagedMetrics } from "./amp";
+import { createDynamoDbTables } from "./dynamodb";
 import { createElastiCacheValkey } from "./elasticache";
 import { createWorkloadIdentity, type AwsIdentity } from "./identity";
 import { awsIngressExposure } from "./ingress";
@@ -41,9 +42,14 @@ export {
   ebsKeyPolicy,
   type AwsKeyPolicyScope,
 } from "./block-storage";
+export { DYNAMODB_MAX_PITR_DAYS, DYNAMODB_TABLE_NAME, dynamoDbTableNameProblem } from "./dynamodb";
 export { ELASTICACHE_NODE_TYPE, VALKEY_ENGINE_VERSION } from "./elasticache";
 export type { AwsIdentity } from "./identity";
 export {
+  DYNAMODB_KMS_ACTIONS,
+  DYNAMODB_KMS_READ_ACTIONS,
+  DYNAMODB_READ_ACTIONS,
+  DYNAMODB_WRITE_ACTIONS,
   IRSA_AUDIENCE,
   IRSA_ROLE_ANNOTATION,
   KMS_ACTIONS,
@@ -55,6 +61,10 @@ export {
   bucketAccessPolicy,
   irsaTrustPolicy,
   podIdentityTrustPolicy,
+  storeAccessPolicy,
+  tableAccessStatements,
+  type BucketGrant,
+  type TableGrant,
 } from "./identity";
 export { KMS_DELETION_WINDOW_DAYS } from "./kms";
 export {
@@ -147,6 +157,9 @@ export function createAwsAdapter(ctx: AdapterContext, settings: TargetSettings):
     },
     keyValueStore(role, args) {
       return createElastiCacheValkey(ctx, target, role, args);
+    },
+    tableStore(role, args) {
+      return createDynamoDbTables(ctx, role, args, account.region());
     },
     workloadIdentity(role, args) {
       return createWorkloadIdentity(ctx, identity, role, args, account.region());

@@ -10,7 +10,7 @@ import { governanceLabels } from "../../shared/k8s";
 import { physicalName, physicalNameBase, PhysicalNameKind } from "../../shared/names";
 import { checkGrants } from "../grants";
 import type { KubernetesContext, WorkloadIdentity, WorkloadIdentityArgs } from "../types";
-import { Access } from "../types";
+import { Access, StoreKind } from "../types";
 import {
   GKE_METADATA_SERVER_DAEMON_CIDR,
   METADATA_SERVER_CIDR,
@@ -36,6 +36,25 @@ export const BUCKET_READ_ROLE = "roles/storage.objectViewer";
 /** The bucket role of a grant's access. */
 export function bucketRole(access: Access): string {
   return access === Access.read ? BUCKET_READ_ROLE : BUCKET_OBJECT_ROLE;
+}
+
+/**
+ * Read-only access to the data of every table of a Bigtable instance (`bigtable.tables.get`,
+ * `readRows`, ...), for `read` grants on a table store; granted on the instance, never the project
+ * (https://cloud.google.com/iam/docs/roles-permissions/bigtable).
+ */
+export const BIGTABLE_READ_ROLE = "roles/bigtable.reader";
+
+/**
+ * Read-write access to the data of every table of a Bigtable instance (adds `mutateRows`), without
+ * creating, changing or deleting tables, for `readWrite` grants on a table store (same page).
+ * Feast's `update` needs no more once the tables and their column family exist (`bigtable.ts`).
+ */
+export const BIGTABLE_USER_ROLE = "roles/bigtable.user";
+
+/** The instance role of a table store grant's access. */
+export function bigtableRole(access: Access): string {
+  return access === Access.read ? BIGTABLE_READ_ROLE : BIGTABLE_USER_ROLE;
 }
 
 /** Lets a principal (here one Kubernetes ServiceAccount) impersonate the Google service account. */
@@ -94,16 +113,33 @@ export function createWorkloadIdentity(
   );
   const member = pulumi.interpolate`serviceAccount:${account.email}`;
 
-  // One member per granted bucket, named after the store's role (`bucket<index>` for a store
-  // another adapter instance created), with the role of the grant's access.
-  const grants: pulumi.Resource[] = grantList.map(
-    ({ resource: store, access }, index) =>
-      new gcp.storage.BucketIAMMember(
-        `${prefix}-${stores.get(store) ?? `bucket${index}`}-bucket-member`,
-        { bucket: store.bucketName, role: bucketRole(access), member },
+  // One member per granted store, named after the store's role (`bucket<index>` / `tables<index>`
+  // for a store another adapter instance created), with the role of the grant's access: on the
+  // bucket, or on the Bigtable instance.
+  const grants: pulumi.Resource[] = grantList.map(({ resource: store, access }, index) => {
+    if (store.kind === StoreKind.tableStore) {
+      if (store.instanceId === undefined) {
+        throw new Error(
+          `workloadIdentity("${role}"): grants[${index}].resource is not a Bigtable table store of a GCP adapter`,
+        );
+      }
+      return new gcp.bigtable.InstanceIamMember(
+        `${prefix}-${stores.get(store) ?? `tables${index}`}-bigtable-member`,
+        {
+          project: store.project ?? target.project,
+          instance: store.instanceId,
+          role: bigtableRole(access),
+          member,
+        },
         opts,
-      ),
-  );
+      );
+    }
+    return new gcp.storage.BucketIAMMember(
+      `${prefix}-${stores.get(store) ?? `bucket${index}`}-bucket-member`,
+      { bucket: store.bucketName, role: bucketRole(access), member },
+      opts,
+    );
+  });
 
   for (const projectRole of projectRoles) {
     grants.push(

@@ -4,6 +4,7 @@
  * Google Cloud Managed Service for Prometheus. Each concern lives in its own file.
  */
 import type { AdapterContext, CloudAdapter, CloudCapabilities, CloudContext, TargetSettings } from "../types";
+import { createBigtableStore } from "./bigtable";
 import { createPdBlockStorage, type ComputeKeyGrantRegistry } from "./block-storage";
 import { createPostgres } from "./cloudsql";
 import { gcpScope, type GcpAdapterScope } from "./common";
@@ -16,6 +17,14 @@ import { createMemorystoreRedis } from "./memorystore";
 import { privateServiceAccessOnce } from "./private-service-access";
 import { Target } from "../types";
 
+export {
+  BIGTABLE_AUTOSCALING,
+  BIGTABLE_CPU_TARGET,
+  BIGTABLE_MIN_BACKUP_DAYS,
+  BIGTABLE_SERVICE,
+  BIGTABLE_TABLE_NAME,
+  bigtableTableNameProblem,
+} from "./bigtable";
 export { PD_CSI_PROVISIONER } from "./block-storage";
 export { CLOUD_SQL_TIERS, POSTGRES_VERSION, transactionLogRetentionDays } from "./cloudsql";
 export {
@@ -27,6 +36,9 @@ export {
   PRIVATE_SERVICE_ACCESS_CIDR_RULE,
 } from "./common";
 export {
+  BIGTABLE_READ_ROLE,
+  BIGTABLE_USER_ROLE,
+  bigtableRole,
   BUCKET_OBJECT_ROLE,
   BUCKET_READ_ROLE,
   GKE_SA_ANNOTATION,
@@ -95,6 +107,11 @@ export function createGcpAdapter(ctx: AdapterContext, settings: TargetSettings):
     objectStore: (role, args) => createObjectStore(scope, role, args, keys, stores),
     postgres: (role, args) => createPostgres(scope, role, args, keys, privateServiceAccess),
     keyValueStore: (role, args) => createMemorystoreRedis(scope, role, args, privateServiceAccess),
+    tableStore: (role, args) => {
+      const store = createBigtableStore(scope, role, args);
+      stores.set(store, role);
+      return store;
+    },
     workloadIdentity: (role, args) => createWorkloadIdentity(scope, ctx, role, args, stores),
     ingress: gcpIngressExposure(ctx, scope.gcp),
     managedMetrics: (role, args) => createGmpManagedMetrics(scope, ctx, role, args, stores),

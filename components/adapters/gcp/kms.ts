@@ -128,8 +128,10 @@ export function keyUserMember(
 }
 
 /**
- * Grants the service agent of `service` (e.g. "redis.googleapis.com") use of `key`, for services
- * whose agent the key builder does not grant up front: `<prefix>-<agent>-agent` (the
+ * Grants the service agent of `service` (e.g. "redis.googleapis.com", "bigtableadmin.googleapis.com")
+ * use of `key`, for services whose agent the key builder does not grant up front (the data key's
+ * purpose grants only Cloud Storage and Cloud SQL; Memorystore and Bigtable ask here when they
+ * use the key): `<prefix>-<agent>-agent` (the
  * ServiceIdentity that makes sure the agent exists) and `<prefix>-<agent>-agent-member`. Returns
  * the grant; a resource encrypted with the key must depend on it.
  */

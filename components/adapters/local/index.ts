@@ -10,6 +10,7 @@
  * - workload identity: a ServiceAccount plus the store's credentials by `secretKeyRef` (`./identity.ts`);
  * - encryption keys: none (there is no KMS in the cluster);
  * - managed metrics: none (`managedMetrics` throws; monitoring runs self-hosted);
+ * - table stores: none (`tableStore` throws; the key-value store is the local online store);
  * - block storage: no StorageClass of its own; volumes use `settings.local.storageClassName` or the
  *   cluster's default class, encrypted at rest only as far as the node disks are.
  */
@@ -40,6 +41,17 @@ export { POSTGRES_IMAGE, POSTGRES_PGDATA, POSTGRES_PORT, POSTGRES_RESOURCES, POS
 export function managedMetricsUnavailable(role: string): Error {
   return new Error(
     `managedMetrics("${role}"): managed monitoring is not available on target "local"; use monitoring mode "selfHosted" (managed monitoring needs target "aws" or "gcp")`,
+  );
+}
+
+/**
+ * The Error `tableStore` throws on `local`: DynamoDB and Bigtable are cloud services, and the
+ * cluster runs no stand-in for them; the feature store's online store on `local` is the key-value
+ * store.
+ */
+export function tableStoreUnavailable(role: string): Error {
+  return new Error(
+    `tableStore("${role}"): table stores (DynamoDB, Bigtable) are not available on target "local"; use the key-value store (online store type "keyValue"); table stores need target "aws" (DynamoDB) or "gcp" (Bigtable)`,
   );
 }
 
@@ -90,6 +102,9 @@ export function createLocalAdapter(ctx: AdapterContext, settings: TargetSettings
     },
     keyValueStore(role, args) {
       return createValkey(ctx, local, role, args);
+    },
+    tableStore(role, _args) {
+      throw tableStoreUnavailable(role);
     },
     workloadIdentity(role, args) {
       return createWorkloadIdentity(ctx, stores, role, args);
