@@ -223,7 +223,7 @@ describe("storage URIs: k8s-inferenceservice-storage-platform-store and k8s-infe
 
   it("checks framework fields, storageUris, STORAGE_URI of custom containers, canaries and the explainer", () => {
     const isvc = editedInferenceService((s) => {
-      delete s.predictor.model;
+      delete (s.predictor as Record<string, unknown>).model;
       s.predictor.sklearn = { storageUri: "gs://acme-models/sk" };
       s.predictor.storageUris = [
         { uri: "s3://models/a" },
@@ -414,6 +414,15 @@ describe("k8s-serving-exposure-tls-auth", () => {
       },
     });
     expect(findings(rule, [kserve(true), external])).toEqual([]);
+    const clusterLocalDomain: TestResource = {
+      type: "kubernetes:helm.sh/v3:Release",
+      name: "kserve",
+      props: {
+        chart: "kserve-resources",
+        values: { kserve: { controller: { gateway: { domain: "svc.cluster.local" } } } },
+      },
+    };
+    expect(findings(rule, [clusterLocalDomain, external])).toEqual([]);
     expect(findings(rule, [kserve(false), external])).toHaveLength(1);
   });
 

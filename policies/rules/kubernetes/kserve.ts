@@ -151,3 +151,5 @@ export function storageUris(spec: Record<string, unknown>): StorageUriRef[] {
 export const VISIBILITY_LABEL = "networking.kserve.io/visibility";
 /** Its value for a cluster-internal InferenceService. */
 export const CLUSTER_LOCAL = "cluster-local";
+/** The ingress domain that makes every InferenceService cluster-internal (`constants.ClusterLocalDomain`). */
+export const CLUSTER_LOCAL_DOMAIN = "svc.cluster.local";

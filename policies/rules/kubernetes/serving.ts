@@ -21,6 +21,7 @@ import { dig, num, onlyIn, present, rec, recs, str, stringMap } from "../util";
 import { goTruthy, helmInstallOf, HELM_TYPES } from "./helm";
 import {
   CLUSTER_LOCAL,
+  CLUSTER_LOCAL_DOMAIN,
   INFERENCE_SERVICE,
   VISIBILITY_LABEL,
   knownStr,
@@ -395,12 +396,19 @@ function ingressTlsFindings(spec: Record<string, unknown>, annotations: Record<s
   return out;
 }
 
-/** True when a KServe chart in the plan turns off the Ingress KServe creates per InferenceService. */
+/**
+ * True when a KServe chart in the plan keeps KServe from creating an Ingress per InferenceService:
+ * `kserve.controller.gateway.disableIngressCreation`, or the cluster-local ingress domain
+ * (`gateway.domain: svc.cluster.local`, which the reconciler treats like the cluster-local label).
+ */
 function kserveIngressCreationDisabled(resources: readonly PolicyResource[]): boolean {
   return resources.some((r) => {
     const h = helmInstallOf(r.type, r.props, r.name);
     if (!h || (h.chart !== "kserve" && h.chart !== "kserve-resources")) return false;
-    return goTruthy(dig(h.values, "kserve", "controller", "gateway", "disableIngressCreation"));
+    const gateway = dig(h.values, "kserve", "controller", "gateway");
+    return (
+      goTruthy(dig(gateway, "disableIngressCreation")) || str(dig(gateway, "domain")) === CLUSTER_LOCAL_DOMAIN
+    );
   });
 }
 
@@ -410,7 +418,7 @@ export const servingExposureTlsAuth: StackRule = stackRule(
     name: "k8s-serving-exposure-tls-auth",
     area: "kubernetes",
     description:
-      "A model endpoint is never exposed without TLS and authentication: every InferenceService is labelled networking.kserve.io/visibility: cluster-local (else KServe's Standard mode creates its own Ingress for it, without TLS or authentication, unless the KServe chart sets kserve.controller.gateway.disableIngressCreation); an Ingress routing to an InferenceService's Services serves HTTPS only (TLS Secret, ACM or GKE certificate; no plain HTTP listener) and authenticates (nginx auth-url/basic, ALB cognito/oidc); a Gateway API HTTPRoute/GRPCRoute to them attaches only to HTTPS/TLS listeners of a Gateway in the stack and each backend has a GKE GCPBackendPolicy with IAP enabled.",
+      "A model endpoint is never exposed without TLS and authentication: every InferenceService is labelled networking.kserve.io/visibility: cluster-local (else KServe's Standard mode creates its own Ingress for it, without TLS or authentication, unless the stack's KServe chart sets kserve.controller.gateway.disableIngressCreation or the cluster-local domain); an Ingress routing to an InferenceService's Services serves HTTPS only (TLS Secret, ACM or GKE certificate; no plain HTTP listener) and authenticates (nginx auth-url/basic, ALB cognito/oidc); a Gateway API HTTPRoute/GRPCRoute to them attaches only to HTTPS/TLS listeners of a Gateway in the stack and each backend has a GKE GCPBackendPolicy with IAP enabled.",
     severity: "high",
     enforcement: ALWAYS_MANDATORY,
     remediation:
