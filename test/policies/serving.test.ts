@@ -586,6 +586,46 @@ describe("k8s-keda-no-inline-secrets", () => {
     ]);
   });
 
+  it("reports a literal Vault token in a (Cluster)TriggerAuthentication, not references", () => {
+    const auth = (kind: string, spec: Record<string, unknown>): TestResource => ({
+      type: `kubernetes:keda.sh/v1alpha1:${kind}`,
+      name: "prometheus-auth",
+      props: { metadata: { name: "prometheus-auth", namespace: "serving" }, spec },
+    });
+    const vault = (credential: Record<string, unknown>) => ({
+      hashiCorpVault: {
+        address: "https://vault.example.com",
+        authentication: credential.token ? "token" : "kubernetes",
+        role: "keda",
+        credential,
+        secrets: [{ parameter: "bearerToken", key: "token", path: "secret/data/prometheus" }],
+      },
+    });
+    expect(findings(rule, auth("TriggerAuthentication", { podIdentity: { provider: "aws" } }))).toEqual([]);
+    expect(
+      findings(
+        rule,
+        auth("TriggerAuthentication", {
+          secretTargetRef: [{ parameter: "bearerToken", name: "p", key: "t" }],
+        }),
+      ),
+    ).toEqual([]);
+    expect(
+      findings(
+        rule,
+        auth("ClusterTriggerAuthentication", vault({ serviceAccount: "/var/run/secrets/token" })),
+      ),
+    ).toEqual([]);
+    expect(
+      findings(rule, auth("ClusterTriggerAuthentication", vault({ token: "hvs.CAESI" })), "dev"),
+    ).toEqual([
+      [
+        "spec.hashiCorpVault.credential.token is a Vault token written inline; authenticate to Vault with authentication: kubernetes (role and the scaled workload's service account) instead.",
+        "mandatory",
+      ],
+    ]);
+  });
+
   it("ignores other kinds", () => {
     expect(findings(rule, inferenceService())).toEqual([]);
   });

@@ -6,17 +6,27 @@
  * `metadata` (a string map the scaler parses) and `authenticationRef` (`{ name, kind }`: a
  * TriggerAuthentication or ClusterTriggerAuthentication, which reads Secrets, environment
  * variables, Vault or the pod identity). Scalers also accept `<param>FromEnv` keys, which name an
- * environment variable of the scale target instead of carrying a value.
+ * environment variable of the scale target instead of carrying a value. A (Cluster)TriggerAuthentication
+ * references its sources, except `hashiCorpVault.credential.token`, a literal Vault token.
  */
 import { ALWAYS_MANDATORY, resourceRule, type ResourceRule } from "../types";
-import { dig, isMasked, rec, recs, str } from "../util";
+import { dig, isMasked, present, rec, recs, str } from "../util";
 import { urlCredentialProblem } from "./alertmanager-secrets";
 
 /** `kubernetes:keda.sh/v1alpha1:ScaledObject`. */
 export const KEDA_SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject";
 /** `kubernetes:keda.sh/v1alpha1:ScaledJob`. */
 export const KEDA_SCALED_JOB = "kubernetes:keda.sh/v1alpha1:ScaledJob";
-const KEDA_TYPES: readonly string[] = [KEDA_SCALED_OBJECT, KEDA_SCALED_JOB];
+/** `kubernetes:keda.sh/v1alpha1:TriggerAuthentication`. */
+export const KEDA_TRIGGER_AUTHENTICATION = "kubernetes:keda.sh/v1alpha1:TriggerAuthentication";
+/** `kubernetes:keda.sh/v1alpha1:ClusterTriggerAuthentication`. */
+export const KEDA_CLUSTER_TRIGGER_AUTHENTICATION = "kubernetes:keda.sh/v1alpha1:ClusterTriggerAuthentication";
+const SCALER_TYPES: readonly string[] = [KEDA_SCALED_OBJECT, KEDA_SCALED_JOB];
+const AUTHENTICATION_TYPES: readonly string[] = [
+  KEDA_TRIGGER_AUTHENTICATION,
+  KEDA_CLUSTER_TRIGGER_AUTHENTICATION,
+];
+const KEDA_TYPES: readonly string[] = [...SCALER_TYPES, ...AUTHENTICATION_TYPES];
 
 /**
  * Trigger metadata keys that carry a credential (compared case-insensitively, `_` and `-`
@@ -67,7 +77,7 @@ export const kedaNoInlineSecrets: ResourceRule = resourceRule(
     name: "k8s-keda-no-inline-secrets",
     area: "kubernetes",
     description:
-      "KEDA ScaledObject and ScaledJob triggers carry no credentials in spec.triggers[].metadata (password, bearerToken, apiKey, authorization, connection strings, customHeaders with an Authorization header, URLs with user:password@ or a token query parameter, Pulumi secrets): the scaler reads them from a TriggerAuthentication / ClusterTriggerAuthentication named by authenticationRef (Secrets, pod identity, Vault). Metadata is readable by everyone who can read the ScaledObject and stored in clear text in the resource.",
+      "KEDA ScaledObject and ScaledJob triggers carry no credentials in spec.triggers[].metadata (password, bearerToken, apiKey, authorization, connection strings, customHeaders with an Authorization header, URLs with user:password@ or a token query parameter, Pulumi secrets): the scaler reads them from a TriggerAuthentication / ClusterTriggerAuthentication named by authenticationRef (Secrets, pod identity, Vault). Metadata is readable by everyone who can read the ScaledObject and stored in clear text in the resource. A TriggerAuthentication holds no literal Vault token (hashiCorpVault.credential.token).",
     severity: "high",
     enforcement: ALWAYS_MANDATORY,
     remediation:
@@ -77,8 +87,17 @@ export const kedaNoInlineSecrets: ResourceRule = resourceRule(
     resourceTypes: KEDA_TYPES,
   },
   (args, report) => {
-    if (!KEDA_TYPES.includes(args.type)) {
-      args.notApplicable("not a KEDA ScaledObject or ScaledJob");
+    if (AUTHENTICATION_TYPES.includes(args.type)) {
+      // The one credential a (Cluster)TriggerAuthentication can hold as a literal: every other
+      // source is a reference (secretTargetRef, env, valueFrom.secretKeyRef, pod identity).
+      if (present(dig(args.props, "spec", "hashiCorpVault", "credential", "token")))
+        report(
+          "spec.hashiCorpVault.credential.token is a Vault token written inline; authenticate to Vault with authentication: kubernetes (role and the scaled workload's service account) instead.",
+        );
+      return;
+    }
+    if (!SCALER_TYPES.includes(args.type)) {
+      args.notApplicable("not a KEDA ScaledObject, ScaledJob or (Cluster)TriggerAuthentication");
       return;
     }
     recs(dig(args.props, "spec", "triggers")).forEach((trigger, i) => {
