@@ -173,6 +173,30 @@ describe("k8s-inferenceservice-prod-min-replicas", () => {
   it("skips a value unknown until apply", () => {
     expect(findings(rule, replicas("[unknown]" as unknown as number))).toEqual([]);
   });
+
+  it("checks a ScaledObject that owns a KServe component's replicas (KEDA's default is 0)", () => {
+    const scaler = (min: number | undefined, target = "recommender-predictor"): TestResource => {
+      const so = scaledObject();
+      const spec = (so.props as { spec: Record<string, unknown> }).spec;
+      spec.scaleTargetRef = { apiVersion: "apps/v1", kind: "Deployment", name: target };
+      if (min === undefined) delete spec.minReplicaCount;
+      else spec.minReplicaCount = min;
+      return so;
+    };
+    expect(findings(rule, scaler(2))).toEqual([]);
+    expect(findings(rule, scaler(0))).toEqual([
+      [
+        "spec.minReplicaCount of the ScaledObject for 'recommender-predictor' is 0: prod serving needs at least 2 replicas.",
+        "mandatory",
+      ],
+    ]);
+    expect(messages(rule, scaler(undefined, "recommender-transformer"))).toEqual([
+      "spec.minReplicaCount of the ScaledObject for 'recommender-transformer' is not set (KEDA scales to 0): prod serving needs at least 2 replicas.",
+    ]);
+    expect(findings(rule, scaler(0), "dev")).toEqual([]);
+    // Other scale targets (a queue worker) are not serving.
+    expect(findings(rule, scaler(0, "feature-materializer"))).toEqual([]);
+  });
 });
 
 describe("storage URIs: k8s-inferenceservice-storage-platform-store and k8s-inferenceservice-storage-plain-http", () => {

@@ -29,6 +29,7 @@ import {
   servingPods,
   storageUris,
 } from "./kserve";
+import { KEDA_SCALED_OBJECT } from "./keda";
 import { ingressAuthentication } from "./monitoring";
 import { POD_SECURITY_RESTRICTED_CHECKS } from "./pod-security";
 
@@ -99,23 +100,45 @@ export const inferenceServiceResources: ResourceRule = resourceRule(
 /** KServe's minReplicas when unset (`constants.DefaultMinReplicas`, kserve pkg/constants/constants.go). */
 export const KSERVE_DEFAULT_MIN_REPLICAS = 1;
 
+/** KEDA's minReplicaCount when unset (KEDA docs, ScaledObject specification: default 0). */
+export const KEDA_DEFAULT_MIN_REPLICA_COUNT = 0;
+
+/** A KServe component's Deployment (`<name>-predictor`, `-transformer`, `-explainer`, Standard mode). */
+const SERVING_DEPLOYMENT = /-(predictor|transformer|explainer)$/;
+
 /** Prod InferenceServices keep at least two replicas of every component on the request path. */
 export const inferenceServiceProdMinReplicas: ResourceRule = resourceRule(
   {
     name: "k8s-inferenceservice-prod-min-replicas",
     area: "kubernetes",
     description:
-      "In prod, an InferenceService's predictor, transformer and explainer run at least 2 replicas (minReplicas >= 2; unset means KServe's default of 1): one replica is a single point of failure during node drains and rollouts, and 0 (scale to zero) makes the first request wait for a cold start, which Standard mode does not buffer. Canary predictors run a fixed share and are not checked.",
+      "In prod, an InferenceService's predictor, transformer and explainer run at least 2 replicas (minReplicas >= 2; unset means KServe's default of 1), and so does a KEDA ScaledObject that scales a KServe component's Deployment (<name>-predictor, -transformer, -explainer; minReplicaCount unset means KEDA's default of 0): one replica is a single point of failure during node drains and rollouts, and 0 (scale to zero) makes the first request wait for a cold start, which Standard mode does not buffer. Canary predictors run a fixed share and are not checked.",
     severity: "high",
     enforcement: MANDATORY_IN_PROD,
     remediation:
-      "Set minReplicas: 2 (or more) on spec.predictor, spec.transformer and spec.explainer in prod, with a PodDisruptionBudget and a zone topology spread.",
+      "Set minReplicas: 2 (or more) on spec.predictor, spec.transformer and spec.explainer in prod (and minReplicaCount: 2 on the ScaledObject when KEDA owns the replicas), with a PodDisruptionBudget and a zone topology spread.",
     reference:
-      "KServe InferenceService ComponentExtensionSpec minReplicas (constants.DefaultMinReplicas = 1); Kubernetes 'Configure a PodDisruptionBudget'",
-    resourceTypes: [INFERENCE_SERVICE],
+      "KServe InferenceService ComponentExtensionSpec minReplicas (constants.DefaultMinReplicas = 1); KEDA ScaledObject minReplicaCount (default 0); Kubernetes 'Configure a PodDisruptionBudget'",
+    resourceTypes: [INFERENCE_SERVICE, KEDA_SCALED_OBJECT],
   },
-  onInferenceService((spec, report, args) => {
+  (args, report) => {
+    if (args.type === KEDA_SCALED_OBJECT) {
+      const target = knownStr(dig(args.props, "spec", "scaleTargetRef", "name"));
+      if (target === undefined || !SERVING_DEPLOYMENT.test(target))
+        return args.notApplicable("the ScaledObject does not scale a KServe component's Deployment");
+      onlyIn(args, ruleConfig(args).environment, ["prod"]);
+      const raw = dig(args.props, "spec", "minReplicaCount");
+      if (raw !== undefined && num(raw) === undefined) return; // unknown until apply
+      const min = num(raw) ?? KEDA_DEFAULT_MIN_REPLICA_COUNT;
+      if (min < 2)
+        report(
+          `spec.minReplicaCount of the ScaledObject for '${target}' is ${raw === undefined ? `not set (KEDA scales to ${KEDA_DEFAULT_MIN_REPLICA_COUNT})` : String(min)}: prod serving needs at least 2 replicas.`,
+        );
+      return;
+    }
+    if (args.type !== INFERENCE_SERVICE) return args.notApplicable("not a KServe InferenceService");
     onlyIn(args, ruleConfig(args).environment, ["prod"]);
+    const spec = rec(dig(args.props, "spec")) ?? {};
     for (const component of servingComponents(spec).filter((c) => !c.canary)) {
       const raw = component.spec.minReplicas;
       if (raw !== undefined && num(raw) === undefined) continue; // unknown until apply
@@ -125,7 +148,7 @@ export const inferenceServiceProdMinReplicas: ResourceRule = resourceRule(
           `${component.path}.minReplicas is ${raw === undefined ? `not set (KServe runs ${KSERVE_DEFAULT_MIN_REPLICAS})` : String(min)}: prod serving needs at least 2 replicas.`,
         );
     }
-  }),
+  },
 );
 
 // ---------- storage URIs ----------
