@@ -17,6 +17,8 @@ import { workloadRules } from "./rules/kubernetes/workloads";
 import { clusterRules } from "./rules/kubernetes/cluster";
 import { monitoringRules } from "./rules/kubernetes/monitoring";
 import { feastRules } from "./rules/kubernetes/feast";
+import { servingRules } from "./rules/kubernetes/serving";
+import { kedaRules } from "./rules/kubernetes/keda";
 import { governanceRules } from "./rules/governance/governance";
 import { costRules } from "./rules/cost/gpu";
 import type { Rule, RuleArea } from "./rules/types";
@@ -40,6 +42,8 @@ export const RULES: readonly Rule[] = [
   ...clusterRules,
   ...monitoringRules,
   ...feastRules,
+  ...servingRules,
+  ...kedaRules,
   ...governanceRules,
   ...costRules,
 ];

@@ -6,6 +6,15 @@ import type { PackConfig } from "../../policies/config";
 import { classPulumiType as T } from "../../policies/rules/types";
 import type { TestResource } from "./helpers";
 import { at, kpsRelease, serviceMonitor } from "./monitoring-fixtures";
+import {
+  NGINX_AUTH,
+  editedInferenceService,
+  inferenceService,
+  namespace as servingNamespace,
+  prometheusTrigger,
+  scaledObject,
+  servingIngress,
+} from "./serving-fixtures";
 
 /** A compliant/violating pair for one rule. */
 export interface Fixture {
@@ -1150,5 +1159,44 @@ export const FIXTURES: Record<string, Fixture> = {
         local: { persistence: { file: { path: "/data/registry.db" } } },
       };
     }),
+  },
+  // Model serving (KServe InferenceService, KEDA)
+  "k8s-inferenceservice-resources": {
+    good: inferenceService(),
+    bad: editedInferenceService((spec) => delete spec.predictor.model.resources),
+  },
+  "k8s-inferenceservice-prod-min-replicas": {
+    good: inferenceService(),
+    bad: editedInferenceService((spec) => (spec.predictor.minReplicas = 1)),
+    config: { environment: "prod" },
+  },
+  "k8s-inferenceservice-storage-platform-store": {
+    good: inferenceService(),
+    bad: editedInferenceService(
+      (spec) =>
+        (spec.predictor.model.storageUri = "https://huggingface.co/acme/model/resolve/main/model.pkl"),
+    ),
+  },
+  "k8s-inferenceservice-storage-plain-http": {
+    good: inferenceService(),
+    bad: editedInferenceService(
+      (spec) => (spec.predictor.model.storageUri = "http://models.example.com/recommender.pkl"),
+    ),
+  },
+  "k8s-inferenceservice-pod-security": {
+    good: inferenceService(),
+    bad: editedInferenceService((spec) => delete spec.predictor.model.securityContext),
+  },
+  "k8s-serving-namespace-restricted": {
+    good: [servingNamespace("serving"), inferenceService()],
+    bad: [servingNamespace("serving", "baseline"), inferenceService()],
+  },
+  "k8s-serving-exposure-tls-auth": {
+    good: [inferenceService(), servingIngress("recommender-predictor", { annotations: NGINX_AUTH })],
+    bad: [inferenceService(), servingIngress("recommender-predictor", { tls: false })],
+  },
+  "k8s-keda-no-inline-secrets": {
+    good: scaledObject(),
+    bad: scaledObject([prometheusTrigger({ bearerToken: "eyJhbGciOi..." })]),
   },
 };

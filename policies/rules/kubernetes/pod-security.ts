@@ -1,9 +1,100 @@
-/** Pod Security Standards checks (baseline + restricted) on every pod-bearing kind. */
+/**
+ * Pod Security Standards checks (baseline + restricted) on every pod-bearing kind. Each check is a
+ * function of a pod spec and its containers (`PodCheck`), so pod specs embedded in other kinds
+ * (KServe InferenceService components) are checked by the same code.
+ */
 import { ALWAYS_ADVISORY, ALWAYS_MANDATORY, MANDATORY_OUTSIDE_DEV, type ResourceRule } from "../types";
 import { bool, dig, num, rec, recs, str } from "../util";
-import { containersOf, effectiveSecurity, listOf, workloadRule } from "./workload";
+import { containersOf, effectiveSecurity, listOf, workloadRule, type NamedContainer } from "./workload";
 
 const PSS = "Kubernetes Pod Security Standards";
+
+/** A Pod Security check: findings for a pod spec (pod-level fields) and its containers. */
+export type PodCheck = (pod: Record<string, unknown>, containers: readonly NamedContainer[]) => string[];
+
+/** runAsNonRoot true (pod or container) and no UID 0. */
+export const checkRunAsNonRoot: PodCheck = (pod, containers) => {
+  const out: string[] = [];
+  for (const { label, c } of containers) {
+    if (bool(effectiveSecurity(pod, c, "runAsNonRoot")) !== true)
+      out.push(`${label} does not set runAsNonRoot: true.`);
+    if (num(effectiveSecurity(pod, c, "runAsUser")) === 0) out.push(`${label} runs as UID 0.`);
+  }
+  return out;
+};
+
+/** allowPrivilegeEscalation false on every container. */
+export const checkNoPrivilegeEscalation: PodCheck = (_pod, containers) =>
+  containers
+    .filter(({ c }) => bool(dig(c, "securityContext", "allowPrivilegeEscalation")) !== false)
+    .map(({ label }) => `${label} does not set allowPrivilegeEscalation: false.`);
+
+/** Drop ALL capabilities, add back at most NET_BIND_SERVICE. */
+export const checkDropAllCapabilities: PodCheck = (_pod, containers) => {
+  const out: string[] = [];
+  for (const { label, c } of containers) {
+    const caps = rec(dig(c, "securityContext", "capabilities"));
+    if (!listOf(caps?.drop).includes("ALL")) out.push(`${label} does not drop ALL capabilities.`);
+    const added = listOf(caps?.add).filter((a) => a !== "NET_BIND_SERVICE");
+    if (added.length > 0) out.push(`${label} adds capabilities ${added.join(", ")}.`);
+  }
+  return out;
+};
+
+/** Seccomp RuntimeDefault or Localhost (pod or every container), never Unconfined. */
+export const checkSeccompProfile: PodCheck = (pod, containers) => {
+  const ok = (t: unknown): boolean => t === "RuntimeDefault" || t === "Localhost";
+  const podType = dig(pod, "securityContext", "seccompProfile", "type");
+  const out: string[] = [];
+  if (podType === "Unconfined") out.push("The pod's seccompProfile is Unconfined.");
+  for (const { label, c } of containers) {
+    const t = dig(c, "securityContext", "seccompProfile", "type");
+    if (t === "Unconfined") out.push(`${label} uses seccompProfile Unconfined.`);
+    else if (!ok(t) && !ok(podType)) out.push(`${label} has no RuntimeDefault/Localhost seccomp profile.`);
+  }
+  return out;
+};
+
+/** No privileged container. */
+export const checkNoPrivileged: PodCheck = (_pod, containers) =>
+  containers
+    .filter(({ c }) => bool(dig(c, "securityContext", "privileged")) === true)
+    .map(({ label }) => `${label} is privileged.`);
+
+/** No host network, PID or IPC namespace. */
+export const checkNoHostNamespaces: PodCheck = (pod) =>
+  (["hostNetwork", "hostPID", "hostIPC"] as const)
+    .filter((k) => bool(pod[k]) === true)
+    .map((k) => `${k} is true.`);
+
+/** No hostPath volume. */
+export const checkNoHostPath: PodCheck = (pod) =>
+  recs(pod.volumes)
+    .filter((v) => v.hostPath !== undefined)
+    .map((v) => `Volume '${str(v.name) ?? "?"}' is a hostPath (${str(dig(v, "hostPath", "path")) ?? "?"}).`);
+
+/** No host port. */
+export const checkNoHostPorts: PodCheck = (_pod, containers) =>
+  containers.flatMap(({ label, c }) =>
+    recs(c.ports)
+      .filter((p) => (num(p.hostPort) ?? 0) > 0)
+      .map((p) => `${label} binds hostPort ${String(p.hostPort)}.`),
+  );
+
+/**
+ * The checks of the Pod Security Standards' baseline and restricted profiles (in the order of the
+ * rules below; the read-only root filesystem is not part of either profile).
+ */
+export const POD_SECURITY_RESTRICTED_CHECKS: readonly PodCheck[] = [
+  checkRunAsNonRoot,
+  checkNoPrivilegeEscalation,
+  checkDropAllCapabilities,
+  checkSeccompProfile,
+  checkNoPrivileged,
+  checkNoHostNamespaces,
+  checkNoHostPath,
+  checkNoHostPorts,
+];
 
 /** Containers run as non-root. */
 export const runAsNonRoot: ResourceRule = workloadRule(
@@ -17,15 +108,7 @@ export const runAsNonRoot: ResourceRule = workloadRule(
       "Set spec.securityContext.runAsNonRoot: true and a non-zero runAsUser (build images with a USER).",
     reference: `${PSS} restricted: "Running as Non-root" / "Running as Non-root user"; Kyverno require-run-as-nonroot`,
   },
-  ({ workload }) => {
-    const out: string[] = [];
-    for (const { label, c } of containersOf(workload.spec)) {
-      if (bool(effectiveSecurity(workload.spec, c, "runAsNonRoot")) !== true)
-        out.push(`${label} does not set runAsNonRoot: true.`);
-      if (num(effectiveSecurity(workload.spec, c, "runAsUser")) === 0) out.push(`${label} runs as UID 0.`);
-    }
-    return out;
-  },
+  ({ workload }) => checkRunAsNonRoot(workload.spec, containersOf(workload.spec)),
   { podSecurity: true },
 );
 
@@ -40,10 +123,7 @@ export const noPrivilegeEscalation: ResourceRule = workloadRule(
     remediation: "Set securityContext.allowPrivilegeEscalation: false on every container.",
     reference: `${PSS} restricted: "Privilege Escalation"; Checkov CKV_K8S_20`,
   },
-  ({ workload }) =>
-    containersOf(workload.spec)
-      .filter(({ c }) => bool(dig(c, "securityContext", "allowPrivilegeEscalation")) !== false)
-      .map(({ label }) => `${label} does not set allowPrivilegeEscalation: false.`),
+  ({ workload }) => checkNoPrivilegeEscalation(workload.spec, containersOf(workload.spec)),
   { podSecurity: true },
 );
 
@@ -59,16 +139,7 @@ export const dropAllCapabilities: ResourceRule = workloadRule(
     remediation: 'Set securityContext.capabilities: { drop: ["ALL"] } (add only NET_BIND_SERVICE if needed).',
     reference: `${PSS} restricted: "Capabilities"; Kyverno require-drop-all`,
   },
-  ({ workload }) => {
-    const out: string[] = [];
-    for (const { label, c } of containersOf(workload.spec)) {
-      const caps = rec(dig(c, "securityContext", "capabilities"));
-      if (!listOf(caps?.drop).includes("ALL")) out.push(`${label} does not drop ALL capabilities.`);
-      const added = listOf(caps?.add).filter((a) => a !== "NET_BIND_SERVICE");
-      if (added.length > 0) out.push(`${label} adds capabilities ${added.join(", ")}.`);
-    }
-    return out;
-  },
+  ({ workload }) => checkDropAllCapabilities(workload.spec, containersOf(workload.spec)),
   { podSecurity: true },
 );
 
@@ -85,18 +156,7 @@ export const seccompProfile: ResourceRule = workloadRule(
     remediation: 'Set spec.securityContext.seccompProfile: { type: "RuntimeDefault" }.',
     reference: `${PSS} restricted: "Seccomp"; Checkov CKV_K8S_31`,
   },
-  ({ workload }) => {
-    const ok = (t: unknown): boolean => t === "RuntimeDefault" || t === "Localhost";
-    const podType = dig(workload.spec, "securityContext", "seccompProfile", "type");
-    const out: string[] = [];
-    if (podType === "Unconfined") out.push("The pod's seccompProfile is Unconfined.");
-    for (const { label, c } of containersOf(workload.spec)) {
-      const t = dig(c, "securityContext", "seccompProfile", "type");
-      if (t === "Unconfined") out.push(`${label} uses seccompProfile Unconfined.`);
-      else if (!ok(t) && !ok(podType)) out.push(`${label} has no RuntimeDefault/Localhost seccomp profile.`);
-    }
-    return out;
-  },
+  ({ workload }) => checkSeccompProfile(workload.spec, containersOf(workload.spec)),
   { podSecurity: true },
 );
 
@@ -113,10 +173,7 @@ export const noPrivileged: ResourceRule = workloadRule(
       "Remove securityContext.privileged: true. GPU access goes through the NVIDIA device plugin (nvidia.com/gpu limits), not privileged mode.",
     reference: `${PSS} baseline: "Privileged Containers"; Checkov CKV_K8S_16`,
   },
-  ({ workload }) =>
-    containersOf(workload.spec)
-      .filter(({ c }) => bool(dig(c, "securityContext", "privileged")) === true)
-      .map(({ label }) => `${label} is privileged.`),
+  ({ workload }) => checkNoPrivileged(workload.spec, containersOf(workload.spec)),
   { podSecurity: true },
 );
 
@@ -133,10 +190,7 @@ export const noHostNamespaces: ResourceRule = workloadRule(
       "Remove hostNetwork, hostPID and hostIPC (use Services / NCCL over the pod network or SR-IOV device plugins).",
     reference: `${PSS} baseline: "Host Namespaces"; Checkov CKV_K8S_17-19`,
   },
-  ({ workload }) =>
-    (["hostNetwork", "hostPID", "hostIPC"] as const)
-      .filter((k) => bool(workload.spec[k]) === true)
-      .map((k) => `${k} is true.`),
+  ({ workload }) => checkNoHostNamespaces(workload.spec, containersOf(workload.spec)),
   { podSecurity: true },
 );
 
@@ -153,12 +207,7 @@ export const noHostPath: ResourceRule = workloadRule(
       "Use PersistentVolumeClaims, emptyDir (medium: Memory for /dev/shm) or CSI volumes instead of hostPath.",
     reference: `${PSS} baseline: "HostPath Volumes"; Kyverno disallow-host-path`,
   },
-  ({ workload }) =>
-    recs(workload.spec.volumes)
-      .filter((v) => v.hostPath !== undefined)
-      .map(
-        (v) => `Volume '${str(v.name) ?? "?"}' is a hostPath (${str(dig(v, "hostPath", "path")) ?? "?"}).`,
-      ),
+  ({ workload }) => checkNoHostPath(workload.spec, containersOf(workload.spec)),
   { podSecurity: true },
 );
 
@@ -174,12 +223,7 @@ export const noHostPorts: ResourceRule = workloadRule(
     remediation: "Remove ports[].hostPort; expose through a Service.",
     reference: `${PSS} baseline: "Host Ports"; Kyverno disallow-host-ports`,
   },
-  ({ workload }) =>
-    containersOf(workload.spec).flatMap(({ label, c }) =>
-      recs(c.ports)
-        .filter((p) => (num(p.hostPort) ?? 0) > 0)
-        .map((p) => `${label} binds hostPort ${String(p.hostPort)}.`),
-    ),
+  ({ workload }) => checkNoHostPorts(workload.spec, containersOf(workload.spec)),
   { podSecurity: true },
 );
 
