@@ -3,7 +3,10 @@
  * `feast.dev/v1` `FeatureStore` per project, with its stores behind the adapter seam:
  * - online store: the target's key-value store (ElastiCache / Memorystore / in-cluster Valkey),
  *   Feast `redis` type, its connection in a Secret;
- * - offline store: Parquet on the target's object store, read with DuckDB;
+ * - offline store: Parquet on the target's object store, read with DuckDB; or the target's
+ *   warehouse (Redshift Serverless / BigQuery, `offlineStore.type`), its Feast section in a Secret,
+ *   staging through the offline bucket's `staging/` prefix (the bucket is kept with every type:
+ *   staging area and a landing zone for producers);
  * - registry: Feast's SQL registry on the target's PostgreSQL (own database and user);
  * - materialisation: the CR's `cronJob` (incremental, `Forbid`, bounded by a deadline);
  * - identity: the ServiceAccount the operator runs the Feast pods as (`feast-<cr name>`) is
@@ -20,7 +23,8 @@
  * rejects the server pods in this restricted namespace until upstream sets them.
  *
  * Children (component `n`): `n-namespace` (RestrictedNamespace), `n-operator` (the operator's
- * manifest, yaml.v2 ConfigFile), the adapter's `n-data-key`, `n-offline-*`, `n-registry-*`,
+ * manifest, yaml.v2 ConfigFile), the adapter's `n-data-key`, `n-offline-*` (bucket; with a
+ * warehouse also `n-offline-redshift-*` / `n-offline-dataset` and the Secret `n-offline-store`), `n-registry-*`,
  * `n-online-*`, `n-server-*`, `n-registry-password`, the Secrets `n-online-store` and
  * `n-registry`, `n-oidc` (authz "oidc"), `n-online-store-ca` (a store with a private CA), the CR
  * `n-feature-store`, the NetworkPolicy `n-network-policy` and, on a GMP-scraped cluster, the
@@ -29,7 +33,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { Access, createAdapter, type KeyValueStore, type ObjectStore } from "../adapters";
+import { Access, createAdapter, type KeyValueStore, type ObjectStore, type Warehouse } from "../adapters";
 import { MlopsComponent } from "../shared/component";
 import { resolvedOrThrow } from "../shared/contract";
 import { dnsEgressRule, governanceLabels, standardLabels, uniqueRules } from "../shared/k8s";
@@ -37,15 +41,22 @@ import { MonitorKind, ScrapeBackend } from "../shared/monitors";
 import { RestrictedNamespace } from "../shared/restricted-namespace";
 import { createServingCertificate } from "../shared/certificates";
 import { createScrapeTarget, scraperIngressRule, type WorkloadScrapeTarget } from "../shared/scrape-target";
-import { resolveFeatureStoreArgs, type FeatureStoreArgs, type ResolvedFeatureStoreArgs } from "./args";
+import {
+  OfflineStoreType,
+  resolveFeatureStoreArgs,
+  type FeatureStoreArgs,
+  type ResolvedFeatureStoreArgs,
+} from "./args";
 import {
   featureStoreManifest,
   FEATURE_STORE_API_VERSION,
+  offlineStoreSecretKey,
   OIDC_SECRET_KEY,
   ONLINE_STORE_SECRET_KEY,
   REGISTRY_SECRET_KEY,
 } from "./manifest";
 import {
+  OFFLINE_STAGING_PREFIX,
   offlineDataUri,
   offlineStoreEnv,
   redisOnlineStoreYaml,
@@ -53,11 +64,21 @@ import {
   REDIS_CA_MOUNT_PATH,
   sqlRegistryUrl,
   sqlRegistryYaml,
+  warehouseOfflineStoreYaml,
 } from "./store-config";
 
 export * from "./args";
 export { featureStoreManifest, FEATURE_STORE_API_VERSION } from "./manifest";
-export { redisOnlineStoreYaml, sqlRegistryYaml, sqlRegistryUrl, offlineStoreEnv } from "./store-config";
+export {
+  bigQueryOfflineStoreYaml,
+  OFFLINE_STAGING_PREFIX,
+  offlineStoreEnv,
+  redisOnlineStoreYaml,
+  redshiftOfflineStoreYaml,
+  sqlRegistryUrl,
+  sqlRegistryYaml,
+  warehouseOfflineStoreYaml,
+} from "./store-config";
 
 /**
  * Why the Feast namespace enforces Pod Security "baseline" (auditing and warning at "restricted"):
@@ -115,6 +136,12 @@ export class FeatureStore extends MlopsComponent {
   public readonly onlineStore: pulumi.Output<{ host: string; port: number; tls: boolean }>;
   /** Offline store: the bucket as a grantable reference (give it `Access.read` to a consumer). */
   public readonly offlineStore: ObjectStore;
+  /**
+   * The warehouse of a "redshift" or "bigquery" offline store as a grantable reference (give it
+   * `Access.read` to a consumer): `engine`, `database` (Redshift database / BigQuery dataset id),
+   * `workgroup` (redshift), `project` (bigquery), `location`; undefined with "parquet".
+   */
+  public readonly offlineWarehouse: Warehouse | undefined;
   /** URI of the offline data root (`<bucket uri>/offline`). */
   public readonly offlineDataUri: pulumi.Output<string>;
   /** Labels a namespace needs for its pods to call the Feast servers. */
@@ -190,7 +217,22 @@ export class FeatureStore extends MlopsComponent {
       { aws: cluster.aws, gcp: cluster.gcp },
     );
     const key = adapter.encryptionKey("data");
-    const bucket = adapter.objectStore("offline", { key, ...a.offlineStore });
+    const bucket = adapter.objectStore("offline", {
+      key,
+      versioning: a.offlineStore.versioning,
+      forceDestroy: a.offlineStore.forceDestroy,
+    });
+    // A warehouse offline store stages through the bucket's `staging/` prefix.
+    const warehouse =
+      a.offlineStore.type === OfflineStoreType.parquet
+        ? undefined
+        : adapter.warehouse("offline", {
+            size: a.offlineStore.size,
+            key,
+            staging: bucket,
+            stagingPrefix: OFFLINE_STAGING_PREFIX,
+            forceDestroy: a.offlineStore.forceDestroy,
+          });
     const podLabels = { [FEAST_NAME_LABEL]: crName };
     const online: KeyValueStore = adapter.keyValueStore("online", {
       size: a.onlineStore.size,
@@ -217,7 +259,12 @@ export class FeatureStore extends MlopsComponent {
     // The operator runs every Feast pod as `feast-<cr name>`; the adapter creates it bound to the cloud identity.
     const identity = adapter.workloadIdentity("server", {
       serviceAccountName: `feast-${crName}`,
-      grants: [{ resource: bucket, access: Access.readWrite }],
+      // With a warehouse, Feast uploads entity dataframes to and reads results from the bucket's
+      // staging prefix, and queries the warehouse.
+      grants: [
+        { resource: bucket, access: Access.readWrite },
+        ...(warehouse ? [{ resource: warehouse, access: Access.readWrite }] : []),
+      ],
       labels,
     });
 
@@ -263,6 +310,42 @@ export class FeatureStore extends MlopsComponent {
       ctx.opts({ provider, dependsOn: nsReady }),
     );
     const extraDeps: pulumi.Resource[] = [];
+    let offlineStoreRef: { type: Warehouse["engine"]; secret: string } | undefined;
+    if (warehouse) {
+      offlineStoreRef = { type: warehouse.engine, secret: `${crName}-offline-store` };
+      const offlineYaml = pulumi
+        .all([
+          warehouse.location,
+          warehouse.database,
+          warehouse.stagingUri,
+          warehouse.workgroup,
+          warehouse.iamRoleArn,
+          warehouse.project,
+        ])
+        .apply(([location, database, stagingUri, workgroup, iamRoleArn, project]) =>
+          warehouseOfflineStoreYaml({
+            engine: warehouse.engine,
+            location,
+            database,
+            stagingUri,
+            ...(workgroup !== undefined ? { workgroup } : {}),
+            ...(iamRoleArn !== undefined ? { iamRoleArn } : {}),
+            ...(project !== undefined ? { project } : {}),
+          }),
+        );
+      // No credentials in it (the Feast identity's IAM does the rest), but the CR reads it from a Secret.
+      extraDeps.push(
+        new k8s.core.v1.Secret(
+          `${name}-offline-store`,
+          {
+            metadata: { name: offlineStoreRef.secret, namespace, labels },
+            type: "Opaque",
+            stringData: { [offlineStoreSecretKey(warehouse.engine)]: offlineYaml },
+          },
+          ctx.opts({ provider, dependsOn: nsReady }),
+        ),
+      );
+    }
     let oidcSecret: string | undefined;
     if (a.authz.type === "oidc") {
       oidcSecret = `${crName}-oidc`;
@@ -310,6 +393,7 @@ export class FeatureStore extends MlopsComponent {
         labels,
         onlineStoreSecret: `${crName}-online-store`,
         registrySecret: `${crName}-registry`,
+        ...(offlineStoreRef ? { offlineStore: offlineStoreRef } : {}),
         ...(oidcSecret ? { oidcSecret } : {}),
         ...(caConfigMap ? { onlineStoreCaConfigMap: caConfigMap } : {}),
         env: [...offlineEnv, ...(credEnv as FeatureStoreEnv)],
@@ -379,6 +463,7 @@ export class FeatureStore extends MlopsComponent {
             ...online.egress,
             ...database.egress,
             ...bucket.egress,
+            ...(warehouse?.egress ?? []),
             ...identity.egress,
             {
               ports: [
@@ -418,6 +503,7 @@ export class FeatureStore extends MlopsComponent {
       .all([online.host, online.port])
       .apply(([host, port]) => ({ host, port, tls: online.tls }));
     this.offlineStore = bucket;
+    this.offlineWarehouse = warehouse;
     this.offlineDataUri = bucket.uri.apply((uri) => offlineDataUri({ uri }));
     this.clientNamespaceLabels = a.clientNamespaceLabels;
     this.registerOutputs({
@@ -425,6 +511,17 @@ export class FeatureStore extends MlopsComponent {
       registryConnection: this.registryConnection,
       onlineStore: this.onlineStore,
       offlineDataUri: this.offlineDataUri,
+      offlineWarehouse: warehouse
+        ? pulumi
+            .all([warehouse.database, warehouse.location, warehouse.workgroup, warehouse.project])
+            .apply(([database, location, workgroup, project]) => ({
+              engine: warehouse.engine,
+              database,
+              location,
+              ...(workgroup !== undefined ? { workgroup } : {}),
+              ...(project !== undefined ? { project } : {}),
+            }))
+        : undefined,
       clientNamespaceLabels: this.clientNamespaceLabels,
       namespace: this.namespace,
     });

@@ -4,6 +4,7 @@
  * v1 schema (test/schemas/feast/featurestore-v1.json). Always `v1`: `v1alpha1` is served without a
  * conversion webhook and drops v1-only fields silently.
  */
+import type { WarehouseEngine } from "../adapters";
 import type { ResolvedFeatureStoreArgs } from "./args";
 import { REDIS_CA_FILE, REDIS_CA_MOUNT_PATH } from "./store-config";
 
@@ -12,6 +13,10 @@ export const FEATURE_STORE_API_VERSION = "feast.dev/v1";
 /** The key of each store Secret (the operator's default key is the store type). */
 export const ONLINE_STORE_SECRET_KEY = "redis";
 export const REGISTRY_SECRET_KEY = "sql";
+/** The key of the offline store Secret: the store type ("redshift" / "bigquery"), the operator's default. */
+export function offlineStoreSecretKey(engine: WarehouseEngine): string {
+  return engine;
+}
 /** The key of the OIDC Secret the operator reads the feature servers' OIDC settings from. */
 export const OIDC_SECRET_KEY = "oidc";
 
@@ -26,6 +31,11 @@ export interface FeatureStoreRefs {
   labels: Record<string, string>;
   onlineStoreSecret: string;
   registrySecret: string;
+  /**
+   * The warehouse offline store's Secret (`services.offlineStore.persistence.store`); undefined:
+   * Parquet read with DuckDB (`persistence.file`).
+   */
+  offlineStore?: { type: WarehouseEngine; secret: string };
   /** The OIDC settings Secret, with authz "oidc". */
   oidcSecret?: string;
   /** ConfigMap with the online store's CA (`ca.crt`), when the store has a private CA. */
@@ -123,7 +133,15 @@ export function featureStoreManifest(a: ResolvedFeatureStoreArgs, refs: FeatureS
         server: server({ ...image, ...caMount, metrics: true }),
       },
       offlineStore: {
-        persistence: { file: { type: "duckdb" } },
+        persistence: refs.offlineStore
+          ? {
+              store: {
+                type: refs.offlineStore.type,
+                secretRef: { name: refs.offlineStore.secret },
+                secretKeyName: offlineStoreSecretKey(refs.offlineStore.type),
+              },
+            }
+          : { file: { type: "duckdb" } },
         server: server(image),
       },
       registry: {

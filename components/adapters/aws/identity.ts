@@ -7,9 +7,16 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { governanceLabels } from "../../shared/k8s";
 import { checkGrants } from "../grants";
-import type { AdapterContext, ObjectStore, WorkloadIdentity, WorkloadIdentityArgs } from "../types";
-import { Access } from "../types";
+import type {
+  AdapterContext,
+  ObjectStore,
+  Warehouse,
+  WorkloadIdentity,
+  WorkloadIdentityArgs,
+} from "../types";
+import { Access, StoreKind } from "../types";
 import { httpsEgressRule, podIdentityAgentEgressRule } from "./network";
+import { warehouseAccessStatements } from "./redshift";
 
 /** The identity settings of `AwsTargetArgs`, validated: exactly what each mode needs. */
 export type AwsIdentity =
@@ -161,6 +168,32 @@ export function bucketAccessPolicy(grants: BucketGrant[]): string {
   return JSON.stringify({ Version: "2012-10-17", Statement: statements });
 }
 
+/**
+ * The inline policy of a workload identity: `bucketAccessPolicy` of its bucket grants (exactly that
+ * document when it has no warehouse grant) plus `warehouseAccessStatements` of its warehouse
+ * grants (the Redshift Serverless workgroups' ARNs).
+ */
+export function workloadAccessPolicy(buckets: BucketGrant[], workgroupArns: string[]): string {
+  if (workgroupArns.length === 0) return bucketAccessPolicy(buckets);
+  const bucketStatements =
+    buckets.length > 0
+      ? (JSON.parse(bucketAccessPolicy(buckets)) as { Statement: Record<string, unknown>[] }).Statement
+      : [];
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [...bucketStatements, ...warehouseAccessStatements(workgroupArns)],
+  });
+}
+
+function workgroupArn(warehouse: Warehouse): pulumi.Output<string> {
+  if (!aws.redshiftserverless.Workgroup.isInstance(warehouse.resource)) {
+    throw new Error(
+      "the AWS adapter can only grant access to Redshift Serverless workgroups created by an AWS adapter",
+    );
+  }
+  return warehouse.resource.arn;
+}
+
 function bucketArn(store: ObjectStore): pulumi.Output<string> {
   if (!aws.s3.Bucket.isInstance(store.resource)) {
     throw new Error("the AWS adapter can only grant access to S3 buckets created by an AWS adapter");
@@ -261,17 +294,23 @@ export function createWorkloadIdentity(
   const name = `${ctx.name}-${role}`;
   const sa = args.serviceAccountName;
 
+  const buckets = grants.flatMap(({ resource, access }) =>
+    resource.kind === StoreKind.objectStore
+      ? [
+          pulumi
+            .all([bucketArn(resource), resource.encryptionKey?.keyId])
+            .apply(([arn, key]): BucketGrant => ({ bucketArn: arn, keyArn: key, access })),
+        ]
+      : [],
+  );
+  const workgroups = grants.flatMap(({ resource }) =>
+    resource.kind === StoreKind.warehouse ? [workgroupArn(resource)] : [],
+  );
   const policy =
     grants.length > 0
       ? pulumi
-          .all(
-            grants.map((g) =>
-              pulumi
-                .all([bucketArn(g.resource), g.resource.encryptionKey?.keyId])
-                .apply(([arn, key]): BucketGrant => ({ bucketArn: arn, keyArn: key, access: g.access })),
-            ),
-          )
-          .apply(bucketAccessPolicy)
+          .all([pulumi.all(buckets), pulumi.all(workgroups)])
+          .apply(([b, w]) => workloadAccessPolicy(b, w))
       : undefined;
   const iam = createServiceAccountRole(ctx, identity, name, sa, policy);
 

@@ -4,12 +4,12 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { StoreKind, type ObjectStore, type ObjectStoreArgs } from "../types";
+import { StoreKind, type GrantableStore, type ObjectStore, type ObjectStoreArgs } from "../types";
 import { googleApisEgressRule, type GcpAdapterScope } from "./common";
 import type { KeyGrantRegistry } from "./kms";
 
-/** Roles of the stores this adapter created, used to name per-bucket IAM members. */
-export type StoreRoleRegistry = WeakMap<ObjectStore, string>;
+/** Roles of the stores (buckets, datasets) this adapter created, used to name per-store IAM members. */
+export type StoreRoleRegistry = WeakMap<GrantableStore, string>;
 
 /**
  * Creates the bucket in the target region (a CMEK key must be in the bucket's location, which is

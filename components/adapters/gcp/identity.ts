@@ -10,7 +10,8 @@ import { governanceLabels } from "../../shared/k8s";
 import { physicalName, physicalNameBase, PhysicalNameKind } from "../../shared/names";
 import { checkGrants } from "../grants";
 import type { KubernetesContext, WorkloadIdentity, WorkloadIdentityArgs } from "../types";
-import { Access } from "../types";
+import { Access, StoreKind } from "../types";
+import { BIGQUERY_JOB_USER_ROLE, datasetRole } from "./bigquery";
 import {
   GKE_METADATA_SERVER_DAEMON_CIDR,
   METADATA_SERVER_CIDR,
@@ -51,6 +52,10 @@ export const GKE_SA_ANNOTATION = "iam.gke.io/gcp-service-account";
  * `serviceAccount:<project>.svc.id.goog[<namespace>/<ksa>]`, and the Kubernetes
  * ServiceAccount annotated with the Google account's e-mail (token automount off). The
  * ServiceAccount waits for the IAM grants, so pods using it never start without permissions.
+ *
+ * A warehouse grant (a BigQuery dataset) is a dataset IAM member `${ctx.name}-<role>-<store
+ * role>-dataset-member` (`roles/bigquery.dataViewer` for `read`, `roles/bigquery.dataEditor` for
+ * `readWrite`) plus `roles/bigquery.jobUser` on the project (`-bigquery-jobuser-member`).
  *
  * `projectRoles` (default none) are granted to the Google service account on the project, one
  * `${ctx.name}-<role>-<project role>-member` each (e.g. `roles/monitoring.viewer` for the GMP
@@ -94,18 +99,39 @@ export function createWorkloadIdentity(
   );
   const member = pulumi.interpolate`serviceAccount:${account.email}`;
 
-  // One member per granted bucket, named after the store's role (`bucket<index>` for a store
-  // another adapter instance created), with the role of the grant's access.
-  const grants: pulumi.Resource[] = grantList.map(
-    ({ resource: store, access }, index) =>
-      new gcp.storage.BucketIAMMember(
-        `${prefix}-${stores.get(store) ?? `bucket${index}`}-bucket-member`,
-        { bucket: store.bucketName, role: bucketRole(access), member },
-        opts,
-      ),
+  // One member per granted bucket or dataset, named after the store's role (`bucket<index>` /
+  // `dataset<index>` for a store another adapter instance created), with the role of the grant's
+  // access. Queries run as jobs in the project: a dataset grant adds roles/bigquery.jobUser.
+  grantList.forEach(({ resource: store }, index) => {
+    if (store.kind === StoreKind.warehouse && !gcp.bigquery.Dataset.isInstance(store.resource)) {
+      throw new Error(
+        `workloadIdentity("${role}"): grants[${index}]: the Google Cloud adapter can only grant access to BigQuery datasets created by a Google Cloud adapter`,
+      );
+    }
+  });
+  const grants: pulumi.Resource[] = grantList.map(({ resource: store, access }, index) =>
+    store.kind === StoreKind.objectStore
+      ? new gcp.storage.BucketIAMMember(
+          `${prefix}-${stores.get(store) ?? `bucket${index}`}-bucket-member`,
+          { bucket: store.bucketName, role: bucketRole(access), member },
+          opts,
+        )
+      : new gcp.bigquery.DatasetIamMember(
+          `${prefix}-${stores.get(store) ?? `dataset${index}`}-dataset-member`,
+          {
+            project: store.project ?? target.project,
+            datasetId: store.database,
+            role: datasetRole(access),
+            member,
+          },
+          opts,
+        ),
   );
+  const warehouseRoles = grantList.some((g) => g.resource.kind === StoreKind.warehouse)
+    ? [BIGQUERY_JOB_USER_ROLE]
+    : [];
 
-  for (const projectRole of projectRoles) {
+  for (const projectRole of [...new Set([...projectRoles, ...warehouseRoles])]) {
     grants.push(
       new gcp.projects.IAMMember(
         `${prefix}-${projectRole

@@ -1,9 +1,10 @@
 /**
  * The Google Cloud adapter: Cloud KMS keys, Cloud Storage buckets, Cloud SQL for PostgreSQL on a
- * private IP, Memorystore for Redis, Workload Identity Federation for GKE, and the query path of
+ * private IP, Memorystore for Redis, BigQuery, Workload Identity Federation for GKE, and the query path of
  * Google Cloud Managed Service for Prometheus. Each concern lives in its own file.
  */
 import type { AdapterContext, CloudAdapter, CloudCapabilities, CloudContext, TargetSettings } from "../types";
+import { createBigQueryDataset } from "./bigquery";
 import { createPdBlockStorage, type ComputeKeyGrantRegistry } from "./block-storage";
 import { createPostgres } from "./cloudsql";
 import { gcpScope, type GcpAdapterScope } from "./common";
@@ -17,6 +18,7 @@ import { privateServiceAccessOnce } from "./private-service-access";
 import { Target } from "../types";
 
 export { PD_CSI_PROVISIONER } from "./block-storage";
+export { BIGQUERY_JOB_USER_ROLE, BIGQUERY_READ_ROLE, BIGQUERY_WRITE_ROLE, datasetRole } from "./bigquery";
 export { CLOUD_SQL_TIERS, POSTGRES_VERSION, transactionLogRetentionDays } from "./cloudsql";
 export {
   DEFAULT_PRIVATE_SERVICE_ACCESS_CIDR,
@@ -95,6 +97,7 @@ export function createGcpAdapter(ctx: AdapterContext, settings: TargetSettings):
     objectStore: (role, args) => createObjectStore(scope, role, args, keys, stores),
     postgres: (role, args) => createPostgres(scope, role, args, keys, privateServiceAccess),
     keyValueStore: (role, args) => createMemorystoreRedis(scope, role, args, privateServiceAccess),
+    warehouse: (role, args) => createBigQueryDataset(scope, role, args, stores),
     workloadIdentity: (role, args) => createWorkloadIdentity(scope, ctx, role, args, stores),
     ingress: gcpIngressExposure(ctx, scope.gcp),
     managedMetrics: (role, args) => createGmpManagedMetrics(scope, ctx, role, args, stores),

@@ -21,7 +21,7 @@ import { checkGrants } from "../grants";
 import type { AdapterContext, ObjectStore, WorkloadIdentity, WorkloadIdentityArgs } from "../types";
 import { childOptions, objectLabels, objectName } from "./common";
 import { createMinioReader, MINIO_SECRET_KEYS, type MinioStore } from "./minio";
-import { Access } from "../types";
+import { Access, StoreKind } from "../types";
 
 /**
  * Creates the workload's ServiceAccount and the environment that gives it the credentials of the
@@ -38,7 +38,7 @@ export function createWorkloadIdentity(
 ): WorkloadIdentity {
   const grants = checkGrants(role, args.grants);
   const known = grants.map(({ resource }, index) => {
-    const minio = stores.get(resource);
+    const minio = resource.kind === StoreKind.objectStore ? stores.get(resource) : undefined;
     if (minio === undefined) {
       throw new Error(
         `local adapter: workloadIdentity("${role}"): grants[${index}].resource was not created by this ` +

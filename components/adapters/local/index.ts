@@ -10,6 +10,7 @@
  * - workload identity: a ServiceAccount plus the store's credentials by `secretKeyRef` (`./identity.ts`);
  * - encryption keys: none (there is no KMS in the cluster);
  * - managed metrics: none (`managedMetrics` throws; monitoring runs self-hosted);
+ * - warehouse: none (`warehouse` throws; the offline store is Parquet on MinIO);
  * - block storage: no StorageClass of its own; volumes use `settings.local.storageClassName` or the
  *   cluster's default class, encrypted at rest only as far as the node disks are.
  */
@@ -40,6 +41,16 @@ export { POSTGRES_IMAGE, POSTGRES_PGDATA, POSTGRES_PORT, POSTGRES_RESOURCES, POS
 export function managedMetricsUnavailable(role: string): Error {
   return new Error(
     `managedMetrics("${role}"): managed monitoring is not available on target "local"; use monitoring mode "selfHosted" (managed monitoring needs target "aws" or "gcp")`,
+  );
+}
+
+/**
+ * The Error `warehouse` throws on `local`: there is no data warehouse in a plain cluster; the
+ * feature store's offline store is Parquet on MinIO there.
+ */
+export function warehouseUnavailable(role: string): Error {
+  return new Error(
+    `warehouse("${role}"): no data warehouse is available on target "local"; use offline store type "parquet" (a warehouse needs target "aws" for Redshift or "gcp" for BigQuery)`,
   );
 }
 
@@ -90,6 +101,9 @@ export function createLocalAdapter(ctx: AdapterContext, settings: TargetSettings
     },
     keyValueStore(role, args) {
       return createValkey(ctx, local, role, args);
+    },
+    warehouse(role, _args) {
+      throw warehouseUnavailable(role);
     },
     workloadIdentity(role, args) {
       return createWorkloadIdentity(ctx, stores, role, args);
