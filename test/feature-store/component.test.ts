@@ -572,6 +572,62 @@ describe("FeatureStore with a warehouse offline store", () => {
   }
 });
 
+describe("FeatureStore warehouse defaults under the policy pack (weakened)", () => {
+  /** The plan's resources with the one of `type` changed by `edit` in its inputs. */
+  function weakened(
+    resources: PlanResource[],
+    type: string,
+    edit: (inputs: Record<string, unknown>) => void,
+  ) {
+    return resources.map((r) => {
+      if (r.type !== type) return r;
+      const inputs = structuredClone(r.inputs);
+      edit(inputs);
+      return { ...r, inputs };
+    });
+  }
+
+  it("aws: a public workgroup or an AWS-owned-key namespace is a mandatory violation", async () => {
+    const plan = await storePlan({
+      target: "aws",
+      environment: "prod",
+      certificates: true,
+      offlineStore: { type: "redshift" },
+    });
+    const publicWg = weakened(plan.resources, "aws:redshiftserverless/workgroup:Workgroup", (i) => {
+      i["publiclyAccessible"] = true;
+    });
+    expect(mandatoryViolations(publicWg)).toEqual([
+      "aws-redshift-serverless-not-public fs-offline-redshift-workgroup",
+    ]);
+    const ownedKey = weakened(plan.resources, "aws:redshiftserverless/namespace:Namespace", (i) => {
+      delete i["kmsKeyId"];
+    });
+    expect(mandatoryViolations(ownedKey)).toEqual([
+      "aws-redshift-serverless-cmk fs-offline-redshift-namespace",
+    ]);
+  });
+
+  it("gcp: a dataset without its default key, or shared with allUsers, is a mandatory violation", async () => {
+    const plan = await storePlan({
+      target: "gcp",
+      environment: "prod",
+      certificates: true,
+      offlineStore: { type: "bigquery" },
+    });
+    const noKey = weakened(plan.resources, "gcp:bigquery/dataset:Dataset", (i) => {
+      delete i["defaultEncryptionConfiguration"];
+    });
+    expect(mandatoryViolations(noKey)).toEqual(["gcp-bigquery-dataset-cmek fs-offline-dataset"]);
+    const shared = weakened(plan.resources, "gcp:bigquery/datasetIamMember:DatasetIamMember", (i) => {
+      i["member"] = "allUsers";
+    });
+    expect(mandatoryViolations(shared)).toEqual([
+      "gcp-bigquery-dataset-not-public fs-server-offline-dataset-member",
+    ]);
+  });
+});
+
 describe("the FeatureStore CR against the upstream v1 schema", () => {
   it("an unknown field fails", () => {
     const resolved = resolveFeatureStoreArgs(storeArgs({})).resolved!;

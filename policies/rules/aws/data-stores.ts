@@ -413,7 +413,7 @@ export const redshiftServerlessCmk: ResourceRule = resourceRule(
     remediation:
       "Set kmsKeyId to a customer-managed KMS key on aws.redshiftserverless.Namespace; use manageAdminPassword (with adminPasswordSecretKmsKeyId) instead of adminUserPassword.",
     reference:
-      "Checkov CKV_AWS_282 (Redshift Serverless namespace encrypted by KMS CMK); Amazon Redshift Serverless data encryption (https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-data-encryption.html)",
+      "Amazon Redshift Serverless data encryption (https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-data-encryption.html); managing admin passwords with Secrets Manager (https://docs.aws.amazon.com/redshift/latest/mgmt/redshift-secrets-manager-integration.html)",
   },
   validateResourceOfType(aws.redshiftserverless.Namespace, (ns, _args, report) => {
     const key = str(ns.kmsKeyId);
@@ -437,7 +437,7 @@ export const redshiftServerlessNotPublic: ResourceRule = resourceRule(
     remediation:
       "Set publiclyAccessible: false on aws.redshiftserverless.Workgroup and place it in private subnets; query it through the Redshift Data API.",
     reference:
-      "CIS AWS Foundations (Redshift clusters not publicly accessible); Checkov CKV_AWS_87 equivalent for Redshift Serverless",
+      "AWS Security Hub Redshift.1 and Checkov CKV_AWS_87 (the same control for provisioned Redshift clusters), applied to Serverless workgroups",
   },
   validateResourceOfType(aws.redshiftserverless.Workgroup, (wg, _args, report) => {
     if (bool(wg.publiclyAccessible) === true) report("publiclyAccessible is true.");
