@@ -42,7 +42,9 @@ export const OfflineStoreType = {
    * queried through the Redshift Data API with the Feast identity (database user
    * `IAMR:<role name>`; grant it schemas and tables with the namespace's admin user, whose
    * password Redshift keeps in Secrets Manager); the offline bucket's `staging/` prefix is Feast's
-   * `s3_staging_location`.
+   * `s3_staging_location`. The workgroup goes in the cluster's private subnets (Redshift
+   * Serverless asks for three Availability Zones; the toolkit's clusters default to three) with
+   * enhanced VPC routing, so `COPY` / `UNLOAD` reach S3 through the VPC (S3 gateway endpoint or NAT).
    */
   redshift: "redshift",
   /**

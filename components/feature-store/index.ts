@@ -11,7 +11,9 @@
  * - materialisation: the CR's `cronJob` (incremental, `Forbid`, bounded by a deadline);
  * - identity: the ServiceAccount the operator runs the Feast pods as (`feast-<cr name>`) is
  *   created first by the adapter's workload identity, bound to the cloud identity, read/write on
- *   the offline bucket. The operator adopts an existing ServiceAccount of that name: its
+ *   the offline bucket and, with a warehouse, granted it (aws: the Redshift Data API and
+ *   GetCredentials on the workgroup; gcp: dataEditor on the dataset, jobUser on the project). The
+ *   operator adopts an existing ServiceAccount of that name: its
  *   CreateOrUpdate sets only the labels and its controller reference and keeps the annotations
  *   (IRSA / Workload Identity) (feast v0.66.0 operator services.go `setServiceAccount`). The
  *   materialisation CronJob `kubectl exec`s `feast materialize-incremental` in the server
