@@ -13,9 +13,9 @@
  *   created first by the adapter's workload identity, bound to the cloud identity, read/write on
  *   the offline bucket and, with a warehouse, granted it (aws: the Redshift Data API and
  *   GetCredentials on the workgroup; gcp: dataEditor on the dataset, jobUser on the project). The
- *   operator adopts an existing ServiceAccount of that name: its
- *   CreateOrUpdate sets only the labels and its controller reference and keeps the annotations
- *   (IRSA / Workload Identity) (feast v0.66.0 operator services.go `setServiceAccount`). The
+ *   operator adopts an existing ServiceAccount of that name: its CreateOrUpdate sets only the
+ *   labels and its controller reference and keeps the annotations (IRSA / Workload Identity)
+ *   (feast v0.66.0 operator services.go `setServiceAccount`). The
  *   materialisation CronJob `kubectl exec`s `feast materialize-incremental` in the server
  *   Deployment (cronjob.go), so it runs with this identity and the server's mounts.
  *
@@ -25,9 +25,9 @@
  * rejects the server pods in this restricted namespace until upstream sets them.
  *
  * Children (component `n`): `n-namespace` (RestrictedNamespace), `n-operator` (the operator's
- * manifest, yaml.v2 ConfigFile), the adapter's `n-data-key`, `n-offline-*` (bucket; with a
- * warehouse also `n-offline-redshift-*` / `n-offline-dataset` and the Secret `n-offline-store`), `n-registry-*`,
- * `n-online-*`, `n-server-*`, `n-registry-password`, the Secrets `n-online-store` and
+ * manifest, yaml.v2 ConfigFile), the adapter's `n-data-key`, `n-offline-*` (the bucket; with a
+ * warehouse also `n-offline-redshift-*` or `n-offline-dataset`, and the Secret
+ * `n-offline-store`), `n-registry-*`, `n-online-*`, `n-server-*`, `n-registry-password`, the Secrets `n-online-store` and
  * `n-registry`, `n-oidc` (authz "oidc"), `n-online-store-ca` (a store with a private CA), the CR
  * `n-feature-store`, the NetworkPolicy `n-network-policy` and, on a GMP-scraped cluster, the
  * monitor `n-monitor` (the operator creates its own ServiceMonitor for prometheus-operator).

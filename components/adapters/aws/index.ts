@@ -1,11 +1,10 @@
 /**
  * The AWS cloud adapter: S3 buckets, RDS for PostgreSQL, ElastiCache for Valkey, Redshift
- * Serverless, KMS keys, IAM
- * workload identity (IRSA or EKS Pod Identity) and Amazon Managed Service for Prometheus for
- * components running on EKS. Secure by default: every data bucket and database is private,
- * KMS-encrypted and TLS-only, every bucket logs server access to its own private, TLS-only, SSE-S3
- * log bucket (S3 supports no SSE-KMS on log targets), and every IAM policy is scoped to exactly the
- * resources the workload uses.
+ * Serverless, KMS keys, IAM workload identity (IRSA or EKS Pod Identity) and Amazon Managed
+ * Service for Prometheus for components running on EKS. Secure by default: every data bucket and
+ * database is private, KMS-encrypted and TLS-only, every bucket logs server access to its own
+ * private, TLS-only, SSE-S3 log bucket (S3 supports no SSE-KMS on log targets), and every IAM
+ * policy is scoped to exactly the resources the workload uses.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
