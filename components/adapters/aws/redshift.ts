@@ -254,6 +254,9 @@ export function createRedshiftServerless(
       subnetIds: target.privateSubnetIds,
       securityGroupIds: [securityGroup.id],
       port: REDSHIFT_PORT,
+      // Both are the service's defaults today; set explicitly so that a change away from them
+      // shows as drift (the provider compares the keys given: hashicorp/terraform-provider-aws
+      // PR #33916 added these two keys for that reason).
       configParameters: [
         { parameterKey: "require_ssl", parameterValue: "true" },
         { parameterKey: "enable_user_activity_logging", parameterValue: "true" },
