@@ -8,6 +8,7 @@ import {
   PhysicalNameKind,
   physicalName,
   physicalNameBase,
+  bigQueryDatasetId,
 } from "../components/shared/names";
 import { accountScopedPhysicalNames, sharedPhysicalNames, type Plan, type PlanResource } from "./helpers";
 
@@ -125,6 +126,14 @@ describe("physicalName", () => {
     expect(PHYSICAL_NAME_RULES.sqsQueue.max).toBe(80);
     expect(PHYSICAL_NAME_RULES.rdsSnapshot.max).toBe(255);
     expect(PHYSICAL_NAME_RULES.kmsAlias.prefix.length + PHYSICAL_NAME_RULES.kmsAlias.max).toBe(256);
+    expect(PHYSICAL_NAME_RULES.redshiftNamespace).toMatchObject({ min: 3, max: 64 });
+    expect(PHYSICAL_NAME_RULES.redshiftWorkgroup).toMatchObject({ min: 3, max: 64 });
+    expect(PHYSICAL_NAME_RULES.bigqueryDataset).toMatchObject({ min: 1, max: 1024 });
+  });
+
+  it("BigQuery dataset ids take '_' for '-' (ids allow letters, digits and '_' only)", () => {
+    expect(bigQueryDatasetId("feature-store-aws.prod", "offline")).toBe("feature_store_aws_prod_offline");
+    expect(bigQueryDatasetId("9lives-dev", "offline")).toBe("bq_9lives_dev_offline");
   });
 });
 

@@ -217,6 +217,8 @@ export const StoreKind = {
   objectStore: "objectStore",
   /** A `TableStore` (DynamoDB tables, a Bigtable instance's tables). */
   tableStore: "tableStore",
+  /** A `Warehouse` (Redshift Serverless workgroup, BigQuery dataset). */
+  warehouse: "warehouse",
 } as const;
 export type StoreKind = (typeof StoreKind)[keyof typeof StoreKind];
 
@@ -375,25 +377,85 @@ export interface TableStore {
   resources: pulumi.Resource[];
 }
 
+/** The engine of a `Warehouse`: what its SQL dialect and clients are (Feast's offline store type). */
+export const WarehouseEngine = {
+  /** Amazon Redshift Serverless, queried through the Redshift Data API (aws). */
+  redshift: "redshift",
+  /** BigQuery, queried as BigQuery jobs (gcp). */
+  bigquery: "bigquery",
+} as const;
+export type WarehouseEngine = (typeof WarehouseEngine)[keyof typeof WarehouseEngine];
+
+/** What a data warehouse (the feature store's offline store on aws / gcp) needs. */
+export interface WarehouseArgs {
+  /** Compute size class (aws: the workgroup's base capacity in RPUs); unused on gcp (on-demand slots). */
+  size: DatabaseSize;
+  /** Encrypt the warehouse's data with this key (aws: namespace and its admin secret; gcp: dataset default CMEK). */
+  key?: EncryptionKey;
+  /**
+   * The bucket the warehouse stages data through (aws: `UNLOAD` / `COPY`, for which the warehouse's
+   * own IAM role gets read/write on `stagingPrefix` of it and nothing else).
+   */
+  staging: ObjectStore;
+  /** Key prefix of the staging area in `staging`, without leading or trailing "/" (e.g. "staging"). */
+  stagingPrefix: string;
+  /** Let `pulumi destroy` delete the warehouse with its tables (gcp: `deleteContentsOnDestroy`). */
+  forceDestroy: boolean;
+}
+
+/**
+ * A data warehouse a workload queries (and that can be granted): a Redshift Serverless namespace
+ * and workgroup (aws) or a BigQuery dataset (gcp). The engine-specific fields are set only by
+ * their engine.
+ */
+export interface Warehouse {
+  /** Discriminant of `GrantableStore`. */
+  kind: typeof StoreKind.warehouse;
+  engine: WarehouseEngine;
+  /** A stable reference: the workgroup ARN (aws) or `projects/<p>/datasets/<d>` (gcp). */
+  id: pulumi.Output<string>;
+  /** The AWS region (redshift) or the BigQuery location (bigquery) the data lives in. */
+  location: pulumi.Output<string>;
+  /** Database (redshift) or dataset id (bigquery) the workload's tables go in. */
+  database: pulumi.Output<string>;
+  /** Redshift Serverless workgroup name (redshift only). */
+  workgroup?: pulumi.Output<string>;
+  /** ARN of the IAM role Redshift assumes for `COPY` / `UNLOAD` on the staging prefix (redshift only). */
+  iamRoleArn?: pulumi.Output<string>;
+  /** Project of the dataset (bigquery only). */
+  project?: pulumi.Output<string>;
+  /** URI of the staging area: `<staging bucket uri>/<stagingPrefix>`. */
+  stagingUri: pulumi.Output<string>;
+  /** NetworkPolicy egress rules a client pod needs (HTTPS to the Data API / Google APIs). */
+  egress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
+  /** The key the warehouse's data is encrypted with, when there is one. */
+  encryptionKey?: EncryptionKey;
+  /** The workgroup (aws) or dataset (gcp), for `dependsOn`. */
+  resource: pulumi.Resource;
+}
+
 /** What a grant allows on a resource. */
 export const Access = {
   /**
    * Read and list objects (aws: s3:GetObject/ListBucket/GetBucketLocation, kms:Decrypt; gcp:
    * roles/storage.objectViewer); read items / rows of a table store (aws: `DYNAMODB_READ_ACTIONS`;
-   * gcp: roles/bigtable.reader on the instance).
+   * gcp: roles/bigtable.reader on the instance). On a warehouse: query it (aws: the Data API and
+   * GetCredentials on the workgroup; what the database user may read is the database's GRANTs;
+   * gcp: roles/bigquery.dataViewer on the dataset and roles/bigquery.jobUser on the project).
    */
   read: "read",
   /**
    * Read, write and delete objects (aws: adds Put/Delete/multipart and kms:GenerateDataKey/Encrypt;
    * gcp: roles/storage.objectUser); read and write items / rows of a table store, never create or
-   * delete tables (aws: adds `DYNAMODB_WRITE_ACTIONS`; gcp: roles/bigtable.user on the instance).
+   * delete tables (aws: adds `DYNAMODB_WRITE_ACTIONS`; gcp: roles/bigtable.user on the instance). On a warehouse: as `read` (aws) /
+   * roles/bigquery.dataEditor on the dataset (gcp).
    */
   readWrite: "readWrite",
 } as const;
 export type Access = (typeof Access)[keyof typeof Access];
 
 /** Every store handle a workload identity can be granted access to, discriminated by `kind`. */
-export type GrantableStore = ObjectStore | TableStore;
+export type GrantableStore = ObjectStore | TableStore | Warehouse;
 
 /**
  * Access to one resource granted to a workload identity. `resource` is any grantable store an
@@ -635,6 +697,14 @@ export interface TableStoreCapability {
   tableStore(role: string, args: TableStoreArgs): TableStore;
 }
 
+/**
+ * Capability: a private, encrypted data warehouse (Redshift Serverless on aws, BigQuery on gcp).
+ * Targets without one (local) throw an Error naming what is allowed instead.
+ */
+export interface WarehouseCapability {
+  warehouse(role: string, args: WarehouseArgs): Warehouse;
+}
+
 /** Capability: a ServiceAccount bound to a cloud identity, with grants on stores (no static keys). */
 export interface IdentityCapability {
   workloadIdentity(role: string, args: WorkloadIdentityArgs): WorkloadIdentity;
@@ -674,6 +744,7 @@ export interface CloudAdapter
     DatabaseCapability,
     KeyValueStoreCapability,
     TableStoreCapability,
+    WarehouseCapability,
     IdentityCapability,
     IngressCapability,
     ManagedMetricsCapability,

@@ -46,9 +46,21 @@ export type OnlineStoreType = (typeof OnlineStoreType)[keyof typeof OnlineStoreT
 export const OfflineStoreType = {
   /** Parquet files on the target's object store (S3, GCS, MinIO), read with DuckDB. */
   parquet: "parquet",
-  /** Amazon Redshift (aws only). Not yet supported by this version of the component. */
+  /**
+   * Amazon Redshift Serverless (aws only): a private workgroup encrypted with the component's key,
+   * queried through the Redshift Data API with the Feast identity (database user
+   * `IAMR:<role name>`; grant it schemas and tables with the namespace's admin user, whose
+   * password Redshift keeps in Secrets Manager); the offline bucket's `staging/` prefix is Feast's
+   * `s3_staging_location`. The workgroup goes in the cluster's private subnets (Redshift
+   * Serverless asks for three Availability Zones; the toolkit's clusters default to three) with
+   * enhanced VPC routing, so `COPY` / `UNLOAD` reach S3 through the VPC (S3 gateway endpoint or NAT).
+   */
   redshift: "redshift",
-  /** BigQuery (gcp only). Not yet supported by this version of the component. */
+  /**
+   * BigQuery (gcp only): a dataset in the region with the component's key as default CMEK, where
+   * Feast keeps its temporary tables; the Feast identity is dataEditor on it and jobUser on the
+   * project (grant it read access to the datasets of your feature sources yourself).
+   */
   bigquery: "bigquery",
 } as const;
 export type OfflineStoreType = (typeof OfflineStoreType)[keyof typeof OfflineStoreType];
@@ -121,14 +133,25 @@ export interface FeatureStoreOnlineStoreArgs {
   tables?: string[];
 }
 
-/** The offline store. */
+/**
+ * The offline store. The offline bucket exists with every type: the Parquet store itself, Redshift's
+ * staging area (`staging/`) and a landing zone for producers.
+ */
 export interface FeatureStoreOfflineStoreArgs {
   /** Which store. @default "parquet" */
   type?: OfflineStoreType;
-  /** Keep object versions of the Parquet bucket. @default true */
+  /** Keep object versions of the offline bucket. @default true */
   versioning?: boolean;
-  /** Let `pulumi destroy` delete a non-empty bucket. @default true in dev, false in staging/prod */
+  /**
+   * Let `pulumi destroy` delete a non-empty bucket (and, with "bigquery", the dataset with its
+   * tables). @default true in dev, false in staging/prod
+   */
   forceDestroy?: boolean;
+  /**
+   * Size class of the warehouse's compute: the Redshift Serverless base capacity (8, 32 or 128
+   * RPUs). Only with type "redshift". @default "small" in dev, "medium" in staging/prod
+   */
+  size?: DatabaseSize;
 }
 
 /** The SQL registry's PostgreSQL database (its own database and user). Defaults from the preset. */
@@ -339,6 +362,7 @@ export const featureStoreArgsObject = z
           .optional(),
         versioning: z.boolean().optional(),
         forceDestroy: z.boolean().optional(),
+        size: sizeSchema.optional(),
       })
       .strict()
       .optional(),
@@ -464,13 +488,16 @@ function featureStoreProblems(v: CheckedArgs, environment: Environment): Problem
   problems.push(...onlineStoreProblems(v, target, environment));
   const offline = v.offlineStore?.type ?? OfflineStoreType.parquet;
   const offlineTarget = { redshift: Target.aws, bigquery: Target.gcp } as const;
-  if (offline !== OfflineStoreType.parquet) {
+  if (offline !== OfflineStoreType.parquet && target !== offlineTarget[offline]) {
     problems.push({
       path: ["offlineStore", "type"],
-      message:
-        target === offlineTarget[offline]
-          ? `"${offline}" is not yet supported; use "parquet"`
-          : `"${offline}" needs target "${offlineTarget[offline]}" (the cluster's target is "${target}")`,
+      message: `"${offline}" needs target "${offlineTarget[offline]}" (the cluster's target is "${target}")`,
+    });
+  }
+  if (v.offlineStore?.size !== undefined && offline !== OfflineStoreType.redshift) {
+    problems.push({
+      path: ["offlineStore", "size"],
+      message: `only used with type "redshift" (the type is "${offline}"); remove it`,
     });
   }
   const authz = v.authz?.type ?? FeatureStoreAuthz.kubernetes;
@@ -541,6 +568,7 @@ export interface ResolvedFeatureStoreArgs {
   repository: FeatureStoreRepositoryArgs;
   /** `tables` is `[]` with "keyValue". */
   onlineStore: Required<FeatureStoreOnlineStoreArgs>;
+  /** `size` is the preset's (or the given) size class; used only by "redshift". */
   offlineStore: Required<FeatureStoreOfflineStoreArgs>;
   registry: Required<FeatureStoreRegistryArgs>;
   materialization: Required<FeatureStoreMaterializationArgs>;
@@ -603,6 +631,7 @@ export function resolveFeatureStoreArgs(
         type: v.offlineStore?.type ?? OfflineStoreType.parquet,
         versioning: v.offlineStore?.versioning ?? true,
         forceDestroy: v.offlineStore?.forceDestroy ?? preset.forceDestroyBuckets,
+        size: v.offlineStore?.size ?? preset.databaseSize,
       },
       registry: {
         size: v.registry?.size ?? preset.databaseSize,

@@ -7,7 +7,10 @@
  *   `onlineStore.tables` (encrypted with the component's key) and the Secret says where they are;
  *   Feast's identity reads and writes their items / rows but cannot create tables, so Feast never
  *   creates one with the provider's default encryption;
- * - offline store: Parquet on the target's object store, read with DuckDB;
+ * - offline store: Parquet on the target's object store, read with DuckDB; or the target's
+ *   warehouse (Redshift Serverless / BigQuery, `offlineStore.type`), its Feast section in a Secret,
+ *   staging through the offline bucket's `staging/` prefix (the bucket is kept with every type:
+ *   staging area and a landing zone for producers);
  * - registry: Feast's SQL registry on the target's PostgreSQL (own database and user);
  * - materialisation: the CR's `cronJob` (incremental, `Forbid`, bounded by a deadline);
  * - identity: the ServiceAccount the operator runs the Feast pods as (`feast-<cr name>`) is
@@ -18,10 +21,12 @@
  *   materialisation: the operator's CronJob runs as the same ServiceAccount and `kubectl exec`s
  *   `feast apply` and `feast materialize-incremental` inside the server Deployment's pod
  *   (cronjob.go `getCronJobContainer`), so no second identity can separate them. It holds what
- *   materialisation needs and no more: read on the offline bucket (materialisation and
- *   historical retrieval only read Parquet; producers write it with their own identity, granted
- *   `readWrite` on `offlineStore`) and read/write on the online store (its tables, with a table
- *   online store).
+ *   materialisation needs and no more: read on the offline bucket with Parquet (materialisation
+ *   and historical retrieval only read it; producers write it with their own identity, granted
+ *   `readWrite` on `offlineStore`), read/write on it with a warehouse (Feast uploads entity
+ *   dataframes to the staging prefix) and on the warehouse (aws: the Redshift Data API and
+ *   GetCredentials on the workgroup; gcp: dataEditor on the dataset, jobUser on the project), and
+ *   read/write on the online store (its tables, with a table online store).
  *
  * Known gap (v0.66.0): the operator sets the pod's `securityContext` from the CR but no container
  * `securityContext` on the server containers (only on the CronJob's), so Pod Security
@@ -29,9 +34,10 @@
  * rejects the server pods in this restricted namespace until upstream sets them.
  *
  * Children (component `n`): `n-namespace` (RestrictedNamespace), `n-operator` (the operator's
- * manifest, yaml.v2 ConfigFile), the adapter's `n-data-key`, `n-offline-*`, `n-registry-*`,
- * `n-online-*` (key-value store, or the table store's tables / instance), `n-server-*`,
- * `n-registry-password`, the Secrets `n-online-store` and
+ * manifest, yaml.v2 ConfigFile), the adapter's `n-data-key`, `n-offline-*` (the bucket; with a
+ * warehouse also `n-offline-redshift-*` or `n-offline-dataset`, and the Secret
+ * `n-offline-store`), `n-registry-*`, `n-online-*` (key-value store, or the table store's tables /
+ * instance), `n-server-*`, `n-registry-password`, the Secrets `n-online-store` and
  * `n-registry`, `n-oidc` (authz "oidc"), `n-online-store-ca` (a store with a private CA), the CR
  * `n-feature-store`, the NetworkPolicy `n-network-policy` and, on a GMP-scraped cluster, the
  * monitor `n-monitor` (the operator creates its own ServiceMonitor for prometheus-operator).
@@ -46,6 +52,7 @@ import {
   type KeyValueStore,
   type ObjectStore,
   type TableStore,
+  type Warehouse,
 } from "../adapters";
 import { physicalNameBase } from "../shared/names";
 import { MlopsComponent } from "../shared/component";
@@ -57,6 +64,7 @@ import { createServingCertificate } from "../shared/certificates";
 import { createScrapeTarget, scraperIngressRule, type WorkloadScrapeTarget } from "../shared/scrape-target";
 import {
   OnlineStoreType,
+  OfflineStoreType,
   resolveFeatureStoreArgs,
   type FeatureStoreArgs,
   type ResolvedFeatureStoreArgs,
@@ -64,11 +72,13 @@ import {
 import {
   featureStoreManifest,
   FEATURE_STORE_API_VERSION,
+  offlineStoreSecretKey,
   OIDC_SECRET_KEY,
   onlineStoreSecretKey,
   REGISTRY_SECRET_KEY,
 } from "./manifest";
 import {
+  OFFLINE_STAGING_PREFIX,
   offlineDataUri,
   offlineStoreEnv,
   redisOnlineStoreYaml,
@@ -76,6 +86,7 @@ import {
   REDIS_CA_MOUNT_PATH,
   sqlRegistryUrl,
   sqlRegistryYaml,
+  warehouseOfflineStoreYaml,
 } from "./store-config";
 import {
   bigtableOnlineStoreYaml,
@@ -101,7 +112,16 @@ export {
   onlineTableNames,
 } from "./online-stores";
 export { featureStoreManifest, FEATURE_STORE_API_VERSION } from "./manifest";
-export { redisOnlineStoreYaml, sqlRegistryYaml, sqlRegistryUrl, offlineStoreEnv } from "./store-config";
+export {
+  bigQueryOfflineStoreYaml,
+  OFFLINE_STAGING_PREFIX,
+  offlineStoreEnv,
+  redisOnlineStoreYaml,
+  redshiftOfflineStoreYaml,
+  sqlRegistryUrl,
+  sqlRegistryYaml,
+  warehouseOfflineStoreYaml,
+} from "./store-config";
 
 /**
  * Why the Feast namespace enforces Pod Security "baseline" (auditing and warning at "restricted"):
@@ -180,6 +200,12 @@ export class FeatureStore extends MlopsComponent {
   }>;
   /** Offline store: the bucket as a grantable reference (give it `Access.read` to a consumer). */
   public readonly offlineStore: ObjectStore;
+  /**
+   * The warehouse of a "redshift" or "bigquery" offline store as a grantable reference (give it
+   * `Access.read` to a consumer): `engine`, `database` (Redshift database / BigQuery dataset id),
+   * `workgroup` (redshift), `project` (bigquery), `location`; undefined with "parquet".
+   */
+  public readonly offlineWarehouse: Warehouse | undefined;
   /** URI of the offline data root (`<bucket uri>/offline`). */
   public readonly offlineDataUri: pulumi.Output<string>;
   /** Labels a namespace needs for its pods to call the Feast servers. */
@@ -255,7 +281,22 @@ export class FeatureStore extends MlopsComponent {
       { aws: cluster.aws, gcp: cluster.gcp },
     );
     const key = adapter.encryptionKey("data");
-    const bucket = adapter.objectStore("offline", { key, ...a.offlineStore });
+    const bucket = adapter.objectStore("offline", {
+      key,
+      versioning: a.offlineStore.versioning,
+      forceDestroy: a.offlineStore.forceDestroy,
+    });
+    // A warehouse offline store stages through the bucket's `staging/` prefix.
+    const warehouse =
+      a.offlineStore.type === OfflineStoreType.parquet
+        ? undefined
+        : adapter.warehouse("offline", {
+            size: a.offlineStore.size,
+            key,
+            staging: bucket,
+            stagingPrefix: OFFLINE_STAGING_PREFIX,
+            forceDestroy: a.offlineStore.forceDestroy,
+          });
     const podLabels = { [FEAST_NAME_LABEL]: crName };
     // The online store: the key-value capability, or pre-created tables (dynamodb / bigtable)
     // whose names Feast computes from the project (online-stores.ts).
@@ -306,9 +347,15 @@ export class FeatureStore extends MlopsComponent {
     const tableGrants: Grant[] = tableStore ? [{ resource: tableStore, access: Access.readWrite }] : [];
     const identity = adapter.workloadIdentity("server", {
       serviceAccountName: `feast-${crName}`,
-      // Read only on the bucket, read/write on a table online store: see the module comment (one
-      // identity for servers and materialisation).
-      grants: [{ resource: bucket, access: Access.read }, ...tableGrants],
+      // Read only on the bucket with Parquet; with a warehouse Feast uploads entity dataframes to
+      // and reads results from the bucket's staging prefix, and queries the warehouse; read/write
+      // on a table online store. See the module comment (one identity for servers and
+      // materialisation).
+      grants: [
+        { resource: bucket, access: warehouse ? Access.readWrite : Access.read },
+        ...(warehouse ? [{ resource: warehouse, access: Access.readWrite }] : []),
+        ...tableGrants,
+      ],
       labels,
     });
 
@@ -363,6 +410,42 @@ export class FeatureStore extends MlopsComponent {
       ctx.opts({ provider, dependsOn: nsReady }),
     );
     const extraDeps: pulumi.Resource[] = [];
+    let offlineStoreRef: { type: Warehouse["engine"]; secret: string } | undefined;
+    if (warehouse) {
+      offlineStoreRef = { type: warehouse.engine, secret: `${crName}-offline-store` };
+      const offlineYaml = pulumi
+        .all([
+          warehouse.location,
+          warehouse.database,
+          warehouse.stagingUri,
+          warehouse.workgroup,
+          warehouse.iamRoleArn,
+          warehouse.project,
+        ])
+        .apply(([location, database, stagingUri, workgroup, iamRoleArn, project]) =>
+          warehouseOfflineStoreYaml({
+            engine: warehouse.engine,
+            location,
+            database,
+            stagingUri,
+            ...(workgroup !== undefined ? { workgroup } : {}),
+            ...(iamRoleArn !== undefined ? { iamRoleArn } : {}),
+            ...(project !== undefined ? { project } : {}),
+          }),
+        );
+      // No credentials in it (the Feast identity's IAM does the rest), but the CR reads it from a Secret.
+      extraDeps.push(
+        new k8s.core.v1.Secret(
+          `${name}-offline-store`,
+          {
+            metadata: { name: offlineStoreRef.secret, namespace, labels },
+            type: "Opaque",
+            stringData: { [offlineStoreSecretKey(warehouse.engine)]: offlineYaml },
+          },
+          ctx.opts({ provider, dependsOn: nsReady }),
+        ),
+      );
+    }
     let oidcSecret: string | undefined;
     if (a.authz.type === "oidc") {
       oidcSecret = `${crName}-oidc`;
@@ -410,6 +493,7 @@ export class FeatureStore extends MlopsComponent {
         labels,
         onlineStoreSecret: `${crName}-online-store`,
         registrySecret: `${crName}-registry`,
+        ...(offlineStoreRef ? { offlineStore: offlineStoreRef } : {}),
         ...(oidcSecret ? { oidcSecret } : {}),
         ...(caConfigMap ? { onlineStoreCaConfigMap: caConfigMap } : {}),
         env: [...offlineEnv, ...(credEnv as FeatureStoreEnv)],
@@ -479,6 +563,7 @@ export class FeatureStore extends MlopsComponent {
             ...(online?.egress ?? tableStore?.egress ?? []),
             ...database.egress,
             ...bucket.egress,
+            ...(warehouse?.egress ?? []),
             ...identity.egress,
             {
               ports: [
@@ -537,6 +622,7 @@ export class FeatureStore extends MlopsComponent {
           }))
       : pulumi.output({ tables: [] as string[] });
     this.offlineStore = bucket;
+    this.offlineWarehouse = warehouse;
     this.offlineDataUri = bucket.uri.apply((uri) => offlineDataUri({ uri }));
     this.clientNamespaceLabels = a.clientNamespaceLabels;
     this.registerOutputs({
@@ -546,6 +632,17 @@ export class FeatureStore extends MlopsComponent {
       onlineStoreType: this.onlineStoreType,
       onlineTables: this.onlineTables,
       offlineDataUri: this.offlineDataUri,
+      offlineWarehouse: warehouse
+        ? pulumi
+            .all([warehouse.database, warehouse.location, warehouse.workgroup, warehouse.project])
+            .apply(([database, location, workgroup, project]) => ({
+              engine: warehouse.engine,
+              database,
+              location,
+              ...(workgroup !== undefined ? { workgroup } : {}),
+              ...(project !== undefined ? { project } : {}),
+            }))
+        : undefined,
       clientNamespaceLabels: this.clientNamespaceLabels,
       namespace: this.namespace,
     });

@@ -4,6 +4,7 @@
  * v1 schema (test/schemas/feast/featurestore-v1.json). Always `v1`: `v1alpha1` is served without a
  * conversion webhook and drops v1-only fields silently.
  */
+import type { WarehouseEngine } from "../adapters";
 import type { OnlineStoreType, ResolvedFeatureStoreArgs } from "./args";
 import { FEAST_ONLINE_STORE_TYPE } from "./online-stores";
 import { REDIS_CA_FILE, REDIS_CA_MOUNT_PATH } from "./store-config";
@@ -17,6 +18,10 @@ export function onlineStoreSecretKey(type: OnlineStoreType): string {
   return FEAST_ONLINE_STORE_TYPE[type];
 }
 export const REGISTRY_SECRET_KEY = "sql";
+/** The key of the offline store Secret: the store type ("redshift" / "bigquery"), the operator's default. */
+export function offlineStoreSecretKey(engine: WarehouseEngine): string {
+  return engine;
+}
 /** The key of the OIDC Secret the operator reads the feature servers' OIDC settings from. */
 export const OIDC_SECRET_KEY = "oidc";
 
@@ -31,6 +36,11 @@ export interface FeatureStoreRefs {
   labels: Record<string, string>;
   onlineStoreSecret: string;
   registrySecret: string;
+  /**
+   * The warehouse offline store's Secret (`services.offlineStore.persistence.store`); undefined:
+   * Parquet read with DuckDB (`persistence.file`).
+   */
+  offlineStore?: { type: WarehouseEngine; secret: string };
   /** The OIDC settings Secret, with authz "oidc". */
   oidcSecret?: string;
   /** ConfigMap with the online store's CA (`ca.crt`), when the store has a private CA. */
@@ -128,7 +138,15 @@ export function featureStoreManifest(a: ResolvedFeatureStoreArgs, refs: FeatureS
         server: server({ ...image, ...caMount, metrics: true }),
       },
       offlineStore: {
-        persistence: { file: { type: "duckdb" } },
+        persistence: refs.offlineStore
+          ? {
+              store: {
+                type: refs.offlineStore.type,
+                secretRef: { name: refs.offlineStore.secret },
+                secretKeyName: offlineStoreSecretKey(refs.offlineStore.type),
+              },
+            }
+          : { file: { type: "duckdb" } },
         server: server(image),
       },
       registry: {

@@ -5,6 +5,7 @@
  * infra/feast-operator/docs/api and config/samples `*-secret.yaml`). Pure functions, tested per
  * target.
  */
+import { WarehouseEngine } from "../adapters";
 
 /** Where the Redis online store's server CA is mounted in the Feast pods (gcp: Memorystore's CA). */
 export const REDIS_CA_MOUNT_PATH = "/etc/feast/online-store-ca";
@@ -113,4 +114,98 @@ export function offlineStoreEnv(location: OfflineStoreLocation): { name: string;
         ]
       : []),
   ];
+}
+
+/** Prefix of the offline bucket Feast stages warehouse data through (Redshift `COPY` / `UNLOAD`, BigQuery exports). */
+export const OFFLINE_STAGING_PREFIX = "staging";
+
+/** What the Redshift offline store section is built from (Redshift Serverless with IAM). */
+export interface RedshiftOfflineStoreInput {
+  /** AWS region of the workgroup. */
+  region: string;
+  /** Redshift Serverless workgroup name. */
+  workgroup: string;
+  database: string;
+  /** `s3://<bucket>/<prefix>`: where entity dataframes are uploaded and results unloaded. */
+  s3StagingLocation: string;
+  /** ARN of the role Redshift assumes for `COPY` / `UNLOAD`. */
+  iamRole: string;
+}
+
+/**
+ * The offline store section for Feast's `redshift` type (`RedshiftOfflineStoreConfig`, feast
+ * v0.66.0 sdk/python/feast/infra/offline_stores/redshift.py): Serverless is chosen by `workgroup`
+ * (with neither `cluster_id` nor `user`: the Data API runs each statement as the caller's IAM
+ * identity, `IAMR:<role name>`, through `redshift-serverless:GetCredentials`; aws_utils.py
+ * `execute_redshift_statement_async` passes `WorkgroupName` only).
+ */
+export function redshiftOfflineStoreYaml(input: RedshiftOfflineStoreInput): string {
+  return [
+    `region: ${JSON.stringify(input.region)}`,
+    `workgroup: ${JSON.stringify(input.workgroup)}`,
+    `database: ${JSON.stringify(input.database)}`,
+    `s3_staging_location: ${JSON.stringify(input.s3StagingLocation)}`,
+    `iam_role: ${JSON.stringify(input.iamRole)}`,
+    "",
+  ].join("\n");
+}
+
+/** What the BigQuery offline store section is built from. */
+export interface BigQueryOfflineStoreInput {
+  projectId: string;
+  /** Dataset Feast creates its temporary tables in (the component's CMEK dataset). */
+  dataset: string;
+  /** The dataset's location (the region). */
+  location: string;
+  /** `gs://<bucket>/<prefix>`: where `to_remote_storage` exports results. */
+  gcsStagingLocation: string;
+}
+
+/**
+ * The offline store section for Feast's `bigquery` type (`BigQueryOfflineStoreConfig`, feast
+ * v0.66.0 sdk/python/feast/infra/offline_stores/bigquery.py): `location` is explicit (Feast's
+ * default is the `US` multi-region, where it would create its dataset outside the region and
+ * without the key); jobs run and are billed in `project_id`.
+ */
+export function bigQueryOfflineStoreYaml(input: BigQueryOfflineStoreInput): string {
+  return [
+    `project_id: ${JSON.stringify(input.projectId)}`,
+    `dataset: ${JSON.stringify(input.dataset)}`,
+    `location: ${JSON.stringify(input.location)}`,
+    `gcs_staging_location: ${JSON.stringify(input.gcsStagingLocation)}`,
+    "",
+  ].join("\n");
+}
+
+/** A warehouse's values (a `Warehouse` handle's outputs, resolved), as the offline store section needs them. */
+export interface WarehouseConfigInput {
+  engine: WarehouseEngine;
+  location: string;
+  database: string;
+  stagingUri: string;
+  workgroup?: string;
+  iamRoleArn?: string;
+  project?: string;
+}
+
+/** The offline store section of a warehouse (`redshiftOfflineStoreYaml` / `bigQueryOfflineStoreYaml`). */
+export function warehouseOfflineStoreYaml(w: WarehouseConfigInput): string {
+  const need = (value: string | undefined, field: string): string => {
+    if (value === undefined || value === "") throw new Error(`a ${w.engine} warehouse needs ${field}`);
+    return value;
+  };
+  return w.engine === WarehouseEngine.redshift
+    ? redshiftOfflineStoreYaml({
+        region: w.location,
+        workgroup: need(w.workgroup, "workgroup"),
+        database: w.database,
+        s3StagingLocation: w.stagingUri,
+        iamRole: need(w.iamRoleArn, "iamRoleArn"),
+      })
+    : bigQueryOfflineStoreYaml({
+        projectId: need(w.project, "project"),
+        dataset: w.database,
+        location: w.location,
+        gcsStagingLocation: w.stagingUri,
+      });
 }

@@ -76,6 +76,12 @@ export const PhysicalNameKind = {
   bigtableInstance: "bigtableInstance",
   /** Bigtable cluster ID. */
   bigtableCluster: "bigtableCluster",
+  /** Redshift Serverless namespace name. */
+  redshiftNamespace: "redshiftNamespace",
+  /** Redshift Serverless workgroup name. */
+  redshiftWorkgroup: "redshiftWorkgroup",
+  /** BigQuery dataset id (use `bigQueryDatasetId`: "-" becomes "_"). */
+  bigqueryDataset: "bigqueryDataset",
 } as const;
 export type PhysicalNameKind = (typeof PhysicalNameKind)[keyof typeof PhysicalNameKind];
 
@@ -110,6 +116,12 @@ export interface PhysicalNameRule {
  *   (https://cloud.google.com/kubernetes-engine/docs/how-to/creating-a-regional-cluster).
  * - Service account id: 6–30 characters, `[a-z]([-a-z0-9]*[a-z0-9])`
  *   (https://cloud.google.com/iam/docs/service-accounts-create#creating).
+ * - Redshift Serverless namespace and workgroup: 3–64 lowercase letters, digits and "-"
+ *   (https://docs.aws.amazon.com/redshift-serverless/latest/APIReference/API_CreateNamespace.html,
+ *   API_CreateWorkgroup.html).
+ * - BigQuery dataset id: up to 1,024 letters, digits and "_"
+ *   (https://cloud.google.com/bigquery/docs/datasets#dataset-naming); `bigQueryDatasetId` turns
+ *   the "-" of the common charset into "_".
  * - StorageClass: a DNS subdomain name (up to 253 characters,
  *   https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#dns-subdomain-names);
  *   capped at 63 like a DNS label, so it reads in `kubectl get pvc` and fits any label value.
@@ -128,6 +140,9 @@ export const PHYSICAL_NAME_RULES: Record<PhysicalNameKind, PhysicalNameRule> = {
   storageClass: { min: 1, max: 63, prefix: "", letterStart: "sc" },
   bigtableInstance: { min: 6, max: 33, prefix: "", letterStart: "bt" },
   bigtableCluster: { min: 6, max: 30, prefix: "", letterStart: "bt" },
+  redshiftNamespace: { min: 3, max: 64, prefix: "", letterStart: "rs" },
+  redshiftWorkgroup: { min: 3, max: 64, prefix: "", letterStart: "rs" },
+  bigqueryDataset: { min: 1, max: 1024, prefix: "", letterStart: "bq" },
 };
 
 /** Characters of the hash appended to names that do not fit. */
@@ -155,4 +170,9 @@ export function physicalName(kind: PhysicalNameKind, base: string, ...roles: str
     name = `${name.slice(0, rule.max - HASH_LENGTH - 1).replace(/-+$/, "")}-${hash}`;
   }
   return `${rule.prefix}${name}`;
+}
+
+/** A BigQuery dataset id: `physicalName("bigqueryDataset", ...)` with "_" for "-" (ids take no "-"). */
+export function bigQueryDatasetId(base: string, ...roles: string[]): string {
+  return physicalName(PhysicalNameKind.bigqueryDataset, base, ...roles).replace(/-/g, "_");
 }

@@ -200,6 +200,48 @@ export const awsOutputs: Record<string, ComputedOutputs> = {
       prometheusEndpoint: `https://aps-workspaces.${ctx.awsRegion}.amazonaws.com/workspaces/${workspaceId}/`,
     };
   },
+  /**
+   * Redshift Serverless namespace: id a UUID, ARN `arn:aws:redshift-serverless:<region>:<account>:namespace/<id>`,
+   * `dbName` = input or "dev" (the service default), the managed admin secret's ARN when
+   * `manageAdminPassword` is on.
+   */
+  "aws:redshiftserverless/namespace:Namespace": (ctx) => {
+    const namespaceId = mockUuid(`rs-namespace:${ctx.name}`);
+    const namespaceName = physicalName(ctx, "namespaceName");
+    return {
+      namespaceId,
+      namespaceName,
+      dbName: str(ctx, "dbName") ?? "dev",
+      arn: `arn:aws:redshift-serverless:${ctx.awsRegion}:${MOCK_AWS_ACCOUNT_ID}:namespace/${namespaceId}`,
+      ...(ctx.inputs["manageAdminPassword"] === true
+        ? {
+            adminPasswordSecretArn: `arn:aws:secretsmanager:${ctx.awsRegion}:${MOCK_AWS_ACCOUNT_ID}:secret:redshift!${namespaceName}-admin-${hex(`rs-secret:${ctx.name}`, 6)}`,
+          }
+        : {}),
+    };
+  },
+  /**
+   * Redshift Serverless workgroup: id a UUID, ARN `arn:aws:redshift-serverless:<region>:<account>:workgroup/<id>`,
+   * endpoint `<name>.<account>.<region>.redshift-serverless.amazonaws.com` on `port` (5439).
+   */
+  "aws:redshiftserverless/workgroup:Workgroup": (ctx) => {
+    const workgroupId = mockUuid(`rs-workgroup:${ctx.name}`);
+    const workgroupName = physicalName(ctx, "workgroupName");
+    const port = typeof ctx.inputs["port"] === "number" ? ctx.inputs["port"] : 5439;
+    return {
+      workgroupId,
+      workgroupName,
+      port,
+      arn: `arn:aws:redshift-serverless:${ctx.awsRegion}:${MOCK_AWS_ACCOUNT_ID}:workgroup/${workgroupId}`,
+      endpoints: [
+        {
+          address: `${workgroupName}.${MOCK_AWS_ACCOUNT_ID}.${ctx.awsRegion}.redshift-serverless.amazonaws.com`,
+          port,
+          vpcEndpoints: [],
+        },
+      ],
+    };
+  },
   /** Pod Identity association id `a-<17 chars>`, ARN under the cluster's name. */
   "aws:eks/podIdentityAssociation:PodIdentityAssociation": (ctx) => {
     const associationId = `a-${hex(`pia:${ctx.name}`, 17)}`;

@@ -153,6 +153,17 @@ export const gcpOutputs: Record<string, ComputedOutputs> = {
   },
   /** name = the `name` input. */
   "gcp:sql/database:Database": (ctx) => ({ name: nameOf(ctx) }),
+  /** id `projects/<project>/datasets/<datasetId>` (the provider's import ID format). */
+  "gcp:bigquery/dataset:Dataset": (ctx) => {
+    const datasetId = str(ctx, "datasetId", ctx.name);
+    const project = projectOf(ctx);
+    return {
+      id: `projects/${project}/datasets/${datasetId}`,
+      datasetId,
+      project,
+      selfLink: `https://bigquery.googleapis.com/bigquery/v2/projects/${project}/datasets/${datasetId}`,
+    };
+  },
   /** name = the `name` input. */
   "gcp:sql/user:User": (ctx) => ({ name: nameOf(ctx) }),
   /** email `<accountId>@<project>.iam.gserviceaccount.com`, name `projects/<project>/serviceAccounts/<email>`, member. */
@@ -292,6 +303,15 @@ export const gcpInvokes: Record<
     const project = typeof inputs["project"] === "string" ? inputs["project"] : ctx.gcpProject;
     const emailAddress = mockServiceAgentEmail("storage.googleapis.com");
     return { id: emailAddress, emailAddress, member: `serviceAccount:${emailAddress}`, project };
+  },
+  /**
+   * The BigQuery encryption service agent: `bq-123456789012@bigquery-encryption.iam.gserviceaccount.com`,
+   * member `serviceAccount:<that>`, for the `project` input or the stack's project.
+   */
+  "gcp:bigquery/getDefaultServiceAccount:getDefaultServiceAccount": (inputs, ctx) => {
+    const project = typeof inputs["project"] === "string" ? inputs["project"] : ctx.gcpProject;
+    const email = `bq-${MOCK_GCP_PROJECT_NUMBER}@bigquery-encryption.iam.gserviceaccount.com`;
+    return { id: email, email, member: `serviceAccount:${email}`, project };
   },
   /**
    * The project: projectId = `projectId` input or the stack's project, number `123456789012`,

@@ -24,7 +24,7 @@ import {
   DYNAMODB_READ_ACTIONS,
   DYNAMODB_WRITE_ACTIONS,
   dynamoDbTableNameProblem,
-  storeAccessPolicy,
+  workloadAccessPolicy,
 } from "../../components/adapters/aws";
 import { tableStoreUnavailable } from "../../components/adapters/local";
 import { descendantsOf, findResource, inputAt, planOf, resourcesOfType, type Plan } from "../helpers";
@@ -231,7 +231,10 @@ describe("aws: DynamoDB tables", () => {
       expect(all).not.toContain(action);
     }
     // With only bucket grants the document is exactly the bucket policy.
-    const bucketOnly = storeAccessPolicy([{ bucketArn: "arn:aws:s3:::b", access: "read" }], [], "eu-west-1");
+    const bucketOnly = workloadAccessPolicy(
+      { buckets: [{ bucketArn: "arn:aws:s3:::b", access: "read" }], tables: [], workgroupArns: [] },
+      "eu-west-1",
+    );
     expect(JSON.parse(bucketOnly).Statement.map((s: { Sid: string }) => s.Sid)).toEqual([
       "Buckets",
       "ReadObjects",

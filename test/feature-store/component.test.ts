@@ -442,6 +442,213 @@ describe("FeatureStore on each target", () => {
   });
 });
 
+/** What a warehouse offline store adds to the children of `CHILDREN` (dev). */
+const WAREHOUSE_CHILDREN: Record<"aws" | "gcp", string[]> = {
+  aws: [
+    "aws:ec2/securityGroup:SecurityGroup fs-offline-redshift-sg",
+    "aws:iam/role:Role fs-offline-redshift-role",
+    "aws:iam/rolePolicy:RolePolicy fs-offline-redshift-role-policy",
+    "aws:redshiftserverless/namespace:Namespace fs-offline-redshift-namespace",
+    "aws:redshiftserverless/workgroup:Workgroup fs-offline-redshift-workgroup",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule fs-offline-redshift-ingress",
+    "kubernetes:core/v1:Secret fs-offline-store",
+  ],
+  gcp: [
+    "gcp:bigquery/dataset:Dataset fs-offline-dataset",
+    "gcp:bigquery/datasetIamMember:DatasetIamMember fs-server-offline-dataset-member",
+    "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember fs-offline-bigquery-agent-member",
+    "gcp:projects/iAMMember:IAMMember fs-server-bigquery-jobuser-member",
+    "kubernetes:core/v1:Secret fs-offline-store",
+  ],
+};
+
+describe("FeatureStore with a warehouse offline store", () => {
+  const cases = [
+    {
+      target: "aws",
+      type: "redshift",
+      warehouse: {
+        engine: "redshift",
+        database: "offline",
+        location: "us-east-1",
+        workgroup: "fs-test-offline",
+      },
+    },
+    {
+      target: "gcp",
+      type: "bigquery",
+      warehouse: {
+        engine: "bigquery",
+        database: "fs_test_offline",
+        location: "europe-west4",
+        project: "acme-ml",
+      },
+    },
+  ] as const;
+
+  for (const c of cases) {
+    it(`${c.target}: ${c.type} next to the offline bucket, its Secret in the CR, which passes the upstream schema`, async () => {
+      const plan = await storePlan({ target: c.target, offlineStore: { type: c.type } });
+      const component = findResource(plan, "mlops:index:FeatureStore", "fs");
+      expect(
+        descendantsOf(plan, component.urn)
+          .map((r) => `${r.type} ${r.name}`)
+          .sort(),
+      ).toEqual([...CHILDREN[c.target], ...WAREHOUSE_CHILDREN[c.target]].sort());
+      const cr = findResource(plan, CR, "fs-feature-store");
+      expect(featureStoreSchemaErrors(cr.inputs)).toEqual([]);
+      expect(inputAt(cr, "spec.services.offlineStore.persistence")).toEqual({
+        store: { type: c.type, secretRef: { name: "fraud-detection-offline-store" }, secretKeyName: c.type },
+      });
+      const secret = findResource(plan, "kubernetes:core/v1:Secret", "fs-offline-store");
+      expect(inputAt(secret, "metadata.name")).toBe("fraud-detection-offline-store");
+      expect(Object.keys(inputAt(secret, "stringData") as object)).toEqual([c.type]);
+      expect(cr.dependencies).toContain(secret.urn);
+      // The bucket stays (staging and landing zone): same environment as with Parquet.
+      expect(inputAt(cr, "spec.services.offlineStore.server.env")).toEqual(SERVER_ENV[c.target]);
+      expect(component.outputs?.["offlineWarehouse"]).toEqual(c.warehouse);
+      // The warehouse's clients reach it over HTTPS (Data API / Google APIs).
+      const np = findResource(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "fs-network-policy");
+      expect(inputAt(np, "spec.egress")).toContainEqual({
+        to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["169.254.169.254/32"] } }],
+        ports: [{ protocol: "TCP", port: 443 }],
+      });
+    });
+  }
+
+  it("aws: the Feast identity may query exactly the workgroup and write the bucket (entity uploads to staging/)", async () => {
+    const plan = await storePlan({ target: "aws", offlineStore: { type: "redshift" } });
+    const workgroup = findResource(plan, "aws:redshiftserverless/workgroup:Workgroup");
+    const policy = JSON.parse(
+      inputAt(
+        findResource(plan, "aws:iam/rolePolicy:RolePolicy", "fs-server-role-policy"),
+        "policy",
+      ) as string,
+    ) as { Statement: { Sid: string; Action: string[]; Resource: string | string[] }[] };
+    expect(policy.Statement.map((s) => s.Sid)).toEqual([
+      "Buckets",
+      "Objects",
+      "BucketKeys",
+      "WarehouseQueries",
+      "WarehouseCredentials",
+      "WarehouseOwnStatements",
+    ]);
+    expect(policy.Statement.find((s) => s.Sid === "Objects")?.Action).toContain("s3:PutObject");
+    expect(policy.Statement.find((s) => s.Sid === "WarehouseCredentials")?.Resource).toEqual([
+      workgroup.outputs?.["arn"],
+    ]);
+  });
+
+  it("gcp: the Feast identity is dataEditor on the dataset, jobUser on the project, objectUser on the bucket", async () => {
+    const plan = await storePlan({ target: "gcp", offlineStore: { type: "bigquery" } });
+    const member = "serviceAccount:fs-test-server@acme-ml.iam.gserviceaccount.com";
+    expect(
+      findResource(plan, "gcp:bigquery/datasetIamMember:DatasetIamMember", "fs-server-offline-dataset-member")
+        .inputs,
+    ).toEqual({
+      project: "acme-ml",
+      datasetId: "fs_test_offline",
+      role: "roles/bigquery.dataEditor",
+      member,
+    });
+    expect(
+      findResource(plan, "gcp:projects/iAMMember:IAMMember", "fs-server-bigquery-jobuser-member").inputs,
+    ).toEqual({ project: "acme-ml", role: "roles/bigquery.jobUser", member });
+    expect(
+      inputAt(
+        findResource(plan, "gcp:storage/bucketIAMMember:BucketIAMMember", "fs-server-offline-bucket-member"),
+        "role",
+      ),
+    ).toBe("roles/storage.objectUser");
+  });
+
+  it("sizes the Redshift workgroup from the preset (medium in prod) or the args", async () => {
+    expect(
+      resolveFeatureStoreArgs(storeArgs({ target: "aws", environment: "prod" })).resolved?.offlineStore.size,
+    ).toBe("medium");
+    const plan = await storePlan({ target: "aws", offlineStore: { type: "redshift", size: "large" } });
+    expect(inputAt(findResource(plan, "aws:redshiftserverless/workgroup:Workgroup"), "baseCapacity")).toBe(
+      128,
+    );
+  });
+
+  for (const [target, type] of [
+    ["aws", "redshift"],
+    ["gcp", "bigquery"],
+  ] as const) {
+    it(`${target} (prod) with ${type}: no mandatory violation`, async () => {
+      const plan = await storePlan({
+        target,
+        environment: "prod",
+        certificates: true,
+        offlineStore: { type },
+      });
+      expect(mandatoryViolations(plan.resources)).toEqual([]);
+      const stateful =
+        target === "aws"
+          ? findResource(plan, "aws:redshiftserverless/namespace:Namespace")
+          : findResource(plan, "gcp:bigquery/dataset:Dataset");
+      expect([stateful.protect, stateful.retainOnDelete]).toEqual([true, true]);
+    });
+  }
+});
+
+describe("FeatureStore warehouse defaults under the policy pack (weakened)", () => {
+  /** The plan's resources with the one of `type` changed by `edit` in its inputs. */
+  function weakened(
+    resources: PlanResource[],
+    type: string,
+    edit: (inputs: Record<string, unknown>) => void,
+  ) {
+    return resources.map((r) => {
+      if (r.type !== type) return r;
+      const inputs = structuredClone(r.inputs);
+      edit(inputs);
+      return { ...r, inputs };
+    });
+  }
+
+  it("aws: a public workgroup or an AWS-owned-key namespace is a mandatory violation", async () => {
+    const plan = await storePlan({
+      target: "aws",
+      environment: "prod",
+      certificates: true,
+      offlineStore: { type: "redshift" },
+    });
+    const publicWg = weakened(plan.resources, "aws:redshiftserverless/workgroup:Workgroup", (i) => {
+      i["publiclyAccessible"] = true;
+    });
+    expect(mandatoryViolations(publicWg)).toEqual([
+      "aws-redshift-serverless-not-public fs-offline-redshift-workgroup",
+    ]);
+    const ownedKey = weakened(plan.resources, "aws:redshiftserverless/namespace:Namespace", (i) => {
+      delete i["kmsKeyId"];
+    });
+    expect(mandatoryViolations(ownedKey)).toEqual([
+      "aws-redshift-serverless-cmk fs-offline-redshift-namespace",
+    ]);
+  });
+
+  it("gcp: a dataset without its default key, or shared with allUsers, is a mandatory violation", async () => {
+    const plan = await storePlan({
+      target: "gcp",
+      environment: "prod",
+      certificates: true,
+      offlineStore: { type: "bigquery" },
+    });
+    const noKey = weakened(plan.resources, "gcp:bigquery/dataset:Dataset", (i) => {
+      delete i["defaultEncryptionConfiguration"];
+    });
+    expect(mandatoryViolations(noKey)).toEqual(["gcp-bigquery-dataset-cmek fs-offline-dataset"]);
+    const shared = weakened(plan.resources, "gcp:bigquery/datasetIamMember:DatasetIamMember", (i) => {
+      i["member"] = "allUsers";
+    });
+    expect(mandatoryViolations(shared)).toEqual([
+      "gcp-bigquery-dataset-not-public fs-server-offline-dataset-member",
+    ]);
+  });
+});
+
 describe("the FeatureStore CR against the upstream v1 schema", () => {
   it("an unknown field fails", () => {
     const resolved = resolveFeatureStoreArgs(storeArgs({})).resolved!;
@@ -489,8 +696,17 @@ describe("FeatureStore args", () => {
     expect(await failure({ target: "aws", onlineStore: { type: "bigtable", tables: ["driver"] } })).toContain(
       'args.onlineStore.type: "bigtable" needs target "gcp" (the cluster\'s target is "aws")',
     );
-    expect(await failure({ target: "gcp", offlineStore: { type: "bigquery" } })).toContain(
-      'args.offlineStore.type: "bigquery" is not yet supported; use "parquet"',
+    expect(await failure({ target: "gcp", offlineStore: { type: "redshift" } })).toContain(
+      'args.offlineStore.type: "redshift" needs target "aws" (the cluster\'s target is "gcp")',
+    );
+    expect(await failure({ target: "local", offlineStore: { type: "bigquery" } })).toContain(
+      'args.offlineStore.type: "bigquery" needs target "gcp" (the cluster\'s target is "local")',
+    );
+    expect(await failure({ target: "gcp", offlineStore: { type: "bigquery", size: "large" } })).toBe(
+      'invalid arguments for mlops:index:FeatureStore:\n  args.offlineStore.size: only used with type "redshift" (the type is "bigquery"); remove it',
+    );
+    expect(await failure({ target: "aws", offlineStore: { size: "small" } })).toContain(
+      'args.offlineStore.size: only used with type "redshift" (the type is "parquet"); remove it',
     );
     expect(await failure({ authz: { type: "oidc" } })).toContain(
       'args.authz.issuerUrl: required with type "oidc"',

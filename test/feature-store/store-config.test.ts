@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
+  bigQueryOfflineStoreYaml,
   offlineStoreEnv,
   redisOnlineStoreYaml,
+  redshiftOfflineStoreYaml,
+  warehouseOfflineStoreYaml,
   sqlRegistryUrl,
   sqlRegistryYaml,
 } from "../../components/feature-store";
@@ -90,5 +93,76 @@ describe("offline store environment", () => {
       { name: "FEAST_S3_ENDPOINT_URL", value: "http://minio.feast.svc:9000" },
       { name: "AWS_ENDPOINT_URL_S3", value: "http://minio.feast.svc:9000" },
     ]);
+  });
+});
+
+describe("offline store (warehouse) section per target", () => {
+  it("aws: Redshift Serverless through the Data API, staging on the offline bucket", () => {
+    const input = {
+      region: "us-east-1",
+      workgroup: "fs-prod-offline",
+      database: "offline",
+      s3StagingLocation: "s3://fs-offline-bucket/staging",
+      iamRole: "arn:aws:iam::123456789012:role/fs-offline-redshift-role",
+    };
+    const yaml =
+      'region: "us-east-1"\nworkgroup: "fs-prod-offline"\ndatabase: "offline"\n' +
+      's3_staging_location: "s3://fs-offline-bucket/staging"\n' +
+      'iam_role: "arn:aws:iam::123456789012:role/fs-offline-redshift-role"\n';
+    expect(redshiftOfflineStoreYaml(input)).toBe(yaml);
+    // No cluster_id / user: Serverless with the caller's IAM identity.
+    expect(yaml).not.toMatch(/cluster_id|user/);
+    expect(
+      warehouseOfflineStoreYaml({
+        engine: "redshift",
+        location: input.region,
+        database: input.database,
+        stagingUri: input.s3StagingLocation,
+        workgroup: input.workgroup,
+        iamRoleArn: input.iamRole,
+      }),
+    ).toBe(yaml);
+  });
+
+  it("gcp: BigQuery in the dataset's region (not Feast's US default)", () => {
+    const yaml =
+      'project_id: "acme-ml"\ndataset: "fs_prod_offline"\nlocation: "europe-west4"\n' +
+      'gcs_staging_location: "gs://fs-offline-bucket/staging"\n';
+    expect(
+      bigQueryOfflineStoreYaml({
+        projectId: "acme-ml",
+        dataset: "fs_prod_offline",
+        location: "europe-west4",
+        gcsStagingLocation: "gs://fs-offline-bucket/staging",
+      }),
+    ).toBe(yaml);
+    expect(
+      warehouseOfflineStoreYaml({
+        engine: "bigquery",
+        location: "europe-west4",
+        database: "fs_prod_offline",
+        stagingUri: "gs://fs-offline-bucket/staging",
+        project: "acme-ml",
+      }),
+    ).toBe(yaml);
+  });
+
+  it("a warehouse without its engine's fields is refused", () => {
+    expect(() =>
+      warehouseOfflineStoreYaml({
+        engine: "redshift",
+        location: "us-east-1",
+        database: "d",
+        stagingUri: "s3://b/s",
+      }),
+    ).toThrow("a redshift warehouse needs workgroup");
+    expect(() =>
+      warehouseOfflineStoreYaml({
+        engine: "bigquery",
+        location: "EU",
+        database: "d",
+        stagingUri: "gs://b/s",
+      }),
+    ).toThrow("a bigquery warehouse needs project");
   });
 });

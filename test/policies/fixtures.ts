@@ -383,6 +383,27 @@ const dynamo = (props: Record<string, unknown>): TestResource => ({
     ...props,
   },
 });
+const redshiftNamespace = (props: Record<string, unknown>): TestResource => ({
+  type: T(aws.redshiftserverless.Namespace),
+  name: "offline-namespace",
+  props: { namespaceName: "fs-prod-offline", manageAdminPassword: true, kmsKeyId: cmk, tags, ...props },
+});
+const redshiftWorkgroup = (props: Record<string, unknown>): TestResource => ({
+  type: T(aws.redshiftserverless.Workgroup),
+  name: "offline-workgroup",
+  props: { workgroupName: "fs-prod-offline", namespaceName: "fs-prod-offline", tags, ...props },
+});
+const bqDataset = (props: Record<string, unknown>): TestResource => ({
+  type: T(gcp.bigquery.Dataset),
+  name: "offline-dataset",
+  props: {
+    datasetId: "fs_prod_offline",
+    location: "europe-west4",
+    defaultEncryptionConfiguration: { kmsKeyName: "projects/p/locations/r/keyRings/k/cryptoKeys/c" },
+    ...props,
+  },
+});
+
 const bigtable = (props: Record<string, unknown>): TestResource => ({
   type: T(gcp.bigtable.Instance),
   name: "features",
@@ -610,6 +631,14 @@ export const FIXTURES: Record<string, Fixture> = {
   "aws-dynamodb-cmk": {
     good: dynamo({}),
     bad: dynamo({ serverSideEncryption: { enabled: true } }),
+  },
+  "aws-redshift-serverless-cmk": {
+    good: redshiftNamespace({}),
+    bad: redshiftNamespace({ kmsKeyId: undefined }),
+  },
+  "aws-redshift-serverless-not-public": {
+    good: redshiftWorkgroup({ publiclyAccessible: false }),
+    bad: redshiftWorkgroup({ publiclyAccessible: true }),
   },
   "aws-dynamodb-prod-protection": {
     good: dynamo({}),
@@ -855,6 +884,25 @@ export const FIXTURES: Record<string, Fixture> = {
     good: bigtable({}),
     bad: bigtable({ deletionProtection: false }),
     config: { environment: "prod" },
+  },
+  "gcp-bigquery-dataset-cmek": {
+    good: bqDataset({}),
+    bad: bqDataset({ defaultEncryptionConfiguration: undefined }),
+  },
+  "gcp-bigquery-dataset-not-public": {
+    good: [
+      bqDataset({ accesses: [{ role: "READER", specialGroup: "projectReaders" }] }),
+      {
+        type: T(gcp.bigquery.DatasetIamMember),
+        name: "reader",
+        props: {
+          datasetId: "fs_prod_offline",
+          role: "roles/bigquery.dataViewer",
+          member: "serviceAccount:a@p.iam.gserviceaccount.com",
+        },
+      },
+    ],
+    bad: bqDataset({ accesses: [{ role: "READER", iamMember: "allUsers" }] }),
   },
   "gcp-bigtable-cmek": {
     good: bigtable({}),

@@ -824,3 +824,115 @@ describe("Feast FeatureStore rules: exact findings, both ways", () => {
     ).toEqual([]);
   });
 });
+
+describe("warehouse rules: exact findings, both ways", () => {
+  const cmk = "arn:aws:kms:eu-west-1:123456789012:key/k";
+  const NS = "aws:redshiftserverless/namespace:Namespace";
+  const WG = "aws:redshiftserverless/workgroup:Workgroup";
+  const messages = (rule: string, type: string, props: Record<string, unknown>) =>
+    runRule(rule, { type, name: "wh", props }, { environment: "prod" }).map((v) => v.message);
+
+  it("aws-redshift-serverless-cmk: the AWS-owned key and a plain admin password are reported", () => {
+    const good = { namespaceName: "n", kmsKeyId: cmk, manageAdminPassword: true };
+    expect(messages("aws-redshift-serverless-cmk", NS, good)).toEqual([]);
+    expect(messages("aws-redshift-serverless-cmk", NS, { ...good, kmsKeyId: "AWS_OWNED_KMS_KEY" })).toEqual([
+      expect.stringContaining("kmsKeyId is AWS_OWNED_KMS_KEY: data is encrypted with the AWS-owned key."),
+    ]);
+    expect(
+      messages("aws-redshift-serverless-cmk", NS, {
+        namespaceName: "n",
+        adminUsername: "a",
+        adminUserPassword: "p",
+      }),
+    ).toEqual([
+      expect.stringContaining("kmsKeyId is not set"),
+      expect.stringContaining("adminUserPassword is set"),
+    ]);
+  });
+
+  it("aws-redshift-serverless-not-public: only publiclyAccessible true is reported", () => {
+    expect(
+      messages("aws-redshift-serverless-not-public", WG, { workgroupName: "w", namespaceName: "n" }),
+    ).toEqual([]);
+    expect(
+      messages("aws-redshift-serverless-not-public", WG, {
+        workgroupName: "w",
+        namespaceName: "n",
+        publiclyAccessible: true,
+      }),
+    ).toEqual([expect.stringContaining("publiclyAccessible is true.")]);
+  });
+
+  it("gcp-bigquery-dataset-not-public: allUsers / allAuthenticatedUsers on every way of granting a dataset", () => {
+    const rule = "gcp-bigquery-dataset-not-public";
+    const sa = "serviceAccount:a@p.iam.gserviceaccount.com";
+    expect(
+      messages(rule, "gcp:bigquery/dataset:Dataset", {
+        datasetId: "d",
+        accesses: [{ role: "READER", userByEmail: "a@p.com" }],
+      }),
+    ).toEqual([]);
+    expect(
+      messages(rule, "gcp:bigquery/dataset:Dataset", {
+        datasetId: "d",
+        accesses: [
+          { role: "READER", specialGroup: "allAuthenticatedUsers" },
+          { role: "READER", iamMember: "allUsers" },
+        ],
+      }),
+    ).toEqual([
+      expect.stringContaining("Grants dataset access to allAuthenticatedUsers."),
+      expect.stringContaining("Grants dataset access to allUsers."),
+    ]);
+    expect(
+      messages(rule, "gcp:bigquery/datasetAccess:DatasetAccess", { datasetId: "d", iamMember: sa }),
+    ).toEqual([]);
+    expect(
+      messages(rule, "gcp:bigquery/datasetAccess:DatasetAccess", {
+        datasetId: "d",
+        specialGroup: "allAuthenticatedUsers",
+      }),
+    ).toEqual([expect.stringContaining("allAuthenticatedUsers")]);
+    expect(
+      messages(rule, "gcp:bigquery/datasetIamMember:DatasetIamMember", {
+        datasetId: "d",
+        role: "r",
+        member: sa,
+      }),
+    ).toEqual([]);
+    expect(
+      messages(rule, "gcp:bigquery/datasetIamMember:DatasetIamMember", {
+        datasetId: "d",
+        role: "r",
+        member: "allUsers",
+      }),
+    ).toEqual([expect.stringContaining("allUsers")]);
+    expect(
+      messages(rule, "gcp:bigquery/datasetIamBinding:DatasetIamBinding", {
+        datasetId: "d",
+        role: "r",
+        members: [sa],
+      }),
+    ).toEqual([]);
+    expect(
+      messages(rule, "gcp:bigquery/datasetIamBinding:DatasetIamBinding", {
+        datasetId: "d",
+        role: "r",
+        members: [sa, "allUsers"],
+      }),
+    ).toEqual([expect.stringContaining("allUsers")]);
+  });
+
+  it("gcp-bigquery-dataset-cmek: a dataset without a default key is reported", () => {
+    const key = { kmsKeyName: "projects/p/locations/r/keyRings/k/cryptoKeys/c" };
+    expect(
+      messages("gcp-bigquery-dataset-cmek", "gcp:bigquery/dataset:Dataset", {
+        datasetId: "d",
+        defaultEncryptionConfiguration: key,
+      }),
+    ).toEqual([]);
+    expect(messages("gcp-bigquery-dataset-cmek", "gcp:bigquery/dataset:Dataset", { datasetId: "d" })).toEqual(
+      [expect.stringContaining("defaultEncryptionConfiguration.kmsKeyName is not set.")],
+    );
+  });
+});

@@ -11,11 +11,13 @@ import type {
   AdapterContext,
   ObjectStore,
   TableStore,
+  Warehouse,
   WorkloadIdentity,
   WorkloadIdentityArgs,
 } from "../types";
 import { Access, StoreKind } from "../types";
 import { httpsEgressRule, podIdentityAgentEgressRule } from "./network";
+import { warehouseAccessStatements } from "./redshift";
 
 /** The identity settings of `AwsTargetArgs`, validated: exactly what each mode needs. */
 export type AwsIdentity =
@@ -257,16 +259,33 @@ export function tableAccessStatements(grants: TableGrant[], region: string): Rec
   return statements;
 }
 
+/** What one workload identity's inline policy grants, by kind of store, with ARNs resolved. */
+export interface ResolvedGrants {
+  buckets: BucketGrant[];
+  tables: TableGrant[];
+  /** ARNs of the Redshift Serverless workgroups granted. */
+  workgroupArns: string[];
+}
+
 /**
- * The role's inline policy: `bucketAccessPolicy`'s statements for the bucket grants (exactly that
- * document when there are only buckets) followed by `tableAccessStatements` for the table grants.
+ * The inline policy of a workload identity: `bucketAccessPolicy` of its bucket grants (exactly that
+ * document when it has no other grant), then `tableAccessStatements` of its table grants (key use
+ * through DynamoDB in `region` only) and `warehouseAccessStatements` of its warehouse grants.
  */
-export function storeAccessPolicy(buckets: BucketGrant[], tables: TableGrant[], region: string): string {
+export function workloadAccessPolicy(grants: ResolvedGrants, region: string): string {
+  const { buckets, tables, workgroupArns } = grants;
+  if (tables.length === 0 && workgroupArns.length === 0) return bucketAccessPolicy(buckets);
   const bucketStatements =
-    buckets.length > 0 ? (JSON.parse(bucketAccessPolicy(buckets)) as { Statement: unknown[] }).Statement : [];
+    buckets.length > 0
+      ? (JSON.parse(bucketAccessPolicy(buckets)) as { Statement: Record<string, unknown>[] }).Statement
+      : [];
   return JSON.stringify({
     Version: "2012-10-17",
-    Statement: [...bucketStatements, ...tableAccessStatements(tables, region)],
+    Statement: [
+      ...bucketStatements,
+      ...tableAccessStatements(tables, region),
+      ...warehouseAccessStatements(workgroupArns),
+    ],
   });
 }
 
@@ -277,6 +296,15 @@ function tableArns(store: TableStore): pulumi.Output<string>[] {
     }
     return resource.arn;
   });
+}
+
+function workgroupArn(warehouse: Warehouse): pulumi.Output<string> {
+  if (!aws.redshiftserverless.Workgroup.isInstance(warehouse.resource)) {
+    throw new Error(
+      "the AWS adapter can only grant access to Redshift Serverless workgroups created by an AWS adapter",
+    );
+  }
+  return warehouse.resource.arn;
 }
 
 function bucketArn(store: ObjectStore): pulumi.Output<string> {
@@ -399,12 +427,15 @@ export function createWorkloadIdentity(
         .apply(([arns, key]): TableGrant => ({ tableArns: arns, keyArn: key, access: g.access })),
     ),
   );
+  const workgroups = pulumi.all(
+    grants.flatMap(({ resource }) => (resource.kind === StoreKind.warehouse ? [workgroupArn(resource)] : [])),
+  );
   const policy =
     grants.length === 0
       ? undefined
-      : tableGrants.length === 0
-        ? buckets.apply(bucketAccessPolicy)
-        : pulumi.all([buckets, tables, region]).apply(([b, t, r]) => storeAccessPolicy(b, t, r));
+      : pulumi
+          .all([buckets, tables, workgroups, region])
+          .apply(([b, t, w, r]) => workloadAccessPolicy({ buckets: b, tables: t, workgroupArns: w }, r));
   const iam = createServiceAccountRole(ctx, identity, name, sa, policy);
 
   const serviceAccount = new k8s.core.v1.ServiceAccount(

@@ -1,10 +1,10 @@
 /**
- * The AWS cloud adapter: S3 buckets, RDS for PostgreSQL, ElastiCache for Valkey, KMS keys, IAM
- * workload identity (IRSA or EKS Pod Identity) and Amazon Managed Service for Prometheus for
- * components running on EKS. Secure by default: every data bucket and database is private,
- * KMS-encrypted and TLS-only, every bucket logs server access to its own private, TLS-only, SSE-S3
- * log bucket (S3 supports no SSE-KMS on log targets), and every IAM policy is scoped to exactly the
- * resources the workload uses.
+ * The AWS cloud adapter: S3 buckets, RDS for PostgreSQL, ElastiCache for Valkey, Redshift
+ * Serverless, KMS keys, IAM workload identity (IRSA or EKS Pod Identity) and Amazon Managed
+ * Service for Prometheus for components running on EKS. Secure by default: every data bucket and
+ * database is private, KMS-encrypted and TLS-only, every bucket logs server access to its own
+ * private, TLS-only, SSE-S3 log bucket (S3 supports no SSE-KMS on log targets), and every IAM
+ * policy is scoped to exactly the resources the workload uses.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -27,6 +27,7 @@ import { createWorkloadIdentity, type AwsIdentity } from "./identity";
 import { awsIngressExposure } from "./ingress";
 import { createKmsKey } from "./kms";
 import { createRdsPostgres } from "./rds";
+import { createRedshiftServerless } from "./redshift";
 import { createS3Bucket } from "./s3";
 
 export {
@@ -60,13 +61,27 @@ export {
   S3_READ_OBJECT_ACTIONS,
   bucketAccessPolicy,
   irsaTrustPolicy,
+  workloadAccessPolicy,
   podIdentityTrustPolicy,
-  storeAccessPolicy,
+  type ResolvedGrants,
   tableAccessStatements,
   type BucketGrant,
   type TableGrant,
 } from "./identity";
 export { KMS_DELETION_WINDOW_DAYS } from "./kms";
+export {
+  REDSHIFT_ADMIN_USER,
+  REDSHIFT_CAPACITY,
+  REDSHIFT_CREDENTIALS_ACTIONS,
+  REDSHIFT_DATA_ACTIONS,
+  REDSHIFT_DATA_STATEMENT_ACTIONS,
+  REDSHIFT_LOG_EXPORTS,
+  REDSHIFT_PORT,
+  REDSHIFT_SERVICE_PRINCIPALS,
+  redshiftStagingPolicy,
+  redshiftTrustPolicy,
+  warehouseAccessStatements,
+} from "./redshift";
 export {
   EC2_METADATA_CIDR,
   EKS_POD_IDENTITY_AGENT_CIDR,
@@ -160,6 +175,9 @@ export function createAwsAdapter(ctx: AdapterContext, settings: TargetSettings):
     },
     tableStore(role, args) {
       return createDynamoDbTables(ctx, role, args, account.region());
+    },
+    warehouse(role, args) {
+      return createRedshiftServerless(ctx, target, role, args, account.region());
     },
     workloadIdentity(role, args) {
       return createWorkloadIdentity(ctx, identity, role, args, account.region());

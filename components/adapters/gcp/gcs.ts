@@ -8,7 +8,7 @@ import { StoreKind, type GrantableStore, type ObjectStore, type ObjectStoreArgs 
 import { googleApisEgressRule, type GcpAdapterScope } from "./common";
 import type { KeyGrantRegistry } from "./kms";
 
-/** Roles of the stores this adapter created, used to name per-bucket IAM members. */
+/** Roles of the stores (buckets, table stores, datasets) this adapter created, used to name per-store IAM members. */
 export type StoreRoleRegistry = WeakMap<GrantableStore, string>;
 
 /**

@@ -11,6 +11,7 @@ import { physicalName, physicalNameBase, PhysicalNameKind } from "../../shared/n
 import { checkGrants } from "../grants";
 import type { KubernetesContext, WorkloadIdentity, WorkloadIdentityArgs } from "../types";
 import { Access, StoreKind } from "../types";
+import { BIGQUERY_JOB_USER_ROLE, datasetRole } from "./bigquery";
 import {
   GKE_METADATA_SERVER_DAEMON_CIDR,
   METADATA_SERVER_CIDR,
@@ -71,6 +72,10 @@ export const GKE_SA_ANNOTATION = "iam.gke.io/gcp-service-account";
  * ServiceAccount annotated with the Google account's e-mail (token automount off). The
  * ServiceAccount waits for the IAM grants, so pods using it never start without permissions.
  *
+ * A warehouse grant (a BigQuery dataset) is a dataset IAM member `${ctx.name}-<role>-<store
+ * role>-dataset-member` (`roles/bigquery.dataViewer` for `read`, `roles/bigquery.dataEditor` for
+ * `readWrite`) plus `roles/bigquery.jobUser` on the project (`-bigquery-jobuser-member`).
+ *
  * `projectRoles` (default none) are granted to the Google service account on the project, one
  * `${ctx.name}-<role>-<project role>-member` each (e.g. `roles/monitoring.viewer` for the GMP
  * frontend: `-monitoring-viewer-member`); the ServiceAccount waits for them too.
@@ -113,35 +118,57 @@ export function createWorkloadIdentity(
   );
   const member = pulumi.interpolate`serviceAccount:${account.email}`;
 
-  // One member per granted store, named after the store's role (`bucket<index>` / `tables<index>`
-  // for a store another adapter instance created), with the role of the grant's access: on the
-  // bucket, or on the Bigtable instance.
+  // One member per granted store, named after the store's role (`bucket<index>` / `tables<index>` /
+  // `dataset<index>` for a store another adapter instance created), with the role of the grant's
+  // access: on the bucket, the Bigtable instance or the dataset. Queries run as jobs in the
+  // project: a dataset grant adds roles/bigquery.jobUser.
   const grants: pulumi.Resource[] = grantList.map(({ resource: store, access }, index) => {
-    if (store.kind === StoreKind.tableStore) {
-      if (store.instanceId === undefined) {
-        throw new Error(
-          `workloadIdentity("${role}"): grants[${index}].resource is not a Bigtable table store of a GCP adapter`,
+    switch (store.kind) {
+      case StoreKind.tableStore:
+        if (store.instanceId === undefined) {
+          throw new Error(
+            `workloadIdentity("${role}"): grants[${index}].resource is not a Bigtable table store of a GCP adapter`,
+          );
+        }
+        return new gcp.bigtable.InstanceIamMember(
+          `${prefix}-${stores.get(store) ?? `tables${index}`}-bigtable-member`,
+          {
+            project: store.project ?? target.project,
+            instance: store.instanceId,
+            role: bigtableRole(access),
+            member,
+          },
+          opts,
         );
-      }
-      return new gcp.bigtable.InstanceIamMember(
-        `${prefix}-${stores.get(store) ?? `tables${index}`}-bigtable-member`,
-        {
-          project: store.project ?? target.project,
-          instance: store.instanceId,
-          role: bigtableRole(access),
-          member,
-        },
-        opts,
-      );
+      case StoreKind.warehouse:
+        if (!gcp.bigquery.Dataset.isInstance(store.resource)) {
+          throw new Error(
+            `workloadIdentity("${role}"): grants[${index}]: the Google Cloud adapter can only grant access to BigQuery datasets created by a Google Cloud adapter`,
+          );
+        }
+        return new gcp.bigquery.DatasetIamMember(
+          `${prefix}-${stores.get(store) ?? `dataset${index}`}-dataset-member`,
+          {
+            project: store.project ?? target.project,
+            datasetId: store.database,
+            role: datasetRole(access),
+            member,
+          },
+          opts,
+        );
+      default:
+        return new gcp.storage.BucketIAMMember(
+          `${prefix}-${stores.get(store) ?? `bucket${index}`}-bucket-member`,
+          { bucket: store.bucketName, role: bucketRole(access), member },
+          opts,
+        );
     }
-    return new gcp.storage.BucketIAMMember(
-      `${prefix}-${stores.get(store) ?? `bucket${index}`}-bucket-member`,
-      { bucket: store.bucketName, role: bucketRole(access), member },
-      opts,
-    );
   });
+  const warehouseRoles = grantList.some((g) => g.resource.kind === StoreKind.warehouse)
+    ? [BIGQUERY_JOB_USER_ROLE]
+    : [];
 
-  for (const projectRole of projectRoles) {
+  for (const projectRole of [...new Set([...projectRoles, ...warehouseRoles])]) {
     grants.push(
       new gcp.projects.IAMMember(
         `${prefix}-${projectRole

@@ -1,10 +1,11 @@
 /**
  * The Google Cloud adapter: Cloud KMS keys, Cloud Storage buckets, Cloud SQL for PostgreSQL on a
- * private IP, Memorystore for Redis, Workload Identity Federation for GKE, and the query path of
+ * private IP, Memorystore for Redis, BigQuery, Workload Identity Federation for GKE, and the query path of
  * Google Cloud Managed Service for Prometheus. Each concern lives in its own file.
  */
 import type { AdapterContext, CloudAdapter, CloudCapabilities, CloudContext, TargetSettings } from "../types";
 import { createBigtableStore } from "./bigtable";
+import { createBigQueryDataset } from "./bigquery";
 import { createPdBlockStorage, type ComputeKeyGrantRegistry } from "./block-storage";
 import { createPostgres } from "./cloudsql";
 import { gcpScope, type GcpAdapterScope } from "./common";
@@ -26,6 +27,7 @@ export {
   bigtableTableNameProblem,
 } from "./bigtable";
 export { PD_CSI_PROVISIONER } from "./block-storage";
+export { BIGQUERY_JOB_USER_ROLE, BIGQUERY_READ_ROLE, BIGQUERY_WRITE_ROLE, datasetRole } from "./bigquery";
 export { CLOUD_SQL_TIERS, POSTGRES_VERSION, transactionLogRetentionDays } from "./cloudsql";
 export {
   DEFAULT_PRIVATE_SERVICE_ACCESS_CIDR,
@@ -112,6 +114,7 @@ export function createGcpAdapter(ctx: AdapterContext, settings: TargetSettings):
       stores.set(store, role);
       return store;
     },
+    warehouse: (role, args) => createBigQueryDataset(scope, role, args, stores),
     workloadIdentity: (role, args) => createWorkloadIdentity(scope, ctx, role, args, stores),
     ingress: gcpIngressExposure(ctx, scope.gcp),
     managedMetrics: (role, args) => createGmpManagedMetrics(scope, ctx, role, args, stores),

@@ -11,6 +11,7 @@
  * - encryption keys: none (there is no KMS in the cluster);
  * - managed metrics: none (`managedMetrics` throws; monitoring runs self-hosted);
  * - table stores: none (`tableStore` throws; the key-value store is the local online store);
+ * - warehouse: none (`warehouse` throws; the offline store is Parquet on MinIO);
  * - block storage: no StorageClass of its own; volumes use `settings.local.storageClassName` or the
  *   cluster's default class, encrypted at rest only as far as the node disks are.
  */
@@ -52,6 +53,16 @@ export function managedMetricsUnavailable(role: string): Error {
 export function tableStoreUnavailable(role: string): Error {
   return new Error(
     `tableStore("${role}"): table stores (DynamoDB, Bigtable) are not available on target "local"; use the key-value store (online store type "keyValue"); table stores need target "aws" (DynamoDB) or "gcp" (Bigtable)`,
+  );
+}
+
+/**
+ * The Error `warehouse` throws on `local`: there is no data warehouse in a plain cluster; the
+ * feature store's offline store is Parquet on MinIO there.
+ */
+export function warehouseUnavailable(role: string): Error {
+  return new Error(
+    `warehouse("${role}"): no data warehouse is available on target "local"; use offline store type "parquet" (a warehouse needs target "aws" for Redshift or "gcp" for BigQuery)`,
   );
 }
 
@@ -105,6 +116,9 @@ export function createLocalAdapter(ctx: AdapterContext, settings: TargetSettings
     },
     tableStore(role, _args) {
       throw tableStoreUnavailable(role);
+    },
+    warehouse(role, _args) {
+      throw warehouseUnavailable(role);
     },
     workloadIdentity(role, args) {
       return createWorkloadIdentity(ctx, stores, role, args);

@@ -1,4 +1,4 @@
-/** AWS RDS, KMS, ElastiCache and DynamoDB rules. */
+/** AWS RDS, KMS, ElastiCache, DynamoDB and Redshift Serverless rules. */
 import * as aws from "@pulumi/aws";
 import { validateResourceOfType, type PolicyResource } from "@pulumi/policy";
 import { ruleConfig } from "../../config";
@@ -402,7 +402,49 @@ export const dynamodbProdProtection: ResourceRule = resourceRule(
   }),
 );
 
-/** RDS, KMS, ElastiCache and DynamoDB rules. */
+/** Redshift Serverless namespaces encrypt with a customer-managed key and never hold a plain admin password. */
+export const redshiftServerlessCmk: ResourceRule = resourceRule(
+  {
+    name: "aws-redshift-serverless-cmk",
+    area: "aws",
+    description:
+      "Redshift Serverless namespaces encrypt data with a customer-managed KMS key (not the AWS-owned key) and set no plain-text admin password.",
+    severity: "high",
+    remediation:
+      "Set kmsKeyId to a customer-managed KMS key on aws.redshiftserverless.Namespace; use manageAdminPassword (with adminPasswordSecretKmsKeyId) instead of adminUserPassword.",
+    reference:
+      "Amazon Redshift Serverless data encryption (https://docs.aws.amazon.com/redshift/latest/mgmt/serverless-data-encryption.html); managing admin passwords with Secrets Manager (https://docs.aws.amazon.com/redshift/latest/mgmt/redshift-secrets-manager-integration.html)",
+  },
+  validateResourceOfType(aws.redshiftserverless.Namespace, (ns, _args, report) => {
+    const key = str(ns.kmsKeyId);
+    if (key === undefined || key === "AWS_OWNED_KMS_KEY")
+      report(`kmsKeyId is ${key ?? "not set"}: data is encrypted with the AWS-owned key.`);
+    if (present(ns.adminUserPassword))
+      report(
+        "adminUserPassword is set: the password is in the program and the state; use manageAdminPassword.",
+      );
+  }),
+);
+
+/** Redshift Serverless workgroups are not reachable from the internet. */
+export const redshiftServerlessNotPublic: ResourceRule = resourceRule(
+  {
+    name: "aws-redshift-serverless-not-public",
+    area: "aws",
+    description: "Redshift Serverless workgroups are not publicly accessible.",
+    severity: "critical",
+    enforcement: ALWAYS_MANDATORY,
+    remediation:
+      "Set publiclyAccessible: false on aws.redshiftserverless.Workgroup and place it in private subnets; query it through the Redshift Data API.",
+    reference:
+      "AWS Security Hub Redshift.1 and Checkov CKV_AWS_87 (the same control for provisioned Redshift clusters), applied to Serverless workgroups",
+  },
+  validateResourceOfType(aws.redshiftserverless.Workgroup, (wg, _args, report) => {
+    if (bool(wg.publiclyAccessible) === true) report("publiclyAccessible is true.");
+  }),
+);
+
+/** RDS, KMS, ElastiCache, DynamoDB and Redshift Serverless rules. */
 export const dataStoreRules: (ResourceRule | StackRule)[] = [
   rdsInstanceEncrypted,
   rdsClusterEncrypted,
@@ -418,4 +460,6 @@ export const dataStoreRules: (ResourceRule | StackRule)[] = [
   elasticacheNotInPublicSubnet,
   dynamodbCmk,
   dynamodbProdProtection,
+  redshiftServerlessCmk,
+  redshiftServerlessNotPublic,
 ];

@@ -231,6 +231,11 @@ const UNSCOPED_BY_SERVICE: Readonly<Record<string, string>> = {
   pricing: `
     DescribeServices GetAttributeValues GetPriceListFileUrl GetProducts ListPriceLists
   `,
+  // Amazon Redshift Data API: statement actions are scoped by the condition key
+  // redshift-data:statement-owner-iam-userid instead of a resource type
+  "redshift-data": `
+    CancelStatement DescribeStatement GetStatementResult GetStatementResultV2 ListStatements
+  `,
   // Amazon Route 53
   route53: `
     CreateCidrCollection CreateHealthCheck CreateHostedZone CreateReusableDelegationSet

@@ -1,4 +1,4 @@
-/** GCP Cloud Storage, Cloud SQL, Memorystore, Bigtable, KMS and Vertex AI rules. */
+/** GCP Cloud Storage, Cloud SQL, Memorystore, Bigtable, BigQuery, KMS and Vertex AI rules. */
 import * as gcp from "@pulumi/gcp";
 import { validateResourceOfType } from "@pulumi/policy";
 import { ruleConfig } from "../../config";
@@ -10,7 +10,7 @@ import {
   resourceRule,
   type ResourceRule,
 } from "../types";
-import { bool, dig, num, onlyIn, present, rec, recs, str } from "../util";
+import { bool, dig, num, onlyIn, present, rec, recs, str, strs } from "../util";
 
 /** Uniform bucket-level access. */
 export const gcsUniformAccess: ResourceRule = resourceRule(
@@ -365,7 +365,60 @@ export const bigtableCmek: ResourceRule = resourceRule(
   }),
 );
 
-/** Cloud Storage, Cloud SQL, Memorystore, Bigtable, KMS and Vertex AI rules. */
+/** BigQuery datasets encrypt new tables with a customer-managed key by default. */
+export const bigqueryDatasetCmek: ResourceRule = resourceRule(
+  {
+    name: "gcp-bigquery-dataset-cmek",
+    area: "gcp",
+    description:
+      "BigQuery datasets have a default customer-managed encryption key (defaultEncryptionConfiguration.kmsKeyName), so every table created in them is encrypted with it.",
+    severity: "medium",
+    remediation:
+      "Set defaultEncryptionConfiguration: { kmsKeyName } on gcp.bigquery.Dataset to a Cloud KMS key in the dataset's location (the BigQuery encryption service agent needs cryptoKeyEncrypterDecrypter on it).",
+    reference: "CIS GCP Foundations 7.3 (default CMK for BigQuery datasets); Checkov CKV_GCP_81",
+  },
+  validateResourceOfType(gcp.bigquery.Dataset, (ds, _args, report) => {
+    if (!present(dig(ds.defaultEncryptionConfiguration, "kmsKeyName")))
+      report("defaultEncryptionConfiguration.kmsKeyName is not set.");
+  }),
+);
+
+const PUBLIC_MEMBERS = ["allUsers", "allAuthenticatedUsers"];
+const DATASET = classPulumiType(gcp.bigquery.Dataset);
+const DATASET_ACCESS = classPulumiType(gcp.bigquery.DatasetAccess);
+const DATASET_IAM_MEMBER = classPulumiType(gcp.bigquery.DatasetIamMember);
+const DATASET_IAM_BINDING = classPulumiType(gcp.bigquery.DatasetIamBinding);
+
+/** BigQuery datasets are not shared with allUsers / allAuthenticatedUsers. */
+export const bigqueryDatasetNotPublic: ResourceRule = resourceRule(
+  {
+    name: "gcp-bigquery-dataset-not-public",
+    area: "gcp",
+    description:
+      "BigQuery datasets grant nothing to allUsers or allAuthenticatedUsers (dataset accesses, DatasetAccess, DatasetIamMember, DatasetIamBinding).",
+    severity: "critical",
+    enforcement: ALWAYS_MANDATORY,
+    remediation: "Grant dataset roles to specific principals (service accounts, groups) only.",
+    reference: "CIS GCP Foundations 7.1 (BigQuery datasets not publicly accessible); Checkov CKV_GCP_15",
+    resourceTypes: [DATASET, DATASET_ACCESS, DATASET_IAM_MEMBER, DATASET_IAM_BINDING],
+  },
+  (args, report) => {
+    const props = rec(args.props);
+    const publicOf = (values: unknown[]) =>
+      values.map((v) => str(v)).filter((v): v is string => v !== undefined && PUBLIC_MEMBERS.includes(v));
+    const found =
+      args.type === DATASET
+        ? recs(props?.accesses).flatMap((a) => publicOf([a.iamMember, a.specialGroup]))
+        : args.type === DATASET_ACCESS
+          ? publicOf([props?.iamMember, props?.specialGroup])
+          : args.type === DATASET_IAM_MEMBER
+            ? publicOf([props?.member])
+            : publicOf(strs(props?.members));
+    for (const member of [...new Set(found)]) report(`Grants dataset access to ${member}.`);
+  },
+);
+
+/** Cloud Storage, Cloud SQL, Memorystore, Bigtable, BigQuery, KMS and Vertex AI rules. */
 export const gcpDataRules: ResourceRule[] = [
   gcsUniformAccess,
   gcsPublicAccessPrevention,
@@ -386,4 +439,6 @@ export const gcpDataRules: ResourceRule[] = [
   memorystoreProdHa,
   bigtableProdDeletionProtection,
   bigtableCmek,
+  bigqueryDatasetCmek,
+  bigqueryDatasetNotPublic,
 ];
