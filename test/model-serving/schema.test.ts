@@ -2,6 +2,7 @@
 // a typo (an unknown field, which an API server would prune silently) and a wrong type fail.
 import { describe, expect, it } from "vitest";
 import {
+  clusterTriggerAuthenticationSchemaErrors,
   inferenceServiceSchemaErrors,
   scaledObjectSchemaErrors,
   triggerAuthenticationSchemaErrors,
@@ -92,6 +93,18 @@ describe("vendored ModelServing schemas (ajv, unknown fields fail)", () => {
     delete (partial.spec.secretTargetRef[0] as { key?: string }).key;
     expect(triggerAuthenticationSchemaErrors(partial)).toEqual([
       "/spec/secretTargetRef/0 must have required property 'key'",
+    ]);
+  });
+
+  it("accepts a ClusterTriggerAuthentication (Secrets in KEDA's namespace) and refuses a misspelt field", () => {
+    const cluster = { ...structuredClone(triggerAuthentication), kind: "ClusterTriggerAuthentication" };
+    cluster.metadata = { name: "prometheus" } as typeof cluster.metadata;
+    expect(clusterTriggerAuthenticationSchemaErrors(cluster)).toEqual([]);
+    const typo = structuredClone(cluster) as { spec: Record<string, unknown> };
+    typo.spec["secretTargetRefs"] = typo.spec["secretTargetRef"];
+    delete typo.spec["secretTargetRef"];
+    expect(clusterTriggerAuthenticationSchemaErrors(typo)).toEqual([
+      "/spec must NOT have additional properties (secretTargetRefs)",
     ]);
   });
 });
