@@ -60,7 +60,7 @@ export const SERVING_PLATFORM_TYPE = "mlops:index:ServingPlatform";
 export interface ServingPlatformArgs {
   /** The cluster (provider, target, certificates, monitoring). */
   cluster: ClusterHandle;
-  /** Labels/tags of every object. @default {} */
+  /** Labels/tags of every object (the cluster's `environment` is always added). @default {} */
   tags?: Record<string, string>;
 }
 
