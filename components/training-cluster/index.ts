@@ -66,6 +66,16 @@ export {
   type TrainingJobArgs,
 } from "./in-cluster/job-template";
 export { CERT_MANAGER_NAMESPACE, LOCAL_QUEUE_NAME, TEAM_SERVICE_ACCOUNT } from "./in-cluster/common";
+/** The pod ports the API server calls (webhooks, APIServices), from which the GKE firewall and NetworkPolicies follow. */
+export {
+  API_SERVER_CALLBACK_PORTS,
+  KEDA_METRICS_API_PORT,
+  KEDA_NAMESPACE,
+  KEDA_WEBHOOK_PORT,
+  KSERVE_NAMESPACE,
+  KSERVE_WEBHOOK_PORT,
+  type ApiServerCallbackPort,
+} from "./in-cluster/ports";
 export {
   CERT_MANAGER_CHART,
   CERT_MANAGER_TYPE,

@@ -259,7 +259,7 @@ describe("cert-manager on (local, dev)", () => {
       namespace: "cert-manager",
       what: "cert-manager webhook",
     });
-    expect(controlPlaneWebhookPorts()).toEqual(["8082", "9443", "10250"]);
+    expect(controlPlaneWebhookPorts()).toEqual(["6443", "8082", "9443", "10250"]);
   });
 
   it("the in-cluster CA: a self-signed ClusterIssuer, an ECDSA P-256 CA Certificate of 10 years, the CA ClusterIssuer; all valid upstream", async () => {
@@ -398,7 +398,7 @@ describe("cert-manager's monitor", () => {
     expect(inputAt(m, "spec.endpoints")).toMatchObject([{ port: "http-metrics", path: "/metrics" }]);
     // The release (whose webhook the API server calls) comes after the control-plane firewall rule.
     const fw = findResource(plan, "gcp:compute/firewall:Firewall", "gpu-control-plane-webhooks");
-    expect(inputAt(fw, "allows")).toEqual([{ protocol: "tcp", ports: ["8082", "9443", "10250"] }]);
+    expect(inputAt(fw, "allows")).toEqual([{ protocol: "tcp", ports: ["6443", "8082", "9443", "10250"] }]);
     expect(findResource(plan, T.release, "gpu-cert-manager").dependencies).toContain(fw.urn);
   });
 });

@@ -210,7 +210,7 @@ describe("GpuTrainingCluster on gcp (GKE)", () => {
     expect(Object.keys(releases(plan))).not.toContain("dcgm-exporter");
     const fw = findResource(plan, "gcp:compute/firewall:Firewall", "gpu-control-plane-webhooks");
     expect(inputAt(fw, "sourceRanges")).toEqual([inputAt(gke, "privateClusterConfig.masterIpv4CidrBlock")]);
-    expect(inputAt(fw, "allows")).toEqual([{ protocol: "tcp", ports: ["8082", "9443", "10250"] }]);
+    expect(inputAt(fw, "allows")).toEqual([{ protocol: "tcp", ports: ["6443", "8082", "9443", "10250"] }]);
     // Kueue (whose webhooks the API server calls during the release) waits for the rule.
     expect(releases(plan)["kueue"]!.dependencies).toContain(fw.urn);
     // And Kueue admits only the team namespaces.

@@ -187,7 +187,7 @@ describe("GKE target: prod", () => {
       // Exactly the cluster's nodes: every node pool runs as the node service account.
       targetServiceAccounts: [NODE_SA_EMAIL],
       // 10250 (cert-manager's webhook) is also in GKE's own rule; listed so the rule says it all.
-      allows: [{ protocol: "tcp", ports: ["8082", "9443", "10250"] }],
+      allows: [{ protocol: "tcp", ports: ["6443", "8082", "9443", "10250"] }],
     });
     expect(description).toMatch(
       /9443 Kueue admission webhooks, 8082 Kueue visibility APIService, 10250 cert-manager webhook/,
@@ -195,12 +195,10 @@ describe("GKE target: prod", () => {
     expect(inputAt(findResource(p, T.cluster), "privateClusterConfig.masterIpv4CidrBlock")).toBe(
       "172.16.0.0/28",
     );
-    // The same list the kueue-system NetworkPolicy admits from outside the pod network.
+    // The same list the platform namespaces' NetworkPolicies admit from outside the pod network
+    // (each port once: Kueue, KServe and KEDA all serve webhooks on 9443).
     expect(controlPlaneWebhookPorts()).toEqual(
-      [...API_SERVER_CALLBACK_PORTS]
-        .map((x) => x.port)
-        .sort((a, b) => a - b)
-        .map(String),
+      [...new Set(API_SERVER_CALLBACK_PORTS.map((x) => x.port))].sort((a, b) => a - b).map(String),
     );
     // Every node pool, and the temporary default pool, runs as that account.
     for (const pool of pools(p)) expect(inputAt(pool, "nodeConfig.serviceAccount")).toBe(NODE_SA_EMAIL);

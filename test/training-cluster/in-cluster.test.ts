@@ -226,6 +226,10 @@ describe("device plugin stack (drivers preinstalled), two pools, two teams", () 
       [9443, "kueue-system"],
       [8082, "kueue-system"],
       [10250, "cert-manager"],
+      // ModelServing's platform (components/model-serving/platform.ts) installs these on the cluster.
+      [9443, "kserve"],
+      [6443, "keda"],
+      [9443, "keda"],
     ]);
     const gpu = byMetaName(plan, T.netpol, "platform", "gpu-system");
     expect(inputAt(gpu, "spec.ingress")).toEqual([

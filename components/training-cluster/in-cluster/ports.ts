@@ -5,6 +5,7 @@
  * - the `kueue-system` and `cert-manager` NetworkPolicies (kueue.ts, cert-manager.ts), which admit
  *   these ports from outside the pod network (the API server is not a pod), and the chart values
  *   (webhook ports);
+ * - the ModelServing platform's `kserve` and `keda` NetworkPolicies (components/model-serving/platform.ts);
  * - the GKE builder's firewall rule (gcp/firewall.ts): a private GKE cluster's control plane
  *   reaches the nodes only on tcp 443/10250 through GKE's own rule, so every other port the API
  *   server calls needs a rule from the control-plane range, or the webhooks time out.
@@ -31,6 +32,16 @@
  *   no APIService.
  * - DCGM exporter 4.8.2 (NVIDIA/dcgm-exporter tag 4.5.3-4.8.2, deployment/templates/): DaemonSet,
  *   Service (9400, scraped by Prometheus, not called by the API server); no webhook, no APIService.
+ * - KServe v0.20.0 (kserve/kserve tag v0.20.0, charts/kserve-resources/files/kserve/resources.yaml),
+ *   installed by ModelServing's platform in `kserve`: the mutating and validating webhooks behind
+ *   the Service `kserve-webhook-server-service` (443 → the controller's container port
+ *   "webhook-server", 9443, fixed in the chart); no APIService (the controller's metrics, 8443
+ *   behind kube-rbac-proxy, are scraped, not called by the API server).
+ * - KEDA 2.20.2 (kedacore/charts commit cbb9bb8, keda/templates/), installed by ModelServing's
+ *   platform in `keda`: the APIService `v1beta1.external.metrics.k8s.io` → Service
+ *   `keda-operator-metrics-apiserver` (443 → `service.portHttpsTarget`, 6443, set explicitly) and
+ *   the ValidatingWebhookConfiguration `keda-admission` → Service `keda-admission-webhooks`
+ *   (→ `webhooks.port`, 9443, set explicitly).
  */
 import { CERT_MANAGER_NAMESPACE, KUEUE_NAMESPACE } from "./common";
 
@@ -49,6 +60,21 @@ export const CERT_MANAGER_WEBHOOK_PORT = 10250;
 /** cert-manager's controller metrics port (fixed in the chart: container port "http-metrics"). */
 export const CERT_MANAGER_METRICS_PORT = 9402;
 
+/** Namespace of ModelServing's KServe controller (components/model-serving/platform-values.ts). */
+export const KSERVE_NAMESPACE = "kserve";
+
+/** Namespace of ModelServing's KEDA (components/model-serving/platform-values.ts). */
+export const KEDA_NAMESPACE = "keda";
+
+/** KServe's webhook server port in the controller pod (container port "webhook-server", fixed in the chart). */
+export const KSERVE_WEBHOOK_PORT = 9443;
+
+/** KEDA's metrics API server port in the pod (chart value `service.portHttpsTarget`, its default). */
+export const KEDA_METRICS_API_PORT = 6443;
+
+/** KEDA's admission webhooks port in the pod (chart value `webhooks.port`; the container default). */
+export const KEDA_WEBHOOK_PORT = 9443;
+
 /** A pod port the API server calls. */
 export interface ApiServerCallbackPort {
   port: number;
@@ -58,9 +84,15 @@ export interface ApiServerCallbackPort {
   what: string;
 }
 
-/** Every pod port the API server calls, for every chart the in-cluster parts can install (see above). */
+/**
+ * Every pod port the API server calls, for every chart the in-cluster parts and ModelServing's
+ * platform can install (see above).
+ */
 export const API_SERVER_CALLBACK_PORTS: readonly ApiServerCallbackPort[] = [
   { port: KUEUE_WEBHOOK_PORT, namespace: KUEUE_NAMESPACE, what: "Kueue admission webhooks" },
   { port: KUEUE_VISIBILITY_PORT, namespace: KUEUE_NAMESPACE, what: "Kueue visibility APIService" },
   { port: CERT_MANAGER_WEBHOOK_PORT, namespace: CERT_MANAGER_NAMESPACE, what: "cert-manager webhook" },
+  { port: KSERVE_WEBHOOK_PORT, namespace: KSERVE_NAMESPACE, what: "KServe admission webhooks" },
+  { port: KEDA_METRICS_API_PORT, namespace: KEDA_NAMESPACE, what: "KEDA external metrics APIService" },
+  { port: KEDA_WEBHOOK_PORT, namespace: KEDA_NAMESPACE, what: "KEDA admission webhooks" },
 ];
