@@ -35,6 +35,7 @@ import { resolvedOrThrow, resolveWith, type Problem, type Resolution } from "../
 import { governanceLabels, standardLabels } from "../shared/k8s";
 import { PRESETS, type Environment } from "../shared/presets";
 import { RestrictedNamespace } from "../shared/restricted-namespace";
+import { METRICS_READER_LABEL } from "../shared/monitors";
 import { tagsSchema } from "../shared/schemas";
 import { createScrapeTarget } from "../shared/scrape-target";
 import {
@@ -149,7 +150,8 @@ export class ServingPlatform extends MlopsComponent {
     // ---- KEDA ----
     const kedaNs = new RestrictedNamespace(
       `${name}-keda-namespace`,
-      { namespace: KEDA_NAMESPACE, labels: labels("keda") },
+      // KEDA's operator queries the in-cluster Prometheus for Prometheus triggers.
+      { namespace: KEDA_NAMESPACE, labels: { ...labels("keda"), ...METRICS_READER_LABEL } },
       ctx.opts({ provider }),
     );
     const kedaNsReady = [kedaNs.namespace, kedaNs.defaultDeny];

@@ -28,7 +28,7 @@ import { createAdapter, type ManagedMetrics } from "../adapters";
 import { MlopsComponent } from "../shared/component";
 import { resolvedOrThrow } from "../shared/contract";
 import { governanceLabels, privilegedNamespaceLabels, standardLabels } from "../shared/k8s";
-import { MonitorKind, ScrapeBackend } from "../shared/monitors";
+import { METRICS_READER_LABEL, MonitorKind, ScrapeBackend } from "../shared/monitors";
 import { RestrictedNamespace } from "../shared/restricted-namespace";
 import {
   createScrapeTarget,
@@ -470,7 +470,7 @@ export class Monitoring extends MlopsComponent {
 /**
  * The stack's NetworkPolicy (every pod of the namespace): within the namespace anything (Grafana →
  * Prometheus → Alertmanager, the operator → its StatefulSets); from the API server the operator's
- * admission webhook; out to every pod of the cluster (scraping), to the API server, the kubelets'
+ * admission webhook; from namespaces labelled `METRICS_READER_LABEL` the Prometheus API; out to every pod of the cluster (scraping), to the API server, the kubelets'
  * and node-exporter's ports on the nodes and HTTPS endpoints (receivers, the managed store), never
  * the link-local metadata range.
  */
@@ -487,6 +487,11 @@ function stackNetworkPolicySpec(
       {
         from: [{ ipBlock: { cidr: "0.0.0.0/0" } }],
         ports: [{ protocol: "TCP", port: OPERATOR_WEBHOOK_PORT }],
+      },
+      // Namespaces labelled as metrics readers query Prometheus (KEDA, the canary decision).
+      {
+        from: [{ namespaceSelector: { matchLabels: { ...METRICS_READER_LABEL } } }],
+        ports: [{ protocol: "TCP", port: MONITORING_SERVICES.prometheus.port }],
       },
       ...(gmp
         ? [

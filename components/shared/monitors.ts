@@ -35,6 +35,13 @@ import { z } from "zod";
 import { problemLine, resolveWith, type Problem, type Resolution } from "./contract";
 import { durationMs } from "./duration";
 
+/**
+ * The label of the namespaces whose pods may query the in-cluster Prometheus API (port 9090 of the
+ * Monitoring component's namespace): KEDA's operator (Prometheus triggers of model serving), the
+ * closed loop's canary decision. Everything else reaches Prometheus only through Grafana.
+ */
+export const METRICS_READER_LABEL = { "mlops.pulumi.com/metrics-reader": "true" } as const;
+
 /** What a prometheus-operator monitor selects: Services (and their endpoints) or Pods. */
 export const MonitorKind = {
   /** A ServiceMonitor: selects Services by label and scrapes a named Service port. */

@@ -523,6 +523,12 @@ describe("ServingPlatform namespaces and NetworkPolicies", () => {
       });
       expect(inputAt(policy(plan, `${name}-dns-egress`), "metadata.namespace")).toBe(ns);
     }
+    // Only KEDA's namespace may query Prometheus (its Prometheus triggers); the Monitoring
+    // component's NetworkPolicy admits this label on 9090.
+    const readers = [`${P}-kserve-namespace`, `${P}-keda-namespace`].map(
+      (name) => inputAt(findResource(plan, T.namespace, name), "metadata.labels") as Record<string, string>,
+    );
+    expect(readers.map((l) => l["mlops.pulumi.com/metrics-reader"])).toEqual([undefined, "true"]);
     // Every Namespace and NetworkPolicy is strictly valid (unknown fields fail).
     expect(resourcesOfType(plan, T.netpol)).toHaveLength(6);
     for (const r of [...resourcesOfType(plan, T.namespace), ...resourcesOfType(plan, T.netpol)]) {

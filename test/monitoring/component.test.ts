@@ -938,7 +938,7 @@ describe("namespaces and the stack NetworkPolicy", () => {
     expect(values(plan)).not.toHaveProperty("prometheus-node-exporter");
   });
 
-  it("the stack NetworkPolicy: the namespace talks to itself, the API server reaches the webhook, scraping and HTTPS out, never the metadata range", async () => {
+  it("the stack NetworkPolicy: the namespace talks to itself, the API server reaches the webhook, metrics readers reach Prometheus, scraping and HTTPS out, never the metadata range", async () => {
     const plan = await monitoringPlan();
     const np = findResource(plan, T.networkPolicy, "mon-network-policy");
     expect(inputAt(np, "metadata")).toEqual({
@@ -952,6 +952,10 @@ describe("namespaces and the stack NetworkPolicy", () => {
       ingress: [
         { from: [{ podSelector: {} }] },
         { from: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 10250 }] },
+        {
+          from: [{ namespaceSelector: { matchLabels: { "mlops.pulumi.com/metrics-reader": "true" } } }],
+          ports: [{ protocol: "TCP", port: 9090 }],
+        },
       ],
       egress: [
         { to: [{ namespaceSelector: {} }] },
@@ -1136,6 +1140,10 @@ describe("managed on gcp (Google Cloud Managed Service for Prometheus)", () => {
     expect(inputAt(findResource(plan, T.networkPolicy, "mon-network-policy"), "spec.ingress")).toEqual([
       { from: [{ podSelector: {} }] },
       { from: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 10250 }] },
+      {
+        from: [{ namespaceSelector: { matchLabels: { "mlops.pulumi.com/metrics-reader": "true" } } }],
+        ports: [{ protocol: "TCP", port: 9090 }],
+      },
       {
         from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "gmp-system" } } }],
         ports: [{ protocol: "TCP", port: 9093 }],
