@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import sys
@@ -69,26 +70,26 @@ class Settings:
         value = self._values.get(dest)
         return None if value is None or value == "" else value
 
-    def str(self, dest: str) -> str:
+    def required(self, dest: str) -> str:
         value = self.raw(dest)
         if value is None:
             raise ConfigError(self.label(dest), "required, not set")
         return value
 
-    def optional_str(self, dest: str) -> str | None:
+    def optional(self, dest: str) -> str | None:
         return self.raw(dest)
 
-    def float(self, dest: str, *, minimum: float | None = None, maximum: float | None = None) -> float:
-        return _float(self.label(dest), self.str(dest), minimum, maximum)
+    def number(self, dest: str, *, minimum: float | None = None, maximum: float | None = None) -> float:
+        return _float(self.label(dest), self.required(dest), minimum, maximum)
 
-    def optional_float(
+    def optional_number(
         self, dest: str, *, minimum: float | None = None, maximum: float | None = None
     ) -> float | None:
         value = self.raw(dest)
         return None if value is None else _float(self.label(dest), value, minimum, maximum)
 
-    def int(self, dest: str, *, minimum: int) -> int:
-        value = self.str(dest)
+    def whole(self, dest: str, *, minimum: int) -> int:
+        value = self.required(dest)
         try:
             number = int(value)
         except ValueError:
@@ -98,13 +99,13 @@ class Settings:
         return number
 
     def choice(self, dest: str, choices: Sequence[str]) -> str:
-        value = self.str(dest)
+        value = self.required(dest)
         if value not in choices:
             raise ConfigError(self.label(dest), f'"{value}" is not one of {", ".join(choices)}')
         return value
 
     def duration_seconds(self, dest: str) -> int:
-        return duration_seconds(self.label(dest), self.str(dest))
+        return duration_seconds(self.label(dest), self.required(dest))
 
     def labels(self, dest: str) -> list[str]:
         """A comma-separated list (empty entries dropped)."""
@@ -117,7 +118,7 @@ def _float(label: str, value: str, minimum: float | None, maximum: float | None)
         number = float(value)
     except ValueError:
         raise ConfigError(label, f'"{value}" is not a number') from None
-    if number != number or number in (float("inf"), float("-inf")):
+    if not math.isfinite(number):
         raise ConfigError(label, f'"{value}" is not a finite number')
     if minimum is not None and number < minimum:
         raise ConfigError(label, f"{value} must be {minimum} or more")

@@ -30,18 +30,37 @@ DEFAULT_SAMPLE_CAP = 50_000
 OPTIONS = [
     Option("--model", "MLOPS_MODEL", "served model name", required=True),
     Option("--model-version", "MLOPS_MODEL_VERSION", "served model version", required=True),
-    Option("--reference", "MLOPS_REFERENCE", "reference data (training set): Parquet file or prefix", required=True),
-    Option("--current", "MLOPS_CURRENT", "payload logs: Parquet file or prefix (the logger's)", required=True),
-    Option("--window", "MLOPS_WINDOW", "current window: payload files modified within it, e.g. 1h, 1d", default="1d"),
+    Option(
+        "--reference",
+        "MLOPS_REFERENCE",
+        "reference data (training set): Parquet file or prefix",
+        required=True,
+    ),
+    Option(
+        "--current", "MLOPS_CURRENT", "payload logs: Parquet file or prefix (the logger's)", required=True
+    ),
+    Option(
+        "--window",
+        "MLOPS_WINDOW",
+        "current window: payload files modified within it, e.g. 1h, 1d",
+        default="1d",
+    ),
     Option("--timestamp-column", "MLOPS_TIMESTAMP_COLUMN", "filter payload rows by this time column instead"),
     Option("--columns", "MLOPS_COLUMNS", "comma-separated features (default: the common columns)"),
     Option("--method", "MLOPS_DRIFT_METHOD", "Evidently drift method for every column (default: per type)"),
     Option("--threshold", "MLOPS_DRIFT_THRESHOLD", "per-column drift threshold (default: the method's)"),
-    Option("--drift-share", "MLOPS_DRIFT_SHARE", "share of drifting columns that is dataset drift", default="0.5"),
+    Option(
+        "--drift-share", "MLOPS_DRIFT_SHARE", "share of drifting columns that is dataset drift", default="0.5"
+    ),
     Option("--sample-cap", "MLOPS_SAMPLE_CAP", "most rows per side", default=str(DEFAULT_SAMPLE_CAP)),
     Option("--sample-seed", "MLOPS_SAMPLE_SEED", "seed of the sampling", default="0"),
     Option("--min-rows", "MLOPS_MIN_ROWS", "fewest current rows to judge drift on", default="100"),
-    Option("--report-prefix", "MLOPS_REPORT_PREFIX", "where reports go: <prefix>/<model>/<version>/<time>/", required=True),
+    Option(
+        "--report-prefix",
+        "MLOPS_REPORT_PREFIX",
+        "where reports go: <prefix>/<model>/<version>/<time>/",
+        required=True,
+    ),
     Option("--pushgateway-url", "MLOPS_PUSHGATEWAY_URL", "Pushgateway base URL (unset: no push)"),
     Option("--summary-file", "MLOPS_SUMMARY_FILE", "also write the JSON summary to this file"),
 ]
@@ -164,31 +183,35 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 def drift(argv: Sequence[str] | None = None) -> int:
     s = parse(PROG, __doc__ or "", OPTIONS, argv)
-    model, version = s.str("model"), s.str("model_version")
+    model, version = s.required("model"), s.required("model_version")
     window = s.duration_seconds("window")
-    threshold = s.optional_float("threshold", minimum=0)
-    drift_share = s.float("drift_share", minimum=0, maximum=1)
-    cap = s.int("sample_cap", minimum=1)
-    seed = s.int("sample_seed", minimum=0)
-    min_rows = s.int("min_rows", minimum=1)
-    method = s.optional_str("method")
+    threshold = s.optional_number("threshold", minimum=0)
+    drift_share = s.number("drift_share", minimum=0, maximum=1)
+    cap = s.whole("sample_cap", minimum=1)
+    seed = s.whole("sample_seed", minimum=0)
+    min_rows = s.whole("min_rows", minimum=1)
+    method = s.optional("method")
     if method is not None:
         from evidently.legacy.calculations.stattests import registry
 
         known = sorted(registry._registered_stat_tests)
         if method not in known:
-            raise ConfigError(s.label("method"), f'"{method}" is not an Evidently drift method ({", ".join(known)})')
-    report_prefix = s.str("report_prefix").rstrip("/")
+            raise ConfigError(
+                s.label("method"), f'"{method}" is not an Evidently drift method ({", ".join(known)})'
+            )
+    report_prefix = s.required("report_prefix").rstrip("/")
     now = time.time()
-    timestamp_column = s.optional_str("timestamp_column")
+    timestamp_column = s.optional("timestamp_column")
 
-    reference = storage.read_parquet(s.str("reference"), s.label("reference"))
+    reference = storage.read_parquet(s.required("reference"), s.label("reference"))
     current = storage.read_parquet(
-        s.str("current"), s.label("current"), since=None if timestamp_column else now - window
+        s.required("current"), s.label("current"), since=None if timestamp_column else now - window
     )
     if timestamp_column:
         if timestamp_column not in current.columns:
-            raise ConfigError(s.label("timestamp_column"), f'"{timestamp_column}" is not a column of the payload logs')
+            raise ConfigError(
+                s.label("timestamp_column"), f'"{timestamp_column}" is not a column of the payload logs'
+            )
         stamps = pd.to_datetime(current[timestamp_column], utc=True)
         current = current[stamps >= pd.Timestamp(now - window, unit="s", tz="UTC")]
     wanted = s.labels("columns")
@@ -199,18 +222,27 @@ def drift(argv: Sequence[str] | None = None) -> int:
         for side, frame in (("reference", reference), ("current", current))
     }
     if any(missing.values()):
-        where = "; ".join(f"not in the {side} data: {', '.join(cols)}" for side, cols in missing.items() if cols)
+        where = "; ".join(
+            f"not in the {side} data: {', '.join(cols)}" for side, cols in missing.items() if cols
+        )
         raise ConfigError(s.label("columns"), where)
     if not columns:
         raise ConfigError(s.label("columns"), "the reference and current data have no column in common")
     if len(current) < min_rows:
-        raise JobError(f"{len(current)} payload rows in the window, {min_rows} needed ({s.label('min_rows')})")
+        raise JobError(
+            f"{len(current)} payload rows in the window, {min_rows} needed ({s.label('min_rows')})"
+        )
 
     reference_sample = sample(reference, cap, seed)
     current_sample = sample(current, cap, seed)
     try:
         result = run_drift(
-            reference_sample, current_sample, columns, method=method, threshold=threshold, drift_share=drift_share
+            reference_sample,
+            current_sample,
+            columns,
+            method=method,
+            threshold=threshold,
+            drift_share=drift_share,
         )
     except ValueError as e:  # e.g. a method not applicable to a column's type
         if method is not None and "isn't applicable" in str(e):
@@ -229,15 +261,20 @@ def drift(argv: Sequence[str] | None = None) -> int:
         "driftShareThreshold": drift_share,
         "columns": [c.__dict__ for c in result.columns],
         "rows": {"reference": len(reference), "current": len(current)},
-        "sampled": {"reference": len(reference_sample), "current": len(current_sample), "cap": cap, "seed": seed},
+        "sampled": {
+            "reference": len(reference_sample),
+            "current": len(current_sample),
+            "cap": cap,
+            "seed": seed,
+        },
         "report": {"html": f"{base}/report.html", "json": f"{base}/report.json"},
     }
-    pushgateway_url = s.optional_str("pushgateway_url")
+    pushgateway_url = s.optional("pushgateway_url")
     if pushgateway_url:
         summary["pushedTo"] = pushgateway.push(
             pushgateway_url, "modelDrift", {"model": model}, samples(model, version, result, now)
         )
-    write_decision(s.optional_str("summary_file"), summary)
+    write_decision(s.optional("summary_file"), summary)
     return 0
 
 

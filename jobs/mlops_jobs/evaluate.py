@@ -31,9 +31,21 @@ OPTIONS = [
         "alias of the production version (none: the candidate is the first, it passes)",
         default="production",
     ),
-    Option("--holdout", "MLOPS_HOLDOUT", "held-back set: Parquet file or prefix (s3://, gs://, path)", required=True),
-    Option("--label-column", "MLOPS_LABEL_COLUMN", "column of the true label in the held-back set", required=True),
-    Option("--metric", "MLOPS_METRIC", "accuracy, f1, precision, recall, roc_auc, rmse, mae or r2", default="accuracy"),
+    Option(
+        "--holdout",
+        "MLOPS_HOLDOUT",
+        "held-back set: Parquet file or prefix (s3://, gs://, path)",
+        required=True,
+    ),
+    Option(
+        "--label-column", "MLOPS_LABEL_COLUMN", "column of the true label in the held-back set", required=True
+    ),
+    Option(
+        "--metric",
+        "MLOPS_METRIC",
+        "accuracy, f1, precision, recall, roc_auc, rmse, mae or r2",
+        default="accuracy",
+    ),
     Option("--direction", "MLOPS_DIRECTION", "higher or lower is better (default: the metric's own)"),
     Option(
         "--min-improvement",
@@ -98,14 +110,19 @@ def _production_version(tracking_uri: str, model: str, alias: str) -> str | None
         raise JobError(f"cannot read alias {alias} of model {model} in MLflow: {e.message}") from None
 
 
-def decide(candidate: float, production: float | None, direction: str, min_improvement: float) -> tuple[bool, str]:
+def decide(
+    candidate: float, production: float | None, direction: str, min_improvement: float
+) -> tuple[bool, str]:
     """Whether the candidate passes, and why (one sentence)."""
     if production is None:
         return True, "no production version: the first candidate passes"
     improvement = candidate - production if direction == "higher" else production - candidate
     if improvement > min_improvement:
         return True, f"better than production by {improvement:.6g} (> {min_improvement:g})"
-    return False, f"not better than production by more than {min_improvement:g} (improvement {improvement:.6g})"
+    return (
+        False,
+        f"not better than production by more than {min_improvement:g} (improvement {improvement:.6g})",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -114,22 +131,23 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 def evaluate(argv: Sequence[str] | None = None) -> int:
     s = parse(PROG, __doc__ or "", OPTIONS, argv)
-    model = s.str("model")
-    candidate_version = s.str("candidate_version")
+    model = s.required("model")
+    candidate_version = s.required("candidate_version")
     metric = s.choice("metric", METRIC_NAMES)
     default_direction, score = _metrics()[metric]
     direction = s.raw("direction") or default_direction
     if direction not in ("higher", "lower"):
         raise ConfigError(s.label("direction"), f'"{direction}" is not one of higher, lower')
-    min_improvement = s.float("min_improvement", minimum=0)
-    label_column = s.str("label_column")
-    tracking_uri = s.str("tracking_uri")
-    alias = s.str("production_alias")
+    min_improvement = s.number("min_improvement", minimum=0)
+    label_column = s.required("label_column")
+    tracking_uri = s.required("tracking_uri")
+    alias = s.required("production_alias")
 
-    holdout = storage.read_parquet(s.str("holdout"), s.label("holdout"))
+    holdout = storage.read_parquet(s.required("holdout"), s.label("holdout"))
     if label_column not in holdout.columns:
         raise ConfigError(
-            s.label("label_column"), f'"{label_column}" is not a column of the held-back set ({", ".join(holdout.columns)})'
+            s.label("label_column"),
+            f'"{label_column}" is not a column of the held-back set ({", ".join(holdout.columns)})',
         )
     y_true = holdout[label_column].to_numpy()
     features = holdout.drop(columns=[label_column])

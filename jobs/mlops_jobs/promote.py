@@ -39,7 +39,8 @@ DEFAULT_ERROR_RATE_QUERY = (
     " + sum(rate(model_infer_request_failure_total{{{selector}}}[{window}])))"
 )
 DEFAULT_LATENCY_QUERY = (
-    "histogram_quantile({quantile}, sum by (le) (rate(request_predict_seconds_bucket{{{selector}}}[{window}])))"
+    "histogram_quantile({quantile},"
+    " sum by (le) (rate(request_predict_seconds_bucket{{{selector}}}[{window}])))"
 )
 
 OPTIONS = [
@@ -52,10 +53,30 @@ OPTIONS = [
     Option("--max-latency-seconds", "MLOPS_MAX_LATENCY_SECONDS", "latency SLO at the quantile", default="1"),
     Option("--latency-quantile", "MLOPS_LATENCY_QUANTILE", "quantile of the latency SLO", default="0.99"),
     Option("--min-requests", "MLOPS_MIN_REQUESTS", "requests in the window needed to decide", default="100"),
-    Option("--selector", "MLOPS_CANARY_SELECTOR", "label matchers of the canary's series", default=DEFAULT_SELECTOR),
-    Option("--requests-query", "MLOPS_REQUESTS_QUERY", "PromQL: requests in the window", default=DEFAULT_REQUESTS_QUERY),
-    Option("--error-rate-query", "MLOPS_ERROR_RATE_QUERY", "PromQL: error ratio", default=DEFAULT_ERROR_RATE_QUERY),
-    Option("--latency-query", "MLOPS_LATENCY_QUERY", "PromQL: latency at the quantile", default=DEFAULT_LATENCY_QUERY),
+    Option(
+        "--selector",
+        "MLOPS_CANARY_SELECTOR",
+        "label matchers of the canary's series",
+        default=DEFAULT_SELECTOR,
+    ),
+    Option(
+        "--requests-query",
+        "MLOPS_REQUESTS_QUERY",
+        "PromQL: requests in the window",
+        default=DEFAULT_REQUESTS_QUERY,
+    ),
+    Option(
+        "--error-rate-query",
+        "MLOPS_ERROR_RATE_QUERY",
+        "PromQL: error ratio",
+        default=DEFAULT_ERROR_RATE_QUERY,
+    ),
+    Option(
+        "--latency-query",
+        "MLOPS_LATENCY_QUERY",
+        "PromQL: latency at the quantile",
+        default=DEFAULT_LATENCY_QUERY,
+    ),
     Option("--tracking-uri", "MLFLOW_TRACKING_URI", "MLflow tracking server (unset: no tags)"),
     Option("--pushgateway-url", "MLOPS_PUSHGATEWAY_URL", "Pushgateway base URL (unset: no push)"),
     Option("--decision-file", "MLOPS_DECISION_FILE", "also write the JSON decision to this file"),
@@ -66,7 +87,9 @@ def _template(label: str, template: str, **values: str) -> str:
     try:
         return template.format(**values)
     except (KeyError, IndexError, ValueError) as e:
-        raise ConfigError(label, f"bad template ({e!r}); placeholders are {', '.join('{' + k + '}' for k in values)}") from None
+        raise ConfigError(
+            label, f"bad template ({e!r}); placeholders are {', '.join('{' + k + '}' for k in values)}"
+        ) from None
 
 
 def query_scalar(base_url: str, promql: str, timeout: float = 10.0) -> float | None:
@@ -127,7 +150,10 @@ def decide(
     missing = [name for name, v in (("error rate", error_rate), ("latency", latency)) if v is None]
     if missing:
         return "hold", [f"no {' or '.join(missing)} data for the canary"]
-    return "promote", [f"error rate {error_rate:.6g} <= {max_error_rate:g}", f"latency {latency:.6g}s <= {max_latency:g}s"]
+    return "promote", [
+        f"error rate {error_rate:.6g} <= {max_error_rate:g}",
+        f"latency {latency:.6g}s <= {max_latency:g}s",
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -136,26 +162,37 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 def promote(argv: Sequence[str] | None = None) -> int:
     s = parse(PROG, __doc__ or "", OPTIONS, argv)
-    model, version = s.str("model"), s.str("canary_version")
-    window = s.str("window")
+    model, version = s.required("model"), s.required("canary_version")
+    window = s.required("window")
     s.duration_seconds("window")
-    max_error_rate = s.float("max_error_rate", minimum=0, maximum=1)
-    max_latency = s.float("max_latency_seconds", minimum=0)
-    quantile = s.float("latency_quantile", minimum=0, maximum=1)
-    min_requests = s.int("min_requests", minimum=1)
+    max_error_rate = s.number("max_error_rate", minimum=0, maximum=1)
+    max_latency = s.number("max_latency_seconds", minimum=0)
+    quantile = s.number("latency_quantile", minimum=0, maximum=1)
+    min_requests = s.whole("min_requests", minimum=1)
     selector = _template(
-        s.label("selector"), s.str("selector"), model=model, version=version, namespace=s.raw("namespace") or ""
+        s.label("selector"),
+        s.required("selector"),
+        model=model,
+        version=version,
+        namespace=s.raw("namespace") or "",
     )
     queries = {
-        key: _template(s.label(key), s.str(key), selector=selector, window=window, quantile=f"{quantile:g}")
+        key: _template(
+            s.label(key), s.required(key), selector=selector, window=window, quantile=f"{quantile:g}"
+        )
         for key in ("requests_query", "error_rate_query", "latency_query")
     }
-    base = s.str("prometheus_url")
+    base = s.required("prometheus_url")
     requests = query_scalar(base, queries["requests_query"])
     error_rate = query_scalar(base, queries["error_rate_query"])
     latency = query_scalar(base, queries["latency_query"])
     decision, reasons = decide(
-        requests, error_rate, latency, min_requests=min_requests, max_error_rate=max_error_rate, max_latency=max_latency
+        requests,
+        error_rate,
+        latency,
+        min_requests=min_requests,
+        max_error_rate=max_error_rate,
+        max_latency=max_latency,
     )
     result: dict[str, object] = {
         "model": model,

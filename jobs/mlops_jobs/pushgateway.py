@@ -23,6 +23,23 @@ from typing import Any
 
 from .config import JobError
 
+__all__ = [
+    "Contract",
+    "JobError",
+    "JobSpec",
+    "MetricSpec",
+    "PushContractError",
+    "PushRequest",
+    "Sample",
+    "contract",
+    "format_number",
+    "job_request",
+    "push",
+    "push_request",
+    "pushgateway_path",
+    "render_pushed_metrics",
+]
+
 CONTRACT_FILE = "contract.generated.json"
 
 
@@ -253,7 +270,8 @@ def job_request(job_key: str, grouping_key: dict[str, str], samples: list[Sample
     problems: list[str] = []
     if sorted(grouping_key) != sorted(spec.grouping_labels):
         problems.append(
-            f"groupingKey: {spec.job} groups by {', '.join(spec.grouping_labels)}, not {', '.join(grouping_key)}"
+            f"groupingKey: {spec.job} groups by {', '.join(spec.grouping_labels)},"
+            f" not {', '.join(grouping_key)}"
         )
     problems += [
         f"samples[{i}].metric: {s.metric} is not pushed by {spec.job}"
@@ -265,8 +283,9 @@ def job_request(job_key: str, grouping_key: dict[str, str], samples: list[Sample
     return spec.method, push_request(spec.job, grouping_key, samples)
 
 
-def push(base_url: str, job_key: str, grouping_key: dict[str, str], samples: list[Sample],
-         timeout: float = 10.0) -> str:
+def push(
+    base_url: str, job_key: str, grouping_key: dict[str, str], samples: list[Sample], timeout: float = 10.0
+) -> str:
     """Push ``samples`` as contract job ``job_key`` to the Pushgateway at ``base_url``; returns the
     URL pushed to. A refused push (HTTP error, unreachable) is a JobError naming the URL."""
     method, request = job_request(job_key, grouping_key, samples)

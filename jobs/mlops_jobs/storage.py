@@ -62,10 +62,7 @@ def list_parquet(url: str, setting: str) -> tuple[Any, list[ParquetFile]]:
     sorted by path. A missing location is a JobError naming the setting."""
     fs, path = _filesystem(url, setting)
     try:
-        if fs.isfile(path):
-            infos = {path: fs.info(path)}
-        else:
-            infos = fs.find(path.rstrip("/"), detail=True)
+        infos = {path: fs.info(path)} if fs.isfile(path) else fs.find(path.rstrip("/"), detail=True)
     except (OSError, ValueError) as e:
         raise JobError(f"{setting}: cannot list {url}: {e}") from None
     files = [
@@ -85,7 +82,11 @@ def read_parquet(
     if since is not None:
         files = [f for f in files if f.modified is None or f.modified >= since]
     if not files:
-        window = "" if since is None else f" modified since {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(since))}"
+        window = (
+            ""
+            if since is None
+            else f" modified since {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(since))}"
+        )
         raise JobError(f"{setting}: no .parquet file at {url}{window}")
     frames = []
     for f in files:
@@ -94,7 +95,8 @@ def read_parquet(
                 frames.append(pq.read_table(handle, columns=columns).to_pandas())
         except (OSError, ValueError) as e:
             raise JobError(f"{setting}: cannot read {f.path}: {e}") from None
-    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    frame: pd.DataFrame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    return frame
 
 
 def write_bytes(url: str, setting: str, data: bytes) -> str:

@@ -17,6 +17,13 @@ from typing import Any
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _no_ambient_mlflow(monkeypatch: pytest.MonkeyPatch) -> None:
+    """mlflow.set_tracking_uri exports MLFLOW_TRACKING_URI; no test inherits another's."""
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.delenv("MLFLOW_REGISTRY_URI", raising=False)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -59,7 +66,9 @@ class Pushgateway:
 @pytest.fixture
 def pushgateway(tmp_path: Path) -> Iterator[Pushgateway]:
     binary = shutil.which("prometheus-pushgateway")
-    assert binary, "prometheus-pushgateway is not installed (Debian package prometheus-pushgateway; see .ci/run)"
+    assert binary, (
+        "prometheus-pushgateway is not installed (Debian package prometheus-pushgateway; see .ci/run)"
+    )
     port = free_port()
     process = subprocess.Popen(
         [

@@ -114,13 +114,13 @@ def test_a_refused_push_is_a_one_line_job_error(pushgateway: Pushgateway) -> Non
     import urllib.request
 
     urllib.request.urlopen(
-        urllib.request.Request(
-            f"{pushgateway.base}/metrics/job/other", data=bad.encode(), method="PUT"
-        ),
+        urllib.request.Request(f"{pushgateway.base}/metrics/job/other", data=bad.encode(), method="PUT"),
         timeout=5,
     ).read()
     sample = pg.Sample("mlops_model_drift_share", {"model": "m", "version": "1"}, 0.5)
-    with pytest.raises(pg.JobError, match=r"^the Pushgateway refused PUT .*/metrics/job/model-drift/model/m: HTTP 400"):
+    with pytest.raises(
+        pg.JobError, match=r"^the Pushgateway refused PUT .*/metrics/job/model-drift/model/m: HTTP 400"
+    ):
         pg.push(pushgateway.base, "modelDrift", {"model": "m"}, [sample])
     with pytest.raises(pg.JobError, match=r"^cannot push to the Pushgateway at http://127.0.0.1:9/"):
         pg.push("http://127.0.0.1:9", "modelDrift", {"model": "m"}, [sample])
