@@ -92,6 +92,12 @@ def _template(label: str, template: str, **values: str) -> str:
         ) from None
 
 
+def promql_string(value: str) -> str:
+    """``value`` escaped for a double-quoted PromQL label value (a model name cannot end the
+    string and add matchers)."""
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
 def query_scalar(base_url: str, promql: str, timeout: float = 10.0) -> float | None:
     """The single value of an instant query; None when the result is empty or NaN (no traffic)."""
     url = f"{base_url.rstrip('/')}/api/v1/query?{urllib.parse.urlencode({'query': promql})}"
@@ -172,9 +178,9 @@ def promote(argv: Sequence[str] | None = None) -> int:
     selector = _template(
         s.label("selector"),
         s.required("selector"),
-        model=model,
-        version=version,
-        namespace=s.raw("namespace") or "",
+        model=promql_string(model),
+        version=promql_string(version),
+        namespace=promql_string(s.raw("namespace") or ""),
     )
     queries = {
         key: _template(

@@ -253,3 +253,31 @@ def test_settings_come_from_the_environment_too(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "summary.json").read_text()) == json.loads(result.stdout)
     assert json.loads(result.stdout)["detected"] is False
     assert len(list((tmp_path / "reports" / "m" / "1").glob("*/report.html"))) == 1
+
+
+def test_a_timestamp_column_selects_the_window_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shop(600, 1).to_parquet(tmp_path / "train.parquet")
+    now = pd.Timestamp.now(tz="UTC")
+    old = shop(600, 2, drifted=True).assign(ts=now - pd.Timedelta(hours=5))
+    recent = shop(600, 3).assign(ts=now - pd.Timedelta(minutes=5))
+    (tmp_path / "logs").mkdir()
+    pd.concat([old, recent]).to_parquet(tmp_path / "logs" / "p.parquet")
+    argv = [
+        "--model=m",
+        "--model-version=1",
+        f"--reference={tmp_path / 'train.parquet'}",
+        f"--current={tmp_path / 'logs'}",
+        f"--report-prefix={tmp_path / 'reports'}",
+        "--timestamp-column=ts",
+        "--window=1h",
+    ]
+    assert drift.drift(argv) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["rows"]["current"], summary["detected"]) == (600, False)
+    assert sorted(c["column"] for c in summary["columns"]) == ["basket_size", "category", "price"]
+    # The same logs over six hours include the drifted rows.
+    assert drift.drift([*argv[:-1], "--window=6h"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["rows"]["current"], summary["detected"]) == (1200, True)

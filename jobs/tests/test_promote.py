@@ -196,3 +196,13 @@ def test_bad_settings_and_unreachable_prometheus_are_one_line(prometheus: FakePr
     down = run_cli(["--prometheus-url=http://127.0.0.1:9", "--model=m", "--canary-version=1"])
     assert down.returncode == 1
     assert down.stderr.startswith("mlops-promote: error: cannot query Prometheus at http://127.0.0.1:9: ")
+
+
+def test_label_values_are_escaped_in_the_selector(prometheus: FakePrometheus) -> None:
+    prometheus.set("5000", "0", "0.1")
+    promote.promote(
+        [f"--prometheus-url={prometheus.base}", '--model=rec"}) or vector(1) #', "--canary-version=a\\b"]
+    )
+    assert prometheus.queries[0].startswith(
+        'sum(increase(model_infer_request_success_total{namespace="",model_name="rec\\"}) or vector(1) #",model_version="a\\\\b"}[30m]))'
+    )
