@@ -50,12 +50,98 @@ export const PUSHED_METRIC_SPECS: Readonly<Record<PushedMetricName, PushedMetric
     optionalLabels: [],
   },
   [PUSHED_METRICS.modelDriftScore]: {
-    help: "Drift score (population stability index) of a model's inputs or predictions against its training data.",
+    help: "Drift score of one input feature of a model version against its training data (Evidently column drift score of the method in the method label: a p-value for statistical tests, a distance otherwise).",
     type: "gauge",
-    requiredLabels: ["model"],
-    optionalLabels: ["feature"],
+    requiredLabels: ["model", "version", "feature", "method"],
+    optionalLabels: [],
+  },
+  [PUSHED_METRICS.modelDriftShare]: {
+    help: "Share (0 to 1) of a model version's input features that drift from its training data.",
+    type: "gauge",
+    requiredLabels: ["model", "version"],
+    optionalLabels: [],
+  },
+  [PUSHED_METRICS.modelDriftDetected]: {
+    help: "1 when the drift job found dataset drift for a model version, else 0.",
+    type: "gauge",
+    requiredLabels: ["model", "version"],
+    optionalLabels: [],
+  },
+  [PUSHED_METRICS.modelDriftLastSuccess]: {
+    help: "Unix time of the last successful drift job run for a model version.",
+    type: "gauge",
+    requiredLabels: ["model", "version"],
+    optionalLabels: [],
+  },
+  [PUSHED_METRICS.modelEvaluationPassed]: {
+    help: "1 when the evaluation gate passed a candidate model version, 0 when it rejected it.",
+    type: "gauge",
+    requiredLabels: ["model", "version", "metric"],
+    optionalLabels: [],
+  },
+  [PUSHED_METRICS.modelRolloutDecision]: {
+    help: "Canary decision for a model version as a state set: 1 on the series of the decision taken (promote, hold or rollback).",
+    type: "gauge",
+    requiredLabels: ["model", "version", "decision"],
+    optionalLabels: [],
   },
 };
+
+/** How a batch job pushes: its `job` name, the labels of its grouping key, the HTTP method. */
+export interface PushJobSpec {
+  /** The `job` of the grouping key (first path segment). */
+  job: string;
+  /** Labels of the grouping key besides `job` (values taken from the samples). */
+  groupingLabels: readonly string[];
+  /**
+   * `PUT` replaces the whole group (series the run no longer sends disappear); `POST` replaces
+   * only the metrics it sends (keeps, e.g., an earlier last-success timestamp).
+   */
+  method: "PUT" | "POST";
+  /** The metrics the job pushes. */
+  metrics: readonly PushedMetricName[];
+}
+
+/**
+ * Every batch job of the toolkit and how it pushes. One group per model for the loop's jobs, so
+ * a new version replaces the old one's series (no alert stays on a version no longer served);
+ * `POST` for the jobs whose runs each send one kind of result.
+ */
+export const PUSH_JOBS = {
+  /** Feast materialisation (feature store component): one group per feature view. */
+  featureMaterialization: {
+    job: "feature-materialization",
+    groupingLabels: ["project", "feature_view"],
+    method: "POST",
+    metrics: [PUSHED_METRICS.materializationLastSuccess, PUSHED_METRICS.materializationLastFailure],
+  },
+  /** The drift job (jobs/mlops_jobs/drift.py): every run replaces its model's group. */
+  modelDrift: {
+    job: "model-drift",
+    groupingLabels: ["model"],
+    method: "PUT",
+    metrics: [
+      PUSHED_METRICS.modelDriftScore,
+      PUSHED_METRICS.modelDriftShare,
+      PUSHED_METRICS.modelDriftDetected,
+      PUSHED_METRICS.modelDriftLastSuccess,
+    ],
+  },
+  /** The evaluation gate (jobs/mlops_jobs/evaluate.py): the last candidate's verdict per model. */
+  modelEvaluation: {
+    job: "model-evaluation",
+    groupingLabels: ["model"],
+    method: "PUT",
+    metrics: [PUSHED_METRICS.modelEvaluationPassed],
+  },
+  /** The canary decision (jobs/mlops_jobs/promote.py): the last decision per model. */
+  modelRollout: {
+    job: "model-rollout",
+    groupingLabels: ["model"],
+    method: "PUT",
+    metrics: [PUSHED_METRICS.modelRolloutDecision],
+  },
+} as const satisfies Record<string, PushJobSpec>;
 
 /** One sample to push: a metric of {@link PUSHED_METRICS}, its labels and its value. */
 export interface PushedSample {
@@ -223,4 +309,143 @@ export function pushRequest(
   });
   if (problems.length > 0) throw new PushContractError(problems);
   return { path, contentType: PUSH_CONTENT_TYPE, body };
+}
+
+/** One worked push of {@link PUSH_CONTRACT_EXAMPLES}: its input and what the contract makes of it. */
+export interface PushContractExample {
+  /** What the example shows. */
+  name: string;
+  job: string;
+  groupingKey: Record<string, string>;
+  samples: PushedSample[];
+  /** {@link pushRequest}'s path and body, or the problems it reports. */
+  expected: { path: string; body: string } | { problems: string[] };
+}
+
+const EXAMPLE_SCORE = (feature: string, value: number, model = "recommender"): PushedSample => ({
+  metric: PUSHED_METRICS.modelDriftScore,
+  labels: { model, version: "3", feature, method: "wasserstein" },
+  value,
+});
+
+/**
+ * Inputs the other implementations of the contract (the Python jobs) must turn into exactly the
+ * same path and body, or the same problems: number formatting (integers, exponents, tiny values),
+ * escaping, path encoding, label order, every kind of problem {@link pushRequest} reports.
+ */
+export const PUSH_CONTRACT_EXAMPLES: readonly Omit<PushContractExample, "expected">[] = [
+  {
+    name: "a drift run: per-feature scores, share, verdict, last success; metrics in contract order",
+    job: PUSH_JOBS.modelDrift.job,
+    groupingKey: { model: "recommender" },
+    samples: [
+      {
+        metric: PUSHED_METRICS.modelDriftLastSuccess,
+        labels: { version: "3", model: "recommender" },
+        value: 1_796_000_000.25,
+      },
+      { metric: PUSHED_METRICS.modelDriftDetected, labels: { model: "recommender", version: "3" }, value: 1 },
+      EXAMPLE_SCORE("price", 0.31),
+      EXAMPLE_SCORE("basket_size", 0),
+      EXAMPLE_SCORE("tiny", 1e-7),
+      EXAMPLE_SCORE("small", 0.00001),
+      EXAMPLE_SCORE("huge", 1e21),
+      EXAMPLE_SCORE("big", 123456789012345680000),
+      { metric: PUSHED_METRICS.modelDriftShare, labels: { model: "recommender", version: "3" }, value: 0.5 },
+    ],
+  },
+  {
+    name: "escaping in label values and path encoding of '/', empty, '..' and unicode",
+    job: "drift/nightly",
+    groupingKey: { model: 'shop/rec "ΣΠ"\\x', run: "", shard: "..", q: "x y?&#%" },
+    samples: [
+      {
+        metric: PUSHED_METRICS.modelDriftDetected,
+        labels: { model: 'shop/rec "ΣΠ"\\x', version: "line\nbreak" },
+        value: 0,
+      },
+    ],
+  },
+  {
+    name: "the gate's verdict and the canary's decision",
+    job: PUSH_JOBS.modelRollout.job,
+    groupingKey: { model: "recommender" },
+    samples: [
+      {
+        metric: PUSHED_METRICS.modelRolloutDecision,
+        labels: { model: "recommender", version: "4", decision: "rollback" },
+        value: 1,
+      },
+      {
+        metric: PUSHED_METRICS.modelEvaluationPassed,
+        labels: { model: "recommender", version: "4", metric: "roc_auc" },
+        value: 0,
+      },
+    ],
+  },
+  {
+    name: "every sample problem: unknown metric, missing, empty and unknown labels, negative value",
+    job: PUSH_JOBS.modelDrift.job,
+    groupingKey: { model: "recommender" },
+    samples: [
+      { metric: "mlops_unknown" as PushedMetricName, labels: {}, value: 1 },
+      { metric: PUSHED_METRICS.modelDriftShare, labels: { model: "recommender", version: "" }, value: -0.5 },
+      {
+        metric: PUSHED_METRICS.modelDriftDetected,
+        labels: { model: "recommender", version: "3", feature: "x" },
+        value: 1,
+      },
+    ],
+  },
+  {
+    name: "a duplicate series",
+    job: PUSH_JOBS.modelDrift.job,
+    groupingKey: { model: "recommender" },
+    samples: [EXAMPLE_SCORE("price", 0.1), EXAMPLE_SCORE("price", 0.2)],
+  },
+  {
+    name: "a sample label the grouping key would overwrite",
+    job: PUSH_JOBS.modelDrift.job,
+    groupingKey: { model: "recommender" },
+    samples: [EXAMPLE_SCORE("price", 0.1, "churn")],
+  },
+  {
+    name: "grouping-key problems",
+    job: "",
+    groupingKey: { job: "x", "bad-name": "y", __reserved: "z" },
+    samples: [],
+  },
+];
+
+/** The contract as data, for the implementations in other languages (jobs/). */
+export interface PushContractDocument {
+  contentType: string;
+  metrics: (PushedMetricSpec & { name: PushedMetricName })[];
+  jobs: Record<string, PushJobSpec>;
+  examples: PushContractExample[];
+}
+
+/**
+ * The whole push contract as one JSON-able document: content type, every metric's spec (in the
+ * order bodies list them), every job, and {@link PUSH_CONTRACT_EXAMPLES} with what
+ * {@link pushRequest} makes of each. `npm run docs` writes it to
+ * jobs/mlops_jobs/contract.generated.json, which the Python pusher loads and its tests replay.
+ */
+export function pushContractDocument(): PushContractDocument {
+  return {
+    contentType: PUSH_CONTENT_TYPE,
+    metrics: Object.values(PUSHED_METRICS).map((name) => ({ name, ...PUSHED_METRIC_SPECS[name] })),
+    jobs: Object.fromEntries(Object.entries(PUSH_JOBS).map(([k, v]) => [k, v as PushJobSpec])),
+    examples: PUSH_CONTRACT_EXAMPLES.map((example) => {
+      let expected: PushContractExample["expected"];
+      try {
+        const { path, body } = pushRequest(example.job, example.groupingKey, example.samples);
+        expected = { path, body };
+      } catch (e) {
+        if (!(e instanceof PushContractError)) throw e;
+        expected = { problems: e.problems };
+      }
+      return { ...example, expected };
+    }),
+  };
 }

@@ -685,10 +685,31 @@ export const PUSHED_METRICS = {
   /** Unix time of the last failed materialisation; labels `project`, `feature_view`. */
   materializationLastFailure: "mlops_feature_materialization_last_failure_timestamp_seconds",
   /**
-   * Drift score of a model's inputs or predictions (labels `model`, optionally `feature`), pushed by
-   * the drift job: the population stability index (PSI) of the serving window against training.
+   * Per-feature drift score of a served model version (labels `model`, `version`, `feature`,
+   * `method`), pushed by the drift job (jobs/mlops_jobs/drift.py): Evidently's column drift score
+   * for the configured method, a p-value for statistical tests (drift when below the threshold) or
+   * a distance otherwise (drift when above); `method` names it (Evidently's stattest name).
    */
   modelDriftScore: "mlops_model_drift_score",
+  /** Share (0–1) of a model version's features that drift (labels `model`, `version`); drift job. */
+  modelDriftShare: "mlops_model_drift_share",
+  /**
+   * 1 when the drift job found dataset drift for a model version (its drift share reached the
+   * configured share), else 0 (labels `model`, `version`). The `ModelDrift` alert reads it.
+   */
+  modelDriftDetected: "mlops_model_drift_detected",
+  /** Unix time of the drift job's last successful run for a model version (`model`, `version`). */
+  modelDriftLastSuccess: "mlops_model_drift_last_success_timestamp_seconds",
+  /**
+   * 1 when the evaluation gate (jobs/mlops_jobs/evaluate.py) passed a candidate model version,
+   * 0 when it rejected it (labels `model`, `version`, `metric`).
+   */
+  modelEvaluationPassed: "mlops_model_evaluation_passed",
+  /**
+   * The canary decision (jobs/mlops_jobs/promote.py) for a model version as a state set: 1 on the
+   * series of the decision taken (`decision` is promote, hold or rollback; labels `model`, `version`).
+   */
+  modelRolloutDecision: "mlops_model_rollout_decision",
 } as const;
 
 export interface FeatureStoreParams {
@@ -832,28 +853,25 @@ export function mlflowRules(params: MlflowParams = {}): RuleGroup {
 
 export interface DriftParams {
   /**
-   * Score above which a model counts as drifted. Default 0.2: the drift job pushes the population
-   * stability index (PSI), for which the customary reading is < 0.1 no significant shift,
-   * 0.1–0.25 moderate, > 0.25 significant (discussed in B. Yurdakul, "Statistical properties of
-   * population stability index", Western Michigan University, 2018). 0.2 alerts on the upper end of
-   * "moderate", before the shift is severe; it is a judgement call, tune it per model.
-   * @default 0.2
+   * `for`. Default 30m: the drift job must find drift across runs (a CronJob every few minutes),
+   * not in one noisy window.
+   * @default "30m"
    */
-  threshold?: number;
-  /** `for`. Default 30m: the score must stay high across pushes, not one noisy window. @default "30m" */
   for?: string;
   /** Extra matchers, e.g. `model=~"fraud-.*"`. Default none. @default "" */
   matchers?: string;
 }
 
-/** `ModelDrift` (warning): the drift gauge of a model stays above the threshold. */
+/**
+ * `ModelDrift` (warning): the drift job keeps finding dataset drift for a model version. The
+ * decision is the job's (Evidently's `DataDriftPreset`: per-column method and threshold, and the
+ * share of drifting columns that makes the dataset drift, all set per model on the drift job), so
+ * the rule reads the job's verdict (`mlops_model_drift_detected`), not a threshold of its own.
+ */
 export function driftRules(params: DriftParams = {}): RuleGroup {
   const c = new Checker();
-  const threshold = params.threshold ?? 0.2;
   const forDuration = params.for ?? "30m";
   const matchers = params.matchers ?? "";
-  if (!(Number.isFinite(threshold) && threshold > 0))
-    c.problems.push(`threshold: ${threshold} must be greater than 0`);
   c.duration("for", forDuration, false);
   c.matchers("matchers", matchers);
   c.done("model drift");
@@ -863,13 +881,13 @@ export function driftRules(params: DriftParams = {}): RuleGroup {
     alertingRules: [
       {
         alert: "ModelDrift",
-        expr: `${selector(PUSHED_METRICS.modelDriftScore, matchers)} > ${threshold}`,
+        expr: `${selector(PUSHED_METRICS.modelDriftDetected, matchers)} == 1`,
         for: forDuration,
         severity: Severity.Warning,
-        summary: "Model {{ $labels.model }} drifts from its training data",
-        description: `The drift score (${PUSHED_METRICS.modelDriftScore}) of model {{ $labels.model }} has been above ${threshold} for ${forDuration}: its inputs or predictions no longer look like the training data.`,
+        summary: "Model {{ $labels.model }} version {{ $labels.version }} drifts from its training data",
+        description: `The drift job has found dataset drift (${PUSHED_METRICS.modelDriftDetected}) for model {{ $labels.model }} version {{ $labels.version }} for ${forDuration}: its inputs no longer look like the training data (the drifting share is ${PUSHED_METRICS.modelDriftShare}, the per-feature scores ${PUSHED_METRICS.modelDriftScore}).`,
         runbook: [
-          "1. Open the drift report of the last drift job run for the model: which features moved, and since when.",
+          "1. Open the drift report of the last drift job run for the model (the Evidently HTML/JSON in the object store): which features moved, and since when.",
           "2. Rule out a data bug first (a broken upstream pipeline, a changed unit or encoding, a feature view that stopped materialising).",
           "3. If the shift is real, retrain on recent data (the retraining pipeline) and compare the candidate in the registry before promoting it.",
         ].join("\n"),
@@ -1082,7 +1100,6 @@ export const catalogueParamsSchema = z
       .optional(),
     drift: z
       .object({
-        threshold: z.number().optional(),
         for: z.string().optional(),
         matchers: z.string().optional(),
       })

@@ -19,6 +19,9 @@ import {
   PushContractError,
   PUSHED_METRIC_SPECS,
   PUSHED_METRICS,
+  PUSH_CONTRACT_EXAMPLES,
+  PUSH_JOBS,
+  pushContractDocument,
   type PushedSample,
   pushgatewayPath,
   pushRequest,
@@ -27,10 +30,17 @@ import {
 } from "../../components/monitoring";
 import { type Daemon, freePorts, pollUntil, startDaemon } from "./daemon";
 
-const drift = (model: string, score: number, feature?: string): PushedSample => ({
+/** A per-feature drift score of version 3 (Evidently's Wasserstein distance). */
+const drift = (model: string, score: number, feature: string): PushedSample => ({
   metric: PUSHED_METRICS.modelDriftScore,
-  labels: feature === undefined ? { model } : { model, feature },
+  labels: { model, version: "3", feature, method: "wasserstein" },
   value: score,
+});
+/** The drift job's verdict for version 3 of a model. */
+const detected = (model: string, yes: boolean): PushedSample => ({
+  metric: PUSHED_METRICS.modelDriftDetected,
+  labels: { model, version: "3" },
+  value: yes ? 1 : 0,
 });
 const materialized = (
   outcome: "success" | "failure",
@@ -60,11 +70,12 @@ function problemsOf(call: () => unknown): string[] {
 describe("renderPushedMetrics", () => {
   it("renders one HELP/TYPE block per metric, labels in the spec's order, no timestamps, a final newline", () => {
     const body = renderPushedMetrics([
+      detected("fraud-detector", true),
       drift("fraud-detector", 0.31, "amount"),
       materialized("failure", "shop", "orders", 1_796_000_000.5),
       {
         metric: PUSHED_METRICS.modelDriftScore,
-        labels: { feature: "country", model: "fraud-detector" },
+        labels: { method: "psi", feature: "country", version: "3", model: "fraud-detector" },
         value: 0,
       },
       materialized("success", "shop", "orders", 1_795_990_000),
@@ -77,10 +88,13 @@ describe("renderPushedMetrics", () => {
         "# HELP mlops_feature_materialization_last_failure_timestamp_seconds Unix time of the last failed materialisation of a feature view.",
         "# TYPE mlops_feature_materialization_last_failure_timestamp_seconds gauge",
         'mlops_feature_materialization_last_failure_timestamp_seconds{project="shop",feature_view="orders"} 1796000000.5',
-        "# HELP mlops_model_drift_score Drift score (population stability index) of a model's inputs or predictions against its training data.",
+        "# HELP mlops_model_drift_score Drift score of one input feature of a model version against its training data (Evidently column drift score of the method in the method label: a p-value for statistical tests, a distance otherwise).",
         "# TYPE mlops_model_drift_score gauge",
-        'mlops_model_drift_score{model="fraud-detector",feature="amount"} 0.31',
-        'mlops_model_drift_score{model="fraud-detector",feature="country"} 0',
+        'mlops_model_drift_score{model="fraud-detector",version="3",feature="amount",method="wasserstein"} 0.31',
+        'mlops_model_drift_score{model="fraud-detector",version="3",feature="country",method="psi"} 0',
+        "# HELP mlops_model_drift_detected 1 when the drift job found dataset drift for a model version, else 0.",
+        "# TYPE mlops_model_drift_detected gauge",
+        'mlops_model_drift_detected{model="fraud-detector",version="3"} 1',
         "",
       ].join("\n"),
     );
@@ -88,8 +102,8 @@ describe("renderPushedMetrics", () => {
   });
 
   it("escapes backslash, double quote and newline in label values", () => {
-    expect(renderPushedMetrics([drift('a\\b "c"\nd', 0.5)])).toContain(
-      'mlops_model_drift_score{model="a\\\\b \\"c\\"\\nd"} 0.5\n',
+    expect(renderPushedMetrics([detected('a\\b "c"\nd', true)])).toContain(
+      'mlops_model_drift_detected{model="a\\\\b \\"c\\"\\nd",version="3"} 1\n',
     );
   });
 
@@ -98,19 +112,19 @@ describe("renderPushedMetrics", () => {
       problemsOf(() =>
         renderPushedMetrics([
           { metric: "mlops_unknown" as typeof PUSHED_METRICS.modelDriftScore, labels: {}, value: 1 },
-          { metric: PUSHED_METRICS.modelDriftScore, labels: { feature: "" }, value: -0.1 },
+          { metric: PUSHED_METRICS.modelDriftShare, labels: { version: "3", feature: "" }, value: -0.1 },
           {
             metric: PUSHED_METRICS.materializationLastSuccess,
             labels: { project: "shop", feature_view: "", job: "x" },
             value: Number.NaN,
           },
-          drift("m", Number.POSITIVE_INFINITY),
+          drift("m", Number.POSITIVE_INFINITY, "f"),
         ]),
       ),
     ).toEqual([
-      'samples[0].metric: "mlops_unknown" is not a pushed metric (one of mlops_feature_materialization_last_success_timestamp_seconds, mlops_feature_materialization_last_failure_timestamp_seconds, mlops_model_drift_score)',
-      "samples[1].labels.model: required by mlops_model_drift_score (non-empty)",
-      "samples[1].labels.feature: empty; omit the label instead (an empty value is no label)",
+      'samples[0].metric: "mlops_unknown" is not a pushed metric (one of mlops_feature_materialization_last_success_timestamp_seconds, mlops_feature_materialization_last_failure_timestamp_seconds, mlops_model_drift_score, mlops_model_drift_share, mlops_model_drift_detected, mlops_model_drift_last_success_timestamp_seconds, mlops_model_evaluation_passed, mlops_model_rollout_decision)',
+      "samples[1].labels.model: required by mlops_model_drift_share (non-empty)",
+      "samples[1].labels.feature: not a label of mlops_model_drift_share (model, version)",
       "samples[1].value: -0.1 must be a finite number >= 0",
       "samples[2].labels.feature_view: required by mlops_feature_materialization_last_success_timestamp_seconds (non-empty)",
       "samples[2].labels.job: not a label of mlops_feature_materialization_last_success_timestamp_seconds (project, feature_view)",
@@ -121,18 +135,57 @@ describe("renderPushedMetrics", () => {
       problemsOf(() =>
         renderPushedMetrics([
           drift("m", 0.1, "a"),
-          drift("m", 0.2),
-          { metric: PUSHED_METRICS.modelDriftScore, labels: { feature: "a", model: "m" }, value: 0.3 },
+          drift("m", 0.2, "b"),
+          {
+            metric: PUSHED_METRICS.modelDriftScore,
+            labels: { method: "wasserstein", feature: "a", version: "3", model: "m" },
+            value: 0.3,
+          },
         ]),
       ),
     ).toEqual([
-      'samples[2]: duplicate series mlops_model_drift_score{model="m",feature="a"} (also samples[0])',
+      'samples[2]: duplicate series mlops_model_drift_score{model="m",version="3",feature="a",method="wasserstein"} (also samples[0])',
+    ]);
+    // An optional label sent empty is a problem of its own (omit it instead).
+    expect(
+      problemsOf(() =>
+        renderPushedMetrics([
+          {
+            metric: PUSHED_METRICS.materializationLastSuccess,
+            labels: { project: "", feature_view: "v" },
+            value: 1,
+          },
+        ]),
+      ),
+    ).toEqual([
+      "samples[0].labels.project: required by mlops_feature_materialization_last_success_timestamp_seconds (non-empty)",
     ]);
   });
 
   it("passes the real `promtool check metrics` lint (HELP present, gauge naming)", () => {
     const body = renderPushedMetrics([
       drift("fraud-detector", 0.31, "amount"),
+      detected("fraud-detector", true),
+      {
+        metric: PUSHED_METRICS.modelDriftShare,
+        labels: { model: "fraud-detector", version: "3" },
+        value: 0.5,
+      },
+      {
+        metric: PUSHED_METRICS.modelDriftLastSuccess,
+        labels: { model: "fraud-detector", version: "3" },
+        value: 1_795_990_000,
+      },
+      {
+        metric: PUSHED_METRICS.modelEvaluationPassed,
+        labels: { model: "fraud-detector", version: "4", metric: "roc_auc" },
+        value: 1,
+      },
+      {
+        metric: PUSHED_METRICS.modelRolloutDecision,
+        labels: { model: "fraud-detector", version: "4", decision: "hold" },
+        value: 1,
+      },
       materialized("success", "shop", "orders", 1_795_990_000),
       materialized("failure", "shop", "orders", 1_796_000_000),
     ]);
@@ -158,9 +211,9 @@ describe("renderPushedMetrics", () => {
             used.add(m[1]!);
       return [...used].sort();
     };
-    const { modelDriftScore, materializationLastFailure, materializationLastSuccess } = PUSHED_METRICS;
-    expect(templated([driftRules()], [modelDriftScore])).toEqual(["model"]);
-    expect(PUSHED_METRIC_SPECS[modelDriftScore].requiredLabels).toEqual(["model"]);
+    const { modelDriftDetected, materializationLastFailure, materializationLastSuccess } = PUSHED_METRICS;
+    expect(templated([driftRules()], [modelDriftDetected])).toEqual(["model", "version"]);
+    expect(PUSHED_METRIC_SPECS[modelDriftDetected].requiredLabels).toEqual(["model", "version"]);
     expect(
       templated([featureStoreRules()], [materializationLastFailure, materializationLastSuccess]),
     ).toEqual(["feature_view", "project"]);
@@ -212,7 +265,7 @@ describe("pushgatewayPath", () => {
 
 describe("pushRequest", () => {
   it("returns the path, the text-format content type and the body", () => {
-    const samples = [drift("fraud-detector", 0.31, "amount")];
+    const samples = [drift("fraud-detector", 0.31, "amount"), detected("fraud-detector", false)];
     expect(pushRequest("model-drift", { model: "fraud-detector" }, samples)).toEqual({
       path: "/metrics/job/model-drift/model/fraud-detector",
       contentType: "text/plain; version=0.0.4; charset=utf-8",
@@ -225,13 +278,77 @@ describe("pushRequest", () => {
     expect(
       problemsOf(() =>
         pushRequest("model-drift", { model: "fraud-detector" }, [
-          drift("fraud-detector", 0.1),
+          detected("fraud-detector", true),
           drift("churn", 0.3, "tenure"),
         ]),
       ),
     ).toEqual([
       'samples[1].labels.model: "churn" differs from the grouping key\'s "fraud-detector" (the Pushgateway would overwrite it)',
     ]);
+  });
+});
+
+describe("PUSH_JOBS and the contract document", () => {
+  it("every pushed metric belongs to exactly one job, whose grouping labels each of its metrics requires", () => {
+    const owners = Object.values(PUSHED_METRICS).map((m) =>
+      Object.values(PUSH_JOBS)
+        .filter((j) => (j.metrics as readonly string[]).includes(m))
+        .map((j) => j.job),
+    );
+    expect(owners).toEqual([
+      ["feature-materialization"],
+      ["feature-materialization"],
+      ["model-drift"],
+      ["model-drift"],
+      ["model-drift"],
+      ["model-drift"],
+      ["model-evaluation"],
+      ["model-rollout"],
+    ]);
+    for (const j of Object.values(PUSH_JOBS))
+      for (const m of j.metrics)
+        for (const label of j.groupingLabels)
+          expect(PUSHED_METRIC_SPECS[m].requiredLabels, `${j.job} groups ${m} by ${label}`).toContain(label);
+  });
+
+  it("lists the metrics in body order and replays every example through pushRequest", () => {
+    const doc = pushContractDocument();
+    expect(doc.contentType).toBe(PUSH_CONTENT_TYPE);
+    expect(doc.metrics.map((m) => m.name)).toEqual(Object.values(PUSHED_METRICS));
+    expect(doc.metrics[2]).toEqual({
+      name: PUSHED_METRICS.modelDriftScore,
+      ...PUSHED_METRIC_SPECS[PUSHED_METRICS.modelDriftScore],
+    });
+    expect(doc.examples.map((e) => e.name)).toEqual(PUSH_CONTRACT_EXAMPLES.map((e) => e.name));
+    // The number formats another language must reproduce (JavaScript's shortest round-trip form).
+    const first = doc.examples[0]!.expected;
+    expect(
+      "body" in first && first.body.split("\n").filter((l) => l.startsWith("mlops_model_drift_score")),
+    ).toEqual([
+      'mlops_model_drift_score{model="recommender",version="3",feature="price",method="wasserstein"} 0.31',
+      'mlops_model_drift_score{model="recommender",version="3",feature="basket_size",method="wasserstein"} 0',
+      'mlops_model_drift_score{model="recommender",version="3",feature="tiny",method="wasserstein"} 1e-7',
+      'mlops_model_drift_score{model="recommender",version="3",feature="small",method="wasserstein"} 0.00001',
+      'mlops_model_drift_score{model="recommender",version="3",feature="huge",method="wasserstein"} 1e+21',
+      'mlops_model_drift_score{model="recommender",version="3",feature="big",method="wasserstein"} 123456789012345680000',
+    ]);
+    // Every kind of outcome is covered: bodies, sample problems, duplicates, overwrites, key problems.
+    const problems = doc.examples.flatMap((e) => ("problems" in e.expected ? e.expected.problems : []));
+    for (const kind of [
+      /is not a pushed metric/,
+      /required by/,
+      /not a label of/,
+      /must be a finite number/,
+      /duplicate series/,
+      /the Pushgateway would overwrite it/,
+      /job: must not be empty/,
+      /reserved by Prometheus/,
+    ])
+      expect(
+        problems.some((p) => kind.test(p)),
+        String(kind),
+      ).toBe(true);
+    expect(doc.examples.filter((e) => "body" in e.expected)).toHaveLength(3);
   });
 });
 
@@ -326,7 +443,7 @@ describe("pushed metrics on the real Pushgateway and Prometheus", () => {
 
   it("groups the Pushgateway stores have exactly the labels of the encoded path (/, empty, .., unicode)", async () => {
     const key = { model: "fraud/v2 ΣΠ", run: "", shard: ".." };
-    await push("PUT", "drift/nightly", key, [drift("fraud/v2 ΣΠ", 0.01)]);
+    await push("PUT", "drift/nightly", key, [detected("fraud/v2 ΣΠ", false)]);
     const response = await fetch(`${pushgateway!.base}/api/v1/metrics`);
     const stored = (await response.json()) as { data: { labels: Record<string, string> }[] };
     expect(stored.data.map((g) => g.labels)).toContainEqual({ job: "drift/nightly", ...key });
@@ -350,12 +467,16 @@ describe("pushed metrics on the real Pushgateway and Prometheus", () => {
   it("fires the drift and materialisation alerts with the pushed labels, and nothing for healthy series", async () => {
     const now = Date.now() / 1000;
     const hour = 3600;
-    // Drift job: PUT one group per model.
-    await push("PUT", "model-drift", { model: "fraud-detector" }, [
-      drift("fraud-detector", 0.31, "amount"),
-      drift("fraud-detector", 0.04, "country"),
+    // Drift job: PUT one group per model. A model's earlier version vanishes with the next PUT.
+    const { modelDrift } = PUSH_JOBS;
+    await push(modelDrift.method, modelDrift.job, { model: "fraud-detector" }, [
+      { ...detected("fraud-detector", false), labels: { model: "fraud-detector", version: "2" } },
     ]);
-    await push("PUT", "model-drift", { model: "churn" }, [drift("churn", 0.05)]);
+    await push(modelDrift.method, modelDrift.job, { model: "fraud-detector" }, [
+      drift("fraud-detector", 0.31, "amount"),
+      detected("fraud-detector", true),
+    ]);
+    await push(modelDrift.method, modelDrift.job, { model: "churn" }, [detected("churn", false)]);
     // Materialisation job: POST per feature view, one push per run (success or failure).
     const view = (project: string, featureView: string) => ({ project, feature_view: featureView });
     const run = (outcome: "success" | "failure", project: string, featureView: string, at: number) =>
@@ -368,8 +489,8 @@ describe("pushed metrics on the real Pushgateway and Prometheus", () => {
     await run("success", "shop", "customers", now - 60);
     await run("success", "shop", "returns", now - 27 * hour); // and nothing since
 
-    // Wait until Prometheus has every pushed series (3 drift scores, 5 timestamps; the POSTs kept
-    // the earlier success of "orders"): the samples it saw are no newer than that query's time.
+    // Wait until Prometheus has every pushed series (3 drift series, 5 timestamps; the POSTs kept
+    // the earlier success of "orders"; the PUT removed version 2 of fraud-detector): the samples it saw are no newer than that query's time.
     // Then wait until both groups were evaluated after it (an evaluation's timestamp is within
     // one interval before its start), so "no alert" below means the rules saw the healthy series.
     const seenAt = await pollUntil(
@@ -440,9 +561,9 @@ describe("pushed metrics on the real Pushgateway and Prometheus", () => {
           severity: "warning",
           job: "model-drift",
           model: "fraud-detector",
-          feature: "amount",
+          version: "3",
         },
-        summary: "Model fraud-detector drifts from its training data",
+        summary: "Model fraud-detector version 3 drifts from its training data",
       },
     ]);
     // Pending, not firing: the shipped rules wait `for` 30m (drift) and 5m (feature store).

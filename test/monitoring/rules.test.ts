@@ -447,12 +447,18 @@ describe("promtool test rules: what fires", () => {
             values: "1x10 0x50",
           },
           {
-            series: sel("mlops_model_drift_score", job("model-drift", { model: "fraud" })),
-            values: "0.35x60",
+            series: sel("mlops_model_drift_detected", job("model-drift", { model: "fraud", version: "3" })),
+            values: "1x60",
           },
           {
-            series: sel("mlops_model_drift_score", job("model-drift", { model: "churn" })),
-            values: "0.05x60",
+            // Drift found once, then gone: a single noisy window does not page.
+            series: sel("mlops_model_drift_detected", job("model-drift", { model: "churn", version: "7" })),
+            values: "1x10 0x50",
+          },
+          {
+            // The share and the per-feature scores are for dashboards: high, but no alert on them.
+            series: sel("mlops_model_drift_share", job("model-drift", { model: "churn", version: "7" })),
+            values: "0.9x60",
           },
         ],
         alert_rule_test: [
@@ -480,7 +486,7 @@ describe("promtool test rules: what fires", () => {
           {
             eval_time: "40m",
             alertname: "ModelDrift",
-            exp_alerts: [fires("ModelDrift", job("model-drift", { model: "fraud" }))],
+            exp_alerts: [fires("ModelDrift", job("model-drift", { model: "fraud", version: "3" }))],
           },
         ],
       },
@@ -558,8 +564,8 @@ describe("promtool test rules: what fires", () => {
             values: "1x240",
           },
           {
-            series: sel("mlops_model_drift_score", { job: "model-drift", model: "fraud" }),
-            values: "0.05x240",
+            series: sel("mlops_model_drift_detected", { job: "model-drift", model: "fraud", version: "3" }),
+            values: "0x240",
           },
         ],
         alert_rule_test: nothingFires(["5m", "30m", "70m", "130m", "239m"]),
@@ -694,10 +700,8 @@ describe("rule builders", () => {
       'up{job="mlflow",namespace="registry"} == 0',
       'absent(up{job="mlflow",namespace="registry"})',
     ]);
-    expect(
-      driftRules({ threshold: 0.25, for: "1h", matchers: 'model="fraud"' }).alertingRules[0],
-    ).toMatchObject({
-      expr: 'mlops_model_drift_score{model="fraud"} > 0.25',
+    expect(driftRules({ for: "1h", matchers: 'model="fraud"' }).alertingRules[0]).toMatchObject({
+      expr: 'mlops_model_drift_detected{model="fraud"} == 1',
       for: "1h",
       severity: "warning",
     });
@@ -754,7 +758,10 @@ describe("rule builders", () => {
     expect(problems(() => mlflowRules({ upMatchers: "" }))).toEqual([
       "upMatchers: must select MLflow's target (empty selects every target)",
     ]);
-    expect(problems(() => driftRules({ threshold: 0 }))).toEqual(["threshold: 0 must be greater than 0"]);
+    expect(problems(() => driftRules({ for: "1", matchers: "model" }))).toEqual([
+      'for: "1" is not a Prometheus duration like 5m, 6h or 3d',
+      'matchers: "model" is not a list of label matchers like namespace="serving"',
+    ]);
     expect(pushgatewayRules({ upMatchers: 'job="pgw"' }).alertingRules[0]?.expr).toBe('up{job="pgw"} == 0');
     expect(problems(() => pushgatewayRules({ upMatchers: "job=pgw", for: "10" }))).toEqual([
       'upMatchers: "job=pgw" is not a list of label matchers like namespace="serving"',
@@ -786,10 +793,12 @@ describe("CatalogueParams and its zod schema", () => {
     const issuesOf = (value: unknown) =>
       catalogueParamsSchema.safeParse(value).error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`) ??
       [];
-    expect(issuesOf({ kueue: { maxPending: 1.5 }, drift: { threshold: -1 } })).toEqual([
+    expect(issuesOf({ kueue: { maxPending: 1.5 }, drift: { for: "-1m" } })).toEqual([
       "kueue.maxPending: 1.5 must be a whole number, 0 or more",
-      "drift.threshold: -1 must be greater than 0",
+      'drift.for: "-1m" is not a Prometheus duration like 5m, 6h or 3d',
     ]);
+    // The drift decision is the drift job's (mlops_model_drift_detected): no threshold here.
+    expect(issuesOf({ drift: { threshold: 0.2 } })).toHaveLength(1);
     const issues = issuesOf({ gpuIdle: { treshold: 0.1 }, errorSlo: { by: "namespace" } });
     expect(issues).toHaveLength(2);
     expect(issues.some((i) => i.startsWith("gpuIdle") && /treshold/.test(i))).toBe(true);
