@@ -8,10 +8,12 @@ import {
   featureStoreArgsSchema,
   gpuTrainingClusterArgsSchema,
   modelRegistryArgsSchema,
+  modelServingArgsSchema,
   monitoringArgsSchema,
   type FeatureStoreArgs,
   type GpuTrainingClusterArgs,
   type ModelRegistryArgs,
+  type ModelServingArgs,
   type MonitoringArgs,
 } from "../components";
 import {
@@ -29,6 +31,11 @@ describe("args interfaces match their zod schemas", () => {
   it("FeatureStoreArgs", () => {
     expectTypeOf<z.input<typeof featureStoreArgsSchema>>().toEqualTypeOf<FeatureStoreArgs>();
     expectTypeOf<FeatureStoreArgs>().toEqualTypeOf<z.input<typeof featureStoreArgsSchema>>();
+  });
+
+  it("ModelServingArgs", () => {
+    expectTypeOf<z.input<typeof modelServingArgsSchema>>().toEqualTypeOf<ModelServingArgs>();
+    expectTypeOf<ModelServingArgs>().toEqualTypeOf<z.input<typeof modelServingArgsSchema>>();
   });
 
   it("GpuTrainingClusterArgs", () => {
