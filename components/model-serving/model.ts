@@ -157,6 +157,9 @@ function predictorSpec(
       : {}),
     ...(m.logging ? { logger: { mode: m.logging.mode, url: m.logging.sinkUrl } } : {}),
     model: {
+      // KServe's name for the model container (constants.go InferenceServiceContainerName); the
+      // canary's schema requires it.
+      name: "kserve-container",
       modelFormat: { name: m.format },
       runtime: rt.runtime,
       protocolVersion: rt.protocolVersion,
