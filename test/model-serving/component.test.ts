@@ -185,12 +185,58 @@ describe("ModelServing: children per target", () => {
     expectValidCustomResources(plan);
   });
 
-  it("local: refused, naming the artifact store (the local adapter grants only MinIO stores of the same component)", async () => {
-    const message = await failure({ target: "local" });
-    expect(message).toContain("invalid arguments for mlops:index:ModelServing:");
-    expect(message).toContain(
-      'args.artifactStore: local adapter: workloadIdentity("recommender"): grants[0].resource was not created by this adapter\'s objectStore()',
+  it("local: a read-only MinIO user of the registry's store, its credentials listed on the ServiceAccount for KServe's storage initializer", async () => {
+    const plan = await servingPlan({ target: "local" });
+    expect(children(plan)).toEqual(
+      [
+        "kubernetes:batch/v1:Job serving-recommender-minio-reader",
+        "kubernetes:core/v1:ConfigMap serving-recommender-minio-reader",
+        "kubernetes:core/v1:Secret serving-recommender-minio-reader",
+        "kubernetes:core/v1:Secret serving-recommender-s3-credentials",
+        "kubernetes:core/v1:ServiceAccount serving-recommender-sa",
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy serving-recommender-minio-client",
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy serving-recommender-network-policy",
+        "kubernetes:serving.kserve.io/v1beta1:InferenceService serving-recommender",
+        "random:index/randomPassword:RandomPassword serving-recommender-minio-reader-password",
+        "random:index/randomPassword:RandomPassword serving-recommender-minio-reader-user",
+        ...NAMESPACE_CHILDREN,
+        "mlops:index:ServingPlatform serving-platform",
+      ].sort(),
     );
+    // The reader is created in the registry's namespace; the model reads s3://<bucket>/<path>.
+    expect(
+      inputAt(
+        findResource(plan, "kubernetes:batch/v1:Job", "serving-recommender-minio-reader"),
+        "metadata.namespace",
+      ),
+    ).toBe("mlflow");
+    expect(
+      inputAt(findResource(plan, "kubernetes:core/v1:ServiceAccount", "serving-recommender-sa"), "secrets"),
+    ).toEqual([{ name: "serving-recommender-s3-credentials" }]);
+    expect(inputAt(findResource(plan, ISVC, "serving-recommender"), "spec.predictor.model.storageUri")).toBe(
+      "s3://registry-artifacts/mlflow-artifacts/1/abc123/artifacts/model",
+    );
+    const np = findResource(
+      plan,
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+      "serving-recommender-network-policy",
+    );
+    expect(inputAt(np, "spec.egress")).toContainEqual({
+      to: [
+        {
+          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "mlflow" } },
+          podSelector: {
+            matchLabels: {
+              "app.kubernetes.io/name": "minio",
+              "app.kubernetes.io/instance": "registry",
+              "app.kubernetes.io/component": "artifacts",
+            },
+          },
+        },
+      ],
+      ports: [{ protocol: "TCP", port: 9000 }],
+    });
+    expectValidCustomResources(plan);
   });
 
   it("installPlatform: false (a second ModelServing on the cluster) creates no platform", async () => {
