@@ -58,7 +58,7 @@ function servingPlan(o: Overrides = {}): Promise<Plan> {
   const { target = "aws", environment, monitoring, gpuPools, ...rest } = o;
   return planOf(
     () => {
-      const cluster = fakeClusterHandle({
+      const handle = fakeClusterHandle({
         target,
         ...(environment ? { environment } : {}),
         ...(target === "aws" ? { aws } : {}),
@@ -73,6 +73,7 @@ function servingPlan(o: Overrides = {}): Promise<Plan> {
             }
           : {}),
       });
+      const cluster = { ...handle, certificates: CERTIFICATES };
       const registry = new ModelRegistry("registry", { cluster });
       new ModelServing("serving", {
         models: [RECOMMENDER],
@@ -95,12 +96,22 @@ async function failure(o: Overrides): Promise<string> {
   }
 }
 
+/**
+ * Every resource under the component as `type name`, the platform's own children left out (they
+ * are the platform's tests' business: test/model-serving/platform.test.ts).
+ */
 function children(plan: Plan): string[] {
   const component = findResource(plan, "mlops:index:ModelServing", "serving");
+  const platform = resourcesOfType(plan, "mlops:index:ServingPlatform").map((r) => r.urn);
+  const underPlatform = new Set(platform.flatMap((urn) => descendantsOf(plan, urn).map((r) => r.urn)));
   return descendantsOf(plan, component.urn)
+    .filter((r) => !underPlatform.has(r.urn))
     .map((r) => `${r.type} ${r.name}`)
     .sort();
 }
+
+/** The cluster's cert-manager issuer, which the serving platform needs (KServe's webhook certificate). */
+const CERTIFICATES = { issuerName: "mlops-internal-ca", issuerKind: "ClusterIssuer" as const, dependsOn: [] };
 
 /** The CR's manifest as the API server receives it. */
 function manifestOf(plan: Plan, type: string, name: string): Record<string, unknown> {
@@ -476,7 +487,7 @@ describe("ModelServing: canary, promotion and rollback as argument changes", () 
     let outputs: Record<string, unknown> = {};
     const plan = await planOf(
       () => {
-        const cluster = fakeClusterHandle({ target: "aws", aws });
+        const cluster = { ...fakeClusterHandle({ target: "aws", aws }), certificates: CERTIFICATES };
         const registry = new ModelRegistry("registry", { cluster });
         const serving = new ModelServing("serving", {
           cluster,
@@ -695,7 +706,7 @@ describe("ModelServing: network, metrics, logging and exposure", () => {
     let external: unknown;
     const plan = await planOf(
       () => {
-        const cluster = fakeClusterHandle({ target: "aws", aws });
+        const cluster = { ...fakeClusterHandle({ target: "aws", aws }), certificates: CERTIFICATES };
         const registry = new ModelRegistry("registry", { cluster });
         const serving = new ModelServing("serving", {
           cluster,
@@ -851,6 +862,56 @@ describe("ModelServing: bad arguments are named with their path", () => {
     });
     expect(r.problems).toEqual([
       { path: ["artifactStore"], message: "must be an ObjectStore (e.g. a ModelRegistry's `artifactStore`)" },
+    ]);
+  });
+});
+
+describe("resolveModelServingArgs: presets and the stack config's call", () => {
+  const cluster = { target: "aws" as const, environment: "dev" as const, gpuPools: [] };
+
+  it("resolves before the cluster exists (the stack config): per environment replicas and high availability", () => {
+    const at = (environment: "dev" | "staging" | "prod") =>
+      resolveModelServingArgs({ environment, models: [RECOMMENDER] }, undefined, cluster).resolved?.models[0];
+    expect(at("dev")).toMatchObject({
+      autoscaling: { minReplicas: 1, maxReplicas: 3, metric: "cpu", target: 70 },
+      highAvailability: false,
+    });
+    expect(at("staging")).toMatchObject({
+      autoscaling: { minReplicas: 2, maxReplicas: 5 },
+      highAvailability: true,
+    });
+    expect(at("prod")).toMatchObject({
+      autoscaling: { minReplicas: 2, maxReplicas: 10 },
+      highAvailability: true,
+    });
+  });
+
+  it("defaults: namespace, platform, client label, format, version from the path", () => {
+    const r = resolveModelServingArgs(
+      { models: [{ name: "m", storageUri: "models/m" }] },
+      undefined,
+      cluster,
+    );
+    expect(r.problems).toEqual([]);
+    expect(r.resolved).toMatchObject({
+      namespace: "serving",
+      installPlatform: true,
+      clientNamespaceLabels: { "mlops.pulumi.com/serving-client": "true" },
+      prometheus: undefined,
+      models: [
+        { name: "m", version: "models/m", format: "mlflow", online: true, canary: undefined, gpu: undefined },
+      ],
+    });
+  });
+
+  it("the stack config gets the same messages, by path", () => {
+    const r = resolveModelServingArgs(
+      { environment: "prod", models: [{ ...RECOMMENDER, autoscaling: { minReplicas: 1 } }] },
+      undefined,
+      cluster,
+    );
+    expect(r.problems).toEqual([
+      { path: ["models", 0, "autoscaling", "minReplicas"], message: "must be at least 2 in prod" },
     ]);
   });
 });
