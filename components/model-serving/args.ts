@@ -391,11 +391,14 @@ export const modelServingArgsObject = z
 export const modelServingArgsSchema = withClusterHandleDetails(modelServingArgsObject);
 
 /** The cluster as the rules see it. */
-type CheckedCluster = Pick<ClusterHandle, "target" | "environment" | "gpuPools">;
+type CheckedCluster = Pick<ClusterHandle, "target" | "environment" | "gpuPools" | "monitoring">;
 type CheckedArgs = Omit<z.output<typeof modelServingArgsObject>, "cluster" | "artifactStore"> & {
   cluster: CheckedCluster;
 };
 type ParsedModel = z.output<typeof modelSchema>;
+
+/** The formats MLServer serves (its metrics on 8082 are what "concurrency" reads). */
+const MLSERVER_FORMATS = new Set<ModelFormat>([ModelFormat.mlflow, ModelFormat.sklearn, ModelFormat.xgboost]);
 
 /** The metric a model scales on when `autoscaling.metric` is not given. */
 function defaultMetric(m: ParsedModel): ScaleMetric {
@@ -452,6 +455,18 @@ function modelProblems(
     problems.push({
       path: at("autoscaling", "metric"),
       message: `"${metric}" is read from Prometheus by KEDA: set prometheus.url (e.g. the Monitoring component's prometheusUrl)`,
+    });
+  }
+  if (metric !== ScaleMetric.cpu && cluster.monitoring === undefined) {
+    problems.push({
+      path: at("autoscaling", "metric"),
+      message: `"${metric}" needs the cluster's monitoring: without it nothing scrapes the metric KEDA reads`,
+    });
+  }
+  if (metric === ScaleMetric.concurrency && !MLSERVER_FORMATS.has(m.format ?? ModelFormat.mlflow)) {
+    problems.push({
+      path: at("autoscaling", "metric"),
+      message: `"concurrency" reads MLServer's requests-in-progress gauge: it needs format mlflow, sklearn or xgboost (not "${m.format}")`,
     });
   }
   if (metric === ScaleMetric.cpu && auto?.target !== undefined && auto.target > 100) {
@@ -551,9 +566,9 @@ export interface ResolvedModelServingArgs {
 
 /**
  * The contract pipeline of `ModelServing`: schema, cross-field rules and every default, in one
- * pure pass. `cluster`: the target, environment and GPU pools of the cluster the program will
- * pass, for a caller that resolves before the cluster exists (the stack config); the artifact
- * store is then not checked either.
+ * pure pass. `cluster`: the target, environment, GPU pools and monitoring of the cluster the
+ * program will pass, for a caller that resolves before the cluster exists (the stack config); the
+ * artifact store is then not checked either.
  */
 export function resolveModelServingArgs(
   args: unknown,

@@ -375,6 +375,7 @@ describe("ModelServing: the InferenceService", () => {
 describe("ModelServing: autoscaling", () => {
   it("concurrency: KServe authors no autoscaler; a KEDA ScaledObject on the predictor Deployment, no inline secret", async () => {
     const plan = await servingPlan({
+      monitoring: true,
       prometheus: PROMETHEUS,
       models: [{ ...RECOMMENDER, autoscaling: { metric: "concurrency", target: 8, maxReplicas: 6 } }],
     });
@@ -413,6 +414,7 @@ describe("ModelServing: autoscaling", () => {
   it("gcp with podIdentity: a TriggerAuthentication (KEDA's own identity, no Secret) referenced by the trigger", async () => {
     const plan = await servingPlan({
       target: "gcp",
+      monitoring: true,
       prometheus: {
         url: "https://monitoring.googleapis.com/v1/projects/acme-ml/location/global/prometheus",
         authentication: "podIdentity",
@@ -434,6 +436,7 @@ describe("ModelServing: autoscaling", () => {
   it("gpuDutyCycle: DCGM's engine activity of the model's pods, the default metric with a GPU", async () => {
     const plan = await servingPlan({
       gpuPools: POOLS,
+      monitoring: true,
       prometheus: PROMETHEUS,
       models: [{ ...RECOMMENDER, gpu: { type: "nvidia-l4" } }],
     });
@@ -447,6 +450,7 @@ describe("ModelServing: autoscaling", () => {
 
   it("scale from zero: an online model at 0 is refused unless opted in (Standard mode buffers no request)", async () => {
     const refused = await failure({
+      monitoring: true,
       prometheus: PROMETHEUS,
       models: [{ ...RECOMMENDER, autoscaling: { metric: "concurrency", minReplicas: 0 } }],
     });
@@ -454,6 +458,7 @@ describe("ModelServing: autoscaling", () => {
       "args.models[0].autoscaling.minReplicas: 0 makes an online model refuse requests while it is scaled down",
     );
     const plan = await servingPlan({
+      monitoring: true,
       prometheus: PROMETHEUS,
       models: [{ ...RECOMMENDER, autoscaling: { metric: "concurrency", minReplicas: 0, scaleToZero: true } }],
     });
@@ -462,6 +467,7 @@ describe("ModelServing: autoscaling", () => {
     ).toBe(0);
     // A batch (not online) model may sit at 0 without the opt-in.
     const batch = await servingPlan({
+      monitoring: true,
       prometheus: PROMETHEUS,
       models: [{ ...RECOMMENDER, online: false, autoscaling: { metric: "concurrency", minReplicas: 0 } }],
     });
@@ -824,6 +830,20 @@ describe("ModelServing: bad arguments are named with their path", () => {
       "a KEDA metric without Prometheus",
       { models: [{ ...RECOMMENDER, autoscaling: { metric: "concurrency" } }] },
       'args.models[0].autoscaling.metric: "concurrency" is read from Prometheus by KEDA: set prometheus.url',
+    ],
+    [
+      "a KEDA metric on a cluster without monitoring",
+      { prometheus: PROMETHEUS, models: [{ ...RECOMMENDER, autoscaling: { metric: "concurrency" } }] },
+      'args.models[0].autoscaling.metric: "concurrency" needs the cluster\'s monitoring',
+    ],
+    [
+      "concurrency on a runtime other than MLServer",
+      {
+        monitoring: true,
+        prometheus: PROMETHEUS,
+        models: [{ ...RECOMMENDER, format: "pytorch", autoscaling: { metric: "concurrency" } }],
+      },
+      'args.models[0].autoscaling.metric: "concurrency" reads MLServer\'s requests-in-progress gauge: it needs format mlflow, sklearn or xgboost (not "pytorch")',
     ],
     [
       "podIdentity off gcp",
