@@ -11,6 +11,24 @@
  * Canary rollouts are argument changes: add `canary` with a percentage (KServe `spec.canary[]`:
  * fixed canary replicas, an approximate split by endpoints); promote by setting the model's
  * `storageUri`/`version` to the canary's and removing `canary`; roll back by removing `canary`.
+ *
+ * Model access per target: aws and gcp grant the model's ServiceAccount read on the registry's
+ * bucket (Pod Identity / IRSA role policy, GCS objectViewer with Workload Identity), which the
+ * storage initializer KServe injects uses through the pod's identity; local gives it a read-only
+ * MinIO user of the registry's store, listed on the ServiceAccount with KServe's `s3-endpoint`
+ * annotations (the local adapter's cross-component read grant).
+ *
+ * Limits of this version (stated, not hidden):
+ * - Scale from zero: Standard mode buffers no request (see ./args.ts); an online model keeps one
+ *   replica unless `autoscaling.scaleToZero` is set, and a model at 0 wakes only when its trigger
+ *   reports activity, which a requests-in-progress gauge of its own pods cannot do while there
+ *   are none: scale-to-zero suits batch models woken by traffic through another path.
+ * - Payload logging goes to an in-cluster sink (`logging.sinkUrl`) as CloudEvents; the pinned
+ *   KServe's blob logger writes JSON only, with static keys from a Secret, so it is not used.
+ * - Exposure needs an in-cluster controller with external authentication (`authUrl`); the cloud
+ *   load balancers' authentication (ALB OIDC/Cognito, GKE IAP) is refused until it is wired.
+ * - The injected storage-initializer and logger-agent containers get their securityContext from
+ *   KServe's `inferenceservice-config` (the platform's values), not from the InferenceService.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { createAdapter } from "../adapters";
