@@ -11,6 +11,7 @@
  * one replica; 0 needs `autoscaling.scaleToZero: true` on purpose, and KEDA's concurrency metric
  * (the only metric that can wake a Deployment from 0: an HPA never scales to or from 0).
  */
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
   CLOUD_INGRESS_CLASSES,
@@ -29,6 +30,7 @@ import {
   type ResolvedHttpsIngress,
 } from "../shared/https-ingress";
 import { ENVIRONMENTS, PRESETS, type Environment } from "../shared/presets";
+import { input } from "../shared/validation";
 import {
   dnsLabelSchema,
   labelMapSchema as labelMap,
@@ -210,8 +212,8 @@ export interface ModelArgs {
 
 /** The Prometheus KEDA's triggers query ("concurrency" and "gpuDutyCycle" metrics). */
 export interface ModelServingPrometheusArgs {
-  /** Query URL (e.g. the Monitoring component's `prometheusUrl`). */
-  url: string;
+  /** Query URL (e.g. the Monitoring component's `prometheusUrl` output). */
+  url: pulumi.Input<string>;
   /** @default "none" */
   authentication?: PrometheusAuthentication;
 }
@@ -375,7 +377,7 @@ export const modelServingArgsObject = z
     models: z.array(modelSchema).min(1, { message: "must list at least one model" }),
     prometheus: z
       .object({
-        url: z.string().regex(/^https?:\/\/\S+$/, { message: "must be an http(s) URL" }),
+        url: input(z.string().regex(/^https?:\/\/\S+$/, { message: "must be an http(s) URL" })),
         authentication: z
           .enum([PrometheusAuthentication.none, PrometheusAuthentication.podIdentity])
           .optional(),

@@ -236,7 +236,7 @@ export function inferenceServiceManifest(m: ResolvedModel, c: ModelContext): Man
 export function scaledObjectManifest(
   m: ResolvedModel,
   c: Pick<ModelContext, "namespace" | "labels">,
-  prometheus: NonNullable<ResolvedModelServingArgs["prometheus"]>,
+  prometheusUrl: string,
   triggerAuthenticationName: string | undefined,
 ): Manifest {
   return {
@@ -253,7 +253,7 @@ export function scaledObjectManifest(
           type: "prometheus",
           metricType: "AverageValue",
           metadata: {
-            serverAddress: prometheus.url,
+            serverAddress: prometheusUrl,
             query: scaleQuery(m.autoscaling.metric, c.namespace, m.name),
             threshold: String(m.autoscaling.target),
             // Wake a model at 0 on the first request in flight.
@@ -364,14 +364,17 @@ export function createModel(b: ModelBuildContext, m: ResolvedModel): ServedModel
           ctx.opts({ provider, dependsOn: b.dependsOn }),
         )
       : undefined;
+    const scaled = pulumi
+      .output(a.prometheus.url)
+      .apply((url) => scaledObjectManifest(m, { namespace: ns, labels }, url, authName));
     new k8s.apiextensions.CustomResource(
       `${child}-scaledobject`,
-      scaledObjectManifest(
-        m,
-        { namespace: ns, labels },
-        a.prometheus,
-        authName,
-      ) as k8s.apiextensions.CustomResourceArgs,
+      {
+        apiVersion: KEDA_API_VERSION,
+        kind: "ScaledObject",
+        metadata: { name: m.name, namespace: ns, labels },
+        spec: scaled.apply((x) => x["spec"]),
+      },
       ctx.opts({ provider, dependsOn: [...b.dependsOn, isvc, ...(auth ? [auth] : [])] }),
     );
   }

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import {
   ModelRegistry,
@@ -408,6 +409,21 @@ describe("ModelServing: autoscaling", () => {
       ],
     });
     expect(resourcesOfType(plan, TRIGGER_AUTH)).toEqual([]);
+    expectValidCustomResources(plan);
+  });
+
+  it("the Prometheus URL may be an output (the Monitoring component's prometheusUrl)", async () => {
+    const plan = await servingPlan({
+      monitoring: true,
+      prometheus: { url: pulumi.output(PROMETHEUS.url) },
+      models: [{ ...RECOMMENDER, autoscaling: { metric: "concurrency" } }],
+    });
+    expect(
+      inputAt(
+        findResource(plan, SCALED_OBJECT, "serving-recommender-scaledobject"),
+        "spec.triggers[0].metadata.serverAddress",
+      ),
+    ).toBe(PROMETHEUS.url);
     expectValidCustomResources(plan);
   });
 
@@ -844,6 +860,11 @@ describe("ModelServing: bad arguments are named with their path", () => {
         models: [{ ...RECOMMENDER, format: "pytorch", autoscaling: { metric: "concurrency" } }],
       },
       'args.models[0].autoscaling.metric: "concurrency" reads MLServer\'s requests-in-progress gauge: it needs format mlflow, sklearn or xgboost (not "pytorch")',
+    ],
+    [
+      "a Prometheus URL that is not http(s)",
+      { prometheus: { url: "prometheus:9090" } },
+      "args.prometheus.url: must be an http(s) URL",
     ],
     [
       "podIdentity off gcp",
