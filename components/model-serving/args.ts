@@ -108,8 +108,9 @@ export interface ModelResources {
 /** How a model's replicas follow its load. */
 export interface ModelAutoscalingArgs {
   /**
-   * Fewest replicas. 0 needs `scaleToZero: true` and metric "concurrency" (see the module comment).
-   * @default 1 in dev, 2 in staging/prod (at least 2 in prod)
+   * Fewest replicas. 0 needs metric "concurrency", and `scaleToZero: true` for an online model
+   * (see the module comment).
+   * @default 0 with `scaleToZero`, else 1 in dev and 2 in staging/prod (at least 2 in prod)
    */
   minReplicas?: number;
   /** Most replicas (at least `minReplicas`, and at least 1). @default 3 in dev, 5 in staging, 10 in prod */
@@ -122,8 +123,9 @@ export interface ModelAutoscalingArgs {
    */
   target?: number;
   /**
-   * Allow `minReplicas: 0` for an online model, accepting that requests fail while it is at 0
-   * (Standard mode buffers nothing; see the module comment). @default false
+   * Scale an online model to 0 when idle (`minReplicas` then defaults to 0), accepting that
+   * requests fail while it is at 0 (Standard mode buffers nothing; see the module comment).
+   * Never in prod. @default false
    */
   scaleToZero?: boolean;
 }
@@ -407,6 +409,11 @@ function defaultMetric(m: ParsedModel): ScaleMetric {
   return m.autoscaling?.metric ?? (m.gpu ? ScaleMetric.gpuDutyCycle : ScaleMetric.cpu);
 }
 
+/** `autoscaling.minReplicas`, or 0 with `scaleToZero`, or the preset's replicas. */
+function defaultMinReplicas(m: ParsedModel, env: Environment): number {
+  return m.autoscaling?.minReplicas ?? (m.autoscaling?.scaleToZero === true ? 0 : PRESETS[env].replicas);
+}
+
 /** Cross-field rules of one model. */
 function modelProblems(
   m: ParsedModel,
@@ -419,7 +426,7 @@ function modelProblems(
   const at = (...path: (string | number)[]) => ["models", index, ...path];
   const auto = m.autoscaling;
   const metric = defaultMetric(m);
-  const min = auto?.minReplicas ?? PRESETS[env].replicas;
+  const min = defaultMinReplicas(m, env);
   const max = auto?.maxReplicas ?? Math.max(DEFAULT_MAX_REPLICAS[env], min);
   if (max < min)
     problems.push({
@@ -444,10 +451,10 @@ function modelProblems(
   if (env === "prod" && min < 2) {
     problems.push({ path: at("autoscaling", "minReplicas"), message: "must be at least 2 in prod" });
   }
-  if (auto?.scaleToZero === true && auto.minReplicas !== 0) {
+  if (auto?.scaleToZero === true && auto.minReplicas !== undefined && auto.minReplicas !== 0) {
     problems.push({
       path: at("autoscaling", "scaleToZero"),
-      message: "only used with minReplicas: 0; remove it",
+      message: "scales the model to 0: minReplicas must be 0 or unset",
     });
   }
   if (metric === ScaleMetric.gpuDutyCycle && !m.gpu) {
@@ -587,10 +594,9 @@ export function resolveModelServingArgs(
     }
     const env: Environment = v.environment ?? v.cluster.environment ?? environment ?? "dev";
     if (!fieldsValid) return { resolved: undefined, problems: modelServingProblems(v, env) };
-    const preset = PRESETS[env];
     const models = v.models.map((m): ResolvedModel => {
       const metric = defaultMetric(m);
-      const min = m.autoscaling?.minReplicas ?? preset.replicas;
+      const min = defaultMinReplicas(m, env);
       const exposure = resolveHttpsIngress(v.cluster.target, m.exposure);
       return {
         name: m.name,

@@ -492,6 +492,33 @@ describe("ModelServing: autoscaling", () => {
     ).toBe(0);
   });
 
+  it("scaleToZero alone sets minReplicas to 0 (the dev stack's switch); never in prod; contradicting minReplicas is refused", async () => {
+    const plan = await servingPlan({
+      monitoring: true,
+      prometheus: PROMETHEUS,
+      models: [{ ...RECOMMENDER, autoscaling: { metric: "concurrency", scaleToZero: true } }],
+    });
+    expect(
+      inputAt(findResource(plan, SCALED_OBJECT, "serving-recommender-scaledobject"), "spec.minReplicaCount"),
+    ).toBe(0);
+    expect(inputAt(findResource(plan, ISVC, "serving-recommender"), "spec.predictor.minReplicas")).toBe(0);
+    const prod = await failure({
+      environment: "prod",
+      monitoring: true,
+      prometheus: PROMETHEUS,
+      models: [{ ...RECOMMENDER, autoscaling: { metric: "concurrency", scaleToZero: true } }],
+    });
+    expect(prod).toContain("args.models[0].autoscaling.minReplicas: must be at least 2 in prod");
+    const contradicting = await failure({
+      monitoring: true,
+      prometheus: PROMETHEUS,
+      models: [{ ...RECOMMENDER, autoscaling: { metric: "concurrency", scaleToZero: true, minReplicas: 1 } }],
+    });
+    expect(contradicting).toContain(
+      "args.models[0].autoscaling.scaleToZero: scales the model to 0: minReplicas must be 0 or unset",
+    );
+  });
+
   it("0 replicas on CPU (an HPA never scales from zero) is refused even when opted in", async () => {
     const message = await failure({
       models: [{ ...RECOMMENDER, autoscaling: { minReplicas: 0, scaleToZero: true } }],
