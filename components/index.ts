@@ -63,6 +63,28 @@ export {
   type FeatureStoreTlsArgs,
 } from "./feature-store";
 export {
+  ModelServing,
+  MODEL_SERVING_TYPE,
+  MODEL_SERVING_CLIENT_LABEL,
+  ModelFormat,
+  ScaleMetric,
+  PayloadLoggingMode,
+  PrometheusAuthentication,
+  ServingPlatform,
+  SERVING_PLATFORM_TYPE,
+  type ModelServingArgs,
+  type ModelArgs,
+  type ModelResources,
+  type ModelAutoscalingArgs,
+  type ModelCanaryArgs,
+  type ModelGpuArgs,
+  type ModelLoggingArgs,
+  type ModelExposureArgs,
+  type ModelServingPrometheusArgs,
+  type ServedModel,
+  type ServingPlatformArgs,
+} from "./model-serving";
+export {
   Target,
   TARGETS,
   AwsIdentityMode,
@@ -191,3 +213,5 @@ export { gpuTrainingClusterArgsSchema } from "./training-cluster";
 export { monitoringArgsSchema } from "./monitoring";
 /** @internal see modelRegistryArgsSchema */
 export { featureStoreArgsSchema } from "./feature-store";
+/** @internal see modelRegistryArgsSchema */
+export { modelServingArgsSchema } from "./model-serving";

@@ -8,10 +8,12 @@ import {
   featureStoreArgsSchema,
   gpuTrainingClusterArgsSchema,
   modelRegistryArgsSchema,
+  modelServingArgsSchema,
   monitoringArgsSchema,
   type FeatureStoreArgs,
   type GpuTrainingClusterArgs,
   type ModelRegistryArgs,
+  type ModelServingArgs,
   type MonitoringArgs,
 } from "../components";
 import {
@@ -35,6 +37,11 @@ describe("args interfaces match their zod schemas", () => {
     expectTypeOf<
       NonNullable<z.input<typeof featureStoreArgsSchema>["onlineStore"]>["tables"]
     >().toEqualTypeOf<OnlineTables>();
+  });
+
+  it("ModelServingArgs", () => {
+    expectTypeOf<z.input<typeof modelServingArgsSchema>>().toEqualTypeOf<ModelServingArgs>();
+    expectTypeOf<ModelServingArgs>().toEqualTypeOf<z.input<typeof modelServingArgsSchema>>();
   });
 
   it("GpuTrainingClusterArgs", () => {

@@ -14,6 +14,7 @@ import type {
   ObjectStore,
   PostgresArgs,
   TargetSettings,
+  WorkloadIdentity,
 } from "../../components/adapters/types";
 import { childrenOf, findResource, planOf, resourcesOfType, type Plan, type PlanResource } from "../helpers";
 
@@ -790,7 +791,7 @@ describe("local adapter: workloadIdentity only accepts this adapter's buckets", 
     expect(adapterChildren(plan).map((r) => `${r.type} ${r.name}`)).toEqual([`${T.sa} a-server-sa`]);
   });
 
-  it("throws, creating nothing, for a bucket another adapter instance created or a hand-made one", async () => {
+  it("throws, creating nothing, for readWrite on a bucket another adapter instance created, or a hand-made one", async () => {
     const errors: string[] = [];
     const attempt = (f: () => unknown): void => {
       try {
@@ -835,8 +836,9 @@ describe("local adapter: workloadIdentity only accepts this adapter's buckets", 
       );
     });
     expect(errors).toHaveLength(2);
+    // Another component's store: "read" only (see "another component's store" below).
     expect(errors[0]).toMatch(
-      /workloadIdentity\("one"\): grants\[0\]\.resource was not created by this adapter/,
+      /workloadIdentity\("one"\): grants\[0\]: a MinIO store of another component can only be granted "read"/,
     );
     expect(errors[1]).toMatch(
       /workloadIdentity\("two"\): grants\[1\]\.resource was not created by this adapter/,
@@ -889,5 +891,96 @@ describe("local adapter: invalid names", () => {
     });
     expect(message).toMatch(/"9lives-artifacts-minio", which does not start with a letter/);
     expect(adapterChildren(plan)).toEqual([]);
+  });
+});
+
+describe("local adapter: a read grant on another component's store (a serving component reading the registry's models)", () => {
+  it("creates the reader where the store runs, admits the workload's namespace, and lists the credentials on the ServiceAccount", async () => {
+    let identity: WorkloadIdentity | undefined;
+    const plan = await planOf(() => {
+      const parent = new Host("a");
+      const k8sProvider = new k8s.Provider("k8s", { kubeconfig: "apiVersion: v1\nkind: Config\n" });
+      const base = { parent, k8sProvider, tags: {}, protect: false, dependsOn: [] };
+      const registry = createLocalAdapter({ ...base, name: "registry", namespace: "mlflow" }, {});
+      const serving = createLocalAdapter({ ...base, name: "serving", namespace: "serving" }, {});
+      const store = registry.objectStore("artifacts", { versioning: false, forceDestroy: true });
+      identity = serving.workloadIdentity("model", {
+        serviceAccountName: "model",
+        grants: [{ resource: store, access: Access.read }],
+        labels: {},
+      });
+    });
+    const names = (type: string) =>
+      resourcesOfType(plan, type)
+        .filter((r) => r.name.startsWith("serving-"))
+        .map((r) => `${(r.inputs["metadata"] as { namespace: string }).namespace}/${r.name}`)
+        .sort();
+    // The user, its policy and the Job in the store's namespace; the client policy there too.
+    expect(names(T.job)).toEqual(["mlflow/serving-model-minio-reader"]);
+    expect(names("kubernetes:core/v1:ConfigMap")).toEqual(["mlflow/serving-model-minio-reader"]);
+    expect(names(T.secret)).toEqual([
+      "mlflow/serving-model-minio-reader",
+      "serving/serving-model-s3-credentials",
+    ]);
+    expect(names(T.netpol)).toEqual(["mlflow/serving-model-minio-client"]);
+    const job = findResource(plan, T.job, "serving-model-minio-reader");
+    expect(spec<JobSpec>(job).template.spec.serviceAccountName).toBe("registry-artifacts-minio-mb");
+    const client = findResource(plan, T.netpol, "serving-model-minio-client");
+    expect(client.inputs["spec"]).toEqual({
+      podSelector: {
+        matchLabels: {
+          "app.kubernetes.io/name": "minio",
+          "app.kubernetes.io/instance": "registry",
+          "app.kubernetes.io/component": "artifacts",
+        },
+      },
+      policyTypes: ["Ingress"],
+      ingress: [
+        {
+          from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "serving" } } }],
+          ports: [{ protocol: "TCP", port: 9000 }],
+        },
+      ],
+    });
+    const creds = findResource(plan, T.secret, "serving-model-s3-credentials");
+    expect((creds.inputs["metadata"] as { annotations: unknown }).annotations).toEqual({
+      "serving.kserve.io/s3-endpoint": "registry-artifacts-minio.mlflow.svc.cluster.local:9000",
+      "serving.kserve.io/s3-usehttps": "0",
+      "serving.kserve.io/s3-region": "us-east-1",
+    });
+    expect(Object.keys(creds.inputs["stringData"] as object).sort()).toEqual([
+      "AWS_ACCESS_KEY_ID",
+      "AWS_SECRET_ACCESS_KEY",
+    ]);
+    const sa = findResource(plan, T.sa, "serving-model-sa");
+    expect(sa.inputs["secrets"]).toEqual([{ name: "serving-model-s3-credentials" }]);
+    expect(identity?.env).toEqual([
+      {
+        name: "AWS_ACCESS_KEY_ID",
+        valueFrom: { secretKeyRef: { name: "serving-model-s3-credentials", key: "AWS_ACCESS_KEY_ID" } },
+      },
+      {
+        name: "AWS_SECRET_ACCESS_KEY",
+        valueFrom: { secretKeyRef: { name: "serving-model-s3-credentials", key: "AWS_SECRET_ACCESS_KEY" } },
+      },
+    ]);
+    expect(identity?.egress).toEqual([
+      {
+        to: [
+          {
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "mlflow" } },
+            podSelector: {
+              matchLabels: {
+                "app.kubernetes.io/name": "minio",
+                "app.kubernetes.io/instance": "registry",
+                "app.kubernetes.io/component": "artifacts",
+              },
+            },
+          },
+        ],
+        ports: [{ protocol: "TCP", port: 9000 }],
+      },
+    ]);
+    expect(identity?.ready).toHaveLength(1);
   });
 });

@@ -12,6 +12,13 @@
  * policy that lists and reads exactly that bucket (`createMinioReader`), created by a Job the
  * workload's pods wait for (`WorkloadIdentity.ready`).
  *
+ * A store of ANOTHER component (e.g. the model registry's artifacts granted to a serving
+ * component) can be granted `read` only: `createForeignMinioReader` creates the read-only user in
+ * the store's namespace, admits the workload's namespace to the server, and puts the credentials
+ * in a Secret of the workload's namespace that the ServiceAccount lists (`secrets`), so tools that
+ * find credentials through the ServiceAccount (KServe's storage initializer) use them; the
+ * identity's `egress` then reaches the server across namespaces.
+ *
  * Limitation: only the first granted store's credentials are injected (one set of S3
  * credentials per process); a warning names the others.
  */
@@ -20,7 +27,14 @@ import * as k8s from "@pulumi/kubernetes";
 import { checkGrants } from "../grants";
 import type { AdapterContext, ObjectStore, WorkloadIdentity, WorkloadIdentityArgs } from "../types";
 import { childOptions, objectLabels, objectName } from "./common";
-import { createMinioReader, MINIO_SECRET_KEYS, type MinioStore } from "./minio";
+import {
+  createForeignMinioReader,
+  createMinioReader,
+  minioStoreOf,
+  MINIO_SECRET_KEYS,
+  S3_CREDENTIAL_KEYS,
+  type MinioStore,
+} from "./minio";
 import { Access, StoreKind } from "../types";
 
 /**
@@ -37,16 +51,24 @@ export function createWorkloadIdentity(
   args: WorkloadIdentityArgs,
 ): WorkloadIdentity {
   const grants = checkGrants(role, args.grants);
-  const known = grants.map(({ resource }, index) => {
-    const minio = resource.kind === StoreKind.objectStore ? stores.get(resource) : undefined;
-    if (minio === undefined) {
+  const known = grants.map(({ resource, access }, index) => {
+    const own = resource.kind === StoreKind.objectStore ? stores.get(resource) : undefined;
+    if (own !== undefined) return own;
+    const foreign = resource.kind === StoreKind.objectStore ? minioStoreOf(resource) : undefined;
+    if (foreign === undefined) {
       throw new Error(
         `local adapter: workloadIdentity("${role}"): grants[${index}].resource was not created by this ` +
-          `adapter's objectStore(); on the "local" target a workload can only be given credentials for ` +
-          `a MinIO store of the same component.`,
+          `adapter's objectStore() nor by another local adapter's; on the "local" target a workload can ` +
+          `only be given credentials for a MinIO store.`,
       );
     }
-    return minio;
+    if (access !== Access.read) {
+      throw new Error(
+        `local adapter: workloadIdentity("${role}"): grants[${index}]: a MinIO store of another component ` +
+          `can only be granted "read" on the "local" target (its root credentials stay with its owner).`,
+      );
+    }
+    return foreign;
   });
   if (known.length > 1) {
     void pulumi.log.warn(
@@ -55,6 +77,13 @@ export function createWorkloadIdentity(
       ctx.parent,
     );
   }
+
+  // A store of another component: its read-only user, created where the store runs.
+  const firstStore = known[0];
+  const foreignReader =
+    firstStore !== undefined && !stores.has(firstStore.store)
+      ? createForeignMinioReader(ctx, firstStore, role)
+      : undefined;
 
   const serviceAccount = new k8s.core.v1.ServiceAccount(
     objectName(ctx, role, "sa"),
@@ -65,28 +94,32 @@ export function createWorkloadIdentity(
         labels: objectLabels(ctx, args.labels),
       },
       automountServiceAccountToken: false,
+      ...(foreignReader ? { secrets: [{ name: foreignReader.credentialsSecretName }] } : {}),
     },
     childOptions(ctx),
   );
 
   // The first store's credentials: a read-only user for a `read` grant, the root user otherwise.
-  const firstStore = known[0];
   const reader =
-    firstStore !== undefined && grants[0]?.access === Access.read
+    foreignReader === undefined && firstStore !== undefined && grants[0]?.access === Access.read
       ? createMinioReader(ctx, firstStore, role)
       : undefined;
-  const secretName = reader?.credentialsSecretName ?? firstStore?.credentialsSecretName;
+  const secretName =
+    foreignReader?.credentialsSecretName ??
+    reader?.credentialsSecretName ??
+    firstStore?.credentialsSecretName;
+  const keys = foreignReader ? S3_CREDENTIAL_KEYS : MINIO_SECRET_KEYS;
   const env: k8s.types.input.core.v1.EnvVar[] =
     secretName === undefined
       ? []
       : [
           {
             name: "AWS_ACCESS_KEY_ID",
-            valueFrom: { secretKeyRef: { name: secretName, key: MINIO_SECRET_KEYS.user } },
+            valueFrom: { secretKeyRef: { name: secretName, key: keys.user } },
           },
           {
             name: "AWS_SECRET_ACCESS_KEY",
-            valueFrom: { secretKeyRef: { name: secretName, key: MINIO_SECRET_KEYS.password } },
+            valueFrom: { secretKeyRef: { name: secretName, key: keys.password } },
           },
         ];
 
@@ -96,9 +129,10 @@ export function createWorkloadIdentity(
     // The "principal" is the credentials Secret (empty when no bucket was given).
     principal: pulumi.output(secretName ?? ""),
     env,
-    // Reaching MinIO is covered by the store's own `egress`; no credential exchange is needed.
-    egress: [],
+    // Reaching an own store is covered by its `egress`; another component's store is in another
+    // namespace. No credential exchange is needed.
+    egress: foreignReader?.egress ?? [],
     // Pods started before the read-only user exists would fail to authenticate.
-    ready: reader ? [reader.job] : [],
+    ready: foreignReader ? [foreignReader.job] : reader ? [reader.job] : [],
   };
 }

@@ -117,6 +117,21 @@ export interface MinioStore {
   /** ServiceAccount and labels of the bucket Job, whose NetworkPolicy admits its pods to MinIO. */
   jobServiceAccountName: string;
   jobLabels: Record<string, string>;
+  /** Namespace the server runs in (its owner's). */
+  namespace: pulumi.Input<string>;
+  /** Selector labels of the server's pods. */
+  serverSelector: Record<string, string>;
+}
+
+/**
+ * Every MinIO store any local adapter instance created, so that another component's workload
+ * identity can be granted `read` on it (a serving component reading the registry's models).
+ */
+const MINIO_STORES = new WeakMap<ObjectStore, MinioStore>();
+
+/** The MinIO store behind `store` when a local adapter created it, else undefined. */
+export function minioStoreOf(store: ObjectStore): MinioStore | undefined {
+  return MINIO_STORES.get(store);
 }
 
 /** Name of the read-only policy a `read` grant's MinIO user gets (`mc admin policy create`). */
@@ -464,7 +479,7 @@ export function createMinioObjectStore(
     // The bucket exists once the Job has completed.
     resource: job,
   };
-  return {
+  const minio: MinioStore = {
     store,
     credentialsSecretName: secretName,
     bucket,
@@ -472,7 +487,11 @@ export function createMinioObjectStore(
     bucketJob: job,
     jobServiceAccountName: mbName,
     jobLabels: mbLabels,
+    namespace: ctx.namespace,
+    serverSelector: selector,
   };
+  MINIO_STORES.set(store, minio);
+  return minio;
 }
 
 /** A MinIO user of a `read` grant: the Secret holding its credentials and the Job that creates it. */
@@ -557,4 +576,149 @@ export function createMinioReader(ctx: AdapterContext, minio: MinioStore, role: 
     childOptions(ctx, { dependsOn: [minio.bucketJob, secret, policy] }),
   );
   return { credentialsSecretName: name, job };
+}
+
+/** The keys of a foreign reader's Secret in the workload's namespace (the S3 client names). */
+export const S3_CREDENTIAL_KEYS = { user: "AWS_ACCESS_KEY_ID", password: "AWS_SECRET_ACCESS_KEY" } as const;
+
+/** A `read` grant on a MinIO store of another component (see `createForeignMinioReader`). */
+export interface ForeignMinioReader {
+  /** `metadata.name` of the credentials Secret in the workload's namespace (keys `S3_CREDENTIAL_KEYS`). */
+  credentialsSecretName: string;
+  /** The Job that creates the user (in the store's namespace); the workload's pods wait for it. */
+  job: k8s.batch.v1.Job;
+  /** Egress from the workload's namespace to the store's server. */
+  egress: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
+}
+
+/**
+ * A read-only MinIO user for the workload identity `role` of the component `ctx` on a store that
+ * another component created in another namespace. Named `${ctx.name}-<role>-minio-reader*` under
+ * the workload's component:
+ * - the user, its policy and the Job that creates them (as `createMinioReader`) in the STORE's
+ *   namespace, where the root credentials and the bucket Job's ServiceAccount and NetworkPolicy are;
+ * - the NetworkPolicy `${ctx.name}-<role>-minio-client` there, admitting the workload's namespace
+ *   to the server's S3 port (the store's own policy admits only its namespace);
+ * - the Secret `${ctx.name}-<role>-s3-credentials` in the WORKLOAD's namespace with the same
+ *   credentials under the S3 client names, annotated with the endpoint in the form KServe's
+ *   storage initializer reads from a ServiceAccount's Secrets (`serving.kserve.io/s3-endpoint`,
+ *   `s3-usehttps`, `s3-region`: kserve pkg/credentials/s3 `s3_secret.go`).
+ */
+export function createForeignMinioReader(
+  ctx: AdapterContext,
+  minio: MinioStore,
+  role: string,
+): ForeignMinioReader {
+  const name = objectName(ctx, role, "minio-reader");
+  const { user, password } = minioCredentials(ctx, role, "minio-reader");
+  const storeCtx: AdapterContext = { ...ctx, namespace: minio.namespace };
+  const labels = minio.jobLabels;
+  const secret = new k8s.core.v1.Secret(
+    name,
+    {
+      metadata: { name, namespace: minio.namespace, labels },
+      type: "Opaque",
+      stringData: { [MINIO_SECRET_KEYS.user]: user.result, [MINIO_SECRET_KEYS.password]: password.result },
+    },
+    childOptions(storeCtx),
+  );
+  const policy = new k8s.core.v1.ConfigMap(
+    name,
+    {
+      metadata: { name, namespace: minio.namespace, labels },
+      data: { "policy.json": minioReadPolicy(minio.bucket) },
+    },
+    childOptions(storeCtx),
+  );
+  const env = [
+    ...mcEnv(minio.credentialsSecretName, minio.host),
+    secretEnv("READER_USER", name, MINIO_SECRET_KEYS.user),
+    secretEnv("READER_PASSWORD", name, MINIO_SECRET_KEYS.password),
+  ];
+  const job = new k8s.batch.v1.Job(
+    name,
+    {
+      metadata: { name, namespace: minio.namespace, labels },
+      spec: mcJobSpec(
+        minio.jobServiceAccountName,
+        labels,
+        {
+          initContainers: [
+            mcContainer(
+              "create-policy",
+              ["admin", "policy", "create", MC_ALIAS, MINIO_READ_POLICY, "/policy/policy.json"],
+              env,
+              [{ name: "policy", mountPath: "/policy", readOnly: true }],
+            ),
+            mcContainer(
+              "add-user",
+              ["admin", "user", "add", MC_ALIAS, "$(READER_USER)", "$(READER_PASSWORD)"],
+              env,
+            ),
+          ],
+          containers: [
+            mcContainer(
+              "attach-policy",
+              ["admin", "policy", "attach", MC_ALIAS, MINIO_READ_POLICY, "--user", "$(READER_USER)"],
+              env,
+            ),
+          ],
+        },
+        [{ name: "policy", configMap: { name } }],
+      ),
+    },
+    childOptions(storeCtx, { dependsOn: [minio.bucketJob, secret, policy] }),
+  );
+  const clientName = objectName(ctx, role, "minio-client");
+  new k8s.networking.v1.NetworkPolicy(
+    clientName,
+    {
+      metadata: { name: clientName, namespace: minio.namespace, labels: objectLabels(ctx, {}) },
+      spec: {
+        podSelector: { matchLabels: { ...minio.serverSelector } },
+        policyTypes: ["Ingress"],
+        ingress: [
+          {
+            from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ctx.namespace } } }],
+            ports: [{ protocol: "TCP", port: MINIO_PORT }],
+          },
+        ],
+      },
+    },
+    childOptions(storeCtx),
+  );
+  const credentialsSecretName = objectName(ctx, role, "s3-credentials");
+  new k8s.core.v1.Secret(
+    credentialsSecretName,
+    {
+      metadata: {
+        name: credentialsSecretName,
+        namespace: ctx.namespace,
+        labels: objectLabels(ctx, {}),
+        annotations: {
+          "serving.kserve.io/s3-endpoint": pulumi.interpolate`${minio.host}:${MINIO_PORT}`,
+          "serving.kserve.io/s3-usehttps": "0",
+          "serving.kserve.io/s3-region": MINIO_REGION,
+        },
+      },
+      type: "Opaque",
+      stringData: { [S3_CREDENTIAL_KEYS.user]: user.result, [S3_CREDENTIAL_KEYS.password]: password.result },
+    },
+    childOptions(ctx),
+  );
+  return {
+    credentialsSecretName,
+    job,
+    egress: [
+      {
+        to: [
+          {
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": minio.namespace } },
+            podSelector: { matchLabels: { ...minio.serverSelector } },
+          },
+        ],
+        ports: [{ protocol: "TCP", port: MINIO_PORT }],
+      },
+    ],
+  };
 }
