@@ -29,6 +29,12 @@ import {
   type ResolvedFeatureStoreArgs,
 } from "../components/feature-store";
 import {
+  modelServingArgsObject,
+  resolveModelServingArgs,
+  type ResolvedModelServingArgs,
+} from "../components/model-serving";
+import {
+  inClusterPrometheusUrl,
   MonitoringMode,
   monitoringArgsObject,
   resolveMonitoringArgs,
@@ -93,6 +99,15 @@ const featureStoreSchema = featureStoreArgsObject
   .omit({ cluster: true, environment: true, tags: true })
   .strict();
 
+/**
+ * `mlops:serving`: the ModelServing args that make sense in config (no cluster handle, artifact
+ * store, environment or tags: the stack passes its cluster and the registry's artifact store; with
+ * `mlops:monitoring` and no `prometheus`, the Monitoring component's Prometheus).
+ */
+const servingSchema = modelServingArgsObject
+  .omit({ cluster: true, artifactStore: true, environment: true, tags: true })
+  .strict();
+
 const stackConfigObject = z
   .object({
     target: z.enum(TARGETS),
@@ -105,6 +120,7 @@ const stackConfigObject = z
     modelRegistry: modelRegistrySchema.optional(),
     monitoring: monitoringSchema.optional(),
     featureStore: featureStoreSchema.optional(),
+    serving: servingSchema.optional(),
   })
   .strict();
 
@@ -127,6 +143,8 @@ export interface ResolvedStackConfig {
   monitoring: ResolvedMonitoringArgs | undefined;
   /** `mlops:featureStore` as `FeatureStore` resolves it; undefined when the key is absent. */
   featureStore: ResolvedFeatureStoreArgs | undefined;
+  /** `mlops:serving` as `ModelServing` resolves it; undefined when the key is absent. */
+  serving: ResolvedModelServingArgs | undefined;
 }
 
 /** The validated `mlops:` keys, and what the components resolved from them. */
@@ -152,6 +170,8 @@ export const STACK_CONFIG_DOCS: Record<keyof z.input<typeof stackConfigObject>, 
     "any `ModelRegistryArgs` field except cluster (the stack's cluster), environment, local and tags: `namespace`, `replicas`, `database`, `bucket`, `ingress`, `auth`, ...",
   featureStore:
     "any `FeatureStoreArgs` field except cluster, environment and tags: `project` and `repository` (required), `onlineStore`, `offlineStore`, `registry`, `materialization`, `featureServer`, `authz`, `tls`, `clientNamespaceLabels`, `protect`, ... Present: the stack runs the `FeatureStore` component (Feast), with TLS from the cluster's cert-manager CA",
+  serving:
+    "any `ModelServingArgs` field except cluster, artifactStore (the registry's), environment and tags: `models` (required: name, storageUri inside the registry's store, format, autoscaling, canary, gpu, logging, exposure), `namespace`, `prometheus` (default: the Monitoring component's with `mlops:monitoring`), `clientNamespaceLabels`, ... Present: the stack runs `ModelServing` (KServe and KEDA), which needs the cluster's cert-manager",
   monitoring:
     "any `MonitoringArgs` field except cluster, environment and tags: `mode` (`selfHosted`, or `managed`: AMP on aws, GMP on gcp), `prometheus`, `alertmanager` (receivers, routes), `grafana`, `pushgateway`, `alerts`, `values`, ... Present (even `{}`): the cluster's monitoring is turned on (`mlops:cluster.monitoring` is derived from it) and the stack runs the `Monitoring` component",
 };
@@ -394,6 +414,48 @@ function resolveFeatureStoreRow(ctx: RowContext): Problem[] {
   return problems;
 }
 
+/**
+ * `mlops:serving`: the ModelServing's own resolver, against the stack's cluster (its target,
+ * environment, GPU pools and monitoring) and, without `prometheus`, the in-cluster Prometheus of
+ * `mlops:monitoring` when it is set; problems under `serving`.
+ */
+function resolveServingRow(ctx: RowContext): Problem[] {
+  const { raw, target, environment } = ctx;
+  const value = raw.serving;
+  if (value === undefined) return [];
+  if (objectOrUndefined(value) === undefined) {
+    return nested(["serving"], parseWith(servingSchema, value).problems);
+  }
+  const problems = unknownKeys("serving", value, servingSchema);
+  const args: Record<string, unknown> = Object.fromEntries(
+    Object.entries(objectOrUndefined(value) ?? {}).filter(([k]) => k in servingSchema.shape),
+  );
+  const monitoring = derivedClusterMonitoring(ctx);
+  const prometheus =
+    args["prometheus"] ??
+    (monitoring && ctx.resolved.monitoring
+      ? { url: inClusterPrometheusUrl(ctx.resolved.monitoring.namespace) }
+      : undefined);
+  const resolved = resolveModelServingArgs(
+    { ...args, ...(prometheus ? { prometheus } : {}), environment },
+    environment,
+    {
+      target,
+      environment,
+      gpuPools: ctx.resolved.cluster?.gpuPools ?? [],
+      ...(monitoring ? { monitoring: { backend: monitoring.backend, dependsOn: [] } } : {}),
+    },
+  );
+  if (resolved.resolved) ctx.resolved.serving = resolved.resolved;
+  for (const p of resolved.problems) {
+    problems.push({
+      path: p.path[0] === "environment" ? p.path : ["serving", ...p.path],
+      message: p.message,
+    });
+  }
+  return problems;
+}
+
 /** The rows of the stack config, one per `mlops:<key>`. */
 const STACK_CONFIG_ROWS: ConfigRow[] = [
   { key: "target", schema: stackConfigObject.shape.target },
@@ -406,6 +468,7 @@ const STACK_CONFIG_ROWS: ConfigRow[] = [
   { key: "modelRegistry", schema: stackConfigObject.shape.modelRegistry, resolve: resolveModelRegistryRow },
   { key: "monitoring", schema: stackConfigObject.shape.monitoring, resolve: resolveMonitoringRow },
   { key: "featureStore", schema: stackConfigObject.shape.featureStore, resolve: resolveFeatureStoreRow },
+  { key: "serving", schema: stackConfigObject.shape.serving, resolve: resolveServingRow },
 ];
 
 /**
@@ -477,14 +540,14 @@ export function parseStackConfig(
   if (typeof raw["target"] === "string" && (TARGETS as string[]).includes(raw["target"])) {
     problems.push(...providerProblems(raw["target"] as Target, providerConfig));
   }
-  const { clusterArgs, cluster, modelRegistry, monitoring, featureStore } = config.resolved;
+  const { clusterArgs, cluster, modelRegistry, monitoring, featureStore, serving } = config.resolved;
   if (problems.length > 0 || !clusterArgs || !cluster || !modelRegistry) {
     throw new StackConfigError(problems, source);
   }
   // Every row passed its schema or its component's resolver: the values are the typed config.
   return {
     ...(raw as z.output<typeof stackConfigObject>),
-    resolved: { clusterArgs, cluster, modelRegistry, monitoring, featureStore },
+    resolved: { clusterArgs, cluster, modelRegistry, monitoring, featureStore, serving },
   };
 }
 

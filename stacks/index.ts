@@ -5,7 +5,7 @@
  * `npm run plan -- --stack <stack>`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { FeatureStore, GpuTrainingCluster, ModelRegistry, Monitoring } from "../components";
+import { FeatureStore, GpuTrainingCluster, ModelRegistry, ModelServing, Monitoring } from "../components";
 import { parseStackConfig, PROJECT } from "./config";
 
 export default function main(): Record<string, pulumi.Output<unknown>> {
@@ -61,8 +61,9 @@ export default function main(): Record<string, pulumi.Output<unknown>> {
   }
 
   // Monitoring, when `mlops:monitoring` is set (the cluster's monitoring was turned on for it).
+  let monitoring: Monitoring | undefined;
   if (cfg.monitoring && cfg.resolved.monitoring) {
-    const monitoring = new Monitoring("monitoring", {
+    monitoring = new Monitoring("monitoring", {
       ...cfg.monitoring,
       cluster: cluster.handle,
       environment: cfg.environment,
@@ -91,6 +92,28 @@ export default function main(): Record<string, pulumi.Output<unknown>> {
     });
     outputs["featureServerUrl"] = featureStore.featureServerUrl;
     outputs["featureStoreRegistryConnection"] = featureStore.registryConnection;
+  }
+
+  // Model serving (KServe + KEDA), when `mlops:serving` is set: the models are read from the
+  // registry's artifact store; KEDA's triggers query the Monitoring component's Prometheus unless
+  // the config names another.
+  if (cfg.serving && cfg.resolved.serving) {
+    const serving = new ModelServing(
+      "serving",
+      {
+        ...cfg.serving,
+        ...(cfg.serving.prometheus === undefined && monitoring
+          ? { prometheus: { url: monitoring.prometheusUrl } }
+          : {}),
+        cluster: cluster.handle,
+        artifactStore: registry.artifactStore,
+        environment: cfg.environment,
+        tags,
+      },
+      // Like the registry: exposed models' Ingresses come after the load balancer controller.
+      { dependsOn: [cluster] },
+    );
+    outputs["servingModels"] = pulumi.output(serving.models);
   }
   return outputs;
 }

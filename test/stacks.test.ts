@@ -459,6 +459,7 @@ describe("stacks of one program in one account/project share no physical name", 
       "gcp:serviceaccount/account:Account accountId=model-registry-gcp-prod-server",
       // "monitoring-gcp-prod-metrics-query" is over 30 characters: cut, with a hash of the whole.
       "gcp:serviceaccount/account:Account accountId=monitoring-gcp-prod-met-8c46e8",
+      "gcp:serviceaccount/account:Account accountId=serving-gcp-prod-recommender",
     ]);
   });
 
@@ -756,6 +757,59 @@ describe("bad stack config is rejected with exit 2, naming every key", () => {
       }),
     ).toEqual([
       "mlops:cluster.monitoring: is set from mlops:monitoring (the stack turns the cluster's monitoring on for it); remove it",
+    ]);
+  });
+
+  it("mlops:serving resolves with the ModelServing's own rules, the cluster's GPU pools and the stack's Prometheus", () => {
+    const problems = (config: Record<string, string>): string[] => {
+      try {
+        parseStackConfig({
+          "mlops:target": "local",
+          "mlops:environment": "dev",
+          "mlops:tags": JSON.stringify(base["mlops:tags"]),
+          ...config,
+        });
+        return [];
+      } catch (err) {
+        return (err as StackConfigError).problems;
+      }
+    };
+    const model = { name: "recommender", storageUri: "models/recommender/1" };
+    const concurrency = { ...model, autoscaling: { metric: "concurrency", scaleToZero: true } };
+    const serving = (models: unknown[]) => JSON.stringify({ models });
+    // The in-cluster Prometheus of mlops:monitoring serves KEDA's trigger.
+    const ok = parseStackConfig({
+      "mlops:target": "local",
+      "mlops:environment": "dev",
+      "mlops:tags": JSON.stringify(base["mlops:tags"]),
+      "mlops:monitoring": "{}",
+      "mlops:serving": serving([concurrency]),
+    });
+    expect(ok.resolved.serving?.models[0]).toMatchObject({
+      name: "recommender",
+      autoscaling: { metric: "concurrency", minReplicas: 0 },
+    });
+    // Without monitoring KEDA has nothing to query; bad values are named under the key.
+    expect(problems({ "mlops:serving": serving([concurrency]) }).join("\n")).toMatch(
+      /^mlops:serving\.models\[0\]\.autoscaling\.metric: /m,
+    );
+    expect(
+      problems({
+        "mlops:serving": serving([
+          { ...model, name: "Recommender", canary: { storageUri: "x", percent: 120 } },
+        ]),
+      }),
+    ).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^mlops:serving\.models\[0\]\.name: /),
+        expect.stringMatching(/^mlops:serving\.models\[0\]\.canary\.percent: /),
+      ]),
+    );
+    expect(problems({ "mlops:serving": serving([{ ...model, gpu: { type: "h100" } }]) })).toEqual([
+      expect.stringMatching(/^mlops:serving\.models\[0\]\.gpu\.type: /),
+    ]);
+    expect(problems({ "mlops:serving": JSON.stringify({ models: [model], artifactStore: {} }) })).toEqual([
+      "mlops:serving.artifactStore: unknown key; remove it or check the spelling",
     ]);
   });
 

@@ -55,6 +55,7 @@ import {
   MONITORING_SERVICES,
   OPERATOR_WEBHOOK_PORT,
   kubePrometheusStackValues,
+  monitoringServiceUrl,
   mergeValues,
 } from "./values";
 
@@ -382,7 +383,7 @@ export class Monitoring extends MlopsComponent {
     }
 
     const svc = (s: { name: string; port: number }) =>
-      pulumi.interpolate`http://${s.name}.${namespace}.svc.cluster.local:${s.port}`;
+      pulumi.output(namespace).apply((ns) => monitoringServiceUrl(s, ns));
     this.namespace = namespace;
     this.prometheusUrl = inClusterPrometheus
       ? svc(MONITORING_SERVICES.prometheus)

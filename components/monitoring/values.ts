@@ -32,6 +32,16 @@ export const MONITORING_SERVICES = {
   grafana: { name: `${MONITORING_RELEASE}-grafana`, port: 80 },
 } as const;
 
+/** In-cluster URL of one of the stack's Services in `namespace` (`http://<name>.<ns>.svc.cluster.local:<port>`). */
+export function monitoringServiceUrl(service: { name: string; port: number }, namespace: string): string {
+  return `http://${service.name}.${namespace}.svc.cluster.local:${service.port}`;
+}
+
+/** In-cluster URL of the self-hosted Prometheus API in `namespace` (KEDA triggers, the canary decision). */
+export function inClusterPrometheusUrl(namespace: string): string {
+  return monitoringServiceUrl(MONITORING_SERVICES.prometheus, namespace);
+}
+
 /**
  * Grafana's container port: the grafana chart's Service maps port 80 to `service.targetPort: 3000`
  * (grafana-community/helm-charts charts/grafana/values.yaml `service.port`/`service.targetPort`),
