@@ -139,6 +139,7 @@ describe("README.md", () => {
       ["TrainingJob", "components/training-cluster/in-cluster/job-template.ts"],
       ["Monitoring", "components/monitoring/component.ts"],
       ["FeatureStore", "components/feature-store/index.ts"],
+      ["ModelServing", "components/model-serving/index.ts"],
     ];
     for (const [name, file] of components) {
       const source = read(file);
