@@ -24,6 +24,12 @@ const RULE_NAMES = [
   "k8s-feast-authz",
   "k8s-feast-tls",
   "aws-elasticache-auth-tls-required",
+  "k8s-inferenceservice-resources",
+  "k8s-inferenceservice-prod-min-replicas",
+  "k8s-inferenceservice-storage-platform-store",
+  "k8s-inferenceservice-storage-plain-http",
+  "k8s-inferenceservice-pod-security",
+  "k8s-keda-no-inline-secrets",
 ] as const;
 const rules: Rule[] = RULE_NAMES.map((n) => ruleByName(n)!);
 
@@ -182,6 +188,48 @@ describe("aws-prod: the rules fire on the planned resources when a default is we
     expect(violations(weakened("feature-store-online-valkey", (props) => delete props.authToken))).toEqual([
       ["aws-elasticache-auth-tls-required", "feature-store-online-valkey"],
     ]);
+  });
+
+  it("the served model: one replica, no limits, a model over http://, privilege escalation, a token inline in KEDA's trigger", () => {
+    const isvc = "serving-recommender";
+    const scaled = "serving-recommender-scaledobject";
+    one("kubernetes:serving.kserve.io/v1beta1:InferenceService", isvc);
+    one("kubernetes:keda.sh/v1alpha1:ScaledObject", scaled);
+    type Spec = { predictor: { minReplicas: number; model: Record<string, unknown> } };
+    const predictor = (props: Record<string, unknown>) => (props.spec as Spec).predictor;
+    expect(violations(weakened(isvc, (p) => (predictor(p).minReplicas = 1)))).toEqual([
+      ["k8s-inferenceservice-prod-min-replicas", isvc],
+    ]);
+    expect(
+      violations(weakened(scaled, (p) => ((p.spec as Record<string, unknown>).minReplicaCount = 1))),
+    ).toEqual([["k8s-inferenceservice-prod-min-replicas", scaled]]);
+    expect(violations(weakened(isvc, (p) => delete predictor(p).model.resources))).toEqual([
+      ["k8s-inferenceservice-resources", isvc],
+    ]);
+    expect(
+      violations(
+        weakened(isvc, (p) => (predictor(p).model.storageUri = "http://models.example.com/recommender")),
+      ),
+    ).toEqual([["k8s-inferenceservice-storage-plain-http", isvc]]);
+    expect(
+      violations(weakened(isvc, (p) => (predictor(p).model.storageUri = "hf://acme/recommender"))),
+    ).toEqual([["k8s-inferenceservice-storage-platform-store", isvc]]);
+    expect(
+      violations(
+        weakened(isvc, (p) => {
+          const sc = predictor(p).model.securityContext as Record<string, unknown>;
+          sc.allowPrivilegeEscalation = true;
+        }),
+      ),
+    ).toEqual([["k8s-inferenceservice-pod-security", isvc]]);
+    expect(
+      violations(
+        weakened(scaled, (p) => {
+          const trigger = (p.spec as { triggers: { metadata: Record<string, string> }[] }).triggers[0]!;
+          trigger.metadata.bearerToken = "eyJhbGciOi";
+        }),
+      ),
+    ).toEqual([["k8s-keda-no-inline-secrets", scaled]]);
   });
 
   it("VPC CNI without its network policy agent, or no VPC CNI add-on", () => {
