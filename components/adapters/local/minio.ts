@@ -500,6 +500,9 @@ export interface MinioReader {
   credentialsSecretName: string;
   /** The Job that creates the user; the workload's pods wait for it. */
   job: k8s.batch.v1.Job;
+  /** The user's generated name and password (secret outputs). */
+  user: pulumi.Output<string>;
+  password: pulumi.Output<string>;
 }
 
 /**
@@ -575,7 +578,7 @@ export function createMinioReader(ctx: AdapterContext, minio: MinioStore, role: 
     },
     childOptions(ctx, { dependsOn: [minio.bucketJob, secret, policy] }),
   );
-  return { credentialsSecretName: name, job };
+  return { credentialsSecretName: name, job, user: user.result, password: password.result };
 }
 
 /** The keys of a foreign reader's Secret in the workload's namespace (the S3 client names). */
@@ -609,66 +612,9 @@ export function createForeignMinioReader(
   minio: MinioStore,
   role: string,
 ): ForeignMinioReader {
-  const name = objectName(ctx, role, "minio-reader");
-  const { user, password } = minioCredentials(ctx, role, "minio-reader");
+  // The user, its policy and its Job live where the store's root credentials and bucket Job are.
   const storeCtx: AdapterContext = { ...ctx, namespace: minio.namespace };
-  const labels = minio.jobLabels;
-  const secret = new k8s.core.v1.Secret(
-    name,
-    {
-      metadata: { name, namespace: minio.namespace, labels },
-      type: "Opaque",
-      stringData: { [MINIO_SECRET_KEYS.user]: user.result, [MINIO_SECRET_KEYS.password]: password.result },
-    },
-    childOptions(storeCtx),
-  );
-  const policy = new k8s.core.v1.ConfigMap(
-    name,
-    {
-      metadata: { name, namespace: minio.namespace, labels },
-      data: { "policy.json": minioReadPolicy(minio.bucket) },
-    },
-    childOptions(storeCtx),
-  );
-  const env = [
-    ...mcEnv(minio.credentialsSecretName, minio.host),
-    secretEnv("READER_USER", name, MINIO_SECRET_KEYS.user),
-    secretEnv("READER_PASSWORD", name, MINIO_SECRET_KEYS.password),
-  ];
-  const job = new k8s.batch.v1.Job(
-    name,
-    {
-      metadata: { name, namespace: minio.namespace, labels },
-      spec: mcJobSpec(
-        minio.jobServiceAccountName,
-        labels,
-        {
-          initContainers: [
-            mcContainer(
-              "create-policy",
-              ["admin", "policy", "create", MC_ALIAS, MINIO_READ_POLICY, "/policy/policy.json"],
-              env,
-              [{ name: "policy", mountPath: "/policy", readOnly: true }],
-            ),
-            mcContainer(
-              "add-user",
-              ["admin", "user", "add", MC_ALIAS, "$(READER_USER)", "$(READER_PASSWORD)"],
-              env,
-            ),
-          ],
-          containers: [
-            mcContainer(
-              "attach-policy",
-              ["admin", "policy", "attach", MC_ALIAS, MINIO_READ_POLICY, "--user", "$(READER_USER)"],
-              env,
-            ),
-          ],
-        },
-        [{ name: "policy", configMap: { name } }],
-      ),
-    },
-    childOptions(storeCtx, { dependsOn: [minio.bucketJob, secret, policy] }),
-  );
+  const { job, user, password } = createMinioReader(storeCtx, minio, role);
   const clientName = objectName(ctx, role, "minio-client");
   new k8s.networking.v1.NetworkPolicy(
     clientName,
@@ -702,7 +648,7 @@ export function createForeignMinioReader(
         },
       },
       type: "Opaque",
-      stringData: { [S3_CREDENTIAL_KEYS.user]: user.result, [S3_CREDENTIAL_KEYS.password]: password.result },
+      stringData: { [S3_CREDENTIAL_KEYS.user]: user, [S3_CREDENTIAL_KEYS.password]: password },
     },
     childOptions(ctx),
   );
