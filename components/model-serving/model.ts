@@ -7,7 +7,10 @@
  * the artifact store; the InferenceService `n-m`; with a KEDA metric the ScaledObject
  * `n-m-scaledobject` (and `n-m-trigger-auth` when KEDA authenticates with its pod identity); with
  * high availability the PodDisruptionBudget `n-m-pdb`; the NetworkPolicy `n-m-network-policy`;
- * with exposure the Ingress `n-m-ingress`; on a monitored cluster the PodMonitor `n-m-monitor`
+ * with exposure the Ingress `n-m-ingress` and the adapter's companions (aws OIDC: the Role
+ * `n-m-oidc-secret-role` and RoleBinding `n-m-oidc-secret-role-binding` letting the AWS Load
+ * Balancer Controller read the client Secret; gcp: the BackendConfig `n-m-backend-config` with
+ * IAP and, for "gce-internal", the firewall `n-m-lb-proxy-firewall`); on a monitored cluster the PodMonitor `n-m-monitor`
  * (MLServer runtimes only).
  */
 import * as k8s from "@pulumi/kubernetes";
@@ -348,9 +351,11 @@ export function createModel(b: ModelBuildContext, m: ResolvedModel): ServedModel
     gpuTaint: b.cluster.gpuTaint,
   });
   // Exposure: an HTTPS Ingress through the platform's ingress, authenticated (see ./args.ts). The
-  // target's load balancer may need annotations on the predictor Service, which KServe creates
-  // from the InferenceService's metadata (service_reconciler.go createDefaultSvc: the component's
-  // ObjectMeta), and companion objects that exist before it.
+  // target's load balancer may need annotations on the predictor Service: KServe builds the
+  // predictor's ObjectMeta from the InferenceService's annotations minus its
+  // `serviceAnnotationDisallowedList` (components/predictor.go buildPredictorResources) and creates
+  // the Service with it (reconcilers/service/service_reconciler.go createDefaultSvc). Companion
+  // objects (BackendConfig, the controller's Secret grant) exist before the InferenceService.
   const ingress = m.exposure
     ? httpsIngressSettings(
         m.exposure,

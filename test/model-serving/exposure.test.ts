@@ -5,6 +5,8 @@
  * external auth — and the policy `k8s-serving-exposure-tls-auth` passing on each planned variant
  * and failing once its authentication is removed.
  */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import {
   ModelRegistry,
@@ -15,6 +17,7 @@ import {
   type ModelExposureArgs,
   type Target,
 } from "../../components";
+import { createAdapter, type LoadBalancerIngressArgs } from "../../components/adapters";
 import { ALB_CONTROLLER, albOidcAnnotations } from "../../components/adapters/aws";
 import { resolveModelServingArgs } from "../../components/model-serving";
 import {
@@ -464,5 +467,97 @@ describe("ModelServing exposure: bad arguments are named with their path", () =>
     await expect(servingPlan("aws", [exposed({ certificateArn: CERT_ARN })])).rejects.toThrow(
       "args.models[0].exposure.authentication: required when exposure is enabled",
     );
+  });
+});
+
+describe("the adapter seam: a load balancer performs only its own authentication", () => {
+  class Host extends pulumi.ComponentResource {
+    constructor(name: string) {
+      super("test:index:Host", name, {});
+    }
+  }
+  const LB: Omit<LoadBalancerIngressArgs, "className"> = {
+    serviceName: "m-predictor",
+    port: 8080,
+    healthCheckPath: "/v2/health/ready",
+    requestTimeoutSeconds: 60,
+    idleTimeoutSeconds: 60,
+    certificateArn: CERT_ARN,
+    labels: {},
+  };
+  const OIDC_RESOLVED = {
+    ...OIDC,
+    scope: "openid",
+    onUnauthenticatedRequest: "deny",
+    sessionTimeoutSeconds: 60,
+  } as const;
+
+  it("aws confirms oidc and refuses iap; gcp confirms iap and refuses oidc; neither authenticates unasked", async () => {
+    const seen: Record<string, unknown> = {};
+    await planOf(
+      () => {
+        const parent = new Host("h");
+        const k8sProvider = new k8s.Provider("k8s", { kubeconfig: "apiVersion: v1\nkind: Config\n" });
+        const ctx = {
+          parent,
+          name: "h",
+          k8sProvider,
+          namespace: "serving",
+          tags: {},
+          protect: false,
+          dependsOn: [],
+        };
+        const onAws = createAdapter("aws", ctx, { aws }).ingress;
+        const onGcp = createAdapter("gcp", ctx, { gcp }).ingress;
+        seen["awsOidc"] = onAws.loadBalancer({
+          ...LB,
+          className: "alb",
+          role: "a",
+          authentication: { kind: "oidc", oidc: OIDC_RESOLVED },
+        })?.authentication;
+        seen["awsNone"] =
+          onAws.loadBalancer({ ...LB, className: "alb", role: "b" })?.authentication ?? "none";
+        seen["gcpIap"] = onGcp.loadBalancer({
+          ...LB,
+          className: "gce-internal",
+          role: "c",
+          authentication: { kind: "iap", iap: { secretName: "iap" } },
+        })?.authentication;
+        const refused = (f: () => unknown) => {
+          try {
+            f();
+            return "accepted";
+          } catch (err) {
+            return (err as Error).message;
+          }
+        };
+        seen["awsIap"] = refused(() =>
+          onAws.loadBalancer({
+            ...LB,
+            className: "alb",
+            role: "d",
+            authentication: { kind: "iap", iap: { secretName: "iap" } },
+          }),
+        );
+        seen["gcpOidc"] = refused(() =>
+          onGcp.loadBalancer({
+            ...LB,
+            className: "gce",
+            role: "e",
+            authentication: { kind: "oidc", oidc: OIDC_RESOLVED },
+          }),
+        );
+      },
+      { config: { "aws:region": "us-east-1", "gcp:project": "acme-ml", "gcp:region": "europe-west4" } },
+    );
+    expect(seen).toEqual({
+      awsOidc: "oidc",
+      awsNone: "none",
+      gcpIap: "iap",
+      awsIap:
+        'ingress.authentication.kind: IngressClass "alb" authenticates with "oidc" (and its settings), not "iap"',
+      gcpOidc:
+        'ingress.authentication.kind: IngressClass "gce" authenticates with "iap" (and its settings), not "oidc"',
+    });
   });
 });
