@@ -103,6 +103,8 @@ export {
   type Grant,
   type WorkloadIdentityArgs,
   type WorkloadIdentity,
+  IngressAuthenticationKind,
+  OidcUnauthenticatedAction,
 } from "./adapters";
 export { Environment, ENVIRONMENTS, PRESETS, DatabaseSize, type EnvironmentPreset } from "./shared/presets";
 export { StackConfigError } from "./shared/errors";
@@ -123,7 +125,14 @@ export {
 } from "./shared/restricted-namespace";
 export { SecureWorkload, SECURE_WORKLOAD_TYPE, type SecureWorkloadArgs } from "./shared/secure-workload";
 export type { ContainerResources } from "./shared/k8s";
-export { HTTPS_ONLY_INGRESS_ANNOTATIONS, type HttpsIngressArgs } from "./shared/https-ingress";
+export {
+  HTTPS_ONLY_INGRESS_ANNOTATIONS,
+  type HttpsIngressArgs,
+  type IngressAuthenticationArgs,
+  type ExternalAuthArgs,
+  type OidcAuthenticationArgs,
+  type IapAuthenticationArgs,
+} from "./shared/https-ingress";
 export { ScrapeBackend, MonitorKind, ScrapeScheme } from "./shared/monitors";
 export {
   createScrapeTarget,

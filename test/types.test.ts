@@ -20,6 +20,10 @@ import {
   restrictedNamespaceArgsSchema,
   type RestrictedNamespaceArgs,
 } from "../components/shared/restricted-namespace";
+import {
+  ingressAuthenticationArgsSchema,
+  type IngressAuthenticationArgs,
+} from "../components/shared/https-ingress";
 import { secureWorkloadArgsSchema, type SecureWorkloadArgs } from "../components/shared/secure-workload";
 
 describe("args interfaces match their zod schemas", () => {
@@ -42,6 +46,13 @@ describe("args interfaces match their zod schemas", () => {
   it("ModelServingArgs", () => {
     expectTypeOf<z.input<typeof modelServingArgsSchema>>().toEqualTypeOf<ModelServingArgs>();
     expectTypeOf<ModelServingArgs>().toEqualTypeOf<z.input<typeof modelServingArgsSchema>>();
+    // The exposure's authentication block (shared by https-ingress).
+    expectTypeOf<
+      z.input<typeof ingressAuthenticationArgsSchema>
+    >().toEqualTypeOf<IngressAuthenticationArgs>();
+    expectTypeOf<IngressAuthenticationArgs>().toEqualTypeOf<
+      z.input<typeof ingressAuthenticationArgsSchema>
+    >();
   });
 
   it("GpuTrainingClusterArgs", () => {

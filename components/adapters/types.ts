@@ -503,18 +503,88 @@ export const IngressTls = {
 } as const;
 export type IngressTls = (typeof IngressTls)[keyof typeof IngressTls];
 
+/** How an exposed endpoint authenticates every request before it reaches the backend. */
+export const IngressAuthenticationKind = {
+  /**
+   * The in-cluster controller asks an external authentication service first (ingress-nginx
+   * `auth-url`, e.g. oauth2-proxy's `/oauth2/auth`). In-cluster controller classes only.
+   */
+  externalAuth: "externalAuth",
+  /** OpenID Connect at the load balancer (AWS Load Balancer Controller, `auth-type: oidc`). */
+  oidc: "oidc",
+  /** Identity-Aware Proxy at the load balancer (GKE Ingress, BackendConfig `iap`). */
+  iap: "iap",
+} as const;
+export type IngressAuthenticationKind =
+  (typeof IngressAuthenticationKind)[keyof typeof IngressAuthenticationKind];
+
+/** What an OIDC-authenticating load balancer does with a request that carries no session. */
+export const OidcUnauthenticatedAction = {
+  /** Redirect to the identity provider's login (browsers), then serve. */
+  authenticate: "authenticate",
+  /** Answer 401 (API clients that already hold the load balancer's session cookie). */
+  deny: "deny",
+} as const;
+export type OidcUnauthenticatedAction =
+  (typeof OidcUnauthenticatedAction)[keyof typeof OidcUnauthenticatedAction];
+
+/** OpenID Connect at the load balancer; the client credentials only by Secret reference. */
+export interface LoadBalancerOidc {
+  /** Issuer URL (https). */
+  issuer: string;
+  /** Authorization endpoint (https). */
+  authorizationEndpoint: string;
+  /** Token endpoint (https). */
+  tokenEndpoint: string;
+  /** User info endpoint (https). */
+  userInfoEndpoint: string;
+  /** Secret in the component's namespace with the keys `clientID` and `clientSecret`. */
+  secretName: string;
+  /** Space-separated scopes requested from the identity provider. */
+  scope: string;
+  /** What happens to a request without a session (never "allow": no anonymous requests). */
+  onUnauthenticatedRequest: OidcUnauthenticatedAction;
+  /** Seconds the load balancer's session cookie stays valid. */
+  sessionTimeoutSeconds: number;
+}
+
+/** Identity-Aware Proxy at the load balancer; the OAuth client only by Secret reference. */
+export interface LoadBalancerIap {
+  /** Secret in the component's namespace with the keys `client_id` and `client_secret`. */
+  secretName: string;
+}
+
+/**
+ * Authentication a target's load balancer performs for every request: `kind` is the class's
+ * (`CloudIngressClass.authentication`) and the field of that kind is set.
+ */
+export interface LoadBalancerAuthentication {
+  kind: IngressAuthenticationKind;
+  /** Set for kind "oidc". */
+  oidc?: LoadBalancerOidc;
+  /** Set for kind "iap". */
+  iap?: LoadBalancerIap;
+}
+
 /** An IngressClass served by a target's own load balancer (not by an in-cluster controller). */
 export interface CloudIngressClass {
   /** The only target the class exists on. */
   target: Target;
   /** Where its certificate comes from. */
   tls: IngressTls;
+  /** The authentication its load balancer performs ("oidc" on the ALB, "iap" on GKE). */
+  authentication: IngressAuthenticationKind;
 }
 
 /** What a target's load balancer needs to expose one Service through an Ingress. */
 export interface LoadBalancerIngressArgs {
   /** IngressClass name (one of the target's cloud classes). */
   className: string;
+  /**
+   * Distinguishes the companion objects of several Ingresses of one component: they are named
+   * `${ctx.name}-${role}-<kind>` (e.g. one per served model); without it `${ctx.name}-<kind>`.
+   */
+  role?: string;
   /** Name of the Service behind the Ingress (`metadata.name`). */
   serviceName: string;
   /** Container port the Service targets; load balancers that reach pod IPs connect to it. */
@@ -529,6 +599,11 @@ export interface LoadBalancerIngressArgs {
   certificateArn?: string;
   /** Labels for companion objects. */
   labels: Record<string, string>;
+  /**
+   * Authentication the load balancer performs for every request (its kind must be the class's);
+   * undefined for a backend that authenticates itself (e.g. MLflow's basic auth).
+   */
+  authentication?: LoadBalancerAuthentication;
 }
 
 /** What the component puts on its Ingress and Service for a target's own load balancer. */
@@ -543,6 +618,8 @@ export interface LoadBalancerIngress {
   sourceCidrs: pulumi.Input<string>[];
   /** Companion objects the Ingress needs before it is created (e.g. GKE BackendConfig). */
   resources: pulumi.Resource[];
+  /** The authentication the load balancer now performs (`args.authentication.kind`); undefined without. */
+  authentication?: IngressAuthenticationKind;
 }
 
 /** How a target exposes a Service outside the cluster. */

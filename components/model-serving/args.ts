@@ -13,21 +13,20 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import {
-  CLOUD_INGRESS_CLASSES,
-  DEFAULT_INGRESS_CLASS,
-  StoreKind,
-  Target,
-  type ObjectStore,
-} from "../adapters";
+import { StoreKind, Target, type ObjectStore } from "../adapters";
 import { resolvePlatform } from "../shared/component";
 import { resolveWith, type Problem, type Resolution } from "../shared/contract";
 import {
   httpsIngressArgsSchema,
   httpsIngressProblems,
+  ingressAuthenticationArgsSchema,
+  ingressAuthenticationProblems,
   resolveHttpsIngress,
+  resolveIngressAuthentication,
   type HttpsIngressArgs,
+  type IngressAuthenticationArgs,
   type ResolvedHttpsIngress,
+  type ResolvedIngressAuthentication,
 } from "../shared/https-ingress";
 import { ENVIRONMENTS, PRESETS, type Environment } from "../shared/presets";
 import { input } from "../shared/validation";
@@ -170,14 +169,16 @@ export interface ModelLoggingArgs {
 }
 
 /**
- * Exposure outside the cluster: an HTTPS Ingress (`HttpsIngressArgs`) in front of the model, with
- * authentication by the in-cluster controller's external auth (`authUrl`, e.g. oauth2-proxy's
- * `/oauth2/auth`); never anonymous. Only in-cluster controller classes (e.g. "nginx") are
- * supported in this version: the cloud load balancers' own authentication is not wired yet.
+ * Exposure outside the cluster: an HTTPS Ingress (`HttpsIngressArgs`) in front of the model,
+ * through the platform's ingress, and never anonymous: the AWS internal ALB with OpenID Connect
+ * (class "alb", the default on aws), GKE's internal Application Load Balancer with Identity-Aware
+ * Proxy ("gce-internal", the default on gcp), or a bring-your-own ingress-nginx with external
+ * authentication ("nginx", the default on local). Without exposure a model is cluster-internal
+ * only (its InferenceService is labelled `networking.kserve.io/visibility: cluster-local`).
  */
 export interface ModelExposureArgs extends HttpsIngressArgs {
-  /** External authentication endpoint every request is checked against (https URL). Required when enabled. */
-  authUrl?: string;
+  /** How every request is authenticated (`IngressAuthenticationArgs`). Required when enabled. */
+  authentication?: IngressAuthenticationArgs;
 }
 
 /** One model to serve. */
@@ -357,12 +358,7 @@ const modelSchema = z
       .strict()
       .optional(),
     exposure: httpsIngressArgsSchema("recommender.example.com")
-      .extend({
-        authUrl: z
-          .string()
-          .regex(/^https:\/\/\S+$/, { message: "must be an https:// URL" })
-          .optional(),
-      })
+      .extend({ authentication: ingressAuthenticationArgsSchema.optional() })
       .strict()
       .optional(),
   })
@@ -502,19 +498,7 @@ function modelProblems(
   }
   if (m.exposure?.enabled) {
     problems.push(...httpsIngressProblems(cluster.target, m.exposure, at("exposure")));
-    if (!m.exposure.authUrl) {
-      problems.push({
-        path: at("exposure", "authUrl"),
-        message: "required when exposure is enabled: a model is never exposed without authentication",
-      });
-    }
-    const className = m.exposure.className ?? DEFAULT_INGRESS_CLASS[cluster.target];
-    if (CLOUD_INGRESS_CLASSES[className] !== undefined) {
-      problems.push({
-        path: at("exposure", "className"),
-        message: `"${className}" is a cloud load balancer whose authentication this version does not configure; use an in-cluster controller class (e.g. "nginx") with authUrl`,
-      });
-    }
+    problems.push(...ingressAuthenticationProblems(cluster.target, m.exposure, at("exposure")));
   }
   return problems;
 }
@@ -555,7 +539,7 @@ export interface ResolvedModel {
   canary: { storageUri: string; version: string; percent: number; replicas: number } | undefined;
   gpu: { type: GpuType; count: number } | undefined;
   logging: { sinkUrl: string; mode: PayloadLoggingMode } | undefined;
-  exposure: (ResolvedHttpsIngress & { authUrl: string }) | undefined;
+  exposure: (ResolvedHttpsIngress & { authentication: ResolvedIngressAuthentication }) | undefined;
   /** PodDisruptionBudget (minAvailable 1) and zone spread: staging/prod with at least 2 replicas. */
   highAvailability: boolean;
 }
@@ -628,7 +612,13 @@ export function resolveModelServingArgs(
         logging: m.logging
           ? { sinkUrl: m.logging.sinkUrl, mode: m.logging.mode ?? PayloadLoggingMode.all }
           : undefined,
-        exposure: exposure ? { ...exposure, authUrl: m.exposure?.authUrl ?? "" } : undefined,
+        exposure:
+          exposure && m.exposure?.authentication
+            ? {
+                ...exposure,
+                authentication: resolveIngressAuthentication(exposure.className, m.exposure.authentication),
+              }
+            : undefined,
         highAvailability: env !== "dev" && min >= 2,
       };
     });

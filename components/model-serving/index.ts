@@ -25,8 +25,12 @@
  *   are none: scale-to-zero suits batch models woken by traffic through another path.
  * - Payload logging goes to an in-cluster sink (`logging.sinkUrl`) as CloudEvents; the pinned
  *   KServe's blob logger writes JSON only, with static keys from a Secret, so it is not used.
- * - Exposure needs an in-cluster controller with external authentication (`authUrl`); the cloud
- *   load balancers' authentication (ALB OIDC/Cognito, GKE IAP) is refused until it is wired.
+ * - Exposure (`exposure.authentication`): ALB OIDC on aws, GKE Ingress + IAP (BackendConfig) on
+ *   gcp, ingress-nginx external auth elsewhere; no Cognito and no GKE Gateway (GCPBackendPolicy)
+ *   yet. GKE needs the NEG/BackendConfig annotations on KServe's predictor Service, which KServe
+ *   copies from the InferenceService when it creates the Service and does not update afterwards
+ *   (its Service comparison looks at ports and selector only): exposing an already-served model
+ *   on gcp takes effect once the Service is recreated.
  * - The injected storage-initializer and logger-agent containers get their securityContext from
  *   KServe's `inferenceservice-config` (the platform's values), not from the InferenceService.
  */

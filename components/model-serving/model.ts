@@ -7,7 +7,10 @@
  * the artifact store; the InferenceService `n-m`; with a KEDA metric the ScaledObject
  * `n-m-scaledobject` (and `n-m-trigger-auth` when KEDA authenticates with its pod identity); with
  * high availability the PodDisruptionBudget `n-m-pdb`; the NetworkPolicy `n-m-network-policy`;
- * with exposure the Ingress `n-m-ingress`; on a monitored cluster the PodMonitor `n-m-monitor`
+ * with exposure the Ingress `n-m-ingress` and the adapter's companions (aws OIDC: the Role
+ * `n-m-oidc-secret-role` and RoleBinding `n-m-oidc-secret-role-binding` letting the AWS Load
+ * Balancer Controller read the client Secret; gcp: the BackendConfig `n-m-backend-config` with
+ * IAP and, for "gce-internal", the firewall `n-m-lb-proxy-firewall`); on a monitored cluster the PodMonitor `n-m-monitor`
  * (MLServer runtimes only).
  */
 import * as k8s from "@pulumi/kubernetes";
@@ -15,6 +18,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Access, type CloudAdapter, type ObjectStore } from "../adapters";
 import type { ComponentContext } from "../shared/component";
 import {
+  externalAuthAnnotations,
   httpsIngressClass,
   httpsIngressPeers,
   httpsIngressSettings,
@@ -56,6 +60,15 @@ export const MODEL_HTTP_PORT = 8080;
 export const MLSERVER_METRICS_PORT = 8082;
 /** The name of that port on the model container (what the PodMonitor selects). */
 export const METRICS_PORT_NAME = "metrics";
+
+/**
+ * Every InferenceService is cluster-local: with this label KServe's Standard-mode ingress
+ * reconciler creates no Ingress/HTTPRoute of its own for it (which would carry no TLS and no
+ * authentication), whatever the platform's ingress config says (kserve constants.go
+ * `NetworkVisibility`/`ClusterLocalVisibility`, kube_ingress_reconciler.go). Exposure is only the
+ * component's own authenticated Ingress.
+ */
+export const CLUSTER_LOCAL_LABEL = { "networking.kserve.io/visibility": "cluster-local" } as const;
 
 /** The label KServe puts on every pod of an InferenceService (constants.go `InferenceServicePodLabelKey`). */
 export const ISVC_POD_LABEL = "serving.kserve.io/inferenceservice";
@@ -193,7 +206,7 @@ export function inferenceServiceManifest(m: ResolvedModel, c: ModelContext): Man
     metadata: {
       name: m.name,
       namespace: c.namespace,
-      labels: c.labels,
+      labels: { ...c.labels, ...CLUSTER_LOCAL_LABEL },
       annotations: {
         // The chart's default mode is Knative (Serverless); the platform installs none.
         "serving.kserve.io/deploymentMode": "Standard",
@@ -337,7 +350,42 @@ export function createModel(b: ModelBuildContext, m: ResolvedModel): ServedModel
     gpuNodeLabels: b.cluster.gpuNodeLabels,
     gpuTaint: b.cluster.gpuTaint,
   });
-  const manifest = b.artifactStore.uri.apply((uri) => inferenceServiceManifest(m, c(uri)));
+  // Exposure: an HTTPS Ingress through the platform's ingress, authenticated (see ./args.ts). The
+  // target's load balancer may need annotations on the predictor Service: KServe builds the
+  // predictor's ObjectMeta from the InferenceService's annotations minus its
+  // `serviceAnnotationDisallowedList` (components/predictor.go buildPredictorResources) and creates
+  // the Service with it (reconcilers/service/service_reconciler.go createDefaultSvc). Companion
+  // objects (BackendConfig, the controller's Secret grant) exist before the InferenceService.
+  const ingress = m.exposure
+    ? httpsIngressSettings(
+        m.exposure,
+        adapter,
+        {
+          role: m.name,
+          serviceName: `${m.name}-predictor`,
+          port: MODEL_HTTP_PORT,
+          healthCheckPath: "/v2/health/ready",
+          requestTimeoutSeconds: 60,
+          idleTimeoutSeconds: 60,
+          labels,
+        },
+        b.owner,
+        b.type,
+        m.exposure.authentication,
+      )
+    : undefined;
+  const lb = ingress?.loadBalancer;
+  const manifest = pulumi
+    .all([b.artifactStore.uri, pulumi.output(lb?.serviceAnnotations ?? {})])
+    .apply(([uri, serviceAnnotations]) => {
+      const x = inferenceServiceManifest(m, c(uri));
+      const meta = x["metadata"] as { annotations: Record<string, string> };
+      const merged: Manifest = {
+        ...x,
+        metadata: { ...meta, annotations: { ...meta.annotations, ...serviceAnnotations } },
+      };
+      return merged;
+    });
   const isvc = new k8s.apiextensions.CustomResource(
     child,
     {
@@ -346,7 +394,7 @@ export function createModel(b: ModelBuildContext, m: ResolvedModel): ServedModel
       metadata: manifest.apply((x) => x["metadata"] as k8s.types.input.meta.v1.ObjectMeta),
       spec: manifest.apply((x) => x["spec"]),
     },
-    ctx.opts({ provider, dependsOn: [...after, b.artifactStore.resource] }),
+    ctx.opts({ provider, dependsOn: [...after, b.artifactStore.resource, ...(lb?.resources ?? [])] }),
   );
 
   if (scaledByKeda(m) && a.prometheus) {
@@ -390,29 +438,10 @@ export function createModel(b: ModelBuildContext, m: ResolvedModel): ServedModel
     );
   }
 
-  // Exposure: an HTTPS Ingress through an in-cluster controller with external authentication.
-  const ingress = m.exposure
-    ? httpsIngressSettings(
-        m.exposure,
-        adapter,
-        {
-          serviceName: `${m.name}-predictor`,
-          port: MODEL_HTTP_PORT,
-          healthCheckPath: "/v2/health/ready",
-          requestTimeoutSeconds: 60,
-          idleTimeoutSeconds: 60,
-          labels,
-        },
-        b.owner,
-        b.type,
-      )
-    : undefined;
   if (ingress && m.exposure) {
     const cls = httpsIngressClass(ingress, {
       ...nginxHttpsOnlyAnnotations(ingress.className),
-      // ingress-nginx external authentication: every request is checked against authUrl first
-      // (https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/#external-authentication).
-      "nginx.ingress.kubernetes.io/auth-url": m.exposure.authUrl,
+      ...externalAuthAnnotations(m.exposure.authentication),
     });
     new k8s.networking.v1.Ingress(
       `${child}-ingress`,
@@ -437,7 +466,7 @@ export function createModel(b: ModelBuildContext, m: ResolvedModel): ServedModel
           ],
         },
       },
-      ctx.opts({ provider, dependsOn: [isvc] }),
+      ctx.opts({ provider, dependsOn: [isvc, ...(lb?.resources ?? [])] }),
     );
   }
 

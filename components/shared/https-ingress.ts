@@ -9,9 +9,13 @@ import { z } from "zod";
 import {
   CLOUD_INGRESS_CLASSES,
   DEFAULT_INGRESS_CLASS,
+  IngressAuthenticationKind,
   IngressTls,
+  OidcUnauthenticatedAction,
   type CloudAdapter,
+  type LoadBalancerAuthentication,
   type LoadBalancerIngress,
+  type LoadBalancerOidc,
   type Target,
 } from "../adapters";
 import type { Problem } from "./contract";
@@ -178,6 +182,219 @@ export function httpsIngressProblems(
   return problems;
 }
 
+/** ingress-nginx external authentication (`kind: "externalAuth"`). */
+export interface ExternalAuthArgs {
+  /** Authentication endpoint every request is checked against first (https), e.g. oauth2-proxy's `/oauth2/auth`. */
+  url: string;
+  /** Where a browser without a session is sent to sign in (https), e.g. oauth2-proxy's `/oauth2/start`. @default none (401) */
+  signinUrl?: string;
+}
+
+/** OpenID Connect at the AWS ALB (`kind: "oidc"`); the client credentials only by Secret reference. */
+export interface OidcAuthenticationArgs {
+  /** Issuer URL (https), e.g. "https://login.example.com". */
+  issuer: string;
+  /** Authorization endpoint (https). */
+  authorizationEndpoint: string;
+  /** Token endpoint (https). */
+  tokenEndpoint: string;
+  /** User info endpoint (https). */
+  userInfoEndpoint: string;
+  /**
+   * Kubernetes Secret in the component's namespace with the keys `clientID` and `clientSecret`
+   * (create it from a Pulumi secret or an external secrets operator; never inline).
+   */
+  secretName: string;
+  /** Space-separated scopes. @default "openid" */
+  scope?: string;
+  /**
+   * A request without a session: "authenticate" redirects to the identity provider's login,
+   * "deny" answers 401. Anonymous requests are never let through.
+   * @default "authenticate"
+   */
+  onUnauthenticatedRequest?: OidcUnauthenticatedAction;
+  /** Seconds a session stays valid (1–604800). @default 3600 */
+  sessionTimeoutSeconds?: number;
+}
+
+/** Identity-Aware Proxy on GKE (`kind: "iap"`); the OAuth client only by Secret reference. */
+export interface IapAuthenticationArgs {
+  /** Kubernetes Secret in the component's namespace with the keys `client_id` and `client_secret`. */
+  secretName: string;
+}
+
+/**
+ * Who may call an exposed endpoint: every request is authenticated before it reaches the backend.
+ * `kind` picks the mechanism and the field of the same name holds its settings (the other two
+ * stay unset); secrets are named by Kubernetes Secret, never given inline.
+ */
+export interface IngressAuthenticationArgs {
+  /**
+   * "oidc" (class "alb": the ALB's OpenID Connect), "iap" (classes "gce-internal" and "gce":
+   * Identity-Aware Proxy), "externalAuth" (class "nginx": ingress-nginx `auth-url`).
+   * @default the class's: "oidc" for "alb", "iap" for "gce-internal"/"gce", else "externalAuth"
+   */
+  kind?: IngressAuthenticationKind;
+  /** Settings of kind "externalAuth". */
+  externalAuth?: ExternalAuthArgs;
+  /** Settings of kind "oidc". */
+  oidc?: OidcAuthenticationArgs;
+  /** Settings of kind "iap". */
+  iap?: IapAuthenticationArgs;
+}
+
+const httpsUrl = z.string().regex(/^https:\/\/[^\s/]+(\/\S*)?$/, { message: "must be an https:// URL" });
+const secretName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: "must be a Kubernetes Secret name" })
+  .max(253);
+
+/** Schema of `IngressAuthenticationArgs`.  @internal */
+export const ingressAuthenticationArgsSchema = z
+  .object({
+    kind: z
+      .enum([
+        IngressAuthenticationKind.externalAuth,
+        IngressAuthenticationKind.oidc,
+        IngressAuthenticationKind.iap,
+      ])
+      .optional(),
+    externalAuth: z.object({ url: httpsUrl, signinUrl: httpsUrl.optional() }).strict().optional(),
+    oidc: z
+      .object({
+        issuer: httpsUrl,
+        authorizationEndpoint: httpsUrl,
+        tokenEndpoint: httpsUrl,
+        userInfoEndpoint: httpsUrl,
+        secretName,
+        scope: z
+          .string()
+          .regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/, {
+            message: 'must be space-separated OAuth scopes such as "openid email"',
+          })
+          .optional(),
+        onUnauthenticatedRequest: z
+          .enum([OidcUnauthenticatedAction.authenticate, OidcUnauthenticatedAction.deny])
+          .optional(),
+        sessionTimeoutSeconds: z.number().int().min(1).max(604800).optional(),
+      })
+      .strict()
+      .optional(),
+    iap: z.object({ secretName }).strict().optional(),
+  })
+  .strict();
+
+/** The authentication kind a class offers: its load balancer's, or ingress-nginx's external auth. */
+export function classAuthenticationKind(className: string): IngressAuthenticationKind {
+  return CLOUD_INGRESS_CLASSES[className]?.authentication ?? IngressAuthenticationKind.externalAuth;
+}
+
+/** The only in-cluster class whose external-authentication annotations the component sets. */
+export const EXTERNAL_AUTH_INGRESS_CLASS = "nginx";
+
+/**
+ * The rules of the authentication of an enabled Ingress on `target`, reported under `path` (the
+ * Ingress's, e.g. `["models", 0, "exposure"]`): it is required; its kind is the class's (an
+ * in-cluster class other than "nginx" would ignore ingress-nginx's annotations and serve
+ * anonymously); the settings of that kind are set and those of the other kinds are not.
+ */
+export function ingressAuthenticationProblems(
+  target: Target,
+  ingress: (HttpsIngressArgs & { authentication?: IngressAuthenticationArgs }) | undefined,
+  path: readonly (string | number)[],
+): Problem[] {
+  if (!ingress?.enabled) return [];
+  const at = [...path, "authentication"];
+  const auth = ingress.authentication;
+  if (!auth) {
+    return [
+      {
+        path: at,
+        message: "required when exposure is enabled: an endpoint is never exposed without authentication",
+      },
+    ];
+  }
+  const className = ingress.className ?? DEFAULT_INGRESS_CLASS[target];
+  const cloud = CLOUD_INGRESS_CLASSES[className];
+  if (cloud && cloud.target !== target) return []; // reported on className
+  const offered = classAuthenticationKind(className);
+  const kind = auth.kind ?? offered;
+  const problems: Problem[] = [];
+  if (kind !== offered) {
+    problems.push({
+      path: [...at, "kind"],
+      message: `"${kind}" is not what IngressClass "${className}" authenticates with (it offers "${offered}")`,
+    });
+  } else if (kind === IngressAuthenticationKind.externalAuth && className !== EXTERNAL_AUTH_INGRESS_CLASS) {
+    problems.push({
+      path: [...at, "kind"],
+      message: `"externalAuth" is configured only for IngressClass "${EXTERNAL_AUTH_INGRESS_CLASS}" (ingress-nginx auth-url); "${className}" would ignore it and serve anonymously`,
+    });
+  }
+  for (const k of Object.values(IngressAuthenticationKind)) {
+    if (k === kind && auth[k] === undefined) {
+      problems.push({ path: [...at, k], message: `required for kind "${kind}"` });
+    } else if (k !== kind && auth[k] !== undefined) {
+      problems.push({ path: [...at, k], message: `not used by kind "${kind}"; remove it` });
+    }
+  }
+  return problems;
+}
+
+/** `IngressAuthenticationArgs` with its kind and every default applied. */
+export interface ResolvedIngressAuthentication {
+  kind: IngressAuthenticationKind;
+  externalAuth?: ExternalAuthArgs;
+  oidc?: LoadBalancerOidc;
+  iap?: IapAuthenticationArgs;
+}
+
+/** `IngressAuthenticationArgs` resolved for `className` (after `ingressAuthenticationProblems`). */
+export function resolveIngressAuthentication(
+  className: string,
+  auth: IngressAuthenticationArgs,
+): ResolvedIngressAuthentication {
+  const kind = auth.kind ?? classAuthenticationKind(className);
+  const o = auth.oidc;
+  return {
+    kind,
+    ...(kind === IngressAuthenticationKind.externalAuth && auth.externalAuth
+      ? { externalAuth: auth.externalAuth }
+      : {}),
+    ...(kind === IngressAuthenticationKind.oidc && o
+      ? {
+          oidc: {
+            issuer: o.issuer,
+            authorizationEndpoint: o.authorizationEndpoint,
+            tokenEndpoint: o.tokenEndpoint,
+            userInfoEndpoint: o.userInfoEndpoint,
+            secretName: o.secretName,
+            scope: o.scope ?? "openid",
+            onUnauthenticatedRequest: o.onUnauthenticatedRequest ?? OidcUnauthenticatedAction.authenticate,
+            sessionTimeoutSeconds: o.sessionTimeoutSeconds ?? 3600,
+          },
+        }
+      : {}),
+    ...(kind === IngressAuthenticationKind.iap && auth.iap ? { iap: auth.iap } : {}),
+  };
+}
+
+/**
+ * ingress-nginx's external authentication annotations for "externalAuth" (every request is checked
+ * against `url` first;
+ * https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/#external-authentication);
+ * none for the load balancers' kinds, which the adapter configures.
+ */
+export function externalAuthAnnotations(auth: ResolvedIngressAuthentication): Record<string, string> {
+  if (!auth.externalAuth) return {};
+  return {
+    "nginx.ingress.kubernetes.io/auth-url": auth.externalAuth.url,
+    ...(auth.externalAuth.signinUrl !== undefined
+      ? { "nginx.ingress.kubernetes.io/auth-signin": auth.externalAuth.signinUrl }
+      : {}),
+  };
+}
+
 /** An enabled `HttpsIngressArgs` with its class and every default applied. */
 export type ResolvedHttpsIngress = Omit<
   HttpsIngressArgs,
@@ -208,6 +425,8 @@ export function resolveHttpsIngress(
 
 /** What a component tells the adapter about the Service behind its Ingress. */
 export interface HttpsIngressBackend {
+  /** Distinguishes the adapter's companion objects of several Ingresses of one component. @default none */
+  role?: string;
   /** Name of the Service behind the Ingress (`metadata.name`). */
   serviceName: string;
   /** Container port the Service targets (load balancers that reach pod IPs connect to it). */
@@ -248,16 +467,34 @@ export function httpsIngressSettings(
   backend: HttpsIngressBackend,
   owner: pulumi.Resource,
   type: string,
+  authentication?: ResolvedIngressAuthentication,
 ): HttpsIngressSettings {
   let loadBalancer: LoadBalancerIngress | undefined;
+  const lbAuth: LoadBalancerAuthentication | undefined =
+    authentication && authentication.kind !== IngressAuthenticationKind.externalAuth
+      ? {
+          kind: authentication.kind,
+          ...(authentication.oidc ? { oidc: authentication.oidc } : {}),
+          ...(authentication.iap ? { iap: authentication.iap } : {}),
+        }
+      : undefined;
   try {
     loadBalancer = adapter.ingress.loadBalancer({
       className: ingress.className,
       ...backend,
       certificateArn: ingress.certificateArn,
+      ...(lbAuth ? { authentication: lbAuth } : {}),
     });
   } catch (err) {
     throw new pulumi.ResourceError(`invalid arguments for ${type}:\n  args.${(err as Error).message}`, owner);
+  }
+  // The load balancer must confirm the authentication it was asked for: an endpoint that asked
+  // for authentication is never created without it.
+  if (lbAuth && loadBalancer?.authentication !== lbAuth.kind) {
+    throw new pulumi.ResourceError(
+      `invalid arguments for ${type}:\n  args.ingress.authentication.kind: IngressClass "${ingress.className}" does not perform "${lbAuth.kind}" authentication on this target`,
+      owner,
+    );
   }
   return {
     host: ingress.host,

@@ -768,7 +768,7 @@ describe("ModelServing: network, metrics, logging and exposure", () => {
                 host: "recommender.example.com",
                 className: "nginx",
                 tlsSecretName: "recommender-tls",
-                authUrl: "https://auth.example.com/oauth2/auth",
+                authentication: { externalAuth: { url: "https://auth.example.com/oauth2/auth" } },
               },
             },
           ],
@@ -817,13 +817,12 @@ describe("ModelServing: network, metrics, logging and exposure", () => {
     expect(external).toBe("https://recommender.example.com");
   });
 
-  it("exposure without authentication or TLS, or on a cloud load balancer, is refused", async () => {
+  it("exposure without authentication or TLS is refused", async () => {
     const message = await failure({
       models: [{ ...RECOMMENDER, exposure: { enabled: true, host: "recommender.example.com" } }],
     });
-    expect(message).toContain("args.models[0].exposure.authUrl: required when exposure is enabled");
+    expect(message).toContain("args.models[0].exposure.authentication: required when exposure is enabled");
     expect(message).toContain('args.models[0].exposure.certificateArn: required for IngressClass "alb"');
-    expect(message).toContain('args.models[0].exposure.className: "alb" is a cloud load balancer');
   });
 });
 

@@ -418,6 +418,73 @@ describe("k8s-serving-exposure-tls-auth", () => {
     expect(findings(rule, [isvc, servingIngress("mlflow", { tls: false })])).toEqual([]);
   });
 
+  it("a GKE Ingress authenticates with IAP: a BackendConfig with iap.enabled named by the backend's annotation", () => {
+    const gkeIsvc = (annotation?: string): TestResource => {
+      const r = inferenceService();
+      const meta = (r.props as { metadata: Record<string, unknown> }).metadata;
+      if (annotation !== undefined) meta["annotations"] = { "cloud.google.com/backend-config": annotation };
+      return r;
+    };
+    const backendConfig = (iap: boolean, name = "recommender-predictor"): TestResource => ({
+      type: "kubernetes:cloud.google.com/v1:BackendConfig",
+      name: `${name}-backend-config`,
+      props: {
+        metadata: { name, namespace: "serving" },
+        spec: iap ? { iap: { enabled: true, oauthclientCredentials: { secretName: "iap-client" } } } : {},
+      },
+    });
+    const gke = servingIngress("recommender-predictor", {
+      className: "gce-internal",
+      annotations: { "kubernetes.io/ingress.allow-http": "false" },
+    });
+    const named = '{"default":"recommender-predictor"}';
+    expect(findings(rule, [gkeIsvc(named), backendConfig(true), gke])).toEqual([]);
+    // A Service of the stack carrying the annotation counts the same way.
+    const service: TestResource = {
+      type: "kubernetes:core/v1:Service",
+      name: "recommender-predictor",
+      props: {
+        metadata: {
+          name: "recommender-predictor",
+          namespace: "serving",
+          annotations: { "cloud.google.com/backend-config": '{"ports":{"80":"recommender-predictor"}}' },
+        },
+      },
+    };
+    expect(findings(rule, [isvc, service, backendConfig(true), gke])).toEqual([]);
+    const noAuth =
+      "Ingress 'recommender-ingress' routes to serving workload 'recommender-predictor' but has no authentication (nginx.ingress.kubernetes.io/auth-url, nginx.ingress.kubernetes.io/auth-type basic|digest with auth-secret, alb.ingress.kubernetes.io/auth-type cognito|oidc, or for a GKE Ingress a BackendConfig with iap.enabled named by the backend's cloud.google.com/backend-config annotation).";
+    // IAP off, no annotation, a BackendConfig of another name, or in another namespace: reported.
+    expect(messages(rule, [gkeIsvc(named), backendConfig(false), gke])).toEqual([noAuth]);
+    expect(messages(rule, [gkeIsvc(), backendConfig(true), gke])).toEqual([noAuth]);
+    expect(messages(rule, [gkeIsvc(named), backendConfig(true, "other"), gke])).toEqual([noAuth]);
+    expect(messages(rule, [gkeIsvc("not json"), backendConfig(true), gke])).toEqual([noAuth]);
+    // IAP is a GKE feature: a BackendConfig does not authenticate an nginx Ingress.
+    const nginx = servingIngress("recommender-predictor");
+    expect(messages(rule, [gkeIsvc(named), backendConfig(true), nginx])).toEqual([noAuth]);
+  });
+
+  it("an ALB that lets unauthenticated requests through does not authenticate", () => {
+    const alb = (onUnauthenticated?: string) =>
+      servingIngress("recommender-predictor", {
+        className: "alb",
+        tls: false,
+        annotations: {
+          "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS":443}]',
+          "alb.ingress.kubernetes.io/certificate-arn": "arn:aws:acm:eu-west-1:123456789012:certificate/abc",
+          "alb.ingress.kubernetes.io/auth-type": "oidc",
+          ...(onUnauthenticated
+            ? { "alb.ingress.kubernetes.io/auth-on-unauthenticated-request": onUnauthenticated }
+            : {}),
+        },
+      });
+    expect(findings(rule, [isvc, alb("deny")])).toEqual([]);
+    expect(findings(rule, [isvc, alb("authenticate")])).toEqual([]);
+    expect(messages(rule, [isvc, alb("allow")])).toEqual([
+      "Ingress 'recommender-ingress' routes to serving workload 'recommender-predictor' but lets unauthenticated requests through (alb.ingress.kubernetes.io/auth-on-unauthenticated-request: allow; use authenticate or deny).",
+    ]);
+  });
+
   it("reports an InferenceService KServe would expose through its own Ingress, unless the chart disables it", () => {
     const external = inferenceService(undefined, {
       labels: { "networking.kserve.io/visibility": "external" },
@@ -453,7 +520,7 @@ describe("k8s-serving-exposure-tls-auth", () => {
   it("reports an Ingress to a serving workload without TLS, serving plain HTTP, or without authentication", () => {
     expect(messages(rule, [isvc, servingIngress("recommender-predictor", { tls: false })])).toEqual([
       "Ingress 'recommender-ingress' routes to serving workload 'recommender-predictor' but has no TLS (spec.tls with a secretName, alb.ingress.kubernetes.io/certificate-arn or a GKE managed/pre-shared certificate).",
-      "Ingress 'recommender-ingress' routes to serving workload 'recommender-predictor' but has no authentication annotations (nginx.ingress.kubernetes.io/auth-url, nginx.ingress.kubernetes.io/auth-type basic|digest with auth-secret, or alb.ingress.kubernetes.io/auth-type cognito|oidc).",
+      "Ingress 'recommender-ingress' routes to serving workload 'recommender-predictor' but has no authentication (nginx.ingress.kubernetes.io/auth-url, nginx.ingress.kubernetes.io/auth-type basic|digest with auth-secret, alb.ingress.kubernetes.io/auth-type cognito|oidc, or for a GKE Ingress a BackendConfig with iap.enabled named by the backend's cloud.google.com/backend-config annotation).",
     ]);
     const gce = servingIngress("recommender-transformer", { className: "gce", annotations: NGINX_AUTH });
     expect(messages(rule, [isvc, gce])).toEqual([

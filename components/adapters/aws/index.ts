@@ -88,7 +88,14 @@ export {
   httpsEgressRule,
   podIdentityAgentEgressRule,
 } from "./network";
-export { ALB_INGRESS_CLASS, ALB_SSL_POLICY, AWS_INGRESS_CLASSES, albIngressAnnotations } from "./ingress";
+export {
+  ALB_CONTROLLER,
+  ALB_INGRESS_CLASS,
+  ALB_SSL_POLICY,
+  AWS_INGRESS_CLASSES,
+  albIngressAnnotations,
+  albOidcAnnotations,
+} from "./ingress";
 
 /**
  * Checks that `target` has what its identity mode needs (`awsIdentityProblems`, the rule the
@@ -182,7 +189,7 @@ export function createAwsAdapter(ctx: AdapterContext, settings: TargetSettings):
     workloadIdentity(role, args) {
       return createWorkloadIdentity(ctx, identity, role, args, account.region());
     },
-    ingress: awsIngressExposure(target),
+    ingress: awsIngressExposure(ctx, target),
     managedMetrics(role, args) {
       return createAmpManagedMetrics(ctx, identity, role, args, account.region());
     },

@@ -13,9 +13,10 @@ import type {
   GcpTargetArgs,
   IngressExposure,
   LoadBalancerIngress,
+  LoadBalancerIap,
   LoadBalancerIngressArgs,
 } from "../types";
-import { IngressTls, Target } from "../types";
+import { IngressAuthenticationKind, IngressTls, Target } from "../types";
 
 /** GKE's internal Application Load Balancer (regional, private IP in the cluster's VPC). */
 export const GCE_INTERNAL_INGRESS_CLASS = "gce-internal";
@@ -24,8 +25,16 @@ export const GCE_INGRESS_CLASS = "gce";
 
 /** IngressClasses only Google Cloud serves (GKE selects them by annotation, with no IngressClass object). */
 export const GCP_INGRESS_CLASSES: Record<string, CloudIngressClass> = {
-  [GCE_INTERNAL_INGRESS_CLASS]: { target: Target.gcp, tls: IngressTls.secret },
-  [GCE_INGRESS_CLASS]: { target: Target.gcp, tls: IngressTls.secret },
+  [GCE_INTERNAL_INGRESS_CLASS]: {
+    target: Target.gcp,
+    tls: IngressTls.secret,
+    authentication: IngressAuthenticationKind.iap,
+  },
+  [GCE_INGRESS_CLASS]: {
+    target: Target.gcp,
+    tls: IngressTls.secret,
+    authentication: IngressAuthenticationKind.iap,
+  },
 };
 
 /**
@@ -65,16 +74,24 @@ export function gkeIngressAnnotations(className: string): Record<string, string>
  *   whole HTTP request and response (default 30 s, too short for artifact uploads);
  * - a health check on the serving port and path (the default checks `/` on the serving port, which
  *   MLflow's basic auth answers with 401).
+ * - with `iap`, Identity-Aware Proxy in front of the backend: every request needs a Google identity
+ *   IAP admits (`roles/iap.httpsResourceAccessor` on the backend service), with the OAuth client
+ *   from a Secret of the namespace (keys `client_id` and `client_secret`;
+ *   https://cloud.google.com/iap/docs/enabling-kubernetes-howto, "Configuring BackendConfig").
  * The GKE load balancers have no request body size limit.
  */
 export function backendConfigSpec(args: {
   requestTimeoutSeconds: number;
   port: number;
   healthCheckPath: string;
+  iap?: LoadBalancerIap;
 }): Record<string, unknown> {
   return {
     timeoutSec: args.requestTimeoutSeconds,
     healthCheck: { type: "HTTP", requestPath: args.healthCheckPath, port: args.port },
+    ...(args.iap
+      ? { iap: { enabled: true, oauthclientCredentials: { secretName: args.iap.secretName } } }
+      : {}),
   };
 }
 
@@ -92,9 +109,10 @@ export function proxyOnlySubnetFirewall(
   target: GcpTargetArgs,
   proxyOnlySubnetCidr: pulumi.Input<string>,
   port: number,
+  role?: string,
 ): gcp.compute.Firewall {
   return new gcp.compute.Firewall(
-    `${ctx.name}-lb-proxy-firewall`,
+    `${role !== undefined ? `${ctx.name}-${role}` : ctx.name}-lb-proxy-firewall`,
     {
       project: target.project,
       network: target.network,
@@ -123,6 +141,13 @@ export function gcpIngressExposure(ctx: AdapterContext, target: GcpTargetArgs): 
     defaultClassName: GCE_INTERNAL_INGRESS_CLASS,
     loadBalancer(args: LoadBalancerIngressArgs): LoadBalancerIngress | undefined {
       if (!(args.className in GCP_INGRESS_CLASSES)) return undefined;
+      const auth = args.authentication;
+      if (auth && (auth.kind !== IngressAuthenticationKind.iap || !auth.iap)) {
+        throw new Error(
+          `ingress.authentication.kind: IngressClass "${args.className}" authenticates with "iap" (and its settings), not "${auth.kind}"`,
+        );
+      }
+      const prefix = args.role !== undefined ? `${ctx.name}-${args.role}` : ctx.name;
       const sourceCidrs: pulumi.Input<string>[] = [...GOOGLE_LOAD_BALANCER_CIDRS];
       const resources: pulumi.Resource[] = [];
       if (args.className === GCE_INTERNAL_INGRESS_CLASS) {
@@ -133,15 +158,17 @@ export function gcpIngressExposure(ctx: AdapterContext, target: GcpTargetArgs): 
           );
         }
         sourceCidrs.push(target.proxyOnlySubnetCidr);
-        resources.push(proxyOnlySubnetFirewall(ctx, target, target.proxyOnlySubnetCidr, args.port));
+        resources.push(
+          proxyOnlySubnetFirewall(ctx, target, target.proxyOnlySubnetCidr, args.port, args.role),
+        );
       }
       const backendConfig = new k8s.apiextensions.CustomResource(
-        `${ctx.name}-backend-config`,
+        `${prefix}-backend-config`,
         {
           apiVersion: "cloud.google.com/v1",
           kind: "BackendConfig",
           metadata: { name: args.serviceName, namespace: ctx.namespace, labels: args.labels },
-          spec: backendConfigSpec(args),
+          spec: backendConfigSpec({ ...args, iap: auth?.iap }),
         },
         { parent: ctx.parent, provider: ctx.k8sProvider, dependsOn: ctx.dependsOn },
       );
@@ -155,6 +182,7 @@ export function gcpIngressExposure(ctx: AdapterContext, target: GcpTargetArgs): 
         },
         sourceCidrs,
         resources: [...resources, backendConfig],
+        ...(auth ? { authentication: auth.kind } : {}),
       };
     },
   };

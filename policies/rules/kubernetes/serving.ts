@@ -302,9 +302,15 @@ export const GATEWAY = "kubernetes:gateway.networking.k8s.io/v1:Gateway";
 /** GKE's policy for a Gateway backend Service (IAP among others), networking.gke.io/v1. */
 export const GCP_BACKEND_POLICY = "kubernetes:networking.gke.io/v1:GCPBackendPolicy";
 
+/** GKE Ingress's per-backend settings (IAP among others), cloud.google.com/v1. */
+export const BACKEND_CONFIG = "kubernetes:cloud.google.com/v1:BackendConfig";
+const SERVICE = classPulumiType(k8s.core.v1.Service);
+/** The Service annotation naming a GKE Ingress backend's BackendConfig. */
+const BACKEND_CONFIG_ANNOTATION = "cloud.google.com/backend-config";
+
 const ALB = "alb.ingress.kubernetes.io";
 const INGRESS_AUTH_HINT =
-  "nginx.ingress.kubernetes.io/auth-url, nginx.ingress.kubernetes.io/auth-type basic|digest with auth-secret, or alb.ingress.kubernetes.io/auth-type cognito|oidc";
+  "nginx.ingress.kubernetes.io/auth-url, nginx.ingress.kubernetes.io/auth-type basic|digest with auth-secret, alb.ingress.kubernetes.io/auth-type cognito|oidc, or for a GKE Ingress a BackendConfig with iap.enabled named by the backend's cloud.google.com/backend-config annotation";
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -419,6 +425,93 @@ function ingressTlsFindings(spec: Record<string, unknown>, annotations: Record<s
   return out;
 }
 
+/** BackendConfig names of a `cloud.google.com/backend-config` annotation (`default` and per port). */
+function backendConfigNames(annotation: string | undefined): string[] {
+  if (annotation === undefined) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(annotation);
+  } catch {
+    return [];
+  }
+  const v = rec(parsed) ?? {};
+  const ports = rec(v.ports) ?? {};
+  return [v.default, ...Object.values(ports)].flatMap((n) => {
+    const name = str(n);
+    return name === undefined ? [] : [name];
+  });
+}
+
+/**
+ * GKE Ingress authentication of one backend Service: the annotations KServe copies from the
+ * InferenceService onto its Services (or a planned Service of that name) name a BackendConfig of
+ * the stack, in the same namespace, with `spec.iap.enabled: true`, for every port they name.
+ */
+function gkeIapProtects(
+  backend: string,
+  ns: string | undefined,
+  services: readonly PlannedInferenceService[],
+  resources: readonly PolicyResource[],
+): boolean {
+  const isvc = services.find(
+    (s) =>
+      s.namespace === ns &&
+      ((s.services !== undefined && s.services.test(backend)) ||
+        `${s.name ?? s.resource.name}-*` === backend),
+  );
+  const svc = resources.find(
+    (r) =>
+      r.type === SERVICE &&
+      resourceNamespace(r) === ns &&
+      knownStr(dig(r.props, "metadata", "name")) === backend,
+  );
+  const owner = svc ?? isvc?.resource;
+  if (!owner) return false;
+  const names = backendConfigNames(
+    stringMap(dig(owner.props, "metadata", "annotations"))[BACKEND_CONFIG_ANNOTATION],
+  );
+  if (names.length === 0) return false;
+  return names.every((name) =>
+    resources.some(
+      (r) =>
+        r.type === BACKEND_CONFIG &&
+        resourceNamespace(r) === ns &&
+        knownStr(dig(r.props, "metadata", "name")) === name &&
+        dig(r.props, "spec", "iap", "enabled") === true,
+    ),
+  );
+}
+
+/**
+ * Authentication findings of an Ingress routing to serving backends: annotations (ingress-nginx,
+ * ALB) or, on a GKE class, IAP on every backend; an ALB that lets unauthenticated requests through
+ * (`auth-on-unauthenticated-request: allow`) does not count.
+ */
+function ingressAuthFindings(
+  ing: PolicyResource,
+  spec: Record<string, unknown>,
+  annotations: Record<string, string>,
+  backends: readonly string[],
+  services: readonly PlannedInferenceService[],
+  resources: readonly PolicyResource[],
+): string[] {
+  const auth = ingressAuthentication(annotations);
+  if (auth !== undefined) {
+    if (auth.startsWith("ALB") && annotations[`${ALB}/auth-on-unauthenticated-request`] === "allow")
+      return [
+        `lets unauthenticated requests through (${ALB}/auth-on-unauthenticated-request: allow; use authenticate or deny)`,
+      ];
+    return [];
+  }
+  const cls = ingressClass(spec, annotations);
+  if (cls === "gce" || cls === "gce-internal") {
+    const ns = resourceNamespace(ing);
+    const open = backends.filter((b) => !gkeIapProtects(b, ns, services, resources));
+    if (open.length === 0) return [];
+  }
+  return [`has no authentication (${INGRESS_AUTH_HINT})`];
+}
+
 /**
  * True when a KServe chart in the plan keeps KServe from creating an Ingress per InferenceService:
  * `kserve.controller.gateway.disableIngressCreation`, or the cluster-local ingress domain
@@ -441,16 +534,18 @@ export const servingExposureTlsAuth: StackRule = stackRule(
     name: "k8s-serving-exposure-tls-auth",
     area: "kubernetes",
     description:
-      "A model endpoint is never exposed without TLS and authentication: every InferenceService is labelled networking.kserve.io/visibility: cluster-local (else KServe's Standard mode creates its own Ingress for it, without TLS or authentication, unless the stack's KServe chart sets kserve.controller.gateway.disableIngressCreation or the cluster-local domain); an Ingress routing to an InferenceService's Services serves HTTPS only (TLS Secret, ACM or GKE certificate; no plain HTTP listener) and authenticates (nginx auth-url/basic, ALB cognito/oidc); a Gateway API HTTPRoute/GRPCRoute to them attaches only to HTTPS/TLS listeners of a Gateway in the stack and each backend has a GKE GCPBackendPolicy with IAP enabled.",
+      "A model endpoint is never exposed without TLS and authentication: every InferenceService is labelled networking.kserve.io/visibility: cluster-local (else KServe's Standard mode creates its own Ingress for it, without TLS or authentication, unless the stack's KServe chart sets kserve.controller.gateway.disableIngressCreation or the cluster-local domain); an Ingress routing to an InferenceService's Services serves HTTPS only (TLS Secret, ACM or GKE certificate; no plain HTTP listener) and authenticates (nginx auth-url/basic, ALB cognito/oidc never letting unauthenticated requests through, or on a GKE Ingress a BackendConfig with IAP enabled named by the backend's cloud.google.com/backend-config annotation); a Gateway API HTTPRoute/GRPCRoute to them attaches only to HTTPS/TLS listeners of a Gateway in the stack and each backend has a GKE GCPBackendPolicy with IAP enabled.",
     severity: "high",
     enforcement: ALWAYS_MANDATORY,
     remediation:
-      "Label every InferenceService networking.kserve.io/visibility: cluster-local and expose it through the platform's ingress: an Ingress with spec.tls (or the ALB's ACM certificate and HTTPS-only listener) and authentication annotations, or an HTTPRoute on an HTTPS Gateway listener with a GCPBackendPolicy enabling IAP. An endpoint authenticated another way (mTLS mesh, the model server itself) takes a recorded exemption with its reason.",
+      "Label every InferenceService networking.kserve.io/visibility: cluster-local and expose it through the platform's ingress: an Ingress with spec.tls (or the ALB's ACM certificate and HTTPS-only listener) and authentication annotations (or, on GKE, a BackendConfig enabling IAP named by the backend Service's cloud.google.com/backend-config annotation), or an HTTPRoute on an HTTPS Gateway listener with a GCPBackendPolicy enabling IAP. An endpoint authenticated another way (mTLS mesh, the model server itself) takes a recorded exemption with its reason.",
     reference:
       "KServe raw/Standard ingress reconciler (kube_ingress_reconciler.go: cluster-local label, disableIngressCreation); OWASP API Security Top 10 API2 (broken authentication); CWE-319",
     resourceTypes: [
       INFERENCE_SERVICE,
       INGRESS,
+      SERVICE,
+      BACKEND_CONFIG,
       HTTP_ROUTE,
       GRPC_ROUTE,
       GATEWAY,
@@ -478,8 +573,8 @@ export const servingExposureTlsAuth: StackRule = stackRule(
       const annotations = stringMap(dig(ing.props, "metadata", "annotations"));
       const to = `Ingress '${ing.name}' routes to serving workload ${backends.map((b) => `'${b}'`).join(", ")} but`;
       for (const f of ingressTlsFindings(spec, annotations)) report(`${to} ${f}.`, ing.urn);
-      if (!ingressAuthentication(annotations))
-        report(`${to} has no authentication annotations (${INGRESS_AUTH_HINT}).`, ing.urn);
+      for (const f of ingressAuthFindings(ing, spec, annotations, backends, services, args.resources))
+        report(`${to} ${f}.`, ing.urn);
     }
     const gateways = args.resources.filter((r) => r.type === GATEWAY);
     const policies = args.resources.filter((r) => r.type === GCP_BACKEND_POLICY);
