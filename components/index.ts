@@ -137,6 +137,27 @@ export {
 } from "./shared/alert-routes";
 export type { ResolvedAlertMatcher, ResolvedAlertReceiver } from "./shared/alert-receivers";
 export {
+  RetrainingLoop,
+  RETRAINING_LOOP_TYPE,
+  RETRAINING_LOOP_DEFAULTS,
+  GateMetric,
+  GateDirection,
+  retrainingAlerting,
+  ARGO_WORKFLOWS_CHART_VERSION,
+  ARGO_WORKFLOWS_VERSION,
+  ARGO_EVENTS_CHART_VERSION,
+  ARGO_EVENTS_VERSION,
+  type RetrainingLoopArgs,
+  type RetrainingLoopModelArgs,
+  type RetrainingLoopDriftArgs,
+  type RetrainingLoopGateArgs,
+  type RetrainingLoopCanaryArgs,
+  type RetrainingLoopTrainingArgs,
+  type RetrainingLoopStoresArgs,
+  type RetrainingLoopServicesArgs,
+  type RetrainingLoopTriggerArgs,
+} from "./retraining-loop";
+export {
   GPU_NODE_LABELS,
   GPU_TAINT,
   GpuType,
@@ -191,3 +212,5 @@ export { gpuTrainingClusterArgsSchema } from "./training-cluster";
 export { monitoringArgsSchema } from "./monitoring";
 /** @internal see modelRegistryArgsSchema */
 export { featureStoreArgsSchema } from "./feature-store";
+/** @internal see modelRegistryArgsSchema */
+export { retrainingLoopArgsSchema } from "./retraining-loop";

@@ -9,10 +9,12 @@ import {
   gpuTrainingClusterArgsSchema,
   modelRegistryArgsSchema,
   monitoringArgsSchema,
+  retrainingLoopArgsSchema,
   type FeatureStoreArgs,
   type GpuTrainingClusterArgs,
   type ModelRegistryArgs,
   type MonitoringArgs,
+  type RetrainingLoopArgs,
 } from "../components";
 import {
   restrictedNamespaceArgsSchema,
@@ -45,6 +47,11 @@ describe("args interfaces match their zod schemas", () => {
   it("MonitoringArgs", () => {
     expectTypeOf<z.input<typeof monitoringArgsSchema>>().toEqualTypeOf<MonitoringArgs>();
     expectTypeOf<MonitoringArgs>().toEqualTypeOf<z.input<typeof monitoringArgsSchema>>();
+  });
+
+  it("RetrainingLoopArgs", () => {
+    expectTypeOf<z.input<typeof retrainingLoopArgsSchema>>().toEqualTypeOf<RetrainingLoopArgs>();
+    expectTypeOf<RetrainingLoopArgs>().toEqualTypeOf<z.input<typeof retrainingLoopArgsSchema>>();
   });
 
   it("RestrictedNamespaceArgs", () => {
