@@ -243,10 +243,7 @@ export class RetrainingLoop extends MlopsComponent {
       "sensor",
       namespace,
       "mlops-sensor",
-      [
-        { apiGroups: ["argoproj.io"], resources: ["workflows"], verbs: ["create"] },
-        { apiGroups: ["argoproj.io"], resources: ["workflowtemplates"], verbs: ["get"] },
-      ],
+      [{ apiGroups: ["argoproj.io"], resources: ["workflows"], verbs: ["create"] }],
       LOOP_SERVICE_ACCOUNTS.sensor,
     );
     for (const team of [...new Set(a.models.map((m) => m.training.team))]) {

@@ -319,6 +319,14 @@ export function workflowTemplateManifest(model: ResolvedRetrainingLoopModel, s: 
             [{ name: "train", template: "train" }],
             [{ name: "register", template: "register" }],
             [{ name: "evaluate", template: "evaluate", arguments: versionArg, continueOn: { failed: true } }],
+            // Exit 3 is a verdict (reject); any other failure of the gate fails the workflow.
+            [
+              {
+                name: "gate-error",
+                template: "gate-error",
+                when: "{{steps.evaluate.exitCode}} != 0 && {{steps.evaluate.exitCode}} != 3",
+              },
+            ],
             [
               {
                 name: "canary",
@@ -397,6 +405,19 @@ export function workflowTemplateManifest(model: ResolvedRetrainingLoopModel, s: 
             ["python", "-m", "mlops_jobs.evaluate"],
             evaluateEnv(model, s),
             JOB_RESOURCES,
+          ),
+        },
+        {
+          name: "gate-error",
+          container: container(
+            s,
+            [
+              "python",
+              "-c",
+              "import sys; sys.exit('the evaluation gate failed instead of deciding (see its step log)')",
+            ],
+            [],
+            SMALL_RESOURCES,
           ),
         },
         {
@@ -582,7 +603,10 @@ export function sensorManifest(
         {
           template: {
             name: "retrain",
-            argoWorkflow: { operation: "submit", source: { resource: workflow } },
+            // A plain Kubernetes create of the Workflow (the k8s trigger): the Sensor needs only
+            // `create` on workflows (the argoWorkflow trigger shells out to the argo CLI, which
+            // reads more).
+            k8s: { operation: "create", source: { resource: workflow } },
           },
           rateLimit: { unit: "Hour", requestsPerUnit: maxPerHour },
         },

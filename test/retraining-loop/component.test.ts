@@ -349,12 +349,14 @@ describe("RetrainingLoop", () => {
       ["train"],
       ["register"],
       ["evaluate"],
+      ["gate-error"],
       ["canary"],
       ["observe"],
       ["decide"],
       ["promote", "rollback"],
     ]);
-    expect(steps[3]![0]!.when).toBe("{{steps.evaluate.exitCode}} == 0");
+    expect(steps[3]![0]!.when).toBe("{{steps.evaluate.exitCode}} != 0 && {{steps.evaluate.exitCode}} != 3");
+    expect(steps[4]![0]!.when).toBe("{{steps.evaluate.exitCode}} == 0");
     const evaluate = templates.find((t) => t.name === "evaluate") as unknown as {
       container: { env: { name: string; value: string }[] };
     };
@@ -403,10 +405,7 @@ describe("RetrainingLoop", () => {
         findResource(plan, "kubernetes:rbac.authorization.k8s.io/v1:Role", "loop-sensor-role"),
         "rules",
       ),
-    ).toEqual([
-      { apiGroups: ["argoproj.io"], resources: ["workflows"], verbs: ["create"] },
-      { apiGroups: ["argoproj.io"], resources: ["workflowtemplates"], verbs: ["get"] },
-    ]);
+    ).toEqual([{ apiGroups: ["argoproj.io"], resources: ["workflows"], verbs: ["create"] }]);
   });
 
   it("triggers on firing drift alerts of the model only, rate-limited, from an authenticated in-cluster webhook", async () => {
@@ -426,11 +425,11 @@ describe("RetrainingLoop", () => {
       ],
     });
     expect(inputAt(sensor, "spec.triggers[0].rateLimit")).toEqual({ unit: "Hour", requestsPerUnit: 2 });
-    expect(
-      inputAt(sensor, "spec.triggers[0].template.argoWorkflow.source.resource.spec.workflowTemplateRef"),
-    ).toEqual({
-      name: "retrain-recommender",
-    });
+    expect(inputAt(sensor, "spec.triggers[0].template.k8s.source.resource.spec.workflowTemplateRef")).toEqual(
+      {
+        name: "retrain-recommender",
+      },
+    );
     const bus = findResource(plan, `${CR}EventBus`, "loop-event-bus");
     expect(inputAt(bus, "spec.jetstream.replicas")).toBe(3);
     // Only Alertmanager's namespace reaches the webhook.
