@@ -29,10 +29,19 @@ import {
   type RetrainingLoopModelArgs,
 } from "../../components/retraining-loop";
 import { QUEUE_NAME_LABEL } from "../../components/training-cluster";
-import { findResource, inputAt, planOf, resourcesOfType, type Plan, type PlanResource } from "../helpers";
+import {
+  descendantsOf,
+  findResource,
+  inputAt,
+  planOf,
+  resourcesOfType,
+  type Plan,
+  type PlanResource,
+} from "../helpers";
 import { fakeClusterHandle, Host } from "../training-cluster/fixtures";
 import { validateStrict, type ModelClass } from "../schemas/validate";
 import { resolveAlertingArgs } from "../../components/monitoring";
+import { runPoliciesDetailed } from "../../policies/offline";
 import { argoSchemaErrors } from "./schema";
 
 const DIGEST = "ghcr.io/acme/mlops-jobs@sha256:" + "a".repeat(64);
@@ -492,6 +501,26 @@ describe("RetrainingLoop", () => {
       "pod-security.kubernetes.io/enforce": "restricted",
     });
   });
+
+  for (const target of ["aws", "gcp"] as const) {
+    it(`${target} (prod): no mandatory violation of the policy pack`, async () => {
+      const tags = { owner: "ml-platform", "cost-center": "cc-1", "data-classification": "internal" };
+      const plan = await planOf(program({ target, environment: "prod", tags }));
+      // The loop's resources only (the stores stand in for another component's).
+      const loop = findResource(plan, RETRAINING_LOOP_TYPE, "loop");
+      const resources = descendantsOf(plan, loop.urn);
+      const mandatory = runPoliciesDetailed(
+        { stack: "test", project: "mlops", resources },
+        { environment: "prod" },
+      )
+        .violations.filter((v) => v.enforcementLevel === "mandatory")
+        .map(
+          (v) =>
+            `${v.policyName} ${v.urn.split("::").pop() ?? ""}: ${v.message.split("\n").slice(1).join(" ")}`,
+        );
+      expect(mandatory).toEqual([]);
+    });
+  }
 
   it("plans on gcp too", async () => {
     const plan = await planOf(program({ target: "gcp" }));
