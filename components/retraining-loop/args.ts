@@ -9,11 +9,12 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { StoreKind, type ObjectStore, type Target } from "../adapters";
+import { StoreKind, Target, type ObjectStore } from "../adapters";
 import { resolveWith, type Problem, type Resolution } from "../shared/contract";
-import { ENVIRONMENTS, type Environment } from "../shared/presets";
+import { ENVIRONMENTS, PRESETS, type Environment } from "../shared/presets";
 import {
   dnsLabelSchema,
+  labelMapSchema,
   nonEmptyStringSchema as nonEmpty,
   quantitySchema,
   tagsSchema,
@@ -185,6 +186,13 @@ export interface RetrainingLoopArgs {
   protect?: boolean;
   /** Namespace of the loop (drift CronJobs, workflows, Sensor, EventSource). @default "mlops-loop" */
   namespace?: string;
+  /**
+   * Extra labels of the loop namespace, for the services that admit client namespaces by label
+   * (e.g. ModelRegistry `clientNamespaceLabels`). The Pushgateway pusher and Prometheus reader
+   * labels (`mlops.pulumi.com/metrics-pusher`, `mlops.pulumi.com/metrics-reader`) are always set.
+   * @default { "mlops.pulumi.com/mlflow-client": "true" } (ModelRegistry's default client label)
+   */
+  namespaceLabels?: Record<string, string>;
   /** Namespace of the Argo Workflows controller. @default "argo" */
   argoNamespace?: string;
   /** Namespace of the Argo Events controller. @default "argo-events" */
@@ -295,6 +303,7 @@ export const retrainingLoopArgsObject = z
     tags: tagsSchema.optional(),
     protect: z.boolean().optional(),
     namespace: dnsLabelSchema().optional(),
+    namespaceLabels: labelMapSchema.optional(),
     argoNamespace: dnsLabelSchema().optional(),
     argoEventsNamespace: dnsLabelSchema().optional(),
     jobsImage: digestPinnedImageSchema,
@@ -348,8 +357,9 @@ export interface ResolvedRetrainingLoopArgs {
   target: Target;
   environment: Environment;
   tags: Record<string, string>;
-  protect: boolean | undefined;
+  protect: boolean;
   namespace: string;
+  namespaceLabels: Record<string, string>;
   argoNamespace: string;
   argoEventsNamespace: string;
   jobsImage: string;
@@ -360,6 +370,7 @@ export interface ResolvedRetrainingLoopArgs {
 /** The documented defaults. */
 export const RETRAINING_LOOP_DEFAULTS = {
   namespace: "mlops-loop",
+  namespaceLabels: { "mlops.pulumi.com/mlflow-client": "true" },
   argoNamespace: "argo",
   argoEventsNamespace: "argo-events",
   driftSchedule: "0 * * * *",
@@ -378,6 +389,13 @@ type Parsed = z.output<typeof retrainingLoopArgsObject>;
 
 function loopProblems(v: Parsed): Problem[] {
   const problems: Problem[] = [];
+  if (v.cluster.target === Target.local) {
+    problems.push({
+      path: ["stores"],
+      message:
+        'cannot be granted on the "local" target: its MinIO credentials stay in the namespace of the component that created the store, so the loop\'s jobs could not read them; run the loop on "aws" or "gcp"',
+    });
+  }
   const seen = new Map<string, number>();
   v.models.forEach((m, i) => {
     const first = seen.get(m.name);
@@ -405,8 +423,9 @@ export function resolveRetrainingLoopArgs(args: unknown): Resolution<ResolvedRet
       target: v.cluster.target,
       environment,
       tags: v.tags ?? {},
-      protect: v.protect,
+      protect: v.protect ?? PRESETS[environment].protectStatefulResources,
       namespace: v.namespace ?? RETRAINING_LOOP_DEFAULTS.namespace,
+      namespaceLabels: v.namespaceLabels ?? { ...RETRAINING_LOOP_DEFAULTS.namespaceLabels },
       argoNamespace: v.argoNamespace ?? RETRAINING_LOOP_DEFAULTS.argoNamespace,
       argoEventsNamespace: v.argoEventsNamespace ?? RETRAINING_LOOP_DEFAULTS.argoEventsNamespace,
       jobsImage: v.jobsImage,

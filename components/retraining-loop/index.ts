@@ -33,6 +33,7 @@ import { Access, createAdapter, type Grant, type ObjectStore } from "../adapters
 import { MlopsComponent } from "../shared/component";
 import { resolvedOrThrow } from "../shared/contract";
 import { governanceLabels, uniqueEnv, uniqueRules } from "../shared/k8s";
+import { METRICS_READER_LABEL } from "../shared/monitors";
 import { RestrictedNamespace } from "../shared/restricted-namespace";
 import type { AlertReceiverArgs, AlertRouteArgs } from "../monitoring";
 import { PUSHGATEWAY_PORT } from "../monitoring";
@@ -145,7 +146,7 @@ export class RetrainingLoop extends MlopsComponent {
     const ctx = this.context({
       environment: a.environment,
       tags: { environment: a.environment, ...a.tags },
-      protect: a.protect ?? false,
+      protect: a.protect,
     });
     const labels = { ...governanceLabels(ctx.tags), ...loopLabels(name, "loop") };
 
@@ -158,7 +159,10 @@ export class RetrainingLoop extends MlopsComponent {
 
     const ns = new RestrictedNamespace(
       `${name}-namespace`,
-      { namespace: a.namespace, labels: { ...labels, [METRICS_PUSHER_LABEL]: "true" } },
+      {
+        namespace: a.namespace,
+        labels: { ...a.namespaceLabels, ...labels, ...METRICS_READER_LABEL, [METRICS_PUSHER_LABEL]: "true" },
+      },
       ctx.opts({ provider }),
     );
     const namespace = ns.namespaceName;

@@ -497,6 +497,8 @@ describe("RetrainingLoop", () => {
     expect(inputAt(ev, "namespace")).toBe("argo-events");
     const loopNs = findResource(plan, "kubernetes:core/v1:Namespace", "loop-namespace");
     expect(inputAt(loopNs, "metadata.labels")).toMatchObject({
+      "mlops.pulumi.com/mlflow-client": "true",
+      "mlops.pulumi.com/metrics-reader": "true",
       "mlops.pulumi.com/metrics-pusher": "true",
       "pod-security.kubernetes.io/enforce": "restricted",
     });
@@ -581,6 +583,11 @@ describe("RetrainingLoop", () => {
       expect(problems({ models: [] })).toEqual(["models: must list at least one model"]);
       expect(problems({ models: [model("recommender", { retrainSchedules: ["weekly"] })] })).toEqual([
         'models.0.retrainSchedules.0: must be a five-field cron schedule such as "0 * * * *"',
+      ]);
+    });
+    it("refuses the local target by path (no cross-component grants there)", () => {
+      expect(problems({ cluster: fakeClusterHandle({ target: "local" }) })).toEqual([
+        'stores: cannot be granted on the "local" target: its MinIO credentials stay in the namespace of the component that created the store, so the loop\'s jobs could not read them; run the loop on "aws" or "gcp"',
       ]);
     });
     it("the component throws them as one ResourceError", async () => {
