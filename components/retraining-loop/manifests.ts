@@ -275,6 +275,15 @@ function canaryPatch(percent: number, storageUri?: string): string {
   });
 }
 
+/**
+ * The condition that the canary decision (the JSON `mlops-promote` writes, jobs/README.md) is
+ * `decision`: an Argo expression (`{{=...}}` with `jsonpath`), evaluated only after a passed gate.
+ * "hold" does neither: the canary stays and the next run decides again.
+ */
+export function decisionIs(decision: "promote" | "rollback"): string {
+  return `{{=steps.evaluate.exitCode == '0' && jsonpath(steps.decide.outputs.parameters.decision, '$.decision') == '${decision}'}}`;
+}
+
 /** Name of the mutex every run of a model holds: two alerts never train the same model twice. */
 export function retrainMutexName(model: string): string {
   return `retrain-${model}`;
@@ -353,12 +362,12 @@ export function workflowTemplateManifest(model: ResolvedRetrainingLoopModel, s: 
               {
                 name: "promote",
                 template: "promote",
-                when: "{{steps.evaluate.exitCode}} == 0 && {{steps.decide.outputs.parameters.decision}} == promote",
+                when: decisionIs("promote"),
               },
               {
                 name: "rollback",
                 template: "rollback",
-                when: "{{steps.evaluate.exitCode}} == 0 && {{steps.decide.outputs.parameters.decision}} == rollback",
+                when: decisionIs("rollback"),
               },
             ],
           ],
@@ -442,7 +451,7 @@ export function workflowTemplateManifest(model: ResolvedRetrainingLoopModel, s: 
             parameters: [
               {
                 name: "decision",
-                valueFrom: { path: "/tmp/decision.json", default: "hold" },
+                valueFrom: { path: "/tmp/decision.json", default: '{"decision": "hold"}' },
               },
             ],
           },

@@ -366,6 +366,10 @@ describe("RetrainingLoop", () => {
     ]);
     expect(steps[3]![0]!.when).toBe("{{steps.evaluate.exitCode}} != 0 && {{steps.evaluate.exitCode}} != 3");
     expect(steps[4]![0]!.when).toBe("{{steps.evaluate.exitCode}} == 0");
+    expect(steps[7]!.map((st) => st.when)).toEqual([
+      "{{=steps.evaluate.exitCode == '0' && jsonpath(steps.decide.outputs.parameters.decision, '$.decision') == 'promote'}}",
+      "{{=steps.evaluate.exitCode == '0' && jsonpath(steps.decide.outputs.parameters.decision, '$.decision') == 'rollback'}}",
+    ]);
     const evaluate = templates.find((t) => t.name === "evaluate") as unknown as {
       container: { env: { name: string; value: string }[] };
     };
