@@ -30,13 +30,14 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { Access, createAdapter, type Grant, type ObjectStore } from "../adapters";
+import { MLFLOW_PORT } from "../model-registry";
 import { MlopsComponent } from "../shared/component";
 import { resolvedOrThrow } from "../shared/contract";
 import { governanceLabels, uniqueEnv, uniqueRules } from "../shared/k8s";
 import { METRICS_READER_LABEL } from "../shared/monitors";
 import { RestrictedNamespace } from "../shared/restricted-namespace";
 import type { AlertReceiverArgs, AlertRouteArgs } from "../monitoring";
-import { PUSHGATEWAY_PORT } from "../monitoring";
+import { MONITORING_SERVICES, PUSHGATEWAY_PORT } from "../monitoring";
 import { installArgo } from "./argo";
 import { resolveRetrainingLoopArgs, type RetrainingLoopArgs } from "./args";
 import {
@@ -80,10 +81,8 @@ export const METRICS_PUSHER_LABEL = "mlops.pulumi.com/metrics-pusher";
 export const WEBHOOK_SECRET_NAME = "mlops-loop-webhook";
 /** Name of the Alertmanager receiver of the drift alerts. */
 export const DRIFT_RECEIVER_NAME = "retraining-loop";
-/** Prometheus's port (kube-prometheus-stack `prometheus-operated`), read by the canary decision. */
-const PROMETHEUS_PORT = 9090;
-/** MLflow's port (ModelRegistry `MLFLOW_PORT`). */
-const MLFLOW_PORT = 5000;
+/** Prometheus's port (the Monitoring component's Service), read by the canary decision. */
+const PROMETHEUS_PORT = MONITORING_SERVICES.prometheus.port;
 /** JetStream client and cluster ports (Argo Events EventBus). */
 const JETSTREAM_PORTS = [4222, 6222, 8222];
 const API_SERVER_EGRESS = {
