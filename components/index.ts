@@ -168,6 +168,27 @@ export {
 } from "./shared/alert-routes";
 export type { ResolvedAlertMatcher, ResolvedAlertReceiver } from "./shared/alert-receivers";
 export {
+  RetrainingLoop,
+  RETRAINING_LOOP_TYPE,
+  RETRAINING_LOOP_DEFAULTS,
+  GateMetric,
+  GateDirection,
+  retrainingAlerting,
+  ARGO_WORKFLOWS_CHART_VERSION,
+  ARGO_WORKFLOWS_VERSION,
+  ARGO_EVENTS_CHART_VERSION,
+  ARGO_EVENTS_VERSION,
+  type RetrainingLoopArgs,
+  type RetrainingLoopModelArgs,
+  type RetrainingLoopDriftArgs,
+  type RetrainingLoopGateArgs,
+  type RetrainingLoopCanaryArgs,
+  type RetrainingLoopTrainingArgs,
+  type RetrainingLoopStoresArgs,
+  type RetrainingLoopServicesArgs,
+  type RetrainingLoopTriggerArgs,
+} from "./retraining-loop";
+export {
   GPU_NODE_LABELS,
   GPU_TAINT,
   GpuType,
@@ -224,3 +245,5 @@ export { monitoringArgsSchema } from "./monitoring";
 export { featureStoreArgsSchema } from "./feature-store";
 /** @internal see modelRegistryArgsSchema */
 export { modelServingArgsSchema } from "./model-serving";
+/** @internal see modelRegistryArgsSchema */
+export { retrainingLoopArgsSchema } from "./retraining-loop";

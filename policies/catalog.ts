@@ -19,6 +19,7 @@ import { monitoringRules } from "./rules/kubernetes/monitoring";
 import { feastRules } from "./rules/kubernetes/feast";
 import { servingRules } from "./rules/kubernetes/serving";
 import { kedaRules } from "./rules/kubernetes/keda";
+import { argoRules } from "./rules/kubernetes/argo";
 import { governanceRules } from "./rules/governance/governance";
 import { costRules } from "./rules/cost/gpu";
 import type { Rule, RuleArea } from "./rules/types";
@@ -44,6 +45,7 @@ export const RULES: readonly Rule[] = [
   ...feastRules,
   ...servingRules,
   ...kedaRules,
+  ...argoRules,
   ...governanceRules,
   ...costRules,
 ];

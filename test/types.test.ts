@@ -10,11 +10,13 @@ import {
   modelRegistryArgsSchema,
   modelServingArgsSchema,
   monitoringArgsSchema,
+  retrainingLoopArgsSchema,
   type FeatureStoreArgs,
   type GpuTrainingClusterArgs,
   type ModelRegistryArgs,
   type ModelServingArgs,
   type MonitoringArgs,
+  type RetrainingLoopArgs,
 } from "../components";
 import {
   restrictedNamespaceArgsSchema,
@@ -63,6 +65,11 @@ describe("args interfaces match their zod schemas", () => {
   it("MonitoringArgs", () => {
     expectTypeOf<z.input<typeof monitoringArgsSchema>>().toEqualTypeOf<MonitoringArgs>();
     expectTypeOf<MonitoringArgs>().toEqualTypeOf<z.input<typeof monitoringArgsSchema>>();
+  });
+
+  it("RetrainingLoopArgs", () => {
+    expectTypeOf<z.input<typeof retrainingLoopArgsSchema>>().toEqualTypeOf<RetrainingLoopArgs>();
+    expectTypeOf<RetrainingLoopArgs>().toEqualTypeOf<z.input<typeof retrainingLoopArgsSchema>>();
   });
 
   it("RestrictedNamespaceArgs", () => {

@@ -5,6 +5,15 @@ import * as k8s from "@pulumi/kubernetes";
 import type { PackConfig } from "../../policies/config";
 import { classPulumiType as T } from "../../policies/rules/types";
 import type { TestResource } from "./helpers";
+import {
+  clusterRoleBinding,
+  driftCronJob,
+  eventSource,
+  sensor,
+  trainingJob,
+  withField,
+  workflowTemplate,
+} from "./argo-fixtures";
 import { at, kpsRelease, serviceMonitor } from "./monitoring-fixtures";
 import {
   NGINX_AUTH,
@@ -1242,6 +1251,27 @@ export const FIXTURES: Record<string, Fixture> = {
   "k8s-serving-exposure-tls-auth": {
     good: [inferenceService(), servingIngress("recommender-predictor", { annotations: NGINX_AUTH })],
     bad: [inferenceService(), servingIngress("recommender-predictor", { tls: false })],
+  },
+  // The retraining loop (Argo)
+  "k8s-argo-sa-no-cluster-rights": {
+    good: [workflowTemplate(), sensor(), clusterRoleBinding("someone-else")],
+    bad: [workflowTemplate(), sensor(), clusterRoleBinding("mlops-sensor")],
+  },
+  "k8s-argo-webhook-auth": {
+    good: eventSource(),
+    bad: withField(eventSource(), "spec.webhook.drift.authSecret", undefined),
+  },
+  "k8s-training-kueue-queue": {
+    good: [trainingJob(), workflowTemplate()],
+    bad: withField(trainingJob(), "metadata.labels", { "app.kubernetes.io/name": "training-job" }),
+  },
+  "k8s-drift-job-limits": {
+    good: driftCronJob(),
+    bad: withField(
+      driftCronJob(),
+      "spec.jobTemplate.spec.template.spec.containers[0].resources.limits",
+      undefined,
+    ),
   },
   "k8s-keda-no-inline-secrets": {
     good: scaledObject(),

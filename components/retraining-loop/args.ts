@@ -1,0 +1,484 @@
+/**
+ * The public contract of `mlops:index:RetrainingLoop` (issue 12): a documented args interface, the
+ * zod schema beside it (test/types.test.ts keeps the two in sync) and the one resolver
+ * (`resolveRetrainingLoopArgs`) that applies every default and every cross-field rule.
+ *
+ * Every per-model setting is plain data (names, URIs, numbers): the loop is wired to the other
+ * components through their outputs (the MLflow tracking URI, the Pushgateway and Prometheus URLs,
+ * the stores as grantable references), never through their classes.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { StoreKind, Target, type ObjectStore } from "../adapters";
+import { resolveWith, type Problem, type Resolution } from "../shared/contract";
+import { ENVIRONMENTS, PRESETS, type Environment } from "../shared/presets";
+import {
+  dnsLabelSchema,
+  labelMapSchema,
+  nonEmptyStringSchema as nonEmpty,
+  quantitySchema,
+  tagsSchema,
+} from "../shared/schemas";
+import { input } from "../shared/validation";
+import {
+  clusterHandleSchema,
+  GpuType,
+  withClusterHandleDetails,
+  type ClusterHandle,
+} from "../training-cluster";
+
+/** The metric the evaluation gate compares (jobs/README.md, `mlops-evaluate --metric`). */
+export const GateMetric = {
+  accuracy: "accuracy",
+  f1: "f1",
+  precision: "precision",
+  recall: "recall",
+  rocAuc: "roc_auc",
+  rmse: "rmse",
+  mae: "mae",
+  r2: "r2",
+} as const;
+export type GateMetric = (typeof GateMetric)[keyof typeof GateMetric];
+
+/** Which way the gate metric is better (`mlops-evaluate --direction`). */
+export const GateDirection = {
+  higher: "higher",
+  lower: "lower",
+} as const;
+export type GateDirection = (typeof GateDirection)[keyof typeof GateDirection];
+
+/** The drift job of one model (`mlops-drift`, jobs/README.md): schedule and Evidently settings. */
+export interface RetrainingLoopDriftArgs {
+  /** Cron schedule of the drift CronJob (UTC). @default "0 * * * *" (hourly) */
+  schedule?: string;
+  /** The current window: payload files of the last `window` (`MLOPS_WINDOW`). @default "1d" */
+  window?: string;
+  /** Evidently drift method for every column (`MLOPS_DRIFT_METHOD`). @default Evidently's per column type */
+  method?: string;
+  /** Per-column threshold (`MLOPS_DRIFT_THRESHOLD`). @default the method's */
+  threshold?: number;
+  /** Share of drifting columns that is dataset drift (`MLOPS_DRIFT_SHARE`). @default 0.5 */
+  driftShare?: number;
+  /** Most rows per side; larger inputs are sampled (`MLOPS_SAMPLE_CAP`). @default 50000 */
+  sampleCap?: number;
+  /** Fewer current rows is an error, not a verdict (`MLOPS_MIN_ROWS`). @default 100 */
+  minRows?: number;
+  /** Features to compare (`MLOPS_COLUMNS`). @default the columns both sides have */
+  columns?: string[];
+}
+
+/** The evaluation gate of one model (`mlops-evaluate`): exit 0 promote, 3 reject. */
+export interface RetrainingLoopGateArgs {
+  /** The held-back set (Parquet file or prefix), in the reference data store (`MLOPS_HOLDOUT`). */
+  holdoutUri: string;
+  /** The true label column of the held-back set (`MLOPS_LABEL_COLUMN`). */
+  labelColumn: string;
+  /** @default "accuracy" */
+  metric?: GateMetric;
+  /** @default the metric's own (higher for scores, lower for errors) */
+  direction?: GateDirection;
+  /** The candidate must beat production by strictly more (`MLOPS_MIN_IMPROVEMENT`). @default 0 */
+  minImprovement?: number;
+}
+
+/** The canary's SLOs (`mlops-promote`): promote when they hold for the window, roll back when broken. */
+export interface RetrainingLoopCanaryArgs {
+  /** Share of the traffic the canary gets. @default 10 */
+  trafficPercent?: number;
+  /** @default "30m" */
+  window?: string;
+  /** @default 0.005 */
+  maxErrorRate?: number;
+  /** @default 1 */
+  maxLatencySeconds?: number;
+  /** @default 0.99 */
+  latencyQuantile?: number;
+  /** @default 100 */
+  minRequests?: number;
+}
+
+/** The retraining step: the TrainingJob template's settings (components/training-cluster/in-cluster/job-template.ts). */
+export interface RetrainingLoopTrainingArgs {
+  /** The team (its namespace, LocalQueue and GPU quota) that trains the model. */
+  team: string;
+  /** The team's LocalQueue. @default "training" */
+  queue?: string;
+  /** Training image, pinned to a tag other than latest or a digest. */
+  image: string;
+  /** Entrypoint; it logs the run to MLflow and registers the new version. */
+  command: string[];
+  /** @default [] */
+  args?: string[];
+  /** GPUs (requests = limits). @default 1 */
+  gpus?: number;
+  /** @default any GPU type */
+  gpuType?: GpuType;
+  /** @default "4" */
+  cpu?: string;
+  /** @default "16Gi" */
+  memory?: string;
+  /** Hard limit of a run, in seconds. @default 86400 */
+  activeDeadlineSeconds?: number;
+}
+
+/** One served model the loop watches and retrains. */
+export interface RetrainingLoopModelArgs {
+  /** Registered model name in MLflow (a DNS-1123 label: it names the loop's objects). */
+  name: string;
+  /** The served version (drift gauges are labelled with it). */
+  version: string;
+  /** Namespace of the model's InferenceService. */
+  servingNamespace: string;
+  /** Prefix of the serving payload logs (Parquet), in the payload-log store. */
+  payloadLogUri: string;
+  /** The training set (Parquet file or prefix), in the reference data store. */
+  referenceDataUri: string;
+  /** @default {} (every drift default) */
+  drift?: RetrainingLoopDriftArgs;
+  gate: RetrainingLoopGateArgs;
+  /** @default {} (every canary default) */
+  canary?: RetrainingLoopCanaryArgs;
+  training: RetrainingLoopTrainingArgs;
+  /** Cron schedules of the periodic retraining (CronWorkflow `schedules`). @default ["0 3 * * 0"] (Sundays 03:00 UTC) */
+  retrainSchedules?: string[];
+}
+
+/** Where the loop's jobs read and write. */
+export interface RetrainingLoopStoresArgs {
+  /** The offline store holding reference data and hold-out sets (read). */
+  referenceData: ObjectStore;
+  /** The store the serving logger writes payload logs to (read). */
+  payloadLogs: ObjectStore;
+  /** Where drift reports are written (read/write; may be the payload-log store). */
+  reports: ObjectStore;
+}
+
+/** The platform services the loop talks to (the other components' outputs). */
+export interface RetrainingLoopServicesArgs {
+  /** MLflow tracking URI (ModelRegistry `trackingUri`). */
+  trackingUri: pulumi.Input<string>;
+  /** Namespace of MLflow (egress of the workflow steps). */
+  mlflowNamespace: string;
+  /** Pushgateway base URL (Monitoring `pushgatewayUrl`). */
+  pushgatewayUrl: pulumi.Input<string>;
+  /** Prometheus base URL (Monitoring `prometheusUrl`), read by the canary decision. */
+  prometheusUrl: pulumi.Input<string>;
+  /** Namespace of the monitoring stack (Pushgateway, Prometheus, Alertmanager). */
+  monitoringNamespace: string;
+}
+
+/** Trigger settings: the webhook Alertmanager calls and the Sensor that submits retraining. */
+export interface RetrainingLoopTriggerArgs {
+  /** Most retraining submissions per model per hour through the Sensor. @default 1 */
+  maxPerHour?: number;
+  /** Alertmanager's `repeat_interval` of the drift route (at least a day). @default "24h" */
+  repeatInterval?: string;
+}
+
+export interface RetrainingLoopArgs {
+  /** The cluster (a `GpuTrainingCluster`'s `handle` or `existingClusterHandle(...)`). */
+  cluster: ClusterHandle;
+  /** @default the cluster's environment */
+  environment?: Environment;
+  /** @default {} (plus `environment`) */
+  tags?: Record<string, string>;
+  /** @default the environment preset's `protectStatefulResources` */
+  protect?: boolean;
+  /** Namespace of the loop (drift CronJobs, workflows, Sensor, EventSource). @default "mlops-loop" */
+  namespace?: string;
+  /**
+   * Extra labels of the loop namespace, for the services that admit client namespaces by label
+   * (e.g. ModelRegistry `clientNamespaceLabels`). The Pushgateway pusher and Prometheus reader
+   * labels (`mlops.pulumi.com/metrics-pusher`, `mlops.pulumi.com/metrics-reader`) are always set.
+   * @default { "mlops.pulumi.com/mlflow-client": "true" } (ModelRegistry's default client label)
+   */
+  namespaceLabels?: Record<string, string>;
+  /** Namespace of the Argo Workflows controller. @default "argo" */
+  argoNamespace?: string;
+  /** Namespace of the Argo Events controller. @default "argo-events" */
+  argoEventsNamespace?: string;
+  /** The mlops-jobs image (jobs/), pinned by digest (`repo@sha256:...`). */
+  jobsImage: string;
+  services: RetrainingLoopServicesArgs;
+  stores: RetrainingLoopStoresArgs;
+  /** At least one model. */
+  models: RetrainingLoopModelArgs[];
+  /** @default {} (every trigger default) */
+  trigger?: RetrainingLoopTriggerArgs;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const DURATION = /^[1-9][0-9]*(s|m|h|d)$/;
+const durationSchema = z
+  .string()
+  .regex(DURATION, { message: 'must be a duration such as "30m", "6h" or "1d"' });
+const CRON = /^(\S+\s+){4}\S+$/;
+const cronSchema = z
+  .string()
+  .regex(CRON, { message: 'must be a five-field cron schedule such as "0 * * * *"' });
+const share = z.number().gt(0).max(1);
+const objectStoreSchema = z.custom<ObjectStore>(
+  (v) => typeof v === "object" && v !== null && (v as { kind?: unknown }).kind === StoreKind.objectStore,
+  { message: "must be an ObjectStore (a component's store output, e.g. FeatureStore offlineStore)" },
+);
+/** A container image pinned by digest: the loop's jobs run unattended for months.  @internal */
+export const digestPinnedImageSchema = z
+  .string()
+  .regex(/^[^\s@]+@sha256:[a-f0-9]{64}$/, { message: "must be pinned by digest (<image>@sha256:<64 hex>)" });
+
+/** @internal zod schema: kept out of the published declarations (stripInternal). */
+export const retrainingLoopModelSchema = z
+  .object({
+    name: dnsLabelSchema(40),
+    version: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,63}$/, { message: "must be 1–63 letters, digits, '.', '_' or '-'" }),
+    servingNamespace: dnsLabelSchema(),
+    payloadLogUri: nonEmpty,
+    referenceDataUri: nonEmpty,
+    drift: z
+      .object({
+        schedule: cronSchema.optional(),
+        window: durationSchema.optional(),
+        method: nonEmpty.optional(),
+        threshold: z.number().positive().optional(),
+        driftShare: share.optional(),
+        sampleCap: z.number().int().min(1).optional(),
+        minRows: z.number().int().min(1).optional(),
+        columns: z.array(nonEmpty).min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    gate: z
+      .object({
+        holdoutUri: nonEmpty,
+        labelColumn: nonEmpty,
+        metric: z.enum(Object.values(GateMetric) as [GateMetric, ...GateMetric[]]).optional(),
+        direction: z.enum([GateDirection.higher, GateDirection.lower]).optional(),
+        minImprovement: z.number().min(0).optional(),
+      })
+      .strict(),
+    canary: z
+      .object({
+        trafficPercent: z.number().int().min(1).max(50).optional(),
+        window: durationSchema.optional(),
+        maxErrorRate: share.optional(),
+        maxLatencySeconds: z.number().positive().optional(),
+        latencyQuantile: z.number().gt(0).lt(1).optional(),
+        minRequests: z.number().int().min(0).optional(),
+      })
+      .strict()
+      .optional(),
+    training: z
+      .object({
+        team: dnsLabelSchema(),
+        queue: dnsLabelSchema().optional(),
+        image: z
+          .string()
+          .regex(/^[^\s:@]+(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/, {
+            message: "must be an image reference",
+          })
+          .refine((v) => /@sha256:|:[\w][\w.-]*$/.test(v) && !/:latest$/.test(v), {
+            message: "must be pinned to a tag other than latest, or a digest",
+          }),
+        command: z.array(z.string()).min(1, { message: "must not be empty" }),
+        args: z.array(z.string()).optional(),
+        gpus: z.number().int().min(1).max(16).optional(),
+        gpuType: z.enum(Object.values(GpuType) as [GpuType, ...GpuType[]]).optional(),
+        cpu: quantitySchema.optional(),
+        memory: quantitySchema.optional(),
+        activeDeadlineSeconds: z.number().int().min(60).optional(),
+      })
+      .strict(),
+    retrainSchedules: z.array(cronSchema).min(1).optional(),
+  })
+  .strict();
+
+/** @internal zod schema (fields only; `retrainingLoopArgsSchema` adds the cluster details). */
+export const retrainingLoopArgsObject = z
+  .object({
+    cluster: clusterHandleSchema,
+    environment: z.enum(ENVIRONMENTS).optional(),
+    tags: tagsSchema.optional(),
+    protect: z.boolean().optional(),
+    namespace: dnsLabelSchema().optional(),
+    namespaceLabels: labelMapSchema.optional(),
+    argoNamespace: dnsLabelSchema().optional(),
+    argoEventsNamespace: dnsLabelSchema().optional(),
+    jobsImage: digestPinnedImageSchema,
+    services: z
+      .object({
+        trackingUri: input(z.string().url()),
+        mlflowNamespace: dnsLabelSchema(),
+        pushgatewayUrl: input(z.string().url()),
+        prometheusUrl: input(z.string().url()),
+        monitoringNamespace: dnsLabelSchema(),
+      })
+      .strict(),
+    stores: z
+      .object({
+        referenceData: objectStoreSchema,
+        payloadLogs: objectStoreSchema,
+        reports: objectStoreSchema,
+      })
+      .strict(),
+    models: z.array(retrainingLoopModelSchema).min(1, { message: "must list at least one model" }),
+    trigger: z
+      .object({
+        maxPerHour: z.number().int().min(1).max(60).optional(),
+        repeatInterval: durationSchema.optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+/** @internal zod schema: kept out of the published declarations (stripInternal). */
+export const retrainingLoopArgsSchema = withClusterHandleDetails(retrainingLoopArgsObject);
+
+/** A model with every default applied. */
+export interface ResolvedRetrainingLoopModel {
+  name: string;
+  version: string;
+  servingNamespace: string;
+  payloadLogUri: string;
+  referenceDataUri: string;
+  drift: Required<Omit<RetrainingLoopDriftArgs, "method" | "threshold" | "columns">> &
+    Pick<RetrainingLoopDriftArgs, "method" | "threshold" | "columns">;
+  gate: Required<Omit<RetrainingLoopGateArgs, "direction">> & Pick<RetrainingLoopGateArgs, "direction">;
+  canary: Required<RetrainingLoopCanaryArgs>;
+  training: Required<Omit<RetrainingLoopTrainingArgs, "gpuType">> &
+    Pick<RetrainingLoopTrainingArgs, "gpuType">;
+  retrainSchedules: string[];
+}
+
+export interface ResolvedRetrainingLoopArgs {
+  target: Target;
+  environment: Environment;
+  tags: Record<string, string>;
+  protect: boolean;
+  namespace: string;
+  namespaceLabels: Record<string, string>;
+  argoNamespace: string;
+  argoEventsNamespace: string;
+  jobsImage: string;
+  models: ResolvedRetrainingLoopModel[];
+  trigger: Required<RetrainingLoopTriggerArgs>;
+}
+
+/** The documented defaults. */
+export const RETRAINING_LOOP_DEFAULTS = {
+  namespace: "mlops-loop",
+  namespaceLabels: { "mlops.pulumi.com/mlflow-client": "true" },
+  argoNamespace: "argo",
+  argoEventsNamespace: "argo-events",
+  driftSchedule: "0 * * * *",
+  retrainSchedules: ["0 3 * * 0"],
+  maxPerHour: 1,
+  repeatInterval: "24h",
+} as const;
+
+const HOURS: Record<string, number> = { s: 1 / 3600, m: 1 / 60, h: 1, d: 24 };
+function hours(duration: string): number {
+  const m = DURATION.exec(duration);
+  return m ? Number(duration.slice(0, -1)) * HOURS[m[1]!]! : 0;
+}
+
+type Parsed = z.output<typeof retrainingLoopArgsObject>;
+
+function loopProblems(v: Parsed): Problem[] {
+  const problems: Problem[] = [];
+  if (v.cluster.target === Target.local) {
+    problems.push({
+      path: ["stores"],
+      message:
+        'cannot be granted on the "local" target: its MinIO credentials stay in the namespace of the component that created the store, so the loop\'s jobs could not read them; run the loop on "aws" or "gcp"',
+    });
+  }
+  const seen = new Map<string, number>();
+  v.models.forEach((m, i) => {
+    const first = seen.get(m.name);
+    if (first !== undefined) {
+      problems.push({ path: ["models", i, "name"], message: `"${m.name}" is already models[${first}].name` });
+    } else seen.set(m.name, i);
+  });
+  const repeat = v.trigger?.repeatInterval;
+  if (repeat !== undefined && hours(repeat) < 24) {
+    problems.push({
+      path: ["trigger", "repeatInterval"],
+      message: "must be at least a day (24h): a firing drift alert must not resubmit retraining more often",
+    });
+  }
+  return problems;
+}
+
+/** Applies the defaults and the cross-field rules (the one resolver of the component). */
+export function resolveRetrainingLoopArgs(args: unknown): Resolution<ResolvedRetrainingLoopArgs> {
+  return resolveWith(retrainingLoopArgsSchema, args, (v, fieldsValid) => {
+    const problems = Array.isArray(v.models) ? loopProblems(v) : [];
+    if (!fieldsValid || problems.length > 0) return { resolved: undefined, problems };
+    const environment: Environment = v.environment ?? v.cluster.environment ?? "dev";
+    const resolved: ResolvedRetrainingLoopArgs = {
+      target: v.cluster.target,
+      environment,
+      tags: v.tags ?? {},
+      protect: v.protect ?? PRESETS[environment].protectStatefulResources,
+      namespace: v.namespace ?? RETRAINING_LOOP_DEFAULTS.namespace,
+      namespaceLabels: v.namespaceLabels ?? { ...RETRAINING_LOOP_DEFAULTS.namespaceLabels },
+      argoNamespace: v.argoNamespace ?? RETRAINING_LOOP_DEFAULTS.argoNamespace,
+      argoEventsNamespace: v.argoEventsNamespace ?? RETRAINING_LOOP_DEFAULTS.argoEventsNamespace,
+      jobsImage: v.jobsImage,
+      models: v.models.map((m) => ({
+        name: m.name,
+        version: m.version,
+        servingNamespace: m.servingNamespace,
+        payloadLogUri: m.payloadLogUri,
+        referenceDataUri: m.referenceDataUri,
+        drift: {
+          schedule: m.drift?.schedule ?? RETRAINING_LOOP_DEFAULTS.driftSchedule,
+          window: m.drift?.window ?? "1d",
+          method: m.drift?.method,
+          threshold: m.drift?.threshold,
+          driftShare: m.drift?.driftShare ?? 0.5,
+          sampleCap: m.drift?.sampleCap ?? 50_000,
+          minRows: m.drift?.minRows ?? 100,
+          columns: m.drift?.columns,
+        },
+        gate: {
+          holdoutUri: m.gate.holdoutUri,
+          labelColumn: m.gate.labelColumn,
+          metric: m.gate.metric ?? GateMetric.accuracy,
+          direction: m.gate.direction,
+          minImprovement: m.gate.minImprovement ?? 0,
+        },
+        canary: {
+          trafficPercent: m.canary?.trafficPercent ?? 10,
+          window: m.canary?.window ?? "30m",
+          maxErrorRate: m.canary?.maxErrorRate ?? 0.005,
+          maxLatencySeconds: m.canary?.maxLatencySeconds ?? 1,
+          latencyQuantile: m.canary?.latencyQuantile ?? 0.99,
+          minRequests: m.canary?.minRequests ?? 100,
+        },
+        training: {
+          team: m.training.team,
+          queue: m.training.queue ?? "training",
+          image: m.training.image,
+          command: m.training.command,
+          args: m.training.args ?? [],
+          gpus: m.training.gpus ?? 1,
+          gpuType: m.training.gpuType,
+          cpu: m.training.cpu ?? "4",
+          memory: m.training.memory ?? "16Gi",
+          activeDeadlineSeconds: m.training.activeDeadlineSeconds ?? 86_400,
+        },
+        retrainSchedules: m.retrainSchedules ?? [...RETRAINING_LOOP_DEFAULTS.retrainSchedules],
+      })),
+      trigger: {
+        maxPerHour: v.trigger?.maxPerHour ?? RETRAINING_LOOP_DEFAULTS.maxPerHour,
+        repeatInterval: v.trigger?.repeatInterval ?? RETRAINING_LOOP_DEFAULTS.repeatInterval,
+      },
+    };
+    return { resolved, problems: [] };
+  });
+}

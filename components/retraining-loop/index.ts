@@ -1,0 +1,447 @@
+/**
+ * `mlops:index:RetrainingLoop` (issue 12): the closed loop's Kubernetes side. Drift detected →
+ * alert → retraining on Kueue → registered → evaluated → canary → promoted or rolled back.
+ *
+ * - Argo Workflows v4 and Argo Events, pinned charts, each in a restricted namespace with its
+ *   NetworkPolicy (./argo.ts);
+ * - the loop's own restricted namespace (labelled as a Pushgateway pusher), with per model: the
+ *   drift CronJob (the jobs image, pinned by digest; read-only grants on the reference data and
+ *   payload logs, read/write on the reports), the retraining WorkflowTemplate (train as a Kueue
+ *   Job from the TrainingJob template in the team's namespace, look up the registered version,
+ *   gate, canary, observe, decide, promote/rollback; one mutex per model), the periodic
+ *   CronWorkflow and the Sensor;
+ * - the trigger: a JetStream EventBus, the Alertmanager webhook EventSource (ClusterIP only,
+ *   bearer token from a Secret), and what the Monitoring component must route to it
+ *   (`alertReceiver`, `alertRoute`, the token's Secret in the monitoring namespace);
+ * - least-privilege ServiceAccounts and Roles: the workflow executor creates/patches
+ *   `workflowtaskresults` in the loop namespace, creates/watches Jobs in the teams' namespaces
+ *   and patches the models' InferenceServices; the Sensor creates Workflows; nothing cluster-wide.
+ *
+ * Children (component `n`): `n-argo-namespace`, `n-argo-network-policy`, `n-argo` (release), the
+ * same three for `n-argo-events`; `n-namespace`; the identities `n-drift-*` and `n-workflow-*`
+ * (adapter); `n-sensor-sa`, `n-eventsource-sa`; `n-executor-role`, `n-executor-binding`,
+ * `n-sensor-role`, `n-sensor-binding`, `n-jobs-role-<team>`, `n-jobs-binding-<team>`,
+ * `n-canary-role-<ns>`, `n-canary-binding-<ns>`; `n-webhook-token`, `n-webhook-secret`,
+ * `n-alertmanager-secret`; `n-event-bus`, `n-event-source`; the NetworkPolicies `n-drift-policy`,
+ * `n-workflow-policy`, `n-event-bus-policy`, `n-event-source-policy`, `n-sensor-policy`; per model
+ * `n-drift-<model>`, `n-template-<model>`, `n-periodic-<model>`, `n-sensor-<model>`.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { Access, createAdapter, type Grant, type ObjectStore } from "../adapters";
+import { MLFLOW_PORT } from "../model-registry";
+import { MlopsComponent } from "../shared/component";
+import { resolvedOrThrow } from "../shared/contract";
+import { governanceLabels, uniqueEnv, uniqueRules } from "../shared/k8s";
+import { METRICS_READER_LABEL } from "../shared/monitors";
+import { RestrictedNamespace } from "../shared/restricted-namespace";
+import type { AlertReceiverArgs, AlertRouteArgs } from "../monitoring";
+import { MONITORING_SERVICES, PUSHGATEWAY_PORT } from "../monitoring";
+import { installArgo } from "./argo";
+import { resolveRetrainingLoopArgs, type RetrainingLoopArgs } from "./args";
+import {
+  ARGO_API_VERSION,
+  cronWorkflowManifest,
+  driftCronJobManifest,
+  eventBusManifest,
+  eventSourceManifest,
+  LOOP_SERVICE_ACCOUNTS,
+  loopLabels,
+  sensorManifest,
+  webhookServiceUrl,
+  WEBHOOK_PORT,
+  WEBHOOK_TOKEN_KEY,
+  workflowTemplateManifest,
+  type LoopSettings,
+} from "./manifests";
+
+export * from "./args";
+export * from "./manifests";
+export * from "./argo";
+
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: Record<string, unknown>;
+  spec: unknown;
+}
+interface ManifestInput {
+  apiVersion: string;
+  kind: string;
+  value: pulumi.Input<Manifest>;
+}
+
+/** The Pulumi type token of the component. */
+export const RETRAINING_LOOP_TYPE = "mlops:index:RetrainingLoop";
+
+/** The namespace label the Monitoring component's Pushgateway admits pushes from. */
+export const METRICS_PUSHER_LABEL = "mlops.pulumi.com/metrics-pusher";
+/** Name of the webhook token's Secret (in the loop namespace and in the monitoring namespace). */
+export const WEBHOOK_SECRET_NAME = "mlops-loop-webhook";
+/** Name of the Alertmanager receiver of the drift alerts. */
+export const DRIFT_RECEIVER_NAME = "retraining-loop";
+/** Prometheus's port (the Monitoring component's Service), read by the canary decision. */
+const PROMETHEUS_PORT = MONITORING_SERVICES.prometheus.port;
+/** JetStream client and cluster ports (Argo Events EventBus). */
+const JETSTREAM_PORTS = [4222, 6222, 8222];
+const API_SERVER_EGRESS = {
+  ports: [
+    { protocol: "TCP", port: 443 },
+    { protocol: "TCP", port: 6443 },
+  ],
+};
+
+/**
+ * The Alertmanager receiver and route the Monitoring component needs (pass them in its
+ * `alerting.receivers` / `alerting.routes`): `ModelDrift` of the loop's models goes to the
+ * webhook, grouped per model, never on resolution, repeated at most once per `repeatInterval`.
+ */
+export function retrainingAlerting(
+  namespace: string,
+  models: string[],
+  repeatInterval = "24h",
+): { receiver: AlertReceiverArgs; route: AlertRouteArgs } {
+  return {
+    receiver: {
+      name: DRIFT_RECEIVER_NAME,
+      kind: "webhook",
+      webhook: {
+        url: webhookServiceUrl(namespace),
+        credentialsSecret: { name: WEBHOOK_SECRET_NAME, key: WEBHOOK_TOKEN_KEY },
+        sendResolved: false,
+      },
+    },
+    route: {
+      receiver: DRIFT_RECEIVER_NAME,
+      matchers: [
+        { label: "alertname", value: "ModelDrift" },
+        { label: "model", operator: "=~", value: models.join("|") },
+      ],
+      groupBy: ["alertname", "model"],
+      repeatInterval,
+    },
+  };
+}
+
+/** The closed loop's Kubernetes side (see the module comment). */
+export class RetrainingLoop extends MlopsComponent {
+  /** The loop's namespace. */
+  public readonly namespace: pulumi.Output<string>;
+  /** The in-cluster URL Alertmanager posts drift alerts to. */
+  public readonly webhookUrl: string;
+  /** Pass to Monitoring's `alerting.receivers`. */
+  public readonly alertReceiver: AlertReceiverArgs;
+  /** Pass to Monitoring's `alerting.routes`. */
+  public readonly alertRoute: AlertRouteArgs;
+  /** The WorkflowTemplate of each model, by model name. */
+  public readonly workflowTemplates: Record<string, string>;
+
+  constructor(name: string, args: RetrainingLoopArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(RETRAINING_LOOP_TYPE, name, opts);
+    const a = resolvedOrThrow(resolveRetrainingLoopArgs(args), this, RETRAINING_LOOP_TYPE);
+    const cluster = args.cluster;
+    const provider = cluster.provider;
+    const ctx = this.context({
+      environment: a.environment,
+      tags: { environment: a.environment, ...a.tags },
+      protect: a.protect,
+    });
+    const labels = { ...governanceLabels(ctx.tags), ...loopLabels(name, "loop") };
+
+    installArgo(ctx, provider, {
+      argoNamespace: a.argoNamespace,
+      argoEventsNamespace: a.argoEventsNamespace,
+      loopNamespace: a.namespace,
+      labels,
+    });
+
+    const ns = new RestrictedNamespace(
+      `${name}-namespace`,
+      {
+        namespace: a.namespace,
+        labels: { ...a.namespaceLabels, ...labels, ...METRICS_READER_LABEL, [METRICS_PUSHER_LABEL]: "true" },
+      },
+      ctx.opts({ provider }),
+    );
+    const namespace = ns.namespaceName;
+    const nsReady = [ns.namespace, ns.defaultDeny];
+    const childOpts = (extra: pulumi.Resource[] = []) =>
+      ctx.opts({ provider, dependsOn: [...nsReady, ...extra] });
+
+    const adapter = createAdapter(
+      cluster.target,
+      {
+        parent: this,
+        name,
+        k8sProvider: provider,
+        namespace,
+        tags: ctx.tags,
+        protect: ctx.protect,
+        dependsOn: nsReady,
+      },
+      { aws: cluster.aws, gcp: cluster.gcp },
+    );
+    const { referenceData, payloadLogs, reports } = args.stores;
+    const stores: ObjectStore[] = [referenceData, payloadLogs, reports].filter(
+      (s, i, all) => all.indexOf(s) === i,
+    );
+    // Read-only on the reference data and payload logs; read/write only on the reports' store.
+    const driftGrants: Grant[] = stores.map((resource) => ({
+      resource,
+      access: resource === reports ? Access.readWrite : Access.read,
+    }));
+    const drift = adapter.workloadIdentity("drift", {
+      serviceAccountName: LOOP_SERVICE_ACCOUNTS.drift,
+      grants: driftGrants,
+      labels,
+    });
+    // The gate reads the hold-out set; MLflow proxies the model artifacts.
+    const workflow = adapter.workloadIdentity("workflow", {
+      serviceAccountName: LOOP_SERVICE_ACCOUNTS.workflow,
+      grants: [{ resource: referenceData, access: Access.read }],
+      labels,
+    });
+    const serviceAccount = (role: string, saName: string) =>
+      new k8s.core.v1.ServiceAccount(
+        `${name}-${role}-sa`,
+        { metadata: { name: saName, namespace, labels }, automountServiceAccountToken: role === "sensor" },
+        childOpts(),
+      );
+    serviceAccount("sensor", LOOP_SERVICE_ACCOUNTS.sensor);
+    serviceAccount("eventsource", LOOP_SERVICE_ACCOUNTS.eventSource);
+
+    // ---- RBAC: namespaced Roles only ----
+    const role = (
+      pulumiName: string,
+      roleNamespace: pulumi.Input<string>,
+      roleName: string,
+      rules: k8s.types.input.rbac.v1.PolicyRule[],
+      subject: string,
+    ) => {
+      new k8s.rbac.v1.Role(
+        `${name}-${pulumiName}-role`,
+        { metadata: { name: roleName, namespace: roleNamespace, labels }, rules },
+        childOpts(),
+      );
+      new k8s.rbac.v1.RoleBinding(
+        `${name}-${pulumiName}-binding`,
+        {
+          metadata: { name: roleName, namespace: roleNamespace, labels },
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: roleName },
+          subjects: [{ kind: "ServiceAccount", name: subject, namespace: a.namespace }],
+        },
+        childOpts(),
+      );
+    };
+    // The executor reports step results (Argo Workflows ≥ 3.4: workflowtaskresults).
+    role(
+      "executor",
+      namespace,
+      "mlops-retrain-executor",
+      [{ apiGroups: ["argoproj.io"], resources: ["workflowtaskresults"], verbs: ["create", "patch"] }],
+      LOOP_SERVICE_ACCOUNTS.workflow,
+    );
+    role(
+      "sensor",
+      namespace,
+      "mlops-sensor",
+      [{ apiGroups: ["argoproj.io"], resources: ["workflows"], verbs: ["create"] }],
+      LOOP_SERVICE_ACCOUNTS.sensor,
+    );
+    for (const team of [...new Set(a.models.map((m) => m.training.team))]) {
+      role(
+        `jobs-${team}`,
+        team,
+        "mlops-retrain-jobs",
+        [{ apiGroups: ["batch"], resources: ["jobs"], verbs: ["create", "get", "list", "watch"] }],
+        LOOP_SERVICE_ACCOUNTS.workflow,
+      );
+    }
+    for (const servingNs of [...new Set(a.models.map((m) => m.servingNamespace))]) {
+      role(
+        `canary-${servingNs}`,
+        servingNs,
+        "mlops-retrain-canary",
+        [
+          {
+            apiGroups: ["serving.kserve.io"],
+            resources: ["inferenceservices"],
+            resourceNames: a.models.filter((m) => m.servingNamespace === servingNs).map((m) => m.name),
+            verbs: ["get", "patch"],
+          },
+        ],
+        LOOP_SERVICE_ACCOUNTS.workflow,
+      );
+    }
+
+    // ---- The webhook's bearer token: in the loop namespace (EventSource) and for Alertmanager ----
+    const token = new random.RandomPassword(
+      `${name}-webhook-token`,
+      { length: 48, special: false },
+      ctx.opts({ additionalSecretOutputs: ["result"] }),
+    );
+    const tokenSecret = (pulumiName: string, secretNamespace: pulumi.Input<string>) =>
+      new k8s.core.v1.Secret(
+        `${name}-${pulumiName}`,
+        {
+          metadata: { name: WEBHOOK_SECRET_NAME, namespace: secretNamespace, labels },
+          type: "Opaque",
+          stringData: { [WEBHOOK_TOKEN_KEY]: pulumi.secret(token.result) },
+        },
+        childOpts(),
+      );
+    const webhookSecret = tokenSecret("webhook-secret", namespace);
+    tokenSecret("alertmanager-secret", args.services.monitoringNamespace);
+
+    // ---- Argo Events: the bus, the webhook ----
+    // A custom resource from its manifest (plain, or known once the settings are): apiVersion
+    // and kind are plain (they make the resource's type), metadata and spec may wait.
+    const custom = (pulumiName: string, manifest: ManifestInput, deps: pulumi.Resource[] = []) => {
+      const m = pulumi.output(manifest.value);
+      return new k8s.apiextensions.CustomResource(
+        `${name}-${pulumiName}`,
+        {
+          apiVersion: manifest.apiVersion,
+          kind: manifest.kind,
+          metadata: m.apply((x) => x.metadata),
+          spec: m.apply((x) => x.spec),
+        },
+        childOpts(deps),
+      );
+    };
+    const plain = (m: Manifest): ManifestInput => ({ apiVersion: m.apiVersion, kind: m.kind, value: m });
+    const bus = custom("event-bus", plain(eventBusManifest(name, a.namespace)));
+    custom("event-source", plain(eventSourceManifest(name, a.namespace, WEBHOOK_SECRET_NAME)), [
+      bus,
+      webhookSecret,
+    ]);
+
+    // ---- NetworkPolicies ----
+    const policy = (role: string, spec: pulumi.Input<k8s.types.input.networking.v1.NetworkPolicySpec>) =>
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-${role}-policy`,
+        { metadata: { name: role, namespace, labels }, spec },
+        childOpts(),
+      );
+    const monitoringNs = {
+      namespaceSelector: {
+        matchLabels: { "kubernetes.io/metadata.name": args.services.monitoringNamespace },
+      },
+    };
+    const toPort = (peer: Record<string, unknown>, port: number) => ({
+      to: [peer],
+      ports: [{ protocol: "TCP", port }],
+    });
+    const storeEgress = stores.flatMap((s) => s.egress);
+    policy("drift", {
+      podSelector: { matchLabels: { "app.kubernetes.io/component": "drift" } },
+      policyTypes: ["Ingress", "Egress"],
+      egress: uniqueRules([toPort(monitoringNs, PUSHGATEWAY_PORT), ...storeEgress, ...drift.egress]),
+    });
+    policy("workflow", {
+      podSelector: { matchExpressions: [{ key: "workflows.argoproj.io/workflow", operator: "Exists" }] },
+      policyTypes: ["Ingress", "Egress"],
+      egress: uniqueRules([
+        API_SERVER_EGRESS,
+        toPort(
+          {
+            namespaceSelector: {
+              matchLabels: { "kubernetes.io/metadata.name": args.services.mlflowNamespace },
+            },
+          },
+          MLFLOW_PORT,
+        ),
+        toPort(monitoringNs, PUSHGATEWAY_PORT),
+        toPort(monitoringNs, PROMETHEUS_PORT),
+        ...referenceData.egress,
+        ...workflow.egress,
+      ]),
+    });
+    const busPods = { podSelector: { matchLabels: { "eventbus-name": "default" } } };
+    policy("event-bus", {
+      podSelector: busPods.podSelector,
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [
+        { from: [{ podSelector: {} }], ports: JETSTREAM_PORTS.map((port) => ({ protocol: "TCP", port })) },
+      ],
+      egress: [{ to: [busPods], ports: JETSTREAM_PORTS.map((port) => ({ protocol: "TCP", port })) }],
+    });
+    policy("event-source", {
+      podSelector: { matchLabels: { "eventsource-name": "alertmanager" } },
+      policyTypes: ["Ingress", "Egress"],
+      // Only Alertmanager (in the monitoring namespace) reaches the webhook.
+      ingress: [{ from: [monitoringNs], ports: [{ protocol: "TCP", port: WEBHOOK_PORT }] }],
+      egress: [toPort(busPods, 4222)],
+    });
+    policy("sensor", {
+      podSelector: { matchExpressions: [{ key: "sensor-name", operator: "Exists" }] },
+      policyTypes: ["Ingress", "Egress"],
+      egress: [toPort(busPods, 4222), API_SERVER_EGRESS],
+    });
+
+    // ---- Per model ----
+    const settings = pulumi
+      .all([
+        args.services.trackingUri,
+        args.services.pushgatewayUrl,
+        args.services.prometheusUrl,
+        reports.uri,
+      ])
+      .apply(([trackingUri, pushgatewayUrl, prometheusUrl, reportsUri]): LoopSettings => ({
+        instance: name,
+        namespace: a.namespace,
+        jobsImage: a.jobsImage,
+        trackingUri,
+        pushgatewayUrl,
+        prometheusUrl,
+        reportPrefix: `${reportsUri}/drift-reports`,
+        clientEnv: [],
+      }));
+    // Plain values: the adapters' environment may hold outputs (regions, endpoints).
+    const withEnv = (env: k8s.types.input.core.v1.EnvVar[]) =>
+      pulumi.all([settings, pulumi.output(env)]).apply(([s, e]): LoopSettings => ({ ...s, clientEnv: e }));
+    const driftSettings = withEnv(uniqueEnv([...stores.flatMap((s) => s.clientEnv), ...drift.env]));
+    const workflowSettings = withEnv(uniqueEnv([...referenceData.clientEnv, ...workflow.env]));
+    const templates: Record<string, string> = {};
+    for (const model of a.models) {
+      const cronJob = driftSettings.apply((s) => driftCronJobManifest(model, s));
+      new k8s.batch.v1.CronJob(
+        `${name}-drift-${model.name}`,
+        { metadata: cronJob.metadata, spec: cronJob.spec },
+        childOpts([drift.serviceAccount, ...drift.ready]),
+      );
+      const template = custom(
+        `template-${model.name}`,
+        {
+          apiVersion: ARGO_API_VERSION,
+          kind: "WorkflowTemplate",
+          value: workflowSettings.apply((s) => workflowTemplateManifest(model, s)),
+        },
+        [workflow.serviceAccount, ...workflow.ready],
+      );
+      custom(`periodic-${model.name}`, plain(cronWorkflowManifest(model, name, a.namespace)), [template]);
+      custom(`sensor-${model.name}`, plain(sensorManifest(model, name, a.namespace, a.trigger.maxPerHour)), [
+        bus,
+        template,
+      ]);
+      templates[model.name] = `retrain-${model.name}`;
+    }
+
+    const alerting = retrainingAlerting(
+      a.namespace,
+      a.models.map((m) => m.name),
+      a.trigger.repeatInterval,
+    );
+    this.namespace = namespace;
+    this.webhookUrl = webhookServiceUrl(a.namespace);
+    this.alertReceiver = alerting.receiver;
+    this.alertRoute = alerting.route;
+    this.workflowTemplates = templates;
+    this.registerOutputs({
+      namespace: this.namespace,
+      webhookUrl: this.webhookUrl,
+      workflowTemplates: this.workflowTemplates,
+    });
+  }
+}

@@ -1,0 +1,627 @@
+/**
+ * The closed loop's Kubernetes objects as plain manifests (tests validate each against its
+ * upstream schema, test/schemas/argo/): per model the drift CronJob, the retraining
+ * WorkflowTemplate, the periodic CronWorkflow and the Sensor; once per loop the JetStream EventBus
+ * and the Alertmanager webhook EventSource.
+ *
+ * API versions: Argo Workflows v4 (`argoproj.io/v1alpha1` WorkflowTemplate / CronWorkflow; v4
+ * removed the singular `synchronization.mutex` and `schedule`, so only `mutexes` and `schedules`
+ * are written: argoproj/argo-workflows manifests/base/crds/full at v4.1.2) and Argo Events v1.9
+ * (`argoproj.io/v1alpha1` EventBus / EventSource / Sensor, api/jsonschema/schema.json at v1.9.11).
+ */
+import { stringify } from "yaml";
+import {
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+  standardLabels,
+} from "../shared/k8s";
+import { QUEUE_NAME_LABEL, trainingJobManifest } from "../training-cluster";
+import type { ResolvedRetrainingLoopModel } from "./args";
+
+/** API version of every Argo object. */
+export const ARGO_API_VERSION = "argoproj.io/v1alpha1";
+/** Label naming the model an object or pod belongs to. */
+export const MODEL_LABEL = "mlops.pulumi.com/model";
+/** Name of the EventBus (Argo Events' default: EventSources and Sensors use it without naming it). */
+export const EVENT_BUS_NAME = "default";
+/** Name of the Alertmanager webhook EventSource and its event. */
+export const EVENT_SOURCE_NAME = "alertmanager";
+export const DRIFT_EVENT_NAME = "drift";
+/** Port and path of the webhook (in-cluster Service only). */
+export const WEBHOOK_PORT = 12000;
+export const WEBHOOK_ENDPOINT = "/drift";
+/** Key of the bearer token in the webhook's Secret. */
+export const WEBHOOK_TOKEN_KEY = "token";
+/** ServiceAccounts of the loop. */
+export const LOOP_SERVICE_ACCOUNTS = {
+  drift: "mlops-drift",
+  workflow: "mlops-retrain",
+  sensor: "mlops-sensor",
+  eventSource: "mlops-eventsource",
+} as const;
+/** The uid every loop container runs as. */
+const UID = 1000;
+
+/** The resources of the jobs' containers (drift, evaluation, decision): CPU work on Parquet. */
+export const JOB_RESOURCES = {
+  requests: { cpu: "500m", memory: "1Gi" },
+  limits: { cpu: "2", memory: "4Gi" },
+};
+/** The resources of the small steps (lookup, patches). */
+const SMALL_RESOURCES = {
+  requests: { cpu: "100m", memory: "128Mi" },
+  limits: { cpu: "500m", memory: "512Mi" },
+};
+
+import type * as k8s from "@pulumi/kubernetes";
+
+type Env = { name: string; value: string }[];
+
+export function loopLabels(instance: string, role: string, model?: string): Record<string, string> {
+  return { ...standardLabels("retraining-loop", instance, role), ...(model ? { [MODEL_LABEL]: model } : {}) };
+}
+
+/** What every manifest builder needs besides the model. */
+export interface LoopSettings {
+  /** The component's name (the `app.kubernetes.io/instance` label). */
+  instance: string;
+  namespace: string;
+  jobsImage: string;
+  trackingUri: string;
+  pushgatewayUrl: string;
+  prometheusUrl: string;
+  /** Where drift reports go (`MLOPS_REPORT_PREFIX`). */
+  reportPrefix: string;
+  /** Environment of the store clients and the cloud identity (secrets only by reference). */
+  clientEnv: k8s.types.input.core.v1.EnvVar[];
+}
+
+/**
+ * The environment of the drift job, exactly the variables of jobs/README.md (`mlops-drift`):
+ * optional settings only when set, so the job's own defaults stay the defaults.
+ */
+export function driftEnv(model: ResolvedRetrainingLoopModel, s: LoopSettings): Env {
+  const d = model.drift;
+  return [
+    { name: "MLOPS_MODEL", value: model.name },
+    { name: "MLOPS_MODEL_VERSION", value: model.version },
+    { name: "MLOPS_REFERENCE", value: model.referenceDataUri },
+    { name: "MLOPS_CURRENT", value: model.payloadLogUri },
+    { name: "MLOPS_WINDOW", value: d.window },
+    ...(d.columns ? [{ name: "MLOPS_COLUMNS", value: d.columns.join(",") }] : []),
+    ...(d.method ? [{ name: "MLOPS_DRIFT_METHOD", value: d.method }] : []),
+    ...(d.threshold !== undefined ? [{ name: "MLOPS_DRIFT_THRESHOLD", value: String(d.threshold) }] : []),
+    { name: "MLOPS_DRIFT_SHARE", value: String(d.driftShare) },
+    { name: "MLOPS_SAMPLE_CAP", value: String(d.sampleCap) },
+    { name: "MLOPS_MIN_ROWS", value: String(d.minRows) },
+    { name: "MLOPS_REPORT_PREFIX", value: s.reportPrefix },
+    { name: "MLOPS_PUSHGATEWAY_URL", value: s.pushgatewayUrl },
+  ];
+}
+
+/** HOME and caches on the /tmp scratch volume (read-only root filesystem). */
+const SCRATCH_ENV: Env = [
+  { name: "HOME", value: "/tmp" },
+  { name: "XDG_CACHE_HOME", value: "/tmp/.cache" },
+];
+
+/** The drift CronJob of a model (`drift-<model>`). */
+export function driftCronJobManifest(model: ResolvedRetrainingLoopModel, s: LoopSettings) {
+  const labels = loopLabels(s.instance, "drift", model.name);
+  return {
+    apiVersion: "batch/v1" as const,
+    kind: "CronJob" as const,
+    metadata: { name: `drift-${model.name}`, namespace: s.namespace, labels },
+    spec: {
+      schedule: model.drift.schedule,
+      timeZone: "Etc/UTC",
+      // One run at a time per model; a late run is skipped, not piled up.
+      concurrencyPolicy: "Forbid",
+      startingDeadlineSeconds: 600,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 3,
+      jobTemplate: {
+        metadata: { labels },
+        spec: {
+          backoffLimit: 1,
+          activeDeadlineSeconds: 3600,
+          ttlSecondsAfterFinished: 86_400,
+          template: {
+            metadata: { labels },
+            spec: {
+              restartPolicy: "Never",
+              serviceAccountName: LOOP_SERVICE_ACCOUNTS.drift,
+              securityContext: restrictedPodSecurityContext(UID),
+              containers: [
+                {
+                  name: "drift",
+                  image: s.jobsImage,
+                  imagePullPolicy: "IfNotPresent",
+                  command: ["python", "-m", "mlops_jobs.drift"],
+                  env: [...driftEnv(model, s), ...SCRATCH_ENV, ...s.clientEnv],
+                  resources: JOB_RESOURCES,
+                  securityContext: restrictedContainerSecurityContext(),
+                  volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                },
+              ],
+              volumes: [{ name: "tmp", emptyDir: { sizeLimit: "4Gi" } }],
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
+/** The environment of the evaluation gate (`mlops-evaluate`, jobs/README.md). */
+export function evaluateEnv(model: ResolvedRetrainingLoopModel, s: LoopSettings): Env {
+  const g = model.gate;
+  return [
+    { name: "MLOPS_MODEL", value: model.name },
+    { name: "MLOPS_CANDIDATE_VERSION", value: "{{inputs.parameters.version}}" },
+    { name: "MLOPS_HOLDOUT", value: g.holdoutUri },
+    { name: "MLOPS_LABEL_COLUMN", value: g.labelColumn },
+    { name: "MLOPS_METRIC", value: g.metric },
+    ...(g.direction ? [{ name: "MLOPS_DIRECTION", value: g.direction }] : []),
+    { name: "MLOPS_MIN_IMPROVEMENT", value: String(g.minImprovement) },
+    { name: "MLFLOW_TRACKING_URI", value: s.trackingUri },
+    { name: "MLOPS_PUSHGATEWAY_URL", value: s.pushgatewayUrl },
+    { name: "MLOPS_DECISION_FILE", value: "/tmp/decision.json" },
+  ];
+}
+
+/** The environment of the canary decision (`mlops-promote`, jobs/README.md). */
+export function promoteEnv(model: ResolvedRetrainingLoopModel, s: LoopSettings): Env {
+  const c = model.canary;
+  return [
+    { name: "MLOPS_PROMETHEUS_URL", value: s.prometheusUrl },
+    { name: "MLOPS_MODEL", value: model.name },
+    { name: "MLOPS_CANARY_VERSION", value: "{{inputs.parameters.version}}" },
+    { name: "MLOPS_NAMESPACE", value: model.servingNamespace },
+    { name: "MLOPS_WINDOW", value: c.window },
+    { name: "MLOPS_MAX_ERROR_RATE", value: String(c.maxErrorRate) },
+    { name: "MLOPS_MAX_LATENCY_SECONDS", value: String(c.maxLatencySeconds) },
+    { name: "MLOPS_LATENCY_QUANTILE", value: String(c.latencyQuantile) },
+    { name: "MLOPS_MIN_REQUESTS", value: String(c.minRequests) },
+    { name: "MLFLOW_TRACKING_URI", value: s.trackingUri },
+    { name: "MLOPS_PUSHGATEWAY_URL", value: s.pushgatewayUrl },
+    { name: "MLOPS_DECISION_FILE", value: "/tmp/decision.json" },
+  ];
+}
+
+/** The MLflow tag the training run must put on the version it registers (the workflow finds it by it). */
+export const WORKFLOW_TAG = "mlops.workflow.uid";
+
+/**
+ * The training Job the workflow's first step creates: the TrainingJob template
+ * (`trainingJobManifest`, same GPU placement, Pod Security and Kueue queue label) in the team's
+ * namespace, named per run (`generateName`), told where to log and which tag to set.
+ */
+export function retrainingJobManifest(model: ResolvedRetrainingLoopModel, s: LoopSettings) {
+  const t = model.training;
+  const job = trainingJobManifest(`retrain-${model.name}`, {
+    namespace: t.team,
+    image: t.image,
+    command: t.command,
+    args: t.args,
+    env: {
+      MLFLOW_TRACKING_URI: s.trackingUri,
+      MLOPS_MODEL: model.name,
+      MLOPS_REFERENCE: model.referenceDataUri,
+      MLOPS_REGISTER_TAG: WORKFLOW_TAG,
+      MLOPS_WORKFLOW_UID: "{{workflow.uid}}",
+    },
+    gpus: t.gpus,
+    gpuType: t.gpuType,
+    gpuPool: undefined,
+    cpu: t.cpu,
+    memory: t.memory,
+    shmSize: "2Gi",
+    tmpSize: "10Gi",
+    backoffLimit: 2,
+    ttlSecondsAfterFinished: 86_400,
+    activeDeadlineSeconds: t.activeDeadlineSeconds,
+    queueName: t.queue,
+    serviceAccountName: "training",
+    runAsUser: UID,
+    labels: { [MODEL_LABEL]: model.name },
+  });
+  const { name: _name, annotations: _annotations, ...metadata } = job.metadata;
+  return { ...job, metadata: { ...metadata, generateName: `retrain-${model.name}-` } };
+}
+
+function container(
+  s: LoopSettings,
+  command: string[],
+  env: Env,
+  resources: typeof JOB_RESOURCES,
+): Record<string, unknown> {
+  return {
+    image: s.jobsImage,
+    imagePullPolicy: "IfNotPresent",
+    command,
+    env: [...env, ...SCRATCH_ENV, ...s.clientEnv],
+    resources,
+    securityContext: restrictedContainerSecurityContext(),
+    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+  };
+}
+
+/**
+ * The registration lookup: the version the training run registered with `WORKFLOW_TAG` =
+ * this workflow's uid (fails when there is none), as the output parameters `version` and `source`.
+ */
+export const REGISTER_SCRIPT = [
+  "import os, sys",
+  "from mlflow import MlflowClient",
+  "model, uid, tag = os.environ['MLOPS_MODEL'], os.environ['MLOPS_WORKFLOW_UID'], os.environ['MLOPS_REGISTER_TAG']",
+  "found = MlflowClient().search_model_versions(f\"name='{model}' and tags.`{tag}`='{uid}'\")",
+  "if not found:",
+  "    sys.exit(f'no version of {model} carries {tag}={uid}: the training run did not register one')",
+  "v = max(found, key=lambda m: int(m.version))",
+  "open('/tmp/version', 'w').write(v.version)",
+  "open('/tmp/source', 'w').write(v.source)",
+].join("\n");
+
+/** The merge patch that makes the candidate the InferenceService's canary (KServe v1beta1). */
+function canaryPatch(percent: number, storageUri?: string): string {
+  return JSON.stringify({
+    spec: {
+      predictor: {
+        canaryTrafficPercent: percent,
+        ...(storageUri ? { model: { storageUri } } : {}),
+      },
+    },
+  });
+}
+
+/**
+ * The condition that the canary decision (the JSON `mlops-promote` writes, jobs/README.md) is
+ * `decision`: an Argo expression (`{{=...}}` with `jsonpath`), evaluated only after a passed gate.
+ * "hold" does neither: the canary stays and the next run decides again.
+ */
+export function decisionIs(decision: "promote" | "rollback"): string {
+  return `{{=steps.evaluate.exitCode == '0' && jsonpath(steps.decide.outputs.parameters.decision, '$.decision') == '${decision}'}}`;
+}
+
+/** Name of the mutex every run of a model holds: two alerts never train the same model twice. */
+export function retrainMutexName(model: string): string {
+  return `retrain-${model}`;
+}
+
+/** The retraining WorkflowTemplate of a model (`retrain-<model>`). */
+export function workflowTemplateManifest(model: ResolvedRetrainingLoopModel, s: LoopSettings) {
+  const labels = loopLabels(s.instance, "retraining", model.name);
+  const isvc = (action: string, manifest: string) => ({ action, mergeStrategy: "merge", manifest });
+  const isvcRef = (patch: string) =>
+    stringify({
+      apiVersion: "serving.kserve.io/v1beta1",
+      kind: "InferenceService",
+      metadata: { name: model.name, namespace: model.servingNamespace },
+      ...JSON.parse(patch),
+    });
+  const versionInput = { parameters: [{ name: "version" }] };
+  const versionArg = {
+    parameters: [{ name: "version", value: "{{steps.register.outputs.parameters.version}}" }],
+  };
+  return {
+    apiVersion: ARGO_API_VERSION,
+    kind: "WorkflowTemplate",
+    metadata: { name: `retrain-${model.name}`, namespace: s.namespace, labels },
+    spec: {
+      entrypoint: "retrain",
+      serviceAccountName: LOOP_SERVICE_ACCOUNTS.workflow,
+      // The executor's token is needed to report results (workflowtaskresults); nothing else mounts one.
+      automountServiceAccountToken: true,
+      securityContext: restrictedPodSecurityContext(UID),
+      podMetadata: { labels },
+      synchronization: { mutexes: [{ name: retrainMutexName(model.name) }] },
+      activeDeadlineSeconds: model.training.activeDeadlineSeconds + 6 * 3600,
+      ttlStrategy: { secondsAfterCompletion: 7 * 86_400 },
+      podGC: { strategy: "OnPodSuccess" },
+      arguments: { parameters: [{ name: "reason", value: "schedule" }] },
+      volumes: [{ name: "tmp", emptyDir: { sizeLimit: "4Gi" } }],
+      templates: [
+        {
+          name: "retrain",
+          steps: [
+            [{ name: "train", template: "train" }],
+            [{ name: "register", template: "register" }],
+            [{ name: "evaluate", template: "evaluate", arguments: versionArg, continueOn: { failed: true } }],
+            // Exit 3 is a verdict (reject); any other failure of the gate fails the workflow.
+            [
+              {
+                name: "gate-error",
+                template: "gate-error",
+                when: "{{steps.evaluate.exitCode}} != 0 && {{steps.evaluate.exitCode}} != 3",
+              },
+            ],
+            [
+              {
+                name: "canary",
+                template: "canary",
+                arguments: {
+                  parameters: [
+                    ...versionArg.parameters,
+                    { name: "source", value: "{{steps.register.outputs.parameters.source}}" },
+                  ],
+                },
+                when: "{{steps.evaluate.exitCode}} == 0",
+              },
+            ],
+            [{ name: "observe", template: "observe", when: "{{steps.evaluate.exitCode}} == 0" }],
+            [
+              {
+                name: "decide",
+                template: "decide",
+                arguments: versionArg,
+                when: "{{steps.evaluate.exitCode}} == 0",
+              },
+            ],
+            [
+              {
+                name: "promote",
+                template: "promote",
+                when: decisionIs("promote"),
+              },
+              {
+                name: "rollback",
+                template: "rollback",
+                when: decisionIs("rollback"),
+              },
+            ],
+          ],
+        },
+        {
+          // The Kueue Job in the team namespace; the step waits for it (a queued Job may wait for GPUs).
+          name: "train",
+          resource: {
+            action: "create",
+            manifest: stringify(retrainingJobManifest(model, s)),
+            successCondition: "status.succeeded > 0",
+            failureCondition: "status.failed > 2",
+          },
+        },
+        {
+          name: "register",
+          script: {
+            ...container(
+              s,
+              ["python"],
+              [
+                { name: "MLFLOW_TRACKING_URI", value: s.trackingUri },
+                { name: "MLOPS_MODEL", value: model.name },
+                { name: "MLOPS_REGISTER_TAG", value: WORKFLOW_TAG },
+                { name: "MLOPS_WORKFLOW_UID", value: "{{workflow.uid}}" },
+              ],
+              SMALL_RESOURCES,
+            ),
+            source: REGISTER_SCRIPT,
+          },
+          outputs: {
+            parameters: [
+              { name: "version", valueFrom: { path: "/tmp/version" } },
+              { name: "source", valueFrom: { path: "/tmp/source" } },
+            ],
+          },
+        },
+        {
+          // Exit 0: the candidate is better (promote); 3: reject (the workflow ends there).
+          name: "evaluate",
+          inputs: versionInput,
+          container: container(
+            s,
+            ["python", "-m", "mlops_jobs.evaluate"],
+            evaluateEnv(model, s),
+            JOB_RESOURCES,
+          ),
+        },
+        {
+          name: "gate-error",
+          container: container(
+            s,
+            [
+              "python",
+              "-c",
+              "import sys; sys.exit('the evaluation gate failed instead of deciding (see its step log)')",
+            ],
+            [],
+            SMALL_RESOURCES,
+          ),
+        },
+        {
+          name: "canary",
+          inputs: { parameters: [{ name: "version" }, { name: "source" }] },
+          resource: isvc(
+            "patch",
+            isvcRef(canaryPatch(model.canary.trafficPercent, "{{inputs.parameters.source}}")),
+          ),
+        },
+        { name: "observe", suspend: { duration: model.canary.window } },
+        {
+          name: "decide",
+          inputs: versionInput,
+          container: container(
+            s,
+            ["python", "-m", "mlops_jobs.promote"],
+            promoteEnv(model, s),
+            JOB_RESOURCES,
+          ),
+          outputs: {
+            parameters: [
+              {
+                name: "decision",
+                valueFrom: { path: "/tmp/decision.json", default: '{"decision": "hold"}' },
+              },
+            ],
+          },
+        },
+        { name: "promote", resource: isvc("patch", isvcRef(canaryPatch(100))) },
+        { name: "rollback", resource: isvc("patch", isvcRef(canaryPatch(0))) },
+      ],
+    },
+  };
+}
+
+/** The periodic retraining of a model (`retrain-<model>-periodic`). */
+export function cronWorkflowManifest(
+  model: ResolvedRetrainingLoopModel,
+  instance: string,
+  namespace: string,
+) {
+  return {
+    apiVersion: ARGO_API_VERSION,
+    kind: "CronWorkflow",
+    metadata: {
+      name: `retrain-${model.name}-periodic`,
+      namespace,
+      labels: loopLabels(instance, "retraining", model.name),
+    },
+    spec: {
+      schedules: model.retrainSchedules,
+      timezone: "Etc/UTC",
+      concurrencyPolicy: "Forbid",
+      startingDeadlineSeconds: 3600,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 3,
+      workflowSpec: {
+        workflowTemplateRef: { name: `retrain-${model.name}` },
+        arguments: { parameters: [{ name: "reason", value: "schedule" }] },
+      },
+    },
+  };
+}
+
+/** The JetStream EventBus (`default`): three replicas, restricted pods, requests and limits. */
+export function eventBusManifest(instance: string, namespace: string) {
+  const resources = { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "500m", memory: "1Gi" } };
+  const small = { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "128Mi" } };
+  return {
+    apiVersion: ARGO_API_VERSION,
+    kind: "EventBus",
+    metadata: { name: EVENT_BUS_NAME, namespace, labels: loopLabels(instance, "event-bus") },
+    spec: {
+      jetstream: {
+        // A version listed in the Argo Events controller's JetStream config (argo-events chart
+        // values.yaml `configs.jetstream.versions`).
+        version: "2.10.10",
+        replicas: 3,
+        securityContext: restrictedPodSecurityContext(UID),
+        containerTemplate: { resources, securityContext: restrictedContainerSecurityContext() },
+        reloaderContainerTemplate: {
+          resources: small,
+          securityContext: restrictedContainerSecurityContext(),
+        },
+        metricsContainerTemplate: { resources: small, securityContext: restrictedContainerSecurityContext() },
+        persistence: { volumeSize: "10Gi" },
+      },
+    },
+  };
+}
+
+/**
+ * The webhook EventSource Alertmanager posts to: a ClusterIP Service only (no Ingress), the
+ * bearer token checked against the Secret (`authSecret`).
+ */
+export function eventSourceManifest(instance: string, namespace: string, tokenSecretName: string) {
+  return {
+    apiVersion: ARGO_API_VERSION,
+    kind: "EventSource",
+    metadata: { name: EVENT_SOURCE_NAME, namespace, labels: loopLabels(instance, "event-source") },
+    spec: {
+      eventBusName: EVENT_BUS_NAME,
+      template: {
+        serviceAccountName: LOOP_SERVICE_ACCOUNTS.eventSource,
+        securityContext: restrictedPodSecurityContext(UID),
+        container: {
+          resources: SMALL_RESOURCES,
+          securityContext: restrictedContainerSecurityContext(),
+        },
+      },
+      service: { ports: [{ port: WEBHOOK_PORT, targetPort: WEBHOOK_PORT }] },
+      webhook: {
+        [DRIFT_EVENT_NAME]: {
+          endpoint: WEBHOOK_ENDPOINT,
+          method: "POST",
+          port: String(WEBHOOK_PORT),
+          url: webhookServiceUrl(namespace),
+          authSecret: { name: tokenSecretName, key: WEBHOOK_TOKEN_KEY },
+          maxPayloadSize: 1_048_576,
+        },
+      },
+    },
+  };
+}
+
+/** The in-cluster address of the webhook (the EventSource controller names its Service `<name>-eventsource-svc`). */
+export function webhookServiceUrl(namespace: string): string {
+  return `http://${EVENT_SOURCE_NAME}-eventsource-svc.${namespace}.svc:${WEBHOOK_PORT}${WEBHOOK_ENDPOINT}`;
+}
+
+/**
+ * The Sensor of a model (`retrain-<model>`): fires on an Alertmanager notification whose status is
+ * `firing` and whose common `model` label is the model, at most `maxPerHour` times an hour, and
+ * submits a Workflow from the model's WorkflowTemplate.
+ */
+export function sensorManifest(
+  model: ResolvedRetrainingLoopModel,
+  instance: string,
+  namespace: string,
+  maxPerHour: number,
+) {
+  const dependency = "drift-alert";
+  const workflow = {
+    apiVersion: ARGO_API_VERSION,
+    kind: "Workflow",
+    metadata: { generateName: `retrain-${model.name}-`, namespace, labels: { [MODEL_LABEL]: model.name } },
+    spec: {
+      workflowTemplateRef: { name: `retrain-${model.name}` },
+      arguments: { parameters: [{ name: "reason", value: "drift" }] },
+    },
+  };
+  return {
+    apiVersion: ARGO_API_VERSION,
+    kind: "Sensor",
+    metadata: {
+      name: `retrain-${model.name}`,
+      namespace,
+      labels: loopLabels(instance, "sensor", model.name),
+    },
+    spec: {
+      eventBusName: EVENT_BUS_NAME,
+      template: {
+        serviceAccountName: LOOP_SERVICE_ACCOUNTS.sensor,
+        securityContext: restrictedPodSecurityContext(UID),
+        container: { resources: SMALL_RESOURCES, securityContext: restrictedContainerSecurityContext() },
+      },
+      dependencies: [
+        {
+          name: dependency,
+          eventSourceName: EVENT_SOURCE_NAME,
+          eventName: DRIFT_EVENT_NAME,
+          filters: {
+            dataLogicalOperator: "and",
+            data: [
+              { path: "body.status", type: "string", value: ["firing"] },
+              { path: "body.commonLabels.model", type: "string", value: [model.name] },
+            ],
+          },
+        },
+      ],
+      triggers: [
+        {
+          template: {
+            name: "retrain",
+            // A plain Kubernetes create of the Workflow (the k8s trigger): the Sensor needs only
+            // `create` on workflows (the argoWorkflow trigger shells out to the argo CLI, which
+            // reads more).
+            k8s: { operation: "create", source: { resource: workflow } },
+          },
+          rateLimit: { unit: "Hour", requestsPerUnit: maxPerHour },
+        },
+      ],
+    },
+  };
+}
+
+export { QUEUE_NAME_LABEL };
