@@ -164,7 +164,10 @@ describe("pythonJobPod", () => {
     // The install reaches the index over HTTPS; nothing else is opened beyond DNS.
     const policy = findResource(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "sink-network-policy");
     expect((inputAt(policy, "spec.egress") as unknown[]).slice(1)).toEqual([
-      { ports: [{ protocol: "TCP", port: 443 }] },
+      {
+        to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["169.254.0.0/16"] } }],
+        ports: [{ protocol: "TCP", port: 443 }],
+      },
     ]);
   });
 

@@ -55,6 +55,9 @@ export const PYTHON_JOB_UID = 65532;
 export const DEPS_DIR = "/deps";
 export const APP_DIR = "/app";
 
+/** Any address but the link-local range (cloud metadata and credential endpoints). */
+const INDEX_PEER = { ipBlock: { cidr: "0.0.0.0/0", except: ["169.254.0.0/16"] } };
+
 /** The jobs/ folder of the installed package (or of the repository checkout). */
 export function jobsDir(from: string = __dirname): string {
   for (let dir = from; ; dir = path.dirname(dir)) {
@@ -222,8 +225,8 @@ export function pythonJobPod(
       tmpMount,
     ],
     initContainers: [install],
-    // PyPI (or the mirror) over HTTPS, wherever it resolves.
-    egress: [{ ports: [{ protocol: "TCP", port: 443 }] }],
+    // PyPI (or the mirror) over HTTPS, wherever it resolves; never the link-local metadata endpoints.
+    egress: [{ to: [INDEX_PEER], ports: [{ protocol: "TCP", port: 443 }] }],
     configMap,
     uid: PYTHON_JOB_UID,
   };
