@@ -125,6 +125,8 @@ export {
 export { SecureWorkload, SECURE_WORKLOAD_TYPE, type SecureWorkloadArgs } from "./shared/secure-workload";
 export {
   pythonJobPod,
+  jobsDir,
+  jobsSources,
   JobsLock,
   PYTHON_IMAGE,
   PYTHON_JOB_UID,

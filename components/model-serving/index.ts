@@ -6,7 +6,8 @@
  *
  * Children (component `n`): the serving platform `n-platform` (KServe + KEDA; not with
  * `installPlatform: false`), the namespace `n-namespace` (RestrictedNamespace: Pod Security
- * "restricted", default deny) and per model the objects listed in ./model.ts.
+ * "restricted", default deny), per model the objects listed in ./model.ts, and when a model logs
+ * its payloads without its own `sinkUrl`, the payload bucket and sink listed in ./payload-sink.ts.
  *
  * Canary rollouts are argument changes: add `canary` with a percentage (KServe `spec.canary[]`:
  * fixed canary replicas, an approximate split by endpoints); promote by setting the model's
