@@ -16,8 +16,9 @@ request id, the same for a request and its response), ``ce-type``
   ``predictions`` (``prediction`` or ``prediction_<j>`` / ``prediction_<key>``);
 
 plus ``timestamp`` (when the request arrived, UTC), ``request_id``, ``model``, ``version``,
-``endpoint``. A request whose response does not arrive within ``--pending-timeout`` is written
-without prediction columns (the ``request`` logger mode); a response without its request is dropped.
+``endpoint`` (these names win over a feature of the same name). A request whose response does not
+arrive within ``--pending-timeout`` is written without prediction columns (the ``request`` logger
+mode); a response without its request is dropped.
 
 Files: ``<prefix>/<model>/<version>/date=YYYY-MM-DD/part-<uuid>.parquet``. The model and version
 come from the logger URL's path ``/models/<model>/versions/<version>`` (the ModelServing component
