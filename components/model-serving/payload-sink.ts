@@ -6,7 +6,7 @@
  *
  * Children (component `n`): the key `n-payload-logs-key` (customer-managed, where the target has
  * one) and the bucket `n-payload-logs-*` (the adapter's object store: private, encrypted,
- * versioning off: the files are written once); the adapter's workload identity `n-payload-sink-*`
+ * versioned as the policy pack asks); the adapter's workload identity `n-payload-sink-*`
  * (ServiceAccount `payload-sink`) with read-write on that bucket only; the sources' ConfigMap
  * `n-payload-sink-sources` (`pythonJobPod`: the pinned python image installs the sink's one-wheel
  * lock in an init container); the SecureWorkload `n-payload-sink` (Deployment, Service and
@@ -66,7 +66,9 @@ export function createPayloadSink(b: PayloadSinkBuildContext): PayloadSink {
   const key = adapter.encryptionKey("payload-logs");
   const store = adapter.objectStore("payload-logs", {
     ...(key ? { key } : {}),
-    versioning: false,
+    // Files are written once, so versions only keep what is deleted; on because the policy pack
+    // asks every bucket to keep versions (gcp-gcs-versioning).
+    versioning: true,
     forceDestroy: PRESETS[ctx.environment].forceDestroyBuckets,
   });
   const selector = selectorLabels("mlops-payload-sink", ctx.name, "payload-sink");

@@ -18,6 +18,7 @@ import {
   type Target,
 } from "../../components";
 import { PYTHON_IMAGE } from "../../components/shared/python-job";
+import { runPoliciesDetailed } from "../../policies/offline";
 import { descendantsOf, findResource, inputAt, planOf, resourcesOfType, type Plan } from "../helpers";
 import { validateStrict, type ModelClass } from "../schemas/validate";
 import { fakeClusterHandle } from "../training-cluster/fixtures";
@@ -132,6 +133,7 @@ const ADDED: Record<"aws" | "gcp" | "local", string[]> = {
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock serving-payload-logs-logs-public-access",
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration serving-payload-logs-bucket-encryption",
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration serving-payload-logs-logs-encryption",
+    "aws:s3/bucketVersioning:BucketVersioning serving-payload-logs-bucket-versioning",
     "kubernetes:core/v1:ServiceAccount serving-payload-sink-sa",
     ...SINK_K8S,
   ],
@@ -421,6 +423,26 @@ describe("ModelServing payload sink: grants and outputs", () => {
     const bucket = "serving-payload-logs-bucket"; // the mocks' physical name
     expect(await value(outputs.payloadLogUri)).toBe(`s3://${bucket}/logs/serving/recommender`);
   });
+});
+
+describe("ModelServing payload sink: the policy pack", () => {
+  for (const target of ["aws", "gcp", "local"] as const) {
+    it(`${target} prod: no rule of the pack, at any level, flags the bucket, the identity or the sink`, async () => {
+      const plan = await servingPlan({
+        target,
+        environment: "prod",
+        tags: { owner: "ml-platform", "cost-center": "ml", "data-classification": "internal" },
+      });
+      const result = runPoliciesDetailed(
+        { stack: "test", project: "mlops", resources: plan.resources, stackTags: { environment: "prod" } },
+        {},
+      );
+      const mine = result.violations.filter((v) => /payload-(sink|logs)/.test(v.urn));
+      expect(mine.map((v) => `${v.policyName}: ${v.urn.split("::").pop()}: ${v.message}`)).toEqual([]);
+      // The check can fail: the same run sees the sink's objects.
+      expect(plan.resources.filter((r) => /payload-sink/.test(r.urn)).length).toBeGreaterThan(4);
+    });
+  }
 });
 
 describe("ModelServing payload sink: bad arguments by path", () => {
