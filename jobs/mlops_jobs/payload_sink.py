@@ -24,7 +24,8 @@ Files: ``<prefix>/<model>/<version>/date=YYYY-MM-DD/part-<uuid>.parquet``. The m
 come from the logger URL's path ``/models/<model>/versions/<version>`` (the ModelServing component
 sets one per predictor), else from ``ce-inferenceservicename`` and ``unknown``. Rows are buffered
 and written when ``--flush-rows`` are waiting or the oldest is ``--flush-interval`` old; a full
-buffer (``--max-buffer-rows``) answers 503 (the logger retries; nothing grows without bound).
+buffer (``--max-buffer-rows``) answers 503 and keeps nothing of the event (the logger agent logs
+the failed post), so a full sink loses payloads rather than memory.
 SIGTERM stops accepting, writes every buffered row (requests still waiting for a response
 without predictions) and exits 0.
 
