@@ -81,6 +81,7 @@ export {
   type ModelLoggingArgs,
   type ModelExposureArgs,
   type ModelServingPrometheusArgs,
+  type ModelServingPayloadSinkArgs,
   type ServedModel,
   type ServingPlatformArgs,
 } from "./model-serving";
@@ -124,6 +125,16 @@ export {
   type RestrictedNamespaceArgs,
 } from "./shared/restricted-namespace";
 export { SecureWorkload, SECURE_WORKLOAD_TYPE, type SecureWorkloadArgs } from "./shared/secure-workload";
+export {
+  pythonJobPod,
+  jobsDir,
+  jobsSources,
+  JobsLock,
+  PYTHON_IMAGE,
+  PYTHON_JOB_UID,
+  type PythonJobPod,
+  type PythonJobPodArgs,
+} from "./shared/python-job";
 export type { ContainerResources } from "./shared/k8s";
 export {
   HTTPS_ONLY_INGRESS_ANNOTATIONS,

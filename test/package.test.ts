@@ -112,6 +112,31 @@ describe("npm pack", () => {
     expect(out.trim()).toBe("function aws function");
   });
 
+  it("ships the Python jobs' sources, runtime locks and Dockerfile (pythonJobPod reads them from the installed package), not their tests", () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        "jobs/mlops_jobs/__init__.py",
+        "jobs/mlops_jobs/payload_sink.py",
+        "jobs/mlops_jobs/contract.generated.json",
+        "jobs/requirements.lock",
+        "jobs/requirements-sink.lock",
+        "jobs/Dockerfile",
+      ]),
+    );
+    expect(files.filter((f) => f.startsWith("jobs/tests/") || f.includes("requirements-dev"))).toEqual([]);
+    const out = execFileSync(
+      process.execPath,
+      [
+        "-e",
+        'const m = require("pulumi-mlops"); console.log(m.jobsDir(), Object.keys(m.jobsSources()).includes("payload_sink.py"))',
+      ],
+      { cwd: project, encoding: "utf8" },
+    );
+    expect(out.trim()).toBe(
+      `${path.join(fs.realpathSync(project), "node_modules", "pulumi-mlops", "jobs")} true`,
+    );
+  });
+
   it("its mlops-plan bin names itself in --help", () => {
     const bin = path.join(project, "node_modules", ".bin", "mlops-plan");
     const result = spawnSync(bin, ["--help"], {

@@ -29,6 +29,7 @@ import {
   type ResolvedIngressAuthentication,
 } from "../shared/https-ingress";
 import { ENVIRONMENTS, PRESETS, type Environment } from "../shared/presets";
+import { digestPinnedImageSchema } from "../shared/python-job";
 import { input } from "../shared/validation";
 import {
   dnsLabelSchema,
@@ -156,16 +157,45 @@ export interface ModelGpuArgs {
 }
 
 /**
- * Payload logging: KServe's logger agent sends each request/response as a CloudEvent to `sinkUrl`,
- * an in-cluster sink that writes them to the object store (e.g. as Parquet under its own prefix).
- * The pinned KServe's own blob-storage logger writes JSON only and reads static keys from a
- * Secret, so the component does not use it.
+ * Payload logging: KServe's logger agent sends each request/response as a CloudEvent to a sink.
+ * By default that is the component's payload sink (`mlops_jobs.payload_sink`, see
+ * `ModelServingPayloadSinkArgs`), which pairs them and writes Parquet to the component's encrypted
+ * `payload-logs` bucket under `<prefix>/<model>/<version>/` — the drift job's current data (the
+ * model's `payloadLogUri` output). `sinkUrl` brings your own sink instead. The pinned KServe's own
+ * blob-storage logger writes JSON only and reads static keys from a Secret, so it is not used.
  */
 export interface ModelLoggingArgs {
-  /** In-cluster URL of the sink (`http(s)://<service>.<namespace>.svc...`). */
-  sinkUrl: string;
-  /** @default "all" */
+  /** Log this model's payloads (false keeps the settings and logs nothing). @default true */
+  enabled?: boolean;
+  /**
+   * In-cluster URL of your own sink (`http(s)://<service>.<namespace>.svc...`).
+   * @default the component's payload sink (`http://payload-sink.<namespace>.svc.cluster.local:8080/models/<model>/versions/<version>`)
+   */
+  sinkUrl?: string;
+  /** @default "all" (requests and responses: features and predictions) */
   mode?: PayloadLoggingMode;
+}
+
+/**
+ * The component's payload sink, deployed when a model logs without its own `sinkUrl`: a
+ * Deployment `payload-sink` in the serving namespace (Pod Security "restricted", its own workload
+ * identity with read-write on the `payload-logs` bucket only), reachable only from the namespace's
+ * model pods.
+ */
+export interface ModelServingPayloadSinkArgs {
+  /** Prefix of the Parquet files in the bucket (a path without leading or trailing "/"). @default "payload-logs" */
+  prefix?: string;
+  /** Write when this many rows wait. @default 1000 */
+  flushRows?: number;
+  /** Write rows at most this old (`30s`, `5m`, `1h`). @default "5m" */
+  flushInterval?: string;
+  /**
+   * A prebuilt image of jobs/Dockerfile pinned by digest (`<image>@sha256:<64 hex>`).
+   * @default python:3.11-slim (pinned) with the sink's lock installed by an init container
+   */
+  image?: string;
+  /** A PyPI mirror for that install (`PIP_INDEX_URL`; HTTPS on 443). @default PyPI */
+  pipIndexUrl?: string;
 }
 
 /**
@@ -236,6 +266,8 @@ export interface ModelServingArgs {
   models: ModelArgs[];
   /** Required when a model scales on "concurrency" or "gpuDutyCycle". @default none */
   prometheus?: ModelServingPrometheusArgs;
+  /** The component's payload sink (used by models that log without their own `sinkUrl`). @default see `ModelServingPayloadSinkArgs` */
+  payloadSink?: ModelServingPayloadSinkArgs;
   /**
    * Labels of the namespaces whose pods may call the models.
    * @default { "mlops.pulumi.com/serving-client": "true" }
@@ -350,7 +382,8 @@ const modelSchema = z
       .optional(),
     logging: z
       .object({
-        sinkUrl: inClusterUrl,
+        enabled: z.boolean().optional(),
+        sinkUrl: inClusterUrl.optional(),
         mode: z
           .enum([PayloadLoggingMode.all, PayloadLoggingMode.request, PayloadLoggingMode.response])
           .optional(),
@@ -378,6 +411,27 @@ export const modelServingArgsObject = z
         url: input(z.string().regex(/^https?:\/\/\S+$/, { message: "must be an http(s) URL" })),
         authentication: z
           .enum([PrometheusAuthentication.none, PrometheusAuthentication.podIdentity])
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    payloadSink: z
+      .object({
+        prefix: z
+          .string()
+          .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, {
+            message: 'must be a path such as "payload-logs" (no leading or trailing "/")',
+          })
+          .optional(),
+        flushRows: z.number().int().min(1).max(1_000_000).optional(),
+        flushInterval: z
+          .string()
+          .regex(/^[1-9][0-9]*(s|m|h)$/, { message: 'must be a duration such as "30s", "5m" or "1h"' })
+          .optional(),
+        image: digestPinnedImageSchema.optional(),
+        pipIndexUrl: z
+          .string()
+          .regex(/^https:\/\/\S+$/, { message: "must be an https:// URL" })
           .optional(),
       })
       .strict()
@@ -513,6 +567,15 @@ function modelServingProblems(v: CheckedArgs, env: Environment): Problem[] {
     } else {
       seen.set(m.name, i);
     }
+    if (
+      m.name === PAYLOAD_SINK_NAME &&
+      v.models.some((x) => x.logging && x.logging.enabled !== false && !x.logging.sinkUrl)
+    ) {
+      problems.push({
+        path: ["models", i, "name"],
+        message: `"${PAYLOAD_SINK_NAME}" is the component's payload sink (a model logs to it); choose another name`,
+      });
+    }
     problems.push(...modelProblems(m, i, env, v.cluster, v.prometheus));
   });
   if (
@@ -538,11 +601,31 @@ export interface ResolvedModel {
   autoscaling: { minReplicas: number; maxReplicas: number; metric: ScaleMetric; target: number };
   canary: { storageUri: string; version: string; percent: number; replicas: number } | undefined;
   gpu: { type: GpuType; count: number } | undefined;
-  logging: { sinkUrl: string; mode: PayloadLoggingMode } | undefined;
+  /**
+   * Where the logger posts (`ownSink`: the component's payload sink, whose path names the model and
+   * version per predictor), or undefined when the model does not log.
+   */
+  logging: { sinkUrl: string; mode: PayloadLoggingMode; ownSink: boolean } | undefined;
   exposure: (ResolvedHttpsIngress & { authentication: ResolvedIngressAuthentication }) | undefined;
   /** PodDisruptionBudget (minAvailable 1) and zone spread: staging/prod with at least 2 replicas. */
   highAvailability: boolean;
 }
+
+/** The payload sink with every default applied. */
+export interface ResolvedPayloadSink {
+  prefix: string;
+  flushRows: number;
+  flushInterval: string;
+  image: string | undefined;
+  pipIndexUrl: string | undefined;
+  /** `http://payload-sink.<namespace>.svc.cluster.local:8080`. */
+  url: string;
+}
+
+/** Kubernetes name of the payload sink's Deployment, Service and ServiceAccount (a model may not take it). */
+export const PAYLOAD_SINK_NAME = "payload-sink";
+/** The payload sink's port. */
+export const PAYLOAD_SINK_PORT = 8080;
 
 /** `ModelServingArgs` with every default applied. */
 export interface ResolvedModelServingArgs {
@@ -552,6 +635,8 @@ export interface ResolvedModelServingArgs {
   installPlatform: boolean;
   models: ResolvedModel[];
   prometheus: Required<ModelServingPrometheusArgs> | undefined;
+  /** The component's payload sink, when a model logs to it. */
+  payloadSink: ResolvedPayloadSink | undefined;
   clientNamespaceLabels: Record<string, string>;
   protect: boolean;
   tags: Record<string, string>;
@@ -578,6 +663,8 @@ export function resolveModelServingArgs(
     }
     const env: Environment = v.environment ?? v.cluster.environment ?? environment ?? "dev";
     if (!fieldsValid) return { resolved: undefined, problems: modelServingProblems(v, env) };
+    const namespace = v.namespace ?? "serving";
+    const sinkUrl = `http://${PAYLOAD_SINK_NAME}.${namespace}.svc.cluster.local:${PAYLOAD_SINK_PORT}`;
     const models = v.models.map((m): ResolvedModel => {
       const metric = defaultMetric(m);
       const min = defaultMinReplicas(m, env);
@@ -609,9 +696,14 @@ export function resolveModelServingArgs(
             }
           : undefined,
         gpu: m.gpu ? { type: m.gpu.type, count: m.gpu.count ?? 1 } : undefined,
-        logging: m.logging
-          ? { sinkUrl: m.logging.sinkUrl, mode: m.logging.mode ?? PayloadLoggingMode.all }
-          : undefined,
+        logging:
+          m.logging && m.logging.enabled !== false
+            ? {
+                sinkUrl: m.logging.sinkUrl ?? sinkUrl,
+                mode: m.logging.mode ?? PayloadLoggingMode.all,
+                ownSink: m.logging.sinkUrl === undefined,
+              }
+            : undefined,
         exposure:
           exposure && m.exposure?.authentication
             ? {
@@ -624,13 +716,23 @@ export function resolveModelServingArgs(
     });
     const resolved: ResolvedModelServingArgs = {
       target: v.cluster.target,
-      namespace: v.namespace ?? "serving",
+      namespace,
       installPlatform: v.installPlatform ?? true,
       models,
       prometheus: v.prometheus
         ? {
             url: v.prometheus.url,
             authentication: v.prometheus.authentication ?? PrometheusAuthentication.none,
+          }
+        : undefined,
+      payloadSink: models.some((m) => m.logging?.ownSink)
+        ? {
+            prefix: v.payloadSink?.prefix ?? "payload-logs",
+            flushRows: v.payloadSink?.flushRows ?? 1000,
+            flushInterval: v.payloadSink?.flushInterval ?? "5m",
+            image: v.payloadSink?.image,
+            pipIndexUrl: v.payloadSink?.pipIndexUrl,
+            url: sinkUrl,
           }
         : undefined,
       clientNamespaceLabels: v.clientNamespaceLabels ?? { ...MODEL_SERVING_CLIENT_LABEL },

@@ -6,7 +6,8 @@
  *
  * Children (component `n`): the serving platform `n-platform` (KServe + KEDA; not with
  * `installPlatform: false`), the namespace `n-namespace` (RestrictedNamespace: Pod Security
- * "restricted", default deny) and per model the objects listed in ./model.ts.
+ * "restricted", default deny), per model the objects listed in ./model.ts, and when a model logs
+ * its payloads without its own `sinkUrl`, the payload bucket and sink listed in ./payload-sink.ts.
  *
  * Canary rollouts are argument changes: add `canary` with a percentage (KServe `spec.canary[]`:
  * fixed canary replicas, an approximate split by endpoints); promote by setting the model's
@@ -23,8 +24,10 @@
  *   replica unless `autoscaling.scaleToZero` is set, and a model at 0 wakes only when its trigger
  *   reports activity, which a requests-in-progress gauge of its own pods cannot do while there
  *   are none: scale-to-zero suits batch models woken by traffic through another path.
- * - Payload logging goes to an in-cluster sink (`logging.sinkUrl`) as CloudEvents; the pinned
- *   KServe's blob logger writes JSON only, with static keys from a Secret, so it is not used.
+ * - Payload logging goes as CloudEvents to the component's payload sink (./payload-sink.ts:
+ *   Parquet in its own encrypted `payload-logs` bucket, output `payloadLogStore`) or to your own
+ *   (`logging.sinkUrl`); the pinned KServe's blob logger writes JSON only, with static keys from a
+ *   Secret, so it is not used.
  * - Exposure (`exposure.authentication`): ALB OIDC on aws, GKE Ingress + IAP (BackendConfig) on
  *   gcp, ingress-nginx external auth elsewhere; no Cognito and no GKE Gateway (GCPBackendPolicy)
  *   yet. GKE needs the NEG/BackendConfig annotations on KServe's predictor Service, which KServe
@@ -41,7 +44,9 @@ import { resolvedOrThrow } from "../shared/contract";
 import { governanceLabels, standardLabels } from "../shared/k8s";
 import { RestrictedNamespace } from "../shared/restricted-namespace";
 import { resolveModelServingArgs, type ModelServingArgs } from "./args";
+import type { ObjectStore } from "../adapters";
 import { createModel, type ServedModel } from "./model";
+import { createPayloadSink } from "./payload-sink";
 import { ServingPlatform } from "./platform";
 
 export * from "./args";
@@ -55,8 +60,11 @@ export {
   MLSERVER_METRICS_PORT,
   MODEL_HTTP_PORT,
   RUNTIMES,
+  loggerUrl,
+  payloadLogSegment,
   type ServedModel,
 } from "./model";
+export { PAYLOAD_SINK_MAX_BUFFER_ROWS, PAYLOAD_SINK_RESOURCES } from "./payload-sink";
 export { ServingPlatform, SERVING_PLATFORM_TYPE, type ServingPlatformArgs } from "./platform";
 
 /** The Pulumi type token of the component. */
@@ -70,6 +78,11 @@ export class ModelServing extends MlopsComponent {
   public readonly namespace: pulumi.Output<string>;
   /** Labels a namespace needs for its pods to call the models. */
   public readonly clientNamespaceLabels: Record<string, string>;
+  /**
+   * The payload logs' bucket, when a model logs to the component's sink (else undefined): grant
+   * the drift job read on it (`grants: [{ resource: payloadLogStore, access: Access.read }]`).
+   */
+  public readonly payloadLogStore: ObjectStore | undefined;
 
   constructor(name: string, args: ModelServingArgs, opts?: pulumi.ComponentResourceOptions) {
     super(MODEL_SERVING_TYPE, name, opts);
@@ -95,6 +108,10 @@ export class ModelServing extends MlopsComponent {
       { aws: cluster.aws, gcp: cluster.gcp },
     );
 
+    const sink = a.payloadSink
+      ? createPayloadSink({ ctx, provider, adapter, a, sink: a.payloadSink, labels, dependsOn })
+      : undefined;
+
     const models: Record<string, ServedModel> = {};
     for (const m of a.models) {
       try {
@@ -110,6 +127,9 @@ export class ModelServing extends MlopsComponent {
             dependsOn,
             owner: this,
             type: MODEL_SERVING_TYPE,
+            ...(sink && a.payloadSink
+              ? { payloadSink: { store: sink.store, prefix: a.payloadSink.prefix, selector: sink.selector } }
+              : {}),
           },
           m,
         );
@@ -125,7 +145,9 @@ export class ModelServing extends MlopsComponent {
     this.models = models;
     this.namespace = ns.namespaceName;
     this.clientNamespaceLabels = a.clientNamespaceLabels;
+    this.payloadLogStore = sink?.store;
     this.registerOutputs({
+      payloadLogStore: this.payloadLogStore?.uri,
       models: this.models,
       namespace: this.namespace,
       clientNamespaceLabels: this.clientNamespaceLabels,

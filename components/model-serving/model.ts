@@ -35,6 +35,7 @@ import {
 import type { ClusterHandle } from "../training-cluster";
 import {
   ModelFormat,
+  PAYLOAD_SINK_PORT,
   PrometheusAuthentication,
   ScaleMetric,
   type ResolvedModel,
@@ -126,10 +127,27 @@ export function scaledByKeda(m: ResolvedModel): boolean {
   return m.autoscaling.metric !== ScaleMetric.cpu;
 }
 
+/**
+ * A version as one path segment of the payload sink's URL and files (characters other than
+ * letters, digits, ".", "_" and "-" become "_"; the sink applies the same rule).
+ */
+export function payloadLogSegment(version: string): string {
+  return version.replace(/[^A-Za-z0-9._-]/g, "_");
+}
+
+/** The URL a predictor's logger posts to: the component's sink names the model and version in its path. */
+export function loggerUrl(m: ResolvedModel, version: string): string | undefined {
+  if (!m.logging) return undefined;
+  return m.logging.ownSink
+    ? `${m.logging.sinkUrl}/models/${m.name}/versions/${payloadLogSegment(version)}`
+    : m.logging.sinkUrl;
+}
+
 /** The predictor of one version: the model, its resources, placement and security. */
 function predictorSpec(
   m: ResolvedModel,
   c: ModelContext,
+  version: string,
   storagePath: string,
   replicas: { min: number; max: number },
   hpa: boolean,
@@ -168,7 +186,7 @@ function predictorSpec(
           ],
         }
       : {}),
-    ...(m.logging ? { logger: { mode: m.logging.mode, url: m.logging.sinkUrl } } : {}),
+    ...(m.logging ? { logger: { mode: m.logging.mode, url: loggerUrl(m, version) } } : {}),
     model: {
       // KServe's name for the model container (constants.go InferenceServiceContainerName); the
       // canary's schema requires it.
@@ -221,6 +239,7 @@ export function inferenceServiceManifest(m: ResolvedModel, c: ModelContext): Man
       predictor: predictorSpec(
         m,
         c,
+        m.version,
         m.storageUri,
         { min: m.autoscaling.minReplicas, max: m.autoscaling.maxReplicas },
         !keda,
@@ -233,6 +252,7 @@ export function inferenceServiceManifest(m: ResolvedModel, c: ModelContext): Man
                 predictor: predictorSpec(
                   m,
                   c,
+                  m.canary.version,
                   m.canary.storageUri,
                   { min: m.canary.replicas, max: m.canary.replicas },
                   false,
@@ -307,6 +327,12 @@ export interface ServedModel {
   canaryVersion: string | undefined;
   /** The canary's share of traffic (0 without a canary). */
   canaryPercent: number;
+  /**
+   * With payload logging to the component's sink: `<payload bucket uri>/<prefix>/<model>`, under
+   * which each version's Parquet files are (`<version>/date=YYYY-MM-DD/part-*.parquet`; the drift
+   * job's `--current` is `<payloadLogUri>/<version>`). Undefined otherwise.
+   */
+  payloadLogUri: pulumi.Output<string> | undefined;
 }
 
 /** What the builder needs from the component. */
@@ -322,6 +348,16 @@ export interface ModelBuildContext {
   dependsOn: pulumi.Resource[];
   owner: pulumi.Resource;
   type: string;
+  /** The component's payload sink, when a model logs to it. */
+  payloadSink?: { store: ObjectStore; prefix: string; selector: Record<string, string> };
+}
+
+/** The egress rule to the component's payload sink pods, on the sink port. */
+function ownSinkEgress(selector: Record<string, string>): EgressRule {
+  return {
+    to: [{ podSelector: { matchLabels: selector } }],
+    ports: [{ protocol: "TCP", port: PAYLOAD_SINK_PORT }],
+  };
 }
 
 /** The egress rule to a logger sink URL's host port, in any namespace of the cluster. */
@@ -503,7 +539,13 @@ export function createModel(b: ModelBuildContext, m: ResolvedModel): ServedModel
           dnsEgressRule(),
           ...b.artifactStore.egress,
           ...identity.egress,
-          ...(m.logging ? [sinkEgress(m.logging.sinkUrl)] : []),
+          ...(m.logging
+            ? [
+                m.logging.ownSink && b.payloadSink
+                  ? ownSinkEgress(b.payloadSink.selector)
+                  : sinkEgress(m.logging.sinkUrl),
+              ]
+            : []),
         ]),
       },
     },
@@ -519,5 +561,9 @@ export function createModel(b: ModelBuildContext, m: ResolvedModel): ServedModel
     currentVersion: m.version,
     canaryVersion: m.canary?.version,
     canaryPercent: m.canary?.percent ?? 0,
+    payloadLogUri:
+      m.logging?.ownSink && b.payloadSink
+        ? pulumi.interpolate`${b.payloadSink.store.uri}/${b.payloadSink.prefix}/${m.name}`
+        : undefined,
   };
 }

@@ -37,6 +37,7 @@ import { argError, input, validateArgs } from "./validation";
 export const SECURE_WORKLOAD_TYPE = "mlops:index:SecureWorkload";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
+type Container = k8s.types.input.core.v1.Container;
 type Volume = k8s.types.input.core.v1.Volume;
 type VolumeMount = k8s.types.input.core.v1.VolumeMount;
 type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
@@ -69,6 +70,11 @@ export interface SecureWorkloadArgs {
   volumes?: Volume[];
   /** Mounts of `volumes` in the container. @default [] */
   volumeMounts?: VolumeMount[];
+  /**
+   * Init containers (each with its own restricted securityContext, requests and limits), e.g. the
+   * dependency install of `pythonJobPod` (./python-job.ts). @default []
+   */
+  initContainers?: Container[];
   /** Container port, named `http`, served by the Service on the same port. */
   port: number;
   /**
@@ -134,6 +140,7 @@ export const secureWorkloadArgsSchema = z
     env: z.array(z.custom<EnvVar>((v) => typeof v === "object" && v !== null)).optional(),
     volumes: z.array(z.custom<Volume>((v) => typeof v === "object" && v !== null)).optional(),
     volumeMounts: z.array(z.custom<VolumeMount>((v) => typeof v === "object" && v !== null)).optional(),
+    initContainers: z.array(z.custom<Container>((v) => typeof v === "object" && v !== null)).optional(),
     port: z.number().int().min(1).max(65535),
     healthCheckPath: z.string().startsWith("/").optional(),
     replicas: z.number().int().min(1).max(100).optional(),
@@ -256,6 +263,7 @@ export class SecureWorkload extends MlopsComponent {
                     ],
                   }
                 : {}),
+              ...(a.initContainers?.length ? { initContainers: a.initContainers } : {}),
               containers: [
                 {
                   name: a.containerName ?? "app",
