@@ -217,6 +217,7 @@ describe("every shipped stack: each child of an mlops:index:* component carries 
           "mlops:index:RestrictedNamespace serving-platform-kserve-namespace <- kubernetes:core/v1:Namespace serving-platform-kserve-namespace",
           "mlops:index:SecureWorkload model-registry-server <- kubernetes:apps/v1:Deployment model-registry-server",
           "mlops:index:SecureWorkload monitoring-pushgateway <- kubernetes:apps/v1:Deployment monitoring-pushgateway",
+          "mlops:index:SecureWorkload serving-payload-sink <- kubernetes:apps/v1:Deployment serving-payload-sink",
         ].sort(),
       );
     });

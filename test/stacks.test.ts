@@ -448,6 +448,7 @@ describe("stacks of one program in one account/project share no physical name", 
       "aws:kms/alias:Alias name=alias/gpu-cluster-aws-prod-eks-secrets",
       "aws:kms/alias:Alias name=alias/model-registry-aws-prod-data",
       "aws:kms/alias:Alias name=alias/monitoring-aws-prod-metrics",
+      "aws:kms/alias:Alias name=alias/serving-aws-prod-payload-logs",
       "aws:rds/instance:Instance finalSnapshotIdentifier=feature-store-aws-prod-registry-postgres-final",
       "aws:rds/instance:Instance finalSnapshotIdentifier=model-registry-aws-prod-db-postgres-final",
       "aws:sqs/queue:Queue name=gpu-cluster-aws-prod-karpenter",
@@ -459,6 +460,7 @@ describe("stacks of one program in one account/project share no physical name", 
       "gcp:serviceaccount/account:Account accountId=model-registry-gcp-prod-server",
       // "monitoring-gcp-prod-metrics-query" is over 30 characters: cut, with a hash of the whole.
       "gcp:serviceaccount/account:Account accountId=monitoring-gcp-prod-met-8c46e8",
+      "gcp:serviceaccount/account:Account accountId=serving-gcp-prod-payload-sink",
       "gcp:serviceaccount/account:Account accountId=serving-gcp-prod-recommender",
     ]);
   });
