@@ -1,118 +1,39 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import {
-  ModelRegistry,
-  ModelServing,
-  type AwsTargetArgs,
-  type GcpTargetArgs,
-  type ModelArgs,
-  type ModelServingArgs,
-  type Target,
-} from "../../components";
+import { ModelRegistry, ModelServing } from "../../components";
 import { resolveModelServingArgs } from "../../components/model-serving";
-import type { ResolvedGpuPool } from "../../components/training-cluster";
-import { descendantsOf, findResource, inputAt, planOf, resourcesOfType, type Plan } from "../helpers";
+import { findResource, inputAt, planOf, resourcesOfType, type Plan } from "../helpers";
 import { fakeClusterHandle, POOLS } from "../training-cluster/fixtures";
 import { validateJsonSchema, type JsonSchema } from "../schemas/validate";
+import {
+  aws,
+  CERTIFICATES,
+  ISVC,
+  RECOMMENDER,
+  servingChildren,
+  servingFailure,
+  servingPlan as fixturePlan,
+  type ServingOverrides,
+} from "./fixtures";
 import {
   inferenceServiceSchemaErrors,
   scaledObjectSchemaErrors,
   triggerAuthenticationSchemaErrors,
 } from "./schema";
 
-const aws: AwsTargetArgs = {
-  vpcId: "vpc-123",
-  vpcCidrBlock: "10.0.0.0/16",
-  privateSubnetIds: ["subnet-a", "subnet-b"],
-  nodeSecurityGroupId: "sg-nodes",
-  clusterName: "ml",
-};
-const gcp: GcpTargetArgs = {
-  project: "acme-ml",
-  region: "europe-west4",
-  network: "projects/acme-ml/global/networks/ml",
-};
-
-const RECOMMENDER: ModelArgs = {
-  name: "recommender",
-  storageUri: "mlflow-artifacts/1/abc123/artifacts/model",
-  version: "3",
-};
+/** The component with the platform's owner tag unless the test says otherwise. */
+const servingPlan = (o: ServingOverrides = {}): Promise<Plan> =>
+  fixturePlan({ tags: { owner: "ml-platform" }, ...o });
+const failure = (o: ServingOverrides): Promise<string> =>
+  servingFailure({ tags: { owner: "ml-platform" }, ...o });
+const children = servingChildren;
 const PROMETHEUS = { url: "http://monitoring-prometheus.monitoring.svc.cluster.local:9090" };
 
-type Overrides = Partial<Omit<ModelServingArgs, "cluster" | "artifactStore">> & {
-  target?: Target;
-  environment?: "dev" | "staging" | "prod";
-  monitoring?: boolean;
-  gpuPools?: ResolvedGpuPool[];
-};
-
-const ISVC = "kubernetes:serving.kserve.io/v1beta1:InferenceService";
 const SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject";
 const TRIGGER_AUTH = "kubernetes:keda.sh/v1alpha1:TriggerAuthentication";
 const POD_MONITOR = "kubernetes:monitoring.coreos.com/v1:PodMonitor";
-
-function servingPlan(o: Overrides = {}): Promise<Plan> {
-  const { target = "aws", environment, monitoring, gpuPools, ...rest } = o;
-  return planOf(
-    () => {
-      const handle = fakeClusterHandle({
-        target,
-        ...(environment ? { environment } : {}),
-        ...(target === "aws" ? { aws } : {}),
-        ...(target === "gcp" ? { gcp } : {}),
-        ...(gpuPools ? { gpuPools } : {}),
-        ...(monitoring
-          ? {
-              monitoring: {
-                backend: "prometheusOperator" as const,
-                dependsOn: [new k8s.core.v1.ConfigMap("prometheus-crds", { metadata: { name: "crds" } })],
-              },
-            }
-          : {}),
-      });
-      const cluster = { ...handle, certificates: CERTIFICATES };
-      const registry = new ModelRegistry("registry", { cluster });
-      new ModelServing("serving", {
-        models: [RECOMMENDER],
-        tags: { owner: "ml-platform" },
-        ...rest,
-        cluster,
-        artifactStore: registry.artifactStore,
-      });
-    },
-    { config: { "aws:region": "us-east-1", "gcp:project": "acme-ml", "gcp:region": "europe-west4" } },
-  );
-}
-
-async function failure(o: Overrides): Promise<string> {
-  try {
-    await servingPlan(o);
-    return "";
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
-/**
- * Every resource under the component as `type name`, the platform's own children left out (they
- * are the platform's tests' business: test/model-serving/platform.test.ts).
- */
-function children(plan: Plan): string[] {
-  const component = findResource(plan, "mlops:index:ModelServing", "serving");
-  const platform = resourcesOfType(plan, "mlops:index:ServingPlatform").map((r) => r.urn);
-  const underPlatform = new Set(platform.flatMap((urn) => descendantsOf(plan, urn).map((r) => r.urn)));
-  return descendantsOf(plan, component.urn)
-    .filter((r) => !underPlatform.has(r.urn))
-    .map((r) => `${r.type} ${r.name}`)
-    .sort();
-}
-
-/** The cluster's cert-manager issuer, which the serving platform needs (KServe's webhook certificate). */
-const CERTIFICATES = { issuerName: "mlops-internal-ca", issuerKind: "ClusterIssuer" as const, dependsOn: [] };
 
 /** The CR's manifest as the API server receives it. */
 function manifestOf(plan: Plan, type: string, name: string): Record<string, unknown> {
@@ -827,7 +748,7 @@ describe("ModelServing: network, metrics, logging and exposure", () => {
 });
 
 describe("ModelServing: bad arguments are named with their path", () => {
-  const cases: [string, Overrides, string][] = [
+  const cases: [string, ServingOverrides, string][] = [
     [
       "canary percentage above 100",
       { models: [{ ...RECOMMENDER, canary: { storageUri: "models/v4", percent: 101 } }] },

@@ -8,15 +8,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import {
-  ModelRegistry,
-  ModelServing,
-  type AwsTargetArgs,
-  type GcpTargetArgs,
-  type ModelArgs,
-  type ModelExposureArgs,
-  type Target,
-} from "../../components";
+import { type GcpTargetArgs, type ModelArgs, type ModelExposureArgs, type Target } from "../../components";
 import { createAdapter, type LoadBalancerIngressArgs } from "../../components/adapters";
 import { ALB_CONTROLLER, albOidcAnnotations } from "../../components/adapters/aws";
 import { resolveModelServingArgs } from "../../components/model-serving";
@@ -27,31 +19,12 @@ import {
 import type { PlanResource } from "../../plan/types";
 import { ruleByName } from "../../policies/catalog";
 import { runPoliciesDetailed } from "../../policies/offline";
-import { descendantsOf, findResource, inputAt, planOf, resourcesOfType, type Plan } from "../helpers";
-import { fakeClusterHandle } from "../training-cluster/fixtures";
+import { findResource, inputAt, planOf, resourcesOfType, type Plan } from "../helpers";
+import { aws, gcp, ISVC, RECOMMENDER, servingChildren, servingPlan as fixturePlan } from "./fixtures";
 import { inferenceServiceSchemaErrors } from "./schema";
 
-const aws: AwsTargetArgs = {
-  vpcId: "vpc-123",
-  vpcCidrBlock: "10.0.0.0/16",
-  privateSubnetIds: ["subnet-a", "subnet-b"],
-  nodeSecurityGroupId: "sg-nodes",
-  clusterName: "ml",
-};
-const gcp: GcpTargetArgs = {
-  project: "acme-ml",
-  region: "europe-west4",
-  network: "projects/acme-ml/global/networks/ml",
-  proxyOnlySubnetCidr: "10.129.0.0/23",
-};
-const CERTIFICATES = { issuerName: "mlops-internal-ca", issuerKind: "ClusterIssuer" as const, dependsOn: [] };
-const RECOMMENDER: ModelArgs = {
-  name: "recommender",
-  storageUri: "mlflow-artifacts/1/abc123/artifacts/model",
-  version: "3",
-};
+const gcpWithProxy: GcpTargetArgs = { ...gcp, proxyOnlySubnetCidr: "10.129.0.0/23" };
 
-const ISVC = "kubernetes:serving.kserve.io/v1beta1:InferenceService";
 const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
 const BACKEND_CONFIG = "kubernetes:cloud.google.com/v1:BackendConfig";
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
@@ -66,29 +39,11 @@ const OIDC = {
   secretName: "recommender-oidc",
 };
 
-function servingPlan(target: Target, models: ModelArgs[]): Promise<Plan> {
-  return planOf(
-    () => {
-      const handle = fakeClusterHandle({
-        target,
-        ...(target === "aws" ? { aws } : {}),
-        ...(target === "gcp" ? { gcp } : {}),
-      });
-      const cluster = { ...handle, certificates: CERTIFICATES };
-      const registry = new ModelRegistry("registry", { cluster });
-      new ModelServing("serving", { cluster, artifactStore: registry.artifactStore, models });
-    },
-    { config: { "aws:region": "us-east-1", "gcp:project": "acme-ml", "gcp:region": "europe-west4" } },
-  );
-}
-
 /** The component's children as `type name` (the platform's left out). */
-function servingChildren(plan: Plan): string[] {
-  const component = findResource(plan, "mlops:index:ModelServing", "serving");
-  return descendantsOf(plan, component.urn)
-    .map((r) => `${r.type} ${r.name}`)
-    .filter((n) => !/ServingPlatform|serving-platform-/.test(n))
-    .sort();
+
+/** The component serving `models` on a `target` cluster (gcp: with its proxy-only subnet). */
+function servingPlan(target: Target, models: ModelArgs[]): Promise<Plan> {
+  return fixturePlan({ target, models, gcpTarget: gcpWithProxy });
 }
 
 /** The rule's violations on a plan's resources (optionally edited). */
@@ -508,7 +463,7 @@ describe("the adapter seam: a load balancer performs only its own authentication
           dependsOn: [],
         };
         const onAws = createAdapter("aws", ctx, { aws }).ingress;
-        const onGcp = createAdapter("gcp", ctx, { gcp }).ingress;
+        const onGcp = createAdapter("gcp", ctx, { gcp: gcpWithProxy }).ingress;
         seen["awsOidc"] = onAws.loadBalancer({
           ...LB,
           className: "alb",

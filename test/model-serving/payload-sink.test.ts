@@ -7,101 +7,41 @@ import * as pulumi from "@pulumi/pulumi";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { describe, expect, it } from "vitest";
-import {
-  ModelRegistry,
-  ModelServing,
-  type AwsTargetArgs,
-  type GcpTargetArgs,
-  type ModelArgs,
-  type ModelServingArgs,
-  type ObjectStore,
-  type Target,
-} from "../../components";
+import type { ModelArgs, ObjectStore } from "../../components";
 import { PYTHON_IMAGE } from "../../components/shared/python-job";
 import { runPoliciesDetailed } from "../../policies/offline";
-import { descendantsOf, findResource, inputAt, planOf, resourcesOfType, type Plan } from "../helpers";
+import { findResource, inputAt, type Plan } from "../helpers";
 import { validateStrict, type ModelClass } from "../schemas/validate";
-import { fakeClusterHandle } from "../training-cluster/fixtures";
+import {
+  ISVC,
+  RECOMMENDER,
+  servingChildren,
+  servingFailure,
+  servingPlan as fixturePlan,
+  type ServingOverrides,
+} from "./fixtures";
 import { inferenceServiceSchemaErrors } from "./schema";
 
-const aws: AwsTargetArgs = {
-  vpcId: "vpc-123",
-  vpcCidrBlock: "10.0.0.0/16",
-  privateSubnetIds: ["subnet-a", "subnet-b"],
-  nodeSecurityGroupId: "sg-nodes",
-  clusterName: "ml",
-};
-const gcp: GcpTargetArgs = {
-  project: "acme-ml",
-  region: "europe-west4",
-  network: "projects/acme-ml/global/networks/ml",
-};
-const CERTIFICATES = { issuerName: "mlops-internal-ca", issuerKind: "ClusterIssuer" as const, dependsOn: [] };
-const RECOMMENDER: ModelArgs = {
-  name: "recommender",
-  storageUri: "mlflow-artifacts/1/abc123/artifacts/model",
-  version: "3",
-};
 const LOGGED: ModelArgs = { ...RECOMMENDER, logging: {} };
-const ISVC = "kubernetes:serving.kserve.io/v1beta1:InferenceService";
 const NP = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
-
-type Overrides = Partial<Omit<ModelServingArgs, "cluster" | "artifactStore">> & {
-  target?: Target;
-  environment?: "dev" | "staging" | "prod";
-};
 
 interface Outputs {
   payloadLogStore: ObjectStore | undefined;
   payloadLogUri: pulumi.Output<string> | undefined;
 }
 
-async function servingPlan(o: Overrides = {}, outputs?: Outputs): Promise<Plan> {
-  const { target = "aws", environment, ...rest } = o;
-  return planOf(
-    () => {
-      const handle = fakeClusterHandle({
-        target,
-        ...(environment ? { environment } : {}),
-        ...(target === "aws" ? { aws } : {}),
-        ...(target === "gcp" ? { gcp } : {}),
-      });
-      const cluster = { ...handle, certificates: CERTIFICATES };
-      const registry = new ModelRegistry("registry", { cluster });
-      const serving = new ModelServing("serving", {
-        models: [LOGGED],
-        ...rest,
-        cluster,
-        artifactStore: registry.artifactStore,
-      });
-      if (outputs) {
-        outputs.payloadLogStore = serving.payloadLogStore;
-        outputs.payloadLogUri = serving.models["recommender"]?.payloadLogUri;
-      }
-    },
-    { config: { "aws:region": "us-east-1", "gcp:project": "acme-ml", "gcp:region": "europe-west4" } },
-  );
+/** The component with a logged recommender unless the test says otherwise. */
+function servingPlan(o: ServingOverrides = {}, outputs?: Outputs): Promise<Plan> {
+  return fixturePlan({ models: [LOGGED], ...o }, (serving) => {
+    if (outputs) {
+      outputs.payloadLogStore = serving.payloadLogStore;
+      outputs.payloadLogUri = serving.models["recommender"]?.payloadLogUri;
+    }
+  });
 }
-
-async function failure(o: Overrides): Promise<string> {
-  try {
-    await servingPlan(o);
-    return "";
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
-function children(plan: Plan): string[] {
-  const component = findResource(plan, "mlops:index:ModelServing", "serving");
-  const platform = resourcesOfType(plan, "mlops:index:ServingPlatform").map((r) => r.urn);
-  const underPlatform = new Set(platform.flatMap((urn) => descendantsOf(plan, urn).map((r) => r.urn)));
-  return descendantsOf(plan, component.urn)
-    .filter((r) => !underPlatform.has(r.urn))
-    .map((r) => `${r.type} ${r.name}`)
-    .sort();
-}
+const failure = (o: ServingOverrides): Promise<string> => servingFailure({ models: [LOGGED], ...o });
+const children = servingChildren;
 
 function value<T>(o: pulumi.Output<T> | undefined): Promise<T | undefined> {
   return new Promise((resolve) => (o ? o.apply((v) => resolve(v)) : resolve(undefined)));
@@ -446,7 +386,7 @@ describe("ModelServing payload sink: the policy pack", () => {
 });
 
 describe("ModelServing payload sink: bad arguments by path", () => {
-  const cases: [string, Overrides, string][] = [
+  const cases: [string, ServingOverrides, string][] = [
     [
       "an image without a digest",
       { payloadSink: { image: "registry.internal/mlops-jobs:0.1.0" } },
