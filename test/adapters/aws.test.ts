@@ -28,6 +28,7 @@ import {
   type Plan,
   type PlanResource,
 } from "../helpers";
+import { Host } from "./fixtures";
 
 const T = {
   key: "aws:kms/key:Key",
@@ -80,12 +81,6 @@ const PROD_DB: Omit<PostgresArgs, "password"> = {
   backupRetentionDays: 14,
   pointInTimeRecovery: true,
 };
-
-class Host extends pulumi.ComponentResource {
-  constructor(name: string) {
-    super("test:index:Host", name, {});
-  }
-}
 
 interface Scenario {
   settings: TargetSettings;

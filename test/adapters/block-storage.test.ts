@@ -25,6 +25,7 @@ import { runPolicies } from "../../policies/offline";
 import { childrenOf, findResource, planOf, resourcesOfType, type Plan, type PlanResource } from "../helpers";
 import { runRule } from "../policies/helpers";
 import { validateStrict } from "../schemas/validate";
+import { Host } from "./fixtures";
 
 const T = {
   host: "test:index:Host",
@@ -59,12 +60,6 @@ const AWS_SETTINGS: TargetSettings = {
 const GCP_SETTINGS: TargetSettings = {
   gcp: { project: "acme-ml", region: "europe-west4", network: "projects/acme-ml/global/networks/gke" },
 };
-
-class Host extends pulumi.ComponentResource {
-  constructor(name: string) {
-    super("test:index:Host", name, {});
-  }
-}
 
 type Factory = (ctx: AdapterContext, settings: TargetSettings) => CloudAdapter;
 

@@ -11,6 +11,7 @@ import type {
   PostgresArgs,
 } from "../../components/adapters/types";
 import { findResource, inputAt, planOf, resourcesOfType, type Plan, type PlanResource } from "../helpers";
+import { Host } from "./fixtures";
 
 const T = {
   keyRing: "gcp:kms/keyRing:KeyRing",
@@ -33,12 +34,6 @@ const NETWORK = "projects/acme-ml/global/networks/gke";
 const GCP: GcpTargetArgs = { project: "acme-ml", region: "europe-west4", network: NETWORK };
 const STORAGE_AGENT = "serviceAccount:service-123456789012@gs-project-accounts.iam.gserviceaccount.com";
 const SQL_AGENT = "serviceAccount:service-123456789012@gcp-sa-cloud-sql.iam.gserviceaccount.com";
-
-class Host extends pulumi.ComponentResource {
-  constructor(name: string) {
-    super("test:index:Host", name, {}, {});
-  }
-}
 
 interface Build {
   name?: string;

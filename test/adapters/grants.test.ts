@@ -18,26 +18,10 @@ import {
   type TargetSettings,
 } from "../../components/adapters";
 import { findResource, inputAt, planOf, resourcesOfType, type Plan } from "../helpers";
+import { AWS_SETTINGS, GCP_SETTINGS, Host } from "./fixtures";
 
-class Host extends pulumi.ComponentResource {
-  constructor(name: string) {
-    super("test:index:Host", name, {});
-  }
-}
-
-const AWS: TargetSettings = {
-  aws: {
-    vpcId: "vpc-0123",
-    vpcCidrBlock: "10.0.0.0/16",
-    privateSubnetIds: ["subnet-a", "subnet-b"],
-    nodeSecurityGroupId: "sg-nodes",
-    identityMode: "podIdentity",
-    clusterName: "gpu",
-  },
-};
-const GCP: TargetSettings = {
-  gcp: { project: "ml-prod", region: "europe-west4", network: "projects/ml-prod/global/networks/ml" },
-};
+const AWS = AWS_SETTINGS;
+const GCP = GCP_SETTINGS;
 
 /**
  * A "models" store (with a key where the target has one) and a "scratch" store; the identity

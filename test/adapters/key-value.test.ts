@@ -24,6 +24,7 @@ import type {
 import { PRESETS, type Environment } from "../../components/shared/presets";
 import { runPoliciesDetailed } from "../../policies/offline";
 import { childrenOf, findResource, inputAt, planOf, type Plan } from "../helpers";
+import { Host } from "./fixtures";
 
 const T = {
   password: "random:index/randomPassword:RandomPassword",
@@ -80,12 +81,6 @@ function argsFor(env: Environment): Omit<KeyValueStoreArgs, "key"> {
     deletionProtection: p.deletionProtection,
     clientPodLabels: CLIENTS,
   };
-}
-
-class Host extends pulumi.ComponentResource {
-  constructor(name: string) {
-    super("test:index:Host", name, {}, {});
-  }
 }
 
 /** An unprotected adapter context for a Host "fs" (namespace "features"). */

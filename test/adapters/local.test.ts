@@ -17,6 +17,7 @@ import type {
   WorkloadIdentity,
 } from "../../components/adapters/types";
 import { childrenOf, findResource, planOf, resourcesOfType, type Plan, type PlanResource } from "../helpers";
+import { Host } from "./fixtures";
 
 type PodSpec = k8s.types.output.core.v1.PodSpec;
 type Container = k8s.types.output.core.v1.Container;
@@ -73,12 +74,6 @@ const DB: Omit<PostgresArgs, "password"> = {
   backupRetentionDays: 1,
   pointInTimeRecovery: false,
 };
-
-class Host extends pulumi.ComponentResource {
-  constructor(name: string) {
-    super("test:index:Host", name, {});
-  }
-}
 
 interface Scenario {
   name: string;

@@ -26,6 +26,7 @@ import type {
 import { runPolicies } from "../../policies/offline";
 import { validateStrict, type ModelClass } from "../schemas/validate";
 import { childrenOf, findResource, inputAt, planOf, type Plan, type PlanResource } from "../helpers";
+import { Host } from "./fixtures";
 
 const T = {
   key: "aws:kms/key:Key",
@@ -78,12 +79,6 @@ const ARGS: ManagedMetricsArgs = {
   retentionDays: 400,
   labels: { "app.kubernetes.io/part-of": "pulumi-mlops" },
 };
-
-class Host extends pulumi.ComponentResource {
-  constructor(name: string) {
-    super("test:index:Host", name, {});
-  }
-}
 
 function context(): AdapterContext {
   return {

@@ -28,26 +28,10 @@ import {
 } from "../../components/adapters/aws";
 import { tableStoreUnavailable } from "../../components/adapters/local";
 import { descendantsOf, findResource, inputAt, planOf, resourcesOfType, type Plan } from "../helpers";
+import { AWS_SETTINGS, GCP_SETTINGS, Host } from "./fixtures";
 
-class Host extends pulumi.ComponentResource {
-  constructor(name: string) {
-    super("test:index:Host", name, {});
-  }
-}
-
-const AWS: TargetSettings = {
-  aws: {
-    vpcId: "vpc-0123",
-    vpcCidrBlock: "10.0.0.0/16",
-    privateSubnetIds: ["subnet-a", "subnet-b"],
-    nodeSecurityGroupId: "sg-nodes",
-    identityMode: "podIdentity",
-    clusterName: "gpu",
-  },
-};
-const GCP: TargetSettings = {
-  gcp: { project: "ml-prod", region: "europe-west4", network: "projects/ml-prod/global/networks/ml" },
-};
+const AWS = AWS_SETTINGS;
+const GCP = GCP_SETTINGS;
 const CONFIG = {
   config: { "aws:region": "eu-west-1", "gcp:project": "ml-prod", "gcp:region": "europe-west4" },
 };

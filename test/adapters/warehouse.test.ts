@@ -4,7 +4,6 @@
  * each target's workload identity (IAM document / dataset members), and the `local` refusal.
  */
 import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import {
   createAwsAdapter,
@@ -23,6 +22,7 @@ import {
 } from "../../components/adapters/types";
 import type { DatabaseSize } from "../../components/shared/presets";
 import { childrenOf, findResource, inputAt, planOf, type Plan } from "../helpers";
+import { Host } from "./fixtures";
 
 const TAGS = {
   owner: "ml-platform",
@@ -47,12 +47,6 @@ const SETTINGS: Record<Target, TargetSettings> = {
   local: {},
 };
 const FACTORY = { aws: createAwsAdapter, gcp: createGcpAdapter, local: createLocalAdapter };
-
-class Host extends pulumi.ComponentResource {
-  constructor(name: string) {
-    super("test:index:Host", name, {}, {});
-  }
-}
 
 function context(protect = false): AdapterContext {
   return {
