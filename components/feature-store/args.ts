@@ -4,7 +4,11 @@
  * one resolver `resolveFeatureStoreArgs` (components/shared/contract.ts).
  */
 import { z } from "zod";
-import { postgresProdProblems, postgresSettingsSchema } from "../shared/database-args";
+import {
+  postgresProdProblems,
+  postgresSettingsSchema,
+  type PostgresSettingsArgs,
+} from "../shared/database-args";
 import { Target } from "../adapters";
 import { resolvePlatform } from "../shared/component";
 import { resolveWith, type Problem, type Resolution } from "../shared/contract";
@@ -14,7 +18,7 @@ import {
   labelMapSchema as labelMap,
   nonEmptyStringSchema as nonEmpty,
   pinnedImageSchema,
-  quantitySchema as quantity,
+  resourceOverridesSchema,
   tagsSchema,
 } from "../shared/schemas";
 import { clusterHandleSchema, withClusterHandleDetails, type ClusterHandle } from "../training-cluster";
@@ -155,20 +159,7 @@ export interface FeatureStoreOfflineStoreArgs {
 }
 
 /** The SQL registry's PostgreSQL database (its own database and user). Defaults from the preset. */
-export interface FeatureStoreRegistryArgs {
-  /** @default "small" in dev, "medium" in staging/prod */
-  size?: DatabaseSize;
-  /** @default 20 in dev, 50 in staging, 100 in prod */
-  storageGb?: number;
-  /** @default true in prod, else false */
-  highAvailability?: boolean;
-  /** @default true in staging/prod, false in dev */
-  deletionProtection?: boolean;
-  /** Days of automated backups (1–35). @default 1 in dev, 7 in staging, 14 in prod */
-  backupRetentionDays?: number;
-  /** @default true in staging/prod, false in dev */
-  pointInTimeRecovery?: boolean;
-}
+export type FeatureStoreRegistryArgs = PostgresSettingsArgs;
 
 /** A feature repository in git (`spec.feastProjectDir.git`). */
 export interface FeatureStoreGitRepositoryArgs {
@@ -298,14 +289,6 @@ const FEAST_PROJECT = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 /** Five cron fields (numbers, `*`, ranges, lists, steps, names); the operator's CronJob runs it. */
 const CRON = /^(\S+\s+){4}\S+$/;
 
-const resourcesSchema = z
-  .object({
-    cpuRequest: quantity.optional(),
-    memoryRequest: quantity.optional(),
-    cpuLimit: quantity.optional(),
-    memoryLimit: quantity.optional(),
-  })
-  .strict();
 const sizeSchema = z.enum([DatabaseSize.small, DatabaseSize.medium, DatabaseSize.large]);
 
 /** Field schemas of `FeatureStoreArgs`, without the cross-field rules.  @internal */
@@ -388,7 +371,7 @@ export const featureStoreArgsObject = z
           })
           .strict()
           .optional(),
-        resources: resourcesSchema.optional(),
+        resources: resourceOverridesSchema.optional(),
       })
       .strict()
       .optional(),

@@ -3,7 +3,11 @@
  * and the zod schema that validates it at runtime (test/types.test.ts keeps the two in sync).
  */
 import { z } from "zod";
-import { postgresProdProblems, postgresSettingsSchema } from "../shared/database-args";
+import {
+  postgresProdProblems,
+  postgresSettingsSchema,
+  type PostgresSettingsArgs,
+} from "../shared/database-args";
 import type { LocalTargetArgs } from "../adapters";
 import { awsTargetArgsSchema, gcpTargetArgsSchema, Target } from "../adapters";
 import { resolvePlatform } from "../shared/component";
@@ -15,13 +19,13 @@ import {
   type ResolvedHttpsIngress,
 } from "../shared/https-ingress";
 import { resolveWith, type Problem, type Resolution } from "../shared/contract";
-import { DatabaseSize, ENVIRONMENTS, PRESETS, type Environment } from "../shared/presets";
+import { ENVIRONMENTS, PRESETS, type Environment } from "../shared/presets";
 import {
   dnsLabelSchema,
   labelMapSchema as labelMap,
   nonEmptyStringSchema as nonEmpty,
   pinnedImageSchema,
-  quantitySchema as quantity,
+  resourceOverridesSchema,
   tagsSchema,
 } from "../shared/schemas";
 import { clusterHandleSchema, withClusterHandleDetails, type ClusterHandle } from "../training-cluster";
@@ -54,21 +58,8 @@ export interface ModelRegistryResources {
   memoryLimit?: string;
 }
 
-/** The PostgreSQL backend store. Defaults come from the environment preset (components/shared/presets.ts). */
-export interface ModelRegistryDatabaseArgs {
-  /** Size class; each cloud maps it to an instance type. @default "small" in dev, "medium" in staging/prod */
-  size?: DatabaseSize;
-  /** Storage in GiB (AWS autoscaling up to twice this). @default 20 in dev, 50 in staging, 100 in prod */
-  storageGb?: number;
-  /** Multi-AZ (AWS) / regional (GCP). @default true in prod, else false */
-  highAvailability?: boolean;
-  /** Refuse deletion of the instance. @default true in staging/prod, false in dev */
-  deletionProtection?: boolean;
-  /** Days of automated backups (1–35). @default 1 in dev, 7 in staging, 14 in prod */
-  backupRetentionDays?: number;
-  /** Point-in-time recovery. @default true in staging/prod, false in dev */
-  pointInTimeRecovery?: boolean;
-}
+/** The PostgreSQL backend store (the fields every component database takes). */
+export type ModelRegistryDatabaseArgs = PostgresSettingsArgs;
 
 /** The artifact bucket. */
 export interface ModelRegistryBucketArgs {
@@ -171,15 +162,7 @@ export const modelRegistryArgsObject = z
     replicas: z.number().int().min(1).max(20).optional(),
     workers: z.number().int().min(1).max(16).optional(),
     podDisruptionBudget: z.boolean().optional(),
-    resources: z
-      .object({
-        cpuRequest: quantity.optional(),
-        memoryRequest: quantity.optional(),
-        cpuLimit: quantity.optional(),
-        memoryLimit: quantity.optional(),
-      })
-      .strict()
-      .optional(),
+    resources: resourceOverridesSchema.optional(),
     database: postgresSettingsSchema.optional(),
     bucket: z
       .object({ versioning: z.boolean().optional(), forceDestroy: z.boolean().optional() })

@@ -35,7 +35,7 @@ import {
   dnsLabelSchema,
   labelMapSchema as labelMap,
   nonEmptyStringSchema as nonEmpty,
-  quantitySchema as quantity,
+  resourceOverridesSchema,
   tagsSchema,
 } from "../shared/schemas";
 import {
@@ -341,15 +341,7 @@ const modelSchema = z
       ])
       .optional(),
     online: z.boolean().optional(),
-    resources: z
-      .object({
-        cpuRequest: quantity.optional(),
-        memoryRequest: quantity.optional(),
-        cpuLimit: quantity.optional(),
-        memoryLimit: quantity.optional(),
-      })
-      .strict()
-      .optional(),
+    resources: resourceOverridesSchema.optional(),
     autoscaling: z
       .object({
         minReplicas: z.number().int().min(0).max(100).optional(),

@@ -10,7 +10,7 @@ import type { Environment } from "../../shared/presets";
 import type { BuiltCluster } from "../types";
 import { CPU_FLAVOR_NAME } from "./common";
 import type { ResolvedContainerDefaults, ResolvedTeam } from "./teams";
-import { dnsLabelSchema, quantitySchema } from "../../shared/schemas";
+import { dnsLabelSchema, quantitySchema, resourceOverridesSchema } from "../../shared/schemas";
 import { ScrapeBackend } from "../../shared/monitors";
 import { durationMs } from "../../shared/duration";
 import {
@@ -344,15 +344,6 @@ export const teamArgsSchema = z
   })
   .strict();
 
-const containerDefaultsSchema = z
-  .object({
-    cpuRequest: quantity.optional(),
-    memoryRequest: quantity.optional(),
-    cpuLimit: quantity.optional(),
-    memoryLimit: quantity.optional(),
-  })
-  .strict();
-
 const preemptionSchema = z
   .object({
     reclaimWithinCohort: z.enum(Object.values(ReclaimWithinCohort) as [ReclaimWithinCohort]).optional(),
@@ -397,7 +388,7 @@ export const inClusterArgsObject = z
     kueueReplicas: z.number().int().min(1).max(5).optional(),
     teams: z.array(teamArgsSchema).optional(),
     preemption: preemptionSchema.optional(),
-    containerDefaults: containerDefaultsSchema.optional(),
+    containerDefaults: resourceOverridesSchema.optional(),
   })
   .strict();
 
