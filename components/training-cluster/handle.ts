@@ -8,12 +8,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
   awsTargetArgsSchema,
+  createAdapter,
   gcpTargetArgsSchema,
   Target,
   TARGETS,
   type AwsTargetArgs,
+  type CloudAdapter,
   type GcpTargetArgs,
+  type LocalTargetArgs,
 } from "../adapters";
+import type { ComponentContext } from "../shared/component";
 import { ENVIRONMENTS, type Environment } from "../shared/presets";
 import { describeIssue } from "../shared/contract";
 import { IssuerKind, type ClusterCertificates } from "../shared/certificates";
@@ -262,4 +266,25 @@ export function withClusterHandleDetails<S extends z.ZodObject<{ cluster: typeof
     if (!clusterHandleSchema.safeParse(cluster).success) return;
     checkClusterHandleDetails(cluster as ClusterHandle, [Target.aws, Target.gcp], ["cluster"], ctx);
   });
+}
+
+/**
+ * The adapter (`createAdapter`) of a component that runs on `cluster`: the cluster's target,
+ * provider and cloud details with the component's context (its children `${ctx.name}-<role>-<kind>`,
+ * its tags and protection), for workloads in `namespace` created after `dependsOn`. `local`: the
+ * settings of the in-cluster services on the `local` target.
+ */
+export function clusterAdapter(
+  cluster: ClusterHandle,
+  ctx: Pick<ComponentContext, "parent" | "name" | "tags" | "protect">,
+  namespace: pulumi.Input<string>,
+  dependsOn: pulumi.Resource[],
+  local?: LocalTargetArgs,
+): CloudAdapter {
+  const { parent, name, tags, protect } = ctx;
+  return createAdapter(
+    cluster.target,
+    { parent, name, k8sProvider: cluster.provider, namespace, tags, protect, dependsOn },
+    { aws: cluster.aws, gcp: cluster.gcp, local },
+  );
 }

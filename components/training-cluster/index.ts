@@ -36,6 +36,7 @@ import {
 export * from "./args";
 export * from "./types";
 export {
+  clusterAdapter,
   existingClusterHandle,
   type ExistingClusterCertificatesArgs,
   type ExistingClusterHandleArgs,
