@@ -12,16 +12,15 @@ import {
 import { Target } from "../adapters";
 import { resolvePlatform } from "../shared/component";
 import { resolveWith, type Problem, type Resolution } from "../shared/contract";
-import { DatabaseSize, ENVIRONMENTS, PRESETS, type Environment } from "../shared/presets";
+import { DatabaseSize, PRESETS, type Environment } from "../shared/presets";
 import {
   dnsLabelSchema,
   labelMapSchema as labelMap,
   nonEmptyStringSchema as nonEmpty,
   pinnedImageSchema,
   resourceOverridesSchema,
-  tagsSchema,
 } from "../shared/schemas";
-import { clusterHandleSchema, withClusterHandleDetails, type ClusterHandle } from "../training-cluster";
+import { clusterComponentArgsShape, withClusterHandleDetails, type ClusterHandle } from "../training-cluster";
 import { onlineTableProblems } from "./online-stores";
 
 /** Where the online store (the feature server's low-latency reads) keeps feature values. */
@@ -294,8 +293,7 @@ const sizeSchema = z.enum([DatabaseSize.small, DatabaseSize.medium, DatabaseSize
 /** Field schemas of `FeatureStoreArgs`, without the cross-field rules.  @internal */
 export const featureStoreArgsObject = z
   .object({
-    cluster: clusterHandleSchema,
-    environment: z.enum(ENVIRONMENTS).optional(),
+    ...clusterComponentArgsShape,
     namespace: dnsLabelSchema().optional(),
     project: z.string().max(63, { message: "must be at most 63 characters" }).regex(FEAST_PROJECT, {
       message: "must be letters, digits, '_' or '-', starting with a letter or digit",
@@ -395,7 +393,6 @@ export const featureStoreArgsObject = z
       .optional(),
     clientNamespaceLabels: labelMap.optional(),
     protect: z.boolean().optional(),
-    tags: tagsSchema.optional(),
   })
   .strict();
 

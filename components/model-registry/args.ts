@@ -19,16 +19,15 @@ import {
   type ResolvedHttpsIngress,
 } from "../shared/https-ingress";
 import { resolveWith, type Problem, type Resolution } from "../shared/contract";
-import { ENVIRONMENTS, PRESETS, type Environment } from "../shared/presets";
+import { PRESETS, type Environment } from "../shared/presets";
 import {
   dnsLabelSchema,
   labelMapSchema as labelMap,
   nonEmptyStringSchema as nonEmpty,
   pinnedImageSchema,
   resourceOverridesSchema,
-  tagsSchema,
 } from "../shared/schemas";
-import { clusterHandleSchema, withClusterHandleDetails, type ClusterHandle } from "../training-cluster";
+import { clusterComponentArgsShape, withClusterHandleDetails, type ClusterHandle } from "../training-cluster";
 
 /**
  * The official MLflow image, "-full" variant: the only official variant with the PostgreSQL
@@ -153,8 +152,7 @@ const localSchema = z
 /** Field schemas of `ModelRegistryArgs`, without the cross-field rules (the stack config reuses them).  @internal */
 export const modelRegistryArgsObject = z
   .object({
-    cluster: clusterHandleSchema,
-    environment: z.enum(ENVIRONMENTS).optional(),
+    ...clusterComponentArgsShape,
     namespace: dnsLabelSchema().optional(),
     createNamespace: z.boolean().optional(),
     local: localSchema.optional(),
@@ -189,7 +187,6 @@ export const modelRegistryArgsObject = z
       .strict()
       .optional(),
     clientNamespaceLabels: labelMap.optional(),
-    tags: tagsSchema.optional(),
   })
   .strict();
 

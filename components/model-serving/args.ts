@@ -28,7 +28,7 @@ import {
   type ResolvedHttpsIngress,
   type ResolvedIngressAuthentication,
 } from "../shared/https-ingress";
-import { ENVIRONMENTS, PRESETS, type Environment } from "../shared/presets";
+import { PRESETS, type Environment } from "../shared/presets";
 import { digestPinnedImageSchema } from "../shared/python-job";
 import { input } from "../shared/validation";
 import {
@@ -36,10 +36,9 @@ import {
   labelMapSchema as labelMap,
   nonEmptyStringSchema as nonEmpty,
   resourceOverridesSchema,
-  tagsSchema,
 } from "../shared/schemas";
 import {
-  clusterHandleSchema,
+  clusterComponentArgsShape,
   GpuType,
   withClusterHandleDetails,
   type ClusterHandle,
@@ -392,9 +391,8 @@ const modelSchema = z
 /** Field schemas of `ModelServingArgs`, without the cross-field rules.  @internal */
 export const modelServingArgsObject = z
   .object({
-    cluster: clusterHandleSchema,
+    ...clusterComponentArgsShape,
     artifactStore: objectStoreSchema,
-    environment: z.enum(ENVIRONMENTS).optional(),
     namespace: dnsLabelSchema().optional(),
     installPlatform: z.boolean().optional(),
     models: z.array(modelSchema).min(1, { message: "must list at least one model" }),
@@ -429,7 +427,6 @@ export const modelServingArgsObject = z
       .strict()
       .optional(),
     clientNamespaceLabels: labelMap.optional(),
-    tags: tagsSchema.optional(),
   })
   .strict();
 

@@ -23,6 +23,7 @@ import { describeIssue } from "../shared/contract";
 import { IssuerKind, type ClusterCertificates } from "../shared/certificates";
 import { ScrapeBackend } from "../shared/monitors";
 import type { ClusterMonitoring } from "../shared/scrape-target";
+import { tagsSchema } from "../shared/schemas";
 import { formatIssues } from "../shared/validation";
 import {
   GPU_NODE_LABELS,
@@ -251,6 +252,19 @@ export const clusterHandleSchema = z.custom<ClusterHandle>(isClusterHandle, {
   message:
     "must be a ClusterHandle (with a kubernetes provider, a target and an environment): a GpuTrainingCluster's `handle`, or existingClusterHandle({ provider, target, clusterName }) for a cluster created elsewhere",
 });
+
+/**
+ * The schema fields every component that runs on a cluster takes (the counterpart of
+ * `platformArgsShape` for `cluster: ClusterHandle` components): `cluster`, `environment` (its
+ * default is the cluster's) and `tags`; spread into the args schema,
+ * `z.object({ ...clusterComponentArgsShape, <own fields> })`.
+ * @internal zod schemas: kept out of the published declarations (stripInternal).
+ */
+export const clusterComponentArgsShape = {
+  cluster: clusterHandleSchema,
+  environment: z.enum(ENVIRONMENTS).optional(),
+  tags: tagsSchema.optional(),
+};
 
 /**
  * A component's args schema with its `cluster` checked for the cloud details the component's
