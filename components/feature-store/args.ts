@@ -4,6 +4,7 @@
  * one resolver `resolveFeatureStoreArgs` (components/shared/contract.ts).
  */
 import { z } from "zod";
+import { resourcesWithDefaults } from "../shared/k8s";
 import {
   postgresProdProblems,
   postgresSettingsSchema,
@@ -634,12 +635,12 @@ export function resolveFeatureStoreArgs(
               targetCpuUtilization: auto.targetCpuUtilization ?? 70,
             }
           : undefined,
-        resources: {
-          cpuRequest: v.featureServer?.resources?.cpuRequest ?? "250m",
-          memoryRequest: v.featureServer?.resources?.memoryRequest ?? "512Mi",
-          cpuLimit: v.featureServer?.resources?.cpuLimit ?? "1",
-          memoryLimit: v.featureServer?.resources?.memoryLimit ?? "2Gi",
-        },
+        resources: resourcesWithDefaults(v.featureServer?.resources, {
+          cpuRequest: "250m",
+          memoryRequest: "512Mi",
+          cpuLimit: "1",
+          memoryLimit: "2Gi",
+        }),
       },
       podDisruptionBudget: v.podDisruptionBudget ?? preset.podDisruptionBudget,
       spreadAcrossZones: v.spreadAcrossZones ?? env !== "dev",

@@ -3,6 +3,7 @@
  * and the zod schema that validates it at runtime (test/types.test.ts keeps the two in sync).
  */
 import { z } from "zod";
+import { resourcesWithDefaults } from "../shared/k8s";
 import {
   postgresProdProblems,
   postgresSettingsSchema,
@@ -296,12 +297,12 @@ export function resolveModelRegistryArgs(
       workers: v.workers ?? 2,
       podDisruptionBudget: v.podDisruptionBudget ?? preset.podDisruptionBudget,
       spreadAcrossZones: env !== "dev",
-      resources: {
-        cpuRequest: v.resources?.cpuRequest ?? "250m",
-        memoryRequest: v.resources?.memoryRequest ?? "512Mi",
-        cpuLimit: v.resources?.cpuLimit ?? "1",
-        memoryLimit: v.resources?.memoryLimit ?? "2Gi",
-      },
+      resources: resourcesWithDefaults(v.resources, {
+        cpuRequest: "250m",
+        memoryRequest: "512Mi",
+        cpuLimit: "1",
+        memoryLimit: "2Gi",
+      }),
       database: {
         size: v.database?.size ?? preset.databaseSize,
         storageGb: v.database?.storageGb ?? preset.databaseStorageGb,

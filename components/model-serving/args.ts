@@ -13,6 +13,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { resourcesWithDefaults } from "../shared/k8s";
 import { StoreKind, Target, type ObjectStore } from "../adapters";
 import { resolvePlatform } from "../shared/component";
 import { resolveWith, type Problem, type Resolution } from "../shared/contract";
@@ -664,12 +665,12 @@ export function resolveModelServingArgs(
         version: m.version ?? m.storageUri,
         format: m.format ?? ModelFormat.mlflow,
         online: m.online ?? true,
-        resources: {
-          cpuRequest: m.resources?.cpuRequest ?? "500m",
-          memoryRequest: m.resources?.memoryRequest ?? "1Gi",
-          cpuLimit: m.resources?.cpuLimit ?? "2",
-          memoryLimit: m.resources?.memoryLimit ?? "4Gi",
-        },
+        resources: resourcesWithDefaults(m.resources, {
+          cpuRequest: "500m",
+          memoryRequest: "1Gi",
+          cpuLimit: "2",
+          memoryLimit: "4Gi",
+        }),
         autoscaling: {
           minReplicas: min,
           maxReplicas: m.autoscaling?.maxReplicas ?? Math.max(DEFAULT_MAX_REPLICAS[env], min),

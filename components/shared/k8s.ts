@@ -108,6 +108,19 @@ export interface ContainerResources {
   memoryLimit: string;
 }
 
+/** `overrides` (a component's `resources` arg, each field optional) with `defaults` for the rest. */
+export function resourcesWithDefaults(
+  overrides: Partial<ContainerResources> | undefined,
+  defaults: ContainerResources,
+): ContainerResources {
+  return {
+    cpuRequest: overrides?.cpuRequest ?? defaults.cpuRequest,
+    memoryRequest: overrides?.memoryRequest ?? defaults.memoryRequest,
+    cpuLimit: overrides?.cpuLimit ?? defaults.cpuLimit,
+    memoryLimit: overrides?.memoryLimit ?? defaults.memoryLimit,
+  };
+}
+
 export function resources(r: ContainerResources): NonNullable<Container["resources"]> {
   return {
     requests: { cpu: r.cpuRequest, memory: r.memoryRequest },

@@ -5,6 +5,7 @@
  * end of this file keeps the two in sync.
  */
 import { z } from "zod";
+import { resourcesWithDefaults } from "../../shared/k8s";
 import { refineWith, type BlockResolution, type Problem } from "../../shared/contract";
 import type { Environment } from "../../shared/presets";
 import type { BuiltCluster } from "../types";
@@ -582,12 +583,12 @@ export function resolveInClusterArgs(
       teams,
       reclaimWithinCohort: args.preemption?.reclaimWithinCohort ?? ReclaimWithinCohort.any,
       withinClusterQueue: args.preemption?.withinClusterQueue ?? WithinClusterQueue.lowerPriority,
-      containerDefaults: {
-        cpuRequest: args.containerDefaults?.cpuRequest ?? "500m",
-        memoryRequest: args.containerDefaults?.memoryRequest ?? "1Gi",
-        cpuLimit: args.containerDefaults?.cpuLimit ?? "2",
-        memoryLimit: args.containerDefaults?.memoryLimit ?? "4Gi",
-      },
+      containerDefaults: resourcesWithDefaults(args.containerDefaults, {
+        cpuRequest: "500m",
+        memoryRequest: "1Gi",
+        cpuLimit: "2",
+        memoryLimit: "4Gi",
+      }),
     },
   };
 }
