@@ -4,6 +4,7 @@
  * resource options the engine would see. Tests, the `plan` CLI and users' CI share this engine.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { quietPromiseStacks } from "./captures";
 import { answerInvoke, computedOutputs, type InvokeAnswers, type MockDefaults } from "./mocks";
 import { isRecord, maskValue, SECRET_MASK, unwrapValue } from "./values";
 import type { Plan, PlanResource } from "./types";
@@ -316,6 +317,8 @@ async function runPlanNow(options: RunPlanOptions): Promise<Plan> {
     scheduleAbort();
   };
   process.on("unhandledRejection", onRejection);
+  // The SDK's per-promise stack captures cost more than the rest of a registration (captures.ts).
+  const restoreCaptures = quietPromiseStacks();
 
   try {
     try {
@@ -336,6 +339,7 @@ async function runPlanNow(options: RunPlanOptions): Promise<Plan> {
     // Give rejections raised in the last microtasks a chance to surface.
     await new Promise((resolve) => setImmediate(resolve));
   } finally {
+    restoreCaptures();
     clearTimeout(abortTimer);
     process.off("unhandledRejection", onRejection);
     log.warn = originalWarn;
