@@ -3,6 +3,8 @@
  * records every resource it registers, with the inputs, parent, provider, dependencies and
  * resource options the engine would see. Tests, the `plan` CLI and users' CI share this engine.
  */
+// First: makes the SDK's closure-serialization requires lazy before the SDK loads (lazy-sdk.ts).
+import "./lazy-sdk";
 import * as pulumi from "@pulumi/pulumi";
 import { quietPromiseStacks } from "./captures";
 import { answerInvoke, computedOutputs, type InvokeAnswers, type MockDefaults } from "./mocks";

@@ -34,7 +34,7 @@ function engineArgs(type: string): ResourceValidationArgs {
     },
     stackTags: new Map(),
     isType: () => false,
-    asType: (() => undefined),
+    asType: () => undefined,
     getConfig: <T extends object>(): T => ({}) as T,
     notApplicable: (reason?: string): never => {
       throw new Error(`notApplicable: ${reason}`);
