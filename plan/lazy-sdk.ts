@@ -39,7 +39,8 @@ function standIn(load: () => object, esModule: boolean): object {
   return new Proxy(
     {},
     {
-      get: (_t, key) => (esModule && key === "__esModule" ? true : Reflect.get(target(), key)),
+      get: (_t, key): unknown =>
+        esModule && key === "__esModule" ? true : (Reflect.get(target(), key) as unknown),
       has: (_t, key) => Reflect.has(target(), key),
       ownKeys: () => Reflect.ownKeys(target()),
       getOwnPropertyDescriptor: (_t, key) => {

@@ -144,16 +144,22 @@ function optionsOf(r: PlanResource): OfflineResourceOptions {
   };
 }
 
+/** A resource's provider as policies see it; one frozen object per provider (`cache`), shared by its resources. */
 function providerOf(
   r: PlanResource,
   byUrn: ReadonlyMap<string, PlanResource>,
+  cache: Map<string, PolicyProviderResource | undefined>,
 ): PolicyProviderResource | undefined {
   if (!r.provider) return undefined;
+  if (cache.has(r.provider)) return cache.get(r.provider);
   const i = r.provider.lastIndexOf("::");
   const urn = i >= 0 ? r.provider.slice(0, i) : r.provider;
   const p = byUrn.get(urn);
-  if (!p) return undefined;
-  return { type: p.type, props: cloneJson(p.inputs), urn: p.urn, name: p.name };
+  const provider = p
+    ? deepFreeze({ type: p.type, props: cloneJson(p.inputs), urn: p.urn, name: p.name })
+    : undefined;
+  cache.set(r.provider, provider);
+  return provider;
 }
 
 /**
@@ -253,6 +259,7 @@ export function runPoliciesDetailed(
   const notApplicable: NotApplicableRecord[] = [];
   const stackTags: ReadonlyMap<string, string> = new Map(Object.entries(plan.stackTags ?? {}));
   const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
+  const providers = new Map<string, PolicyProviderResource | undefined>();
 
   // The engine's level: the policy's config entry, else `all`, else the policy's own.
   const configuredLevel = (p: { name: string; enforcementLevel?: EnforcementLevel }): EnforcementLevel =>
@@ -304,7 +311,7 @@ export function runPoliciesDetailed(
   });
   for (const r of plan.resources) {
     const type = r.type;
-    const provider = providerOf(r, byUrn);
+    const provider = providerOf(r, byUrn, providers);
     // One copy of the inputs for every validation of this resource, frozen: a rule that tried to
     // change them would fail (strict mode) instead of changing what the next rule sees.
     const props = deepFreeze(cloneJson(r.inputs));
@@ -348,7 +355,7 @@ export function runPoliciesDetailed(
       // AnalyzeStack runs on each resource's final state; a component's `outputs` are what it
       // registered, so components keep their inputs.
       const props = cloneJson(r.custom ? (r.outputs ?? r.inputs) : r.inputs);
-      const provider = providerOf(r, byUrn);
+      const provider = providerOf(r, byUrn, providers);
       return {
         type: r.type,
         props,
