@@ -22,7 +22,7 @@ const STACKS = ["local", "aws-dev", "aws-prod", "gcp-dev", "gcp-prod"] as const;
 const TARGETS = {
   /** Plan CPU per extra resource over the bare mock runtime's, at the largest size. */
   ratio: 1.3,
-  /** Peak RSS of the largest plan. */
+  /** Peak RSS of the largest plan (1 GiB). */
   peakRssBytes: 1024 ** 3,
   /** The policy pack over the largest plan, CPU ms. */
   policyMs: 500,
@@ -165,7 +165,7 @@ function commit(): string {
 }
 
 const mb = (bytes: number | undefined): string =>
-  bytes === undefined ? "?" : `${Math.round(bytes / 1024 ** 2)} MB`;
+  bytes === undefined ? "?" : `${Math.round(bytes / 1024 ** 2)} MiB`;
 
 function main(argv: string[]): void {
   const flags = parseFlags(argv);
@@ -225,7 +225,7 @@ function main(argv: string[]): void {
     },
     {
       name: `peak RSS of the ${largest.count}-resource plan`,
-      target: "< 1 GB",
+      target: "< 1 GiB",
       value: mb(largest.ours.peakRssBytes),
       met: largest.ours.peakRssBytes < TARGETS.peakRssBytes,
     },
