@@ -19,6 +19,7 @@ import {
   quantitySchema,
   tagsSchema,
 } from "../shared/schemas";
+import { digestPinnedImageSchema } from "../shared/python-job";
 import { input } from "../shared/validation";
 import {
   clusterHandleSchema,
@@ -197,8 +198,13 @@ export interface RetrainingLoopArgs {
   argoNamespace?: string;
   /** Namespace of the Argo Events controller. @default "argo-events" */
   argoEventsNamespace?: string;
-  /** The mlops-jobs image (jobs/), pinned by digest (`repo@sha256:...`). */
-  jobsImage: string;
+  /**
+   * A prebuilt image of jobs/Dockerfile, pinned by digest (`repo@sha256:...`), for the drift job
+   * and the workflow's Python steps (register, evaluate, decide).
+   * @default none: the pinned upstream Python image installs jobs/requirements.lock (hash-locked)
+   * in an init container and runs the package's sources from a ConfigMap (`pythonJobPod`)
+   */
+  jobsImage?: string;
   services: RetrainingLoopServicesArgs;
   stores: RetrainingLoopStoresArgs;
   /** At least one model. */
@@ -222,10 +228,6 @@ const objectStoreSchema = z.custom<ObjectStore>(
   (v) => typeof v === "object" && v !== null && (v as { kind?: unknown }).kind === StoreKind.objectStore,
   { message: "must be an ObjectStore (a component's store output, e.g. FeatureStore offlineStore)" },
 );
-/** A container image pinned by digest: the loop's jobs run unattended for months.  @internal */
-export const digestPinnedImageSchema = z
-  .string()
-  .regex(/^[^\s@]+@sha256:[a-f0-9]{64}$/, { message: "must be pinned by digest (<image>@sha256:<64 hex>)" });
 
 /** @internal zod schema: kept out of the published declarations (stripInternal). */
 export const retrainingLoopModelSchema = z
@@ -306,7 +308,7 @@ export const retrainingLoopArgsObject = z
     namespaceLabels: labelMapSchema.optional(),
     argoNamespace: dnsLabelSchema().optional(),
     argoEventsNamespace: dnsLabelSchema().optional(),
-    jobsImage: digestPinnedImageSchema,
+    jobsImage: digestPinnedImageSchema.optional(),
     services: z
       .object({
         trackingUri: input(z.string().url()),
@@ -362,7 +364,7 @@ export interface ResolvedRetrainingLoopArgs {
   namespaceLabels: Record<string, string>;
   argoNamespace: string;
   argoEventsNamespace: string;
-  jobsImage: string;
+  jobsImage: string | undefined;
   models: ResolvedRetrainingLoopModel[];
   trigger: Required<RetrainingLoopTriggerArgs>;
 }

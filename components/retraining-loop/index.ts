@@ -5,8 +5,10 @@
  * - Argo Workflows v4 and Argo Events, pinned charts, each in a restricted namespace with its
  *   NetworkPolicy (./argo.ts);
  * - the loop's own restricted namespace (labelled as a Pushgateway pusher), with per model: the
- *   drift CronJob (the jobs image, pinned by digest; read-only grants on the reference data and
- *   payload logs, read/write on the reports), the retraining WorkflowTemplate (train as a Kueue
+ *   drift CronJob (the `mlops_jobs` package on `pythonJobPod`: the pinned Python image installs
+ *   jobs/requirements.lock, hash-locked, in an init container and runs the sources from the
+ *   ConfigMap `mlops-jobs-py`, or a prebuilt `jobsImage`; read-only grants on the reference data
+ *   and payload logs, read/write on the reports), the retraining WorkflowTemplate (train as a Kueue
  *   Job from the TrainingJob template in the team's namespace, look up the registered version,
  *   gate, canary, observe, decide, promote/rollback; one mutex per model), the periodic
  *   CronWorkflow and the Sensor;
@@ -19,7 +21,7 @@
  *
  * Children (component `n`): `n-argo-namespace`, `n-argo-network-policy`, `n-argo` (release), the
  * same three for `n-argo-events`; `n-namespace`; the identities `n-drift-*` and `n-workflow-*`
- * (adapter); `n-sensor-sa`, `n-eventsource-sa`; `n-executor-role`, `n-executor-binding`,
+ * (adapter); `n-jobs-sources` (the ConfigMap, without `jobsImage`); `n-sensor-sa`, `n-eventsource-sa`; `n-executor-role`, `n-executor-binding`,
  * `n-sensor-role`, `n-sensor-binding`, `n-jobs-role-<team>`, `n-jobs-binding-<team>`,
  * `n-canary-role-<ns>`, `n-canary-binding-<ns>`; `n-webhook-token`, `n-webhook-secret`,
  * `n-alertmanager-secret`; `n-event-bus`, `n-event-source`; the NetworkPolicies `n-drift-policy`,
@@ -35,6 +37,7 @@ import { MlopsComponent } from "../shared/component";
 import { resolvedOrThrow } from "../shared/contract";
 import { governanceLabels, uniqueEnv, uniqueRules } from "../shared/k8s";
 import { METRICS_READER_LABEL } from "../shared/monitors";
+import { JobsLock, pythonJobPod } from "../shared/python-job";
 import { RestrictedNamespace } from "../shared/restricted-namespace";
 import type { AlertReceiverArgs, AlertRouteArgs } from "../monitoring";
 import { MONITORING_SERVICES, PUSHGATEWAY_PORT } from "../monitoring";
@@ -43,6 +46,7 @@ import { resolveRetrainingLoopArgs, type RetrainingLoopArgs } from "./args";
 import {
   ARGO_API_VERSION,
   cronWorkflowManifest,
+  JOBS_SCRATCH_SIZE,
   driftCronJobManifest,
   eventBusManifest,
   eventSourceManifest,
@@ -53,6 +57,7 @@ import {
   WEBHOOK_PORT,
   WEBHOOK_TOKEN_KEY,
   workflowTemplateManifest,
+  type JobsRuntime,
   type LoopSettings,
 } from "./manifests";
 
@@ -79,6 +84,8 @@ export const RETRAINING_LOOP_TYPE = "mlops:index:RetrainingLoop";
 export const METRICS_PUSHER_LABEL = "mlops.pulumi.com/metrics-pusher";
 /** Name of the webhook token's Secret (in the loop namespace and in the monitoring namespace). */
 export const WEBHOOK_SECRET_NAME = "mlops-loop-webhook";
+/** The jobs' sources ConfigMap is `<JOBS_OBJECT_NAME>-py` (`pythonJobPod`). */
+export const JOBS_OBJECT_NAME = "mlops-jobs";
 /** Name of the Alertmanager receiver of the drift alerts. */
 export const DRIFT_RECEIVER_NAME = "retraining-loop";
 /** Prometheus's port (the Monitoring component's Service), read by the canary decision. */
@@ -333,11 +340,47 @@ export class RetrainingLoop extends MlopsComponent {
       to: [peer],
       ports: [{ protocol: "TCP", port }],
     });
+    // The jobs' Python runtime: one ConfigMap of sources and lock for every drift and workflow pod.
+    const pod = pythonJobPod(
+      `${name}-jobs`,
+      {
+        objectName: JOBS_OBJECT_NAME,
+        namespace,
+        labels,
+        module: "drift",
+        lock: JobsLock.jobs,
+        ...(a.jobsImage ? { image: a.jobsImage } : {}),
+      },
+      childOpts(),
+    );
+    const runtime: pulumi.Output<JobsRuntime> = pulumi
+      .output({
+        env: pod.env,
+        initContainers: pod.initContainers,
+        volumes: pod.volumes,
+        volumeMounts: pod.volumeMounts,
+      })
+      .apply((p) => ({
+        image: pod.image,
+        env: p.env.map((e) => ({ name: e.name, value: e.value ?? "" })),
+        initContainers: p.initContainers,
+        volumes: p.volumes.map((v) =>
+          v.name === "tmp" ? { name: "tmp", emptyDir: { sizeLimit: JOBS_SCRATCH_SIZE } } : v,
+        ),
+        volumeMounts: p.volumeMounts,
+        uid: pod.uid,
+      }));
+    const runtimeReady = pod.configMap ? [pod.configMap] : [];
     const storeEgress = stores.flatMap((s) => s.egress);
     policy("drift", {
       podSelector: { matchLabels: { "app.kubernetes.io/component": "drift" } },
       policyTypes: ["Ingress", "Egress"],
-      egress: uniqueRules([toPort(monitoringNs, PUSHGATEWAY_PORT), ...storeEgress, ...drift.egress]),
+      egress: uniqueRules([
+        toPort(monitoringNs, PUSHGATEWAY_PORT),
+        ...storeEgress,
+        ...drift.egress,
+        ...pod.egress,
+      ]),
     });
     policy("workflow", {
       podSelector: { matchExpressions: [{ key: "workflows.argoproj.io/workflow", operator: "Exists" }] },
@@ -356,6 +399,7 @@ export class RetrainingLoop extends MlopsComponent {
         toPort(monitoringNs, PROMETHEUS_PORT),
         ...referenceData.egress,
         ...workflow.egress,
+        ...pod.egress,
       ]),
     });
     const busPods = { podSelector: { matchLabels: { "eventbus-name": "default" } } };
@@ -387,11 +431,12 @@ export class RetrainingLoop extends MlopsComponent {
         args.services.pushgatewayUrl,
         args.services.prometheusUrl,
         reports.uri,
+        runtime,
       ])
-      .apply(([trackingUri, pushgatewayUrl, prometheusUrl, reportsUri]): LoopSettings => ({
+      .apply(([trackingUri, pushgatewayUrl, prometheusUrl, reportsUri, jobs]): LoopSettings => ({
         instance: name,
         namespace: a.namespace,
-        jobsImage: a.jobsImage,
+        jobs,
         trackingUri,
         pushgatewayUrl,
         prometheusUrl,
@@ -409,7 +454,7 @@ export class RetrainingLoop extends MlopsComponent {
       new k8s.batch.v1.CronJob(
         `${name}-drift-${model.name}`,
         { metadata: cronJob.metadata, spec: cronJob.spec },
-        childOpts([drift.serviceAccount, ...drift.ready]),
+        childOpts([drift.serviceAccount, ...drift.ready, ...runtimeReady]),
       );
       const template = custom(
         `template-${model.name}`,
@@ -418,7 +463,7 @@ export class RetrainingLoop extends MlopsComponent {
           kind: "WorkflowTemplate",
           value: workflowSettings.apply((s) => workflowTemplateManifest(model, s)),
         },
-        [workflow.serviceAccount, ...workflow.ready],
+        [workflow.serviceAccount, ...workflow.ready, ...runtimeReady],
       );
       custom(`periodic-${model.name}`, plain(cronWorkflowManifest(model, name, a.namespace)), [template]);
       custom(`sensor-${model.name}`, plain(sensorManifest(model, name, a.namespace, a.trigger.maxPerHour)), [

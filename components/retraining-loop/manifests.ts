@@ -39,7 +39,7 @@ export const LOOP_SERVICE_ACCOUNTS = {
   sensor: "mlops-sensor",
   eventSource: "mlops-eventsource",
 } as const;
-/** The uid every loop container runs as. */
+/** The uid of the training Job's container and the Argo Events pods (the jobs' pods run as `JobsRuntime.uid`). */
 const UID = 1000;
 
 /** The resources of the jobs' containers (drift, evaluation, decision): CPU work on Parquet. */
@@ -61,12 +61,34 @@ export function loopLabels(instance: string, role: string, model?: string): Reco
   return { ...standardLabels("retraining-loop", instance, role), ...(model ? { [MODEL_LABEL]: model } : {}) };
 }
 
+/**
+ * How the loop's Python containers run the `mlops_jobs` package: the pieces of `pythonJobPod`
+ * (components/shared/python-job.ts), resolved to plain values. Without `jobsImage` that is the
+ * pinned upstream Python image, an init container installing jobs/requirements.lock into `/deps`
+ * and the sources from the ConfigMap `mlops-jobs-py`; with it, the prebuilt image alone.
+ */
+export interface JobsRuntime {
+  image: string;
+  /** PYTHONPATH, HOME and the interpreter's settings. */
+  env: Env;
+  /** The install container (none with a prebuilt image). */
+  initContainers: k8s.types.input.core.v1.Container[];
+  /** Every volume the containers mount; `tmp` is the scratch volume (`JOBS_SCRATCH_SIZE`). */
+  volumes: k8s.types.input.core.v1.Volume[];
+  volumeMounts: k8s.types.input.core.v1.VolumeMount[];
+  /** The uid the pods run as. */
+  uid: number;
+}
+
+/** Size of the jobs' `/tmp` (Parquet samples, the Evidently report, MLflow downloads). */
+export const JOBS_SCRATCH_SIZE = "4Gi";
+
 /** What every manifest builder needs besides the model. */
 export interface LoopSettings {
   /** The component's name (the `app.kubernetes.io/instance` label). */
   instance: string;
   namespace: string;
-  jobsImage: string;
+  jobs: JobsRuntime;
   trackingUri: string;
   pushgatewayUrl: string;
   prometheusUrl: string;
@@ -99,11 +121,26 @@ export function driftEnv(model: ResolvedRetrainingLoopModel, s: LoopSettings): E
   ];
 }
 
-/** HOME and caches on the /tmp scratch volume (read-only root filesystem). */
-const SCRATCH_ENV: Env = [
-  { name: "HOME", value: "/tmp" },
-  { name: "XDG_CACHE_HOME", value: "/tmp/.cache" },
-];
+/** Caches on the /tmp scratch volume (read-only root filesystem; the runtime sets HOME=/tmp). */
+const SCRATCH_ENV: Env = [{ name: "XDG_CACHE_HOME", value: "/tmp/.cache" }];
+
+/** A container of the jobs runtime: its image, its environment after the step's, its mounts. */
+function jobsContainer(
+  s: LoopSettings,
+  command: string[],
+  env: Env,
+  resources: typeof JOB_RESOURCES,
+): Omit<k8s.types.input.core.v1.Container, "name"> {
+  return {
+    image: s.jobs.image,
+    imagePullPolicy: "IfNotPresent",
+    command,
+    env: [...env, ...s.jobs.env, ...SCRATCH_ENV, ...s.clientEnv],
+    resources,
+    securityContext: restrictedContainerSecurityContext(),
+    volumeMounts: s.jobs.volumeMounts,
+  };
+}
 
 /** The drift CronJob of a model (`drift-<model>`). */
 export function driftCronJobManifest(model: ResolvedRetrainingLoopModel, s: LoopSettings) {
@@ -131,20 +168,20 @@ export function driftCronJobManifest(model: ResolvedRetrainingLoopModel, s: Loop
             spec: {
               restartPolicy: "Never",
               serviceAccountName: LOOP_SERVICE_ACCOUNTS.drift,
-              securityContext: restrictedPodSecurityContext(UID),
+              securityContext: restrictedPodSecurityContext(s.jobs.uid),
+              initContainers: s.jobs.initContainers,
               containers: [
                 {
                   name: "drift",
-                  image: s.jobsImage,
-                  imagePullPolicy: "IfNotPresent",
-                  command: ["python", "-m", "mlops_jobs.drift"],
-                  env: [...driftEnv(model, s), ...SCRATCH_ENV, ...s.clientEnv],
-                  resources: JOB_RESOURCES,
-                  securityContext: restrictedContainerSecurityContext(),
-                  volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                  ...jobsContainer(
+                    s,
+                    ["python", "-m", "mlops_jobs.drift"],
+                    driftEnv(model, s),
+                    JOB_RESOURCES,
+                  ),
                 },
               ],
-              volumes: [{ name: "tmp", emptyDir: { sizeLimit: "4Gi" } }],
+              volumes: s.jobs.volumes,
             },
           },
         },
@@ -230,23 +267,6 @@ export function retrainingJobManifest(model: ResolvedRetrainingLoopModel, s: Loo
   return { ...job, metadata: { ...metadata, generateName: `retrain-${model.name}-` } };
 }
 
-function container(
-  s: LoopSettings,
-  command: string[],
-  env: Env,
-  resources: typeof JOB_RESOURCES,
-): Record<string, unknown> {
-  return {
-    image: s.jobsImage,
-    imagePullPolicy: "IfNotPresent",
-    command,
-    env: [...env, ...SCRATCH_ENV, ...s.clientEnv],
-    resources,
-    securityContext: restrictedContainerSecurityContext(),
-    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-  };
-}
-
 /**
  * The registration lookup: the version the training run registered with `WORKFLOW_TAG` =
  * this workflow's uid (fails when there is none), as the output parameters `version` and `source`.
@@ -313,14 +333,14 @@ export function workflowTemplateManifest(model: ResolvedRetrainingLoopModel, s: 
       serviceAccountName: LOOP_SERVICE_ACCOUNTS.workflow,
       // The executor's token is needed to report results (workflowtaskresults); nothing else mounts one.
       automountServiceAccountToken: true,
-      securityContext: restrictedPodSecurityContext(UID),
+      securityContext: restrictedPodSecurityContext(s.jobs.uid),
       podMetadata: { labels },
       synchronization: { mutexes: [{ name: retrainMutexName(model.name) }] },
       activeDeadlineSeconds: model.training.activeDeadlineSeconds + 6 * 3600,
       ttlStrategy: { secondsAfterCompletion: 7 * 86_400 },
       podGC: { strategy: "OnPodSuccess" },
       arguments: { parameters: [{ name: "reason", value: "schedule" }] },
-      volumes: [{ name: "tmp", emptyDir: { sizeLimit: "4Gi" } }],
+      volumes: s.jobs.volumes,
       templates: [
         {
           name: "retrain",
@@ -384,8 +404,9 @@ export function workflowTemplateManifest(model: ResolvedRetrainingLoopModel, s: 
         },
         {
           name: "register",
+          initContainers: s.jobs.initContainers,
           script: {
-            ...container(
+            ...jobsContainer(
               s,
               ["python"],
               [
@@ -409,7 +430,8 @@ export function workflowTemplateManifest(model: ResolvedRetrainingLoopModel, s: 
           // Exit 0: the candidate is better (promote); 3: reject (the workflow ends there).
           name: "evaluate",
           inputs: versionInput,
-          container: container(
+          initContainers: s.jobs.initContainers,
+          container: jobsContainer(
             s,
             ["python", "-m", "mlops_jobs.evaluate"],
             evaluateEnv(model, s),
@@ -418,7 +440,7 @@ export function workflowTemplateManifest(model: ResolvedRetrainingLoopModel, s: 
         },
         {
           name: "gate-error",
-          container: container(
+          container: jobsContainer(
             s,
             [
               "python",
@@ -441,7 +463,8 @@ export function workflowTemplateManifest(model: ResolvedRetrainingLoopModel, s: 
         {
           name: "decide",
           inputs: versionInput,
-          container: container(
+          initContainers: s.jobs.initContainers,
+          container: jobsContainer(
             s,
             ["python", "-m", "mlops_jobs.promote"],
             promoteEnv(model, s),

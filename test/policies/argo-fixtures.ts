@@ -55,7 +55,14 @@ export const LOOP_MODEL: ResolvedRetrainingLoopModel = {
 export const LOOP_SETTINGS: LoopSettings = {
   instance: "loop",
   namespace: "mlops-loop",
-  jobsImage: `ghcr.io/acme/mlops-jobs@sha256:${"a".repeat(64)}`,
+  jobs: {
+    image: `ghcr.io/acme/mlops-jobs@sha256:${"a".repeat(64)}`,
+    env: [{ name: "HOME", value: "/tmp" }],
+    initContainers: [],
+    volumes: [{ name: "tmp", emptyDir: { sizeLimit: "4Gi" } }],
+    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+    uid: 65532,
+  },
   trackingUri: "http://mlflow.mlflow.svc:5000",
   pushgatewayUrl: "http://pushgateway.monitoring.svc:9091",
   prometheusUrl: "http://prometheus.monitoring.svc:9090",

@@ -43,6 +43,7 @@ import { validateStrict, type ModelClass } from "../schemas/validate";
 import { resolveAlertingArgs } from "../../components/monitoring";
 import { runPoliciesDetailed } from "../../policies/offline";
 import { argoSchemaErrors } from "./schema";
+import { PYTHON_IMAGE, PYTHON_JOB_UID } from "../../components/shared/python-job";
 
 const DIGEST = "ghcr.io/acme/mlops-jobs@sha256:" + "a".repeat(64);
 const CR = "kubernetes:argoproj.io/v1alpha1:";
@@ -101,7 +102,6 @@ function program(over: Over = {}) {
     const logs: ObjectStore = adapter.objectStore("logs", { versioning: true, forceDestroy: true });
     new RetrainingLoop("loop", {
       cluster,
-      jobsImage: DIGEST,
       services: {
         trackingUri: "http://mlflow.mlflow.svc.cluster.local:5000",
         mlflowNamespace: "mlflow",
@@ -153,6 +153,7 @@ describe("RetrainingLoop", () => {
         "kubernetes:core/v1:ServiceAccount loop-workflow-sa",
         "kubernetes:core/v1:ServiceAccount loop-sensor-sa",
         "kubernetes:core/v1:ServiceAccount loop-eventsource-sa",
+        "kubernetes:core/v1:ConfigMap loop-jobs-sources",
         "kubernetes:rbac.authorization.k8s.io/v1:Role loop-executor-role",
         "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding loop-executor-binding",
         "kubernetes:rbac.authorization.k8s.io/v1:Role loop-sensor-role",
@@ -257,7 +258,7 @@ describe("RetrainingLoop", () => {
       resources: unknown;
       securityContext: Record<string, unknown>;
     };
-    expect(container.image).toBe(DIGEST);
+    expect(container.image).toBe(PYTHON_IMAGE);
     expect(container.command).toEqual(["python", "-m", "mlops_jobs.drift"]);
     const env = Object.fromEntries(container.env.map((e) => [e.name, e.value]));
     const mlops = Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith("MLOPS_")));
@@ -307,6 +308,88 @@ describe("RetrainingLoop", () => {
     expect(inputAt(cronJob, "spec.schedule")).toBe("0 * * * *");
     expect(inputAt(cronJob, "spec.jobTemplate.spec.template.spec.serviceAccountName")).toBe("mlops-drift");
     expect(validateStrict(CronJob as unknown as ModelClass, cronJob.inputs)).toEqual([]);
+  });
+
+  it("runs the jobs on the pinned Python image: the hash-locked install, the sources from one ConfigMap", async () => {
+    const plan = await planOf(program());
+    const sources = findResource(plan, "kubernetes:core/v1:ConfigMap", "loop-jobs-sources");
+    expect(inputAt(sources, "metadata.name")).toBe("mlops-jobs-py");
+    expect(inputAt(sources, "metadata.namespace")).toBe("mlops-loop");
+    const data = inputAt(sources, "data") as Record<string, string>;
+    for (const f of ["drift.py", "evaluate.py", "promote.py", "requirements.lock"])
+      expect(Object.keys(data)).toContain(f);
+    expect(data["requirements.lock"]).toBe(
+      readFileSync(join(__dirname, "..", "..", "jobs", "requirements.lock"), "utf8"),
+    );
+    const podSpec = inputAt(
+      findResource(plan, "kubernetes:batch/v1:CronJob", "loop-drift-recommender"),
+      "spec.jobTemplate.spec.template.spec",
+    ) as {
+      initContainers: { image: string; command: string[] }[];
+      volumes: { name: string; emptyDir?: unknown }[];
+      securityContext: { runAsUser: number };
+    };
+    expect(podSpec.initContainers.map((c) => c.image)).toEqual([PYTHON_IMAGE]);
+    expect(podSpec.initContainers[0]!.command).toEqual(
+      expect.arrayContaining(["--require-hashes", "/lock/requirements.lock"]),
+    );
+    expect(podSpec.volumes.find((v) => v.name === "tmp")).toEqual({
+      name: "tmp",
+      emptyDir: { sizeLimit: "4Gi" },
+    });
+    expect(podSpec.securityContext.runAsUser).toBe(PYTHON_JOB_UID);
+    // The workflow's Python steps install the same lock; the training step keeps the user's image.
+    const template = findResource(plan, `${CR}WorkflowTemplate`, "loop-template-recommender");
+    const templates = inputAt(template, "spec.templates") as {
+      name: string;
+      initContainers?: { image: string }[];
+      container?: { image: string; command: string[] };
+      script?: { image: string };
+    }[];
+    for (const step of ["register", "evaluate", "decide"]) {
+      const t = templates.find((x) => x.name === step)!;
+      expect(
+        t.initContainers?.map((c) => c.image),
+        step,
+      ).toEqual([PYTHON_IMAGE]);
+      expect((t.container ?? t.script)!.image, step).toBe(PYTHON_IMAGE);
+    }
+    expect(templates.find((t) => t.name === "evaluate")!.container!.command).toEqual([
+      "python",
+      "-m",
+      "mlops_jobs.evaluate",
+    ]);
+    expect(templates.find((t) => t.name === "train")!.initContainers).toBeUndefined();
+    // The install reaches the package index over HTTPS, never the metadata endpoints.
+    for (const n of ["loop-drift-policy", "loop-workflow-policy"]) {
+      const egress = inputAt(
+        findResource(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", n),
+        "spec.egress",
+      );
+      expect(egress, n).toContainEqual({
+        to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["169.254.0.0/16"] } }],
+        ports: [{ protocol: "TCP", port: 443 }],
+      });
+    }
+  });
+
+  it("with jobsImage runs the prebuilt image: no install, no ConfigMap, no egress to the index", async () => {
+    const plan = await planOf(program({ jobsImage: DIGEST }));
+    expect(resourcesOfType(plan, "kubernetes:core/v1:ConfigMap")).toEqual([]);
+    const podSpec = inputAt(
+      findResource(plan, "kubernetes:batch/v1:CronJob", "loop-drift-recommender"),
+      "spec.jobTemplate.spec.template.spec",
+    ) as { initContainers: unknown[]; containers: { image: string }[] };
+    expect(podSpec.containers[0]!.image).toBe(DIGEST);
+    expect(podSpec.initContainers).toEqual([]);
+    const egress = inputAt(
+      findResource(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "loop-drift-policy"),
+      "spec.egress",
+    );
+    expect(egress).not.toContainEqual({
+      to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["169.254.0.0/16"] } }],
+      ports: [{ protocol: "TCP", port: 443 }],
+    });
   });
 
   it("grants the drift job read on the reference data and read/write on the reports only", async () => {
