@@ -70,8 +70,11 @@ export interface RetrainingLoopDriftArgs {
 
 /** The evaluation gate of one model (`mlops-evaluate`): exit 0 promote, 3 reject. */
 export interface RetrainingLoopGateArgs {
-  /** The held-back set (Parquet file or prefix), in the reference data store (`MLOPS_HOLDOUT`). */
-  holdoutUri: string;
+  /**
+   * The held-back set (Parquet file or prefix), a path inside the reference data store
+   * (`stores.referenceData`), e.g. "holdout/recommender/" (`MLOPS_HOLDOUT` is the store's URI and it).
+   */
+  holdoutPath: string;
   /** The true label column of the held-back set (`MLOPS_LABEL_COLUMN`). */
   labelColumn: string;
   /** @default "accuracy" */
@@ -130,10 +133,17 @@ export interface RetrainingLoopModelArgs {
   version: string;
   /** Namespace of the model's InferenceService. */
   servingNamespace: string;
-  /** Prefix of the serving payload logs (Parquet), in the payload-log store. */
-  payloadLogUri: string;
-  /** The training set (Parquet file or prefix), in the reference data store. */
-  referenceDataUri: string;
+  /**
+   * The model's serving payload logs (Parquet), a prefix inside the payload-log store
+   * (`stores.payloadLogs`): with ModelServing's payload sink `<sink prefix>/<model>/`, e.g.
+   * "payload-logs/recommender/" (`MLOPS_CURRENT` is the store's URI and it).
+   */
+  payloadLogPath: string;
+  /**
+   * The training set (Parquet file or prefix), a path inside the reference data store
+   * (`stores.referenceData`), e.g. "reference/recommender/" (`MLOPS_REFERENCE`).
+   */
+  referenceDataPath: string;
   /** @default {} (every drift default) */
   drift?: RetrainingLoopDriftArgs;
   gate: RetrainingLoopGateArgs;
@@ -144,14 +154,17 @@ export interface RetrainingLoopModelArgs {
   retrainSchedules?: string[];
 }
 
-/** Where the loop's jobs read and write. */
+/**
+ * Where the loop's jobs read: other components' stores, granted `read` only (on "local" through
+ * the local adapter's cross-namespace MinIO reader, as ModelServing reads the registry's
+ * artifacts). The drift reports go to the loop's own store (output `reportStore`, read/write for
+ * the drift job only): the loop never writes into another component's bucket, on any target.
+ */
 export interface RetrainingLoopStoresArgs {
-  /** The offline store holding reference data and hold-out sets (read). */
+  /** The offline store holding reference data and hold-out sets (FeatureStore `offlineStore`). */
   referenceData: ObjectStore;
-  /** The store the serving logger writes payload logs to (read). */
+  /** The store the serving logger writes payload logs to (ModelServing `payloadLogStore`). */
   payloadLogs: ObjectStore;
-  /** Where drift reports are written (read/write; may be the payload-log store). */
-  reports: ObjectStore;
 }
 
 /** The platform services the loop talks to (the other components' outputs). */
@@ -224,6 +237,13 @@ const cronSchema = z
   .string()
   .regex(CRON, { message: 'must be a five-field cron schedule such as "0 * * * *"' });
 const share = z.number().gt(0).max(1);
+/** A path inside a store: relative, no scheme, no `..`, no `//`. */
+const storePathSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._=-]+(\/[A-Za-z0-9._=-]+)*\/?$/, {
+    message: 'must be a path inside the store such as "reference/recommender/" (no scheme, no leading "/")',
+  })
+  .refine((v) => !v.split("/").includes(".."), { message: 'must not contain ".."' });
 const objectStoreSchema = z.custom<ObjectStore>(
   (v) => typeof v === "object" && v !== null && (v as { kind?: unknown }).kind === StoreKind.objectStore,
   { message: "must be an ObjectStore (a component's store output, e.g. FeatureStore offlineStore)" },
@@ -237,8 +257,8 @@ export const retrainingLoopModelSchema = z
       .string()
       .regex(/^[A-Za-z0-9._-]{1,63}$/, { message: "must be 1–63 letters, digits, '.', '_' or '-'" }),
     servingNamespace: dnsLabelSchema(),
-    payloadLogUri: nonEmpty,
-    referenceDataUri: nonEmpty,
+    payloadLogPath: storePathSchema,
+    referenceDataPath: storePathSchema,
     drift: z
       .object({
         schedule: cronSchema.optional(),
@@ -254,7 +274,7 @@ export const retrainingLoopModelSchema = z
       .optional(),
     gate: z
       .object({
-        holdoutUri: nonEmpty,
+        holdoutPath: storePathSchema,
         labelColumn: nonEmpty,
         metric: z.enum(Object.values(GateMetric) as [GateMetric, ...GateMetric[]]).optional(),
         direction: z.enum([GateDirection.higher, GateDirection.lower]).optional(),
@@ -322,7 +342,6 @@ export const retrainingLoopArgsObject = z
       .object({
         referenceData: objectStoreSchema,
         payloadLogs: objectStoreSchema,
-        reports: objectStoreSchema,
       })
       .strict(),
     models: z.array(retrainingLoopModelSchema).min(1, { message: "must list at least one model" }),
@@ -344,8 +363,8 @@ export interface ResolvedRetrainingLoopModel {
   name: string;
   version: string;
   servingNamespace: string;
-  payloadLogUri: string;
-  referenceDataUri: string;
+  payloadLogPath: string;
+  referenceDataPath: string;
   drift: Required<Omit<RetrainingLoopDriftArgs, "method" | "threshold" | "columns">> &
     Pick<RetrainingLoopDriftArgs, "method" | "threshold" | "columns">;
   gate: Required<Omit<RetrainingLoopGateArgs, "direction">> & Pick<RetrainingLoopGateArgs, "direction">;
@@ -391,13 +410,6 @@ type Parsed = z.output<typeof retrainingLoopArgsObject>;
 
 function loopProblems(v: Parsed): Problem[] {
   const problems: Problem[] = [];
-  if (v.cluster.target === Target.local) {
-    problems.push({
-      path: ["stores"],
-      message:
-        'cannot be granted on the "local" target: its MinIO credentials stay in the namespace of the component that created the store, so the loop\'s jobs could not read them; run the loop on "aws" or "gcp"',
-    });
-  }
   const seen = new Map<string, number>();
   v.models.forEach((m, i) => {
     const first = seen.get(m.name);
@@ -435,8 +447,8 @@ export function resolveRetrainingLoopArgs(args: unknown): Resolution<ResolvedRet
         name: m.name,
         version: m.version,
         servingNamespace: m.servingNamespace,
-        payloadLogUri: m.payloadLogUri,
-        referenceDataUri: m.referenceDataUri,
+        payloadLogPath: m.payloadLogPath,
+        referenceDataPath: m.referenceDataPath,
         drift: {
           schedule: m.drift?.schedule ?? RETRAINING_LOOP_DEFAULTS.driftSchedule,
           window: m.drift?.window ?? "1d",
@@ -448,7 +460,7 @@ export function resolveRetrainingLoopArgs(args: unknown): Resolution<ResolvedRet
           columns: m.drift?.columns,
         },
         gate: {
-          holdoutUri: m.gate.holdoutUri,
+          holdoutPath: m.gate.holdoutPath,
           labelColumn: m.gate.labelColumn,
           metric: m.gate.metric ?? GateMetric.accuracy,
           direction: m.gate.direction,

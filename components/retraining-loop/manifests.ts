@@ -92,10 +92,19 @@ export interface LoopSettings {
   trackingUri: string;
   pushgatewayUrl: string;
   prometheusUrl: string;
-  /** Where drift reports go (`MLOPS_REPORT_PREFIX`). */
+  /** Where drift reports go (`MLOPS_REPORT_PREFIX`): in the loop's own report store. */
   reportPrefix: string;
+  /** The URI of the reference data store (`stores.referenceData`); the models' paths are inside it. */
+  referenceDataUri: string;
+  /** The URI of the payload-log store (`stores.payloadLogs`). */
+  payloadLogUri: string;
   /** Environment of the store clients and the cloud identity (secrets only by reference). */
   clientEnv: k8s.types.input.core.v1.EnvVar[];
+}
+
+/** A path inside a store: `<store URI>/<path>` (`s3://bucket/reference/recommender/`). */
+export function inStore(storeUri: string, path: string): string {
+  return `${storeUri.replace(/\/+$/, "")}/${path}`;
 }
 
 /**
@@ -107,8 +116,8 @@ export function driftEnv(model: ResolvedRetrainingLoopModel, s: LoopSettings): E
   return [
     { name: "MLOPS_MODEL", value: model.name },
     { name: "MLOPS_MODEL_VERSION", value: model.version },
-    { name: "MLOPS_REFERENCE", value: model.referenceDataUri },
-    { name: "MLOPS_CURRENT", value: model.payloadLogUri },
+    { name: "MLOPS_REFERENCE", value: inStore(s.referenceDataUri, model.referenceDataPath) },
+    { name: "MLOPS_CURRENT", value: inStore(s.payloadLogUri, model.payloadLogPath) },
     { name: "MLOPS_WINDOW", value: d.window },
     ...(d.columns ? [{ name: "MLOPS_COLUMNS", value: d.columns.join(",") }] : []),
     ...(d.method ? [{ name: "MLOPS_DRIFT_METHOD", value: d.method }] : []),
@@ -196,7 +205,7 @@ export function evaluateEnv(model: ResolvedRetrainingLoopModel, s: LoopSettings)
   return [
     { name: "MLOPS_MODEL", value: model.name },
     { name: "MLOPS_CANDIDATE_VERSION", value: "{{inputs.parameters.version}}" },
-    { name: "MLOPS_HOLDOUT", value: g.holdoutUri },
+    { name: "MLOPS_HOLDOUT", value: inStore(s.referenceDataUri, g.holdoutPath) },
     { name: "MLOPS_LABEL_COLUMN", value: g.labelColumn },
     { name: "MLOPS_METRIC", value: g.metric },
     ...(g.direction ? [{ name: "MLOPS_DIRECTION", value: g.direction }] : []),
@@ -244,7 +253,7 @@ export function retrainingJobManifest(model: ResolvedRetrainingLoopModel, s: Loo
     env: {
       MLFLOW_TRACKING_URI: s.trackingUri,
       MLOPS_MODEL: model.name,
-      MLOPS_REFERENCE: model.referenceDataUri,
+      MLOPS_REFERENCE: inStore(s.referenceDataUri, model.referenceDataPath),
       MLOPS_REGISTER_TAG: WORKFLOW_TAG,
       MLOPS_WORKFLOW_UID: "{{workflow.uid}}",
     },
