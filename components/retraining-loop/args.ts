@@ -407,8 +407,22 @@ function hours(duration: string): number {
 }
 
 type Parsed = z.output<typeof retrainingLoopArgsObject>;
+/** What the rules read: the fields without the handles, and the cluster's target and environment. */
+type Checked = Omit<Parsed, "cluster" | "services" | "stores"> & {
+  cluster: { target: Target; environment?: Environment };
+};
 
-function loopProblems(v: Parsed): Problem[] {
+/**
+ * The cluster details the resolver needs when the caller has no handle yet: a stack's config
+ * validates `mlops:retraining` before any resource exists (the stack passes the handle, the other
+ * components' services and stores to the component itself).
+ */
+export interface RetrainingLoopClusterDetails {
+  target: Target;
+  environment: Environment;
+}
+
+function loopProblems(v: Checked): Problem[] {
   const problems: Problem[] = [];
   const seen = new Map<string, number>();
   v.models.forEach((m, i) => {
@@ -427,9 +441,19 @@ function loopProblems(v: Parsed): Problem[] {
   return problems;
 }
 
-/** Applies the defaults and the cross-field rules (the one resolver of the component). */
-export function resolveRetrainingLoopArgs(args: unknown): Resolution<ResolvedRetrainingLoopArgs> {
-  return resolveWith(retrainingLoopArgsSchema, args, (v, fieldsValid) => {
+/**
+ * Applies the defaults and the cross-field rules (the one resolver of the component). With
+ * `cluster`, the args are checked without `cluster`, `services` and `stores` (a stack's config).
+ */
+export function resolveRetrainingLoopArgs(
+  args: unknown,
+  cluster?: RetrainingLoopClusterDetails,
+): Resolution<ResolvedRetrainingLoopArgs> {
+  const schema = cluster
+    ? retrainingLoopArgsObject.omit({ cluster: true, services: true, stores: true })
+    : retrainingLoopArgsSchema;
+  return resolveWith(schema, args, (parsed, fieldsValid) => {
+    const v = { ...parsed, ...(cluster ? { cluster } : {}) } as Checked;
     const problems = Array.isArray(v.models) ? loopProblems(v) : [];
     if (!fieldsValid || problems.length > 0) return { resolved: undefined, problems };
     const environment: Environment = v.environment ?? v.cluster.environment ?? "dev";

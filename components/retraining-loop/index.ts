@@ -501,7 +501,11 @@ export class RetrainingLoop extends MlopsComponent {
       const cronJob = driftSettings.apply((s) => driftCronJobManifest(model, s));
       new k8s.batch.v1.CronJob(
         `${name}-drift-${model.name}`,
-        { metadata: cronJob.metadata, spec: cronJob.spec },
+        {
+          // The governance labels (owner, cost centre, ...) on the CronJob as on every child.
+          metadata: cronJob.metadata.apply((m) => ({ ...m, labels: { ...labels, ...m.labels } })),
+          spec: cronJob.spec,
+        },
         childOpts([drift.serviceAccount, ...drift.ready, ...runtimeReady]),
       );
       const template = custom(
