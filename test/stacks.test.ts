@@ -596,6 +596,20 @@ describe("bad stack config is rejected with exit 2, naming every key", () => {
     "mlops:environment": "dev",
     "mlops:tags": { owner: "a", "cost-center": "b", "data-classification": "internal" },
   };
+  /** What parseStackConfig reports for a local dev stack with `config` added (none: []). */
+  const localProblems = (config: Record<string, string>): string[] => {
+    try {
+      parseStackConfig({
+        "mlops:target": "local",
+        "mlops:environment": "dev",
+        "mlops:tags": JSON.stringify(base["mlops:tags"]),
+        ...config,
+      });
+      return [];
+    } catch (err) {
+      return (err as StackConfigError).problems;
+    }
+  };
 
   it("lists each problem as <key path>: <what is wrong>", async () => {
     const file = stackFile("broken", {
@@ -711,18 +725,8 @@ describe("bad stack config is rejected with exit 2, naming every key", () => {
   }, 60_000);
 
   it("checks mlops:cluster.clusterName: the GKE/EKS name rules, and only for a cluster the stack creates", () => {
-    const problems = (config: Record<string, string>): string[] => {
-      try {
-        parseStackConfig({
-          "mlops:environment": "dev",
-          "mlops:tags": JSON.stringify(base["mlops:tags"]),
-          ...config,
-        });
-        return [];
-      } catch (err) {
-        return (err as StackConfigError).problems;
-      }
-    };
+    // Every call names its target (it overrides localProblems' "local").
+    const problems = localProblems;
     expect(
       problems({
         "mlops:target": "aws",
@@ -831,19 +835,7 @@ describe("bad stack config is rejected with exit 2, naming every key", () => {
   });
 
   it("mlops:serving resolves with the ModelServing's own rules, the cluster's GPU pools and the stack's Prometheus", () => {
-    const problems = (config: Record<string, string>): string[] => {
-      try {
-        parseStackConfig({
-          "mlops:target": "local",
-          "mlops:environment": "dev",
-          "mlops:tags": JSON.stringify(base["mlops:tags"]),
-          ...config,
-        });
-        return [];
-      } catch (err) {
-        return (err as StackConfigError).problems;
-      }
-    };
+    const problems = localProblems;
     const model = { name: "recommender", storageUri: "models/recommender/1" };
     const concurrency = { ...model, autoscaling: { metric: "concurrency", scaleToZero: true } };
     const serving = (models: unknown[]) => JSON.stringify({ models });
@@ -884,19 +876,7 @@ describe("bad stack config is rejected with exit 2, naming every key", () => {
   });
 
   it("mlops:retraining resolves with the RetrainingLoop's own rules and needs what the stack wires to it", () => {
-    const problems = (config: Record<string, string>): string[] => {
-      try {
-        parseStackConfig({
-          "mlops:target": "local",
-          "mlops:environment": "dev",
-          "mlops:tags": JSON.stringify(base["mlops:tags"]),
-          ...config,
-        });
-        return [];
-      } catch (err) {
-        return (err as StackConfigError).problems;
-      }
-    };
+    const problems = localProblems;
     const model = {
       name: "recommender",
       version: "1",
