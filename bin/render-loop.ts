@@ -266,7 +266,7 @@ export function renderLoop(e: Endpoints, dir: string): Rendered {
     drift: { command: drift.command, env: literalEnv(drift.env as Env) },
     train: {
       command: [...(trainContainer.command ?? []), ...(trainContainer.args ?? [])],
-      env: literalEnv((trainContainer.env ?? [])),
+      env: literalEnv(trainContainer.env ?? []),
     },
     register: step("register"),
     evaluate: step("evaluate"),

@@ -28,6 +28,10 @@ import pandas as pd
 
 from recommender.data import FEATURES, LABEL, read_parquet, write_parquet
 
+#: The types of a fitted GradientBoostingClassifier beyond skops' defaults (MLflow 3 saves
+#: scikit-learn models with skops; loading refuses types not listed at save time).
+SKOPS_TRUSTED_TYPES = ["sklearn.tree._tree.Tree"]
+
 #: The Feast FeatureService the model reads (feature_repo/features.py).
 FEATURE_SERVICE = "purchase_propensity"
 
@@ -165,6 +169,8 @@ def train(s: TrainSettings) -> dict[str, Any]:
             name="model",
             signature=infer_signature(features, model.predict_proba(features)),
             pyfunc_predict_fn="predict_proba",
+            # MLflow 3 saves with skops, which loads only trusted types: the boosted trees' one.
+            skops_trusted_types=SKOPS_TRUSTED_TYPES,
             registered_model_name=s.model,
         )
     version = str(info.registered_model_version)
