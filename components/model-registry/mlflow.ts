@@ -185,6 +185,35 @@ export function allowedHosts(
   return hosts.join(",");
 }
 
+/**
+ * The server's arguments (after the `mlflow` command): all interfaces on {@link MLFLOW_PORT},
+ * `workers` uvicorn workers, artifacts proxied to `artifactsDestination` (clients never hold store
+ * credentials), Prometheus metrics from `/tmp/prometheus`, and MLflow's basic-auth app when
+ * `basicAuth`. The backend store comes from `MLFLOW_BACKEND_STORE_URI` (a Secret), never from the
+ * command line. Pure, so the loop test (bin/render-loop.ts) starts a real server with exactly these.
+ */
+export function mlflowServerArgs<D>(
+  workers: number,
+  artifactsDestination: D,
+  basicAuth: boolean,
+): (string | D)[] {
+  return [
+    "server",
+    "--host",
+    "0.0.0.0",
+    "--port",
+    String(MLFLOW_PORT),
+    "--workers",
+    String(workers),
+    "--serve-artifacts",
+    "--artifacts-destination",
+    artifactsDestination,
+    "--expose-prometheus",
+    "/tmp/prometheus",
+    ...(basicAuth ? ["--app-name", "basic-auth"] : []),
+  ];
+}
+
 export function mlflowWorkload(
   parent: pulumi.Resource,
   provider: k8s.Provider,
@@ -265,24 +294,10 @@ export function mlflowWorkload(
   if (s.ingress) {
     env.push({ name: "MLFLOW_SERVER_CORS_ALLOWED_ORIGINS", value: `https://${s.ingress.host}` });
   }
-  const args = [
-    "server",
-    "--host",
-    "0.0.0.0",
-    "--port",
-    String(MLFLOW_PORT),
-    "--workers",
-    String(s.workers),
-    "--serve-artifacts",
-    "--artifacts-destination",
-    s.artifactsDestination,
-    "--expose-prometheus",
-    "/tmp/prometheus",
-  ];
+  const args = mlflowServerArgs(s.workers, s.artifactsDestination, s.auth !== undefined);
   const volumes: k8s.types.input.core.v1.Volume[] = [{ name: "tmp", emptyDir: { sizeLimit: "2Gi" } }];
   const mounts: k8s.types.input.core.v1.VolumeMount[] = [{ name: "tmp", mountPath: "/tmp" }];
   if (s.auth) {
-    args.push("--app-name", "basic-auth");
     env.push(
       { name: "MLFLOW_AUTH_CONFIG_PATH", value: `${AUTH_CONFIG_DIR}/basic_auth.ini` },
       {

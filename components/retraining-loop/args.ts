@@ -447,6 +447,61 @@ function loopProblems(v: Checked): Problem[] {
 }
 
 /**
+ * A model of the loop with every default applied: the resolver's defaults, exported for the loop
+ * test's renderer (bin/render-loop.ts), which needs the models without a cluster.
+ * @internal
+ */
+export function resolveRetrainingLoopModel(
+  m: z.output<typeof retrainingLoopModelSchema>,
+): ResolvedRetrainingLoopModel {
+  return {
+    name: m.name,
+    version: m.version,
+    servingNamespace: m.servingNamespace,
+    payloadLogPath: m.payloadLogPath,
+    referenceDataPath: m.referenceDataPath,
+    drift: {
+      schedule: m.drift?.schedule ?? RETRAINING_LOOP_DEFAULTS.driftSchedule,
+      window: m.drift?.window ?? "1d",
+      method: m.drift?.method,
+      threshold: m.drift?.threshold,
+      driftShare: m.drift?.driftShare ?? 0.5,
+      sampleCap: m.drift?.sampleCap ?? 50_000,
+      minRows: m.drift?.minRows ?? 100,
+      columns: m.drift?.columns,
+    },
+    gate: {
+      holdoutPath: m.gate.holdoutPath,
+      labelColumn: m.gate.labelColumn,
+      metric: m.gate.metric ?? GateMetric.accuracy,
+      direction: m.gate.direction,
+      minImprovement: m.gate.minImprovement ?? 0,
+    },
+    canary: {
+      trafficPercent: m.canary?.trafficPercent ?? 10,
+      window: m.canary?.window ?? "30m",
+      maxErrorRate: m.canary?.maxErrorRate ?? 0.005,
+      maxLatencySeconds: m.canary?.maxLatencySeconds ?? 1,
+      latencyQuantile: m.canary?.latencyQuantile ?? 0.99,
+      minRequests: m.canary?.minRequests ?? 100,
+    },
+    training: {
+      team: m.training.team,
+      queue: m.training.queue ?? "training",
+      image: m.training.image,
+      command: m.training.command,
+      args: m.training.args ?? [],
+      gpus: m.training.gpus ?? 1,
+      gpuType: m.training.gpuType,
+      cpu: m.training.cpu ?? "4",
+      memory: m.training.memory ?? "16Gi",
+      activeDeadlineSeconds: m.training.activeDeadlineSeconds ?? 86_400,
+    },
+    retrainSchedules: m.retrainSchedules ?? [...RETRAINING_LOOP_DEFAULTS.retrainSchedules],
+  };
+}
+
+/**
  * Applies the defaults and the cross-field rules (the one resolver of the component). With
  * `cluster`, the args are checked without `cluster`, `services` and `stores` (a stack's config).
  */
@@ -472,51 +527,7 @@ export function resolveRetrainingLoopArgs(
       argoNamespace: v.argoNamespace ?? RETRAINING_LOOP_DEFAULTS.argoNamespace,
       argoEventsNamespace: v.argoEventsNamespace ?? RETRAINING_LOOP_DEFAULTS.argoEventsNamespace,
       jobsImage: v.jobsImage,
-      models: v.models.map((m) => ({
-        name: m.name,
-        version: m.version,
-        servingNamespace: m.servingNamespace,
-        payloadLogPath: m.payloadLogPath,
-        referenceDataPath: m.referenceDataPath,
-        drift: {
-          schedule: m.drift?.schedule ?? RETRAINING_LOOP_DEFAULTS.driftSchedule,
-          window: m.drift?.window ?? "1d",
-          method: m.drift?.method,
-          threshold: m.drift?.threshold,
-          driftShare: m.drift?.driftShare ?? 0.5,
-          sampleCap: m.drift?.sampleCap ?? 50_000,
-          minRows: m.drift?.minRows ?? 100,
-          columns: m.drift?.columns,
-        },
-        gate: {
-          holdoutPath: m.gate.holdoutPath,
-          labelColumn: m.gate.labelColumn,
-          metric: m.gate.metric ?? GateMetric.accuracy,
-          direction: m.gate.direction,
-          minImprovement: m.gate.minImprovement ?? 0,
-        },
-        canary: {
-          trafficPercent: m.canary?.trafficPercent ?? 10,
-          window: m.canary?.window ?? "30m",
-          maxErrorRate: m.canary?.maxErrorRate ?? 0.005,
-          maxLatencySeconds: m.canary?.maxLatencySeconds ?? 1,
-          latencyQuantile: m.canary?.latencyQuantile ?? 0.99,
-          minRequests: m.canary?.minRequests ?? 100,
-        },
-        training: {
-          team: m.training.team,
-          queue: m.training.queue ?? "training",
-          image: m.training.image,
-          command: m.training.command,
-          args: m.training.args ?? [],
-          gpus: m.training.gpus ?? 1,
-          gpuType: m.training.gpuType,
-          cpu: m.training.cpu ?? "4",
-          memory: m.training.memory ?? "16Gi",
-          activeDeadlineSeconds: m.training.activeDeadlineSeconds ?? 86_400,
-        },
-        retrainSchedules: m.retrainSchedules ?? [...RETRAINING_LOOP_DEFAULTS.retrainSchedules],
-      })),
+      models: v.models.map(resolveRetrainingLoopModel),
       trigger: {
         maxPerHour: v.trigger?.maxPerHour ?? RETRAINING_LOOP_DEFAULTS.maxPerHour,
         repeatInterval: v.trigger?.repeatInterval ?? RETRAINING_LOOP_DEFAULTS.repeatInterval,
