@@ -45,6 +45,7 @@ export const postgresSettingsSchema = z
 /**
  * What prod refuses in a database block at `path`: fewer than 7 days of backups, and turning off
  * deletion protection, point-in-time recovery or high availability.
+ * @internal check helper: kept out of the published declarations (stripInternal).
  */
 export function postgresProdProblems(
   database: z.output<typeof postgresSettingsSchema> | undefined,
