@@ -6,8 +6,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import type { Plan } from "../plan/types";
+import { findResource, inputAt } from "./helpers";
 import { planFromFolder } from "./package-from-source";
 
 interface Step {
@@ -59,8 +61,8 @@ const programs = fs
   .filter((name) => fs.existsSync(path.join(root, "examples", name, "Pulumi.yaml")));
 
 describe("Pulumi examples", () => {
-  it("are the model registry and the training job", () => {
-    expect(programs).toEqual(["model-registry", "training-job"]);
+  it("are the model registry, the recommender and the training job", () => {
+    expect(programs).toEqual(["model-registry", "recommender", "training-job"]);
   });
 
   for (const name of programs) {
@@ -85,7 +87,9 @@ describe("Pulumi examples", () => {
         expect(Object.keys(example.dependencies).sort()).toEqual(
           [...Object.keys(pkg.peerDependencies), "pulumi-mlops", "tsx"].sort(),
         );
-        expect(example.scripts["plan"]).toBe(`mlops-plan --program . --stack ${stacks[0]}`);
+        // `npm run plan` plans one of the folder's stacks (`npm run plan -- --stack <other>` the rest).
+        expect(example.scripts["plan"]).toMatch(/^mlops-plan --program \. --stack [\w.-]+$/);
+        expect(stacks).toContain(example.scripts["plan"]!.split(" ").pop());
         const imports = [...read("index.ts").matchAll(/from "([^"]+)"/g)].map((m) => m[1]!);
         expect(imports).toContain("pulumi-mlops");
         for (const spec of imports) {
@@ -103,14 +107,18 @@ describe("Pulumi examples", () => {
         expect(readme).toContain("npm run plan");
         expect(readme).toContain("pulumi up");
         for (const stack of stacks) expect(readme).toContain(`pulumi stack init ${stack}`);
-        // Every config key the stack files set is documented, and every documented key is read.
+        // Every config key the stack files set is documented, and every key of the project is read
+        // by the program (a provider's own key, such as `aws:region`, is read by the provider).
         const program = read("index.ts");
         for (const stack of stacks) {
           const config = (parse(read(`Pulumi.${stack}.yaml`)) as { config: Record<string, unknown> }).config;
           for (const key of Object.keys(config)) {
-            const short = key.replace(`${project}:`, "");
+            const own = key.startsWith(`${project}:`);
+            const short = own ? key.slice(project.length + 1) : key;
             expect(readme, `${key} in README.md`).toContain(`| \`${short}\``);
-            expect(program, `${key} in index.ts`).toMatch(new RegExp(`config\\.\\w+\\("${short}"\\)`));
+            if (own) {
+              expect(program, `${key} in index.ts`).toMatch(new RegExp(`config\\.\\w+\\("${short}"[,)]`));
+            }
           }
         }
       });
@@ -127,4 +135,83 @@ describe("Pulumi examples", () => {
       }
     });
   }
+});
+
+/**
+ * The recommender wires the five components through their outputs: the planned objects carry the
+ * other components' endpoints and stores, and the paths of the example's own Python.
+ */
+describe("examples/recommender", () => {
+  const dir = path.join(root, "examples", "recommender");
+  /** What each stack's objects must point at: its artifact store's scheme and bucket. */
+  const expected: Record<string, { artifacts: string; payloads: string }> = {
+    local: { artifacts: "s3://mlflow-artifacts", payloads: "s3://serving-payload-logs" },
+    "aws-dev": { artifacts: "s3://mlflow-artifacts-bucket", payloads: "s3://serving-payload-logs-bucket" },
+    "gcp-dev": { artifacts: "gs://mlflow-artifacts-bucket", payloads: "gs://serving-payload-logs-bucket" },
+  };
+  const plans: Record<string, Plan> = {};
+  beforeAll(async () => {
+    for (const stack of Object.keys(expected)) {
+      const run = await planFromFolder(dir, ["--stack", stack, "--no-policies"]);
+      expect(run.code, `${stack}: ${run.err}`).toBe(0);
+      plans[stack] = run.plan!;
+    }
+  }, 120_000);
+
+  for (const [stack, want] of Object.entries(expected)) {
+    it(`${stack}: Feast applies the example's feature repository`, () => {
+      const cr = findResource(plans[stack]!, "kubernetes:feast.dev/v1:FeatureStore");
+      expect(inputAt(cr, "spec.feastProject")).toBe("shop_recommender");
+      expect(inputAt(cr, "spec.feastProjectDir.git")).toEqual({
+        url: "https://github.com/acme/pulumi-mlops.git",
+        ref: "v0.1.0",
+        featureRepoPath: "examples/recommender/feature_repo",
+      });
+    });
+
+    it(`${stack}: serves the configured version from the registry's store, scaled on the Monitoring component's Prometheus`, () => {
+      const plan = plans[stack]!;
+      const isvc = findResource(plan, "kubernetes:serving.kserve.io/v1beta1:InferenceService");
+      expect(inputAt(isvc, "spec.predictor.model.storageUri")).toBe(`${want.artifacts}/models/recommender/1`);
+      expect(inputAt(isvc, "spec.predictor.logger.url")).toBe(
+        "http://payload-sink.serving.svc.cluster.local:8080/models/recommender/versions/1",
+      );
+      const scaler = findResource(plan, "kubernetes:keda.sh/v1alpha1:ScaledObject");
+      expect(inputAt(scaler, "spec.triggers[0].metadata.serverAddress")).toBe(
+        "http://monitoring-prometheus.monitoring.svc.cluster.local:9090",
+      );
+      expect(plan.outputs).toMatchObject({
+        mlflowTrackingUri: "http://mlflow.mlflow.svc.cluster.local:5000",
+        recommenderUrl: "http://recommender-predictor.serving.svc.cluster.local",
+        payloadLogUri: `${want.payloads}/payload-logs/recommender`,
+        teamNamespace: "recsys",
+      });
+    });
+  }
+
+  it("builds the platform without serving until a version is registered (no modelVersion)", async () => {
+    const config = (
+      parse(fs.readFileSync(path.join(dir, "Pulumi.local.yaml"), "utf8")) as {
+        config: Record<string, unknown>;
+      }
+    ).config;
+    delete config["recommender-example:modelVersion"];
+    delete config["recommender-example:modelPath"];
+    fs.mkdirSync(path.join(root, ".tmp"), { recursive: true });
+    const file = path.join(fs.mkdtempSync(path.join(root, ".tmp", "recommender-")), "Pulumi.first.yaml");
+    fs.writeFileSync(file, stringify({ config }));
+    const run = await planFromFolder(dir, ["--stack", "first", "--stack-file", file]);
+    expect(run.code, run.err).toBe(0);
+    const types = run.plan!.resources.map((r) => r.type);
+    expect(types).toEqual(
+      expect.arrayContaining([
+        "mlops:index:GpuTrainingCluster",
+        "mlops:index:ModelRegistry",
+        "mlops:index:Monitoring",
+        "mlops:index:FeatureStore",
+      ]),
+    );
+    expect(types).not.toContain("mlops:index:ModelServing");
+    expect(run.plan!.outputs["recommenderUrl"]).toBeUndefined();
+  });
 });
