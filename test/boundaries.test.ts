@@ -8,7 +8,10 @@
  *   target's index: its constants and pure policy helpers).
  * - `components/<comp>/<file>` may be imported only from inside `components/<comp>/`; everyone
  *   else uses `components/<comp>` (its `index.ts`).
- * - `components/shared/*` is the kit everyone may import; it imports no component.
+ * - `components/shared/*` is the kit everyone may import; it, like the seam (`components/adapters`),
+ *   imports no component.
+ * - Every folder of `components/` is checked (`sourceFiles` walks the whole tree), and the adapter
+ *   targets are the folders of `components/adapters/`, so a new component or target is covered.
  * - `components/index.ts`, the package's public facade, follows the same rules: it re-exports each
  *   component's public surface from that component's index.
  */
@@ -47,7 +50,19 @@ function resolveModule(from: string, spec: string, isDirectory: (p: string) => b
   return isDirectory(target) ? `${target}/index` : target;
 }
 
-const ADAPTER_TARGETS = ["aws", "gcp", "local"];
+/** The folders directly under `dir` (relative to `components/`). */
+function folders(dir: string): string[] {
+  return fs
+    .readdirSync(path.join(COMPONENTS, dir), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name);
+}
+
+/** The adapter targets: every folder of `components/adapters/`. */
+const ADAPTER_TARGETS = folders("adapters");
+
+/** The kit and the seam: every component may import them, and they import no component. */
+const FOUNDATION = ["shared", "adapters"];
 
 /** Why importing `target` from `importer` crosses a boundary, or undefined when it does not. */
 function boundaryViolation(importer: string, target: string): string | undefined {
@@ -65,6 +80,9 @@ function boundaryViolation(importer: string, target: string): string | undefined
   }
   if (comp === importerComp || comp === "shared") return undefined;
   if (rest.join("/") !== "index") return `imports ${comp}'s internals "${target}" (use "${comp}", its index)`;
+  if (FOUNDATION.includes(importerComp ?? "") && comp !== "adapters") {
+    return `${importerComp} imports the component "${comp}" (the kit and the seam import no component)`;
+  }
   return undefined;
 }
 
@@ -135,6 +153,35 @@ describe("module boundaries in components/", () => {
     expect(boundaryViolation("adapters/gcp/identity.ts", "adapters/aws/identity")).toMatch(
       /adapter internals/,
     );
+    // The later components and the kit are held to the same rules.
+    expect(boundaryViolation("retraining-loop/index.ts", "model-serving/payload-sink")).toMatch(
+      /model-serving's internals/,
+    );
+    expect(boundaryViolation("model-serving/index.ts", "retraining-loop/args")).toMatch(
+      /retraining-loop's internals/,
+    );
+    expect(boundaryViolation("feature-store/index.ts", "monitoring/values")).toMatch(
+      /monitoring's internals/,
+    );
+    expect(boundaryViolation("shared/k8s.ts", "training-cluster/index")).toMatch(/import no component/);
+    expect(boundaryViolation("adapters/aws/eks.ts", "model-registry/index")).toMatch(/import no component/);
+  });
+
+  it("checks every folder of components/ and every adapter target", () => {
+    const files = sourceFiles(COMPONENTS);
+    const scanned = new Set(files.map((f) => f.split("/")[0]));
+    for (const folder of folders(".")) expect(scanned, folder).toContain(folder);
+    for (const target of ADAPTER_TARGETS) {
+      expect(
+        files.some((f) => f.startsWith(`adapters/${target}/`)),
+        target,
+      ).toBe(true);
+      expect(boundaryViolation("model-serving/index.ts", `adapters/${target}/index`)).toBeUndefined();
+      expect(boundaryViolation("model-serving/index.ts", `adapters/${target}/x`)).toMatch(
+        /adapter internals/,
+      );
+    }
+    expect(ADAPTER_TARGETS).toEqual(expect.arrayContaining(["aws", "gcp", "local"]));
   });
 
   it("allows index modules, the shared kit and a component's own files", () => {

@@ -576,10 +576,8 @@ export interface CloudIngressClass {
   authentication: IngressAuthenticationKind;
 }
 
-/** What a target's load balancer needs to expose one Service through an Ingress. */
-export interface LoadBalancerIngressArgs {
-  /** IngressClass name (one of the target's cloud classes). */
-  className: string;
+/** The Service behind an Ingress, as a component describes it to the target's load balancer. */
+export interface IngressBackend {
   /**
    * Distinguishes the companion objects of several Ingresses of one component: they are named
    * `${ctx.name}-${role}-<kind>` (e.g. one per served model); without it `${ctx.name}-<kind>`.
@@ -595,10 +593,16 @@ export interface LoadBalancerIngressArgs {
   requestTimeoutSeconds: number;
   /** Seconds a connection may stay idle (load balancers with an idle timeout). */
   idleTimeoutSeconds: number;
-  /** ACM certificate ARN, for classes whose `tls` is "certificateArn". */
-  certificateArn?: string;
   /** Labels for companion objects. */
   labels: Record<string, string>;
+}
+
+/** What a target's load balancer needs to expose one Service through an Ingress. */
+export interface LoadBalancerIngressArgs extends IngressBackend {
+  /** IngressClass name (one of the target's cloud classes). */
+  className: string;
+  /** ACM certificate ARN, for classes whose `tls` is "certificateArn". */
+  certificateArn?: string;
   /**
    * Authentication the load balancer performs for every request (its kind must be the class's);
    * undefined for a backend that authenticates itself (e.g. MLflow's basic auth).

@@ -4,20 +4,24 @@
  * one resolver `resolveFeatureStoreArgs` (components/shared/contract.ts).
  */
 import { z } from "zod";
-import { postgresProdProblems, postgresSettingsSchema } from "../shared/database-args";
+import { resourcesWithDefaults } from "../shared/k8s";
+import {
+  postgresProdProblems,
+  postgresSettingsSchema,
+  type PostgresSettingsArgs,
+} from "../shared/database-args";
 import { Target } from "../adapters";
 import { resolvePlatform } from "../shared/component";
 import { resolveWith, type Problem, type Resolution } from "../shared/contract";
-import { DatabaseSize, ENVIRONMENTS, PRESETS, type Environment } from "../shared/presets";
+import { DatabaseSize, PRESETS, type Environment } from "../shared/presets";
 import {
   dnsLabelSchema,
   labelMapSchema as labelMap,
   nonEmptyStringSchema as nonEmpty,
   pinnedImageSchema,
-  quantitySchema as quantity,
-  tagsSchema,
+  resourceOverridesSchema,
 } from "../shared/schemas";
-import { clusterHandleSchema, withClusterHandleDetails, type ClusterHandle } from "../training-cluster";
+import { clusterComponentArgsShape, withClusterHandleDetails, type ClusterHandle } from "../training-cluster";
 import { onlineTableProblems } from "./online-stores";
 
 /** Where the online store (the feature server's low-latency reads) keeps feature values. */
@@ -155,20 +159,7 @@ export interface FeatureStoreOfflineStoreArgs {
 }
 
 /** The SQL registry's PostgreSQL database (its own database and user). Defaults from the preset. */
-export interface FeatureStoreRegistryArgs {
-  /** @default "small" in dev, "medium" in staging/prod */
-  size?: DatabaseSize;
-  /** @default 20 in dev, 50 in staging, 100 in prod */
-  storageGb?: number;
-  /** @default true in prod, else false */
-  highAvailability?: boolean;
-  /** @default true in staging/prod, false in dev */
-  deletionProtection?: boolean;
-  /** Days of automated backups (1–35). @default 1 in dev, 7 in staging, 14 in prod */
-  backupRetentionDays?: number;
-  /** @default true in staging/prod, false in dev */
-  pointInTimeRecovery?: boolean;
-}
+export type FeatureStoreRegistryArgs = PostgresSettingsArgs;
 
 /** A feature repository in git (`spec.feastProjectDir.git`). */
 export interface FeatureStoreGitRepositoryArgs {
@@ -298,21 +289,12 @@ const FEAST_PROJECT = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 /** Five cron fields (numbers, `*`, ranges, lists, steps, names); the operator's CronJob runs it. */
 const CRON = /^(\S+\s+){4}\S+$/;
 
-const resourcesSchema = z
-  .object({
-    cpuRequest: quantity.optional(),
-    memoryRequest: quantity.optional(),
-    cpuLimit: quantity.optional(),
-    memoryLimit: quantity.optional(),
-  })
-  .strict();
 const sizeSchema = z.enum([DatabaseSize.small, DatabaseSize.medium, DatabaseSize.large]);
 
 /** Field schemas of `FeatureStoreArgs`, without the cross-field rules.  @internal */
 export const featureStoreArgsObject = z
   .object({
-    cluster: clusterHandleSchema,
-    environment: z.enum(ENVIRONMENTS).optional(),
+    ...clusterComponentArgsShape,
     namespace: dnsLabelSchema().optional(),
     project: z.string().max(63, { message: "must be at most 63 characters" }).regex(FEAST_PROJECT, {
       message: "must be letters, digits, '_' or '-', starting with a letter or digit",
@@ -388,7 +370,7 @@ export const featureStoreArgsObject = z
           })
           .strict()
           .optional(),
-        resources: resourcesSchema.optional(),
+        resources: resourceOverridesSchema.optional(),
       })
       .strict()
       .optional(),
@@ -412,7 +394,6 @@ export const featureStoreArgsObject = z
       .optional(),
     clientNamespaceLabels: labelMap.optional(),
     protect: z.boolean().optional(),
-    tags: tagsSchema.optional(),
   })
   .strict();
 
@@ -654,12 +635,12 @@ export function resolveFeatureStoreArgs(
               targetCpuUtilization: auto.targetCpuUtilization ?? 70,
             }
           : undefined,
-        resources: {
-          cpuRequest: v.featureServer?.resources?.cpuRequest ?? "250m",
-          memoryRequest: v.featureServer?.resources?.memoryRequest ?? "512Mi",
-          cpuLimit: v.featureServer?.resources?.cpuLimit ?? "1",
-          memoryLimit: v.featureServer?.resources?.memoryLimit ?? "2Gi",
-        },
+        resources: resourcesWithDefaults(v.featureServer?.resources, {
+          cpuRequest: "250m",
+          memoryRequest: "512Mi",
+          cpuLimit: "1",
+          memoryLimit: "2Gi",
+        }),
       },
       podDisruptionBudget: v.podDisruptionBudget ?? preset.podDisruptionBudget,
       spreadAcrossZones: v.spreadAcrossZones ?? env !== "dev",

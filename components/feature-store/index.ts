@@ -47,13 +47,13 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import {
   Access,
-  createAdapter,
   type Grant,
   type KeyValueStore,
   type ObjectStore,
   type TableStore,
   type Warehouse,
 } from "../adapters";
+import { clusterAdapter } from "../training-cluster";
 import { physicalNameBase } from "../shared/names";
 import { MlopsComponent } from "../shared/component";
 import { resolvedOrThrow } from "../shared/contract";
@@ -222,7 +222,7 @@ export class FeatureStore extends MlopsComponent {
     );
     const cluster = args.cluster;
     const ctx = this.context(resolved);
-    const { tags, protect } = ctx;
+    const { tags } = ctx;
     const provider = cluster.provider;
     const labels = { ...governanceLabels(tags), ...standardLabels("feast", name, "feature-store") };
     const crName = resolved.project.toLowerCase().replace(/_/g, "-");
@@ -275,11 +275,7 @@ export class FeatureStore extends MlopsComponent {
       ctx.opts({ provider, dependsOn: cluster.monitoring?.dependsOn ?? [] }),
     );
 
-    const adapter = createAdapter(
-      cluster.target,
-      { parent: this, name, k8sProvider: provider, namespace, tags, protect, dependsOn: nsReady },
-      { aws: cluster.aws, gcp: cluster.gcp },
-    );
+    const adapter = clusterAdapter(cluster, ctx, namespace, nsReady);
     const key = adapter.encryptionKey("data");
     const bucket = adapter.objectStore("offline", {
       key,

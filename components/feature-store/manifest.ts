@@ -5,6 +5,7 @@
  * conversion webhook and drops v1-only fields silently.
  */
 import type { WarehouseEngine } from "../adapters";
+import { zoneSpreadConstraint } from "../shared/k8s";
 import type { OnlineStoreType, ResolvedFeatureStoreArgs } from "./args";
 import { FEAST_ONLINE_STORE_TYPE } from "./online-stores";
 import { REDIS_CA_FILE, REDIS_CA_MOUNT_PATH } from "./store-config";
@@ -189,14 +190,7 @@ export function featureStoreManifest(a: ResolvedFeatureStoreArgs, refs: FeatureS
         : {}),
       ...(a.spreadAcrossZones
         ? {
-            topologySpreadConstraints: [
-              {
-                maxSkew: 1,
-                topologyKey: "topology.kubernetes.io/zone",
-                whenUnsatisfiable: "ScheduleAnyway",
-                labelSelector: selector,
-              },
-            ],
+            topologySpreadConstraints: [zoneSpreadConstraint(selector.matchLabels)],
           }
         : {}),
     },

@@ -3,7 +3,12 @@
  * and the zod schema that validates it at runtime (test/types.test.ts keeps the two in sync).
  */
 import { z } from "zod";
-import { postgresProdProblems, postgresSettingsSchema } from "../shared/database-args";
+import { resourcesWithDefaults } from "../shared/k8s";
+import {
+  postgresProdProblems,
+  postgresSettingsSchema,
+  type PostgresSettingsArgs,
+} from "../shared/database-args";
 import type { LocalTargetArgs } from "../adapters";
 import { awsTargetArgsSchema, gcpTargetArgsSchema, Target } from "../adapters";
 import { resolvePlatform } from "../shared/component";
@@ -15,16 +20,15 @@ import {
   type ResolvedHttpsIngress,
 } from "../shared/https-ingress";
 import { resolveWith, type Problem, type Resolution } from "../shared/contract";
-import { DatabaseSize, ENVIRONMENTS, PRESETS, type Environment } from "../shared/presets";
+import { PRESETS, type Environment } from "../shared/presets";
 import {
   dnsLabelSchema,
   labelMapSchema as labelMap,
   nonEmptyStringSchema as nonEmpty,
   pinnedImageSchema,
-  quantitySchema as quantity,
-  tagsSchema,
+  resourceOverridesSchema,
 } from "../shared/schemas";
-import { clusterHandleSchema, withClusterHandleDetails, type ClusterHandle } from "../training-cluster";
+import { clusterComponentArgsShape, withClusterHandleDetails, type ClusterHandle } from "../training-cluster";
 
 /**
  * The official MLflow image, "-full" variant: the only official variant with the PostgreSQL
@@ -54,21 +58,8 @@ export interface ModelRegistryResources {
   memoryLimit?: string;
 }
 
-/** The PostgreSQL backend store. Defaults come from the environment preset (components/shared/presets.ts). */
-export interface ModelRegistryDatabaseArgs {
-  /** Size class; each cloud maps it to an instance type. @default "small" in dev, "medium" in staging/prod */
-  size?: DatabaseSize;
-  /** Storage in GiB (AWS autoscaling up to twice this). @default 20 in dev, 50 in staging, 100 in prod */
-  storageGb?: number;
-  /** Multi-AZ (AWS) / regional (GCP). @default true in prod, else false */
-  highAvailability?: boolean;
-  /** Refuse deletion of the instance. @default true in staging/prod, false in dev */
-  deletionProtection?: boolean;
-  /** Days of automated backups (1–35). @default 1 in dev, 7 in staging, 14 in prod */
-  backupRetentionDays?: number;
-  /** Point-in-time recovery. @default true in staging/prod, false in dev */
-  pointInTimeRecovery?: boolean;
-}
+/** The PostgreSQL backend store (the fields every component database takes). */
+export type ModelRegistryDatabaseArgs = PostgresSettingsArgs;
 
 /** The artifact bucket. */
 export interface ModelRegistryBucketArgs {
@@ -162,8 +153,7 @@ const localSchema = z
 /** Field schemas of `ModelRegistryArgs`, without the cross-field rules (the stack config reuses them).  @internal */
 export const modelRegistryArgsObject = z
   .object({
-    cluster: clusterHandleSchema,
-    environment: z.enum(ENVIRONMENTS).optional(),
+    ...clusterComponentArgsShape,
     namespace: dnsLabelSchema().optional(),
     createNamespace: z.boolean().optional(),
     local: localSchema.optional(),
@@ -171,15 +161,7 @@ export const modelRegistryArgsObject = z
     replicas: z.number().int().min(1).max(20).optional(),
     workers: z.number().int().min(1).max(16).optional(),
     podDisruptionBudget: z.boolean().optional(),
-    resources: z
-      .object({
-        cpuRequest: quantity.optional(),
-        memoryRequest: quantity.optional(),
-        cpuLimit: quantity.optional(),
-        memoryLimit: quantity.optional(),
-      })
-      .strict()
-      .optional(),
+    resources: resourceOverridesSchema.optional(),
     database: postgresSettingsSchema.optional(),
     bucket: z
       .object({ versioning: z.boolean().optional(), forceDestroy: z.boolean().optional() })
@@ -206,7 +188,6 @@ export const modelRegistryArgsObject = z
       .strict()
       .optional(),
     clientNamespaceLabels: labelMap.optional(),
-    tags: tagsSchema.optional(),
   })
   .strict();
 
@@ -316,12 +297,12 @@ export function resolveModelRegistryArgs(
       workers: v.workers ?? 2,
       podDisruptionBudget: v.podDisruptionBudget ?? preset.podDisruptionBudget,
       spreadAcrossZones: env !== "dev",
-      resources: {
-        cpuRequest: v.resources?.cpuRequest ?? "250m",
-        memoryRequest: v.resources?.memoryRequest ?? "512Mi",
-        cpuLimit: v.resources?.cpuLimit ?? "1",
-        memoryLimit: v.resources?.memoryLimit ?? "2Gi",
-      },
+      resources: resourcesWithDefaults(v.resources, {
+        cpuRequest: "250m",
+        memoryRequest: "512Mi",
+        cpuLimit: "1",
+        memoryLimit: "2Gi",
+      }),
       database: {
         size: v.database?.size ?? preset.databaseSize,
         storageGb: v.database?.storageGb ?? preset.databaseStorageGb,

@@ -18,14 +18,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import {
-  Access,
-  createAdapter,
-  type ObjectStore,
-  type PostgresDatabase,
-  type WorkloadIdentity,
-} from "../adapters";
+import { Access, type ObjectStore, type PostgresDatabase, type WorkloadIdentity } from "../adapters";
 import { MlopsComponent } from "../shared/component";
+import { clusterAdapter } from "../training-cluster";
 import { dnsLabel } from "../shared/names";
 import { movedFrom } from "../shared/aliases";
 import { governanceLabels, standardLabels } from "../shared/k8s";
@@ -84,7 +79,7 @@ export class ModelRegistry extends MlopsComponent {
     const cluster = args.cluster;
     // Every cloud resource and Kubernetes object carries the governance tags, `environment` included.
     const ctx = this.context(a);
-    const { tags, protect } = ctx;
+    const { tags } = ctx;
     const provider = cluster.provider;
     const namespaceName = a.namespace;
     const labels = { ...governanceLabels(tags), ...standardLabels("mlflow", name, "model-registry") };
@@ -108,11 +103,7 @@ export class ModelRegistry extends MlopsComponent {
       dependsOn.push(ns.namespace, ns.defaultDeny);
     }
 
-    const adapter = createAdapter(
-      cluster.target,
-      { parent: this, name, k8sProvider: provider, namespace, tags, protect, dependsOn },
-      { aws: cluster.aws, gcp: cluster.gcp, local: args.local },
-    );
+    const adapter = clusterAdapter(cluster, ctx, namespace, dependsOn, args.local);
 
     // The Ingress's class settings first: a class the target cannot serve fails before any
     // backing service is registered.

@@ -13,6 +13,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { resourcesWithDefaults } from "../shared/k8s";
 import { StoreKind, Target, type ObjectStore } from "../adapters";
 import { resolvePlatform } from "../shared/component";
 import { resolveWith, type Problem, type Resolution } from "../shared/contract";
@@ -28,18 +29,17 @@ import {
   type ResolvedHttpsIngress,
   type ResolvedIngressAuthentication,
 } from "../shared/https-ingress";
-import { ENVIRONMENTS, PRESETS, type Environment } from "../shared/presets";
+import { PRESETS, type Environment } from "../shared/presets";
 import { digestPinnedImageSchema } from "../shared/python-job";
 import { input } from "../shared/validation";
 import {
   dnsLabelSchema,
   labelMapSchema as labelMap,
   nonEmptyStringSchema as nonEmpty,
-  quantitySchema as quantity,
-  tagsSchema,
+  resourceOverridesSchema,
 } from "../shared/schemas";
 import {
-  clusterHandleSchema,
+  clusterComponentArgsShape,
   GpuType,
   withClusterHandleDetails,
   type ClusterHandle,
@@ -341,15 +341,7 @@ const modelSchema = z
       ])
       .optional(),
     online: z.boolean().optional(),
-    resources: z
-      .object({
-        cpuRequest: quantity.optional(),
-        memoryRequest: quantity.optional(),
-        cpuLimit: quantity.optional(),
-        memoryLimit: quantity.optional(),
-      })
-      .strict()
-      .optional(),
+    resources: resourceOverridesSchema.optional(),
     autoscaling: z
       .object({
         minReplicas: z.number().int().min(0).max(100).optional(),
@@ -400,9 +392,8 @@ const modelSchema = z
 /** Field schemas of `ModelServingArgs`, without the cross-field rules.  @internal */
 export const modelServingArgsObject = z
   .object({
-    cluster: clusterHandleSchema,
+    ...clusterComponentArgsShape,
     artifactStore: objectStoreSchema,
-    environment: z.enum(ENVIRONMENTS).optional(),
     namespace: dnsLabelSchema().optional(),
     installPlatform: z.boolean().optional(),
     models: z.array(modelSchema).min(1, { message: "must list at least one model" }),
@@ -437,7 +428,6 @@ export const modelServingArgsObject = z
       .strict()
       .optional(),
     clientNamespaceLabels: labelMap.optional(),
-    tags: tagsSchema.optional(),
   })
   .strict();
 
@@ -675,12 +665,12 @@ export function resolveModelServingArgs(
         version: m.version ?? m.storageUri,
         format: m.format ?? ModelFormat.mlflow,
         online: m.online ?? true,
-        resources: {
-          cpuRequest: m.resources?.cpuRequest ?? "500m",
-          memoryRequest: m.resources?.memoryRequest ?? "1Gi",
-          cpuLimit: m.resources?.cpuLimit ?? "2",
-          memoryLimit: m.resources?.memoryLimit ?? "4Gi",
-        },
+        resources: resourcesWithDefaults(m.resources, {
+          cpuRequest: "500m",
+          memoryRequest: "1Gi",
+          cpuLimit: "2",
+          memoryLimit: "4Gi",
+        }),
         autoscaling: {
           minReplicas: min,
           maxReplicas: m.autoscaling?.maxReplicas ?? Math.max(DEFAULT_MAX_REPLICAS[env], min),

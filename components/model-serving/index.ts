@@ -38,7 +38,7 @@
  *   KServe's `inferenceservice-config` (the platform's values), not from the InferenceService.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { createAdapter } from "../adapters";
+import { clusterAdapter } from "../training-cluster";
 import { MlopsComponent } from "../shared/component";
 import { resolvedOrThrow } from "../shared/contract";
 import { governanceLabels, standardLabels } from "../shared/k8s";
@@ -89,7 +89,7 @@ export class ModelServing extends MlopsComponent {
     const a = resolvedOrThrow(resolveModelServingArgs(args), this, MODEL_SERVING_TYPE);
     const cluster = args.cluster;
     const ctx = this.context(a);
-    const { tags, protect } = ctx;
+    const { tags } = ctx;
     const provider = cluster.provider;
     const labels = { ...governanceLabels(tags), ...standardLabels("kserve", name, "model-serving") };
 
@@ -102,11 +102,7 @@ export class ModelServing extends MlopsComponent {
       ctx.opts({ provider }),
     );
     const dependsOn = [ns.namespace, ns.defaultDeny, ...(platform?.ready ?? [])];
-    const adapter = createAdapter(
-      cluster.target,
-      { parent: this, name, k8sProvider: provider, namespace: ns.namespaceName, tags, protect, dependsOn },
-      { aws: cluster.aws, gcp: cluster.gcp },
-    );
+    const adapter = clusterAdapter(cluster, ctx, ns.namespaceName, dependsOn);
 
     const sink = a.payloadSink
       ? createPayloadSink({ ctx, provider, adapter, a, sink: a.payloadSink, labels, dependsOn })

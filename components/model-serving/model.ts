@@ -24,7 +24,12 @@ import {
   httpsIngressSettings,
   nginxHttpsOnlyAnnotations,
 } from "../shared/https-ingress";
-import { dnsEgressRule, restrictedContainerSecurityContext, uniqueRules } from "../shared/k8s";
+import {
+  dnsEgressRule,
+  restrictedContainerSecurityContext,
+  uniqueRules,
+  zoneSpreadConstraint,
+} from "../shared/k8s";
 import { MonitorKind } from "../shared/monitors";
 import {
   createScrapeTarget,
@@ -176,14 +181,7 @@ function predictorSpec(
       : {}),
     ...(m.highAvailability
       ? {
-          topologySpreadConstraints: [
-            {
-              maxSkew: 1,
-              topologyKey: "topology.kubernetes.io/zone",
-              whenUnsatisfiable: "DoNotSchedule",
-              labelSelector: { matchLabels: { [ISVC_POD_LABEL]: m.name } },
-            },
-          ],
+          topologySpreadConstraints: [zoneSpreadConstraint({ [ISVC_POD_LABEL]: m.name }, "DoNotSchedule")],
         }
       : {}),
     ...(m.logging ? { logger: { mode: m.logging.mode, url: loggerUrl(m, version) } } : {}),

@@ -21,7 +21,7 @@ import {
   KSERVE_NAMESPACE,
 } from "../training-cluster";
 import type { ClusterCertificates } from "../shared/certificates";
-import { dnsEgressRule } from "../shared/k8s";
+import { dnsEgressRule, restrictedContainerSecurityContext } from "../shared/k8s";
 import { MonitorKind, RelabelAction, ScrapeBackend, ScrapeScheme } from "../shared/monitors";
 import {
   METRICS_SCRAPER_NAMESPACE_LABEL,
@@ -201,22 +201,6 @@ export function platformPodSecurityContext() {
 }
 
 /**
- * Container security context of every platform container (Pod Security "restricted", read-only
- * root). The charts' defaults already meet it (kserve-resources `kserve.controller.*SecurityContext`,
- * keda `securityContext.*`); written here so the posture is ours, not a default a bump changes.
- */
-export function platformContainerSecurityContext() {
-  return {
-    allowPrivilegeEscalation: false,
-    privileged: false,
-    readOnlyRootFilesystem: true,
-    runAsNonRoot: true,
-    capabilities: { drop: ["ALL"] },
-    seccompProfile: { type: "RuntimeDefault" },
-  };
-}
-
-/**
  * Container security context of the containers KServe adds to model pods (storage initializer)
  * and of the serving runtimes: "restricted" without a read-only root (the servers and the
  * initializer write to their image's paths). The model namespace's pods set the rest (pod
@@ -256,7 +240,9 @@ export function modelContainerSecurityContext() {
  *   projected token and GKE Workload Identity needs none.
  */
 export function kserveResourcesValues() {
-  const sc = platformContainerSecurityContext();
+  // The chart's default (`kserve.controller.*SecurityContext`) already meets "restricted"; set
+  // here so the posture is ours, not a default a bump changes (likewise keda's `securityContext.*`).
+  const sc = restrictedContainerSecurityContext();
   return {
     kserve: {
       version: KSERVE_VERSION,
@@ -343,7 +329,7 @@ export interface KedaValuesInput {
  *   NetworkPolicies (ours), the API server's callback ports set explicitly.
  */
 export function kedaValues(input: KedaValuesInput) {
-  const sc = platformContainerSecurityContext();
+  const sc = restrictedContainerSecurityContext();
   const pod = platformPodSecurityContext();
   const pdb = input.podDisruptionBudget ? { minAvailable: 1 } : {};
   const image = (repository: string) => ({

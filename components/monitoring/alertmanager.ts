@@ -19,6 +19,7 @@
 import { stringify } from "yaml";
 import { z } from "zod";
 import { resolveWith, type Problem, type Resolution } from "../shared/contract";
+import type { AlertSubRoute } from "../shared/alert-routes";
 import { durationMs } from "../shared/duration";
 import {
   durationSchema,
@@ -182,21 +183,11 @@ export const alertingArgsSchema = z
 // ---------------------------------------------------------------------------------------------
 // Resolved args
 
-/** A route; timing and grouping are set only where they override the root's. */
-export interface ResolvedAlertRoute {
-  receiver: string;
-  matchers: ResolvedAlertMatcher[];
-  continue: boolean;
-  groupBy?: string[];
-  groupWait?: string;
-  groupInterval?: string;
-  repeatInterval?: string;
-}
-
 /** `AlertingArgs` with every default applied. */
 export interface ResolvedAlertingArgs {
   receivers: ResolvedAlertReceiver[];
-  routes: ResolvedAlertRoute[];
+  /** Under the root route; timing and grouping only where they override the root's. */
+  routes: AlertSubRoute[];
   defaultReceiver: string;
   groupBy: string[];
   groupWait: string;

@@ -13,11 +13,11 @@ import {
   type HttpsIngressArgs,
   type ResolvedHttpsIngress,
 } from "../shared/https-ingress";
-import { ENVIRONMENTS, type Environment } from "../shared/presets";
-import { containerResourcesSchema, dnsLabelSchema, labelMapSchema, tagsSchema } from "../shared/schemas";
+import type { Environment } from "../shared/presets";
+import { containerResourcesSchema, dnsLabelSchema, labelMapSchema } from "../shared/schemas";
 import { ScrapeBackend } from "../shared/monitors";
 import type { ContainerResources } from "../shared/k8s";
-import { clusterHandleSchema, type ClusterHandle } from "../training-cluster";
+import { clusterComponentArgsShape, type ClusterHandle } from "../training-cluster";
 import {
   alertingArgsSchema,
   resolveAlertingArgs,
@@ -195,8 +195,7 @@ const prometheusDuration = z
  */
 export const monitoringArgsObject = z
   .object({
-    cluster: clusterHandleSchema,
-    environment: z.enum(ENVIRONMENTS).optional(),
+    ...clusterComponentArgsShape,
     mode: z.enum([MonitoringMode.selfHosted, MonitoringMode.managed]).optional(),
     namespace: dnsLabelSchema(46).optional(),
     prometheus: z
@@ -242,7 +241,6 @@ export const monitoringArgsObject = z
     alerts: catalogueParamsSchema.optional(),
     values: z.record(z.string(), z.unknown()).optional(),
     protect: z.boolean().optional(),
-    tags: tagsSchema.optional(),
   })
   .strict();
 

@@ -24,7 +24,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { createAdapter, type ManagedMetrics } from "../adapters";
+import type { ManagedMetrics } from "../adapters";
+import { clusterAdapter } from "../training-cluster";
 import { MlopsComponent } from "../shared/component";
 import { resolvedOrThrow } from "../shared/contract";
 import { governanceLabels, privilegedNamespaceLabels, standardLabels } from "../shared/k8s";
@@ -168,19 +169,7 @@ export class Monitoring extends MlopsComponent {
     }
 
     // ---- the managed store, behind the adapter seam ----
-    const adapter = createAdapter(
-      cluster.target,
-      {
-        parent: this,
-        name,
-        k8sProvider: provider,
-        namespace,
-        tags: a.tags,
-        protect: a.protect,
-        dependsOn: [ns.namespace, ns.defaultDeny],
-      },
-      { aws: cluster.aws, gcp: cluster.gcp },
-    );
+    const adapter = clusterAdapter(cluster, ctx, namespace, [ns.namespace, ns.defaultDeny]);
     // One key for what the stack stores: the Prometheus and Alertmanager volumes (a StorageClass
     // whose volumes it encrypts) and, with mode "managed", the workspace.
     const key = adapter.encryptionKey("metrics");

@@ -21,9 +21,8 @@
  * the Alertmanager configuration Secret it generates: docs/design/monitoring-research.md §6.)
  */
 import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
 import { ScrapeBackend } from "./monitors";
-import type { ScrapeTargetPlacement } from "./scrape-target";
+import { createMonitoringObject, type ScrapeTargetPlacement } from "./scrape-target";
 import type { ResolvedAlertMatcher, ResolvedAlertReceiver } from "./alert-receivers";
 
 /**
@@ -35,7 +34,11 @@ export const ALERT_ROUTE_BACKENDS: readonly ScrapeBackend[] = [
   ScrapeBackend.gmp,
 ];
 
-/** A route under the object's route (resolved: every field the owner wants is set). */
+/**
+ * A route under a parent route (an AlertmanagerConfig's route, or the Monitoring component's root
+ * route), resolved: every field the owner wants is set; timing and grouping only where they
+ * override the parent's.
+ */
 export interface AlertSubRoute {
   /** A receiver of the same object. */
   receiver: string;
@@ -205,21 +208,13 @@ export function createAlertRoutes(
   role: string,
   args: AlertRoutesArgs,
 ): k8s.apiextensions.CustomResource | undefined {
-  const { ctx, provider, monitoring } = placement;
+  const { monitoring } = placement;
   if (monitoring === undefined || !ALERT_ROUTE_BACKENDS.includes(monitoring.backend)) return undefined;
-  let manifest;
-  try {
-    manifest = alertmanagerConfigManifest(args);
-  } catch (err) {
-    if (err instanceof AlertRoutesArgsError) throw new Error(`${ctx.name}-${role}: ${err.message}`);
-    throw err;
-  }
-  const dependsOn = pulumi
-    .output(placement.dependsOn ?? [])
-    .apply((extra) => [...monitoring.dependsOn, ...extra]);
-  return new k8s.apiextensions.CustomResource(
-    `${ctx.name}-${role}`,
-    manifest,
-    ctx.opts({ provider, dependsOn }),
+  return createMonitoringObject(
+    placement,
+    monitoring,
+    role,
+    () => alertmanagerConfigManifest(args),
+    AlertRoutesArgsError,
   );
 }

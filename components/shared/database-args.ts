@@ -8,6 +8,25 @@ import type { Problem, ProblemPath } from "./contract";
 import { DatabaseSize } from "./presets";
 
 /**
+ * A component's PostgreSQL database (the registry's backend store, the feature store's SQL
+ * registry). Defaults come from the environment preset (components/shared/presets.ts).
+ */
+export interface PostgresSettingsArgs {
+  /** Size class; each cloud maps it to an instance type. @default "small" in dev, "medium" in staging/prod */
+  size?: DatabaseSize;
+  /** Storage in GiB (AWS autoscaling up to twice this). @default 20 in dev, 50 in staging, 100 in prod */
+  storageGb?: number;
+  /** Multi-AZ (AWS) / regional (GCP). @default true in prod, else false */
+  highAvailability?: boolean;
+  /** Refuse deletion of the instance. @default true in staging/prod, false in dev */
+  deletionProtection?: boolean;
+  /** Days of automated backups (1–35). @default 1 in dev, 7 in staging, 14 in prod */
+  backupRetentionDays?: number;
+  /** Point-in-time recovery. @default true in staging/prod, false in dev */
+  pointInTimeRecovery?: boolean;
+}
+
+/**
  * Field schema of a component's database block (`size`, `storageGb`, `highAvailability`,
  * `deletionProtection`, `backupRetentionDays`, `pointInTimeRecovery`).
  * @internal zod schema: kept out of the published declarations (stripInternal).

@@ -13,6 +13,7 @@ import {
   IngressTls,
   OidcUnauthenticatedAction,
   type CloudAdapter,
+  type IngressBackend,
   type LoadBalancerAuthentication,
   type LoadBalancerIngress,
   type LoadBalancerOidc,
@@ -423,24 +424,6 @@ export function resolveHttpsIngress(
   };
 }
 
-/** What a component tells the adapter about the Service behind its Ingress. */
-export interface HttpsIngressBackend {
-  /** Distinguishes the adapter's companion objects of several Ingresses of one component. @default none */
-  role?: string;
-  /** Name of the Service behind the Ingress (`metadata.name`). */
-  serviceName: string;
-  /** Container port the Service targets (load balancers that reach pod IPs connect to it). */
-  port: number;
-  /** Path that answers 200 without credentials (the load balancer's health check). */
-  healthCheckPath: string;
-  /** Seconds a whole request may take (load balancers with a response timeout). */
-  requestTimeoutSeconds: number;
-  /** Seconds a connection may stay idle (load balancers with an idle timeout). */
-  idleTimeoutSeconds: number;
-  /** Labels for the adapter's companion objects. */
-  labels: Record<string, string>;
-}
-
 /** The Ingress a component renders: the resolved args and the target's load balancer, if any. */
 export interface HttpsIngressSettings {
   host: string;
@@ -464,7 +447,7 @@ export interface HttpsIngressSettings {
 export function httpsIngressSettings(
   ingress: ResolvedHttpsIngress,
   adapter: CloudAdapter,
-  backend: HttpsIngressBackend,
+  backend: IngressBackend,
   owner: pulumi.Resource,
   type: string,
   authentication?: ResolvedIngressAuthentication,

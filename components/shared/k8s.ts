@@ -54,6 +54,31 @@ export function restrictedContainerSecurityContext(): SecurityContext {
   };
 }
 
+/** A topology spread constraint over zones, as every component writes it. */
+export interface ZoneSpreadConstraint {
+  maxSkew: number;
+  topologyKey: string;
+  whenUnsatisfiable: string;
+  labelSelector: { matchLabels: Record<string, string> };
+}
+
+/**
+ * Spreads the pods `matchLabels` selects across zones (`topology.kubernetes.io/zone`, skew 1):
+ * "ScheduleAnyway" prefers it (a zone outage or a single-zone node pool never blocks scheduling),
+ * "DoNotSchedule" requires it.
+ */
+export function zoneSpreadConstraint(
+  matchLabels: Record<string, string>,
+  whenUnsatisfiable: "ScheduleAnyway" | "DoNotSchedule" = "ScheduleAnyway",
+): ZoneSpreadConstraint {
+  return {
+    maxSkew: 1,
+    topologyKey: "topology.kubernetes.io/zone",
+    whenUnsatisfiable,
+    labelSelector: { matchLabels },
+  };
+}
+
 /** Pod Security admission labels that enforce, audit and warn on the "restricted" profile. */
 export function restrictedNamespaceLabels(): Record<string, string> {
   return {
@@ -81,6 +106,19 @@ export interface ContainerResources {
   memoryRequest: string;
   cpuLimit: string;
   memoryLimit: string;
+}
+
+/** `overrides` (a component's `resources` arg, each field optional) with `defaults` for the rest. */
+export function resourcesWithDefaults(
+  overrides: Partial<ContainerResources> | undefined,
+  defaults: ContainerResources,
+): ContainerResources {
+  return {
+    cpuRequest: overrides?.cpuRequest ?? defaults.cpuRequest,
+    memoryRequest: overrides?.memoryRequest ?? defaults.memoryRequest,
+    cpuLimit: overrides?.cpuLimit ?? defaults.cpuLimit,
+    memoryLimit: overrides?.memoryLimit ?? defaults.memoryLimit,
+  };
 }
 
 export function resources(r: ContainerResources): NonNullable<Container["resources"]> {

@@ -58,6 +58,13 @@ export const containerResourcesSchema = z
   })
   .strict();
 
+/**
+ * Requests and limits a user may override one by one (a component's `resources` arg): any of the
+ * four, each a Kubernetes quantity; the component's defaults fill the rest.
+ * @internal zod schema: kept out of the published declarations (stripInternal).
+ */
+export const resourceOverridesSchema = containerResourcesSchema.partial();
+
 /** A string that must not be empty (names, ids).  @internal */
 export const nonEmptyStringSchema = z.string().min(1, { message: "must not be empty" });
 

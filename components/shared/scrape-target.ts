@@ -116,7 +116,7 @@ export function createScrapeTarget(
   role: string,
   target: WorkloadScrapeTarget,
 ): k8s.apiextensions.CustomResource | undefined {
-  const { ctx, provider, monitoring } = placement;
+  const { ctx, monitoring } = placement;
   if (monitoring === undefined) return undefined;
   const { backends: _backends, ...args } = target;
   if (!isScraped(monitoring, target)) {
@@ -125,13 +125,34 @@ export function createScrapeTarget(
     );
     return undefined;
   }
+  return createMonitoringObject(
+    placement,
+    monitoring,
+    role,
+    () => scrapeTargetManifests({ ...args, backend: monitoring.backend }),
+    ScrapeTargetArgsError,
+  );
+}
+
+/**
+ * Creates a monitoring object of an owner (a monitor, an AlertmanagerConfig), named
+ * `${ctx.name}-<role>`, on the cluster's provider after the cluster's monitoring CRDs and
+ * `placement.dependsOn`. `render` builds its manifest; an `argsError` it throws (invalid args: a
+ * bug of the owner) is rethrown naming the child.
+ */
+export function createMonitoringObject(
+  placement: ScrapeTargetPlacement,
+  monitoring: ClusterMonitoring,
+  role: string,
+  render: () => k8s.apiextensions.CustomResourceArgs,
+  argsError: abstract new (...args: never[]) => Error,
+): k8s.apiextensions.CustomResource {
+  const { ctx, provider } = placement;
   let manifest;
   try {
-    manifest = scrapeTargetManifests({ ...args, backend: monitoring.backend });
+    manifest = render();
   } catch (err) {
-    if (err instanceof ScrapeTargetArgsError) {
-      throw new Error(`${ctx.name}-${role}: ${err.message}`);
-    }
+    if (err instanceof argsError) throw new Error(`${ctx.name}-${role}: ${err.message}`);
     throw err;
   }
   const dependsOn = pulumi

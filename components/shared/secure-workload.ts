@@ -27,6 +27,7 @@ import {
   restrictedPodSecurityContext,
   uniqueEnv,
   uniqueRules,
+  zoneSpreadConstraint,
   type ContainerResources,
 } from "./k8s";
 import { dnsLabel } from "./names";
@@ -253,14 +254,7 @@ export class SecureWorkload extends MlopsComponent {
               securityContext: restrictedPodSecurityContext(uid, a.runAsGroup ?? uid),
               ...(a.spreadAcrossZones
                 ? {
-                    topologySpreadConstraints: [
-                      {
-                        maxSkew: 1,
-                        topologyKey: "topology.kubernetes.io/zone",
-                        whenUnsatisfiable: "ScheduleAnyway",
-                        labelSelector: { matchLabels: selector },
-                      },
-                    ],
+                    topologySpreadConstraints: [zoneSpreadConstraint(selector)],
                   }
                 : {}),
               ...(a.initContainers?.length ? { initContainers: a.initContainers } : {}),

@@ -4,11 +4,11 @@
  */
 import { z } from "zod";
 import { ScrapeBackend } from "../shared/monitors";
-import { Target, TARGETS } from "../adapters";
+import { Target } from "../adapters";
 import { nested, resolveWith, type Problem, type Resolution } from "../shared/contract";
-import { resolvePlatform } from "../shared/component";
-import { ENVIRONMENTS, type Environment } from "../shared/presets";
-import { dnsLabelSchema, tagsSchema } from "../shared/schemas";
+import { platformArgsShape, resolvePlatform } from "../shared/component";
+import type { Environment } from "../shared/presets";
+import { dnsLabelSchema } from "../shared/schemas";
 import {
   awsClusterArgsObject,
   awsClusterArgsProblems,
@@ -126,8 +126,7 @@ const poolSchema = z
 /** Field schemas of `GpuTrainingClusterArgs` without the cross-field rules (the stack config reuses them).  @internal */
 export const gpuTrainingClusterArgsObject = inClusterArgsObject
   .extend({
-    target: z.enum(TARGETS),
-    environment: z.enum(ENVIRONMENTS).optional(),
+    ...platformArgsShape,
     clusterName: z
       .string()
       .regex(/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/, {
@@ -139,8 +138,6 @@ export const gpuTrainingClusterArgsObject = inClusterArgsObject
     gcp: gcpClusterArgsObject.optional(),
     existing: existingClusterArgsSchema.optional(),
     gpuPools: z.array(poolSchema).optional(),
-    protect: z.boolean().optional(),
-    tags: tagsSchema.optional(),
   })
   .strict();
 

@@ -8,17 +8,22 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
   awsTargetArgsSchema,
+  createAdapter,
   gcpTargetArgsSchema,
   Target,
   TARGETS,
   type AwsTargetArgs,
+  type CloudAdapter,
   type GcpTargetArgs,
+  type LocalTargetArgs,
 } from "../adapters";
+import type { ComponentContext } from "../shared/component";
 import { ENVIRONMENTS, type Environment } from "../shared/presets";
 import { describeIssue } from "../shared/contract";
 import { IssuerKind, type ClusterCertificates } from "../shared/certificates";
 import { ScrapeBackend } from "../shared/monitors";
 import type { ClusterMonitoring } from "../shared/scrape-target";
+import { tagsSchema } from "../shared/schemas";
 import { formatIssues } from "../shared/validation";
 import {
   GPU_NODE_LABELS,
@@ -249,6 +254,19 @@ export const clusterHandleSchema = z.custom<ClusterHandle>(isClusterHandle, {
 });
 
 /**
+ * The schema fields every component that runs on a cluster takes (the counterpart of
+ * `platformArgsShape` for `cluster: ClusterHandle` components): `cluster`, `environment` (its
+ * default is the cluster's) and `tags`; spread into the args schema,
+ * `z.object({ ...clusterComponentArgsShape, <own fields> })`.
+ * @internal zod schemas: kept out of the published declarations (stripInternal).
+ */
+export const clusterComponentArgsShape = {
+  cluster: clusterHandleSchema,
+  environment: z.enum(ENVIRONMENTS).optional(),
+  tags: tagsSchema.optional(),
+};
+
+/**
  * A component's args schema with its `cluster` checked for the cloud details the component's
  * backing services attach to (`aws` / `gcp` on those targets, `checkClusterHandleDetails`).
  * @internal
@@ -262,4 +280,25 @@ export function withClusterHandleDetails<S extends z.ZodObject<{ cluster: typeof
     if (!clusterHandleSchema.safeParse(cluster).success) return;
     checkClusterHandleDetails(cluster as ClusterHandle, [Target.aws, Target.gcp], ["cluster"], ctx);
   });
+}
+
+/**
+ * The adapter (`createAdapter`) of a component that runs on `cluster`: the cluster's target,
+ * provider and cloud details with the component's context (its children `${ctx.name}-<role>-<kind>`,
+ * its tags and protection), for workloads in `namespace` created after `dependsOn`. `local`: the
+ * settings of the in-cluster services on the `local` target.
+ */
+export function clusterAdapter(
+  cluster: ClusterHandle,
+  ctx: Pick<ComponentContext, "parent" | "name" | "tags" | "protect">,
+  namespace: pulumi.Input<string>,
+  dependsOn: pulumi.Resource[],
+  local?: LocalTargetArgs,
+): CloudAdapter {
+  const { parent, name, tags, protect } = ctx;
+  return createAdapter(
+    cluster.target,
+    { parent, name, k8sProvider: cluster.provider, namespace, tags, protect, dependsOn },
+    { aws: cluster.aws, gcp: cluster.gcp, local },
+  );
 }

@@ -36,6 +36,7 @@ import {
 export * from "./args";
 export * from "./types";
 export {
+  clusterAdapter,
   existingClusterHandle,
   type ExistingClusterCertificatesArgs,
   type ExistingClusterHandleArgs,
@@ -86,7 +87,12 @@ export {
 export { AWS_GPU_INSTANCE_FAMILIES } from "./aws/nodepools";
 export { GCP_GPU_MACHINES } from "./gcp/machines";
 /** @internal see clusterHandleSchema */
-export { checkClusterHandleDetails, clusterHandleSchema, withClusterHandleDetails } from "./handle";
+export {
+  checkClusterHandleDetails,
+  clusterComponentArgsShape,
+  clusterHandleSchema,
+  withClusterHandleDetails,
+} from "./handle";
 
 /** How each target's cluster comes to be (an adopted cluster, on any target, uses "local"). */
 const CLUSTER_BUILDERS: Record<

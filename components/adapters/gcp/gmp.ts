@@ -17,6 +17,7 @@ import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
   uniqueRules,
+  zoneSpreadConstraint,
   type ContainerResources,
 } from "../../shared/k8s";
 import type { KubernetesContext, ManagedMetrics, ManagedMetricsArgs, WorkloadIdentity } from "../types";
@@ -178,14 +179,7 @@ function createFrontend(
             // Workload Identity tokens come from the GKE metadata server, not the API token.
             automountServiceAccountToken: false,
             securityContext: restrictedPodSecurityContext(GMP_FRONTEND_UID),
-            topologySpreadConstraints: [
-              {
-                maxSkew: 1,
-                topologyKey: "topology.kubernetes.io/zone",
-                whenUnsatisfiable: "ScheduleAnyway",
-                labelSelector: { matchLabels: selector },
-              },
-            ],
+            topologySpreadConstraints: [zoneSpreadConstraint(selector)],
             containers: [
               {
                 name: "frontend",

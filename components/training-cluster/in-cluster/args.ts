@@ -5,12 +5,13 @@
  * end of this file keeps the two in sync.
  */
 import { z } from "zod";
+import { resourcesWithDefaults } from "../../shared/k8s";
 import { refineWith, type BlockResolution, type Problem } from "../../shared/contract";
 import type { Environment } from "../../shared/presets";
 import type { BuiltCluster } from "../types";
 import { CPU_FLAVOR_NAME } from "./common";
 import type { ResolvedContainerDefaults, ResolvedTeam } from "./teams";
-import { dnsLabelSchema, quantitySchema } from "../../shared/schemas";
+import { dnsLabelSchema, quantitySchema, resourceOverridesSchema } from "../../shared/schemas";
 import { ScrapeBackend } from "../../shared/monitors";
 import { durationMs } from "../../shared/duration";
 import {
@@ -344,15 +345,6 @@ export const teamArgsSchema = z
   })
   .strict();
 
-const containerDefaultsSchema = z
-  .object({
-    cpuRequest: quantity.optional(),
-    memoryRequest: quantity.optional(),
-    cpuLimit: quantity.optional(),
-    memoryLimit: quantity.optional(),
-  })
-  .strict();
-
 const preemptionSchema = z
   .object({
     reclaimWithinCohort: z.enum(Object.values(ReclaimWithinCohort) as [ReclaimWithinCohort]).optional(),
@@ -397,7 +389,7 @@ export const inClusterArgsObject = z
     kueueReplicas: z.number().int().min(1).max(5).optional(),
     teams: z.array(teamArgsSchema).optional(),
     preemption: preemptionSchema.optional(),
-    containerDefaults: containerDefaultsSchema.optional(),
+    containerDefaults: resourceOverridesSchema.optional(),
   })
   .strict();
 
@@ -591,12 +583,12 @@ export function resolveInClusterArgs(
       teams,
       reclaimWithinCohort: args.preemption?.reclaimWithinCohort ?? ReclaimWithinCohort.any,
       withinClusterQueue: args.preemption?.withinClusterQueue ?? WithinClusterQueue.lowerPriority,
-      containerDefaults: {
-        cpuRequest: args.containerDefaults?.cpuRequest ?? "500m",
-        memoryRequest: args.containerDefaults?.memoryRequest ?? "1Gi",
-        cpuLimit: args.containerDefaults?.cpuLimit ?? "2",
-        memoryLimit: args.containerDefaults?.memoryLimit ?? "4Gi",
-      },
+      containerDefaults: resourcesWithDefaults(args.containerDefaults, {
+        cpuRequest: "500m",
+        memoryRequest: "1Gi",
+        cpuLimit: "2",
+        memoryLimit: "4Gi",
+      }),
     },
   };
 }

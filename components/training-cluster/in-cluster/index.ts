@@ -98,20 +98,7 @@ export {
   type KueueArgs,
   type KueueHandle,
 } from "./kueue";
-export {
-  API_SERVER_CALLBACK_PORTS,
-  CERT_MANAGER_METRICS_PORT,
-  CERT_MANAGER_WEBHOOK_PORT,
-  KUEUE_METRICS_PORT,
-  KUEUE_VISIBILITY_PORT,
-  KUEUE_WEBHOOK_PORT,
-  KEDA_METRICS_API_PORT,
-  KEDA_NAMESPACE,
-  KEDA_WEBHOOK_PORT,
-  KSERVE_NAMESPACE,
-  KSERVE_WEBHOOK_PORT,
-  type ApiServerCallbackPort,
-} from "./ports";
+export * from "./ports";
 export {
   limitRangeManifest,
   resourceQuotaManifest,

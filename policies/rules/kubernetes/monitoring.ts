@@ -22,6 +22,7 @@ import {
 } from "../types";
 import { compareVersions, dig, isMasked, num, rec, recs, str, stringMap } from "../util";
 import { alertmanagerConfigCrFindings, nativeAlertmanagerConfigFindings } from "./alertmanager-secrets";
+import { ingressBackends } from "./ingress";
 import { isPinnedVersion } from "./cluster";
 import { goTruthy, HELM_TYPES, helmFlag, helmInstallOf, type HelmInstall } from "./helm";
 import {
@@ -293,19 +294,6 @@ export function monitoringApiOfService(
  * `prometheus-operated` / `alertmanager-operated`, the prometheus chart's `<release>-prometheus-server`.
  */
 const API_SERVICE_NAME = /(^|-)(prometheus|alertmanager)(-server|-operated)?(-\d+)?$/;
-
-function ingressBackends(spec: Record<string, unknown>): { name: string; port: number | undefined }[] {
-  const services = [
-    dig(spec, "defaultBackend", "service"),
-    ...recs(spec.rules).flatMap((r) =>
-      recs(dig(r, "http", "paths")).map((p) => dig(p, "backend", "service")),
-    ),
-  ];
-  return services.flatMap((s) => {
-    const name = str(dig(s, "name"));
-    return name === undefined ? [] : [{ name, port: num(dig(s, "port", "number")) }];
-  });
-}
 
 const validateExposure: ResourceValidation = (args, report) => {
   const h = installOf(args);

@@ -19,6 +19,7 @@ import {
 } from "../types";
 import { dig, num, onlyIn, present, rec, recs, str, stringMap } from "../util";
 import { goTruthy, helmInstallOf, HELM_TYPES } from "./helm";
+import { ingressBackends } from "./ingress";
 import {
   CLUSTER_LOCAL,
   CLUSTER_LOCAL_DOMAIN,
@@ -358,19 +359,6 @@ function servingBackends(
   return dependsOn.length > 0 ? dependsOn.map((s) => `${s.name ?? s.resource.name}-*`) : [];
 }
 
-function ingressBackendNames(spec: Record<string, unknown>): string[] {
-  const services = [
-    dig(spec, "defaultBackend", "service"),
-    ...recs(spec.rules).flatMap((r) =>
-      recs(dig(r, "http", "paths")).map((p) => dig(p, "backend", "service")),
-    ),
-  ];
-  return services.flatMap((s) => {
-    const name = str(dig(s, "name"));
-    return name === undefined ? [] : [name];
-  });
-}
-
 function routeBackendNames(spec: Record<string, unknown>): string[] {
   return recs(spec.rules).flatMap((rule) =>
     recs(rule.backendRefs)
@@ -568,7 +556,11 @@ export const servingExposureTlsAuth: StackRule = stackRule(
     }
     for (const ing of args.resources.filter((r) => r.type === INGRESS)) {
       const spec = rec(dig(ing.props, "spec")) ?? {};
-      const backends = servingBackends(ing, ingressBackendNames(spec), services);
+      const backends = servingBackends(
+        ing,
+        ingressBackends(spec).map((b) => b.name),
+        services,
+      );
       if (backends.length === 0) continue;
       const annotations = stringMap(dig(ing.props, "metadata", "annotations"));
       const to = `Ingress '${ing.name}' routes to serving workload ${backends.map((b) => `'${b}'`).join(", ")} but`;
