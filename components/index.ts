@@ -61,6 +61,8 @@ export {
   type FeatureStoreResources,
   type FeatureStoreServerArgs,
   type FeatureStoreTlsArgs,
+  type FeatureStoreOnlineEndpoint,
+  type FeatureStoreOnlineTables,
 } from "./feature-store";
 export {
   ModelServing,
@@ -202,6 +204,8 @@ export {
 export {
   GPU_NODE_LABELS,
   GPU_TAINT,
+  type GpuNodeLabels,
+  type GpuTaint,
   GpuType,
   CapacityType,
   type ClusterHandle,

@@ -3,7 +3,10 @@
  * records every resource it registers, with the inputs, parent, provider, dependencies and
  * resource options the engine would see. Tests, the `plan` CLI and users' CI share this engine.
  */
+// First: makes the SDK's closure-serialization requires lazy before the SDK loads (lazy-sdk.ts).
+import "./lazy-sdk";
 import * as pulumi from "@pulumi/pulumi";
+import { quietPromiseStacks } from "./captures";
 import { answerInvoke, computedOutputs, type InvokeAnswers, type MockDefaults } from "./mocks";
 import { isRecord, maskValue, SECRET_MASK, unwrapValue } from "./values";
 import type { Plan, PlanResource } from "./types";
@@ -316,6 +319,8 @@ async function runPlanNow(options: RunPlanOptions): Promise<Plan> {
     scheduleAbort();
   };
   process.on("unhandledRejection", onRejection);
+  // The SDK's per-promise stack captures cost more than the rest of a registration (captures.ts).
+  const restoreCaptures = quietPromiseStacks();
 
   try {
     try {
@@ -336,6 +341,7 @@ async function runPlanNow(options: RunPlanOptions): Promise<Plan> {
     // Give rejections raised in the last microtasks a chance to surface.
     await new Promise((resolve) => setImmediate(resolve));
   } finally {
+    restoreCaptures();
     clearTimeout(abortTimer);
     process.off("unhandledRejection", onRejection);
     log.warn = originalWarn;

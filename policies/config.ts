@@ -523,7 +523,25 @@ export function effectiveEnforcementLevel(
 export function ruleConfig(
   args: Pick<ResourceValidationArgs | StackValidationArgs, "getConfig">,
 ): ResolvedPackConfig {
-  return resolveConfig(args.getConfig<PackConfig>());
+  const input = args.getConfig<PackConfig>();
+  // The wrappers hand every validation the same config object: resolve it once (the result is
+  // frozen, as every validation shares it).
+  const known = RESOLVED.get(input);
+  if (known) return known;
+  const resolved = deepFreezeConfig(resolveConfig(input));
+  RESOLVED.set(input, resolved);
+  return resolved;
+}
+
+/** {@link ruleConfig}'s results by the config object they came from. */
+const RESOLVED = new WeakMap<object, ResolvedPackConfig>();
+
+function deepFreezeConfig<T>(v: T): T {
+  if (typeof v === "object" && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const item of Object.values(v)) deepFreezeConfig(item);
+  }
+  return v;
 }
 
 /**

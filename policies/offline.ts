@@ -40,7 +40,7 @@ import {
   type PackConfig,
   type PolicySettings,
 } from "./config";
-import { buildPolicies, type RecordedExemption } from "./pack";
+import { buildPolicies, RECORD_NOT_APPLICABLE, type RecordedExemption } from "./pack";
 import { attachedPulumiType, type Rule } from "./rules/types";
 
 /** What the runner needs from a plan. */
@@ -79,14 +79,19 @@ export interface RunOptions {
   rules?: readonly Rule[];
 }
 
-class NotApplicableError extends Error {
-  constructor(readonly reason: string | undefined) {
-    super(reason ?? "Policy does not apply");
-  }
+/**
+ * What `notApplicable(reason)` throws to end a validation. Not an `Error`: it is control flow
+ * (thrown per rule × resource that does not apply), and an `Error` would capture a stack trace
+ * every time, translated through source maps under tsx. No rule catches it (the wrappers in
+ * pack.ts and the rules' own `try` blocks only guard parsing); the runner records its reason.
+ */
+class NotApplicable {
+  constructor(readonly reason: string | undefined) {}
 }
 
 function throwNotApplicable(reason?: string): never {
-  throw new NotApplicableError(reason);
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- control flow, see NotApplicable
+  throw new NotApplicable(reason);
 }
 
 function typeOfClass(resourceClass: unknown): string | undefined {
@@ -106,6 +111,15 @@ function isTypeOf(type: string, resourceClass: unknown): boolean {
 
 function cloneJson(v: Record<string, unknown>): Record<string, unknown> {
   return JSON.parse(JSON.stringify(v)) as Record<string, unknown>;
+}
+
+/** Freezes a JSON value and everything in it, so validations can share one copy. */
+function deepFreeze<T>(v: T): T {
+  if (typeof v === "object" && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const item of Object.values(v)) deepFreeze(item);
+  }
+  return v;
 }
 
 /** Resource options as the engine passes them, plus the extra fields the plan knows. */
@@ -130,16 +144,22 @@ function optionsOf(r: PlanResource): OfflineResourceOptions {
   };
 }
 
+/** A resource's provider as policies see it; one frozen object per provider (`cache`), shared by its resources. */
 function providerOf(
   r: PlanResource,
   byUrn: ReadonlyMap<string, PlanResource>,
+  cache: Map<string, PolicyProviderResource | undefined>,
 ): PolicyProviderResource | undefined {
   if (!r.provider) return undefined;
+  if (cache.has(r.provider)) return cache.get(r.provider);
   const i = r.provider.lastIndexOf("::");
   const urn = i >= 0 ? r.provider.slice(0, i) : r.provider;
   const p = byUrn.get(urn);
-  if (!p) return undefined;
-  return { type: p.type, props: cloneJson(p.inputs), urn: p.urn, name: p.name };
+  const provider = p
+    ? deepFreeze({ type: p.type, props: cloneJson(p.inputs), urn: p.urn, name: p.name })
+    : undefined;
+  cache.set(r.provider, provider);
+  return provider;
 }
 
 /**
@@ -149,17 +169,23 @@ function providerOf(
 export type PolicyPackConfigInput = PackConfig | Record<string, unknown>;
 
 function makeGetConfig(settings: PolicySettings | undefined): <T extends object>() => T {
-  // As the engine: this policy's --policy-pack-config values without `enforcementLevel`.
-  return <T extends object>() => cloneJson(settings?.properties ?? {}) as T;
+  // As the engine: this policy's --policy-pack-config values without `enforcementLevel`, a new
+  // object on every call.
+  const properties = settings?.properties;
+  if (properties === undefined || Object.keys(properties).length === 0)
+    return <T extends object>() => ({}) as T;
+  return <T extends object>() => cloneJson(properties) as T;
 }
 
 function collectReport(
   sink: PolicyViolation[],
   policy: { name: string; description: string; severity?: string },
   level: EnforcementLevel,
-  fixedUrn: string | undefined,
+  /** The resource a resource policy runs on (undefined for stack policies), read at report time. */
+  fixedUrnOf: () => string | undefined,
 ): ReportViolation {
   return (message: unknown, urn?: string) => {
+    const fixedUrn = fixedUrnOf();
     if (typeof message === "object" && message !== null) {
       const info = message as {
         name?: string;
@@ -233,6 +259,7 @@ export function runPoliciesDetailed(
   const notApplicable: NotApplicableRecord[] = [];
   const stackTags: ReadonlyMap<string, string> = new Map(Object.entries(plan.stackTags ?? {}));
   const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
+  const providers = new Map<string, PolicyProviderResource | undefined>();
 
   // The engine's level: the policy's config entry, else `all`, else the policy's own.
   const configuredLevel = (p: { name: string; enforcementLevel?: EnforcementLevel }): EnforcementLevel =>
@@ -241,8 +268,8 @@ export function runPoliciesDetailed(
     const l = configuredLevel(p);
     return l === "remediate" ? "mandatory" : l;
   };
-  const recordNa = (policyName: string, urn: string, e: NotApplicableError): void => {
-    const reason = e.reason ?? "Policy does not apply";
+  const recordNa = (policyName: string, urn: string, given: string | undefined): void => {
+    const reason = given ?? "Policy does not apply";
     notApplicable.push({ policyName, urn, reason });
     const m = /^exempted by pod security exemption '([^']+)': (.*?)(?: \(suppressed: (.*)\))?$/s.exec(reason);
     if (m) {
@@ -258,42 +285,63 @@ export function runPoliciesDetailed(
     }
   };
 
-  // Resource policies: the engine's Analyze call, once per resource.
+  // Resource policies: the engine's Analyze call, once per resource. What does not depend on the
+  // resource is built once per policy; what does not depend on the policy, once per resource.
+  let currentUrn = "";
+  let currentPolicy = "";
+  const urnOfCurrent = (): string => currentUrn;
+  // A rule's type guard (onlyForTypes) reports "not applicable" through this, not by throwing.
+  const recordNotApplicable = (reason: string): void => recordNa(currentPolicy, currentUrn, reason);
+  const resourcePolicies = policies.flatMap((p) => {
+    if (!("validateResource" in p) || p.validateResource === undefined) return [];
+    if (configuredLevel(p) === "disabled") return [];
+    const validations: ResourceValidation[] = Array.isArray(p.validateResource)
+      ? p.validateResource
+      : [p.validateResource];
+    return [
+      {
+        name: p.name,
+        validations,
+        // The engine's fast path: a single validation typed for one resource type.
+        onlyType: Array.isArray(p.validateResource) ? undefined : attachedPulumiType(p.validateResource),
+        getConfig: makeGetConfig(parsed.policies[p.name]),
+        report: collectReport(violations, p, levelOf(p), urnOfCurrent),
+      },
+    ];
+  });
   for (const r of plan.resources) {
     const type = r.type;
-    const opts = optionsOf(r);
-    const provider = providerOf(r, byUrn);
-    for (const p of policies) {
-      if (!("validateResource" in p) || p.validateResource === undefined) continue;
-      if (configuredLevel(p) === "disabled") continue;
-      const validations: ResourceValidation[] = Array.isArray(p.validateResource)
-        ? p.validateResource
-        : [p.validateResource];
-      if (!Array.isArray(p.validateResource)) {
-        const fast = attachedPulumiType(p.validateResource);
-        if (fast !== undefined && fast !== type) continue;
-      }
-      const report = collectReport(violations, p, levelOf(p), r.urn);
-      for (const validation of validations) {
-        const props = cloneJson(r.inputs);
-        const args: ResourceValidationArgs = {
-          type,
-          props,
-          urn: r.urn,
-          name: r.name,
-          opts,
-          stackTags,
-          isType: (cls) => isTypeOf(type, cls),
-          asType: ((cls: unknown) =>
-            isTypeOf(type, cls) ? props : undefined) as ResourceValidationArgs["asType"],
-          getConfig: makeGetConfig(parsed.policies[p.name]),
-          notApplicable: throwNotApplicable,
-          ...(provider ? { provider } : {}),
-        };
+    const provider = providerOf(r, byUrn, providers);
+    // One copy of the inputs for every validation of this resource, frozen: a rule that tried to
+    // change them would fail (strict mode) instead of changing what the next rule sees.
+    const props = deepFreeze(cloneJson(r.inputs));
+    // One arguments object per resource; each validation gets its policy's getConfig. Validations
+    // are synchronous (ensureSync), so none sees another's.
+    const args: ResourceValidationArgs & { [RECORD_NOT_APPLICABLE]: (reason: string) => void } = {
+      type,
+      props,
+      urn: r.urn,
+      name: r.name,
+      opts: optionsOf(r),
+      stackTags,
+      isType: (cls) => isTypeOf(type, cls),
+      asType: ((cls: unknown) =>
+        isTypeOf(type, cls) ? props : undefined) as ResourceValidationArgs["asType"],
+      getConfig: makeGetConfig(undefined),
+      notApplicable: throwNotApplicable,
+      ...(provider ? { provider } : {}),
+      [RECORD_NOT_APPLICABLE]: recordNotApplicable,
+    };
+    currentUrn = r.urn;
+    for (const p of resourcePolicies) {
+      if (p.onlyType !== undefined && p.onlyType !== type) continue;
+      args.getConfig = p.getConfig;
+      currentPolicy = p.name;
+      for (const validation of p.validations) {
         try {
-          ensureSync(validation(args, report), p.name);
+          ensureSync(validation(args, p.report), p.name);
         } catch (e) {
-          if (e instanceof NotApplicableError) recordNa(p.name, r.urn, e);
+          if (e instanceof NotApplicable) recordNa(p.name, r.urn, e.reason);
           else throw policyError(p.name, e);
         }
       }
@@ -307,7 +355,7 @@ export function runPoliciesDetailed(
       // AnalyzeStack runs on each resource's final state; a component's `outputs` are what it
       // registered, so components keep their inputs.
       const props = cloneJson(r.custom ? (r.outputs ?? r.inputs) : r.inputs);
-      const provider = providerOf(r, byUrn);
+      const provider = providerOf(r, byUrn, providers);
       return {
         type: r.type,
         props,
@@ -352,9 +400,15 @@ export function runPoliciesDetailed(
         notApplicable: throwNotApplicable,
       };
       try {
-        ensureSync(p.validateStack(args, collectReport(violations, p, levelOf(p), undefined)), p.name);
+        ensureSync(
+          p.validateStack(
+            args,
+            collectReport(violations, p, levelOf(p), () => undefined),
+          ),
+          p.name,
+        );
       } catch (e) {
-        if (e instanceof NotApplicableError) recordNa(p.name, "", e);
+        if (e instanceof NotApplicable) recordNa(p.name, "", e.reason);
         else throw policyError(p.name, e);
       }
     }

@@ -28,7 +28,7 @@ import {
   type Exemption,
   type ResolvedPackConfig,
 } from "./config";
-import { attachedPulumiType, type Rule, type RuleConfigKey } from "./rules/types";
+import { attachedPulumiType, typeGuardOf, type Rule, type RuleConfigKey } from "./rules/types";
 
 /** A finding suppressed by an exemption, with the recorded reason. */
 export interface RecordedExemption {
@@ -41,6 +41,16 @@ export interface RecordedExemption {
   /** The suppressed violation messages. */
   suppressed: string[];
 }
+
+/**
+ * The offline runner passes a function under this key in the validation arguments: the wrappers
+ * record a type guard's not-applicable reason through it instead of throwing (the engine's
+ * arguments do not have it, so there `notApplicable` throws as usual). See `onlyForTypes`.
+ */
+export const RECORD_NOT_APPLICABLE: unique symbol = Symbol("mlops.recordNotApplicable");
+
+/** Validation arguments that may carry {@link RECORD_NOT_APPLICABLE}. */
+type ArgsWithRecorder = ResourceValidationArgs & { [RECORD_NOT_APPLICABLE]?: (reason: string) => void };
 
 /** Callbacks for observing what the wrapped policies do. */
 export interface PackHooks {
@@ -98,10 +108,24 @@ function wrapResource(
   base: ResolvedPackConfig,
   hooks: PackHooks,
 ): ResourceValidation {
+  // The config without the engine's per-policy values: the common case, one getter for every call.
+  const baseConfig = <T extends object>(): T => base as unknown as T;
+  const guard = typeGuardOf(rule.validateResource);
   const wrapped: ResourceValidation = (args, report) => {
     const ctx = context(rule, base, args.getConfig<object>());
     if (ctx.disabledBy) return args.notApplicable(ctx.disabledBy);
+    if (guard && !guard.types.has(args.type)) {
+      // What the rule itself would do first; the offline runner records it without an exception.
+      const record = (args as ArgsWithRecorder)[RECORD_NOT_APPLICABLE];
+      if (record) return record(guard.reason);
+      return args.notApplicable(guard.reason);
+    }
     const exemption = findExemption(ctx.config, rule.name, args.name);
+    if (!exemption) {
+      // Nothing to suppress: the rule reports straight through (its result, a Promise or not, as is).
+      const getConfig = ctx.config === base ? baseConfig : <T extends object>() => ctx.config as unknown as T;
+      return rule.validateResource({ ...args, getConfig }, (message) => report(message));
+    }
     const suppressed: string[] = [];
     const inner: ReportViolation = (message) => {
       if (exemption) suppressed.push(message);

@@ -3,13 +3,9 @@
  * resource options, the child-name prefix rule (at runtime, and over every shipped stack's plan),
  * and the aliases of the children renamed to follow it.
  */
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { main } from "../plan/cli";
 import {
   carriesPrefix,
   componentContext,
@@ -18,6 +14,7 @@ import {
   type ComponentContext,
 } from "../components/shared/component";
 import { SHIPPED_STACKS } from "./baseline";
+import { shippedStackRuns } from "./shipped-stacks";
 import { findResource, planOf, type Plan } from "./helpers";
 import { inClusterProgram } from "./training-cluster/fixtures";
 
@@ -172,12 +169,10 @@ describe("the child-name prefix rule", () => {
 describe("every shipped stack: each child of an mlops:index:* component carries the component's name", () => {
   const plans = new Map<string, Plan>();
   beforeAll(async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "mlops-component-base-"));
-    for (const stack of SHIPPED_STACKS) {
-      const file = path.join(tmp, `${stack}.json`);
-      const code = await main(["--stack", stack, "--out", file, "--quiet"], { out: () => {}, err: () => {} });
-      expect(code, stack).toBe(0);
-      plans.set(stack, JSON.parse(fs.readFileSync(file, "utf8")) as Plan);
+    // Each stack is planned once per test run (test/shipped-stacks.ts), as `--stack <s> --out <file> --quiet`.
+    for (const [stack, run] of await shippedStackRuns(SHIPPED_STACKS)) {
+      expect(run.code, stack).toBe(0);
+      plans.set(stack, run.plan!);
     }
   }, 180_000);
 

@@ -3,12 +3,18 @@
  * tarball that another Pulumi program installs and imports by name (examples/model-registry),
  * whose declarations compile for a consumer with Pulumi's template tsconfig (no esModuleInterop,
  * no skipLibCheck) under every moduleResolution, whose `mlops-plan` bin plans that program, and
- * which ships the policy pack with its lockfile.
+ * which ships the policy pack with its lockfile, runnable from node_modules as the Pulumi CLI runs
+ * it, and which works as a component package: Pulumi's plugin host runs it from node_modules and
+ * it serves schema.json.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync, type ChildProcessByStdio } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import type { Readable } from "node:stream";
+import * as grpc from "@grpc/grpc-js";
+import { ResourceProviderClient } from "@pulumi/pulumi/proto/provider_grpc_pb";
+import { GetSchemaRequest } from "@pulumi/pulumi/proto/provider_pb";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../plan/types";
 
@@ -78,7 +84,7 @@ beforeAll(() => {
 }, 300_000);
 
 describe("npm pack", () => {
-  it("ships the compiled library with declarations, and no tests or sources", () => {
+  it("ships the compiled library with declarations, the component package's files, and no tests", () => {
     expect(files).toEqual(
       expect.arrayContaining([
         "package.json",
@@ -93,10 +99,21 @@ describe("npm pack", () => {
         "dist/plan/index.js",
         "dist/bin/plan.js",
         "dist/plan/index.d.ts",
+        // The component package: its plugin manifest, entry, schema and, for the analyzer that
+        // derives the schema when Pulumi runs the plugin, the TypeScript it reads.
+        "PulumiPlugin.yaml",
+        "provider.js",
+        "dist/provider.js",
+        "provider.ts",
+        "provider/analyzer.ts",
+        "schema.json",
+        "tsconfig.json",
+        "components/index.ts",
+        "components/model-registry/args.ts",
       ]),
     );
     expect(
-      files.filter((f) => f.startsWith("test/") || f.endsWith(".test.js") || /^components\/.*\.ts$/.test(f)),
+      files.filter((f) => f.startsWith("test/") || f.startsWith("stacks/") || /\.test\.[jt]s$/.test(f)),
     ).toEqual([]);
   });
 
@@ -246,27 +263,52 @@ describe("a TypeScript consumer", () => {
       const result = spawnSync(process.execPath, [tsc, "-p", tsconfig], { cwd: project, encoding: "utf8" });
       expect(result.stdout + result.stderr).toBe("");
       expect(result.status).toBe(0);
-    });
+      // tsc type-checks the provider SDKs' declarations (no skipLibCheck): minutes on a busy machine.
+    }, 300_000);
   }
 });
 
+/** Pulumi's Node.js host running `cmd` (run-plugin, run-policy-pack) of the user's @pulumi/pulumi. */
+function pulumiHost(cmd: string, args: string[], cwd: string): ChildProcessByStdio<null, Readable, Readable> {
+  const script = require.resolve(`@pulumi/pulumi/cmd/${cmd}`, { paths: [project] });
+  return spawn(process.execPath, [script, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** The port a plugin prints on its first line of stdout (for the Pulumi CLI to connect). */
+function servedPort(child: ChildProcessByStdio<null, Readable, Readable>): Promise<number> {
+  let stdout = "";
+  let stderr = "";
+  return new Promise<number>((resolve, reject) => {
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+      const m = /^(\d+)\n/.exec(stdout);
+      if (m) resolve(Number(m[1]));
+    });
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("exit", (code) => reject(new Error(`exited ${code}:\n${stderr}${stdout}`)));
+  });
+}
+
 describe("the policy pack in the package", () => {
-  it("ships the pack's sources, PulumiPolicy.yaml, tsconfig and a lockfile in sync with its package.json", () => {
+  it("ships the pack's sources, PulumiPolicy.yaml, its entry and a lockfile in sync with its package.json", () => {
     expect(files).toEqual(
       expect.arrayContaining([
         "policies/PulumiPolicy.yaml",
         "policies/package.json",
         "policies/package-lock.json",
-        "policies/tsconfig.json",
+        "policies/entry.js",
         "policies/index.ts",
         "policies/pack.ts",
         "policies/catalog.ts",
         "policies/config.ts",
+        "dist/policies/index.js",
       ]),
     );
-    expect(files.filter((f) => f.startsWith("policies/node_modules/"))).toEqual([]);
-    // What a consumer does (the TypeScript pack cannot run from node_modules: Pulumi's ts-node
-    // does not compile files there): copy it out and install it from its lockfile.
+    // No tsconfig.json in the pack's folder: Pulumi's host would hand its options to the
+    // TypeScript it finds, which is its vendored 3.8 in a project without TypeScript.
+    expect(
+      files.filter((f) => f.startsWith("policies/node_modules/") || f === "policies/tsconfig.json"),
+    ).toEqual([]);
     const pack = path.join(work, "mlops-policies");
     fs.cpSync(path.join(project, "node_modules", "pulumi-mlops", "policies"), pack, { recursive: true });
     const ci = spawnSync("npm", ["ci", "--dry-run", "--no-audit", "--no-fund"], {
@@ -276,4 +318,37 @@ describe("the policy pack in the package", () => {
     expect(ci.stderr).not.toMatch(/npm error/);
     expect(ci.status).toBe(0);
   });
+
+  it("runs from node_modules as `pulumi preview --policy-pack node_modules/pulumi-mlops/policies` runs it", async () => {
+    // The CLI's Node.js host: run-policy-pack <engine> <pack folder>, in the pack's folder, with
+    // Pulumi's ts-node registered (it compiles nothing under node_modules: the entry loads the
+    // compiled pack). The pack's analyzer serves on loopback and prints its port.
+    const packDir = path.join(project, "node_modules", "pulumi-mlops", "policies");
+    const child = pulumiHost("run-policy-pack", ["127.0.0.1:1", packDir], packDir);
+    try {
+      expect(await servedPort(child)).toBeGreaterThan(0);
+    } finally {
+      child.kill();
+    }
+  }, 120_000);
+});
+
+describe("the component package (pulumi package add ./node_modules/pulumi-mlops)", () => {
+  it("runs under Pulumi's plugin host from node_modules and serves schema.json", async () => {
+    const pkgDir = path.join(project, "node_modules", "pulumi-mlops");
+    const child = pulumiHost("run-plugin", [pkgDir], project);
+    try {
+      const port = await servedPort(child);
+      const client = new ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+      const served = await new Promise<string>((resolve, reject) =>
+        client.getSchema(new GetSchemaRequest(), (err, res) =>
+          err ? reject(err) : resolve(res.getSchema()),
+        ),
+      );
+      client.close();
+      expect(JSON.parse(served)).toEqual(JSON.parse(fs.readFileSync(path.join(root, "schema.json"), "utf8")));
+    } finally {
+      child.kill();
+    }
+  }, 300_000);
 });

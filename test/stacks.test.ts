@@ -19,6 +19,7 @@ import {
   readBaseline,
   SHIPPED_STACKS,
 } from "./baseline";
+import { shippedStackRuns } from "./shipped-stacks";
 
 const STACKS = SHIPPED_STACKS;
 /** A valid mlops:aws block (for an adopted cluster). */
@@ -49,10 +50,10 @@ const plans = new Map<string, Plan>();
 const runs = new Map<string, CliRun>();
 
 beforeAll(async () => {
-  for (const stack of STACKS) {
-    const file = path.join(tmp, `${stack}.json`);
-    runs.set(stack, await cli(["--stack", stack, "--out", file, "--quiet"]));
-    if (fs.existsSync(file)) plans.set(stack, JSON.parse(fs.readFileSync(file, "utf8")) as Plan);
+  // Each stack is planned once per test run (test/shipped-stacks.ts), as `--stack <s> --out <file> --quiet`.
+  for (const [stack, { plan, ...run }] of await shippedStackRuns(STACKS)) {
+    runs.set(stack, run);
+    if (plan) plans.set(stack, plan);
   }
 }, 120_000);
 

@@ -248,21 +248,21 @@ export interface FeatureStoreArgs {
   project: string;
   /** Where the feature definitions come from. */
   repository: FeatureStoreRepositoryArgs;
-  /** @default a key-value store sized by the preset */
+  /** The online store: what serves the latest feature values. @default a key-value store sized by the preset */
   onlineStore?: FeatureStoreOnlineStoreArgs;
-  /** @default Parquet on a versioned bucket */
+  /** The offline store: where historical features are kept. @default Parquet on a versioned bucket */
   offlineStore?: FeatureStoreOfflineStoreArgs;
   /** The SQL registry's database. @default the environment preset */
   registry?: FeatureStoreRegistryArgs;
-  /** @default hourly, 3000 s deadline */
+  /** The materialization CronJob (offline → online). @default hourly, 3000 s deadline */
   materialization?: FeatureStoreMaterializationArgs;
-  /** @default the preset's replicas, no autoscaling */
+  /** The online feature server. @default the preset's replicas, no autoscaling */
   featureServer?: FeatureStoreServerArgs;
   /** A PodDisruptionBudget (minAvailable 1) on the Feast pods. @default false in dev, true in staging/prod */
   podDisruptionBudget?: boolean;
   /** Spread Feast pods across zones. @default false in dev, true in staging/prod */
   spreadAcrossZones?: boolean;
-  /** @default Kubernetes RBAC */
+  /** Who may read features from the feature server. @default Kubernetes RBAC */
   authz?: FeatureStoreAuthzArgs;
   /**
    * TLS on every Feast server from this Secret.

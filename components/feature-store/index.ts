@@ -169,6 +169,28 @@ const API_SERVER_PORTS = [
 /** The operator's pod label naming the FeatureStore a pod belongs to. */
 const FEAST_NAME_LABEL = "feast.dev/name";
 
+/** Where a client reaches the online store (`FeatureStore.onlineStore`). */
+export interface FeatureStoreOnlineEndpoint {
+  /** Host name (the in-cluster service, or the cloud service's regional endpoint). */
+  host: string;
+  /** TCP port. */
+  port: number;
+  /** Whether the connection uses TLS. */
+  tls: boolean;
+}
+
+/** Where the online tables are (`FeatureStore.onlineTables`). */
+export interface FeatureStoreOnlineTables {
+  /** Physical table names; empty with "keyValue". */
+  tables: string[];
+  /** Region of the tables (dynamodb) or of the instance's clusters (bigtable). */
+  region?: string;
+  /** Google Cloud project of the Bigtable instance (bigtable). */
+  project?: string;
+  /** Bigtable instance ID (bigtable). */
+  instanceId?: string;
+}
+
 /** Feast feature store (see the module comment). */
 export class FeatureStore extends MlopsComponent {
   /** In-cluster URL of the online feature server (`http(s)://feast-<name>-online.<ns>.svc.cluster.local`). */
@@ -180,7 +202,7 @@ export class FeatureStore extends MlopsComponent {
    * "bigtable" the service's regional HTTPS endpoint (`dynamodb.<region>.amazonaws.com`,
    * `bigtable.googleapis.com`), port 443, TLS.
    */
-  public readonly onlineStore: pulumi.Output<{ host: string; port: number; tls: boolean }>;
+  public readonly onlineStore: pulumi.Output<FeatureStoreOnlineEndpoint>;
   /** Which online store runs (`onlineStore.type`). */
   public readonly onlineStoreType: OnlineStoreType;
   /**
@@ -192,12 +214,7 @@ export class FeatureStore extends MlopsComponent {
    * Where the online tables are: their physical names, the region, and (bigtable) the project and
    * instance ID; `{ tables: [] }` with "keyValue".
    */
-  public readonly onlineTables: pulumi.Output<{
-    tables: string[];
-    region?: string;
-    project?: string;
-    instanceId?: string;
-  }>;
+  public readonly onlineTables: pulumi.Output<FeatureStoreOnlineTables>;
   /** Offline store: the bucket as a grantable reference (give it `Access.read` to a consumer). */
   public readonly offlineStore: ObjectStore;
   /**

@@ -178,11 +178,14 @@ export interface RetrainingLoopTriggerArgs {
 export interface RetrainingLoopArgs {
   /** The cluster (a `GpuTrainingCluster`'s `handle` or `existingClusterHandle(...)`). */
   cluster: ClusterHandle;
-  /** @default the cluster's environment */
+  /** Environment preset that picks the defaults. @default the cluster's environment */
   environment?: Environment;
-  /** @default {} (plus `environment`) */
+  /** Governance tags on every taggable resource. @default {} (plus `environment`) */
   tags?: Record<string, string>;
-  /** @default the environment preset's `protectStatefulResources` */
+  /**
+   * `protect` and retain-on-delete on stateful children.
+   * @default the environment preset's `protectStatefulResources`
+   */
   protect?: boolean;
   /** Namespace of the loop (drift CronJobs, workflows, Sensor, EventSource). @default "mlops-loop" */
   namespace?: string;
@@ -199,11 +202,13 @@ export interface RetrainingLoopArgs {
   argoEventsNamespace?: string;
   /** The mlops-jobs image (jobs/), pinned by digest (`repo@sha256:...`). */
   jobsImage: string;
+  /** The platform services the loop talks to (MLflow, the Pushgateway, Prometheus). */
   services: RetrainingLoopServicesArgs;
+  /** Where the loop's jobs read (reference data, payload logs) and write (drift reports). */
   stores: RetrainingLoopStoresArgs;
   /** At least one model. */
   models: RetrainingLoopModelArgs[];
-  /** @default {} (every trigger default) */
+  /** The webhook trigger (Argo Events) that starts a retraining. @default {} (every trigger default) */
   trigger?: RetrainingLoopTriggerArgs;
 }
 

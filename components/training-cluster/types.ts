@@ -64,6 +64,32 @@ export const CapacityType = {
 } as const;
 export type CapacityType = (typeof CapacityType)[keyof typeof CapacityType];
 
+/**
+ * The label keys every GPU node carries (`ClusterHandle.gpuNodeLabels`): a named interface, so the
+ * handle maps to a schema type for other languages (the component package's analyzer does not map
+ * `typeof` a constant object).
+ */
+export interface GpuNodeLabels {
+  /** Label set to "true" on every GPU node. */
+  gpu: string;
+  /** Label holding the node's pool name. */
+  pool: string;
+  /** Label holding the node's `GpuType`. */
+  gpuType: string;
+  /** Label holding the node's `CapacityType`. */
+  capacityType: string;
+}
+
+/** The taint every GPU node carries (`ClusterHandle.gpuTaint`). */
+export interface GpuTaint {
+  /** Taint key. */
+  key: string;
+  /** Taint value. */
+  value: string;
+  /** Taint effect (Kubernetes `NoSchedule`). */
+  effect: string;
+}
+
 /** Node labels every GPU node carries on every target; training templates select on them. */
 export const GPU_NODE_LABELS = {
   /** "true" on every GPU node. */
@@ -74,10 +100,14 @@ export const GPU_NODE_LABELS = {
   gpuType: "mlops.pulumi.com/gpu-type",
   /** A CapacityType value. */
   capacityType: "mlops.pulumi.com/capacity-type",
-} as const;
+} as const satisfies GpuNodeLabels;
 
 /** The taint every GPU node carries, so only pods that tolerate it land there. */
-export const GPU_TAINT = { key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" } as const;
+export const GPU_TAINT = {
+  key: "nvidia.com/gpu",
+  value: "present",
+  effect: "NoSchedule",
+} as const satisfies GpuTaint;
 
 /** One GPU pool, as resolved from the args (all defaults applied). */
 export interface ResolvedGpuPool {
@@ -177,9 +207,9 @@ export interface ClusterHandle {
    */
   ingressClassName?: string;
   /** Labels every GPU node carries (`GPU_NODE_LABELS`); workloads select GPU nodes and pools with them. */
-  gpuNodeLabels: typeof GPU_NODE_LABELS;
+  gpuNodeLabels: GpuNodeLabels;
   /** The taint every GPU node carries (`GPU_TAINT`); GPU workloads tolerate it. */
-  gpuTaint: typeof GPU_TAINT;
+  gpuTaint: GpuTaint;
   /** The cluster's GPU pools, defaults applied (none on an adopted cluster unless given). */
   gpuPools: ResolvedGpuPool[];
   /**

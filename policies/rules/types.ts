@@ -132,6 +132,40 @@ export function attachedPulumiType(fn: unknown): string | undefined {
   return typeof t === "string" && t.length > 0 ? t : undefined;
 }
 
+/** What {@link onlyForTypes} attaches to the validation it returns. */
+export interface TypeGuard {
+  /** The types the validation runs on. */
+  types: ReadonlySet<string>;
+  /** Its `notApplicable` reason for every other type. */
+  reason: string;
+}
+
+/**
+ * A validation that, for a resource whose type is not in `types`, calls `notApplicable(reason)`
+ * and nothing else; `validate` runs on the others. The guard is attached to the function, so the
+ * pack's wrapper can apply it with a set lookup first (and the offline runner record the reason
+ * without throwing: most rules do not apply to most resources).
+ */
+export function onlyForTypes(
+  types: readonly string[],
+  reason: string,
+  validate: ResourceValidation,
+): ResourceValidation {
+  const guard: TypeGuard = { types: new Set(types), reason };
+  const guarded: ResourceValidation = (args, report) => {
+    if (!guard.types.has(args.type)) return args.notApplicable(reason);
+    return validate(args, report);
+  };
+  (guarded as { __typeGuard?: TypeGuard }).__typeGuard = guard;
+  return guarded;
+}
+
+/** The guard {@link onlyForTypes} attached to a validation, if any. */
+export function typeGuardOf(fn: unknown): TypeGuard | undefined {
+  if (typeof fn !== "function") return undefined;
+  return (fn as { __typeGuard?: TypeGuard }).__typeGuard;
+}
+
 /** The Pulumi type token of a resource class (the static `__pulumiType` SDK classes carry). */
 export function classPulumiType(cls: unknown): string {
   const t: unknown = (cls as { __pulumiType?: unknown }).__pulumiType;

@@ -1,7 +1,7 @@
 /**
- * `pulumi preview --policy-pack policies` loads policies/index.ts the way Pulumi's Node.js host
- * loads a TypeScript program: through the ts-node 7 vendored in @pulumi/pulumi, with the pack's
- * tsconfig.json and TypeScript, type-checking as it compiles. The pack must compile that way and
+ * `pulumi preview --policy-pack policies` loads the pack's folder (package.json `main`: entry.js,
+ * which loads index.ts in a checkout) the way Pulumi's Node.js host loads a TypeScript program:
+ * through the ts-node 7 vendored in @pulumi/pulumi, with the pack's tsconfig.json and TypeScript, type-checking as it compiles. The pack must compile that way and
  * start its analyzer gRPC server (which prints its port on stdout, for the Pulumi CLI to connect).
  * This runs in a child process: constructing a second PolicyPack in a process exits it.
  */
@@ -22,7 +22,8 @@ describe("the policy pack as the Pulumi CLI runs it", () => {
         skipProject: false,
         compilerOptions: {},
       });
-      require(path.resolve("index.ts"));
+      // As the CLI does: the pack's folder, whose package.json main (entry.js) loads index.ts here.
+      require(process.cwd());
     `;
     const child = spawn(process.execPath, ["-e", script], {
       cwd: packDir,

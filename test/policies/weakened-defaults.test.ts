@@ -4,11 +4,8 @@
  * A rule that matched a type token, property path or resource kind the components do not use
  * would pass the fixtures and never fire on a real stack.
  */
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../plan/cli";
+import { shippedStackRun } from "../shipped-stacks";
 import type { Plan, PlanResource } from "../../plan/types";
 import { ruleByName } from "../../policies/catalog";
 import { runPoliciesDetailed } from "../../policies/offline";
@@ -35,10 +32,10 @@ const rules: Rule[] = RULE_NAMES.map((n) => ruleByName(n)!);
 
 let plan: Plan;
 beforeAll(async () => {
-  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mlops-weakened-")), "aws-prod.json");
-  const code = await main(["--stack", "aws-prod", "--out", out, "--quiet"], { out: () => {}, err: () => {} });
-  expect(code).toBe(0);
-  plan = JSON.parse(fs.readFileSync(out, "utf8")) as Plan;
+  // Planned once per test run (test/shipped-stacks.ts), as `--stack aws-prod --out <file> --quiet`.
+  const run = await shippedStackRun("aws-prod");
+  expect(run.code).toBe(0);
+  plan = run.plan!;
 }, 120_000);
 
 /** Mandatory violations of the rules above in `resources` (prod), as [rule, resource name]. */
@@ -248,13 +245,9 @@ describe("aws-dev: aws-elasticache-not-in-public-subnet recognises the planned V
   // aws-dev builds its own VPC (aws-prod uses an existing one).
   let dev: Plan;
   beforeAll(async () => {
-    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mlops-weakened-")), "aws-dev.json");
-    const code = await main(["--stack", "aws-dev", "--out", out, "--quiet"], {
-      out: () => {},
-      err: () => {},
-    });
-    expect(code).toBe(0);
-    dev = JSON.parse(fs.readFileSync(out, "utf8")) as Plan;
+    const run = await shippedStackRun("aws-dev");
+    expect(run.code).toBe(0);
+    dev = run.plan!;
   }, 120_000);
 
   /**

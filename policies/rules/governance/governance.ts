@@ -7,6 +7,7 @@ import { ruleConfig } from "../../config";
 import {
   classPulumiType,
   MANDATORY_IN_PROD,
+  onlyForTypes,
   resourceRule,
   stackRule,
   type ResourceRule,
@@ -68,19 +69,21 @@ function missingKeys(have: Record<string, string>, required: readonly string[]):
   return required.filter((k) => !(k in have) || (have[k] ?? "") === "");
 }
 
-const AWS_SET = new Set(AWS_TAGGED_TYPES);
-const validateAwsTags: ResourceValidation = (args, report) => {
-  if (!AWS_SET.has(args.type)) return args.notApplicable("not a tagged AWS type");
-  const props: unknown = args.props;
-  if (isMasked(dig(props, "tags"))) return;
-  const tags = {
-    ...stringMap(dig(args.provider?.props, "defaultTags", "tags")),
-    ...stringMap(dig(props, "tags")),
-  };
-  const missing = missingKeys(tags, ruleConfig(args).requiredTags);
-  if (missing.length > 0)
-    report(`Missing tags: ${missing.join(", ")} (resource tags or the provider's defaultTags).`);
-};
+const validateAwsTags: ResourceValidation = onlyForTypes(
+  AWS_TAGGED_TYPES,
+  "not a tagged AWS type",
+  (args, report) => {
+    const props: unknown = args.props;
+    if (isMasked(dig(props, "tags"))) return;
+    const tags = {
+      ...stringMap(dig(args.provider?.props, "defaultTags", "tags")),
+      ...stringMap(dig(props, "tags")),
+    };
+    const missing = missingKeys(tags, ruleConfig(args).requiredTags);
+    if (missing.length > 0)
+      report(`Missing tags: ${missing.join(", ")} (resource tags or the provider's defaultTags).`);
+  },
+);
 
 /** AWS resources carry the required tags. */
 export const awsRequiredTags: ResourceRule = resourceRule(
@@ -98,16 +101,20 @@ export const awsRequiredTags: ResourceRule = resourceRule(
   validateAwsTags,
 );
 
-const validateGcpLabels: ResourceValidation = (args, report) => {
-  const labelPath = GCP_LABEL_PATHS[args.type];
-  if (!labelPath) return args.notApplicable("not a labeled GCP type");
-  const props: unknown = args.props;
-  const own = dig(props, ...labelPath);
-  if (isMasked(own)) return;
-  const labels = { ...stringMap(dig(args.provider?.props, "defaultLabels")), ...stringMap(own) };
-  const missing = missingKeys(labels, ruleConfig(args).requiredTags);
-  if (missing.length > 0) report(`Missing labels in ${labelPath.join(".")}: ${missing.join(", ")}.`);
-};
+const validateGcpLabels: ResourceValidation = onlyForTypes(
+  Object.keys(GCP_LABEL_PATHS),
+  "not a labeled GCP type",
+  (args, report) => {
+    const labelPath = GCP_LABEL_PATHS[args.type];
+    if (!labelPath) return args.notApplicable("not a labeled GCP type");
+    const props: unknown = args.props;
+    const own = dig(props, ...labelPath);
+    if (isMasked(own)) return;
+    const labels = { ...stringMap(dig(args.provider?.props, "defaultLabels")), ...stringMap(own) };
+    const missing = missingKeys(labels, ruleConfig(args).requiredTags);
+    if (missing.length > 0) report(`Missing labels in ${labelPath.join(".")}: ${missing.join(", ")}.`);
+  },
+);
 
 /** GCP resources carry the required labels. */
 export const gcpRequiredLabels: ResourceRule = resourceRule(
@@ -124,14 +131,16 @@ export const gcpRequiredLabels: ResourceRule = resourceRule(
   validateGcpLabels,
 );
 
-const K8S_SET = new Set(K8S_LABELED_TYPES);
-const validateK8sLabels: ResourceValidation = (args, report) => {
-  if (!K8S_SET.has(args.type)) return args.notApplicable("not a labeled Kubernetes type");
-  const props: unknown = args.props;
-  const labels = stringMap(dig(props, "metadata", "labels"));
-  const missing = missingKeys(labels, ruleConfig(args).requiredTags);
-  if (missing.length > 0) report(`Missing metadata.labels: ${missing.join(", ")}.`);
-};
+const validateK8sLabels: ResourceValidation = onlyForTypes(
+  K8S_LABELED_TYPES,
+  "not a labeled Kubernetes type",
+  (args, report) => {
+    const props: unknown = args.props;
+    const labels = stringMap(dig(props, "metadata", "labels"));
+    const missing = missingKeys(labels, ruleConfig(args).requiredTags);
+    if (missing.length > 0) report(`Missing metadata.labels: ${missing.join(", ")}.`);
+  },
+);
 
 /** Kubernetes objects carry the required labels. */
 export const k8sRequiredLabels: ResourceRule = resourceRule(

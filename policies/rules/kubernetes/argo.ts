@@ -18,6 +18,7 @@ import {
   ALWAYS_MANDATORY,
   classPulumiType,
   MANDATORY_OUTSIDE_DEV,
+  onlyForTypes,
   resourceRule,
   stackRule,
   type Rule,
@@ -122,7 +123,7 @@ export const argoWebhookAuth = resourceRule(
     reference: "Argo Events docs, Webhook event source (authSecret); OWASP API2:2023 Broken Authentication",
     resourceTypes: [ARGO_EVENT_SOURCE],
   },
-  (args, report) => {
+  onlyForTypes([ARGO_EVENT_SOURCE], "not an Argo Events EventSource", (args, report) => {
     if (args.type !== ARGO_EVENT_SOURCE) {
       args.notApplicable("not an Argo Events EventSource");
       return;
@@ -134,7 +135,7 @@ export const argoWebhookAuth = resourceRule(
           `spec.webhook.${name} has no authSecret (name and key): the endpoint accepts unauthenticated events.`,
         );
     }
-  },
+  }),
 );
 
 function requestsGpu(container: Record<string, unknown>): boolean {
@@ -168,7 +169,7 @@ export const trainingThroughKueue = resourceRule(
     reference: "Kueue docs, Run a Kubernetes Job (queue-name label); Argo Workflows docs, Resource template",
     resourceTypes: [JOB, ...WORKFLOW_TYPES],
   },
-  (args, report) => {
+  onlyForTypes([JOB, ...WORKFLOW_TYPES], "not a batch/v1 Job or an Argo workflow", (args, report) => {
     if (args.type === JOB) {
       const w = workloadOf(args);
       const job = { metadata: w?.metadata ?? {}, spec: { template: { spec: w?.spec ?? {} } } };
@@ -200,7 +201,7 @@ export const trainingThroughKueue = resourceRule(
       if (obj && str(obj.kind) === "Job")
         for (const f of unqueuedGpuJob(obj, `${at} creates a Job that`)) report(f);
     });
-  },
+  }),
 );
 
 /** Whether a CronJob runs the loop's drift job (its label, or the jobs image's entrypoint). */
@@ -235,7 +236,7 @@ export const driftJobLimits = resourceRule(
       "Checkov CKV_K8S_10-13; Kyverno require-requests-limits; Kubernetes docs, Resource Management for Pods",
     resourceTypes: [CRON_JOB],
   },
-  (args, report) => {
+  onlyForTypes([CRON_JOB], "not a CronJob", (args, report) => {
     const w = workloadOf(args);
     if (!w || w.kind !== "CronJob") {
       args.notApplicable("not a CronJob");
@@ -253,7 +254,7 @@ export const driftJobLimits = resourceRule(
       );
       if (missing.length > 0) report(`${label} of the drift CronJob is missing ${missing.join(", ")}.`);
     }
-  },
+  }),
 );
 
 /** The loop's rules. */

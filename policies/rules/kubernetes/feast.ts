@@ -14,7 +14,13 @@
  *   `store` (`type`, `secretRef`: a SQL/Snowflake registry).
  */
 import { type ResourceValidation } from "@pulumi/policy";
-import { ALWAYS_MANDATORY, MANDATORY_OUTSIDE_DEV, resourceRule, type ResourceRule } from "../types";
+import {
+  ALWAYS_MANDATORY,
+  MANDATORY_OUTSIDE_DEV,
+  onlyForTypes,
+  resourceRule,
+  type ResourceRule,
+} from "../types";
 import { bool, dig, present, rec, str } from "../util";
 
 /** The FeatureStore kind in the version the toolkit writes. */
@@ -27,13 +33,9 @@ const FEAST_TYPES: readonly string[] = [FEAST_FEATURE_STORE_V1, FEAST_FEATURE_ST
 function onFeatureStore(
   check: (spec: Record<string, unknown>, report: (m: string) => void) => void,
 ): ResourceValidation {
-  return (args, report) => {
-    if (!FEAST_TYPES.includes(args.type)) {
-      args.notApplicable("not a Feast FeatureStore");
-      return;
-    }
+  return onlyForTypes(FEAST_TYPES, "not a Feast FeatureStore", (args, report) => {
     check(rec(dig(args.props, "spec")) ?? {}, report);
-  };
+  });
 }
 
 /** FeatureStore resources are written as feast.dev/v1. */

@@ -9,7 +9,7 @@
  * environment variable of the scale target instead of carrying a value. A (Cluster)TriggerAuthentication
  * references its sources, except `hashiCorpVault.credential.token`, a literal Vault token.
  */
-import { ALWAYS_MANDATORY, resourceRule, type ResourceRule } from "../types";
+import { ALWAYS_MANDATORY, onlyForTypes, resourceRule, type ResourceRule } from "../types";
 import { dig, isMasked, present, rec, recs, str } from "../util";
 import { urlCredentialProblem } from "./alertmanager-secrets";
 
@@ -86,29 +86,33 @@ export const kedaNoInlineSecrets: ResourceRule = resourceRule(
       "KEDA docs, Authentication (TriggerAuthentication, secretTargetRef, podIdentity); CWE-798 (hard-coded credentials); CIS Kubernetes Benchmark 5.4.1 (prefer Secrets)",
     resourceTypes: KEDA_TYPES,
   },
-  (args, report) => {
-    if (AUTHENTICATION_TYPES.includes(args.type)) {
-      // The one credential a (Cluster)TriggerAuthentication can hold as a literal: every other
-      // source is a reference (secretTargetRef, env, valueFrom.secretKeyRef, pod identity).
-      if (present(dig(args.props, "spec", "hashiCorpVault", "credential", "token")))
-        report(
-          "spec.hashiCorpVault.credential.token is a Vault token written inline; authenticate to Vault with authentication: kubernetes (role and the scaled workload's service account) instead.",
-        );
-      return;
-    }
-    if (!SCALER_TYPES.includes(args.type)) {
-      args.notApplicable("not a KEDA ScaledObject, ScaledJob or (Cluster)TriggerAuthentication");
-      return;
-    }
-    recs(dig(args.props, "spec", "triggers")).forEach((trigger, i) => {
-      const at = `spec.triggers[${i}] (${str(trigger.type) ?? "?"})`;
-      const findings = triggerMetadataFindings(rec(trigger.metadata) ?? {}, at);
-      for (const f of findings)
-        report(
-          `${f}; reference it from a TriggerAuthentication (authenticationRef) backed by a Secret or the pod identity.`,
-        );
-    });
-  },
+  onlyForTypes(
+    [...AUTHENTICATION_TYPES, ...SCALER_TYPES],
+    "not a KEDA ScaledObject, ScaledJob or (Cluster)TriggerAuthentication",
+    (args, report) => {
+      if (AUTHENTICATION_TYPES.includes(args.type)) {
+        // The one credential a (Cluster)TriggerAuthentication can hold as a literal: every other
+        // source is a reference (secretTargetRef, env, valueFrom.secretKeyRef, pod identity).
+        if (present(dig(args.props, "spec", "hashiCorpVault", "credential", "token")))
+          report(
+            "spec.hashiCorpVault.credential.token is a Vault token written inline; authenticate to Vault with authentication: kubernetes (role and the scaled workload's service account) instead.",
+          );
+        return;
+      }
+      if (!SCALER_TYPES.includes(args.type)) {
+        args.notApplicable("not a KEDA ScaledObject, ScaledJob or (Cluster)TriggerAuthentication");
+        return;
+      }
+      recs(dig(args.props, "spec", "triggers")).forEach((trigger, i) => {
+        const at = `spec.triggers[${i}] (${str(trigger.type) ?? "?"})`;
+        const findings = triggerMetadataFindings(rec(trigger.metadata) ?? {}, at);
+        for (const f of findings)
+          report(
+            `${f}; reference it from a TriggerAuthentication (authenticationRef) backed by a Secret or the pod identity.`,
+          );
+      });
+    },
+  ),
 );
 
 /** KEDA rules. */

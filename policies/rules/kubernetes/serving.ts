@@ -12,6 +12,7 @@ import {
   MANDATORY_IN_PROD,
   MANDATORY_OUTSIDE_DEV,
   classPulumiType,
+  onlyForTypes,
   resourceRule,
   stackRule,
   type ResourceRule,
@@ -44,13 +45,9 @@ function onInferenceService(
     args: Parameters<ResourceValidation>[0],
   ) => void,
 ): ResourceValidation {
-  return (args, report) => {
-    if (args.type !== INFERENCE_SERVICE) {
-      args.notApplicable("not a KServe InferenceService");
-      return;
-    }
+  return onlyForTypes([INFERENCE_SERVICE], "not a KServe InferenceService", (args, report) => {
     check(rec(dig(args.props, "spec")) ?? {}, report, args);
-  };
+  });
 }
 
 // ---------- resources ----------

@@ -5,7 +5,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type { ReportViolation, ResourceValidation, ResourceValidationArgs } from "@pulumi/policy";
 import { matchesImagePattern, ruleConfig, type ResolvedPackConfig } from "../../config";
-import { classPulumiType, resourceRule, type ResourceRule, type RuleSpec } from "../types";
+import { classPulumiType, onlyForTypes, resourceRule, type ResourceRule, type RuleSpec } from "../types";
 import { arr, dig, rec, recs, str } from "../util";
 
 /** A pod-bearing workload as the rules see it. */
@@ -28,12 +28,17 @@ export const WORKLOAD_TYPES: readonly string[] = [
   k8s.batch.v1.Job,
   k8s.batch.v1.CronJob,
 ].map(classPulumiType);
+const WORKLOAD_TYPE_SET: ReadonlySet<string> = new Set(WORKLOAD_TYPES);
+const NOT_A_WORKLOAD = `Policy only applies to ${WORKLOAD_TYPES.join(", ")}`;
 
 /**
  * The workload behind `args`, or undefined for other types. Dispatches on the type token with one
  * call per resource (the engine's per-type fast path only supports a single type per policy).
  */
 export function workloadOf(args: ResourceValidationArgs): Workload | undefined {
+  // Most resources are not workloads: one set lookup instead of six `asType` calls (each one
+  // resolving a lazily loaded SDK class).
+  if (!WORKLOAD_TYPE_SET.has(args.type)) return undefined;
   const pod = args.asType(k8s.core.v1.Pod);
   if (pod)
     return {
@@ -159,7 +164,7 @@ export function workloadRule(
   const validate: ResourceValidation = (args, report: ReportViolation) => {
     const workload = workloadOf(args);
     if (!workload) {
-      args.notApplicable(`Policy only applies to ${WORKLOAD_TYPES.join(", ")}`);
+      args.notApplicable(NOT_A_WORKLOAD);
       return;
     }
     const config = ruleConfig(args);
@@ -173,7 +178,11 @@ export function workloadRule(
     }
     for (const f of findings) report(f);
   };
-  return resourceRule({ ...spec, resourceTypes: spec.resourceTypes ?? WORKLOAD_TYPES }, validate);
+  return resourceRule(
+    { ...spec, resourceTypes: spec.resourceTypes ?? WORKLOAD_TYPES },
+    // workloadOf is undefined exactly for the other types.
+    onlyForTypes(WORKLOAD_TYPES, NOT_A_WORKLOAD, validate),
+  );
 }
 
 /** A container's securityContext merged over the pod's (container wins). */

@@ -1,0 +1,125 @@
+/**
+ * Two gaps of Pulumi's component analyzer (`@pulumi/pulumi/provider/experimental`, which turns the
+ * TypeScript of a component package into its schema) that this package falls into, closed for
+ * this package's provider and schema script only:
+ *
+ * 1. It recognises a component only when its class `extends ComponentResource` directly; every
+ *    component here extends `MlopsComponent` (components/shared/component.ts), which does. The
+ *    extension also accepts a class with `ComponentResource` further up its base classes — what
+ *    the runtime side of the same module already does (`getPulumiComponents` walks the prototype
+ *    chain).
+ * 2. It fails on the first type it cannot map. A few properties of the TypeScript composition
+ *    handles (`ClusterHandle`, `ObjectStore`, ...) have such types by design: a discriminant typed
+ *    as one string literal, a Kubernetes input type (`IntOrString` ports), a generic
+ *    `CustomResource`, free-form Helm values. `OPAQUE_PROPERTIES` lists each one with why; the
+ *    schema gives exactly those `pulumi.json#/Any` (with their TSDoc description), and any other
+ *    unmappable type still fails the analysis. test/component-package.test.ts checks every entry
+ *    is used.
+ *
+ * 3. It refers to a provider resource (the `k8s.Provider` in `ClusterHandle.provider`) as
+ *    `/<pkg>/v<version>/schema.json#/resources/<pkg>` — not a resource of that package's schema;
+ *    Pulumi's schema refers to a package's provider as `.../schema.json#/provider`, and so does
+ *    the extended analyzer.
+ *
+ * All three rely on the analyzer's internals (its `isPulumiComponent` and `analyzeType` methods);
+ * `extendAnalyzer` throws if they are gone, so an upgrade of @pulumi/pulumi that changes them
+ * fails `npm run schema` and the test instead of producing a different schema.
+ */
+import { Analyzer } from "@pulumi/pulumi/provider/experimental/analyzer";
+import type * as ts from "typescript";
+
+/** `TypeName.property` → why the analyzer cannot map it (the schema says `Any`). */
+export const OPAQUE_PROPERTIES: Readonly<Record<string, string>> = {
+  "ClusterCertificates.issuerKind":
+    'IssuerKind has one value ("ClusterIssuer"): a single string literal, which the analyzer maps only as a union',
+  "ObjectStore.kind": "GrantableStore discriminant: a single string literal",
+  "TableStore.kind": "GrantableStore discriminant: a single string literal",
+  "Warehouse.kind": "GrantableStore discriminant: a single string literal",
+  "EncryptionKey.resource":
+    "a generic pulumi.CustomResource (the KMS key or Cloud KMS CryptoKey), not one resource type",
+  "NetworkPolicyPort.port":
+    "Kubernetes IntOrString (string | number), in the stores' NetworkPolicy egress rules",
+  "MonitoringArgs.values": "free-form kube-prometheus-stack Helm values (Record<string, unknown>)",
+};
+
+/** What the analyzer passes `analyzeType` as its first argument (the fields used here). */
+interface AnalyzeContext {
+  typeName?: string;
+  property?: string;
+}
+
+interface AnalyzerInternals {
+  checker: ts.TypeChecker;
+  isPulumiComponent: (this: AnalyzerInternals, node: ts.ClassDeclaration) => boolean;
+  analyzeType: (
+    this: AnalyzerInternals,
+    context: AnalyzeContext,
+    type: ts.Type,
+    location: ts.Node,
+    optional?: boolean,
+    docString?: string,
+  ) => Record<string, unknown>;
+}
+
+const used = new Set<string>();
+let extended = false;
+
+/** The `OPAQUE_PROPERTIES` entries the analyses since `extendAnalyzer` fell back on. */
+export function opaquePropertiesUsed(): string[] {
+  return [...used].sort();
+}
+
+/** Whether `type` has pulumi's `ComponentResource` among its base classes, at any depth. */
+function derivesFromComponentResource(checker: ts.TypeChecker, type: ts.Type, depth = 0): boolean {
+  if (depth > 10 || !type.isClassOrInterface()) return false;
+  return checker.getBaseTypes(type).some((base) => {
+    const symbol = base.getSymbol();
+    const file = symbol?.declarations?.[0]?.getSourceFile().fileName ?? "";
+    const isPulumis =
+      symbol?.getName() === "ComponentResource" &&
+      (file.endsWith("resource.d.ts") || file.endsWith("resource.ts")) &&
+      file.includes("@pulumi");
+    return isPulumis || derivesFromComponentResource(checker, base, depth + 1);
+  });
+}
+
+/** A property referring to a package's provider resource, referred to as Pulumi's schema does. */
+function providerReference(prop: Record<string, unknown>): Record<string, unknown> {
+  const ref = prop["$ref"];
+  const m =
+    typeof ref === "string" ? /^(\/([^/]+)\/v[^/]+\/schema\.json)#\/resources\/([^/]+)$/.exec(ref) : null;
+  return m && m[2] === m[3] ? { ...prop, $ref: `${m[1]}#/provider` } : prop;
+}
+
+/** Extends `Analyzer` as described in the module comment (once per process). */
+export function extendAnalyzer(): void {
+  if (extended) return;
+  const proto = Analyzer.prototype as unknown as AnalyzerInternals;
+  const { isPulumiComponent, analyzeType } = proto;
+  if (typeof isPulumiComponent !== "function" || typeof analyzeType !== "function") {
+    throw new Error(
+      "@pulumi/pulumi's component analyzer has no isPulumiComponent/analyzeType: provider/analyzer.ts needs updating",
+    );
+  }
+  proto.isPulumiComponent = function (this: AnalyzerInternals, node) {
+    return (
+      isPulumiComponent.call(this, node) ||
+      derivesFromComponentResource(this.checker, this.checker.getTypeAtLocation(node))
+    );
+  };
+  proto.analyzeType = function (this: AnalyzerInternals, context, type, location, optional, docString) {
+    try {
+      return providerReference(analyzeType.call(this, context, type, location, optional, docString));
+    } catch (err) {
+      const key = `${context.typeName}.${context.property}`;
+      if (!(key in OPAQUE_PROPERTIES)) throw err;
+      used.add(key);
+      return {
+        $ref: "pulumi.json#/Any",
+        ...(optional ? { optional: true } : {}),
+        ...(docString ? { description: docString } : {}),
+      };
+    }
+  };
+  extended = true;
+}
