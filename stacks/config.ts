@@ -40,6 +40,13 @@ import {
   resolveMonitoringArgs,
   type ResolvedMonitoringArgs,
 } from "../components/monitoring";
+import {
+  resolveRetrainingLoopArgs,
+  retrainingAlerting,
+  retrainingLoopArgsObject,
+  type ResolvedRetrainingLoopArgs,
+} from "../components/retraining-loop";
+import { resolveAlertingArgs } from "../components/monitoring";
 import { nested, parseWith, type Problem } from "../components/shared/contract";
 import { ScrapeBackend } from "../components/shared/monitors";
 import { nonEmptyStringSchema } from "../components/shared/schemas";
@@ -108,6 +115,16 @@ const servingSchema = modelServingArgsObject
   .omit({ cluster: true, artifactStore: true, environment: true, tags: true })
   .strict();
 
+/**
+ * `mlops:retraining`: the RetrainingLoop args that make sense in config (no cluster handle,
+ * environment, tags, services or stores: the stack wires the registry's tracking URI, the
+ * Monitoring component's Pushgateway and Prometheus, the FeatureStore's offline store and the
+ * serving payload-log store).
+ */
+const retrainingSchema = retrainingLoopArgsObject
+  .omit({ cluster: true, environment: true, tags: true, services: true, stores: true })
+  .strict();
+
 const stackConfigObject = z
   .object({
     target: z.enum(TARGETS),
@@ -121,6 +138,7 @@ const stackConfigObject = z
     monitoring: monitoringSchema.optional(),
     featureStore: featureStoreSchema.optional(),
     serving: servingSchema.optional(),
+    retraining: retrainingSchema.optional(),
   })
   .strict();
 
@@ -145,6 +163,8 @@ export interface ResolvedStackConfig {
   featureStore: ResolvedFeatureStoreArgs | undefined;
   /** `mlops:serving` as `ModelServing` resolves it; undefined when the key is absent. */
   serving: ResolvedModelServingArgs | undefined;
+  /** `mlops:retraining` as `RetrainingLoop` resolves it; undefined when the key is absent. */
+  retraining: ResolvedRetrainingLoopArgs | undefined;
 }
 
 /** The validated `mlops:` keys, and what the components resolved from them. */
@@ -172,6 +192,8 @@ export const STACK_CONFIG_DOCS: Record<keyof z.input<typeof stackConfigObject>, 
     "any `FeatureStoreArgs` field except cluster, environment and tags: `project` and `repository` (required), `onlineStore`, `offlineStore`, `registry`, `materialization`, `featureServer`, `authz`, `tls`, `clientNamespaceLabels`, `protect`, ... Present: the stack runs the `FeatureStore` component (Feast), with TLS from the cluster's cert-manager CA",
   serving:
     "any `ModelServingArgs` field except cluster, artifactStore (the registry's), environment and tags: `models` (required: name, storageUri inside the registry's store, format, autoscaling, canary, gpu, logging, exposure), `namespace`, `prometheus` (default: the Monitoring component's with `mlops:monitoring`), `clientNamespaceLabels`, ... Present: the stack runs `ModelServing` (KServe and KEDA), which needs the cluster's cert-manager",
+  retraining:
+    "any `RetrainingLoopArgs` field except cluster, environment, tags, services and stores (the stack wires MLflow, the Pushgateway and Prometheus of `mlops:monitoring`, the offline store of `mlops:featureStore` and the payload logs of `mlops:serving`): `models` (required: name, version, servingNamespace, payloadLogPath, referenceDataPath, drift, gate, canary, training on a team of `mlops:cluster.teams`), `namespace`, `trigger`, `jobsImage`, ... Present: the stack runs the `RetrainingLoop` (Argo Workflows and Events) and routes its models' drift alerts to it; needs `mlops:monitoring` (with the Pushgateway), `mlops:featureStore` and `mlops:serving` with the models logging to its payload sink",
   monitoring:
     "any `MonitoringArgs` field except cluster, environment and tags: `mode` (`selfHosted`, or `managed`: AMP on aws, GMP on gcp), `prometheus`, `alertmanager` (receivers, routes), `grafana`, `pushgateway`, `alerts`, `values`, ... Present (even `{}`): the cluster's monitoring is turned on (`mlops:cluster.monitoring` is derived from it) and the stack runs the `Monitoring` component",
 };
@@ -456,6 +478,115 @@ function resolveServingRow(ctx: RowContext): Problem[] {
   return problems;
 }
 
+/**
+ * `mlops:retraining`: the RetrainingLoop's own resolver, against the stack's cluster (its target
+ * and environment), then what the stack wires: the services and stores of `mlops:monitoring`
+ * (with the Pushgateway), `mlops:featureStore` and `mlops:serving` (each model served there,
+ * logging to the payload sink, in its namespace), the training teams of `mlops:cluster.teams`,
+ * and Monitoring's alerting with the loop's receiver and route added (`retrainingAlerting`).
+ * Problems under `retraining` (the alerting's under `monitoring.alertmanager`).
+ */
+function resolveRetrainingRow(ctx: RowContext): Problem[] {
+  const { raw, target, environment } = ctx;
+  const value = raw.retraining;
+  if (value === undefined) return [];
+  if (objectOrUndefined(value) === undefined) {
+    return nested(["retraining"], parseWith(retrainingSchema, value).problems);
+  }
+  const problems = unknownKeys("retraining", value, retrainingSchema);
+  const args = Object.fromEntries(
+    Object.entries(objectOrUndefined(value) ?? {}).filter(([k]) => k in retrainingSchema.shape),
+  );
+  const resolved = resolveRetrainingLoopArgs({ ...args, environment }, { target, environment });
+  for (const p of resolved.problems) {
+    problems.push({
+      path: p.path[0] === "environment" ? p.path : ["retraining", ...p.path],
+      message: p.message,
+    });
+  }
+  const loop = resolved.resolved;
+  if (!loop) return problems;
+  const needs = (key: StackConfigKey, what: string) =>
+    problems.push({ path: ["retraining"], message: `needs mlops:${key} (${what})` });
+  const { monitoring, featureStore, serving, cluster } = ctx.resolved;
+  if (raw.monitoring === undefined || (monitoring && !monitoring.pushgateway)) {
+    needs(
+      "monitoring",
+      "with the Pushgateway: the drift job pushes its gauges there, Alertmanager calls the loop",
+    );
+  }
+  if (raw.featureStore === undefined) needs("featureStore", "its offline store holds the reference data");
+  if (raw.serving === undefined) needs("serving", "its payload sink writes the models' payload logs");
+  if (serving) {
+    loop.models.forEach((m, i) => {
+      const served = serving.models.find((s) => s.name === m.name);
+      if (!served?.logging?.ownSink) {
+        problems.push({
+          path: ["retraining", "models", i, "name"],
+          message: `must be a model of mlops:serving that logs to the payload sink (logging: {}): its payload logs are the drift job's current data`,
+        });
+      }
+      if (m.servingNamespace !== serving.namespace) {
+        problems.push({
+          path: ["retraining", "models", i, "servingNamespace"],
+          message: `must be mlops:serving's namespace "${serving.namespace}"`,
+        });
+      }
+    });
+  }
+  if (cluster) {
+    const teams = cluster.inCluster.teams.map((t) => t.namespace);
+    loop.models.forEach((m, i) => {
+      if (!teams.includes(m.training.team)) {
+        problems.push({
+          path: ["retraining", "models", i, "training", "team"],
+          message: `must be the namespace of a team of mlops:cluster.teams (${teams.map((t) => `"${t}"`).join(", ") || "none"})`,
+        });
+      }
+    });
+  }
+  if (monitoring && featureStore) {
+    const alerting = retrainingAlerting(
+      loop.namespace,
+      loop.models.map((m) => m.name),
+      loop.trigger.repeatInterval,
+    );
+    // The alerting part (Monitoring's own `replicas` and `storageGb` aside), as Monitoring checks it.
+    const {
+      replicas: _replicas,
+      storageGb: _storageGb,
+      ...alertingOnly
+    } = monitoringAlertingWithLoop(raw.monitoring, alerting);
+    const withLoop = resolveAlertingArgs(alertingOnly);
+    for (const p of withLoop.problems) {
+      problems.push({ path: ["monitoring", "alertmanager", ...p.path], message: p.message });
+    }
+  }
+  if (problems.length === 0) ctx.resolved.retraining = loop;
+  return problems;
+}
+
+/**
+ * `mlops:monitoring`'s `alertmanager` with the loop's receiver and route added: the route first,
+ * with `continue` so that the drift alert also reaches the routes and receivers after it (the
+ * people who watch the model), as the program passes it to Monitoring.
+ */
+export function monitoringAlertingWithLoop(
+  monitoring: unknown,
+  alerting: ReturnType<typeof retrainingAlerting>,
+): Record<string, unknown> {
+  const current = objectOrUndefined(objectOrUndefined(monitoring)?.["alertmanager"]) ?? {};
+  const list = (key: string): unknown[] => {
+    const v = current[key];
+    return Array.isArray(v) ? v : [];
+  };
+  return {
+    ...current,
+    receivers: [...list("receivers"), alerting.receiver],
+    routes: [{ ...alerting.route, continue: true }, ...list("routes")],
+  };
+}
+
 /** The rows of the stack config, one per `mlops:<key>`. */
 const STACK_CONFIG_ROWS: ConfigRow[] = [
   { key: "target", schema: stackConfigObject.shape.target },
@@ -469,6 +600,7 @@ const STACK_CONFIG_ROWS: ConfigRow[] = [
   { key: "monitoring", schema: stackConfigObject.shape.monitoring, resolve: resolveMonitoringRow },
   { key: "featureStore", schema: stackConfigObject.shape.featureStore, resolve: resolveFeatureStoreRow },
   { key: "serving", schema: stackConfigObject.shape.serving, resolve: resolveServingRow },
+  { key: "retraining", schema: stackConfigObject.shape.retraining, resolve: resolveRetrainingRow },
 ];
 
 /**
@@ -540,14 +672,15 @@ export function parseStackConfig(
   if (typeof raw["target"] === "string" && (TARGETS as string[]).includes(raw["target"])) {
     problems.push(...providerProblems(raw["target"] as Target, providerConfig));
   }
-  const { clusterArgs, cluster, modelRegistry, monitoring, featureStore, serving } = config.resolved;
+  const { clusterArgs, cluster, modelRegistry, monitoring, featureStore, serving, retraining } =
+    config.resolved;
   if (problems.length > 0 || !clusterArgs || !cluster || !modelRegistry) {
     throw new StackConfigError(problems, source);
   }
   // Every row passed its schema or its component's resolver: the values are the typed config.
   return {
     ...(raw as z.output<typeof stackConfigObject>),
-    resolved: { clusterArgs, cluster, modelRegistry, monitoring, featureStore, serving },
+    resolved: { clusterArgs, cluster, modelRegistry, monitoring, featureStore, serving, retraining },
   };
 }
 

@@ -1,12 +1,21 @@
 /**
  * The pulumi-mlops stack program: reads and validates `stacks/Pulumi.<stack>.yaml`, then composes
  * the components: the GPU training cluster (created on aws/gcp, adopted on local), the model
- * registry on it and, with `mlops:monitoring`, the monitoring stack. Run with `pulumi up -s <stack>` (Pulumi.yaml points here) or offline with
+ * registry on it and, with `mlops:monitoring`, the monitoring stack; with `mlops:featureStore`,
+ * `mlops:serving` and `mlops:retraining`, the feature store, model serving and the retraining loop. Run with `pulumi up -s <stack>` (Pulumi.yaml points here) or offline with
  * `npm run plan -- --stack <stack>`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { FeatureStore, GpuTrainingCluster, ModelRegistry, ModelServing, Monitoring } from "../components";
-import { parseStackConfig, PROJECT } from "./config";
+import {
+  FeatureStore,
+  GpuTrainingCluster,
+  ModelRegistry,
+  ModelServing,
+  Monitoring,
+  RetrainingLoop,
+  retrainingAlerting,
+} from "../components";
+import { monitoringAlertingWithLoop, parseStackConfig, PROJECT } from "./config";
 
 export default function main(): Record<string, pulumi.Output<unknown>> {
   // Validate everything before the first resource is registered.
@@ -61,10 +70,22 @@ export default function main(): Record<string, pulumi.Output<unknown>> {
   }
 
   // Monitoring, when `mlops:monitoring` is set (the cluster's monitoring was turned on for it).
+  // With `mlops:retraining`, Alertmanager also routes the loop's drift alerts to its webhook: the
+  // receiver needs only names the loop's resolved args give (its namespace's webhook Service and
+  // the token Secret it creates in the monitoring namespace), so Monitoring comes first, in one pass.
+  const loopArgs = cfg.resolved.retraining;
+  const loopAlerting = loopArgs
+    ? retrainingAlerting(
+        loopArgs.namespace,
+        loopArgs.models.map((m) => m.name),
+        loopArgs.trigger.repeatInterval,
+      )
+    : undefined;
   let monitoring: Monitoring | undefined;
   if (cfg.monitoring && cfg.resolved.monitoring) {
     monitoring = new Monitoring("monitoring", {
       ...cfg.monitoring,
+      ...(loopAlerting ? { alertmanager: monitoringAlertingWithLoop(cfg.monitoring, loopAlerting) } : {}),
       cluster: cluster.handle,
       environment: cfg.environment,
       tags,
@@ -83,8 +104,9 @@ export default function main(): Record<string, pulumi.Output<unknown>> {
   }
 
   // The feature store (Feast), when `mlops:featureStore` is set.
+  let featureStore: FeatureStore | undefined;
   if (cfg.featureStore && cfg.resolved.featureStore) {
-    const featureStore = new FeatureStore("feature-store", {
+    featureStore = new FeatureStore("feature-store", {
       ...cfg.featureStore,
       cluster: cluster.handle,
       environment: cfg.environment,
@@ -97,8 +119,9 @@ export default function main(): Record<string, pulumi.Output<unknown>> {
   // Model serving (KServe + KEDA), when `mlops:serving` is set: the models are read from the
   // registry's artifact store; KEDA's triggers query the Monitoring component's Prometheus unless
   // the config names another.
+  let serving: ModelServing | undefined;
   if (cfg.serving && cfg.resolved.serving) {
-    const serving = new ModelServing(
+    serving = new ModelServing(
       "serving",
       {
         ...cfg.serving,
@@ -114,6 +137,46 @@ export default function main(): Record<string, pulumi.Output<unknown>> {
       { dependsOn: [cluster] },
     );
     outputs["servingModels"] = pulumi.output(serving.models);
+  }
+
+  // The retraining loop, when `mlops:retraining` is set (its row checked that monitoring with the
+  // Pushgateway, the feature store and serving with the payload sink are there): reference data in
+  // the feature store's offline store, payload logs in the serving payload-log store, MLflow of the
+  // registry, the Pushgateway and Prometheus of the Monitoring component.
+  const payloadLogs = serving?.payloadLogStore;
+  if (
+    cfg.retraining &&
+    loopArgs &&
+    monitoring &&
+    featureStore &&
+    serving &&
+    payloadLogs &&
+    cfg.resolved.monitoring
+  ) {
+    const loop = new RetrainingLoop(
+      "retraining",
+      {
+        ...cfg.retraining,
+        cluster: cluster.handle,
+        environment: cfg.environment,
+        tags,
+        services: {
+          trackingUri: registry.trackingUri,
+          mlflowNamespace: resolvedRegistry.namespace,
+          pushgatewayUrl: monitoring.pushgatewayUrl.apply((url) => url ?? ""),
+          prometheusUrl: monitoring.prometheusUrl,
+          monitoringNamespace: cfg.resolved.monitoring.namespace,
+        },
+        stores: { referenceData: featureStore.offlineStore, payloadLogs },
+      },
+      // The token Secret goes into the monitoring namespace; the stores' read-only users (local)
+      // into the feature store's and serving's.
+      { dependsOn: [monitoring, featureStore, serving] },
+    );
+    outputs["retrainingNamespace"] = loop.namespace;
+    outputs["retrainingWebhookUrl"] = pulumi.output(loop.webhookUrl);
+    outputs["retrainingReportStore"] = loop.reportStore.uri;
+    outputs["retrainingWorkflowTemplates"] = pulumi.output(loop.workflowTemplates);
   }
   return outputs;
 }

@@ -236,6 +236,71 @@ describe("every shipped stack plans offline", () => {
   });
 });
 
+describe("every shipped stack runs the retraining loop for the recommender", () => {
+  for (const stack of STACKS) {
+    it(`${stack}: after serving, reading the offline store and the payload logs; Alertmanager calls its webhook`, () => {
+      const plan = plans.get(stack)!;
+      const loop = one(plan, "mlops:index:RetrainingLoop", "retraining");
+      // Created after serving, monitoring and the feature store (it depends on their children).
+      for (const c of ["ModelServing", "Monitoring", "FeatureStore"])
+        expect(
+          loop.dependencies.some((u) => u.includes(`mlops:index:${c}$`)),
+          c,
+        ).toBe(true);
+      const cronJob = one(plan, "kubernetes:batch/v1:CronJob", "retraining-drift-recommender");
+      expect(under(plan, loop.urn, cronJob)).toBe(true);
+      const env = Object.fromEntries(
+        (
+          cronJob.inputs["spec"] as {
+            jobTemplate: {
+              spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } };
+            };
+          }
+        ).jobTemplate.spec.template.spec.containers[0]!.env.map((e) => [e.name, e.value]),
+      );
+      // The feature store's offline bucket and the serving payload-log bucket (mock names).
+      const scheme = stack.startsWith("gcp") ? "gs" : "s3";
+      expect(env["MLOPS_REFERENCE"]).toMatch(
+        new RegExp(`^${scheme}://feature-store-offline[^/]*/reference/recommender/$`),
+      );
+      expect(env["MLOPS_CURRENT"]).toMatch(
+        new RegExp(`^${scheme}://serving-payload-logs[^/]*/payload-logs/recommender/$`),
+      );
+      expect(env["MLOPS_PUSHGATEWAY_URL"]).toMatch(
+        /^http:\/\/.*pushgateway.*\.monitoring\.svc\.cluster\.local:9091$/,
+      );
+      // The training step on a team of the stack's cluster, through its Kueue LocalQueue.
+      const template = one(
+        plan,
+        "kubernetes:argoproj.io/v1alpha1:WorkflowTemplate",
+        "retraining-template-recommender",
+      );
+      const train = (
+        template.inputs["spec"] as { templates: { name: string; resource?: { manifest: string } }[] }
+      ).templates.find((t) => t.name === "train")!;
+      const job = parseYaml(train.resource!.manifest) as {
+        metadata: { namespace: string; labels: Record<string, string> };
+      };
+      expect(job.metadata.namespace).toBe(stack === "local" || stack === "gcp-dev" ? "research" : "applied");
+      expect(job.metadata.labels["kueue.x-k8s.io/queue-name"]).toBe("training");
+      // Monitoring's Alertmanager routes the model's drift alert to the loop (bearer token, no
+      // resolved notifications, at most once a day), and on to the stack's own receivers.
+      const config = JSON.stringify(
+        one(plan, "kubernetes:helm.sh/v3:Release", "monitoring").inputs["values"],
+      );
+      expect(config).toContain(
+        '{"name":"retraining-loop","webhook_configs":[{"http_config":{"authorization":{"credentials_file":"/etc/alertmanager/secrets/mlops-loop-webhook/token","type":"Bearer"}},"max_alerts":0,"send_resolved":false,"url":"http://alertmanager-eventsource-svc.mlops-loop.svc:12000/drift"}]}',
+      );
+      expect(config).toMatch(
+        /\{"continue":true,"group_by":\["alertname","model"\],"matchers":\[[^\]]*\],"receiver":"retraining-loop","repeat_interval":"24h"\}/,
+      );
+      // The token the receiver reads: a Secret of the loop in the monitoring namespace.
+      const token = one(plan, "kubernetes:core/v1:Secret", "retraining-alertmanager-secret");
+      expect(token.inputs["metadata"]).toMatchObject({ name: "mlops-loop-webhook", namespace: "monitoring" });
+    });
+  }
+});
+
 describe("the cloud stacks create their GPU training clusters", () => {
   const GPU_TAINT = { key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" };
 
@@ -449,6 +514,7 @@ describe("stacks of one program in one account/project share no physical name", 
       "aws:kms/alias:Alias name=alias/gpu-cluster-aws-prod-eks-secrets",
       "aws:kms/alias:Alias name=alias/model-registry-aws-prod-data",
       "aws:kms/alias:Alias name=alias/monitoring-aws-prod-metrics",
+      "aws:kms/alias:Alias name=alias/retraining-aws-prod-drift-reports",
       "aws:kms/alias:Alias name=alias/serving-aws-prod-payload-logs",
       "aws:rds/instance:Instance finalSnapshotIdentifier=feature-store-aws-prod-registry-postgres-final",
       "aws:rds/instance:Instance finalSnapshotIdentifier=model-registry-aws-prod-db-postgres-final",
@@ -461,6 +527,8 @@ describe("stacks of one program in one account/project share no physical name", 
       "gcp:serviceaccount/account:Account accountId=model-registry-gcp-prod-server",
       // "monitoring-gcp-prod-metrics-query" is over 30 characters: cut, with a hash of the whole.
       "gcp:serviceaccount/account:Account accountId=monitoring-gcp-prod-met-8c46e8",
+      "gcp:serviceaccount/account:Account accountId=retraining-gcp-prod-drift",
+      "gcp:serviceaccount/account:Account accountId=retraining-gcp-prod-workflow",
       "gcp:serviceaccount/account:Account accountId=serving-gcp-prod-payload-sink",
       "gcp:serviceaccount/account:Account accountId=serving-gcp-prod-recommender",
     ]);
@@ -528,6 +596,20 @@ describe("bad stack config is rejected with exit 2, naming every key", () => {
     "mlops:target": "local",
     "mlops:environment": "dev",
     "mlops:tags": { owner: "a", "cost-center": "b", "data-classification": "internal" },
+  };
+  /** What parseStackConfig reports for a local dev stack with `config` added (none: []). */
+  const localProblems = (config: Record<string, string>): string[] => {
+    try {
+      parseStackConfig({
+        "mlops:target": "local",
+        "mlops:environment": "dev",
+        "mlops:tags": JSON.stringify(base["mlops:tags"]),
+        ...config,
+      });
+      return [];
+    } catch (err) {
+      return (err as StackConfigError).problems;
+    }
   };
 
   it("lists each problem as <key path>: <what is wrong>", async () => {
@@ -644,18 +726,8 @@ describe("bad stack config is rejected with exit 2, naming every key", () => {
   }, 60_000);
 
   it("checks mlops:cluster.clusterName: the GKE/EKS name rules, and only for a cluster the stack creates", () => {
-    const problems = (config: Record<string, string>): string[] => {
-      try {
-        parseStackConfig({
-          "mlops:environment": "dev",
-          "mlops:tags": JSON.stringify(base["mlops:tags"]),
-          ...config,
-        });
-        return [];
-      } catch (err) {
-        return (err as StackConfigError).problems;
-      }
-    };
+    // Every call names its target (it overrides localProblems' "local").
+    const problems = localProblems;
     expect(
       problems({
         "mlops:target": "aws",
@@ -764,19 +836,7 @@ describe("bad stack config is rejected with exit 2, naming every key", () => {
   });
 
   it("mlops:serving resolves with the ModelServing's own rules, the cluster's GPU pools and the stack's Prometheus", () => {
-    const problems = (config: Record<string, string>): string[] => {
-      try {
-        parseStackConfig({
-          "mlops:target": "local",
-          "mlops:environment": "dev",
-          "mlops:tags": JSON.stringify(base["mlops:tags"]),
-          ...config,
-        });
-        return [];
-      } catch (err) {
-        return (err as StackConfigError).problems;
-      }
-    };
+    const problems = localProblems;
     const model = { name: "recommender", storageUri: "models/recommender/1" };
     const concurrency = { ...model, autoscaling: { metric: "concurrency", scaleToZero: true } };
     const serving = (models: unknown[]) => JSON.stringify({ models });
@@ -814,6 +874,97 @@ describe("bad stack config is rejected with exit 2, naming every key", () => {
     expect(problems({ "mlops:serving": JSON.stringify({ models: [model], artifactStore: {} }) })).toEqual([
       "mlops:serving.artifactStore: unknown key; remove it or check the spelling",
     ]);
+  });
+
+  it("mlops:retraining resolves with the RetrainingLoop's own rules and needs what the stack wires to it", () => {
+    const problems = localProblems;
+    const model = {
+      name: "recommender",
+      version: "1",
+      servingNamespace: "serving",
+      payloadLogPath: "payload-logs/recommender/",
+      referenceDataPath: "reference/recommender/",
+      gate: { holdoutPath: "holdout/recommender/", labelColumn: "purchased" },
+      training: { team: "research", image: "ghcr.io/acme/train:1.0.0", command: ["python", "train.py"] },
+    };
+    const all = {
+      "mlops:cluster": JSON.stringify({
+        existing: { context: "kind" },
+        teams: [{ name: "research", gpuQuota: 0, cpuQuota: "8", memoryQuota: "32Gi" }],
+      }),
+      "mlops:monitoring": "{}",
+      "mlops:featureStore": JSON.stringify({
+        project: "shop",
+        repository: { git: { url: "https://github.com/acme/f.git", ref: "v1" } },
+      }),
+      "mlops:serving": JSON.stringify({
+        models: [{ name: "recommender", storageUri: "models/recommender/1", logging: {} }],
+      }),
+    };
+    const retraining = (models: unknown[], extra: Record<string, unknown> = {}) =>
+      JSON.stringify({ models, ...extra });
+    expect(problems({ ...all, "mlops:retraining": retraining([model]) })).toEqual([]);
+    const ok = parseStackConfig({
+      "mlops:target": "local",
+      "mlops:environment": "dev",
+      "mlops:tags": JSON.stringify(base["mlops:tags"]),
+      ...all,
+      "mlops:retraining": retraining([model]),
+    });
+    expect(ok.resolved.retraining).toMatchObject({
+      namespace: "mlops-loop",
+      jobsImage: undefined,
+      trigger: { repeatInterval: "24h", maxPerHour: 1 },
+    });
+    // The component's own rules, under the key.
+    expect(
+      problems({ ...all, "mlops:retraining": retraining([model], { trigger: { repeatInterval: "1h" } }) }),
+    ).toEqual([
+      "mlops:retraining.trigger.repeatInterval: must be at least a day (24h): a firing drift alert must not resubmit retraining more often",
+    ]);
+    expect(problems({ ...all, "mlops:retraining": retraining([model], { stores: {} }) })).toEqual([
+      "mlops:retraining.stores: unknown key; remove it or check the spelling",
+    ]);
+    // What the stack wires: the services and stores, the served model, the team.
+    expect(problems({ "mlops:retraining": retraining([model]) })).toEqual([
+      "mlops:retraining: needs mlops:monitoring (with the Pushgateway: the drift job pushes its gauges there, Alertmanager calls the loop)",
+      "mlops:retraining: needs mlops:featureStore (its offline store holds the reference data)",
+      "mlops:retraining: needs mlops:serving (its payload sink writes the models' payload logs)",
+      "mlops:retraining.models[0].training.team: must be the namespace of a team of mlops:cluster.teams (none)",
+    ]);
+    expect(
+      problems({
+        ...all,
+        "mlops:serving": JSON.stringify({
+          models: [{ name: "recommender", storageUri: "models/recommender/1" }],
+        }),
+        "mlops:retraining": retraining([
+          { ...model, servingNamespace: "models", training: { ...model.training, team: "search" } },
+        ]),
+      }),
+    ).toEqual([
+      "mlops:retraining.models[0].name: must be a model of mlops:serving that logs to the payload sink (logging: {}): its payload logs are the drift job's current data",
+      'mlops:retraining.models[0].servingNamespace: must be mlops:serving\'s namespace "serving"',
+      'mlops:retraining.models[0].training.team: must be the namespace of a team of mlops:cluster.teams ("research")',
+    ]);
+    // Monitoring's alerting with the loop's receiver: a receiver of the same name clashes.
+    expect(
+      problems({
+        ...all,
+        "mlops:monitoring": JSON.stringify({
+          alertmanager: {
+            receivers: [
+              {
+                name: "retraining-loop",
+                kind: "webhook",
+                webhook: { url: "https://x.example.com/h", credentialsSecret: { name: "s", key: "k" } },
+              },
+            ],
+          },
+        }),
+        "mlops:retraining": retraining([model]),
+      }),
+    ).toEqual([expect.stringMatching(/^mlops:monitoring\.alertmanager\.receivers/)]);
   });
 
   it("rejects config before any resource is registered", () => {

@@ -19,6 +19,7 @@ import {
   quantitySchema,
   tagsSchema,
 } from "../shared/schemas";
+import { digestPinnedImageSchema } from "../shared/python-job";
 import { input } from "../shared/validation";
 import {
   clusterHandleSchema,
@@ -69,8 +70,11 @@ export interface RetrainingLoopDriftArgs {
 
 /** The evaluation gate of one model (`mlops-evaluate`): exit 0 promote, 3 reject. */
 export interface RetrainingLoopGateArgs {
-  /** The held-back set (Parquet file or prefix), in the reference data store (`MLOPS_HOLDOUT`). */
-  holdoutUri: string;
+  /**
+   * The held-back set (Parquet file or prefix), a path inside the reference data store
+   * (`stores.referenceData`), e.g. "holdout/recommender/" (`MLOPS_HOLDOUT` is the store's URI and it).
+   */
+  holdoutPath: string;
   /** The true label column of the held-back set (`MLOPS_LABEL_COLUMN`). */
   labelColumn: string;
   /** @default "accuracy" */
@@ -129,10 +133,17 @@ export interface RetrainingLoopModelArgs {
   version: string;
   /** Namespace of the model's InferenceService. */
   servingNamespace: string;
-  /** Prefix of the serving payload logs (Parquet), in the payload-log store. */
-  payloadLogUri: string;
-  /** The training set (Parquet file or prefix), in the reference data store. */
-  referenceDataUri: string;
+  /**
+   * The model's serving payload logs (Parquet), a prefix inside the payload-log store
+   * (`stores.payloadLogs`): with ModelServing's payload sink `<sink prefix>/<model>/`, e.g.
+   * "payload-logs/recommender/" (`MLOPS_CURRENT` is the store's URI and it).
+   */
+  payloadLogPath: string;
+  /**
+   * The training set (Parquet file or prefix), a path inside the reference data store
+   * (`stores.referenceData`), e.g. "reference/recommender/" (`MLOPS_REFERENCE`).
+   */
+  referenceDataPath: string;
   /** @default {} (every drift default) */
   drift?: RetrainingLoopDriftArgs;
   gate: RetrainingLoopGateArgs;
@@ -143,14 +154,17 @@ export interface RetrainingLoopModelArgs {
   retrainSchedules?: string[];
 }
 
-/** Where the loop's jobs read and write. */
+/**
+ * Where the loop's jobs read: other components' stores, granted `read` only (on "local" through
+ * the local adapter's cross-namespace MinIO reader, as ModelServing reads the registry's
+ * artifacts). The drift reports go to the loop's own store (output `reportStore`, read/write for
+ * the drift job only): the loop never writes into another component's bucket, on any target.
+ */
 export interface RetrainingLoopStoresArgs {
-  /** The offline store holding reference data and hold-out sets (read). */
+  /** The offline store holding reference data and hold-out sets (FeatureStore `offlineStore`). */
   referenceData: ObjectStore;
-  /** The store the serving logger writes payload logs to (read). */
+  /** The store the serving logger writes payload logs to (ModelServing `payloadLogStore`). */
   payloadLogs: ObjectStore;
-  /** Where drift reports are written (read/write; may be the payload-log store). */
-  reports: ObjectStore;
 }
 
 /** The platform services the loop talks to (the other components' outputs). */
@@ -200,11 +214,16 @@ export interface RetrainingLoopArgs {
   argoNamespace?: string;
   /** Namespace of the Argo Events controller. @default "argo-events" */
   argoEventsNamespace?: string;
-  /** The mlops-jobs image (jobs/), pinned by digest (`repo@sha256:...`). */
-  jobsImage: string;
+  /**
+   * A prebuilt image of jobs/Dockerfile, pinned by digest (`repo@sha256:...`), for the drift job
+   * and the workflow's Python steps (register, evaluate, decide).
+   * @default none: the pinned upstream Python image installs jobs/requirements.lock (hash-locked)
+   * in an init container and runs the package's sources from a ConfigMap (`pythonJobPod`)
+   */
+  jobsImage?: string;
   /** The platform services the loop talks to (MLflow, the Pushgateway, Prometheus). */
   services: RetrainingLoopServicesArgs;
-  /** Where the loop's jobs read (reference data, payload logs) and write (drift reports). */
+  /** Where the loop's jobs read: reference data and payload logs (drift reports go to its own `reportStore`). */
   stores: RetrainingLoopStoresArgs;
   /** At least one model. */
   models: RetrainingLoopModelArgs[];
@@ -223,14 +242,17 @@ const cronSchema = z
   .string()
   .regex(CRON, { message: 'must be a five-field cron schedule such as "0 * * * *"' });
 const share = z.number().gt(0).max(1);
+/** A path inside a store: relative, no scheme, no `..`, no `//`. */
+const storePathSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._=-]+(\/[A-Za-z0-9._=-]+)*\/?$/, {
+    message: 'must be a path inside the store such as "reference/recommender/" (no scheme, no leading "/")',
+  })
+  .refine((v) => !v.split("/").includes(".."), { message: 'must not contain ".."' });
 const objectStoreSchema = z.custom<ObjectStore>(
   (v) => typeof v === "object" && v !== null && (v as { kind?: unknown }).kind === StoreKind.objectStore,
   { message: "must be an ObjectStore (a component's store output, e.g. FeatureStore offlineStore)" },
 );
-/** A container image pinned by digest: the loop's jobs run unattended for months.  @internal */
-export const digestPinnedImageSchema = z
-  .string()
-  .regex(/^[^\s@]+@sha256:[a-f0-9]{64}$/, { message: "must be pinned by digest (<image>@sha256:<64 hex>)" });
 
 /** @internal zod schema: kept out of the published declarations (stripInternal). */
 export const retrainingLoopModelSchema = z
@@ -240,8 +262,8 @@ export const retrainingLoopModelSchema = z
       .string()
       .regex(/^[A-Za-z0-9._-]{1,63}$/, { message: "must be 1–63 letters, digits, '.', '_' or '-'" }),
     servingNamespace: dnsLabelSchema(),
-    payloadLogUri: nonEmpty,
-    referenceDataUri: nonEmpty,
+    payloadLogPath: storePathSchema,
+    referenceDataPath: storePathSchema,
     drift: z
       .object({
         schedule: cronSchema.optional(),
@@ -257,7 +279,7 @@ export const retrainingLoopModelSchema = z
       .optional(),
     gate: z
       .object({
-        holdoutUri: nonEmpty,
+        holdoutPath: storePathSchema,
         labelColumn: nonEmpty,
         metric: z.enum(Object.values(GateMetric) as [GateMetric, ...GateMetric[]]).optional(),
         direction: z.enum([GateDirection.higher, GateDirection.lower]).optional(),
@@ -311,7 +333,7 @@ export const retrainingLoopArgsObject = z
     namespaceLabels: labelMapSchema.optional(),
     argoNamespace: dnsLabelSchema().optional(),
     argoEventsNamespace: dnsLabelSchema().optional(),
-    jobsImage: digestPinnedImageSchema,
+    jobsImage: digestPinnedImageSchema.optional(),
     services: z
       .object({
         trackingUri: input(z.string().url()),
@@ -325,7 +347,6 @@ export const retrainingLoopArgsObject = z
       .object({
         referenceData: objectStoreSchema,
         payloadLogs: objectStoreSchema,
-        reports: objectStoreSchema,
       })
       .strict(),
     models: z.array(retrainingLoopModelSchema).min(1, { message: "must list at least one model" }),
@@ -347,8 +368,8 @@ export interface ResolvedRetrainingLoopModel {
   name: string;
   version: string;
   servingNamespace: string;
-  payloadLogUri: string;
-  referenceDataUri: string;
+  payloadLogPath: string;
+  referenceDataPath: string;
   drift: Required<Omit<RetrainingLoopDriftArgs, "method" | "threshold" | "columns">> &
     Pick<RetrainingLoopDriftArgs, "method" | "threshold" | "columns">;
   gate: Required<Omit<RetrainingLoopGateArgs, "direction">> & Pick<RetrainingLoopGateArgs, "direction">;
@@ -367,7 +388,7 @@ export interface ResolvedRetrainingLoopArgs {
   namespaceLabels: Record<string, string>;
   argoNamespace: string;
   argoEventsNamespace: string;
-  jobsImage: string;
+  jobsImage: string | undefined;
   models: ResolvedRetrainingLoopModel[];
   trigger: Required<RetrainingLoopTriggerArgs>;
 }
@@ -391,16 +412,23 @@ function hours(duration: string): number {
 }
 
 type Parsed = z.output<typeof retrainingLoopArgsObject>;
+/** What the rules read: the fields without the handles, and the cluster's target and environment. */
+type Checked = Omit<Parsed, "cluster" | "services" | "stores"> & {
+  cluster: { target: Target; environment?: Environment };
+};
 
-function loopProblems(v: Parsed): Problem[] {
+/**
+ * The cluster details the resolver needs when the caller has no handle yet: a stack's config
+ * validates `mlops:retraining` before any resource exists (the stack passes the handle, the other
+ * components' services and stores to the component itself).
+ */
+export interface RetrainingLoopClusterDetails {
+  target: Target;
+  environment: Environment;
+}
+
+function loopProblems(v: Checked): Problem[] {
   const problems: Problem[] = [];
-  if (v.cluster.target === Target.local) {
-    problems.push({
-      path: ["stores"],
-      message:
-        'cannot be granted on the "local" target: its MinIO credentials stay in the namespace of the component that created the store, so the loop\'s jobs could not read them; run the loop on "aws" or "gcp"',
-    });
-  }
   const seen = new Map<string, number>();
   v.models.forEach((m, i) => {
     const first = seen.get(m.name);
@@ -418,9 +446,19 @@ function loopProblems(v: Parsed): Problem[] {
   return problems;
 }
 
-/** Applies the defaults and the cross-field rules (the one resolver of the component). */
-export function resolveRetrainingLoopArgs(args: unknown): Resolution<ResolvedRetrainingLoopArgs> {
-  return resolveWith(retrainingLoopArgsSchema, args, (v, fieldsValid) => {
+/**
+ * Applies the defaults and the cross-field rules (the one resolver of the component). With
+ * `cluster`, the args are checked without `cluster`, `services` and `stores` (a stack's config).
+ */
+export function resolveRetrainingLoopArgs(
+  args: unknown,
+  cluster?: RetrainingLoopClusterDetails,
+): Resolution<ResolvedRetrainingLoopArgs> {
+  const schema = cluster
+    ? retrainingLoopArgsObject.omit({ cluster: true, services: true, stores: true })
+    : retrainingLoopArgsSchema;
+  return resolveWith(schema, args, (parsed, fieldsValid) => {
+    const v = { ...parsed, ...(cluster ? { cluster } : {}) } as Checked;
     const problems = Array.isArray(v.models) ? loopProblems(v) : [];
     if (!fieldsValid || problems.length > 0) return { resolved: undefined, problems };
     const environment: Environment = v.environment ?? v.cluster.environment ?? "dev";
@@ -438,8 +476,8 @@ export function resolveRetrainingLoopArgs(args: unknown): Resolution<ResolvedRet
         name: m.name,
         version: m.version,
         servingNamespace: m.servingNamespace,
-        payloadLogUri: m.payloadLogUri,
-        referenceDataUri: m.referenceDataUri,
+        payloadLogPath: m.payloadLogPath,
+        referenceDataPath: m.referenceDataPath,
         drift: {
           schedule: m.drift?.schedule ?? RETRAINING_LOOP_DEFAULTS.driftSchedule,
           window: m.drift?.window ?? "1d",
@@ -451,7 +489,7 @@ export function resolveRetrainingLoopArgs(args: unknown): Resolution<ResolvedRet
           columns: m.drift?.columns,
         },
         gate: {
-          holdoutUri: m.gate.holdoutUri,
+          holdoutPath: m.gate.holdoutPath,
           labelColumn: m.gate.labelColumn,
           metric: m.gate.metric ?? GateMetric.accuracy,
           direction: m.gate.direction,

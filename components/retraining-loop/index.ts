@@ -5,21 +5,32 @@
  * - Argo Workflows v4 and Argo Events, pinned charts, each in a restricted namespace with its
  *   NetworkPolicy (./argo.ts);
  * - the loop's own restricted namespace (labelled as a Pushgateway pusher), with per model: the
- *   drift CronJob (the jobs image, pinned by digest; read-only grants on the reference data and
- *   payload logs, read/write on the reports), the retraining WorkflowTemplate (train as a Kueue
+ *   drift CronJob (the `mlops_jobs` package on `pythonJobPod`: the pinned Python image installs
+ *   jobs/requirements.lock, hash-locked, in an init container and runs the sources from the
+ *   ConfigMap `mlops-jobs-py`, or a prebuilt `jobsImage`; read-only grants on the reference data
+ *   and payload logs, read/write on the loop's own report store), the retraining WorkflowTemplate (train as a Kueue
  *   Job from the TrainingJob template in the team's namespace, look up the registered version,
  *   gate, canary, observe, decide, promote/rollback; one mutex per model), the periodic
  *   CronWorkflow and the Sensor;
  * - the trigger: a JetStream EventBus, the Alertmanager webhook EventSource (ClusterIP only,
  *   bearer token from a Secret), and what the Monitoring component must route to it
  *   (`alertReceiver`, `alertRoute`, the token's Secret in the monitoring namespace);
+ * - the stores: the reference data and payload logs are other components' stores, granted `read`
+ *   only (on "local" through the local adapter's cross-namespace MinIO reader: a read-only MinIO
+ *   user in the store's namespace, its credentials in the loop's); the drift reports go to the
+ *   loop's OWN object store (`reportStore`, read/write for the drift job alone), so the loop never
+ *   needs write access to another component's bucket. Limit on "local": each MinIO store is its
+ *   own server and a process gets one endpoint and one set of credentials (the first grant's:
+ *   the payload logs for the drift job, the offline store for the workflow steps), so the drift
+ *   job there cannot also reach the reference data and its report store until the jobs take
+ *   per-store endpoints;
  * - least-privilege ServiceAccounts and Roles: the workflow executor creates/patches
  *   `workflowtaskresults` in the loop namespace, creates/watches Jobs in the teams' namespaces
  *   and patches the models' InferenceServices; the Sensor creates Workflows; nothing cluster-wide.
  *
  * Children (component `n`): `n-argo-namespace`, `n-argo-network-policy`, `n-argo` (release), the
  * same three for `n-argo-events`; `n-namespace`; the identities `n-drift-*` and `n-workflow-*`
- * (adapter); `n-sensor-sa`, `n-eventsource-sa`; `n-executor-role`, `n-executor-binding`,
+ * (adapter); the report store `n-drift-reports-*` (adapter object store with its key); `n-jobs-sources` (the ConfigMap, without `jobsImage`); `n-sensor-sa`, `n-eventsource-sa`; `n-executor-role`, `n-executor-binding`,
  * `n-sensor-role`, `n-sensor-binding`, `n-jobs-role-<team>`, `n-jobs-binding-<team>`,
  * `n-canary-role-<ns>`, `n-canary-binding-<ns>`; `n-webhook-token`, `n-webhook-secret`,
  * `n-alertmanager-secret`; `n-event-bus`, `n-event-source`; the NetworkPolicies `n-drift-policy`,
@@ -29,12 +40,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { Access, createAdapter, type Grant, type ObjectStore } from "../adapters";
+import { Access, type Grant, type ObjectStore } from "../adapters";
 import { MLFLOW_PORT } from "../model-registry";
 import { MlopsComponent } from "../shared/component";
+import { clusterAdapter } from "../training-cluster";
+import { PRESETS } from "../shared/presets";
 import { resolvedOrThrow } from "../shared/contract";
 import { governanceLabels, uniqueEnv, uniqueRules } from "../shared/k8s";
 import { METRICS_READER_LABEL } from "../shared/monitors";
+import { JobsLock, pythonJobPod } from "../shared/python-job";
 import { RestrictedNamespace } from "../shared/restricted-namespace";
 import type { AlertReceiverArgs, AlertRouteArgs } from "../monitoring";
 import { MONITORING_SERVICES, PUSHGATEWAY_PORT } from "../monitoring";
@@ -43,6 +57,7 @@ import { resolveRetrainingLoopArgs, type RetrainingLoopArgs } from "./args";
 import {
   ARGO_API_VERSION,
   cronWorkflowManifest,
+  JOBS_SCRATCH_SIZE,
   driftCronJobManifest,
   eventBusManifest,
   eventSourceManifest,
@@ -53,6 +68,7 @@ import {
   WEBHOOK_PORT,
   WEBHOOK_TOKEN_KEY,
   workflowTemplateManifest,
+  type JobsRuntime,
   type LoopSettings,
 } from "./manifests";
 
@@ -79,6 +95,10 @@ export const RETRAINING_LOOP_TYPE = "mlops:index:RetrainingLoop";
 export const METRICS_PUSHER_LABEL = "mlops.pulumi.com/metrics-pusher";
 /** Name of the webhook token's Secret (in the loop namespace and in the monitoring namespace). */
 export const WEBHOOK_SECRET_NAME = "mlops-loop-webhook";
+/** Role of the loop's own object store of drift reports (`<name>-drift-reports...`). */
+export const REPORT_STORE_ROLE = "drift-reports";
+/** The jobs' sources ConfigMap is `<JOBS_OBJECT_NAME>-py` (`pythonJobPod`). */
+export const JOBS_OBJECT_NAME = "mlops-jobs";
 /** Name of the Alertmanager receiver of the drift alerts. */
 export const DRIFT_RECEIVER_NAME = "retraining-loop";
 /** Prometheus's port (the Monitoring component's Service), read by the canary decision. */
@@ -124,6 +144,16 @@ export function retrainingAlerting(
   };
 }
 
+/**
+ * The jobs read an S3-compatible endpoint (local MinIO) from `MLOPS_S3_ENDPOINT_URL`
+ * (jobs/mlops_jobs/storage.py): the store's `MLFLOW_S3_ENDPOINT_URL`, when it has one.
+ */
+function s3Endpoint(store: ObjectStore): k8s.types.input.core.v1.EnvVar[] {
+  return store.clientEnv
+    .filter((e) => e.name === "MLFLOW_S3_ENDPOINT_URL")
+    .map((e) => ({ ...e, name: "MLOPS_S3_ENDPOINT_URL" }));
+}
+
 /** The closed loop's Kubernetes side (see the module comment). */
 export class RetrainingLoop extends MlopsComponent {
   /** The loop's namespace. */
@@ -134,6 +164,11 @@ export class RetrainingLoop extends MlopsComponent {
   public readonly alertReceiver: AlertReceiverArgs;
   /** Pass to Monitoring's `alerting.routes`. */
   public readonly alertRoute: AlertRouteArgs;
+  /**
+   * The loop's own object store of drift reports (Evidently HTML/JSON under `drift-reports/`):
+   * read/write for the drift job only; grant `read` on it to whoever reads the reports.
+   */
+  public readonly reportStore: ObjectStore;
   /** The WorkflowTemplate of each model, by model name. */
   public readonly workflowTemplates: Record<string, string>;
 
@@ -169,24 +204,21 @@ export class RetrainingLoop extends MlopsComponent {
     const childOpts = (extra: pulumi.Resource[] = []) =>
       ctx.opts({ provider, dependsOn: [...nsReady, ...extra] });
 
-    const adapter = createAdapter(
-      cluster.target,
-      {
-        parent: this,
-        name,
-        k8sProvider: provider,
-        namespace,
-        tags: ctx.tags,
-        protect: ctx.protect,
-        dependsOn: nsReady,
-      },
-      { aws: cluster.aws, gcp: cluster.gcp },
-    );
-    const { referenceData, payloadLogs, reports } = args.stores;
-    const stores: ObjectStore[] = [referenceData, payloadLogs, reports].filter(
+    const adapter = clusterAdapter(cluster, ctx, namespace, nsReady);
+    const { referenceData, payloadLogs } = args.stores;
+    // The loop's own store for the drift reports: it never writes into another component's bucket.
+    const reportKey = adapter.encryptionKey(REPORT_STORE_ROLE);
+    const reports = adapter.objectStore(REPORT_STORE_ROLE, {
+      ...(reportKey ? { key: reportKey } : {}),
+      // Reports are written once; versions on because the policy pack asks every bucket to keep them.
+      versioning: true,
+      forceDestroy: PRESETS[a.environment].forceDestroyBuckets,
+    });
+    const stores: ObjectStore[] = [payloadLogs, referenceData, reports].filter(
       (s, i, all) => all.indexOf(s) === i,
     );
-    // Read-only on the reference data and payload logs; read/write only on the reports' store.
+    // Read-only on the reference data and payload logs; read/write only on the loop's report store.
+    // Payload logs first: on "local" only the first grant's MinIO credentials reach the process.
     const driftGrants: Grant[] = stores.map((resource) => ({
       resource,
       access: resource === reports ? Access.readWrite : Access.read,
@@ -333,11 +365,47 @@ export class RetrainingLoop extends MlopsComponent {
       to: [peer],
       ports: [{ protocol: "TCP", port }],
     });
+    // The jobs' Python runtime: one ConfigMap of sources and lock for every drift and workflow pod.
+    const pod = pythonJobPod(
+      `${name}-jobs`,
+      {
+        objectName: JOBS_OBJECT_NAME,
+        namespace,
+        labels,
+        module: "drift",
+        lock: JobsLock.jobs,
+        ...(a.jobsImage ? { image: a.jobsImage } : {}),
+      },
+      childOpts(),
+    );
+    const runtime: pulumi.Output<JobsRuntime> = pulumi
+      .output({
+        env: pod.env,
+        initContainers: pod.initContainers,
+        volumes: pod.volumes,
+        volumeMounts: pod.volumeMounts,
+      })
+      .apply((p) => ({
+        image: pod.image,
+        env: p.env.map((e) => ({ name: e.name, value: e.value ?? "" })),
+        initContainers: p.initContainers,
+        volumes: p.volumes.map((v) =>
+          v.name === "tmp" ? { name: "tmp", emptyDir: { sizeLimit: JOBS_SCRATCH_SIZE } } : v,
+        ),
+        volumeMounts: p.volumeMounts,
+        uid: pod.uid,
+      }));
+    const runtimeReady = pod.configMap ? [pod.configMap] : [];
     const storeEgress = stores.flatMap((s) => s.egress);
     policy("drift", {
       podSelector: { matchLabels: { "app.kubernetes.io/component": "drift" } },
       policyTypes: ["Ingress", "Egress"],
-      egress: uniqueRules([toPort(monitoringNs, PUSHGATEWAY_PORT), ...storeEgress, ...drift.egress]),
+      egress: uniqueRules([
+        toPort(monitoringNs, PUSHGATEWAY_PORT),
+        ...storeEgress,
+        ...drift.egress,
+        ...pod.egress,
+      ]),
     });
     policy("workflow", {
       podSelector: { matchExpressions: [{ key: "workflows.argoproj.io/workflow", operator: "Exists" }] },
@@ -356,6 +424,7 @@ export class RetrainingLoop extends MlopsComponent {
         toPort(monitoringNs, PROMETHEUS_PORT),
         ...referenceData.egress,
         ...workflow.egress,
+        ...pod.egress,
       ]),
     });
     const busPods = { podSelector: { matchLabels: { "eventbus-name": "default" } } };
@@ -387,29 +456,52 @@ export class RetrainingLoop extends MlopsComponent {
         args.services.pushgatewayUrl,
         args.services.prometheusUrl,
         reports.uri,
+        runtime,
+        referenceData.uri,
+        payloadLogs.uri,
       ])
-      .apply(([trackingUri, pushgatewayUrl, prometheusUrl, reportsUri]): LoopSettings => ({
-        instance: name,
-        namespace: a.namespace,
-        jobsImage: a.jobsImage,
-        trackingUri,
-        pushgatewayUrl,
-        prometheusUrl,
-        reportPrefix: `${reportsUri}/drift-reports`,
-        clientEnv: [],
-      }));
+      .apply(
+        ([
+          trackingUri,
+          pushgatewayUrl,
+          prometheusUrl,
+          reportsUri,
+          jobs,
+          referenceDataUri,
+          payloadLogUri,
+        ]): LoopSettings => ({
+          instance: name,
+          namespace: a.namespace,
+          jobs,
+          trackingUri,
+          pushgatewayUrl,
+          prometheusUrl,
+          reportPrefix: `${reportsUri}/drift-reports`,
+          referenceDataUri,
+          payloadLogUri,
+          clientEnv: [],
+        }),
+      );
     // Plain values: the adapters' environment may hold outputs (regions, endpoints).
     const withEnv = (env: k8s.types.input.core.v1.EnvVar[]) =>
       pulumi.all([settings, pulumi.output(env)]).apply(([s, e]): LoopSettings => ({ ...s, clientEnv: e }));
-    const driftSettings = withEnv(uniqueEnv([...stores.flatMap((s) => s.clientEnv), ...drift.env]));
-    const workflowSettings = withEnv(uniqueEnv([...referenceData.clientEnv, ...workflow.env]));
+    const driftSettings = withEnv(
+      uniqueEnv([...s3Endpoint(stores[0]!), ...stores.flatMap((s) => s.clientEnv), ...drift.env]),
+    );
+    const workflowSettings = withEnv(
+      uniqueEnv([...s3Endpoint(referenceData), ...referenceData.clientEnv, ...workflow.env]),
+    );
     const templates: Record<string, string> = {};
     for (const model of a.models) {
       const cronJob = driftSettings.apply((s) => driftCronJobManifest(model, s));
       new k8s.batch.v1.CronJob(
         `${name}-drift-${model.name}`,
-        { metadata: cronJob.metadata, spec: cronJob.spec },
-        childOpts([drift.serviceAccount, ...drift.ready]),
+        {
+          // The governance labels (owner, cost centre, ...) on the CronJob as on every child.
+          metadata: cronJob.metadata.apply((m) => ({ ...m, labels: { ...labels, ...m.labels } })),
+          spec: cronJob.spec,
+        },
+        childOpts([drift.serviceAccount, ...drift.ready, ...runtimeReady]),
       );
       const template = custom(
         `template-${model.name}`,
@@ -418,7 +510,7 @@ export class RetrainingLoop extends MlopsComponent {
           kind: "WorkflowTemplate",
           value: workflowSettings.apply((s) => workflowTemplateManifest(model, s)),
         },
-        [workflow.serviceAccount, ...workflow.ready],
+        [workflow.serviceAccount, ...workflow.ready, ...runtimeReady],
       );
       custom(`periodic-${model.name}`, plain(cronWorkflowManifest(model, name, a.namespace)), [template]);
       custom(`sensor-${model.name}`, plain(sensorManifest(model, name, a.namespace, a.trigger.maxPerHour)), [
@@ -438,7 +530,9 @@ export class RetrainingLoop extends MlopsComponent {
     this.alertReceiver = alerting.receiver;
     this.alertRoute = alerting.route;
     this.workflowTemplates = templates;
+    this.reportStore = reports;
     this.registerOutputs({
+      reportStore: reports.uri,
       namespace: this.namespace,
       webhookUrl: this.webhookUrl,
       workflowTemplates: this.workflowTemplates,

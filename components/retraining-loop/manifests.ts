@@ -39,7 +39,7 @@ export const LOOP_SERVICE_ACCOUNTS = {
   sensor: "mlops-sensor",
   eventSource: "mlops-eventsource",
 } as const;
-/** The uid every loop container runs as. */
+/** The uid of the training Job's container and the Argo Events pods (the jobs' pods run as `JobsRuntime.uid`). */
 const UID = 1000;
 
 /** The resources of the jobs' containers (drift, evaluation, decision): CPU work on Parquet. */
@@ -61,19 +61,50 @@ export function loopLabels(instance: string, role: string, model?: string): Reco
   return { ...standardLabels("retraining-loop", instance, role), ...(model ? { [MODEL_LABEL]: model } : {}) };
 }
 
+/**
+ * How the loop's Python containers run the `mlops_jobs` package: the pieces of `pythonJobPod`
+ * (components/shared/python-job.ts), resolved to plain values. Without `jobsImage` that is the
+ * pinned upstream Python image, an init container installing jobs/requirements.lock into `/deps`
+ * and the sources from the ConfigMap `mlops-jobs-py`; with it, the prebuilt image alone.
+ */
+export interface JobsRuntime {
+  image: string;
+  /** PYTHONPATH, HOME and the interpreter's settings. */
+  env: Env;
+  /** The install container (none with a prebuilt image). */
+  initContainers: k8s.types.input.core.v1.Container[];
+  /** Every volume the containers mount; `tmp` is the scratch volume (`JOBS_SCRATCH_SIZE`). */
+  volumes: k8s.types.input.core.v1.Volume[];
+  volumeMounts: k8s.types.input.core.v1.VolumeMount[];
+  /** The uid the pods run as. */
+  uid: number;
+}
+
+/** Size of the jobs' `/tmp` (Parquet samples, the Evidently report, MLflow downloads). */
+export const JOBS_SCRATCH_SIZE = "4Gi";
+
 /** What every manifest builder needs besides the model. */
 export interface LoopSettings {
   /** The component's name (the `app.kubernetes.io/instance` label). */
   instance: string;
   namespace: string;
-  jobsImage: string;
+  jobs: JobsRuntime;
   trackingUri: string;
   pushgatewayUrl: string;
   prometheusUrl: string;
-  /** Where drift reports go (`MLOPS_REPORT_PREFIX`). */
+  /** Where drift reports go (`MLOPS_REPORT_PREFIX`): in the loop's own report store. */
   reportPrefix: string;
+  /** The URI of the reference data store (`stores.referenceData`); the models' paths are inside it. */
+  referenceDataUri: string;
+  /** The URI of the payload-log store (`stores.payloadLogs`). */
+  payloadLogUri: string;
   /** Environment of the store clients and the cloud identity (secrets only by reference). */
   clientEnv: k8s.types.input.core.v1.EnvVar[];
+}
+
+/** A path inside a store: `<store URI>/<path>` (`s3://bucket/reference/recommender/`). */
+export function inStore(storeUri: string, path: string): string {
+  return `${storeUri.replace(/\/+$/, "")}/${path}`;
 }
 
 /**
@@ -85,8 +116,8 @@ export function driftEnv(model: ResolvedRetrainingLoopModel, s: LoopSettings): E
   return [
     { name: "MLOPS_MODEL", value: model.name },
     { name: "MLOPS_MODEL_VERSION", value: model.version },
-    { name: "MLOPS_REFERENCE", value: model.referenceDataUri },
-    { name: "MLOPS_CURRENT", value: model.payloadLogUri },
+    { name: "MLOPS_REFERENCE", value: inStore(s.referenceDataUri, model.referenceDataPath) },
+    { name: "MLOPS_CURRENT", value: inStore(s.payloadLogUri, model.payloadLogPath) },
     { name: "MLOPS_WINDOW", value: d.window },
     ...(d.columns ? [{ name: "MLOPS_COLUMNS", value: d.columns.join(",") }] : []),
     ...(d.method ? [{ name: "MLOPS_DRIFT_METHOD", value: d.method }] : []),
@@ -99,11 +130,26 @@ export function driftEnv(model: ResolvedRetrainingLoopModel, s: LoopSettings): E
   ];
 }
 
-/** HOME and caches on the /tmp scratch volume (read-only root filesystem). */
-const SCRATCH_ENV: Env = [
-  { name: "HOME", value: "/tmp" },
-  { name: "XDG_CACHE_HOME", value: "/tmp/.cache" },
-];
+/** Caches on the /tmp scratch volume (read-only root filesystem; the runtime sets HOME=/tmp). */
+const SCRATCH_ENV: Env = [{ name: "XDG_CACHE_HOME", value: "/tmp/.cache" }];
+
+/** A container of the jobs runtime: its image, its environment after the step's, its mounts. */
+function jobsContainer(
+  s: LoopSettings,
+  command: string[],
+  env: Env,
+  resources: typeof JOB_RESOURCES,
+): Omit<k8s.types.input.core.v1.Container, "name"> {
+  return {
+    image: s.jobs.image,
+    imagePullPolicy: "IfNotPresent",
+    command,
+    env: [...env, ...s.jobs.env, ...SCRATCH_ENV, ...s.clientEnv],
+    resources,
+    securityContext: restrictedContainerSecurityContext(),
+    volumeMounts: s.jobs.volumeMounts,
+  };
+}
 
 /** The drift CronJob of a model (`drift-<model>`). */
 export function driftCronJobManifest(model: ResolvedRetrainingLoopModel, s: LoopSettings) {
@@ -131,20 +177,20 @@ export function driftCronJobManifest(model: ResolvedRetrainingLoopModel, s: Loop
             spec: {
               restartPolicy: "Never",
               serviceAccountName: LOOP_SERVICE_ACCOUNTS.drift,
-              securityContext: restrictedPodSecurityContext(UID),
+              securityContext: restrictedPodSecurityContext(s.jobs.uid),
+              initContainers: s.jobs.initContainers,
               containers: [
                 {
                   name: "drift",
-                  image: s.jobsImage,
-                  imagePullPolicy: "IfNotPresent",
-                  command: ["python", "-m", "mlops_jobs.drift"],
-                  env: [...driftEnv(model, s), ...SCRATCH_ENV, ...s.clientEnv],
-                  resources: JOB_RESOURCES,
-                  securityContext: restrictedContainerSecurityContext(),
-                  volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                  ...jobsContainer(
+                    s,
+                    ["python", "-m", "mlops_jobs.drift"],
+                    driftEnv(model, s),
+                    JOB_RESOURCES,
+                  ),
                 },
               ],
-              volumes: [{ name: "tmp", emptyDir: { sizeLimit: "4Gi" } }],
+              volumes: s.jobs.volumes,
             },
           },
         },
@@ -159,7 +205,7 @@ export function evaluateEnv(model: ResolvedRetrainingLoopModel, s: LoopSettings)
   return [
     { name: "MLOPS_MODEL", value: model.name },
     { name: "MLOPS_CANDIDATE_VERSION", value: "{{inputs.parameters.version}}" },
-    { name: "MLOPS_HOLDOUT", value: g.holdoutUri },
+    { name: "MLOPS_HOLDOUT", value: inStore(s.referenceDataUri, g.holdoutPath) },
     { name: "MLOPS_LABEL_COLUMN", value: g.labelColumn },
     { name: "MLOPS_METRIC", value: g.metric },
     ...(g.direction ? [{ name: "MLOPS_DIRECTION", value: g.direction }] : []),
@@ -207,7 +253,7 @@ export function retrainingJobManifest(model: ResolvedRetrainingLoopModel, s: Loo
     env: {
       MLFLOW_TRACKING_URI: s.trackingUri,
       MLOPS_MODEL: model.name,
-      MLOPS_REFERENCE: model.referenceDataUri,
+      MLOPS_REFERENCE: inStore(s.referenceDataUri, model.referenceDataPath),
       MLOPS_REGISTER_TAG: WORKFLOW_TAG,
       MLOPS_WORKFLOW_UID: "{{workflow.uid}}",
     },
@@ -228,23 +274,6 @@ export function retrainingJobManifest(model: ResolvedRetrainingLoopModel, s: Loo
   });
   const { name: _name, annotations: _annotations, ...metadata } = job.metadata;
   return { ...job, metadata: { ...metadata, generateName: `retrain-${model.name}-` } };
-}
-
-function container(
-  s: LoopSettings,
-  command: string[],
-  env: Env,
-  resources: typeof JOB_RESOURCES,
-): Record<string, unknown> {
-  return {
-    image: s.jobsImage,
-    imagePullPolicy: "IfNotPresent",
-    command,
-    env: [...env, ...SCRATCH_ENV, ...s.clientEnv],
-    resources,
-    securityContext: restrictedContainerSecurityContext(),
-    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-  };
 }
 
 /**
@@ -313,14 +342,14 @@ export function workflowTemplateManifest(model: ResolvedRetrainingLoopModel, s: 
       serviceAccountName: LOOP_SERVICE_ACCOUNTS.workflow,
       // The executor's token is needed to report results (workflowtaskresults); nothing else mounts one.
       automountServiceAccountToken: true,
-      securityContext: restrictedPodSecurityContext(UID),
+      securityContext: restrictedPodSecurityContext(s.jobs.uid),
       podMetadata: { labels },
       synchronization: { mutexes: [{ name: retrainMutexName(model.name) }] },
       activeDeadlineSeconds: model.training.activeDeadlineSeconds + 6 * 3600,
       ttlStrategy: { secondsAfterCompletion: 7 * 86_400 },
       podGC: { strategy: "OnPodSuccess" },
       arguments: { parameters: [{ name: "reason", value: "schedule" }] },
-      volumes: [{ name: "tmp", emptyDir: { sizeLimit: "4Gi" } }],
+      volumes: s.jobs.volumes,
       templates: [
         {
           name: "retrain",
@@ -384,8 +413,9 @@ export function workflowTemplateManifest(model: ResolvedRetrainingLoopModel, s: 
         },
         {
           name: "register",
+          initContainers: s.jobs.initContainers,
           script: {
-            ...container(
+            ...jobsContainer(
               s,
               ["python"],
               [
@@ -409,7 +439,8 @@ export function workflowTemplateManifest(model: ResolvedRetrainingLoopModel, s: 
           // Exit 0: the candidate is better (promote); 3: reject (the workflow ends there).
           name: "evaluate",
           inputs: versionInput,
-          container: container(
+          initContainers: s.jobs.initContainers,
+          container: jobsContainer(
             s,
             ["python", "-m", "mlops_jobs.evaluate"],
             evaluateEnv(model, s),
@@ -418,7 +449,7 @@ export function workflowTemplateManifest(model: ResolvedRetrainingLoopModel, s: 
         },
         {
           name: "gate-error",
-          container: container(
+          container: jobsContainer(
             s,
             [
               "python",
@@ -441,7 +472,8 @@ export function workflowTemplateManifest(model: ResolvedRetrainingLoopModel, s: 
         {
           name: "decide",
           inputs: versionInput,
-          container: container(
+          initContainers: s.jobs.initContainers,
+          container: jobsContainer(
             s,
             ["python", "-m", "mlops_jobs.promote"],
             promoteEnv(model, s),

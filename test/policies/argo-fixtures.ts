@@ -21,11 +21,11 @@ export const LOOP_MODEL: ResolvedRetrainingLoopModel = {
   name: "recommender",
   version: "3",
   servingNamespace: "serving",
-  payloadLogUri: "s3://logs/recommender/",
-  referenceDataUri: "s3://offline/recommender/train.parquet",
+  payloadLogPath: "payload-logs/recommender/",
+  referenceDataPath: "recommender/train.parquet",
   drift: { schedule: "0 * * * *", window: "1d", driftShare: 0.5, sampleCap: 50_000, minRows: 100 },
   gate: {
-    holdoutUri: "s3://offline/recommender/holdout.parquet",
+    holdoutPath: "recommender/holdout.parquet",
     labelColumn: "clicked",
     metric: "accuracy",
     minImprovement: 0,
@@ -55,11 +55,20 @@ export const LOOP_MODEL: ResolvedRetrainingLoopModel = {
 export const LOOP_SETTINGS: LoopSettings = {
   instance: "loop",
   namespace: "mlops-loop",
-  jobsImage: `ghcr.io/acme/mlops-jobs@sha256:${"a".repeat(64)}`,
+  jobs: {
+    image: `ghcr.io/acme/mlops-jobs@sha256:${"a".repeat(64)}`,
+    env: [{ name: "HOME", value: "/tmp" }],
+    initContainers: [],
+    volumes: [{ name: "tmp", emptyDir: { sizeLimit: "4Gi" } }],
+    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+    uid: 65532,
+  },
   trackingUri: "http://mlflow.mlflow.svc:5000",
   pushgatewayUrl: "http://pushgateway.monitoring.svc:9091",
   prometheusUrl: "http://prometheus.monitoring.svc:9090",
-  reportPrefix: "s3://logs/drift-reports",
+  reportPrefix: "s3://reports/drift-reports",
+  referenceDataUri: "s3://offline",
+  payloadLogUri: "s3://logs",
   clientEnv: [],
 };
 

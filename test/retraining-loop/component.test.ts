@@ -43,6 +43,7 @@ import { validateStrict, type ModelClass } from "../schemas/validate";
 import { resolveAlertingArgs } from "../../components/monitoring";
 import { runPoliciesDetailed } from "../../policies/offline";
 import { argoSchemaErrors } from "./schema";
+import { PYTHON_IMAGE, PYTHON_JOB_UID } from "../../components/shared/python-job";
 
 const DIGEST = "ghcr.io/acme/mlops-jobs@sha256:" + "a".repeat(64);
 const CR = "kubernetes:argoproj.io/v1alpha1:";
@@ -51,9 +52,9 @@ const model = (name: string, over: Partial<RetrainingLoopModelArgs> = {}): Retra
   name,
   version: "3",
   servingNamespace: "serving",
-  payloadLogUri: `s3://logs/${name}/`,
-  referenceDataUri: `s3://offline/${name}/train.parquet`,
-  gate: { holdoutUri: `s3://offline/${name}/holdout.parquet`, labelColumn: "clicked" },
+  payloadLogPath: `payload-logs/${name}/`,
+  referenceDataPath: `reference/${name}/train.parquet`,
+  gate: { holdoutPath: `holdout/${name}.parquet`, labelColumn: "clicked" },
   training: {
     team: "recsys",
     image: "ghcr.io/acme/recommender-train:1.4.0",
@@ -101,7 +102,6 @@ function program(over: Over = {}) {
     const logs: ObjectStore = adapter.objectStore("logs", { versioning: true, forceDestroy: true });
     new RetrainingLoop("loop", {
       cluster,
-      jobsImage: DIGEST,
       services: {
         trackingUri: "http://mlflow.mlflow.svc.cluster.local:5000",
         mlflowNamespace: "mlflow",
@@ -109,7 +109,7 @@ function program(over: Over = {}) {
         prometheusUrl: "http://prometheus-operated.monitoring.svc:9090",
         monitoringNamespace: "monitoring",
       },
-      stores: { referenceData: offline, payloadLogs: logs, reports: logs },
+      stores: { referenceData: offline, payloadLogs: logs },
       models: [model("recommender", { drift: { method: "psi", threshold: 0.2, columns: ["price", "age"] } })],
       ...rest,
     });
@@ -149,10 +149,26 @@ describe("RetrainingLoop", () => {
         "aws:iam/role:Role loop-workflow-role",
         "aws:iam/rolePolicy:RolePolicy loop-workflow-role-policy",
         "aws:eks/podIdentityAssociation:PodIdentityAssociation loop-workflow-pod-identity",
+        // The loop's own report store (encrypted with its own key, versioned, access-logged).
+        "aws:kms/key:Key loop-drift-reports-key",
+        "aws:kms/alias:Alias loop-drift-reports-key-alias",
+        ...[
+          "s3/bucket:Bucket #",
+          "s3/bucketOwnershipControls:BucketOwnershipControls #-ownership",
+          "s3/bucketPolicy:BucketPolicy #-policy",
+          "s3/bucketPublicAccessBlock:BucketPublicAccessBlock #-public-access",
+          "s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration #-encryption",
+        ].flatMap((t) =>
+          ["loop-drift-reports-bucket", "loop-drift-reports-logs"].map((n) => `aws:${t.replace("#", n)}`),
+        ),
+        "aws:s3/bucketVersioning:BucketVersioning loop-drift-reports-bucket-versioning",
+        "aws:s3/bucketLogging:BucketLogging loop-drift-reports-bucket-logging",
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration loop-drift-reports-logs-lifecycle",
         "kubernetes:core/v1:ServiceAccount loop-drift-sa",
         "kubernetes:core/v1:ServiceAccount loop-workflow-sa",
         "kubernetes:core/v1:ServiceAccount loop-sensor-sa",
         "kubernetes:core/v1:ServiceAccount loop-eventsource-sa",
+        "kubernetes:core/v1:ConfigMap loop-jobs-sources",
         "kubernetes:rbac.authorization.k8s.io/v1:Role loop-executor-role",
         "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding loop-executor-binding",
         "kubernetes:rbac.authorization.k8s.io/v1:Role loop-sensor-role",
@@ -257,15 +273,16 @@ describe("RetrainingLoop", () => {
       resources: unknown;
       securityContext: Record<string, unknown>;
     };
-    expect(container.image).toBe(DIGEST);
+    expect(container.image).toBe(PYTHON_IMAGE);
     expect(container.command).toEqual(["python", "-m", "mlops_jobs.drift"]);
     const env = Object.fromEntries(container.env.map((e) => [e.name, e.value]));
     const mlops = Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith("MLOPS_")));
     expect(mlops).toEqual({
       MLOPS_MODEL: "recommender",
       MLOPS_MODEL_VERSION: "3",
-      MLOPS_REFERENCE: "s3://offline/recommender/train.parquet",
-      MLOPS_CURRENT: "s3://logs/recommender/",
+      // The models' paths inside the stores granted to the loop.
+      MLOPS_REFERENCE: "s3://data-offline-bucket/reference/recommender/train.parquet",
+      MLOPS_CURRENT: "s3://data-logs-bucket/payload-logs/recommender/",
       MLOPS_WINDOW: "1d",
       MLOPS_COLUMNS: "price,age",
       MLOPS_DRIFT_METHOD: "psi",
@@ -273,7 +290,8 @@ describe("RetrainingLoop", () => {
       MLOPS_DRIFT_SHARE: "0.5",
       MLOPS_SAMPLE_CAP: "50000",
       MLOPS_MIN_ROWS: "100",
-      MLOPS_REPORT_PREFIX: expect.stringMatching(/^s3:\/\/.+\/drift-reports$/),
+      // The loop's own report store.
+      MLOPS_REPORT_PREFIX: "s3://loop-drift-reports-bucket/drift-reports",
       MLOPS_PUSHGATEWAY_URL: "http://pushgateway.monitoring.svc:9091",
     });
     // Against the README: every variable set is one the drift section documents, and every
@@ -309,6 +327,88 @@ describe("RetrainingLoop", () => {
     expect(validateStrict(CronJob as unknown as ModelClass, cronJob.inputs)).toEqual([]);
   });
 
+  it("runs the jobs on the pinned Python image: the hash-locked install, the sources from one ConfigMap", async () => {
+    const plan = await planOf(program());
+    const sources = findResource(plan, "kubernetes:core/v1:ConfigMap", "loop-jobs-sources");
+    expect(inputAt(sources, "metadata.name")).toBe("mlops-jobs-py");
+    expect(inputAt(sources, "metadata.namespace")).toBe("mlops-loop");
+    const data = inputAt(sources, "data") as Record<string, string>;
+    for (const f of ["drift.py", "evaluate.py", "promote.py", "requirements.lock"])
+      expect(Object.keys(data)).toContain(f);
+    expect(data["requirements.lock"]).toBe(
+      readFileSync(join(__dirname, "..", "..", "jobs", "requirements.lock"), "utf8"),
+    );
+    const podSpec = inputAt(
+      findResource(plan, "kubernetes:batch/v1:CronJob", "loop-drift-recommender"),
+      "spec.jobTemplate.spec.template.spec",
+    ) as {
+      initContainers: { image: string; command: string[] }[];
+      volumes: { name: string; emptyDir?: unknown }[];
+      securityContext: { runAsUser: number };
+    };
+    expect(podSpec.initContainers.map((c) => c.image)).toEqual([PYTHON_IMAGE]);
+    expect(podSpec.initContainers[0]!.command).toEqual(
+      expect.arrayContaining(["--require-hashes", "/lock/requirements.lock"]),
+    );
+    expect(podSpec.volumes.find((v) => v.name === "tmp")).toEqual({
+      name: "tmp",
+      emptyDir: { sizeLimit: "4Gi" },
+    });
+    expect(podSpec.securityContext.runAsUser).toBe(PYTHON_JOB_UID);
+    // The workflow's Python steps install the same lock; the training step keeps the user's image.
+    const template = findResource(plan, `${CR}WorkflowTemplate`, "loop-template-recommender");
+    const templates = inputAt(template, "spec.templates") as {
+      name: string;
+      initContainers?: { image: string }[];
+      container?: { image: string; command: string[] };
+      script?: { image: string };
+    }[];
+    for (const step of ["register", "evaluate", "decide"]) {
+      const t = templates.find((x) => x.name === step)!;
+      expect(
+        t.initContainers?.map((c) => c.image),
+        step,
+      ).toEqual([PYTHON_IMAGE]);
+      expect((t.container ?? t.script)!.image, step).toBe(PYTHON_IMAGE);
+    }
+    expect(templates.find((t) => t.name === "evaluate")!.container!.command).toEqual([
+      "python",
+      "-m",
+      "mlops_jobs.evaluate",
+    ]);
+    expect(templates.find((t) => t.name === "train")!.initContainers).toBeUndefined();
+    // The install reaches the package index over HTTPS, never the metadata endpoints.
+    for (const n of ["loop-drift-policy", "loop-workflow-policy"]) {
+      const egress = inputAt(
+        findResource(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", n),
+        "spec.egress",
+      );
+      expect(egress, n).toContainEqual({
+        to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["169.254.0.0/16"] } }],
+        ports: [{ protocol: "TCP", port: 443 }],
+      });
+    }
+  });
+
+  it("with jobsImage runs the prebuilt image: no install, no ConfigMap, no egress to the index", async () => {
+    const plan = await planOf(program({ jobsImage: DIGEST }));
+    expect(resourcesOfType(plan, "kubernetes:core/v1:ConfigMap")).toEqual([]);
+    const podSpec = inputAt(
+      findResource(plan, "kubernetes:batch/v1:CronJob", "loop-drift-recommender"),
+      "spec.jobTemplate.spec.template.spec",
+    ) as { initContainers: unknown[]; containers: { image: string }[] };
+    expect(podSpec.containers[0]!.image).toBe(DIGEST);
+    expect(podSpec.initContainers).toEqual([]);
+    const egress = inputAt(
+      findResource(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "loop-drift-policy"),
+      "spec.egress",
+    );
+    expect(egress).not.toContainEqual({
+      to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["169.254.0.0/16"] } }],
+      ports: [{ protocol: "TCP", port: 443 }],
+    });
+  });
+
   it("grants the drift job read on the reference data and read/write on the reports only", async () => {
     const plan = await planOf(program());
     const policy = (n: string) =>
@@ -317,6 +417,17 @@ describe("RetrainingLoop", () => {
     const workflow = policy("loop-workflow-role-policy");
     expect(drift).toContain("s3:GetObject");
     expect(drift).toContain("s3:PutObject");
+    // Writes only into the loop's own report store.
+    const statements = JSON.parse(
+      findResource(plan, "aws:iam/rolePolicy:RolePolicy", "loop-drift-role-policy").inputs[
+        "policy"
+      ] as string,
+    ) as { Statement: { Action: string[]; Resource: string[] }[] };
+    const writes = statements.Statement.filter((st) => st.Action.includes("s3:PutObject")).flatMap(
+      (st) => st.Resource,
+    );
+    expect(writes.length).toBeGreaterThan(0);
+    for (const r of writes) expect(r).toMatch(/^arn:aws:s3:::loop-drift-reports-bucket/);
     // The workflow steps only read (the hold-out set); MLflow proxies the models.
     expect(workflow).toContain("s3:GetObject");
     expect(workflow).not.toContain("s3:PutObject");
@@ -376,7 +487,7 @@ describe("RetrainingLoop", () => {
     const evalEnv = Object.fromEntries(evaluate.container.env.map((e) => [e.name, e.value]));
     expect(evalEnv).toMatchObject({
       MLOPS_MODEL: "recommender",
-      MLOPS_HOLDOUT: "s3://offline/recommender/holdout.parquet",
+      MLOPS_HOLDOUT: "s3://data-offline-bucket/holdout/recommender.parquet",
       MLOPS_LABEL_COLUMN: "clicked",
       MLOPS_METRIC: "accuracy",
       MLOPS_MIN_IMPROVEMENT: "0",
@@ -528,6 +639,63 @@ describe("RetrainingLoop", () => {
     });
   }
 
+  it("local: reads the other components' MinIO stores through read-only users, writes reports to its own MinIO", async () => {
+    const plan = await planOf(program({ target: "local" }));
+    const names = loopChildren(plan).map((r) => `${r.type} ${r.name}`);
+    // A read-only MinIO user per identity, created in the store's namespace, its credentials in the loop's.
+    for (const role of ["drift", "workflow"]) {
+      const job = findResource(plan, "kubernetes:batch/v1:Job", `loop-${role}-minio-reader`);
+      expect(inputAt(job, "metadata.namespace"), role).toBe("data");
+      const client = findResource(
+        plan,
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+        `loop-${role}-minio-client`,
+      );
+      expect(inputAt(client, "metadata.namespace"), role).toBe("data");
+      expect(inputAt(client, "spec.ingress[0].from"), role).toEqual([
+        { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "mlops-loop" } } },
+      ]);
+      expect(names).toContain(`kubernetes:core/v1:Secret loop-${role}-s3-credentials`);
+    }
+    // The drift job reads the payload logs with the read-only user (the first grant) at its endpoint.
+    const cronJob = findResource(plan, "kubernetes:batch/v1:CronJob", "loop-drift-recommender");
+    const env = inputAt(cronJob, "spec.jobTemplate.spec.template.spec.containers[0].env") as {
+      name: string;
+      value?: string;
+      valueFrom?: { secretKeyRef: { name: string } };
+    }[];
+    const byName = (n: string) => env.find((e) => e.name === n);
+    expect(byName("MLOPS_S3_ENDPOINT_URL")?.value).toBe("http://data-logs-minio.data.svc.cluster.local:9000");
+    expect(byName("AWS_ACCESS_KEY_ID")?.valueFrom?.secretKeyRef.name).toBe("loop-drift-s3-credentials");
+    expect(byName("MLOPS_REPORT_PREFIX")?.value).toBe("s3://loop-drift-reports/drift-reports");
+    // The reports: the loop's own MinIO in its namespace.
+    expect(names).toContain("kubernetes:apps/v1:Deployment loop-drift-reports-minio");
+    expect(
+      inputAt(
+        findResource(plan, "kubernetes:apps/v1:Deployment", "loop-drift-reports-minio"),
+        "metadata.namespace",
+      ),
+    ).toBe("mlops-loop");
+    // The gate reads the hold-out set through its own read-only user on the offline store.
+    const template = findResource(plan, `${CR}WorkflowTemplate`, "loop-template-recommender");
+    const evaluate = (
+      inputAt(template, "spec.templates") as { name: string; container?: { env: typeof env } }[]
+    ).find((t) => t.name === "evaluate")!.container!.env;
+    expect(evaluate.find((e) => e.name === "MLOPS_S3_ENDPOINT_URL")?.value).toBe(
+      "http://data-offline-minio.data.svc.cluster.local:9000",
+    );
+    expect(evaluate.find((e) => e.name === "AWS_ACCESS_KEY_ID")?.valueFrom?.secretKeyRef.name).toBe(
+      "loop-workflow-s3-credentials",
+    );
+    // Both identities reach the stores' servers across namespaces, and nothing else of "data".
+    for (const n of ["loop-drift-policy", "loop-workflow-policy"]) {
+      const egress = JSON.stringify(
+        inputAt(findResource(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", n), "spec.egress"),
+      );
+      expect(egress, n).toContain('"kubernetes.io/metadata.name":"data"');
+    }
+  });
+
   it("plans on gcp too", async () => {
     const plan = await planOf(program({ target: "gcp" }));
     expect(resourcesOfType(plan, "kubernetes:batch/v1:CronJob").map((r) => r.name)).toEqual([
@@ -547,7 +715,7 @@ describe("RetrainingLoop", () => {
           prometheusUrl: "http://prom:9090",
           monitoringNamespace: "monitoring",
         },
-        stores: { referenceData: STORE, payloadLogs: STORE, reports: STORE },
+        stores: { referenceData: STORE, payloadLogs: STORE },
         models: [model("recommender")],
         ...over,
       }).problems.map((p) => `${p.path.join(".")}: ${p.message}`);
@@ -579,7 +747,7 @@ describe("RetrainingLoop", () => {
       expect(problems({ trigger: { repeatInterval: "4h" } })).toEqual([
         "trigger.repeatInterval: must be at least a day (24h): a firing drift alert must not resubmit retraining more often",
       ]);
-      expect(problems({ stores: { referenceData: STORE, payloadLogs: "s3://x", reports: STORE } })).toEqual([
+      expect(problems({ stores: { referenceData: STORE, payloadLogs: "s3://x" } })).toEqual([
         "stores.payloadLogs: must be an ObjectStore (a component's store output, e.g. FeatureStore offlineStore)",
       ]);
     });
@@ -589,9 +757,21 @@ describe("RetrainingLoop", () => {
         'models.0.retrainSchedules.0: must be a five-field cron schedule such as "0 * * * *"',
       ]);
     });
-    it("refuses the local target by path (no cross-component grants there)", () => {
-      expect(problems({ cluster: fakeClusterHandle({ target: "local" }) })).toEqual([
-        'stores: cannot be granted on the "local" target: its MinIO credentials stay in the namespace of the component that created the store, so the loop\'s jobs could not read them; run the loop on "aws" or "gcp"',
+    it("refuses a store path that is a URI, absolute or climbs out", () => {
+      expect(
+        problems({
+          models: [
+            model("recommender", {
+              referenceDataPath: "s3://offline/reference/",
+              payloadLogPath: "/payload-logs/recommender/",
+              gate: { holdoutPath: "holdout/../../secrets/", labelColumn: "clicked" },
+            }),
+          ],
+        }),
+      ).toEqual([
+        'models.0.payloadLogPath: must be a path inside the store such as "reference/recommender/" (no scheme, no leading "/")',
+        'models.0.referenceDataPath: must be a path inside the store such as "reference/recommender/" (no scheme, no leading "/")',
+        'models.0.gate.holdoutPath: must not contain ".."',
       ]);
     });
     it("the component throws them as one ResourceError", async () => {
