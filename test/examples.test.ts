@@ -9,6 +9,8 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import type { Plan } from "../plan/types";
+
+type EnvVar = { name: string; value?: string };
 import { findResource, inputAt } from "./helpers";
 import { planFromFolder } from "./package-from-source";
 
@@ -144,10 +146,22 @@ describe("Pulumi examples", () => {
 describe("examples/recommender", () => {
   const dir = path.join(root, "examples", "recommender");
   /** What each stack's objects must point at: its artifact store's scheme and bucket. */
-  const expected: Record<string, { artifacts: string; payloads: string }> = {
-    local: { artifacts: "s3://mlflow-artifacts", payloads: "s3://serving-payload-logs" },
-    "aws-dev": { artifacts: "s3://mlflow-artifacts-bucket", payloads: "s3://serving-payload-logs-bucket" },
-    "gcp-dev": { artifacts: "gs://mlflow-artifacts-bucket", payloads: "gs://serving-payload-logs-bucket" },
+  const expected: Record<string, { artifacts: string; payloads: string; offline: string }> = {
+    local: {
+      artifacts: "s3://mlflow-artifacts",
+      payloads: "s3://serving-payload-logs",
+      offline: "s3://features-offline",
+    },
+    "aws-dev": {
+      artifacts: "s3://mlflow-artifacts-bucket",
+      payloads: "s3://serving-payload-logs-bucket",
+      offline: "s3://features-offline-bucket",
+    },
+    "gcp-dev": {
+      artifacts: "gs://mlflow-artifacts-bucket",
+      payloads: "gs://serving-payload-logs-bucket",
+      offline: "gs://features-offline-bucket",
+    },
   };
   const plans: Record<string, Plan> = {};
   beforeAll(async () => {
@@ -187,6 +201,60 @@ describe("examples/recommender", () => {
         teamNamespace: "recsys",
       });
     });
+    it(`${stack}: the drift job compares the served version's payloads with the training set`, () => {
+      const drift = findResource(
+        plans[stack]!,
+        "kubernetes:batch/v1:CronJob",
+        "retraining-drift-recommender",
+      );
+      expect(inputAt(drift, "spec.schedule")).toBe("0 * * * *");
+      const env = inputAt(drift, "spec.jobTemplate.spec.template.spec.containers[0].env") as EnvVar[];
+      expect(Object.fromEntries(env.map((e) => [e.name, e.value]))).toMatchObject({
+        MLOPS_MODEL: "recommender",
+        MLOPS_MODEL_VERSION: "1",
+        MLOPS_REFERENCE: `${want.offline}/reference/recommender/`,
+        MLOPS_CURRENT: `${want.payloads}/payload-logs/recommender/1/`,
+        MLOPS_PUSHGATEWAY_URL: "http://pushgateway.monitoring.svc.cluster.local:9091",
+        MLOPS_DRIFT_SHARE: "0.3",
+        MLOPS_MIN_ROWS: "500",
+      });
+    });
+
+    it(`${stack}: ModelDrift goes to the loop's webhook, whose workflow trains recommender/train.py on the team's queue`, () => {
+      const plan = plans[stack]!;
+      const release = findResource(plan, "kubernetes:helm.sh/v3:Release", "monitoring");
+      const receivers = inputAt(release, "values.alertmanager.config.receivers") as {
+        name: string;
+        webhook_configs?: { url: string; send_resolved: boolean }[];
+      }[];
+      expect(receivers.find((r) => r.name === "retraining-loop")?.webhook_configs).toEqual([
+        expect.objectContaining({ url: plan.outputs["retrainingWebhookUrl"], send_resolved: false }),
+      ]);
+      const template = findResource(
+        plan,
+        "kubernetes:argoproj.io/v1alpha1:WorkflowTemplate",
+        "retraining-template-recommender",
+      );
+      const steps = inputAt(template, "spec.templates") as {
+        name: string;
+        resource?: { manifest: string };
+      }[];
+      const job = parse(steps.find((t) => t.name === "train")!.resource!.manifest) as {
+        metadata: { namespace: string; labels: Record<string, string> };
+        spec: { template: { spec: { containers: { image: string; command: string[]; env: EnvVar[] }[] } } };
+      };
+      expect(job.metadata.namespace).toBe("recsys");
+      expect(job.metadata.labels["kueue.x-k8s.io/queue-name"]).toBe("training");
+      const trainer = job.spec.template.spec.containers[0]!;
+      expect(trainer.image).toBe("ghcr.io/acme/recommender-train:0.1.0");
+      expect(trainer.command).toEqual(["python", "-m", "recommender.train"]);
+      expect(Object.fromEntries(trainer.env.map((e) => [e.name, e.value]))).toMatchObject({
+        MLFLOW_TRACKING_URI: "http://mlflow.mlflow.svc.cluster.local:5000",
+        MLOPS_MODEL: "recommender",
+        MLOPS_REFERENCE: `${want.offline}/reference/recommender/`,
+      });
+      expect(plan.outputs["retrainingWorkflow"]).toBe("retrain-recommender");
+    });
   }
 
   it("builds the platform without serving until a version is registered (no modelVersion)", async () => {
@@ -212,6 +280,11 @@ describe("examples/recommender", () => {
       ]),
     );
     expect(types).not.toContain("mlops:index:ModelServing");
+    expect(types).not.toContain("mlops:index:RetrainingLoop");
     expect(run.plan!.outputs["recommenderUrl"]).toBeUndefined();
+    // No route to a webhook that does not exist yet.
+    const release = findResource(run.plan!, "kubernetes:helm.sh/v3:Release", "monitoring");
+    const receivers = inputAt(release, "values.alertmanager.config.receivers") as { name: string }[];
+    expect(receivers.map((r) => r.name)).not.toContain("retraining-loop");
   });
 });

@@ -217,6 +217,7 @@ describe("npm pack", () => {
       "mlops:index:ModelRegistry mlflow",
       "mlops:index:ModelServing serving",
       "mlops:index:Monitoring monitoring",
+      "mlops:index:RetrainingLoop retraining",
     ]);
   });
 });

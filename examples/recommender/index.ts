@@ -7,7 +7,8 @@
  * The same program runs on three targets (`pulumi config set target local|aws|gcp`): an existing
  * kind/k3d cluster with in-cluster PostgreSQL, MinIO and Valkey; EKS with RDS, S3 and ElastiCache;
  * GKE with Cloud SQL, GCS and Memorystore. The Python it runs (the Feast repository, the training
- * script) is in this folder: `feature_repo/` and `train.py`. See README.md for the walk-through.
+ * script) is in this folder: `feature_repo/` and `recommender/train.py`. See README.md for the
+ * walk-through.
  */
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -17,6 +18,8 @@ import {
   ModelRegistry,
   ModelServing,
   Monitoring,
+  RetrainingLoop,
+  retrainingAlerting,
   TARGETS,
   type GpuPoolArgs,
   type GpuTrainingClusterArgs,
@@ -41,6 +44,18 @@ const tags = {
   "data-classification": "internal",
   app: "recommender",
 };
+
+// --- What is served ------------------------------------------------------------------------------
+
+// The registered version of the recommender that is served, and its path inside the registry's
+// artifact store. Until train.py has registered a first one (README.md, step 4) there is nothing
+// to serve or watch: the first `pulumi up` builds the platform, the next one serves and retrains.
+const modelVersion = config.get("modelVersion");
+const served =
+  modelVersion === undefined ? undefined : { version: modelVersion, path: config.require("modelPath") };
+const MODEL = "recommender";
+/** The loop's namespace: Alertmanager's drift route points at the webhook Service there. */
+const LOOP_NAMESPACE = "mlops-loop";
 
 // --- 1. The cluster: created on aws/gcp, adopted on local ----------------------------------------
 
@@ -99,10 +114,17 @@ const registry = new ModelRegistry(
 
 // --- 3. Monitoring: Prometheus, Alertmanager, Grafana and the Pushgateway the drift job pushes to -
 
+// With a served model, Alertmanager sends its ModelDrift alerts to the retraining loop's webhook
+// (never on resolution, at most once a day); the route needs only the loop's namespace, so
+// Monitoring comes first and the loop (which pushes to its Pushgateway) after it.
+const loopAlerting = served ? retrainingAlerting(LOOP_NAMESPACE, [MODEL], "24h") : undefined;
 const monitoring = new Monitoring("monitoring", {
   cluster: cluster.handle,
   // ModelDrift fires when the drift job found drift for an hour (two runs in a row, at least).
-  alerts: { drift: { for: "1h", matchers: 'model="recommender"' } },
+  alerts: { drift: { for: "1h", matchers: `model="${MODEL}"` } },
+  ...(loopAlerting
+    ? { alertmanager: { receivers: [loopAlerting.receiver], routes: [loopAlerting.route] } }
+    : {}),
   tags,
 });
 
@@ -110,7 +132,7 @@ const monitoring = new Monitoring("monitoring", {
 
 // The repository (your fork of this one) and the commit Feast applies: `feature_repo/` holds the
 // entities (user, product), the feature views (user profile, product catalogue, purchase history)
-// and the FeatureService `recommender_v1` that train.py and the serving path read.
+// and the FeatureService `purchase_propensity` that train.py reads.
 const featureStore = new FeatureStore("features", {
   cluster: cluster.handle,
   project: "shop_recommender",
@@ -131,9 +153,9 @@ const featureStore = new FeatureStore("features", {
 // --- 5. Serving: the registered version, from the registry's store, payloads logged as Parquet ---
 
 /**
- * Serves version `version` of the recommender (at `path` inside the registry's artifact store):
- * MLServer behind KServe, scaled by KEDA on requests in flight, every request and response logged
- * as Parquet (the drift job's current data).
+ * Serves the registered version at `path` inside the registry's artifact store: MLServer behind
+ * KServe, scaled by KEDA on requests in flight, every request and response logged as Parquet (the
+ * drift job's current data).
  */
 function serve(version: string, path: string): ModelServing {
   return new ModelServing(
@@ -144,7 +166,7 @@ function serve(version: string, path: string): ModelServing {
       artifactStore: registry.artifactStore,
       models: [
         {
-          name: "recommender",
+          name: MODEL,
           storageUri: path,
           version,
           format: "mlflow",
@@ -163,11 +185,83 @@ function serve(version: string, path: string): ModelServing {
   );
 }
 
-// Until train.py has registered a first version (README.md, step 4) there is nothing to serve:
-// the first `pulumi up` builds the platform, the second (with modelVersion and modelPath) serves.
-const modelVersion = config.get("modelVersion");
-const serving = modelVersion === undefined ? undefined : serve(modelVersion, config.require("modelPath"));
-const recommender = serving?.models["recommender"];
+// --- 6. Retraining: drift → alert → train on Kueue → register → gate → canary → promote -----------
+
+/**
+ * The closed loop for the served version: the hourly drift job, the webhook Alertmanager calls,
+ * the Sensor and the retraining workflow (one at a time per model).
+ */
+function retrain(version: string, serving: ModelServing): RetrainingLoop {
+  return new RetrainingLoop(
+    "retraining",
+    {
+      cluster: cluster.handle,
+      namespace: LOOP_NAMESPACE,
+      services: {
+        trackingUri: registry.trackingUri,
+        mlflowNamespace: "mlflow",
+        pushgatewayUrl: monitoring.pushgatewayUrl.apply((url) => url ?? ""),
+        prometheusUrl: monitoring.prometheusUrl,
+        monitoringNamespace: "monitoring",
+      },
+      // Read-only grants: the training and hold-out sets in the feature store's offline bucket,
+      // the payload logs in serving's; the drift reports go to the loop's own store.
+      stores: { referenceData: featureStore.offlineStore, payloadLogs: serving.payloadLogStore! },
+      models: [
+        {
+          name: MODEL,
+          version,
+          servingNamespace: "serving",
+          // The served version's payloads, as the sink writes them (`<prefix>/<model>/<version>/`),
+          // against the training set train.py wrote (MLOPS_REFERENCE).
+          payloadLogPath: `payload-logs/${MODEL}/${version}/`,
+          referenceDataPath: `reference/${MODEL}/`,
+          // A column drifts past Evidently's per-type test; the dataset drifts when 30 % of the
+          // columns do. Every hour, over the last day of traffic, at least 500 requests.
+          drift: { schedule: "0 * * * *", window: "1d", driftShare: 0.3, minRows: 500 },
+          // The candidate must beat production's ROC AUC on the held-back impressions by 0.01.
+          gate: {
+            holdoutPath: `holdout/${MODEL}/`,
+            labelColumn: "purchased",
+            metric: "roc_auc",
+            minImprovement: 0.01,
+          },
+          // 10 % of the traffic for 30 minutes (200 requests at least); promoted while errors stay
+          // under 1 % and the p99 latency under 300 ms, rolled back otherwise.
+          canary: {
+            trafficPercent: 10,
+            window: "30m",
+            minRequests: 200,
+            maxErrorRate: 0.01,
+            latencyQuantile: 0.99,
+            maxLatencySeconds: 0.3,
+          },
+          // recommender/train.py in the team's namespace, through its Kueue queue and GPU quota. The
+          // image is this folder with its lock installed (README.md, "The training image").
+          training: {
+            team,
+            image: config.require("trainingImage"),
+            command: ["python", "-m", "recommender.train"],
+            gpus: 1,
+            cpu: "4",
+            memory: "16Gi",
+            activeDeadlineSeconds: 4 * 3600,
+          },
+          // And every Sunday at 03:00 UTC, drift or not.
+          retrainSchedules: ["0 3 * * 0"],
+        },
+      ],
+      tags,
+    },
+    // Its token Secret goes into the monitoring namespace, its read-only store users (local) into
+    // the feature store's and serving's.
+    { dependsOn: [monitoring, featureStore, serving] },
+  );
+}
+
+const serving = served ? serve(served.version, served.path) : undefined;
+const loop = served && serving ? retrain(served.version, serving) : undefined;
+const recommender = serving?.models[MODEL];
 
 // --- Outputs --------------------------------------------------------------------------------------
 
@@ -181,3 +275,6 @@ export const grafanaUrl = monitoring.grafanaUrl;
 export const grafanaAdminPassword = monitoring.grafanaAdminPassword;
 export const recommenderUrl = recommender?.internalUrl;
 export const payloadLogUri = recommender?.payloadLogUri;
+export const retrainingWebhookUrl = loop?.webhookUrl;
+export const driftReportsUri = loop?.reportStore.uri;
+export const retrainingWorkflow = loop?.workflowTemplates[MODEL];
