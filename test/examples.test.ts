@@ -6,8 +6,12 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import type { Plan } from "../plan/types";
+
+type EnvVar = { name: string; value?: string };
+import { findResource, inputAt } from "./helpers";
 import { planFromFolder } from "./package-from-source";
 
 interface Step {
@@ -59,8 +63,8 @@ const programs = fs
   .filter((name) => fs.existsSync(path.join(root, "examples", name, "Pulumi.yaml")));
 
 describe("Pulumi examples", () => {
-  it("are the model registry and the training job", () => {
-    expect(programs).toEqual(["model-registry", "training-job"]);
+  it("are the model registry, the recommender and the training job", () => {
+    expect(programs).toEqual(["model-registry", "recommender", "training-job"]);
   });
 
   for (const name of programs) {
@@ -85,7 +89,9 @@ describe("Pulumi examples", () => {
         expect(Object.keys(example.dependencies).sort()).toEqual(
           [...Object.keys(pkg.peerDependencies), "pulumi-mlops", "tsx"].sort(),
         );
-        expect(example.scripts["plan"]).toBe(`mlops-plan --program . --stack ${stacks[0]}`);
+        // `npm run plan` plans one of the folder's stacks (`npm run plan -- --stack <other>` the rest).
+        expect(example.scripts["plan"]).toMatch(/^mlops-plan --program \. --stack [\w.-]+$/);
+        expect(stacks).toContain(example.scripts["plan"]!.split(" ").pop());
         const imports = [...read("index.ts").matchAll(/from "([^"]+)"/g)].map((m) => m[1]!);
         expect(imports).toContain("pulumi-mlops");
         for (const spec of imports) {
@@ -103,14 +109,18 @@ describe("Pulumi examples", () => {
         expect(readme).toContain("npm run plan");
         expect(readme).toContain("pulumi up");
         for (const stack of stacks) expect(readme).toContain(`pulumi stack init ${stack}`);
-        // Every config key the stack files set is documented, and every documented key is read.
+        // Every config key the stack files set is documented, and every key of the project is read
+        // by the program (a provider's own key, such as `aws:region`, is read by the provider).
         const program = read("index.ts");
         for (const stack of stacks) {
           const config = (parse(read(`Pulumi.${stack}.yaml`)) as { config: Record<string, unknown> }).config;
           for (const key of Object.keys(config)) {
-            const short = key.replace(`${project}:`, "");
+            const own = key.startsWith(`${project}:`);
+            const short = own ? key.slice(project.length + 1) : key;
             expect(readme, `${key} in README.md`).toContain(`| \`${short}\``);
-            expect(program, `${key} in index.ts`).toMatch(new RegExp(`config\\.\\w+\\("${short}"\\)`));
+            if (own) {
+              expect(program, `${key} in index.ts`).toMatch(new RegExp(`config\\.\\w+\\("${short}"[,)]`));
+            }
           }
         }
       });
@@ -127,4 +137,154 @@ describe("Pulumi examples", () => {
       }
     });
   }
+});
+
+/**
+ * The recommender wires the five components through their outputs: the planned objects carry the
+ * other components' endpoints and stores, and the paths of the example's own Python.
+ */
+describe("examples/recommender", () => {
+  const dir = path.join(root, "examples", "recommender");
+  /** What each stack's objects must point at: its artifact store's scheme and bucket. */
+  const expected: Record<string, { artifacts: string; payloads: string; offline: string }> = {
+    local: {
+      artifacts: "s3://mlflow-artifacts",
+      payloads: "s3://serving-payload-logs",
+      offline: "s3://features-offline",
+    },
+    "aws-dev": {
+      artifacts: "s3://mlflow-artifacts-bucket",
+      payloads: "s3://serving-payload-logs-bucket",
+      offline: "s3://features-offline-bucket",
+    },
+    "gcp-dev": {
+      artifacts: "gs://mlflow-artifacts-bucket",
+      payloads: "gs://serving-payload-logs-bucket",
+      offline: "gs://features-offline-bucket",
+    },
+  };
+  const plans: Record<string, Plan> = {};
+  beforeAll(async () => {
+    for (const stack of Object.keys(expected)) {
+      const run = await planFromFolder(dir, ["--stack", stack, "--no-policies"]);
+      expect(run.code, `${stack}: ${run.err}`).toBe(0);
+      plans[stack] = run.plan!;
+    }
+  }, 120_000);
+
+  for (const [stack, want] of Object.entries(expected)) {
+    it(`${stack}: Feast applies the example's feature repository`, () => {
+      const cr = findResource(plans[stack]!, "kubernetes:feast.dev/v1:FeatureStore");
+      expect(inputAt(cr, "spec.feastProject")).toBe("shop_recommender");
+      expect(inputAt(cr, "spec.feastProjectDir.git")).toEqual({
+        url: "https://github.com/acme/pulumi-mlops.git",
+        ref: "v0.1.0",
+        featureRepoPath: "examples/recommender/feature_repo",
+      });
+    });
+
+    it(`${stack}: serves the configured version from the registry's store, scaled on the Monitoring component's Prometheus`, () => {
+      const plan = plans[stack]!;
+      const isvc = findResource(plan, "kubernetes:serving.kserve.io/v1beta1:InferenceService");
+      expect(inputAt(isvc, "spec.predictor.model.storageUri")).toBe(`${want.artifacts}/models/recommender/1`);
+      expect(inputAt(isvc, "spec.predictor.logger.url")).toBe(
+        "http://payload-sink.serving.svc.cluster.local:8080/models/recommender/versions/1",
+      );
+      const scaler = findResource(plan, "kubernetes:keda.sh/v1alpha1:ScaledObject");
+      expect(inputAt(scaler, "spec.triggers[0].metadata.serverAddress")).toBe(
+        "http://monitoring-prometheus.monitoring.svc.cluster.local:9090",
+      );
+      expect(plan.outputs).toMatchObject({
+        mlflowTrackingUri: "http://mlflow.mlflow.svc.cluster.local:5000",
+        recommenderUrl: "http://recommender-predictor.serving.svc.cluster.local",
+        payloadLogUri: `${want.payloads}/payload-logs/recommender`,
+        teamNamespace: "recsys",
+      });
+    });
+    it(`${stack}: the drift job compares the served version's payloads with the training set`, () => {
+      const drift = findResource(
+        plans[stack]!,
+        "kubernetes:batch/v1:CronJob",
+        "retraining-drift-recommender",
+      );
+      expect(inputAt(drift, "spec.schedule")).toBe("0 * * * *");
+      const env = inputAt(drift, "spec.jobTemplate.spec.template.spec.containers[0].env") as EnvVar[];
+      expect(Object.fromEntries(env.map((e) => [e.name, e.value]))).toMatchObject({
+        MLOPS_MODEL: "recommender",
+        MLOPS_MODEL_VERSION: "1",
+        MLOPS_REFERENCE: `${want.offline}/reference/recommender/`,
+        MLOPS_CURRENT: `${want.payloads}/payload-logs/recommender/1/`,
+        MLOPS_PUSHGATEWAY_URL: "http://pushgateway.monitoring.svc.cluster.local:9091",
+        MLOPS_DRIFT_SHARE: "0.3",
+        MLOPS_MIN_ROWS: "500",
+      });
+    });
+
+    it(`${stack}: ModelDrift goes to the loop's webhook, whose workflow trains recommender/train.py on the team's queue`, () => {
+      const plan = plans[stack]!;
+      const release = findResource(plan, "kubernetes:helm.sh/v3:Release", "monitoring");
+      const receivers = inputAt(release, "values.alertmanager.config.receivers") as {
+        name: string;
+        webhook_configs?: { url: string; send_resolved: boolean }[];
+      }[];
+      expect(receivers.find((r) => r.name === "retraining-loop")?.webhook_configs).toEqual([
+        expect.objectContaining({ url: plan.outputs["retrainingWebhookUrl"], send_resolved: false }),
+      ]);
+      const template = findResource(
+        plan,
+        "kubernetes:argoproj.io/v1alpha1:WorkflowTemplate",
+        "retraining-template-recommender",
+      );
+      const steps = inputAt(template, "spec.templates") as {
+        name: string;
+        resource?: { manifest: string };
+      }[];
+      const job = parse(steps.find((t) => t.name === "train")!.resource!.manifest) as {
+        metadata: { namespace: string; labels: Record<string, string> };
+        spec: { template: { spec: { containers: { image: string; command: string[]; env: EnvVar[] }[] } } };
+      };
+      expect(job.metadata.namespace).toBe("recsys");
+      expect(job.metadata.labels["kueue.x-k8s.io/queue-name"]).toBe("training");
+      const trainer = job.spec.template.spec.containers[0]!;
+      expect(trainer.image).toBe("ghcr.io/acme/recommender-train:0.1.0");
+      expect(trainer.command).toEqual(["python", "-m", "recommender.train"]);
+      expect(Object.fromEntries(trainer.env.map((e) => [e.name, e.value]))).toMatchObject({
+        MLFLOW_TRACKING_URI: "http://mlflow.mlflow.svc.cluster.local:5000",
+        MLOPS_MODEL: "recommender",
+        MLOPS_REFERENCE: `${want.offline}/reference/recommender/`,
+      });
+      expect(plan.outputs["retrainingWorkflow"]).toBe("retrain-recommender");
+    });
+  }
+
+  it("builds the platform without serving until a version is registered (no modelVersion)", async () => {
+    const config = (
+      parse(fs.readFileSync(path.join(dir, "Pulumi.local.yaml"), "utf8")) as {
+        config: Record<string, unknown>;
+      }
+    ).config;
+    delete config["recommender-example:modelVersion"];
+    delete config["recommender-example:modelPath"];
+    fs.mkdirSync(path.join(root, ".tmp"), { recursive: true });
+    const file = path.join(fs.mkdtempSync(path.join(root, ".tmp", "recommender-")), "Pulumi.first.yaml");
+    fs.writeFileSync(file, stringify({ config }));
+    const run = await planFromFolder(dir, ["--stack", "first", "--stack-file", file]);
+    expect(run.code, run.err).toBe(0);
+    const types = run.plan!.resources.map((r) => r.type);
+    expect(types).toEqual(
+      expect.arrayContaining([
+        "mlops:index:GpuTrainingCluster",
+        "mlops:index:ModelRegistry",
+        "mlops:index:Monitoring",
+        "mlops:index:FeatureStore",
+      ]),
+    );
+    expect(types).not.toContain("mlops:index:ModelServing");
+    expect(types).not.toContain("mlops:index:RetrainingLoop");
+    expect(run.plan!.outputs["recommenderUrl"]).toBeUndefined();
+    // No route to a webhook that does not exist yet.
+    const release = findResource(run.plan!, "kubernetes:helm.sh/v3:Release", "monitoring");
+    const receivers = inputAt(release, "values.alertmanager.config.receivers") as { name: string }[];
+    expect(receivers.map((r) => r.name)).not.toContain("retraining-loop");
+  });
 });

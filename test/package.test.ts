@@ -164,9 +164,9 @@ describe("npm pack", () => {
     expect(result.stdout).toMatch(/^Usage: mlops-plan --stack <name> \[options\]$/m);
   });
 
-  function planExample(name: string): { status: number | null; stderr: string; plan: Plan } {
+  function planExample(name: string, stack = "dev"): { status: number | null; stderr: string; plan: Plan } {
     const bin = path.join(project, "node_modules", ".bin", "mlops-plan");
-    const result = spawnSync(bin, ["--program", ".", "--stack", "dev", "--out", "plan.json", "--quiet"], {
+    const result = spawnSync(bin, ["--program", ".", "--stack", stack, "--out", "plan.json", "--quiet"], {
       cwd: path.join(project, name),
       encoding: "utf8",
     });
@@ -191,13 +191,34 @@ describe("npm pack", () => {
   });
 
   it("plans the training job example, which uses the TrainingJob by name", () => {
-    expect(examples).toEqual(["model-registry", "training-job"]);
+    expect(examples).toEqual(["model-registry", "recommender", "training-job"]);
     const { status, stderr, plan } = planExample("training-job");
     expect(stderr).toBe("");
     expect(status).toBe(0);
     expect(plan.project).toBe("training-job-example");
     expect(plan.resources.find((r) => r.type === "mlops:index:TrainingJob")?.name).toBe("mlp-smoke-001");
     expect(plan.outputs["namespace"]).toBe("research");
+  });
+
+  it("plans the recommender example, which composes the components by name, for its local stack", () => {
+    const { status, stderr, plan } = planExample("recommender", "local");
+    expect(stderr).toBe("");
+    expect(status).toBe(0);
+    expect(plan.project).toBe("recommender-example");
+    const stack = plan.resources.find((r) => r.type === "pulumi:pulumi:Stack")!.urn;
+    expect(
+      plan.resources
+        .filter((r) => r.parent === stack && r.type.startsWith("mlops:index:"))
+        .map((r) => `${r.type} ${r.name}`)
+        .sort(),
+    ).toEqual([
+      "mlops:index:FeatureStore features",
+      "mlops:index:GpuTrainingCluster shop",
+      "mlops:index:ModelRegistry mlflow",
+      "mlops:index:ModelServing serving",
+      "mlops:index:Monitoring monitoring",
+      "mlops:index:RetrainingLoop retraining",
+    ]);
   });
 });
 
