@@ -27,28 +27,28 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
+import { offlineStoreEnv, redisOnlineStoreYaml, sqlRegistryYaml } from "../components/feature-store";
 import {
-  offlineStoreEnv,
-  redisOnlineStoreYaml,
-  sqlRegistryYaml,
-} from "../components/feature-store/store-config";
-import { backendStoreUri, migrationScript } from "../components/model-registry/config";
-import { allowedHosts, mlflowServerArgs } from "../components/model-registry/mlflow";
-import { renderAlertmanagerConfig, resolveAlertingArgs } from "../components/monitoring/alertmanager";
-import { defaultRuleGroups, renderRuleFile } from "../components/monitoring/rules";
+  allowedHosts,
+  backendStoreUri,
+  migrationScript,
+  mlflowServerArgs,
+} from "../components/model-registry";
+import { renderAlertmanagerConfig, resolveAlertingArgs } from "../components/monitoring";
+import { defaultRuleGroups, renderRuleFile } from "../components/monitoring";
 import {
   resolveRetrainingLoopModel,
   retrainingLoopModelSchema,
   type RetrainingLoopModelArgs,
-} from "../components/retraining-loop/args";
-import { retrainingAlerting, WEBHOOK_SECRET_NAME } from "../components/retraining-loop/index";
+} from "../components/retraining-loop";
+import { retrainingAlerting, WEBHOOK_SECRET_NAME } from "../components/retraining-loop";
 import {
   driftCronJobManifest,
   retrainingJobManifest,
   workflowTemplateManifest,
   WEBHOOK_TOKEN_KEY,
   type LoopSettings,
-} from "../components/retraining-loop/manifests";
+} from "../components/retraining-loop";
 
 /** What the loop test started, on loopback (`<dir>/endpoints.json`). */
 export interface Endpoints {

@@ -37,6 +37,9 @@ import {
 import { mlflowScrapeTarget, mlflowWorkload, MLFLOW_PORT, type MlflowSettings } from "./mlflow";
 
 export * from "./args";
+/** The server's rendering, for the loop test's renderer (bin/render-loop.ts). */
+export { backendStoreUri, migrationScript } from "./config";
+export { allowedHosts, mlflowServerArgs } from "./mlflow";
 
 /** The Pulumi type token of the component. */
 export const MODEL_REGISTRY_TYPE = "mlops:index:ModelRegistry";
