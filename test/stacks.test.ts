@@ -301,6 +301,46 @@ describe("every shipped stack runs the retraining loop for the recommender", () 
   }
 });
 
+describe("the retraining loop logs in to MLflow exactly when the registry has auth on", () => {
+  for (const stack of STACKS) {
+    it(`${stack}: the MLflow clients get the registry admin's credentials by secretKeyRef iff auth is on`, () => {
+      const plan = plans.get(stack)!;
+      const auth = plan.outputs["mlflowAdminUsername"] !== undefined;
+      if (stack === "aws-prod") expect(auth).toBe(true);
+      const secrets = plan.resources
+        .filter(
+          (r) => r.type === "kubernetes:core/v1:Secret" && r.name.startsWith("retraining-mlflow-credentials"),
+        )
+        .map((r) => [r.name, (r.inputs["metadata"] as { namespace: string }).namespace])
+        .sort();
+      const template = one(
+        plan,
+        "kubernetes:argoproj.io/v1alpha1:WorkflowTemplate",
+        "retraining-template-recommender",
+      );
+      const evaluate = (
+        template.inputs["spec"] as {
+          templates: { name: string; container?: { env: { name: string; valueFrom?: unknown }[] } }[];
+        }
+      ).templates.find((t) => t.name === "evaluate")!.container!.env;
+      const password = evaluate.find((e) => e.name === "MLFLOW_TRACKING_PASSWORD");
+      if (auth) {
+        const team = stack === "local" || stack === "gcp-dev" ? "research" : "applied";
+        expect(secrets).toEqual([
+          ["retraining-mlflow-credentials", "mlops-loop"],
+          [`retraining-mlflow-credentials-${team}`, team],
+        ]);
+        expect(password?.valueFrom).toEqual({ secretKeyRef: { name: "mlops-loop-mlflow", key: "password" } });
+        const secret = one(plan, "kubernetes:core/v1:Secret", "retraining-mlflow-credentials");
+        expect((secret.inputs["stringData"] as Record<string, unknown>)["password"]).toBe("[secret]");
+      } else {
+        expect(secrets).toEqual([]);
+        expect(password).toBeUndefined();
+      }
+    });
+  }
+});
+
 describe("the cloud stacks create their GPU training clusters", () => {
   const GPU_TAINT = { key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" };
 

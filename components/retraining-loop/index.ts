@@ -33,7 +33,8 @@
  * (adapter); the report store `n-drift-reports-*` (adapter object store with its key); `n-jobs-sources` (the ConfigMap, without `jobsImage`); `n-sensor-sa`, `n-eventsource-sa`; `n-executor-role`, `n-executor-binding`,
  * `n-sensor-role`, `n-sensor-binding`, `n-jobs-role-<team>`, `n-jobs-binding-<team>`,
  * `n-canary-role-<ns>`, `n-canary-binding-<ns>`; `n-webhook-token`, `n-webhook-secret`,
- * `n-alertmanager-secret`; `n-event-bus`, `n-event-source`; the NetworkPolicies `n-drift-policy`,
+ * `n-alertmanager-secret`; with `services.mlflowCredentials` `n-mlflow-credentials` and
+ * `n-mlflow-credentials-<team>` (the Secret `mlops-loop-mlflow`); `n-event-bus`, `n-event-source`; the NetworkPolicies `n-drift-policy`,
  * `n-workflow-policy`, `n-event-bus-policy`, `n-event-source-policy`, `n-sensor-policy`; per model
  * `n-drift-<model>`, `n-template-<model>`, `n-periodic-<model>`, `n-sensor-<model>`.
  */
@@ -59,6 +60,8 @@ import {
   cronWorkflowManifest,
   JOBS_SCRATCH_SIZE,
   driftCronJobManifest,
+  MLFLOW_CREDENTIALS_KEYS,
+  MLFLOW_CREDENTIALS_SECRET,
   eventBusManifest,
   eventSourceManifest,
   LOOP_SERVICE_ACCOUNTS,
@@ -449,6 +452,31 @@ export class RetrainingLoop extends MlopsComponent {
       egress: [toPort(busPods, 4222), API_SERVER_EGRESS],
     });
 
+    // ---- The MLflow user's credentials (basic auth): in the loop namespace for the workflow's
+    // MLflow steps and in each training team's for the training Job (a pod reads Secrets of its
+    // own namespace only) ----
+    const mlflowCredentials = args.services.mlflowCredentials;
+    const credentialSecrets: pulumi.Resource[] = [];
+    if (mlflowCredentials) {
+      const credentialsSecret = (pulumiName: string, secretNamespace: pulumi.Input<string>) =>
+        new k8s.core.v1.Secret(
+          `${name}-${pulumiName}`,
+          {
+            metadata: { name: MLFLOW_CREDENTIALS_SECRET, namespace: secretNamespace, labels },
+            type: "Opaque",
+            stringData: {
+              [MLFLOW_CREDENTIALS_KEYS.username]: mlflowCredentials.username,
+              [MLFLOW_CREDENTIALS_KEYS.password]: pulumi.secret(mlflowCredentials.password),
+            },
+          },
+          { ...childOpts(), additionalSecretOutputs: ["stringData", "data"] },
+        );
+      credentialSecrets.push(credentialsSecret("mlflow-credentials", namespace));
+      for (const team of [...new Set(a.models.map((m) => m.training.team))]) {
+        credentialSecrets.push(credentialsSecret(`mlflow-credentials-${team}`, team));
+      }
+    }
+
     // ---- Per model ----
     const settings = pulumi
       .all([
@@ -480,6 +508,7 @@ export class RetrainingLoop extends MlopsComponent {
           referenceDataUri,
           payloadLogUri,
           clientEnv: [],
+          mlflowCredentials: mlflowCredentials !== undefined,
         }),
       );
     // Plain values: the adapters' environment may hold outputs (regions, endpoints).
@@ -510,7 +539,7 @@ export class RetrainingLoop extends MlopsComponent {
           kind: "WorkflowTemplate",
           value: workflowSettings.apply((s) => workflowTemplateManifest(model, s)),
         },
-        [workflow.serviceAccount, ...workflow.ready, ...runtimeReady],
+        [workflow.serviceAccount, ...workflow.ready, ...runtimeReady, ...credentialSecrets],
       );
       custom(`periodic-${model.name}`, plain(cronWorkflowManifest(model, name, a.namespace)), [template]);
       custom(`sensor-${model.name}`, plain(sensorManifest(model, name, a.namespace, a.trigger.maxPerHour)), [

@@ -494,6 +494,93 @@ describe("RetrainingLoop", () => {
     });
   });
 
+  it("with services.mlflowCredentials, gives exactly the MLflow clients the user from a Secret", async () => {
+    const services = {
+      trackingUri: "http://mlflow.mlflow.svc.cluster.local:5000",
+      mlflowNamespace: "mlflow",
+      pushgatewayUrl: "http://pushgateway.monitoring.svc:9091",
+      prometheusUrl: "http://prometheus-operated.monitoring.svc:9090",
+      monitoringNamespace: "monitoring",
+    };
+    type EnvVar = {
+      name: string;
+      value?: string;
+      valueFrom?: { secretKeyRef: { name: string; key: string } };
+    };
+    type Step = {
+      name: string;
+      container?: { env: EnvVar[] };
+      script?: { env: EnvVar[] };
+      resource?: { manifest: string };
+    };
+    const credentialEnv = (plan: Plan) => {
+      const template = findResource(plan, `${CR}WorkflowTemplate`, "loop-template-recommender");
+      const steps = inputAt(template, "spec.templates") as Step[];
+      const names = (env: EnvVar[]) =>
+        env.filter((e) => ["MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"].includes(e.name));
+      const byStep: Record<string, EnvVar[]> = {};
+      for (const st of steps) {
+        const env = st.container?.env ?? st.script?.env;
+        if (env) byStep[st.name] = names(env);
+        if (st.name === "train") {
+          const job = parse(st.resource!.manifest) as TrainingJobManifest;
+          byStep["train"] = names(job.spec.template.spec.containers[0]!.env);
+        }
+      }
+      const cronJob = findResource(plan, "kubernetes:batch/v1:CronJob", "loop-drift-recommender");
+      byStep["drift"] = names(
+        inputAt(cronJob, "spec.jobTemplate.spec.template.spec.containers[0].env") as EnvVar[],
+      );
+      return byStep;
+    };
+    const ref = (key: string) => ({ secretKeyRef: { name: "mlops-loop-mlflow", key } });
+    const expected = [
+      { name: "MLFLOW_TRACKING_USERNAME", valueFrom: ref("username") },
+      { name: "MLFLOW_TRACKING_PASSWORD", valueFrom: ref("password") },
+    ];
+
+    const withAuth = await planOf(
+      program({
+        services: {
+          ...services,
+          mlflowCredentials: { username: "loop", password: pulumi.secret("s3cr3t-password") },
+        },
+      }),
+    );
+    expect(credentialEnv(withAuth)).toEqual({
+      train: expected,
+      register: expected,
+      evaluate: expected,
+      "gate-error": [],
+      decide: expected,
+      drift: [],
+    });
+    // The Secret in the loop namespace (workflow steps) and the team's (training Job); the password secret.
+    for (const [n, ns] of [
+      ["loop-mlflow-credentials", "mlops-loop"],
+      ["loop-mlflow-credentials-recsys", "recsys"],
+    ] as const) {
+      const secret = findResource(withAuth, "kubernetes:core/v1:Secret", n);
+      expect(inputAt(secret, "metadata"), n).toMatchObject({ name: "mlops-loop-mlflow", namespace: ns });
+      // The whole stringData is secret in the state (the password is), so the username shows as one too.
+      expect(secret.inputs["stringData"], n).toEqual({ username: "[secret]", password: "[secret]" });
+    }
+    expect(JSON.stringify(withAuth.resources.map((r) => r.inputs))).not.toContain("s3cr3t-password");
+
+    const withoutAuth = await planOf(program({ services }));
+    expect(credentialEnv(withoutAuth)).toEqual({
+      train: [],
+      register: [],
+      evaluate: [],
+      "gate-error": [],
+      decide: [],
+      drift: [],
+    });
+    expect(
+      resourcesOfType(withoutAuth, "kubernetes:core/v1:Secret").filter((r) => r.name.includes("mlflow")),
+    ).toEqual([]);
+  });
+
   it("binds only namespaced Roles; the executor may create and patch workflowtaskresults", async () => {
     const plan = await planOf(program());
     expect(resourcesOfType(plan, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole")).toEqual([]);
@@ -622,7 +709,19 @@ describe("RetrainingLoop", () => {
   for (const target of ["aws", "gcp"] as const) {
     it(`${target} (prod): no mandatory violation of the policy pack`, async () => {
       const tags = { owner: "ml-platform", "cost-center": "cc-1", "data-classification": "internal" };
-      const plan = await planOf(program({ target, environment: "prod", tags }));
+      // With the MLflow user's Secrets (the registry's auth is on in prod).
+      const services = {
+        trackingUri: "http://mlflow.mlflow.svc.cluster.local:5000",
+        mlflowNamespace: "mlflow",
+        mlflowCredentials: { username: "loop", password: pulumi.secret("s3cr3t-password") },
+        pushgatewayUrl: "http://pushgateway.monitoring.svc:9091",
+        prometheusUrl: "http://prometheus-operated.monitoring.svc:9090",
+        monitoringNamespace: "monitoring",
+      };
+      const plan = await planOf(program({ target, environment: "prod", tags, services }));
+      expect(resourcesOfType(plan, "kubernetes:core/v1:Secret").map((r) => r.name)).toContain(
+        "loop-mlflow-credentials-recsys",
+      );
       // The loop's resources only (the stores stand in for another component's).
       const loop = findResource(plan, RETRAINING_LOOP_TYPE, "loop");
       const resources = descendantsOf(plan, loop.urn);
