@@ -19,11 +19,10 @@
  *   only (on "local" through the local adapter's cross-namespace MinIO reader: a read-only MinIO
  *   user in the store's namespace, its credentials in the loop's); the drift reports go to the
  *   loop's OWN object store (`reportStore`, read/write for the drift job alone), so the loop never
- *   needs write access to another component's bucket. Limit on "local": each MinIO store is its
- *   own server and a process gets one endpoint and one set of credentials (the first grant's:
- *   the payload logs for the drift job, the offline store for the workflow steps), so the drift
- *   job there cannot also reach the reference data and its report store until the jobs take
- *   per-store endpoints;
+ *   needs write access to another component's bucket. On "local" each MinIO store is its own
+ *   server: the drift identity carries the payload logs' credentials and each further store a
+ *   credentials identity of its own (`n-drift-reference-data-*`, `n-drift-report-writer-*`),
+ *   whose keys the drift job reads under per-store names listed in `MLOPS_S3_STORES`;
  * - least-privilege ServiceAccounts and Roles: the workflow executor creates/patches
  *   `workflowtaskresults` in the loop namespace, creates/watches Jobs in the teams' namespaces
  *   and patches the models' InferenceServices; the Sensor creates Workflows; nothing cluster-wide.
@@ -41,7 +40,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { Access, type Grant, type ObjectStore } from "../adapters";
+import { Access, Target, type Grant, type ObjectStore } from "../adapters";
 import { MLFLOW_PORT } from "../model-registry";
 import { MlopsComponent } from "../shared/component";
 import { clusterAdapter } from "../training-cluster";
@@ -157,6 +156,50 @@ function s3Endpoint(store: ObjectStore): k8s.types.input.core.v1.EnvVar[] {
     .map((e) => ({ ...e, name: "MLOPS_S3_ENDPOINT_URL" }));
 }
 
+/** The per-bucket endpoints and credential variables of the jobs (jobs/mlops_jobs/storage.py). */
+export const S3_STORES_ENV = "MLOPS_S3_STORES";
+
+/** The endpoint (`MLFLOW_S3_ENDPOINT_URL`) a store's clients use, if it has one. */
+function endpointOf(store: ObjectStore): pulumi.Output<string> {
+  const value = store.clientEnv.find((e) => e.name === "MLFLOW_S3_ENDPOINT_URL")?.value;
+  return pulumi.output(value).apply((v) => v ?? "");
+}
+
+/**
+ * `MLOPS_S3_STORES` on "local": every store's bucket → its MinIO endpoint and the names of the
+ * variables holding its keys (the first store's are `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`,
+ * the others' `<prefix>_ACCESS_KEY_ID` / `<prefix>_SECRET_ACCESS_KEY`). Names only, never keys.
+ */
+function s3StoresJson(
+  first: ObjectStore,
+  others: { store: ObjectStore; prefix: string }[],
+): pulumi.Output<string> {
+  const entries = [
+    { store: first, access: "AWS_ACCESS_KEY_ID", secret: "AWS_SECRET_ACCESS_KEY" },
+    ...others.map(({ store, prefix }) => ({
+      store,
+      access: `${prefix}_ACCESS_KEY_ID`,
+      secret: `${prefix}_SECRET_ACCESS_KEY`,
+    })),
+  ];
+  return pulumi
+    .all(entries.map((e) => pulumi.all([e.store.bucketName, endpointOf(e.store)])))
+    .apply((resolved) =>
+      JSON.stringify(
+        Object.fromEntries(
+          resolved.map(([bucket, endpoint], i) => [
+            bucket,
+            {
+              endpoint_url: endpoint,
+              access_key_env: entries[i]!.access,
+              secret_key_env: entries[i]!.secret,
+            },
+          ]),
+        ),
+      ),
+    );
+}
+
 /** The closed loop's Kubernetes side (see the module comment). */
 export class RetrainingLoop extends MlopsComponent {
   /** The loop's namespace. */
@@ -221,16 +264,36 @@ export class RetrainingLoop extends MlopsComponent {
       (s, i, all) => all.indexOf(s) === i,
     );
     // Read-only on the reference data and payload logs; read/write only on the loop's report store.
-    // Payload logs first: on "local" only the first grant's MinIO credentials reach the process.
     const driftGrants: Grant[] = stores.map((resource) => ({
       resource,
       access: resource === reports ? Access.readWrite : Access.read,
     }));
+    // On "local" each MinIO store is its own server with its own credentials and an identity
+    // injects one set: the drift identity gets the payload logs' (the first store), and each
+    // further store its own credentials identity, whose keys the drift job reads under per-store
+    // names listed in MLOPS_S3_STORES (jobs/mlops_jobs/storage.py).
+    const local = a.target === Target.local;
     const drift = adapter.workloadIdentity("drift", {
       serviceAccountName: LOOP_SERVICE_ACCOUNTS.drift,
-      grants: driftGrants,
+      grants: local ? driftGrants.slice(0, 1) : driftGrants,
       labels,
     });
+    const storeCredentials = local
+      ? driftGrants.slice(1).map((grant) => {
+          const role = grant.resource === reports ? "drift-report-writer" : "drift-reference-data";
+          const identity = adapter.workloadIdentity(role, {
+            // Never mounted by a pod: it only carries the store's credentials Secret.
+            serviceAccountName: `mlops-${role}`,
+            grants: [grant],
+            labels,
+          });
+          const prefix = `MLOPS_S3_${role
+            .replace(/^drift-/, "")
+            .replace(/-/g, "_")
+            .toUpperCase()}`;
+          return { store: grant.resource as ObjectStore, identity, prefix };
+        })
+      : [];
     // The gate reads the hold-out set; MLflow proxies the model artifacts.
     const workflow = adapter.workloadIdentity("workflow", {
       serviceAccountName: LOOP_SERVICE_ACCOUNTS.workflow,
@@ -407,6 +470,7 @@ export class RetrainingLoop extends MlopsComponent {
         toPort(monitoringNs, PUSHGATEWAY_PORT),
         ...storeEgress,
         ...drift.egress,
+        ...storeCredentials.flatMap((c) => c.identity.egress),
         ...pod.egress,
       ]),
     });
@@ -515,7 +579,27 @@ export class RetrainingLoop extends MlopsComponent {
     const withEnv = (env: k8s.types.input.core.v1.EnvVar[]) =>
       pulumi.all([settings, pulumi.output(env)]).apply(([s, e]): LoopSettings => ({ ...s, clientEnv: e }));
     const driftSettings = withEnv(
-      uniqueEnv([...s3Endpoint(stores[0]!), ...stores.flatMap((s) => s.clientEnv), ...drift.env]),
+      uniqueEnv([
+        ...s3Endpoint(stores[0]!),
+        ...stores.flatMap((s) => s.clientEnv),
+        ...drift.env,
+        ...(local
+          ? [
+              { name: S3_STORES_ENV, value: s3StoresJson(stores[0]!, storeCredentials) },
+              ...storeCredentials.flatMap(({ identity, prefix }) =>
+                identity.env.map((e) => ({
+                  ...e,
+                  name:
+                    e.name === "AWS_ACCESS_KEY_ID"
+                      ? `${prefix}_ACCESS_KEY_ID`
+                      : e.name === "AWS_SECRET_ACCESS_KEY"
+                        ? `${prefix}_SECRET_ACCESS_KEY`
+                        : e.name,
+                })),
+              ),
+            ]
+          : []),
+      ]),
     );
     const workflowSettings = withEnv(
       uniqueEnv([...s3Endpoint(referenceData), ...referenceData.clientEnv, ...workflow.env]),
@@ -530,7 +614,12 @@ export class RetrainingLoop extends MlopsComponent {
           metadata: cronJob.metadata.apply((m) => ({ ...m, labels: { ...labels, ...m.labels } })),
           spec: cronJob.spec,
         },
-        childOpts([drift.serviceAccount, ...drift.ready, ...runtimeReady]),
+        childOpts([
+          drift.serviceAccount,
+          ...drift.ready,
+          ...storeCredentials.flatMap((c) => c.identity.ready),
+          ...runtimeReady,
+        ]),
       );
       const template = custom(
         `template-${model.name}`,

@@ -767,6 +767,39 @@ describe("RetrainingLoop", () => {
     expect(byName("MLOPS_S3_ENDPOINT_URL")?.value).toBe("http://data-logs-minio.data.svc.cluster.local:9000");
     expect(byName("AWS_ACCESS_KEY_ID")?.valueFrom?.secretKeyRef.name).toBe("loop-drift-s3-credentials");
     expect(byName("MLOPS_REPORT_PREFIX")?.value).toBe("s3://loop-drift-reports/drift-reports");
+    // Each further store: its own endpoint and credentials, by name in MLOPS_S3_STORES (never the keys).
+    expect(JSON.parse(byName("MLOPS_S3_STORES")!.value!)).toEqual({
+      "data-logs": {
+        endpoint_url: "http://data-logs-minio.data.svc.cluster.local:9000",
+        access_key_env: "AWS_ACCESS_KEY_ID",
+        secret_key_env: "AWS_SECRET_ACCESS_KEY",
+      },
+      "data-offline": {
+        endpoint_url: "http://data-offline-minio.data.svc.cluster.local:9000",
+        access_key_env: "MLOPS_S3_REFERENCE_DATA_ACCESS_KEY_ID",
+        secret_key_env: "MLOPS_S3_REFERENCE_DATA_SECRET_ACCESS_KEY",
+      },
+      "loop-drift-reports": {
+        endpoint_url: "http://loop-drift-reports-minio.mlops-loop.svc.cluster.local:9000",
+        access_key_env: "MLOPS_S3_REPORT_WRITER_ACCESS_KEY_ID",
+        secret_key_env: "MLOPS_S3_REPORT_WRITER_SECRET_ACCESS_KEY",
+      },
+    });
+    // The offline store through a read-only user of its own (in the store's namespace); the
+    // report store with its own server's credentials.
+    expect(byName("MLOPS_S3_REFERENCE_DATA_ACCESS_KEY_ID")?.valueFrom?.secretKeyRef.name).toBe(
+      "loop-drift-reference-data-s3-credentials",
+    );
+    expect(
+      inputAt(
+        findResource(plan, "kubernetes:batch/v1:Job", "loop-drift-reference-data-minio-reader"),
+        "metadata.namespace",
+      ),
+    ).toBe("data");
+    const writer = byName("MLOPS_S3_REPORT_WRITER_SECRET_ACCESS_KEY")?.valueFrom?.secretKeyRef.name;
+    expect(writer).toMatch(/^loop-drift-reports/);
+    // The pod runs as the drift identity: the credential identities' ServiceAccounts are never mounted.
+    expect(inputAt(cronJob, "spec.jobTemplate.spec.template.spec.serviceAccountName")).toBe("mlops-drift");
     // The reports: the loop's own MinIO in its namespace.
     expect(names).toContain("kubernetes:apps/v1:Deployment loop-drift-reports-minio");
     expect(
