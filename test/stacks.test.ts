@@ -341,6 +341,38 @@ describe("the retraining loop logs in to MLflow exactly when the registry has au
   }
 });
 
+describe("local: the drift job reaches each MinIO store at its own endpoint with its own credentials", () => {
+  it("lists the three buckets in MLOPS_S3_STORES and may reach the offline store's and payload-log store's servers", () => {
+    const plan = plans.get("local")!;
+    const cronJob = one(plan, "kubernetes:batch/v1:CronJob", "retraining-drift-recommender");
+    const env = (
+      cronJob.inputs["spec"] as {
+        jobTemplate: {
+          spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } };
+        };
+      }
+    ).jobTemplate.spec.template.spec.containers[0]!.env;
+    const stores = JSON.parse(env.find((e) => e.name === "MLOPS_S3_STORES")!.value!) as Record<
+      string,
+      { endpoint_url: string; access_key_env: string }
+    >;
+    const byKey = Object.fromEntries(Object.values(stores).map((v) => [v.access_key_env, v.endpoint_url]));
+    expect(Object.keys(byKey).sort()).toEqual([
+      "AWS_ACCESS_KEY_ID",
+      "MLOPS_S3_REFERENCE_DATA_ACCESS_KEY_ID",
+      "MLOPS_S3_REPORT_WRITER_ACCESS_KEY_ID",
+    ]);
+    expect(byKey["AWS_ACCESS_KEY_ID"]).toMatch(/\.serving\.svc\.cluster\.local:9000$/);
+    expect(byKey["MLOPS_S3_REFERENCE_DATA_ACCESS_KEY_ID"]).toMatch(/\.feast\.svc\.cluster\.local:9000$/);
+    expect(byKey["MLOPS_S3_REPORT_WRITER_ACCESS_KEY_ID"]).toMatch(/\.mlops-loop\.svc\.cluster\.local:9000$/);
+    const egress = JSON.stringify(
+      one(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "retraining-drift-policy").inputs["spec"],
+    );
+    for (const ns of ["feast", "serving"])
+      expect(egress, ns).toContain(`"kubernetes.io/metadata.name":"${ns}"`);
+  });
+});
+
 describe("the cloud stacks create their GPU training clusters", () => {
   const GPU_TAINT = { key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" };
 
