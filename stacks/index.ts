@@ -163,6 +163,16 @@ export default function main(): Record<string, pulumi.Output<unknown>> {
         services: {
           trackingUri: registry.trackingUri,
           mlflowNamespace: resolvedRegistry.namespace,
+          // With the registry's basic auth on (e.g. aws-prod: on with the Ingress), the loop's MLflow
+          // clients log in as its admin; a dedicated MLflow user is better (docs/retraining-loop.md).
+          ...(resolvedRegistry.auth
+            ? {
+                mlflowCredentials: {
+                  username: registry.adminUsername.apply((u) => u ?? ""),
+                  password: registry.adminPassword.apply((p) => p ?? ""),
+                },
+              }
+            : {}),
           pushgatewayUrl: monitoring.pushgatewayUrl.apply((url) => url ?? ""),
           prometheusUrl: monitoring.prometheusUrl,
           monitoringNamespace: cfg.resolved.monitoring.namespace,

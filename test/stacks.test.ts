@@ -301,6 +301,78 @@ describe("every shipped stack runs the retraining loop for the recommender", () 
   }
 });
 
+describe("the retraining loop logs in to MLflow exactly when the registry has auth on", () => {
+  for (const stack of STACKS) {
+    it(`${stack}: the MLflow clients get the registry admin's credentials by secretKeyRef iff auth is on`, () => {
+      const plan = plans.get(stack)!;
+      const auth = plan.outputs["mlflowAdminUsername"] !== undefined;
+      if (stack === "aws-prod") expect(auth).toBe(true);
+      const secrets = plan.resources
+        .filter(
+          (r) => r.type === "kubernetes:core/v1:Secret" && r.name.startsWith("retraining-mlflow-credentials"),
+        )
+        .map((r) => [r.name, (r.inputs["metadata"] as { namespace: string }).namespace])
+        .sort();
+      const template = one(
+        plan,
+        "kubernetes:argoproj.io/v1alpha1:WorkflowTemplate",
+        "retraining-template-recommender",
+      );
+      const evaluate = (
+        template.inputs["spec"] as {
+          templates: { name: string; container?: { env: { name: string; valueFrom?: unknown }[] } }[];
+        }
+      ).templates.find((t) => t.name === "evaluate")!.container!.env;
+      const password = evaluate.find((e) => e.name === "MLFLOW_TRACKING_PASSWORD");
+      if (auth) {
+        const team = stack === "local" || stack === "gcp-dev" ? "research" : "applied";
+        expect(secrets).toEqual([
+          ["retraining-mlflow-credentials", "mlops-loop"],
+          [`retraining-mlflow-credentials-${team}`, team],
+        ]);
+        expect(password?.valueFrom).toEqual({ secretKeyRef: { name: "mlops-loop-mlflow", key: "password" } });
+        const secret = one(plan, "kubernetes:core/v1:Secret", "retraining-mlflow-credentials");
+        expect((secret.inputs["stringData"] as Record<string, unknown>)["password"]).toBe("[secret]");
+      } else {
+        expect(secrets).toEqual([]);
+        expect(password).toBeUndefined();
+      }
+    });
+  }
+});
+
+describe("local: the drift job reaches each MinIO store at its own endpoint with its own credentials", () => {
+  it("lists the three buckets in MLOPS_S3_STORES and may reach the offline store's and payload-log store's servers", () => {
+    const plan = plans.get("local")!;
+    const cronJob = one(plan, "kubernetes:batch/v1:CronJob", "retraining-drift-recommender");
+    const env = (
+      cronJob.inputs["spec"] as {
+        jobTemplate: {
+          spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } };
+        };
+      }
+    ).jobTemplate.spec.template.spec.containers[0]!.env;
+    const stores = JSON.parse(env.find((e) => e.name === "MLOPS_S3_STORES")!.value!) as Record<
+      string,
+      { endpoint_url: string; access_key_env: string }
+    >;
+    const byKey = Object.fromEntries(Object.values(stores).map((v) => [v.access_key_env, v.endpoint_url]));
+    expect(Object.keys(byKey).sort()).toEqual([
+      "AWS_ACCESS_KEY_ID",
+      "MLOPS_S3_REFERENCE_DATA_ACCESS_KEY_ID",
+      "MLOPS_S3_REPORT_WRITER_ACCESS_KEY_ID",
+    ]);
+    expect(byKey["AWS_ACCESS_KEY_ID"]).toMatch(/\.serving\.svc\.cluster\.local:9000$/);
+    expect(byKey["MLOPS_S3_REFERENCE_DATA_ACCESS_KEY_ID"]).toMatch(/\.feast\.svc\.cluster\.local:9000$/);
+    expect(byKey["MLOPS_S3_REPORT_WRITER_ACCESS_KEY_ID"]).toMatch(/\.mlops-loop\.svc\.cluster\.local:9000$/);
+    const egress = JSON.stringify(
+      one(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "retraining-drift-policy").inputs["spec"],
+    );
+    for (const ns of ["feast", "serving"])
+      expect(egress, ns).toContain(`"kubernetes.io/metadata.name":"${ns}"`);
+  });
+});
+
 describe("the cloud stacks create their GPU training clusters", () => {
   const GPU_TAINT = { key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" };
 

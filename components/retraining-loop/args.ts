@@ -167,12 +167,37 @@ export interface RetrainingLoopStoresArgs {
   payloadLogs: ObjectStore;
 }
 
+/**
+ * Credentials of an MLflow user for the loop's MLflow clients, when the tracking server has basic
+ * auth on (ModelRegistry `auth`, on by default with its Ingress). The loop keeps them in the K8s
+ * Secret `mlops-loop-mlflow` (in its namespace and, for the training Job, in each training team's)
+ * and gives exactly the containers that talk to MLflow (the training Job, register, evaluate,
+ * decide) `MLFLOW_TRACKING_USERNAME` / `MLFLOW_TRACKING_PASSWORD` by `secretKeyRef`.
+ *
+ * Better than the registry's admin (ModelRegistry `adminUsername` / `adminPassword`, what the
+ * shipped stacks pass): a dedicated MLflow user with `EDIT` on the loop's registered models and the training experiment only
+ * (`mlflow` auth REST API `users/create` and `registered-models/permissions/create`, or the
+ * server's `/signup` page as the admin), its password a Pulumi secret (`pulumi config set --secret`).
+ */
+export interface RetrainingLoopMlflowCredentialsArgs {
+  /** The MLflow user. */
+  username: pulumi.Input<string>;
+  /** Its password: pass a Pulumi secret (`pulumi.secret(...)`, a `--secret` config value). */
+  password: pulumi.Input<string>;
+}
+
 /** The platform services the loop talks to (the other components' outputs). */
 export interface RetrainingLoopServicesArgs {
   /** MLflow tracking URI (ModelRegistry `trackingUri`). */
   trackingUri: pulumi.Input<string>;
   /** Namespace of MLflow (egress of the workflow steps). */
   mlflowNamespace: string;
+  /**
+   * The MLflow user of the loop's MLflow clients, required when the tracking server has basic
+   * auth on (ModelRegistry `auth`): without it they get 401. See `RetrainingLoopMlflowCredentialsArgs`.
+   * @default none (the tracking server has no auth)
+   */
+  mlflowCredentials?: RetrainingLoopMlflowCredentialsArgs;
   /** Pushgateway base URL (Monitoring `pushgatewayUrl`). */
   pushgatewayUrl: pulumi.Input<string>;
   /** Prometheus base URL (Monitoring `prometheusUrl`), read by the canary decision. */
@@ -338,6 +363,10 @@ export const retrainingLoopArgsObject = z
       .object({
         trackingUri: input(z.string().url()),
         mlflowNamespace: dnsLabelSchema(),
+        mlflowCredentials: z
+          .object({ username: input(nonEmpty), password: input(nonEmpty) })
+          .strict()
+          .optional(),
         pushgatewayUrl: input(z.string().url()),
         prometheusUrl: input(z.string().url()),
         monitoringNamespace: dnsLabelSchema(),

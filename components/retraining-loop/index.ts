@@ -19,11 +19,10 @@
  *   only (on "local" through the local adapter's cross-namespace MinIO reader: a read-only MinIO
  *   user in the store's namespace, its credentials in the loop's); the drift reports go to the
  *   loop's OWN object store (`reportStore`, read/write for the drift job alone), so the loop never
- *   needs write access to another component's bucket. Limit on "local": each MinIO store is its
- *   own server and a process gets one endpoint and one set of credentials (the first grant's:
- *   the payload logs for the drift job, the offline store for the workflow steps), so the drift
- *   job there cannot also reach the reference data and its report store until the jobs take
- *   per-store endpoints;
+ *   needs write access to another component's bucket. On "local" each MinIO store is its own
+ *   server: the drift identity carries the payload logs' credentials and each further store a
+ *   credentials identity of its own (`n-drift-reference-data-*`, `n-drift-report-writer-*`),
+ *   whose keys the drift job reads under per-store names listed in `MLOPS_S3_STORES`;
  * - least-privilege ServiceAccounts and Roles: the workflow executor creates/patches
  *   `workflowtaskresults` in the loop namespace, creates/watches Jobs in the teams' namespaces
  *   and patches the models' InferenceServices; the Sensor creates Workflows; nothing cluster-wide.
@@ -33,14 +32,15 @@
  * (adapter); the report store `n-drift-reports-*` (adapter object store with its key); `n-jobs-sources` (the ConfigMap, without `jobsImage`); `n-sensor-sa`, `n-eventsource-sa`; `n-executor-role`, `n-executor-binding`,
  * `n-sensor-role`, `n-sensor-binding`, `n-jobs-role-<team>`, `n-jobs-binding-<team>`,
  * `n-canary-role-<ns>`, `n-canary-binding-<ns>`; `n-webhook-token`, `n-webhook-secret`,
- * `n-alertmanager-secret`; `n-event-bus`, `n-event-source`; the NetworkPolicies `n-drift-policy`,
+ * `n-alertmanager-secret`; with `services.mlflowCredentials` `n-mlflow-credentials` and
+ * `n-mlflow-credentials-<team>` (the Secret `mlops-loop-mlflow`); `n-event-bus`, `n-event-source`; the NetworkPolicies `n-drift-policy`,
  * `n-workflow-policy`, `n-event-bus-policy`, `n-event-source-policy`, `n-sensor-policy`; per model
  * `n-drift-<model>`, `n-template-<model>`, `n-periodic-<model>`, `n-sensor-<model>`.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { Access, type Grant, type ObjectStore } from "../adapters";
+import { Access, Target, type Grant, type ObjectStore } from "../adapters";
 import { MLFLOW_PORT } from "../model-registry";
 import { MlopsComponent } from "../shared/component";
 import { clusterAdapter } from "../training-cluster";
@@ -59,6 +59,8 @@ import {
   cronWorkflowManifest,
   JOBS_SCRATCH_SIZE,
   driftCronJobManifest,
+  MLFLOW_CREDENTIALS_KEYS,
+  MLFLOW_CREDENTIALS_SECRET,
   eventBusManifest,
   eventSourceManifest,
   LOOP_SERVICE_ACCOUNTS,
@@ -154,6 +156,50 @@ function s3Endpoint(store: ObjectStore): k8s.types.input.core.v1.EnvVar[] {
     .map((e) => ({ ...e, name: "MLOPS_S3_ENDPOINT_URL" }));
 }
 
+/** The per-bucket endpoints and credential variables of the jobs (jobs/mlops_jobs/storage.py). */
+export const S3_STORES_ENV = "MLOPS_S3_STORES";
+
+/** The endpoint (`MLFLOW_S3_ENDPOINT_URL`) a store's clients use, if it has one. */
+function endpointOf(store: ObjectStore): pulumi.Output<string> {
+  const value = store.clientEnv.find((e) => e.name === "MLFLOW_S3_ENDPOINT_URL")?.value;
+  return pulumi.output(value).apply((v) => v ?? "");
+}
+
+/**
+ * `MLOPS_S3_STORES` on "local": every store's bucket → its MinIO endpoint and the names of the
+ * variables holding its keys (the first store's are `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`,
+ * the others' `<prefix>_ACCESS_KEY_ID` / `<prefix>_SECRET_ACCESS_KEY`). Names only, never keys.
+ */
+function s3StoresJson(
+  first: ObjectStore,
+  others: { store: ObjectStore; prefix: string }[],
+): pulumi.Output<string> {
+  const entries = [
+    { store: first, access: "AWS_ACCESS_KEY_ID", secret: "AWS_SECRET_ACCESS_KEY" },
+    ...others.map(({ store, prefix }) => ({
+      store,
+      access: `${prefix}_ACCESS_KEY_ID`,
+      secret: `${prefix}_SECRET_ACCESS_KEY`,
+    })),
+  ];
+  return pulumi
+    .all(entries.map((e) => pulumi.all([e.store.bucketName, endpointOf(e.store)])))
+    .apply((resolved) =>
+      JSON.stringify(
+        Object.fromEntries(
+          resolved.map(([bucket, endpoint], i) => [
+            bucket,
+            {
+              endpoint_url: endpoint,
+              access_key_env: entries[i]!.access,
+              secret_key_env: entries[i]!.secret,
+            },
+          ]),
+        ),
+      ),
+    );
+}
+
 /** The closed loop's Kubernetes side (see the module comment). */
 export class RetrainingLoop extends MlopsComponent {
   /** The loop's namespace. */
@@ -218,16 +264,36 @@ export class RetrainingLoop extends MlopsComponent {
       (s, i, all) => all.indexOf(s) === i,
     );
     // Read-only on the reference data and payload logs; read/write only on the loop's report store.
-    // Payload logs first: on "local" only the first grant's MinIO credentials reach the process.
     const driftGrants: Grant[] = stores.map((resource) => ({
       resource,
       access: resource === reports ? Access.readWrite : Access.read,
     }));
+    // On "local" each MinIO store is its own server with its own credentials and an identity
+    // injects one set: the drift identity gets the payload logs' (the first store), and each
+    // further store its own credentials identity, whose keys the drift job reads under per-store
+    // names listed in MLOPS_S3_STORES (jobs/mlops_jobs/storage.py).
+    const local = a.target === Target.local;
     const drift = adapter.workloadIdentity("drift", {
       serviceAccountName: LOOP_SERVICE_ACCOUNTS.drift,
-      grants: driftGrants,
+      grants: local ? driftGrants.slice(0, 1) : driftGrants,
       labels,
     });
+    const storeCredentials = local
+      ? driftGrants.slice(1).map((grant) => {
+          const role = grant.resource === reports ? "drift-report-writer" : "drift-reference-data";
+          const identity = adapter.workloadIdentity(role, {
+            // Never mounted by a pod: it only carries the store's credentials Secret.
+            serviceAccountName: `mlops-${role}`,
+            grants: [grant],
+            labels,
+          });
+          const prefix = `MLOPS_S3_${role
+            .replace(/^drift-/, "")
+            .replace(/-/g, "_")
+            .toUpperCase()}`;
+          return { store: grant.resource as ObjectStore, identity, prefix };
+        })
+      : [];
     // The gate reads the hold-out set; MLflow proxies the model artifacts.
     const workflow = adapter.workloadIdentity("workflow", {
       serviceAccountName: LOOP_SERVICE_ACCOUNTS.workflow,
@@ -404,6 +470,7 @@ export class RetrainingLoop extends MlopsComponent {
         toPort(monitoringNs, PUSHGATEWAY_PORT),
         ...storeEgress,
         ...drift.egress,
+        ...storeCredentials.flatMap((c) => c.identity.egress),
         ...pod.egress,
       ]),
     });
@@ -449,6 +516,31 @@ export class RetrainingLoop extends MlopsComponent {
       egress: [toPort(busPods, 4222), API_SERVER_EGRESS],
     });
 
+    // ---- The MLflow user's credentials (basic auth): in the loop namespace for the workflow's
+    // MLflow steps and in each training team's for the training Job (a pod reads Secrets of its
+    // own namespace only) ----
+    const mlflowCredentials = args.services.mlflowCredentials;
+    const credentialSecrets: pulumi.Resource[] = [];
+    if (mlflowCredentials) {
+      const credentialsSecret = (pulumiName: string, secretNamespace: pulumi.Input<string>) =>
+        new k8s.core.v1.Secret(
+          `${name}-${pulumiName}`,
+          {
+            metadata: { name: MLFLOW_CREDENTIALS_SECRET, namespace: secretNamespace, labels },
+            type: "Opaque",
+            stringData: {
+              [MLFLOW_CREDENTIALS_KEYS.username]: mlflowCredentials.username,
+              [MLFLOW_CREDENTIALS_KEYS.password]: pulumi.secret(mlflowCredentials.password),
+            },
+          },
+          { ...childOpts(), additionalSecretOutputs: ["stringData", "data"] },
+        );
+      credentialSecrets.push(credentialsSecret("mlflow-credentials", namespace));
+      for (const team of [...new Set(a.models.map((m) => m.training.team))]) {
+        credentialSecrets.push(credentialsSecret(`mlflow-credentials-${team}`, team));
+      }
+    }
+
     // ---- Per model ----
     const settings = pulumi
       .all([
@@ -480,13 +572,34 @@ export class RetrainingLoop extends MlopsComponent {
           referenceDataUri,
           payloadLogUri,
           clientEnv: [],
+          mlflowCredentials: mlflowCredentials !== undefined,
         }),
       );
     // Plain values: the adapters' environment may hold outputs (regions, endpoints).
     const withEnv = (env: k8s.types.input.core.v1.EnvVar[]) =>
       pulumi.all([settings, pulumi.output(env)]).apply(([s, e]): LoopSettings => ({ ...s, clientEnv: e }));
     const driftSettings = withEnv(
-      uniqueEnv([...s3Endpoint(stores[0]!), ...stores.flatMap((s) => s.clientEnv), ...drift.env]),
+      uniqueEnv([
+        ...s3Endpoint(stores[0]!),
+        ...stores.flatMap((s) => s.clientEnv),
+        ...drift.env,
+        ...(local
+          ? [
+              { name: S3_STORES_ENV, value: s3StoresJson(stores[0]!, storeCredentials) },
+              ...storeCredentials.flatMap(({ identity, prefix }) =>
+                identity.env.map((e) => ({
+                  ...e,
+                  name:
+                    e.name === "AWS_ACCESS_KEY_ID"
+                      ? `${prefix}_ACCESS_KEY_ID`
+                      : e.name === "AWS_SECRET_ACCESS_KEY"
+                        ? `${prefix}_SECRET_ACCESS_KEY`
+                        : e.name,
+                })),
+              ),
+            ]
+          : []),
+      ]),
     );
     const workflowSettings = withEnv(
       uniqueEnv([...s3Endpoint(referenceData), ...referenceData.clientEnv, ...workflow.env]),
@@ -501,7 +614,12 @@ export class RetrainingLoop extends MlopsComponent {
           metadata: cronJob.metadata.apply((m) => ({ ...m, labels: { ...labels, ...m.labels } })),
           spec: cronJob.spec,
         },
-        childOpts([drift.serviceAccount, ...drift.ready, ...runtimeReady]),
+        childOpts([
+          drift.serviceAccount,
+          ...drift.ready,
+          ...storeCredentials.flatMap((c) => c.identity.ready),
+          ...runtimeReady,
+        ]),
       );
       const template = custom(
         `template-${model.name}`,
@@ -510,7 +628,7 @@ export class RetrainingLoop extends MlopsComponent {
           kind: "WorkflowTemplate",
           value: workflowSettings.apply((s) => workflowTemplateManifest(model, s)),
         },
-        [workflow.serviceAccount, ...workflow.ready, ...runtimeReady],
+        [workflow.serviceAccount, ...workflow.ready, ...runtimeReady, ...credentialSecrets],
       );
       custom(`periodic-${model.name}`, plain(cronWorkflowManifest(model, name, a.namespace)), [template]);
       custom(`sensor-${model.name}`, plain(sensorManifest(model, name, a.namespace, a.trigger.maxPerHour)), [

@@ -100,6 +100,35 @@ export interface LoopSettings {
   payloadLogUri: string;
   /** Environment of the store clients and the cloud identity (secrets only by reference). */
   clientEnv: k8s.types.input.core.v1.EnvVar[];
+  /**
+   * Whether the Secret `MLFLOW_CREDENTIALS_SECRET` (keys `MLFLOW_CREDENTIALS_KEYS`) holds the MLflow
+   * user's credentials (`services.mlflowCredentials`), in the loop namespace and the teams'.
+   * @default false
+   */
+  mlflowCredentials?: boolean;
+}
+
+/** The Secret of the MLflow user's credentials (`services.mlflowCredentials`), in the loop and team namespaces. */
+export const MLFLOW_CREDENTIALS_SECRET = "mlops-loop-mlflow";
+/** Its keys. */
+export const MLFLOW_CREDENTIALS_KEYS = { username: "username", password: "password" } as const;
+
+/**
+ * The MLflow client's basic-auth variables (`MLFLOW_TRACKING_USERNAME` / `MLFLOW_TRACKING_PASSWORD`,
+ * mlflow/environment_variables.py) by `secretKeyRef`; none without `services.mlflowCredentials`.
+ */
+export function mlflowCredentialsEnv(
+  s: Pick<LoopSettings, "mlflowCredentials">,
+): { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } }[] {
+  if (!s.mlflowCredentials) return [];
+  const ref = (name: string, key: string) => ({
+    name,
+    valueFrom: { secretKeyRef: { name: MLFLOW_CREDENTIALS_SECRET, key } },
+  });
+  return [
+    ref("MLFLOW_TRACKING_USERNAME", MLFLOW_CREDENTIALS_KEYS.username),
+    ref("MLFLOW_TRACKING_PASSWORD", MLFLOW_CREDENTIALS_KEYS.password),
+  ];
 }
 
 /** A path inside a store: `<store URI>/<path>` (`s3://bucket/reference/recommender/`). */
@@ -139,12 +168,13 @@ function jobsContainer(
   command: string[],
   env: Env,
   resources: typeof JOB_RESOURCES,
+  mlflow = false,
 ): Omit<k8s.types.input.core.v1.Container, "name"> {
   return {
     image: s.jobs.image,
     imagePullPolicy: "IfNotPresent",
     command,
-    env: [...env, ...s.jobs.env, ...SCRATCH_ENV, ...s.clientEnv],
+    env: [...env, ...s.jobs.env, ...SCRATCH_ENV, ...s.clientEnv, ...(mlflow ? mlflowCredentialsEnv(s) : [])],
     resources,
     securityContext: restrictedContainerSecurityContext(),
     volumeMounts: s.jobs.volumeMounts,
@@ -273,7 +303,18 @@ export function retrainingJobManifest(model: ResolvedRetrainingLoopModel, s: Loo
     labels: { [MODEL_LABEL]: model.name },
   });
   const { name: _name, annotations: _annotations, ...metadata } = job.metadata;
-  return { ...job, metadata: { ...metadata, generateName: `retrain-${model.name}-` } };
+  // The run logs to MLflow and registers there: the MLflow user's credentials (the Secret's copy
+  // in the team namespace).
+  const podSpec = job.spec.template.spec;
+  const containers = podSpec.containers.map((c) => ({
+    ...c,
+    env: [...c.env, ...mlflowCredentialsEnv(s)],
+  }));
+  return {
+    ...job,
+    metadata: { ...metadata, generateName: `retrain-${model.name}-` },
+    spec: { ...job.spec, template: { ...job.spec.template, spec: { ...podSpec, containers } } },
+  };
 }
 
 /**
@@ -425,6 +466,7 @@ export function workflowTemplateManifest(model: ResolvedRetrainingLoopModel, s: 
                 { name: "MLOPS_WORKFLOW_UID", value: "{{workflow.uid}}" },
               ],
               SMALL_RESOURCES,
+              true,
             ),
             source: REGISTER_SCRIPT,
           },
@@ -445,6 +487,7 @@ export function workflowTemplateManifest(model: ResolvedRetrainingLoopModel, s: 
             ["python", "-m", "mlops_jobs.evaluate"],
             evaluateEnv(model, s),
             JOB_RESOURCES,
+            true,
           ),
         },
         {
@@ -478,6 +521,7 @@ export function workflowTemplateManifest(model: ResolvedRetrainingLoopModel, s: 
             ["python", "-m", "mlops_jobs.promote"],
             promoteEnv(model, s),
             JOB_RESOURCES,
+            true,
           ),
           outputs: {
             parameters: [

@@ -1,10 +1,17 @@
 """Object-store access for the jobs through fsspec: ``s3://`` (AWS, or any S3-compatible endpoint
 such as MinIO via ``MLOPS_S3_ENDPOINT_URL``), ``gs://`` and local paths (tests, mounted volumes).
 Credentials come from the platform (IRSA / GKE Workload Identity / the SDK's default chain), never
-from settings."""
+from settings.
+
+Per-bucket endpoints (``MLOPS_S3_STORES``): where each bucket is its own S3-compatible server with
+its own credentials (the ``local`` target's MinIO stores), a JSON object
+``{"<bucket>": {"endpoint_url": "...", "access_key_env": "VAR", "secret_key_env": "VAR"}}`` names,
+per bucket, the endpoint and the environment variables holding its keys (the values never appear
+in it). A bucket not in it uses ``MLOPS_S3_ENDPOINT_URL`` and the default credential chain."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from dataclasses import dataclass
@@ -18,6 +25,47 @@ from .config import ConfigError, JobError
 
 #: Environment variable of an S3-compatible endpoint (MinIO, moto in the tests).
 S3_ENDPOINT_ENV = "MLOPS_S3_ENDPOINT_URL"
+#: Environment variable of the per-bucket endpoints and credential variables (JSON, see above).
+S3_STORES_ENV = "MLOPS_S3_STORES"
+_STORE_KEYS = ("endpoint_url", "access_key_env", "secret_key_env")
+
+
+def _stores() -> dict[str, dict[str, str]]:
+    raw = os.environ.get(S3_STORES_ENV, "").strip()
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as e:
+        raise ConfigError("MLOPS_S3_STORES", f"is not JSON: {e}") from None
+    if not isinstance(value, dict):
+        raise ConfigError("MLOPS_S3_STORES", "must be a JSON object of bucket name to store")
+    for bucket, store in value.items():
+        if not isinstance(store, dict) or sorted(store) != sorted(_STORE_KEYS):
+            raise ConfigError(
+                "MLOPS_S3_STORES", f'"{bucket}" must have exactly the keys {", ".join(_STORE_KEYS)}'
+            )
+        if not all(isinstance(v, str) and v for v in store.values()):
+            raise ConfigError("MLOPS_S3_STORES", f'"{bucket}": every value must be a non-empty string')
+    return value
+
+
+def s3_options(url: str) -> dict[str, Any]:
+    """The s3fs options of ``url`` (``s3://bucket/...``): the bucket's endpoint and keys from
+    ``MLOPS_S3_STORES``, else ``MLOPS_S3_ENDPOINT_URL`` (if set) and the default credential chain.
+    A credential variable named there but unset is a ConfigError naming it."""
+    bucket = url.partition("://")[2].split("/", 1)[0]
+    store = _stores().get(bucket)
+    if store is None:
+        endpoint = os.environ.get(S3_ENDPOINT_ENV)
+        return {"client_kwargs": {"endpoint_url": endpoint}} if endpoint else {}
+    keys = {}
+    for option, var in (("key", store["access_key_env"]), ("secret", store["secret_key_env"])):
+        value = os.environ.get(var)
+        if not value:
+            raise ConfigError(var, f'is not set (MLOPS_S3_STORES names it for bucket "{bucket}")')
+        keys[option] = value
+    return {"client_kwargs": {"endpoint_url": store["endpoint_url"]}, **keys}
 
 
 def _filesystem(url: str, setting: str) -> tuple[Any, str]:
@@ -26,11 +74,7 @@ def _filesystem(url: str, setting: str) -> tuple[Any, str]:
         return fsspec.filesystem("file"), os.path.abspath(url)
     if protocol not in ("s3", "gs", "file"):
         raise ConfigError(setting, f'"{url}" is not an s3://, gs:// or local path')
-    options: dict[str, Any] = {}
-    if protocol == "s3":
-        endpoint = os.environ.get(S3_ENDPOINT_ENV)
-        if endpoint:
-            options["client_kwargs"] = {"endpoint_url": endpoint}
+    options: dict[str, Any] = s3_options(url) if protocol == "s3" else {}
     return fsspec.filesystem(protocol, **options), url.partition("://")[2] if protocol == "file" else url
 
 

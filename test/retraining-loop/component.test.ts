@@ -494,6 +494,93 @@ describe("RetrainingLoop", () => {
     });
   });
 
+  it("with services.mlflowCredentials, gives exactly the MLflow clients the user from a Secret", async () => {
+    const services = {
+      trackingUri: "http://mlflow.mlflow.svc.cluster.local:5000",
+      mlflowNamespace: "mlflow",
+      pushgatewayUrl: "http://pushgateway.monitoring.svc:9091",
+      prometheusUrl: "http://prometheus-operated.monitoring.svc:9090",
+      monitoringNamespace: "monitoring",
+    };
+    type EnvVar = {
+      name: string;
+      value?: string;
+      valueFrom?: { secretKeyRef: { name: string; key: string } };
+    };
+    type Step = {
+      name: string;
+      container?: { env: EnvVar[] };
+      script?: { env: EnvVar[] };
+      resource?: { manifest: string };
+    };
+    const credentialEnv = (plan: Plan) => {
+      const template = findResource(plan, `${CR}WorkflowTemplate`, "loop-template-recommender");
+      const steps = inputAt(template, "spec.templates") as Step[];
+      const names = (env: EnvVar[]) =>
+        env.filter((e) => ["MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"].includes(e.name));
+      const byStep: Record<string, EnvVar[]> = {};
+      for (const st of steps) {
+        const env = st.container?.env ?? st.script?.env;
+        if (env) byStep[st.name] = names(env);
+        if (st.name === "train") {
+          const job = parse(st.resource!.manifest) as TrainingJobManifest;
+          byStep["train"] = names(job.spec.template.spec.containers[0]!.env);
+        }
+      }
+      const cronJob = findResource(plan, "kubernetes:batch/v1:CronJob", "loop-drift-recommender");
+      byStep["drift"] = names(
+        inputAt(cronJob, "spec.jobTemplate.spec.template.spec.containers[0].env") as EnvVar[],
+      );
+      return byStep;
+    };
+    const ref = (key: string) => ({ secretKeyRef: { name: "mlops-loop-mlflow", key } });
+    const expected = [
+      { name: "MLFLOW_TRACKING_USERNAME", valueFrom: ref("username") },
+      { name: "MLFLOW_TRACKING_PASSWORD", valueFrom: ref("password") },
+    ];
+
+    const withAuth = await planOf(
+      program({
+        services: {
+          ...services,
+          mlflowCredentials: { username: "loop", password: pulumi.secret("s3cr3t-password") },
+        },
+      }),
+    );
+    expect(credentialEnv(withAuth)).toEqual({
+      train: expected,
+      register: expected,
+      evaluate: expected,
+      "gate-error": [],
+      decide: expected,
+      drift: [],
+    });
+    // The Secret in the loop namespace (workflow steps) and the team's (training Job); the password secret.
+    for (const [n, ns] of [
+      ["loop-mlflow-credentials", "mlops-loop"],
+      ["loop-mlflow-credentials-recsys", "recsys"],
+    ] as const) {
+      const secret = findResource(withAuth, "kubernetes:core/v1:Secret", n);
+      expect(inputAt(secret, "metadata"), n).toMatchObject({ name: "mlops-loop-mlflow", namespace: ns });
+      // The whole stringData is secret in the state (the password is), so the username shows as one too.
+      expect(secret.inputs["stringData"], n).toEqual({ username: "[secret]", password: "[secret]" });
+    }
+    expect(JSON.stringify(withAuth.resources.map((r) => r.inputs))).not.toContain("s3cr3t-password");
+
+    const withoutAuth = await planOf(program({ services }));
+    expect(credentialEnv(withoutAuth)).toEqual({
+      train: [],
+      register: [],
+      evaluate: [],
+      "gate-error": [],
+      decide: [],
+      drift: [],
+    });
+    expect(
+      resourcesOfType(withoutAuth, "kubernetes:core/v1:Secret").filter((r) => r.name.includes("mlflow")),
+    ).toEqual([]);
+  });
+
   it("binds only namespaced Roles; the executor may create and patch workflowtaskresults", async () => {
     const plan = await planOf(program());
     expect(resourcesOfType(plan, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole")).toEqual([]);
@@ -622,7 +709,19 @@ describe("RetrainingLoop", () => {
   for (const target of ["aws", "gcp"] as const) {
     it(`${target} (prod): no mandatory violation of the policy pack`, async () => {
       const tags = { owner: "ml-platform", "cost-center": "cc-1", "data-classification": "internal" };
-      const plan = await planOf(program({ target, environment: "prod", tags }));
+      // With the MLflow user's Secrets (the registry's auth is on in prod).
+      const services = {
+        trackingUri: "http://mlflow.mlflow.svc.cluster.local:5000",
+        mlflowNamespace: "mlflow",
+        mlflowCredentials: { username: "loop", password: pulumi.secret("s3cr3t-password") },
+        pushgatewayUrl: "http://pushgateway.monitoring.svc:9091",
+        prometheusUrl: "http://prometheus-operated.monitoring.svc:9090",
+        monitoringNamespace: "monitoring",
+      };
+      const plan = await planOf(program({ target, environment: "prod", tags, services }));
+      expect(resourcesOfType(plan, "kubernetes:core/v1:Secret").map((r) => r.name)).toContain(
+        "loop-mlflow-credentials-recsys",
+      );
       // The loop's resources only (the stores stand in for another component's).
       const loop = findResource(plan, RETRAINING_LOOP_TYPE, "loop");
       const resources = descendantsOf(plan, loop.urn);
@@ -668,6 +767,39 @@ describe("RetrainingLoop", () => {
     expect(byName("MLOPS_S3_ENDPOINT_URL")?.value).toBe("http://data-logs-minio.data.svc.cluster.local:9000");
     expect(byName("AWS_ACCESS_KEY_ID")?.valueFrom?.secretKeyRef.name).toBe("loop-drift-s3-credentials");
     expect(byName("MLOPS_REPORT_PREFIX")?.value).toBe("s3://loop-drift-reports/drift-reports");
+    // Each further store: its own endpoint and credentials, by name in MLOPS_S3_STORES (never the keys).
+    expect(JSON.parse(byName("MLOPS_S3_STORES")!.value!)).toEqual({
+      "data-logs": {
+        endpoint_url: "http://data-logs-minio.data.svc.cluster.local:9000",
+        access_key_env: "AWS_ACCESS_KEY_ID",
+        secret_key_env: "AWS_SECRET_ACCESS_KEY",
+      },
+      "data-offline": {
+        endpoint_url: "http://data-offline-minio.data.svc.cluster.local:9000",
+        access_key_env: "MLOPS_S3_REFERENCE_DATA_ACCESS_KEY_ID",
+        secret_key_env: "MLOPS_S3_REFERENCE_DATA_SECRET_ACCESS_KEY",
+      },
+      "loop-drift-reports": {
+        endpoint_url: "http://loop-drift-reports-minio.mlops-loop.svc.cluster.local:9000",
+        access_key_env: "MLOPS_S3_REPORT_WRITER_ACCESS_KEY_ID",
+        secret_key_env: "MLOPS_S3_REPORT_WRITER_SECRET_ACCESS_KEY",
+      },
+    });
+    // The offline store through a read-only user of its own (in the store's namespace); the
+    // report store with its own server's credentials.
+    expect(byName("MLOPS_S3_REFERENCE_DATA_ACCESS_KEY_ID")?.valueFrom?.secretKeyRef.name).toBe(
+      "loop-drift-reference-data-s3-credentials",
+    );
+    expect(
+      inputAt(
+        findResource(plan, "kubernetes:batch/v1:Job", "loop-drift-reference-data-minio-reader"),
+        "metadata.namespace",
+      ),
+    ).toBe("data");
+    const writer = byName("MLOPS_S3_REPORT_WRITER_SECRET_ACCESS_KEY")?.valueFrom?.secretKeyRef.name;
+    expect(writer).toMatch(/^loop-drift-reports/);
+    // The pod runs as the drift identity: the credential identities' ServiceAccounts are never mounted.
+    expect(inputAt(cronJob, "spec.jobTemplate.spec.template.spec.serviceAccountName")).toBe("mlops-drift");
     // The reports: the loop's own MinIO in its namespace.
     expect(names).toContain("kubernetes:apps/v1:Deployment loop-drift-reports-minio");
     expect(
