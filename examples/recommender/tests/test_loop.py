@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -61,6 +62,8 @@ pytestmark = pytest.mark.loop
 
 EXAMPLE = Path(__file__).resolve().parents[1]
 REPO = EXAMPLE.parents[1]
+#: The pod's scratch directory in a rendered value (a path component, not a longer name).
+POD_TMP = re.compile(r"(?<![\w.-])/tmp(?=/|$)")
 JOBS = REPO / "jobs"
 MODEL = "recommender"
 BUCKET = "loop"
@@ -116,7 +119,10 @@ class Loop:
             for key, v in params.items():
                 value = value.replace("{{" + key + "}}", v)
             assert "{{" not in value, f"{step}: unfilled parameter in {value!r}"
-            return value.replace("/tmp", str(tmp))
+            # Only the pod's own `/tmp` moves; the test's paths stay (the checkout itself may be
+            # under /tmp, e.g. a clone in /tmp/ci).
+            parts = value.split(str(REPO))
+            return str(REPO).join(POD_TMP.sub(lambda _m: str(tmp), part) for part in parts)
 
         command = [fill(c) for c in rendered["command"]]
         assert command[0] == "python", command
