@@ -10,29 +10,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
+import { closeObjects } from "../schemas/strict";
 
 type Schema = Record<string, unknown>;
-
-function closeObjects(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(closeObjects);
-  if (node === null || typeof node !== "object") return node;
-  const out: Schema = {};
-  for (const [k, v] of Object.entries(node as Schema)) {
-    if (k === "x-kubernetes-validations") continue;
-    out[k] =
-      k === "properties" || k === "definitions"
-        ? Object.fromEntries(Object.entries(v as Schema).map(([p, s]) => [p, closeObjects(s)]))
-        : closeObjects(v);
-  }
-  if (
-    out["properties"] !== undefined &&
-    out["additionalProperties"] === undefined &&
-    out["x-kubernetes-preserve-unknown-fields"] !== true
-  ) {
-    out["additionalProperties"] = false;
-  }
-  return out;
-}
 
 const dir = join(__dirname, "..", "schemas", "argo");
 const load = (file: string) => JSON.parse(readFileSync(join(dir, file), "utf8")) as Schema;

@@ -12,7 +12,12 @@ import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 
 type Schema = Record<string, unknown>;
 
-function closeObjects(node: unknown): unknown {
+/**
+ * A copy of a schema in which every object that lists `properties` without `additionalProperties`
+ * or `x-kubernetes-preserve-unknown-fields` is closed, so an unknown field fails (CRD schemas and
+ * JSON schemas with `definitions` alike).
+ */
+export function closeObjects(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(closeObjects);
   if (node === null || typeof node !== "object") return node;
   const out: Schema = {};
@@ -20,7 +25,7 @@ function closeObjects(node: unknown): unknown {
     // CEL rules are the API server's; ajv cannot evaluate them.
     if (k === "x-kubernetes-validations") continue;
     out[k] =
-      k === "properties"
+      k === "properties" || k === "definitions"
         ? Object.fromEntries(Object.entries(v as Schema).map(([p, s]) => [p, closeObjects(s)]))
         : closeObjects(v);
   }
