@@ -61,8 +61,9 @@ export interface Endpoints {
   s3: { endpoint: string; bucket: string };
   /**
    * The offline store's root (`OfflineStoreLocation.uri`). A local directory in the loop test:
-   * DuckDB reaches `s3://` only with its httpfs extension, which it downloads at run time
-   * (extensions.duckdb.org), and the test does not depend on that download.
+   * DuckDB reaches `s3://` only with its httpfs extension (downloaded at run time; none on PyPI for
+   * the locked DuckDB) and takes a non-AWS endpoint only from its own S3 settings, which the
+   * rendered configuration has none of (docs/loop-test.md).
    */
   offlineStoreUri: string;
   /** The server's address and its uvicorn workers (`ModelRegistryArgs.workers`). */
@@ -213,9 +214,11 @@ export function renderLoop(e: Endpoints, dir: string): Rendered {
     name: model,
     version: e.model.version,
     servingNamespace: "serving",
-    payloadLogPath: `payload-logs/${model}/${e.model.version}`,
-    // Reference and hold-out data in the object store (the jobs read s3:// with MLOPS_S3_ENDPOINT_URL).
-    referenceDataPath: `reference/${model}/train.parquet`,
+    // Every version's payload logs (the sink writes `<prefix>/<model>/<version>/`), as the stacks.
+    payloadLogPath: `payload-logs/${model}/`,
+    // Reference and hold-out data in the object store (the jobs read s3:// with MLOPS_S3_ENDPOINT_URL);
+    // each training run writes its set under `reference/<model>/<version>/`.
+    referenceDataPath: `reference/${model}/`,
     drift: { window: "1h", minRows: 100 },
     gate: {
       holdoutPath: `reference/${model}/holdout.parquet`,
@@ -282,6 +285,7 @@ export function renderLoop(e: Endpoints, dir: string): Rendered {
     register: step("register"),
     evaluate: step("evaluate"),
     decide: step("decide"),
+    production: step("production"),
     mutex: template.spec.synchronization,
   };
 

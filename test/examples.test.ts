@@ -201,7 +201,7 @@ describe("examples/recommender", () => {
         teamNamespace: "recsys",
       });
     });
-    it(`${stack}: the drift job compares the served version's payloads with the training set`, () => {
+    it(`${stack}: the drift job compares the payloads with the served version's training set`, () => {
       const drift = findResource(
         plans[stack]!,
         "kubernetes:batch/v1:CronJob",
@@ -213,7 +213,8 @@ describe("examples/recommender", () => {
         MLOPS_MODEL: "recommender",
         MLOPS_MODEL_VERSION: "1",
         MLOPS_REFERENCE: `${want.offline}/reference/recommender/`,
-        MLOPS_CURRENT: `${want.payloads}/payload-logs/recommender/1/`,
+        MLOPS_CURRENT: `${want.payloads}/payload-logs/recommender/`,
+        MLOPS_PRODUCTION_ALIAS: "production",
         MLOPS_PUSHGATEWAY_URL: "http://pushgateway.monitoring.svc.cluster.local:9091",
         MLOPS_DRIFT_SHARE: "0.3",
         MLOPS_MIN_ROWS: "500",

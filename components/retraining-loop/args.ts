@@ -129,7 +129,11 @@ export interface RetrainingLoopTrainingArgs {
 export interface RetrainingLoopModelArgs {
   /** Registered model name in MLflow (a DNS-1123 label: it names the loop's objects). */
   name: string;
-  /** The served version (drift gauges are labelled with it). */
+  /**
+   * The served version until the loop's first promotion: the drift job judges the version under
+   * the MLflow alias "production" (the loop's promote step moves it) and this one while the model
+   * has no such alias. Drift gauges are labelled with the judged version.
+   */
   version: string;
   /** Namespace of the model's InferenceService. */
   servingNamespace: string;
@@ -140,8 +144,9 @@ export interface RetrainingLoopModelArgs {
    */
   payloadLogPath: string;
   /**
-   * The training set (Parquet file or prefix), a path inside the reference data store
-   * (`stores.referenceData`), e.g. "reference/recommender/" (`MLOPS_REFERENCE`).
+   * The model's reference data, a prefix inside the reference data store (`stores.referenceData`),
+   * e.g. "reference/recommender/" (`MLOPS_REFERENCE`): each training run writes its training set
+   * under `<prefix>/<registered version>/`, and the drift job reads the served version's.
    */
   referenceDataPath: string;
   /** @default {} (every drift default) */

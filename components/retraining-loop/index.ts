@@ -463,10 +463,18 @@ export class RetrainingLoop extends MlopsComponent {
       }));
     const runtimeReady = pod.configMap ? [pod.configMap] : [];
     const storeEgress = stores.flatMap((s) => s.egress);
+    // MLflow: the workflow's steps, and the drift job (it reads the production alias).
+    const toMlflow = toPort(
+      {
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.services.mlflowNamespace } },
+      },
+      MLFLOW_PORT,
+    );
     policy("drift", {
       podSelector: { matchLabels: { "app.kubernetes.io/component": "drift" } },
       policyTypes: ["Ingress", "Egress"],
       egress: uniqueRules([
+        toMlflow,
         toPort(monitoringNs, PUSHGATEWAY_PORT),
         ...storeEgress,
         ...drift.egress,
@@ -479,14 +487,7 @@ export class RetrainingLoop extends MlopsComponent {
       policyTypes: ["Ingress", "Egress"],
       egress: uniqueRules([
         API_SERVER_EGRESS,
-        toPort(
-          {
-            namespaceSelector: {
-              matchLabels: { "kubernetes.io/metadata.name": args.services.mlflowNamespace },
-            },
-          },
-          MLFLOW_PORT,
-        ),
+        toMlflow,
         toPort(monitoringNs, PUSHGATEWAY_PORT),
         toPort(monitoringNs, PROMETHEUS_PORT),
         ...referenceData.egress,

@@ -137,14 +137,24 @@ export function inStore(storeUri: string, path: string): string {
 }
 
 /**
+ * The MLflow alias of the version in production: the pointer the promote step moves (and nothing
+ * else), the gate compares candidates with and the drift job takes the served version from.
+ */
+export const PRODUCTION_ALIAS = "production";
+
+/**
  * The environment of the drift job, exactly the variables of jobs/README.md (`mlops-drift`):
- * optional settings only when set, so the job's own defaults stay the defaults.
+ * optional settings only when set, so the job's own defaults stay the defaults. It judges the
+ * version under `PRODUCTION_ALIAS` (`model.version` while there is none) against that version's
+ * training set, `<MLOPS_REFERENCE>/<version>/` (written by its training run).
  */
 export function driftEnv(model: ResolvedRetrainingLoopModel, s: LoopSettings): Env {
   const d = model.drift;
   return [
     { name: "MLOPS_MODEL", value: model.name },
     { name: "MLOPS_MODEL_VERSION", value: model.version },
+    { name: "MLFLOW_TRACKING_URI", value: s.trackingUri },
+    { name: "MLOPS_PRODUCTION_ALIAS", value: PRODUCTION_ALIAS },
     { name: "MLOPS_REFERENCE", value: inStore(s.referenceDataUri, model.referenceDataPath) },
     { name: "MLOPS_CURRENT", value: inStore(s.payloadLogUri, model.payloadLogPath) },
     { name: "MLOPS_WINDOW", value: d.window },
@@ -217,6 +227,7 @@ export function driftCronJobManifest(model: ResolvedRetrainingLoopModel, s: Loop
                     ["python", "-m", "mlops_jobs.drift"],
                     driftEnv(model, s),
                     JOB_RESOURCES,
+                    true,
                   ),
                 },
               ],
@@ -235,6 +246,7 @@ export function evaluateEnv(model: ResolvedRetrainingLoopModel, s: LoopSettings)
   return [
     { name: "MLOPS_MODEL", value: model.name },
     { name: "MLOPS_CANDIDATE_VERSION", value: "{{inputs.parameters.version}}" },
+    { name: "MLOPS_PRODUCTION_ALIAS", value: PRODUCTION_ALIAS },
     { name: "MLOPS_HOLDOUT", value: inStore(s.referenceDataUri, g.holdoutPath) },
     { name: "MLOPS_LABEL_COLUMN", value: g.labelColumn },
     { name: "MLOPS_METRIC", value: g.metric },
@@ -283,6 +295,7 @@ export function retrainingJobManifest(model: ResolvedRetrainingLoopModel, s: Loo
     env: {
       MLFLOW_TRACKING_URI: s.trackingUri,
       MLOPS_MODEL: model.name,
+      // The reference data prefix: the run writes its training set to `<prefix>/<version>/`.
       MLOPS_REFERENCE: inStore(s.referenceDataUri, model.referenceDataPath),
       MLOPS_REGISTER_TAG: WORKFLOW_TAG,
       MLOPS_WORKFLOW_UID: "{{workflow.uid}}",
@@ -333,6 +346,20 @@ export const REGISTER_SCRIPT = [
   "open('/tmp/source', 'w').write(v.source)",
 ].join("\n");
 
+/**
+ * After a promotion: the promoted version becomes `MLOPS_PRODUCTION_ALIAS` in MLflow (one
+ * registry call; the drift job judges the traffic against this version's reference data from then
+ * on, the gate compares the next candidates with it). A rejected or rolled-back candidate never
+ * gets here.
+ */
+export const PRODUCTION_SCRIPT = [
+  "import os",
+  "from mlflow import MlflowClient",
+  "model, alias, version = os.environ['MLOPS_MODEL'], os.environ['MLOPS_PRODUCTION_ALIAS'], os.environ['MLOPS_VERSION']",
+  "MlflowClient().set_registered_model_alias(model, alias, version)",
+  "print(f'{model} version {version} is {alias}')",
+].join("\n");
+
 /** The merge patch that makes the candidate the InferenceService's canary (KServe v1beta1). */
 function canaryPatch(percent: number, storageUri?: string): string {
   return JSON.stringify({
@@ -371,6 +398,25 @@ export function workflowTemplateManifest(model: ResolvedRetrainingLoopModel, s: 
       ...JSON.parse(patch),
     });
   const versionInput = { parameters: [{ name: "version" }] };
+  // A small MLflow client step of the jobs runtime (register, production): its script, the
+  // tracking server and the model, then the step's own variables.
+  const mlflowScript = (source: string, env: Env) => ({
+    initContainers: s.jobs.initContainers,
+    script: {
+      ...jobsContainer(
+        s,
+        ["python"],
+        [
+          { name: "MLFLOW_TRACKING_URI", value: s.trackingUri },
+          { name: "MLOPS_MODEL", value: model.name },
+          ...env,
+        ],
+        SMALL_RESOURCES,
+        true,
+      ),
+      source,
+    },
+  });
   const versionArg = {
     parameters: [{ name: "version", value: "{{steps.register.outputs.parameters.version}}" }],
   };
@@ -440,6 +486,15 @@ export function workflowTemplateManifest(model: ResolvedRetrainingLoopModel, s: 
                 when: decisionIs("rollback"),
               },
             ],
+            // Only once the InferenceService serves the candidate: the registry's pointer follows.
+            [
+              {
+                name: "production",
+                template: "production",
+                arguments: versionArg,
+                when: decisionIs("promote"),
+              },
+            ],
           ],
         },
         {
@@ -454,22 +509,10 @@ export function workflowTemplateManifest(model: ResolvedRetrainingLoopModel, s: 
         },
         {
           name: "register",
-          initContainers: s.jobs.initContainers,
-          script: {
-            ...jobsContainer(
-              s,
-              ["python"],
-              [
-                { name: "MLFLOW_TRACKING_URI", value: s.trackingUri },
-                { name: "MLOPS_MODEL", value: model.name },
-                { name: "MLOPS_REGISTER_TAG", value: WORKFLOW_TAG },
-                { name: "MLOPS_WORKFLOW_UID", value: "{{workflow.uid}}" },
-              ],
-              SMALL_RESOURCES,
-              true,
-            ),
-            source: REGISTER_SCRIPT,
-          },
+          ...mlflowScript(REGISTER_SCRIPT, [
+            { name: "MLOPS_REGISTER_TAG", value: WORKFLOW_TAG },
+            { name: "MLOPS_WORKFLOW_UID", value: "{{workflow.uid}}" },
+          ]),
           outputs: {
             parameters: [
               { name: "version", valueFrom: { path: "/tmp/version" } },
@@ -534,6 +577,14 @@ export function workflowTemplateManifest(model: ResolvedRetrainingLoopModel, s: 
         },
         { name: "promote", resource: isvc("patch", isvcRef(canaryPatch(100))) },
         { name: "rollback", resource: isvc("patch", isvcRef(canaryPatch(0))) },
+        {
+          name: "production",
+          inputs: versionInput,
+          ...mlflowScript(PRODUCTION_SCRIPT, [
+            { name: "MLOPS_PRODUCTION_ALIAS", value: PRODUCTION_ALIAS },
+            { name: "MLOPS_VERSION", value: "{{inputs.parameters.version}}" },
+          ]),
+        },
       ],
     },
   };

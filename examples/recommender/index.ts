@@ -212,9 +212,10 @@ function retrain(version: string, serving: ModelServing): RetrainingLoop {
           name: MODEL,
           version,
           servingNamespace: "serving",
-          // The served version's payloads, as the sink writes them (`<prefix>/<model>/<version>/`),
-          // against the training set train.py wrote (MLOPS_REFERENCE).
-          payloadLogPath: `payload-logs/${MODEL}/${version}/`,
+          // Every version's payloads (the sink writes `<prefix>/<model>/<version>/`): after the loop
+          // promotes a version, the drift job follows the MLflow alias "production" and judges the
+          // traffic against that version's training set, `reference/<model>/<version>/` (train.py).
+          payloadLogPath: `payload-logs/${MODEL}/`,
           referenceDataPath: `reference/${MODEL}/`,
           // A column drifts past Evidently's per-type test; the dataset drifts when 30 % of the
           // columns do. Every hour, over the last day of traffic, at least 500 requests.

@@ -5,6 +5,13 @@ store), with Evidently's ``DataDriftPreset``. Pushes ``mlops_model_drift_*`` to 
 JSON) in the object store and prints a JSON summary. Exit code 0 whether or not the data drifts
 (the ``ModelDrift`` alert reads the pushed verdict); 2 bad settings, 1 failure.
 
+The reference data is per model version: every training run writes its training set under
+``<reference>/<version>/`` (immutable, one per registered version), and the job judges the
+served version against its own. The served version is the one under the production alias in
+MLflow (``--production-alias``; the loop's promote step moves it, a rejected or rolled-back
+candidate never does), or ``--model-version`` while the model has no such alias (or without
+``--tracking-uri``). Gauges, reports and the summary carry that version.
+
 Large inputs are sampled: at most ``--sample-cap`` rows (default 50 000) of each side, drawn
 without replacement with the seed ``--sample-seed`` (default 0), so a run is reproducible and its
 memory and time are bounded whatever the traffic.
@@ -22,18 +29,31 @@ from typing import Any
 import pandas as pd
 
 from . import pushgateway, storage
-from .config import ConfigError, JobError, Option, parse, run, write_decision
+from .config import ConfigError, JobError, Option, Settings, parse, run, write_decision
+from .mlflow_tags import production_version
 
 PROG = "mlops-drift"
 DEFAULT_SAMPLE_CAP = 50_000
 
 OPTIONS = [
     Option("--model", "MLOPS_MODEL", "served model name", required=True),
-    Option("--model-version", "MLOPS_MODEL_VERSION", "served model version", required=True),
+    Option(
+        "--model-version",
+        "MLOPS_MODEL_VERSION",
+        "served model version while MLflow has no production alias for the model (or no --tracking-uri)",
+    ),
+    Option(
+        "--tracking-uri",
+        "MLFLOW_TRACKING_URI",
+        "MLflow: the served version is the one under the production alias (unset: --model-version)",
+    ),
+    Option(
+        "--production-alias", "MLOPS_PRODUCTION_ALIAS", "alias of the served version", default="production"
+    ),
     Option(
         "--reference",
         "MLOPS_REFERENCE",
-        "reference data (training set): Parquet file or prefix",
+        "reference data: version V's training set (Parquet) is under <reference>/<V>/",
         required=True,
     ),
     Option(
@@ -177,13 +197,37 @@ def samples(model: str, version: str, result: DriftResult, now: float) -> list[p
     ]
 
 
+def reference_uri(prefix: str, version: str) -> str:
+    """Where version ``version``'s training set is: ``<prefix>/<version>/`` (what the training run
+    writes; examples/recommender/recommender/train.py)."""
+    return f"{prefix.rstrip('/')}/{version}/"
+
+
+def served_version(s: Settings, model: str) -> tuple[str, str]:
+    """The served version and where it came from: the production alias in MLflow, else
+    ``--model-version``. Neither is a ConfigError naming ``--model-version``."""
+    tracking_uri = s.optional("tracking_uri")
+    if tracking_uri:
+        alias = s.required("production_alias")
+        version = production_version(tracking_uri, model, alias)
+        if version is not None:
+            return version, f"alias {alias}"
+        fallback = s.optional("model_version")
+        if fallback is None:
+            raise ConfigError(
+                s.label("model_version"), f"required: model {model} has no alias {alias} in MLflow"
+            )
+        return fallback, s.label("model_version")
+    return s.required("model_version"), s.label("model_version")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     run(PROG, lambda: drift(argv))
 
 
 def drift(argv: Sequence[str] | None = None) -> int:
     s = parse(PROG, __doc__ or "", OPTIONS, argv)
-    model, version = s.required("model"), s.required("model_version")
+    model = s.required("model")
     window = s.duration_seconds("window")
     threshold = s.optional_number("threshold", minimum=0)
     drift_share = s.number("drift_share", minimum=0, maximum=1)
@@ -203,7 +247,9 @@ def drift(argv: Sequence[str] | None = None) -> int:
     now = time.time()
     timestamp_column = s.optional("timestamp_column")
 
-    reference = storage.read_parquet(s.required("reference"), s.label("reference"))
+    version, version_from = served_version(s, model)
+    reference_at = reference_uri(s.required("reference"), version)
+    reference = storage.read_parquet(reference_at, s.label("reference"))
     current = storage.read_parquet(
         s.required("current"), s.label("current"), since=None if timestamp_column else now - window
     )
@@ -256,6 +302,8 @@ def drift(argv: Sequence[str] | None = None) -> int:
     summary: dict[str, object] = {
         "model": model,
         "version": version,
+        "versionFrom": version_from,
+        "reference": reference_at,
         "detected": result.detected,
         "share": result.share,
         "driftShareThreshold": drift_share,

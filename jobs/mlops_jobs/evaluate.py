@@ -17,6 +17,8 @@ import pandas as pd
 
 from . import pushgateway, storage
 from .config import ConfigError, JobError, Option, parse, run, write_decision
+from .mlflow_tags import production_version as alias_version
+from .mlflow_tags import tag_model_version
 
 PROG = "mlops-evaluate"
 EXIT_PROMOTE = 0
@@ -97,19 +99,6 @@ def _predict(uri: str, features: pd.DataFrame) -> np.ndarray[Any, Any]:
     return output
 
 
-def _production_version(tracking_uri: str, model: str, alias: str) -> str | None:
-    from mlflow.exceptions import MlflowException
-    from mlflow.tracking import MlflowClient
-
-    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
-    try:
-        return str(client.get_model_version_by_alias(model, alias).version)
-    except MlflowException as e:
-        if e.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "NOT_FOUND"):
-            return None
-        raise JobError(f"cannot read alias {alias} of model {model} in MLflow: {e.message}") from None
-
-
 def decide(
     candidate: float, production: float | None, direction: str, min_improvement: float
 ) -> tuple[bool, str]:
@@ -152,7 +141,7 @@ def evaluate(argv: Sequence[str] | None = None) -> int:
     y_true = holdout[label_column].to_numpy()
     features = holdout.drop(columns=[label_column])
 
-    production_version = _production_version(tracking_uri, model, alias)
+    production_version = alias_version(tracking_uri, model, alias)
     if production_version == candidate_version:
         raise ConfigError(s.label("candidate_version"), f"version {candidate_version} is already {alias}")
     import mlflow
@@ -192,8 +181,6 @@ def evaluate(argv: Sequence[str] | None = None) -> int:
         "mlops.gate.rows": str(len(holdout)),
         "mlops.gate.evaluated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    from .mlflow_tags import tag_model_version
-
     tag_model_version(tracking_uri, model, candidate_version, tags)
     pushgateway_url = s.raw("pushgateway_url")
     if pushgateway_url:

@@ -1,4 +1,7 @@
-"""Decisions as tags on an MLflow model version (the registry is the audit log of the loop)."""
+"""The model registry as the loop's record: decisions as tags on a model version, and the
+production alias as the pointer to the version in production (the loop's promote step moves it;
+the gate compares candidates with it and the drift job judges its traffic against its reference
+data)."""
 
 from __future__ import annotations
 
@@ -17,3 +20,18 @@ def tag_model_version(tracking_uri: str | None, model: str, version: str, tags: 
             client.set_model_version_tag(model, version, key, value)
     except MlflowException as e:
         raise JobError(f"cannot tag version {version} of model {model} in MLflow: {e.message}") from None
+
+
+def production_version(tracking_uri: str, model: str, alias: str) -> str | None:
+    """The version of ``model`` under ``alias``; None when the model or the alias does not exist
+    (nothing promoted yet). Any other registry error is a JobError."""
+    from mlflow.exceptions import MlflowException
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    try:
+        return str(client.get_model_version_by_alias(model, alias).version)
+    except MlflowException as e:
+        if e.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE", "NOT_FOUND"):
+            return None
+        raise JobError(f"cannot read alias {alias} of model {model} in MLflow: {e.message}") from None

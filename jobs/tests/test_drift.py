@@ -91,6 +91,12 @@ def put_parquet(s3: Any, bucket: str, key: str, frame: pd.DataFrame) -> None:
     s3.put_object(Bucket=bucket, Key=key, Body=buffer.getvalue())
 
 
+def reference(root: Path, version: str, frame: pd.DataFrame) -> None:
+    """Version ``version``'s training set under ``<root>/reference/`` (the training run's layout)."""
+    (root / "reference" / version).mkdir(parents=True)
+    frame.to_parquet(root / "reference" / version / "train.parquet")
+
+
 def run_job(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "mlops_jobs.drift", *args],
@@ -109,7 +115,8 @@ def test_full_run_on_s3_pushes_the_contract_gauges(
 ) -> None:
     bucket = f"shop-{'drifted' if drifted else 'steady'}"
     s3.create_bucket(Bucket=bucket)
-    put_parquet(s3, bucket, "offline/recommender/training.parquet", shop(4000, 1))
+    # Version 3's training set (the training run writes it under <reference>/<version>/).
+    put_parquet(s3, bucket, "reference/recommender/3/train.parquet", shop(4000, 1))
     # The logger's payload Parquet: two files in the window; a sample cap of 1000 per side.
     put_parquet(s3, bucket, "payload-logs/recommender/2026/12/02/a.parquet", shop(800, 2, drifted=drifted))
     put_parquet(s3, bucket, "payload-logs/recommender/2026/12/02/b.parquet", shop(800, 3, drifted=drifted))
@@ -117,7 +124,7 @@ def test_full_run_on_s3_pushes_the_contract_gauges(
         [
             "--model=recommender",
             "--model-version=3",
-            f"--reference=s3://{bucket}/offline/recommender/training.parquet",
+            f"--reference=s3://{bucket}/reference/recommender/",
             f"--current=s3://{bucket}/payload-logs/recommender/",
             "--window=1h",
             "--sample-cap=1000",
@@ -129,6 +136,8 @@ def test_full_run_on_s3_pushes_the_contract_gauges(
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["detected"] is drifted
+    assert (summary["version"], summary["versionFrom"]) == ("3", "--model-version (MLOPS_MODEL_VERSION)")
+    assert summary["reference"] == f"s3://{bucket}/reference/recommender/3/"
     assert summary["rows"] == {"reference": 4000, "current": 1600}
     assert summary["sampled"] == {"reference": 1000, "current": 1000, "cap": 1000, "seed": 0}
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="drift-reports/")["Contents"]]
@@ -153,7 +162,7 @@ def test_full_run_on_s3_pushes_the_contract_gauges(
 
 
 def test_payload_files_outside_the_window_are_not_read(tmp_path: Path) -> None:
-    shop(300, 1).to_parquet(tmp_path / "train.parquet")
+    reference(tmp_path, "1", shop(300, 1))
     (tmp_path / "logs").mkdir()
     old = tmp_path / "logs" / "old.parquet"
     shop(300, 2, drifted=True).to_parquet(old)
@@ -162,7 +171,7 @@ def test_payload_files_outside_the_window_are_not_read(tmp_path: Path) -> None:
     args = [
         "--model=m",
         "--model-version=1",
-        f"--reference={tmp_path / 'train.parquet'}",
+        f"--reference={tmp_path / 'reference'}",
         f"--current={tmp_path / 'logs'}",
         f"--report-prefix={tmp_path / 'reports'}",
         "--window=1h",
@@ -209,7 +218,7 @@ def test_payload_files_outside_the_window_are_not_read(tmp_path: Path) -> None:
 def test_bad_settings_exit_2_with_one_line_naming_the_setting(
     tmp_path: Path, args: list[str], message: str | None
 ) -> None:
-    shop(300, 1).to_parquet(tmp_path / "train.parquet")
+    reference(tmp_path, "1", shop(300, 1))
     (tmp_path / "logs").mkdir()
     shop(300, 2).to_parquet(tmp_path / "logs" / "p.parquet")
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLOPS_")}
@@ -219,7 +228,7 @@ def test_bad_settings_exit_2_with_one_line_naming_the_setting(
         else [
             "--model=m",
             "--model-version=1",
-            f"--reference={tmp_path / 'train.parquet'}",
+            f"--reference={tmp_path / 'reference'}",
             f"--current={tmp_path / 'logs'}",
             f"--report-prefix={tmp_path / 'reports'}",
         ]
@@ -237,13 +246,13 @@ def test_bad_settings_exit_2_with_one_line_naming_the_setting(
 
 
 def test_settings_come_from_the_environment_too(tmp_path: Path) -> None:
-    shop(300, 1).to_parquet(tmp_path / "train.parquet")
+    reference(tmp_path, "1", shop(300, 1))
     (tmp_path / "logs").mkdir()
     shop(300, 2).to_parquet(tmp_path / "logs" / "p.parquet")
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLOPS_")} | {
         "MLOPS_MODEL": "m",
         "MLOPS_MODEL_VERSION": "1",
-        "MLOPS_REFERENCE": str(tmp_path / "train.parquet"),
+        "MLOPS_REFERENCE": str(tmp_path / "reference"),
         "MLOPS_CURRENT": str(tmp_path / "logs"),
         "MLOPS_REPORT_PREFIX": str(tmp_path / "reports"),
         "MLOPS_SUMMARY_FILE": str(tmp_path / "summary.json"),
@@ -258,7 +267,7 @@ def test_settings_come_from_the_environment_too(tmp_path: Path) -> None:
 def test_a_timestamp_column_selects_the_window_rows(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    shop(600, 1).to_parquet(tmp_path / "train.parquet")
+    reference(tmp_path, "1", shop(600, 1))
     now = pd.Timestamp.now(tz="UTC")
     old = shop(600, 2, drifted=True).assign(ts=now - pd.Timedelta(hours=5))
     recent = shop(600, 3).assign(ts=now - pd.Timedelta(minutes=5))
@@ -267,7 +276,7 @@ def test_a_timestamp_column_selects_the_window_rows(
     argv = [
         "--model=m",
         "--model-version=1",
-        f"--reference={tmp_path / 'train.parquet'}",
+        f"--reference={tmp_path / 'reference'}",
         f"--current={tmp_path / 'logs'}",
         f"--report-prefix={tmp_path / 'reports'}",
         "--timestamp-column=ts",
@@ -281,3 +290,98 @@ def test_a_timestamp_column_selects_the_window_rows(
     assert drift.drift([*argv[:-1], "--window=6h"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert (summary["rows"]["current"], summary["detected"]) == (1200, True)
+
+
+@pytest.fixture
+def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """An MLflow registry (file store) with versions 1, 2 and 3 of model ``m``; no alias yet."""
+    from mlflow.tracking import MlflowClient
+
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    uri = (tmp_path / "mlruns").as_uri()
+    client = MlflowClient(uri, uri)
+    client.create_registered_model("m")
+    for _ in range(3):
+        client.create_model_version("m", source=(tmp_path / "artifacts").as_uri())
+    return client
+
+
+def test_judges_the_version_under_the_production_alias_against_its_own_reference(
+    tmp_path: Path, registry: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # v1 trained on the old shop, v2 (promoted) on the drifted one, v3 (rejected) on the old one.
+    reference(tmp_path, "1", shop(300, 1))
+    reference(tmp_path, "2", shop(400, 4, drifted=True))
+    reference(tmp_path, "3", shop(500, 5))
+    (tmp_path / "logs").mkdir()
+    shop(300, 2, drifted=True).to_parquet(tmp_path / "logs" / "p.parquet")
+    argv = [
+        "--model=m",
+        "--model-version=1",
+        f"--reference={tmp_path / 'reference'}",
+        f"--current={tmp_path / 'logs'}",
+        f"--report-prefix={tmp_path / 'reports'}",
+        f"--tracking-uri={registry.tracking_uri}",
+    ]
+
+    def run(*extra: str) -> dict[str, Any]:
+        assert drift.drift([*argv, *extra]) == 0
+        summary: dict[str, Any] = json.loads(capsys.readouterr().out)
+        return summary
+
+    # No alias yet: the configured version (the deployment's first) and its training set.
+    before = run()
+    assert (before["version"], before["versionFrom"]) == ("1", "--model-version (MLOPS_MODEL_VERSION)")
+    assert before["reference"] == f"{tmp_path / 'reference'}/1/"
+    assert (before["rows"]["reference"], before["detected"]) == (300, True)
+
+    # v2 promoted (the alias moved): the drifted traffic is what v2 was trained on.
+    registry.set_registered_model_alias("m", "production", "2")
+    promoted = run()
+    assert (promoted["version"], promoted["versionFrom"]) == ("2", "alias production")
+    assert promoted["reference"] == f"{tmp_path / 'reference'}/2/"
+    assert (promoted["rows"]["reference"], promoted["detected"]) == (400, False)
+    assert len(list((tmp_path / "reports" / "m" / "2").glob("*/report.json"))) == 1
+
+    # v3 was trained and rejected (the alias stayed): still v2's reference, never v3's.
+    again = run()
+    assert (again["version"], again["reference"], again["rows"]["reference"]) == (
+        "2",
+        f"{tmp_path / 'reference'}/2/",
+        400,
+    )
+    # Another alias name: the job reads that one.
+    registry.set_registered_model_alias("m", "champion", "3")
+    assert run("--production-alias=champion")["reference"] == f"{tmp_path / 'reference'}/3/"
+
+
+def test_the_served_version_must_be_known_and_have_reference_data(tmp_path: Path, registry: Any) -> None:
+    reference(tmp_path, "1", shop(300, 1))
+    (tmp_path / "logs").mkdir()
+    shop(300, 2).to_parquet(tmp_path / "logs" / "p.parquet")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLOPS_")}
+    base = [
+        "--model=m",
+        f"--reference={tmp_path / 'reference'}",
+        f"--current={tmp_path / 'logs'}",
+        f"--report-prefix={tmp_path / 'reports'}",
+    ]
+    result = run_job(base, env)
+    assert (result.returncode, result.stderr) == (
+        2,
+        "mlops-drift: configuration error: --model-version (MLOPS_MODEL_VERSION): required, not set\n",
+    )
+    result = run_job(
+        [*base, f"--tracking-uri={registry.tracking_uri}"], env | {"MLFLOW_ALLOW_FILE_STORE": "true"}
+    )
+    assert (result.returncode, result.stderr) == (
+        2,
+        "mlops-drift: configuration error: --model-version (MLOPS_MODEL_VERSION): required: model m has no"
+        " alias production in MLflow\n",
+    )
+    # A version the training run wrote no reference data for fails the run, naming the setting.
+    result = run_job([*base, "--model-version=7"], env)
+    assert (result.returncode, result.stderr) == (
+        1,
+        f"mlops-drift: error: --reference (MLOPS_REFERENCE): no .parquet file at {tmp_path / 'reference'}/7/\n",
+    )

@@ -120,8 +120,11 @@ describe("render-loop", () => {
     expect(loop.drift.env).toMatchObject({
       MLOPS_MODEL: "recommender",
       MLOPS_MODEL_VERSION: "1",
-      MLOPS_REFERENCE: "s3://loop/reference/recommender/train.parquet",
-      MLOPS_CURRENT: "s3://loop/payload-logs/recommender/1",
+      MLFLOW_TRACKING_URI: "http://127.0.0.1:5055",
+      MLOPS_PRODUCTION_ALIAS: "production",
+      // The reference data prefix (each version's set under `<prefix>/<version>/`), every version's payloads.
+      MLOPS_REFERENCE: "s3://loop/reference/recommender/",
+      MLOPS_CURRENT: "s3://loop/payload-logs/recommender/",
       MLOPS_PUSHGATEWAY_URL: "http://127.0.0.1:9091",
       MLOPS_S3_ENDPOINT_URL: "http://127.0.0.1:9000",
     });
@@ -134,6 +137,7 @@ describe("render-loop", () => {
     ]);
     expect(loop.train.env).toMatchObject({
       MLFLOW_TRACKING_URI: "http://127.0.0.1:5055",
+      MLOPS_REFERENCE: "s3://loop/reference/recommender/",
       MLOPS_REGISTER_TAG: "mlops.workflow.uid",
       MLOPS_WORKFLOW_UID: "{{workflow.uid}}",
     });
@@ -146,6 +150,12 @@ describe("render-loop", () => {
       MLOPS_DECISION_FILE: "/tmp/decision.json",
     });
     expect(loop.decide.command).toEqual(["python", "-m", "mlops_jobs.promote"]);
+    // After the promote patch: the alias follows.
+    expect(loop.production.command.slice(0, 2)).toEqual(["python", "-c"]);
+    expect(loop.production.env).toMatchObject({
+      MLOPS_PRODUCTION_ALIAS: "production",
+      MLOPS_VERSION: "{{inputs.parameters.version}}",
+    });
     expect(loop.mutex).toEqual({ mutexes: [{ name: "retrain-recommender" }] });
   });
 

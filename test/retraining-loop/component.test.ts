@@ -25,6 +25,7 @@ import {
   retrainingAlerting,
   retrainMutexName,
   WORKFLOW_TAG,
+  PRODUCTION_SCRIPT,
   type RetrainingLoopArgs,
   type RetrainingLoopModelArgs,
 } from "../../components/retraining-loop";
@@ -53,7 +54,7 @@ const model = (name: string, over: Partial<RetrainingLoopModelArgs> = {}): Retra
   version: "3",
   servingNamespace: "serving",
   payloadLogPath: `payload-logs/${name}/`,
-  referenceDataPath: `reference/${name}/train.parquet`,
+  referenceDataPath: `reference/${name}/`,
   gate: { holdoutPath: `holdout/${name}.parquet`, labelColumn: "clicked" },
   training: {
     team: "recsys",
@@ -280,8 +281,11 @@ describe("RetrainingLoop", () => {
     expect(mlops).toEqual({
       MLOPS_MODEL: "recommender",
       MLOPS_MODEL_VERSION: "3",
-      // The models' paths inside the stores granted to the loop.
-      MLOPS_REFERENCE: "s3://data-offline-bucket/reference/recommender/train.parquet",
+      // The version it judges is the one under this alias (MLOPS_MODEL_VERSION while there is none).
+      MLOPS_PRODUCTION_ALIAS: "production",
+      // The models' paths inside the stores granted to the loop: the reference data is read from
+      // `<prefix>/<judged version>/`.
+      MLOPS_REFERENCE: "s3://data-offline-bucket/reference/recommender/",
       MLOPS_CURRENT: "s3://data-logs-bucket/payload-logs/recommender/",
       MLOPS_WINDOW: "1d",
       MLOPS_COLUMNS: "price,age",
@@ -325,6 +329,18 @@ describe("RetrainingLoop", () => {
     expect(inputAt(cronJob, "spec.schedule")).toBe("0 * * * *");
     expect(inputAt(cronJob, "spec.jobTemplate.spec.template.spec.serviceAccountName")).toBe("mlops-drift");
     expect(validateStrict(CronJob as unknown as ModelClass, cronJob.inputs)).toEqual([]);
+    // It reads the production alias from MLflow: the tracking server, and egress to its port only
+    // in MLflow's namespace (as the workflow's steps).
+    expect(env["MLFLOW_TRACKING_URI"]).toBe("http://mlflow.mlflow.svc.cluster.local:5000");
+    const toMlflow = {
+      to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "mlflow" } } }],
+      ports: [{ protocol: "TCP", port: 5000 }],
+    };
+    for (const n of ["loop-drift-policy", "loop-workflow-policy"])
+      expect(
+        inputAt(findResource(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", n), "spec.egress"),
+        n,
+      ).toContainEqual(toMlflow);
   });
 
   it("runs the jobs on the pinned Python image: the hash-locked install, the sources from one ConfigMap", async () => {
@@ -458,6 +474,8 @@ describe("RetrainingLoop", () => {
     expect(env).toMatchObject({
       MLFLOW_TRACKING_URI: "http://mlflow.mlflow.svc.cluster.local:5000",
       MLOPS_MODEL: "recommender",
+      // The run writes its training set under `<prefix>/<registered version>/`.
+      MLOPS_REFERENCE: "s3://data-offline-bucket/reference/recommender/",
       MLOPS_REGISTER_TAG: WORKFLOW_TAG,
       MLOPS_WORKFLOW_UID: "{{workflow.uid}}",
     });
@@ -474,6 +492,7 @@ describe("RetrainingLoop", () => {
       ["observe"],
       ["decide"],
       ["promote", "rollback"],
+      ["production"],
     ]);
     expect(steps[3]![0]!.when).toBe("{{steps.evaluate.exitCode}} != 0 && {{steps.evaluate.exitCode}} != 3");
     expect(steps[4]![0]!.when).toBe("{{steps.evaluate.exitCode}} == 0");
@@ -481,12 +500,39 @@ describe("RetrainingLoop", () => {
       "{{=steps.evaluate.exitCode == '0' && jsonpath(steps.decide.outputs.parameters.decision, '$.decision') == 'promote'}}",
       "{{=steps.evaluate.exitCode == '0' && jsonpath(steps.decide.outputs.parameters.decision, '$.decision') == 'rollback'}}",
     ]);
+    // Only after the promote patch: the promoted version becomes the MLflow alias "production"
+    // (never on reject, hold or rollback), the pointer the drift job and the gate read.
+    expect(steps[8]).toEqual([
+      {
+        name: "production",
+        template: "production",
+        arguments: {
+          parameters: [{ name: "version", value: "{{steps.register.outputs.parameters.version}}" }],
+        },
+        when: steps[7]![0]!.when,
+      },
+    ]);
+    const production = templates.find((t) => t.name === "production") as unknown as {
+      inputs: unknown;
+      script: { command: string[]; env: { name: string; value: string }[]; source: string };
+    };
+    expect(production.inputs).toEqual({ parameters: [{ name: "version" }] });
+    expect(production.script.command).toEqual(["python"]);
+    expect(production.script.source).toBe(PRODUCTION_SCRIPT);
+    expect(PRODUCTION_SCRIPT).toContain("MlflowClient().set_registered_model_alias(model, alias, version)");
+    expect(Object.fromEntries(production.script.env.map((e) => [e.name, e.value]))).toMatchObject({
+      MLFLOW_TRACKING_URI: "http://mlflow.mlflow.svc.cluster.local:5000",
+      MLOPS_MODEL: "recommender",
+      MLOPS_PRODUCTION_ALIAS: "production",
+      MLOPS_VERSION: "{{inputs.parameters.version}}",
+    });
     const evaluate = templates.find((t) => t.name === "evaluate") as unknown as {
       container: { env: { name: string; value: string }[] };
     };
     const evalEnv = Object.fromEntries(evaluate.container.env.map((e) => [e.name, e.value]));
     expect(evalEnv).toMatchObject({
       MLOPS_MODEL: "recommender",
+      MLOPS_PRODUCTION_ALIAS: "production",
       MLOPS_HOLDOUT: "s3://data-offline-bucket/holdout/recommender.parquet",
       MLOPS_LABEL_COLUMN: "clicked",
       MLOPS_METRIC: "accuracy",
@@ -553,7 +599,9 @@ describe("RetrainingLoop", () => {
       evaluate: expected,
       "gate-error": [],
       decide: expected,
-      drift: [],
+      production: expected,
+      // It reads the production alias.
+      drift: expected,
     });
     // The Secret in the loop namespace (workflow steps) and the team's (training Job); the password secret.
     for (const [n, ns] of [
@@ -574,6 +622,7 @@ describe("RetrainingLoop", () => {
       evaluate: [],
       "gate-error": [],
       decide: [],
+      production: [],
       drift: [],
     });
     expect(

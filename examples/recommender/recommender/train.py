@@ -6,11 +6,16 @@ scikit-learn model, logs parameters and metrics to MLflow, registers a new versi
 and tags it with `MLOPS_REGISTER_TAG` = `MLOPS_WORKFLOW_UID` when both are set (what the retraining
 workflow's register step looks the version up by; components/retraining-loop/manifests.ts
 `REGISTER_SCRIPT`). With `--reference-out` it also writes the training set's features (the drift
-job's reference data). Prints one JSON line: the run, the version and the metrics.
+job's reference data) to `<reference-out>/<version>/train.parquet`: one immutable set per
+registered version, never the reference of the version in production (the drift job reads the set
+of the version under the `production` alias, which only the loop's promote step moves;
+docs/retraining-loop.md). The set is written, and the version tagged `mlops.reference` with its
+URI, before the version gets the workflow tag, so the workflow never picks a version without it.
+Prints one JSON line: the run, the version, the reference data and the metrics.
 
 Settings are options or environment variables (the option wins), as the loop's jobs take them:
 the tracking server from `MLFLOW_TRACKING_URI`, the model from `MLOPS_MODEL`, the reference data
-from `MLOPS_REFERENCE`.
+prefix from `MLOPS_REFERENCE`.
 """
 
 from __future__ import annotations
@@ -31,6 +36,9 @@ from recommender.data import FEATURES, LABEL, read_parquet, write_parquet
 #: The types of a fitted GradientBoostingClassifier beyond skops' defaults (MLflow 3 saves
 #: scikit-learn models with skops; loading refuses types not listed at save time).
 SKOPS_TRUSTED_TYPES = ["sklearn.tree._tree.Tree"]
+
+#: The model version tag naming the version's reference data (its training set's features).
+REFERENCE_TAG = "mlops.reference"
 
 #: The Feast FeatureService the model reads (feature_repo/features.py).
 FEATURE_SERVICE = "purchase_propensity"
@@ -71,7 +79,9 @@ def _parser() -> argparse.ArgumentParser:
         help="labelled impressions: Parquet with user_id, product_id, event_timestamp, purchased",
     )
     p.add_argument(
-        "--reference-out", default=env("MLOPS_REFERENCE"), help="write the training features here (Parquet)"
+        "--reference-out",
+        default=env("MLOPS_REFERENCE"),
+        help="reference data prefix: the training features go to <prefix>/<version>/train.parquet",
     )
     p.add_argument("--experiment", default=env("MLOPS_EXPERIMENT", "recommender"))
     p.add_argument("--max-depth", type=int, default=int(env("MLOPS_MAX_DEPTH", "3")))
@@ -142,13 +152,23 @@ def fit(frame: pd.DataFrame, s: TrainSettings) -> tuple[Any, dict[str, float]]:
     return model, metrics
 
 
+def reference_uri(prefix: str, version: str) -> str:
+    """Where a version's reference data goes: `<prefix>/<version>/train.parquet` (the drift job
+    reads `<prefix>/<served version>/`; jobs/mlops_jobs/drift.py `reference_uri`)."""
+    return f"{prefix.rstrip('/')}/{version}/train.parquet"
+
+
 def train(s: TrainSettings) -> dict[str, Any]:
-    """One run: features, fit, log, register (and tag), reference data."""
+    """One run: features from Feast, then `fit_and_register`."""
+    return fit_and_register(training_frame(s), s)
+
+
+def fit_and_register(frame: pd.DataFrame, s: TrainSettings) -> dict[str, Any]:
+    """Fit, log, register; the version's reference data and its tag; last, the workflow tag."""
     import mlflow
     from mlflow import MlflowClient
     from mlflow.models import infer_signature
 
-    frame = training_frame(s)
     model, metrics = fit(frame, s)
     mlflow.set_tracking_uri(s.tracking_uri)
     mlflow.set_experiment(s.experiment)
@@ -174,13 +194,20 @@ def train(s: TrainSettings) -> dict[str, Any]:
             registered_model_name=s.model,
         )
     version = str(info.registered_model_version)
-    if s.register_tag and s.workflow_uid:
-        MlflowClient(tracking_uri=s.tracking_uri).set_model_version_tag(
-            s.model, version, s.register_tag, s.workflow_uid
-        )
+    client = MlflowClient(tracking_uri=s.tracking_uri)
+    reference = None
     if s.reference_out:
-        write_parquet(features.reset_index(drop=True), s.reference_out)
-    return {"run_id": run.info.run_id, "model": s.model, "version": version, "metrics": metrics}
+        reference = write_parquet(features.reset_index(drop=True), reference_uri(s.reference_out, version))
+        client.set_model_version_tag(s.model, version, REFERENCE_TAG, reference)
+    if s.register_tag and s.workflow_uid:
+        client.set_model_version_tag(s.model, version, s.register_tag, s.workflow_uid)
+    return {
+        "run_id": run.info.run_id,
+        "model": s.model,
+        "version": version,
+        "reference": reference,
+        "metrics": metrics,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

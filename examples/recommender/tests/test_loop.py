@@ -16,8 +16,10 @@ Flow: generate the shop, `feast apply` + materialise, train and register v1 (pro
 it (online features from Redis, predictions in process, the KServe logger's CloudEvents to the
 real payload sink); undrifted traffic -> the drift job finds nothing and nothing fires; drifted
 traffic -> the drift gauge rises, `ModelDrift` fires and reaches the webhook; the retraining steps
-train, register and gate v2 (promoted: better on the drifted hold-out), then a worse candidate v3
-(rejected).
+train, register and gate v2 (promoted: better on the drifted hold-out; the `production` step moves
+the MLflow alias), then a worse candidate v3 (rejected). Each training run writes its training set
+to `reference/<model>/<version>/`; the drift job judges the version under the `production` alias
+against its own set: v1's, then v2's once v2 is promoted, and still v2's after v3 is rejected.
 """
 
 from __future__ import annotations
@@ -140,7 +142,8 @@ class Loop:
         return result, tmp
 
     def train(self, workflow_uid: str) -> str:
-        """The retraining Job's container, then the register step; returns the registered version."""
+        """The retraining Job's container, then the register step; returns the registered version
+        (its training set written to its own reference path)."""
         result, _ = self.run_step(
             "train",
             sys.executable,
@@ -151,13 +154,24 @@ class Loop:
         registered, tmp = self.run_step("register", JOBS_PYTHON, {"workflow.uid": workflow_uid})
         assert registered.returncode == 0, registered.stderr[-3000:]
         version = (tmp / "version").read_text()
-        assert version == json.loads(result.stdout.strip().splitlines()[-1])["version"]
+        trained = json.loads(result.stdout.strip().splitlines()[-1])
+        assert trained["version"] == version
+        assert trained["reference"] == self.reference_of(version) + "train.parquet"
         return version
 
     def evaluate(self, version: str) -> tuple[int, dict[str, Any]]:
         result, tmp = self.run_step("evaluate", JOBS_PYTHON, {"inputs.parameters.version": version})
         assert result.returncode in (0, 3), result.stderr[-3000:]
         return result.returncode, json.loads((tmp / "decision.json").read_text())
+
+    def reference_of(self, version: str) -> str:
+        """The URI of a version's reference data, as the training run writes it."""
+        return f"s3://{BUCKET}/reference/{MODEL}/{version}/"
+
+    def object_bytes(self, uri: str) -> bytes:
+        bucket, _, key = uri.removeprefix("s3://").partition("/")
+        body: bytes = self._s3().get_object(Bucket=bucket, Key=key)["Body"].read()
+        return body
 
     def drift(self) -> dict[str, Any]:
         result, _ = self.run_step("drift", JOBS_PYTHON, {})
@@ -493,6 +507,9 @@ def test_the_closed_loop(loop: Loop) -> None:
 
     holdout = f"s3://{BUCKET}/reference/{MODEL}/holdout.parquet"
     assert loop.rendered["evaluate"]["env"]["MLOPS_HOLDOUT"] == holdout
+    reference_prefix = f"s3://{BUCKET}/reference/{MODEL}/"
+    assert loop.rendered["train"]["env"]["MLOPS_REFERENCE"] == reference_prefix
+    assert loop.rendered["drift"]["env"]["MLOPS_REFERENCE"] == reference_prefix
     assert loop.rendered["train"]["command"][:3] == ["python", "-m", "recommender.train"]
 
     # --- v1: the shop as it was; features applied, materialised, trained and registered -----------
@@ -505,13 +522,15 @@ def test_the_closed_loop(loop: Loop) -> None:
     from mlflow import MlflowClient
 
     client = MlflowClient(tracking_uri=loop.mlflow)
-    client.set_registered_model_alias(MODEL, "production", v1)
+    client.set_registered_model_alias(MODEL, "production", v1)  # the deployment's first version
     phase("v1")
 
     # --- undrifted traffic: the drift job finds nothing, nothing fires -----------------------------
     loop.serve(v1, seed=10)
     summary = loop.drift()
     assert summary["detected"] is False, summary
+    assert (summary["version"], summary["versionFrom"]) == ("1", "alias production")
+    assert summary["reference"] == loop.reference_of(v1)
     wait_until(
         "drift gauge 0 scraped",
         lambda: (
@@ -570,7 +589,30 @@ def test_the_closed_loop(loop: Loop) -> None:
     decided, tmp = loop.run_step("decide", JOBS_PYTHON, {"inputs.parameters.version": v2})
     assert decided.returncode == 0, decided.stderr[-3000:]
     assert json.loads((tmp / "decision.json").read_text())["decision"] == "hold"
-    client.set_registered_model_alias(MODEL, "production", v2)  # what the promote step's rollout means
+    # The rollout (the InferenceService patches) needs KServe; the step after it moves the alias.
+    moved, _ = loop.run_step("production", JOBS_PYTHON, {"inputs.parameters.version": v2})
+    assert moved.returncode == 0, moved.stderr[-3000:]
+    assert client.get_model_version_by_alias(MODEL, "production").version == v2
+    # v2 serves the drifted shop: the drift job judges it against v2's own training set.
+    loop.rotate_payload_logs(v1)
+    loop.serve(v2, seed=30)
+    summary = loop.drift()
+    assert (summary["version"], summary["versionFrom"]) == (v2, "alias production"), summary
+    assert summary["reference"] == loop.reference_of(v2)
+    assert summary["detected"] is False, summary
+    v2_reference = loop.object_bytes(loop.reference_of(v2) + "train.parquet")
+    v2_rows = summary["rows"]["reference"]
+    wait_until(
+        "drift gauge of v2 scraped",
+        lambda: (
+            {
+                r["metric"]["version"]: r["value"][1]
+                for r in loop.query(f'mlops_model_drift_detected{{model="{MODEL}"}}')
+            }
+            == {v2: "0"}
+        ),
+        30,
+    )
     phase("v2 promoted")
 
     # --- a worse candidate (trained on coin-flip labels) is rejected ------------------------------
@@ -582,6 +624,13 @@ def test_the_closed_loop(loop: Loop) -> None:
     assert decision["decision"] == "reject"
     assert decision["productionVersion"] == v2
     assert client.get_model_version(MODEL, v3).tags["mlops.gate.decision"] == "reject"
+    # The rejected candidate's training set is its own; the reference stays v2's, unchanged.
+    assert loop.object_bytes(loop.reference_of(v3) + "train.parquet") != v2_reference
+    assert client.get_model_version_by_alias(MODEL, "production").version == v2
+    summary = loop.drift()
+    assert (summary["version"], summary["reference"]) == (v2, loop.reference_of(v2)), summary
+    assert summary["rows"]["reference"] == v2_rows
+    assert loop.object_bytes(loop.reference_of(v2) + "train.parquet") == v2_reference
     wait_until(
         "gate gauges scraped",
         lambda: (

@@ -84,3 +84,43 @@ def test_a_model_retrained_on_drifted_data_beats_the_old_one_there() -> None:
     assert auc["new"] > auc["old"] + 0.05
     assert 0.6 < metrics["valid_roc_auc"] <= 1.0
     assert metrics["train_rows"] == 4000.0
+
+
+def test_each_version_writes_its_own_reference_data_before_the_workflow_tag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two runs register versions 1 and 2; each one's training features land under
+    `<reference>/<version>/` and neither overwrites the other (the served version's reference stays
+    what it was trained on); the version is tagged with its reference data and the workflow uid."""
+    import pandas as pd
+    from mlflow import MlflowClient
+
+    from recommender.train import REFERENCE_TAG, fit_and_register
+
+    # MLflow 3 keeps a file store only on request: the store needing no server here.
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    uri = (tmp_path / "mlruns").as_uri()
+    reference = tmp_path / "reference" / "recommender"
+    results = []
+    for seed, uid in ((1, "wf-1"), (2, "wf-2")):
+        monkeypatch.setenv("MLOPS_REGISTER_TAG", "mlops.workflow.uid")
+        monkeypatch.setenv("MLOPS_WORKFLOW_UID", uid)
+        settings = parse_settings(
+            ["--model", "m", "--tracking-uri", uri, "--entities", "x", "--reference-out", str(reference)]
+        )
+        frame = feature_rows(generate(seed=seed, drift=float(seed - 1), impressions=600))
+        results.append((fit_and_register(frame, settings), frame))
+    client = MlflowClient(tracking_uri=uri)
+    for (result, frame), version in zip(results, ("1", "2"), strict=True):
+        written = f"{reference}/{version}/train.parquet"
+        assert (result["version"], result["reference"]) == (version, written)
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(written), frame[list(FEATURES)].reset_index(drop=True), check_dtype=False
+        )
+        tags = client.get_model_version("m", version).tags
+        assert tags[REFERENCE_TAG] == written
+        assert tags["mlops.workflow.uid"] == f"wf-{version}"
+    assert sorted(p.relative_to(reference).as_posix() for p in reference.rglob("*.parquet")) == [
+        "1/train.parquet",
+        "2/train.parquet",
+    ]
