@@ -162,13 +162,19 @@ export interface RetrainingLoopModelArgs {
 }
 
 /**
- * Where the loop's jobs read: other components' stores, granted `read` only (on "local" through
- * the local adapter's cross-namespace MinIO reader, as ModelServing reads the registry's
- * artifacts). The drift reports go to the loop's own store (output `reportStore`, read/write for
- * the drift job only): the loop never writes into another component's bucket, on any target.
+ * Where the loop's jobs read: other components' stores, granted `read` to the drift job and the
+ * workflow steps (on "local" through the local adapter's cross-namespace MinIO reader, as
+ * ModelServing reads the registry's artifacts). The drift reports go to the loop's own store
+ * (output `reportStore`, read/write for the drift job only). The one writer into another
+ * component's bucket is the training Job: its identity (per training team, in the team's
+ * namespace) has `readWrite` on `referenceData`, where it reads the features and writes the
+ * training set.
  */
 export interface RetrainingLoopStoresArgs {
-  /** The offline store holding reference data and hold-out sets (FeatureStore `offlineStore`). */
+  /**
+   * The offline store holding reference data and hold-out sets (FeatureStore `offlineStore`):
+   * `read` for the drift job and the gate, `readWrite` for the training Job.
+   */
   referenceData: ObjectStore;
   /** The store the serving logger writes payload logs to (ModelServing `payloadLogStore`). */
   payloadLogs: ObjectStore;
