@@ -75,6 +75,8 @@ import {
   LOOP_SERVICE_ACCOUNTS,
   loopLabels,
   MODEL_LABEL,
+  S3_STORES_ENV,
+  s3StoresValue,
   sensorManifest,
   webhookServiceUrl,
   WEBHOOK_PORT,
@@ -166,9 +168,6 @@ function s3Endpoint(store: ObjectStore): k8s.types.input.core.v1.EnvVar[] {
     .map((e) => ({ ...e, name: "MLOPS_S3_ENDPOINT_URL" }));
 }
 
-/** The per-bucket endpoints and credential variables of the jobs (jobs/mlops_jobs/storage.py). */
-export const S3_STORES_ENV = "MLOPS_S3_STORES";
-
 /** The endpoint (`MLFLOW_S3_ENDPOINT_URL`) a store's clients use, if it has one. */
 function endpointOf(store: ObjectStore): pulumi.Output<string> {
   const value = store.clientEnv.find((e) => e.name === "MLFLOW_S3_ENDPOINT_URL")?.value;
@@ -195,17 +194,13 @@ function s3StoresJson(
   return pulumi
     .all(entries.map((e) => pulumi.all([e.store.bucketName, endpointOf(e.store)])))
     .apply((resolved) =>
-      JSON.stringify(
-        Object.fromEntries(
-          resolved.map(([bucket, endpoint], i) => [
-            bucket,
-            {
-              endpoint_url: endpoint,
-              access_key_env: entries[i]!.access,
-              secret_key_env: entries[i]!.secret,
-            },
-          ]),
-        ),
+      s3StoresValue(
+        resolved.map(([bucket, endpoint], i) => ({
+          bucket,
+          endpoint,
+          accessKeyEnv: entries[i]!.access,
+          secretKeyEnv: entries[i]!.secret,
+        })),
       ),
     );
 }

@@ -144,6 +144,32 @@ export function mlflowCredentialsEnv(
   ];
 }
 
+/** The per-bucket endpoints and credential variables of the jobs (jobs/mlops_jobs/storage.py). */
+export const S3_STORES_ENV = "MLOPS_S3_STORES";
+
+/** One bucket of `MLOPS_S3_STORES`: its endpoint and the NAMES of the variables holding its keys. */
+export interface S3StoreEntry {
+  bucket: string;
+  endpoint: string;
+  accessKeyEnv: string;
+  secretKeyEnv: string;
+}
+
+/**
+ * The value of `MLOPS_S3_STORES` (jobs/mlops_jobs/storage.py): bucket → `endpoint_url`,
+ * `access_key_env`, `secret_key_env`. Variable names only, never keys.
+ */
+export function s3StoresValue(entries: S3StoreEntry[]): string {
+  return JSON.stringify(
+    Object.fromEntries(
+      entries.map((e) => [
+        e.bucket,
+        { endpoint_url: e.endpoint, access_key_env: e.accessKeyEnv, secret_key_env: e.secretKeyEnv },
+      ]),
+    ),
+  );
+}
+
 /** A path inside a store: `<store URI>/<path>` (`s3://bucket/reference/recommender/`). */
 export function inStore(storeUri: string, path: string): string {
   return `${storeUri.replace(/\/+$/, "")}/${path}`;

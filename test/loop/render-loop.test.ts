@@ -149,6 +149,29 @@ describe("render-loop", () => {
     expect(loop.mutex).toEqual({ mutexes: [{ name: "retrain-recommender" }] });
   });
 
+  it("renders what the component emits for the stores' keys and the MLflow user", () => {
+    const loop = json("loop.json");
+    // MLOPS_S3_STORES as on "local" (s3StoresValue): the test's one bucket, its endpoint, the
+    // names of the variables with its keys.
+    expect(JSON.parse(loop.drift.env.MLOPS_S3_STORES as string)).toEqual({
+      loop: {
+        endpoint_url: "http://127.0.0.1:9000",
+        access_key_env: "AWS_ACCESS_KEY_ID",
+        secret_key_env: "AWS_SECRET_ACCESS_KEY",
+      },
+    });
+    expect(loop.drift.secretEnv).toEqual({});
+    // The MLflow clients read the user from the Secret (services.mlflowCredentials); nothing else does.
+    const mlflowUser = {
+      MLFLOW_TRACKING_USERNAME: { secret: "mlops-loop-mlflow", key: "username" },
+      MLFLOW_TRACKING_PASSWORD: { secret: "mlops-loop-mlflow", key: "password" },
+    };
+    for (const step of ["train", "register", "evaluate", "decide"]) {
+      expect(loop[step].secretEnv, step).toEqual(mlflowUser);
+      expect(Object.keys(loop[step].env as object), step).not.toContain("MLFLOW_TRACKING_PASSWORD");
+    }
+  });
+
   it("renders the S3 endpoint for Feast when the offline store is on S3", () => {
     const onS3 = renderLoop({ ...endpoints, offlineStoreUri: "s3://loop" }, "/work/loop").files;
     expect(JSON.parse(onS3["feast.json"]!)).toEqual({
