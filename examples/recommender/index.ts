@@ -205,8 +205,10 @@ function retrain(version: string, serving: ModelServing): RetrainingLoop {
         prometheusUrl: monitoring.prometheusUrl,
         monitoringNamespace: "monitoring",
       },
-      // Read-only grants: the training and hold-out sets in the feature store's offline bucket,
-      // the payload logs in serving's; the drift reports go to the loop's own store.
+      // Read-only grants for the drift job and the gate: the training and hold-out sets in the
+      // feature store's offline bucket, the payload logs in serving's; the drift reports go to the
+      // loop's own store. The training Job's identity may also write the offline bucket (train.py
+      // writes the training set there).
       stores: { referenceData: featureStore.offlineStore, payloadLogs: serving.payloadLogStore! },
       models: [
         {
