@@ -160,15 +160,19 @@ describe("render-loop", () => {
         secret_key_env: "AWS_SECRET_ACCESS_KEY",
       },
     });
-    expect(loop.drift.secretEnv).toEqual({});
-    // The MLflow clients read the user from the Secret (services.mlflowCredentials); nothing else does.
+    // Every MLflow client reads the user from the Secret (services.mlflowCredentials), never as a value.
     const mlflowUser = {
       MLFLOW_TRACKING_USERNAME: { secret: "mlops-loop-mlflow", key: "username" },
       MLFLOW_TRACKING_PASSWORD: { secret: "mlops-loop-mlflow", key: "password" },
     };
-    for (const step of ["train", "register", "evaluate", "decide"]) {
-      expect(loop[step].secretEnv, step).toEqual(mlflowUser);
-      expect(Object.keys(loop[step].env as object), step).not.toContain("MLFLOW_TRACKING_PASSWORD");
+    const steps = Object.entries(loop).filter(
+      ([, c]) => typeof c === "object" && c !== null && "env" in c && "secretEnv" in c,
+    ) as [string, { env: Record<string, string>; secretEnv: unknown }][];
+    const clients = steps.filter(([, c]) => "MLFLOW_TRACKING_URI" in c.env).map(([name]) => name);
+    expect(clients).toEqual(expect.arrayContaining(["train", "register", "evaluate", "decide"]));
+    for (const [name, c] of steps) {
+      expect(c.secretEnv, name).toEqual(clients.includes(name) ? mlflowUser : {});
+      expect(Object.keys(c.env), name).not.toContain("MLFLOW_TRACKING_PASSWORD");
     }
   });
 
