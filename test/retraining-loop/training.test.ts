@@ -209,10 +209,15 @@ describe("RetrainingLoop training identity", () => {
 
   it("gcp: a Google service account bound to the loop's ServiceAccount in the team namespace, objectUser on the reference data bucket only", async () => {
     const plan = await planOf(program("gcp"));
-    const training = childrenNamed(plan, "-training-");
-    expect(training).toContain(`${T.sa} loop-training-recsys-serviceaccount`);
-    expect(training).toContain("gcp:serviceaccount/account:Account loop-training-recsys-gsa");
-    expect(training).toContain("gcp:serviceaccount/iAMMember:IAMMember loop-training-recsys-wi-member");
+    expect(childrenNamed(plan, "-training-")).toEqual(
+      [
+        "gcp:serviceaccount/account:Account loop-training-recsys-gsa",
+        "gcp:serviceaccount/iAMMember:IAMMember loop-training-recsys-wi-member",
+        "gcp:storage/bucketIAMMember:BucketIAMMember loop-training-recsys-bucket0-bucket-member",
+        `${T.sa} loop-training-recsys-serviceaccount`,
+        `${T.netpol} loop-training-recsys-policy`,
+      ].sort(),
+    );
     const members = loopChildren(plan).filter(
       (r) => r.type === "gcp:storage/bucketIAMMember:BucketIAMMember" && r.name.startsWith("loop-training-"),
     );
@@ -235,6 +240,19 @@ describe("RetrainingLoop training identity", () => {
 
   it("local: a MinIO user with read/write on the offline store only, its keys and endpoint in the Job's environment", async () => {
     const plan = await planOf(program("local"));
+    expect(childrenNamed(plan, "-training-")).toEqual(
+      [
+        `${T.job} loop-training-recsys-minio-writer`,
+        `${T.configMap} loop-training-recsys-minio-writer`,
+        `${T.secret} loop-training-recsys-minio-writer`,
+        "random:index/randomPassword:RandomPassword loop-training-recsys-minio-writer-user",
+        "random:index/randomPassword:RandomPassword loop-training-recsys-minio-writer-password",
+        `${T.secret} loop-training-recsys-s3-credentials`,
+        `${T.sa} loop-training-recsys-sa`,
+        `${T.netpol} loop-training-recsys-minio-client`,
+        `${T.netpol} loop-training-recsys-policy`,
+      ].sort(),
+    );
     // The writer is created where the store runs, admits the team namespace to that server only,
     // and its keys go to a Secret in the team namespace.
     const where = (type: string, n: string) => meta(findResource(plan, type, n)).namespace;
