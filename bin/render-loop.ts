@@ -22,7 +22,9 @@
  * - `loop.json`: the commands and environments of the loop's steps taken from the rendered drift
  *   CronJob, retraining Job and WorkflowTemplate (`driftCronJobManifest`,
  *   `retrainingJobManifest`, `workflowTemplateManifest`), placeholders such as
- *   `{{inputs.parameters.version}}` left for the test to fill as Argo would.
+ *   `{{inputs.parameters.version}}` left for the test to fill as Argo would; the drift job's
+ *   `MLOPS_S3_STORES` (`s3StoresValue`, as on "local") and, per step, the variables it reads from
+ *   Secrets (`secretEnv`: the MLflow user's, as with `services.mlflowCredentials`).
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -44,6 +46,8 @@ import {
 import { retrainingAlerting, WEBHOOK_SECRET_NAME } from "../components/retraining-loop";
 import {
   driftCronJobManifest,
+  S3_STORES_ENV,
+  s3StoresValue,
   retrainingJobManifest,
   workflowTemplateManifest,
   WEBHOOK_TOKEN_KEY,
@@ -82,17 +86,29 @@ export interface Endpoints {
   groupWait: string;
 }
 
-type Env = { name: string; value?: unknown }[];
+type Env = { name: string; value?: unknown; valueFrom?: { secretKeyRef?: { name?: string; key: string } } }[];
 
 /** A container's command and its literal environment (values from Secrets are the test's). */
 export interface StepCommand {
   command: string[];
   env: Record<string, string>;
+  /** The variables the container reads from Secrets: name → Secret and key (the test fills them). */
+  secretEnv: Record<string, { secret: string; key: string }>;
 }
 
 function literalEnv(env: Env): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of env) if (typeof e.value === "string") out[e.name] = e.value;
+  return out;
+}
+
+/** The variables a container reads from Secrets (`secretKeyRef`): name → the Secret and key. */
+function secretEnv(env: Env): Record<string, { secret: string; key: string }> {
+  const out: Record<string, { secret: string; key: string }> = {};
+  for (const e of env) {
+    const ref = e.valueFrom?.secretKeyRef;
+    if (ref) out[e.name] = { secret: ref.name ?? "", key: ref.key };
+  }
   return out;
 }
 
@@ -254,8 +270,31 @@ export function renderLoop(e: Endpoints, dir: string): Rendered {
     referenceDataUri: bucket,
     payloadLogUri: bucket,
     clientEnv: [{ name: "MLOPS_S3_ENDPOINT_URL", value: s3 }],
+    // As with `services.mlflowCredentials`: the MLflow clients read the user from the Secret
+    // (`secretEnv` of each step in loop.json; the test's MLflow has no auth and sets none).
+    mlflowCredentials: true,
   };
-  const drift = driftCronJobManifest(resolvedModel, settings).spec.jobTemplate.spec.template.spec
+  // The drift job reads each bucket at its own endpoint with its own keys, by the names in
+  // MLOPS_S3_STORES, as on "local" (all the stores are the test's one bucket: one entry, the
+  // keys the test's environment holds).
+  const driftSettings: LoopSettings = {
+    ...settings,
+    clientEnv: [
+      ...settings.clientEnv,
+      {
+        name: S3_STORES_ENV,
+        value: s3StoresValue([
+          {
+            bucket: e.s3.bucket,
+            endpoint: s3,
+            accessKeyEnv: "AWS_ACCESS_KEY_ID",
+            secretKeyEnv: "AWS_SECRET_ACCESS_KEY",
+          },
+        ]),
+      },
+    ],
+  };
+  const drift = driftCronJobManifest(resolvedModel, driftSettings).spec.jobTemplate.spec.template.spec
     .containers[0]!;
   const job = retrainingJobManifest(resolvedModel, settings);
   const trainContainer = job.spec.template.spec.containers[0]!;
@@ -273,14 +312,20 @@ export function renderLoop(e: Endpoints, dir: string): Rendered {
     return {
       command: t?.script ? [...c.command, "-c", t.script.source] : c.command,
       env: literalEnv(c.env),
+      secretEnv: secretEnv(c.env),
     };
   };
   const loop = {
     model: resolvedModel,
-    drift: { command: drift.command, env: literalEnv(drift.env as Env) },
+    drift: {
+      command: drift.command,
+      env: literalEnv(drift.env as Env),
+      secretEnv: secretEnv(drift.env as Env),
+    },
     train: {
       command: [...(trainContainer.command ?? []), ...(trainContainer.args ?? [])],
       env: literalEnv(trainContainer.env ?? []),
+      secretEnv: secretEnv(trainContainer.env ?? []),
     },
     register: step("register"),
     evaluate: step("evaluate"),

@@ -242,10 +242,27 @@ describe("examples/recommender", () => {
       }[];
       const job = parse(steps.find((t) => t.name === "train")!.resource!.manifest) as {
         metadata: { namespace: string; labels: Record<string, string> };
-        spec: { template: { spec: { containers: { image: string; command: string[]; env: EnvVar[] }[] } } };
+        spec: {
+          template: {
+            spec: {
+              serviceAccountName: string;
+              tolerations?: unknown[];
+              containers: {
+                image: string;
+                command: string[];
+                env: EnvVar[];
+                resources: { requests: Record<string, string> };
+              }[];
+            };
+          };
+        };
       };
       expect(job.metadata.namespace).toBe("recsys");
       expect(job.metadata.labels["kueue.x-k8s.io/queue-name"]).toBe("training");
+      // scikit-learn on CPU, as the loop's own identity in the team namespace.
+      expect(job.spec.template.spec.serviceAccountName).toBe("mlops-retrain-training");
+      expect(job.spec.template.spec.containers[0]!.resources.requests).toEqual({ cpu: "2", memory: "4Gi" });
+      expect(job.spec.template.spec.tolerations).toBeUndefined();
       const trainer = job.spec.template.spec.containers[0]!;
       expect(trainer.image).toBe("ghcr.io/acme/recommender-train:0.1.0");
       expect(trainer.command).toEqual(["python", "-m", "recommender.train"]);

@@ -280,9 +280,35 @@ describe("every shipped stack runs the retraining loop for the recommender", () 
       ).templates.find((t) => t.name === "train")!;
       const job = parseYaml(train.resource!.manifest) as {
         metadata: { namespace: string; labels: Record<string, string> };
+        spec: {
+          template: {
+            spec: {
+              serviceAccountName: string;
+              tolerations?: unknown[];
+              containers: { resources: { requests: Record<string, string> } }[];
+            };
+          };
+        };
       };
-      expect(job.metadata.namespace).toBe(stack === "local" || stack === "gcp-dev" ? "research" : "applied");
+      const team = stack === "local" || stack === "gcp-dev" ? "research" : "applied";
+      expect(job.metadata.namespace).toBe(team);
       expect(job.metadata.labels["kueue.x-k8s.io/queue-name"]).toBe("training");
+      // As the loop's own training identity in the team namespace, never the team's shared one.
+      const pod = job.spec.template.spec;
+      expect(pod.serviceAccountName).toBe("mlops-retrain-training");
+      const sa = plan.resources.filter(
+        (r) =>
+          r.type === "kubernetes:core/v1:ServiceAccount" &&
+          JSON.stringify(r.inputs["metadata"]).includes('"name":"mlops-retrain-training"'),
+      );
+      expect(sa.map((r) => (r.inputs["metadata"] as { namespace: string }).namespace)).toEqual([team]);
+      // The local team has no GPU quota: the recommender trains on CPU there, on GPUs elsewhere.
+      if (stack === "local") {
+        expect(pod.containers[0]!.resources.requests).toEqual({ cpu: "2", memory: "8Gi" });
+        expect(pod.tolerations).toBeUndefined();
+      } else {
+        expect(pod.containers[0]!.resources.requests["nvidia.com/gpu"]).toBe("1");
+      }
       // Monitoring's Alertmanager routes the model's drift alert to the loop (bearer token, no
       // resolved notifications, at most once a day), and on to the stack's own receivers.
       const config = JSON.stringify(
@@ -600,6 +626,8 @@ describe("stacks of one program in one account/project share no physical name", 
       // "monitoring-gcp-prod-metrics-query" is over 30 characters: cut, with a hash of the whole.
       "gcp:serviceaccount/account:Account accountId=monitoring-gcp-prod-met-8c46e8",
       "gcp:serviceaccount/account:Account accountId=retraining-gcp-prod-drift",
+      // "retraining-gcp-prod-training-applied": cut, with a hash of the whole.
+      "gcp:serviceaccount/account:Account accountId=retraining-gcp-prod-tra-f149ec",
       "gcp:serviceaccount/account:Account accountId=retraining-gcp-prod-workflow",
       "gcp:serviceaccount/account:Account accountId=serving-gcp-prod-payload-sink",
       "gcp:serviceaccount/account:Account accountId=serving-gcp-prod-recommender",

@@ -23,6 +23,8 @@ import { digestPinnedImageSchema } from "../shared/python-job";
 import { input } from "../shared/validation";
 import {
   clusterHandleSchema,
+  cpuOnlyGpuPlacementProblem,
+  gpuCountSchema,
   GpuType,
   withClusterHandleDetails,
   type ClusterHandle,
@@ -113,9 +115,14 @@ export interface RetrainingLoopTrainingArgs {
   command: string[];
   /** @default [] */
   args?: string[];
-  /** GPUs (requests = limits). @default 1 */
+  /**
+   * GPUs of the training pod (requests = limits), 0 to 16. 0 trains on CPU only (e.g. a
+   * scikit-learn model): no GPU request, no GPU nodeSelector or toleration; Kueue admits the Job
+   * against the team's CPU and memory quota, so a team without GPU quota can retrain.
+   * @default 1
+   */
   gpus?: number;
-  /** @default any GPU type */
+  /** Only GPUs of this type; only with `gpus` ≥ 1. @default any GPU type */
   gpuType?: GpuType;
   /** @default "4" */
   cpu?: string;
@@ -160,13 +167,19 @@ export interface RetrainingLoopModelArgs {
 }
 
 /**
- * Where the loop's jobs read: other components' stores, granted `read` only (on "local" through
- * the local adapter's cross-namespace MinIO reader, as ModelServing reads the registry's
- * artifacts). The drift reports go to the loop's own store (output `reportStore`, read/write for
- * the drift job only): the loop never writes into another component's bucket, on any target.
+ * Where the loop's jobs read: other components' stores, granted `read` to the drift job and the
+ * workflow steps (on "local" through the local adapter's cross-namespace MinIO reader, as
+ * ModelServing reads the registry's artifacts). The drift reports go to the loop's own store
+ * (output `reportStore`, read/write for the drift job only). The one writer into another
+ * component's bucket is the training Job: its identity (per training team, in the team's
+ * namespace) has `readWrite` on `referenceData`, where it reads the features and writes the
+ * training set.
  */
 export interface RetrainingLoopStoresArgs {
-  /** The offline store holding reference data and hold-out sets (FeatureStore `offlineStore`). */
+  /**
+   * The offline store holding reference data and hold-out sets (FeatureStore `offlineStore`):
+   * `read` for the drift job and the gate, `readWrite` for the training Job.
+   */
   referenceData: ObjectStore;
   /** The store the serving logger writes payload logs to (ModelServing `payloadLogStore`). */
   payloadLogs: ObjectStore;
@@ -341,7 +354,7 @@ export const retrainingLoopModelSchema = z
           }),
         command: z.array(z.string()).min(1, { message: "must not be empty" }),
         args: z.array(z.string()).optional(),
-        gpus: z.number().int().min(1).max(16).optional(),
+        gpus: gpuCountSchema.optional(),
         gpuType: z.enum(Object.values(GpuType) as [GpuType, ...GpuType[]]).optional(),
         cpu: quantitySchema.optional(),
         memory: quantitySchema.optional(),
@@ -469,6 +482,10 @@ function loopProblems(v: Checked): Problem[] {
     if (first !== undefined) {
       problems.push({ path: ["models", i, "name"], message: `"${m.name}" is already models[${first}].name` });
     } else seen.set(m.name, i);
+    const gpuTypeProblem = cpuOnlyGpuPlacementProblem(m.training.gpus ?? 1, "gpuType", m.training.gpuType);
+    if (gpuTypeProblem !== undefined) {
+      problems.push({ path: ["models", i, "training", "gpuType"], message: gpuTypeProblem });
+    }
   });
   const repeat = v.trigger?.repeatInterval;
   if (repeat !== undefined && hours(repeat) < 24) {

@@ -23,6 +23,14 @@
  *   server: the drift identity carries the payload logs' credentials and each further store a
  *   credentials identity of its own (`n-drift-reference-data-*`, `n-drift-report-writer-*`),
  *   whose keys the drift job reads under per-store names listed in `MLOPS_S3_STORES`;
+ * - the training Job's identity: per training team, the loop's own ServiceAccount
+ *   `mlops-retrain-training` in the team's namespace (adapter workload identity: IAM role with Pod
+ *   Identity/IRSA, Google service account with Workload Identity, or on "local" a MinIO writer user
+ *   on the offline store's server), read/write on the reference data store only (train.py reads the
+ *   feature store's offline features there and writes the training set, `MLOPS_REFERENCE`; MLflow
+ *   proxies the model artifacts, so no grant on the registry's bucket), and an egress
+ *   NetworkPolicy for the team's retraining pods; the team's shared `training` ServiceAccount
+ *   gets nothing;
  * - least-privilege ServiceAccounts and Roles: the workflow executor creates/patches
  *   `workflowtaskresults` in the loop namespace, creates/watches Jobs in the teams' namespaces
  *   and patches the models' InferenceServices; the Sensor creates Workflows; nothing cluster-wide.
@@ -30,7 +38,8 @@
  * Children (component `n`): `n-argo-namespace`, `n-argo-network-policy`, `n-argo` (release), the
  * same three for `n-argo-events`; `n-namespace`; the identities `n-drift-*` and `n-workflow-*`
  * (adapter); the report store `n-drift-reports-*` (adapter object store with its key); `n-jobs-sources` (the ConfigMap, without `jobsImage`); `n-sensor-sa`, `n-eventsource-sa`; `n-executor-role`, `n-executor-binding`,
- * `n-sensor-role`, `n-sensor-binding`, `n-jobs-role-<team>`, `n-jobs-binding-<team>`,
+ * `n-sensor-role`, `n-sensor-binding`, `n-jobs-role-<team>`, `n-jobs-binding-<team>`, per
+ * training team the identity `n-training-<team>-*` (adapter) and `n-training-<team>-policy`,
  * `n-canary-role-<ns>`, `n-canary-binding-<ns>`; `n-webhook-token`, `n-webhook-secret`,
  * `n-alertmanager-secret`; with `services.mlflowCredentials` `n-mlflow-credentials` and
  * `n-mlflow-credentials-<team>` (the Secret `mlops-loop-mlflow`); `n-event-bus`, `n-event-source`; the NetworkPolicies `n-drift-policy`,
@@ -43,7 +52,7 @@ import * as random from "@pulumi/random";
 import { Access, Target, type Grant, type ObjectStore } from "../adapters";
 import { MLFLOW_PORT } from "../model-registry";
 import { MlopsComponent } from "../shared/component";
-import { clusterAdapter } from "../training-cluster";
+import { clusterAdapter, TRAINING_JOB_COMPONENT } from "../training-cluster";
 import { PRESETS } from "../shared/presets";
 import { resolvedOrThrow } from "../shared/contract";
 import { governanceLabels, uniqueEnv, uniqueRules } from "../shared/k8s";
@@ -65,6 +74,9 @@ import {
   eventSourceManifest,
   LOOP_SERVICE_ACCOUNTS,
   loopLabels,
+  MODEL_LABEL,
+  S3_STORES_ENV,
+  s3StoresValue,
   sensorManifest,
   webhookServiceUrl,
   WEBHOOK_PORT,
@@ -156,9 +168,6 @@ function s3Endpoint(store: ObjectStore): k8s.types.input.core.v1.EnvVar[] {
     .map((e) => ({ ...e, name: "MLOPS_S3_ENDPOINT_URL" }));
 }
 
-/** The per-bucket endpoints and credential variables of the jobs (jobs/mlops_jobs/storage.py). */
-export const S3_STORES_ENV = "MLOPS_S3_STORES";
-
 /** The endpoint (`MLFLOW_S3_ENDPOINT_URL`) a store's clients use, if it has one. */
 function endpointOf(store: ObjectStore): pulumi.Output<string> {
   const value = store.clientEnv.find((e) => e.name === "MLFLOW_S3_ENDPOINT_URL")?.value;
@@ -185,17 +194,13 @@ function s3StoresJson(
   return pulumi
     .all(entries.map((e) => pulumi.all([e.store.bucketName, endpointOf(e.store)])))
     .apply((resolved) =>
-      JSON.stringify(
-        Object.fromEntries(
-          resolved.map(([bucket, endpoint], i) => [
-            bucket,
-            {
-              endpoint_url: endpoint,
-              access_key_env: entries[i]!.access,
-              secret_key_env: entries[i]!.secret,
-            },
-          ]),
-        ),
+      s3StoresValue(
+        resolved.map(([bucket, endpoint], i) => ({
+          bucket,
+          endpoint,
+          accessKeyEnv: entries[i]!.access,
+          secretKeyEnv: entries[i]!.secret,
+        })),
       ),
     );
 }
@@ -300,6 +305,22 @@ export class RetrainingLoop extends MlopsComponent {
       grants: [{ resource: referenceData, access: Access.read }],
       labels,
     });
+    // The training Job's identity, one per training team in the team's namespace (a pod runs as a
+    // ServiceAccount of its own namespace), never the team's shared `training` ServiceAccount:
+    // read/write on the reference data store (the feature store's offline store), whose offline
+    // features train.py reads and where it writes the training set (MLOPS_REFERENCE). Nothing on
+    // the registry's bucket: MLflow proxies the artifacts (`mlflow server --serve-artifacts`).
+    const trainingTeams = [...new Set(a.models.map((m) => m.training.team))];
+    const training = new Map(
+      trainingTeams.map((team) => [
+        team,
+        clusterAdapter(cluster, ctx, team, []).workloadIdentity(`training-${team}`, {
+          serviceAccountName: LOOP_SERVICE_ACCOUNTS.training,
+          grants: [{ resource: referenceData, access: Access.readWrite }],
+          labels,
+        }),
+      ]),
+    );
     const serviceAccount = (role: string, saName: string) =>
       new k8s.core.v1.ServiceAccount(
         `${name}-${role}-sa`,
@@ -347,7 +368,7 @@ export class RetrainingLoop extends MlopsComponent {
       [{ apiGroups: ["argoproj.io"], resources: ["workflows"], verbs: ["create"] }],
       LOOP_SERVICE_ACCOUNTS.sensor,
     );
-    for (const team of [...new Set(a.models.map((m) => m.training.team))]) {
+    for (const team of trainingTeams) {
       role(
         `jobs-${team}`,
         team,
@@ -495,6 +516,32 @@ export class RetrainingLoop extends MlopsComponent {
         ...pod.egress,
       ]),
     });
+    // The training pods of the team's models (the team's own policies admit DNS, MLflow and HTTPS):
+    // the reference data store and the identity's credential exchange (on "local" the store's
+    // MinIO in its namespace).
+    for (const [team, identity] of training) {
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-training-${team}-policy`,
+        {
+          metadata: { name: LOOP_SERVICE_ACCOUNTS.training, namespace: team, labels },
+          spec: {
+            podSelector: {
+              matchLabels: { "app.kubernetes.io/name": TRAINING_JOB_COMPONENT },
+              matchExpressions: [
+                {
+                  key: MODEL_LABEL,
+                  operator: "In",
+                  values: a.models.filter((m) => m.training.team === team).map((m) => m.name),
+                },
+              ],
+            },
+            policyTypes: ["Egress"],
+            egress: uniqueRules([...referenceData.egress, ...identity.egress]),
+          },
+        },
+        childOpts(),
+      );
+    }
     const busPods = { podSelector: { matchLabels: { "eventbus-name": "default" } } };
     policy("event-bus", {
       podSelector: busPods.podSelector,
@@ -605,6 +652,21 @@ export class RetrainingLoop extends MlopsComponent {
     const workflowSettings = withEnv(
       uniqueEnv([...s3Endpoint(referenceData), ...referenceData.clientEnv, ...workflow.env]),
     );
+    // The training Job of a team's model: the reference data store's client and the team's
+    // training identity.
+    const trainingSettings = new Map(
+      [...training].map(([team, identity]) => [
+        team,
+        pulumi
+          .all([
+            workflowSettings,
+            pulumi.output(
+              uniqueEnv([...s3Endpoint(referenceData), ...referenceData.clientEnv, ...identity.env]),
+            ),
+          ])
+          .apply(([s, e]): LoopSettings => ({ ...s, trainingEnv: e })),
+      ]),
+    );
     const templates: Record<string, string> = {};
     for (const model of a.models) {
       const cronJob = driftSettings.apply((s) => driftCronJobManifest(model, s));
@@ -622,14 +684,22 @@ export class RetrainingLoop extends MlopsComponent {
           ...runtimeReady,
         ]),
       );
+      const trainer = training.get(model.training.team)!;
       const template = custom(
         `template-${model.name}`,
         {
           apiVersion: ARGO_API_VERSION,
           kind: "WorkflowTemplate",
-          value: workflowSettings.apply((s) => workflowTemplateManifest(model, s)),
+          value: trainingSettings.get(model.training.team)!.apply((s) => workflowTemplateManifest(model, s)),
         },
-        [workflow.serviceAccount, ...workflow.ready, ...runtimeReady, ...credentialSecrets],
+        [
+          workflow.serviceAccount,
+          ...workflow.ready,
+          trainer.serviceAccount,
+          ...trainer.ready,
+          ...runtimeReady,
+          ...credentialSecrets,
+        ],
       );
       custom(`periodic-${model.name}`, plain(cronWorkflowManifest(model, name, a.namespace)), [template]);
       custom(`sensor-${model.name}`, plain(sensorManifest(model, name, a.namespace, a.trigger.maxPerHour)), [

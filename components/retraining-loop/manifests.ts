@@ -38,6 +38,11 @@ export const LOOP_SERVICE_ACCOUNTS = {
   workflow: "mlops-retrain",
   sensor: "mlops-sensor",
   eventSource: "mlops-eventsource",
+  /**
+   * The training Job's, in each training team's namespace (the loop's own identity there, never
+   * the team's shared `training` ServiceAccount): read/write on the reference data store only.
+   */
+  training: "mlops-retrain-training",
 } as const;
 /** The uid of the training Job's container and the Argo Events pods (the jobs' pods run as `JobsRuntime.uid`). */
 const UID = 1000;
@@ -54,6 +59,7 @@ const SMALL_RESOURCES = {
 };
 
 import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
 
 type Env = { name: string; value: string }[];
 
@@ -101,6 +107,13 @@ export interface LoopSettings {
   /** Environment of the store clients and the cloud identity (secrets only by reference). */
   clientEnv: k8s.types.input.core.v1.EnvVar[];
   /**
+   * Environment of the training Job: the loop's training identity in the model's team namespace
+   * and the reference data store's client (on "local" its endpoint and the MinIO user's keys by
+   * `secretKeyRef`). Secrets only by reference.
+   * @default [] (none)
+   */
+  trainingEnv?: pulumi.Unwrap<k8s.types.input.core.v1.EnvVar>[];
+  /**
    * Whether the Secret `MLFLOW_CREDENTIALS_SECRET` (keys `MLFLOW_CREDENTIALS_KEYS`) holds the MLflow
    * user's credentials (`services.mlflowCredentials`), in the loop namespace and the teams'.
    * @default false
@@ -129,6 +142,32 @@ export function mlflowCredentialsEnv(
     ref("MLFLOW_TRACKING_USERNAME", MLFLOW_CREDENTIALS_KEYS.username),
     ref("MLFLOW_TRACKING_PASSWORD", MLFLOW_CREDENTIALS_KEYS.password),
   ];
+}
+
+/** The per-bucket endpoints and credential variables of the jobs (jobs/mlops_jobs/storage.py). */
+export const S3_STORES_ENV = "MLOPS_S3_STORES";
+
+/** One bucket of `MLOPS_S3_STORES`: its endpoint and the NAMES of the variables holding its keys. */
+export interface S3StoreEntry {
+  bucket: string;
+  endpoint: string;
+  accessKeyEnv: string;
+  secretKeyEnv: string;
+}
+
+/**
+ * The value of `MLOPS_S3_STORES` (jobs/mlops_jobs/storage.py): bucket → `endpoint_url`,
+ * `access_key_env`, `secret_key_env`. Variable names only, never keys.
+ */
+export function s3StoresValue(entries: S3StoreEntry[]): string {
+  return JSON.stringify(
+    Object.fromEntries(
+      entries.map((e) => [
+        e.bucket,
+        { endpoint_url: e.endpoint, access_key_env: e.accessKeyEnv, secret_key_env: e.secretKeyEnv },
+      ]),
+    ),
+  );
 }
 
 /** A path inside a store: `<store URI>/<path>` (`s3://bucket/reference/recommender/`). */
@@ -282,8 +321,10 @@ export const WORKFLOW_TAG = "mlops.workflow.uid";
 
 /**
  * The training Job the workflow's first step creates: the TrainingJob template
- * (`trainingJobManifest`, same GPU placement, Pod Security and Kueue queue label) in the team's
- * namespace, named per run (`generateName`), told where to log and which tag to set.
+ * (`trainingJobManifest`, same GPU placement — none with `gpus: 0` —, Pod Security and Kueue queue
+ * label) in the team's namespace, named per run (`generateName`), told where to log and which tag
+ * to set. It runs as the loop's training identity (`LOOP_SERVICE_ACCOUNTS.training`, with
+ * `trainingEnv`), not as the team's shared ServiceAccount.
  */
 export function retrainingJobManifest(model: ResolvedRetrainingLoopModel, s: LoopSettings) {
   const t = model.training;
@@ -311,17 +352,18 @@ export function retrainingJobManifest(model: ResolvedRetrainingLoopModel, s: Loo
     ttlSecondsAfterFinished: 86_400,
     activeDeadlineSeconds: t.activeDeadlineSeconds,
     queueName: t.queue,
-    serviceAccountName: "training",
+    serviceAccountName: LOOP_SERVICE_ACCOUNTS.training,
     runAsUser: UID,
     labels: { [MODEL_LABEL]: model.name },
   });
   const { name: _name, annotations: _annotations, ...metadata } = job.metadata;
-  // The run logs to MLflow and registers there: the MLflow user's credentials (the Secret's copy
-  // in the team namespace).
+  // The run reads and writes the reference data store as the loop's training identity, and logs
+  // to MLflow and registers there: the MLflow user's credentials (the Secret's copy in the team
+  // namespace).
   const podSpec = job.spec.template.spec;
   const containers = podSpec.containers.map((c) => ({
     ...c,
-    env: [...c.env, ...mlflowCredentialsEnv(s)],
+    env: [...c.env, ...(s.trainingEnv ?? []), ...mlflowCredentialsEnv(s)],
   }));
   return {
     ...job,

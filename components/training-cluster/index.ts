@@ -63,6 +63,9 @@ export {
   TrainingJob,
   TRAINING_JOB_TYPE,
   QUEUE_NAME_LABEL,
+  cpuOnlyGpuPlacementProblem,
+  gpuCountSchema,
+  TRAINING_JOB_COMPONENT,
   trainingJobManifest,
   type TrainingJobArgs,
 } from "./in-cluster/job-template";

@@ -33,7 +33,8 @@ const config = new pulumi.Config();
 const target = config.require("target", { allowedValues: [...TARGETS] });
 // dev | staging | prod: every component's preset (sizes, replicas, protection) and the policy levels.
 const environment = config.get("environment", { allowedValues: [...ENVIRONMENTS] }) ?? "dev";
-// The team that owns the recommender: its namespace, Kueue queue and GPU quota train the model.
+// The team that owns the recommender: its namespace and Kueue queue train the model (on CPU: its
+// CPU and memory quota admit the Job; its GPU quota is for the team's GPU work).
 const team = config.get("team") ?? "recsys";
 const gpuQuota = config.getNumber("gpuQuota") ?? (target === "local" ? 0 : 2);
 
@@ -64,7 +65,7 @@ const LOOP_NAMESPACE = "mlops-loop";
 const adminCidrs: string[] = target === "local" ? [] : config.requireObject("adminCidrs");
 /** How the cluster comes to be on each target, and its GPU pools. */
 function placement(): Pick<GpuTrainingClusterArgs, "aws" | "gcp" | "existing" | "gpuPools"> {
-  // One spot L4 pool that scales to zero: retraining runs a few hours a week.
+  // One spot L4 pool that scales to zero, for the team's GPU jobs (the recommender trains on CPU).
   const gpuPools: GpuPoolArgs[] = [
     { name: "l4-spot", gpuType: "nvidia-l4", capacityType: "spot", maxGpus: 4 },
   ];
@@ -204,8 +205,10 @@ function retrain(version: string, serving: ModelServing): RetrainingLoop {
         prometheusUrl: monitoring.prometheusUrl,
         monitoringNamespace: "monitoring",
       },
-      // Read-only grants: the training and hold-out sets in the feature store's offline bucket,
-      // the payload logs in serving's; the drift reports go to the loop's own store.
+      // Read-only grants for the drift job and the gate: the training and hold-out sets in the
+      // feature store's offline bucket, the payload logs in serving's; the drift reports go to the
+      // loop's own store. The training Job's identity may also write the offline bucket (train.py
+      // writes the training set there).
       stores: { referenceData: featureStore.offlineStore, payloadLogs: serving.payloadLogStore! },
       models: [
         {
@@ -237,15 +240,19 @@ function retrain(version: string, serving: ModelServing): RetrainingLoop {
             latencyQuantile: 0.99,
             maxLatencySeconds: 0.3,
           },
-          // recommender/train.py in the team's namespace, through its Kueue queue and GPU quota. The
-          // image is this folder with its lock installed (README.md, "The training image").
+          // recommender/train.py in the team's namespace, through its Kueue queue, as the loop's
+          // own identity there (read/write on the offline store only). The image is this folder
+          // with its lock installed (README.md, "The training image"). scikit-learn needs no GPU:
+          // no GPU request, selector or toleration; Kueue admits the Job against the team's CPU
+          // and memory quota and it runs on the cluster's non-GPU nodes (EKS/GKE: the system node
+          // group, hence 2 CPUs and 4 GiB).
           training: {
             team,
             image: config.require("trainingImage"),
             command: ["python", "-m", "recommender.train"],
-            gpus: 1,
-            cpu: "4",
-            memory: "16Gi",
+            gpus: 0,
+            cpu: "2",
+            memory: "4Gi",
             activeDeadlineSeconds: 4 * 3600,
           },
           // And every Sunday at 03:00 UTC, drift or not.

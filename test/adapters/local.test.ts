@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Access, StoreKind } from "../../components/adapters";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createLocalAdapter, MC_IMAGE, MINIO_IMAGE, POSTGRES_IMAGE } from "../../components/adapters/local";
+import { MINIO_READ_WRITE_POLICY, minioReadWritePolicy } from "../../components/adapters/local/minio";
 import type {
   AdapterContext,
   CloudAdapter,
@@ -786,7 +787,7 @@ describe("local adapter: workloadIdentity only accepts this adapter's buckets", 
     expect(adapterChildren(plan).map((r) => `${r.type} ${r.name}`)).toEqual([`${T.sa} a-server-sa`]);
   });
 
-  it("throws, creating nothing, for readWrite on a bucket another adapter instance created, or a hand-made one", async () => {
+  it("throws, creating nothing, for a hand-made bucket no local adapter created", async () => {
     const errors: string[] = [];
     const attempt = (f: () => unknown): void => {
       try {
@@ -801,9 +802,7 @@ describe("local adapter: workloadIdentity only accepts this adapter's buckets", 
       const k8sProvider = new k8s.Provider("k8s", { kubeconfig: "apiVersion: v1\nkind: Config\n" });
       const base = { parent, k8sProvider, namespace: NS, tags: {}, protect: false, dependsOn: [] };
       const a = createLocalAdapter({ ...base, name: "a" }, {});
-      const b = createLocalAdapter({ ...base, name: "b" }, {});
       const own = a.objectStore("artifacts", { versioning: false, forceDestroy: true });
-      const foreign = b.objectStore("artifacts", { versioning: false, forceDestroy: true });
       const fake: ObjectStore = {
         kind: StoreKind.objectStore,
         bucketName: pulumi.output("b"),
@@ -812,13 +811,6 @@ describe("local adapter: workloadIdentity only accepts this adapter's buckets", 
         egress: [],
         resource: parent,
       };
-      attempt(() =>
-        a.workloadIdentity("one", {
-          serviceAccountName: "x",
-          grants: [{ resource: foreign, access: Access.readWrite }],
-          labels: {},
-        }),
-      );
       attempt(() =>
         a.workloadIdentity("two", {
           serviceAccountName: "y",
@@ -830,16 +822,13 @@ describe("local adapter: workloadIdentity only accepts this adapter's buckets", 
         }),
       );
     });
-    expect(errors).toHaveLength(2);
-    // Another component's store: "read" only (see "another component's store" below).
-    expect(errors[0]).toMatch(
-      /workloadIdentity\("one"\): grants\[0\]: a MinIO store of another component can only be granted "read"/,
-    );
-    expect(errors[1]).toMatch(
-      /workloadIdentity\("two"\): grants\[1\]\.resource was not created by this adapter/,
-    );
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /workloadIdentity\("two"\): grants\[1\]\.resource was not created by this adapter/,
+      ),
+    ]);
     // validation happens before the ServiceAccount is created
-    expect(resourcesOfType(plan, T.sa).filter((r) => /-(one|two)-sa$/.test(r.name))).toEqual([]);
+    expect(resourcesOfType(plan, T.sa).filter((r) => /-two-sa$/.test(r.name))).toEqual([]);
   });
 
   it("several buckets: warns that only the first store's credentials are injected", async () => {
@@ -976,6 +965,73 @@ describe("local adapter: a read grant on another component's store (a serving co
         ports: [{ protocol: "TCP", port: 9000 }],
       },
     ]);
+    expect(identity?.ready).toHaveLength(1);
+  });
+
+  it("readWrite: a MinIO writer user (object read/write on that bucket, no admin rights), never the root credentials", async () => {
+    let identity: WorkloadIdentity | undefined;
+    const plan = await planOf(() => {
+      const parent = new Host("a");
+      const k8sProvider = new k8s.Provider("k8s", { kubeconfig: "apiVersion: v1\nkind: Config\n" });
+      const base = { parent, k8sProvider, tags: {}, protect: false, dependsOn: [] };
+      const features = createLocalAdapter({ ...base, name: "features", namespace: "feast" }, {});
+      const loop = createLocalAdapter({ ...base, name: "loop", namespace: "recsys" }, {});
+      const store = features.objectStore("offline", { versioning: false, forceDestroy: true });
+      identity = loop.workloadIdentity("training", {
+        serviceAccountName: "trainer",
+        grants: [{ resource: store, access: Access.readWrite }],
+        labels: {},
+      });
+    });
+    const names = (type: string) =>
+      resourcesOfType(plan, type)
+        .filter((r) => r.name.startsWith("loop-"))
+        .map((r) => `${(r.inputs["metadata"] as { namespace: string }).namespace}/${r.name}`)
+        .sort();
+    expect(names(T.job)).toEqual(["feast/loop-training-minio-writer"]);
+    expect(names(T.secret)).toEqual([
+      "feast/loop-training-minio-writer",
+      "recsys/loop-training-s3-credentials",
+    ]);
+    expect(names(T.netpol)).toEqual(["feast/loop-training-minio-client"]);
+    const job = findResource(plan, T.job, "loop-training-minio-writer");
+    const steps = [
+      ...spec<JobSpec>(job).template.spec.initContainers,
+      ...spec<JobSpec>(job).template.spec.containers,
+    ];
+    expect(steps.map((c) => c.args)).toEqual([
+      ["admin", "policy", "create", "minio", MINIO_READ_WRITE_POLICY, "/policy/policy.json"],
+      ["admin", "user", "add", "minio", "$(READER_USER)", "$(READER_PASSWORD)"],
+      ["admin", "policy", "attach", "minio", MINIO_READ_WRITE_POLICY, "--user", "$(READER_USER)"],
+    ]);
+    const policy = findResource(plan, "kubernetes:core/v1:ConfigMap", "loop-training-minio-writer");
+    expect((policy.inputs["data"] as Record<string, string>)["policy.json"]).toBe(
+      minioReadWritePolicy("features-offline"),
+    );
+    expect(JSON.parse(minioReadWritePolicy("features-offline"))).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Action: ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
+          Resource: ["arn:aws:s3:::features-offline"],
+        },
+        {
+          Effect: "Allow",
+          Action: [
+            "s3:GetObject",
+            "s3:PutObject",
+            "s3:DeleteObject",
+            "s3:AbortMultipartUpload",
+            "s3:ListMultipartUploadParts",
+          ],
+          Resource: ["arn:aws:s3:::features-offline/*"],
+        },
+      ],
+    });
+    // The workload's keys are the writer's (in its own namespace), never the store's root Secret.
+    expect(JSON.stringify(identity?.env)).toContain("loop-training-s3-credentials");
+    expect(JSON.stringify(identity?.env)).not.toContain("features-offline-minio-credentials");
     expect(identity?.ready).toHaveLength(1);
   });
 });

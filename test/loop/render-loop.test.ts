@@ -159,6 +159,33 @@ describe("render-loop", () => {
     expect(loop.mutex).toEqual({ mutexes: [{ name: "retrain-recommender" }] });
   });
 
+  it("renders what the component emits for the stores' keys and the MLflow user", () => {
+    const loop = json("loop.json");
+    // MLOPS_S3_STORES as on "local" (s3StoresValue): the test's one bucket, its endpoint, the
+    // names of the variables with its keys.
+    expect(JSON.parse(loop.drift.env.MLOPS_S3_STORES as string)).toEqual({
+      loop: {
+        endpoint_url: "http://127.0.0.1:9000",
+        access_key_env: "AWS_ACCESS_KEY_ID",
+        secret_key_env: "AWS_SECRET_ACCESS_KEY",
+      },
+    });
+    // Every MLflow client reads the user from the Secret (services.mlflowCredentials), never as a value.
+    const mlflowUser = {
+      MLFLOW_TRACKING_USERNAME: { secret: "mlops-loop-mlflow", key: "username" },
+      MLFLOW_TRACKING_PASSWORD: { secret: "mlops-loop-mlflow", key: "password" },
+    };
+    const steps = Object.entries(loop).filter(
+      ([, c]) => typeof c === "object" && c !== null && "env" in c && "secretEnv" in c,
+    ) as [string, { env: Record<string, string>; secretEnv: unknown }][];
+    const clients = steps.filter(([, c]) => "MLFLOW_TRACKING_URI" in c.env).map(([name]) => name);
+    expect(clients).toEqual(expect.arrayContaining(["train", "register", "evaluate", "decide"]));
+    for (const [name, c] of steps) {
+      expect(c.secretEnv, name).toEqual(clients.includes(name) ? mlflowUser : {});
+      expect(Object.keys(c.env), name).not.toContain("MLFLOW_TRACKING_PASSWORD");
+    }
+  });
+
   it("renders the S3 endpoint for Feast when the offline store is on S3", () => {
     const onS3 = renderLoop({ ...endpoints, offlineStoreUri: "s3://loop" }, "/work/loop").files;
     expect(JSON.parse(onS3["feast.json"]!)).toEqual({

@@ -150,6 +150,12 @@ describe("RetrainingLoop", () => {
         "aws:iam/role:Role loop-workflow-role",
         "aws:iam/rolePolicy:RolePolicy loop-workflow-role-policy",
         "aws:eks/podIdentityAssociation:PodIdentityAssociation loop-workflow-pod-identity",
+        // The training Job's identity in the team namespace (test/retraining-loop/training.test.ts).
+        "aws:iam/role:Role loop-training-recsys-role",
+        "aws:iam/rolePolicy:RolePolicy loop-training-recsys-role-policy",
+        "aws:eks/podIdentityAssociation:PodIdentityAssociation loop-training-recsys-pod-identity",
+        "kubernetes:core/v1:ServiceAccount loop-training-recsys-sa",
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy loop-training-recsys-policy",
         // The loop's own report store (encrypted with its own key, versioned, access-logged).
         "aws:kms/key:Key loop-drift-reports-key",
         "aws:kms/alias:Alias loop-drift-reports-key-alias",

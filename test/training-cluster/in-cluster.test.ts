@@ -16,6 +16,7 @@ import {
   inClusterArgsSchema,
   installInClusterParts,
   API_SERVER_CALLBACK_PORTS,
+  CPU_FLAVOR_NAME,
   KUEUE_CHART,
   KUEUE_FRAMEWORKS,
   NvidiaGpuStack,
@@ -27,6 +28,7 @@ import {
 } from "../../components/training-cluster/in-cluster";
 import { GPU_NODE_LABELS, GPU_TAINT, type BuiltCluster } from "../../components/training-cluster/types";
 import { formatIssues } from "../../components/shared/validation";
+import { parseQuantity } from "../../components/shared/quantity";
 import {
   childrenOf,
   descendantsOf,
@@ -648,7 +650,7 @@ describe("training job template", () => {
     ]);
   });
 
-  it("rejects an unpinned image, zero GPUs and an unknown GPU type, naming the argument", async () => {
+  it("rejects an unpinned image, a negative, fractional or too large GPU count and an unknown GPU type, naming the argument", async () => {
     const attempt = (args: Record<string, unknown>) =>
       planOf(() => {
         new TrainingJob("bad", {
@@ -660,7 +662,16 @@ describe("training job template", () => {
         });
       });
     await expect(attempt({ image: "pytorch/pytorch:latest" })).rejects.toThrow(/args\.image: must be pinned/);
-    await expect(attempt({ gpus: 0 })).rejects.toThrow(/args\.gpus: must be at least 1/);
+    await expect(attempt({ gpus: -1 })).rejects.toThrow(/args\.gpus: must be 0 \(CPU only\) or more/);
+    await expect(attempt({ gpus: 0.5 })).rejects.toThrow(/args\.gpus: must be an int/);
+    await expect(attempt({ gpus: 17 })).rejects.toThrow(/args\.gpus: must be at most 16/);
+    // A CPU-only job may not ask for GPU placement.
+    await expect(attempt({ gpus: 0, gpuType: "nvidia-l4" })).rejects.toThrow(
+      'args.gpuType: "nvidia-l4" places the pod on GPU nodes, but gpus is 0 (CPU only): remove gpuType or request GPUs',
+    );
+    await expect(attempt({ gpus: 0, gpuPool: "l4-spot" })).rejects.toThrow(
+      'args.gpuPool: "l4-spot" places the pod on GPU nodes, but gpus is 0 (CPU only): remove gpuPool or request GPUs',
+    );
     await expect(attempt({ gpuType: "nvidia-t4" })).rejects.toThrow(/args\.gpuType: must be one of/);
     await expect(attempt({ gpu: 1 })).rejects.toThrow(/args\.gpu: unknown key/);
   });
@@ -690,6 +701,103 @@ describe("training job template", () => {
       "mlops.pulumi.com/gpu-pool": "a100-on-demand",
     });
     await expect(attempt({ gpuPool: "h100-spot" }, [])).resolves.toBeDefined();
+  });
+});
+
+/**
+ * Kueue's flavor assignment, reduced to what decides admission here (kueue pkg/scheduler/flavorassigner):
+ * every resource the pod requests must be covered by a resource group of the ClusterQueue, whose
+ * first flavor with enough nominal quota is assigned; the pod gets the assigned flavors' node
+ * labels and tolerations. Undefined: not admissible (a resource no group covers, or no quota).
+ */
+function kueueAssignment(
+  cq: {
+    resourceGroups: {
+      coveredResources: string[];
+      flavors: { name: string; resources: { name: string; nominalQuota: string | number }[] }[];
+    }[];
+  },
+  flavors: Record<string, { nodeLabels?: Record<string, string>; tolerations?: unknown[] }>,
+  requests: Record<string, string>,
+):
+  | { flavors: Record<string, string>; nodeLabels: Record<string, string>; tolerations: unknown[] }
+  | undefined {
+  const assigned: Record<string, string> = {};
+  for (const [resource, amount] of Object.entries(requests)) {
+    const group = cq.resourceGroups.find((g) => g.coveredResources.includes(resource));
+    if (!group) return undefined;
+    const flavor = group.flavors.find((f) => {
+      const quota = f.resources.find((r) => r.name === resource)?.nominalQuota;
+      return quota !== undefined && parseQuantity(String(quota)) >= parseQuantity(amount);
+    });
+    if (!flavor) return undefined;
+    assigned[resource] = flavor.name;
+  }
+  const used = [...new Set(Object.values(assigned))].map((f) => flavors[f]!);
+  return {
+    flavors: assigned,
+    nodeLabels: Object.assign({}, ...used.map((f) => f.nodeLabels ?? {})) as Record<string, string>,
+    tolerations: used.flatMap((f) => f.tolerations ?? []),
+  };
+}
+
+describe("CPU-only training (gpus: 0) on a team without GPU quota", () => {
+  let plan: Plan;
+  beforeAll(async () => {
+    plan = await planOf(() => {
+      // The local stack's team: a cluster with GPU pools, the team without GPU quota.
+      inClusterProgram({
+        args: { teams: [{ name: "research", gpuQuota: 0, cpuQuota: "8", memoryQuota: "32Gi" }] },
+      })();
+      const cluster = fakeClusterHandle({ gpuPools: POOLS });
+      for (const gpus of [0, 1]) {
+        new TrainingJob(`fit-${gpus}`, {
+          cluster,
+          namespace: "research",
+          image: "python:3.11-slim@sha256:" + "a".repeat(64),
+          command: ["python", "-m", "recommender.train"],
+          gpus,
+        });
+      }
+    });
+  });
+  const pod = (gpus: number) => spec<JobSpec>(findResource(plan, T.job, `fit-${gpus}`)).template.spec;
+  const admission = (gpus: number) => {
+    const flavors = Object.fromEntries(
+      resourcesOfType(plan, T.flavor).map((f) => [
+        meta(f).name,
+        spec<{ nodeLabels?: Record<string, string>; tolerations?: unknown[] }>(f),
+      ]),
+    );
+    return kueueAssignment(
+      spec(byMetaName(plan, T.cq, "research")),
+      flavors,
+      pod(gpus).containers[0]!.resources.requests,
+    );
+  };
+
+  it("requests cpu and memory only, selects no GPU node and tolerates no GPU taint", () => {
+    expect(pod(0).containers[0]!.resources).toEqual({
+      requests: { cpu: "4", memory: "16Gi" },
+      limits: { cpu: "4", memory: "16Gi" },
+    });
+    expect(pod(0).nodeSelector).toBeUndefined();
+    expect(pod(0).tolerations).toBeUndefined();
+  });
+
+  it("Kueue admits it on the CPU flavor, against the team's CPU and memory quota; it never lands on a GPU node", () => {
+    expect(admission(0)).toEqual({
+      flavors: { cpu: CPU_FLAVOR_NAME, memory: CPU_FLAVOR_NAME },
+      nodeLabels: {},
+      tolerations: [],
+    });
+    // GPU nodes are tainted on every target: a pod without the toleration is never scheduled there.
+    expect(admission(0)!.tolerations).not.toContainEqual(expect.objectContaining({ key: GPU_TAINT.key }));
+  });
+
+  it("the same Job with one GPU is not admissible for a team without GPU quota (it would wait forever)", () => {
+    expect(pod(1).containers[0]!.resources.requests).toMatchObject({ "nvidia.com/gpu": "1" });
+    expect(admission(1)).toBeUndefined();
   });
 });
 

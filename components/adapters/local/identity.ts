@@ -13,11 +13,14 @@
  * workload's pods wait for (`WorkloadIdentity.ready`).
  *
  * A store of ANOTHER component (e.g. the model registry's artifacts granted to a serving
- * component) can be granted `read` only: `createForeignMinioReader` creates the read-only user in
- * the store's namespace, admits the workload's namespace to the server, and puts the credentials
- * in a Secret of the workload's namespace that the ServiceAccount lists (`secrets`), so tools that
- * find credentials through the ServiceAccount (KServe's storage initializer) use them; the
- * identity's `egress` then reaches the server across namespaces.
+ * component) never hands out its root credentials: `createForeignMinioReader` creates a MinIO user
+ * in the store's namespace — read-only for a `read` grant, object read/write on that one bucket
+ * for a `readWrite` grant (`minioReadWritePolicy`, e.g. the retraining loop's training Job writing
+ * reference data into the feature store's offline store) —, admits the workload's namespace to
+ * the server, and puts the credentials in a Secret of the workload's namespace that the
+ * ServiceAccount lists (`secrets`), so tools that find credentials through the ServiceAccount
+ * (KServe's storage initializer) use them; the identity's `egress` then reaches the server across
+ * namespaces.
  *
  * Limitation: only the first granted store's credentials are injected (one set of S3
  * credentials per process); a warning names the others.
@@ -51,7 +54,7 @@ export function createWorkloadIdentity(
   args: WorkloadIdentityArgs,
 ): WorkloadIdentity {
   const grants = checkGrants(role, args.grants);
-  const known = grants.map(({ resource, access }, index) => {
+  const known = grants.map(({ resource }, index) => {
     const own = resource.kind === StoreKind.objectStore ? stores.get(resource) : undefined;
     if (own !== undefined) return own;
     const foreign = resource.kind === StoreKind.objectStore ? minioStoreOf(resource) : undefined;
@@ -60,12 +63,6 @@ export function createWorkloadIdentity(
         `local adapter: workloadIdentity("${role}"): grants[${index}].resource was not created by this ` +
           `adapter's objectStore() nor by another local adapter's; on the "local" target a workload can ` +
           `only be given credentials for a MinIO store.`,
-      );
-    }
-    if (access !== Access.read) {
-      throw new Error(
-        `local adapter: workloadIdentity("${role}"): grants[${index}]: a MinIO store of another component ` +
-          `can only be granted "read" on the "local" target (its root credentials stay with its owner).`,
       );
     }
     return foreign;
@@ -82,7 +79,7 @@ export function createWorkloadIdentity(
   const firstStore = known[0];
   const foreignReader =
     firstStore !== undefined && !stores.has(firstStore.store)
-      ? createForeignMinioReader(ctx, firstStore, role)
+      ? createForeignMinioReader(ctx, firstStore, role, grants[0]!.access)
       : undefined;
 
   const serviceAccount = new k8s.core.v1.ServiceAccount(

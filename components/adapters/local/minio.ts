@@ -33,6 +33,7 @@ import {
   standardLabels,
 } from "../../shared/k8s";
 import {
+  Access,
   StoreKind,
   type AdapterContext,
   type LocalTargetArgs,
@@ -154,6 +155,39 @@ export function minioReadPolicy(bucket: string): string {
         Resource: [`arn:aws:s3:::${bucket}`],
       },
       { Effect: "Allow", Action: ["s3:GetObject"], Resource: [`arn:aws:s3:::${bucket}/*`] },
+    ],
+  });
+}
+
+/** Name of the read/write policy a `readWrite` grant on another component's store gets. */
+export const MINIO_READ_WRITE_POLICY = "mlops-readwrite";
+
+/**
+ * The MinIO policy of a `readWrite` grant on another component's store: list, read, write and
+ * delete objects of exactly `bucket` (multipart uploads included), the aws adapter's read/write
+ * object actions (`S3_OBJECT_ACTIONS`); never an admin action, so the store's root credentials
+ * stay with its owner.
+ */
+export function minioReadWritePolicy(bucket: string): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Action: ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
+        Resource: [`arn:aws:s3:::${bucket}`],
+      },
+      {
+        Effect: "Allow",
+        Action: [
+          "s3:GetObject",
+          "s3:PutObject",
+          "s3:DeleteObject",
+          "s3:AbortMultipartUpload",
+          "s3:ListMultipartUploadParts",
+        ],
+        Resource: [`arn:aws:s3:::${bucket}/*`],
+      },
     ],
   });
 }
@@ -518,9 +552,20 @@ export interface MinioReader {
  * succeeds when the policy is already attached since mc RELEASE.2024-10 (minio/mc#5058; the
  * pinned `MC_IMAGE` is newer).
  */
-export function createMinioReader(ctx: AdapterContext, minio: MinioStore, role: string): MinioReader {
-  const name = objectName(ctx, role, "minio-reader");
-  const { user, password } = minioCredentials(ctx, role, "minio-reader");
+export function createMinioReader(
+  ctx: AdapterContext,
+  minio: MinioStore,
+  role: string,
+  access: Access = Access.read,
+): MinioReader {
+  // A `readWrite` grant (another component's store only): the same, as `-minio-writer` with
+  // `minioReadWritePolicy`.
+  const kind = access === Access.read ? "minio-reader" : "minio-writer";
+  const policyName = access === Access.read ? MINIO_READ_POLICY : MINIO_READ_WRITE_POLICY;
+  const policyDocument =
+    access === Access.read ? minioReadPolicy(minio.bucket) : minioReadWritePolicy(minio.bucket);
+  const name = objectName(ctx, role, kind);
+  const { user, password } = minioCredentials(ctx, role, kind);
   const labels = minio.jobLabels;
   const secret = new k8s.core.v1.Secret(
     name,
@@ -535,7 +580,7 @@ export function createMinioReader(ctx: AdapterContext, minio: MinioStore, role: 
     name,
     {
       metadata: { name, namespace: ctx.namespace, labels },
-      data: { "policy.json": minioReadPolicy(minio.bucket) },
+      data: { "policy.json": policyDocument },
     },
     childOptions(ctx),
   );
@@ -555,7 +600,7 @@ export function createMinioReader(ctx: AdapterContext, minio: MinioStore, role: 
           initContainers: [
             mcContainer(
               "create-policy",
-              ["admin", "policy", "create", MC_ALIAS, MINIO_READ_POLICY, "/policy/policy.json"],
+              ["admin", "policy", "create", MC_ALIAS, policyName, "/policy/policy.json"],
               env,
               [{ name: "policy", mountPath: "/policy", readOnly: true }],
             ),
@@ -568,7 +613,7 @@ export function createMinioReader(ctx: AdapterContext, minio: MinioStore, role: 
           containers: [
             mcContainer(
               "attach-policy",
-              ["admin", "policy", "attach", MC_ALIAS, MINIO_READ_POLICY, "--user", "$(READER_USER)"],
+              ["admin", "policy", "attach", MC_ALIAS, policyName, "--user", "$(READER_USER)"],
               env,
             ),
           ],
@@ -584,7 +629,7 @@ export function createMinioReader(ctx: AdapterContext, minio: MinioStore, role: 
 /** The keys of a foreign reader's Secret in the workload's namespace (the S3 client names). */
 export const S3_CREDENTIAL_KEYS = { user: "AWS_ACCESS_KEY_ID", password: "AWS_SECRET_ACCESS_KEY" } as const;
 
-/** A `read` grant on a MinIO store of another component (see `createForeignMinioReader`). */
+/** A `read` (or `readWrite`) grant on a MinIO store of another component (see `createForeignMinioReader`). */
 export interface ForeignMinioReader {
   /** `metadata.name` of the credentials Secret in the workload's namespace (keys `S3_CREDENTIAL_KEYS`). */
   credentialsSecretName: string;
@@ -606,15 +651,19 @@ export interface ForeignMinioReader {
  *   credentials under the S3 client names, annotated with the endpoint in the form KServe's
  *   storage initializer reads from a ServiceAccount's Secrets (`serving.kserve.io/s3-endpoint`,
  *   `s3-usehttps`, `s3-region`: kserve pkg/credentials/s3 `s3_secret.go`).
+ *
+ * With `access` `readWrite` the user is a writer (`${ctx.name}-<role>-minio-writer*`, policy
+ * `minioReadWritePolicy`): object reads and writes on that one bucket, no admin rights.
  */
 export function createForeignMinioReader(
   ctx: AdapterContext,
   minio: MinioStore,
   role: string,
+  access: Access = Access.read,
 ): ForeignMinioReader {
   // The user, its policy and its Job live where the store's root credentials and bucket Job are.
   const storeCtx: AdapterContext = { ...ctx, namespace: minio.namespace };
-  const { job, user, password } = createMinioReader(storeCtx, minio, role);
+  const { job, user, password } = createMinioReader(storeCtx, minio, role, access);
   const clientName = objectName(ctx, role, "minio-client");
   new k8s.networking.v1.NetworkPolicy(
     clientName,

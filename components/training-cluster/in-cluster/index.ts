@@ -115,6 +115,9 @@ export {
   type TeamTenancyArgs,
 } from "./teams";
 export {
+  cpuOnlyGpuPlacementProblem,
+  gpuCountSchema,
+  TRAINING_JOB_COMPONENT,
   QUEUE_NAME_LABEL,
   TRAINING_JOB_TYPE,
   TrainingJob,

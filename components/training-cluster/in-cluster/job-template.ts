@@ -13,7 +13,10 @@
  *   quota and unsuspends it (Pulumi then ignores `spec.suspend`, or a later `up` would suspend a
  *   running job again);
  * - `nvidia.com/gpu` requests = limits, the GPU taint tolerated, a nodeSelector on the GPU node
- *   labels (`gpu: "true"`, plus the pool and/or GPU type when given);
+ *   labels (`gpu: "true"`, plus the pool and/or GPU type when given); with `gpus: 0` (CPU-only
+ *   training, e.g. scikit-learn) none of the three: Kueue admits the Job against the team's CPU
+ *   and memory quota alone (the `default-cpu` flavor every ClusterQueue has), and without the
+ *   toleration its pod never lands on a (tainted) GPU node;
  * - the team ServiceAccount (the team's cloud identity), Pod Security "restricted": non-root,
  *   all capabilities dropped, RuntimeDefault seccomp, read-only root filesystem with an emptyDir
  *   on /tmp, and a memory-backed /dev/shm (PyTorch DataLoader workers share tensors through it;
@@ -43,6 +46,9 @@ import { GPU_RESOURCE, LOCAL_QUEUE_NAME, TEAM_SERVICE_ACCOUNT } from "./common";
 /** Kueue's label that puts a Job into a LocalQueue. */
 export const QUEUE_NAME_LABEL = "kueue.x-k8s.io/queue-name";
 
+/** `app.kubernetes.io/name` of a training Job and its pods. */
+export const TRAINING_JOB_COMPONENT = "training-job";
+
 /** The `mlops:index:TrainingJob` type token. */
 export const TRAINING_JOB_TYPE = "mlops:index:TrainingJob";
 
@@ -66,11 +72,16 @@ export interface TrainingJobArgs {
   args?: string[];
   /** Environment variables (plain values; reference secrets through a mounted file instead). @default {} */
   env?: Record<string, string>;
-  /** GPUs per pod (requests = limits). @default 1 */
+  /**
+   * GPUs per pod (requests = limits), 0 to 16. 0 trains on CPU only: no `nvidia.com/gpu` request,
+   * no GPU nodeSelector or toleration; Kueue admits it against the team's CPU and memory quota (its
+   * ClusterQueue's `default-cpu` flavor) and the pod runs on the cluster's untainted, non-GPU nodes.
+   * @default 1
+   */
   gpus?: number;
-  /** Run only on GPUs of this type (node label `mlops.pulumi.com/gpu-type`). @default any GPU type */
+  /** Run only on GPUs of this type (node label `mlops.pulumi.com/gpu-type`); only with `gpus` ≥ 1. @default any GPU type */
   gpuType?: GpuType;
-  /** Run only in this GPU pool (node label `mlops.pulumi.com/gpu-pool`). @default any pool the team's queue admits to */
+  /** Run only in this GPU pool (node label `mlops.pulumi.com/gpu-pool`); only with `gpus` ≥ 1. @default any pool the team's queue admits to */
   gpuPool?: string;
   /** CPU per pod (requests = limits). @default "4" */
   cpu?: string;
@@ -98,6 +109,27 @@ export interface TrainingJobArgs {
 
 const quantity = quantitySchema;
 
+/**
+ * GPUs of a training pod: a whole number from 0 (CPU only) to 16.
+ * @internal zod schema (shared by `TrainingJob` and the retraining loop's training step).
+ */
+export const gpuCountSchema = z
+  .number()
+  .int()
+  .min(0, { message: "must be 0 (CPU only) or more" })
+  .max(16, { message: "must be at most 16" });
+
+/** The error of `gpuType` / `gpuPool` on a CPU-only job (`gpus: 0`), or undefined. */
+export function cpuOnlyGpuPlacementProblem(
+  gpus: number,
+  field: "gpuType" | "gpuPool",
+  value: string | undefined,
+): string | undefined {
+  return gpus === 0 && value !== undefined
+    ? `"${value}" places the pod on GPU nodes, but gpus is 0 (CPU only): remove ${field} or request GPUs`
+    : undefined;
+}
+
 /** @internal zod schema: kept out of the published declarations (stripInternal). */
 export const trainingJobArgsSchema = z
   .object({
@@ -112,12 +144,7 @@ export const trainingJobArgsSchema = z
         z.string(),
       )
       .optional(),
-    gpus: z
-      .number()
-      .int()
-      .min(1, { message: "must be at least 1 (a training job template requests GPUs)" })
-      .max(16)
-      .optional(),
+    gpus: gpuCountSchema.optional(),
     gpuType: z.enum(Object.values(GpuType) as [GpuType, ...GpuType[]]).optional(),
     gpuPool: dnsLabelSchema().optional(),
     cpu: quantity.optional(),
@@ -167,11 +194,18 @@ export function resolveTrainingJob(args: Omit<TrainingJobArgs, "cluster">): Reso
 
 /** The Job, as a plain `batch/v1` manifest. */
 export function trainingJobManifest(name: string, job: ResolvedTrainingJob) {
-  const labels = { ...job.labels, ...standardLabels("training-job", name, "trainer") };
+  const labels = { ...job.labels, ...standardLabels(TRAINING_JOB_COMPONENT, name, "trainer") };
+  // GPU placement only for GPU jobs: a CPU-only pod (gpus 0) selects no GPU node and tolerates
+  // no GPU taint, so it runs on the cluster's other nodes.
+  const gpu = job.gpus > 0;
   const nodeSelector: Record<string, string> = { [GPU_NODE_LABELS.gpu]: "true" };
   if (job.gpuType) nodeSelector[GPU_NODE_LABELS.gpuType] = job.gpuType;
   if (job.gpuPool) nodeSelector[GPU_NODE_LABELS.pool] = job.gpuPool;
-  const amount = { cpu: job.cpu, memory: job.memory, [GPU_RESOURCE]: String(job.gpus) };
+  const amount: Record<string, string> = {
+    cpu: job.cpu,
+    memory: job.memory,
+    ...(gpu ? { [GPU_RESOURCE]: String(job.gpus) } : {}),
+  };
   return {
     apiVersion: "batch/v1" as const,
     kind: "Job" as const,
@@ -196,8 +230,12 @@ export function trainingJobManifest(name: string, job: ResolvedTrainingJob) {
           serviceAccountName: job.serviceAccountName,
           automountServiceAccountToken: false,
           securityContext: restrictedPodSecurityContext(job.runAsUser),
-          nodeSelector,
-          tolerations: [{ key: GPU_TAINT.key, operator: "Exists", effect: GPU_TAINT.effect }],
+          ...(gpu
+            ? {
+                nodeSelector,
+                tolerations: [{ key: GPU_TAINT.key, operator: "Exists", effect: GPU_TAINT.effect }],
+              }
+            : {}),
           containers: [
             {
               name: "trainer",
@@ -229,7 +267,7 @@ export function trainingJobManifest(name: string, job: ResolvedTrainingJob) {
   };
 }
 
-/** One training run: a Kueue-queued `batch/v1` Job on the team's GPUs. */
+/** One training run: a Kueue-queued `batch/v1` Job on the team's GPUs (or CPUs, with `gpus: 0`). */
 export class TrainingJob extends MlopsComponent {
   /** `metadata.name` of the Job (the resource name). */
   readonly jobName: string;
@@ -253,6 +291,10 @@ export class TrainingJob extends MlopsComponent {
     const resolved = resolveTrainingJob(rest);
     // A pool or GPU type the cluster does not have would leave the Job pending forever. An adopted
     // cluster whose handle lists no pools is not checked (its owner labels the nodes).
+    for (const field of ["gpuType", "gpuPool"] as const) {
+      const problem = cpuOnlyGpuPlacementProblem(resolved.gpus, field, resolved[field]);
+      if (problem !== undefined) argError(this, TRAINING_JOB_TYPE, field, problem);
+    }
     const pools = cluster.gpuPools;
     if (pools.length > 0) {
       if (resolved.gpuPool !== undefined && !pools.some((p) => p.name === resolved.gpuPool)) {
