@@ -8,8 +8,10 @@
 import { componentProviderHost } from "@pulumi/pulumi/provider/experimental";
 import { extendAnalyzer } from "./provider/analyzer";
 import { PACKAGE_NAME, PACKAGED_COMPONENTS, packageRoot } from "./provider/components";
+import { extendSchema } from "./provider/schema";
 
 extendAnalyzer();
+extendSchema();
 componentProviderHost({
   name: PACKAGE_NAME,
   components: PACKAGED_COMPONENTS,
