@@ -8,8 +8,12 @@
 import { componentProviderHost } from "@pulumi/pulumi/provider/experimental";
 import { extendAnalyzer } from "./provider/analyzer";
 import { PACKAGE_NAME, PACKAGED_COMPONENTS, packageRoot } from "./provider/components";
+import { extendConstruct } from "./provider/construct";
+import { extendSchema } from "./provider/schema";
 
 extendAnalyzer();
+extendSchema();
+extendConstruct();
 componentProviderHost({
   name: PACKAGE_NAME,
   components: PACKAGED_COMPONENTS,

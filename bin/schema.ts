@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
 import { extendAnalyzer } from "../provider/analyzer";
 import { PACKAGE_NAME, PACKAGED_COMPONENTS } from "../provider/components";
+import { extendSchema } from "../provider/schema";
 
 const root = path.join(__dirname, "..");
 export const SCHEMA_FILE = path.join(root, "schema.json");
@@ -15,6 +16,7 @@ export const SCHEMA_FILE = path.join(root, "schema.json");
 /** The package schema as the analyzer derives it, formatted as schema.json holds it. */
 export async function renderSchema(): Promise<string> {
   extendAnalyzer();
+  extendSchema();
   const provider = new ComponentProvider({
     name: PACKAGE_NAME,
     components: PACKAGED_COMPONENTS,

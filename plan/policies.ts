@@ -119,7 +119,13 @@ export function describePolicyEnvironment(
 export function checkPolicies(plan: Plan, options: PolicyOptions): PolicyCheck | undefined {
   if (!options.enabled) return undefined;
   const config = packConfigFor(options);
-  const result = runPoliciesDetailed(plan, config);
+  // Only what the program manages: the engine sends no resource it merely reads (`.get`, a
+  // StackReference) to a policy pack, neither to resource nor to stack policies
+  // (https://github.com/pulumi/pulumi/issues/3950); its owner's stack is checked instead.
+  const result = runPoliciesDetailed(
+    { ...plan, resources: plan.resources.filter((r) => !r.external) },
+    config,
+  );
   const { environment, source } = policyEnvironmentOf(options);
   const components = componentEnvironmentOf(options);
   const warnings: string[] = [];

@@ -21,7 +21,13 @@
  *    Pulumi's schema refers to a package's provider as `.../schema.json#/provider`, and so does
  *    the extended analyzer.
  *
- * All three rely on the analyzer's internals (its `isPulumiComponent` and `analyzeType` methods);
+ * 4. It takes a property's description from its TSDoc comment without the tags, so the `@default`
+ *    every optional argument documents (CONTRIBUTING.md) would be lost to Python, Go and .NET
+ *    users. The extended analyzer appends it to the description: `… Default: <tag text>.`
+ *    (`withDefault`).
+ *
+ * All four rely on the analyzer's internals (its `isPulumiComponent`, `analyzeType` and
+ * `analyzeSymbol` methods);
  * `extendAnalyzer` throws if they are gone, so an upgrade of @pulumi/pulumi that changes them
  * fails `npm run schema` and the test instead of producing a different schema.
  */
@@ -50,6 +56,11 @@ interface AnalyzeContext {
 
 interface AnalyzerInternals {
   checker: ts.TypeChecker;
+  analyzeSymbol: (
+    this: AnalyzerInternals,
+    context: AnalyzeContext,
+    symbol: ts.Symbol,
+  ) => Record<string, unknown>;
   isPulumiComponent: (this: AnalyzerInternals, node: ts.ClassDeclaration) => boolean;
   analyzeType: (
     this: AnalyzerInternals,
@@ -91,14 +102,45 @@ function providerReference(prop: Record<string, unknown>): Record<string, unknow
   return m && m[2] === m[3] ? { ...prop, $ref: `${m[1]}#/provider` } : prop;
 }
 
+/**
+ * The text of the `@default` tag of a declaration's TSDoc (whitespace runs, line breaks included,
+ * as one space), or undefined without one. Reads the parsed `jsDoc` the analyzer reads its
+ * comments from, so the analyzer's own TypeScript parsed it.
+ */
+export function defaultTagOf(node: ts.Node | undefined): string | undefined {
+  const docs = (node as { jsDoc?: readonly ts.JSDoc[] } | undefined)?.jsDoc ?? [];
+  for (const doc of docs) {
+    for (const tag of doc.tags ?? []) {
+      if (tag.tagName.text !== "default") continue;
+      const comment = tag.comment;
+      const text = typeof comment === "string" ? comment : (comment ?? []).map((part) => part.text).join("");
+      return text.replace(/\s+/g, " ").trim();
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A property's schema description with its documented default: the TSDoc comment, a blank line,
+ * then `Default: <tag text>.` (no second period when the text ends with one).
+ */
+export function withDefault(description: string | undefined, defaultText: string): string {
+  const sentence = `Default: ${defaultText}${defaultText.endsWith(".") ? "" : "."}`;
+  return description ? `${description}\n\n${sentence}` : sentence;
+}
+
 /** Extends `Analyzer` as described in the module comment (once per process). */
 export function extendAnalyzer(): void {
   if (extended) return;
   const proto = Analyzer.prototype as unknown as AnalyzerInternals;
-  const { isPulumiComponent, analyzeType } = proto;
-  if (typeof isPulumiComponent !== "function" || typeof analyzeType !== "function") {
+  const { isPulumiComponent, analyzeType, analyzeSymbol } = proto;
+  if (
+    typeof isPulumiComponent !== "function" ||
+    typeof analyzeType !== "function" ||
+    typeof analyzeSymbol !== "function"
+  ) {
     throw new Error(
-      "@pulumi/pulumi's component analyzer has no isPulumiComponent/analyzeType: provider/analyzer.ts needs updating",
+      "@pulumi/pulumi's component analyzer has no isPulumiComponent/analyzeType/analyzeSymbol: provider/analyzer.ts needs updating",
     );
   }
   proto.isPulumiComponent = function (this: AnalyzerInternals, node) {
@@ -120,6 +162,13 @@ export function extendAnalyzer(): void {
         ...(docString ? { description: docString } : {}),
       };
     }
+  };
+  proto.analyzeSymbol = function (this: AnalyzerInternals, context, symbol) {
+    const prop = analyzeSymbol.call(this, context, symbol);
+    const text = defaultTagOf(symbol.valueDeclaration);
+    if (text === undefined || text === "") return prop;
+    const description = typeof prop["description"] === "string" ? prop["description"] : undefined;
+    return { ...prop, description: withDefault(description, text) };
   };
   extended = true;
 }

@@ -12,6 +12,7 @@ import {
   ModelRegistry,
   ModelServing,
   Monitoring,
+  objectStoreReference,
   RetrainingLoop,
   retrainingAlerting,
 } from "../components";
@@ -59,7 +60,14 @@ export default function main(): Record<string, pulumi.Output<unknown>> {
     mlflowServiceAccount: registry.serviceAccountName,
     mlflowCloudPrincipal: registry.cloudPrincipal,
     mlflowDatabaseEndpoint: registry.databaseEndpoint,
+    // What another stack needs to deploy onto this cluster and read the registry's models
+    // (examples/serving-from-stack-reference): existingClusterHandle and existingObjectStore.
+    clusterTarget: pulumi.output(cluster.handle.target),
+    clusterEnvironment: pulumi.output(cluster.handle.environment),
+    mlflowArtifactStore: objectStoreReference(registry.artifactStore),
   };
+  if (cluster.handle.aws) outputs["clusterAws"] = pulumi.output(cluster.handle.aws);
+  if (cluster.handle.gcp) outputs["clusterGcp"] = pulumi.output(cluster.handle.gcp);
   // What the registry's resolver made of the config (its defaults are its own: auth is on with
   // the Ingress); never re-derived here.
   const resolvedRegistry = cfg.resolved.modelRegistry;

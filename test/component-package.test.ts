@@ -15,6 +15,7 @@ import { renderSchema } from "../bin/schema";
 import * as library from "../components";
 import { OPAQUE_PROPERTIES, opaquePropertiesUsed } from "../provider/analyzer";
 import { PACKAGE_NAME, PACKAGED_COMPONENTS } from "../provider/components";
+import { goImportBasePath, repositoryUrl } from "../provider/schema";
 
 const root = path.join(__dirname, "..");
 const read = (file: string): string => fs.readFileSync(path.join(root, file), "utf8");
@@ -52,13 +53,21 @@ beforeAll(async () => {
   schema = JSON.parse(rendered) as Schema;
 }, 300_000);
 
-/** The TSDoc text of a declaration as the analyzer takes it: the comments, without tags. */
+/**
+ * The description a declaration's TSDoc gives it in the schema: the comments (as the analyzer
+ * takes them, without tags), then its `@default` as a sentence of its own (provider/analyzer.ts).
+ */
 function tsdoc(node: ts.Node): string {
-  return ts
+  const comment = ts
     .getJSDocCommentsAndTags(node)
     .filter(ts.isJSDoc)
     .map((doc) => ts.getTextOfJSDocComment(doc.comment) ?? "")
     .join("\n");
+  const tag = ts.getJSDocTags(node).find((t) => t.tagName.text === "default");
+  const text = (ts.getTextOfJSDocComment(tag?.comment) ?? "").replace(/\s+/g, " ").trim();
+  if (!text) return comment;
+  const sentence = `Default: ${text}${text.endsWith(".") ? "" : "."}`;
+  return comment ? `${comment}\n\n${sentence}` : sentence;
 }
 
 /** Every interface and class declared under components/, by name (syntax only: fast). */
@@ -188,6 +197,53 @@ describe("schema.json (npm run schema)", () => {
       });
     });
   }
+
+  it("names the repository and a Go import path in it (package.json `repository`), not Pulumi's placeholder", () => {
+    const pkg = JSON.parse(read("package.json")) as { repository: { url: string } };
+    const repo = /^git\+https:\/\/(github\.com\/[\w.-]+\/[\w.-]+)\.git$/.exec(pkg.repository.url)![1]!;
+    const document = JSON.parse(rendered) as {
+      repository: string;
+      language: { go: { importBasePath: string; modulePath: string } };
+    };
+    expect(document.repository).toBe(`https://${repo}`);
+    expect(document.language.go).toMatchObject({
+      importBasePath: `${repo}/sdk/go/mlops`,
+      modulePath: `${repo}/sdk/go/mlops`,
+      respectSchemaVersion: true,
+    });
+    // The Go program in docs/component-package.md imports exactly that path.
+    expect(read("docs/component-package.md")).toContain(`"${repo}/sdk/go/mlops"`);
+  });
+
+  it("derives the Go path from every form of package.json `repository`, with Go's major version suffix", () => {
+    expect(repositoryUrl({ repository: "github:acme/ml" })).toBe("https://github.com/acme/ml");
+    expect(repositoryUrl({ repository: "acme/ml" })).toBe("https://github.com/acme/ml");
+    expect(repositoryUrl({ repository: { url: "https://gitlab.com/acme/ml.git" } })).toBe(
+      "https://gitlab.com/acme/ml",
+    );
+    expect(repositoryUrl({})).toBeUndefined();
+    const manifest = { repository: { url: "git+https://github.com/acme/ml.git" } };
+    expect(goImportBasePath({ ...manifest, version: "1.4.0" }, "mlops")).toBe(
+      "github.com/acme/ml/sdk/go/mlops",
+    );
+    expect(goImportBasePath({ ...manifest, version: "2.0.0" }, "mlops")).toBe(
+      "github.com/acme/ml/sdk/go/mlops/v2",
+    );
+    expect(goImportBasePath({ version: "1.0.0" }, "mlops")).toBeUndefined();
+  });
+
+  it("tells other languages each argument's documented default (the TSDoc @default)", () => {
+    const registry = schema.resources["mlops:index:ModelRegistry"]!.inputProperties;
+    expect(registry["environment"]!.description).toBe(
+      "Environment preset that picks the defaults below.\n\nDefault: the cluster's environment.",
+    );
+    const aws = schema.types["mlops:index:AwsTargetArgs"]!.properties!;
+    expect(aws["identityMode"]!.description).toBe(
+      'How pods get AWS credentials.\n\nDefault: "podIdentity" (`DEFAULT_AWS_IDENTITY_MODE`).',
+    );
+    // A field without @default keeps its comment only.
+    expect(aws["vpcId"]!.description).toBe("VPC of the EKS cluster. The database is placed in it.");
+  });
 
   it("types the cluster handle for other languages: the Kubernetes provider as a provider reference", () => {
     const handle = schema.types["mlops:index:ClusterHandle"]!.properties!;

@@ -13,6 +13,7 @@ import type { Plan } from "../plan/types";
 type EnvVar = { name: string; value?: string };
 import { findResource, inputAt } from "./helpers";
 import { planFromFolder } from "./package-from-source";
+import { shippedStackPlan, type ShippedStack } from "./shipped-stacks";
 
 interface Step {
   run?: string;
@@ -63,8 +64,13 @@ const programs = fs
   .filter((name) => fs.existsSync(path.join(root, "examples", name, "Pulumi.yaml")));
 
 describe("Pulumi examples", () => {
-  it("are the model registry, the recommender and the training job", () => {
-    expect(programs).toEqual(["model-registry", "recommender", "training-job"]);
+  it("are the model registry, the recommender, serving from a stack reference and the training job", () => {
+    expect(programs).toEqual([
+      "model-registry",
+      "recommender",
+      "serving-from-stack-reference",
+      "training-job",
+    ]);
   });
 
   for (const name of programs) {
@@ -75,6 +81,8 @@ describe("Pulumi examples", () => {
       .readdirSync(dir)
       .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
       .filter((s): s is string => s !== undefined);
+    // A program that reads other stacks answers them offline from its mocks file (docs/offline-plan.md).
+    const mocks = fs.existsSync(path.join(dir, "mocks.json")) ? ["--mocks", "mocks.json"] : [];
 
     describe(name, () => {
       it("is standalone: imports only pulumi-mlops and its package.json dependencies", () => {
@@ -90,8 +98,10 @@ describe("Pulumi examples", () => {
           [...Object.keys(pkg.peerDependencies), "pulumi-mlops", "tsx"].sort(),
         );
         // `npm run plan` plans one of the folder's stacks (`npm run plan -- --stack <other>` the rest).
-        expect(example.scripts["plan"]).toMatch(/^mlops-plan --program \. --stack [\w.-]+$/);
-        expect(stacks).toContain(example.scripts["plan"]!.split(" ").pop());
+        expect(example.scripts["plan"]).toBe(
+          `mlops-plan --program . --stack ${/--stack ([\w.-]+)/.exec(example.scripts["plan"]!)?.[1]}${mocks.map((m) => ` ${m}`).join("")}`,
+        );
+        expect(stacks).toContain(/--stack ([\w.-]+)/.exec(example.scripts["plan"]!)?.[1]);
         const imports = [...read("index.ts").matchAll(/from "([^"]+)"/g)].map((m) => m[1]!);
         expect(imports).toContain("pulumi-mlops");
         for (const spec of imports) {
@@ -127,7 +137,7 @@ describe("Pulumi examples", () => {
 
       for (const stack of stacks) {
         it(`plans from its own folder (stack ${stack}): exit 0, no mandatory policy violation`, async () => {
-          const run = await planFromFolder(dir, ["--stack", stack]);
+          const run = await planFromFolder(dir, ["--stack", stack, ...mocks]);
           expect(run.err).toBe("");
           expect(run.code).toBe(0);
           expect(run.plan!.project).toBe(project);
@@ -304,5 +314,181 @@ describe("examples/recommender", () => {
     const release = findResource(run.plan!, "kubernetes:helm.sh/v3:Release", "monitoring");
     const receivers = inputAt(release, "values.alertmanager.config.receivers") as { name: string }[];
     expect(receivers.map((r) => r.name)).not.toContain("retraining-loop");
+  });
+});
+
+/**
+ * One more model on the platform's serving from another stack: the program reads the platform
+ * stack's outputs through a StackReference (answered offline by its mocks.json, which holds exactly
+ * what the shipped stacks export) and serves the model from the platform's artifact store, which it
+ * reads and never changes, with a read grant on exactly that bucket (and its key).
+ */
+describe("examples/serving-from-stack-reference", () => {
+  const dir = path.join(root, "examples", "serving-from-stack-reference");
+  const mocks = JSON.parse(fs.readFileSync(path.join(dir, "mocks.json"), "utf8")) as {
+    stackReferences: Record<string, Record<string, unknown>>;
+  };
+  /** The example's stacks and the platform stack each references. */
+  const platforms: Record<string, ShippedStack> = {
+    local: "local",
+    "aws-dev": "aws-dev",
+    "gcp-dev": "gcp-dev",
+  };
+  const plans: Record<string, Plan> = {};
+  beforeAll(async () => {
+    for (const stack of Object.keys(platforms)) {
+      const run = await planFromFolder(dir, ["--stack", stack, "--mocks", "mocks.json"]);
+      expect(run.code, `${stack}: ${run.err}`).toBe(0);
+      plans[stack] = run.plan!;
+    }
+  }, 120_000);
+
+  /** `[read ]<type> <name>` of every custom resource but providers and the StackReference. */
+  const inventory = (plan: Plan): string[] =>
+    plan.resources
+      .filter((r) => r.custom && !r.type.startsWith("pulumi:"))
+      .map((r) => `${r.external ? "read " : ""}${r.type.replace(/^kubernetes:/, "k8s:")} ${r.name}`)
+      .sort();
+
+  const SERVING = [
+    "k8s:core/v1:Namespace extra-serving-namespace",
+    "k8s:networking.k8s.io/v1:NetworkPolicy extra-serving-churn-network-policy",
+    "k8s:networking.k8s.io/v1:NetworkPolicy extra-serving-namespace-default-deny",
+    "k8s:networking.k8s.io/v1:NetworkPolicy extra-serving-namespace-dns-egress",
+    "k8s:serving.kserve.io/v1beta1:InferenceService extra-serving-churn",
+  ];
+
+  for (const [stack, platform] of Object.entries(platforms)) {
+    it(`${stack}: the mocks answer ${platform}'s StackReference with what the shipped stack exports`, async () => {
+      const exported = (await shippedStackPlan(platform)).outputs;
+      const answered = mocks.stackReferences[`acme/pulumi-mlops/${platform}`]!;
+      const { kubeconfig, ...plain } = answered;
+      expect(typeof kubeconfig).toBe("string");
+      expect(exported["kubeconfig"]).toBe("[secret]");
+      for (const [key, value] of Object.entries(plain)) expect(exported[key], key).toEqual(value);
+      // Every output the program reads is answered (clusterAws / clusterGcp only on their target).
+      const program = fs.readFileSync(path.join(dir, "index.ts"), "utf8");
+      const read = [...program.matchAll(/platform\.\w+\("(\w+)"\)/g)].map((m) => m[1]!);
+      for (const key of read) {
+        if (key in exported) expect(Object.keys(answered), key).toContain(key);
+      }
+    });
+
+    it(`${stack}: serves the model from the platform's artifact store, installs no platform, creates no store`, () => {
+      const plan = plans[stack]!;
+      const store = mocks.stackReferences[`acme/pulumi-mlops/${platform}`]!["mlflowArtifactStore"] as {
+        bucketName: string;
+      };
+      const scheme = stack === "gcp-dev" ? "gs" : "s3";
+      const isvc = findResource(
+        plan,
+        "kubernetes:serving.kserve.io/v1beta1:InferenceService",
+        "extra-serving-churn",
+      );
+      expect(inputAt(isvc, "metadata.namespace")).toBe("serving-extra");
+      expect(inputAt(isvc, "spec.predictor.model.storageUri")).toBe(
+        `${scheme}://${store.bucketName}/models/churn/3`,
+      );
+      expect(plan.outputs["artifactStoreUri"]).toBe(`${scheme}://${store.bucketName}`);
+      expect(plan.resources.some((r) => r.type === "mlops:index:ServingPlatform")).toBe(false);
+      // What the platform's policies would flag on the store is its owner's: reads are not checked.
+      expect(plan.policyViolations.filter((v) => v.urn.includes("platform-artifacts"))).toEqual([]);
+    });
+  }
+
+  it("aws-dev: reads the bucket and its KMS key; the model's role reads exactly that bucket, with kms:Decrypt on that key", () => {
+    const plan = plans["aws-dev"]!;
+    const store = mocks.stackReferences["acme/pulumi-mlops/aws-dev"]!["mlflowArtifactStore"] as {
+      bucketName: string;
+      encryptionKeyId: string;
+    };
+    expect(inventory(plan)).toEqual(
+      [
+        ...SERVING,
+        "aws:eks/podIdentityAssociation:PodIdentityAssociation extra-serving-churn-pod-identity",
+        "aws:iam/role:Role extra-serving-churn-role",
+        "aws:iam/rolePolicy:RolePolicy extra-serving-churn-role-policy",
+        "k8s:core/v1:ServiceAccount extra-serving-churn-sa",
+        "read aws:kms/key:Key platform-artifacts-key",
+        "read aws:s3/bucket:Bucket platform-artifacts-bucket",
+      ].sort(),
+    );
+    expect(findResource(plan, "aws:s3/bucket:Bucket", "platform-artifacts-bucket").id).toBe(store.bucketName);
+    const policy = JSON.parse(
+      inputAt(findResource(plan, "aws:iam/rolePolicy:RolePolicy"), "policy") as string,
+    ) as {
+      Statement: unknown[];
+    };
+    expect(policy.Statement).toEqual([
+      {
+        Sid: "Buckets",
+        Effect: "Allow",
+        Action: ["s3:ListBucket", "s3:GetBucketLocation"],
+        Resource: [`arn:aws:s3:::${store.bucketName}`],
+      },
+      {
+        Sid: "ReadObjects",
+        Effect: "Allow",
+        Action: ["s3:GetObject"],
+        Resource: [`arn:aws:s3:::${store.bucketName}/*`],
+      },
+      { Sid: "ReadBucketKeys", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [store.encryptionKeyId] },
+    ]);
+    expect(
+      inputAt(findResource(plan, "aws:eks/podIdentityAssociation:PodIdentityAssociation"), "clusterName"),
+    ).toBe("gpu-cluster-aws-dev");
+  });
+
+  it("gcp-dev: reads the bucket and its CMEK key; the model's service account is objectViewer on that bucket", () => {
+    const plan = plans["gcp-dev"]!;
+    expect(inventory(plan)).toEqual(
+      [
+        ...SERVING,
+        "gcp:serviceaccount/account:Account extra-serving-churn-gsa",
+        "gcp:serviceaccount/iAMMember:IAMMember extra-serving-churn-wi-member",
+        "gcp:storage/bucketIAMMember:BucketIAMMember extra-serving-churn-bucket0-bucket-member",
+        "k8s:core/v1:ServiceAccount extra-serving-churn-serviceaccount",
+        "read gcp:kms/cryptoKey:CryptoKey platform-artifacts-key",
+        "read gcp:storage/bucket:Bucket platform-artifacts-bucket",
+      ].sort(),
+    );
+    expect(findResource(plan, "gcp:storage/bucketIAMMember:BucketIAMMember").inputs).toMatchObject({
+      bucket: "model-registry-artifacts-bucket",
+      role: "roles/storage.objectViewer",
+    });
+  });
+
+  it("local: reads the MinIO Service; a read-only MinIO user is created in the registry's namespace for the model", () => {
+    const plan = plans["local"]!;
+    expect(inventory(plan)).toEqual(
+      [
+        ...SERVING,
+        "k8s:batch/v1:Job extra-serving-churn-minio-reader",
+        "k8s:core/v1:ConfigMap extra-serving-churn-minio-reader",
+        "k8s:core/v1:Secret extra-serving-churn-minio-reader",
+        "k8s:core/v1:Secret extra-serving-churn-s3-credentials",
+        "k8s:core/v1:ServiceAccount extra-serving-churn-sa",
+        "k8s:networking.k8s.io/v1:NetworkPolicy extra-serving-churn-minio-client",
+        "random:index/randomPassword:RandomPassword extra-serving-churn-minio-reader-password",
+        "random:index/randomPassword:RandomPassword extra-serving-churn-minio-reader-user",
+        "read k8s:core/v1:Service platform-artifacts-minio",
+      ].sort(),
+    );
+    expect(findResource(plan, "kubernetes:core/v1:Service", "platform-artifacts-minio").id).toBe(
+      "mlflow/model-registry-artifacts-minio",
+    );
+    const job = findResource(plan, "kubernetes:batch/v1:Job", "extra-serving-churn-minio-reader");
+    expect(inputAt(job, "metadata.namespace")).toBe("mlflow");
+    expect(inputAt(job, "spec.template.spec.serviceAccountName")).toBe("model-registry-artifacts-minio-mb");
+    const config = findResource(plan, "kubernetes:core/v1:ConfigMap", "extra-serving-churn-minio-reader");
+    expect(JSON.parse((inputAt(config, "data") as Record<string, string>)["policy.json"]!)).toMatchObject({
+      Statement: [
+        {
+          Action: ["s3:ListBucket", "s3:GetBucketLocation"],
+          Resource: ["arn:aws:s3:::model-registry-artifacts"],
+        },
+        { Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::model-registry-artifacts/*"] },
+      ],
+    });
   });
 });

@@ -191,7 +191,12 @@ describe("npm pack", () => {
   });
 
   it("plans the training job example, which uses the TrainingJob by name", () => {
-    expect(examples).toEqual(["model-registry", "recommender", "training-job"]);
+    expect(examples).toEqual([
+      "model-registry",
+      "recommender",
+      "serving-from-stack-reference",
+      "training-job",
+    ]);
     const { status, stderr, plan } = planExample("training-job");
     expect(stderr).toBe("");
     expect(status).toBe(0);

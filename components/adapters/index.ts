@@ -21,6 +21,9 @@ import type {
 } from "./types";
 
 export * from "./types";
+export { objectStoreReference } from "./store-reference";
+/** @internal checked and dispatched by the public existingObjectStore (training-cluster). */
+export { existingStore, objectStoreReferenceProblems } from "./store-reference";
 /** @internal zod schemas: kept out of the published declarations (stripInternal). */
 export { awsTargetArgsSchema, gcpTargetArgsSchema } from "./target-schemas";
 

@@ -239,6 +239,63 @@ export interface ObjectStore {
   resource: pulumi.Resource;
 }
 
+/**
+ * The MinIO server of a `local` object store, by the names of its Kubernetes objects
+ * (`ObjectStoreReference.minio`): what another stack needs to give its workloads a read-only user
+ * of that server, as a program does for a store of another component (`workloadIdentity`'s read
+ * grant: the user is created by a Job in the server's namespace, with the server's root
+ * credentials, as the ServiceAccount the server's NetworkPolicies admit).
+ */
+export interface MinioServerReference {
+  /** Namespace of the server (its owner component's). */
+  namespace: string;
+  /** `metadata.name` of its Service (S3 API on port 9000). */
+  serviceName: string;
+  /** Secret in `namespace` with its root credentials (`MINIO_ROOT_USER`, `MINIO_ROOT_PASSWORD`). */
+  credentialsSecretName: string;
+  /** ServiceAccount in `namespace` of the pods allowed to administer the server (its bucket Job's). */
+  adminServiceAccountName: string;
+  /** Labels of those pods (the selector of the NetworkPolicy that lets them reach the server). */
+  adminPodLabels: Record<string, string>;
+  /** Labels of the server's pods (its Service's selector). */
+  serverPodLabels: Record<string, string>;
+}
+
+/**
+ * An object store as plain values: what a stack exports of a store it created
+ * (`objectStoreReference`) and what another stack rebuilds the store's handle from
+ * (`existingObjectStore`), e.g. to serve one more model from the platform's artifact store.
+ */
+export interface ObjectStoreReference {
+  /** The target the store was created on (the reading cluster's target). */
+  target: Target;
+  /** Bucket name. */
+  bucketName: string;
+  /**
+   * aws: ARN of the KMS key the objects are encrypted with (SSE-KMS), so that a read grant also
+   * grants `kms:Decrypt` on it; gcp: the Cloud KMS key (`projects/.../cryptoKeys/...`, CMEK),
+   * reported only (Cloud Storage's service agent decrypts for readers). Not on local.
+   * @default none (the bucket's default encryption)
+   */
+  encryptionKeyId?: string;
+  /** aws: the bucket's region (clients' `AWS_REGION`). Required on aws. */
+  region?: string;
+  /** gcp: the bucket's project (clients' `GOOGLE_CLOUD_PROJECT`). Required on gcp. */
+  project?: string;
+  /** local: the MinIO server that holds the bucket. Required on local. */
+  minio?: MinioServerReference;
+}
+
+/** Where `existingObjectStore` puts what it reads, and the cluster it reads through (local). */
+export interface ExistingStoreContext {
+  /** Logical name base of the reads: `${name}-bucket`, `${name}-key`, `${name}-minio`. */
+  name: string;
+  /** Parent of the reads. @default the stack */
+  parent?: pulumi.Resource;
+  /** Provider of the cluster the MinIO server runs on; the local store reads its Service through it. */
+  k8sProvider: k8s.Provider;
+}
+
 export interface PostgresArgs {
   /** Database name to create. */
   databaseName: string;

@@ -9,14 +9,19 @@ import { z } from "zod";
 import {
   awsTargetArgsSchema,
   createAdapter,
+  existingStore,
   gcpTargetArgsSchema,
+  objectStoreReferenceProblems,
   Target,
   TARGETS,
   type AwsTargetArgs,
   type CloudAdapter,
   type GcpTargetArgs,
   type LocalTargetArgs,
+  type ObjectStore,
+  type ObjectStoreReference,
 } from "../adapters";
+import { problemLine } from "../shared/contract";
 import type { ComponentContext } from "../shared/component";
 import { ENVIRONMENTS, type Environment } from "../shared/presets";
 import { describeIssue } from "../shared/contract";
@@ -182,6 +187,55 @@ export function existingClusterHandle(args: ExistingClusterHandleArgs): ClusterH
         }
       : undefined,
   });
+}
+
+/** What `existingObjectStore` needs: the reading cluster and the store's reference. */
+export interface ExistingObjectStoreArgs {
+  /**
+   * The cluster whose workloads read the store (e.g. `existingClusterHandle(...)` of the platform's
+   * cluster): its target must be the store's, and on "local" the MinIO server's Service is read
+   * through its provider.
+   */
+  cluster: ClusterHandle;
+  /**
+   * The store as the stack that created it exports it (`objectStoreReference`), e.g.
+   * `await platform.requireOutputValue("mlflowArtifactStore")` of a `pulumi.StackReference`.
+   */
+  reference: ObjectStoreReference;
+}
+
+/**
+ * The `ObjectStore` handle of a bucket another stack created (e.g. the platform's MLflow artifact
+ * store), to grant a component of this stack access to it: `ModelServing({ artifactStore })` reads
+ * its models from it with a read-only identity. Reads, never creates or changes, the bucket:
+ * `${name}-bucket` (aws: `aws.s3.Bucket`, and `${name}-key`, its KMS key, so a read grant adds
+ * `kms:Decrypt`; gcp: `gcp.storage.Bucket`, and `${name}-key`, its CMEK key) or, on local,
+ * `${name}-minio`, the MinIO server's Service (a read grant creates a read-only MinIO user in the
+ * server's namespace, as for a store of another component). Throws an Error naming every malformed
+ * key of `reference` (`reference.region: required when target is "aws"`).
+ */
+export function existingObjectStore(
+  name: string,
+  args: ExistingObjectStoreArgs,
+  opts?: { parent?: pulumi.Resource },
+): ObjectStore {
+  const problems = objectStoreReferenceProblems(args.reference).map((p) => problemLine(p, "reference"));
+  if (!clusterHandleSchema.safeParse(args.cluster).success) {
+    problems.unshift(
+      "cluster: must be a ClusterHandle (existingClusterHandle(...) or a GpuTrainingCluster's handle)",
+    );
+  } else if (problems.length === 0 && args.reference.target !== args.cluster.target) {
+    problems.push(
+      `reference.target: "${args.reference.target}" is not the cluster's target "${args.cluster.target}" (a workload is granted stores of its own cluster's target only)`,
+    );
+  }
+  if (problems.length > 0) {
+    throw new Error(`invalid arguments for existingObjectStore("${name}"):\n  ${problems.join("\n  ")}`);
+  }
+  return existingStore(
+    { name, k8sProvider: args.cluster.provider, ...(opts?.parent ? { parent: opts.parent } : {}) },
+    args.reference,
+  );
 }
 
 /** The schema of each target's details (a handle's `aws` / `gcp`). */

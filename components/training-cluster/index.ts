@@ -38,8 +38,10 @@ export * from "./types";
 export {
   clusterAdapter,
   existingClusterHandle,
+  existingObjectStore,
   type ExistingClusterCertificatesArgs,
   type ExistingClusterHandleArgs,
+  type ExistingObjectStoreArgs,
   type ExistingClusterMonitoringArgs,
 } from "./handle";
 export { PROMETHEUS_OPERATOR_CRDS_CHART } from "./monitoring";

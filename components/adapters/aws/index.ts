@@ -30,6 +30,8 @@ import { createRdsPostgres } from "./rds";
 import { createRedshiftServerless } from "./redshift";
 import { createS3Bucket } from "./s3";
 
+export { existingS3Store, s3StoreReference } from "./s3";
+
 export {
   AMP_MAX_RETENTION_DAYS,
   AMP_REMOTE_WRITE_ACTIONS,

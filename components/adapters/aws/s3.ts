@@ -4,7 +4,15 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { StoreKind, type CloudContext, type ObjectStore, type ObjectStoreArgs } from "../types";
+import {
+  StoreKind,
+  Target,
+  type CloudContext,
+  type ExistingStoreContext,
+  type ObjectStore,
+  type ObjectStoreArgs,
+  type ObjectStoreReference,
+} from "../types";
 import { httpsEgressRule } from "./network";
 
 /** Key prefix of the server access logs in the log bucket (the log delivery grant is scoped to it). */
@@ -274,6 +282,52 @@ export function createS3Bucket(
     clientEnv: [{ name: "AWS_REGION", value: region }],
     egress: [httpsEgressRule()],
     encryptionKey: args.key,
+    resource: bucket,
+  };
+}
+
+/**
+ * The reference (`objectStoreReference`) of a store `createS3Bucket` made: its bucket's name and
+ * region and its key's ARN. Undefined for any other store.
+ */
+export function s3StoreReference(store: ObjectStore): pulumi.Output<ObjectStoreReference> | undefined {
+  if (!aws.s3.Bucket.isInstance(store.resource)) return undefined;
+  const bucket = store.resource;
+  return pulumi
+    .all([bucket.bucket, bucket.region, store.encryptionKey?.keyId])
+    .apply(([bucketName, region, key]) => ({
+      target: Target.aws,
+      bucketName,
+      region,
+      ...(key ? { encryptionKeyId: key } : {}),
+    }));
+}
+
+/**
+ * The handle of an S3 bucket another stack created (`existingObjectStore`): the bucket read as
+ * `${ctx.name}-bucket` (a real `aws.s3.Bucket`, so a workload identity's read grant covers its
+ * ARN) and, with `encryptionKeyId`, the KMS key read as `${ctx.name}-key` (the grant adds
+ * `kms:Decrypt` on it). Nothing is created: the bucket keeps its owner's settings.
+ */
+export function existingS3Store(ctx: ExistingStoreContext, ref: ObjectStoreReference): ObjectStore {
+  const opts = ctx.parent ? { parent: ctx.parent } : {};
+  const bucket = aws.s3.Bucket.get(`${ctx.name}-bucket`, ref.bucketName, { bucket: ref.bucketName }, opts);
+  const keyId = ref.encryptionKeyId;
+  return {
+    kind: StoreKind.objectStore,
+    bucketName: bucket.bucket,
+    uri: pulumi.interpolate`s3://${bucket.bucket}`,
+    clientEnv: [{ name: "AWS_REGION", value: ref.region ?? "" }],
+    egress: [httpsEgressRule()],
+    ...(keyId
+      ? {
+          encryptionKey: {
+            keyId: pulumi.output(keyId),
+            resource: aws.kms.Key.get(`${ctx.name}-key`, keyId, { arn: keyId }, opts),
+            ready: [],
+          },
+        }
+      : {}),
     resource: bucket,
   };
 }

@@ -4,7 +4,15 @@
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { StoreKind, type GrantableStore, type ObjectStore, type ObjectStoreArgs } from "../types";
+import {
+  StoreKind,
+  Target,
+  type ExistingStoreContext,
+  type GrantableStore,
+  type ObjectStore,
+  type ObjectStoreArgs,
+  type ObjectStoreReference,
+} from "../types";
 import { googleApisEgressRule, type GcpAdapterScope } from "./common";
 import type { KeyGrantRegistry } from "./kms";
 
@@ -60,4 +68,55 @@ export function createObjectStore(
   };
   stores.set(store, role);
   return store;
+}
+
+/**
+ * The reference (`objectStoreReference`) of a store `createObjectStore` made: its bucket's name and
+ * project and its CMEK key. Undefined for any other store.
+ */
+export function gcsStoreReference(store: ObjectStore): pulumi.Output<ObjectStoreReference> | undefined {
+  if (!gcp.storage.Bucket.isInstance(store.resource)) return undefined;
+  const bucket = store.resource;
+  return pulumi
+    .all([bucket.name, bucket.project, store.encryptionKey?.keyId])
+    .apply(([bucketName, project, key]) => ({
+      target: Target.gcp,
+      bucketName,
+      project,
+      ...(key ? { encryptionKeyId: key } : {}),
+    }));
+}
+
+/**
+ * The handle of a Cloud Storage bucket another stack created (`existingObjectStore`): the bucket
+ * read as `${ctx.name}-bucket` and, with `encryptionKeyId`, its CMEK key read as `${ctx.name}-key`
+ * (reported only: Cloud Storage's service agent decrypts for readers). A read grant is a bucket IAM
+ * member on the bucket's name; nothing else is created.
+ */
+export function existingGcsStore(ctx: ExistingStoreContext, ref: ObjectStoreReference): ObjectStore {
+  const opts = ctx.parent ? { parent: ctx.parent } : {};
+  const bucket = gcp.storage.Bucket.get(
+    `${ctx.name}-bucket`,
+    ref.bucketName,
+    { name: ref.bucketName, ...(ref.project ? { project: ref.project } : {}) },
+    opts,
+  );
+  const keyId = ref.encryptionKeyId;
+  return {
+    kind: StoreKind.objectStore,
+    bucketName: bucket.name,
+    uri: pulumi.interpolate`gs://${bucket.name}`,
+    clientEnv: [{ name: "GOOGLE_CLOUD_PROJECT", value: ref.project ?? "" }],
+    egress: [googleApisEgressRule()],
+    ...(keyId
+      ? {
+          encryptionKey: {
+            keyId: pulumi.output(keyId),
+            resource: gcp.kms.CryptoKey.get(`${ctx.name}-key`, keyId, undefined, opts),
+            ready: [],
+          },
+        }
+      : {}),
+    resource: bucket,
+  };
 }

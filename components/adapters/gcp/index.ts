@@ -27,6 +27,7 @@ export {
   bigtableTableNameProblem,
 } from "./bigtable";
 export { PD_CSI_PROVISIONER } from "./block-storage";
+export { existingGcsStore, gcsStoreReference } from "./gcs";
 export { BIGQUERY_JOB_USER_ROLE, BIGQUERY_READ_ROLE, BIGQUERY_WRITE_ROLE, datasetRole } from "./bigquery";
 export { CLOUD_SQL_TIERS, POSTGRES_VERSION, transactionLogRetentionDays } from "./cloudsql";
 export {

@@ -31,7 +31,15 @@ import { createMinioObjectStore, type MinioStore } from "./minio";
 import { createPostgres } from "./postgres";
 import { createValkey } from "./valkey";
 
-export { MC_IMAGE, MINIO_IMAGE, MINIO_PORT, MINIO_SECRET_KEYS, MINIO_UID } from "./minio";
+export {
+  existingMinioStore,
+  MC_IMAGE,
+  MINIO_IMAGE,
+  MINIO_PORT,
+  MINIO_SECRET_KEYS,
+  MINIO_UID,
+  minioStoreReference,
+} from "./minio";
 export { VALKEY_GID, VALKEY_IMAGE, VALKEY_SECRET_KEYS, VALKEY_SIZING, VALKEY_UID } from "./valkey";
 export { POSTGRES_IMAGE, POSTGRES_PGDATA, POSTGRES_PORT, POSTGRES_RESOURCES, POSTGRES_UID } from "./postgres";
 

@@ -35,10 +35,13 @@ import {
 import {
   Access,
   StoreKind,
+  Target,
   type AdapterContext,
+  type ExistingStoreContext,
   type LocalTargetArgs,
   type ObjectStore,
   type ObjectStoreArgs,
+  type ObjectStoreReference,
 } from "../types";
 import {
   bucketName as makeBucketName,
@@ -111,13 +114,20 @@ export interface MinioStore {
   credentialsSecretName: string;
   /** The bucket's name. */
   bucket: string;
+  /** `metadata.name` of the MinIO Service. */
+  serviceName: string;
   /** In-cluster host name of the MinIO Service. */
   host: pulumi.Output<string>;
-  /** The bucket Job (the server is up and the bucket exists once it has completed). */
-  bucketJob: k8s.batch.v1.Job;
+  /**
+   * The bucket Job (the server is up and the bucket exists once it has completed); for a store of
+   * another stack (`existingMinioStore`), the read of the server's Service.
+   */
+  bucketJob: pulumi.Resource;
   /** ServiceAccount and labels of the bucket Job, whose NetworkPolicy admits its pods to MinIO. */
   jobServiceAccountName: string;
   jobLabels: Record<string, string>;
+  /** The selector part of `jobLabels` (what that NetworkPolicy selects). */
+  jobSelector: Record<string, string>;
   /** Namespace the server runs in (its owner's). */
   namespace: pulumi.Input<string>;
   /** Selector labels of the server's pods. */
@@ -505,10 +515,7 @@ export function createMinioObjectStore(
     kind: StoreKind.objectStore,
     bucketName: pulumi.output(bucket),
     uri: pulumi.output(`s3://${bucket}`),
-    clientEnv: [
-      { name: "MLFLOW_S3_ENDPOINT_URL", value: endpoint },
-      { name: "AWS_DEFAULT_REGION", value: MINIO_REGION },
-    ],
+    clientEnv: minioClientEnv(endpoint),
     egress: [podEgress(selector, MINIO_PORT)],
     // The bucket exists once the Job has completed.
     resource: job,
@@ -517,10 +524,12 @@ export function createMinioObjectStore(
     store,
     credentialsSecretName: secretName,
     bucket,
+    serviceName: serverName,
     host,
     bucketJob: job,
     jobServiceAccountName: mbName,
     jobLabels: mbLabels,
+    jobSelector: mbSelector,
     namespace: ctx.namespace,
     serverSelector: selector,
   };
@@ -566,7 +575,9 @@ export function createMinioReader(
     access === Access.read ? minioReadPolicy(minio.bucket) : minioReadWritePolicy(minio.bucket);
   const name = objectName(ctx, role, kind);
   const { user, password } = minioCredentials(ctx, role, kind);
-  const labels = minio.jobLabels;
+  // The bucket Job's labels (its NetworkPolicy admits them), over the reader's governance labels
+  // (the same as the store's own for a store of this program; a store of another stack has none).
+  const labels = objectLabels(ctx, minio.jobLabels);
   const secret = new k8s.core.v1.Secret(
     name,
     {
@@ -701,19 +712,88 @@ export function createForeignMinioReader(
     },
     childOptions(ctx),
   );
+  return { credentialsSecretName, job, egress: [minioEgress(minio)] };
+}
+
+/** NetworkPolicy egress from any namespace to `minio`'s server (its namespace, its pods, port 9000). */
+function minioEgress(
+  minio: Pick<MinioStore, "namespace" | "serverSelector">,
+): k8s.types.input.networking.v1.NetworkPolicyEgressRule {
   return {
-    credentialsSecretName,
-    job,
-    egress: [
+    to: [
       {
-        to: [
-          {
-            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": minio.namespace } },
-            podSelector: { matchLabels: { ...minio.serverSelector } },
-          },
-        ],
-        ports: [{ protocol: "TCP", port: MINIO_PORT }],
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": minio.namespace } },
+        podSelector: { matchLabels: { ...minio.serverSelector } },
       },
     ],
+    ports: [{ protocol: "TCP", port: MINIO_PORT }],
   };
+}
+
+/** Client environment of a MinIO store at `endpoint` (the S3 endpoint and MinIO's region). */
+function minioClientEnv(endpoint: pulumi.Input<string>): k8s.types.input.core.v1.EnvVar[] {
+  return [
+    { name: "MLFLOW_S3_ENDPOINT_URL", value: endpoint },
+    { name: "AWS_DEFAULT_REGION", value: MINIO_REGION },
+  ];
+}
+
+/**
+ * The reference (`objectStoreReference`) of a store a local adapter created: its bucket and the
+ * names of its server's objects. Undefined for any other store.
+ */
+export function minioStoreReference(store: ObjectStore): pulumi.Output<ObjectStoreReference> | undefined {
+  const minio = MINIO_STORES.get(store);
+  if (minio === undefined) return undefined;
+  return pulumi.output(minio.namespace).apply((namespace) => ({
+    target: Target.local,
+    bucketName: minio.bucket,
+    minio: {
+      namespace,
+      serviceName: minio.serviceName,
+      credentialsSecretName: minio.credentialsSecretName,
+      adminServiceAccountName: minio.jobServiceAccountName,
+      adminPodLabels: { ...minio.jobSelector },
+      serverPodLabels: { ...minio.serverSelector },
+    },
+  }));
+}
+
+/**
+ * The handle of a MinIO store another stack created (`existingObjectStore`): the server's Service
+ * read as `${ctx.name}-minio` through `ctx.k8sProvider`, and the store registered like one of
+ * another component, so a workload identity can be granted `read` on it (the read-only user, its
+ * Job in the server's namespace and the NetworkPolicy admitting the workload's namespace:
+ * `createForeignMinioReader`). Its egress reaches the server across namespaces. Nothing else is
+ * created; `readWrite` stays with the store's owner.
+ */
+export function existingMinioStore(ctx: ExistingStoreContext, ref: ObjectStoreReference): ObjectStore {
+  const server = ref.minio!;
+  const service = k8s.core.v1.Service.get(`${ctx.name}-minio`, `${server.namespace}/${server.serviceName}`, {
+    provider: ctx.k8sProvider,
+    ...(ctx.parent ? { parent: ctx.parent } : {}),
+  });
+  const host = serviceHost(server.serviceName, server.namespace);
+  const minio: Omit<MinioStore, "store"> = {
+    credentialsSecretName: server.credentialsSecretName,
+    bucket: ref.bucketName,
+    serviceName: server.serviceName,
+    host,
+    bucketJob: service,
+    jobServiceAccountName: server.adminServiceAccountName,
+    jobLabels: { ...server.adminPodLabels },
+    jobSelector: { ...server.adminPodLabels },
+    namespace: server.namespace,
+    serverSelector: { ...server.serverPodLabels },
+  };
+  const store: ObjectStore = {
+    kind: StoreKind.objectStore,
+    bucketName: pulumi.output(ref.bucketName),
+    uri: pulumi.output(`s3://${ref.bucketName}`),
+    clientEnv: minioClientEnv(pulumi.interpolate`http://${host}:${MINIO_PORT}`),
+    egress: [minioEgress(minio)],
+    resource: service,
+  };
+  MINIO_STORES.set(store, { ...minio, store });
+  return store;
 }
