@@ -270,7 +270,7 @@ const consumerBase = {
 /**
  * Each moduleResolution with the TypeScript that compiles it: TypeScript 7 (the current release,
  * what a consumer installing TypeScript today gets; the repository's pinned `typescript-7`, native:
- * about a quarter of TypeScript 5's CPU here) wherever it can; TypeScript 5 for Pulumi's template
+ * about a third of TypeScript 5's CPU here) wherever it can; TypeScript 5 for Pulumi's template
  * (module commonjs, moduleResolution node, esModuleInterop off), which TypeScript 7 cannot check:
  * it removed moduleResolution node (error TS5108) and esModuleInterop off. That compile is the one
  * that fails on a declaration needing esModuleInterop and on the `plan` subpath without
