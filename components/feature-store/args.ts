@@ -48,7 +48,12 @@ export type OnlineStoreType = (typeof OnlineStoreType)[keyof typeof OnlineStoreT
 
 /** Where the offline store (training data, materialisation source) reads from. */
 export const OfflineStoreType = {
-  /** Parquet files on the target's object store (S3, GCS, MinIO), read with DuckDB. */
+  /**
+   * Parquet files on the target's object store (S3, GCS, MinIO), read with DuckDB. Known limit:
+   * Feast 0.66's DuckDB store cannot read that bucket with the Feast pods' identity on any target
+   * (no IRSA / Pod Identity, no Workload Identity, no path-style MinIO endpoint), so the deployment
+   * warns; sources shipped in the feature repository work. See docs/feature-store.md.
+   */
   parquet: "parquet",
   /**
    * Amazon Redshift Serverless (aws only): a private workgroup encrypted with the component's key,

@@ -7,10 +7,12 @@
  *   `onlineStore.tables` (encrypted with the component's key) and the Secret says where they are;
  *   Feast's identity reads and writes their items / rows but cannot create tables, so Feast never
  *   creates one with the provider's default encryption;
- * - offline store: Parquet on the target's object store, read with DuckDB; or the target's
- *   warehouse (Redshift Serverless / BigQuery, `offlineStore.type`), its Feast section in a Secret,
- *   staging through the offline bucket's `staging/` prefix (the bucket is kept with every type:
- *   staging area and a landing zone for producers);
+ * - offline store: Parquet on the target's object store, read with DuckDB (which, in Feast 0.66,
+ *   cannot read the bucket with the pods' identity on any target: a warning says so, see
+ *   `parquetOfflineStoreLimit`); or the target's warehouse (Redshift Serverless / BigQuery,
+ *   `offlineStore.type`), its Feast section in a Secret, staging through the offline bucket's
+ *   `staging/` prefix (the bucket is kept with every type: staging area and a landing zone for
+ *   producers);
  * - registry: Feast's SQL registry on the target's PostgreSQL (own database and user);
  * - materialisation: the CR's `cronJob` (incremental, `Forbid`, bounded by a deadline);
  * - identity: the ServiceAccount the operator runs the Feast pods as (`feast-<cr name>`) is
@@ -81,6 +83,7 @@ import {
   OFFLINE_STAGING_PREFIX,
   offlineDataUri,
   offlineStoreEnv,
+  parquetOfflineStoreLimit,
   redisOnlineStoreYaml,
   REDIS_CA_FILE,
   REDIS_CA_MOUNT_PATH,
@@ -116,6 +119,7 @@ export {
   bigQueryOfflineStoreYaml,
   OFFLINE_STAGING_PREFIX,
   offlineStoreEnv,
+  parquetOfflineStoreLimit,
   redisOnlineStoreYaml,
   redshiftOfflineStoreYaml,
   sqlRegistryUrl,
@@ -292,6 +296,11 @@ export class FeatureStore extends MlopsComponent {
       ctx.opts({ provider, dependsOn: cluster.monitoring?.dependsOn ?? [] }),
     );
 
+    // Feast 0.66's DuckDB store cannot read the bucket with the pods' identity on any target
+    // (parquetOfflineStoreLimit, docs/feature-store.md): say so on every deployment that uses it.
+    if (a.offlineStore.type === OfflineStoreType.parquet) {
+      void pulumi.log.warn(`${name}: ${parquetOfflineStoreLimit(cluster.target)}`, this);
+    }
     const adapter = clusterAdapter(cluster, ctx, namespace, nsReady);
     const key = adapter.encryptionKey("data");
     const bucket = adapter.objectStore("offline", {

@@ -5,7 +5,7 @@
  * infra/feast-operator/docs/api and config/samples `*-secret.yaml`). Pure functions, tested per
  * target.
  */
-import { WarehouseEngine } from "../adapters";
+import { Target, WarehouseEngine } from "../adapters";
 
 /** Where the Redis online store's server CA is mounted in the Feast pods (gcp: Memorystore's CA). */
 export const REDIS_CA_MOUNT_PATH = "/etc/feast/online-store-ca";
@@ -100,9 +100,13 @@ export function offlineDataUri(location: OfflineStoreLocation): string {
 
 /**
  * Environment the Feast servers get for the offline store: `FEAST_OFFLINE_DATA_URI` (where feature
- * definitions put their Parquet sources and DuckDB its staging) and, on MinIO, `FEAST_S3_ENDPOINT_URL`
- * (read by Feast's file sources, `s3_endpoint_override`) and `AWS_ENDPOINT_URL_S3` (boto3, DuckDB's
- * httpfs through the AWS credential chain).
+ * definitions put their Parquet sources) and, on MinIO, `FEAST_S3_ENDPOINT_URL` (for the feature
+ * definitions' `FileSource(s3_endpoint_override=...)`, which Feast passes to pyarrow's
+ * `S3FileSystem` when `feast apply` infers a source's schema and when it writes a saved dataset:
+ * feast v0.66.0 sdk/python/feast/infra/offline_stores/file_source.py `create_filesystem_and_path`)
+ * and `AWS_ENDPOINT_URL_S3` (boto3 in the feature code and Feast's `list_s3_files`). DuckDB reads
+ * neither endpoint variable, nor the pods' cloud identity: see `parquetOfflineStoreLimit` and
+ * docs/feature-store.md.
  */
 export function offlineStoreEnv(location: OfflineStoreLocation): { name: string; value: string }[] {
   return [
@@ -114,6 +118,47 @@ export function offlineStoreEnv(location: OfflineStoreLocation): { name: string;
         ]
       : []),
   ];
+}
+
+/**
+ * What keeps Feast 0.66.0's DuckDB offline store (`offlineStore.type: "parquet"`) from reading
+ * Parquet in the offline bucket on a target, as the warning the component logs. Feast reads a
+ * `FileSource` with `ibis.read_parquet(path)` on ibis' default DuckDB connection and passes no
+ * credentials or endpoint without a `connection_ref` (feast v0.66.0
+ * sdk/python/feast/infra/offline_stores/duckdb.py `_read_data_source`, lines 61-79). DuckDB's
+ * httpfs then takes its S3 settings from the environment only as `AWS_ACCESS_KEY_ID`,
+ * `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION` / `AWS_DEFAULT_REGION`,
+ * `DUCKDB_S3_ENDPOINT` and `DUCKDB_S3_USE_SSL`, read when the extension loads (duckdb/duckdb-httpfs
+ * v1.5-variegata and main, src/s3fs.cpp `AWSEnvironmentCredentialsProvider::SetAll`); the AWS SDK
+ * credential chain (IRSA, Pod Identity) needs a `credential_chain` secret of the `aws` extension,
+ * which nothing in Feast's path creates, and `gs://` goes to GCS's S3-compatible XML API with HMAC
+ * keys or a bearer-token secret (src/s3fs.cpp `S3AuthParams::ReadFrom`). Measured with DuckDB 1.5.5
+ * and its httpfs (docs/feature-store.md).
+ */
+export function parquetOfflineStoreLimit(target: Target): string {
+  const head = `offlineStore.type "parquet" on ${target}: Feast 0.66's DuckDB offline store cannot read the offline bucket`;
+  const tail =
+    "Feature sources shipped in the feature repository (local paths) still work. See docs/feature-store.md.";
+  switch (target) {
+    case Target.aws:
+      return (
+        `${head} with the Feast pods' IAM role: DuckDB's httpfs signs S3 requests only with static keys ` +
+        "(AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) and never uses IRSA or Pod Identity, so materialisation " +
+        `and historical retrieval from s3:// sources fail with 403. Use offlineStore.type "redshift" for data in S3. ${tail}`
+      );
+    case Target.gcp:
+      return (
+        `${head} with Workload Identity: DuckDB's httpfs reads gs:// through GCS's S3-compatible API with HMAC ` +
+        "keys (or a bearer-token secret Feast never creates), so materialisation and historical retrieval from " +
+        `gs:// sources fail. Use offlineStore.type "bigquery" for data in GCS. ${tail}`
+      );
+    default:
+      return (
+        `${head} on MinIO: DuckDB's httpfs ignores AWS_ENDPOINT_URL_S3 and FEAST_S3_ENDPOINT_URL and addresses ` +
+        "buckets virtual-host style (<bucket>.<endpoint>), which no environment variable changes, so " +
+        `materialisation and historical retrieval from s3:// sources do not reach MinIO. ${tail}`
+      );
+  }
 }
 
 /** Prefix of the offline bucket Feast stages warehouse data through (Redshift `COPY` / `UNLOAD`, BigQuery exports). */

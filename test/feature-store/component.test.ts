@@ -12,6 +12,7 @@ import { runPoliciesDetailed } from "../../policies/offline";
 import {
   FEAST_POD_SECURITY_EXCEPTION,
   featureStoreManifest,
+  parquetOfflineStoreLimit,
   resolveFeatureStoreArgs,
 } from "../../components/feature-store";
 import {
@@ -294,6 +295,10 @@ describe("FeatureStore on each target", () => {
         store: { type: "sql", secretRef: { name: "fraud-detection-registry" }, secretKeyName: "sql" },
       });
       expect(inputAt(cr, "spec.services.offlineStore.persistence")).toEqual({ file: { type: "duckdb" } });
+      // Feast 0.66's DuckDB store cannot read the bucket with the pods' identity: the deployment says so.
+      expect(plan.warnings.filter((w) => w.includes('offlineStore.type "parquet"'))).toEqual([
+        `fs: ${parquetOfflineStoreLimit(c.target)}`,
+      ]);
       expect(inputAt(cr, "spec.cronJob.concurrencyPolicy")).toBe("Forbid");
       expect(inputAt(cr, "spec.cronJob.schedule")).toBe("0 * * * *");
       expect(inputAt(cr, "spec.cronJob.jobSpec.activeDeadlineSeconds")).toBe(3000);
@@ -507,6 +512,8 @@ describe("FeatureStore with a warehouse offline store", () => {
       // The bucket stays (staging and landing zone): same environment as with Parquet.
       expect(inputAt(cr, "spec.services.offlineStore.server.env")).toEqual(SERVER_ENV[c.target]);
       expect(component.outputs?.["offlineWarehouse"]).toEqual(c.warehouse);
+      // A warehouse reads with the Feast identity: no DuckDB warning.
+      expect(plan.warnings.filter((w) => w.includes("offlineStore.type"))).toEqual([]);
       // The warehouse's clients reach it over HTTPS (Data API / Google APIs).
       const np = findResource(plan, "kubernetes:networking.k8s.io/v1:NetworkPolicy", "fs-network-policy");
       expect(inputAt(np, "spec.egress")).toContainEqual({

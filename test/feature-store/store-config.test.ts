@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   bigQueryOfflineStoreYaml,
   offlineStoreEnv,
+  parquetOfflineStoreLimit,
   redisOnlineStoreYaml,
   redshiftOfflineStoreYaml,
   warehouseOfflineStoreYaml,
@@ -87,12 +88,40 @@ describe("offline store environment", () => {
       { name: "FEAST_OFFLINE_DATA_URI", value: "gs://bkt/offline" },
     ]);
   });
-  it("local: MinIO's endpoint for Feast and boto3/DuckDB", () => {
+  it("local: MinIO's endpoint for the file sources (pyarrow) and boto3", () => {
     expect(offlineStoreEnv({ uri: "s3://bkt", s3Endpoint: "http://minio.feast.svc:9000" })).toEqual([
       { name: "FEAST_OFFLINE_DATA_URI", value: "s3://bkt/offline" },
       { name: "FEAST_S3_ENDPOINT_URL", value: "http://minio.feast.svc:9000" },
       { name: "AWS_ENDPOINT_URL_S3", value: "http://minio.feast.svc:9000" },
     ]);
+  });
+});
+
+describe("parquet offline store limit per target (Feast 0.66's DuckDB store)", () => {
+  it("aws: no IRSA / Pod Identity in DuckDB's httpfs; points to redshift", () => {
+    const m = parquetOfflineStoreLimit("aws");
+    expect(m).toMatch(
+      /^offlineStore\.type "parquet" on aws: Feast 0\.66's DuckDB offline store cannot read the offline bucket/,
+    );
+    expect(m).toContain("never uses IRSA or Pod Identity");
+    expect(m).toContain('Use offlineStore.type "redshift"');
+    expect(m).toContain("docs/feature-store.md");
+  });
+  it("gcp: HMAC keys only, no Workload Identity; points to bigquery", () => {
+    const m = parquetOfflineStoreLimit("gcp");
+    expect(m).toMatch(/^offlineStore\.type "parquet" on gcp: /);
+    expect(m).toContain(
+      "with Workload Identity: DuckDB's httpfs reads gs:// through GCS's S3-compatible API with HMAC",
+    );
+    expect(m).toContain('Use offlineStore.type "bigquery"');
+  });
+  it("local: the endpoint variables are ignored and the URL style is virtual-host; no warehouse to point to", () => {
+    const m = parquetOfflineStoreLimit("local");
+    expect(m).toMatch(/^offlineStore\.type "parquet" on local: /);
+    expect(m).toContain("ignores AWS_ENDPOINT_URL_S3 and FEAST_S3_ENDPOINT_URL");
+    expect(m).toContain("virtual-host style (<bucket>.<endpoint>)");
+    expect(m).not.toContain("Use offlineStore.type");
+    expect(m).toContain("Feature sources shipped in the feature repository (local paths) still work.");
   });
 });
 
