@@ -180,8 +180,8 @@ export type ArgsWithRecorder = ResourceValidationArgs & {
  * recorder takes the reason and nothing is thrown, with the same result. Only as the validation's
  * last act: offline, code after it runs.
  */
-export function endNotApplicable(args: ResourceValidationArgs, reason: string): void {
-  const record = (args as ArgsWithRecorder)[RECORD_NOT_APPLICABLE];
+export function endNotApplicable(args: ArgsWithRecorder, reason: string): void {
+  const record = args[RECORD_NOT_APPLICABLE];
   if (record) return record(reason);
   return args.notApplicable(reason);
 }

@@ -3,7 +3,7 @@
  * arrive in offline plans masked as "[secret]", which the helpers treat as present but unknown.
  */
 import type { ResourceValidationArgs } from "@pulumi/policy";
-import { endNotApplicable } from "./types";
+import { endNotApplicable, type ArgsWithRecorder } from "./types";
 
 /** The mask the offline plan puts in place of secret values. */
 export const SECRET_MASK = "[secret]";
@@ -127,7 +127,7 @@ export function onlyIn(
  * applicable with the same reason, without an exception offline (`endNotApplicable`), and the
  * rule returns: `if (!appliesIn(args, env, ["prod"])) return;`.
  */
-export function appliesIn(args: ResourceValidationArgs, env: string, wanted: readonly string[]): boolean {
+export function appliesIn(args: ArgsWithRecorder, env: string, wanted: readonly string[]): boolean {
   if (wanted.includes(env)) return true;
   endNotApplicable(args, onlyInReason(env, wanted));
   return false;

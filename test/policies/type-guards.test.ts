@@ -160,7 +160,8 @@ describe("type guards", () => {
     for (const type of [OTHER_TYPE, "gcp:redis/instance:Instance"]) {
       expect(() => wrapped(devArgs(type), vi.fn())).toThrow(`notApplicable: ${reason}`);
       const record = vi.fn();
-      expect(() => wrapped({ ...devArgs(type), [RECORD_NOT_APPLICABLE]: record }, vi.fn())).not.toThrow();
+      const offline = { ...devArgs(type), [RECORD_NOT_APPLICABLE]: record };
+      expect(() => wrapped(offline, vi.fn())).not.toThrow();
       expect(record).toHaveBeenCalledWith(reason);
     }
     const resources = toPlan([
