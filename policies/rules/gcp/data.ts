@@ -1,5 +1,5 @@
 /** GCP Cloud Storage, Cloud SQL, Memorystore, Bigtable, BigQuery, KMS and Vertex AI rules. */
-import * as gcp from "@pulumi/gcp";
+import * as gcp from "../gcp-sdk";
 import { validateResourceOfType } from "@pulumi/policy";
 import { ruleConfig } from "../../config";
 import {
