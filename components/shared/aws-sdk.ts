@@ -1,7 +1,7 @@
 /**
  * The parts of `@pulumi/aws` the components use, each from its own entry point. The package's root
  * (`import * as aws from "@pulumi/aws"`) requires all of its ~240 service modules when it is loaded
- * (0.25–0.9 s CPU of every plan, see docs/benchmarks.md); a service's own entry point
+ * (a good part of a cold plan's CPU: docs/benchmarks.md); a service's own entry point
  * (`@pulumi/aws/s3`) loads that service and registers its resource types as the root does.
  * Components import this module as `aws` (`import * as aws from "../shared/aws-sdk"`), so
  * `aws.s3.Bucket` reads as before; a service not listed here is a type error: add it below.

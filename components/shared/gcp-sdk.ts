@@ -1,7 +1,7 @@
 /**
  * The parts of `@pulumi/gcp` the components use, each from its own entry point. The package's root
  * (`import * as gcp from "@pulumi/gcp"`) requires all of its ~150 service modules when it is loaded
- * (0.2–0.6 s CPU of every plan, see docs/benchmarks.md); a service's own entry point
+ * (a good part of a cold plan's CPU: docs/benchmarks.md); a service's own entry point
  * (`@pulumi/gcp/storage`) loads that service and registers its resource types as the root does.
  * Components import this module as `gcp` (`import * as gcp from "../shared/gcp-sdk"`), so
  * `gcp.storage.Bucket` reads as before; a service not listed here is a type error: add it below.
