@@ -221,7 +221,12 @@ function providerOf(
   const urn = i >= 0 ? r.provider.slice(0, i) : r.provider;
   const p = byUrn.get(urn);
   const provider = p
-    ? deepFreeze({ type: p.type, props: copyJson(p.inputs, true), urn: p.urn, name: p.name })
+    ? deepFreeze({
+        type: p.type,
+        props: copyJson(p.inputs, true) as Record<string, unknown>,
+        urn: p.urn,
+        name: p.name,
+      })
     : undefined;
   cache.set(r.provider, provider);
   return provider;
