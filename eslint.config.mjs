@@ -19,6 +19,42 @@ export default tseslint.config(
     },
   },
   {
+    // The cloud SDKs' roots load every service module (@pulumi/aws ~240, @pulumi/gcp ~150) when
+    // imported: a large part of a cold plan's CPU. Runtime imports go through the lists of the
+    // services in use; types may still come from the root (`import type`). See docs/benchmarks.md.
+    files: [
+      "components/**/*.ts",
+      "policies/**/*.ts",
+      "plan/**/*.ts",
+      "stacks/**/*.ts",
+      "bench/**/*.ts",
+      "bin/**/*.ts",
+      "provider/**/*.ts",
+      "provider.ts",
+    ],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            {
+              name: "@pulumi/aws",
+              allowTypeImports: true,
+              message:
+                "The root loads all ~240 AWS services. Import components/shared/aws-sdk.ts (policies: policies/rules/aws-sdk.ts) and add the service there, or use `import type`.",
+            },
+            {
+              name: "@pulumi/gcp",
+              allowTypeImports: true,
+              message:
+                "The root loads all ~150 GCP services. Import components/shared/gcp-sdk.ts (policies: policies/rules/gcp-sdk.ts) and add the service there, or use `import type`.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The CommonJS entry shims Pulumi runs (provider.js, policies/entry.js): plain JavaScript.
     files: ["**/*.js"],
     ...tseslint.configs.disableTypeChecked,

@@ -10,6 +10,13 @@ import { extendAnalyzer } from "./provider/analyzer";
 import { PACKAGE_NAME, PACKAGED_COMPONENTS, packageRoot } from "./provider/components";
 import { extendConstruct } from "./provider/construct";
 import { extendSchema } from "./provider/schema";
+// A provider reference a program passes to a component (the `providers` option) becomes an
+// aws.Provider / gcp.Provider only through the package the SDK's root registers when it loads; the
+// components load just the services they use (components/shared/aws-sdk.ts), so the roots load here.
+/* eslint-disable @typescript-eslint/no-restricted-imports */
+import "@pulumi/aws";
+import "@pulumi/gcp";
+/* eslint-enable @typescript-eslint/no-restricted-imports */
 
 extendAnalyzer();
 extendSchema();

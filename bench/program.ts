@@ -6,8 +6,8 @@
  * offline plan and under Pulumi's bare mock runtime, so the two measure the same registrations.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
-import * as gcp from "@pulumi/gcp";
+import * as aws from "../components/shared/aws-sdk";
+import * as gcp from "../components/shared/gcp-sdk";
 import * as k8s from "@pulumi/kubernetes";
 
 /** Resources per group (one component each). */

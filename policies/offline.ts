@@ -113,6 +113,71 @@ function cloneJson(v: Record<string, unknown>): Record<string, unknown> {
   return JSON.parse(JSON.stringify(v)) as Record<string, unknown>;
 }
 
+/**
+ * What `JSON.parse(JSON.stringify(value))` gives, in one pass without the text in between, and
+ * frozen throughout when `freeze` (validations share one copy of a resource's inputs): keys whose
+ * value is undefined, a function or a symbol are left out (in arrays they become null), numbers
+ * that are not finite become null, -0 becomes 0. Anything but a plain object, an array or a
+ * primitive (a Date, a Map, an object with `toJSON`) goes through JSON itself. Plan values are
+ * plain JSON; the rest only keeps the result exactly the same for other values.
+ * @internal
+ */
+export function copyJson(value: unknown, freeze: boolean): unknown {
+  return copyAt(value, "", freeze);
+}
+
+function copyAt(v: unknown, key: string, freeze: boolean): unknown {
+  switch (typeof v) {
+    case "string":
+    case "boolean":
+      return v;
+    case "number":
+      return Number.isFinite(v) ? (v === 0 ? 0 : v) : null;
+    case "object":
+      if (v === null) return null;
+      break;
+    case "bigint":
+      return viaJson(v, key, freeze); // throws, as JSON does
+    default:
+      return undefined; // undefined, a function, a symbol
+  }
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (typeof (v as { toJSON?: unknown }).toJSON !== "function") {
+    if (Array.isArray(v) && proto === Array.prototype) {
+      const out: unknown[] = [];
+      for (let i = 0; i < v.length; i++) {
+        const item = copyAt(v[i], String(i), freeze);
+        out.push(item === undefined ? null : item);
+      }
+      return freeze ? Object.freeze(out) : out;
+    }
+    if (proto === Object.prototype || proto === null) {
+      const source = v as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(source)) {
+        const item = copyAt(source[k], k, freeze);
+        if (item === undefined) continue;
+        // JSON.parse makes "__proto__" an own property; an assignment would set the prototype.
+        if (k === "__proto__")
+          Object.defineProperty(out, k, {
+            value: item,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        else out[k] = item;
+      }
+      return freeze ? Object.freeze(out) : out;
+    }
+  }
+  return viaJson(v, key, freeze);
+}
+
+function viaJson(v: unknown, key: string, freeze: boolean): unknown {
+  const copy = (JSON.parse(JSON.stringify({ [key]: v })) as Record<string, unknown>)[key];
+  return freeze ? deepFreeze(copy) : copy;
+}
+
 /** Freezes a JSON value and everything in it, so validations can share one copy. */
 function deepFreeze<T>(v: T): T {
   if (typeof v === "object" && v !== null && !Object.isFrozen(v)) {
@@ -156,7 +221,12 @@ function providerOf(
   const urn = i >= 0 ? r.provider.slice(0, i) : r.provider;
   const p = byUrn.get(urn);
   const provider = p
-    ? deepFreeze({ type: p.type, props: cloneJson(p.inputs), urn: p.urn, name: p.name })
+    ? deepFreeze({
+        type: p.type,
+        props: copyJson(p.inputs, true) as Record<string, unknown>,
+        urn: p.urn,
+        name: p.name,
+      })
     : undefined;
   cache.set(r.provider, provider);
   return provider;
@@ -314,7 +384,7 @@ export function runPoliciesDetailed(
     const provider = providerOf(r, byUrn, providers);
     // One copy of the inputs for every validation of this resource, frozen: a rule that tried to
     // change them would fail (strict mode) instead of changing what the next rule sees.
-    const props = deepFreeze(cloneJson(r.inputs));
+    const props = copyJson(r.inputs, true) as Record<string, unknown>;
     // One arguments object per resource; each validation gets its policy's getConfig. Validations
     // are synchronous (ensureSync), so none sees another's.
     const args: ResourceValidationArgs & { [RECORD_NOT_APPLICABLE]: (reason: string) => void } = {
@@ -354,7 +424,7 @@ export function runPoliciesDetailed(
     const resources: PolicyResource[] = plan.resources.map((r) => {
       // AnalyzeStack runs on each resource's final state; a component's `outputs` are what it
       // registered, so components keep their inputs.
-      const props = cloneJson(r.custom ? (r.outputs ?? r.inputs) : r.inputs);
+      const props = copyJson(r.custom ? (r.outputs ?? r.inputs) : r.inputs, false) as Record<string, unknown>;
       const provider = providerOf(r, byUrn, providers);
       return {
         type: r.type,

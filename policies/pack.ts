@@ -28,7 +28,16 @@ import {
   type Exemption,
   type ResolvedPackConfig,
 } from "./config";
-import { attachedPulumiType, typeGuardOf, type Rule, type RuleConfigKey } from "./rules/types";
+import {
+  attachedPulumiType,
+  endNotApplicable,
+  typeGuardOf,
+  type Rule,
+  type RuleConfigKey,
+} from "./rules/types";
+
+/** The key of the offline runner's not-applicable recorder in the validation arguments (see rules/types.ts). */
+export { RECORD_NOT_APPLICABLE } from "./rules/types";
 
 /** A finding suppressed by an exemption, with the recorded reason. */
 export interface RecordedExemption {
@@ -41,16 +50,6 @@ export interface RecordedExemption {
   /** The suppressed violation messages. */
   suppressed: string[];
 }
-
-/**
- * The offline runner passes a function under this key in the validation arguments: the wrappers
- * record a type guard's not-applicable reason through it instead of throwing (the engine's
- * arguments do not have it, so there `notApplicable` throws as usual). See `onlyForTypes`.
- */
-export const RECORD_NOT_APPLICABLE: unique symbol = Symbol("mlops.recordNotApplicable");
-
-/** Validation arguments that may carry {@link RECORD_NOT_APPLICABLE}. */
-type ArgsWithRecorder = ResourceValidationArgs & { [RECORD_NOT_APPLICABLE]?: (reason: string) => void };
 
 /** Callbacks for observing what the wrapped policies do. */
 export interface PackHooks {
@@ -116,9 +115,7 @@ function wrapResource(
     if (ctx.disabledBy) return args.notApplicable(ctx.disabledBy);
     if (guard && !guard.types.has(args.type)) {
       // What the rule itself would do first; the offline runner records it without an exception.
-      const record = (args as ArgsWithRecorder)[RECORD_NOT_APPLICABLE];
-      if (record) return record(guard.reason);
-      return args.notApplicable(guard.reason);
+      return endNotApplicable(args, guard.reason);
     }
     const exemption = findExemption(ctx.config, rule.name, args.name);
     if (!exemption) {

@@ -2,9 +2,32 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { rec, str } from "./util";
 
-/** Resources of the given type token. */
+/**
+ * The resources of each type, per resources list: rules look types up once per bucket, subnet, ...
+ * (`attached`), which scanning the whole list every time made quadratic. The list a stack
+ * validation gets does not change while it runs; a list of another length is indexed again.
+ */
+const byTypeCache = new WeakMap<
+  readonly PolicyResource[],
+  { length: number; byType: Map<string, PolicyResource[]> }
+>();
+
+function byType(resources: readonly PolicyResource[]): Map<string, PolicyResource[]> {
+  const cached = byTypeCache.get(resources);
+  if (cached && cached.length === resources.length) return cached.byType;
+  const index = new Map<string, PolicyResource[]>();
+  for (const r of resources) {
+    const list = index.get(r.type);
+    if (list) list.push(r);
+    else index.set(r.type, [r]);
+  }
+  byTypeCache.set(resources, { length: resources.length, byType: index });
+  return index;
+}
+
+/** Resources of the given type token, in the list's order (a new array). */
 export function ofType(resources: readonly PolicyResource[], type: string): PolicyResource[] {
-  return resources.filter((r) => r.type === type);
+  return [...(byType(resources).get(type) ?? [])];
 }
 
 /**

@@ -5,6 +5,7 @@
 import type {
   EnforcementLevel,
   ResourceValidation,
+  ResourceValidationArgs,
   ResourceValidationPolicy,
   Severity,
   StackValidation,
@@ -158,6 +159,31 @@ export function onlyForTypes(
   };
   (guarded as { __typeGuard?: TypeGuard }).__typeGuard = guard;
   return guarded;
+}
+
+/**
+ * The offline runner passes a function under this key in the validation arguments: the pack's
+ * wrappers (a type guard) and {@link endNotApplicable} record a not-applicable reason through it
+ * instead of throwing. The engine's arguments do not have it, so there `notApplicable` throws as usual.
+ */
+export const RECORD_NOT_APPLICABLE: unique symbol = Symbol("mlops.recordNotApplicable");
+
+/** Validation arguments that may carry {@link RECORD_NOT_APPLICABLE}. */
+export type ArgsWithRecorder = ResourceValidationArgs & {
+  [RECORD_NOT_APPLICABLE]?: (reason: string) => void;
+};
+
+/**
+ * Ends a validation as not applicable, for a rule whose first check is not the type (the
+ * environment, a chart's values): `return endNotApplicable(args, reason)`, before the rule reports
+ * anything. In the engine it is `args.notApplicable(reason)` (which throws); offline the runner's
+ * recorder takes the reason and nothing is thrown, with the same result. Only as the validation's
+ * last act: offline, code after it runs.
+ */
+export function endNotApplicable(args: ArgsWithRecorder, reason: string): void {
+  const record = args[RECORD_NOT_APPLICABLE];
+  if (record) return record(reason);
+  return args.notApplicable(reason);
 }
 
 /** The guard {@link onlyForTypes} attached to a validation, if any. */

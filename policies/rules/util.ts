@@ -3,6 +3,7 @@
  * arrive in offline plans masked as "[secret]", which the helpers treat as present but unknown.
  */
 import type { ResourceValidationArgs } from "@pulumi/policy";
+import { endNotApplicable, type ArgsWithRecorder } from "./types";
 
 /** The mask the offline plan puts in place of secret values. */
 export const SECRET_MASK = "[secret]";
@@ -107,12 +108,27 @@ export function isProd(env: string): boolean {
   return env === "prod";
 }
 
+function onlyInReason(env: string, wanted: readonly string[]): string {
+  return `applies only in ${wanted.join("/")} (environment is ${env})`;
+}
+
 /** Shorthand for `args.notApplicable` used when a rule only applies in some environments. */
 export function onlyIn(
   args: Pick<ResourceValidationArgs, "notApplicable">,
   env: string,
   wanted: readonly string[],
 ): void {
-  if (!wanted.includes(env))
-    args.notApplicable(`applies only in ${wanted.join("/")} (environment is ${env})`);
+  if (!wanted.includes(env)) args.notApplicable(onlyInReason(env, wanted));
+}
+
+/**
+ * {@link onlyIn} for a rule that checks the environment before the type (so it runs on every
+ * resource): true when the rule applies in `env`; otherwise it ends the validation as not
+ * applicable with the same reason, without an exception offline (`endNotApplicable`), and the
+ * rule returns: `if (!appliesIn(args, env, ["prod"])) return;`.
+ */
+export function appliesIn(args: ArgsWithRecorder, env: string, wanted: readonly string[]): boolean {
+  if (wanted.includes(env)) return true;
+  endNotApplicable(args, onlyInReason(env, wanted));
+  return false;
 }

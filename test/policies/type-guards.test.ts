@@ -9,7 +9,8 @@ import { RULES } from "../../policies/catalog";
 import { resolveConfig } from "../../policies/config";
 import { runPoliciesDetailed } from "../../policies/offline";
 import { buildPolicies, RECORD_NOT_APPLICABLE } from "../../policies/pack";
-import { onlyForTypes, typeGuardOf, type ResourceRule } from "../../policies/rules/types";
+import { endNotApplicable, onlyForTypes, typeGuardOf, type ResourceRule } from "../../policies/rules/types";
+import { appliesIn, onlyIn } from "../../policies/rules/util";
 import { toPlan } from "./helpers";
 
 const OTHER_TYPE = "test:index:Unrelated";
@@ -42,6 +43,26 @@ function engineArgs(type: string): ResourceValidationArgs {
   };
 }
 
+/** What a validation does for a resource of `type` with empty inputs: reports, recorded and thrown reasons. */
+function outcome(
+  validate: ResourceValidation,
+  type: string,
+  offline: boolean,
+): { reports: unknown[]; recorded: string[]; thrown: string | undefined } {
+  const reports: unknown[] = [];
+  const recorded: string[] = [];
+  const args = offline
+    ? { ...engineArgs(type), [RECORD_NOT_APPLICABLE]: (reason: string) => recorded.push(reason) }
+    : engineArgs(type);
+  let thrown: string | undefined;
+  try {
+    void validate(args, (message) => reports.push(message));
+  } catch (e) {
+    thrown = e instanceof Error ? e.message : String(e);
+  }
+  return { reports, recorded, thrown };
+}
+
 /** The pack's wrapped validation of `rule` (what the engine and the offline runner call). */
 function wrappedValidation(rule: ResourceRule): ResourceValidation {
   const policy = buildPolicies(resolveConfig({}), {}, [rule])[0]!;
@@ -51,7 +72,7 @@ function wrappedValidation(rule: ResourceRule): ResourceValidation {
 }
 
 describe("type guards", () => {
-  it("cover the rules most resources are not for (workloads, KServe, Feast, required tags and labels)", () => {
+  it("cover the rules most resources are not for (workloads, KServe, Feast, monitoring charts, required tags and labels)", () => {
     expect(guarded.map((r) => r.name)).toEqual(
       expect.arrayContaining([
         "k8s-run-as-non-root",
@@ -61,6 +82,10 @@ describe("type guards", () => {
         "gov-aws-required-tags",
         "gov-gcp-required-labels",
         "gov-k8s-required-labels",
+        "k8s-grafana-anonymous-or-default-password",
+        "k8s-prometheus-alertmanager-exposed-without-auth",
+        "k8s-alertmanager-inline-receiver-secret",
+        "k8s-inferenceservice-prod-min-replicas",
       ]),
     );
   });
@@ -90,18 +115,73 @@ describe("type guards", () => {
       const offline = { ...engineArgs(OTHER_TYPE), [RECORD_NOT_APPLICABLE]: record };
       expect(() => wrapped(offline, vi.fn())).not.toThrow();
       expect(record).toHaveBeenCalledWith(guard.reason);
-      // A guarded type reaches the rule (which may report or be not applicable for its own reasons).
-      const inside = [...guard.types][0]!;
-      const recordInside = vi.fn();
-      try {
-        const insideArgs = { ...engineArgs(inside), [RECORD_NOT_APPLICABLE]: recordInside };
-        void wrapped(insideArgs, vi.fn());
-      } catch {
-        // the rule's own notApplicable
+      // A guarded type reaches the rule: the wrapper gives what the rule itself gives (its reports,
+      // and its own not-applicable reason, thrown in the engine or recorded offline).
+      for (const inside of guard.types) {
+        for (const offline of [false, true]) {
+          expect(outcome(wrapped, inside, offline)).toEqual(outcome(rule.validateResource, inside, offline));
+        }
       }
-      expect(recordInside).not.toHaveBeenCalled();
     });
   }
+
+  it("endNotApplicable: records the reason offline without throwing, throws through notApplicable in the engine", () => {
+    expect(() => endNotApplicable(engineArgs(OTHER_TYPE), "why")).toThrow("notApplicable: why");
+    const record = vi.fn();
+    expect(() =>
+      endNotApplicable({ ...engineArgs(OTHER_TYPE), [RECORD_NOT_APPLICABLE]: record }, "why"),
+    ).not.toThrow();
+    expect(record).toHaveBeenCalledWith("why");
+  });
+
+  it("appliesIn: true in a wanted environment; otherwise onlyIn's reason, recorded offline and thrown in the engine", () => {
+    const record = vi.fn();
+    const offline = { ...engineArgs(OTHER_TYPE), [RECORD_NOT_APPLICABLE]: record };
+    expect(appliesIn(offline, "prod", ["prod"])).toBe(true);
+    expect(record).not.toHaveBeenCalled();
+    expect(appliesIn(offline, "dev", ["staging", "prod"])).toBe(false);
+    expect(record).toHaveBeenCalledWith("applies only in staging/prod (environment is dev)");
+    expect(() => appliesIn(engineArgs(OTHER_TYPE), "dev", ["staging", "prod"])).toThrow(
+      "notApplicable: applies only in staging/prod (environment is dev)",
+    );
+    expect(() => onlyIn(engineArgs(OTHER_TYPE), "dev", ["staging", "prod"])).toThrow(
+      "notApplicable: applies only in staging/prod (environment is dev)",
+    );
+  });
+
+  it("gcp-memorystore-prod-ha checks the environment first for every type, offline as in the engine", () => {
+    const rule = RULES.find((r): r is ResourceRule => r.name === "gcp-memorystore-prod-ha")!;
+    const wrapped = wrappedValidation(rule);
+    const devArgs = (type: string): ResourceValidationArgs => ({
+      ...engineArgs(type),
+      getConfig: <T extends object>(): T => ({ environment: "dev" }) as T,
+    });
+    const reason = "applies only in prod (environment is dev)";
+    for (const type of [OTHER_TYPE, "gcp:redis/instance:Instance"]) {
+      expect(() => wrapped(devArgs(type), vi.fn())).toThrow(`notApplicable: ${reason}`);
+      const record = vi.fn();
+      const offline = { ...devArgs(type), [RECORD_NOT_APPLICABLE]: record };
+      expect(() => wrapped(offline, vi.fn())).not.toThrow();
+      expect(record).toHaveBeenCalledWith(reason);
+    }
+    const resources = toPlan([
+      { type: "kubernetes:core/v1:ConfigMap", name: "cm", props: {} },
+      { type: "gcp:redis/instance:Instance", name: "redis", props: { tier: "BASIC" } },
+    ]);
+    const run = (environment: string) =>
+      runPoliciesDetailed({ stack: "test", project: "mlops", resources }, { environment }, { rules: [rule] });
+    expect(run("dev").notApplicable).toEqual([
+      { policyName: rule.name, urn: resources[0]!.urn, reason },
+      { policyName: rule.name, urn: resources[1]!.urn, reason },
+    ]);
+    expect(run("dev").violations).toEqual([]);
+    // In prod other types pass without a record; the Redis instance reports.
+    const prod = run("prod");
+    expect(prod.notApplicable).toEqual([]);
+    expect(prod.violations.map((v) => [v.urn, v.message.split("\n").pop()])).toEqual([
+      [resources[1]!.urn, "tier is BASIC; prod needs STANDARD_HA."],
+    ]);
+  });
 
   it("the offline runner lists a guarded rule's reason per resource, as before", () => {
     const rule = guarded.find((r) => r.name === "gov-aws-required-tags")!;

@@ -7,7 +7,7 @@
  * AMP managed scraper reads no ServiceMonitors and AMP's Alertmanager supports only SNS receivers
  * (docs/design/monitoring-research.md §3), so monitors and alert routing stay the same in every mode.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../shared/aws-sdk";
 import * as pulumi from "@pulumi/pulumi";
 import type { AdapterContext, ManagedMetrics, ManagedMetricsArgs } from "../types";
 import { ScrapeBackend } from "../../shared/monitors";

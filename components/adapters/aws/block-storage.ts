@@ -3,7 +3,7 @@
  * the component's customer-managed KMS key, and the key-policy statements that let EC2 use the key
  * for the driver.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../shared/aws-sdk";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { AdapterContext, BlockStorage, BlockStorageArgs, EncryptionKey } from "../types";

@@ -9,7 +9,7 @@
  * `DescribeTable` and skips creation for a table that exists, so tables this adapter created are
  * used as they are, and the identity never needs `dynamodb:CreateTable`.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../shared/aws-sdk";
 import type * as pulumi from "@pulumi/pulumi";
 import type { CloudContext, TableStore, TableStoreArgs } from "../types";
 import { StoreKind } from "../types";

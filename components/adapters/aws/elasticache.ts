@@ -2,7 +2,7 @@
  * ElastiCache for Valkey for the AWS adapter: a replication group in the VPC's private subnets,
  * TLS required, AUTH token, encrypted at rest with the customer-managed key.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../shared/aws-sdk";
 import * as pulumi from "@pulumi/pulumi";
 import { physicalName, PhysicalNameKind } from "../../shared/names";
 import { nameBase } from "./kms";

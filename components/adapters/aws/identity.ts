@@ -2,7 +2,7 @@
  * Workload identity for the AWS adapter: one IAM role per Kubernetes ServiceAccount, via IRSA or
  * EKS Pod Identity, with an inline policy scoped to exactly the workload's buckets and keys.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../shared/aws-sdk";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { governanceLabels } from "../../shared/k8s";

@@ -6,7 +6,7 @@
  * private, TLS-only, SSE-S3 log bucket (S3 supports no SSE-KMS on log targets), and every IAM
  * policy is scoped to exactly the resources the workload uses.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../shared/aws-sdk";
 import * as pulumi from "@pulumi/pulumi";
 import type {
   AdapterContext,

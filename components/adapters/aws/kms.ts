@@ -1,7 +1,7 @@
 /**
  * Customer-managed KMS keys for the AWS adapter.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../shared/aws-sdk";
 import { physicalName, physicalNameBase, PhysicalNameKind } from "../../shared/names";
 import type { CloudContext, EncryptionKey, EncryptionKeyArgs } from "../types";
 import { KeyPurpose } from "../types";

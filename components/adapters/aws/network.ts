@@ -2,7 +2,7 @@
  * Network pieces shared by the AWS adapter's services: NetworkPolicy egress rules and the
  * node-only security group of private data services.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../shared/aws-sdk";
 import type * as k8s from "@pulumi/kubernetes";
 import type { CloudContext, AwsTargetArgs } from "../types";
 

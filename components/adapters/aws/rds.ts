@@ -1,7 +1,7 @@
 /**
  * RDS for PostgreSQL for the AWS adapter: private, encrypted, TLS-only.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../shared/aws-sdk";
 import { physicalName, PhysicalNameKind } from "../../shared/names";
 import { nameBase } from "./kms";
 import type { DatabaseSize } from "../../shared/presets";

@@ -6,7 +6,7 @@
  * calls `redshift-serverless:GetCredentials` for them and they run as database user
  * `IAMR:<role name>` (https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-access.html).
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../shared/aws-sdk";
 import * as pulumi from "@pulumi/pulumi";
 import { physicalName, PhysicalNameKind } from "../../shared/names";
 import type { DatabaseSize } from "../../shared/presets";

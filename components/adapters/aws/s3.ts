@@ -2,7 +2,7 @@
  * S3 object stores for the AWS adapter: private, encrypted, TLS-only buckets, each with server
  * access logging to a dedicated log bucket.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../shared/aws-sdk";
 import * as pulumi from "@pulumi/pulumi";
 import {
   StoreKind,

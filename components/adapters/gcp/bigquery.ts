@@ -4,7 +4,7 @@
  * it as BigQuery jobs with their own Workload Identity (dataset-level data roles plus
  * `roles/bigquery.jobUser` on the project, granted by `workloadIdentity`).
  */
-import * as gcp from "@pulumi/gcp";
+import * as gcp from "../../shared/gcp-sdk";
 import * as pulumi from "@pulumi/pulumi";
 import { bigQueryDatasetId, physicalNameBase } from "../../shared/names";
 import { Access, StoreKind, WarehouseEngine, type Warehouse, type WarehouseArgs } from "../types";

@@ -13,7 +13,7 @@
  * (https://cloud.google.com/iam/docs/roles-permissions/bigtable). With the tables here, Feast's
  * identity is a plain data user.
  */
-import * as gcp from "@pulumi/gcp";
+import * as gcp from "../../shared/gcp-sdk";
 import * as pulumi from "@pulumi/pulumi";
 import { physicalName, physicalNameBase, PhysicalNameKind } from "../../shared/names";
 import type { DatabaseSize } from "../../shared/presets";

@@ -3,7 +3,7 @@
  * default in GKE) whose balanced persistent disks are encrypted with the component's Cloud KMS key
  * (CMEK), and the grant that lets Compute Engine use the key.
  */
-import * as gcp from "@pulumi/gcp";
+import * as gcp from "../../shared/gcp-sdk";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { AdapterContext, BlockStorage, BlockStorageArgs } from "../types";

@@ -2,7 +2,7 @@
  * Cloud SQL for PostgreSQL on a private IP only, with SSL enforced, automated backups and
  * optional CMEK, plus the VPC's private services access when asked to create it.
  */
-import * as gcp from "@pulumi/gcp";
+import * as gcp from "../../shared/gcp-sdk";
 import * as pulumi from "@pulumi/pulumi";
 import type { DatabaseSize } from "../../shared/presets";
 import type { PostgresArgs, PostgresDatabase } from "../types";

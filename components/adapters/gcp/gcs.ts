@@ -2,7 +2,7 @@
  * Cloud Storage: a private, regional bucket with uniform bucket-level access, public access
  * prevention enforced and optional CMEK.
  */
-import * as gcp from "@pulumi/gcp";
+import * as gcp from "../../shared/gcp-sdk";
 import * as pulumi from "@pulumi/pulumi";
 import {
   StoreKind,

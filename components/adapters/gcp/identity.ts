@@ -3,7 +3,7 @@
  * access on exactly its buckets, impersonable only by one Kubernetes ServiceAccount. No service
  * account keys are ever created.
  */
-import * as gcp from "@pulumi/gcp";
+import * as gcp from "../../shared/gcp-sdk";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { governanceLabels } from "../../shared/k8s";

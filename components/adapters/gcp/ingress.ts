@@ -4,7 +4,7 @@
  * balancing (NEGs: the load balancer connects to pod IPs), HTTPS only, and a BackendConfig that
  * sets the backend timeout and the health check.
  */
-import * as gcp from "@pulumi/gcp";
+import * as gcp from "../../shared/gcp-sdk";
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type {

@@ -2,7 +2,7 @@
  * Cloud KMS: a customer-managed encryption key (CMEK) per role, usable by Cloud Storage and
  * Cloud SQL through their service agents.
  */
-import * as gcp from "@pulumi/gcp";
+import * as gcp from "../../shared/gcp-sdk";
 import * as pulumi from "@pulumi/pulumi";
 import type { EncryptionKey, EncryptionKeyArgs } from "../types";
 import { KeyPurpose } from "../types";

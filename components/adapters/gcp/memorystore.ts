@@ -9,7 +9,7 @@
  * instance (`gcp.redis.Instance`) has all three the online store needs: AUTH (`authEnabled`),
  * TLS (`transitEncryptionMode`) and CMEK (`customerManagedKey`), over private services access.
  */
-import * as gcp from "@pulumi/gcp";
+import * as gcp from "../../shared/gcp-sdk";
 import * as pulumi from "@pulumi/pulumi";
 import type { DatabaseSize } from "../../shared/presets";
 import type { KeyValueStore, KeyValueStoreArgs } from "../types";

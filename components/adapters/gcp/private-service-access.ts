@@ -3,7 +3,7 @@
  * Cloud SQL private IP needs (one per VPC). Shared by the model registry's adapter (when it
  * creates the access itself) and the GKE cluster's network (which creates it for its VPC).
  */
-import * as gcp from "@pulumi/gcp";
+import * as gcp from "../../shared/gcp-sdk";
 import type * as pulumi from "@pulumi/pulumi";
 import {
   DEFAULT_PRIVATE_SERVICE_ACCESS_CIDR,

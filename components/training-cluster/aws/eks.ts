@@ -3,7 +3,7 @@
  * log group, the cluster itself (private endpoint by default, API access entries only), admin
  * access entries, the managed add-ons, and the kubeconfig / Kubernetes provider.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../shared/aws-sdk";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AwsIdentityMode, createCloudAdapter, KeyPurpose, Target, type EncryptionKey } from "../../adapters";

@@ -2,7 +2,7 @@
  * Workload identity of the cluster's own controllers (Karpenter, the EBS CSI driver): the trust
  * policy of their IAM roles, through IRSA or EKS Pod Identity, scoped to one ServiceAccount.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../shared/aws-sdk";
 import * as pulumi from "@pulumi/pulumi";
 import { IRSA_AUDIENCE, irsaTrustPolicy, podIdentityTrustPolicy } from "../../adapters/aws";
 import { AwsIdentityMode } from "../../adapters";

@@ -11,7 +11,7 @@
  * left out (zonal shift is not enabled) and so is the AmazonSSMManagedInstanceCore node policy (no
  * shell access to nodes).
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../shared/aws-sdk";
 import * as k8s from "@pulumi/kubernetes";
 import { MonitorKind } from "../../shared/monitors";
 import type { WorkloadScrapeTarget } from "../../shared/scrape-target";

@@ -12,7 +12,7 @@
  * - IAM: kubernetes-sigs/aws-load-balancer-controller tag v3.5.0, docs/install/iam_policy.json,
  *   narrowed as described at `loadBalancerControllerPolicy`.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../shared/aws-sdk";
 import * as k8s from "@pulumi/kubernetes";
 import { MonitorKind } from "../../shared/monitors";
 import type { WorkloadScrapeTarget } from "../../shared/scrape-target";

@@ -3,7 +3,7 @@
  * control-plane ENIs and every node, public subnets only for load balancers, NAT, and VPC
  * endpoints for S3 (gateway), ECR and STS (interface) — or an adopted VPC, left as it is.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../shared/aws-sdk";
 import * as pulumi from "@pulumi/pulumi";
 import { cidrSubnet, formatIpv4Cidr, parseIpv4Cidr } from "../../shared/cidr";
 import { NatGatewayMode, type ResolvedAwsClusterArgs } from "./args";

@@ -3,7 +3,7 @@
  * Karpenter, CoreDNS, the EBS CSI controller and the platform's operators. IMDSv2 only, hop limit
  * 1, encrypted gp3 root volume, no public IPs.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../shared/aws-sdk";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ResolvedAwsClusterArgs } from "./args";
 import { createNodeRole } from "./identity";

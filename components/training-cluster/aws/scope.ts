@@ -2,7 +2,7 @@
  * What every part of the EKS builder shares: the owning component, names, tags, and the
  * provider's region, partition and account (read once).
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../shared/aws-sdk";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ComponentContext } from "../../shared/component";
 import type { ClusterBuildContext } from "../types";

@@ -9,7 +9,7 @@
  * Pod/Deployment/ClusterQueue webhooks use `failurePolicy: Fail`, so without this rule the API
  * server times out on them and ClusterQueues (and, unscoped, every pod) cannot be created.
  */
-import * as gcp from "@pulumi/gcp";
+import * as gcp from "../../shared/gcp-sdk";
 import { API_SERVER_CALLBACK_PORTS } from "../in-cluster/ports";
 import type { ResolvedGcpClusterArgs } from "./args";
 import type { NodeServiceAccount } from "./iam";

@@ -3,7 +3,7 @@
  * Shielded nodes, Secrets encryption with Cloud KMS, and (optionally) node auto-provisioning with
  * GPU limits. Node pools are separate resources (nodepools.ts).
  */
-import * as gcp from "@pulumi/gcp";
+import * as gcp from "../../shared/gcp-sdk";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ResolvedGcpClusterArgs } from "./args";
 import { NODE_OAUTH_SCOPES, type NodeServiceAccount } from "./iam";

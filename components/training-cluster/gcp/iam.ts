@@ -2,7 +2,7 @@
  * The nodes' own Google service account: least privilege, never the Compute Engine default
  * service account (which has the project-wide Editor role in many projects).
  */
-import * as gcp from "@pulumi/gcp";
+import * as gcp from "../../shared/gcp-sdk";
 import * as pulumi from "@pulumi/pulumi";
 import { physicalName, PhysicalNameKind } from "../../shared/names";
 import type { ResolvedGcpClusterArgs } from "./args";

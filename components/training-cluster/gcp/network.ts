@@ -3,7 +3,7 @@
  * Services (VPC-native), Cloud Router + Cloud NAT for the private nodes' egress, and private
  * services access (reserved range + Service Networking connection) for Cloud SQL private IP.
  */
-import * as gcp from "@pulumi/gcp";
+import * as gcp from "../../shared/gcp-sdk";
 import * as pulumi from "@pulumi/pulumi";
 import { createPrivateServiceAccess } from "../../adapters/gcp";
 import type { ResolvedGcpClusterArgs } from "./args";

@@ -2,7 +2,7 @@
  * Node pools: the on-demand system pool and one GPU pool per resolved GPU pool (scale from zero,
  * GPU taint and labels, GKE-managed NVIDIA drivers, spot or on-demand).
  */
-import * as gcp from "@pulumi/gcp";
+import * as gcp from "../../shared/gcp-sdk";
 import type * as pulumi from "@pulumi/pulumi";
 import { dnsLabel } from "../../shared/names";
 import { GPU_NODE_LABELS, GPU_TAINT, type ResolvedGpuPool } from "../types";

@@ -1,5 +1,5 @@
 /** AWS EKS, EC2/launch template, security group and ECR rules. */
-import * as aws from "@pulumi/aws";
+import * as aws from "../aws-sdk";
 import { validateResourceOfType, type ReportViolation } from "@pulumi/policy";
 import { ruleConfig } from "../../config";
 import { ALWAYS_MANDATORY, resourceRule, type ResourceRule } from "../types";

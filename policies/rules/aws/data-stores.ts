@@ -1,5 +1,5 @@
 /** AWS RDS, KMS, ElastiCache, DynamoDB and Redshift Serverless rules. */
-import * as aws from "@pulumi/aws";
+import * as aws from "../aws-sdk";
 import { validateResourceOfType, type PolicyResource } from "@pulumi/policy";
 import { ruleConfig } from "../../config";
 import {

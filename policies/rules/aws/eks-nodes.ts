@@ -2,7 +2,7 @@
  * EKS node-level rules the cluster resource alone does not show: instance metadata on Karpenter's
  * EC2NodeClasses, and NetworkPolicy enforcement by the VPC CNI add-on.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../aws-sdk";
 import * as k8s from "@pulumi/kubernetes";
 import { validateResourceOfType } from "@pulumi/policy";
 import { ofType, refersTo } from "../stack";

@@ -2,7 +2,7 @@
  * AWS IAM least-privilege rules on managed policies, inline policies (role, user and group policies,
  * and a role's `inlinePolicies`) and role trust policies.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../aws-sdk";
 import { validateResourceOfType, type ResourceValidation, type ReportViolation } from "@pulumi/policy";
 import {
   ALWAYS_MANDATORY,

@@ -1,5 +1,5 @@
 /** AWS SageMaker rules: encryption, network isolation, no direct internet. */
-import * as aws from "@pulumi/aws";
+import * as aws from "../aws-sdk";
 import { validateResourceOfType } from "@pulumi/policy";
 import { resourceRule, type ResourceRule } from "../types";
 import { present, str } from "../util";

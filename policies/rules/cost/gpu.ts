@@ -1,6 +1,6 @@
 /** Cost rules for GPU capacity: scale to zero, bounded pools, allowed families, spot in dev. */
-import * as aws from "@pulumi/aws";
-import * as gcp from "@pulumi/gcp";
+import * as aws from "../aws-sdk";
+import * as gcp from "../gcp-sdk";
 import * as k8s from "@pulumi/kubernetes";
 import { validateResourceOfType } from "@pulumi/policy";
 import { ruleConfig } from "../../config";

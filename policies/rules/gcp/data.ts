@@ -1,5 +1,5 @@
 /** GCP Cloud Storage, Cloud SQL, Memorystore, Bigtable, BigQuery, KMS and Vertex AI rules. */
-import * as gcp from "@pulumi/gcp";
+import * as gcp from "../gcp-sdk";
 import { validateResourceOfType } from "@pulumi/policy";
 import { ruleConfig } from "../../config";
 import {
@@ -10,7 +10,7 @@ import {
   resourceRule,
   type ResourceRule,
 } from "../types";
-import { bool, dig, num, onlyIn, present, rec, recs, str, strs } from "../util";
+import { appliesIn, bool, dig, num, onlyIn, present, rec, recs, str, strs } from "../util";
 
 /** Uniform bucket-level access. */
 export const gcsUniformAccess: ResourceRule = resourceRule(
@@ -312,7 +312,8 @@ export const memorystoreProdHa: ResourceRule = resourceRule(
     resourceTypes: [REDIS_INSTANCE, VALKEY_INSTANCE],
   },
   (args, report) => {
-    onlyIn(args, ruleConfig(args).environment, ["prod"]);
+    // The environment first, for every type (the pack lists this rule's not-applicable reasons so).
+    if (!appliesIn(args, ruleConfig(args).environment, ["prod"])) return;
     const props = rec(args.props);
     if (args.type === REDIS_INSTANCE) {
       const tier = str(props?.tier);

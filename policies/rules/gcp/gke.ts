@@ -1,5 +1,5 @@
 /** GCP GKE cluster and node pool rules (CIS GKE Benchmark). */
-import * as gcp from "@pulumi/gcp";
+import * as gcp from "../gcp-sdk";
 import { validateResourceOfType } from "@pulumi/policy";
 import { ALWAYS_MANDATORY, resourceRule, type ResourceRule } from "../types";
 import { bool, dig, isOpenCidr, present, rec, recs, str } from "../util";

@@ -1,5 +1,5 @@
 /** GCP IAM rules: no basic roles on projects, no user-managed service account keys, no public buckets. */
-import * as gcp from "@pulumi/gcp";
+import * as gcp from "../gcp-sdk";
 import { validateResourceOfType } from "@pulumi/policy";
 import { ALWAYS_MANDATORY, resourceRule, type ResourceRule } from "../types";
 import { str, strs } from "../util";

@@ -1,6 +1,6 @@
 /** Governance: required tags/labels, protection of stateful resources in prod, allowed regions. */
-import * as aws from "@pulumi/aws";
-import * as gcp from "@pulumi/gcp";
+import * as aws from "../aws-sdk";
+import * as gcp from "../gcp-sdk";
 import * as k8s from "@pulumi/kubernetes";
 import type { PolicyResource, ResourceValidation } from "@pulumi/policy";
 import { ruleConfig } from "../../config";

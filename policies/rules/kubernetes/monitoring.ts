@@ -15,6 +15,8 @@ import {
   ALWAYS_MANDATORY,
   MANDATORY_OUTSIDE_DEV,
   classPulumiType,
+  endNotApplicable,
+  onlyForTypes,
   resourceRule,
   stackRule,
   type ResourceRule,
@@ -135,12 +137,14 @@ export function grafanaFindings(h: HelmInstall): string[] {
   return out;
 }
 
-const validateGrafana: ResourceValidation = (args, report) => {
+const NOT_GRAFANA = "not a kube-prometheus-stack or grafana chart with Grafana enabled";
+
+// Only Helm types have an install (helmInstallOf): the guard gives the rule's own reason for the others.
+const validateGrafana: ResourceValidation = onlyForTypes(HELM_TYPES, NOT_GRAFANA, (args, report) => {
   const h = installOf(args);
-  if (!h || grafanaValues(h) === undefined)
-    return args.notApplicable("not a kube-prometheus-stack or grafana chart with Grafana enabled");
+  if (!h || grafanaValues(h) === undefined) return endNotApplicable(args, NOT_GRAFANA);
   for (const f of grafanaFindings(h)) report(f);
-};
+});
 
 /** Grafana: no anonymous access, no default admin password. */
 export const grafanaAnonymousOrDefaultPassword: ResourceRule = resourceRule(
@@ -295,36 +299,42 @@ export function monitoringApiOfService(
  */
 const API_SERVICE_NAME = /(^|-)(prometheus|alertmanager)(-server|-operated)?(-\d+)?$/;
 
-const validateExposure: ResourceValidation = (args, report) => {
-  const h = installOf(args);
-  if (h) {
-    const components = apiComponents(h);
-    if (components.length === 0) return args.notApplicable("not a Prometheus or Alertmanager chart");
-    for (const c of components) for (const f of componentExposure(c)) report(f);
-    return;
-  }
-  const props = rec(args.props) ?? {};
-  const spec = rec(props.spec) ?? {};
-  if (args.type === SERVICE) {
-    const what = monitoringApiOfService(spec);
-    if (!what) return args.notApplicable("the Service does not select Prometheus or Alertmanager");
-    for (const f of serviceExposure({ ...spec, enabled: true }, "spec", what)) report(f);
-    return;
-  }
-  if (args.type === INGRESS) {
-    const backends = ingressBackends(spec).filter(
-      (b) => API_SERVICE_NAME.test(b.name) || b.port === 9090 || b.port === 9093,
-    );
-    if (backends.length === 0)
-      return args.notApplicable("the Ingress routes to no Prometheus or Alertmanager");
-    if (ingressAuthentication(stringMap(dig(props, "metadata", "annotations")))) return;
-    report(
-      `The Ingress routes to ${backends.map((b) => `'${b.name}'`).join(", ")} (Prometheus/Alertmanager, no authentication of their own) without authentication annotations (${AUTH_HINT}).`,
-    );
-    return;
-  }
-  args.notApplicable("not a Helm chart, Service or Ingress");
-};
+const NOT_EXPOSURE_TYPE = "not a Helm chart, Service or Ingress";
+
+const validateExposure: ResourceValidation = onlyForTypes(
+  [...HELM_TYPES, SERVICE, INGRESS],
+  NOT_EXPOSURE_TYPE,
+  (args, report) => {
+    const h = installOf(args);
+    if (h) {
+      const components = apiComponents(h);
+      if (components.length === 0) return endNotApplicable(args, "not a Prometheus or Alertmanager chart");
+      for (const c of components) for (const f of componentExposure(c)) report(f);
+      return;
+    }
+    const props = rec(args.props) ?? {};
+    const spec = rec(props.spec) ?? {};
+    if (args.type === SERVICE) {
+      const what = monitoringApiOfService(spec);
+      if (!what) return endNotApplicable(args, "the Service does not select Prometheus or Alertmanager");
+      for (const f of serviceExposure({ ...spec, enabled: true }, "spec", what)) report(f);
+      return;
+    }
+    if (args.type === INGRESS) {
+      const backends = ingressBackends(spec).filter(
+        (b) => API_SERVICE_NAME.test(b.name) || b.port === 9090 || b.port === 9093,
+      );
+      if (backends.length === 0)
+        return endNotApplicable(args, "the Ingress routes to no Prometheus or Alertmanager");
+      if (ingressAuthentication(stringMap(dig(props, "metadata", "annotations")))) return;
+      report(
+        `The Ingress routes to ${backends.map((b) => `'${b.name}'`).join(", ")} (Prometheus/Alertmanager, no authentication of their own) without authentication annotations (${AUTH_HINT}).`,
+      );
+      return;
+    }
+    endNotApplicable(args, NOT_EXPOSURE_TYPE);
+  },
+);
 
 /** Prometheus and Alertmanager are not reachable from outside the cluster without authentication. */
 export const prometheusAlertmanagerExposedWithoutAuth: ResourceRule = resourceRule(
@@ -574,21 +584,28 @@ function alertmanagerConfigs(h: HelmInstall): { at: string; value: unknown }[] {
   return [];
 }
 
-const validateReceivers: ResourceValidation = (args, report) => {
-  const h = installOf(args);
-  if (h) {
-    const configs = alertmanagerConfigs(h);
-    if (configs.length === 0) return args.notApplicable("not a chart with an Alertmanager configuration");
-    for (const c of configs)
-      for (const f of nativeAlertmanagerConfigFindings(configDocument(c.value), c.at)) report(f);
-    return;
-  }
-  if (args.type === ALERTMANAGER_CONFIG_CR) {
-    for (const f of alertmanagerConfigCrFindings(rec(args.props)?.spec)) report(f);
-    return;
-  }
-  args.notApplicable("not a Helm chart or AlertmanagerConfig");
-};
+const NOT_RECEIVERS_TYPE = "not a Helm chart or AlertmanagerConfig";
+
+const validateReceivers: ResourceValidation = onlyForTypes(
+  [...HELM_TYPES, ALERTMANAGER_CONFIG_CR],
+  NOT_RECEIVERS_TYPE,
+  (args, report) => {
+    const h = installOf(args);
+    if (h) {
+      const configs = alertmanagerConfigs(h);
+      if (configs.length === 0)
+        return endNotApplicable(args, "not a chart with an Alertmanager configuration");
+      for (const c of configs)
+        for (const f of nativeAlertmanagerConfigFindings(configDocument(c.value), c.at)) report(f);
+      return;
+    }
+    if (args.type === ALERTMANAGER_CONFIG_CR) {
+      for (const f of alertmanagerConfigCrFindings(rec(args.props)?.spec)) report(f);
+      return;
+    }
+    endNotApplicable(args, NOT_RECEIVERS_TYPE);
+  },
+);
 
 /** Alertmanager receivers read their credentials from files or Secret references. */
 export const alertmanagerInlineReceiverSecret: ResourceRule = resourceRule(

@@ -119,7 +119,7 @@ export const inferenceServiceProdMinReplicas: ResourceRule = resourceRule(
       "KServe InferenceService ComponentExtensionSpec minReplicas (constants.DefaultMinReplicas = 1); KEDA ScaledObject minReplicaCount (default 0); Kubernetes 'Configure a PodDisruptionBudget'",
     resourceTypes: [INFERENCE_SERVICE, KEDA_SCALED_OBJECT],
   },
-  (args, report) => {
+  onlyForTypes([INFERENCE_SERVICE, KEDA_SCALED_OBJECT], "not a KServe InferenceService", (args, report) => {
     if (args.type === KEDA_SCALED_OBJECT) {
       const target = knownStr(dig(args.props, "spec", "scaleTargetRef", "name"));
       if (target === undefined || !SERVING_DEPLOYMENT.test(target))
@@ -146,7 +146,7 @@ export const inferenceServiceProdMinReplicas: ResourceRule = resourceRule(
           `${component.path}.minReplicas is ${raw === undefined ? `not set (KServe runs ${KSERVE_DEFAULT_MIN_REPLICAS})` : String(min)}: prod serving needs at least 2 replicas.`,
         );
     }
-  },
+  }),
 );
 
 // ---------- storage URIs ----------
