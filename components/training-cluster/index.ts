@@ -66,7 +66,6 @@ export {
   TRAINING_JOB_TYPE,
   QUEUE_NAME_LABEL,
   cpuOnlyGpuPlacementProblem,
-  gpuCountSchema,
   TRAINING_JOB_COMPONENT,
   trainingJobManifest,
   type TrainingJobArgs,
@@ -91,6 +90,8 @@ export {
 /** The GPU instance families (AWS) and machines (GCP) pools can use; the policy pack's defaults are generated from them. */
 export { AWS_GPU_INSTANCE_FAMILIES } from "./aws/nodepools";
 export { GCP_GPU_MACHINES } from "./gcp/machines";
+/** @internal zod schema of a training pod's GPU count */
+export { gpuCountSchema } from "./in-cluster/job-template";
 /** @internal see clusterHandleSchema */
 export {
   checkClusterHandleDetails,
