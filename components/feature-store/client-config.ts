@@ -20,6 +20,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
+import type { FeatureStoreAuthz } from "./args";
 
 /** Feast's `entity_key_serialization_version` the operator writes (v0.66.0 api/v1 `SerializationVersion`). */
 export const FEAST_ENTITY_KEY_SERIALIZATION_VERSION = 3;
@@ -37,7 +38,7 @@ export interface FeastClientConfigInput {
   /** Path of the CA certificate the client verifies the servers with (with TLS). */
   caPath?: string;
   /** The servers' authz type. */
-  authz: "kubernetes" | "oidc";
+  authz: FeatureStoreAuthz;
 }
 
 /** The in-cluster host of a Feast server Service. */
@@ -104,7 +105,7 @@ export interface FeatureStoreClient {
   /** The servers' container ports a client reaches (NetworkPolicies match the pod's port). */
   serverPorts: number[];
   /** The servers' authz type: "kubernetes" (ServiceAccount token and Roles) or "oidc". */
-  authz: "kubernetes" | "oidc";
+  authz: FeatureStoreAuthz;
   /** The Roles a client's ServiceAccount can be bound to in the Feast namespace (authz "kubernetes"). */
   roles: string[];
   /** How the servers' certificates are issued ("none", "clusterIssuer" or "custom"). */
