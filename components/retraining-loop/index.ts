@@ -42,7 +42,9 @@
  * training team the identity `n-training-<team>-*` (adapter) and `n-training-<team>-policy`,
  * `n-canary-role-<ns>`, `n-canary-binding-<ns>`; `n-webhook-token`, `n-webhook-secret`,
  * `n-alertmanager-secret`; with `services.mlflowCredentials` `n-mlflow-credentials` and
- * `n-mlflow-credentials-<team>` (the Secret `mlops-loop-mlflow`); `n-event-bus`, `n-event-source`; the NetworkPolicies `n-drift-policy`,
+ * `n-mlflow-credentials-<team>` (the Secret `mlops-loop-mlflow`); with `services.featureStore` per
+ * training team `n-feast-client-<team>` (ConfigMap), `n-feast-ca-<team>` (Certificate, with TLS),
+ * `n-feast-binding-<team>` and `n-feast-ingress-<team>` (in the Feast namespace); `n-event-bus`, `n-event-source`; the NetworkPolicies `n-drift-policy`,
  * `n-workflow-policy`, `n-event-bus-policy`, `n-event-source-policy`, `n-sensor-policy`; per model
  * `n-drift-<model>`, `n-template-<model>`, `n-periodic-<model>`, `n-sensor-<model>`.
  */
