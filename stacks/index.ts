@@ -7,6 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import {
+  FeastClientTls,
   FeatureStore,
   GpuTrainingCluster,
   ModelRegistry,
@@ -184,6 +185,12 @@ export default function main(): Record<string, pulumi.Output<unknown>> {
           pushgatewayUrl: monitoring.pushgatewayUrl.apply((url) => url ?? ""),
           prometheusUrl: monitoring.prometheusUrl,
           monitoringNamespace: cfg.resolved.monitoring.namespace,
+          // The training Job reads features through Feast's remote stores (FEAST_FS_YAML_FILE). It
+          // authenticates with its ServiceAccount token and trusts the cluster CA: with authz
+          // "oidc" or a TLS Secret of its own the store's client is not passed (docs/retraining-loop.md).
+          ...(featureStore.client.authz === "kubernetes" && featureStore.client.tls !== FeastClientTls.custom
+            ? { featureStore: featureStore.client }
+            : {}),
         },
         stores: { referenceData: featureStore.offlineStore, payloadLogs },
       },

@@ -99,8 +99,15 @@ import {
   FEAST_DYNAMODB_PARTITION_KEY,
   onlineTableNames,
 } from "./online-stores";
+import {
+  FEAST_CLIENT_CA_PATH,
+  feastClientConfigYaml,
+  FeastClientTls,
+  type FeatureStoreClient,
+} from "./client-config";
 
 export * from "./args";
+export * from "./client-config";
 export {
   bigtableOnlineStoreYaml,
   bigtableTableName,
@@ -233,6 +240,17 @@ export class FeatureStore extends MlopsComponent {
   public readonly clientNamespaceLabels: Record<string, string>;
   /** Namespace Feast runs in. */
   public readonly namespace: pulumi.Output<string>;
+  /**
+   * The `feature_store.yaml` of an in-cluster client: Feast's remote registry, offline and online
+   * stores on the servers' Services (no database password, no bucket or warehouse grant needed);
+   * with TLS its `cert` fields name `/etc/feast-ca/ca.crt` (the cluster CA). See client-config.ts.
+   */
+  public readonly clientConfig: pulumi.Output<string>;
+  /**
+   * What an in-cluster client needs (config, namespace, server pods and ports, authz, TLS), e.g.
+   * RetrainingLoop `services.featureStore`.
+   */
+  public readonly client: FeatureStoreClient;
 
   constructor(name: string, args: FeatureStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super(FEATURE_STORE_TYPE, name, opts);
@@ -647,6 +665,31 @@ export class FeatureStore extends MlopsComponent {
     this.offlineWarehouse = warehouse;
     this.offlineDataUri = bucket.uri.apply((uri) => offlineDataUri({ uri }));
     this.clientNamespaceLabels = a.clientNamespaceLabels;
+    const serverTls = a.tlsSecretName !== undefined;
+    this.clientConfig = namespace.apply((nsName) =>
+      feastClientConfigYaml({
+        project: a.project,
+        name: crName,
+        namespace: nsName,
+        tls: serverTls,
+        ...(serverTls ? { caPath: FEAST_CLIENT_CA_PATH } : {}),
+        authz: a.authz.type,
+      }),
+    );
+    this.client = {
+      config: this.clientConfig,
+      namespace,
+      serverPodLabels: podLabels,
+      // The servers' container ports a client reaches: online, offline (Arrow Flight), registry gRPC.
+      serverPorts: serverTls ? [6567, 8816, 6571] : [6566, 8815, 6570],
+      authz: a.authz.type,
+      roles: a.authz.type === "kubernetes" ? [...a.authz.roles] : [],
+      tls: !serverTls
+        ? FeastClientTls.none
+        : certificate
+          ? FeastClientTls.clusterIssuer
+          : FeastClientTls.custom,
+    };
     this.registerOutputs({
       featureServerUrl: this.featureServerUrl,
       registryConnection: this.registryConnection,
@@ -667,6 +710,7 @@ export class FeatureStore extends MlopsComponent {
         : undefined,
       clientNamespaceLabels: this.clientNamespaceLabels,
       namespace: this.namespace,
+      clientConfig: this.clientConfig,
     });
   }
 }

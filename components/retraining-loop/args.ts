@@ -10,6 +10,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { StoreKind, Target, type ObjectStore } from "../adapters";
+import { FeastClientTls, type FeatureStoreClient } from "../feature-store";
 import { resolveWith, type Problem, type Resolution } from "../shared/contract";
 import { ENVIRONMENTS, PRESETS, type Environment } from "../shared/presets";
 import {
@@ -222,6 +223,22 @@ export interface RetrainingLoopServicesArgs {
   prometheusUrl: pulumi.Input<string>;
   /** Namespace of the monitoring stack (Pushgateway, Prometheus, Alertmanager). */
   monitoringNamespace: string;
+  /**
+   * The feature store the training Job reads its features through (FeatureStore `client`): per
+   * training team a ConfigMap `mlops-retrain-feast` with its client `feature_store.yaml`, mounted
+   * read-only at `/etc/feast` with `FEAST_FS_YAML_FILE` set; with TLS the cluster CA at
+   * `/etc/feast-ca/ca.crt`; the Job's ServiceAccount bound to `featureStoreRole` in the Feast
+   * namespace and admitted to the Feast servers (NetworkPolicies both ways). Its servers must use
+   * authz "kubernetes" and no TLS or the cluster issuer's certificates. See docs/retraining-loop.md.
+   * @default none (the training Job gets no Feast client config)
+   */
+  featureStore?: FeatureStoreClient;
+  /**
+   * The Feast Role (one of the FeatureStore's `authz.roles`) the training Job's ServiceAccount is
+   * bound to; the feature repository's Feast permissions say what it may do.
+   * @default "feast-reader"
+   */
+  featureStoreRole?: string;
 }
 
 /** Trigger settings: the webhook Alertmanager calls and the Sensor that submits retraining. */
@@ -365,6 +382,51 @@ export const retrainingLoopModelSchema = z
   })
   .strict();
 
+const featureStoreClientSchema = z.custom<FeatureStoreClient>(
+  (v) =>
+    typeof v === "object" &&
+    v !== null &&
+    "config" in v &&
+    "serverPodLabels" in v &&
+    Array.isArray((v as { serverPorts?: unknown }).serverPorts),
+  { message: "must be a FeatureStore's client (FeatureStore `client`)" },
+);
+
+/** The default Feast Role of the training Job (the operator's default reader Role). */
+export const DEFAULT_FEATURE_STORE_ROLE = "feast-reader";
+
+/** What the loop cannot do with a feature store client (paths under `services`). */
+function featureStoreClientProblems(client: FeatureStoreClient | undefined, role: string | undefined) {
+  const problems: { path: string[]; message: string }[] = [];
+  if (client === undefined) {
+    if (role !== undefined)
+      problems.push({ path: ["featureStoreRole"], message: "only used with featureStore; remove it" });
+    return problems;
+  }
+  if (client.authz !== "kubernetes") {
+    problems.push({
+      path: ["featureStore"],
+      message: `the FeatureStore's authz is "${client.authz}": the training Job authenticates with its ServiceAccount token, which needs authz "kubernetes"`,
+    });
+  } else {
+    const r = role ?? DEFAULT_FEATURE_STORE_ROLE;
+    if (!client.roles.includes(r)) {
+      problems.push({
+        path: ["featureStoreRole"],
+        message: `"${r}" is not one of the FeatureStore's authz.roles (${client.roles.join(", ")})`,
+      });
+    }
+  }
+  if (client.tls === FeastClientTls.custom) {
+    problems.push({
+      path: ["featureStore"],
+      message:
+        "the FeatureStore's servers use their own TLS Secret (tls.secretName): the loop cannot know the CA the training Job must trust; let the cluster issuer sign them",
+    });
+  }
+  return problems;
+}
+
 /** @internal zod schema (fields only; `retrainingLoopArgsSchema` adds the cluster details). */
 export const retrainingLoopArgsObject = z
   .object({
@@ -388,8 +450,15 @@ export const retrainingLoopArgsObject = z
         pushgatewayUrl: input(z.string().url()),
         prometheusUrl: input(z.string().url()),
         monitoringNamespace: dnsLabelSchema(),
+        featureStore: featureStoreClientSchema.optional(),
+        featureStoreRole: nonEmpty.optional(),
       })
-      .strict(),
+      .strict()
+      .superRefine((services, ctx) => {
+        for (const problem of featureStoreClientProblems(services.featureStore, services.featureStoreRole)) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, ...problem });
+        }
+      }),
     stores: z
       .object({
         referenceData: objectStoreSchema,

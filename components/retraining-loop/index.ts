@@ -42,7 +42,9 @@
  * training team the identity `n-training-<team>-*` (adapter) and `n-training-<team>-policy`,
  * `n-canary-role-<ns>`, `n-canary-binding-<ns>`; `n-webhook-token`, `n-webhook-secret`,
  * `n-alertmanager-secret`; with `services.mlflowCredentials` `n-mlflow-credentials` and
- * `n-mlflow-credentials-<team>` (the Secret `mlops-loop-mlflow`); `n-event-bus`, `n-event-source`; the NetworkPolicies `n-drift-policy`,
+ * `n-mlflow-credentials-<team>` (the Secret `mlops-loop-mlflow`); with `services.featureStore` per
+ * training team `n-feast-client-<team>` (ConfigMap), `n-feast-ca-<team>` (Certificate, with TLS),
+ * `n-feast-binding-<team>` and `n-feast-ingress-<team>` (in the Feast namespace); `n-event-bus`, `n-event-source`; the NetworkPolicies `n-drift-policy`,
  * `n-workflow-policy`, `n-event-bus-policy`, `n-event-source-policy`, `n-sensor-policy`; per model
  * `n-drift-<model>`, `n-template-<model>`, `n-periodic-<model>`, `n-sensor-<model>`.
  */
@@ -62,7 +64,9 @@ import { RestrictedNamespace } from "../shared/restricted-namespace";
 import type { AlertReceiverArgs, AlertRouteArgs } from "../monitoring";
 import { MONITORING_SERVICES, PUSHGATEWAY_PORT } from "../monitoring";
 import { installArgo } from "./argo";
-import { resolveRetrainingLoopArgs, type RetrainingLoopArgs } from "./args";
+import { DEFAULT_FEATURE_STORE_ROLE, resolveRetrainingLoopArgs, type RetrainingLoopArgs } from "./args";
+import { FEAST_CLIENT_CONFIG_FILE, FeastClientTls } from "../feature-store";
+import { createServingCertificate } from "../shared/certificates";
 import {
   ARGO_API_VERSION,
   cronWorkflowManifest,
@@ -72,6 +76,8 @@ import {
   MLFLOW_CREDENTIALS_SECRET,
   eventBusManifest,
   eventSourceManifest,
+  FEAST_CLIENT_CA_SECRET,
+  FEAST_CLIENT_CONFIGMAP,
   LOOP_SERVICE_ACCOUNTS,
   loopLabels,
   MODEL_LABEL,
@@ -519,24 +525,126 @@ export class RetrainingLoop extends MlopsComponent {
     // The training pods of the team's models (the team's own policies admit DNS, MLflow and HTTPS):
     // the reference data store and the identity's credential exchange (on "local" the store's
     // MinIO in its namespace).
+    // The training pods of a team's models (the loop's; never the team's other pods).
+    const trainingPods = (team: string) => ({
+      matchLabels: { "app.kubernetes.io/name": TRAINING_JOB_COMPONENT },
+      matchExpressions: [
+        {
+          key: MODEL_LABEL,
+          operator: "In",
+          values: a.models.filter((m) => m.training.team === team).map((m) => m.name),
+        },
+      ],
+    });
+    // The feature store's client (services.featureStore): per team its config in a ConfigMap, the
+    // cluster CA (TLS), the training ServiceAccount bound to the Feast Role in the Feast namespace,
+    // and the Feast servers admitting exactly the loop's training pods (an ingress policy of the
+    // loop in the Feast namespace: NetworkPolicies add up, and the team namespace keeps its labels).
+    const feast = args.services.featureStore;
+    const feastRole = args.services.featureStoreRole ?? DEFAULT_FEATURE_STORE_ROLE;
+    const feastServerPorts = (feast?.serverPorts ?? []).map((port) => ({ protocol: "TCP", port }));
+    const feastResources = new Map<string, pulumi.Resource[]>();
+    if (feast) {
+      for (const team of trainingTeams) {
+        const teamResources: pulumi.Resource[] = [
+          new k8s.core.v1.ConfigMap(
+            `${name}-feast-client-${team}`,
+            {
+              metadata: { name: FEAST_CLIENT_CONFIGMAP, namespace: team, labels },
+              data: { [FEAST_CLIENT_CONFIG_FILE]: feast.config },
+            },
+            childOpts(),
+          ),
+          new k8s.rbac.v1.RoleBinding(
+            `${name}-feast-binding-${team}`,
+            {
+              metadata: {
+                name: `${LOOP_SERVICE_ACCOUNTS.training}-${team}`,
+                namespace: feast.namespace,
+                labels,
+              },
+              roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: feastRole },
+              subjects: [{ kind: "ServiceAccount", name: LOOP_SERVICE_ACCOUNTS.training, namespace: team }],
+            },
+            childOpts(),
+          ),
+          new k8s.networking.v1.NetworkPolicy(
+            `${name}-feast-ingress-${team}`,
+            {
+              metadata: {
+                name: `${LOOP_SERVICE_ACCOUNTS.training}-${team}`,
+                namespace: feast.namespace,
+                labels,
+              },
+              spec: {
+                podSelector: { matchLabels: feast.serverPodLabels },
+                policyTypes: ["Ingress"],
+                ingress: [
+                  {
+                    from: [
+                      {
+                        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": team } },
+                        podSelector: trainingPods(team),
+                      },
+                    ],
+                    ports: feastServerPorts,
+                  },
+                ],
+              },
+            },
+            childOpts(),
+          ),
+        ];
+        if (feast.tls === FeastClientTls.clusterIssuer) {
+          // cert-manager writes the issuing CA into every Certificate's Secret (`ca.crt`): a
+          // Certificate of the cluster issuer in the team namespace brings the cluster CA where the
+          // training pod can mount it (a pod mounts Secrets of its own namespace only). Only
+          // `ca.crt` is mounted; the certificate names no Service.
+          teamResources.push(
+            createServingCertificate(
+              { ctx, provider, certificates: cluster.certificates, dependsOn: nsReady },
+              `feast-ca-${team}`,
+              {
+                namespace: team,
+                secretName: FEAST_CLIENT_CA_SECRET,
+                dnsNames: [`${LOOP_SERVICE_ACCOUNTS.training}.${team}.svc`],
+                labels,
+              },
+            ).certificate,
+          );
+        }
+        feastResources.set(team, teamResources);
+      }
+    }
+    // The training pods of the team's models (the team's own policies admit DNS, MLflow and HTTPS):
+    // the reference data store and the identity's credential exchange (on "local" the store's
+    // MinIO in its namespace), and the Feast servers' ports with a feature store.
     for (const [team, identity] of training) {
       new k8s.networking.v1.NetworkPolicy(
         `${name}-training-${team}-policy`,
         {
           metadata: { name: LOOP_SERVICE_ACCOUNTS.training, namespace: team, labels },
           spec: {
-            podSelector: {
-              matchLabels: { "app.kubernetes.io/name": TRAINING_JOB_COMPONENT },
-              matchExpressions: [
-                {
-                  key: MODEL_LABEL,
-                  operator: "In",
-                  values: a.models.filter((m) => m.training.team === team).map((m) => m.name),
-                },
-              ],
-            },
+            podSelector: trainingPods(team),
             policyTypes: ["Egress"],
-            egress: uniqueRules([...referenceData.egress, ...identity.egress]),
+            egress: [
+              ...uniqueRules([...referenceData.egress, ...identity.egress]),
+              ...(feast
+                ? [
+                    {
+                      to: [
+                        {
+                          namespaceSelector: {
+                            matchLabels: { "kubernetes.io/metadata.name": feast.namespace },
+                          },
+                          podSelector: { matchLabels: feast.serverPodLabels },
+                        },
+                      ],
+                      ports: feastServerPorts,
+                    },
+                  ]
+                : []),
+            ],
           },
         },
         childOpts(),
@@ -664,7 +772,20 @@ export class RetrainingLoop extends MlopsComponent {
               uniqueEnv([...s3Endpoint(referenceData), ...referenceData.clientEnv, ...identity.env]),
             ),
           ])
-          .apply(([s, e]): LoopSettings => ({ ...s, trainingEnv: e })),
+          .apply(([s, e]): LoopSettings => ({
+            ...s,
+            trainingEnv: e,
+            ...(feast
+              ? {
+                  feast: {
+                    configMap: FEAST_CLIENT_CONFIGMAP,
+                    ...(feast.tls === FeastClientTls.clusterIssuer
+                      ? { caSecret: FEAST_CLIENT_CA_SECRET }
+                      : {}),
+                  },
+                }
+              : {}),
+          })),
       ]),
     );
     const templates: Record<string, string> = {};
@@ -699,6 +820,7 @@ export class RetrainingLoop extends MlopsComponent {
           ...trainer.ready,
           ...runtimeReady,
           ...credentialSecrets,
+          ...(feastResources.get(model.training.team) ?? []),
         ],
       );
       custom(`periodic-${model.name}`, plain(cronWorkflowManifest(model, name, a.namespace)), [template]);

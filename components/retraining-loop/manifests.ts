@@ -17,6 +17,12 @@ import {
 } from "../shared/k8s";
 import { QUEUE_NAME_LABEL, trainingJobManifest } from "../training-cluster";
 import type { ResolvedRetrainingLoopModel } from "./args";
+import {
+  FEAST_CLIENT_CA_DIR,
+  FEAST_CLIENT_CA_FILE,
+  FEAST_CLIENT_CONFIG_DIR,
+  FEAST_CLIENT_CONFIG_FILE,
+} from "../feature-store";
 
 /** API version of every Argo object. */
 export const ARGO_API_VERSION = "argoproj.io/v1alpha1";
@@ -119,7 +125,24 @@ export interface LoopSettings {
    * @default false
    */
   mlflowCredentials?: boolean;
+  /**
+   * The training Job's Feast client (`services.featureStore`): the ConfigMap in the team namespace
+   * with `feature_store.yaml`, and the Secret whose `ca.crt` is the CA the servers' certificates
+   * chain to (with TLS).
+   * @default undefined (no Feast client config)
+   */
+  feast?: { configMap: string; caSecret?: string };
 }
+
+/** The ConfigMap of the training Job's Feast client config, in each training team's namespace. */
+export const FEAST_CLIENT_CONFIGMAP = "mlops-retrain-feast";
+/**
+ * The Secret in each training team's namespace whose `ca.crt` the training Job trusts the Feast
+ * servers with: cert-manager writes the issuing CA into every Certificate's Secret, so a
+ * Certificate of the cluster issuer in the team namespace brings the cluster CA there (its own
+ * key and certificate are not mounted).
+ */
+export const FEAST_CLIENT_CA_SECRET = "mlops-retrain-feast-ca";
 
 /** The Secret of the MLflow user's credentials (`services.mlflowCredentials`), in the loop and team namespaces. */
 export const MLFLOW_CREDENTIALS_SECRET = "mlops-loop-mlflow";
@@ -361,14 +384,56 @@ export function retrainingJobManifest(model: ResolvedRetrainingLoopModel, s: Loo
   // to MLflow and registers there: the MLflow user's credentials (the Secret's copy in the team
   // namespace).
   const podSpec = job.spec.template.spec;
+  const feast = feastClientMounts(s.feast);
   const containers = podSpec.containers.map((c) => ({
     ...c,
-    env: [...c.env, ...(s.trainingEnv ?? []), ...mlflowCredentialsEnv(s)],
+    env: [...c.env, ...(s.trainingEnv ?? []), ...mlflowCredentialsEnv(s), ...feast.env],
+    volumeMounts: [...c.volumeMounts, ...feast.volumeMounts],
   }));
   return {
     ...job,
     metadata: { ...metadata, generateName: `retrain-${model.name}-` },
-    spec: { ...job.spec, template: { ...job.spec.template, spec: { ...podSpec, containers } } },
+    spec: {
+      ...job.spec,
+      template: {
+        ...job.spec.template,
+        spec: {
+          ...podSpec,
+          // Feast's "kubernetes" authz: the client sends the pod's ServiceAccount token (read from
+          // the standard path) and the servers review it; the ServiceAccount has no Kubernetes RBAC.
+          ...(s.feast ? { automountServiceAccountToken: true } : {}),
+          containers,
+          volumes: [...podSpec.volumes, ...feast.volumes],
+        },
+      },
+    },
+  };
+}
+
+/** The training container's Feast client: the config (read-only), the CA, `FEAST_FS_YAML_FILE`. */
+function feastClientMounts(feast: LoopSettings["feast"]) {
+  if (!feast) return { env: [], volumeMounts: [], volumes: [] };
+  return {
+    env: [{ name: "FEAST_FS_YAML_FILE", value: `${FEAST_CLIENT_CONFIG_DIR}/${FEAST_CLIENT_CONFIG_FILE}` }],
+    volumeMounts: [
+      { name: "feast-client", mountPath: FEAST_CLIENT_CONFIG_DIR, readOnly: true },
+      ...(feast.caSecret ? [{ name: "feast-ca", mountPath: FEAST_CLIENT_CA_DIR, readOnly: true }] : []),
+    ],
+    volumes: [
+      { name: "feast-client", configMap: { name: feast.configMap } },
+      ...(feast.caSecret
+        ? [
+            {
+              name: "feast-ca",
+              // Only the CA certificate: never the Certificate's own key.
+              secret: {
+                secretName: feast.caSecret,
+                items: [{ key: FEAST_CLIENT_CA_FILE, path: FEAST_CLIENT_CA_FILE }],
+              },
+            },
+          ]
+        : []),
+    ],
   };
 }
 

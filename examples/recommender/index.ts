@@ -204,6 +204,10 @@ function retrain(version: string, serving: ModelServing): RetrainingLoop {
         pushgatewayUrl: monitoring.pushgatewayUrl.apply((url) => url ?? ""),
         prometheusUrl: monitoring.prometheusUrl,
         monitoringNamespace: "monitoring",
+        // train.py's Feast client: feature_store.yaml with the remote registry, offline and online
+        // stores, mounted at /etc/feast with FEAST_FS_YAML_FILE set; the Job's ServiceAccount gets
+        // the "feast-reader" Role and the Feast servers admit its pods.
+        featureStore: featureStore.client,
       },
       // Read-only grants for the drift job and the gate: the training and hold-out sets in the
       // feature store's offline bucket, the payload logs in serving's; the drift reports go to the
