@@ -26,9 +26,9 @@ interface Schema {
 const schema = JSON.parse(read("schema.json")) as Schema;
 const doc = read("docs/component-package.md");
 
-/** The code blocks of `lang` in the page. */
-function blocks(lang: string): string[] {
-  return [...doc.matchAll(new RegExp("^```" + lang + "\\n([\\s\\S]*?)^```$", "gm"))].map((m) => m[1]!);
+/** The code blocks of `lang` in the page (docs/component-package.md unless `text` is given). */
+function blocks(lang: string, text: string = doc): string[] {
+  return [...text.matchAll(new RegExp("^```" + lang + "\\n([\\s\\S]*?)^```$", "gm"))].map((m) => m[1]!);
 }
 
 /** The text between the bracket at `open` and its match. */
@@ -120,6 +120,32 @@ describe("docs/component-package.md", () => {
     for (const o of outputs)
       expect(Object.keys(schema.resources["mlops:index:GpuTrainingCluster"]!.properties)).toContain(o);
     expect(outputs).toEqual(["localQueueName"]);
+  });
+
+  it("the README's short Python and Go programs use the schema's names too", () => {
+    const readme = read("README.md");
+    const [python] = blocks("python", readme);
+    const [go] = blocks("go", readme);
+    const checked: string[] = [];
+    for (const m of python!.matchAll(/mlops\.(\w+)\(/g)) {
+      const body = balanced(python!, m.index + m[0].length - 1);
+      checked.push(check(m[1]!, topLevelKeys(body, /(?:^|,)\s*(\w+)=/g).map(camel)));
+    }
+    for (const m of go!.matchAll(/&mlops\.(\w+)\{/g)) {
+      const body = balanced(go!, m.index + m[0].length - 1);
+      const component = /^(\w+)Args$/.exec(m[1]!)?.[1];
+      const name = component && schema.resources[`mlops:index:${component}`] ? component : m[1]!;
+      checked.push(check(name, topLevelKeys(body, /(?:^|,)\s*(\w+):/g).map(lowerFirst)));
+    }
+    expect(checked.sort()).toEqual([
+      "ExistingClusterArgs",
+      "ExistingClusterArgs",
+      "GpuTrainingCluster",
+      "GpuTrainingCluster",
+    ]);
+    const outputs = [...python!.matchAll(/cluster\.(\w+)/g)].map((m) => camel(m[1]!));
+    expect(outputs).toEqual(["localQueueName"]);
+    expect(Object.keys(schema.resources["mlops:index:GpuTrainingCluster"]!.properties)).toContain(outputs[0]);
   });
 
   it("tells how to add the package from a tag and from node_modules", () => {
