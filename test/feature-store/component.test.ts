@@ -3,9 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   FeatureStore,
   FEAST_OPERATOR_MANIFEST_URL,
-  type AwsTargetArgs,
   type FeatureStoreArgs,
-  type GcpTargetArgs,
   type Target,
 } from "../../components";
 import { runPoliciesDetailed } from "../../policies/offline";
@@ -24,21 +22,11 @@ import {
   type Plan,
   type PlanResource,
 } from "../helpers";
-import { fakeClusterHandle } from "../training-cluster/fixtures";
+import { CLUSTER_AWS, CLUSTER_GCP, fakeClusterHandle } from "../training-cluster/fixtures";
 import { featureStoreSchemaErrors } from "./schema";
 
-const aws: AwsTargetArgs = {
-  vpcId: "vpc-123",
-  vpcCidrBlock: "10.0.0.0/16",
-  privateSubnetIds: ["subnet-a", "subnet-b"],
-  nodeSecurityGroupId: "sg-nodes",
-  clusterName: "ml",
-};
-const gcp: GcpTargetArgs = {
-  project: "acme-ml",
-  region: "europe-west4",
-  network: "projects/acme-ml/global/networks/ml",
-};
+const aws = CLUSTER_AWS;
+const gcp = CLUSTER_GCP;
 const repository = { git: { url: "https://github.com/acme/features.git", ref: "v1.2.0" } };
 
 type Overrides = Partial<Omit<FeatureStoreArgs, "cluster">> & {

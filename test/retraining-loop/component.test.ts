@@ -9,13 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { CronJob } from "kubernetes-models/batch/v1";
 import { parse } from "yaml";
-import {
-  createAdapter,
-  type AwsTargetArgs,
-  type GcpTargetArgs,
-  type ObjectStore,
-  type Target,
-} from "../../components/adapters";
+import { createAdapter, type ObjectStore, type Target } from "../../components/adapters";
 import {
   RetrainingLoop,
   RETRAINING_LOOP_TYPE,
@@ -39,7 +33,7 @@ import {
   type Plan,
   type PlanResource,
 } from "../helpers";
-import { fakeClusterHandle, Host } from "../training-cluster/fixtures";
+import { CLUSTER_AWS, CLUSTER_GCP, fakeClusterHandle, Host } from "../training-cluster/fixtures";
 import { validateStrict, type ModelClass } from "../schemas/validate";
 import { resolveAlertingArgs } from "../../components/monitoring";
 import { runPoliciesDetailed } from "../../policies/offline";
@@ -64,18 +58,8 @@ const model = (name: string, over: Partial<RetrainingLoopModelArgs> = {}): Retra
   ...over,
 });
 
-const aws: AwsTargetArgs = {
-  vpcId: "vpc-123",
-  vpcCidrBlock: "10.0.0.0/16",
-  privateSubnetIds: ["subnet-a", "subnet-b"],
-  nodeSecurityGroupId: "sg-nodes",
-  clusterName: "ml",
-};
-const gcp: GcpTargetArgs = {
-  project: "acme-ml",
-  region: "europe-west4",
-  network: "projects/acme-ml/global/networks/ml",
-};
+const aws = CLUSTER_AWS;
+const gcp = CLUSTER_GCP;
 
 type Over = Partial<Omit<RetrainingLoopArgs, "cluster" | "stores">> & { target?: Target };
 

@@ -5,13 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import {
-  createAdapter,
-  type AwsTargetArgs,
-  type GcpTargetArgs,
-  type ObjectStore,
-  type Target,
-} from "../../components/adapters";
+import { createAdapter, type ObjectStore, type Target } from "../../components/adapters";
 import {
   LOOP_SERVICE_ACCOUNTS,
   RetrainingLoop,
@@ -22,7 +16,7 @@ import {
   type RetrainingLoopTrainingArgs,
 } from "../../components/retraining-loop";
 import { findResource, inputAt, planOf, resourcesOfType, type Plan, type PlanResource } from "../helpers";
-import { fakeClusterHandle, Host } from "../training-cluster/fixtures";
+import { CLUSTER_AWS, CLUSTER_GCP, fakeClusterHandle, Host } from "../training-cluster/fixtures";
 
 const CR = "kubernetes:argoproj.io/v1alpha1:";
 const T = {
@@ -35,18 +29,8 @@ const T = {
   binding: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
 } as const;
 
-const aws: AwsTargetArgs = {
-  vpcId: "vpc-123",
-  vpcCidrBlock: "10.0.0.0/16",
-  privateSubnetIds: ["subnet-a", "subnet-b"],
-  nodeSecurityGroupId: "sg-nodes",
-  clusterName: "ml",
-};
-const gcp: GcpTargetArgs = {
-  project: "acme-ml",
-  region: "europe-west4",
-  network: "projects/acme-ml/global/networks/ml",
-};
+const aws = CLUSTER_AWS;
+const gcp = CLUSTER_GCP;
 
 const model = (
   name: string,

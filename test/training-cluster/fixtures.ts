@@ -23,6 +23,7 @@ import {
   type ResolvedGpuPool,
 } from "../../components/training-cluster/types";
 import type { Environment } from "../../components/shared/presets";
+import type { AwsTargetArgs, GcpTargetArgs } from "../../components/adapters";
 import { resolvedOrThrow } from "../../components/shared/contract";
 
 /**
@@ -136,3 +137,19 @@ export function inClusterProgram(s: Scenario = {}, seen: { parts?: InClusterPart
     return {};
   };
 }
+
+/** Cloud details of a cluster on "aws" (`fakeClusterHandle({ target: "aws", aws: CLUSTER_AWS })`). */
+export const CLUSTER_AWS: AwsTargetArgs = {
+  vpcId: "vpc-123",
+  vpcCidrBlock: "10.0.0.0/16",
+  privateSubnetIds: ["subnet-a", "subnet-b"],
+  nodeSecurityGroupId: "sg-nodes",
+  clusterName: "ml",
+};
+
+/** Cloud details of a cluster on "gcp". */
+export const CLUSTER_GCP: GcpTargetArgs = {
+  project: "acme-ml",
+  region: "europe-west4",
+  network: "projects/acme-ml/global/networks/ml",
+};
