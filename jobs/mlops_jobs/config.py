@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 import os
 import re
@@ -163,18 +164,32 @@ def run(prog: str, job: Callable[[], int]) -> NoReturn:
         if debug:
             raise
         print(f"{prog}: configuration error: {e}", file=sys.stderr)
-        sys.exit(EXIT_CONFIG)
+        code = EXIT_CONFIG
     except JobError as e:
         if debug:
             raise
         print(f"{prog}: error: {e}", file=sys.stderr)
-        sys.exit(EXIT_FAILURE)
+        code = EXIT_FAILURE
     except Exception as e:  # a one-line report instead of a traceback in the job's log
         if debug:
             raise
         print(f"{prog}: error: {type(e).__name__}: {e}", file=sys.stderr)
-        sys.exit(EXIT_FAILURE)
-    sys.exit(code)
+        code = EXIT_FAILURE
+    exit_now(code)
+
+
+def exit_now(code: int) -> NoReturn:
+    """Exit with ``code`` once stdout and stderr are flushed, without the interpreter's
+    finalisation. A job's results are written (files closed, metrics pushed, MLflow calls returned)
+    before ``job`` returns; finalisation only tears down the native libraries' threads, and one of
+    them (pyarrow's, with fsspec's filesystems loaded) sometimes aborts the process there —
+    ``terminate called without an active exception``, exit -6 (SIGABRT) instead of the job's
+    code: 1 run in 30 of a configuration error measured on Python 3.11 with the locked
+    dependencies. Kubernetes would report a finished job as failed."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def write_decision(path: str | None, decision: dict[str, object]) -> None:
