@@ -7,7 +7,6 @@ import * as k8s from "@pulumi/kubernetes";
 import {
   ModelRegistry,
   ModelServing,
-  type AwsTargetArgs,
   type GcpTargetArgs,
   type ModelArgs,
   type ModelServingArgs,
@@ -15,20 +14,10 @@ import {
 } from "../../components";
 import type { ResolvedGpuPool } from "../../components/training-cluster";
 import { descendantsOf, findResource, planOf, resourcesOfType, type Plan } from "../helpers";
-import { fakeClusterHandle } from "../training-cluster/fixtures";
+import { CLUSTER_AWS, CLUSTER_GCP, fakeClusterHandle } from "../training-cluster/fixtures";
 
-export const aws: AwsTargetArgs = {
-  vpcId: "vpc-123",
-  vpcCidrBlock: "10.0.0.0/16",
-  privateSubnetIds: ["subnet-a", "subnet-b"],
-  nodeSecurityGroupId: "sg-nodes",
-  clusterName: "ml",
-};
-export const gcp: GcpTargetArgs = {
-  project: "acme-ml",
-  region: "europe-west4",
-  network: "projects/acme-ml/global/networks/ml",
-};
+export const aws = CLUSTER_AWS;
+export const gcp = CLUSTER_GCP;
 
 /** The cluster's cert-manager issuer, which the serving platform needs (KServe's webhook certificate). */
 export const CERTIFICATES = {
