@@ -1,14 +1,18 @@
 /**
- * Pulumi's Node.js SDK records a stack trace on every promise it tracks
- * (`debuggablePromise` in @pulumi/pulumi/runtime/debuggable.js: `new Error().stack`), about twenty
- * per resource, only to print them when `PULUMI_DEBUG_PROMISE_LEAKS` is set. Reading `.stack`
- * formats the trace at once, and under tsx (source maps on) every frame is translated through the
- * source maps: in the offline plan that was the largest single cost per resource (docs/benchmarks.md).
+ * Pulumi's Node.js SDK tracks every promise it creates (`debuggablePromise` in
+ * @pulumi/pulumi/runtime/debuggable.js), about eighty per resource (four per output property): it
+ * records a stack trace (`new Error().stack`), a debug id and a label on the promise, adds it to a
+ * set of leak candidates and chains `.then`/`.catch` to take it out again, all to print pending
+ * promises when a program exits with some left (the trace only with `PULUMI_DEBUG_PROMISE_LEAKS`).
+ * In the offline plan that was the largest single cost per resource: reading `.stack` formats the
+ * trace at once, through the source maps under tsx; and the two extra promises, their closures and
+ * the set entry are about a quarter of what a registration keeps alive until its response, so a
+ * 5,000-resource plan peaked above 1 GiB (docs/benchmarks.md).
  *
- * While a plan runs, {@link quietPromiseStacks} makes those captures empty (`Error.stackTraceLimit`
- * 0 for the duration of the SDK's own call). Errors the program throws, and the SDK's other
- * captures, keep their full, source-mapped stacks. With `PULUMI_DEBUG_PROMISE_LEAKS` set, or an SDK
- * without that function, nothing changes.
+ * While a plan runs, {@link untrackedPromises} makes that function return the promise it is given.
+ * The plan loses nothing it uses: it never exits the process, it finds a registration left pending
+ * by a failed value through the rejection itself (engine.ts), and nothing reads the labels. With
+ * `PULUMI_DEBUG_PROMISE_LEAKS` set, or an SDK without that function, nothing changes.
  */
 
 type PromiseTracker = (p: Promise<unknown>, ctx: unknown) => Promise<unknown>;
@@ -27,24 +31,16 @@ function debuggableModule(): DebuggableModule | undefined {
   }
 }
 
-/** Turns the SDK's per-promise stack captures off; returns the function that turns them back on. */
-export function quietPromiseStacks(): () => void {
+/** Turns the SDK's promise tracking off; returns the function that turns it back on. */
+export function untrackedPromises(): () => void {
   const mod = debuggableModule();
   const original = mod?.debuggablePromise;
   if (!mod || typeof original !== "function" || process.env["PULUMI_DEBUG_PROMISE_LEAKS"]) {
     return () => undefined;
   }
-  const quiet: PromiseTracker = (p, ctx) => {
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
-    try {
-      return original(p, ctx);
-    } finally {
-      Error.stackTraceLimit = limit;
-    }
-  };
-  mod.debuggablePromise = quiet;
+  const untracked: PromiseTracker = (p) => p;
+  mod.debuggablePromise = untracked;
   return () => {
-    if (mod.debuggablePromise === quiet) mod.debuggablePromise = original;
+    if (mod.debuggablePromise === untracked) mod.debuggablePromise = original;
   };
 }

@@ -6,7 +6,7 @@
 // First: makes the SDK's closure-serialization requires lazy before the SDK loads (lazy-sdk.ts).
 import "./lazy-sdk";
 import * as pulumi from "@pulumi/pulumi";
-import { quietPromiseStacks } from "./captures";
+import { untrackedPromises } from "./captures";
 import { answerInvoke, computedOutputs, type InvokeAnswers, type MockDefaults } from "./mocks";
 import { isRecord, maskValue, SECRET_MASK, unwrapValue } from "./values";
 import type { Plan, PlanResource } from "./types";
@@ -319,8 +319,8 @@ async function runPlanNow(options: RunPlanOptions): Promise<Plan> {
     scheduleAbort();
   };
   process.on("unhandledRejection", onRejection);
-  // The SDK's per-promise stack captures cost more than the rest of a registration (captures.ts).
-  const restoreCaptures = quietPromiseStacks();
+  // The SDK's per-promise tracking costs more than the rest of a registration (captures.ts).
+  const restoreCaptures = untrackedPromises();
 
   try {
     try {

@@ -193,6 +193,43 @@ describe("runPlan records", () => {
   });
 });
 
+describe("runPlan and the SDK's promise tracking", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK-internal module the plan patches
+  const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
+    debuggablePromise: (p: Promise<unknown>, ctx: unknown) => Promise<unknown>;
+  };
+
+  it("is off while the program runs (the SDK gets its promise back) and restored afterwards", async () => {
+    const original = debuggable.debuggablePromise;
+    const given = Promise.resolve(1);
+    let returned: Promise<unknown> | undefined;
+    const plan = await planOf(() => {
+      returned = debuggable.debuggablePromise(given, "probe");
+      new Widget("w");
+    });
+    expect(returned).toBe(given);
+    expect(plan.resources.map((r) => r.type)).toContain("kubernetes:core/v1:Secret");
+    expect(debuggable.debuggablePromise).toBe(original);
+    // Outside a plan the SDK's own function wraps the promise again.
+    expect(debuggable.debuggablePromise(given, "probe")).not.toBe(given);
+  });
+
+  it("stays on with PULUMI_DEBUG_PROMISE_LEAKS set", async () => {
+    const given = Promise.resolve(1);
+    let returned: Promise<unknown> | undefined;
+    process.env["PULUMI_DEBUG_PROMISE_LEAKS"] = "1";
+    try {
+      await planOf(() => {
+        returned = debuggable.debuggablePromise(given, "probe");
+      });
+    } finally {
+      delete process.env["PULUMI_DEBUG_PROMISE_LEAKS"];
+    }
+    expect(returned).toBeDefined();
+    expect(returned).not.toBe(given);
+  });
+});
+
 describe("runPlan fails cleanly", () => {
   it("a component error rejects the run; the next run in the same process works", async () => {
     class Bad extends pulumi.ComponentResource {
