@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
- * `npm run bench [-- --out <file>] [--sizes 100,1000,5000] [--no-stacks] [--no-typecheck]`
+ * `npm run bench [-- --out <file>] [--sizes 100,1000,5000] [--no-stacks] [--no-typecheck] [--suite]`
  *
  * Measures, from one run, in child processes of this one (bench/child.ts): the offline plan's CPU
  * cost per extra resource of a synthetic program next to Pulumi's bare mock runtime running the
  * same program (the ratio is the figure: the machine may be shared, so absolute times drift), the
  * policy pack over the largest plan, a cold plan of each shipped stack (CPU and peak RSS), and the
- * type-check. Prints a table and writes JSON (default `.tmp/bench/<commit>.json`) to compare commits.
+ * type-check; with `--suite`, `npm test` too (wall and CPU time, and the wall time that CPU needs
+ * at least on this machine's cores). Prints a table and writes JSON (default `.tmp/bench/<commit>.json`) to compare commits.
  * See docs/benchmarks.md. Exit code 0 whether or not a target is met (it is a measurement).
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -28,6 +29,8 @@ const TARGETS = {
   policyMs: 500,
   /** Cold plan of the largest shipped stack, CPU ms. */
   stackMs: 3000,
+  /** `npm test`, wall ms (on 2 cores). */
+  suiteWallMs: 60_000,
 };
 
 interface Flags {
@@ -35,17 +38,22 @@ interface Flags {
   sizes: number[];
   stacks: boolean;
   typecheck: boolean;
+  suite: boolean;
 }
 
 function parseFlags(argv: string[]): Flags {
-  const flags: Flags = { sizes: [100, 1000, 5000], stacks: true, typecheck: true };
+  const flags: Flags = { sizes: [100, 1000, 5000], stacks: true, typecheck: true, suite: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--out") flags.out = argv[++i];
     else if (arg === "--sizes") flags.sizes = (argv[++i] ?? "").split(",").map(Number);
     else if (arg === "--no-stacks") flags.stacks = false;
     else if (arg === "--no-typecheck") flags.typecheck = false;
-    else throw new Error(`${arg}: unknown flag (--out <file>, --sizes <n,n>, --no-stacks, --no-typecheck)`);
+    else if (arg === "--suite") flags.suite = true;
+    else
+      throw new Error(
+        `${arg}: unknown flag (--out <file>, --sizes <n,n>, --no-stacks, --no-typecheck, --suite)`,
+      );
   }
   if (flags.out === "" || flags.sizes.some((n) => !Number.isInteger(n) || n <= 0)) {
     throw new Error("--out needs a file; --sizes needs positive integers");
@@ -138,6 +146,52 @@ function typecheck(): TypecheckResult {
   };
 }
 
+interface SuiteResult {
+  command: string;
+  exitCode: number | null;
+  wallMs: number;
+  /** CPU of the process tree (user + system), when /usr/bin/time is there. */
+  cpuMs?: number;
+  /** The least wall time that much CPU needs on this machine's cores (`cpuMs / cores`). */
+  cpuFloorWallMs?: number;
+  cores: number;
+  tests?: number;
+  files?: number;
+}
+
+/** `npm test` (the README's test command), timed by /usr/bin/time when present. */
+function testSuite(): SuiteResult {
+  const cores = os.availableParallelism();
+  const time = "/usr/bin/time";
+  const withTime = fs.existsSync(time);
+  const start = performance.now();
+  const run = spawnSync(withTime ? time : "npm", withTime ? ["-f", "BENCH %U %S", "npm", "test"] : ["test"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const wallMs = round(performance.now() - start, 0);
+  const output = `${run.stdout}\n${run.stderr}`;
+  const count = (label: string): number | undefined => {
+    const m = new RegExp(`${label}\\s+(?:\\d+ failed \\| )?(\\d+) passed`).exec(output);
+    return m ? Number(m[1]) : undefined;
+  };
+  const m = /BENCH ([\d.]+) ([\d.]+)/.exec(run.stderr);
+  const cpuMs = m ? round((Number(m[1]) + Number(m[2])) * 1000, 0) : undefined;
+  const tests = count("Tests");
+  const files = count("Test Files");
+  return {
+    command: "npm test",
+    exitCode: run.status,
+    wallMs,
+    ...(cpuMs !== undefined ? { cpuMs, cpuFloorWallMs: round(cpuMs / cores, 0) } : {}),
+    cores,
+    ...(tests !== undefined ? { tests } : {}),
+    ...(files !== undefined ? { files } : {}),
+  };
+}
+
 function childrenCpuMs(): number | undefined {
   try {
     const fields = fs.readFileSync("/proc/self/stat", "utf8").split(") ")[1]!.split(" ");
@@ -212,6 +266,14 @@ function main(argv: string[]): void {
       `type-check (${tc.command}): ${tc.cpuMs ?? "?"} ms CPU, peak RSS ${mb(tc.peakRssBytes)}, exit ${tc.exitCode}`,
     );
 
+  const suite = flags.suite ? testSuite() : undefined;
+  if (suite)
+    log(
+      `test suite (${suite.command}): ${suite.tests ?? "?"} tests in ${suite.files ?? "?"} files, ` +
+        `${round(suite.wallMs / 1000)} s wall, ${suite.cpuMs === undefined ? "?" : round(suite.cpuMs / 1000)} s CPU ` +
+        `(at least ${suite.cpuFloorWallMs === undefined ? "?" : round(suite.cpuFloorWallMs / 1000)} s wall on ${suite.cores} cores), exit ${suite.exitCode}`,
+    );
+
   const slowestStack = stacks.reduce<(typeof stacks)[number] | undefined>(
     (a, b) => (a === undefined || b.cpuMs > a.cpuMs ? b : a),
     undefined,
@@ -245,6 +307,16 @@ function main(argv: string[]): void {
           },
         ]
       : []),
+    ...(suite
+      ? [
+          {
+            name: `npm test on ${suite.cores} cores (its CPU needs at least ${suite.cpuFloorWallMs === undefined ? "?" : round(suite.cpuFloorWallMs / 1000)} s wall)`,
+            target: `<= ${TARGETS.suiteWallMs / 1000} s wall`,
+            value: `${round(suite.wallMs / 1000)} s`,
+            met: suite.exitCode === 0 && suite.wallMs <= TARGETS.suiteWallMs,
+          },
+        ]
+      : []),
   ];
   log("targets:");
   for (const t of targets)
@@ -262,6 +334,7 @@ function main(argv: string[]): void {
     policyPack: { resources: largest.ours.resources, cpuMs: largest.ours.policyMs },
     stacks,
     ...(tc ? { typecheck: tc } : {}),
+    ...(suite ? { testSuite: suite } : {}),
     targets,
   };
   const out = flags.out ?? path.join(ROOT, ".tmp", "bench", `${sha}.json`);
