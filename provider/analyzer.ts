@@ -13,8 +13,11 @@
  *    as one string literal, a Kubernetes input type (`IntOrString` ports), a generic
  *    `CustomResource`, free-form Helm values. `OPAQUE_PROPERTIES` lists each one with why; the
  *    schema gives exactly those `pulumi.json#/Any` (with their TSDoc description), and any other
- *    unmappable type still fails the analysis. test/component-package.test.ts checks every entry
- *    is used.
+ *    unmappable type still fails the analysis. A listed property is `Any` before the analyzer
+ *    looks at it, so every SDK in the peer range serves the same schema: the locked SDK fails on
+ *    the one-value `IssuerKind`, @pulumi/pulumi 3.276 maps it to an enum type (found by the
+ *    current lane, docs/benchmarks.md "Lanes").
+ *    test/component-package.test.ts checks every entry is used.
  *
  * 3. It refers to a provider resource (the `k8s.Provider` in `ClusterHandle.provider`) as
  *    `/<pkg>/v<version>/schema.json#/resources/<pkg>` — not a resource of that package's schema;
@@ -150,18 +153,16 @@ export function extendAnalyzer(): void {
     );
   };
   proto.analyzeType = function (this: AnalyzerInternals, context, type, location, optional, docString) {
-    try {
+    const key = `${context.typeName}.${context.property}`;
+    if (!(key in OPAQUE_PROPERTIES)) {
       return providerReference(analyzeType.call(this, context, type, location, optional, docString));
-    } catch (err) {
-      const key = `${context.typeName}.${context.property}`;
-      if (!(key in OPAQUE_PROPERTIES)) throw err;
-      used.add(key);
-      return {
-        $ref: "pulumi.json#/Any",
-        ...(optional ? { optional: true } : {}),
-        ...(docString ? { description: docString } : {}),
-      };
     }
+    used.add(key);
+    return {
+      $ref: "pulumi.json#/Any",
+      ...(optional ? { optional: true } : {}),
+      ...(docString ? { description: docString } : {}),
+    };
   };
   proto.analyzeSymbol = function (this: AnalyzerInternals, context, symbol) {
     const prop = analyzeSymbol.call(this, context, symbol);
