@@ -16,8 +16,8 @@
  *    unmappable type still fails the analysis. A listed property is `Any` before the analyzer
  *    looks at it, so every SDK in the peer range serves the same schema: the locked SDK fails on
  *    the one-value `IssuerKind`, @pulumi/pulumi 3.276 maps it to an enum type (found by the
- *    current lane, docs/benchmarks.md "Lanes").
- *    test/component-package.test.ts checks every entry is used.
+ *    current lane, docs/benchmarks.md "Lanes"). test/component-package.test.ts checks the schema
+ *    has `Any` on exactly the listed properties (so no entry is stale).
  *
  * 3. It refers to a provider resource (the `k8s.Provider` in `ClusterHandle.provider`) as
  *    `/<pkg>/v<version>/schema.json#/resources/<pkg>` — not a resource of that package's schema;
@@ -75,13 +75,7 @@ interface AnalyzerInternals {
   ) => Record<string, unknown>;
 }
 
-const used = new Set<string>();
 let extended = false;
-
-/** The `OPAQUE_PROPERTIES` entries the analyses since `extendAnalyzer` fell back on. */
-export function opaquePropertiesUsed(): string[] {
-  return [...used].sort();
-}
 
 /** Whether `type` has pulumi's `ComponentResource` among its base classes, at any depth. */
 function derivesFromComponentResource(checker: ts.TypeChecker, type: ts.Type, depth = 0): boolean {
@@ -157,7 +151,6 @@ export function extendAnalyzer(): void {
     if (!(key in OPAQUE_PROPERTIES)) {
       return providerReference(analyzeType.call(this, context, type, location, optional, docString));
     }
-    used.add(key);
     return {
       $ref: "pulumi.json#/Any",
       ...(optional ? { optional: true } : {}),
