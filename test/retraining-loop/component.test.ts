@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { CronJob } from "kubernetes-models/batch/v1";
 import { parse } from "yaml";
-import { createAdapter, type ObjectStore, type Target } from "../../components/adapters";
+import { type ObjectStore, type Target } from "../../components/adapters";
 import {
   RetrainingLoop,
   RETRAINING_LOOP_TYPE,
@@ -33,10 +33,11 @@ import {
   type Plan,
   type PlanResource,
 } from "../helpers";
-import { CLUSTER_AWS, CLUSTER_GCP, fakeClusterHandle, Host } from "../training-cluster/fixtures";
+import { CLUSTER_AWS, fakeClusterHandle } from "../training-cluster/fixtures";
 import { validateStrict, type ModelClass } from "../schemas/validate";
 import { resolveAlertingArgs } from "../../components/monitoring";
 import { runPoliciesDetailed } from "../../policies/offline";
+import { clusterWithStores, LOOP_SERVICES } from "./fixtures";
 import { argoSchemaErrors } from "./schema";
 import { PYTHON_IMAGE, PYTHON_JOB_UID } from "../../components/shared/python-job";
 
@@ -59,7 +60,6 @@ const model = (name: string, over: Partial<RetrainingLoopModelArgs> = {}): Retra
 });
 
 const aws = CLUSTER_AWS;
-const gcp = CLUSTER_GCP;
 
 type Over = Partial<Omit<RetrainingLoopArgs, "cluster" | "stores">> & { target?: Target };
 
@@ -67,33 +67,10 @@ type Over = Partial<Omit<RetrainingLoopArgs, "cluster" | "stores">> & { target?:
 function program(over: Over = {}) {
   return () => {
     const { target = "aws", ...rest } = over;
-    const details = target === "aws" ? { aws } : target === "gcp" ? { gcp } : {};
-    const cluster = fakeClusterHandle({ target, ...details });
-    const host = new Host("data");
-    const adapter = createAdapter(
-      target,
-      {
-        parent: host,
-        name: "data",
-        k8sProvider: cluster.provider,
-        namespace: "data",
-        tags: {},
-        protect: false,
-        dependsOn: [],
-      },
-      details,
-    );
-    const offline: ObjectStore = adapter.objectStore("offline", { versioning: true, forceDestroy: true });
-    const logs: ObjectStore = adapter.objectStore("logs", { versioning: true, forceDestroy: true });
+    const { cluster, offline, logs } = clusterWithStores(target);
     new RetrainingLoop("loop", {
       cluster,
-      services: {
-        trackingUri: "http://mlflow.mlflow.svc.cluster.local:5000",
-        mlflowNamespace: "mlflow",
-        pushgatewayUrl: "http://pushgateway.monitoring.svc:9091",
-        prometheusUrl: "http://prometheus-operated.monitoring.svc:9090",
-        monitoringNamespace: "monitoring",
-      },
+      services: LOOP_SERVICES,
       stores: { referenceData: offline, payloadLogs: logs },
       models: [model("recommender", { drift: { method: "psi", threshold: 0.2, columns: ["price", "age"] } })],
       ...rest,
@@ -531,13 +508,7 @@ describe("RetrainingLoop", () => {
   });
 
   it("with services.mlflowCredentials, gives exactly the MLflow clients the user from a Secret", async () => {
-    const services = {
-      trackingUri: "http://mlflow.mlflow.svc.cluster.local:5000",
-      mlflowNamespace: "mlflow",
-      pushgatewayUrl: "http://pushgateway.monitoring.svc:9091",
-      prometheusUrl: "http://prometheus-operated.monitoring.svc:9090",
-      monitoringNamespace: "monitoring",
-    };
+    const services = LOOP_SERVICES;
     type EnvVar = {
       name: string;
       value?: string;
@@ -750,12 +721,8 @@ describe("RetrainingLoop", () => {
       const tags = { owner: "ml-platform", "cost-center": "cc-1", "data-classification": "internal" };
       // With the MLflow user's Secrets (the registry's auth is on in prod).
       const services = {
-        trackingUri: "http://mlflow.mlflow.svc.cluster.local:5000",
-        mlflowNamespace: "mlflow",
+        ...LOOP_SERVICES,
         mlflowCredentials: { username: "loop", password: pulumi.secret("s3cr3t-password") },
-        pushgatewayUrl: "http://pushgateway.monitoring.svc:9091",
-        prometheusUrl: "http://prometheus-operated.monitoring.svc:9090",
-        monitoringNamespace: "monitoring",
       };
       const plan = await planOf(program({ target, environment: "prod", tags, services }));
       expect(resourcesOfType(plan, "kubernetes:core/v1:Secret").map((r) => r.name)).toContain(

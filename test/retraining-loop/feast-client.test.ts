@@ -18,6 +18,7 @@ import { RetrainingLoop, type RetrainingLoopArgs } from "../../components/retrai
 import type { ClusterHandle } from "../../components/training-cluster";
 import { findResource, inputAt, planOf, resourcesOfType, type Plan, type PlanResource } from "../helpers";
 import { fakeClusterHandle } from "../training-cluster/fixtures";
+import { LOOP_SERVICES } from "./fixtures";
 
 const CR = "kubernetes:argoproj.io/v1alpha1:";
 const T = {
@@ -53,11 +54,7 @@ function program(o: Options = {}) {
     const args: RetrainingLoopArgs = {
       cluster,
       services: {
-        trackingUri: "http://mlflow.mlflow.svc.cluster.local:5000",
-        mlflowNamespace: "mlflow",
-        pushgatewayUrl: "http://pushgateway.monitoring.svc:9091",
-        prometheusUrl: "http://prometheus-operated.monitoring.svc:9090",
-        monitoringNamespace: "monitoring",
+        ...LOOP_SERVICES,
         ...(o.withFeatureStore === false ? {} : { featureStore: fs.client }),
         ...(o.role !== undefined ? { featureStoreRole: o.role } : {}),
       },

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { createAdapter, type ObjectStore, type Target } from "../../components/adapters";
+import { type Target } from "../../components/adapters";
 import {
   LOOP_SERVICE_ACCOUNTS,
   RetrainingLoop,
@@ -15,8 +15,8 @@ import {
   type RetrainingLoopModelArgs,
   type RetrainingLoopTrainingArgs,
 } from "../../components/retraining-loop";
+import { clusterWithStores, LOOP_SERVICES } from "./fixtures";
 import { findResource, inputAt, planOf, resourcesOfType, type Plan, type PlanResource } from "../helpers";
-import { CLUSTER_AWS, CLUSTER_GCP, fakeClusterHandle, Host } from "../training-cluster/fixtures";
 
 const CR = "kubernetes:argoproj.io/v1alpha1:";
 const T = {
@@ -28,9 +28,6 @@ const T = {
   role: "kubernetes:rbac.authorization.k8s.io/v1:Role",
   binding: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
 } as const;
-
-const aws = CLUSTER_AWS;
-const gcp = CLUSTER_GCP;
 
 const model = (
   name: string,
@@ -53,32 +50,10 @@ const model = (
 /** The stores from a real adapter in the namespace "data" (the feature store's and serving's), and the loop. */
 function program(target: Target, models: RetrainingLoopModelArgs[] = [model("recommender")]) {
   return () => {
-    const details = target === "aws" ? { aws } : target === "gcp" ? { gcp } : {};
-    const cluster = fakeClusterHandle({ target, ...details });
-    const adapter = createAdapter(
-      target,
-      {
-        parent: new Host("data"),
-        name: "data",
-        k8sProvider: cluster.provider,
-        namespace: "data",
-        tags: {},
-        protect: false,
-        dependsOn: [],
-      },
-      details,
-    );
-    const offline: ObjectStore = adapter.objectStore("offline", { versioning: true, forceDestroy: true });
-    const logs: ObjectStore = adapter.objectStore("logs", { versioning: true, forceDestroy: true });
+    const { cluster, offline, logs } = clusterWithStores(target);
     const args: RetrainingLoopArgs = {
       cluster,
-      services: {
-        trackingUri: "http://mlflow.mlflow.svc.cluster.local:5000",
-        mlflowNamespace: "mlflow",
-        pushgatewayUrl: "http://pushgateway.monitoring.svc:9091",
-        prometheusUrl: "http://prometheus-operated.monitoring.svc:9090",
-        monitoringNamespace: "monitoring",
-      },
+      services: LOOP_SERVICES,
       stores: { referenceData: offline, payloadLogs: logs },
       models,
     };
