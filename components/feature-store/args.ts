@@ -49,10 +49,13 @@ export type OnlineStoreType = (typeof OnlineStoreType)[keyof typeof OnlineStoreT
 /** Where the offline store (training data, materialisation source) reads from. */
 export const OfflineStoreType = {
   /**
-   * Parquet files on the target's object store (S3, GCS, MinIO), read with DuckDB. Known limit:
-   * Feast 0.66's DuckDB store cannot read that bucket with the Feast pods' identity on any target
-   * (no IRSA / Pod Identity, no Workload Identity, no path-style MinIO endpoint), so the deployment
-   * warns; sources shipped in the feature repository work. See docs/feature-store.md.
+   * Parquet files on the target's object store (S3, GCS, MinIO), read with DuckDB. On `local` the
+   * Feast servers get DuckDB's MinIO settings, and sources end their paths with
+   * `FEAST_OFFLINE_PATH_QUERY` (path-style addressing) and set `file_format=ParquetFormat()`.
+   * Known limit on `aws` and `gcp`: Feast 0.66's DuckDB store cannot read the bucket with the Feast
+   * pods' identity (no IRSA / Pod Identity, no Workload Identity), so the deployment warns; use the
+   * target's warehouse for data in the bucket; sources shipped in the feature repository work. See
+   * docs/feature-store.md.
    */
   parquet: "parquet",
   /**

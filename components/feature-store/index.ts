@@ -7,9 +7,10 @@
  *   `onlineStore.tables` (encrypted with the component's key) and the Secret says where they are;
  *   Feast's identity reads and writes their items / rows but cannot create tables, so Feast never
  *   creates one with the provider's default encryption;
- * - offline store: Parquet on the target's object store, read with DuckDB (which, in Feast 0.66,
- *   cannot read the bucket with the pods' identity on any target: a warning says so, see
- *   `parquetOfflineStoreLimit`); or the target's warehouse (Redshift Serverless / BigQuery,
+ * - offline store: Parquet on the target's object store, read with DuckDB (on MinIO through the
+ *   endpoint settings `offlineStoreEnv` renders; on S3 and GCS Feast 0.66's DuckDB store cannot
+ *   read the bucket with the pods' identity: a warning says so, see `parquetOfflineStoreLimit`);
+ *   or the target's warehouse (Redshift Serverless / BigQuery,
  *   `offlineStore.type`), its Feast section in a Secret, staging through the offline bucket's
  *   `staging/` prefix (the bucket is kept with every type: staging area and a landing zone for
  *   producers);
@@ -124,6 +125,7 @@ export {
 export { featureStoreManifest, FEATURE_STORE_API_VERSION } from "./manifest";
 export {
   bigQueryOfflineStoreYaml,
+  DUCKDB_PATH_STYLE_QUERY,
   OFFLINE_STAGING_PREFIX,
   offlineStoreEnv,
   parquetOfflineStoreLimit,
@@ -314,10 +316,12 @@ export class FeatureStore extends MlopsComponent {
       ctx.opts({ provider, dependsOn: cluster.monitoring?.dependsOn ?? [] }),
     );
 
-    // Feast 0.66's DuckDB store cannot read the bucket with the pods' identity on any target
-    // (parquetOfflineStoreLimit, docs/feature-store.md): say so on every deployment that uses it.
-    if (a.offlineStore.type === OfflineStoreType.parquet) {
-      void pulumi.log.warn(`${name}: ${parquetOfflineStoreLimit(cluster.target)}`, this);
+    // Feast 0.66's DuckDB store cannot read the bucket with the pods' cloud identity (aws, gcp:
+    // parquetOfflineStoreLimit, docs/feature-store.md): say so on every deployment that uses it.
+    const parquetLimit =
+      a.offlineStore.type === OfflineStoreType.parquet ? parquetOfflineStoreLimit(cluster.target) : undefined;
+    if (parquetLimit) {
+      void pulumi.log.warn(`${name}: ${parquetLimit}`, this);
     }
     const adapter = clusterAdapter(cluster, ctx, namespace, nsReady);
     const key = adapter.encryptionKey("data");

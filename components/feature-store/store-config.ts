@@ -99,32 +99,60 @@ export function offlineDataUri(location: OfflineStoreLocation): string {
 }
 
 /**
+ * What DuckDB needs at the end of an `s3://` path to address an S3-compatible endpoint other than
+ * AWS (MinIO) path style (`http://<endpoint>/<bucket>/<key>`): DuckDB's httpfs addresses buckets
+ * virtual-host style (`<bucket>.<endpoint>`) unless a setting, a secret or this query on the path
+ * says otherwise, and no environment variable does (duckdb/duckdb-httpfs `S3FileSystem::S3UrlParse`,
+ * `ReadQueryParams`); DuckDB drops the query from the object key. Feature definitions append it to
+ * every `FileSource` path under `FEAST_OFFLINE_DATA_URI` (as `FEAST_OFFLINE_PATH_QUERY`).
+ */
+export const DUCKDB_PATH_STYLE_QUERY = "?s3_url_style=path";
+
+/**
  * Environment the Feast servers get for the offline store: `FEAST_OFFLINE_DATA_URI` (where feature
- * definitions put their Parquet sources) and, on MinIO, `FEAST_S3_ENDPOINT_URL` (for the feature
- * definitions' `FileSource(s3_endpoint_override=...)`, which Feast passes to pyarrow's
- * `S3FileSystem` when `feast apply` infers a source's schema and when it writes a saved dataset:
- * feast v0.66.0 sdk/python/feast/infra/offline_stores/file_source.py `create_filesystem_and_path`)
- * and `AWS_ENDPOINT_URL_S3` (boto3 in the feature code and Feast's `list_s3_files`). DuckDB reads
- * neither endpoint variable, nor the pods' cloud identity: see `parquetOfflineStoreLimit` and
- * docs/feature-store.md.
+ * definitions put their Parquet sources) and, on an S3-compatible endpoint other than AWS (MinIO):
+ * - `FEAST_S3_ENDPOINT_URL`, for the feature definitions' `FileSource(s3_endpoint_override=...)`,
+ *   which Feast passes to pyarrow's `S3FileSystem` when `feast apply` infers a source's schema and
+ *   when it writes a saved dataset (feast v0.66.0
+ *   sdk/python/feast/infra/offline_stores/file_source.py `create_filesystem_and_path`);
+ * - `AWS_ENDPOINT_URL_S3`, for boto3 in the feature code and Feast's `list_s3_files`;
+ * - `DUCKDB_S3_ENDPOINT` (the endpoint's host and port) and `DUCKDB_S3_USE_SSL`, the only endpoint
+ *   settings DuckDB's httpfs takes from the environment, read when the extension loads, with the
+ *   keys from `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` (duckdb/duckdb-httpfs src/s3fs.cpp
+ *   `AWSEnvironmentCredentialsProvider::SetAll`): Feast's DuckDB store reads a `FileSource` with
+ *   `ibis.read_parquet(path)` and passes it no endpoint (feast v0.66.0
+ *   sdk/python/feast/infra/offline_stores/duckdb.py `_read_data_source`);
+ * - `FEAST_OFFLINE_PATH_QUERY` ({@link DUCKDB_PATH_STYLE_QUERY}), which the sources' paths end with so
+ *   that DuckDB addresses the bucket path style; such a path no longer ends in `.parquet`, so the
+ *   source names its format (`file_format=ParquetFormat()`).
+ *
+ * On AWS and GCS DuckDB reads neither the endpoint nor the pods' cloud identity: see
+ * `parquetOfflineStoreLimit` and docs/feature-store.md.
  */
 export function offlineStoreEnv(location: OfflineStoreLocation): { name: string; value: string }[] {
   return [
     { name: "FEAST_OFFLINE_DATA_URI", value: offlineDataUri(location) },
-    ...(location.s3Endpoint
-      ? [
-          { name: "FEAST_S3_ENDPOINT_URL", value: location.s3Endpoint },
-          { name: "AWS_ENDPOINT_URL_S3", value: location.s3Endpoint },
-        ]
-      : []),
+    ...(location.s3Endpoint ? s3CompatibleEnv(location.s3Endpoint) : []),
+  ];
+}
+
+function s3CompatibleEnv(endpoint: string): { name: string; value: string }[] {
+  const url = new URL(endpoint);
+  return [
+    { name: "FEAST_S3_ENDPOINT_URL", value: endpoint },
+    { name: "AWS_ENDPOINT_URL_S3", value: endpoint },
+    { name: "DUCKDB_S3_ENDPOINT", value: url.host },
+    { name: "DUCKDB_S3_USE_SSL", value: url.protocol === "https:" ? "true" : "false" },
+    { name: "FEAST_OFFLINE_PATH_QUERY", value: DUCKDB_PATH_STYLE_QUERY },
   ];
 }
 
 /**
  * What keeps Feast 0.66.0's DuckDB offline store (`offlineStore.type: "parquet"`) from reading
- * Parquet in the offline bucket on a target, as the warning the component logs. Feast reads a
- * `FileSource` with `ibis.read_parquet(path)` on ibis' default DuckDB connection and passes no
- * credentials or endpoint without a `connection_ref` (feast v0.66.0
+ * Parquet in the offline bucket on a cloud target, as the warning the component logs; undefined on
+ * `local`, where the component renders DuckDB's endpoint settings for MinIO (`offlineStoreEnv`).
+ * Feast reads a `FileSource` with `ibis.read_parquet(path)` on ibis' default DuckDB connection and
+ * passes no credentials or endpoint without a `connection_ref` (feast v0.66.0
  * sdk/python/feast/infra/offline_stores/duckdb.py `_read_data_source`, lines 61-79). DuckDB's
  * httpfs then takes its S3 settings from the environment only as `AWS_ACCESS_KEY_ID`,
  * `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION` / `AWS_DEFAULT_REGION`,
@@ -135,7 +163,7 @@ export function offlineStoreEnv(location: OfflineStoreLocation): { name: string;
  * keys or a bearer-token secret (src/s3fs.cpp `S3AuthParams::ReadFrom`). Measured with DuckDB 1.5.5
  * and its httpfs (docs/feature-store.md).
  */
-export function parquetOfflineStoreLimit(target: Target): string {
+export function parquetOfflineStoreLimit(target: Target): string | undefined {
   const head = `offlineStore.type "parquet" on ${target}: Feast 0.66's DuckDB offline store cannot read the offline bucket`;
   const tail =
     "Feature sources shipped in the feature repository (local paths) still work. See docs/feature-store.md.";
@@ -153,11 +181,7 @@ export function parquetOfflineStoreLimit(target: Target): string {
         `gs:// sources fail. Use offlineStore.type "bigquery" for data in GCS. ${tail}`
       );
     default:
-      return (
-        `${head} on MinIO: DuckDB's httpfs ignores AWS_ENDPOINT_URL_S3 and FEAST_S3_ENDPOINT_URL and addresses ` +
-        "buckets virtual-host style (<bucket>.<endpoint>), which no environment variable changes, so " +
-        `materialisation and historical retrieval from s3:// sources do not reach MinIO. ${tail}`
-      );
+      return undefined;
   }
 }
 

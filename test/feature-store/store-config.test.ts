@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   bigQueryOfflineStoreYaml,
+  DUCKDB_PATH_STYLE_QUERY,
   offlineStoreEnv,
   parquetOfflineStoreLimit,
   redisOnlineStoreYaml,
@@ -88,12 +89,21 @@ describe("offline store environment", () => {
       { name: "FEAST_OFFLINE_DATA_URI", value: "gs://bkt/offline" },
     ]);
   });
-  it("local: MinIO's endpoint for the file sources (pyarrow) and boto3", () => {
+  it("local: MinIO's endpoint for the file sources (pyarrow), boto3 and DuckDB, and the path-style query", () => {
     expect(offlineStoreEnv({ uri: "s3://bkt", s3Endpoint: "http://minio.feast.svc:9000" })).toEqual([
       { name: "FEAST_OFFLINE_DATA_URI", value: "s3://bkt/offline" },
       { name: "FEAST_S3_ENDPOINT_URL", value: "http://minio.feast.svc:9000" },
       { name: "AWS_ENDPOINT_URL_S3", value: "http://minio.feast.svc:9000" },
+      { name: "DUCKDB_S3_ENDPOINT", value: "minio.feast.svc:9000" },
+      { name: "DUCKDB_S3_USE_SSL", value: "false" },
+      { name: "FEAST_OFFLINE_PATH_QUERY", value: "?s3_url_style=path" },
     ]);
+    expect(DUCKDB_PATH_STYLE_QUERY).toBe("?s3_url_style=path");
+  });
+  it("an https endpoint keeps TLS for DuckDB; the default port stays implicit", () => {
+    const env = offlineStoreEnv({ uri: "s3://bkt", s3Endpoint: "https://s3.example.internal" });
+    expect(env.find((e) => e.name === "DUCKDB_S3_ENDPOINT")?.value).toBe("s3.example.internal");
+    expect(env.find((e) => e.name === "DUCKDB_S3_USE_SSL")?.value).toBe("true");
   });
 });
 
@@ -115,13 +125,8 @@ describe("parquet offline store limit per target (Feast 0.66's DuckDB store)", (
     );
     expect(m).toContain('Use offlineStore.type "bigquery"');
   });
-  it("local: the endpoint variables are ignored and the URL style is virtual-host; no warehouse to point to", () => {
-    const m = parquetOfflineStoreLimit("local");
-    expect(m).toMatch(/^offlineStore\.type "parquet" on local: /);
-    expect(m).toContain("ignores AWS_ENDPOINT_URL_S3 and FEAST_S3_ENDPOINT_URL");
-    expect(m).toContain("virtual-host style (<bucket>.<endpoint>)");
-    expect(m).not.toContain("Use offlineStore.type");
-    expect(m).toContain("Feature sources shipped in the feature repository (local paths) still work.");
+  it("local: no limit (DuckDB gets MinIO's settings from offlineStoreEnv)", () => {
+    expect(parquetOfflineStoreLimit("local")).toBeUndefined();
   });
 });
 
