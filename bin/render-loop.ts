@@ -64,10 +64,9 @@ export interface Endpoints {
    */
   s3: { endpoint: string; bucket: string };
   /**
-   * The offline store's root (`OfflineStoreLocation.uri`). A local directory in the loop test:
-   * DuckDB reaches `s3://` only with its httpfs extension (downloaded at run time; none on PyPI for
-   * the locked DuckDB) and takes a non-AWS endpoint only from its own S3 settings, which the
-   * rendered configuration has none of (docs/loop-test.md).
+   * The offline store's root (`OfflineStoreLocation.uri`): `s3://<bucket>` on the S3 endpoint in
+   * the loop test, rendered as the component renders MinIO (`offlineStoreEnv`: DuckDB's endpoint
+   * settings and the path-style query, docs/loop-test.md), or a local directory.
    */
   offlineStoreUri: string;
   /** The server's address and its uvicorn workers (`ModelRegistryArgs.workers`). */

@@ -20,7 +20,7 @@ const endpoints: Endpoints = {
   },
   redis: { host: "127.0.0.1", port: 6390, password: "redis-pw" },
   s3: { endpoint: "http://127.0.0.1:9000", bucket: "loop" },
-  offlineStoreUri: "/work/offline-store",
+  offlineStoreUri: "s3://loop",
   mlflow: { host: "127.0.0.1", port: 5055, workers: 1 },
   pushgatewayUrl: "http://127.0.0.1:9091",
   prometheusUrl: "http://127.0.0.1:9090",
@@ -81,8 +81,16 @@ describe("render-loop", () => {
         "",
       ].join("\n"),
     );
-    // A local offline root: no S3 endpoint for Feast's file sources.
-    expect(json("feast.json")).toEqual({ FEAST_OFFLINE_DATA_URI: "/work/offline-store/offline" });
+    // The offline store on the S3 endpoint, as the component renders it for MinIO: the endpoint for
+    // pyarrow (Feast's file sources) and boto3, DuckDB's own settings, the path-style query.
+    expect(json("feast.json")).toEqual({
+      FEAST_OFFLINE_DATA_URI: "s3://loop/offline",
+      FEAST_S3_ENDPOINT_URL: "http://127.0.0.1:9000",
+      AWS_ENDPOINT_URL_S3: "http://127.0.0.1:9000",
+      DUCKDB_S3_ENDPOINT: "127.0.0.1:9000",
+      DUCKDB_S3_USE_SSL: "false",
+      FEAST_OFFLINE_PATH_QUERY: "?s3_url_style=path",
+    });
   });
 
   it("loads the rule catalogue with the drift rule's `for` and routes ModelDrift to the bearer webhook", () => {
@@ -133,7 +141,7 @@ describe("render-loop", () => {
       "-m",
       "recommender.train",
       "--entities",
-      "/work/offline-store/offline/recommender/impressions.parquet",
+      "s3://loop/offline/recommender/impressions.parquet",
     ]);
     expect(loop.train.env).toMatchObject({
       MLFLOW_TRACKING_URI: "http://127.0.0.1:5055",
@@ -186,12 +194,10 @@ describe("render-loop", () => {
     }
   });
 
-  it("renders the S3 endpoint for Feast when the offline store is on S3", () => {
-    const onS3 = renderLoop({ ...endpoints, offlineStoreUri: "s3://loop" }, "/work/loop").files;
-    expect(JSON.parse(onS3["feast.json"]!)).toEqual({
-      FEAST_OFFLINE_DATA_URI: "s3://loop/offline",
-      FEAST_S3_ENDPOINT_URL: "http://127.0.0.1:9000",
-      AWS_ENDPOINT_URL_S3: "http://127.0.0.1:9000",
+  it("takes a local directory as the offline store's root: no endpoint settings", () => {
+    const local = renderLoop({ ...endpoints, offlineStoreUri: "/work/offline-store" }, "/work/loop").files;
+    expect(JSON.parse(local["feast.json"]!)).toEqual({
+      FEAST_OFFLINE_DATA_URI: "/work/offline-store/offline",
     });
   });
 });

@@ -2,8 +2,11 @@
 
 The Parquet sources live under the offline store's data root, `FEAST_OFFLINE_DATA_URI` (the
 feature-store component sets it on the Feast servers: components/feature-store/store-config.ts
-`offlineStoreEnv`), in `recommender/`; on an S3-compatible endpoint other than AWS (MinIO, or
-moto in the loop test) `FEAST_S3_ENDPOINT_URL` names it. `recommender.data` writes the files.
+`offlineStoreEnv`), in `recommender/`. On an S3-compatible endpoint other than AWS (MinIO, or
+moto in the loop test) `FEAST_S3_ENDPOINT_URL` names it for pyarrow, and each path ends with
+`FEAST_OFFLINE_PATH_QUERY` (`?s3_url_style=path`), which makes Feast's DuckDB offline store address
+the bucket path style (DuckDB takes the endpoint itself from `DUCKDB_S3_ENDPOINT`); such a path no
+longer ends in `.parquet`, so the sources name their format. `recommender.data` writes the files.
 """
 
 from __future__ import annotations
@@ -12,16 +15,19 @@ import os
 from datetime import timedelta
 
 from feast import Entity, FeatureService, FeatureView, Field, FileSource, ValueType
+from feast.data_format import ParquetFormat
 from feast.types import Float64, Int64
 
 DATA_ROOT = os.environ.get("FEAST_OFFLINE_DATA_URI", "data").rstrip("/") + "/recommender"
 S3_ENDPOINT = os.environ.get("FEAST_S3_ENDPOINT_URL") or None
+PATH_QUERY = os.environ.get("FEAST_OFFLINE_PATH_QUERY", "")
 
 
 def _source(table: str) -> FileSource:
     return FileSource(
         name=f"{table}_source",
-        path=f"{DATA_ROOT}/{table}.parquet",
+        path=f"{DATA_ROOT}/{table}.parquet{PATH_QUERY}",
+        file_format=ParquetFormat(),
         timestamp_field="event_timestamp",
         s3_endpoint_override=S3_ENDPOINT,
     )

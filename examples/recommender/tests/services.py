@@ -257,6 +257,38 @@ def s3_server(bucket: str) -> Iterator[str]:
         server.stop()
 
 
+def duckdb_httpfs(home: Path) -> Path:
+    """DuckDB's httpfs extension installed in `<home>/.duckdb/extensions`, DuckDB's default
+    `extension_directory` for every process whose `HOME` is `<home>`; returns the installed file.
+
+    In a cluster DuckDB installs httpfs itself from extensions.duckdb.org on the first `s3://`
+    read; here that host is out of reach, so it comes from the `duckdb-extension-httpfs` wheel
+    (the lock pins it with DuckDB's own version). The binary is DuckDB's signed build: DuckDB
+    refuses to load an unsigned extension unless told to, and nothing here tells it to."""
+    import importlib.util
+
+    import duckdb
+
+    spec = importlib.util.find_spec("duckdb_extension_httpfs")
+    assert spec and spec.submodule_search_locations, "duckdb-extension-httpfs is not installed"
+    package = Path(next(iter(spec.submodule_search_locations)))
+    binary = package / "extensions" / f"v{duckdb.__version__}" / "httpfs.duckdb_extension"
+    assert binary.exists(), (
+        f"{binary} is missing: duckdb-extension-httpfs does not match DuckDB {duckdb.__version__}"
+    )
+    directory = home / ".duckdb" / "extensions"
+    con = duckdb.connect()
+    try:
+        con.execute(f"SET extension_directory = '{directory}'")
+        con.execute(f"INSTALL '{binary}'")
+        con.execute("LOAD httpfs")
+    finally:
+        con.close()
+    installed = list(directory.glob("*/*/httpfs.duckdb_extension"))
+    assert installed, f"httpfs was not installed under {directory}"
+    return installed[0]
+
+
 # --- The webhook receiver (what Argo Events' EventSource is in the cluster) -----------------
 
 

@@ -8,12 +8,13 @@ import sys
 from types import ModuleType
 
 import pytest
+from feast.data_format import ParquetFormat
 
 from recommender.data import FEATURES
 
 
 def load(monkeypatch: pytest.MonkeyPatch, **env: str) -> ModuleType:
-    for key in ("FEAST_OFFLINE_DATA_URI", "FEAST_S3_ENDPOINT_URL"):
+    for key in ("FEAST_OFFLINE_DATA_URI", "FEAST_S3_ENDPOINT_URL", "FEAST_OFFLINE_PATH_QUERY"):
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -47,7 +48,30 @@ def test_sources_read_the_offline_store_from_the_components_environment(
     source = repo.user_features.batch_source
     assert source.path == "s3://shop/offline/recommender/users.parquet"
     assert source.s3_endpoint_override == "http://127.0.0.1:9000"
+    assert isinstance(source.file_format, ParquetFormat)
     assert repo.purchase_history.batch_source.path == "s3://shop/offline/recommender/history.parquet"
+
+
+def test_on_an_s3_compatible_endpoint_the_paths_end_with_the_path_style_query(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What the component renders for MinIO (`offlineStoreEnv`): DuckDB addresses the bucket path
+    style only when the path says so; the format is explicit because the path no longer ends in
+    `.parquet` (Feast's DuckDB store then reads nothing without it)."""
+    repo = load(
+        monkeypatch,
+        FEAST_OFFLINE_DATA_URI="s3://shop/offline",
+        FEAST_S3_ENDPOINT_URL="http://minio.feast.svc:9000",
+        FEAST_OFFLINE_PATH_QUERY="?s3_url_style=path",
+    )
+    for view, table in (
+        (repo.user_features, "users"),
+        (repo.product_features, "products"),
+        (repo.purchase_history, "history"),
+    ):
+        source = view.batch_source
+        assert source.path == f"s3://shop/offline/recommender/{table}.parquet?s3_url_style=path"
+        assert isinstance(source.file_format, ParquetFormat)
 
 
 def test_without_the_environment_the_sources_are_local(monkeypatch: pytest.MonkeyPatch) -> None:

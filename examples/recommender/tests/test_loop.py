@@ -49,6 +49,7 @@ from recommender.data import FEATURES, feature_rows, generate, write_feature_tab
 from .services import (
     Daemon,
     Webhook,
+    duckdb_httpfs,
     free_port,
     get_json,
     http_ok,
@@ -132,6 +133,10 @@ class Loop:
         env = {**self.env, **{k: fill(v) for k, v in rendered["env"].items()}, **(extra_env or {})}
         cwd = JOBS if python == JOBS_PYTHON else EXAMPLE
         env["PYTHONPATH"] = str(cwd)
+        if "FEAST_FS_YAML_FILE" in env:
+            # Feast reads the offline store with DuckDB, which looks for httpfs in the pod's HOME
+            # (its `/tmp` here) and, in a cluster, downloads it there on the first s3:// read.
+            duckdb_httpfs(Path(env["HOME"]))
         started = time.monotonic()
         result = subprocess.run(
             command, check=False, env=env, cwd=cwd, capture_output=True, text=True, timeout=STEP_TIMEOUT
@@ -309,17 +314,22 @@ def loop() -> Iterator[Loop]:
         rd = stack.enter_context(redis(logs, secrets.token_hex(12)))
         timings["redis"] = time.monotonic() - t
         s3 = stack.enter_context(s3_server(BUCKET))
+        # Feast's DuckDB store reads the offline store on the S3 endpoint with httpfs, from HOME's
+        # extension directory in this process and in the steps (whose HOME is `work` too).
+        environ.setenv("HOME", str(work))
+        duckdb_httpfs(work)
         webhook = stack.enter_context(Webhook(secrets.token_hex(16)))
         ports = {
             name: free_port() for name in ("mlflow", "pushgateway", "prometheus", "alertmanager", "sink")
         }
         url = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-        offline_root = work / "offline-store"
         endpoints = {
             "postgres": {**pg, "mlflowDb": "mlflow", "feastDb": "feast"},
             "redis": rd,
             "s3": {"endpoint": s3, "bucket": BUCKET},
-            "offlineStoreUri": str(offline_root),
+            # The offline store on the S3 endpoint, as on MinIO (`local`): the renderer adds the
+            # component's endpoint settings for pyarrow, boto3 and DuckDB (offlineStoreEnv).
+            "offlineStoreUri": f"s3://{BUCKET}",
             "mlflow": {"host": "127.0.0.1", "port": ports["mlflow"], "workers": 1},
             "pushgatewayUrl": url["pushgateway"],
             "prometheusUrl": url["prometheus"],
@@ -479,6 +489,16 @@ def _feast_apply(loop: Loop) -> None:
     finally:
         os.chdir(cwd)  # apply_total changes into the repository
     log(f"feast apply in {time.monotonic() - started:.1f}s")
+    # The registered sources are on the S3 endpoint, addressed path style for DuckDB.
+    from feast import FeatureStore, FileSource
+
+    store = FeatureStore(repo_path=str(repo), fs_yaml_file=loop.feature_store_yaml)
+    sources = [view.batch_source for view in store.list_feature_views()]
+    paths = sorted(source.path for source in sources if isinstance(source, FileSource))
+    assert paths == [
+        f"s3://{BUCKET}/offline/{MODEL}/{table}.parquet?s3_url_style=path"
+        for table in ("history", "products", "users")
+    ], paths
 
 
 def _feast_materialize(loop: Loop, start: datetime, end: datetime) -> None:
