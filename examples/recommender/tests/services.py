@@ -277,15 +277,14 @@ def duckdb_httpfs(home: Path) -> Path:
         f"{binary} is missing: duckdb-extension-httpfs does not match DuckDB {duckdb.__version__}"
     )
     directory = home / ".duckdb" / "extensions"
-    con = duckdb.connect()
+    con = duckdb.connect(config={"extension_directory": str(directory)})
     try:
-        con.execute(f"SET extension_directory = '{directory}'")
-        con.execute(f"INSTALL '{binary}'")
+        con.execute("INSTALL '{}'".format(str(binary).replace("'", "''")))
         con.execute("LOAD httpfs")
     finally:
         con.close()
-    installed = list(directory.glob("*/*/httpfs.duckdb_extension"))
-    assert installed, f"httpfs was not installed under {directory}"
+    installed = list(directory.glob(f"v{duckdb.__version__}/*/httpfs.duckdb_extension"))
+    assert installed, f"httpfs for DuckDB {duckdb.__version__} was not installed under {directory}"
     return installed[0]
 
 
